@@ -17,7 +17,9 @@ void put16le(std::uint8_t* p, std::uint16_t v) {
 
 }  // namespace
 
-PcapSunAtmWriter::~PcapSunAtmWriter() { close(); }
+PcapSunAtmWriter::~PcapSunAtmWriter() {
+  close();
+}
 
 bool PcapSunAtmWriter::open(const std::string& path) {
   close();

@@ -6,7 +6,9 @@
 
 namespace atmsigd::test {
 
-inline bool tshark_available() { return std::system("command -v tshark >/dev/null 2>&1") == 0; }
+inline bool tshark_available() {
+  return std::system("command -v tshark >/dev/null 2>&1") == 0;
+}
 
 // Runs `tshark -r FILE ARGS` and returns its standard output (stderr dropped).
 inline std::string run_tshark(const std::string& file, const std::string& args) {

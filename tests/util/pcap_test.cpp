@@ -13,8 +13,8 @@ namespace atmsigd {
 namespace {
 
 std::string temp_file(const char* name) {
-  return (std::filesystem::temp_directory_path() / (std::string(name) + "." +
-                                                    std::to_string(::getpid())))
+  return (std::filesystem::temp_directory_path() /
+          (std::string(name) + "." + std::to_string(::getpid())))
       .string();
 }
 
@@ -30,13 +30,13 @@ TEST(PcapSunAtm, WritesGlobalAndRecordHeaders) {
   const Bytes b{std::istreambuf_iterator<char>(f), {}};
   ASSERT_EQ(b.size(), 24u + 16u + 4u + 4u);
   EXPECT_EQ(b[0], 0xd4);
-  EXPECT_EQ(b[20], 123);  // LINKTYPE_SUNATM
-  EXPECT_EQ(b[24], 1);    // ts_sec
-  EXPECT_EQ(b[28], 2);    // ts_usec
-  EXPECT_EQ(b[32], 8);    // incl_len: 4 + SDU
-  EXPECT_EQ(b[40], 0x80); // direction bit
-  EXPECT_EQ(b[41], 0);    // VPI
-  EXPECT_EQ(b[43], 5);    // VCI low octet
+  EXPECT_EQ(b[20], 123);   // LINKTYPE_SUNATM
+  EXPECT_EQ(b[24], 1);     // ts_sec
+  EXPECT_EQ(b[28], 2);     // ts_usec
+  EXPECT_EQ(b[32], 8);     // incl_len: 4 + SDU
+  EXPECT_EQ(b[40], 0x80);  // direction bit
+  EXPECT_EQ(b[41], 0);     // VPI
+  EXPECT_EQ(b[43], 5);     // VCI low octet
   EXPECT_EQ(b[44], 0x01);
   std::filesystem::remove(path);
 }

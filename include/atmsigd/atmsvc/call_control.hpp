@@ -1,0 +1,114 @@
+// The boundary between the kernel-side socket machines and the network side
+// ("call control"). The socket layer turns kernel requests into CcRequests and
+// kernel replies come out of CcEvents. Issue 3 provides test doubles behind
+// this interface; Q.2931 call control implements it for the real network.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <linux/atm.h>
+#include <linux/atmsap.h>
+
+#include <cstdint>
+#include <optional>
+#include <variant>
+#include <vector>
+
+#include "atmsigd/util/time.hpp"
+
+namespace atmsigd::atmsvc {
+
+// Demon-internal socket identity. Unlike the kernel's vcc it is never reused,
+// so a late event for a socket that is gone can never hit a new socket that
+// happens to get the same kernel pointer.
+using SockId = std::uint64_t;
+// Call control's identity of an incoming call (also never reused).
+using CallId = std::uint64_t;
+
+// --- requests: socket layer -> call control ---------------------------------
+
+// Place an outgoing call (as_connect). Answered by CcEstablished or CcReleased.
+struct CcConnect {
+  SockId sock;
+  struct sockaddr_atmsvc local;   // calling party (may be null: call control picks)
+  struct sockaddr_atmsvc called;  // called party + (with sap) the SAP
+  struct atm_sap sap;
+  struct atm_qos qos;
+  unsigned int session;  // point-to-multipoint session (0: point-to-point)
+};
+
+// Accept an incoming call (as_accept). Answered by CcEstablished or CcReleased.
+struct CcAccept {
+  CallId call;
+  SockId sock;
+};
+
+enum class RejectReason : std::uint8_t {
+  kNoListener,      // nobody listens on a matching SAP
+  kKernelRejected,  // as_reject (err carries the kernel's reply)
+  kListenerClosed,  // the listening socket went away with the call pending
+};
+
+// Refuse an incoming call. No answer.
+struct CcReject {
+  CallId call;
+  RejectReason reason;
+  int err;  // negative errno from as_reject, or 0
+};
+
+// The kernel closed the socket (as_close) during setup or while active.
+// No answer: the socket layer has already forgotten the socket.
+struct CcRelease {
+  SockId sock;
+};
+
+using CcRequest = std::variant<CcConnect, CcAccept, CcReject, CcRelease>;
+
+// --- events: call control -> socket layer -----------------------------------
+
+// The call is active (after as_connect: connected; after as_accept: the
+// incoming call completed). Becomes as_okay.
+struct CcEstablished {
+  SockId sock;
+  struct sockaddr_atmpvc pvc;
+  struct sockaddr_atmsvc local;
+  struct atm_qos qos;
+};
+
+// The call ended or failed. err is 0 for a normal release by the remote party,
+// otherwise a negative errno. Becomes as_error during setup, as_close after.
+struct CcReleased {
+  SockId sock;
+  int err;
+};
+
+// A call arrived for one of our addresses. Becomes as_indicate, or a CcReject.
+struct CcIncoming {
+  CallId call;
+  struct sockaddr_atmpvc pvc;
+  struct sockaddr_atmsvc called;
+  struct sockaddr_atmsvc calling;
+  struct atm_sap sap;
+  struct atm_qos qos;
+};
+
+// An incoming call that is still waiting for the kernel's answer was cleared
+// by the caller or the network.
+struct CcIncomingGone {
+  CallId call;
+};
+
+using CcEvent = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone>;
+
+// The network side as the socket layer sees it. Sans-I/O like every core.
+class CallControl {
+ public:
+  virtual ~CallControl() = default;
+  virtual void request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out) = 0;
+  virtual void handle_timeouts(TimePoint now, std::vector<CcEvent>& out) = 0;
+  virtual std::optional<TimePoint> next_deadline() const = 0;
+  // Number of calls it still holds (for leak checks and status dumps).
+  virtual std::size_t call_count() const = 0;
+};
+
+}  // namespace atmsigd::atmsvc

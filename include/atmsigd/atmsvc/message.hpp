@@ -1,0 +1,124 @@
+// The kernel's internal signaling protocol (Linux ATM, "atmsvc"): one
+// struct atmsvc_msg per datagram, in both directions. The kernel's uapi
+// headers are the single source of the layout; this file only adds a value
+// wrapper, the codec (size check + copy) and the validation of frames from
+// the kernel against Table 1 and section 4.1 of the protocol description.
+#pragma once
+
+#include <sys/socket.h>  // must precede the ATM headers (sockaddr types)
+
+#include <linux/atm.h>
+#include <linux/atmsap.h>
+#include <linux/atmsvc.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+
+#include "atmsigd/util/bytes.hpp"
+
+namespace atmsigd::atmsvc {
+
+// The wire layout is the kernel's: these guard against a header that differs
+// from the one the demon was written for (sizes as on x86-64 and i386 alike,
+// since atm_kptr_t is a fixed 8-octet field).
+static_assert(sizeof(atm_kptr_t) == 8);
+static_assert(sizeof(struct atm_blli) == 10);
+static_assert(sizeof(struct atm_sap) == 40);
+static_assert(sizeof(struct sockaddr_atmpvc) == 12);
+static_assert(sizeof(struct sockaddr_atmsvc) == 44);
+static_assert(sizeof(struct atm_trafprm) == 40);
+static_assert(sizeof(struct atm_qos) == 84);
+static_assert(sizeof(struct atmsvc_msg) == 252);
+static_assert(offsetof(struct atmsvc_msg, vcc) == 4);
+static_assert(offsetof(struct atmsvc_msg, listen_vcc) == 12);
+static_assert(offsetof(struct atmsvc_msg, reply) == 20);
+static_assert(offsetof(struct atmsvc_msg, pvc) == 24);
+static_assert(offsetof(struct atmsvc_msg, local) == 36);
+static_assert(offsetof(struct atmsvc_msg, qos) == 80);
+static_assert(offsetof(struct atmsvc_msg, sap) == 164);
+static_assert(offsetof(struct atmsvc_msg, session) == 204);
+static_assert(offsetof(struct atmsvc_msg, svc) == 208);
+
+inline constexpr std::size_t kFrameSize = sizeof(struct atmsvc_msg);
+
+// A kernel socket identifier (atm_kptr_t): opaque, compared bitwise.
+// 0 is the null pointer ("absent").
+using Vcc = std::uint64_t;
+
+const char* type_name(int type);
+
+// Number of leading BLLI entries in use (section 4.1.10: in today's header the
+// BLLI list is sap.blli[ATM_MAX_BLLI]; an entry is in use if it names an L2 or
+// L3 protocol, and the list ends at the first unused entry).
+int blli_count(const struct atm_sap& sap);
+
+bool svc_addr_in_use(const struct sockaddr_atmsvc& a);
+
+class Message {
+ public:
+  Message() { std::memset(&raw_, 0, sizeof raw_); }
+  explicit Message(enum atmsvc_msg_type type) : Message() { raw_.type = type; }
+
+  int type() const { return static_cast<int>(raw_.type); }
+  Vcc vcc() const { return load(raw_.vcc); }
+  Vcc listen_vcc() const { return load(raw_.listen_vcc); }
+  int reply() const { return raw_.reply; }
+  void set_vcc(Vcc v) { store(raw_.vcc, v); }
+  void set_listen_vcc(Vcc v) { store(raw_.listen_vcc, v); }
+  void set_reply(int r) { raw_.reply = r; }
+
+  struct atmsvc_msg& raw() {
+    return raw_;
+  }
+  const struct atmsvc_msg& raw() const { return raw_; }
+
+  // One line for traces: type, vcc/listen_vcc, reply, and the fields in use.
+  std::string summary() const;
+
+  bool operator==(const Message& o) const { return std::memcmp(&raw_, &o.raw_, sizeof raw_) == 0; }
+
+ private:
+  static Vcc load(const atm_kptr_t& p) {
+    Vcc v;
+    std::memcpy(&v, &p, sizeof v);
+    return v;
+  }
+  static void store(atm_kptr_t& p, Vcc v) { std::memcpy(&p, &v, sizeof v); }
+
+  struct atmsvc_msg raw_;
+};
+
+// What is wrong with a frame from the kernel. `reply_errno` is the negative
+// errno to send back in an as_error for `vcc` when the protocol has a reply
+// for this message (0: no reply possible or owed).
+struct FrameError {
+  std::string what;
+  Vcc vcc = 0;
+  int reply_errno = 0;
+};
+
+struct Decoded {
+  std::optional<Message> msg;
+  std::optional<FrameError> error;
+};
+
+// Decodes one datagram. Only frames of exactly sizeof(struct atmsvc_msg) are
+// accepted; for a frame of the wrong size whose type and vcc are readable and
+// whose type awaits a reply, the error names the vcc and -EINVAL.
+Decoded decode(ByteView frame);
+
+Bytes encode(const Message& m);
+
+// Checks a decoded frame from the kernel against Table 1 and section 4.1
+// (type valid in this direction, required fields present, AAL, address
+// families, QoS classes and values, SAP coding).
+std::optional<FrameError> validate_from_kernel(const Message& m);
+
+// Same for frames the demon sends (used by the emulated kernel to check the
+// demon, and by the demon on itself in debug builds).
+std::optional<FrameError> validate_from_demon(const Message& m);
+
+}  // namespace atmsigd::atmsvc

@@ -1,0 +1,161 @@
+// The demon's per-socket machines for the kernel protocol (sections 3 and
+// appendix A of the internal signaling protocol): active open, listen with
+// the FIFO of pending indications, accept, reject, close in every crossing,
+// bind (no state), as_itf_notify. Sans-I/O: fed with decoded kernel frames,
+// call-control events and "now"; returns actions in order.
+//
+// One enum of states and one transition function; every (state, event) pair
+// is decided, and pairs that the protocol does not allow are logged and leave
+// the socket as it was.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "atmsigd/atmsvc/call_control.hpp"
+#include "atmsigd/atmsvc/message.hpp"
+#include "atmsigd/util/time.hpp"
+
+namespace atmsigd::atmsvc {
+
+enum class SockState : std::uint8_t {
+  kNull,            // no state in the demon (before as_connect/as_listen/as_accept)
+  kConnecting,      // as_connect sent to call control, no answer yet
+  kAccepting,       // as_accept passed to call control, no answer yet
+  kActive,          // as_okay sent: the call is up
+  kClosingByDemon,  // as_close sent to the kernel, waiting for its as_close
+  kListening,       // as_listen acknowledged
+  kListenZombie,    // listener closed, pending indications still to be answered
+};
+const char* state_name(SockState s);
+
+enum class SockEvent : std::uint8_t {
+  kKernelConnect,
+  kKernelListen,
+  kKernelAccept,  // for the listener (pops the FIFO) and creates the new socket
+  kKernelReject,
+  kKernelClose,
+  kKernelModify,
+  kKernelAddParty,
+  kKernelDropParty,
+  kCcEstablished,
+  kCcReleased,
+  kZombieTimeout,
+};
+const char* event_name(SockEvent e);
+
+enum class Severity : std::uint8_t { kDebug, kInfo, kWarn, kError };
+
+struct ToKernel {
+  Message msg;
+};
+struct ToCallControl {
+  CcRequest req;
+};
+// The shell must look up the local addresses of this interface (real kernel:
+// ioctl ATM_GETADDR; unix-socket mode: the configured list) and call
+// set_local_addresses().
+struct QueryLocalAddresses {
+  int itf;
+};
+struct LogLine {
+  Severity severity;
+  std::string text;
+};
+using Action = std::variant<ToKernel, ToCallControl, QueryLocalAddresses, LogLine>;
+
+struct SocketTableParams {
+  // How long a closed listener waits for the kernel to answer the indications
+  // that crossed its as_close before the demon rejects them itself.
+  Duration listen_zombie_timeout = seconds(10);
+};
+
+struct Pending {
+  CallId call;
+  bool gone;  // the caller cleared the call before the kernel answered
+};
+
+class SocketTable {
+ public:
+  explicit SocketTable(SocketTableParams params = {});
+  ~SocketTable();
+
+  // One datagram from the kernel side: decoded, validated, dispatched.
+  void from_kernel(ByteView frame, TimePoint now, std::vector<Action>& out);
+  void from_kernel(const Message& msg, TimePoint now, std::vector<Action>& out);
+  void from_call_control(const CcEvent& ev, TimePoint now, std::vector<Action>& out);
+  void set_local_addresses(int itf, std::vector<struct sockaddr_atmsvc> addrs,
+                           std::vector<Action>& out);
+  void handle_timeouts(TimePoint now, std::vector<Action>& out);
+  std::optional<TimePoint> next_deadline() const;
+
+  // Demon shutdown: every call is released towards call control and every
+  // pending indication rejected; the table is empty afterwards.
+  void shutdown(std::vector<Action>& out);
+
+  // Introspection for tests and status dumps.
+  std::size_t socket_count() const { return by_vcc_.size(); }
+  std::optional<SockState> state_of(Vcc vcc) const;
+  std::size_t pending_count(Vcc listen_vcc) const;
+  std::optional<SockId> sock_id_of(Vcc vcc) const;
+  const std::vector<struct sockaddr_atmsvc>& local_addresses(int itf) const;
+  std::string status_dump() const;
+
+ private:
+  struct Listener;
+  struct Socket {
+    SockId id = 0;
+    Vcc vcc = 0;
+    SockState state = SockState::kNull;
+    CallId call = 0;                     // kAccepting: the call being accepted
+    std::unique_ptr<Listener> listener;  // kListening / kListenZombie only
+  };
+  struct Context;  // the event being processed and its inputs
+
+  void dispatch_kernel(const Message& m, TimePoint now, std::vector<Action>& out);
+  // The transition function: one (state, event) pair.
+  void step(Socket* s, SockEvent ev, Context& ctx);
+
+  Socket& create(Vcc vcc, SockState st);
+  void destroy(Socket& s);
+  Socket* find_vcc(Vcc vcc);
+  Socket* find_id(SockId id);
+
+  void on_null_connect(Context& ctx);
+  void on_null_listen(Context& ctx);
+  void on_listener_accept(Socket& l, Context& ctx);
+  void on_listener_reject(Socket& l, Context& ctx);
+  void on_listener_close(Socket& l, Context& ctx);
+  void on_bind(const Message& m, std::vector<Action>& out);
+  void on_incoming(const CcIncoming& inc, std::vector<Action>& out);
+  void on_incoming_gone(const CcIncomingGone& g, std::vector<Action>& out);
+  void reject_pending(Listener& l, std::vector<Action>& out);
+  void unindex_listener(Socket& s);
+  Socket* match_listener(const CcIncoming& inc);
+  std::optional<struct sockaddr_atmsvc> default_local() const;
+  bool is_local(const struct sockaddr_atmsvc& a) const;
+
+  void log(std::vector<Action>& out, Severity sev, const Socket* s, const std::string& text) const;
+
+  SocketTableParams params_;
+  SockId next_id_ = 1;
+  std::unordered_map<Vcc, Socket> by_vcc_;
+  std::unordered_map<SockId, Vcc> vcc_of_id_;
+  // Listeners by exact SAP (duplicate detection) and by address (matching).
+  std::unordered_map<std::string, Vcc> listener_by_sap_;
+  std::unordered_map<std::string, std::vector<Vcc>> listeners_by_addr_;
+  std::vector<Vcc> wildcard_listeners_;  // listening on the null address
+  // Which listener holds a pending indication, by call.
+  std::unordered_map<CallId, Vcc> pending_owner_;
+  std::unordered_map<int, std::vector<struct sockaddr_atmsvc>> local_addrs_;
+  // Zombie listeners' deadlines (few; scanned only for the next deadline).
+  std::unordered_map<Vcc, TimePoint> zombie_deadline_;
+};
+
+}  // namespace atmsigd::atmsvc

@@ -1,0 +1,86 @@
+// The kernel's side of the internal signaling protocol, as the protocol
+// description's flow diagrams (appendix A) define it: what a Linux kernel
+// with ATM would send on behalf of its sockets, and a check of every frame
+// the demon sends against what the kernel may receive in that socket's state.
+// Used by the tests, the emulated-kernel CLI and (later) the load generator.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "atmsigd/atmsvc/message.hpp"
+
+namespace atmsigd::kemu {
+
+using atmsvc::Message;
+using atmsvc::Vcc;
+
+enum class KState : std::uint8_t {
+  kBindWait,      // as_bind sent
+  kConnectWait,   // as_connect sent
+  kListenWait,    // as_listen sent
+  kAcceptWait,    // as_accept sent (new socket)
+  kConnected,     // as_okay received for connect/accept
+  kListening,     // as_okay received for listen
+  kCloseWait,     // as_close sent, waiting for as_close/as_error
+  kRemoteClosed,  // the demon sent as_close; the kernel has not acknowledged yet
+};
+const char* kstate_name(KState s);
+
+struct KSocket {
+  Vcc vcc = 0;
+  KState state = KState::kBindWait;
+  bool listener = false;
+  std::deque<Message> indications;  // listeners: as_indicate not yet answered
+  Message last;                     // last frame from the demon for this socket
+  int result = 0;                   // reply of the as_error / as_close received
+};
+
+struct DemonFrameResult {
+  std::vector<std::string> violations;  // empty: the frame was allowed
+  std::vector<Message> replies;         // frames the kernel sends in response
+};
+
+class KernelModel {
+ public:
+  // When true (the default), a demon as_close for a connected socket is
+  // acknowledged at once, as if the application closed it immediately.
+  explicit KernelModel(bool auto_ack_close = true) : auto_ack_close_(auto_ack_close) {}
+
+  // The application's operations; each returns the frame to send.
+  Message bind(Vcc vcc, const struct sockaddr_atmsvc& addr, const struct atm_qos& qos);
+  Message connect(Vcc vcc, const struct sockaddr_atmsvc& local,
+                  const struct sockaddr_atmsvc& remote, const struct atm_qos& qos,
+                  const struct atm_sap& sap);
+  Message listen(Vcc vcc, const struct sockaddr_atmsvc& addr, const struct atm_qos& qos,
+                 const struct atm_sap& sap);
+  // Accepts the oldest indication on the listener (nullopt: none queued).
+  std::optional<Message> accept(Vcc new_vcc, Vcc listener);
+  std::optional<Message> reject(Vcc listener, int reply);
+  Message close(Vcc vcc);
+  static Message itf_notify(int itf);
+
+  // A frame from the demon.
+  DemonFrameResult on_demon(const Message& m);
+
+  const KSocket* socket(Vcc vcc) const;
+  std::size_t socket_count() const { return sockets_.size(); }
+  std::vector<std::string> all_violations() const { return violations_; }
+
+ private:
+  void forget(Vcc vcc) { sockets_.erase(vcc); }
+  bool auto_ack_close_;
+  std::unordered_map<Vcc, KSocket> sockets_;
+  std::vector<std::string> violations_;
+};
+
+// Helpers to build the structures the application hands to the kernel.
+struct sockaddr_atmsvc svc_address(const std::string& text);  // "" -> null address
+struct atm_qos qos_from_text(const std::string& text);        // qos(7); AAL5 by default
+struct atm_sap sap_from_text(const std::string& text);        // sap(7); "" -> empty
+
+}  // namespace atmsigd::kemu

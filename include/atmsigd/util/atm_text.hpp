@@ -1,0 +1,32 @@
+// The canonical text syntax of ATM addresses, QoS and SAPs (text2atm(3),
+// qos(7), sap(7)), through Debian's libatm1 so that every spelling the
+// original tools accept means exactly the same here.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <linux/atm.h>
+#include <linux/atmsap.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace atmsigd {
+
+// SVC address ("47.0005.80ffe1000000f21a26d8.0020ea000ee0.00", "+4121...",
+// "0.5" is rejected). Wildcards as in text2atm's T2A_WILDCARD are allowed.
+std::optional<struct sockaddr_atmsvc> parse_svc_address(std::string_view text);
+// PVC address "[itf.]vpi.vci".
+std::optional<struct sockaddr_atmpvc> parse_pvc_address(std::string_view text);
+// qos(7), e.g. "ubr,aal5:max_pcr=353207,max_sdu=8192".
+std::optional<struct atm_qos> parse_qos(std::string_view text);
+// sap(7), e.g. "bhli:oui=0x0060D7,id=0x01000001,blli:l2=iso8802".
+std::optional<struct atm_sap> parse_sap(std::string_view text);
+
+std::string svc_address_text(const struct sockaddr_atmsvc& a);
+std::string pvc_address_text(const struct sockaddr_atmpvc& a);
+std::string qos_text(const struct atm_qos& q);
+std::string sap_text(const struct atm_sap& s);
+
+}  // namespace atmsigd

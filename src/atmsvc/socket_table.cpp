@@ -1,0 +1,863 @@
+#include "atmsigd/atmsvc/socket_table.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "atmsigd/util/atm_text.hpp"
+
+namespace atmsigd::atmsvc {
+
+struct SocketTable::Listener {
+  struct sockaddr_atmsvc addr;
+  struct atm_sap sap;
+  struct atm_qos qos;
+  std::string sap_key;
+  std::string addr_key;
+  std::deque<Pending> fifo;
+};
+
+struct SocketTable::Context {
+  const Message* msg = nullptr;  // kernel events
+  const CcEvent* cc = nullptr;   // call-control events
+  TimePoint now{};
+  std::vector<Action>& out;
+};
+
+namespace {
+
+std::string vcc_text(Vcc v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+Message reply_to(enum atmsvc_msg_type type, Vcc vcc, int reply = 0) {
+  Message m(type);
+  m.set_vcc(vcc);
+  m.set_reply(reply);
+  return m;
+}
+
+// NSAP addresses by their 20 octets, E.164 by the digit string.
+std::string addr_key(const struct sockaddr_atmsvc& a) {
+  if (a.sas_addr.prv[0] != 0)
+    return "n" + std::string(reinterpret_cast<const char*>(a.sas_addr.prv), ATM_ESA_LEN);
+  if (a.sas_addr.pub[0] != 0)
+    return "e" + std::string(a.sas_addr.pub, strnlen(a.sas_addr.pub, sizeof a.sas_addr.pub));
+  return "*";
+}
+
+std::string sap_key(const struct sockaddr_atmsvc& a, const struct atm_sap& sap) {
+  std::string k = addr_key(a);
+  k.push_back('|');
+  k.push_back(static_cast<char>(sap.bhli.hl_type));
+  if (sap.bhli.hl_type != ATM_HL_NONE) {
+    const auto n = std::min<std::size_t>(sap.bhli.hl_length, ATM_MAX_HLI);
+    k.push_back(static_cast<char>(n));
+    k.append(reinterpret_cast<const char*>(sap.bhli.hl_info), n);
+  }
+  for (int i = 0; i < blli_count(sap); ++i) {
+    k.push_back('|');
+    k.append(reinterpret_cast<const char*>(&sap.blli[i]), sizeof sap.blli[i]);
+  }
+  return k;
+}
+
+bool bhli_equal(const struct atm_bhli& a, const struct atm_bhli& b) {
+  if (a.hl_type != b.hl_type) return false;
+  if (a.hl_type == ATM_HL_NONE) return true;
+  const auto n = std::min<std::size_t>(a.hl_length, ATM_MAX_HLI);
+  return a.hl_length == b.hl_length && std::memcmp(a.hl_info, b.hl_info, n) == 0;
+}
+
+bool blli_equal(const struct atm_blli& a, const struct atm_blli& b) {
+  if (a.l2_proto != b.l2_proto || a.l3_proto != b.l3_proto) return false;
+  if (a.l2_proto == ATM_L2_USER && a.l2.user != b.l2.user) return false;
+  if (a.l3_proto == ATM_L3_USER && a.l3.user != b.l3.user) return false;
+  if (a.l3_proto == ATM_L3_TR9577 &&
+      (a.l3.tr9577.ipi != b.l3.tr9577.ipi ||
+       std::memcmp(a.l3.tr9577.snap, b.l3.tr9577.snap, sizeof a.l3.tr9577.snap) != 0))
+    return false;
+  return true;
+}
+
+bool class_compatible(const struct atm_trafprm& listener, const struct atm_trafprm& call) {
+  return listener.traffic_class == ATM_ANYCLASS || listener.traffic_class == call.traffic_class;
+}
+
+}  // namespace
+
+const char* state_name(SockState s) {
+  switch (s) {
+    case SockState::kNull:
+      return "Null";
+    case SockState::kConnecting:
+      return "Connecting";
+    case SockState::kAccepting:
+      return "Accepting";
+    case SockState::kActive:
+      return "Active";
+    case SockState::kClosingByDemon:
+      return "ClosingByDemon";
+    case SockState::kListening:
+      return "Listening";
+    case SockState::kListenZombie:
+      return "ListenZombie";
+  }
+  return "?";
+}
+
+const char* event_name(SockEvent e) {
+  switch (e) {
+    case SockEvent::kKernelConnect:
+      return "as_connect";
+    case SockEvent::kKernelListen:
+      return "as_listen";
+    case SockEvent::kKernelAccept:
+      return "as_accept";
+    case SockEvent::kKernelReject:
+      return "as_reject";
+    case SockEvent::kKernelClose:
+      return "as_close";
+    case SockEvent::kKernelModify:
+      return "as_modify";
+    case SockEvent::kKernelAddParty:
+      return "as_addparty";
+    case SockEvent::kKernelDropParty:
+      return "as_dropparty";
+    case SockEvent::kCcEstablished:
+      return "CC-ESTABLISHED";
+    case SockEvent::kCcReleased:
+      return "CC-RELEASED";
+    case SockEvent::kZombieTimeout:
+      return "ZOMBIE-TIMEOUT";
+  }
+  return "?";
+}
+
+SocketTable::SocketTable(SocketTableParams params) : params_(params) {}
+SocketTable::~SocketTable() = default;
+
+void SocketTable::log(std::vector<Action>& out, Severity sev, const Socket* s,
+                      const std::string& text) const {
+  std::string line = "atmsvc";
+  if (s != nullptr) line += "[" + vcc_text(s->vcc) + "]{" + state_name(s->state) + "}";
+  line += ": " + text;
+  out.push_back(LogLine{sev, std::move(line)});
+}
+
+SocketTable::Socket* SocketTable::find_vcc(Vcc vcc) {
+  auto it = by_vcc_.find(vcc);
+  return it == by_vcc_.end() ? nullptr : &it->second;
+}
+
+SocketTable::Socket* SocketTable::find_id(SockId id) {
+  auto it = vcc_of_id_.find(id);
+  return it == vcc_of_id_.end() ? nullptr : find_vcc(it->second);
+}
+
+SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st) {
+  Socket& s = by_vcc_[vcc];
+  s.id = next_id_++;
+  s.vcc = vcc;
+  s.state = st;
+  vcc_of_id_[s.id] = vcc;
+  return s;
+}
+
+void SocketTable::destroy(Socket& s) {
+  unindex_listener(s);
+  zombie_deadline_.erase(s.vcc);
+  vcc_of_id_.erase(s.id);
+  by_vcc_.erase(s.vcc);  // s is dangling after this line
+}
+
+std::optional<SockState> SocketTable::state_of(Vcc vcc) const {
+  auto it = by_vcc_.find(vcc);
+  if (it == by_vcc_.end()) return std::nullopt;
+  return it->second.state;
+}
+
+std::optional<SockId> SocketTable::sock_id_of(Vcc vcc) const {
+  auto it = by_vcc_.find(vcc);
+  if (it == by_vcc_.end()) return std::nullopt;
+  return it->second.id;
+}
+
+std::size_t SocketTable::pending_count(Vcc listen_vcc) const {
+  auto it = by_vcc_.find(listen_vcc);
+  if (it == by_vcc_.end() || !it->second.listener) return 0;
+  return it->second.listener->fifo.size();
+}
+
+const std::vector<struct sockaddr_atmsvc>& SocketTable::local_addresses(int itf) const {
+  static const std::vector<struct sockaddr_atmsvc> kNone;
+  auto it = local_addrs_.find(itf);
+  return it == local_addrs_.end() ? kNone : it->second;
+}
+
+std::optional<struct sockaddr_atmsvc> SocketTable::default_local() const {
+  // Lowest interface number first, so the choice does not depend on hashing.
+  const std::vector<struct sockaddr_atmsvc>* best = nullptr;
+  int best_itf = 0;
+  for (const auto& [itf, list] : local_addrs_) {
+    if (list.empty()) continue;
+    if (best == nullptr || itf < best_itf) {
+      best = &list;
+      best_itf = itf;
+    }
+  }
+  if (best == nullptr) return std::nullopt;
+  return best->front();
+}
+
+// NSAP: the selector octet is the end system's own, so it is not compared.
+bool SocketTable::is_local(const struct sockaddr_atmsvc& a) const {
+  for (const auto& [itf, list] : local_addrs_) {
+    for (const auto& l : list) {
+      if (a.sas_addr.prv[0] != 0) {
+        if (std::memcmp(a.sas_addr.prv, l.sas_addr.prv, ATM_ESA_LEN - 1) == 0) return true;
+      } else if (a.sas_addr.pub[0] != 0 &&
+                 strncmp(a.sas_addr.pub, l.sas_addr.pub, sizeof a.sas_addr.pub) == 0) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// --- input from the kernel --------------------------------------------------
+
+void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>& out) {
+  Decoded d = decode(frame);
+  if (d.error) {
+    log(out, Severity::kError, nullptr, "bad frame from kernel: " + d.error->what);
+    if (d.error->reply_errno != 0 && d.error->vcc != 0 && find_vcc(d.error->vcc) == nullptr)
+      out.push_back(ToKernel{reply_to(as_error, d.error->vcc, d.error->reply_errno)});
+    return;
+  }
+  from_kernel(*d.msg, now, out);
+}
+
+void SocketTable::from_kernel(const Message& m, TimePoint now, std::vector<Action>& out) {
+  log(out, Severity::kDebug, nullptr, "from kernel: " + m.summary());
+  if (auto e = validate_from_kernel(m)) {
+    log(out, Severity::kError, nullptr, "bad frame from kernel: " + e->what);
+    // An as_error is only owed (and only safe) for a socket the demon does
+    // not hold: as_error tells the kernel that the demon has no state.
+    if (e->reply_errno != 0 && e->vcc != 0 && find_vcc(e->vcc) == nullptr)
+      out.push_back(ToKernel{reply_to(as_error, e->vcc, e->reply_errno)});
+    return;
+  }
+  dispatch_kernel(m, now, out);
+}
+
+void SocketTable::dispatch_kernel(const Message& m, TimePoint now, std::vector<Action>& out) {
+  Context ctx{&m, nullptr, now, out};
+  switch (m.type()) {
+    case as_bind:
+      on_bind(m, out);
+      return;
+    case as_itf_notify:
+      log(out, Severity::kInfo, nullptr,
+          "interface " + std::to_string(m.raw().pvc.sap_addr.itf) + " changed its addresses");
+      out.push_back(QueryLocalAddresses{m.raw().pvc.sap_addr.itf});
+      return;
+    case as_connect:
+      step(find_vcc(m.vcc()), SockEvent::kKernelConnect, ctx);
+      return;
+    case as_listen:
+      step(find_vcc(m.vcc()), SockEvent::kKernelListen, ctx);
+      return;
+    case as_accept:
+      step(find_vcc(m.listen_vcc()), SockEvent::kKernelAccept, ctx);
+      return;
+    case as_reject:
+      step(find_vcc(m.listen_vcc()), SockEvent::kKernelReject, ctx);
+      return;
+    case as_close:
+      step(find_vcc(m.vcc()), SockEvent::kKernelClose, ctx);
+      return;
+    case as_modify:
+      step(find_vcc(m.vcc()), SockEvent::kKernelModify, ctx);
+      return;
+    case as_addparty:
+      step(find_vcc(m.vcc()), SockEvent::kKernelAddParty, ctx);
+      return;
+    case as_dropparty:
+      step(find_vcc(m.vcc()), SockEvent::kKernelDropParty, ctx);
+      return;
+    default:
+      // validate_from_kernel() let nothing else through.
+      log(out, Severity::kError, nullptr, "unhandled " + m.summary());
+      return;
+  }
+}
+
+// --- input from call control ------------------------------------------------
+
+void SocketTable::from_call_control(const CcEvent& ev, TimePoint now, std::vector<Action>& out) {
+  Context ctx{nullptr, &ev, now, out};
+  std::visit(
+      [&](const auto& e) {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, CcEstablished>) {
+          step(find_id(e.sock), SockEvent::kCcEstablished, ctx);
+        } else if constexpr (std::is_same_v<T, CcReleased>) {
+          step(find_id(e.sock), SockEvent::kCcReleased, ctx);
+        } else if constexpr (std::is_same_v<T, CcIncoming>) {
+          on_incoming(e, out);
+        } else {
+          on_incoming_gone(e, out);
+        }
+      },
+      ev);
+}
+
+// --- the transition function --------------------------------------------------
+
+void SocketTable::step(Socket* s, SockEvent ev, Context& ctx) {
+  auto& out = ctx.out;
+  const SockState st = s != nullptr ? s->state : SockState::kNull;
+  const Message* m = ctx.msg;
+  auto unexpected = [&] {
+    log(out, Severity::kWarn, s,
+        std::string(event_name(ev)) + " is not allowed in state " + state_name(st) + ", ignored");
+  };
+  // Replies for the operations a socket in this state cannot perform.
+  auto refuse_modify = [&](int err) { out.push_back(ToKernel{reply_to(as_okay, m->vcc(), err)}); };
+  auto refuse_party = [&](int err) {
+    out.push_back(ToKernel{reply_to(static_cast<enum atmsvc_msg_type>(m->type()), m->vcc(), err)});
+  };
+  // as_accept naming something that is not a listener: the new socket gets an error.
+  auto refuse_accept = [&] {
+    unexpected();
+    if (find_vcc(m->vcc()) == nullptr)
+      out.push_back(ToKernel{reply_to(as_error, m->vcc(), -EINVAL)});
+  };
+  // A late call-control event for a socket that is gone: never leak the call.
+  auto orphan_established = [&] {
+    const auto& e = std::get<CcEstablished>(*ctx.cc);
+    log(out, Severity::kInfo, nullptr,
+        "call for socket #" + std::to_string(e.sock) +
+            " came up after the socket went away; releasing it");
+    out.push_back(ToCallControl{CcRelease{e.sock}});
+  };
+
+  switch (st) {
+    case SockState::kNull:
+      switch (ev) {
+        case SockEvent::kKernelConnect:
+          on_null_connect(ctx);
+          return;
+        case SockEvent::kKernelListen:
+          on_null_listen(ctx);
+          return;
+        case SockEvent::kKernelAccept:
+          log(out, Severity::kWarn, nullptr,
+              "as_accept for unknown listener " + vcc_text(m->listen_vcc()));
+          if (find_vcc(m->vcc()) == nullptr)
+            out.push_back(ToKernel{reply_to(as_error, m->vcc(), -EINVAL)});
+          return;
+        case SockEvent::kKernelReject:
+          log(out, Severity::kWarn, nullptr,
+              "as_reject for unknown listener " + vcc_text(m->listen_vcc()) + ", ignored");
+          return;
+        case SockEvent::kKernelClose:
+          // Fig. 10: a close that crossed our as_error; nothing to do.
+          log(out, Severity::kDebug, nullptr,
+              "stray as_close for " + vcc_text(m->vcc()) + " ignored");
+          return;
+        case SockEvent::kKernelModify:
+          refuse_modify(-EBADFD);
+          return;
+        case SockEvent::kKernelAddParty:
+        case SockEvent::kKernelDropParty:
+          refuse_party(-EBADFD);
+          return;
+        case SockEvent::kCcEstablished:
+          orphan_established();
+          return;
+        case SockEvent::kCcReleased:
+          log(out, Severity::kDebug, nullptr, "release for a socket that is already gone");
+          return;
+        case SockEvent::kZombieTimeout:
+          return;
+      }
+      return;
+
+    case SockState::kConnecting:
+    case SockState::kAccepting:
+      switch (ev) {
+        case SockEvent::kKernelConnect:
+        case SockEvent::kKernelListen:
+          unexpected();
+          return;
+        case SockEvent::kKernelAccept:
+          refuse_accept();
+          return;
+        case SockEvent::kKernelReject:
+          unexpected();
+          return;
+        case SockEvent::kKernelClose: {
+          // Fig. 9: the application gave up before the answer came.
+          const Vcc vcc = s->vcc;
+          out.push_back(ToCallControl{CcRelease{s->id}});
+          destroy(*s);
+          out.push_back(ToKernel{reply_to(as_close, vcc, 0)});
+          return;
+        }
+        case SockEvent::kKernelModify:
+          refuse_modify(-EBADFD);
+          return;
+        case SockEvent::kKernelAddParty:
+        case SockEvent::kKernelDropParty:
+          refuse_party(-EOPNOTSUPP);
+          return;
+        case SockEvent::kCcEstablished: {
+          const auto& e = std::get<CcEstablished>(*ctx.cc);
+          Message ok(as_okay);
+          ok.set_vcc(s->vcc);
+          ok.raw().pvc = e.pvc;
+          ok.raw().local = e.local;
+          ok.raw().qos = e.qos;
+          out.push_back(ToKernel{ok});
+          s->state = SockState::kActive;
+          log(out, Severity::kInfo, s, "call up on " + pvc_address_text(e.pvc));
+          return;
+        }
+        case SockEvent::kCcReleased: {
+          const int err = std::get<CcReleased>(*ctx.cc).err;
+          const Vcc vcc = s->vcc;
+          log(out, Severity::kInfo, s,
+              "setup failed: " + std::string(std::strerror(-(err < 0 ? err : -ECONNREFUSED))));
+          destroy(*s);
+          out.push_back(ToKernel{reply_to(as_error, vcc, err < 0 ? err : -ECONNREFUSED)});
+          return;
+        }
+        case SockEvent::kZombieTimeout:
+          return;
+      }
+      return;
+
+    case SockState::kActive:
+      switch (ev) {
+        case SockEvent::kKernelConnect:
+        case SockEvent::kKernelListen:
+          unexpected();
+          return;
+        case SockEvent::kKernelAccept:
+          refuse_accept();
+          return;
+        case SockEvent::kKernelReject:
+          unexpected();
+          return;
+        case SockEvent::kKernelClose: {
+          const Vcc vcc = s->vcc;
+          out.push_back(ToCallControl{CcRelease{s->id}});
+          destroy(*s);
+          out.push_back(ToKernel{reply_to(as_close, vcc, 0)});
+          return;
+        }
+        // Q.2963.1 modification is not offered (yet): answer like the
+        // original without -u uni40+q.2963.1.
+        case SockEvent::kKernelModify:
+          refuse_modify(-ENOPROTOOPT);
+          return;
+        case SockEvent::kKernelAddParty:
+        case SockEvent::kKernelDropParty:
+          refuse_party(-EOPNOTSUPP);
+          return;
+        case SockEvent::kCcEstablished:
+          unexpected();
+          return;
+        case SockEvent::kCcReleased: {
+          const int err = std::get<CcReleased>(*ctx.cc).err;
+          out.push_back(ToKernel{reply_to(as_close, s->vcc, err > 0 ? -err : err)});
+          s->state = SockState::kClosingByDemon;
+          log(out, Severity::kInfo, s, "released by the network/peer");
+          return;
+        }
+        case SockEvent::kZombieTimeout:
+          return;
+      }
+      return;
+
+    case SockState::kClosingByDemon:
+      switch (ev) {
+        case SockEvent::kKernelConnect:
+        case SockEvent::kKernelListen:
+          unexpected();
+          return;
+        case SockEvent::kKernelAccept:
+          refuse_accept();
+          return;
+        case SockEvent::kKernelReject:
+          unexpected();
+          return;
+        case SockEvent::kKernelClose:
+          // The kernel's acknowledgement of our as_close: forget the socket.
+          destroy(*s);
+          return;
+        case SockEvent::kKernelModify:
+          refuse_modify(-EBADFD);
+          return;
+        case SockEvent::kKernelAddParty:
+        case SockEvent::kKernelDropParty:
+          refuse_party(-EBADFD);
+          return;
+        case SockEvent::kCcEstablished:
+          unexpected();
+          return;
+        case SockEvent::kCcReleased:
+          return;  // already closing
+        case SockEvent::kZombieTimeout:
+          return;
+      }
+      return;
+
+    case SockState::kListening:
+    case SockState::kListenZombie:
+      switch (ev) {
+        case SockEvent::kKernelConnect:
+        case SockEvent::kKernelListen:
+          unexpected();
+          return;
+        case SockEvent::kKernelAccept:
+          on_listener_accept(*s, ctx);
+          return;
+        case SockEvent::kKernelReject:
+          on_listener_reject(*s, ctx);
+          return;
+        case SockEvent::kKernelClose:
+          if (st == SockState::kListening)
+            on_listener_close(*s, ctx);
+          else
+            unexpected();
+          return;
+        case SockEvent::kKernelModify:
+          refuse_modify(-EBADFD);
+          return;
+        case SockEvent::kKernelAddParty:
+        case SockEvent::kKernelDropParty:
+          refuse_party(-EBADFD);
+          return;
+        case SockEvent::kCcEstablished:
+        case SockEvent::kCcReleased:
+          unexpected();
+          return;
+        case SockEvent::kZombieTimeout:
+          if (st == SockState::kListenZombie) {
+            log(out, Severity::kWarn, s,
+                std::to_string(s->listener->fifo.size()) +
+                    " indication(s) never answered by the kernel; rejecting them");
+            reject_pending(*s->listener, out);
+            destroy(*s);
+          }
+          return;
+      }
+      return;
+  }
+}
+
+// --- handlers ---------------------------------------------------------------
+
+void SocketTable::on_null_connect(Context& ctx) {
+  const auto& r = ctx.msg->raw();
+  Socket& s = create(ctx.msg->vcc(), SockState::kConnecting);
+  CcConnect c{};
+  c.sock = s.id;
+  c.local = r.local;
+  // Section 4.1.7: a null local address is replaced by a valid one.
+  if (c.local.sas_family != AF_ATMSVC || !svc_addr_in_use(c.local)) {
+    if (auto d = default_local()) c.local = *d;
+  }
+  c.called = r.svc;
+  c.sap = r.sap;
+  c.qos = r.qos;
+  c.session = r.session;
+  log(ctx.out, Severity::kInfo, &s, "connect to " + svc_address_text(r.svc));
+  ctx.out.push_back(ToCallControl{c});
+}
+
+void SocketTable::on_null_listen(Context& ctx) {
+  const auto& r = ctx.msg->raw();
+  const std::string key = sap_key(r.svc, r.sap);
+  if (listener_by_sap_.count(key) != 0) {
+    log(ctx.out, Severity::kWarn, nullptr,
+        "as_listen " + vcc_text(ctx.msg->vcc()) + ": SAP " + svc_address_text(r.svc) +
+            " already has a listener");
+    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EADDRINUSE)});
+    return;
+  }
+  Socket& s = create(ctx.msg->vcc(), SockState::kListening);
+  s.listener = std::make_unique<Listener>();
+  s.listener->addr = r.svc;
+  s.listener->sap = r.sap;
+  s.listener->qos = r.qos;
+  s.listener->sap_key = key;
+  s.listener->addr_key = addr_key(r.svc);
+  listener_by_sap_[key] = s.vcc;
+  if (svc_addr_in_use(r.svc))
+    listeners_by_addr_[s.listener->addr_key].push_back(s.vcc);
+  else
+    wildcard_listeners_.push_back(s.vcc);
+  log(ctx.out, Severity::kInfo, &s, "listening on " + svc_address_text(r.svc));
+  ctx.out.push_back(ToKernel{reply_to(as_okay, s.vcc)});
+}
+
+void SocketTable::unindex_listener(Socket& s) {
+  if (!s.listener || s.listener->sap_key.empty()) return;
+  auto& l = *s.listener;
+  listener_by_sap_.erase(l.sap_key);
+  auto drop = [&](std::vector<Vcc>& v) {
+    auto it = std::find(v.begin(), v.end(), s.vcc);
+    if (it != v.end()) {
+      *it = v.back();
+      v.pop_back();
+    }
+  };
+  if (l.addr_key == "*") {
+    drop(wildcard_listeners_);
+  } else if (auto it = listeners_by_addr_.find(l.addr_key); it != listeners_by_addr_.end()) {
+    drop(it->second);
+    if (it->second.empty()) listeners_by_addr_.erase(it);
+  }
+  l.sap_key.clear();  // unindexed; a zombie keeps only its FIFO
+}
+
+void SocketTable::on_listener_accept(Socket& l, Context& ctx) {
+  auto& out = ctx.out;
+  const Vcc new_vcc = ctx.msg->vcc();
+  auto& fifo = l.listener->fifo;
+  if (find_vcc(new_vcc) != nullptr) {
+    log(out, Severity::kError, &l,
+        "as_accept names vcc " + vcc_text(new_vcc) + " which is already in use");
+    return;
+  }
+  if (fifo.empty()) {
+    log(out, Severity::kWarn, &l, "as_accept with no pending indication");
+    out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
+    return;
+  }
+  const Pending p = fifo.front();
+  fifo.pop_front();
+  pending_owner_.erase(p.call);
+  if (p.gone) {
+    log(out, Severity::kInfo, &l, "as_accept for a call the caller already cleared");
+    out.push_back(ToKernel{reply_to(as_error, new_vcc, -ECONNABORTED)});
+  } else {
+    Socket& s = create(new_vcc, SockState::kAccepting);
+    s.call = p.call;
+    log(out, Severity::kInfo, &s, "accepting call #" + std::to_string(p.call));
+    out.push_back(ToCallControl{CcAccept{p.call, s.id}});
+  }
+  if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
+}
+
+void SocketTable::on_listener_reject(Socket& l, Context& ctx) {
+  auto& fifo = l.listener->fifo;
+  if (fifo.empty()) {
+    log(ctx.out, Severity::kWarn, &l, "as_reject with no pending indication, ignored");
+    return;
+  }
+  const Pending p = fifo.front();
+  fifo.pop_front();
+  pending_owner_.erase(p.call);
+  if (!p.gone) {
+    log(ctx.out, Severity::kInfo, &l,
+        "kernel rejected call #" + std::to_string(p.call) + " (" +
+            std::to_string(ctx.msg->reply()) + ")");
+    ctx.out.push_back(
+        ToCallControl{CcReject{p.call, RejectReason::kKernelRejected, ctx.msg->reply()}});
+  }
+  if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
+}
+
+void SocketTable::on_listener_close(Socket& l, Context& ctx) {
+  const Vcc vcc = l.vcc;
+  unindex_listener(l);
+  ctx.out.push_back(ToKernel{reply_to(as_close, vcc, 0)});
+  if (l.listener->fifo.empty()) {
+    destroy(l);
+    return;
+  }
+  // The kernel answers the indications it still holds after our
+  // acknowledgement (as_reject with this listen_vcc); keep the FIFO for them.
+  l.state = SockState::kListenZombie;
+  zombie_deadline_[vcc] = ctx.now + params_.listen_zombie_timeout;
+  log(ctx.out, Severity::kInfo, &l,
+      std::to_string(l.listener->fifo.size()) + " indication(s) still pending");
+}
+
+void SocketTable::reject_pending(Listener& l, std::vector<Action>& out) {
+  for (const Pending& p : l.fifo) {
+    pending_owner_.erase(p.call);
+    if (!p.gone) out.push_back(ToCallControl{CcReject{p.call, RejectReason::kListenerClosed, 0}});
+  }
+  l.fifo.clear();
+}
+
+void SocketTable::on_bind(const Message& m, std::vector<Action>& out) {
+  // Section 3.5: no state is created.
+  const auto& svc = m.raw().svc;
+  Message ok(as_okay);
+  ok.set_vcc(m.vcc());
+  ok.raw().svc = svc;
+  if (!svc_addr_in_use(svc)) {
+    if (auto d = default_local()) {
+      std::memcpy(&ok.raw().svc.sas_addr, &d->sas_addr, sizeof d->sas_addr);
+      ok.raw().local = *d;
+    }
+  } else if (!is_local(svc)) {
+    log(out, Severity::kInfo, nullptr,
+        "as_bind " + vcc_text(m.vcc()) + ": " + svc_address_text(svc) + " is not a local address");
+    out.push_back(ToKernel{reply_to(as_error, m.vcc(), -EADDRNOTAVAIL)});
+    return;
+  }
+  out.push_back(ToKernel{ok});
+}
+
+SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc) {
+  auto compatible = [&](Vcc v) -> Socket* {
+    Socket* s = find_vcc(v);
+    if (s == nullptr || !s->listener) return nullptr;
+    const Listener& l = *s->listener;
+    if (l.sap.bhli.hl_type != ATM_HL_NONE && !bhli_equal(l.sap.bhli, inc.sap.bhli)) return nullptr;
+    const int nl = blli_count(l.sap);
+    if (nl != 0) {
+      bool any = false;
+      for (int i = 0; i < nl && !any; ++i)
+        for (int j = 0; j < blli_count(inc.sap) && !any; ++j)
+          any = blli_equal(l.sap.blli[i], inc.sap.blli[j]);
+      if (!any) return nullptr;
+    }
+    if (inc.qos.aal != 0 && l.qos.aal != inc.qos.aal) return nullptr;
+    if (!class_compatible(l.qos.txtp, inc.qos.txtp) || !class_compatible(l.qos.rxtp, inc.qos.rxtp))
+      return nullptr;
+    return s;
+  };
+  if (svc_addr_in_use(inc.called)) {
+    if (auto it = listeners_by_addr_.find(addr_key(inc.called)); it != listeners_by_addr_.end())
+      for (Vcc v : it->second)
+        if (Socket* s = compatible(v)) return s;
+  }
+  for (Vcc v : wildcard_listeners_)
+    if (Socket* s = compatible(v)) return s;
+  return nullptr;
+}
+
+void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
+  Socket* l = match_listener(inc);
+  if (l == nullptr) {
+    log(out, Severity::kInfo, nullptr,
+        "incoming call #" + std::to_string(inc.call) + " to " + svc_address_text(inc.called) +
+            ": no matching listener");
+    out.push_back(ToCallControl{CcReject{inc.call, RejectReason::kNoListener, 0}});
+    return;
+  }
+  l->listener->fifo.push_back(Pending{inc.call, false});
+  pending_owner_[inc.call] = l->vcc;
+  Message ind(as_indicate);
+  ind.set_listen_vcc(l->vcc);
+  ind.raw().pvc = inc.pvc;
+  ind.raw().local = inc.called;
+  ind.raw().svc = inc.calling;
+  ind.raw().qos = inc.qos;
+  ind.raw().sap = inc.sap;
+  log(out, Severity::kInfo, l,
+      "indicating call #" + std::to_string(inc.call) + " from " + svc_address_text(inc.calling));
+  out.push_back(ToKernel{ind});
+}
+
+void SocketTable::on_incoming_gone(const CcIncomingGone& g, std::vector<Action>& out) {
+  auto it = pending_owner_.find(g.call);
+  if (it == pending_owner_.end()) return;
+  Socket* l = find_vcc(it->second);
+  pending_owner_.erase(it);
+  if (l == nullptr || !l->listener) return;
+  for (Pending& p : l->listener->fifo)
+    if (p.call == g.call) p.gone = true;
+  log(out, Severity::kInfo, l,
+      "pending call #" + std::to_string(g.call) + " cleared by the caller");
+}
+
+void SocketTable::set_local_addresses(int itf, std::vector<struct sockaddr_atmsvc> addrs,
+                                      std::vector<Action>& out) {
+  auto& cur = local_addrs_[itf];
+  auto contains = [](const std::vector<struct sockaddr_atmsvc>& v,
+                     const struct sockaddr_atmsvc& a) {
+    return std::any_of(v.begin(), v.end(), [&](const auto& x) {
+      return std::memcmp(&x.sas_addr, &a.sas_addr, sizeof a.sas_addr) == 0;
+    });
+  };
+  for (const auto& a : addrs)
+    if (!contains(cur, a))
+      log(out, Severity::kInfo, nullptr,
+          "added local ATM address " + svc_address_text(a) + " at itf " + std::to_string(itf));
+  for (const auto& a : cur)
+    if (!contains(addrs, a))
+      log(out, Severity::kInfo, nullptr,
+          "removed local ATM address " + svc_address_text(a) + " at itf " + std::to_string(itf));
+  cur = std::move(addrs);
+}
+
+void SocketTable::handle_timeouts(TimePoint now, std::vector<Action>& out) {
+  std::vector<Vcc> due;
+  for (const auto& [vcc, t] : zombie_deadline_)
+    if (t <= now) due.push_back(vcc);
+  std::sort(due.begin(), due.end());  // deterministic order
+  for (Vcc v : due) {
+    Context ctx{nullptr, nullptr, now, out};
+    zombie_deadline_.erase(v);
+    step(find_vcc(v), SockEvent::kZombieTimeout, ctx);
+  }
+}
+
+std::optional<TimePoint> SocketTable::next_deadline() const {
+  std::optional<TimePoint> d;
+  for (const auto& [vcc, t] : zombie_deadline_) d = earliest(d, t);
+  return d;
+}
+
+void SocketTable::shutdown(std::vector<Action>& out) {
+  std::vector<Vcc> all;
+  all.reserve(by_vcc_.size());
+  for (const auto& [vcc, s] : by_vcc_) all.push_back(vcc);
+  std::sort(all.begin(), all.end());
+  for (Vcc v : all) {
+    Socket* s = find_vcc(v);
+    if (s == nullptr) continue;
+    if (s->listener) reject_pending(*s->listener, out);
+    if (s->state == SockState::kConnecting || s->state == SockState::kAccepting ||
+        s->state == SockState::kActive)
+      out.push_back(ToCallControl{CcRelease{s->id}});
+    destroy(*s);
+  }
+  log(out, Severity::kInfo, nullptr, "all sockets released");
+}
+
+std::string SocketTable::status_dump() const {
+  std::vector<Vcc> all;
+  for (const auto& [vcc, s] : by_vcc_) all.push_back(vcc);
+  std::sort(all.begin(), all.end());
+  std::string d = "sockets: " + std::to_string(all.size()) + "\n";
+  for (Vcc v : all) {
+    const Socket& s = by_vcc_.at(v);
+    d += "  " + vcc_text(v) + " #" + std::to_string(s.id) + " " + state_name(s.state);
+    if (s.listener) {
+      d += " sap=" + svc_address_text(s.listener->addr) +
+           " pending=" + std::to_string(s.listener->fifo.size());
+    }
+    if (s.state == SockState::kAccepting) d += " call=#" + std::to_string(s.call);
+    d += "\n";
+  }
+  for (const auto& [itf, list] : local_addrs_)
+    for (const auto& a : list)
+      d += "  local itf " + std::to_string(itf) + ": " + svc_address_text(a) + "\n";
+  return d;
+}
+
+}  // namespace atmsigd::atmsvc

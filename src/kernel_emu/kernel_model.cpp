@@ -1,0 +1,259 @@
+#include "atmsigd/kernel_emu/kernel_model.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+
+#include "atmsigd/util/atm_text.hpp"
+
+namespace atmsigd::kemu {
+namespace {
+
+std::string vcc_text(Vcc v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+Message base(enum atmsvc_msg_type t, Vcc vcc) {
+  Message m(t);
+  m.set_vcc(vcc);
+  return m;
+}
+
+}  // namespace
+
+const char* kstate_name(KState s) {
+  switch (s) {
+    case KState::kBindWait:
+      return "BindWait";
+    case KState::kConnectWait:
+      return "ConnectWait";
+    case KState::kListenWait:
+      return "ListenWait";
+    case KState::kAcceptWait:
+      return "AcceptWait";
+    case KState::kConnected:
+      return "Connected";
+    case KState::kListening:
+      return "Listening";
+    case KState::kCloseWait:
+      return "CloseWait";
+    case KState::kRemoteClosed:
+      return "RemoteClosed";
+  }
+  return "?";
+}
+
+struct sockaddr_atmsvc svc_address(const std::string& text) {
+  struct sockaddr_atmsvc a;
+  std::memset(&a, 0, sizeof a);
+  a.sas_family = AF_ATMSVC;
+  if (text.empty() || text == "null") return a;
+  auto p = parse_svc_address(text);
+  if (!p) throw std::invalid_argument("bad ATM address \"" + text + "\"");
+  return *p;
+}
+
+struct atm_qos qos_from_text(const std::string& text) {
+  auto q = parse_qos(text.empty() ? "ubr" : text);
+  if (!q) throw std::invalid_argument("bad QoS \"" + text + "\" (see qos(7))");
+  if (q->aal == 0) q->aal = ATM_AAL5;
+  return *q;
+}
+
+struct atm_sap sap_from_text(const std::string& text) {
+  struct atm_sap s;
+  std::memset(&s, 0, sizeof s);
+  if (text.empty()) return s;
+  auto p = parse_sap(text);
+  if (!p) throw std::invalid_argument("bad SAP \"" + text + "\" (see sap(7))");
+  return *p;
+}
+
+Message KernelModel::bind(Vcc vcc, const struct sockaddr_atmsvc& addr, const struct atm_qos& qos) {
+  Message m = base(as_bind, vcc);
+  m.raw().svc = addr;
+  m.raw().qos = qos;
+  sockets_[vcc] = KSocket{vcc, KState::kBindWait, false, {}, {}, 0};
+  return m;
+}
+
+Message KernelModel::connect(Vcc vcc, const struct sockaddr_atmsvc& local,
+                             const struct sockaddr_atmsvc& remote, const struct atm_qos& qos,
+                             const struct atm_sap& sap) {
+  Message m = base(as_connect, vcc);
+  m.raw().local = local;
+  m.raw().svc = remote;
+  m.raw().qos = qos;
+  m.raw().sap = sap;
+  sockets_[vcc] = KSocket{vcc, KState::kConnectWait, false, {}, {}, 0};
+  return m;
+}
+
+Message KernelModel::listen(Vcc vcc, const struct sockaddr_atmsvc& addr, const struct atm_qos& qos,
+                            const struct atm_sap& sap) {
+  Message m = base(as_listen, vcc);
+  m.raw().svc = addr;
+  m.raw().qos = qos;
+  m.raw().sap = sap;
+  sockets_[vcc] = KSocket{vcc, KState::kListenWait, true, {}, {}, 0};
+  return m;
+}
+
+std::optional<Message> KernelModel::accept(Vcc new_vcc, Vcc listener) {
+  auto it = sockets_.find(listener);
+  if (it == sockets_.end() || it->second.indications.empty()) return std::nullopt;
+  const Message ind = it->second.indications.front();
+  it->second.indications.pop_front();
+  Message m = base(as_accept, new_vcc);
+  m.set_listen_vcc(listener);
+  m.raw().qos = ind.raw().qos;
+  sockets_[new_vcc] = KSocket{new_vcc, KState::kAcceptWait, false, {}, ind, 0};
+  return m;
+}
+
+std::optional<Message> KernelModel::reject(Vcc listener, int reply) {
+  auto it = sockets_.find(listener);
+  if (it == sockets_.end() || it->second.indications.empty()) return std::nullopt;
+  it->second.indications.pop_front();
+  Message m(as_reject);
+  m.set_listen_vcc(listener);
+  m.set_reply(reply);
+  return m;
+}
+
+Message KernelModel::close(Vcc vcc) {
+  auto it = sockets_.find(vcc);
+  if (it != sockets_.end()) {
+    if (it->second.state == KState::kRemoteClosed) {
+      // Acknowledging the demon's as_close: the socket is gone for good.
+      forget(vcc);
+    } else {
+      it->second.state = KState::kCloseWait;
+    }
+  }
+  return base(as_close, vcc);
+}
+
+Message KernelModel::itf_notify(int itf) {
+  Message m(as_itf_notify);
+  m.raw().pvc.sap_family = AF_ATMPVC;
+  m.raw().pvc.sap_addr.itf = static_cast<short>(itf);
+  return m;
+}
+
+DemonFrameResult KernelModel::on_demon(const Message& m) {
+  DemonFrameResult r;
+  auto violation = [&](const std::string& what) {
+    r.violations.push_back(m.summary() + ": " + what);
+    violations_.push_back(r.violations.back());
+  };
+  if (auto e = atmsvc::validate_from_demon(m)) {
+    violation(e->what);
+    return r;
+  }
+  const Vcc key = m.type() == as_indicate ? m.listen_vcc() : m.vcc();
+  auto it = sockets_.find(key);
+  if (it == sockets_.end()) {
+    violation("no socket " + vcc_text(key) + " in the kernel");
+    return r;
+  }
+  KSocket& s = it->second;
+  s.last = m;
+  switch (m.type()) {
+    case as_okay:
+      switch (s.state) {
+        case KState::kBindWait:
+          forget(s.vcc);
+          return r;  // bind leaves no state
+        case KState::kConnectWait:
+        case KState::kAcceptWait:
+          if (m.raw().pvc.sap_family != AF_ATMPVC) violation("as_okay without a PVC address");
+          s.state = KState::kConnected;
+          return r;
+        case KState::kListenWait:
+          s.state = KState::kListening;
+          return r;
+        case KState::kCloseWait:
+          return r;  // fig. 9: crossed our as_close
+        case KState::kConnected:
+        case KState::kListening:
+        case KState::kRemoteClosed:
+          violation(std::string("as_okay in kernel state ") + kstate_name(s.state));
+          return r;
+      }
+      return r;
+    case as_error:
+      switch (s.state) {
+        case KState::kBindWait:
+        case KState::kConnectWait:
+        case KState::kAcceptWait:
+        case KState::kListenWait:
+        case KState::kCloseWait:  // fig. 10: crossed our as_close
+          s.result = m.reply();
+          forget(s.vcc);
+          return r;
+        case KState::kConnected:
+        case KState::kListening:
+        case KState::kRemoteClosed:
+          violation(std::string("as_error in kernel state ") + kstate_name(s.state));
+          return r;
+      }
+      return r;
+    case as_indicate:
+      if (s.state != KState::kListening && s.state != KState::kCloseWait) {
+        violation(std::string("as_indicate for a socket in kernel state ") + kstate_name(s.state));
+        return r;
+      }
+      if (s.state == KState::kCloseWait) {
+        // Crossed our close: the kernel refuses it at once.
+        Message rej(as_reject);
+        rej.set_listen_vcc(s.vcc);
+        rej.set_reply(-ECONNREFUSED);
+        r.replies.push_back(rej);
+        return r;
+      }
+      s.indications.push_back(m);
+      return r;
+    case as_close:
+      switch (s.state) {
+        case KState::kCloseWait: {
+          // The demon acknowledged our close. A listener's queued indications
+          // are then rejected one by one (net/atm/svc.c svc_disconnect).
+          for (std::size_t i = 0; i < s.indications.size(); ++i) {
+            Message rej(as_reject);
+            rej.set_listen_vcc(s.vcc);
+            r.replies.push_back(rej);
+          }
+          s.result = m.reply();
+          forget(s.vcc);
+          return r;
+        }
+        case KState::kConnected:
+          s.result = m.reply();
+          s.state = KState::kRemoteClosed;
+          if (auto_ack_close_) r.replies.push_back(close(s.vcc));
+          return r;
+        case KState::kBindWait:
+        case KState::kConnectWait:
+        case KState::kAcceptWait:
+        case KState::kListenWait:
+        case KState::kListening:
+        case KState::kRemoteClosed:
+          violation(std::string("as_close in kernel state ") + kstate_name(s.state));
+          return r;
+      }
+      return r;
+    default:
+      violation("unexpected message type");
+      return r;
+  }
+}
+
+const KSocket* KernelModel::socket(Vcc vcc) const {
+  auto it = sockets_.find(vcc);
+  return it == sockets_.end() ? nullptr : &it->second;
+}
+
+}  // namespace atmsigd::kemu

@@ -1,0 +1,81 @@
+#include "atmsigd/util/atm_text.hpp"
+
+#include <atm.h>
+
+#include <cstring>
+#include <string>
+
+namespace atmsigd {
+namespace {
+
+template <typename T>
+T zeroed() {
+  T t;
+  std::memset(&t, 0, sizeof t);
+  return t;
+}
+
+struct sockaddr* as_sa(void* p) {
+  return static_cast<struct sockaddr*>(p);
+}
+const struct sockaddr* as_sa(const void* p) {
+  return static_cast<const struct sockaddr*>(p);
+}
+
+}  // namespace
+
+std::optional<struct sockaddr_atmsvc> parse_svc_address(std::string_view text) {
+  auto a = zeroed<struct sockaddr_atmsvc>();
+  const std::string s(text);
+  if (text2atm(s.c_str(), as_sa(&a), sizeof a, T2A_SVC | T2A_WILDCARD | T2A_LOCAL) < 0)
+    return std::nullopt;
+  return a;
+}
+
+std::optional<struct sockaddr_atmpvc> parse_pvc_address(std::string_view text) {
+  auto a = zeroed<struct sockaddr_atmpvc>();
+  const std::string s(text);
+  if (text2atm(s.c_str(), as_sa(&a), sizeof a, T2A_PVC | T2A_LOCAL) < 0) return std::nullopt;
+  return a;
+}
+
+std::optional<struct atm_qos> parse_qos(std::string_view text) {
+  auto q = zeroed<struct atm_qos>();
+  const std::string s(text);
+  if (text2qos(s.c_str(), &q, 0) < 0) return std::nullopt;
+  return q;
+}
+
+std::optional<struct atm_sap> parse_sap(std::string_view text) {
+  auto sap = zeroed<struct atm_sap>();
+  const std::string s(text);
+  if (text2sap(s.c_str(), &sap, 0) < 0) return std::nullopt;
+  return sap;
+}
+
+std::string svc_address_text(const struct sockaddr_atmsvc& a) {
+  if (a.sas_family != AF_ATMSVC) return "<none>";
+  if (a.sas_addr.prv[0] == 0 && a.sas_addr.pub[0] == 0) return "<null>";
+  char buf[MAX_ATM_ADDR_LEN + 1];
+  if (atm2text(buf, sizeof buf, as_sa(&a), A2T_PRETTY | A2T_LOCAL) < 0) return "<invalid>";
+  return buf;
+}
+
+std::string pvc_address_text(const struct sockaddr_atmpvc& a) {
+  return std::to_string(a.sap_addr.itf) + "." + std::to_string(a.sap_addr.vpi) + "." +
+         std::to_string(a.sap_addr.vci);
+}
+
+std::string qos_text(const struct atm_qos& q) {
+  char buf[MAX_ATM_QOS_LEN + 1];
+  if (qos2text(buf, sizeof buf, &q, 0) < 0) return "<invalid qos>";
+  return buf;
+}
+
+std::string sap_text(const struct atm_sap& s) {
+  char buf[MAX_ATM_SAP_LEN + 1];
+  if (sap2text(buf, sizeof buf, &s, 0) < 0) return "<invalid sap>";
+  return buf;
+}
+
+}  // namespace atmsigd

@@ -1,0 +1,475 @@
+// The message flows of the internal signaling protocol (figures 4-12 and
+// sections 3.2-3.10, 5.1), driven in virtual time against the kernel model.
+#include <cerrno>
+
+#include "harness.hpp"
+
+namespace atmsigd::test {
+namespace {
+
+constexpr Vcc kV1 = 0x1000, kV2 = 0x2000, kL = 0x3000, kN1 = 0x4000, kN2 = 0x5000, kN3 = 0x6000;
+
+// Fig. 7: successful active open, then the remote party closes.
+TEST(Fig7ActiveOpen, ConnectOkayThenRemoteClose) {
+  Harness h;
+  h.connect(kV1);
+  const auto c = h.take_cc<CcConnect>();
+  EXPECT_EQ(h.table.state_of(kV1), SockState::kConnecting);
+  EXPECT_TRUE(h.to_kernel.empty());
+  h.cc_sends(h.established(c.sock, 40));
+  ASSERT_EQ(h.last_to_kernel().type(), as_okay);
+  EXPECT_EQ(h.last_to_kernel().vcc(), kV1);
+  EXPECT_EQ(h.last_to_kernel().raw().pvc.sap_addr.vci, 40);
+  EXPECT_EQ(h.kernel.socket(kV1)->state, kemu::KState::kConnected);
+  h.cc_sends(CcReleased{c.sock, 0});
+  // as_close(reply 0) to the kernel; the kernel model acknowledges at once.
+  ASSERT_EQ(h.to_kernel.size(), 2u);
+  EXPECT_EQ(h.to_kernel[1].type(), as_close);
+  EXPECT_EQ(h.to_kernel[1].reply(), 0);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+  EXPECT_EQ(h.kernel.socket_count(), 0u);
+  EXPECT_TRUE(h.to_cc.empty());
+}
+
+// Fig. 7 variant: the local application closes an active call.
+TEST(Fig7ActiveOpen, LocalCloseReleasesTheCall) {
+  Harness h;
+  h.connect(kV1);
+  const auto c = h.take_cc<CcConnect>();
+  h.cc_sends(h.established(c.sock));
+  h.kernel_sends(h.kernel.close(kV1));
+  EXPECT_EQ(h.take_cc<CcRelease>().sock, c.sock);
+  EXPECT_EQ(h.last_to_kernel().type(), as_close);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+  EXPECT_EQ(h.kernel.socket_count(), 0u);
+}
+
+// Fig. 8: the connection is refused: as_error, the demon forgets the socket.
+TEST(Fig8Refused, ConnectAnsweredWithError) {
+  Harness h;
+  h.connect(kV1);
+  const auto c = h.take_cc<CcConnect>();
+  h.cc_sends(CcReleased{c.sock, -EHOSTUNREACH});
+  ASSERT_EQ(h.last_to_kernel().type(), as_error);
+  EXPECT_EQ(h.last_to_kernel().reply(), -EHOSTUNREACH);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+  EXPECT_EQ(h.kernel.socket_count(), 0u);
+}
+
+// A normal release during setup still becomes an error for connect().
+TEST(Fig8Refused, ReleaseWithoutErrnoBecomesConnRefused) {
+  Harness h;
+  h.connect(kV1);
+  h.cc_sends(CcReleased{h.take_cc<CcConnect>().sock, 0});
+  EXPECT_EQ(h.last_to_kernel().reply(), -ECONNREFUSED);
+}
+
+// Fig. 9: as_close crosses as_okay.
+TEST(Fig9CloseCrossesOkay, CloseAfterOkayIsAcknowledged) {
+  Harness h;
+  h.connect(kV1);
+  const auto c = h.take_cc<CcConnect>();
+  const Message close = h.kernel.close(kV1);  // kernel sends close first ...
+  h.cc_sends(h.established(c.sock));          // ... while the demon sends okay
+  h.kernel_sends(close);
+  EXPECT_EQ(h.last_to_kernel().type(), as_close);
+  EXPECT_EQ(h.take_cc<CcRelease>().sock, c.sock);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+  EXPECT_EQ(h.kernel.socket_count(), 0u);
+}
+
+// Fig. 9 (section 3.6): the client closes before as_connect is answered.
+TEST(Fig9CloseCrossesOkay, CloseWhileConnectingReleasesTheCall) {
+  Harness h;
+  h.connect(kV1);
+  const auto c = h.take_cc<CcConnect>();
+  h.kernel_sends(h.kernel.close(kV1));
+  EXPECT_EQ(h.take_cc<CcRelease>().sock, c.sock);
+  EXPECT_EQ(h.last_to_kernel().type(), as_close);
+  // Call control's late answer for the gone socket releases that call too.
+  h.cc_sends(h.established(c.sock));
+  EXPECT_EQ(h.take_cc<CcRelease>().sock, c.sock);
+  EXPECT_EQ(h.to_kernel.size(), 1u);
+}
+
+// Fig. 10: as_close crosses as_error; the stray close is ignored.
+TEST(Fig10CloseCrossesError, StrayCloseIgnored) {
+  Harness h;
+  h.connect(kV1);
+  const auto c = h.take_cc<CcConnect>();
+  const Message close = h.kernel.close(kV1);
+  h.cc_sends(CcReleased{c.sock, -ETIMEDOUT});
+  EXPECT_EQ(h.last_to_kernel().type(), as_error);
+  const auto sent = h.to_kernel.size();
+  h.kernel_sends(close);
+  EXPECT_EQ(h.to_kernel.size(), sent);  // no reply
+  EXPECT_TRUE(h.to_cc.empty());
+  EXPECT_TRUE(h.logged(Severity::kDebug, "stray as_close"));
+}
+
+// Fig. 11: bind, listen, indicate, accept, then both sockets closed.
+TEST(Fig11ListenAccept, IndicateAcceptOkayAndClose) {
+  Harness h;
+  std::vector<struct sockaddr_atmsvc> locals{kemu::svc_address(kAddrA)};
+  std::vector<Action> out;
+  h.table.set_local_addresses(0, locals, out);
+  h.drain(out);
+  h.kernel_sends(h.kernel.bind(kL, kemu::svc_address(kAddrA), kemu::qos_from_text("ubr")));
+  EXPECT_EQ(h.last_to_kernel().type(), as_okay);
+  EXPECT_EQ(h.table.socket_count(), 0u);  // bind creates no state
+  h.listen(kL);
+  EXPECT_EQ(h.last_to_kernel().type(), as_okay);
+  EXPECT_EQ(h.table.state_of(kL), SockState::kListening);
+  h.cc_sends(h.incoming(7));
+  const Message& ind = h.last_to_kernel();
+  ASSERT_EQ(ind.type(), as_indicate);
+  EXPECT_EQ(ind.listen_vcc(), kL);
+  EXPECT_EQ(ind.raw().pvc.sap_addr.vci, 39);
+  EXPECT_EQ(h.table.pending_count(kL), 1u);
+  h.kernel_sends(*h.kernel.accept(kN1, kL));
+  const auto a = h.take_cc<CcAccept>();
+  EXPECT_EQ(a.call, 7u);
+  EXPECT_EQ(h.table.state_of(kN1), SockState::kAccepting);
+  h.cc_sends(h.established(a.sock, 39));
+  EXPECT_EQ(h.last_to_kernel().type(), as_okay);
+  EXPECT_EQ(h.last_to_kernel().vcc(), kN1);
+  EXPECT_EQ(h.table.state_of(kN1), SockState::kActive);
+  // Closing the listener does not affect the accepted socket.
+  h.kernel_sends(h.kernel.close(kL));
+  EXPECT_EQ(h.last_to_kernel().type(), as_close);
+  EXPECT_FALSE(h.table.state_of(kL).has_value());
+  EXPECT_EQ(h.table.state_of(kN1), SockState::kActive);
+  h.kernel_sends(h.kernel.close(kN1));
+  EXPECT_EQ(h.take_cc<CcRelease>().sock, a.sock);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+  EXPECT_EQ(h.kernel.socket_count(), 0u);
+}
+
+// Fig. 12: the kernel rejects an incoming call; as_reject is not confirmed.
+TEST(Fig12Reject, RejectGoesToCallControlWithTheKernelsReply) {
+  Harness h;
+  h.listen(kL);
+  h.cc_sends(h.incoming(9));
+  const auto sent = h.to_kernel.size();
+  h.kernel_sends(*h.kernel.reject(kL, -ECONNREFUSED));
+  EXPECT_EQ(h.to_kernel.size(), sent);
+  const auto r = h.take_cc<CcReject>();
+  EXPECT_EQ(r.call, 9u);
+  EXPECT_EQ(r.reason, RejectReason::kKernelRejected);
+  EXPECT_EQ(r.err, -ECONNREFUSED);
+  EXPECT_EQ(h.table.pending_count(kL), 0u);
+}
+
+// Section 3.8: indications are answered strictly in order.
+TEST(ListenFifo, AnswersAreMatchedToIndicationsInOrder) {
+  Harness h;
+  h.listen(kL);
+  h.cc_sends(h.incoming(1));
+  h.cc_sends(h.incoming(2));
+  h.cc_sends(h.incoming(3));
+  EXPECT_EQ(h.table.pending_count(kL), 3u);
+  h.kernel_sends(*h.kernel.accept(kN1, kL));
+  EXPECT_EQ(h.take_cc<CcAccept>().call, 1u);
+  h.kernel_sends(*h.kernel.reject(kL, -EBUSY));
+  EXPECT_EQ(h.take_cc<CcReject>().call, 2u);
+  h.kernel_sends(*h.kernel.accept(kN2, kL));
+  EXPECT_EQ(h.take_cc<CcAccept>().call, 3u);
+  EXPECT_EQ(h.table.pending_count(kL), 0u);
+}
+
+// Closing a listener with pending indications: the close is acknowledged,
+// and the kernel's as_rejects that follow (svc_disconnect) reach call control.
+TEST(ListenClose, PendingIndicationsAreRejectedAfterTheAck) {
+  Harness h;
+  h.listen(kL);
+  h.cc_sends(h.incoming(1));
+  h.cc_sends(h.incoming(2));
+  h.kernel_sends(h.kernel.close(kL));
+  // The model answers the ack with one as_reject per queued indication.
+  EXPECT_EQ(h.take_cc<CcReject>().call, 1u);
+  EXPECT_EQ(h.take_cc<CcReject>().call, 2u);
+  EXPECT_FALSE(h.table.state_of(kL).has_value());
+  EXPECT_EQ(h.table.socket_count(), 0u);
+}
+
+// If the kernel never answers the indications of a closed listener, the
+// demon rejects them itself after the zombie timeout: nothing leaks.
+TEST(ListenClose, ZombieTimeoutRejectsUnansweredIndications) {
+  Harness h;
+  h.listen(kL);
+  h.cc_sends(h.incoming(1));
+  // Close delivered directly (not through the model, whose ack answer would
+  // reject the indication): a kernel that never answers.
+  Message close(as_close);
+  close.set_vcc(kL);
+  std::vector<Action> out;
+  h.table.from_kernel(close, h.now, out);
+  for (auto& a : out)
+    if (auto* c = std::get_if<ToCallControl>(&a)) h.to_cc.push_back(c->req);
+  EXPECT_EQ(h.table.state_of(kL), SockState::kListenZombie);
+  h.advance(seconds(9));
+  EXPECT_TRUE(h.to_cc.empty());
+  h.advance(seconds(2));
+  const auto r = h.take_cc<CcReject>();
+  EXPECT_EQ(r.call, 1u);
+  EXPECT_EQ(r.reason, RejectReason::kListenerClosed);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+}
+
+// A new listener on the same SAP is possible once the old one is closed.
+TEST(ListenClose, SapIsFreeAfterClose) {
+  Harness h;
+  h.listen(kL);
+  h.kernel_sends(h.kernel.close(kL));
+  h.listen(kN1);
+  EXPECT_EQ(h.last_to_kernel().type(), as_okay);
+}
+
+TEST(Listen, DuplicateSapIsRefusedWithAddrInUse) {
+  Harness h;
+  h.listen(kL);
+  h.listen(kN1);
+  EXPECT_EQ(h.last_to_kernel().type(), as_error);
+  EXPECT_EQ(h.last_to_kernel().reply(), -EADDRINUSE);
+  EXPECT_FALSE(h.table.state_of(kN1).has_value());
+}
+
+TEST(Listen, DifferentBlliOnTheSameAddressIsAnotherSap) {
+  Harness h;
+  h.listen(kL, kAddrA, "blli:l2=iso8802");
+  h.listen(kN1, kAddrA, "blli:l3=tr9577,ipi=snap,oui=0x00A03E,pid=0x0002");
+  EXPECT_EQ(h.last_to_kernel().type(), as_okay);
+  h.cc_sends(h.incoming(5, kAddrA, "blli:l3=tr9577,ipi=snap,oui=0x00A03E,pid=0x0002"));
+  EXPECT_EQ(h.last_to_kernel().type(), as_indicate);
+  EXPECT_EQ(h.last_to_kernel().listen_vcc(), kN1);
+}
+
+TEST(Incoming, NoListenerIsRejectedTowardsCallControl) {
+  Harness h;
+  h.listen(kL, kAddrA);
+  h.cc_sends(h.incoming(4, kAddrB));
+  const auto r = h.take_cc<CcReject>();
+  EXPECT_EQ(r.call, 4u);
+  EXPECT_EQ(r.reason, RejectReason::kNoListener);
+}
+
+TEST(Incoming, WildcardListenerTakesAnyAddress) {
+  Harness h;
+  h.listen(kL, "");
+  h.cc_sends(h.incoming(4, kAddrB));
+  EXPECT_EQ(h.last_to_kernel().type(), as_indicate);
+}
+
+TEST(Incoming, SpecificListenerBeatsWildcard) {
+  Harness h;
+  h.listen(kL, "");
+  h.listen(kN1, kAddrB);
+  h.cc_sends(h.incoming(4, kAddrB));
+  EXPECT_EQ(h.last_to_kernel().listen_vcc(), kN1);
+}
+
+TEST(Incoming, TrafficClassMustMatchUnlessAny) {
+  Harness h;
+  h.listen(kL, kAddrA, "", "cbr:pcr=1000");
+  h.cc_sends(h.incoming(4, kAddrA, "", "ubr"));
+  EXPECT_EQ(h.take_cc<CcReject>().reason, RejectReason::kNoListener);
+}
+
+// The caller clears while the indication waits in the kernel.
+TEST(Incoming, CallerGoneBeforeAcceptGivesConnAborted) {
+  Harness h;
+  h.listen(kL);
+  h.cc_sends(h.incoming(1));
+  h.cc_sends(CcIncomingGone{1});
+  h.kernel_sends(*h.kernel.accept(kN1, kL));
+  EXPECT_EQ(h.last_to_kernel().type(), as_error);
+  EXPECT_EQ(h.last_to_kernel().reply(), -ECONNABORTED);
+  EXPECT_TRUE(h.to_cc.empty());
+}
+
+TEST(Incoming, CallerGoneBeforeRejectNeedsNoRelease) {
+  Harness h;
+  h.listen(kL);
+  h.cc_sends(h.incoming(1));
+  h.cc_sends(CcIncomingGone{1});
+  h.kernel_sends(*h.kernel.reject(kL, -ECONNREFUSED));
+  EXPECT_TRUE(h.to_cc.empty());
+}
+
+TEST(Accept, FailureDuringAcceptIsAnError) {
+  Harness h;
+  h.listen(kL);
+  h.cc_sends(h.incoming(1));
+  h.kernel_sends(*h.kernel.accept(kN1, kL));
+  const auto a = h.take_cc<CcAccept>();
+  h.cc_sends(CcReleased{a.sock, -ETIMEDOUT});
+  EXPECT_EQ(h.last_to_kernel().type(), as_error);
+  EXPECT_EQ(h.last_to_kernel().reply(), -ETIMEDOUT);
+  EXPECT_FALSE(h.table.state_of(kN1).has_value());
+}
+
+TEST(Accept, CloseWhileAcceptingReleasesTheCall) {
+  Harness h;
+  h.listen(kL);
+  h.cc_sends(h.incoming(1));
+  h.kernel_sends(*h.kernel.accept(kN1, kL));
+  const auto a = h.take_cc<CcAccept>();
+  h.kernel_sends(h.kernel.close(kN1));
+  EXPECT_EQ(h.take_cc<CcRelease>().sock, a.sock);
+  EXPECT_EQ(h.last_to_kernel().type(), as_close);
+}
+
+TEST(Accept, WithEmptyQueueIsAnError) {
+  Harness h;
+  h.listen(kL);
+  Message acc(as_accept);
+  acc.set_vcc(kN1);
+  acc.set_listen_vcc(kL);
+  std::vector<Action> out;
+  h.table.from_kernel(acc, h.now, out);
+  ASSERT_FALSE(out.empty());
+  bool error_sent = false;
+  for (auto& a : out)
+    if (auto* k = std::get_if<ToKernel>(&a))
+      error_sent = k->msg.type() == as_error && k->msg.vcc() == kN1 && k->msg.reply() == -EINVAL;
+  EXPECT_TRUE(error_sent);
+}
+
+// Section 3.5: bind verifies the address and creates no state.
+TEST(Bind, NullAddressGetsALocalAddress) {
+  Harness h;
+  std::vector<Action> out;
+  h.table.set_local_addresses(0, {kemu::svc_address(kAddrA)}, out);
+  h.drain(out);
+  h.kernel_sends(h.kernel.bind(kV1, kemu::svc_address(""), kemu::qos_from_text("ubr")));
+  ASSERT_EQ(h.last_to_kernel().type(), as_okay);
+  EXPECT_EQ(std::memcmp(h.last_to_kernel().raw().local.sas_addr.prv,
+                        kemu::svc_address(kAddrA).sas_addr.prv, ATM_ESA_LEN),
+            0);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+}
+
+TEST(Bind, ForeignAddressIsRefused) {
+  Harness h;
+  h.kernel_sends(h.kernel.bind(kV1, kemu::svc_address(kAddrB), kemu::qos_from_text("ubr")));
+  EXPECT_EQ(h.last_to_kernel().type(), as_error);
+  EXPECT_EQ(h.last_to_kernel().reply(), -EADDRNOTAVAIL);
+}
+
+TEST(Bind, LocalAddressWithAnotherSelectorIsAccepted) {
+  Harness h;
+  std::vector<Action> out;
+  h.table.set_local_addresses(0, {kemu::svc_address(kAddrA)}, out);
+  h.drain(out);
+  h.kernel_sends(h.kernel.bind(kV1,
+                               kemu::svc_address("47.0005.80ffe1000000f21a26d8.0020ea000ee0.7f"),
+                               kemu::qos_from_text("ubr")));
+  EXPECT_EQ(h.last_to_kernel().type(), as_okay);
+}
+
+// Section 4.1.7: the null local address of as_connect is replaced.
+TEST(Connect, NullLocalAddressIsReplacedByALocalOne) {
+  Harness h;
+  std::vector<Action> out;
+  h.table.set_local_addresses(1, {kemu::svc_address(kAddrA)}, out);
+  h.drain(out);
+  h.connect(kV1);
+  const auto c = h.take_cc<CcConnect>();
+  EXPECT_EQ(std::memcmp(c.local.sas_addr.prv, kemu::svc_address(kAddrA).sas_addr.prv, ATM_ESA_LEN),
+            0);
+}
+
+// Section 5.1.
+TEST(ItfNotify, AsksForTheInterfacesAddresses) {
+  Harness h;
+  h.kernel_sends(KernelModel::itf_notify(2));
+  ASSERT_EQ(h.queried_itfs.size(), 1u);
+  EXPECT_EQ(h.queried_itfs[0], 2);
+  EXPECT_TRUE(h.to_kernel.empty());
+  std::vector<Action> out;
+  h.table.set_local_addresses(2, {kemu::svc_address(kAddrA)}, out);
+  h.drain(out);
+  EXPECT_TRUE(h.logged(Severity::kInfo, "added local ATM address"));
+  EXPECT_EQ(h.table.local_addresses(2).size(), 1u);
+  h.table.set_local_addresses(2, {}, out);
+  h.drain(out);
+  EXPECT_TRUE(h.logged(Severity::kInfo, "removed local ATM address"));
+}
+
+TEST(Modify, WithoutQ29631IsRefusedLikeTheOriginal) {
+  Harness h;
+  h.connect(kV1);
+  h.cc_sends(h.established(h.take_cc<CcConnect>().sock));
+  Message mod(as_modify);
+  mod.set_vcc(kV1);
+  std::vector<Action> out;
+  h.table.from_kernel(mod, h.now, out);
+  auto* k = std::get_if<ToKernel>(&out.back());
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->msg.type(), as_okay);
+  EXPECT_EQ(k->msg.reply(), -ENOPROTOOPT);
+}
+
+// Unknown (state, event) pairs are logged, and nothing changes.
+TEST(UnexpectedPairs, ConnectOnAnExistingVccIsLoggedAndIgnored) {
+  Harness h;
+  h.connect(kV1);
+  (void)h.take_cc<CcConnect>();
+  Message again(as_connect);
+  again.set_vcc(kV1);
+  again.raw().qos = kemu::qos_from_text("ubr");
+  again.raw().svc = kemu::svc_address(kAddrB);
+  h.kernel_sends(again);
+  EXPECT_TRUE(h.logged(Severity::kWarn, "not allowed in state Connecting"));
+  EXPECT_TRUE(h.to_cc.empty());
+  EXPECT_TRUE(h.to_kernel.empty());
+  EXPECT_EQ(h.table.state_of(kV1), SockState::kConnecting);
+}
+
+TEST(UnexpectedPairs, EstablishedTwiceIsLogged) {
+  Harness h;
+  h.connect(kV1);
+  const auto c = h.take_cc<CcConnect>();
+  h.cc_sends(h.established(c.sock));
+  h.cc_sends(h.established(c.sock));
+  EXPECT_EQ(h.to_kernel.size(), 1u);
+  EXPECT_TRUE(h.logged(Severity::kWarn, "not allowed in state Active"));
+}
+
+TEST(Shutdown, ReleasesEveryCallAndPendingIndication) {
+  Harness h;
+  h.connect(kV1);
+  const auto c1 = h.take_cc<CcConnect>();
+  h.connect(kV2);
+  const auto c2 = h.take_cc<CcConnect>();
+  h.cc_sends(h.established(c2.sock));
+  h.listen(kL);
+  h.cc_sends(h.incoming(8));
+  std::vector<Action> out;
+  h.table.shutdown(out);
+  h.drain(out);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+  std::vector<SockId> released;
+  std::vector<CallId> rejected;
+  for (auto& r : h.to_cc) {
+    if (auto* x = std::get_if<CcRelease>(&r)) released.push_back(x->sock);
+    if (auto* x = std::get_if<CcReject>(&r)) rejected.push_back(x->call);
+  }
+  EXPECT_THAT(released, ::testing::UnorderedElementsAre(c1.sock, c2.sock));
+  EXPECT_THAT(rejected, ::testing::ElementsAre(8u));
+}
+
+TEST(StatusDump, ListsSocketsWithStates) {
+  Harness h;
+  h.listen(kL);
+  h.cc_sends(h.incoming(1));
+  h.connect(kV1);
+  const auto d = h.table.status_dump();
+  EXPECT_NE(d.find("sockets: 2"), std::string::npos);
+  EXPECT_NE(d.find("Listening"), std::string::npos);
+  EXPECT_NE(d.find("pending=1"), std::string::npos);
+  EXPECT_NE(d.find("Connecting"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atmsigd::test
