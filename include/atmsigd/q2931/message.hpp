@@ -1,0 +1,120 @@
+// Q.2931 messages: header (protocol discriminator, call reference, message type with
+// the message compatibility instruction indicator, length) and the IEs in wire order.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "atmsigd/q2931/ie.hpp"
+
+namespace atmsigd::q2931 {
+
+inline constexpr std::uint8_t kProtocolDiscriminator = 0x09;
+inline constexpr std::uint8_t kCallReferenceLength = 3;
+inline constexpr std::size_t kHeaderLength = 9;
+
+enum class MessageType : std::uint8_t {
+  kAlerting = 0x01,
+  kCallProceeding = 0x02,
+  kSetup = 0x05,
+  kConnect = 0x07,
+  kConnectAcknowledge = 0x0f,
+  kRestart = 0x46,
+  kRelease = 0x4d,
+  kRestartAcknowledge = 0x4e,
+  kReleaseComplete = 0x5a,
+  kNotify = 0x6e,
+  kStatusEnquiry = 0x75,
+  kStatus = 0x7d,
+  // Q.2971 / UNI 4.0 point-to-multipoint
+  kAddParty = 0x80,
+  kAddPartyAcknowledge = 0x81,
+  kAddPartyReject = 0x82,
+  kDropParty = 0x83,
+  kDropPartyAcknowledge = 0x84,
+  kPartyAlerting = 0x85,
+  // Q.2963 connection modification
+  kModifyRequest = 0x88,
+  kModifyAcknowledge = 0x89,
+  kModifyReject = 0x8a,
+  kConnectionAvailable = 0x8b,
+  // UNI 4.0 leaf-initiated join
+  kLeafSetupFailure = 0x90,
+  kLeafSetupRequest = 0x91,
+};
+
+// Message action indicator (octet 7 bits 2-1), Q.2931 §4.4.
+enum class MessageAction : std::uint8_t {
+  kClearCall = 0,
+  kDiscardIgnore = 1,
+  kDiscardReportStatus = 2,
+  kReserved = 3,  // treated as kDiscardReportStatus
+};
+
+struct CallReference {
+  static constexpr std::uint32_t kGlobal = 0;        // global call reference
+  static constexpr std::uint32_t kDummy = 0x7fffff;  // dummy call reference
+  std::uint32_t value = 0;                           // 23 bits
+  bool flag = false;  // false: sent from the side that allocated it ("orig")
+  bool is_global() const { return value == kGlobal; }
+  bool is_dummy() const { return value == kDummy; }
+  bool operator==(const CallReference&) const = default;
+};
+
+struct Message {
+  MessageType type = MessageType::kSetup;  // may hold an unknown code after decoding
+  CallReference cref;
+  // Message compatibility instruction indicator (octet 7).
+  bool follow_instructions = false;
+  MessageAction action = MessageAction::kClearCall;
+  std::vector<Ie> ies;  // in wire order
+
+  bool operator==(const Message&) const = default;
+
+  // First IE of type T, or nullptr.
+  template <class T>
+  const T* find() const {
+    for (const auto& ie : ies)
+      if (const T* p = std::get_if<T>(&ie)) return p;
+    return nullptr;
+  }
+  template <class T>
+  std::vector<const T*> all() const {
+    std::vector<const T*> out;
+    for (const auto& ie : ies)
+      if (const T* p = std::get_if<T>(&ie)) out.push_back(p);
+    return out;
+  }
+  template <class T>
+  Message& add(T ie) {
+    ies.emplace_back(std::move(ie));
+    return *this;
+  }
+};
+
+// ---- What the coding tables say (src/q2931/tables.cpp) ----
+
+std::string_view message_name(MessageType t);  // "SETUP", "UNKNOWN" if not a known type
+std::string_view ie_name(std::uint8_t id);     // "AAL parameters", "unknown IE"
+std::string_view version_name(Version v);      // "UNI 3.0", ...
+
+// Whether the message type exists in the version.
+bool message_known(MessageType t, Version v);
+// Whether the IE identifier exists in the version.
+bool ie_known(std::uint8_t id, Version v);
+
+struct IeRule {
+  std::uint8_t max_count = 1;
+  bool mandatory = false;
+};
+// How the IE may appear in the message in this version; nullopt if it may not.
+std::optional<IeRule> ie_rule(MessageType t, std::uint8_t id, Version v);
+// Mandatory IEs of a message in a version, in table order.
+std::vector<std::uint8_t> mandatory_ies(MessageType t, Version v);
+// Every message type / IE identifier in the tables.
+std::vector<MessageType> all_message_types();
+std::vector<std::uint8_t> all_ie_ids();
+
+}  // namespace atmsigd::q2931

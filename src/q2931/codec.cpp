@@ -1,0 +1,354 @@
+// Message encoder/decoder and the §5.6 compatibility checks (Q.2931 §5.6,
+// UNI 3.1 §5.6, UNI 4.0 §2.6 / §5.6).
+#include "atmsigd/q2931/codec.hpp"
+
+#include <array>
+#include <stdexcept>
+
+#include "ie_codec.hpp"
+#include "tables.hpp"
+#include "wire.hpp"
+
+namespace atmsigd::q2931 {
+namespace {
+
+bool is_uni3x(Version v) {
+  return v == Version::Uni30 || v == Version::Uni31;
+}
+
+Verdict make(Problem p, Action a, std::uint8_t cause_value, Bytes diag = {},
+             std::optional<std::uint8_t> ie = std::nullopt) {
+  return Verdict{p, a, cause_value, std::move(diag), ie};
+}
+
+// Unknown message type (§5.6.4): regular procedure STATUS with cause 97; in
+// Q.2931/UNI 4.0 the explicit message action indicator, if flagged, decides. UNI 3.x
+// does not use the instruction indicator (the receiver ignores it).
+Action unknown_message_action(bool follow, MessageAction a, Version v) {
+  if (is_uni3x(v) || !follow) return Action::kDiscardReportStatus;
+  switch (a) {
+    case MessageAction::kClearCall:
+      return Action::kClearCall;
+    case MessageAction::kDiscardIgnore:
+      return Action::kDiscardIgnore;
+    case MessageAction::kDiscardReportStatus:
+    case MessageAction::kReserved:
+      return Action::kDiscardReportStatus;
+  }
+  return Action::kDiscardReportStatus;
+}
+
+// Unrecognized or (non-mandatory) bad IE (§5.6.8.1, §5.6.8.2): regular procedure is
+// "discard the IE, act on the message, report STATUS"; the explicit IE action
+// indicator (not used in UNI 3.x) decides otherwise.
+Action ie_action(const IeHeader& h, Version v) {
+  if (is_uni3x(v) || !h.follow_instructions) return Action::kProceedReportStatus;
+  switch (h.action) {
+    case IeAction::kClearCall:
+      return Action::kClearCall;
+    case IeAction::kDiscardIeProceed:
+      return Action::kProceed;
+    case IeAction::kDiscardIeReportStatus:
+    case IeAction::kReserved3:
+    case IeAction::kReserved4:
+    case IeAction::kReserved7:
+      return Action::kProceedReportStatus;
+    case IeAction::kDiscardMessageIgnore:
+      return Action::kDiscardIgnore;
+    case IeAction::kDiscardMessageReportStatus:
+      return Action::kDiscardReportStatus;
+  }
+  return Action::kProceedReportStatus;
+}
+
+// Missing or bad mandatory IE (§5.6.7): SETUP is refused with RELEASE COMPLETE
+// (ADD PARTY with ADD PARTY REJECT), RELEASE is acted upon (cause in the RELEASE
+// COMPLETE), RELEASE COMPLETE is acted upon, other messages are ignored with STATUS.
+Action mandatory_action(MessageType t) {
+  switch (t) {
+    case MessageType::kSetup:
+    case MessageType::kAddParty:
+      return Action::kClearCall;
+    case MessageType::kRelease:
+      return Action::kProceedReportStatus;
+    case MessageType::kReleaseComplete:
+      return Action::kProceed;
+    case MessageType::kAlerting:
+    case MessageType::kCallProceeding:
+    case MessageType::kConnect:
+    case MessageType::kConnectAcknowledge:
+    case MessageType::kRestart:
+    case MessageType::kRestartAcknowledge:
+    case MessageType::kNotify:
+    case MessageType::kStatusEnquiry:
+    case MessageType::kStatus:
+    case MessageType::kAddPartyAcknowledge:
+    case MessageType::kAddPartyReject:
+    case MessageType::kDropParty:
+    case MessageType::kDropPartyAcknowledge:
+    case MessageType::kPartyAlerting:
+    case MessageType::kModifyRequest:
+    case MessageType::kModifyAcknowledge:
+    case MessageType::kModifyReject:
+    case MessageType::kConnectionAvailable:
+    case MessageType::kLeafSetupFailure:
+    case MessageType::kLeafSetupRequest:
+      return Action::kDiscardReportStatus;
+  }
+  return Action::kDiscardReportStatus;
+}
+
+// No STATUS is ever sent in answer to RELEASE COMPLETE.
+Action adjust_for_message(Action a, MessageType t) {
+  if (t != MessageType::kReleaseComplete) return a;
+  if (a == Action::kProceedReportStatus) return Action::kProceed;
+  if (a == Action::kDiscardReportStatus) return Action::kDiscardIgnore;
+  return a;
+}
+
+bool may_use_global_cref(MessageType t) {
+  return t == MessageType::kRestart || t == MessageType::kRestartAcknowledge ||
+         t == MessageType::kStatus;
+}
+
+bool is_reporting(Action a) {
+  return a == Action::kProceedReportStatus || a == Action::kDiscardReportStatus ||
+         a == Action::kClearCall;
+}
+
+}  // namespace
+
+Action DecodeResult::action() const {
+  if (!message) return Action::kDiscardIgnore;
+  Action worst = Action::kProceed;
+  for (const auto& v : verdicts)
+    if (static_cast<int>(v.action) > static_cast<int>(worst)) worst = v.action;
+  return worst;
+}
+
+std::optional<Cause> DecodeResult::cause() const {
+  const Action a = action();
+  if (!message || !is_reporting(a)) return std::nullopt;
+  const Verdict* first = nullptr;
+  for (const auto& v : verdicts)
+    if (v.action == a && v.cause != 0) {
+      first = &v;
+      break;
+    }
+  if (first == nullptr) return std::nullopt;
+  Cause c;
+  c.location = CauseLocation::kUser;
+  c.value = first->cause;
+  for (const auto& v : verdicts) {
+    if (v.cause != first->cause || !is_reporting(v.action)) continue;
+    for (std::uint8_t b : v.diagnostics)
+      if (c.diagnostics.size() < 28) c.diagnostics.push_back(b);
+  }
+  return c;
+}
+
+Bytes encode(const Message& msg, Version v) {
+  Bytes out;
+  out.reserve(64);
+  wire::put8(out, kProtocolDiscriminator);
+  wire::put8(out, kCallReferenceLength);
+  wire::put24(out, (msg.cref.flag ? 0x800000u : 0u) | (msg.cref.value & 0x7fffffu));
+  wire::put8(out, static_cast<std::uint8_t>(msg.type));
+  wire::put8(out, 0x80 | (msg.follow_instructions ? 0x10 : 0) |
+                      (static_cast<std::uint8_t>(msg.action) & 0x03));
+  wire::put16(out, 0);
+  for (const auto& ie : msg.ies) encode_ie_into(out, ie, v);
+  const std::size_t len = out.size() - kHeaderLength;
+  if (len > 0xffff) throw std::length_error("q2931: message longer than 65535 octets");
+  out[7] = static_cast<std::uint8_t>(len >> 8);
+  out[8] = static_cast<std::uint8_t>(len);
+  return out;
+}
+
+DecodeResult decode(ByteView bytes, Version v) {
+  DecodeResult res;
+  auto& verdicts = res.verdicts;
+  // §5.6.1: a message too short to hold the header is ignored.
+  if (bytes.size() < 2 || (bytes.size() < kHeaderLength && bytes[0] == kProtocolDiscriminator &&
+                           (bytes[1] & 0x0f) == kCallReferenceLength)) {
+    verdicts.push_back(make(Problem::kMessageTooShort, Action::kDiscardIgnore, 0));
+    return res;
+  }
+  // §5.6.2: protocol discriminator.
+  if (bytes[0] != kProtocolDiscriminator) {
+    verdicts.push_back(make(Problem::kBadProtocolDiscriminator, Action::kDiscardIgnore, 0));
+    return res;
+  }
+  // §5.6.3.1: call reference length (octet 2 bits 4-1) must be 3, bits 8-5 spare 0.
+  if (bytes[1] != kCallReferenceLength) {
+    verdicts.push_back(make(Problem::kBadCallReference, Action::kDiscardIgnore, 0));
+    return res;
+  }
+  wire::Reader hr(bytes.subspan(2));
+  std::uint32_t cref = 0;
+  std::uint8_t type = 0, ext = 0;
+  std::uint16_t length = 0;
+  hr.u24(cref);
+  hr.u8(type);
+  hr.u8(ext);
+  hr.u16(length);
+
+  Message& m = res.message.emplace();
+  m.cref.flag = (cref & 0x800000u) != 0;
+  m.cref.value = cref & 0x7fffffu;
+  m.type = static_cast<MessageType>(type);
+  m.follow_instructions = (ext & 0x10) != 0;
+  m.action = static_cast<MessageAction>(ext & 0x03);
+
+  // §5.6.4: message type.
+  if (!message_known(m.type, v)) {
+    verdicts.push_back(make(Problem::kUnknownMessageType,
+                            unknown_message_action(m.follow_instructions, m.action, v),
+                            cause::kMessageTypeNonExistent, Bytes{type}));
+    return res;
+  }
+  // §5.6.3.3: global call reference only on RESTART, RESTART ACK, STATUS; RESTART and
+  // RESTART ACKNOWLEDGE only with the global call reference.
+  if (m.cref.is_global() != may_use_global_cref(m.type) &&
+      !(m.type == MessageType::kStatus && !m.cref.is_global())) {
+    verdicts.push_back(make(Problem::kInvalidCallReference,
+                            adjust_for_message(Action::kDiscardReportStatus, m.type),
+                            cause::kInvalidCallReference));
+    return res;
+  }
+
+  const std::size_t available = bytes.size() - kHeaderLength;
+  if (length > available) {
+    verdicts.push_back(make(Problem::kBadMessageLength,
+                            adjust_for_message(Action::kDiscardReportStatus, m.type),
+                            cause::kIncorrectMessageLength));
+    return res;
+  }
+  if (length < available) verdicts.push_back(make(Problem::kTrailingOctets, Action::kProceed, 0));
+
+  std::array<std::uint8_t, 256> count{};  // typed IEs accepted, per identifier
+  std::array<bool, 256> reported{};       // content error already reported
+  std::optional<std::size_t> first_blli;
+  wire::Reader r(bytes.subspan(kHeaderLength, length));
+  bool truncated = false;
+  while (!r.empty()) {
+    std::uint8_t id = 0, inst = 0;
+    std::uint16_t ie_len = 0;
+    if (!r.u8(id) || !r.u8(inst) || !r.u16(ie_len) || r.left() < ie_len) {
+      truncated = true;
+      break;
+    }
+    Bytes content;
+    r.bytes(ie_len, content);
+    IeHeader hdr;
+    hdr.coding = static_cast<CodingStandard>((inst >> 5) & 0x03);
+    hdr.follow_instructions = (inst & 0x10) != 0;
+    hdr.action = static_cast<IeAction>(inst & 0x07);
+
+    const std::optional<IeRule> rule = ie_rule(m.type, id, v);
+    if (!rule) {
+      // §5.6.8.1: unknown, not in this version, or not expected in this message.
+      verdicts.push_back(make(Problem::kUnrecognizedIe,
+                              adjust_for_message(ie_action(hdr, v), m.type), cause::kIeNonExistent,
+                              Bytes{id}, id));
+      m.ies.emplace_back(UnknownIe{id, hdr, std::move(content)});
+      continue;
+    }
+    if (count[id] >= rule->max_count) {
+      // §5.6.8.3 (Q.2931 §4.5.1): repetitions beyond those allowed are ignored.
+      verdicts.push_back(make(Problem::kRepeatedIe, Action::kProceed, 0, {}, id));
+      continue;
+    }
+    const IeSpec* spec = ie_spec(id);
+    std::optional<Ie> ie;
+    if (content.size() >= spec->min_len && content.size() <= spec->max_len)
+      ie = decode_ie(id, hdr, content, v);
+    if (!ie) {
+      // §5.6.7.2 (mandatory) / §5.6.8.2 (optional): content error, cause 100.
+      if (!reported[id]) {
+        reported[id] = true;
+        if (rule->mandatory)
+          verdicts.push_back(make(Problem::kMandatoryIeContentError,
+                                  adjust_for_message(mandatory_action(m.type), m.type),
+                                  cause::kInvalidIeContents, Bytes{id}, id));
+        else
+          verdicts.push_back(make(Problem::kIeContentError,
+                                  adjust_for_message(ie_action(hdr, v), m.type),
+                                  cause::kInvalidIeContents, Bytes{id}, id));
+      }
+      m.ies.emplace_back(UnknownIe{id, hdr, std::move(content)});
+      continue;
+    }
+    ++count[id];
+    // §4.5.1: the broadband repeat indicator precedes the IEs it repeats. Tolerated.
+    if (id == static_cast<std::uint8_t>(IeId::kBroadbandLowLayerInfo) && !first_blli)
+      first_blli = m.ies.size();
+    if (id == static_cast<std::uint8_t>(IeId::kBroadbandRepeatIndicator) && first_blli)
+      verdicts.push_back(make(Problem::kIeOutOfSequence, Action::kProceed, 0, {}, id));
+    m.ies.push_back(std::move(*ie));
+  }
+  if (truncated) {
+    verdicts.push_back(make(Problem::kBadMessageLength,
+                            adjust_for_message(Action::kDiscardReportStatus, m.type),
+                            cause::kIncorrectMessageLength));
+    return res;
+  }
+  // §5.6.7.1: mandatory IEs.
+  for (std::uint8_t id : mandatory_ies(m.type, v)) {
+    if (count[id] == 0 && !reported[id])
+      verdicts.push_back(make(Problem::kMandatoryIeMissing,
+                              adjust_for_message(mandatory_action(m.type), m.type),
+                              cause::kMandatoryIeMissing, Bytes{id}, id));
+  }
+  return res;
+}
+
+std::string_view problem_name(Problem p) {
+  switch (p) {
+    case Problem::kMessageTooShort:
+      return "message too short";
+    case Problem::kBadProtocolDiscriminator:
+      return "bad protocol discriminator";
+    case Problem::kBadCallReference:
+      return "bad call reference";
+    case Problem::kInvalidCallReference:
+      return "invalid call reference";
+    case Problem::kUnknownMessageType:
+      return "unknown message type";
+    case Problem::kBadMessageLength:
+      return "bad message length";
+    case Problem::kTrailingOctets:
+      return "trailing octets";
+    case Problem::kMandatoryIeMissing:
+      return "mandatory IE missing";
+    case Problem::kMandatoryIeContentError:
+      return "mandatory IE content error";
+    case Problem::kUnrecognizedIe:
+      return "unrecognized IE";
+    case Problem::kIeContentError:
+      return "IE content error";
+    case Problem::kRepeatedIe:
+      return "repeated IE";
+    case Problem::kIeOutOfSequence:
+      return "IE out of sequence";
+  }
+  return "?";
+}
+
+std::string_view action_name(Action a) {
+  switch (a) {
+    case Action::kProceed:
+      return "proceed";
+    case Action::kProceedReportStatus:
+      return "proceed, report STATUS";
+    case Action::kDiscardReportStatus:
+      return "discard message, report STATUS";
+    case Action::kDiscardIgnore:
+      return "discard message";
+    case Action::kClearCall:
+      return "clear call";
+  }
+  return "?";
+}
+
+}  // namespace atmsigd::q2931

@@ -1,0 +1,378 @@
+// The coding tables: which messages and IEs exist in which version, IE length
+// limits, and which IEs each message may carry (max repetitions, mandatory).
+// References: Q.2931 §3 / §4.5, Q.2971, Q.2963.1, ATM Forum UNI 3.1 §5.3, UNI 4.0 §2-§9.
+#include <algorithm>
+#include <array>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "atmsigd/q2931/message.hpp"
+#include "tables.hpp"
+
+namespace atmsigd::q2931 {
+namespace {
+
+using M = MessageType;
+using I = IeId;
+
+constexpr VersionMask kAll = kUni30 | kUni31 | kUni40 | kQ2931;
+constexpr VersionMask k3x = kUni30 | kUni31;
+constexpr VersionMask k40 = kUni40;
+constexpr VersionMask k40Q = kUni40 | kQ2931;
+constexpr VersionMask k3xQ = kUni30 | kUni31 | kQ2931;
+constexpr VersionMask kNone = 0;
+
+// IE identifier, name, contents length limits, versions.
+constexpr std::array kIeSpecs = std::to_array<IeSpec>({
+    {I::kCause, "Cause", 2, 30, kAll},
+    {I::kCallState, "Call state", 1, 1, kAll},
+    {I::kNotificationIndicator, "Notification indicator", 1, 64, k40Q},
+    {I::kEndToEndTransitDelay, "End-to-end transit delay", 1, 7, k40Q},
+    {I::kEndpointReference, "Endpoint reference", 3, 3, kAll},
+    {I::kEndpointState, "Endpoint state", 1, 1, kAll},
+    {I::kAalParameters, "AAL parameters", 1, 21, kAll},
+    {I::kTrafficDescriptor, "ATM traffic descriptor", 1, 60, kAll},
+    {I::kConnectionIdentifier, "Connection identifier", 5, 5, kAll},
+    {I::kOamTrafficDescriptor, "OAM traffic descriptor", 2, 2, kQ2931},
+    {I::kQosParameter, "QoS parameter", 2, 2, kAll},
+    {I::kBroadbandHighLayerInfo, "Broadband high layer information", 1, 9, kAll},
+    {I::kBroadbandBearerCapability, "Broadband bearer capability", 2, 3, kAll},
+    {I::kBroadbandLowLayerInfo, "Broadband low layer information", 1, 13, kAll},
+    {I::kBroadbandSendingComplete, "Broadband sending complete", 1, 1, kAll},
+    {I::kBroadbandRepeatIndicator, "Broadband repeat indicator", 1, 1, kAll},
+    {I::kCallingPartyNumber, "Calling party number", 1, 22, kAll},
+    {I::kCallingPartySubaddress, "Calling party subaddress", 1, 21, kAll},
+    {I::kCalledPartyNumber, "Called party number", 1, 21, kAll},
+    {I::kCalledPartySubaddress, "Called party subaddress", 1, 21, kAll},
+    {I::kTransitNetworkSelection, "Transit network selection", 1, 9, kAll},
+    {I::kRestartIndicator, "Restart indicator", 1, 1, kAll},
+    {I::kGenericIdentifierTransport, "Generic identifier transport", 1, 29, k40Q},
+    {I::kMinimumTrafficDescriptor, "Minimum acceptable ATM traffic descriptor", 1, 60, k40Q},
+    {I::kAlternativeTrafficDescriptor, "Alternative ATM traffic descriptor", 1, 60, k40Q},
+    {I::kAbrSetupParameters, "ABR setup parameters", 1, 32, k40},
+    {I::kAbrAdditionalParameters, "ABR additional parameters", 1, 10, k40},
+    {I::kLijCallIdentifier, "LIJ call identifier", 5, 5, k40},
+    {I::kLijParameters, "LIJ parameters", 1, 1, k40},
+    {I::kLeafSequenceNumber, "Leaf sequence number", 4, 4, k40},
+    {I::kConnectionScopeSelection, "Connection scope selection", 2, 2, k40},
+    {I::kExtendedQosParameters, "Extended QoS parameters", 1, 21, k40},
+});
+
+constexpr std::array kMsgSpecs = std::to_array<MsgSpec>({
+    {M::kAlerting, "ALERTING", kAll},
+    {M::kCallProceeding, "CALL PROCEEDING", kAll},
+    {M::kSetup, "SETUP", kAll},
+    {M::kConnect, "CONNECT", kAll},
+    {M::kConnectAcknowledge, "CONNECT ACKNOWLEDGE", kAll},
+    {M::kRestart, "RESTART", kAll},
+    {M::kRelease, "RELEASE", kAll},
+    {M::kRestartAcknowledge, "RESTART ACKNOWLEDGE", kAll},
+    {M::kReleaseComplete, "RELEASE COMPLETE", kAll},
+    {M::kNotify, "NOTIFY", k40Q},
+    {M::kStatusEnquiry, "STATUS ENQUIRY", kAll},
+    {M::kStatus, "STATUS", kAll},
+    {M::kAddParty, "ADD PARTY", kAll},
+    {M::kAddPartyAcknowledge, "ADD PARTY ACKNOWLEDGE", kAll},
+    {M::kAddPartyReject, "ADD PARTY REJECT", kAll},
+    {M::kDropParty, "DROP PARTY", kAll},
+    {M::kDropPartyAcknowledge, "DROP PARTY ACKNOWLEDGE", kAll},
+    {M::kPartyAlerting, "PARTY ALERTING", k40Q},
+    {M::kModifyRequest, "MODIFY REQUEST", k40Q},
+    {M::kModifyAcknowledge, "MODIFY ACKNOWLEDGE", k40Q},
+    {M::kModifyReject, "MODIFY REJECT", k40Q},
+    {M::kConnectionAvailable, "CONNECTION AVAILABLE", k40Q},
+    {M::kLeafSetupFailure, "LEAF SETUP FAILURE", k40},
+    {M::kLeafSetupRequest, "LEAF SETUP REQUEST", k40},
+});
+
+// (message, IE, max repetitions, mandatory in). Whether the IE exists in a version
+// comes from kIeSpecs; a row only restricts it further.
+constexpr std::array kMsgIes = std::to_array<MsgIeSpec>({
+    // ALERTING (Q.2931 §3.1.1, Q.2971)
+    {M::kAlerting, I::kConnectionIdentifier, 1, kNone},
+    {M::kAlerting, I::kEndpointReference, 1, kNone},
+    {M::kAlerting, I::kNotificationIndicator, 1, kNone},
+    {M::kAlerting, I::kGenericIdentifierTransport, 3, kNone},
+    // CALL PROCEEDING (§3.1.2)
+    {M::kCallProceeding, I::kConnectionIdentifier, 1, kNone},
+    {M::kCallProceeding, I::kEndpointReference, 1, kNone},
+    {M::kCallProceeding, I::kNotificationIndicator, 1, kNone},
+    // CONNECT (§3.1.3, UNI 4.0 §2.1.3)
+    {M::kConnect, I::kAalParameters, 1, kNone},
+    {M::kConnect, I::kBroadbandLowLayerInfo, 1, kNone},
+    {M::kConnect, I::kConnectionIdentifier, 1, kNone},
+    {M::kConnect, I::kEndpointReference, 1, kNone},
+    {M::kConnect, I::kNotificationIndicator, 1, kNone},
+    {M::kConnect, I::kEndToEndTransitDelay, 1, kNone},
+    {M::kConnect, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kConnect, I::kTrafficDescriptor, 1, kNone},
+    {M::kConnect, I::kExtendedQosParameters, 1, kNone},
+    {M::kConnect, I::kAbrSetupParameters, 1, kNone},
+    {M::kConnect, I::kAbrAdditionalParameters, 1, kNone},
+    {M::kConnect, I::kOamTrafficDescriptor, 1, kNone},
+    // CONNECT ACKNOWLEDGE (§3.1.4)
+    {M::kConnectAcknowledge, I::kNotificationIndicator, 1, kNone},
+    // RELEASE (§3.1.5): cause mandatory, up to two
+    {M::kRelease, I::kCause, 2, kAll},
+    {M::kRelease, I::kNotificationIndicator, 1, kNone},
+    {M::kRelease, I::kGenericIdentifierTransport, 3, kNone},
+    // RELEASE COMPLETE (§3.1.6)
+    {M::kReleaseComplete, I::kCause, 2, kNone},
+    {M::kReleaseComplete, I::kGenericIdentifierTransport, 3, kNone},
+    // SETUP (§3.1.7, UNI 3.1 §5.3.1.7, UNI 4.0 §2.1.7)
+    {M::kSetup, I::kAalParameters, 1, kNone},
+    {M::kSetup, I::kTrafficDescriptor, 1, kAll},
+    {M::kSetup, I::kBroadbandBearerCapability, 1, kAll},
+    {M::kSetup, I::kBroadbandHighLayerInfo, 1, kNone},
+    {M::kSetup, I::kBroadbandRepeatIndicator, 1, kNone},
+    {M::kSetup, I::kBroadbandLowLayerInfo, 3, kNone},
+    {M::kSetup, I::kCalledPartyNumber, 1, kAll},
+    {M::kSetup, I::kCalledPartySubaddress, 2, kNone},
+    {M::kSetup, I::kCallingPartyNumber, 1, kNone},
+    {M::kSetup, I::kCallingPartySubaddress, 2, kNone},
+    {M::kSetup, I::kConnectionIdentifier, 1, kNone},
+    {M::kSetup, I::kQosParameter, 1, k3xQ},  // optional in UNI 4.0 (extended QoS)
+    {M::kSetup, I::kEndToEndTransitDelay, 1, kNone},
+    {M::kSetup, I::kNotificationIndicator, 1, kNone},
+    {M::kSetup, I::kBroadbandSendingComplete, 1, kNone},
+    {M::kSetup, I::kTransitNetworkSelection, 1, kNone},
+    {M::kSetup, I::kEndpointReference, 1, kNone},
+    {M::kSetup, I::kAlternativeTrafficDescriptor, 1, kNone},
+    {M::kSetup, I::kMinimumTrafficDescriptor, 1, kNone},
+    {M::kSetup, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kSetup, I::kLijCallIdentifier, 1, kNone},
+    {M::kSetup, I::kLijParameters, 1, kNone},
+    {M::kSetup, I::kLeafSequenceNumber, 1, kNone},
+    {M::kSetup, I::kExtendedQosParameters, 1, kNone},
+    {M::kSetup, I::kAbrSetupParameters, 1, kNone},
+    {M::kSetup, I::kAbrAdditionalParameters, 1, kNone},
+    {M::kSetup, I::kConnectionScopeSelection, 1, kNone},
+    {M::kSetup, I::kOamTrafficDescriptor, 1, kNone},
+    // RESTART / RESTART ACKNOWLEDGE (§3.4)
+    {M::kRestart, I::kConnectionIdentifier, 1, kNone},
+    {M::kRestart, I::kRestartIndicator, 1, kAll},
+    {M::kRestartAcknowledge, I::kConnectionIdentifier, 1, kNone},
+    {M::kRestartAcknowledge, I::kRestartIndicator, 1, kAll},
+    // STATUS / STATUS ENQUIRY (§3.1.8, §3.1.9)
+    {M::kStatus, I::kCallState, 1, kAll},
+    {M::kStatus, I::kCause, 1, kAll},
+    {M::kStatus, I::kEndpointReference, 1, kNone},
+    {M::kStatus, I::kEndpointState, 1, kNone},
+    {M::kStatusEnquiry, I::kEndpointReference, 1, kNone},
+    // NOTIFY (§3.1.10)
+    {M::kNotify, I::kNotificationIndicator, 1, kAll},
+    {M::kNotify, I::kEndpointReference, 1, kNone},
+    // ADD PARTY ... (Q.2971 §3, UNI 3.1 §5.3.2, UNI 4.0 §5)
+    {M::kAddParty, I::kAalParameters, 1, kNone},
+    {M::kAddParty, I::kBroadbandHighLayerInfo, 1, kNone},
+    {M::kAddParty, I::kBroadbandLowLayerInfo, 1, kNone},
+    {M::kAddParty, I::kCalledPartyNumber, 1, kAll},
+    {M::kAddParty, I::kCalledPartySubaddress, 2, kNone},
+    {M::kAddParty, I::kCallingPartyNumber, 1, kNone},
+    {M::kAddParty, I::kCallingPartySubaddress, 2, kNone},
+    {M::kAddParty, I::kBroadbandSendingComplete, 1, kNone},
+    {M::kAddParty, I::kTransitNetworkSelection, 1, kNone},
+    {M::kAddParty, I::kEndpointReference, 1, kAll},
+    {M::kAddParty, I::kNotificationIndicator, 1, kNone},
+    {M::kAddParty, I::kEndToEndTransitDelay, 1, kNone},
+    {M::kAddParty, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kAddParty, I::kLeafSequenceNumber, 1, kNone},
+    {M::kAddPartyAcknowledge, I::kEndpointReference, 1, kAll},
+    {M::kAddPartyAcknowledge, I::kAalParameters, 1, kNone},
+    {M::kAddPartyAcknowledge, I::kBroadbandLowLayerInfo, 1, kNone},
+    {M::kAddPartyAcknowledge, I::kNotificationIndicator, 1, kNone},
+    {M::kAddPartyAcknowledge, I::kEndToEndTransitDelay, 1, kNone},
+    {M::kAddPartyAcknowledge, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kPartyAlerting, I::kEndpointReference, 1, kAll},
+    {M::kPartyAlerting, I::kNotificationIndicator, 1, kNone},
+    {M::kPartyAlerting, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kAddPartyReject, I::kCause, 1, kAll},
+    {M::kAddPartyReject, I::kEndpointReference, 1, kAll},
+    {M::kAddPartyReject, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kDropParty, I::kCause, 1, kAll},
+    {M::kDropParty, I::kEndpointReference, 1, kAll},
+    {M::kDropParty, I::kNotificationIndicator, 1, kNone},
+    {M::kDropParty, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kDropPartyAcknowledge, I::kEndpointReference, 1, kAll},
+    {M::kDropPartyAcknowledge, I::kCause, 1, kNone},
+    {M::kDropPartyAcknowledge, I::kGenericIdentifierTransport, 3, kNone},
+    // LEAF SETUP REQUEST / FAILURE (UNI 4.0 §6)
+    {M::kLeafSetupRequest, I::kTransitNetworkSelection, 1, kNone},
+    {M::kLeafSetupRequest, I::kCallingPartyNumber, 1, kAll},
+    {M::kLeafSetupRequest, I::kCallingPartySubaddress, 2, kNone},
+    {M::kLeafSetupRequest, I::kCalledPartyNumber, 1, kAll},
+    {M::kLeafSetupRequest, I::kCalledPartySubaddress, 2, kNone},
+    {M::kLeafSetupRequest, I::kLijCallIdentifier, 1, kAll},
+    {M::kLeafSetupRequest, I::kLeafSequenceNumber, 1, kAll},
+    {M::kLeafSetupFailure, I::kCause, 1, kAll},
+    {M::kLeafSetupFailure, I::kCalledPartyNumber, 1, kNone},
+    {M::kLeafSetupFailure, I::kCalledPartySubaddress, 1, kNone},
+    {M::kLeafSetupFailure, I::kLeafSequenceNumber, 1, kAll},
+    {M::kLeafSetupFailure, I::kTransitNetworkSelection, 1, kNone},
+    // MODIFY ... (Q.2963.1 §3, UNI 4.0 addendum)
+    {M::kModifyRequest, I::kTrafficDescriptor, 1, kAll},
+    {M::kModifyRequest, I::kAlternativeTrafficDescriptor, 1, kNone},
+    {M::kModifyRequest, I::kMinimumTrafficDescriptor, 1, kNone},
+    {M::kModifyRequest, I::kNotificationIndicator, 1, kNone},
+    {M::kModifyRequest, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kModifyAcknowledge, I::kTrafficDescriptor, 1, kNone},
+    {M::kModifyAcknowledge, I::kNotificationIndicator, 1, kNone},
+    {M::kModifyAcknowledge, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kModifyReject, I::kCause, 1, kAll},
+    {M::kModifyReject, I::kNotificationIndicator, 1, kNone},
+    {M::kModifyReject, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kConnectionAvailable, I::kNotificationIndicator, 1, kNone},
+    {M::kConnectionAvailable, I::kGenericIdentifierTransport, 3, kNone},
+});
+
+// ---- static checks of the tables ----
+template <class T, std::size_t N, class Key>
+constexpr bool unique_keys(const std::array<T, N>& a, Key key) {
+  for (std::size_t i = 0; i < N; ++i)
+    for (std::size_t j = i + 1; j < N; ++j)
+      if (key(a[i]) == key(a[j])) return false;
+  return true;
+}
+static_assert(unique_keys(kIeSpecs, [](const IeSpec& s) { return s.id; }),
+              "IE identifiers are unique");
+static_assert(unique_keys(kMsgSpecs, [](const MsgSpec& s) { return s.type; }),
+              "message types are unique");
+static_assert(unique_keys(kMsgIes,
+                          [](const MsgIeSpec& s) {
+                            return static_cast<unsigned>(s.msg) << 8 | static_cast<unsigned>(s.ie);
+                          }),
+              "each IE appears once per message");
+
+constexpr const IeSpec* find_ie_spec(IeId id) {
+  for (const auto& s : kIeSpecs)
+    if (s.id == id) return &s;
+  return nullptr;
+}
+constexpr const MsgSpec* find_msg_spec(MessageType t) {
+  for (const auto& s : kMsgSpecs)
+    if (s.type == t) return &s;
+  return nullptr;
+}
+constexpr bool ie_table_sane() {
+  for (const auto& s : kIeSpecs)
+    if (s.min_len > s.max_len || s.max_len == 0 || s.versions == 0 || s.name.empty()) return false;
+  return true;
+}
+static_assert(ie_table_sane(), "IE length limits and versions are sane");
+constexpr bool msg_ie_table_sane() {
+  for (const auto& r : kMsgIes) {
+    const IeSpec* ie = find_ie_spec(r.ie);
+    const MsgSpec* msg = find_msg_spec(r.msg);
+    if (ie == nullptr || msg == nullptr) return false;  // every row names a known msg and IE
+    if (r.max_count == 0) return false;
+    // An IE is mandatory only where both the message and the IE exist.
+    if ((r.mandatory & ~(ie->versions & msg->versions)) != 0 && r.mandatory != kAll) return false;
+  }
+  return true;
+}
+static_assert(msg_ie_table_sane(), "message/IE rows refer to known messages and IEs");
+constexpr bool every_message_has_a_row_or_is_empty() {
+  for (const auto& m : kMsgSpecs) {
+    if (m.type == M::kConnectAcknowledge || m.type == M::kStatusEnquiry) continue;
+    bool found = false;
+    for (const auto& r : kMsgIes) found = found || r.msg == m.type;
+    if (!found) return false;
+  }
+  return true;
+}
+static_assert(every_message_has_a_row_or_is_empty());
+static_assert(kIeSpecs.size() == 32 && kMsgSpecs.size() == 24);
+
+// Every typed alternative of the Ie variant has a row in kIeSpecs, and every row has
+// a typed alternative (UnknownIe is the only untyped one).
+template <class T>
+constexpr bool typed_ie_has_spec() {
+  if constexpr (std::is_same_v<T, UnknownIe>) {
+    return true;
+  } else {
+    return find_ie_spec(T::kId) != nullptr;
+  }
+}
+template <std::size_t... K>
+constexpr bool all_typed_ies_have_specs(std::index_sequence<K...>) {
+  return (typed_ie_has_spec<std::variant_alternative_t<K, Ie>>() && ...);
+}
+static_assert(all_typed_ies_have_specs(std::make_index_sequence<std::variant_size_v<Ie>>{}));
+static_assert(std::variant_size_v<Ie> == kIeSpecs.size() + 1, "one typed IE per table row");
+
+}  // namespace
+
+bool in_version(VersionMask mask, Version v) {
+  return (mask & static_cast<VersionMask>(1u << static_cast<unsigned>(v))) != 0;
+}
+
+const IeSpec* ie_spec(std::uint8_t id) {
+  for (const auto& s : kIeSpecs)
+    if (static_cast<std::uint8_t>(s.id) == id) return &s;
+  return nullptr;
+}
+const MsgSpec* msg_spec(MessageType t) {
+  return find_msg_spec(t);
+}
+
+std::string_view message_name(MessageType t) {
+  const MsgSpec* s = find_msg_spec(t);
+  return s != nullptr ? s->name : std::string_view("UNKNOWN");
+}
+std::string_view ie_name(std::uint8_t id) {
+  const IeSpec* s = ie_spec(id);
+  return s != nullptr ? s->name : std::string_view("unknown IE");
+}
+std::string_view version_name(Version v) {
+  switch (v) {
+    case Version::Uni30:
+      return "UNI 3.0";
+    case Version::Uni31:
+      return "UNI 3.1";
+    case Version::Uni40:
+      return "UNI 4.0";
+    case Version::Q2931:
+      return "Q.2931";
+  }
+  return "?";
+}
+
+bool message_known(MessageType t, Version v) {
+  const MsgSpec* s = find_msg_spec(t);
+  return s != nullptr && in_version(s->versions, v);
+}
+bool ie_known(std::uint8_t id, Version v) {
+  const IeSpec* s = ie_spec(id);
+  return s != nullptr && in_version(s->versions, v);
+}
+
+std::optional<IeRule> ie_rule(MessageType t, std::uint8_t id, Version v) {
+  if (!message_known(t, v) || !ie_known(id, v)) return std::nullopt;
+  for (const auto& r : kMsgIes)
+    if (r.msg == t && static_cast<std::uint8_t>(r.ie) == id)
+      return IeRule{r.max_count, in_version(r.mandatory, v)};
+  return std::nullopt;
+}
+
+std::vector<std::uint8_t> mandatory_ies(MessageType t, Version v) {
+  std::vector<std::uint8_t> out;
+  if (!message_known(t, v)) return out;
+  for (const auto& r : kMsgIes)
+    if (r.msg == t && in_version(r.mandatory, v) && ie_known(static_cast<std::uint8_t>(r.ie), v))
+      out.push_back(static_cast<std::uint8_t>(r.ie));
+  return out;
+}
+
+std::vector<MessageType> all_message_types() {
+  std::vector<MessageType> out;
+  for (const auto& s : kMsgSpecs) out.push_back(s.type);
+  return out;
+}
+std::vector<std::uint8_t> all_ie_ids() {
+  std::vector<std::uint8_t> out;
+  for (const auto& s : kIeSpecs) out.push_back(static_cast<std::uint8_t>(s.id));
+  return out;
+}
+
+}  // namespace atmsigd::q2931

@@ -1,0 +1,78 @@
+// Private: bounds-checked octet reader and big-endian writer.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "atmsigd/util/bytes.hpp"
+
+namespace atmsigd::q2931::wire {
+
+class Reader {
+ public:
+  explicit Reader(ByteView b) : b_(b) {}
+  std::size_t left() const { return b_.size() - pos_; }
+  bool empty() const { return left() == 0; }
+  std::size_t pos() const { return pos_; }
+
+  bool u8(std::uint8_t& v) {
+    if (left() < 1) return false;
+    v = b_[pos_++];
+    return true;
+  }
+  bool u16(std::uint16_t& v) {
+    if (left() < 2) return false;
+    v = static_cast<std::uint16_t>(b_[pos_] << 8 | b_[pos_ + 1]);
+    pos_ += 2;
+    return true;
+  }
+  bool u24(std::uint32_t& v) {
+    if (left() < 3) return false;
+    v = static_cast<std::uint32_t>(b_[pos_]) << 16 | static_cast<std::uint32_t>(b_[pos_ + 1]) << 8 |
+        b_[pos_ + 2];
+    pos_ += 3;
+    return true;
+  }
+  bool u32(std::uint32_t& v) {
+    if (left() < 4) return false;
+    v = static_cast<std::uint32_t>(b_[pos_]) << 24 |
+        static_cast<std::uint32_t>(b_[pos_ + 1]) << 16 |
+        static_cast<std::uint32_t>(b_[pos_ + 2]) << 8 | b_[pos_ + 3];
+    pos_ += 4;
+    return true;
+  }
+  bool bytes(std::size_t n, Bytes& out) {
+    if (left() < n) return false;
+    out.assign(b_.begin() + static_cast<std::ptrdiff_t>(pos_),
+               b_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));
+    pos_ += n;
+    return true;
+  }
+  ByteView rest() const { return b_.subspan(pos_); }
+  void skip_all() { pos_ = b_.size(); }
+
+ private:
+  ByteView b_;
+  std::size_t pos_ = 0;
+};
+
+inline void put8(Bytes& out, std::uint32_t v) {
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+inline void put16(Bytes& out, std::uint32_t v) {
+  put8(out, v >> 8);
+  put8(out, v);
+}
+inline void put24(Bytes& out, std::uint32_t v) {
+  put8(out, v >> 16);
+  put16(out, v);
+}
+inline void put32(Bytes& out, std::uint32_t v) {
+  put16(out, v >> 16);
+  put16(out, v);
+}
+inline void put(Bytes& out, ByteView b) {
+  out.insert(out.end(), b.begin(), b.end());
+}
+
+}  // namespace atmsigd::q2931::wire

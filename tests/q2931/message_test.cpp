@@ -1,0 +1,361 @@
+// Every message type: value -> hand-made octets -> value; and the messages of one
+// call of the original demon (orig-call.pcapng), decoded and re-encoded identically.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "atmsigd/q2931/codec.hpp"
+#include "atmsigd/q2931/text.hpp"
+#include "helpers.hpp"
+
+namespace atmsigd::q2931 {
+namespace {
+
+using test::hx;
+
+// ---- The Q.2931 messages of the captured call (UDP payload minus the SSCOP SD
+// trailer and pad), UNI 3.0 default mode. A = user side (calling), B = network side.
+// Frame 8, A->B SETUP
+const Bytes kCapSetup =
+    hx("09 03 00 00 01 05 80 00 5b"  // PD, cref len 3, cref 1 (orig), SETUP, ext, len 91
+       "58 80 00 0b 05 8c 20 00 81 20 00 83 01 84 00"  // AAL5 8192/8192, mode message, SSCS null
+       "59 80 00 09 84 05 63 b7 85 05 63 b7 be"        // PCR 0+1 353207 both ways, best effort
+       "5e 80 00 03 10 80 80"                          // B-BC class X, 5a 0x80, p2p
+       "70 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00"  // called
+       "6c 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 01 00"  // calling
+       "5c e0 00 02 00 00");  // QoS, network specific, class 0/0
+// Frame 9, B->A CALL PROCEEDING
+const Bytes kCapCallProc =
+    hx("09 03 80 00 01 02 80 00 09"
+       "5a 80 00 05 88 00 00 00 20");  // connection identifier: exclusive, VPCI 0, VCI 32
+// Frame 10, B->A CONNECT
+const Bytes kCapConnect =
+    hx("09 03 80 00 01 07 80 00 0f"
+       "58 80 00 0b 05 8c 20 00 81 20 00 83 01 84 00");
+// Frame 11, A->B CONNECT ACKNOWLEDGE
+const Bytes kCapConnectAck = hx("09 03 00 00 01 0f 80 00 00");
+// Frame 12, A->B RELEASE
+const Bytes kCapRelease =
+    hx("09 03 00 00 01 4d 80 00 06"
+       "08 80 00 02 80 9f");  // cause 31, location user
+// Frame 13, B->A RELEASE COMPLETE
+const Bytes kCapReleaseComplete = hx("09 03 80 00 01 5a 80 00 00");
+
+TEST(CapturedCall, EveryMessageDecodesCleanlyAndReencodesIdentically) {
+  for (const Bytes* b : {&kCapSetup, &kCapCallProc, &kCapConnect, &kCapConnectAck, &kCapRelease,
+                         &kCapReleaseComplete}) {
+    const DecodeResult r = decode(*b, Version::Uni30);
+    ASSERT_TRUE(r.ok()) << to_hex(*b) << " "
+                        << (r.verdicts.empty() ? "" : to_string(r.verdicts[0]));
+    EXPECT_EQ(to_hex(encode(*r.message, Version::Uni30), 200), to_hex(*b, 200));
+  }
+}
+
+TEST(CapturedCall, SetupIsTheOriginalDemonsUni30Setup) {
+  const DecodeResult r = decode(kCapSetup, Version::Uni30);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r.message, test::original_setup(false));
+  const Message& m = *r.message;
+  EXPECT_EQ(m.type, MessageType::kSetup);
+  EXPECT_EQ(m.cref, (CallReference{1, false}));
+  const auto* aal = m.find<AalParameters>();
+  ASSERT_NE(aal, nullptr);
+  const auto& a5 = std::get<Aal5>(aal->aal);
+  EXPECT_EQ(a5.fwd_max_sdu, 8192);
+  EXPECT_EQ(a5.mode, 1);
+  EXPECT_EQ(m.find<QosParameter>()->hdr.coding, CodingStandard::kNetwork);
+  EXPECT_EQ(m.find<CalledPartyNumber>()->address, test::kNsapB);
+  EXPECT_EQ(to_string(m, Version::Uni30),
+            "SETUP cref=0x000001/orig len=91\n"
+            "  AAL parameters: AAL5 fwd_sdu=8192 bwd_sdu=8192 mode=message sscs=null\n"
+            "  ATM traffic descriptor: fwd_pcr=353207 bwd_pcr=353207 best_effort\n"
+            "  Broadband bearer capability: class=BCOB-X atc=0x00 clipping=no config=p2p\n"
+            "  Called party number: plan=nsap type=0 "
+            "address=47000580ffe1000000f21a26d80020ea00000200\n"
+            "  Calling party number: plan=nsap type=0 "
+            "address=47000580ffe1000000f21a26d80020ea00000100\n"
+            "  QoS parameter [net]: fwd_class=0 bwd_class=0");
+}
+
+TEST(CapturedCall, CallProceedingAndReleaseValues) {
+  const auto cp = decode(kCapCallProc, Version::Uni30);
+  ASSERT_TRUE(cp.ok());
+  const auto* ci = cp.message->find<ConnectionIdentifier>();
+  ASSERT_NE(ci, nullptr);
+  EXPECT_EQ(ci->vci, 32);
+  EXPECT_EQ(ci->vpci, 0);
+  EXPECT_TRUE(cp.message->cref.flag);
+  const auto rel = decode(kCapRelease, Version::Uni30);
+  ASSERT_TRUE(rel.ok());
+  EXPECT_EQ(rel.message->find<Cause>()->value, cause::kNormalUnspecified);
+  EXPECT_EQ(to_string(*rel.message, Version::Uni30),
+            "RELEASE cref=0x000001/orig len=6\n"
+            "  Cause: loc=user cause=31 (normal, unspecified)");
+}
+
+TEST(OriginalSetup, Uni30EncodingMatchesTheCapture) {
+  EXPECT_EQ(to_hex(encode(test::original_setup(false), Version::Uni30), 200),
+            to_hex(kCapSetup, 200));
+}
+
+TEST(OriginalSetup, Uni40EncodingAsTheOriginalDemonSendsWithUni40) {
+  const Bytes expected =
+      hx("09 03 00 00 01 05 80 00 58"              // SETUP, length 88
+         "58 80 00 09 05 8c 20 00 81 20 00 84 00"  // AAL5 without Mode: length 9
+         "59 80 00 09 84 05 63 b7 85 05 63 b7 be"  // same traffic descriptor
+         "5e 80 00 02 90 80"                       // B-BC 2 octets: class X, ext=1; p2p
+         "70 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00"
+         "6c 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 01 00"
+         "5c 80 00 02 00 00");  // QoS coding ITU-T
+  const Message m = test::original_setup(true);
+  EXPECT_EQ(to_hex(encode(m, Version::Uni40), 200), to_hex(expected, 200));
+  const DecodeResult r = decode(expected, Version::Uni40);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r.message, m);
+}
+
+// ---- Every message type with its mandatory IEs ----
+struct MsgCase {
+  const char* name;
+  Version version;
+  Message value;
+  Bytes wire;
+};
+
+Message msg(MessageType t, std::uint32_t cref, bool flag) {
+  Message m;
+  m.type = t;
+  m.cref = {cref, flag};
+  return m;
+}
+
+std::vector<MsgCase> msg_cases() {
+  using MT = MessageType;
+  std::vector<MsgCase> c;
+  const Version v31 = Version::Uni31;
+  const Version v40 = Version::Uni40;
+  const char* kCalledIe =
+      "70 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00";
+  const char* kCallingIe =
+      "6c 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 01 00";
+  const std::string called(kCalledIe), calling(kCallingIe);
+
+  c.push_back({"alerting", v31, msg(MT::kAlerting, 3, true),
+               hx("09 03 80 00 03"   // cref 3, flag: to the originating side
+                  "01 80 00 00")});  // ALERTING, ext, length 0
+  {
+    Message m = msg(MT::kCallProceeding, 1, true);
+    ConnectionIdentifier ci;
+    ci.vci = 32;
+    m.add(ci);
+    c.push_back({"call_proceeding", Version::Uni30, m, kCapCallProc});
+  }
+  {
+    Message m = msg(MT::kConnect, 1, true);
+    AalParameters a;
+    a.aal = Aal5{8192, 8192, 1, 0};
+    m.add(a);
+    c.push_back({"connect", Version::Uni30, m, kCapConnect});
+  }
+  c.push_back(
+      {"connect_ack", Version::Uni30, msg(MT::kConnectAcknowledge, 1, false), kCapConnectAck});
+  c.push_back({"setup", Version::Uni30, test::original_setup(false), kCapSetup});
+  c.push_back({"release", Version::Uni30, msg(MT::kRelease, 1, false).add(test::make_cause(31)),
+               kCapRelease});
+  c.push_back({"release_complete", Version::Uni30, msg(MT::kReleaseComplete, 1, true),
+               kCapReleaseComplete});
+  c.push_back({"restart", v31, msg(MT::kRestart, 0, false).add(RestartIndicator{}),
+               hx("09 03 00 00 00"      // global call reference
+                  "46 80 00 05"         // RESTART, length 5
+                  "79 80 00 01 82")});  // restart indicator: all VCs
+  c.push_back({"restart_ack", v31, msg(MT::kRestartAcknowledge, 0, true).add(RestartIndicator{}),
+               hx("09 03 80 00 00 4e 80 00 05 79 80 00 01 82")});
+  {
+    CallState cs;
+    cs.state = 10;
+    c.push_back({"status", v31, msg(MT::kStatus, 3, true).add(cs).add(test::make_cause(30)),
+                 hx("09 03 80 00 03 7d 80 00 0b"
+                    "14 80 00 01 0a"         // call state U10
+                    "08 80 00 02 80 9e")});  // cause 30 response to STATUS ENQUIRY
+  }
+  c.push_back(
+      {"status_enquiry", v31, msg(MT::kStatusEnquiry, 3, false), hx("09 03 00 00 03 75 80 00 00")});
+  {
+    NotificationIndicator n;
+    n.description = hx("01 02");
+    c.push_back({"notify", v40, msg(MT::kNotify, 3, false).add(n),
+                 hx("09 03 00 00 03 6e 80 00 06 27 80 00 02 01 02")});
+  }
+  c.push_back({"add_party", v31,
+               msg(MT::kAddParty, 3, false).add(test::called_nsap()).add(test::epref(1)),
+               hx("09 03 00 00 03 80 80 00 20" + called +
+                  "54 80 00 03 00 00 01")});  // endpoint reference 1
+  c.push_back({"add_party_ack", v31,
+               msg(MT::kAddPartyAcknowledge, 3, true).add(test::epref(1, true)),
+               hx("09 03 80 00 03 81 80 00 07 54 80 00 03 00 80 01")});
+  c.push_back({"add_party_reject", v31,
+               msg(MT::kAddPartyReject, 3, true)
+                   .add(test::make_cause(cause::kUserBusy))
+                   .add(test::epref(1, true)),
+               hx("09 03 80 00 03 82 80 00 0d"
+                  "08 80 00 02 80 91"  // cause 17 user busy
+                  "54 80 00 03 00 80 01")});
+  c.push_back({"party_alerting", v40, msg(MT::kPartyAlerting, 3, true).add(test::epref(1, true)),
+               hx("09 03 80 00 03 85 80 00 07 54 80 00 03 00 80 01")});
+  c.push_back({"drop_party", v31,
+               msg(MT::kDropParty, 3, false).add(test::make_cause(16)).add(test::epref(1)),
+               hx("09 03 00 00 03 83 80 00 0d 08 80 00 02 80 90 54 80 00 03 00 00 01")});
+  c.push_back({"drop_party_ack", v31,
+               msg(MT::kDropPartyAcknowledge, 3, true).add(test::epref(1, true)),
+               hx("09 03 80 00 03 84 80 00 07 54 80 00 03 00 80 01")});
+  {
+    LijCallIdentifier lij;
+    lij.hdr = test::net_coding();
+    lij.value = 0x1234;
+    LeafSequenceNumber seq;
+    seq.hdr = test::net_coding();
+    seq.value = 7;
+    c.push_back({"leaf_setup_request", v40,
+                 msg(MT::kLeafSetupRequest, 9, false)
+                     .add(test::calling_nsap())
+                     .add(test::called_nsap())
+                     .add(lij)
+                     .add(seq),
+                 hx("09 03 00 00 09 91 80 00 43" + calling + called +
+                    "e8 e0 00 05 80 00 00 12 34"   // LIJ call identifier
+                    "ea e0 00 04 00 00 00 07")});  // leaf sequence number 7
+    c.push_back({"leaf_setup_failure", v40,
+                 msg(MT::kLeafSetupFailure, 9, true).add(test::make_cause(3)).add(seq),
+                 hx("09 03 80 00 09 90 80 00 0e 08 80 00 02 80 83 ea e0 00 04 00 00 00 07")});
+  }
+  {
+    TrafficDescriptor td;
+    td.td.fwd_pcr_01 = 1000;
+    td.td.bwd_pcr_01 = 1000;
+    c.push_back({"modify_request", v40, msg(MT::kModifyRequest, 3, false).add(td),
+                 hx("09 03 00 00 03 88 80 00 0c 59 80 00 08 84 00 03 e8 85 00 03 e8")});
+  }
+  c.push_back(
+      {"modify_ack", v40, msg(MT::kModifyAcknowledge, 3, true), hx("09 03 80 00 03 89 80 00 00")});
+  c.push_back({"modify_reject", v40,
+               msg(MT::kModifyReject, 3, true).add(test::make_cause(cause::kCellRateUnavailable)),
+               hx("09 03 80 00 03 8a 80 00 06 08 80 00 02 80 a5")});
+  c.push_back({"connection_available", v40, msg(MT::kConnectionAvailable, 3, false),
+               hx("09 03 00 00 03 8b 80 00 00")});
+  return c;
+}
+
+class MessageRoundTrip : public ::testing::TestWithParam<MsgCase> {};
+
+TEST_P(MessageRoundTrip, EncodesToTableOctetsAndDecodesBack) {
+  const MsgCase& c = GetParam();
+  EXPECT_EQ(to_hex(encode(c.value, c.version), 300), to_hex(c.wire, 300));
+  const DecodeResult r = decode(c.wire, c.version);
+  ASSERT_TRUE(r.message.has_value());
+  EXPECT_TRUE(r.verdicts.empty()) << to_string(r.verdicts.front());
+  EXPECT_EQ(*r.message, c.value) << to_string(*r.message, c.version);
+  EXPECT_EQ(r.action(), Action::kProceed);
+  EXPECT_FALSE(r.cause().has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(AllMessages, MessageRoundTrip, ::testing::ValuesIn(msg_cases()),
+                         [](const auto& p) { return std::string(p.param.name); });
+
+TEST(MessageRoundTrip, EveryMessageTypeHasACase) {
+  std::set<MessageType> seen;
+  for (const auto& c : msg_cases()) seen.insert(c.value.type);
+  EXPECT_EQ(seen.size(), all_message_types().size());
+}
+
+TEST(MessageHeader, CallReferenceFlagValueAndCompatibilityInstruction) {
+  Message m;
+  m.type = MessageType::kStatusEnquiry;
+  m.cref = {0x7abcde, true};
+  m.follow_instructions = true;
+  m.action = MessageAction::kDiscardReportStatus;
+  const Bytes b = encode(m, Version::Uni40);
+  EXPECT_EQ(to_hex(b), "09 03 fa bc de 75 92 00 00");  // flag|23-bit value; ext|flag|ai=10
+  const auto r = decode(b, Version::Uni40);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(*r.message, m);
+  EXPECT_EQ(summary(m, Version::Uni40), "STATUS ENQUIRY cref=0x7abcde/dest len=0 ai=2");
+}
+
+TEST(MessageHeader, DummyAndGlobalCallReferences) {
+  EXPECT_TRUE((CallReference{CallReference::kGlobal, true}).is_global());
+  EXPECT_TRUE((CallReference{0x7fffff, false}).is_dummy());
+  Message m;
+  m.type = MessageType::kStatus;
+  m.cref = {CallReference::kDummy, false};
+  CallState cs;
+  m.add(cs).add(test::make_cause(30));
+  const auto b = encode(m, Version::Uni40);
+  EXPECT_EQ(to_hex(ByteView(b).first(5)), "09 03 7f ff ff");
+  EXPECT_TRUE(decode(b, Version::Uni40).ok());
+}
+
+TEST(MessageTables, VersionsOfMessagesAndIes) {
+  EXPECT_FALSE(message_known(MessageType::kNotify, Version::Uni31));
+  EXPECT_TRUE(message_known(MessageType::kNotify, Version::Uni40));
+  EXPECT_FALSE(message_known(MessageType::kLeafSetupRequest, Version::Q2931));
+  EXPECT_TRUE(message_known(MessageType::kAddParty, Version::Uni30));
+  EXPECT_FALSE(ie_known(0x84, Version::Uni31));  // ABR setup: UNI 4.0 only
+  EXPECT_TRUE(ie_known(0x84, Version::Uni40));
+  EXPECT_TRUE(ie_known(0x5b, Version::Q2931));  // OAM traffic descriptor: Q.2931 only
+  EXPECT_FALSE(ie_known(0x5b, Version::Uni40));
+  // QoS parameter mandatory in SETUP in UNI 3.x, optional in UNI 4.0.
+  EXPECT_TRUE(ie_rule(MessageType::kSetup, 0x5c, Version::Uni30)->mandatory);
+  EXPECT_FALSE(ie_rule(MessageType::kSetup, 0x5c, Version::Uni40)->mandatory);
+  EXPECT_EQ(ie_rule(MessageType::kSetup, 0x5f, Version::Uni31)->max_count, 3);
+  EXPECT_EQ(ie_rule(MessageType::kRelease, 0x08, Version::Uni31)->max_count, 2);
+  EXPECT_FALSE(ie_rule(MessageType::kConnectAcknowledge, 0x08, Version::Uni31));
+  EXPECT_EQ(mandatory_ies(MessageType::kSetup, Version::Uni40),
+            (std::vector<std::uint8_t>{0x59, 0x5e, 0x70}));
+}
+
+TEST(MessageCoding, SetupWithEveryUni40Ie) {
+  Message m = test::original_setup(true);
+  AlternativeTrafficDescriptor alt;
+  alt.td.fwd_pcr_01 = 1000;
+  MinimumTrafficDescriptor min;
+  min.td.fwd_pcr_01 = 10;
+  ExtendedQosParameters xq;
+  xq.hdr = test::net_coding();
+  xq.fwd_acceptable_cdv = 5;
+  AbrSetupParameters abr;
+  abr.hdr = test::net_coding();
+  abr.fwd_icr = 5;
+  AbrAdditionalParameters abra;
+  abra.hdr = test::net_coding();
+  abra.fwd_record = 1;
+  GenericIdentifierTransport git;
+  git.hdr = test::net_coding();
+  git.identifiers.push_back({1, hx("01")});
+  LijCallIdentifier lij;
+  lij.hdr = test::net_coding();
+  LijParameters lp;
+  lp.hdr = test::net_coding();
+  LeafSequenceNumber seq;
+  seq.hdr = test::net_coding();
+  ConnectionScopeSelection cs;
+  cs.hdr = test::net_coding();
+  BroadbandLowLayerInfo blli;
+  blli.l2 = BlliLayer2{};
+  m.add(BroadbandRepeatIndicator{}).add(blli).add(blli).add(BroadbandSendingComplete{});
+  m.add(alt).add(min).add(xq).add(abr).add(abra).add(git).add(git).add(lij).add(lp).add(seq).add(
+      cs);
+  m.add(EndToEndTransitDelay{{}, 5, std::nullopt, false});
+  m.add(TransitNetworkSelection{}).add(test::epref(0)).add(NotificationIndicator{{}, {1}});
+  CalledPartySubaddress sub;
+  sub.address = {1, 2};
+  m.add(sub).add(sub);
+  const Bytes b = encode(m, Version::Uni40);
+  const auto r = decode(b, Version::Uni40);
+  ASSERT_TRUE(r.ok()) << to_string(r.verdicts.front());
+  EXPECT_EQ(*r.message, m);
+  EXPECT_EQ(encode(*r.message, Version::Uni40), b);
+  EXPECT_EQ(r.message->all<CalledPartySubaddress>().size(), 2u);
+}
+
+}  // namespace
+}  // namespace atmsigd::q2931
