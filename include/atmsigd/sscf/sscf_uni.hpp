@@ -1,0 +1,140 @@
+// SSCF-UNI (ITU-T Q.2130), sans-I/O: the signaling AAL as Q.2931 sees it.
+//
+// SscfUni owns an sscop::Sscop and maps Q.2931's AAL primitives onto SSCOP
+// signals and back. Like the SSCOP core it owns no socket, no timer and no
+// clock: feed it events with the current time, carry out the returned actions
+// in order, and call handle_timeouts() at next_deadline().
+//
+// Contract for the user (Q.2931 call control):
+//  * Inputs (Event):
+//      AalEstablishRequest   bring the link up (or re-establish it when up: resync)
+//      AalReleaseRequest     take the link down
+//      AalDataRequest        send a Q.2931 message (assured, in order); only while
+//                            established (after AalEstablishConfirm/Indication),
+//                            otherwise it is dropped with a Trace
+//      AalUnitdataRequest    unassured data (UD); any state
+//      PduReceived           one SSCOP PDU from the link (bytes valid during the call)
+//  * Outputs (Action):
+//      SendPdu               one SSCOP PDU to put on the link (VPI/VCI 0/5 or UDP)
+//      AalEstablishIndication the link is (re)established by the peer or after an
+//                            SSCOP recovery/resync: Q.2931 may have lost messages
+//                            and should run its restart/status procedures
+//      AalEstablishConfirm   the link requested by AalEstablishRequest is up
+//      AalReleaseIndication  the link went down (peer release or SSCOP failure)
+//      AalReleaseConfirm     the AalReleaseRequest completed
+//      AalDataIndication     a Q.2931 message received in order, exactly once
+//      AalUnitdataIndication unassured data received
+//      MaaError              SSCOP's MAA-ERROR (code 'A'..'X'), for logging/statistics
+//      Trace                 human-readable diagnostics, for logging
+//  * The link is usable for AalDataRequest iff established() is true.
+//  * Never throws, never re-enters; every (state, input) pair is decided.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "atmsigd/sscop/sscop.hpp"
+#include "atmsigd/util/bytes.hpp"
+#include "atmsigd/util/time.hpp"
+
+namespace atmsigd::sscf {
+
+enum class UniVersion : std::uint8_t { kUni30, kUni31, kUni40 };
+
+// SSCF-UNI states (Q.2130). SSCF-UNI answers every incoming establishment,
+// resynchronization and recovery itself, so it has no "incoming pending" state.
+enum class State : std::uint8_t {
+  kIdle,           // released
+  kOutConnPend,    // outgoing connection pending (AA-ESTABLISH.request sent)
+  kOutDisPend,     // outgoing disconnection pending (AA-RELEASE.request sent)
+  kOutResyncPend,  // outgoing resynchronization pending (AA-RESYNC.request sent)
+  kReady,          // data transfer ready
+};
+std::string_view to_string(State s);
+
+struct Params {
+  sscop::Params sscop;         // timers, MaxCC/MaxPD/MaxSTAT, window, mode
+  bool clear_buffers = true;   // BR in AA-ESTABLISH.request/response
+  std::size_t max_sdu = 4096;  // Q.2130: longest AAL-DATA/UNITDATA (k)
+
+  // The UNI's parameter set: Q.2110 SSCOP for UNI 3.1/4.0, the Q.SAAL1 draft for
+  // UNI 3.0; timer values as the original demon uses them (see docs/saal.md).
+  static Params for_uni(UniVersion v);
+};
+
+// ---- Inputs
+struct PduReceived {
+  ByteView bytes;
+};
+struct AalEstablishRequest {
+  Bytes uu;  // SSCF-UU carried in BGN/RS (normally empty for Q.2931)
+};
+struct AalReleaseRequest {
+  Bytes uu;
+};
+struct AalDataRequest {
+  Bytes data;
+};
+struct AalUnitdataRequest {
+  Bytes data;
+};
+using Event = std::variant<PduReceived, AalEstablishRequest, AalReleaseRequest, AalDataRequest,
+                           AalUnitdataRequest>;
+
+// ---- Outputs
+using SendPdu = sscop::SendPdu;
+using Trace = sscop::Trace;
+struct AalEstablishIndication {
+  Bytes uu;
+};
+struct AalEstablishConfirm {
+  Bytes uu;
+};
+struct AalReleaseIndication {
+  Bytes uu;
+  sscop::Source source = sscop::Source::kUser;
+};
+struct AalReleaseConfirm {};
+struct AalDataIndication {
+  Bytes data;
+};
+struct AalUnitdataIndication {
+  Bytes data;
+};
+struct MaaError {
+  char code = 'A';
+  std::uint32_t count = 0;
+};
+using Action =
+    std::variant<SendPdu, AalEstablishIndication, AalEstablishConfirm, AalReleaseIndication,
+                 AalReleaseConfirm, AalDataIndication, AalUnitdataIndication, MaaError, Trace>;
+
+class SscfUni {
+ public:
+  explicit SscfUni(const Params& params = {});
+
+  void handle(const Event& ev, TimePoint now, std::vector<Action>& out);
+  void handle_timeouts(TimePoint now, std::vector<Action>& out);
+  std::optional<TimePoint> next_deadline() const { return sscop_.next_deadline(); }
+  State state() const { return state_; }
+  bool established() const { return state_ == State::kReady; }
+
+  const sscop::Sscop& sscop() const { return sscop_; }
+  const Params& params() const { return params_; }
+
+ private:
+  void run(sscop::Event ev, TimePoint now, std::vector<Action>& out);
+  void on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending, std::vector<Action>& out);
+  void set_state(State s, std::vector<Action>& out);
+
+  Params params_;
+  sscop::Sscop sscop_;
+  State state_ = State::kIdle;
+  std::vector<sscop::Action> scratch_;
+};
+
+}  // namespace atmsigd::sscf

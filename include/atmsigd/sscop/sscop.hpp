@@ -1,0 +1,336 @@
+// SSCOP (ITU-T Q.2110), sans-I/O: a plain state machine fed with events and the
+// current time, answering with actions. It owns no socket and no timer and never
+// reads a clock: the caller passes `now` with every input, asks next_deadline()
+// when to call handle_timeouts(), and carries out the actions in order.
+//
+// The same class speaks the Q.SAAL1 draft SSCOP of UNI 3.0 when Params::mode is
+// Mode::kQSaal1 (see docs/saal.md for the differences).
+//
+// Contract:
+//  * handle() and handle_timeouts() append actions to `out` (never clear it).
+//  * No callback, no re-entry: every output is an Action; internal signals
+//    (e.g. "transmission queue not empty") are processed before handle() returns.
+//  * Every (state, input) pair is decided. Inputs not allowed in a state produce
+//    a Trace action (and for PDUs a MaaErrorIndication where Q.2110 reports one);
+//    nothing asserts or throws.
+//  * Malformed PDUs yield MaaErrorIndication{'U'} plus a Trace and are dropped.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "atmsigd/sscop/pdu.hpp"
+#include "atmsigd/util/bytes.hpp"
+#include "atmsigd/util/time.hpp"
+
+namespace atmsigd::sscop {
+
+// Q.2110 clause 8 states (numbers as in Q.2110).
+enum class State : std::uint8_t {
+  kIdle = 1,
+  kOutConnPend = 2,    // Outgoing Connection Pending
+  kInConnPend = 3,     // Incoming Connection Pending
+  kOutDisPend = 4,     // Outgoing Disconnection Pending
+  kOutResyncPend = 5,  // Outgoing Resynchronization Pending
+  kInResyncPend = 6,   // Incoming Resynchronization Pending
+  kOutRecPend = 7,     // Outgoing Recovery Pending
+  kRecPend = 8,        // Recovery Response Pending
+  kInRecPend = 9,      // Incoming Recovery Pending
+  kReady = 10,         // Data Transfer Ready
+};
+std::string_view to_string(State s);
+
+enum class Timer : std::uint8_t { kCc, kPoll, kNoResponse, kKeepAlive, kIdle };
+inline constexpr std::size_t kTimerCount = 5;
+std::string_view to_string(Timer t);
+
+struct Params {
+  Mode mode = Mode::kQ2110;
+  // Timers (defaults: the original demon's values; Q.2130 UNI uses POLL 750 ms).
+  Duration timer_cc = std::chrono::seconds(1);
+  Duration timer_poll = std::chrono::milliseconds(750);
+  Duration timer_keepalive = std::chrono::seconds(2);
+  Duration timer_noresponse = std::chrono::seconds(7);
+  Duration timer_idle = std::chrono::seconds(15);
+  std::uint32_t max_cc = 4;   // MaxCC: BGN/END/RS/ER transmissions
+  std::uint32_t max_pd = 25;  // MaxPD: SD PDUs between POLLs
+  std::uint32_t max_stat =
+      67;                     // MaxSTAT: list elements per STAT (odd; even values are rounded down)
+  std::uint32_t window = 30;  // receive window: N(MR) = VR(R) + window
+  std::size_t max_sdu = kMaxInfo;  // longest AA-DATA/UNITDATA accepted from the user
+  // ATM Forum robustness (see docs/saal.md): send a POLL as soon as the
+  // retransmission queue has been emptied, instead of waiting for Timer_POLL.
+  bool poll_after_retransmission = false;
+};
+
+// Source of a release (the S bit of END, or SSCOP itself).
+enum class Source : std::uint8_t { kUser, kSscop };
+
+// ---- Inputs ---------------------------------------------------------------
+struct PduReceived {
+  ByteView bytes;  // one SSCOP PDU (the AAL5 CPCS-SDU); only read during handle()
+};
+struct AaEstablishRequest {
+  Bytes uu;
+  bool clear_buffers = true;  // BR
+};
+struct AaEstablishResponse {
+  Bytes uu;
+  bool clear_buffers = true;  // BR
+};
+struct AaReleaseRequest {
+  Bytes uu;
+};
+struct AaDataRequest {
+  Bytes data;
+};
+struct AaUnitdataRequest {
+  Bytes data;
+};
+struct AaResyncRequest {
+  Bytes uu;
+};
+struct AaResyncResponse {};
+struct AaRecoverResponse {};
+struct AaRetrieveRequest {
+  std::optional<std::uint32_t> rn;  // retrieve SDs with N(S) >= rn; nullopt = all ("unknown")
+};
+struct MaaUnitdataRequest {
+  Bytes data;
+};
+using Event = std::variant<PduReceived, AaEstablishRequest, AaEstablishResponse, AaReleaseRequest,
+                           AaDataRequest, AaUnitdataRequest, AaResyncRequest, AaResyncResponse,
+                           AaRecoverResponse, AaRetrieveRequest, MaaUnitdataRequest>;
+
+// ---- Outputs --------------------------------------------------------------
+struct SendPdu {
+  Bytes bytes;
+};
+struct AaEstablishIndication {
+  Bytes uu;
+};
+struct AaEstablishConfirm {
+  Bytes uu;
+};
+struct AaReleaseIndication {
+  Bytes uu;
+  Source source = Source::kUser;
+};
+struct AaReleaseConfirm {};
+struct AaDataIndication {
+  Bytes data;
+  std::uint32_t sn = 0;  // N(S) it arrived with
+};
+struct AaUnitdataIndication {
+  Bytes data;
+};
+struct AaResyncIndication {
+  Bytes uu;
+};
+struct AaResyncConfirm {};
+struct AaRecoverIndication {};
+struct AaRetrieveIndication {
+  Bytes data;
+};
+struct AaRetrieveCompleteIndication {};
+struct MaaUnitdataIndication {
+  Bytes data;
+};
+struct MaaErrorIndication {
+  char code = 'A';          // Q.2110 MAA-ERROR code 'A'..'X'
+  std::uint32_t count = 0;  // for 'V': number of SD PDUs to retransmit
+};
+struct Trace {
+  std::string text;
+};
+using Action =
+    std::variant<SendPdu, AaEstablishIndication, AaEstablishConfirm, AaReleaseIndication,
+                 AaReleaseConfirm, AaDataIndication, AaUnitdataIndication, AaResyncIndication,
+                 AaResyncConfirm, AaRecoverIndication, AaRetrieveIndication,
+                 AaRetrieveCompleteIndication, MaaUnitdataIndication, MaaErrorIndication, Trace>;
+
+// Q.2110 text of an MAA-ERROR code ("SD or POLL N(S) error", ...).
+std::string_view maa_error_text(char code);
+
+// Counters for tests and statistics.
+struct Stats {
+  std::uint64_t sd_sent = 0;
+  std::uint64_t sd_retransmitted = 0;
+  std::uint64_t sd_delivered = 0;
+  std::uint64_t polls_sent = 0;
+  std::uint64_t stats_sent = 0;
+  std::uint64_t ustats_sent = 0;
+  std::uint64_t recoveries = 0;  // ER sent or received (Q.SAAL1: re-establishments)
+  std::uint64_t resyncs = 0;     // RS sent or received
+  std::uint64_t malformed = 0;
+};
+
+class Sscop {
+ public:
+  explicit Sscop(const Params& params = {});
+
+  void handle(const Event& ev, TimePoint now, std::vector<Action>& out);
+  // Fires every timer due at or before now, earliest first.
+  void handle_timeouts(TimePoint now, std::vector<Action>& out);
+  std::optional<TimePoint> next_deadline() const;
+  State state() const { return state_; }
+
+  const Params& params() const { return params_; }
+  const Stats& stats() const { return stats_; }
+  bool timer_running(Timer t) const { return timers_[static_cast<std::size_t>(t)].has_value(); }
+  // State variables, for tests and traces.
+  std::uint32_t vt_s() const { return vt_s_; }
+  std::uint32_t vt_a() const { return vt_a_; }
+  std::uint32_t vt_ms() const { return vt_ms_; }
+  std::uint32_t vt_ps() const { return vt_ps_; }
+  std::uint32_t vt_pa() const { return vt_pa_; }
+  std::uint32_t vt_pd() const { return vt_pd_; }
+  std::uint32_t vt_cc() const { return vt_cc_; }
+  std::uint8_t vt_sq() const { return vt_sq_; }
+  std::uint32_t vr_r() const { return vr_r_; }
+  std::uint32_t vr_h() const { return vr_h_; }
+  std::uint32_t vr_mr() const { return vr_mr_; }
+  std::size_t transmission_queue_size() const { return tx_queue_.size(); }
+  std::size_t transmission_buffer_size() const { return tx_buf_.size(); }
+
+ private:
+  struct TxEntry {
+    Bytes data;
+    std::uint32_t ps = 0;    // VT(PS) when last (re)transmitted
+    bool acked = false;      // selectively acknowledged by a STAT
+    bool in_rexmit = false;  // queued for retransmission
+  };
+
+  // Dispatch.
+  void on_pdu(Pdu& pdu);
+  void on_timer(Timer t);
+
+  // Q.2110 SDL handlers (one per state/signal pair that does something).
+  void on_idle_establish_req(const AaEstablishRequest& r);
+  void on_idle_bgn(const Pdu& p);
+  void on_outconn_bgak(const Pdu& p);
+  void on_outconn_bgn(const Pdu& p);
+  void on_outconn_bgrej(const Pdu& p);
+  void on_outconn_timer_cc();
+  void on_inconn_establish_resp(const AaEstablishResponse& r);
+  void on_inconn_release_req(const AaReleaseRequest& r);
+  void on_inconn_bgn(const Pdu& p);
+  void on_outdis_endak();
+  void on_outdis_end();
+  void on_outdis_bgn(const Pdu& p);
+  void on_outdis_timer_cc();
+  void on_outres_rsak(const Pdu& p);
+  void on_outres_rs(const Pdu& p);
+  void on_outres_timer_cc();
+  void on_inres_resync_resp();
+  void on_outrec_erak(const Pdu& p);
+  void on_outrec_er(const Pdu& p);
+  void on_outrec_timer_cc();
+  void on_recpend_recover_resp();
+  void on_inrec_recover_resp();
+  void on_ready_sd(Pdu& p);
+  void on_ready_poll(const Pdu& p, bool from_sdp = false);
+  void on_ready_stat(const Pdu& p);
+  void on_ready_ustat(const Pdu& p);
+  void on_ready_bgn(const Pdu& p);
+  void on_ready_end(const Pdu& p);
+  void on_ready_rs(const Pdu& p);
+  void on_ready_er(const Pdu& p);
+  void on_ready_timer_poll();
+  void on_ready_timer_keepalive();
+  void on_ready_timer_idle();
+  void on_ready_timer_noresponse();
+
+  // Handlers shared by several states.
+  void release_req_connected(const AaReleaseRequest& r);  // states 5..10: send END
+  void resync_req(const AaResyncRequest& r);              // states 7..10: send RS
+  void peer_end(const Pdu& p);                            // END -> ENDAK, release.ind
+  void peer_bgn_reestablish(const Pdu& p);                // BGN (not a retransmission)
+  void peer_rs_resync(const Pdu& p);                      // RS (not a retransmission)
+  void unexpected(const Pdu& p);                          // MAA-ERROR only
+  void unexpected_end(const Pdu& p);                      // MAA-ERROR, END(S=SSCOP)
+  void unexpected_release(const Pdu& p);                  // MAA-ERROR, END, release.ind -> Idle
+  void ignore(const Pdu& p);                              // Trace only
+  void not_allowed(std::string_view what);                // upper signal not valid here
+  void protocol_error(char code);                         // Ready: ER (Q.SAAL1: BGN)
+
+  // Q.2110 procedures (SDL macros).
+  bool detect_retransmission(std::uint8_t nsq);
+  void initialize_state_variables();
+  void initialize_vr_mr() { vr_mr_ = params_.window & kSeqMask; }
+  void set_data_transfer_timers();
+  void stop_data_transfer_timers();
+  void release_buffers();
+  void prepare_retrieval();
+  void prepare_recovery();
+  void deliver_data();
+  void clear_all_buffers();
+  void retrieve(const AaRetrieveRequest& r);
+  void service_transmitter();  // Ready: send retransmissions and new SDs
+  void ensure_poll_phase();    // an SD goes out: IDLE/KEEP-ALIVE -> POLL
+  void send_poll();
+  void send_stat(std::uint32_t nps);
+  void release_acknowledged(std::uint32_t nr);
+  bool sd_before_poll(std::uint32_t sd_ps, std::uint32_t nps) const;
+
+  // PDU senders.
+  void send(const Pdu& p);
+  void send_bgn();
+  void send_bgak(const Bytes& uu);
+  void send_bgrej(const Bytes& uu);
+  void send_end(const Bytes& uu, bool source_sscop);
+  void send_endak();
+  void send_rs();
+  void send_rsak();
+  void send_er();
+  void send_erak();
+
+  // Outputs.
+  template <typename A>
+  void emit(A&& a) {
+    out_->emplace_back(std::forward<A>(a));
+  }
+  void trace(std::string text);
+  void maa_error(char code, std::uint32_t count = 0);
+  void set_state(State s);
+
+  void start(Timer t);
+  void stop(Timer t) { timers_[static_cast<std::size_t>(t)].reset(); }
+  bool running(Timer t) const { return timers_[static_cast<std::size_t>(t)].has_value(); }
+  Duration duration(Timer t) const;
+
+  Params params_;
+  State state_ = State::kIdle;
+  std::array<std::optional<TimePoint>, kTimerCount> timers_{};
+  std::vector<Action>* out_ = nullptr;
+  TimePoint now_{};
+  Stats stats_;
+
+  // Transmitter state variables.
+  std::uint32_t vt_s_ = 0, vt_ps_ = 0, vt_a_ = 0, vt_pa_ = 1, vt_ms_ = 0, vt_pd_ = 0, vt_cc_ = 0;
+  std::uint8_t vt_sq_ = 0;
+  // Receiver state variables.
+  std::uint32_t vr_r_ = 0, vr_h_ = 0, vr_mr_ = 0;
+  std::optional<std::uint8_t> vr_sq_;  // none until the first BGN/RS/ER (see docs/saal.md)
+  bool credit_ = true;
+  bool clear_buffers_ = true;
+  bool reestablish_ = false;  // Q.SAAL1: OutConnPend entered because of a protocol error
+  // Saved SSCOP-UU of the PDU being retransmitted under Timer_CC.
+  Bytes uu_bgn_, uu_end_, uu_rs_;
+
+  std::deque<Bytes> tx_queue_;               // Transmission Queue (not yet sent)
+  std::deque<TxEntry> tx_buf_;               // Transmission Buffer, index = N(S) - VT(A)
+  std::deque<std::uint32_t> rexmit_q_;       // Retransmission Queue (N(S) values)
+  std::deque<std::optional<Bytes>> rx_buf_;  // Receiver Buffer, index = N(S) - VR(R)
+  std::deque<std::pair<std::uint32_t, Bytes>>
+      retrieve_buf_;  // unacknowledged SDs kept for AA-RETRIEVE
+};
+
+}  // namespace atmsigd::sscop

@@ -1,0 +1,207 @@
+#include "atmsigd/sscf/sscf_uni.hpp"
+
+#include <type_traits>
+#include <utility>
+
+namespace atmsigd::sscf {
+
+std::string_view to_string(State s) {
+  switch (s) {
+    case State::kIdle:
+      return "Idle";
+    case State::kOutConnPend:
+      return "OutConnPend";
+    case State::kOutDisPend:
+      return "OutDisPend";
+    case State::kOutResyncPend:
+      return "OutResyncPend";
+    case State::kReady:
+      return "Ready";
+  }
+  return "?";
+}
+
+Params Params::for_uni(UniVersion v) {
+  Params p;
+  switch (v) {
+    case UniVersion::kUni30:
+      p.sscop.mode = sscop::Mode::kQSaal1;
+      break;
+    case UniVersion::kUni31:
+    case UniVersion::kUni40:
+      p.sscop.mode = sscop::Mode::kQ2110;
+      break;
+  }
+  return p;
+}
+
+SscfUni::SscfUni(const Params& params)
+    : params_(params), sscop_([&params] {
+        sscop::Params sp = params.sscop;
+        if (sp.max_sdu > params.max_sdu) sp.max_sdu = params.max_sdu;
+        return sp;
+      }()) {}
+
+void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
+  std::visit(
+      [&](const auto& e) {
+        using E = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<E, PduReceived>) {
+          run(sscop::PduReceived{e.bytes}, now, out);
+        } else if constexpr (std::is_same_v<E, AalEstablishRequest>) {
+          switch (state_) {
+            case State::kIdle:
+            case State::kOutDisPend:  // Q.2130: AAL-ESTABLISH.request -> AA-ESTABLISH.request
+              set_state(State::kOutConnPend, out);
+              run(sscop::AaEstablishRequest{e.uu, params_.clear_buffers}, now, out);
+              break;
+            case State::kReady:  // Q.2130: re-establishment of an established link -> AA-RESYNC
+              set_state(State::kOutResyncPend, out);
+              run(sscop::AaResyncRequest{e.uu}, now, out);
+              break;
+            case State::kOutConnPend:
+            case State::kOutResyncPend:
+              out.emplace_back(Trace{"sscf: AAL-ESTABLISH.request while establishing; ignored"});
+              break;
+          }
+        } else if constexpr (std::is_same_v<E, AalReleaseRequest>) {
+          switch (state_) {
+            case State::kIdle:  // Q.2130: nothing to release
+              out.emplace_back(AalReleaseConfirm{});
+              break;
+            case State::kOutConnPend:
+            case State::kOutResyncPend:
+            case State::kReady:  // Q.2130: AAL-RELEASE.request -> AA-RELEASE.request
+              set_state(State::kOutDisPend, out);
+              run(sscop::AaReleaseRequest{e.uu}, now, out);
+              break;
+            case State::kOutDisPend:
+              out.emplace_back(Trace{"sscf: AAL-RELEASE.request while releasing; ignored"});
+              break;
+          }
+        } else if constexpr (std::is_same_v<E, AalDataRequest>) {
+          if (e.data.size() > params_.max_sdu) {
+            out.emplace_back(Trace{"sscf: AAL-DATA.request longer than " +
+                                   std::to_string(params_.max_sdu) + " octets; discarded"});
+            return;
+          }
+          switch (state_) {
+            case State::kReady:  // Q.2130: AAL-DATA.request -> AA-DATA.request
+              run(sscop::AaDataRequest{e.data}, now, out);
+              break;
+            case State::kIdle:
+            case State::kOutConnPend:
+            case State::kOutDisPend:
+            case State::kOutResyncPend:
+              out.emplace_back(Trace{"sscf: AAL-DATA.request in " + std::string(to_string(state_)) +
+                                     "; discarded"});
+              break;
+          }
+        } else if constexpr (std::is_same_v<E, AalUnitdataRequest>) {
+          if (e.data.size() > params_.max_sdu) {
+            out.emplace_back(Trace{"sscf: AAL-UNITDATA.request too long; discarded"});
+            return;
+          }
+          run(sscop::AaUnitdataRequest{e.data}, now, out);  // Q.2130: any state
+        }
+      },
+      ev);
+}
+
+void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
+  std::vector<sscop::Event> pending;
+  scratch_.clear();
+  sscop_.handle_timeouts(now, scratch_);
+  std::vector<sscop::Action> actions;
+  actions.swap(scratch_);
+  for (auto& a : actions) on_sscop(a, pending, out);
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    sscop::Event ev = std::move(pending[i]);
+    run(std::move(ev), now, out);
+  }
+}
+
+// Feeds one event to SSCOP and maps its actions; responses that SSCF gives on
+// its own (AA-ESTABLISH.response, ...) are queued and fed afterwards, so the
+// SSCOP core is never re-entered.
+void SscfUni::run(sscop::Event ev, TimePoint now, std::vector<Action>& out) {
+  std::vector<sscop::Event> pending;
+  pending.push_back(std::move(ev));
+  for (std::size_t i = 0; i < pending.size() && i < 64; ++i) {
+    scratch_.clear();
+    sscop_.handle(pending[i], now, scratch_);
+    std::vector<sscop::Action> actions;
+    actions.swap(scratch_);
+    for (auto& a : actions) on_sscop(a, pending, out);
+  }
+}
+
+void SscfUni::on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending,
+                       std::vector<Action>& out) {
+  std::visit(
+      [&](auto& x) {
+        using A = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<A, sscop::SendPdu>) {
+          out.emplace_back(std::move(x));
+        } else if constexpr (std::is_same_v<A, sscop::AaEstablishIndication>) {
+          // Q.2130: AA-ESTABLISH.indication -> AA-ESTABLISH.response, AAL-ESTABLISH.indication
+          pending.emplace_back(sscop::AaEstablishResponse{{}, params_.clear_buffers});
+          set_state(State::kReady, out);
+          out.emplace_back(AalEstablishIndication{std::move(x.uu)});
+        } else if constexpr (std::is_same_v<A, sscop::AaEstablishConfirm>) {
+          // Q.2130: AA-ESTABLISH.confirm -> AAL-ESTABLISH.confirm
+          set_state(State::kReady, out);
+          out.emplace_back(AalEstablishConfirm{std::move(x.uu)});
+        } else if constexpr (std::is_same_v<A, sscop::AaReleaseIndication>) {
+          // Q.2130: AA-RELEASE.indication -> AAL-RELEASE.indication
+          if (state_ == State::kIdle) {
+            out.emplace_back(Trace{"sscf: AA-RELEASE.indication while idle"});
+          } else {
+            set_state(State::kIdle, out);
+            out.emplace_back(AalReleaseIndication{std::move(x.uu), x.source});
+          }
+        } else if constexpr (std::is_same_v<A, sscop::AaReleaseConfirm>) {
+          // Q.2130: AA-RELEASE.confirm -> AAL-RELEASE.confirm
+          set_state(State::kIdle, out);
+          out.emplace_back(AalReleaseConfirm{});
+        } else if constexpr (std::is_same_v<A, sscop::AaDataIndication>) {
+          out.emplace_back(AalDataIndication{std::move(x.data)});
+        } else if constexpr (std::is_same_v<A, sscop::AaUnitdataIndication>) {
+          out.emplace_back(AalUnitdataIndication{std::move(x.data)});
+        } else if constexpr (std::is_same_v<A, sscop::AaResyncIndication>) {
+          // Q.2130: AA-RESYNC.indication -> AA-RESYNC.response, AAL-ESTABLISH.indication
+          pending.emplace_back(sscop::AaResyncResponse{});
+          set_state(State::kReady, out);
+          out.emplace_back(AalEstablishIndication{std::move(x.uu)});
+        } else if constexpr (std::is_same_v<A, sscop::AaResyncConfirm>) {
+          // Q.2130: AA-RESYNC.confirm -> AAL-ESTABLISH.confirm
+          set_state(State::kReady, out);
+          out.emplace_back(AalEstablishConfirm{});
+        } else if constexpr (std::is_same_v<A, sscop::AaRecoverIndication>) {
+          // Q.2130: AA-RECOVER.indication -> AA-RECOVER.response, AAL-ESTABLISH.indication
+          pending.emplace_back(sscop::AaRecoverResponse{});
+          set_state(State::kReady, out);
+          out.emplace_back(AalEstablishIndication{});
+        } else if constexpr (std::is_same_v<A, sscop::MaaErrorIndication>) {
+          out.emplace_back(MaaError{x.code, x.count});
+        } else if constexpr (std::is_same_v<A, sscop::Trace>) {
+          out.emplace_back(std::move(x));
+        } else if constexpr (std::is_same_v<A, sscop::AaRetrieveIndication> ||
+                             std::is_same_v<A, sscop::AaRetrieveCompleteIndication>) {
+          out.emplace_back(Trace{"sscf: retrieval not used by SSCF-UNI"});
+        } else if constexpr (std::is_same_v<A, sscop::MaaUnitdataIndication>) {
+          out.emplace_back(Trace{"sscf: MD PDU (" + std::to_string(x.data.size()) +
+                                 " octets) for layer management ignored"});
+        }
+      },
+      a);
+}
+
+void SscfUni::set_state(State s, std::vector<Action>& out) {
+  if (s == state_) return;
+  out.emplace_back(
+      Trace{"sscf: state " + std::string(to_string(state_)) + " -> " + std::string(to_string(s))});
+  state_ = s;
+}
+
+}  // namespace atmsigd::sscf

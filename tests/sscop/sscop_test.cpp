@@ -1,0 +1,803 @@
+// Named Q.2110 transitions, driven in virtual time.
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+namespace atmsigd::sscop::test {
+namespace {
+
+using namespace std::chrono_literals;
+using T = PduType;
+
+Bytes data(std::uint8_t v, std::size_t n = 5) {
+  return Bytes(n, v);
+}
+
+std::vector<Bytes> delivered(const Harness& h) {
+  std::vector<Bytes> r;
+  for (const auto& a : h.out) {
+    if (auto* d = std::get_if<AaDataIndication>(&a)) r.push_back(d->data);
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------- establishment
+
+TEST(SscopIdle, AaEstablishRequest_SendsBgnAndStartsTimerCc) {
+  Harness h;
+  h.in(AaEstablishRequest{{1, 2, 3}, true});
+  ASSERT_EQ(h.sent().size(), 1u);
+  const Pdu p = h.sent()[0];
+  EXPECT_EQ(p.type, T::kBgn);
+  EXPECT_EQ(p.sq, 1);
+  EXPECT_EQ(p.mr, 30u);
+  EXPECT_EQ(p.info, (Bytes{1, 2, 3}));
+  EXPECT_EQ(h.s.state(), State::kOutConnPend);
+  EXPECT_TRUE(h.s.timer_running(Timer::kCc));
+  EXPECT_EQ(h.s.next_deadline(), h.now + 1s);
+}
+
+TEST(SscopOutConnPend, TimerCcExpiry_RetransmitsBgnUntilMaxCc) {
+  Harness h;
+  h.in(AaEstablishRequest{{7}, true});
+  for (int i = 2; i <= 4; ++i) {
+    h.advance(1s);
+    ASSERT_EQ(h.sent_types(), std::vector<T>{T::kBgn});
+    EXPECT_EQ(h.sent()[0].sq, 1) << "retransmission keeps N(SQ)";
+    EXPECT_EQ(h.sent()[0].info, Bytes{7});
+    EXPECT_EQ(h.s.vt_cc(), static_cast<std::uint32_t>(i));
+  }
+  h.advance(1s);
+  EXPECT_EQ(h.maa(), "O");
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kEnd});
+  EXPECT_TRUE(h.sent()[0].source_sscop);
+  ASSERT_NE(h.first<AaReleaseIndication>(), nullptr);
+  EXPECT_EQ(h.first<AaReleaseIndication>()->source, Source::kSscop);
+  EXPECT_EQ(h.s.state(), State::kIdle);
+  EXPECT_FALSE(h.s.next_deadline().has_value());
+}
+
+TEST(SscopOutConnPend, Bgak_ConfirmsAndStartsPollAndNoResponse) {
+  Harness h;
+  h.to_out_conn_pend();
+  Pdu a = bgak(42);
+  a.info = {9, 9};
+  h.rx(a);
+  ASSERT_NE(h.first<AaEstablishConfirm>(), nullptr);
+  EXPECT_EQ(h.first<AaEstablishConfirm>()->uu, (Bytes{9, 9}));
+  EXPECT_EQ(h.s.state(), State::kReady);
+  EXPECT_EQ(h.s.vt_ms(), 42u);
+  EXPECT_FALSE(h.s.timer_running(Timer::kCc));
+  EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+  EXPECT_TRUE(h.s.timer_running(Timer::kNoResponse));
+}
+
+TEST(SscopOutConnPend, Bgrej_ReleaseIndicationFromUser) {
+  Harness h;
+  h.to_out_conn_pend();
+  Pdu r = pdu(T::kBgrej);
+  r.info = {0xee};
+  h.rx(r);
+  ASSERT_NE(h.first<AaReleaseIndication>(), nullptr);
+  EXPECT_EQ(h.first<AaReleaseIndication>()->source, Source::kUser);
+  EXPECT_EQ(h.first<AaReleaseIndication>()->uu, Bytes{0xee});
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+TEST(SscopOutConnPend, CrossingBgn_SendsBgakAndConfirms) {
+  Harness h;
+  h.to_out_conn_pend();
+  h.rx(bgn(5, 12));
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgak});
+  EXPECT_EQ(h.count<AaEstablishConfirm>(), 1);
+  EXPECT_EQ(h.s.vt_ms(), 12u);
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
+TEST(SscopOutConnPend, AaReleaseRequest_SendsEndAndWaits) {
+  Harness h;
+  h.to_out_conn_pend();
+  h.in(AaReleaseRequest{{1}});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kEnd});
+  EXPECT_FALSE(h.sent()[0].source_sscop);
+  EXPECT_EQ(h.s.state(), State::kOutDisPend);
+  h.rx(pdu(T::kEndak));
+  EXPECT_EQ(h.count<AaReleaseConfirm>(), 1);
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+TEST(SscopIdle, Bgn_EstablishIndicationThenResponseSendsBgak) {
+  Harness h;
+  Pdu b = bgn(3, 17);
+  b.info = {1, 2};
+  h.rx(b);
+  ASSERT_NE(h.first<AaEstablishIndication>(), nullptr);
+  EXPECT_EQ(h.first<AaEstablishIndication>()->uu, (Bytes{1, 2}));
+  EXPECT_EQ(h.s.state(), State::kInConnPend);
+  EXPECT_TRUE(h.sent().empty());
+  h.in(AaEstablishResponse{{5}, true});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kBgak});
+  EXPECT_EQ(h.sent()[0].mr, 30u);
+  EXPECT_EQ(h.sent()[0].info, Bytes{5});
+  EXPECT_EQ(h.s.state(), State::kReady);
+  EXPECT_EQ(h.s.vt_ms(), 17u);
+}
+
+TEST(SscopIdle, RetransmittedBgn_AnsweredWithBgrej) {
+  Harness h;
+  h.rx(bgn(4));
+  h.in(AaReleaseRequest{});
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgrej});
+  EXPECT_EQ(h.s.state(), State::kIdle);
+  h.rx(bgn(4));  // the peer's retransmission crossed our BGREJ
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgrej});
+  EXPECT_EQ(h.s.state(), State::kIdle);
+  h.rx(bgn(5));  // a new attempt
+  EXPECT_EQ(h.s.state(), State::kInConnPend);
+}
+
+TEST(SscopInConnPend, RetransmittedBgn_Ignored) {
+  Harness h;
+  h.rx(bgn(4));
+  h.rx(bgn(4));
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 0);
+  EXPECT_EQ(h.s.state(), State::kInConnPend);
+}
+
+TEST(SscopInConnPend, NewBgn_ReleaseThenEstablishIndication) {
+  Harness h;
+  h.rx(bgn(4));
+  h.rx(bgn(9));
+  ASSERT_EQ(h.out.size() >= 2, true);
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 1);
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 1);
+}
+
+TEST(SscopReady, RetransmittedBgn_ResendsBgakWithMaaB) {
+  Harness h;
+  h.rx(bgn(4));
+  h.in(AaEstablishResponse{});
+  h.rx(bgn(4));  // our BGAK was lost
+  EXPECT_EQ(h.maa(), "B");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgak});
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
+// ---------------------------------------------------------------- release
+
+TEST(SscopReady, End_EndakAndReleaseIndicationWithSourceBit) {
+  for (bool s : {false, true}) {
+    Harness h;
+    h.to_ready();
+    Pdu e = end(s);
+    e.info = {3};
+    h.rx(e);
+    EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEndak});
+    ASSERT_NE(h.first<AaReleaseIndication>(), nullptr);
+    EXPECT_EQ(h.first<AaReleaseIndication>()->source, s ? Source::kSscop : Source::kUser);
+    EXPECT_EQ(h.first<AaReleaseIndication>()->uu, Bytes{3});
+    EXPECT_EQ(h.s.state(), State::kIdle);
+    EXPECT_FALSE(h.s.next_deadline().has_value());
+  }
+}
+
+TEST(SscopOutDisPend, TimerCcExpiry_RetransmitsEndThenConfirmsWithMaaO) {
+  Harness h;
+  h.to_ready();
+  h.in(AaReleaseRequest{{8}});
+  for (int i = 0; i < 3; ++i) {
+    h.advance(1s);
+    ASSERT_EQ(h.sent_types(), std::vector<T>{T::kEnd});
+    EXPECT_EQ(h.sent()[0].info, Bytes{8});
+  }
+  h.advance(1s);
+  EXPECT_EQ(h.maa(), "O");
+  EXPECT_EQ(h.count<AaReleaseConfirm>(), 1);
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+TEST(SscopOutDisPend, CrossingEnd_EndakAndConfirm) {
+  Harness h;
+  h.to_out_dis_pend();
+  h.rx(end());
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEndak});
+  EXPECT_EQ(h.count<AaReleaseConfirm>(), 1);
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+TEST(SscopOutDisPend, AaEstablishRequest_SendsBgn) {
+  Harness h;
+  h.to_out_dis_pend();
+  h.in(AaEstablishRequest{});
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgn});
+  EXPECT_EQ(h.sent()[0].sq, 2);
+  EXPECT_EQ(h.s.state(), State::kOutConnPend);
+}
+
+TEST(SscopInConnPend, AaReleaseRequest_SendsBgrej) {
+  Harness h;
+  h.to_in_conn_pend();
+  h.in(AaReleaseRequest{{4}});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kBgrej});
+  EXPECT_EQ(h.sent()[0].info, Bytes{4});
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+// ---------------------------------------------------------------- resynchronization
+
+TEST(SscopReady, AaResyncRequest_SendsRsThenRsakConfirms) {
+  Harness h;
+  h.to_ready();
+  h.in(AaDataRequest{data(1)});
+  h.in(AaResyncRequest{{6}});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kRs});
+  EXPECT_EQ(h.sent()[0].sq, 2);
+  EXPECT_EQ(h.sent()[0].info, Bytes{6});
+  EXPECT_EQ(h.s.state(), State::kOutResyncPend);
+  EXPECT_EQ(h.s.transmission_buffer_size(), 0u);
+  h.rx(rsak(50));
+  EXPECT_EQ(h.count<AaResyncConfirm>(), 1);
+  EXPECT_EQ(h.s.state(), State::kReady);
+  EXPECT_EQ(h.s.vt_s(), 0u);
+  EXPECT_EQ(h.s.vt_ms(), 50u);
+}
+
+TEST(SscopOutResyncPend, TimerCcExpiry_RetransmitsRsThenReleases) {
+  Harness h;
+  h.to_out_resync_pend();
+  for (int i = 0; i < 3; ++i) {
+    h.advance(1s);
+    EXPECT_EQ(h.sent_types(), std::vector<T>{T::kRs});
+  }
+  h.advance(1s);
+  EXPECT_EQ(h.maa(), "O");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEnd});
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 1);
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+TEST(SscopReady, Rs_ResyncIndicationThenResponseSendsRsak) {
+  Harness h;
+  h.to_ready();
+  Pdu r = rs(9, 44);
+  r.info = {1};
+  h.rx(r);
+  ASSERT_NE(h.first<AaResyncIndication>(), nullptr);
+  EXPECT_EQ(h.first<AaResyncIndication>()->uu, Bytes{1});
+  EXPECT_EQ(h.s.state(), State::kInResyncPend);
+  EXPECT_FALSE(h.s.next_deadline().has_value());
+  h.in(AaResyncResponse{});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kRsak});
+  EXPECT_EQ(h.sent()[0].mr, 30u);
+  EXPECT_EQ(h.s.state(), State::kReady);
+  EXPECT_EQ(h.s.vt_ms(), 44u);
+  h.rx(rs(9, 44));  // our RSAK was lost
+  EXPECT_EQ(h.maa(), "J");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kRsak});
+}
+
+TEST(SscopOutResyncPend, CrossingRs_RsakAndConfirm) {
+  Harness h;
+  h.to_out_resync_pend();
+  h.rx(rs(77));
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kRsak});
+  EXPECT_EQ(h.count<AaResyncConfirm>(), 1);
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
+// ---------------------------------------------------------------- error recovery
+
+TEST(SscopReady, PollNsBeyondVrMr_MaaQAndEr) {
+  Harness h;
+  h.to_ready();
+  h.rx(poll(1, 31));
+  EXPECT_EQ(h.maa(), "Q");
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kEr});
+  EXPECT_EQ(h.sent()[0].sq, 2);
+  EXPECT_EQ(h.sent()[0].mr, 30u);
+  EXPECT_EQ(h.s.state(), State::kOutRecPend);
+  EXPECT_TRUE(h.s.timer_running(Timer::kCc));
+  EXPECT_FALSE(h.s.timer_running(Timer::kPoll));
+}
+
+TEST(SscopReady, PollNsBelowVrH_MaaQ) {
+  Harness h;
+  h.to_ready();
+  h.rx(sd(3));  // VR(H) = 4
+  h.rx(poll(1, 2));
+  EXPECT_EQ(h.maa(), "Q");
+  EXPECT_EQ(h.s.state(), State::kOutRecPend);
+}
+
+TEST(SscopOutRecPend, TimerCcExpiry_RetransmitsErThenReleases) {
+  Harness h;
+  h.to_out_rec_pend();
+  for (int i = 0; i < 3; ++i) {
+    h.advance(1s);
+    EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEr});
+  }
+  h.advance(1s);
+  EXPECT_EQ(h.maa(), "O");
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 1);
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+TEST(SscopOutRecPend, Erak_RecoverIndicationThenResponseReady) {
+  Harness h;
+  h.to_out_rec_pend();
+  h.rx(erak(25));
+  EXPECT_EQ(h.count<AaRecoverIndication>(), 1);
+  EXPECT_EQ(h.s.state(), State::kRecPend);
+  EXPECT_EQ(h.s.vt_ms(), 25u);
+  h.in(AaRecoverResponse{});
+  EXPECT_EQ(h.s.state(), State::kReady);
+  EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+}
+
+TEST(SscopReady, Er_RecoverIndicationThenResponseSendsErak) {
+  Harness h;
+  h.to_ready();
+  h.rx(er(50, 33));
+  EXPECT_EQ(h.count<AaRecoverIndication>(), 1);
+  EXPECT_EQ(h.s.state(), State::kInRecPend);
+  h.in(AaRecoverResponse{});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kErak});
+  EXPECT_EQ(h.sent()[0].mr, 30u);
+  EXPECT_EQ(h.s.state(), State::kReady);
+  h.rx(er(50, 33));  // our ERAK was lost
+  EXPECT_EQ(h.maa(), "L");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kErak});
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
+TEST(SscopRecPend, RetransmittedEr_ResendsErak) {
+  Harness h;
+  h.to_out_rec_pend();
+  h.rx(er(60));  // crossing ER
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kErak});
+  EXPECT_EQ(h.s.state(), State::kRecPend);
+  h.rx(er(60));
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kErak});
+  EXPECT_EQ(h.s.state(), State::kRecPend);
+}
+
+TEST(SscopRecPend, AaResyncRequest_SendsRs) {
+  Harness h;
+  h.to_rec_pend();
+  h.in(AaResyncRequest{});
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kRs});
+  EXPECT_EQ(h.s.state(), State::kOutResyncPend);
+}
+
+TEST(SscopInRecPend, AaReleaseRequest_SendsEnd) {
+  Harness h;
+  h.to_in_rec_pend();
+  h.in(AaReleaseRequest{});
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEnd});
+  EXPECT_EQ(h.s.state(), State::kOutDisPend);
+}
+
+// ---------------------------------------------------------------- assured data
+
+TEST(SscopReady, AaDataRequest_SendsSdNumberedFromZero) {
+  Harness h;
+  h.to_ready();
+  for (std::uint8_t i = 0; i < 3; ++i) {
+    h.in(AaDataRequest{data(i, 3 + i)});
+    ASSERT_EQ(h.sent_types(), std::vector<T>{T::kSd});
+    EXPECT_EQ(h.sent()[0].ns, i);
+    EXPECT_EQ(h.sent()[0].info, data(i, 3 + i));
+  }
+  EXPECT_EQ(h.s.vt_s(), 3u);
+  EXPECT_EQ(h.s.transmission_buffer_size(), 3u);
+}
+
+TEST(SscopReady, SdInSequence_DeliveredAndWindowAdvances) {
+  Harness h;
+  h.to_ready();
+  h.rx(sd(0, data(1)));
+  ASSERT_EQ(delivered(h).size(), 1u);
+  EXPECT_EQ(delivered(h)[0], data(1));
+  EXPECT_EQ(h.s.vr_r(), 1u);
+  EXPECT_EQ(h.s.vr_mr(), 31u);
+}
+
+TEST(SscopReady, SdGap_UstatThenDeliveryWhenFilled) {
+  Harness h;
+  h.to_ready();
+  h.rx(sd(0, data(0)));
+  h.rx(sd(3, data(3)));
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kUstat});
+  const Pdu u = h.sent()[0];
+  EXPECT_EQ(u.nr, 1u);
+  EXPECT_EQ(u.list, (std::vector<std::uint32_t>{1, 3}));
+  EXPECT_TRUE(delivered(h).empty());
+  h.rx(sd(2, data(2)));
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_TRUE(delivered(h).empty());
+  h.rx(sd(1, data(1)));
+  EXPECT_EQ(delivered(h), (std::vector<Bytes>{data(1), data(2), data(3)}));
+  EXPECT_EQ(h.s.vr_r(), 4u);
+}
+
+TEST(SscopReady, DuplicateSd_Discarded) {
+  Harness h;
+  h.to_ready();
+  h.rx(sd(0));
+  h.rx(sd(0));
+  EXPECT_TRUE(delivered(h).empty());
+  h.rx(sd(2));
+  h.rx(sd(2));
+  EXPECT_TRUE(h.sent().empty());
+}
+
+TEST(SscopReady, SdOutsideWindow_Discarded) {
+  Harness h;
+  h.to_ready();
+  h.rx(sd(30));
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.s.vr_h(), 0u);
+  EXPECT_EQ(h.count<Trace>(), 1);
+}
+
+TEST(SscopReady, Poll_StatListsEveryGap) {
+  Harness h;
+  h.to_ready();
+  h.rx(sd(1));
+  h.rx(sd(2));
+  h.rx(sd(5));
+  h.rx(poll(7, 8));
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kStat});
+  const Pdu s = h.sent()[0];
+  EXPECT_EQ(s.ps, 7u);
+  EXPECT_EQ(s.nr, 0u);
+  EXPECT_EQ(s.mr, 30u);
+  EXPECT_EQ(s.list, (std::vector<std::uint32_t>{0, 1, 3, 5, 6, 8}));
+  EXPECT_EQ(h.s.vr_h(), 8u);
+}
+
+TEST(SscopReady, Poll_StatSegmentedAtMaxStat) {
+  Params p;
+  p.max_stat = 5;
+  p.window = 100;
+  Harness h(p);
+  h.to_ready();
+  for (std::uint32_t n = 1; n < 12; n += 2) h.rx(sd(n));  // 0,2,4,6,8,10 missing
+  h.rx(poll(1, 12));
+  const auto s = h.sent();
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].list, (std::vector<std::uint32_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(s[1].list, (std::vector<std::uint32_t>{4, 5, 6, 7, 8}));
+  EXPECT_EQ(s[2].list, (std::vector<std::uint32_t>{8, 9, 10, 11}));
+  for (const auto& x : s) EXPECT_EQ(x.ps, 1u);
+}
+
+struct Sender {
+  Harness h;
+  explicit Sender(Params p = {}) : h(p) {
+    h.to_ready();
+    h.out.clear();
+  }
+};
+
+TEST(SscopReady, Stat_ReleasesAcknowledgedAndRetransmitsMissingSentBeforePoll) {
+  Sender snd;
+  Harness& h = snd.h;
+  for (std::uint8_t i = 0; i < 6; ++i) h.in(AaDataRequest{data(i)});
+  h.advance(750ms);  // Timer_POLL: POLL N(PS)=1 N(S)=6
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kPoll});
+  EXPECT_EQ(h.sent()[0].ps, 1u);
+  EXPECT_EQ(h.sent()[0].ns, 6u);
+  // Peer got 0, 1, 3, 5: missing 2 and 4.
+  h.rx(stat(1, 2, 40, {2, 3, 4, 5}));
+  EXPECT_EQ(h.maa(), "V");
+  EXPECT_EQ(h.first<MaaErrorIndication>()->count, 2u);
+  const auto s = h.sent();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].ns, 2u);
+  EXPECT_EQ(s[0].info, data(2));
+  EXPECT_EQ(s[1].ns, 4u);
+  EXPECT_EQ(h.s.vt_a(), 2u);
+  EXPECT_EQ(h.s.vt_ms(), 40u);
+  EXPECT_EQ(h.s.vt_pa(), 1u);
+  EXPECT_EQ(h.s.stats().sd_retransmitted, 2u);
+  // The same STAT again (a duplicate) does not retransmit twice: they went out after POLL 1.
+  h.rx(stat(1, 2, 40, {2, 3, 4, 5}));
+  EXPECT_TRUE(h.sent().empty());
+}
+
+TEST(SscopReady, Ustat_RetransmitsTheGap) {
+  Sender snd;
+  Harness& h = snd.h;
+  for (std::uint8_t i = 0; i < 5; ++i) h.in(AaDataRequest{data(i)});
+  h.rx(ustat(1, 30, 1, 3));
+  EXPECT_EQ(h.maa(), "V");
+  const auto s = h.sent();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].ns, 1u);
+  EXPECT_EQ(s[1].ns, 2u);
+  EXPECT_EQ(h.s.vt_a(), 1u);
+}
+
+TEST(SscopReady, StatNrBeyondVtS_MaaSAndEr) {
+  Sender snd;
+  Harness& h = snd.h;
+  h.in(AaDataRequest{data(0)});
+  h.advance(750ms);
+  h.rx(stat(1, 2, 30));
+  EXPECT_EQ(h.maa(), "S");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEr});
+  EXPECT_EQ(h.s.state(), State::kOutRecPend);
+}
+
+TEST(SscopReady, StatListNotIncreasing_MaaS) {
+  Sender snd;
+  Harness& h = snd.h;
+  for (std::uint8_t i = 0; i < 4; ++i) h.in(AaDataRequest{data(i)});
+  h.advance(750ms);
+  h.rx(stat(1, 0, 30, {2, 1}));
+  EXPECT_EQ(h.maa(), "S");
+  EXPECT_EQ(h.s.state(), State::kOutRecPend);
+}
+
+TEST(SscopReady, StatNpsNotOutstanding_MaaR) {
+  Sender snd;
+  Harness& h = snd.h;
+  h.advance(750ms);  // POLL 1
+  h.rx(stat(2, 0, 30));
+  EXPECT_EQ(h.maa(), "R");
+  EXPECT_EQ(h.s.state(), State::kOutRecPend);
+}
+
+TEST(SscopReady, UstatListBeyondVtS_MaaT) {
+  Sender snd;
+  Harness& h = snd.h;
+  for (std::uint8_t i = 0; i < 2; ++i) h.in(AaDataRequest{data(i)});
+  h.rx(ustat(0, 30, 1, 5));
+  EXPECT_EQ(h.maa(), "T");
+  EXPECT_EQ(h.s.state(), State::kOutRecPend);
+}
+
+TEST(SscopReady, MaxPd_PollAfterMaxPdSdPdus) {
+  Params p;
+  p.max_pd = 4;
+  Sender snd(p);
+  Harness& h = snd.h;
+  std::vector<T> all;
+  for (std::uint8_t i = 0; i < 4; ++i) {
+    h.in(AaDataRequest{data(i)});
+    for (T t : h.sent_types()) all.push_back(t);
+  }
+  EXPECT_EQ(all, (std::vector<T>{T::kSd, T::kSd, T::kSd, T::kSd, T::kPoll}));
+  EXPECT_EQ(h.s.vt_pd(), 0u);
+  EXPECT_EQ(h.s.vt_ps(), 1u);
+}
+
+TEST(SscopReady, LackOfCredit_MaaWThenXWhenStatOpensWindow) {
+  Harness h;
+  h.to_out_conn_pend();
+  h.rx(bgak(2));  // peer grants N(MR) = 2
+  for (std::uint8_t i = 0; i < 3; ++i) h.in(AaDataRequest{data(i)});
+  EXPECT_EQ(h.maa(), "W");
+  EXPECT_EQ(h.s.vt_s(), 2u);
+  EXPECT_EQ(h.s.transmission_queue_size(), 1u);
+  h.advance(750ms);
+  h.rx(stat(1, 2, 32));
+  EXPECT_EQ(h.maa(), "X");
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kSd});
+  EXPECT_EQ(h.sent()[0].ns, 2u);
+}
+
+TEST(SscopReady, TimerPoll_WithNothingOutstandingStartsKeepAlive) {
+  Sender snd;
+  Harness& h = snd.h;
+  h.advance(750ms);
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kPoll});
+  EXPECT_TRUE(h.s.timer_running(Timer::kKeepAlive));
+  EXPECT_FALSE(h.s.timer_running(Timer::kPoll));
+  h.advance(2s);  // Timer_KEEP-ALIVE: POLL, back to Timer_POLL
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kPoll});
+  EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+}
+
+TEST(SscopReady, StatInTransientPhase_EntersIdlePhase) {
+  Sender snd;
+  Harness& h = snd.h;
+  h.advance(750ms);  // POLL 1, KEEP-ALIVE running
+  h.rx(stat(1, 0, 30));
+  EXPECT_TRUE(h.s.timer_running(Timer::kIdle));
+  EXPECT_FALSE(h.s.timer_running(Timer::kNoResponse));
+  EXPECT_FALSE(h.s.timer_running(Timer::kKeepAlive));
+  h.advance(15s);  // Timer_IDLE: POLL, NO-RESPONSE and POLL again
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kPoll});
+  EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+  EXPECT_TRUE(h.s.timer_running(Timer::kNoResponse));
+}
+
+TEST(SscopReady, SdInIdlePhase_StopsIdleStartsPollAndNoResponse) {
+  Sender snd;
+  Harness& h = snd.h;
+  h.advance(750ms);
+  h.rx(stat(1, 0, 30));
+  h.in(AaDataRequest{data(1)});
+  EXPECT_FALSE(h.s.timer_running(Timer::kIdle));
+  EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+  EXPECT_TRUE(h.s.timer_running(Timer::kNoResponse));
+}
+
+TEST(SscopReady, TimerNoResponseExpiry_ReleasesWithMaaP) {
+  Sender snd;
+  Harness& h = snd.h;
+  std::string maa;
+  bool released = false;
+  for (int i = 0; i < 20 && h.s.state() == State::kReady; ++i) {
+    h.fire_next();
+    maa += h.maa();
+    released |= h.count<AaReleaseIndication>() > 0;
+  }
+  EXPECT_EQ(maa, "P");
+  EXPECT_TRUE(released);
+  EXPECT_EQ(h.s.state(), State::kIdle);
+  EXPECT_EQ(h.now - TimePoint{}, Duration(7s));
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEnd});
+}
+
+TEST(SscopReady, PollAfterRetransmission_Option) {
+  Params p;
+  p.poll_after_retransmission = true;
+  Sender snd(p);
+  Harness& h = snd.h;
+  for (std::uint8_t i = 0; i < 3; ++i) h.in(AaDataRequest{data(i)});
+  h.rx(ustat(0, 30, 0, 2));
+  EXPECT_EQ(h.sent_types(), (std::vector<T>{T::kSd, T::kSd, T::kPoll}));
+}
+
+TEST(SscopReady, UnitdataAndManagementData) {
+  Harness h;
+  h.in(AaUnitdataRequest{{1, 2, 3}});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kUd});
+  EXPECT_EQ(h.sent()[0].info, (Bytes{1, 2, 3}));
+  h.in(MaaUnitdataRequest{{4}});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kMd});
+  Pdu ud = pdu(T::kUd);
+  ud.info = {7, 7};
+  h.rx(ud);
+  ASSERT_NE(h.first<AaUnitdataIndication>(), nullptr);
+  EXPECT_EQ(h.first<AaUnitdataIndication>()->data, (Bytes{7, 7}));
+  Pdu md = pdu(T::kMd);
+  md.info = {8};
+  h.rx(md);
+  ASSERT_NE(h.first<MaaUnitdataIndication>(), nullptr);
+}
+
+TEST(SscopIdle, AaRetrieveRequest_ReturnsUnacknowledgedAndUnsent) {
+  Harness h;
+  h.in(AaEstablishRequest{{}, false});  // BR = no: keep buffers for retrieval
+  h.rx(bgak(2));
+  for (std::uint8_t i = 0; i < 4; ++i) h.in(AaDataRequest{data(i)});  // 2 sent, 2 queued
+  h.rx(end());
+  EXPECT_EQ(h.s.state(), State::kIdle);
+  h.in(AaRetrieveRequest{});
+  std::vector<Bytes> got;
+  for (const auto& a : h.out) {
+    if (auto* r = std::get_if<AaRetrieveIndication>(&a)) got.push_back(r->data);
+  }
+  EXPECT_EQ(got, (std::vector<Bytes>{data(0), data(1), data(2), data(3)}));
+  EXPECT_EQ(h.count<AaRetrieveCompleteIndication>(), 1);
+}
+
+TEST(SscopIdle, AaRetrieveRequestWithRn_SkipsOlderSds) {
+  Harness h;
+  h.in(AaEstablishRequest{{}, false});
+  h.rx(bgak(10));
+  for (std::uint8_t i = 0; i < 3; ++i) h.in(AaDataRequest{data(i)});
+  h.rx(end());
+  h.in(AaRetrieveRequest{1});
+  int n = h.count<AaRetrieveIndication>();
+  EXPECT_EQ(n, 2);
+}
+
+TEST(SscopAnyState, UpperSignalsAndTimersNeverCrash) {
+  const std::vector<Event> events = {
+      AaEstablishRequest{},   AaEstablishResponse{},  AaReleaseRequest{}, AaDataRequest{{1}},
+      AaUnitdataRequest{{2}}, AaResyncRequest{},      AaResyncResponse{}, AaRecoverResponse{},
+      AaRetrieveRequest{},    MaaUnitdataRequest{{3}}};
+  for (State s : all_states()) {
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      Harness h;
+      h.to(s);
+      h.in(events[i]);
+      EXPECT_FALSE(h.out.empty() && h.s.state() == s && i != 3)
+          << to_string(s) << " event " << i << " produced nothing";
+      for (int k = 0; k < 40 && h.s.next_deadline(); ++k) h.fire_next();
+      EXPECT_FALSE(h.s.next_deadline().has_value()) << to_string(s) << " event " << i;
+    }
+  }
+}
+
+TEST(SscopAnyState, OversizedDataIsRefused) {
+  Params p;
+  p.max_sdu = 8;
+  Harness h(p);
+  h.to_ready();
+  h.in(AaDataRequest{Bytes(9, 1)});
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.count<Trace>(), 1);
+}
+
+// ---------------------------------------------------------------- Q.SAAL1 mode
+
+Params qsaal() {
+  Params p;
+  p.mode = Mode::kQSaal1;
+  return p;
+}
+
+TEST(SscopQSaal1, ProtocolErrorReestablishesWithBgn) {
+  Harness h(qsaal());
+  h.to_ready();
+  h.rx(poll(1, 100));
+  EXPECT_EQ(h.maa(), "Q");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgn});
+  EXPECT_EQ(h.s.state(), State::kOutConnPend);
+  h.rx(bgak());
+  EXPECT_EQ(h.count<AaRecoverIndication>(), 1);
+  EXPECT_EQ(h.s.state(), State::kRecPend);
+  h.in(AaRecoverResponse{});
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
+TEST(SscopQSaal1, ShortRsakAndEndak) {
+  Harness h(qsaal());
+  h.to_ready();
+  h.in(AaResyncRequest{});
+  h.rx_bytes({0x06, 0, 0, 0});
+  EXPECT_EQ(h.count<AaResyncConfirm>(), 1);
+  EXPECT_EQ(h.s.vt_ms(), 30u);
+  h.rx(rs(5));
+  h.in(AaResyncResponse{});
+  EXPECT_EQ(h.out.size() >= 1, true);
+  ASSERT_FALSE(h.out.empty());
+  const auto* sp = std::get_if<SendPdu>(&h.out[0]);
+  ASSERT_NE(sp, nullptr);
+  EXPECT_EQ(sp->bytes, (Bytes{0x06, 0, 0, 0}));
+  h.rx(end());
+  ASSERT_EQ(h.sent().size(), 1u);
+  EXPECT_EQ(std::get<SendPdu>(h.out[0]).bytes, (Bytes{0x04, 0, 0, 0}));
+}
+
+TEST(SscopQSaal1, SdpIsDeliveredAndAnsweredWithStat) {
+  Harness h(qsaal());
+  h.to_ready();
+  Pdu p = pdu(T::kSdp);
+  p.ns = 0;
+  p.ps = 1;
+  p.info = data(9);
+  h.rx(p);
+  EXPECT_EQ(delivered(h), std::vector<Bytes>{data(9)});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kStat});
+  EXPECT_EQ(h.sent()[0].nr, 1u);
+  EXPECT_EQ(h.sent()[0].ps, 1u);
+}
+
+TEST(SscopQSaal1, NoKeepAliveOrIdlePhase) {
+  Harness h(qsaal());
+  h.to_ready();
+  h.advance(750ms);
+  EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+  EXPECT_FALSE(h.s.timer_running(Timer::kKeepAlive));
+  h.rx(stat(1, 0, 30));
+  EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+  EXPECT_FALSE(h.s.timer_running(Timer::kIdle));
+}
+
+TEST(SscopQSaal1, EveryBgnIsNew) {
+  Harness h(qsaal());
+  h.rx(bgn(4));
+  h.in(AaReleaseRequest{});
+  h.rx(bgn(4));
+  EXPECT_EQ(h.s.state(), State::kInConnPend);
+}
+
+}  // namespace
+}  // namespace atmsigd::sscop::test

@@ -1,0 +1,255 @@
+// Every state x every PDU type (Q.2110 SDL, clause 20), table-driven: the next
+// state, the MAA-ERROR codes reported and the PDUs sent in answer.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "harness.hpp"
+
+namespace atmsigd::sscop::test {
+namespace {
+
+using S = State;
+using T = PduType;
+
+// A PDU "from a live peer" that is not a retransmission of anything seen.
+Pdu fresh(T t) {
+  switch (t) {
+    case T::kBgn:
+      return bgn(200);
+    case T::kBgak:
+      return bgak();
+    case T::kBgrej:
+      return pdu(T::kBgrej);
+    case T::kEnd:
+      return end();
+    case T::kEndak:
+      return pdu(T::kEndak);
+    case T::kRs:
+      return rs(200);
+    case T::kRsak:
+      return rsak();
+    case T::kEr:
+      return er(200);
+    case T::kErak:
+      return erak();
+    case T::kSd:
+      return sd(0);
+    case T::kSdp:
+      return sd(0);
+    case T::kPoll:
+      return poll(1, 0);
+    case T::kStat:
+      return stat(1, 0, 30);
+    case T::kUstat:
+      return ustat(0, 30, 0, 1);
+    case T::kUd: {
+      Pdu p = pdu(T::kUd);
+      p.info = {1, 2, 3};
+      return p;
+    }
+    case T::kMd: {
+      Pdu p = pdu(T::kMd);
+      p.info = {4, 5};
+      return p;
+    }
+  }
+  return pdu(t);
+}
+
+struct Row {
+  S state;
+  T pdu;
+  S next;
+  const char* maa;
+  std::vector<T> sent;
+};
+
+const std::vector<T> kAllPdus = {T::kBgn,  T::kBgak, T::kBgrej, T::kEnd,  T::kEndak,
+                                 T::kRs,   T::kRsak, T::kEr,    T::kErak, T::kSd,
+                                 T::kPoll, T::kStat, T::kUstat, T::kUd,   T::kMd};
+
+// Rows for the PDUs whose handling is the same in a group of states are
+// generated; the table below lists each state completely.
+std::vector<Row> table() {
+  std::vector<Row> r;
+  auto add = [&r](S s, T p, S n, const char* maa, std::vector<T> sent = {}) {
+    r.push_back({s, p, n, maa, std::move(sent)});
+  };
+  // UD and MD are delivered in every state without changing it.
+  for (S s : all_states()) {
+    add(s, T::kUd, s, "");
+    add(s, T::kMd, s, "");
+  }
+  // 1 Idle
+  add(S::kIdle, T::kBgn, S::kInConnPend, "");
+  add(S::kIdle, T::kBgak, S::kIdle, "C", {T::kEnd});
+  add(S::kIdle, T::kBgrej, S::kIdle, "D");
+  add(S::kIdle, T::kEnd, S::kIdle, "", {T::kEndak});
+  add(S::kIdle, T::kEndak, S::kIdle, "");
+  add(S::kIdle, T::kRs, S::kIdle, "J", {T::kEnd});
+  add(S::kIdle, T::kRsak, S::kIdle, "K", {T::kEnd});
+  add(S::kIdle, T::kEr, S::kIdle, "L", {T::kEnd});
+  add(S::kIdle, T::kErak, S::kIdle, "M", {T::kEnd});
+  add(S::kIdle, T::kSd, S::kIdle, "A", {T::kEnd});
+  add(S::kIdle, T::kPoll, S::kIdle, "G", {T::kEnd});
+  add(S::kIdle, T::kStat, S::kIdle, "H", {T::kEnd});
+  add(S::kIdle, T::kUstat, S::kIdle, "I", {T::kEnd});
+  // 2 Outgoing Connection Pending
+  add(S::kOutConnPend, T::kBgn, S::kReady, "", {T::kBgak});
+  add(S::kOutConnPend, T::kBgak, S::kReady, "");
+  add(S::kOutConnPend, T::kBgrej, S::kIdle, "");
+  add(S::kOutConnPend, T::kEnd, S::kIdle, "", {T::kEndak});
+  for (T t :
+       {T::kEndak, T::kRs, T::kRsak, T::kEr, T::kErak, T::kSd, T::kPoll, T::kStat, T::kUstat}) {
+    add(S::kOutConnPend, t, S::kOutConnPend, "");
+  }
+  // 3 Incoming Connection Pending
+  add(S::kInConnPend, T::kBgn, S::kInConnPend, "");
+  add(S::kInConnPend, T::kBgak, S::kInConnPend, "C");
+  add(S::kInConnPend, T::kBgrej, S::kIdle, "D", {T::kEnd});
+  add(S::kInConnPend, T::kEnd, S::kIdle, "", {T::kEndak});
+  add(S::kInConnPend, T::kEndak, S::kIdle, "F", {T::kEnd});
+  add(S::kInConnPend, T::kRs, S::kInConnPend, "J");
+  add(S::kInConnPend, T::kRsak, S::kInConnPend, "K");
+  add(S::kInConnPend, T::kEr, S::kInConnPend, "L");
+  add(S::kInConnPend, T::kErak, S::kInConnPend, "M");
+  add(S::kInConnPend, T::kSd, S::kIdle, "A", {T::kEnd});
+  add(S::kInConnPend, T::kPoll, S::kIdle, "G", {T::kEnd});
+  add(S::kInConnPend, T::kStat, S::kIdle, "H", {T::kEnd});
+  add(S::kInConnPend, T::kUstat, S::kIdle, "I", {T::kEnd});
+  // 4 Outgoing Disconnection Pending
+  add(S::kOutDisPend, T::kBgn, S::kInConnPend, "");
+  add(S::kOutDisPend, T::kBgrej, S::kIdle, "");
+  add(S::kOutDisPend, T::kEnd, S::kIdle, "", {T::kEndak});
+  add(S::kOutDisPend, T::kEndak, S::kIdle, "");
+  for (T t :
+       {T::kBgak, T::kRs, T::kRsak, T::kEr, T::kErak, T::kSd, T::kPoll, T::kStat, T::kUstat}) {
+    add(S::kOutDisPend, t, S::kOutDisPend, "");
+  }
+  // 5..10: the connection-release PDUs behave alike.
+  for (S s : {S::kOutResyncPend, S::kInResyncPend, S::kOutRecPend, S::kRecPend, S::kInRecPend,
+              S::kReady}) {
+    add(s, T::kBgn, S::kInConnPend, "");
+    add(s, T::kBgak, s, "C");
+    add(s, T::kBgrej, S::kIdle, "D", {T::kEnd});
+    add(s, T::kEnd, S::kIdle, "", {T::kEndak});
+    add(s, T::kEndak, S::kIdle, "F", {T::kEnd});
+  }
+  // 5 Outgoing Resynchronization Pending
+  add(S::kOutResyncPend, T::kRs, S::kReady, "", {T::kRsak});
+  add(S::kOutResyncPend, T::kRsak, S::kReady, "");
+  add(S::kOutResyncPend, T::kEr, S::kOutResyncPend, "L");
+  for (T t : {T::kErak, T::kSd, T::kPoll, T::kStat, T::kUstat}) {
+    add(S::kOutResyncPend, t, S::kOutResyncPend, "");
+  }
+  // 6 Incoming Resynchronization Pending
+  add(S::kInResyncPend, T::kRs, S::kInResyncPend, "J");
+  add(S::kInResyncPend, T::kRsak, S::kInResyncPend, "K");
+  add(S::kInResyncPend, T::kEr, S::kInResyncPend, "L");
+  add(S::kInResyncPend, T::kErak, S::kInResyncPend, "M");
+  add(S::kInResyncPend, T::kSd, S::kInResyncPend, "A");
+  add(S::kInResyncPend, T::kPoll, S::kInResyncPend, "G");
+  add(S::kInResyncPend, T::kStat, S::kInResyncPend, "H");
+  add(S::kInResyncPend, T::kUstat, S::kInResyncPend, "I");
+  // 7 Outgoing Recovery Pending
+  add(S::kOutRecPend, T::kRs, S::kInResyncPend, "");
+  add(S::kOutRecPend, T::kRsak, S::kOutRecPend, "K");
+  add(S::kOutRecPend, T::kEr, S::kRecPend, "", {T::kErak});
+  add(S::kOutRecPend, T::kErak, S::kRecPend, "");
+  for (T t : {T::kSd, T::kPoll, T::kStat, T::kUstat}) add(S::kOutRecPend, t, S::kOutRecPend, "");
+  // 8 Recovery Response Pending
+  add(S::kRecPend, T::kRs, S::kInResyncPend, "");
+  add(S::kRecPend, T::kRsak, S::kRecPend, "K");
+  add(S::kRecPend, T::kEr, S::kRecPend, "L");
+  add(S::kRecPend, T::kErak, S::kRecPend, "M");
+  for (T t : {T::kSd, T::kPoll, T::kStat, T::kUstat}) add(S::kRecPend, t, S::kRecPend, "");
+  // 9 Incoming Recovery Pending
+  add(S::kInRecPend, T::kRs, S::kInResyncPend, "");
+  add(S::kInRecPend, T::kRsak, S::kInRecPend, "K");
+  add(S::kInRecPend, T::kEr, S::kInRecPend, "L");
+  add(S::kInRecPend, T::kErak, S::kInRecPend, "M");
+  add(S::kInRecPend, T::kSd, S::kInRecPend, "A");
+  add(S::kInRecPend, T::kPoll, S::kInRecPend, "G");
+  add(S::kInRecPend, T::kStat, S::kInRecPend, "H");
+  add(S::kInRecPend, T::kUstat, S::kInRecPend, "I");
+  // 10 Data Transfer Ready
+  add(S::kReady, T::kRs, S::kInResyncPend, "");
+  add(S::kReady, T::kRsak, S::kReady, "K");
+  add(S::kReady, T::kEr, S::kInRecPend, "");
+  add(S::kReady, T::kErak, S::kReady, "M");
+  add(S::kReady, T::kSd, S::kReady, "");
+  add(S::kReady, T::kPoll, S::kReady, "", {T::kStat});
+  add(S::kReady, T::kStat, S::kOutRecPend, "R", {T::kEr});   // no POLL outstanding
+  add(S::kReady, T::kUstat, S::kOutRecPend, "T", {T::kEr});  // N(R) not below VT(S)
+  return r;
+}
+
+TEST(SscopStateTable, EveryStateTimesEveryPduIsDecided) {
+  const auto rows = table();
+  std::map<std::pair<S, T>, int> seen;
+  for (const auto& row : rows) ++seen[{row.state, row.pdu}];
+  for (S s : all_states()) {
+    for (T t : kAllPdus) {
+      EXPECT_EQ((seen[{s, t}]), 1) << to_string(s) << " x " << to_string(t);
+    }
+  }
+  for (const auto& row : rows) {
+    SCOPED_TRACE(std::string(to_string(row.state)) + " x " + std::string(to_string(row.pdu)));
+    Harness h;
+    h.to(row.state);
+    h.rx(fresh(row.pdu));
+    EXPECT_EQ(h.s.state(), row.next);
+    EXPECT_EQ(h.maa(), row.maa);
+    EXPECT_EQ(h.sent_types(), row.sent);
+  }
+}
+
+// The same table through the Q.SAAL1 codec for the PDUs both versions share.
+TEST(SscopStateTable, QSaal1DecidesEveryStateTimesEveryPdu) {
+  for (S s : {S::kIdle, S::kOutConnPend, S::kInConnPend, S::kOutDisPend, S::kOutResyncPend,
+              S::kInResyncPend, S::kReady}) {
+    for (T t : {T::kBgn, T::kBgak, T::kBgrej, T::kEnd, T::kEndak, T::kRs, T::kRsak, T::kSd, T::kSdp,
+                T::kPoll, T::kStat, T::kUstat, T::kUd, T::kMd}) {
+      Params p;
+      p.mode = Mode::kQSaal1;
+      Harness h(p);
+      h.to(s);
+      Pdu x = fresh(t);
+      if (t == T::kSdp) {
+        x.type = T::kSdp;
+        x.ps = 1;
+      }
+      h.rx(x);  // must not crash; every output decodes in Q.SAAL1
+      for (const auto& a : h.out) {
+        if (auto* sp = std::get_if<SendPdu>(&a)) {
+          EXPECT_TRUE(std::holds_alternative<Pdu>(decode(sp->bytes, Mode::kQSaal1)));
+        }
+      }
+    }
+  }
+}
+
+TEST(SscopStateTable, MalformedPduInEveryStateIsMaaErrorU) {
+  const std::vector<Bytes> bad = {{},
+                                  {1},
+                                  {0, 0, 0, 0},
+                                  {0x02, 0, 0, 0},
+                                  {0x4d, 0, 0, 0},
+                                  {0, 0, 0, 1, 0, 0, 0, 2, 0x0c, 0, 0, 0}};
+  for (S s : all_states()) {
+    for (const auto& b : bad) {
+      Harness h;
+      h.to(s);
+      h.rx_bytes(b);
+      EXPECT_EQ(h.s.state(), s);
+      EXPECT_EQ(h.maa(), "U");
+      EXPECT_TRUE(h.sent().empty());
+      EXPECT_EQ(h.s.stats().malformed, 1u);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace atmsigd::sscop::test
