@@ -1,0 +1,391 @@
+// SSCF-UNI (Q.2130): AAL primitives <-> SSCOP signals, in virtual time.
+#include "atmsigd/sscf/sscf_uni.hpp"
+
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <random>
+
+namespace atmsigd::sscf {
+namespace {
+
+using namespace std::chrono_literals;
+using sscop::Pdu;
+using sscop::PduType;
+
+struct H {
+  explicit H(Params p = {}) : f(p) {}
+  SscfUni f;
+  TimePoint now{};
+  std::vector<Action> out;
+
+  void in(const Event& e) {
+    out.clear();
+    f.handle(e, now, out);
+  }
+  void rx(const Pdu& p) {
+    const Bytes b = sscop::encode(p, f.params().sscop.mode);
+    in(PduReceived{b});
+  }
+  void advance(Duration d) {
+    now += d;
+    out.clear();
+    f.handle_timeouts(now, out);
+  }
+  std::vector<PduType> sent() const {
+    std::vector<PduType> r;
+    for (const auto& a : out) {
+      if (auto* s = std::get_if<SendPdu>(&a)) {
+        auto d = sscop::decode(s->bytes, f.params().sscop.mode);
+        if (auto* p = std::get_if<Pdu>(&d)) r.push_back(p->type);
+      }
+    }
+    return r;
+  }
+  template <typename T>
+  int count() const {
+    int n = 0;
+    for (const auto& a : out) n += std::holds_alternative<T>(a) ? 1 : 0;
+    return n;
+  }
+  template <typename T>
+  const T* first() const {
+    for (const auto& a : out) {
+      if (auto* t = std::get_if<T>(&a)) return t;
+    }
+    return nullptr;
+  }
+  void establish() {
+    in(AalEstablishRequest{});
+    Pdu a;
+    a.type = PduType::kBgak;
+    a.mr = 30;
+    rx(a);
+    ASSERT_TRUE(f.established());
+    out.clear();
+  }
+};
+
+Pdu make(PduType t, std::uint8_t sq = 0) {
+  Pdu p;
+  p.type = t;
+  p.sq = sq;
+  p.mr = 30;
+  return p;
+}
+
+TEST(SscfUniIdle, AalEstablishRequest_BgnThenBgakConfirms) {
+  H h;
+  h.in(AalEstablishRequest{{1}});
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kBgn});
+  EXPECT_EQ(h.f.state(), State::kOutConnPend);
+  EXPECT_FALSE(h.f.established());
+  h.rx(make(PduType::kBgak));
+  EXPECT_EQ(h.count<AalEstablishConfirm>(), 1);
+  EXPECT_TRUE(h.f.established());
+}
+
+TEST(SscfUniIdle, PeerBgn_AnsweredAutomaticallyAndIndicated) {
+  H h;
+  Pdu b = make(PduType::kBgn, 1);
+  b.info = {4, 4};
+  h.rx(b);
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kBgak});
+  ASSERT_NE(h.first<AalEstablishIndication>(), nullptr);
+  EXPECT_EQ(h.first<AalEstablishIndication>()->uu, (Bytes{4, 4}));
+  EXPECT_TRUE(h.f.established());
+  EXPECT_EQ(h.f.sscop().state(), sscop::State::kReady);
+}
+
+TEST(SscfUniIdle, AalReleaseRequest_ConfirmedAtOnce) {
+  H h;
+  h.in(AalReleaseRequest{});
+  EXPECT_EQ(h.count<AalReleaseConfirm>(), 1);
+  EXPECT_TRUE(h.sent().empty());
+}
+
+TEST(SscfUniOutConnPend, Bgrej_ReleaseIndication) {
+  H h;
+  h.in(AalEstablishRequest{});
+  h.rx(make(PduType::kBgrej));
+  EXPECT_EQ(h.count<AalReleaseIndication>(), 1);
+  EXPECT_EQ(h.f.state(), State::kIdle);
+}
+
+TEST(SscfUniOutConnPend, NoAnswer_ReleaseIndicationAfterMaxCc) {
+  H h;
+  h.in(AalEstablishRequest{});
+  int released = 0;
+  std::string maa;
+  for (int i = 0; i < 4; ++i) {
+    h.advance(1s);
+    released += h.count<AalReleaseIndication>();
+    for (const auto& a : h.out) {
+      if (auto* m = std::get_if<MaaError>(&a)) maa.push_back(m->code);
+    }
+  }
+  EXPECT_EQ(released, 1);
+  EXPECT_EQ(maa, "O");
+  EXPECT_EQ(h.f.state(), State::kIdle);
+}
+
+TEST(SscfUniReady, AalReleaseRequest_EndThenEndakConfirms) {
+  H h;
+  h.establish();
+  h.in(AalReleaseRequest{});
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kEnd});
+  EXPECT_EQ(h.f.state(), State::kOutDisPend);
+  h.rx(make(PduType::kEndak));
+  EXPECT_EQ(h.count<AalReleaseConfirm>(), 1);
+  EXPECT_EQ(h.f.state(), State::kIdle);
+}
+
+TEST(SscfUniReady, PeerEnd_ReleaseIndication) {
+  H h;
+  h.establish();
+  h.rx(make(PduType::kEnd));
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kEndak});
+  ASSERT_NE(h.first<AalReleaseIndication>(), nullptr);
+  EXPECT_EQ(h.first<AalReleaseIndication>()->source, sscop::Source::kUser);
+  EXPECT_EQ(h.f.state(), State::kIdle);
+}
+
+TEST(SscfUniReady, AalEstablishRequest_ResynchronizesAndConfirms) {
+  H h;
+  h.establish();
+  h.in(AalEstablishRequest{});
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kRs});
+  EXPECT_EQ(h.f.state(), State::kOutResyncPend);
+  h.rx(make(PduType::kRsak));
+  EXPECT_EQ(h.count<AalEstablishConfirm>(), 1);
+  EXPECT_TRUE(h.f.established());
+}
+
+TEST(SscfUniReady, PeerRs_RsakAndEstablishIndication) {
+  H h;
+  h.establish();
+  h.rx(make(PduType::kRs, 9));
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kRsak});
+  EXPECT_EQ(h.count<AalEstablishIndication>(), 1);
+  EXPECT_TRUE(h.f.established());
+}
+
+TEST(SscfUniReady, PeerEr_ErakAndEstablishIndication) {
+  H h;
+  h.establish();
+  h.rx(make(PduType::kEr, 9));
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kErak});
+  EXPECT_EQ(h.count<AalEstablishIndication>(), 1);
+  EXPECT_TRUE(h.f.established());
+  EXPECT_EQ(h.f.sscop().state(), sscop::State::kReady);
+}
+
+TEST(SscfUniReady, ProtocolError_RecoveryEndsInEstablishIndication) {
+  H h;
+  h.establish();
+  Pdu poll = make(PduType::kPoll);
+  poll.ps = 1;
+  poll.ns = 500;
+  h.rx(poll);
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kEr});
+  ASSERT_NE(h.first<MaaError>(), nullptr);
+  EXPECT_EQ(h.first<MaaError>()->code, 'Q');
+  h.rx(make(PduType::kErak));
+  EXPECT_EQ(h.count<AalEstablishIndication>(), 1);
+  EXPECT_TRUE(h.f.established());
+  EXPECT_EQ(h.f.sscop().state(), sscop::State::kReady);
+}
+
+TEST(SscfUniReady, DataBothWays) {
+  H h;
+  h.establish();
+  h.in(AalDataRequest{{9, 8, 7}});
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kSd});
+  Pdu sd = make(PduType::kSd);
+  sd.ns = 0;
+  sd.info = {1, 2};
+  h.rx(sd);
+  ASSERT_NE(h.first<AalDataIndication>(), nullptr);
+  EXPECT_EQ(h.first<AalDataIndication>()->data, (Bytes{1, 2}));
+  h.in(AalUnitdataRequest{{5}});
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kUd});
+  Pdu ud = make(PduType::kUd);
+  ud.info = {6};
+  h.rx(ud);
+  EXPECT_EQ(h.count<AalUnitdataIndication>(), 1);
+}
+
+TEST(SscfUniIdle, AalDataRequest_DiscardedWithTrace) {
+  H h;
+  h.in(AalDataRequest{{1}});
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.count<Trace>(), 1);
+}
+
+TEST(SscfUniReady, OversizedMessage_Discarded) {
+  H h;
+  h.establish();
+  h.in(AalDataRequest{Bytes(4097, 0)});
+  EXPECT_TRUE(h.sent().empty());
+  h.in(AalDataRequest{Bytes(4096, 0)});
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kSd});
+}
+
+TEST(SscfUniReady, NoResponse_ReleaseIndicationWithSourceSscop) {
+  H h;
+  h.establish();
+  bool released = false;
+  for (int i = 0; i < 100 && !released; ++i) {
+    h.advance(250ms);
+    if (auto* r = h.first<AalReleaseIndication>()) {
+      released = true;
+      EXPECT_EQ(r->source, sscop::Source::kSscop);
+    }
+  }
+  EXPECT_TRUE(released);
+  EXPECT_EQ(h.now - TimePoint{}, Duration(7s));
+}
+
+TEST(SscfUniParams, UniVersionSelectsSscopMode) {
+  EXPECT_EQ(Params::for_uni(UniVersion::kUni30).sscop.mode, sscop::Mode::kQSaal1);
+  EXPECT_EQ(Params::for_uni(UniVersion::kUni31).sscop.mode, sscop::Mode::kQ2110);
+  EXPECT_EQ(Params::for_uni(UniVersion::kUni40).sscop.mode, sscop::Mode::kQ2110);
+  const Params p = Params::for_uni(UniVersion::kUni40);
+  EXPECT_EQ(p.sscop.timer_cc, Duration(1s));
+  EXPECT_EQ(p.sscop.timer_poll, Duration(750ms));
+  EXPECT_EQ(p.sscop.timer_keepalive, Duration(2s));
+  EXPECT_EQ(p.sscop.timer_noresponse, Duration(7s));
+  EXPECT_EQ(p.sscop.timer_idle, Duration(15s));
+  EXPECT_EQ(p.sscop.max_cc, 4u);
+  EXPECT_EQ(p.sscop.max_pd, 25u);
+  EXPECT_EQ(p.sscop.max_stat, 67u);
+  EXPECT_EQ(p.sscop.window, 30u);
+}
+
+TEST(SscfUniAnyState, EveryEventInEveryStateIsDecided) {
+  const std::vector<Event> events = {AalEstablishRequest{}, AalReleaseRequest{},
+                                     AalDataRequest{{1}}, AalUnitdataRequest{{2}}};
+  for (int s = 0; s < 5; ++s) {
+    for (const auto& ev : events) {
+      H h;
+      switch (s) {
+        case 0:
+          break;
+        case 1:
+          h.in(AalEstablishRequest{});
+          break;
+        case 2:
+          h.establish();
+          h.in(AalReleaseRequest{});
+          break;
+        case 3:
+          h.establish();
+          h.in(AalEstablishRequest{});
+          break;
+        case 4:
+          h.establish();
+          break;
+      }
+      h.in(ev);
+      EXPECT_FALSE(h.out.empty());
+      for (int i = 0; i < 50 && h.f.next_deadline(); ++i) {
+        h.now = *h.f.next_deadline();
+        h.out.clear();
+        h.f.handle_timeouts(h.now, h.out);
+      }
+      EXPECT_FALSE(h.f.next_deadline().has_value());
+    }
+  }
+}
+
+// Two SSCF-UNI entities over a lossy FIFO link (loss, duplication, delay): all
+// Q.2931 messages arrive once and in order.
+TEST(SscfUniLossyLink, MessagesArriveOnceInOrder) {
+  int complete = 0;
+  for (std::uint64_t seed = 1; seed <= 300; ++seed) {
+    std::mt19937_64 rng(seed);
+    const double loss = std::uniform_real_distribution<double>(0, 0.2)(rng);
+    const double dup = std::uniform_real_distribution<double>(0, 0.1)(rng);
+    const UniVersion uni = seed % 3 == 0 ? UniVersion::kUni30 : UniVersion::kUni40;
+    SscfUni a(Params::for_uni(uni)), b(Params::for_uni(uni));
+    std::deque<std::pair<TimePoint, Bytes>> ab, ba;
+    TimePoint now{};
+    std::uint32_t sent = 0, got = 0;
+    std::int64_t last = -1;
+    bool disrupted = false;
+    int establish_indications = 0;
+    const std::uint32_t total = 20 + static_cast<std::uint32_t>(rng() % 30);
+    auto push = [&](std::deque<std::pair<TimePoint, Bytes>>& q, std::vector<Action>& out) {
+      for (auto& x : out) {
+        if (auto* s = std::get_if<SendPdu>(&x)) {
+          if (std::uniform_real_distribution<double>(0, 1)(rng) < loss) continue;
+          const TimePoint at = std::max(now + 3ms, q.empty() ? now : q.back().first);
+          q.emplace_back(at, s->bytes);
+          if (std::uniform_real_distribution<double>(0, 1)(rng) < dup) q.emplace_back(at, s->bytes);
+        } else if (auto* d = std::get_if<AalDataIndication>(&x)) {
+          const std::int64_t n = d->data.at(0) * 256 + d->data.at(1);
+          ASSERT_GT(n, last) << "seed=" << seed;
+          last = n;
+          ++got;
+        } else if (std::holds_alternative<AalReleaseIndication>(x)) {
+          disrupted = true;
+        } else if (std::holds_alternative<AalEstablishIndication>(x)) {
+          disrupted |= ++establish_indications > 1;  // the first one is B's normal establishment
+        }
+      }
+    };
+    std::vector<Action> out;
+    a.handle(AalEstablishRequest{}, now, out);
+    push(ab, out);
+    for (int step = 0; step < 100000 && now < TimePoint{} + std::chrono::minutes(10); ++step) {
+      if (a.established() && sent < total) {
+        out.clear();
+        a.handle(AalDataRequest{{static_cast<std::uint8_t>(sent >> 8),
+                                 static_cast<std::uint8_t>(sent), 0x55}},
+                 now, out);
+        ++sent;
+        push(ab, out);
+      }
+      if (a.state() == State::kIdle) {
+        out.clear();
+        a.handle(AalEstablishRequest{}, now, out);
+        push(ab, out);
+      }
+      if (sent == total && a.established() && a.sscop().transmission_buffer_size() == 0) break;
+      auto t = earliest(a.next_deadline(), b.next_deadline());
+      if (!ab.empty()) t = earliest(t, ab.front().first);
+      if (!ba.empty()) t = earliest(t, ba.front().first);
+      if (a.established() && sent < total) t = earliest(t, now + 1ms);
+      if (!t) break;
+      now = std::max(now, *t);
+      while (!ab.empty() && ab.front().first <= now) {
+        const Bytes x = std::move(ab.front().second);
+        ab.pop_front();
+        out.clear();
+        b.handle(PduReceived{x}, now, out);
+        push(ba, out);
+      }
+      while (!ba.empty() && ba.front().first <= now) {
+        const Bytes x = std::move(ba.front().second);
+        ba.pop_front();
+        out.clear();
+        a.handle(PduReceived{x}, now, out);
+        push(ab, out);
+      }
+      out.clear();
+      a.handle_timeouts(now, out);
+      push(ab, out);
+      out.clear();
+      b.handle_timeouts(now, out);
+      push(ba, out);
+    }
+    if (!disrupted) {
+      EXPECT_EQ(got, total) << "seed=" << seed;
+      ++complete;
+    }
+  }
+  EXPECT_GT(complete, 250);
+}
+
+}  // namespace
+}  // namespace atmsigd::sscf
