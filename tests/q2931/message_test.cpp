@@ -6,40 +6,13 @@
 
 #include "atmsigd/q2931/codec.hpp"
 #include "atmsigd/q2931/text.hpp"
-#include "helpers.hpp"
+#include "cases.hpp"
 
 namespace atmsigd::q2931 {
 namespace {
 
 using test::hx;
-
-// ---- The Q.2931 messages of the captured call (UDP payload minus the SSCOP SD
-// trailer and pad), UNI 3.0 default mode. A = user side (calling), B = network side.
-// Frame 8, A->B SETUP
-const Bytes kCapSetup =
-    hx("09 03 00 00 01 05 80 00 5b"  // PD, cref len 3, cref 1 (orig), SETUP, ext, len 91
-       "58 80 00 0b 05 8c 20 00 81 20 00 83 01 84 00"  // AAL5 8192/8192, mode message, SSCS null
-       "59 80 00 09 84 05 63 b7 85 05 63 b7 be"        // PCR 0+1 353207 both ways, best effort
-       "5e 80 00 03 10 80 80"                          // B-BC class X, 5a 0x80, p2p
-       "70 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00"  // called
-       "6c 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 01 00"  // calling
-       "5c e0 00 02 00 00");  // QoS, network specific, class 0/0
-// Frame 9, B->A CALL PROCEEDING
-const Bytes kCapCallProc =
-    hx("09 03 80 00 01 02 80 00 09"
-       "5a 80 00 05 88 00 00 00 20");  // connection identifier: exclusive, VPCI 0, VCI 32
-// Frame 10, B->A CONNECT
-const Bytes kCapConnect =
-    hx("09 03 80 00 01 07 80 00 0f"
-       "58 80 00 0b 05 8c 20 00 81 20 00 83 01 84 00");
-// Frame 11, A->B CONNECT ACKNOWLEDGE
-const Bytes kCapConnectAck = hx("09 03 00 00 01 0f 80 00 00");
-// Frame 12, A->B RELEASE
-const Bytes kCapRelease =
-    hx("09 03 00 00 01 4d 80 00 06"
-       "08 80 00 02 80 9f");  // cause 31, location user
-// Frame 13, B->A RELEASE COMPLETE
-const Bytes kCapReleaseComplete = hx("09 03 80 00 01 5a 80 00 00");
+using namespace test::captured;
 
 TEST(CapturedCall, EveryMessageDecodesCleanlyAndReencodesIdentically) {
   for (const Bytes* b : {&kCapSetup, &kCapCallProc, &kCapConnect, &kCapConnectAck, &kCapRelease,
@@ -114,136 +87,7 @@ TEST(OriginalSetup, Uni40EncodingAsTheOriginalDemonSendsWithUni40) {
   EXPECT_EQ(*r.message, m);
 }
 
-// ---- Every message type with its mandatory IEs ----
-struct MsgCase {
-  const char* name;
-  Version version;
-  Message value;
-  Bytes wire;
-};
-
-Message msg(MessageType t, std::uint32_t cref, bool flag) {
-  Message m;
-  m.type = t;
-  m.cref = {cref, flag};
-  return m;
-}
-
-std::vector<MsgCase> msg_cases() {
-  using MT = MessageType;
-  std::vector<MsgCase> c;
-  const Version v31 = Version::Uni31;
-  const Version v40 = Version::Uni40;
-  const char* kCalledIe =
-      "70 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00";
-  const char* kCallingIe =
-      "6c 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 01 00";
-  const std::string called(kCalledIe), calling(kCallingIe);
-
-  c.push_back({"alerting", v31, msg(MT::kAlerting, 3, true),
-               hx("09 03 80 00 03"   // cref 3, flag: to the originating side
-                  "01 80 00 00")});  // ALERTING, ext, length 0
-  {
-    Message m = msg(MT::kCallProceeding, 1, true);
-    ConnectionIdentifier ci;
-    ci.vci = 32;
-    m.add(ci);
-    c.push_back({"call_proceeding", Version::Uni30, m, kCapCallProc});
-  }
-  {
-    Message m = msg(MT::kConnect, 1, true);
-    AalParameters a;
-    a.aal = Aal5{8192, 8192, 1, 0};
-    m.add(a);
-    c.push_back({"connect", Version::Uni30, m, kCapConnect});
-  }
-  c.push_back(
-      {"connect_ack", Version::Uni30, msg(MT::kConnectAcknowledge, 1, false), kCapConnectAck});
-  c.push_back({"setup", Version::Uni30, test::original_setup(false), kCapSetup});
-  c.push_back({"release", Version::Uni30, msg(MT::kRelease, 1, false).add(test::make_cause(31)),
-               kCapRelease});
-  c.push_back({"release_complete", Version::Uni30, msg(MT::kReleaseComplete, 1, true),
-               kCapReleaseComplete});
-  c.push_back({"restart", v31, msg(MT::kRestart, 0, false).add(RestartIndicator{}),
-               hx("09 03 00 00 00"      // global call reference
-                  "46 80 00 05"         // RESTART, length 5
-                  "79 80 00 01 82")});  // restart indicator: all VCs
-  c.push_back({"restart_ack", v31, msg(MT::kRestartAcknowledge, 0, true).add(RestartIndicator{}),
-               hx("09 03 80 00 00 4e 80 00 05 79 80 00 01 82")});
-  {
-    CallState cs;
-    cs.state = 10;
-    c.push_back({"status", v31, msg(MT::kStatus, 3, true).add(cs).add(test::make_cause(30)),
-                 hx("09 03 80 00 03 7d 80 00 0b"
-                    "14 80 00 01 0a"         // call state U10
-                    "08 80 00 02 80 9e")});  // cause 30 response to STATUS ENQUIRY
-  }
-  c.push_back(
-      {"status_enquiry", v31, msg(MT::kStatusEnquiry, 3, false), hx("09 03 00 00 03 75 80 00 00")});
-  {
-    NotificationIndicator n;
-    n.description = hx("01 02");
-    c.push_back({"notify", v40, msg(MT::kNotify, 3, false).add(n),
-                 hx("09 03 00 00 03 6e 80 00 06 27 80 00 02 01 02")});
-  }
-  c.push_back({"add_party", v31,
-               msg(MT::kAddParty, 3, false).add(test::called_nsap()).add(test::epref(1)),
-               hx("09 03 00 00 03 80 80 00 20" + called +
-                  "54 80 00 03 00 00 01")});  // endpoint reference 1
-  c.push_back({"add_party_ack", v31,
-               msg(MT::kAddPartyAcknowledge, 3, true).add(test::epref(1, true)),
-               hx("09 03 80 00 03 81 80 00 07 54 80 00 03 00 80 01")});
-  c.push_back({"add_party_reject", v31,
-               msg(MT::kAddPartyReject, 3, true)
-                   .add(test::make_cause(cause::kUserBusy))
-                   .add(test::epref(1, true)),
-               hx("09 03 80 00 03 82 80 00 0d"
-                  "08 80 00 02 80 91"  // cause 17 user busy
-                  "54 80 00 03 00 80 01")});
-  c.push_back({"party_alerting", v40, msg(MT::kPartyAlerting, 3, true).add(test::epref(1, true)),
-               hx("09 03 80 00 03 85 80 00 07 54 80 00 03 00 80 01")});
-  c.push_back({"drop_party", v31,
-               msg(MT::kDropParty, 3, false).add(test::make_cause(16)).add(test::epref(1)),
-               hx("09 03 00 00 03 83 80 00 0d 08 80 00 02 80 90 54 80 00 03 00 00 01")});
-  c.push_back({"drop_party_ack", v31,
-               msg(MT::kDropPartyAcknowledge, 3, true).add(test::epref(1, true)),
-               hx("09 03 80 00 03 84 80 00 07 54 80 00 03 00 80 01")});
-  {
-    LijCallIdentifier lij;
-    lij.hdr = test::net_coding();
-    lij.value = 0x1234;
-    LeafSequenceNumber seq;
-    seq.hdr = test::net_coding();
-    seq.value = 7;
-    c.push_back({"leaf_setup_request", v40,
-                 msg(MT::kLeafSetupRequest, 9, false)
-                     .add(test::calling_nsap())
-                     .add(test::called_nsap())
-                     .add(lij)
-                     .add(seq),
-                 hx("09 03 00 00 09 91 80 00 43" + calling + called +
-                    "e8 e0 00 05 80 00 00 12 34"   // LIJ call identifier
-                    "ea e0 00 04 00 00 00 07")});  // leaf sequence number 7
-    c.push_back({"leaf_setup_failure", v40,
-                 msg(MT::kLeafSetupFailure, 9, true).add(test::make_cause(3)).add(seq),
-                 hx("09 03 80 00 09 90 80 00 0e 08 80 00 02 80 83 ea e0 00 04 00 00 00 07")});
-  }
-  {
-    TrafficDescriptor td;
-    td.td.fwd_pcr_01 = 1000;
-    td.td.bwd_pcr_01 = 1000;
-    c.push_back({"modify_request", v40, msg(MT::kModifyRequest, 3, false).add(td),
-                 hx("09 03 00 00 03 88 80 00 0c 59 80 00 08 84 00 03 e8 85 00 03 e8")});
-  }
-  c.push_back(
-      {"modify_ack", v40, msg(MT::kModifyAcknowledge, 3, true), hx("09 03 80 00 03 89 80 00 00")});
-  c.push_back({"modify_reject", v40,
-               msg(MT::kModifyReject, 3, true).add(test::make_cause(cause::kCellRateUnavailable)),
-               hx("09 03 80 00 03 8a 80 00 06 08 80 00 02 80 a5")});
-  c.push_back({"connection_available", v40, msg(MT::kConnectionAvailable, 3, false),
-               hx("09 03 00 00 03 8b 80 00 00")});
-  return c;
-}
+using test::MsgCase;
 
 class MessageRoundTrip : public ::testing::TestWithParam<MsgCase> {};
 
@@ -258,12 +102,12 @@ TEST_P(MessageRoundTrip, EncodesToTableOctetsAndDecodesBack) {
   EXPECT_FALSE(r.cause().has_value());
 }
 
-INSTANTIATE_TEST_SUITE_P(AllMessages, MessageRoundTrip, ::testing::ValuesIn(msg_cases()),
+INSTANTIATE_TEST_SUITE_P(AllMessages, MessageRoundTrip, ::testing::ValuesIn(test::message_cases()),
                          [](const auto& p) { return std::string(p.param.name); });
 
 TEST(MessageRoundTrip, EveryMessageTypeHasACase) {
   std::set<MessageType> seen;
-  for (const auto& c : msg_cases()) seen.insert(c.value.type);
+  for (const auto& c : test::message_cases()) seen.insert(c.value.type);
   EXPECT_EQ(seen.size(), all_message_types().size());
 }
 
