@@ -102,7 +102,13 @@ void LoopbackNetwork::end_call(CallId id) {
   calls_.erase(it);
 }
 
-void LoopbackNetwork::request(const CcRequest& req, TimePoint, std::vector<CcEvent>& out) {
+void LoopbackNetwork::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out) {
+  note_.clear();
+  decide(req, now, out);
+  if (!note_.empty()) notes_.push_back(note_);
+}
+
+void LoopbackNetwork::decide(const CcRequest& req, TimePoint, std::vector<CcEvent>& out) {
   if (const auto* c = std::get_if<CcConnect>(&req)) {
     if (p_.mode == Mode::kRefuse) {
       note_ = "call from socket #" + std::to_string(c->sock) + " refused by the network: cause " +

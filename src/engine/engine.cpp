@@ -23,6 +23,7 @@ void Engine::run(std::vector<Action>& actions, TimePoint now, Sink& sink) {
     } else if (auto* c = std::get_if<ToCallControl>(&a)) {
       events.clear();
       cc_.request(c->req, now, events);
+      for (const auto& n : cc_.take_notes()) sink.log(Severity::kInfo, "network: " + n);
       for (const auto& e : events) {
         more.clear();
         table_.from_call_control(e, now, more);

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -109,6 +110,8 @@ class CallControl {
   virtual std::optional<TimePoint> next_deadline() const = 0;
   // Number of calls it still holds (for leak checks and status dumps).
   virtual std::size_t call_count() const = 0;
+  // Readable notes on its decisions since the last call (for the demon's log).
+  virtual std::vector<std::string> take_notes() { return {}; }
 };
 
 }  // namespace atmsigd::atmsvc

@@ -7,6 +7,8 @@
 
 #include <string>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
 #include "atmsigd/atmsvc/call_control.hpp"
 
@@ -36,7 +38,8 @@ class LoopbackNetwork final : public atmsvc::CallControl {
   std::optional<TimePoint> next_deadline() const override { return std::nullopt; }
   std::size_t call_count() const override { return calls_.size(); }
 
-  // Text of the last decision, for the demon's log.
+  std::vector<std::string> take_notes() override { return std::exchange(notes_, {}); }
+  // Text of the last decision.
   const std::string& last_note() const { return note_; }
 
  private:
@@ -51,6 +54,7 @@ class LoopbackNetwork final : public atmsvc::CallControl {
     int caller_vci = 0;
     int callee_vci = 0;
   };
+  void decide(const atmsvc::CcRequest& req, TimePoint now, std::vector<atmsvc::CcEvent>& out);
   struct sockaddr_atmpvc pvc(int vci) const;
   void end_call(CallId id);
 
@@ -60,6 +64,7 @@ class LoopbackNetwork final : public atmsvc::CallControl {
   std::unordered_map<CallId, Call> calls_;
   std::unordered_map<SockId, CallId> by_sock_;
   std::string note_;
+  std::vector<std::string> notes_;
 };
 
 // Q.2931 cause value -> the negative errno the kernel sees (as the original

@@ -1,0 +1,58 @@
+// The command line, with the original atmsigd's options and meanings
+// (getopt "Abc:dD:l:m:nNP:q:t:u:V" plus positional "[itf.]vpi.vci [socket]")
+// and our additions as long options only.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <linux/atm.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace atmsigd::config {
+
+enum class SigMode : std::uint8_t { kUser, kNetwork, kSwitch };
+enum class UniVersion : std::uint8_t { kUni30, kUni31, kUni31Compat30, kUni40, kUni40Q29631 };
+
+const char* sig_mode_name(SigMode m);
+const char* uni_version_name(UniVersion u);
+
+struct Options {
+  bool background = false;                        // -b
+  std::string config_file = "/etc/atmsigd.conf";  // -c
+  bool config_given = false;
+  bool debug = false;                      // -d
+  std::string dump_dir = "/var/tmp";       // -D
+  std::optional<std::string> log_dest;     // -l file|syslog|stderr
+  std::optional<SigMode> mode;             // -m (default user)
+  bool numeric = false;                    // -n
+  std::optional<std::string> sig_qos;      // -q (signaling VC QoS)
+  int trace_length = 20;                   // -t
+  std::optional<UniVersion> uni;           // -u (default UNI 3.0)
+  struct sockaddr_atmpvc signaling_vc {};  // default 0.0.5
+  std::optional<std::string> socket_path;  // unix-socket mode
+  bool version = false;                    // -V
+
+  // Ours (long options only).
+  std::string network = "loopback";  // network stand-in until Q.2931: loopback | refuse
+  int refuse_cause = 3;
+  std::vector<struct sockaddr_atmsvc> local_addresses;  // unix-socket mode
+  bool foreground_log_stderr = false;
+
+  std::vector<std::string> warnings;  // obsolete options used, etc.
+};
+
+enum class ParseStatus : std::uint8_t { kRun, kExit, kUsageError };
+
+struct ParseResult {
+  Options options;
+  ParseStatus status = ParseStatus::kRun;
+  std::string message;  // what to print (usage error text, version, help)
+};
+
+ParseResult parse_options(int argc, const char* const* argv);
+std::string usage();
+
+}  // namespace atmsigd::config

@@ -1,0 +1,50 @@
+// The two ways the demon reaches the user of signaling, as the original:
+// the kernel's signaling socket (socket(PF_ATMSVC) + ioctl ATMSIGD_CTRL), or
+// a unix datagram socket at a path ("unix-socket mode": the first peer that
+// sends to it is the user of signaling from then on).
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 + GCC 12 in C++20 needs std::exchange
+
+#include <boost/asio.hpp>
+
+#include <sys/socket.h>
+
+#include <linux/atm.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "atmsigd/util/bytes.hpp"
+
+namespace atmsigd::io {
+
+class KernelTransport {
+ public:
+  using Handler = std::function<void(ByteView frame)>;
+  using ErrorHandler = std::function<void(const std::string& what)>;
+  virtual ~KernelTransport() = default;
+  // Starts receiving; each datagram goes to `on_frame`, send failures and
+  // receive errors to `on_error` (the demon logs them and goes on).
+  virtual void start(Handler on_frame, ErrorHandler on_error) = 0;
+  virtual void send(ByteView frame) = 0;
+  virtual void close() = 0;
+  virtual std::string describe() const = 0;
+  // The local ATM addresses of an interface (kernel: ioctl ATM_GETADDR).
+  virtual std::optional<std::vector<struct sockaddr_atmsvc>> local_addresses(int itf) = 0;
+};
+
+// Unix-socket mode. The socket file is created with mode 0600 (an existing
+// socket file at the path is replaced) and removed by close().
+std::unique_ptr<KernelTransport> open_unix_transport(
+    boost::asio::io_context& io, const std::string& path,
+    std::vector<struct sockaddr_atmsvc> local_addresses, std::string& error);
+
+// The real kernel. Fails with a clear message on a kernel without ATM.
+std::unique_ptr<KernelTransport> open_kernel_transport(boost::asio::io_context& io,
+                                                       std::string& error);
+
+}  // namespace atmsigd::io

@@ -1,0 +1,59 @@
+// Scripted emulated kernel: plays the kernel side against a demon in
+// unix-socket mode and checks every reply against the protocol (through
+// KernelModel). One command per line:
+//
+//   connect NAME to=ADDR [from=ADDR] [qos=QOS] [sap=SAP]
+//   listen NAME [addr=ADDR] [qos=QOS] [sap=SAP]
+//   bind NAME [addr=ADDR] [qos=QOS]
+//   accept NAME LISTENER          (accepts LISTENER's oldest indication)
+//   reject LISTENER [reply=ERRNO] (negative errno, default -111)
+//   close NAME
+//   itf_notify ITF
+//   raw HEX...                    (any bytes: malformed frames)
+//   expect NAME okay|error|indicate|close [reply=N] [within=MS]
+//   expect-none [within=MS]       (nothing arrives)
+//   wait MS
+//   # comment
+//
+// ADDR, QOS and SAP use the canonical text syntax (text2atm, qos(7), sap(7)).
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "atmsigd/kernel_emu/kernel_model.hpp"
+#include "atmsigd/kernel_emu/unix_client.hpp"
+
+namespace atmsigd::kemu {
+
+class ScriptRunner {
+ public:
+  ScriptRunner(UnixClient& client, std::ostream& out) : client_(client), out_(out) {}
+
+  // Runs one line; false (with the reason printed) on the first failure.
+  bool run_line(const std::string& line);
+  bool run_lines(const std::vector<std::string>& lines);
+  std::size_t failures() const { return failures_; }
+  const KernelModel& model() const { return model_; }
+  std::chrono::milliseconds default_timeout{2000};
+
+ private:
+  Vcc vcc_for(const std::string& name);
+  bool send(const Message& m);
+  bool pump(std::chrono::milliseconds timeout);  // one frame; false on timeout
+  bool fail(const std::string& why);
+
+  UnixClient& client_;
+  std::ostream& out_;
+  KernelModel model_;
+  std::map<std::string, Vcc> names_;
+  Vcc next_vcc_ = 0x1000;
+  std::deque<Message> unmatched_;
+  std::size_t failures_ = 0;
+};
+
+}  // namespace atmsigd::kemu

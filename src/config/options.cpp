@@ -1,0 +1,177 @@
+#include "atmsigd/config/options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstring>
+
+#include "atmsigd/util/atm_text.hpp"
+
+namespace atmsigd::config {
+
+const char* sig_mode_name(SigMode m) {
+  switch (m) {
+    case SigMode::kUser:
+      return "user";
+    case SigMode::kNetwork:
+      return "network";
+    case SigMode::kSwitch:
+      return "switch";
+  }
+  return "?";
+}
+
+const char* uni_version_name(UniVersion u) {
+  switch (u) {
+    case UniVersion::kUni30:
+      return "UNI 3.0";
+    case UniVersion::kUni31:
+      return "UNI 3.1";
+    case UniVersion::kUni31Compat30:
+      return "UNI 3.1 with 3.0 compatibility";
+    case UniVersion::kUni40:
+      return "UNI 4.0";
+    case UniVersion::kUni40Q29631:
+      return "UNI 4.0 with Q.2963.1";
+  }
+  return "?";
+}
+
+std::string usage() {
+  return "usage: atmsigd [-b] [-c config_file] [-d] [-D dump_dir] [-l logfile] [-m mode] [-n]\n"
+         "               [-q qos] [-t trace_length] [-u uni_version] [[itf.]vpi.vci "
+         "[socket_path]]\n"
+         "       atmsigd -V\n"
+         "  mode: user | network | switch\n"
+         "  uni_version: uni30 | 3.0 | uni31 | 3.1 | uni31+uni30 | 3.1+3.0 | uni40 | 4.0 |\n"
+         "               uni40+q.2963.1 | 4.0+q.2963.1\n"
+         "  long options (ours): --network loopback|refuse, --refuse-cause N,\n"
+         "               --local-address ADDR (repeatable; unix-socket mode), --help\n";
+}
+
+namespace {
+
+std::optional<UniVersion> parse_uni(const std::string& s) {
+  if (s == "uni30" || s == "3.0") return UniVersion::kUni30;
+  if (s == "uni31" || s == "3.1") return UniVersion::kUni31;
+  if (s == "uni31+uni30" || s == "3.1+3.0") return UniVersion::kUni31Compat30;
+  if (s == "uni40" || s == "4.0") return UniVersion::kUni40;
+  if (s == "uni40+q.2963.1" || s == "4.0+q.2963.1") return UniVersion::kUni40Q29631;
+  return std::nullopt;
+}
+
+}  // namespace
+
+ParseResult parse_options(int argc, const char* const* argv) {
+  ParseResult r;
+  Options& o = r.options;
+  o.signaling_vc.sap_family = AF_ATMPVC;
+  o.signaling_vc.sap_addr.itf = 0;
+  o.signaling_vc.sap_addr.vpi = 0;
+  o.signaling_vc.sap_addr.vci = 5;
+
+  CLI::App app{"atmsigd - ATM signaling demon", "atmsigd"};
+  app.set_help_flag("--help", "print this help and exit");
+  app.allow_extras(false);
+
+  std::string cfg, dump, log, mode, qos, uni, pcr, network, vc, sock;
+  std::vector<std::string> locals;
+  int trace = -1;
+  bool obsolete_a = false, obsolete_n = false;
+  app.add_flag("-b", o.background, "run in the background after initializing");
+  auto* c_opt = app.add_option("-c", cfg, "configuration file (default /etc/atmsigd.conf)");
+  app.add_flag("-d", o.debug, "debugging output");
+  app.add_option("-D", dump, "directory for status and trace dumps (default /var/tmp)");
+  auto* l_opt = app.add_option("-l", log, "log destination: a file, syslog or stderr");
+  auto* m_opt = app.add_option("-m", mode, "mode: user, network or switch");
+  app.add_flag("-n", o.numeric, "print addresses in numeric format only");
+  auto* q_opt = app.add_option("-q", qos, "QoS of the signaling VC (qos(7))");
+  auto* t_opt = app.add_option("-t", trace, "trace buffer entries (0: no tracing)");
+  auto* u_opt = app.add_option("-u", uni, "UNI version");
+  app.add_flag("-V", o.version, "print the version and exit");
+  app.add_flag("-A", obsolete_a, "obsolete");
+  app.add_flag("-N", obsolete_n, "obsolete");
+  auto* p_opt = app.add_option("-P", pcr, "obsolete");
+  app.add_option("--network", network, "network stand-in: loopback or refuse");
+  app.add_option("--refuse-cause", o.refuse_cause, "Q.2931 cause used by --network refuse")
+      ->check(CLI::Range(1, 127));
+  app.add_option("--local-address", locals, "a local ATM address (unix-socket mode)")
+      ->allow_extra_args(false);
+  auto* vc_opt = app.add_option("vc", vc, "[itf.]vpi.vci of the signaling VC");
+  auto* sock_opt = app.add_option("socket_path", sock, "unix socket towards the user of signaling");
+
+  auto usage_error = [&](const std::string& what) {
+    r.status = ParseStatus::kUsageError;
+    r.message = "atmsigd: " + what + "\n" + usage();
+    return r;
+  };
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    r.status = ParseStatus::kExit;
+    r.message = usage();
+    return r;
+  } catch (const CLI::ParseError& e) {
+    return usage_error(e.what());
+  }
+
+  if (o.version) {
+    r.status = ParseStatus::kExit;
+    r.message = "atmsigd (modern drop-in) " ATMSIGD_VERSION "\n";
+    return r;
+  }
+  if (c_opt->count() != 0) {
+    o.config_file = cfg;
+    o.config_given = true;
+  }
+  if (!dump.empty()) o.dump_dir = dump;
+  if (l_opt->count() != 0) o.log_dest = log;
+  if (m_opt->count() != 0) {
+    if (mode == "user")
+      o.mode = SigMode::kUser;
+    else if (mode == "network")
+      o.mode = SigMode::kNetwork;
+    else if (mode == "switch")
+      o.mode = SigMode::kSwitch;
+    else
+      return usage_error("invalid mode \"" + mode + "\" for -m (user, network or switch)");
+  }
+  if (q_opt->count() != 0) {
+    if (!parse_qos(qos)) return usage_error("invalid QoS \"" + qos + "\" for -q (see qos(7))");
+    o.sig_qos = qos;
+  }
+  if (t_opt->count() != 0) {
+    if (trace < 0) return usage_error("invalid trace length " + std::to_string(trace) + " for -t");
+    o.trace_length = trace;
+  }
+  if (u_opt->count() != 0) {
+    o.uni = parse_uni(uni);
+    if (!o.uni) return usage_error("invalid UNI version \"" + uni + "\" for -u");
+  }
+  if (obsolete_a) o.warnings.push_back("-A is obsolete and has no effect");
+  if (obsolete_n) o.warnings.push_back("-N is obsolete and has no effect");
+  if (p_opt->count() != 0)
+    o.warnings.push_back("-P is obsolete; use -q to set the signaling VC's QoS");
+  if (!network.empty()) {
+    if (network != "loopback" && network != "refuse")
+      return usage_error("invalid value \"" + network + "\" for --network (loopback or refuse)");
+    o.network = network;
+  }
+  for (const auto& a : locals) {
+    auto addr = parse_svc_address(a);
+    if (!addr || (addr->sas_addr.prv[0] == 0 && addr->sas_addr.pub[0] == 0))
+      return usage_error("invalid ATM address \"" + a + "\" for --local-address");
+    o.local_addresses.push_back(*addr);
+  }
+  if (vc_opt->count() != 0) {
+    auto pvc = parse_pvc_address(vc);
+    if (!pvc) return usage_error("invalid signaling VC \"" + vc + "\" ([itf.]vpi.vci)");
+    o.signaling_vc = *pvc;
+  }
+  if (sock_opt->count() != 0) {
+    if (sock.empty()) return usage_error("empty socket path");
+    o.socket_path = sock;
+  }
+  return r;
+}
+
+}  // namespace atmsigd::config

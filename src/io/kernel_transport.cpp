@@ -1,0 +1,212 @@
+#include "atmsigd/io/kernel_transport.hpp"
+
+#include <linux/atmdev.h>
+#include <linux/atmsvc.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace atmsigd::io {
+namespace {
+
+namespace asio = boost::asio;
+using unix_dgram = asio::local::datagram_protocol;
+
+constexpr std::size_t kMaxFrame = 4096;  // anything larger is garbage anyway
+
+class UnixTransport final : public KernelTransport {
+ public:
+  UnixTransport(asio::io_context& io, std::string path, std::vector<struct sockaddr_atmsvc> locals)
+      : sock_(io), path_(std::move(path)), locals_(std::move(locals)) {}
+  ~UnixTransport() override { close(); }
+
+  bool open(std::string& error) {
+    boost::system::error_code ec;
+    struct stat st {};
+    if (::lstat(path_.c_str(), &st) == 0) {
+      if (!S_ISSOCK(st.st_mode)) {
+        error = path_ + " exists and is not a socket";
+        return false;
+      }
+      ::unlink(path_.c_str());
+    }
+    sock_.open(unix_dgram(), ec);
+    if (!ec) {
+      const mode_t old = ::umask(0177);  // created 0600
+      sock_.bind(unix_dgram::endpoint(path_), ec);
+      ::umask(old);
+    }
+    if (ec) {
+      error = "cannot create unix socket " + path_ + ": " + ec.message();
+      return false;
+    }
+    ::chmod(path_.c_str(), 0600);
+    bound_ = true;
+    return true;
+  }
+
+  void start(Handler on_frame, ErrorHandler on_error) override {
+    on_frame_ = std::move(on_frame);
+    on_error_ = std::move(on_error);
+    receive();
+  }
+
+  void send(ByteView frame) override {
+    if (!peer_) {
+      on_error_("no user of signaling has sent anything yet; frame dropped");
+      return;
+    }
+    boost::system::error_code ec;
+    sock_.send(asio::buffer(frame.data(), frame.size()), 0, ec);
+    if (ec) on_error_("send to the user of signaling failed: " + ec.message());
+  }
+
+  void close() override {
+    boost::system::error_code ec;
+    if (sock_.is_open()) sock_.close(ec);
+    if (bound_) ::unlink(path_.c_str());
+    bound_ = false;
+  }
+
+  std::string describe() const override { return "unix socket " + path_; }
+
+  std::optional<std::vector<struct sockaddr_atmsvc>> local_addresses(int) override {
+    return locals_;
+  }
+
+ private:
+  void receive() {
+    sock_.async_receive_from(
+        asio::buffer(buf_), from_, [this](const boost::system::error_code& ec, std::size_t n) {
+          if (ec == asio::error::operation_aborted) return;
+          if (ec) {
+            on_error_("receive failed: " + ec.message());
+          } else {
+            if (!peer_) {
+              // Like the original: the first sender is the user of signaling;
+              // the socket is connected to it, so others cannot interfere.
+              if (from_.path().empty()) {
+                on_error_("a peer without an address sent a frame; it cannot be answered");
+              } else {
+                boost::system::error_code cec;
+                sock_.connect(from_, cec);
+                if (cec)
+                  on_error_("cannot connect to the peer: " + cec.message());
+                else
+                  peer_ = from_;
+              }
+            }
+            on_frame_(ByteView(buf_.data(), n));
+          }
+          if (sock_.is_open()) receive();
+        });
+  }
+
+  unix_dgram::socket sock_;
+  std::string path_;
+  std::vector<struct sockaddr_atmsvc> locals_;
+  bool bound_ = false;
+  std::array<std::uint8_t, kMaxFrame> buf_{};
+  unix_dgram::endpoint from_;
+  std::optional<unix_dgram::endpoint> peer_;
+  Handler on_frame_;
+  ErrorHandler on_error_;
+};
+
+class AtmKernelTransport final : public KernelTransport {
+ public:
+  AtmKernelTransport(asio::io_context& io, int fd)
+      : sock_(io, asio::generic::datagram_protocol(PF_ATMSVC, 0), fd), fd_(fd) {}
+  ~AtmKernelTransport() override { close(); }
+
+  void start(Handler on_frame, ErrorHandler on_error) override {
+    on_frame_ = std::move(on_frame);
+    on_error_ = std::move(on_error);
+    receive();
+  }
+  void send(ByteView frame) override {
+    boost::system::error_code ec;
+    sock_.send(asio::buffer(frame.data(), frame.size()), 0, ec);
+    // Since 2026 the kernel refuses replies for sockets not yet in its VCC
+    // table (as_bind/as_listen/as_connect replies): say so plainly.
+    if (ec)
+      on_error_("the kernel refused a frame (" + ec.message() + ")" +
+                (ec.value() == EINVAL ? ": it does not know the socket (see docs/kernel.md)" : ""));
+  }
+  void close() override {
+    boost::system::error_code ec;
+    if (sock_.is_open()) sock_.close(ec);
+  }
+  std::string describe() const override { return "kernel signaling socket"; }
+
+  std::optional<std::vector<struct sockaddr_atmsvc>> local_addresses(int itf) override {
+    std::array<struct sockaddr_atmsvc, 16> addrs{};
+    struct atmif_sioc req {};
+    req.number = itf;
+    req.length = static_cast<int>(sizeof addrs);
+    req.arg = addrs.data();
+    if (::ioctl(fd_, ATM_GETADDR, &req) < 0) return std::nullopt;
+    const auto n = static_cast<std::size_t>(req.length) / sizeof(struct sockaddr_atmsvc);
+    return std::vector<struct sockaddr_atmsvc>(addrs.begin(), addrs.begin() + static_cast<long>(n));
+  }
+
+ private:
+  void receive() {
+    sock_.async_receive(asio::buffer(buf_),
+                        [this](const boost::system::error_code& ec, std::size_t n) {
+                          if (ec == asio::error::operation_aborted) return;
+                          if (ec)
+                            on_error_("receive from the kernel failed: " + ec.message());
+                          else
+                            on_frame_(ByteView(buf_.data(), n));
+                          if (sock_.is_open()) receive();
+                        });
+  }
+
+  asio::generic::datagram_protocol::socket sock_;
+  int fd_;
+  std::array<std::uint8_t, kMaxFrame> buf_{};
+  Handler on_frame_;
+  ErrorHandler on_error_;
+};
+
+}  // namespace
+
+std::unique_ptr<KernelTransport> open_unix_transport(asio::io_context& io, const std::string& path,
+                                                     std::vector<struct sockaddr_atmsvc> locals,
+                                                     std::string& error) {
+  auto t = std::make_unique<UnixTransport>(io, path, std::move(locals));
+  if (!t->open(error)) return nullptr;
+  return t;
+}
+
+std::unique_ptr<KernelTransport> open_kernel_transport(asio::io_context& io, std::string& error) {
+  const int fd = ::socket(PF_ATMSVC, SOCK_DGRAM, 0);
+  if (fd < 0) {
+    const int e = errno;
+    error = std::string("cannot open the kernel's signaling socket: socket(PF_ATMSVC): ") +
+            std::strerror(e);
+    if (e == EAFNOSUPPORT)
+      error +=
+          " -- this kernel has no ATM support (load the atm module), or run in unix-socket "
+          "mode: atmsigd [itf.]vpi.vci SOCKET_PATH";
+    return nullptr;
+  }
+  if (::ioctl(fd, ATMSIGD_CTRL, 0) < 0) {
+    const int e = errno;
+    error = std::string("cannot become the kernel's signaling demon: ioctl(ATMSIGD_CTRL): ") +
+            std::strerror(e);
+    if (e == EADDRINUSE) error += " -- another signaling demon is running";
+    if (e == EPERM) error += " -- CAP_NET_ADMIN is needed";
+    ::close(fd);
+    return nullptr;
+  }
+  return std::make_unique<AtmKernelTransport>(io, fd);
+}
+
+}  // namespace atmsigd::io
