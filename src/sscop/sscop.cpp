@@ -1375,6 +1375,18 @@ void Sscop::protocol_error(char code) {
   }
 }
 
+bool Sscop::testing_set_sequence_origin(std::uint32_t origin) {
+  if (state_ != State::kReady || !tx_buf_.empty() || !rx_buf_.empty() || !rexmit_q_.empty() ||
+      vt_s_ != vt_a_ || vr_r_ != vr_h_) {
+    return false;
+  }
+  origin &= kSeqMask;
+  vt_ms_ = seq_add(origin, seq_rel(vt_ms_, vt_a_));
+  vr_mr_ = seq_add(origin, seq_rel(vr_mr_, vr_r_));
+  vt_s_ = vt_a_ = vr_r_ = vr_h_ = origin;
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 // Procedures
 

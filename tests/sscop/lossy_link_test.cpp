@@ -171,6 +171,7 @@ struct RunResult {
   bool clean = false;  // no release/resync/recovery/reorder
   bool recovered = false;
   bool resynced = false;
+  bool wrapped = false;
 };
 
 class Sim {
@@ -194,6 +195,16 @@ class Sim {
     int steps = 0;
     while (now_ < limit && ++steps < 200000) {
       if (done()) break;
+      if (wrap_origin_ && a_.sscop.state() == State::kReady && b_.sscop.state() == State::kReady &&
+          a_.next_send == 0 && b_.next_send == 0) {
+        // Renumber both ends just below 2^24 so that the run crosses the wrap.
+        if (a_.sscop.testing_set_sequence_origin(*wrap_origin_) &&
+            !b_.sscop.testing_set_sequence_origin(*wrap_origin_)) {
+          a_.failure = "could not renumber B";
+        }
+        renumbered_ = a_.sscop.vt_s() != 0;
+        wrap_origin_.reset();
+      }
       // Application: submit more messages every 2 ms while the link is up.
       submit(a_, ab_);
       submit(b_, ba_);
@@ -218,6 +229,7 @@ class Sim {
       if (!a_.failure.empty() || !b_.failure.empty()) break;
     }
     RunResult r;
+    r.wrapped = renumbered_;
     r.recovered = a_.sscop.stats().recoveries + b_.sscop.stats().recoveries > 0;
     r.resynced = a_.sscop.stats().resyncs + b_.sscop.stats().resyncs > 0;
     r.clean = a_.disruptions == 0 && b_.disruptions == 0 && !r.recovered && !r.resynced &&
@@ -244,7 +256,7 @@ class Sim {
 
  private:
   bool wants_submit(const End& e) const {
-    return e.next_send < e.total && e.sscop.state() == State::kReady;
+    return e.next_send < e.total && e.sscop.state() == State::kReady && !wrap_origin_;
   }
   bool idle_and_acked(const End& e) const {
     return e.sscop.state() == State::kReady && e.next_send == e.total &&
@@ -355,13 +367,16 @@ class Sim {
   End a_, b_;
   bool user_resync_;
   bool trace_ = false;
+  std::optional<std::uint32_t> wrap_origin_;
+  bool renumbered_ = false;
 
  public:
   void enable_trace() { trace_ = true; }
+  void start_near_wrap(std::uint32_t origin) { wrap_origin_ = origin; }
 };
 
 struct Totals {
-  int runs = 0, clean = 0, recovered = 0, resynced = 0;
+  int runs = 0, clean = 0, recovered = 0, resynced = 0, wrapped = 0;
 };
 
 void run_many(std::uint64_t first_seed, int runs, Mode mode, bool allow_reorder, Totals& t) {
@@ -386,6 +401,8 @@ void run_many(std::uint64_t first_seed, int runs, Mode mode, bool allow_reorder,
     const auto n_ba = static_cast<std::uint32_t>(prng() % 10);
     const bool user_resync = prng() % 4 == 0;
     Sim sim(seed, p, l, n_ab, n_ba, user_resync);
+    if (prng() % 3 == 0)
+      sim.start_near_wrap(kSeqMask + 1 - static_cast<std::uint32_t>(prng() % 50));
     if (const char* env = std::getenv("SSCOP_SIM_TRACE_SEED"); env && std::stoull(env) == seed) {
       sim.enable_trace();
     }
@@ -399,11 +416,12 @@ void run_many(std::uint64_t first_seed, int runs, Mode mode, bool allow_reorder,
     t.clean += r.clean ? 1 : 0;
     t.recovered += r.recovered ? 1 : 0;
     t.resynced += r.resynced ? 1 : 0;
+    t.wrapped += r.wrapped ? 1 : 0;
   }
   std::printf(
       "[ sim      ] %d runs: %d clean (all delivered exactly once), %d with recovery, %d with "
-      "resync\n",
-      t.runs, t.clean, t.recovered, t.resynced);
+      "resync, %d across the 2^24 wrap\n",
+      t.runs, t.clean, t.recovered, t.resynced, t.wrapped);
 }
 
 TEST(SscopLossyLink, FifoLinkWithLossDuplicationCorruption_DeliversEverySdOnceInOrder) {
@@ -412,6 +430,7 @@ TEST(SscopLossyLink, FifoLinkWithLossDuplicationCorruption_DeliversEverySdOnceIn
   RecordProperty("clean_runs", t.clean);
   EXPECT_GT(t.clean, t.runs / 2) << "most runs should never need recovery";
   EXPECT_GT(t.resynced, 0);
+  EXPECT_GT(t.wrapped, 100) << "runs must cross the 24-bit sequence number wrap";
 }
 
 TEST(SscopLossyLink, ReorderingLink_RecoversAndNeverDuplicatesOrReorders) {

@@ -198,6 +198,13 @@ class Sscop {
   std::uint32_t vr_h() const { return vr_h_; }
   std::uint32_t vr_mr() const { return vr_mr_; }
   std::size_t transmission_queue_size() const { return tx_queue_.size(); }
+  std::size_t receiver_buffer_size() const { return rx_buf_.size(); }
+
+  // Test support: renumbers a Ready connection with nothing outstanding so that
+  // the next SD sent and the next SD expected are N(S) = origin (both ends must
+  // do it; Q.2110 itself always starts at 0). Lets tests cross the 2^24 wrap.
+  // Returns false, changing nothing, unless Ready with empty buffers.
+  bool testing_set_sequence_origin(std::uint32_t origin);
   std::size_t transmission_buffer_size() const { return tx_buf_.size(); }
 
  private:
