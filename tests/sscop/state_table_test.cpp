@@ -2,6 +2,7 @@
 // state, the MAA-ERROR codes reported and the PDUs sent in answer.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -227,6 +228,110 @@ TEST(SscopStateTable, QSaal1DecidesEveryStateTimesEveryPdu) {
           EXPECT_TRUE(std::holds_alternative<Pdu>(decode(sp->bytes, Mode::kQSaal1)));
         }
       }
+    }
+  }
+}
+
+// Every state x every upper-layer signal: next state and PDUs sent. Signals
+// not listed for a state leave it unchanged, send nothing and give a Trace.
+TEST(SscopStateTable, EveryStateTimesEverySignalIsDecided) {
+  enum Sig {
+    kEstReq,
+    kEstResp,
+    kRelReq,
+    kData,
+    kUnitdata,
+    kResyncReq,
+    kResyncResp,
+    kRecResp,
+    kRetrieve,
+    kMaaUnitdata,
+    kSigCount
+  };
+  const auto event = [](int sig) -> Event {
+    switch (sig) {
+      case kEstReq:
+        return AaEstablishRequest{};
+      case kEstResp:
+        return AaEstablishResponse{};
+      case kRelReq:
+        return AaReleaseRequest{};
+      case kData:
+        return AaDataRequest{{1, 2, 3}};
+      case kUnitdata:
+        return AaUnitdataRequest{{4}};
+      case kResyncReq:
+        return AaResyncRequest{};
+      case kResyncResp:
+        return AaResyncResponse{};
+      case kRecResp:
+        return AaRecoverResponse{};
+      case kRetrieve:
+        return AaRetrieveRequest{};
+      default:
+        return MaaUnitdataRequest{{5}};
+    }
+  };
+  struct Change {
+    S next;
+    std::vector<T> sent;
+  };
+  std::map<std::pair<S, int>, Change> changes = {
+      {{S::kIdle, kEstReq}, {S::kOutConnPend, {T::kBgn}}},
+      {{S::kOutConnPend, kRelReq}, {S::kOutDisPend, {T::kEnd}}},
+      {{S::kInConnPend, kEstResp}, {S::kReady, {T::kBgak}}},
+      {{S::kInConnPend, kRelReq}, {S::kIdle, {T::kBgrej}}},
+      {{S::kOutDisPend, kEstReq}, {S::kOutConnPend, {T::kBgn}}},
+      {{S::kOutResyncPend, kRelReq}, {S::kOutDisPend, {T::kEnd}}},
+      {{S::kInResyncPend, kRelReq}, {S::kOutDisPend, {T::kEnd}}},
+      {{S::kInResyncPend, kResyncResp}, {S::kReady, {T::kRsak}}},
+      {{S::kOutRecPend, kRelReq}, {S::kOutDisPend, {T::kEnd}}},
+      {{S::kOutRecPend, kResyncReq}, {S::kOutResyncPend, {T::kRs}}},
+      {{S::kRecPend, kRelReq}, {S::kOutDisPend, {T::kEnd}}},
+      {{S::kRecPend, kResyncReq}, {S::kOutResyncPend, {T::kRs}}},
+      {{S::kRecPend, kRecResp}, {S::kReady, {}}},
+      {{S::kInRecPend, kRelReq}, {S::kOutDisPend, {T::kEnd}}},
+      {{S::kInRecPend, kResyncReq}, {S::kOutResyncPend, {T::kRs}}},
+      {{S::kInRecPend, kRecResp}, {S::kReady, {T::kErak}}},
+      {{S::kReady, kRelReq}, {S::kOutDisPend, {T::kEnd}}},
+      {{S::kReady, kResyncReq}, {S::kOutResyncPend, {T::kRs}}},
+      {{S::kReady, kData}, {S::kReady, {T::kSd}}},
+  };
+  for (S s : all_states()) {
+    changes[{s, kUnitdata}] = {s, {T::kUd}};
+    changes[{s, kMaaUnitdata}] = {s, {T::kMd}};
+  }
+  // AA-DATA.request is queued (nothing sent yet) in states 5..9.
+  const std::vector<S> queues_data = {S::kOutResyncPend, S::kInResyncPend, S::kOutRecPend,
+                                      S::kRecPend, S::kInRecPend};
+  // AA-RETRIEVE.request is answered where the buffers of a released connection live.
+  const std::vector<S> retrieves = {S::kIdle, S::kInConnPend, S::kOutDisPend};
+  for (S s : all_states()) {
+    for (int sig = 0; sig < kSigCount; ++sig) {
+      SCOPED_TRACE(std::string(to_string(s)) + " x signal " + std::to_string(sig));
+      Harness h;
+      h.to(s);
+      h.in(event(sig));
+      auto it = changes.find({s, sig});
+      const bool queued =
+          sig == kData && std::find(queues_data.begin(), queues_data.end(), s) != queues_data.end();
+      const bool retrieved =
+          sig == kRetrieve && std::find(retrieves.begin(), retrieves.end(), s) != retrieves.end();
+      if (it != changes.end()) {
+        EXPECT_EQ(h.s.state(), it->second.next);
+        EXPECT_EQ(h.sent_types(), it->second.sent);
+      } else {
+        EXPECT_EQ(h.s.state(), s);
+        EXPECT_TRUE(h.sent().empty());
+        if (queued) {
+          EXPECT_EQ(h.s.transmission_queue_size(), 1u);
+        } else if (retrieved) {
+          EXPECT_EQ(h.count<AaRetrieveCompleteIndication>(), 1);
+        } else {
+          EXPECT_EQ(h.count<Trace>(), 1) << "a refused signal is traced";
+        }
+      }
+      EXPECT_EQ(h.maa(), "");
     }
   }
 }
