@@ -24,10 +24,12 @@ const struct sockaddr* as_sa(const void* p) {
 
 }  // namespace
 
-std::optional<struct sockaddr_atmsvc> parse_svc_address(std::string_view text) {
+std::optional<struct sockaddr_atmsvc> parse_svc_address(std::string_view text,
+                                                         bool allow_wildcard) {
   auto a = zeroed<struct sockaddr_atmsvc>();
   const std::string s(text);
-  if (text2atm(s.c_str(), as_sa(&a), sizeof a, T2A_SVC | T2A_WILDCARD | T2A_LOCAL) < 0)
+  const int flags = T2A_SVC | T2A_LOCAL | (allow_wildcard ? T2A_WILDCARD : 0);
+  if (text2atm(s.c_str(), as_sa(&a), sizeof a, flags) < 0)
     return std::nullopt;
   return a;
 }

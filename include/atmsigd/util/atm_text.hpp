@@ -15,8 +15,9 @@
 namespace atmsigd {
 
 // SVC address ("47.0005.80ffe1000000f21a26d8.0020ea000ee0.00", "+4121...",
-// "0.5" is rejected). Wildcards as in text2atm's T2A_WILDCARD are allowed.
-std::optional<struct sockaddr_atmsvc> parse_svc_address(std::string_view text);
+// "0.5" is rejected). Wildcards (T2A_WILDCARD, e.g. "47.0005") only if asked.
+std::optional<struct sockaddr_atmsvc> parse_svc_address(std::string_view text,
+                                                         bool allow_wildcard = false);
 // PVC address "[itf.]vpi.vci".
 std::optional<struct sockaddr_atmpvc> parse_pvc_address(std::string_view text);
 // qos(7), e.g. "ubr,aal5:max_pcr=353207,max_sdu=8192".

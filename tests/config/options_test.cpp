@@ -1,0 +1,133 @@
+// The command line: the original's options with their meanings and defaults.
+#include "atmsigd/config/options.hpp"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+
+namespace atmsigd::config {
+namespace {
+
+ParseResult parse(std::initializer_list<const char*> args) {
+  std::vector<const char*> argv{"atmsigd"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return parse_options(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST(Options, DefaultsAreTheOriginals) {
+  const auto r = parse({});
+  ASSERT_EQ(r.status, ParseStatus::kRun);
+  const auto& o = r.options;
+  EXPECT_FALSE(o.background);
+  EXPECT_EQ(o.config_file, "/etc/atmsigd.conf");
+  EXPECT_FALSE(o.config_given);
+  EXPECT_EQ(o.dump_dir, "/var/tmp");
+  EXPECT_EQ(o.trace_length, 20);
+  EXPECT_FALSE(o.uni.has_value());   // UNI 3.0 unless told otherwise
+  EXPECT_FALSE(o.mode.has_value());  // user unless told otherwise
+  EXPECT_EQ(o.signaling_vc.sap_addr.itf, 0);
+  EXPECT_EQ(o.signaling_vc.sap_addr.vpi, 0);
+  EXPECT_EQ(o.signaling_vc.sap_addr.vci, 5);
+  EXPECT_FALSE(o.socket_path.has_value());
+}
+
+TEST(Options, EveryOriginalOption) {
+  const auto r =
+      parse({"-b", "-c", "/x.conf", "-d", "-D", "/dumps", "-l", "syslog", "-m", "network", "-n",
+             "-q", "ubr,aal5:max_pcr=1000", "-t", "0", "-u", "uni40", "1.0.16", "/run/sig"});
+  ASSERT_EQ(r.status, ParseStatus::kRun) << r.message;
+  const auto& o = r.options;
+  EXPECT_TRUE(o.background);
+  EXPECT_EQ(o.config_file, "/x.conf");
+  EXPECT_TRUE(o.config_given);
+  EXPECT_TRUE(o.debug);
+  EXPECT_EQ(o.dump_dir, "/dumps");
+  EXPECT_EQ(o.log_dest, "syslog");
+  EXPECT_EQ(o.mode, SigMode::kNetwork);
+  EXPECT_TRUE(o.numeric);
+  EXPECT_EQ(o.sig_qos, "ubr,aal5:max_pcr=1000");
+  EXPECT_EQ(o.trace_length, 0);
+  EXPECT_EQ(o.uni, UniVersion::kUni40);
+  EXPECT_EQ(o.signaling_vc.sap_addr.itf, 1);
+  EXPECT_EQ(o.signaling_vc.sap_addr.vpi, 0);
+  EXPECT_EQ(o.signaling_vc.sap_addr.vci, 16);
+  EXPECT_EQ(o.socket_path, "/run/sig");
+}
+
+TEST(Options, BundledFlags) {
+  const auto r = parse({"-bdn"});
+  ASSERT_EQ(r.status, ParseStatus::kRun) << r.message;
+  EXPECT_TRUE(r.options.background);
+  EXPECT_TRUE(r.options.debug);
+  EXPECT_TRUE(r.options.numeric);
+}
+
+TEST(Options, EveryUniSpelling) {
+  const std::pair<const char*, UniVersion> cases[] = {{"uni30", UniVersion::kUni30},
+                                                      {"3.0", UniVersion::kUni30},
+                                                      {"uni31", UniVersion::kUni31},
+                                                      {"3.1", UniVersion::kUni31},
+                                                      {"uni31+uni30", UniVersion::kUni31Compat30},
+                                                      {"3.1+3.0", UniVersion::kUni31Compat30},
+                                                      {"uni40", UniVersion::kUni40},
+                                                      {"4.0", UniVersion::kUni40},
+                                                      {"uni40+q.2963.1", UniVersion::kUni40Q29631},
+                                                      {"4.0+q.2963.1", UniVersion::kUni40Q29631}};
+  for (const auto& [text, v] : cases) {
+    const auto r = parse({"-u", text});
+    ASSERT_EQ(r.status, ParseStatus::kRun) << text;
+    EXPECT_EQ(r.options.uni, v) << text;
+  }
+}
+
+TEST(Options, ModesAndTheOriginalsRefusalOfNet) {
+  EXPECT_EQ(parse({"-m", "user"}).options.mode, SigMode::kUser);
+  EXPECT_EQ(parse({"-m", "switch"}).options.mode, SigMode::kSwitch);
+  EXPECT_EQ(parse({"-m", "net"}).status, ParseStatus::kUsageError);
+}
+
+TEST(Options, ObsoleteOptionsWarn) {
+  const auto r = parse({"-A", "-N", "-P", "353207"});
+  ASSERT_EQ(r.status, ParseStatus::kRun) << r.message;
+  ASSERT_EQ(r.options.warnings.size(), 3u);
+  EXPECT_NE(r.options.warnings[0].find("-A is obsolete"), std::string::npos);
+  EXPECT_NE(r.options.warnings[1].find("-N is obsolete"), std::string::npos);
+  EXPECT_NE(r.options.warnings[2].find("-P is obsolete"), std::string::npos);
+}
+
+TEST(Options, VersionExits) {
+  const auto r = parse({"-V"});
+  EXPECT_EQ(r.status, ParseStatus::kExit);
+  EXPECT_NE(r.message.find("atmsigd"), std::string::npos);
+}
+
+struct Bad {
+  std::vector<const char*> args;
+  const char* text;
+};
+
+class BadOptions : public ::testing::TestWithParam<Bad> {};
+
+TEST_P(BadOptions, NameWhatIsWrong) {
+  std::vector<const char*> argv{"atmsigd"};
+  argv.insert(argv.end(), GetParam().args.begin(), GetParam().args.end());
+  const auto r = parse_options(static_cast<int>(argv.size()), argv.data());
+  EXPECT_EQ(r.status, ParseStatus::kUsageError);
+  EXPECT_NE(r.message.find(GetParam().text), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("usage: atmsigd"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Options, BadOptions,
+    ::testing::Values(Bad{{"-h"}, "-h"}, Bad{{"-U"}, "-U"}, Bad{{"-M"}, "-M"},
+                      Bad{{"-m", "net"}, "invalid mode \"net\""},
+                      Bad{{"-u", "5.0"}, "invalid UNI version \"5.0\""},
+                      Bad{{"-t", "-1"}, "invalid trace length -1"}, Bad{{"-t", "many"}, "-t"},
+                      Bad{{"-q", "nonsense"}, "invalid QoS"}, Bad{{"0.5", "/a", "/b"}, "/b"},
+                      Bad{{"x.y"}, "invalid signaling VC"},
+                      Bad{{"--network", "atm"}, "invalid value \"atm\" for --network"},
+                      Bad{{"--refuse-cause", "0"}, "--refuse-cause"},
+                      Bad{{"--local-address", "47.00"}, "invalid ATM address"}, Bad{{"-c"}, "-c"}));
+
+}  // namespace
+}  // namespace atmsigd::config
