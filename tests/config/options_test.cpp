@@ -127,7 +127,7 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{{"x.y"}, "invalid signaling VC"},
                       Bad{{"--network", "atm"}, "invalid value \"atm\" for --network"},
                       Bad{{"--refuse-cause", "0"}, "--refuse-cause"},
-                      Bad{{"--local-address", "47.00"}, "invalid ATM address"}, Bad{{"-c"}, "-c"}));
+                      Bad{{"--local-address", "47.00zz"}, "invalid ATM address"}, Bad{{"-c"}, "-c"}));
 
 }  // namespace
 }  // namespace atmsigd::config
