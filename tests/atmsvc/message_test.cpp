@@ -52,7 +52,7 @@ class WrongSize : public ::testing::TestWithParam<SizeCase> {};
 TEST_P(WrongSize, IsRejectedWithAClearError) {
   const auto& c = GetParam();
   Message m = good_connect(0x42);
-  m.raw().type = static_cast<enum atmsvc_msg_type>(c.type);
+  m.set_type(c.type);
   Bytes b = encode(m);
   b.resize(c.size, 0);
   const Decoded d = decode(b);
@@ -187,7 +187,7 @@ TEST(Validation, DemonOnlyTypesFromTheKernelAreRefused) {
 TEST(Validation, UnknownTypesAreNamed) {
   for (int t : {-1, 16, 99, 0x7fffffff}) {
     Message m;
-    m.raw().type = static_cast<enum atmsvc_msg_type>(t);
+    m.set_type(t);
     const auto e = validate_from_kernel(m);
     ASSERT_TRUE(e);
     EXPECT_NE(e->what.find("unknown message type " + std::to_string(t)), std::string::npos);
@@ -237,7 +237,7 @@ TEST(BadFrames, OtherSocketsAreUntouched) {
   big.push_back(0);
   h.kernel_sends_bytes(big);
   Message weird;
-  weird.raw().type = static_cast<enum atmsvc_msg_type>(99);
+  weird.set_type(99);
   h.kernel_sends(weird);
   ASSERT_EQ(h.to_kernel.size(), before + 2);
   EXPECT_EQ(h.to_kernel[before].vcc(), 0x3u);

@@ -93,9 +93,9 @@ TEST(DemonE2E, MalformedFramesAreSurvivedAndAnswered) {
   Bytes long253 = atmsvc::encode(conn);
   long253.push_back(0);
   Message neg;
-  neg.raw().type = static_cast<enum atmsvc_msg_type>(-1);
+  neg.set_type(-1);
   Message t99;
-  t99.raw().type = static_cast<enum atmsvc_msg_type>(99);
+  t99.set_type(99);
   Message okay(as_okay);  // a demon-only type
   okay.set_vcc(0x55);
   std::string err;

@@ -25,6 +25,7 @@ namespace atmsigd::atmsvc {
 // from the one the demon was written for (sizes as on x86-64 and i386 alike,
 // since atm_kptr_t is a fixed 8-octet field).
 static_assert(sizeof(atm_kptr_t) == 8);
+static_assert(sizeof(enum atmsvc_msg_type) == sizeof(int));
 static_assert(sizeof(struct atm_blli) == 10);
 static_assert(sizeof(struct atm_sap) == 40);
 static_assert(sizeof(struct sockaddr_atmpvc) == 12);
@@ -60,9 +61,16 @@ bool svc_addr_in_use(const struct sockaddr_atmsvc& a);
 class Message {
  public:
   Message() { std::memset(&raw_, 0, sizeof raw_); }
-  explicit Message(enum atmsvc_msg_type type) : Message() { raw_.type = type; }
+  explicit Message(enum atmsvc_msg_type type) : Message() { set_type(type); }
 
-  int type() const { return static_cast<int>(raw_.type); }
+  // The type is read and written as an int: a frame may carry any value, and
+  // loading an out-of-range value through the enum type is undefined.
+  int type() const {
+    int t;
+    std::memcpy(&t, &raw_.type, sizeof t);
+    return t;
+  }
+  void set_type(int t) { std::memcpy(&raw_.type, &t, sizeof t); }
   Vcc vcc() const { return load(raw_.vcc); }
   Vcc listen_vcc() const { return load(raw_.listen_vcc); }
   int reply() const { return raw_.reply; }
