@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <charconv>
 #include <cstring>
 
 #include "atmsigd/util/atm_text.hpp"
@@ -36,6 +37,27 @@ const char* uni_version_name(UniVersion u) {
   return "?";
 }
 
+std::optional<UdpEndpoint> parse_udp_endpoint(const std::string& text) {
+  UdpEndpoint e;
+  std::string port = text;
+  if (!text.empty() && text[0] == '[') {
+    const auto close = text.find("]:");
+    if (close == std::string::npos) return std::nullopt;
+    e.host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    e.host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (e.host.empty()) return std::nullopt;
+  }
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
+  if (ec != std::errc() || p != port.data() + port.size() || v > 65535 || port.empty())
+    return std::nullopt;
+  e.port = static_cast<unsigned short>(v);
+  return e;
+}
+
 std::string usage() {
   return "usage: atmsigd [-b] [-c config_file] [-d] [-D dump_dir] [-l logfile] [-m mode] [-n]\n"
          "               [-q qos] [-t trace_length] [-u uni_version] [[itf.]vpi.vci "
@@ -45,7 +67,9 @@ std::string usage() {
          "  uni_version: uni30 | 3.0 | uni31 | 3.1 | uni31+uni30 | 3.1+3.0 | uni40 | 4.0 |\n"
          "               uni40+q.2963.1 | 4.0+q.2963.1\n"
          "  long options (ours): --network loopback|refuse, --refuse-cause N,\n"
-         "               --local-address ADDR (repeatable; unix-socket mode), --help\n";
+         "               --local-address ADDR (repeatable; unix-socket mode),\n"
+         "               --udp-local [HOST:]PORT --udp-peer HOST:PORT (SSCOP over UDP),\n"
+         "               --pcap FILE (capture of the signaling link), --help\n";
 }
 
 namespace {
@@ -96,6 +120,11 @@ ParseResult parse_options(int argc, const char* const* argv) {
       ->check(CLI::Range(1, 127));
   app.add_option("--local-address", locals, "a local ATM address (unix-socket mode)")
       ->allow_extra_args(false);
+  std::string udp_local, udp_peer, pcap;
+  auto* udpl_opt =
+      app.add_option("--udp-local", udp_local, "[host:]port of the UDP signaling link");
+  auto* udpp_opt = app.add_option("--udp-peer", udp_peer, "host:port of the peer's UDP link end");
+  auto* pcap_opt = app.add_option("--pcap", pcap, "write the signaling link to a pcap file");
   auto* vc_opt = app.add_option("vc", vc, "[itf.]vpi.vci of the signaling VC");
   auto* sock_opt = app.add_option("socket_path", sock, "unix socket towards the user of signaling");
 
@@ -162,6 +191,18 @@ ParseResult parse_options(int argc, const char* const* argv) {
       return usage_error("invalid ATM address \"" + a + "\" for --local-address");
     o.local_addresses.push_back(*addr);
   }
+  if (udpl_opt->count() != 0) {
+    o.udp_local = parse_udp_endpoint(udp_local);
+    if (!o.udp_local)
+      return usage_error("invalid endpoint \"" + udp_local + "\" for --udp-local ([host:]port)");
+  }
+  if (udpp_opt->count() != 0) {
+    o.udp_peer = parse_udp_endpoint(udp_peer);
+    if (!o.udp_peer || o.udp_peer->host.empty())
+      return usage_error("invalid endpoint \"" + udp_peer + "\" for --udp-peer (host:port)");
+  }
+  if (o.udp_local && !o.udp_peer) return usage_error("--udp-local needs --udp-peer");
+  if (pcap_opt->count() != 0) o.pcap_file = pcap;
   if (vc_opt->count() != 0) {
     auto pvc = parse_pvc_address(vc);
     if (!pvc) return usage_error("invalid signaling VC \"" + vc + "\" ([itf.]vpi.vci)");

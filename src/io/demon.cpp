@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
 
+#include <chrono>
 #include <csignal>
 
 #include "atmsigd/util/atm_text.hpp"
@@ -62,6 +63,97 @@ Demon::Demon(asio::io_context& io, config::Options opts, std::shared_ptr<spdlog:
 
 Demon::~Demon() {
   if (transport_) transport_->close();
+  if (link_) link_->close();
+}
+
+namespace {
+
+sscf::UniVersion saal_version(const config::Options& o) {
+  switch (o.uni.value_or(config::UniVersion::kUni30)) {
+    case config::UniVersion::kUni30:
+      return sscf::UniVersion::kUni30;
+    case config::UniVersion::kUni31:
+    case config::UniVersion::kUni31Compat30:
+      return sscf::UniVersion::kUni31;
+    case config::UniVersion::kUni40:
+    case config::UniVersion::kUni40Q29631:
+      return sscf::UniVersion::kUni40;
+  }
+  return sscf::UniVersion::kUni30;
+}
+
+std::uint64_t wall_usec() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
+
+}  // namespace
+
+bool Demon::open_link(std::string& error) {
+  if (!opts_.udp_peer) return true;  // the network stand-in needs no link
+  const UdpEndpoint local = opts_.udp_local.value_or(UdpEndpoint{"", 0});
+  link_ = open_udp_link(io_, local, *opts_.udp_peer, error);
+  if (!link_) return false;
+  if (opts_.pcap_file && !pcap_.open(*opts_.pcap_file)) {
+    error = "cannot write the capture file " + *opts_.pcap_file;
+    return false;
+  }
+  saal_.emplace(sscf::Params::for_uni(saal_version(opts_)));
+  link_->start([this](ByteView pdu) { on_link_pdu(pdu); },
+               [this](const std::string& what) { log_->warn("{}", what); });
+  log_->info("signaling link: {}", link_->describe());
+  saal(sscf::AalEstablishRequest{});
+  return true;
+}
+
+void Demon::capture(PcapDirection dir, ByteView pdu) {
+  if (!pcap_.is_open()) return;
+  pcap_.write(dir, static_cast<std::uint8_t>(opts_.signaling_vc.sap_addr.vpi),
+              static_cast<std::uint16_t>(opts_.signaling_vc.sap_addr.vci), pdu, wall_usec());
+}
+
+void Demon::on_link_pdu(ByteView pdu) {
+  if (stopped_ || !saal_) return;
+  capture(PcapDirection::kFromNetwork, pdu);
+  saal(sscf::PduReceived{pdu});
+}
+
+void Demon::saal(const sscf::Event& ev) {
+  std::vector<sscf::Action> actions;
+  saal_->handle(ev, now(), actions);
+  run_saal_actions(actions);
+  arm_timer();
+}
+
+void Demon::run_saal_actions(std::vector<sscf::Action>& actions) {
+  bool reestablish = false;
+  for (auto& a : actions) {
+    if (auto* s = std::get_if<sscf::SendPdu>(&a)) {
+      capture(PcapDirection::kToNetwork, ByteView(s->bytes));
+      link_->send(ByteView(s->bytes));
+    } else if (std::holds_alternative<sscf::AalEstablishConfirm>(a) ||
+               std::holds_alternative<sscf::AalEstablishIndication>(a)) {
+      log_->info("signaling link up (SAAL established)");
+    } else if (std::holds_alternative<sscf::AalReleaseIndication>(a)) {
+      log_->warn("signaling link down (SAAL released); re-establishing");
+      reestablish = !stopped_;
+    } else if (std::holds_alternative<sscf::AalReleaseConfirm>(a)) {
+      log_->info("signaling link released");
+    } else if (auto* d = std::get_if<sscf::AalDataIndication>(&a)) {
+      log_->debug("signaling message of {} octets (no call control yet)", d->data.size());
+    } else if (auto* m = std::get_if<sscf::MaaError>(&a)) {
+      log_->debug("SSCOP MAA-ERROR {}", m->code);
+    } else if (auto* tr = std::get_if<sscf::Trace>(&a)) {
+      log_->debug("saal: {}", tr->text);
+    }
+  }
+  // SSCF never re-establishes on its own; the demon keeps trying, like the original.
+  if (reestablish) {
+    std::vector<sscf::Action> more;
+    saal_->handle(sscf::AalEstablishRequest{}, now(), more);
+    run_saal_actions(more);
+  }
 }
 
 bool Demon::start(std::string& error) {
@@ -71,6 +163,7 @@ bool Demon::start(std::string& error) {
     transport_ = open_kernel_transport(io_, error);
   }
   if (!transport_) return false;
+  if (!open_link(error)) return false;
   transport_->start([this](ByteView f) { on_frame(f); },
                     [this](const std::string& what) { log_->error("{}", what); });
   log_->info("serving the user of signaling on {}", transport_->describe());
@@ -93,6 +186,18 @@ void Demon::stop(const std::string& why) {
   timer_.cancel();
   signals_.cancel();
   if (transport_) transport_->close();
+  if (saal_ && link_) {
+    // Tell the peer (END) rather than leave it to its NO-RESPONSE timer.
+    std::vector<sscf::Action> actions;
+    saal_->handle(sscf::AalReleaseRequest{}, now(), actions);
+    for (auto& a : actions)
+      if (auto* s = std::get_if<sscf::SendPdu>(&a)) {
+        capture(PcapDirection::kToNetwork, ByteView(s->bytes));
+        link_->send(ByteView(s->bytes));
+      }
+  }
+  if (link_) link_->close();
+  pcap_.close();
   io_.stop();
 }
 
@@ -139,7 +244,8 @@ void Demon::on_frame(ByteView frame) {
 }
 
 void Demon::arm_timer() {
-  const auto deadline = engine_.next_deadline();
+  auto deadline = engine_.next_deadline();
+  if (saal_) deadline = earliest(deadline, saal_->next_deadline());
   if (!deadline) {
     timer_.cancel();
     return;
@@ -148,6 +254,11 @@ void Demon::arm_timer() {
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     engine_.handle_timeouts(now(), *this);
+    if (saal_) {
+      std::vector<sscf::Action> actions;
+      saal_->handle_timeouts(now(), actions);
+      run_saal_actions(actions);
+    }
     arm_timer();
   });
 }

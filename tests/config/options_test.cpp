@@ -127,7 +127,44 @@ INSTANTIATE_TEST_SUITE_P(
                       Bad{{"x.y"}, "invalid signaling VC"},
                       Bad{{"--network", "atm"}, "invalid value \"atm\" for --network"},
                       Bad{{"--refuse-cause", "0"}, "--refuse-cause"},
-                      Bad{{"--local-address", "47.00zz"}, "invalid ATM address"}, Bad{{"-c"}, "-c"}));
+                      Bad{{"--local-address", "47.00zz"}, "invalid ATM address"},
+                      Bad{{"-c"}, "-c"}));
+
+}  // namespace
+}  // namespace atmsigd::config
+
+namespace atmsigd::config {
+namespace {
+
+TEST(UdpEndpoint, Forms) {
+  EXPECT_EQ(parse_udp_endpoint("5000"), (UdpEndpoint{"", 5000}));
+  EXPECT_EQ(parse_udp_endpoint("127.0.0.1:5001"), (UdpEndpoint{"127.0.0.1", 5001}));
+  EXPECT_EQ(parse_udp_endpoint("[::1]:5002"), (UdpEndpoint{"::1", 5002}));
+  EXPECT_EQ(parse_udp_endpoint("localhost:0"), (UdpEndpoint{"localhost", 0}));
+  for (const char* bad : {"", ":5000", "host:", "host:70000", "host:12x", "[::1]5000", "-1"})
+    EXPECT_FALSE(parse_udp_endpoint(bad).has_value()) << bad;
+}
+
+TEST(Options, UdpLinkAndCapture) {
+  const char* argv[] = {"atmsigd",        "--udp-local", "127.0.0.1:7000", "--udp-peer",
+                        "127.0.0.1:7001", "--pcap",      "/tmp/x.pcap"};
+  const auto r = parse_options(7, argv);
+  ASSERT_EQ(r.status, ParseStatus::kRun) << r.message;
+  EXPECT_EQ(r.options.udp_local, (UdpEndpoint{"127.0.0.1", 7000}));
+  EXPECT_EQ(r.options.udp_peer, (UdpEndpoint{"127.0.0.1", 7001}));
+  EXPECT_EQ(r.options.pcap_file, "/tmp/x.pcap");
+}
+
+TEST(Options, UdpErrorsAreNamed) {
+  const char* a1[] = {"atmsigd", "--udp-peer", "7001"};
+  EXPECT_NE(parse_options(3, a1).message.find("invalid endpoint \"7001\" for --udp-peer"),
+            std::string::npos);
+  const char* a2[] = {"atmsigd", "--udp-local", "7000"};
+  EXPECT_NE(parse_options(3, a2).message.find("--udp-local needs --udp-peer"), std::string::npos);
+  const char* a3[] = {"atmsigd", "--udp-local", "x:y", "--udp-peer", "h:1"};
+  EXPECT_NE(parse_options(5, a3).message.find("invalid endpoint \"x:y\" for --udp-local"),
+            std::string::npos);
+}
 
 }  // namespace
 }  // namespace atmsigd::config

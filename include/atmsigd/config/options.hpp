@@ -19,6 +19,14 @@ enum class UniVersion : std::uint8_t { kUni30, kUni31, kUni31Compat30, kUni40, k
 const char* sig_mode_name(SigMode m);
 const char* uni_version_name(UniVersion u);
 
+struct UdpEndpoint {
+  std::string host;  // empty: any / loopback
+  unsigned short port = 0;
+  bool operator==(const UdpEndpoint&) const = default;
+};
+// "PORT", "HOST:PORT" or "[V6HOST]:PORT"; nullopt if malformed.
+std::optional<UdpEndpoint> parse_udp_endpoint(const std::string& text);
+
 struct Options {
   bool background = false;                        // -b
   std::string config_file = "/etc/atmsigd.conf";  // -c
@@ -39,7 +47,11 @@ struct Options {
   std::string network = "loopback";  // network stand-in until Q.2931: loopback | refuse
   int refuse_cause = 3;
   std::vector<struct sockaddr_atmsvc> local_addresses;  // unix-socket mode
-  bool foreground_log_stderr = false;
+  // SSCOP over UDP instead of the ATM PVC ("[host:]port"); the link runs only
+  // when a peer is given (until Q.2931 call control is plugged in).
+  std::optional<UdpEndpoint> udp_local;
+  std::optional<UdpEndpoint> udp_peer;
+  std::optional<std::string> pcap_file;  // capture of the signaling link (SunATM pcap)
 
   std::vector<std::string> warnings;  // obsolete options used, etc.
 };

@@ -17,6 +17,9 @@
 #include "atmsigd/config/options.hpp"
 #include "atmsigd/engine/engine.hpp"
 #include "atmsigd/io/kernel_transport.hpp"
+#include "atmsigd/io/link_transport.hpp"
+#include "atmsigd/sscf/sscf_uni.hpp"
+#include "atmsigd/util/pcap.hpp"
 
 namespace atmsigd::io {
 
@@ -36,6 +39,12 @@ class Demon final : private engine::Sink {
   void query_local_addresses(int itf) override;
 
   void on_frame(ByteView frame);
+  // The signaling link: SSCF-UNI/SSCOP on the link transport.
+  bool open_link(std::string& error);
+  void on_link_pdu(ByteView pdu);
+  void saal(const sscf::Event& ev);
+  void run_saal_actions(std::vector<sscf::Action>& actions);
+  void capture(PcapDirection dir, ByteView pdu);
   void arm_timer();
   void wait_signals();
   TimePoint now() const { return Clock::now(); }
@@ -47,6 +56,9 @@ class Demon final : private engine::Sink {
   callctl::LoopbackNetwork net_;
   engine::Engine engine_;
   std::unique_ptr<KernelTransport> transport_;
+  std::unique_ptr<LinkTransport> link_;
+  std::optional<sscf::SscfUni> saal_;
+  PcapSunAtmWriter pcap_;
   boost::asio::steady_timer timer_;
   boost::asio::signal_set signals_;
   bool stopped_ = false;

@@ -1,0 +1,49 @@
+// The signaling link under SSCOP: where the SSCOP PDUs (AAL5 CPCS-SDUs) go.
+//  * a real ATM PVC: socket(PF_ATMPVC) with AAL5 QoS bound to [itf.]vpi.vci
+//    (default 0.0.5), as the original demon;
+//  * SSCOP over UDP for machines without ATM: one PDU per datagram, nothing
+//    added, so `tshark -d udp.port==PORT,sscop` decodes it.
+#pragma once
+
+#include <utility>  // before Asio (Boost 1.74 + GCC 12, C++20)
+
+#include <boost/asio.hpp>
+
+#include <sys/socket.h>
+
+#include <linux/atm.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "atmsigd/config/options.hpp"
+#include "atmsigd/util/bytes.hpp"
+
+namespace atmsigd::io {
+
+class LinkTransport {
+ public:
+  using Handler = std::function<void(ByteView pdu)>;
+  using ErrorHandler = std::function<void(const std::string& what)>;
+  virtual ~LinkTransport() = default;
+  virtual void start(Handler on_pdu, ErrorHandler on_error) = 0;
+  virtual void send(ByteView pdu) = 0;
+  virtual void close() = 0;
+  virtual std::string describe() const = 0;
+};
+
+using config::UdpEndpoint;
+
+// Datagrams from any other address than `peer` are dropped (and logged).
+std::unique_ptr<LinkTransport> open_udp_link(boost::asio::io_context& io, const UdpEndpoint& local,
+                                             const UdpEndpoint& peer, std::string& error);
+
+// `qos_text` in qos(7) syntax (default: UBR at link speed, AAL5).
+std::unique_ptr<LinkTransport> open_pvc_link(boost::asio::io_context& io,
+                                             const struct sockaddr_atmpvc& vc,
+                                             const std::optional<std::string>& qos_text,
+                                             std::string& error);
+
+}  // namespace atmsigd::io

@@ -1,0 +1,190 @@
+#include "atmsigd/io/link_transport.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "atmsigd/util/atm_text.hpp"
+
+namespace atmsigd::io {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::udp;
+
+constexpr std::size_t kMaxPdu = 65535;  // AAL5 CPCS-SDU
+
+class UdpLink final : public LinkTransport {
+ public:
+  UdpLink(asio::io_context& io, udp::endpoint peer) : sock_(io), peer_(std::move(peer)) {}
+  ~UdpLink() override { close(); }
+
+  bool open(const udp::endpoint& local, std::string& error) {
+    boost::system::error_code ec;
+    sock_.open(local.protocol(), ec);
+    if (!ec) sock_.bind(local, ec);
+    if (ec) {
+      error = "cannot bind the UDP signaling link to " + local.address().to_string() + ":" +
+              std::to_string(local.port()) + ": " + ec.message();
+      return false;
+    }
+    local_ = sock_.local_endpoint(ec);
+    return true;
+  }
+  void start(Handler on_pdu, ErrorHandler on_error) override {
+    on_pdu_ = std::move(on_pdu);
+    on_error_ = std::move(on_error);
+    receive();
+  }
+  void send(ByteView pdu) override {
+    boost::system::error_code ec;
+    sock_.send_to(asio::buffer(pdu.data(), pdu.size()), peer_, 0, ec);
+    // ICMP port unreachable etc.: SSCOP's timers deal with a silent peer.
+    if (ec && ec != asio::error::connection_refused)
+      on_error_("sending on the UDP signaling link failed: " + ec.message());
+  }
+  void close() override {
+    boost::system::error_code ec;
+    if (sock_.is_open()) sock_.close(ec);
+  }
+  std::string describe() const override {
+    return "SSCOP over UDP " + local_.address().to_string() + ":" + std::to_string(local_.port()) +
+           " <-> " + peer_.address().to_string() + ":" + std::to_string(peer_.port());
+  }
+
+ private:
+  void receive() {
+    sock_.async_receive_from(
+        asio::buffer(buf_), from_, [this](const boost::system::error_code& ec, std::size_t n) {
+          if (ec == asio::error::operation_aborted) return;
+          if (!ec) {
+            if (from_ == peer_)
+              on_pdu_(ByteView(buf_.data(), n));
+            else
+              on_error_("UDP datagram from " + from_.address().to_string() + ":" +
+                        std::to_string(from_.port()) + " is not from the peer; dropped");
+          } else if (ec != asio::error::connection_refused) {
+            on_error_("receive on the UDP signaling link failed: " + ec.message());
+          }
+          if (sock_.is_open()) receive();
+        });
+  }
+
+  udp::socket sock_;
+  udp::endpoint peer_;
+  udp::endpoint local_;
+  udp::endpoint from_;
+  std::array<std::uint8_t, kMaxPdu> buf_{};
+  Handler on_pdu_;
+  ErrorHandler on_error_;
+};
+
+class PvcLink final : public LinkTransport {
+ public:
+  PvcLink(asio::io_context& io, int fd, std::string name)
+      : sock_(io, asio::generic::datagram_protocol(PF_ATMPVC, 0), fd), name_(std::move(name)) {}
+  ~PvcLink() override { close(); }
+  void start(Handler on_pdu, ErrorHandler on_error) override {
+    on_pdu_ = std::move(on_pdu);
+    on_error_ = std::move(on_error);
+    receive();
+  }
+  void send(ByteView pdu) override {
+    boost::system::error_code ec;
+    sock_.send(asio::buffer(pdu.data(), pdu.size()), 0, ec);
+    if (ec) on_error_("sending on the signaling PVC failed: " + ec.message());
+  }
+  void close() override {
+    boost::system::error_code ec;
+    if (sock_.is_open()) sock_.close(ec);
+  }
+  std::string describe() const override { return "ATM PVC " + name_; }
+
+ private:
+  void receive() {
+    sock_.async_receive(asio::buffer(buf_),
+                        [this](const boost::system::error_code& ec, std::size_t n) {
+                          if (ec == asio::error::operation_aborted) return;
+                          if (ec)
+                            on_error_("receive on the signaling PVC failed: " + ec.message());
+                          else
+                            on_pdu_(ByteView(buf_.data(), n));
+                          if (sock_.is_open()) receive();
+                        });
+  }
+  asio::generic::datagram_protocol::socket sock_;
+  std::string name_;
+  std::array<std::uint8_t, kMaxPdu> buf_{};
+  Handler on_pdu_;
+  ErrorHandler on_error_;
+};
+
+std::optional<udp::endpoint> resolve(asio::io_context& io, const UdpEndpoint& e,
+                                     std::string& error) {
+  boost::system::error_code ec;
+  const std::string host = e.host.empty() ? "127.0.0.1" : e.host;
+  auto addr = asio::ip::make_address(host, ec);
+  if (!ec) return udp::endpoint(addr, e.port);
+  udp::resolver r(io);
+  auto res = r.resolve(host, std::to_string(e.port), ec);
+  if (ec || res.empty()) {
+    error = "cannot resolve \"" + host + "\": " + ec.message();
+    return std::nullopt;
+  }
+  return res.begin()->endpoint();
+}
+
+}  // namespace
+
+std::unique_ptr<LinkTransport> open_udp_link(asio::io_context& io, const UdpEndpoint& local,
+                                             const UdpEndpoint& peer, std::string& error) {
+  auto l = resolve(io, local, error);
+  if (!l) return nullptr;
+  auto p = resolve(io, peer, error);
+  if (!p) return nullptr;
+  auto link = std::make_unique<UdpLink>(io, *p);
+  if (!link->open(*l, error)) return nullptr;
+  return link;
+}
+
+std::unique_ptr<LinkTransport> open_pvc_link(asio::io_context& io, const struct sockaddr_atmpvc& vc,
+                                             const std::optional<std::string>& qos_text,
+                                             std::string& error) {
+  const std::string name = pvc_address_text(vc);
+  struct atm_qos qos;
+  std::memset(&qos, 0, sizeof qos);
+  if (qos_text) {
+    auto q = parse_qos(*qos_text);
+    if (!q) {
+      error = "invalid QoS for the signaling VC: " + *qos_text;
+      return nullptr;
+    }
+    qos = *q;
+  } else {
+    qos.txtp.traffic_class = ATM_UBR;
+    qos.rxtp.traffic_class = ATM_UBR;
+  }
+  qos.aal = ATM_AAL5;
+  if (qos.txtp.max_sdu == 0) qos.txtp.max_sdu = 4096 + 16;
+  if (qos.rxtp.max_sdu == 0) qos.rxtp.max_sdu = 4096 + 16;
+  const int fd = ::socket(PF_ATMPVC, SOCK_DGRAM, 0);
+  if (fd < 0) {
+    const int e = errno;
+    error = "cannot open the signaling PVC " + name + ": socket(PF_ATMPVC): " + std::strerror(e);
+    if (e == EAFNOSUPPORT)
+      error += " -- this kernel has no ATM; carry SSCOP over UDP with --udp-local/--udp-peer";
+    return nullptr;
+  }
+  if (::setsockopt(fd, SOL_ATM, SO_ATMQOS, &qos, sizeof qos) < 0 ||
+      ::bind(fd, reinterpret_cast<const struct sockaddr*>(&vc), sizeof vc) < 0) {
+    error = "cannot open the signaling PVC " + name + ": " + std::strerror(errno);
+    ::close(fd);
+    return nullptr;
+  }
+  return std::make_unique<PvcLink>(io, fd, name);
+}
+
+}  // namespace atmsigd::io
