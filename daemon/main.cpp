@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "atmsigd/config/config_file.hpp"
 #include "atmsigd/config/options.hpp"
 #include "atmsigd/io/demon.hpp"
 
@@ -21,7 +22,21 @@ int main(int argc, char** argv) {
     case config::ParseStatus::kRun:
       break;
   }
-  const auto& o = parsed.options;
+  auto& o = parsed.options;
+  // atmsigd.conf: a missing default file means defaults; a missing file given
+  // with -c is a warning (as the original); a bad line stops the demon.
+  std::vector<std::string> notes;
+  std::error_code ec;
+  if (std::filesystem::exists(o.config_file, ec)) {
+    auto cfg = config::load_config(o.config_file);
+    if (auto* e = std::get_if<config::ConfigError>(&cfg)) {
+      std::cerr << "atmsigd: " << e->text() << "\n";
+      return 1;
+    }
+    notes = config::merge_config(std::get<config::Config>(cfg), o);
+  } else if (o.config_given) {
+    notes.push_back("configuration file " + o.config_file + " not found, using defaults");
+  }
   std::string error;
   auto log = io::make_logger(o.log_dest, o.debug, error);
   if (!log) {
@@ -33,13 +48,7 @@ int main(int argc, char** argv) {
             config::sig_mode_name(o.mode.value_or(config::SigMode::kUser)),
             o.signaling_vc.sap_addr.itf, o.signaling_vc.sap_addr.vpi, o.signaling_vc.sap_addr.vci);
   for (const auto& w : o.warnings) log->warn("{}", w);
-  std::error_code ec;
-  if (!std::filesystem::exists(o.config_file, ec)) {
-    if (o.config_given) log->warn("configuration file {} not found, using defaults", o.config_file);
-  } else {
-    log->warn("configuration file {} ignored: atmsigd.conf parsing is not implemented yet",
-              o.config_file);
-  }
+  for (const auto& n : notes) log->warn("{}", n);
 
   boost::asio::io_context io;
   io::Demon demon(io, o, log);

@@ -2,9 +2,11 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
+#include "atmsigd/config/config_file.hpp"
 #include "atmsigd/util/atm_text.hpp"
 
 namespace atmsigd::config {
@@ -85,6 +87,49 @@ std::optional<UniVersion> parse_uni(const std::string& s) {
 
 }  // namespace
 
+bool Options::was_given(const std::string& opt) const {
+  return std::find(given.begin(), given.end(), opt) != given.end();
+}
+
+std::vector<std::string> merge_config(const Config& cfg, Options& o) {
+  std::vector<std::string> notes = cfg.warnings;
+  if (cfg.log && !o.log_dest) o.log_dest = cfg.log;
+  if (cfg.dump_dir && !o.was_given("-D")) o.dump_dir = *cfg.dump_dir;
+  if (cfg.trace && !o.was_given("-t")) o.trace_length = *cfg.trace;
+  if (cfg.mode && !o.mode) o.mode = cfg.mode;
+  if (cfg.uni && !o.uni) o.uni = cfg.uni;
+  if (cfg.io_qos && !o.sig_qos) o.sig_qos = cfg.io_qos;
+  if (cfg.io_vc && !o.was_given("vc")) o.signaling_vc = *cfg.io_vc;
+  const Level lvl = cfg.group_level.count("debug") != 0 ? cfg.group_level.at("debug")
+                                                        : cfg.level.value_or(Level::kInfo);
+  if (lvl == Level::kDebug) o.debug = true;
+  if (!cfg.entities.empty()) {
+    const auto& e = cfg.entities.front();
+    if (!o.was_given("vc")) o.signaling_vc = e.vc;
+    if (e.mode && !o.mode) o.mode = e.mode;
+    if (e.qos && !o.sig_qos) o.sig_qos = e.qos;
+    if (cfg.entities.size() > 1)
+      notes.push_back(std::to_string(cfg.entities.size()) +
+                      " entities configured: only one signaling entity is supported so far; "
+                      "using the first");
+  }
+  if (!cfg.policy.empty())
+    notes.push_back(std::to_string(cfg.policy.size()) +
+                    " policy rule(s) parsed but not enforced yet");
+  if (cfg.udp_local && !o.udp_local) o.udp_local = cfg.udp_local;
+  if (cfg.udp_peer && !o.udp_peer) o.udp_peer = cfg.udp_peer;
+  if (cfg.pcap && !o.pcap_file) o.pcap_file = cfg.pcap;
+  o.sig_timers = cfg.sig_timers;
+  o.saal_timers = cfg.saal_timers;
+  o.saal_params = cfg.saal_params;
+  if (!cfg.sig_timers.empty())
+    notes.push_back("signaling timers parsed; they take effect with Q.2931 call control");
+  if (o.local_addresses.empty())
+    for (const auto& a : cfg.local_addresses)
+      if (auto p = parse_svc_address(a)) o.local_addresses.push_back(*p);
+  return notes;
+}
+
 ParseResult parse_options(int argc, const char* const* argv) {
   ParseResult r;
   Options& o = r.options;
@@ -129,6 +174,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
   auto* sock_opt = app.add_option("socket_path", sock, "unix socket towards the user of signaling");
 
   auto usage_error = [&](const std::string& what) {
+    r.options.given.clear();
     r.status = ParseStatus::kUsageError;
     r.message = "atmsigd: " + what + "\n" + usage();
     return r;
@@ -143,6 +189,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
     return usage_error(e.what());
   }
 
+  for (const CLI::Option* opt : app.get_options())
+    if (opt->count() != 0) o.given.push_back(opt->get_name());
   if (o.version) {
     r.status = ParseStatus::kExit;
     r.message = "atmsigd (modern drop-in) " ATMSIGD_VERSION "\n";

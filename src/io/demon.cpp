@@ -99,7 +99,32 @@ bool Demon::open_link(std::string& error) {
     error = "cannot write the capture file " + *opts_.pcap_file;
     return false;
   }
-  saal_.emplace(sscf::Params::for_uni(saal_version(opts_)));
+  auto params = sscf::Params::for_uni(saal_version(opts_));
+  auto& sp = params.sscop;
+  for (const auto& [name, d] : opts_.saal_timers) {
+    if (name == "cc")
+      sp.timer_cc = d;
+    else if (name == "poll")
+      sp.timer_poll = d;
+    else if (name == "keepalive")
+      sp.timer_keepalive = d;
+    else if (name == "noresponse")
+      sp.timer_noresponse = d;
+    else if (name == "idle")
+      sp.timer_idle = d;
+  }
+  for (const auto& [name, v] : opts_.saal_params) {
+    const auto u = static_cast<std::uint32_t>(v);
+    if (name == "max_cc")
+      sp.max_cc = u;
+    else if (name == "max_pd")
+      sp.max_pd = u;
+    else if (name == "max_stat")
+      sp.max_stat = u;
+    else if (name == "window")
+      sp.window = u;
+  }
+  saal_.emplace(params);
   link_->start([this](ByteView pdu) { on_link_pdu(pdu); },
                [this](const std::string& what) { log_->warn("{}", what); });
   log_->info("signaling link: {}", link_->describe());

@@ -205,3 +205,44 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace atmsigd::test
+
+namespace atmsigd::test {
+namespace {
+
+TEST(DemonConfig, BadLineStopsTheDemonWithFileLineAndWord) {
+  const auto conf = temp_path("bad.conf");
+  std::ofstream(conf) << "sig mode user\n\nsig mode net\n";
+  Process p({ATMSIGD_BINARY, "-c", conf, "0.0.5", temp_path("never.sock")}, temp_path("bad.log"));
+  EXPECT_EQ(p.wait(), 1);
+  EXPECT_NE(p.output().find(conf + ":3: syntax error (modes: user, network, switch) near \"net\""),
+            std::string::npos)
+      << p.output();
+  EXPECT_FALSE(std::filesystem::exists(temp_path("never.sock")));
+}
+
+TEST(DemonConfig, FileSettingsApplyAndTheCommandLineWins) {
+  const auto conf = temp_path("good.conf");
+  std::ofstream(conf) << "sig { mode network uni40 }\nio local " << kAddrA << "\n";
+  const auto sock = temp_path("cfg.sock");
+  Process p({ATMSIGD_BINARY, "-c", conf, "-m", "switch", "0.0.5", sock}, temp_path("cfg.log"));
+  ASSERT_TRUE(kemu::wait_for_socket(sock, std::chrono::seconds(5))) << p.output();
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(), 0);
+  const auto out = p.output();
+  EXPECT_NE(out.find("UNI 4.0"), std::string::npos) << out;
+  EXPECT_NE(out.find("mode switch"), std::string::npos) << out;
+  EXPECT_NE(out.find("added local ATM address"), std::string::npos) << out;
+}
+
+TEST(DemonConfig, MissingGivenFileWarnsAndRuns) {
+  const auto sock = temp_path("nocfg.sock");
+  Process p({ATMSIGD_BINARY, "-c", "/nonexistent.conf", "0.0.5", sock}, temp_path("nocfg.log"));
+  ASSERT_TRUE(kemu::wait_for_socket(sock, std::chrono::seconds(5))) << p.output();
+  p.signal(SIGTERM);
+  EXPECT_EQ(p.wait(), 0);
+  EXPECT_NE(p.output().find("configuration file /nonexistent.conf not found, using defaults"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace atmsigd::test

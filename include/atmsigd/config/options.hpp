@@ -7,9 +7,12 @@
 
 #include <linux/atm.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "atmsigd/util/time.hpp"
 
 namespace atmsigd::config {
 
@@ -52,8 +55,14 @@ struct Options {
   std::optional<UdpEndpoint> udp_local;
   std::optional<UdpEndpoint> udp_peer;
   std::optional<std::string> pcap_file;  // capture of the signaling link (SunATM pcap)
+  // From atmsigd.conf only: protocol timers and SAAL parameters.
+  std::map<std::string, Duration> sig_timers;
+  std::map<std::string, Duration> saal_timers;
+  std::map<std::string, int> saal_params;
 
   std::vector<std::string> warnings;  // obsolete options used, etc.
+  std::vector<std::string> given;     // options given on the command line ("-D", "--pcap")
+  bool was_given(const std::string& opt) const;
 };
 
 enum class ParseStatus : std::uint8_t { kRun, kExit, kUsageError };
@@ -65,6 +74,11 @@ struct ParseResult {
 };
 
 ParseResult parse_options(int argc, const char* const* argv);
+
+struct Config;
+// Fills in what the configuration file says and the command line did not
+// (the command line has priority). Returns notes for the log.
+std::vector<std::string> merge_config(const Config& cfg, Options& o);
 std::string usage();
 
 }  // namespace atmsigd::config

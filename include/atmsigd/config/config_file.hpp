@@ -1,0 +1,100 @@
+// atmsigd.conf: the original's grammar (atmsigd.conf(4)), plus keywords for
+// what the original hard-codes, in the same style. Parsing is pure: text in,
+// a Config or the first error (file, line, offending word) out.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <linux/atm.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "atmsigd/config/options.hpp"
+#include "atmsigd/util/time.hpp"
+
+namespace atmsigd::config {
+
+enum class Level : std::uint8_t { kDebug, kInfo, kWarn, kError, kFatal };
+const char* level_name(Level l);
+
+// An address with an optional number of significant bits (NSAP) or digits
+// (E.164): "47.0005.80ffe1000000f21a26d8.0020ea000ee0.00/40", "+4121/3".
+struct AddressPrefix {
+  struct sockaddr_atmsvc addr;
+  std::optional<int> bits;
+  std::string text;
+};
+
+struct PolicyRule {
+  bool allow = true;
+  bool from = true;  // "from" (calling party) or "to" (called party)
+  AddressPrefix address;
+};
+
+struct VpciRule {  // sig vpci N itf M
+  int vpci = 0;
+  int itf = 0;
+};
+
+struct Entity {
+  struct sockaddr_atmpvc vc;
+  std::vector<VpciRule> vpci;
+  std::optional<SigMode> mode;
+  std::optional<std::string> qos;
+  std::optional<int> max_rate;
+  std::vector<AddressPrefix> routes;
+  bool is_default = false;
+  int line = 0;
+};
+
+struct Config {
+  // Levels: the bare top-level "level", "debug level" (the default), and per group.
+  std::optional<Level> level;
+  std::map<std::string, Level> group_level;  // "debug", "io", "saal", "sig", "policy"
+  std::optional<std::string> dump_dir;
+  std::optional<std::string> log;
+  std::optional<int> trace;  // "debug trace [N]": set, with the number or the default
+  std::optional<struct sockaddr_atmpvc> io_vc;
+  std::optional<std::string> io_qos;
+  std::optional<int> max_rate;
+  std::optional<SigMode> mode;
+  std::optional<UniVersion> uni;
+  std::vector<VpciRule> vpci;
+  std::vector<PolicyRule> policy;
+  std::vector<Entity> entities;
+  // Ours (the original hard-codes these).
+  std::map<std::string, Duration> sig_timers;   // "sig timer t303 4s"
+  std::map<std::string, Duration> saal_timers;  // "saal timer cc 1s"
+  std::map<std::string, int> saal_params;       // "saal max_cc 4"
+  std::optional<UdpEndpoint> udp_local;         // "io udp local [HOST:]PORT"
+  std::optional<UdpEndpoint> udp_peer;          // "io udp peer HOST:PORT"
+  std::optional<std::string> pcap;              // "io pcap FILE"
+  std::vector<std::string> local_addresses;     // "io local ADDRESS"
+  std::vector<std::string> warnings;            // obsolete keywords etc.
+};
+
+struct ConfigError {
+  std::string file;
+  int line = 0;
+  std::string near;  // the offending word ("" at the end of the file)
+  std::string what;
+  std::string text() const;  // FILE:LINE: WHAT near "WORD"
+};
+
+using ConfigResult = std::variant<Config, ConfigError>;
+
+ConfigResult parse_config(std::string_view text, const std::string& file_name);
+// Reads and parses a file; a missing file is an error with line 0.
+ConfigResult load_config(const std::string& path);
+
+// Which timers and SAAL parameters our keywords accept.
+const std::vector<std::string>& sig_timer_names();
+const std::vector<std::string>& saal_timer_names();
+const std::vector<std::string>& saal_param_names();
+
+}  // namespace atmsigd::config

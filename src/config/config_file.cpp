@@ -1,0 +1,490 @@
+#include "atmsigd/config/config_file.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "atmsigd/util/atm_text.hpp"
+
+namespace atmsigd::config {
+namespace {
+
+struct Token {
+  std::string text;
+  int line = 0;
+  bool brace = false;  // "{" or "}"
+};
+
+// Words are separated by blanks and line breaks; "{" and "}" stand alone; a
+// "..." string is one word; "#" starts a comment up to the end of the line.
+std::vector<Token> tokenize(std::string_view s) {
+  std::vector<Token> out;
+  int line = 1;
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const char c = s[i];
+    if (c == '\n') {
+      ++line;
+      ++i;
+    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') {
+      ++i;
+    } else if (c == '#') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (c == '{' || c == '}') {
+      out.push_back(Token{std::string(1, c), line, true});
+      ++i;
+    } else if (c == '"') {
+      const std::size_t end = s.find('"', i + 1);
+      const std::size_t stop = end == std::string_view::npos ? s.size() : end;
+      Token t{std::string(s.substr(i + 1, stop - i - 1)), line, false};
+      line += static_cast<int>(std::count(t.text.begin(), t.text.end(), '\n'));
+      out.push_back(std::move(t));
+      i = end == std::string_view::npos ? s.size() : end + 1;
+    } else {
+      std::size_t j = i;
+      while (j < s.size() && std::strchr(" \t\r\n\f\v{}#\"", s[j]) == nullptr) ++j;
+      out.push_back(Token{std::string(s.substr(i, j - i)), line, false});
+      i = j;
+    }
+  }
+  return out;
+}
+
+struct Failure {
+  ConfigError err;
+};
+
+std::optional<Duration> parse_duration(const std::string& w) {
+  // "4", "4s", "750ms", "1.5s"
+  std::string num = w;
+  double scale = 1.0;
+  if (w.size() > 2 && w.compare(w.size() - 2, 2, "ms") == 0) {
+    num = w.substr(0, w.size() - 2);
+    scale = 0.001;
+  } else if (w.size() > 1 && w.back() == 's') {
+    num = w.substr(0, w.size() - 1);
+  }
+  if (num.empty() || num.find_first_not_of("0123456789.") != std::string::npos ||
+      std::count(num.begin(), num.end(), '.') > 1 || num == ".")
+    return std::nullopt;
+  const double v = std::stod(num) * scale;
+  if (v <= 0 || v > 86400) return std::nullopt;
+  return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
+}
+
+class Parser {
+ public:
+  Parser(std::vector<Token> toks, std::string file) : t_(std::move(toks)), file_(std::move(file)) {}
+
+  Config run() {
+    // Global items first; once an entity appears only entities may follow.
+    while (!at_end()) {
+      const std::string& w = peek().text;
+      if (w == "entity") {
+        entity();
+      } else if (!cfg_.entities.empty()) {
+        fail("syntax error");
+      } else if (w == "level") {
+        next();
+        cfg_.level = level();
+      } else if (w == "debug" || w == "io" || w == "saal" || w == "sig" || w == "policy") {
+        group(next().text);
+      } else {
+        fail("syntax error");
+      }
+    }
+    return std::move(cfg_);
+  }
+
+ private:
+  bool at_end() const { return pos_ >= t_.size(); }
+  const Token& peek() const { return t_[pos_]; }
+  const Token& next() {
+    if (at_end()) fail("syntax error");
+    return t_[pos_++];
+  }
+  bool accept(const char* w) {
+    const bool brace = std::strcmp(w, "{") == 0 || std::strcmp(w, "}") == 0;
+    if (!at_end() && peek().brace == brace && peek().text == w) {
+      ++pos_;
+      return true;
+    }
+    return false;
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    ConfigError e;
+    e.file = file_;
+    if (at_end()) {
+      e.line = t_.empty() ? 1 : t_.back().line;
+      e.near = "";
+    } else {
+      e.line = peek().line;
+      e.near = peek().text;
+    }
+    e.what = what;
+    throw Failure{e};
+  }
+  [[noreturn]] void fail_prev(const std::string& what) {
+    --pos_;
+    fail(what);
+  }
+  const Token& word() {
+    if (at_end() || peek().brace) fail("syntax error");
+    return next();
+  }
+  int number() {
+    const std::string& w = word().text;
+    int v = 0;
+    auto [p, ec] = std::from_chars(w.data(), w.data() + w.size(), v);
+    if (ec != std::errc() || p != w.data() + w.size() || v < 0) fail_prev("syntax error");
+    return v;
+  }
+  Level level() {
+    const std::string& w = word().text;
+    if (w == "debug") return Level::kDebug;
+    if (w == "info") return Level::kInfo;
+    if (w == "warn") return Level::kWarn;
+    if (w == "error") return Level::kError;
+    if (w == "fatal") return Level::kFatal;
+    fail_prev("syntax error (levels: debug, info, warn, error, fatal)");
+  }
+  SigMode mode() {
+    const std::string& w = word().text;
+    if (w == "user") return SigMode::kUser;
+    if (w == "network") return SigMode::kNetwork;
+    if (w == "switch") return SigMode::kSwitch;
+    fail_prev("syntax error (modes: user, network, switch)");
+  }
+  struct sockaddr_atmpvc pvc() {
+    const std::string& w = word().text;
+    // [itf.]vpi.vci: at least one dot, decimal numbers only.
+    const bool shape =
+        w.find('.') != std::string::npos && w.find_first_not_of("0123456789.") == std::string::npos;
+    auto p = shape ? parse_pvc_address(w) : std::nullopt;
+    if (!p) fail_prev("syntax error (expected [itf.]vpi.vci)");
+    return *p;
+  }
+  std::string qos() {
+    const std::string& w = word().text;
+    if (!parse_qos(w)) fail_prev("invalid QoS (see qos(7))");
+    return w;
+  }
+  int rate() {
+    const std::string& w = word().text;
+    auto q = parse_qos("ubr:max_pcr=" + w);
+    if (!q) fail_prev("invalid rate (see qos(7))");
+    return q->txtp.max_pcr;
+  }
+  AddressPrefix address_prefix() {
+    const std::string& w = word().text;
+    AddressPrefix a;
+    a.text = w;
+    std::string addr = w;
+    if (const auto slash = w.find('/'); slash != std::string::npos) {
+      addr = w.substr(0, slash);
+      const std::string b = w.substr(slash + 1);
+      int v = -1;
+      auto [p, ec] = std::from_chars(b.data(), b.data() + b.size(), v);
+      if (b.empty() || ec != std::errc() || p != b.data() + b.size())
+        fail_prev("invalid prefix length");
+      a.bits = v;
+    }
+    auto parsed = parse_svc_address(addr, true);
+    if (!parsed) fail_prev("invalid ATM address");
+    a.addr = *parsed;
+    if (a.bits) {
+      const bool e164 = a.addr.sas_addr.prv[0] == 0;
+      const int max = e164 ? ATM_E164_LEN : 8 * ATM_ESA_LEN;
+      if (*a.bits > max)
+        fail_prev("prefix length above " + std::to_string(max) + (e164 ? " digits" : " bits"));
+    }
+    return a;
+  }
+  Duration duration() {
+    const std::string& w = word().text;
+    auto d = parse_duration(w);
+    if (!d) fail_prev("invalid duration (e.g. 4s, 750ms)");
+    return *d;
+  }
+
+  void group(const std::string& g) {
+    if (accept("{")) {
+      while (!at_end() && !(peek().brace && peek().text == "}")) item(g);
+      if (at_end()) fail("missing \"}\"");
+      ++pos_;
+    } else {
+      item(g);
+    }
+  }
+
+  void item(const std::string& g) {
+    if (!at_end() && peek().brace) fail("syntax error");
+    if (g == "debug") return debug_item();
+    if (g == "io") return io_item();
+    if (g == "saal") return saal_item();
+    if (g == "sig") return sig_item();
+    return policy_item();
+  }
+
+  void debug_item() {
+    const std::string& k = word().text;
+    if (k == "level") {
+      cfg_.group_level["debug"] = level();
+    } else if (k == "dump") {
+      cfg_.dump_dir = word().text;
+      if (!cfg_.trace) cfg_.trace = kDefaultTrace;
+    } else if (k == "log") {
+      cfg_.log = word().text;
+    } else if (k == "trace") {
+      int n = kDefaultTrace;
+      if (!at_end() && !peek().brace && is_number(peek().text)) n = number();
+      cfg_.trace = n;
+    } else {
+      fail_prev("syntax error");
+    }
+  }
+
+  void io_item() {
+    const std::string& k = word().text;
+    if (k == "level") {
+      cfg_.group_level["io"] = level();
+    } else if (k == "vc") {
+      cfg_.io_vc = pvc();
+    } else if (k == "qos") {
+      cfg_.io_qos = qos();
+    } else if (k == "max_rate") {
+      cfg_.max_rate = rate();
+    } else if (k == "pcr") {
+      (void)number();
+      cfg_.warnings.push_back(file_ + ":" + std::to_string(t_[pos_ - 1].line) +
+                              ": io pcr is obsolete, please use io qos instead");
+    } else if (k == "udp") {
+      const std::string& which = word().text;
+      const std::string& v = word().text;
+      auto e = parse_udp_endpoint(v);
+      if (which == "local") {
+        if (!e) fail_prev("invalid endpoint ([host:]port)");
+        cfg_.udp_local = e;
+      } else if (which == "peer") {
+        if (!e || e->host.empty()) fail_prev("invalid endpoint (host:port)");
+        cfg_.udp_peer = e;
+      } else {
+        --pos_;
+        fail_prev("syntax error (io udp local|peer ENDPOINT)");
+      }
+    } else if (k == "pcap") {
+      cfg_.pcap = word().text;
+    } else if (k == "local") {
+      const std::string& a = word().text;
+      auto p = parse_svc_address(a);
+      if (!p) fail_prev("invalid ATM address");
+      cfg_.local_addresses.push_back(a);
+    } else {
+      fail_prev("syntax error");
+    }
+  }
+
+  void saal_item() {
+    const std::string& k = word().text;
+    if (k == "level") {
+      cfg_.group_level["saal"] = level();
+    } else if (k == "timer") {
+      const std::string& name = word().text;
+      const auto& names = saal_timer_names();
+      if (std::find(names.begin(), names.end(), name) == names.end())
+        fail_prev("unknown SAAL timer (cc, poll, keepalive, noresponse, idle)");
+      cfg_.saal_timers[name] = duration();
+    } else if (std::find(saal_param_names().begin(), saal_param_names().end(), k) !=
+               saal_param_names().end()) {
+      const int v = number();
+      if (v < 1) fail_prev("must be at least 1");
+      cfg_.saal_params[k] = v;
+    } else {
+      fail_prev("syntax error");
+    }
+  }
+
+  void sig_item() {
+    const std::string& k = word().text;
+    if (k == "level") {
+      cfg_.group_level["sig"] = level();
+    } else if (k == "mode") {
+      cfg_.mode = mode();
+    } else if (k == "uni30" || k == "uni31" || k == "uni40" || k == "q.2963.1") {
+      uni(k);
+    } else if (k == "vpci") {
+      VpciRule r;
+      r.vpci = number();
+      if (!accept("itf")) fail("syntax error (sig vpci N itf M)");
+      r.itf = number();
+      cfg_.vpci.push_back(r);
+    } else if (k == "timer") {
+      const std::string& name = word().text;
+      const auto& names = sig_timer_names();
+      if (std::find(names.begin(), names.end(), name) == names.end())
+        fail_prev("unknown signaling timer");
+      cfg_.sig_timers[name] = duration();
+    } else {
+      fail_prev("syntax error");
+    }
+  }
+
+  // The combinations the original allows: uni30, uni31, uni30+uni31, uni40,
+  // uni40 then q.2963.1.
+  void uni(const std::string& k) {
+    const auto cur = cfg_.uni;
+    using U = UniVersion;
+    std::optional<U> next;
+    if (k == "uni30") {
+      if (!cur || *cur == U::kUni30)
+        next = U::kUni30;
+      else if (*cur == U::kUni31 || *cur == U::kUni31Compat30)
+        next = U::kUni31Compat30;
+    } else if (k == "uni31") {
+      if (!cur || *cur == U::kUni31)
+        next = U::kUni31;
+      else if (*cur == U::kUni30 || *cur == U::kUni31Compat30)
+        next = U::kUni31Compat30;
+    } else if (k == "uni40") {
+      if (!cur || *cur == U::kUni40)
+        next = U::kUni40;
+      else if (*cur == U::kUni40Q29631)
+        next = U::kUni40Q29631;
+    } else {  // q.2963.1
+      if (cur && (*cur == U::kUni40 || *cur == U::kUni40Q29631)) next = U::kUni40Q29631;
+    }
+    if (!next) fail_prev("Incompatible UNI mode");
+    cfg_.uni = next;
+  }
+
+  void policy_item() {
+    const std::string& k = word().text;
+    if (k == "level") {
+      cfg_.group_level["policy"] = level();
+      return;
+    }
+    PolicyRule r;
+    if (k == "allow")
+      r.allow = true;
+    else if (k == "reject")
+      r.allow = false;
+    else
+      fail_prev("syntax error");
+    const std::string& d = word().text;
+    if (d == "from")
+      r.from = true;
+    else if (d == "to")
+      r.from = false;
+    else
+      fail_prev("syntax error (from or to)");
+    r.address = address_prefix();
+    cfg_.policy.push_back(r);
+  }
+
+  void entity() {
+    next();  // "entity"
+    if (cfg_.io_vc) {
+      (void)word();
+      fail_prev("can't use io vc and entity in the same configuration");
+    }
+    Entity e;
+    e.line = peek().line;
+    e.vc = pvc();
+    if (accept("{")) {
+      while (!at_end() && !(peek().brace && peek().text == "}")) {
+        const std::string& k = word().text;
+        if (k == "vpci") {
+          VpciRule r;
+          r.vpci = number();
+          if (!accept("itf")) fail("syntax error (vpci N itf M)");
+          r.itf = number();
+          e.vpci.push_back(r);
+        } else if (k == "mode") {
+          e.mode = mode();
+        } else if (k == "qos") {
+          e.qos = qos();
+        } else if (k == "max_rate") {
+          e.max_rate = rate();
+        } else if (k == "route") {
+          e.routes.push_back(address_prefix());
+        } else if (k == "default") {
+          if (default_seen_) fail_prev("duplicate default route");
+          e.is_default = default_seen_ = true;
+        } else {
+          fail_prev("syntax error");
+        }
+      }
+      if (at_end()) fail("missing \"}\"");
+      ++pos_;
+    }
+    cfg_.entities.push_back(std::move(e));
+  }
+
+  static bool is_number(const std::string& w) {
+    return !w.empty() && w.find_first_not_of("0123456789") == std::string::npos;
+  }
+
+  static constexpr int kDefaultTrace = 20;
+  std::vector<Token> t_;
+  std::string file_;
+  std::size_t pos_ = 0;
+  Config cfg_;
+  bool default_seen_ = false;
+};
+
+}  // namespace
+
+const char* level_name(Level l) {
+  switch (l) {
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
+    case Level::kFatal:
+      return "fatal";
+  }
+  return "?";
+}
+
+std::string ConfigError::text() const {
+  return file + ":" + std::to_string(line) + ": " + what + " near \"" + near + "\"";
+}
+
+const std::vector<std::string>& sig_timer_names() {
+  static const std::vector<std::string> n{"t301", "t303", "t308", "t309", "t310", "t313", "t316",
+                                          "t317", "t322", "t360", "t361", "t397", "t398", "t399"};
+  return n;
+}
+const std::vector<std::string>& saal_timer_names() {
+  static const std::vector<std::string> n{"cc", "poll", "keepalive", "noresponse", "idle"};
+  return n;
+}
+const std::vector<std::string>& saal_param_names() {
+  static const std::vector<std::string> n{"max_cc", "max_pd", "max_stat", "window"};
+  return n;
+}
+
+ConfigResult parse_config(std::string_view text, const std::string& file_name) {
+  try {
+    Parser p(tokenize(text), file_name);
+    return p.run();
+  } catch (const Failure& f) {
+    return f.err;
+  }
+}
+
+ConfigResult load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return ConfigError{path, 0, "", "cannot read the configuration file"};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+}  // namespace atmsigd::config
