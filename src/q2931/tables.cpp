@@ -17,7 +17,6 @@ using M = MessageType;
 using I = IeId;
 
 constexpr VersionMask kAll = kUni30 | kUni31 | kUni40 | kQ2931;
-constexpr VersionMask k3x = kUni30 | kUni31;
 constexpr VersionMask k40 = kUni40;
 constexpr VersionMask k40Q = kUni40 | kQ2931;
 constexpr VersionMask k3xQ = kUni30 | kUni31 | kQ2931;
