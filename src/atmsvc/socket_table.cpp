@@ -566,6 +566,14 @@ void SocketTable::step(Socket* s, SockEvent ev, Context& ctx) {
 
 void SocketTable::on_null_connect(Context& ctx) {
   const auto& r = ctx.msg->raw();
+  // As the original: a call the policy forbids never reaches the network.
+  if (const auto d = policy_.outgoing(r.svc); !d.allow) {
+    log(ctx.out, Severity::kInfo, nullptr,
+        "as_connect " + vcc_text(ctx.msg->vcc()) + " to " + svc_address_text(r.svc) + ": " +
+            d.describe());
+    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EACCES)});
+    return;
+  }
   Socket& s = create(ctx.msg->vcc(), SockState::kConnecting);
   CcConnect c{};
   c.sock = s.id;

@@ -113,9 +113,9 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
                       " entities configured: only one signaling entity is supported so far; "
                       "using the first");
   }
-  if (!cfg.policy.empty())
-    notes.push_back(std::to_string(cfg.policy.size()) +
-                    " policy rule(s) parsed but not enforced yet");
+  o.policy = cfg.policy;
+  if (std::any_of(cfg.policy.begin(), cfg.policy.end(), [](const auto& r) { return r.from; }))
+    notes.push_back("policy \"from\" rules (incoming calls) take effect with Q.2931 call control");
   if (cfg.udp_local && !o.udp_local) o.udp_local = cfg.udp_local;
   if (cfg.udp_peer && !o.udp_peer) o.udp_peer = cfg.udp_peer;
   if (cfg.pcap && !o.pcap_file) o.pcap_file = cfg.pcap;

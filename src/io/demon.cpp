@@ -197,6 +197,9 @@ bool Demon::start(std::string& error) {
                  ? "every call refused with cause " + std::to_string(opts_.refuse_cause) + " (" +
                        callctl::cause_text(opts_.refuse_cause) + ")"
                  : std::string("loopback to this demon's listeners"));
+  atmsvc::Policy policy;
+  policy.set_rules(opts_.policy);
+  table_.set_policy(std::move(policy));
   query_local_addresses(opts_.signaling_vc.sap_addr.itf);
   wait_signals();
   return true;

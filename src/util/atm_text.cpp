@@ -25,12 +25,11 @@ const struct sockaddr* as_sa(const void* p) {
 }  // namespace
 
 std::optional<struct sockaddr_atmsvc> parse_svc_address(std::string_view text,
-                                                         bool allow_wildcard) {
+                                                        bool allow_wildcard) {
   auto a = zeroed<struct sockaddr_atmsvc>();
   const std::string s(text);
   const int flags = T2A_SVC | T2A_LOCAL | (allow_wildcard ? T2A_WILDCARD : 0);
-  if (text2atm(s.c_str(), as_sa(&a), sizeof a, flags) < 0)
-    return std::nullopt;
+  if (text2atm(s.c_str(), as_sa(&a), sizeof a, flags) < 0) return std::nullopt;
   return a;
 }
 
@@ -53,6 +52,27 @@ std::optional<struct atm_sap> parse_sap(std::string_view text) {
   const std::string s(text);
   if (text2sap(s.c_str(), &sap, 0) < 0) return std::nullopt;
   return sap;
+}
+
+bool prefix_matches(const AddressPrefix& p, const struct sockaddr_atmsvc& a) {
+  const bool p_nsap = p.addr.sas_addr.prv[0] != 0;
+  const bool a_nsap = a.sas_addr.prv[0] != 0;
+  if (p_nsap != a_nsap) return false;
+  if (p_nsap) {
+    const int bits = p.bits.value_or(8 * ATM_ESA_LEN);
+    const int bytes = bits / 8;
+    if (std::memcmp(p.addr.sas_addr.prv, a.sas_addr.prv, static_cast<std::size_t>(bytes)) != 0)
+      return false;
+    if (bits % 8 == 0) return true;
+    const auto mask = static_cast<unsigned char>(0xff << (8 - bits % 8));
+    return ((p.addr.sas_addr.prv[bytes] ^ a.sas_addr.prv[bytes]) & mask) == 0;
+  }
+  const std::string pd(p.addr.sas_addr.pub,
+                       strnlen(p.addr.sas_addr.pub, sizeof p.addr.sas_addr.pub));
+  const std::string ad(a.sas_addr.pub, strnlen(a.sas_addr.pub, sizeof a.sas_addr.pub));
+  if (!p.bits) return pd == ad;
+  const auto n = static_cast<std::size_t>(*p.bits);
+  return pd.substr(0, n) == ad.substr(0, n);
 }
 
 std::string svc_address_text(const struct sockaddr_atmsvc& a) {

@@ -2,6 +2,7 @@
 // sections 3.2-3.10, 5.1), driven in virtual time against the kernel model.
 #include <cerrno>
 
+#include "atmsigd/util/atm_text.hpp"
 #include "harness.hpp"
 
 namespace atmsigd::test {
@@ -469,6 +470,59 @@ TEST(StatusDump, ListsSocketsWithStates) {
   EXPECT_NE(d.find("Listening"), std::string::npos);
   EXPECT_NE(d.find("pending=1"), std::string::npos);
   EXPECT_NE(d.find("Connecting"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace atmsigd::test
+
+namespace atmsigd::test {
+namespace {
+
+AddressPrefix prefix(const std::string& text, std::optional<int> bits) {
+  return AddressPrefix{*parse_svc_address(text, true), bits, text};
+}
+
+TEST(PolicyPrefix, NsapBitsE164DigitsAndExact) {
+  const auto a = kemu::svc_address(kAddrA);  // ...0020ea000ee0.00
+  EXPECT_TRUE(prefix_matches(prefix(kAddrA, std::nullopt), a));
+  EXPECT_FALSE(prefix_matches(prefix(kAddrB, std::nullopt), a));
+  // kAddrA and kAddrB differ in the last bit of octet 18 (0xe0 / 0xe1).
+  EXPECT_TRUE(prefix_matches(prefix(kAddrB, 151), a));
+  EXPECT_FALSE(prefix_matches(prefix(kAddrB, 152), a));
+  EXPECT_TRUE(prefix_matches(prefix(kAddrB, 8), a));
+  const auto e = *parse_svc_address("+41216935111");
+  EXPECT_TRUE(prefix_matches(prefix("+4121", 4), e));
+  EXPECT_FALSE(prefix_matches(prefix("+4122", 4), e));
+  EXPECT_FALSE(prefix_matches(prefix("+4121", std::nullopt), e));
+  EXPECT_FALSE(prefix_matches(prefix("+4121", 4), a));  // E.164 rule, NSAP address
+}
+
+TEST(Policy, FirstMatchOfTheDirectionWinsAndDefaultAllows) {
+  Policy p;
+  p.set_rules({PolicyRule{true, false, prefix(kAddrA, std::nullopt)},
+               PolicyRule{false, false, prefix(kAddrA, 8)},
+               PolicyRule{false, true, prefix(kAddrB, std::nullopt)}});
+  EXPECT_TRUE(p.outgoing(kemu::svc_address(kAddrA)).allow);   // rule 1
+  EXPECT_FALSE(p.outgoing(kemu::svc_address(kAddrB)).allow);  // rule 2
+  EXPECT_NE(p.outgoing(kemu::svc_address(kAddrB)).describe().find("reject to"), std::string::npos);
+  EXPECT_FALSE(p.incoming(kemu::svc_address(kAddrB)).allow);  // rule 3
+  EXPECT_TRUE(p.incoming(kemu::svc_address(kAddrA)).allow);   // no "from" rule matches
+  EXPECT_EQ(p.incoming(kemu::svc_address(kAddrA)).rule, nullptr);
+}
+
+TEST(Policy, RejectedConnectGetsEaccesAndNoCall) {
+  Harness h;
+  Policy p;
+  p.set_rules({PolicyRule{false, false, prefix(kAddrB, std::nullopt)}});
+  h.table.set_policy(p);
+  h.connect(0x10, kAddrB);
+  EXPECT_EQ(h.last_to_kernel().type(), as_error);
+  EXPECT_EQ(h.last_to_kernel().reply(), -EACCES);
+  EXPECT_TRUE(h.to_cc.empty());
+  EXPECT_EQ(h.table.socket_count(), 0u);
+  EXPECT_TRUE(h.logged(Severity::kInfo, "rejected by rule \"reject to"));
+  h.connect(0x11, kAddrA);
+  EXPECT_EQ(h.take_cc<CcConnect>().called.sas_addr.prv[19], 0x00);
 }
 
 }  // namespace

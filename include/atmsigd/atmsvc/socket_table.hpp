@@ -20,6 +20,7 @@
 
 #include "atmsigd/atmsvc/call_control.hpp"
 #include "atmsigd/atmsvc/message.hpp"
+#include "atmsigd/atmsvc/policy.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::atmsvc {
@@ -92,6 +93,8 @@ class SocketTable {
   void from_call_control(const CcEvent& ev, TimePoint now, std::vector<Action>& out);
   void set_local_addresses(int itf, std::vector<struct sockaddr_atmsvc> addrs,
                            std::vector<Action>& out);
+  // Replaces the policy rules (at start and on SIGHUP).
+  void set_policy(Policy p) { policy_ = std::move(p); }
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   std::optional<TimePoint> next_deadline() const;
 
@@ -144,6 +147,7 @@ class SocketTable {
   void log(std::vector<Action>& out, Severity sev, const Socket* s, const std::string& text) const;
 
   SocketTableParams params_;
+  Policy policy_;
   SockId next_id_ = 1;
   std::unordered_map<Vcc, Socket> by_vcc_;
   std::unordered_map<SockId, Vcc> vcc_of_id_;

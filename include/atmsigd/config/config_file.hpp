@@ -14,7 +14,9 @@
 #include <variant>
 #include <vector>
 
+#include "atmsigd/atmsvc/policy.hpp"
 #include "atmsigd/config/options.hpp"
+#include "atmsigd/util/atm_text.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::config {
@@ -22,19 +24,9 @@ namespace atmsigd::config {
 enum class Level : std::uint8_t { kDebug, kInfo, kWarn, kError, kFatal };
 const char* level_name(Level l);
 
-// An address with an optional number of significant bits (NSAP) or digits
-// (E.164): "47.0005.80ffe1000000f21a26d8.0020ea000ee0.00/40", "+4121/3".
-struct AddressPrefix {
-  struct sockaddr_atmsvc addr;
-  std::optional<int> bits;
-  std::string text;
-};
+using atmsigd::AddressPrefix;
 
-struct PolicyRule {
-  bool allow = true;
-  bool from = true;  // "from" (calling party) or "to" (called party)
-  AddressPrefix address;
-};
+using PolicyRule = atmsvc::PolicyRule;  // "from" (calling party) or "to" (called party)
 
 struct VpciRule {  // sig vpci N itf M
   int vpci = 0;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "atmsigd/atmsvc/policy.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::config {
@@ -59,6 +60,7 @@ struct Options {
   std::map<std::string, Duration> sig_timers;
   std::map<std::string, Duration> saal_timers;
   std::map<std::string, int> saal_params;
+  std::vector<atmsvc::PolicyRule> policy;
 
   std::vector<std::string> warnings;  // obsolete options used, etc.
   std::vector<std::string> given;     // options given on the command line ("-D", "--pcap")

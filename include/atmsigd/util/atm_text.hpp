@@ -11,19 +11,30 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace atmsigd {
 
 // SVC address ("47.0005.80ffe1000000f21a26d8.0020ea000ee0.00", "+4121...",
 // "0.5" is rejected). Wildcards (T2A_WILDCARD, e.g. "47.0005") only if asked.
 std::optional<struct sockaddr_atmsvc> parse_svc_address(std::string_view text,
-                                                         bool allow_wildcard = false);
+                                                        bool allow_wildcard = false);
 // PVC address "[itf.]vpi.vci".
 std::optional<struct sockaddr_atmpvc> parse_pvc_address(std::string_view text);
 // qos(7), e.g. "ubr,aal5:max_pcr=353207,max_sdu=8192".
 std::optional<struct atm_qos> parse_qos(std::string_view text);
 // sap(7), e.g. "bhli:oui=0x0060D7,id=0x01000001,blli:l2=iso8802".
 std::optional<struct atm_sap> parse_sap(std::string_view text);
+
+// An address with an optional number of significant bits (NSAP) or digits
+// (E.164), as in atmsigd.conf's policy and route rules: "47.0005.80.../40",
+// "+4121/3". Without a length the whole address must match.
+struct AddressPrefix {
+  struct sockaddr_atmsvc addr;
+  std::optional<int> bits;
+  std::string text;
+};
+bool prefix_matches(const AddressPrefix& p, const struct sockaddr_atmsvc& a);
 
 std::string svc_address_text(const struct sockaddr_atmsvc& a);
 std::string pvc_address_text(const struct sockaddr_atmpvc& a);

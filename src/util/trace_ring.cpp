@@ -1,0 +1,58 @@
+#include "atmsigd/util/trace_ring.hpp"
+
+#include <ctime>
+
+namespace atmsigd {
+
+void TraceRing::resize(std::size_t capacity) {
+  std::vector<Entry> keep = snapshot();
+  cap_ = capacity;
+  buf_.assign(cap_, Entry{});
+  head_ = 0;
+  count_ = 0;
+  // Keep the newest entries that still fit.
+  const std::size_t from = keep.size() > cap_ ? keep.size() - cap_ : 0;
+  for (std::size_t i = from; i < keep.size(); ++i) {
+    buf_[head_] = std::move(keep[i]);
+    head_ = (head_ + 1) % cap_;
+    ++count_;
+  }
+}
+
+void TraceRing::add(std::uint64_t usec, std::string text) {
+  ++total_;
+  if (cap_ == 0) return;
+  buf_[head_] = Entry{usec, std::move(text)};
+  head_ = (head_ + 1) % cap_;
+  if (count_ < cap_) ++count_;
+}
+
+std::vector<TraceRing::Entry> TraceRing::snapshot() const {
+  std::vector<Entry> out;
+  out.reserve(count_);
+  const std::size_t start = (head_ + cap_ - count_) % (cap_ == 0 ? 1 : cap_);
+  for (std::size_t i = 0; i < count_; ++i) out.push_back(buf_[(start + i) % cap_]);
+  return out;
+}
+
+std::string TraceRing::format() const {
+  std::string s = "trace: " + std::to_string(count_) + " of " + std::to_string(total_) +
+                  " entries (buffer " + std::to_string(cap_) + ")\n";
+  for (const auto& e : snapshot()) {
+    const std::time_t sec = static_cast<std::time_t>(e.usec / 1000000);
+    std::tm tm{};
+    ::gmtime_r(&sec, &tm);
+    char stamp[40];
+    std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", &tm);
+    char frac[16];
+    std::snprintf(frac, sizeof frac, ".%06u", static_cast<unsigned>(e.usec % 1000000));
+    s += stamp;
+    s += frac;
+    s += ' ';
+    s += e.text;
+    s += '\n';
+  }
+  return s;
+}
+
+}  // namespace atmsigd
