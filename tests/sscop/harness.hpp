@@ -171,7 +171,7 @@ struct Harness {
   }
   void to_out_rec_pend() {
     to_ready();
-    rx(poll(1, 1000));  // N(S) beyond VR(MR): protocol error -> ER
+    rx(stat(1, 0, 30));  // STAT with no POLL outstanding: N(PS) error -> ER
   }
   void to_rec_pend() {
     to_out_rec_pend();

@@ -153,13 +153,18 @@ TEST(SscopInConnPend, NewBgn_ReleaseThenEstablishIndication) {
   EXPECT_EQ(h.count<AaEstablishIndication>(), 1);
 }
 
-TEST(SscopReady, RetransmittedBgn_ResendsBgakWithMaaB) {
+// Q.2110 SDL p.61 (ngatm sscop_ready_bgn): a retransmitted BGN in Ready gets
+// BGAK again and restarts Timer_NO-RESPONSE, without MAA-ERROR.
+TEST(SscopReady, RetransmittedBgn_BgakAgainNoMaaError_p61) {
   Harness h;
   h.rx(bgn(4));
   h.in(AaEstablishResponse{});
+  h.advance(5s);
   h.rx(bgn(4));  // our BGAK was lost
-  EXPECT_EQ(h.maa(), "B");
+  EXPECT_EQ(h.maa(), "");
   EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgak});
+  EXPECT_EQ(h.s.state(), State::kReady);
+  h.advance(5s);  // NO-RESPONSE (7 s) was restarted at 5 s
   EXPECT_EQ(h.s.state(), State::kReady);
 }
 
@@ -271,8 +276,8 @@ TEST(SscopReady, Rs_ResyncIndicationThenResponseSendsRsak) {
   EXPECT_EQ(h.sent()[0].mr, 30u);
   EXPECT_EQ(h.s.state(), State::kReady);
   EXPECT_EQ(h.s.vt_ms(), 44u);
-  h.rx(rs(9, 44));  // our RSAK was lost
-  EXPECT_EQ(h.maa(), "J");
+  h.rx(rs(9, 44));  // our RSAK was lost: p.62, RSAK again, no MAA-ERROR
+  EXPECT_EQ(h.maa(), "");
   EXPECT_EQ(h.sent_types(), std::vector<T>{T::kRsak});
 }
 
@@ -287,11 +292,26 @@ TEST(SscopOutResyncPend, CrossingRs_RsakAndConfirm) {
 
 // ---------------------------------------------------------------- error recovery
 
-TEST(SscopReady, PollNsBeyondVrMr_MaaQAndEr) {
+// Q.2110 SDL p.67: a POLL with N(S) > VR(MR) is no error: VR(H) := VR(MR) and
+// the STAT reports the whole window missing.
+TEST(SscopReady, PollNsBeyondVrMr_VrHClampedToVrMr_p67) {
   Harness h;
   h.to_ready();
   h.rx(poll(1, 31));
-  EXPECT_EQ(h.maa(), "Q");
+  EXPECT_EQ(h.maa(), "");
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kStat});
+  EXPECT_EQ(h.sent()[0].list, (std::vector<std::uint32_t>{0, 30}));
+  EXPECT_EQ(h.s.vr_h(), 30u);
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
+// Q.2110 SDL p.67 "common recovery start": ER with N(SQ) = VT(SQ)+1, VR(MR),
+// Timer_CC, data transfer timers stopped.
+TEST(SscopReady, StatNpsError_MaaRAndEr_p70) {
+  Harness h;
+  h.to_ready();
+  h.rx(stat(1, 0, 30));
+  EXPECT_EQ(h.maa(), "R");
   ASSERT_EQ(h.sent_types(), std::vector<T>{T::kEr});
   EXPECT_EQ(h.sent()[0].sq, 2);
   EXPECT_EQ(h.sent()[0].mr, 30u);
@@ -344,8 +364,8 @@ TEST(SscopReady, Er_RecoverIndicationThenResponseSendsErak) {
   ASSERT_EQ(h.sent_types(), std::vector<T>{T::kErak});
   EXPECT_EQ(h.sent()[0].mr, 30u);
   EXPECT_EQ(h.s.state(), State::kReady);
-  h.rx(er(50, 33));  // our ERAK was lost
-  EXPECT_EQ(h.maa(), "L");
+  h.rx(er(50, 33));  // our ERAK was lost: p.61, ERAK again, no MAA-ERROR
+  EXPECT_EQ(h.maa(), "");
   EXPECT_EQ(h.sent_types(), std::vector<T>{T::kErak});
   EXPECT_EQ(h.s.state(), State::kReady);
 }
@@ -420,24 +440,44 @@ TEST(SscopReady, SdGap_UstatThenDeliveryWhenFilled) {
   EXPECT_EQ(h.s.vr_r(), 4u);
 }
 
-TEST(SscopReady, DuplicateSd_Discarded) {
+// Not Q.2110 (whose AAL never duplicates): an SD behind VR(R) is discarded.
+TEST(SscopReady, SdBehindVrR_Discarded) {
   Harness h;
   h.to_ready();
   h.rx(sd(0));
   h.rx(sd(0));
   EXPECT_TRUE(delivered(h).empty());
-  h.rx(sd(2));
-  h.rx(sd(2));
   EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.s.state(), State::kReady);
 }
 
-TEST(SscopReady, SdOutsideWindow_Discarded) {
+// Q.2110 SDL p.67: an SD already in the receiver buffer is an N(S) error:
+// MAA-ERROR Q and error recovery.
+TEST(SscopReady, SdAlreadyInReceiverBuffer_MaaQAndEr_p67) {
+  Harness h;
+  h.to_ready();
+  h.rx(sd(2));
+  h.rx(sd(1));
+  EXPECT_TRUE(h.sent().empty());
+  h.rx(sd(2));
+  EXPECT_EQ(h.maa(), "Q");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEr});
+  EXPECT_EQ(h.s.state(), State::kOutRecPend);
+}
+
+// Q.2110 SDL p.66: an SD with N(S) >= VR(MR): USTAT [VR(H), VR(MR)) if VR(H) <
+// VR(MR), VR(H) := VR(MR), the SD discarded; a second one sends nothing.
+TEST(SscopReady, SdOutsideWindow_UstatUpToVrMrAndDiscarded_p66) {
   Harness h;
   h.to_ready();
   h.rx(sd(30));
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kUstat});
+  EXPECT_EQ(h.sent()[0].list, (std::vector<std::uint32_t>{0, 30}));
+  EXPECT_EQ(h.sent()[0].nr, 0u);
+  EXPECT_EQ(h.s.vr_h(), 30u);
+  EXPECT_TRUE(delivered(h).empty());
+  h.rx(sd(31));
   EXPECT_TRUE(h.sent().empty());
-  EXPECT_EQ(h.s.vr_h(), 0u);
-  EXPECT_EQ(h.count<Trace>(), 1);
 }
 
 TEST(SscopReady, Poll_StatListsEveryGap) {
@@ -468,7 +508,8 @@ TEST(SscopReady, Poll_StatSegmentedAtMaxStat) {
   ASSERT_EQ(s.size(), 3u);
   EXPECT_EQ(s[0].list, (std::vector<std::uint32_t>{0, 1, 2, 3, 4}));
   EXPECT_EQ(s[1].list, (std::vector<std::uint32_t>{4, 5, 6, 7, 8}));
-  EXPECT_EQ(s[2].list, (std::vector<std::uint32_t>{8, 9, 10, 11}));
+  // p.68: the run received last ends at VR(H) = 12: one more element.
+  EXPECT_EQ(s[2].list, (std::vector<std::uint32_t>{8, 9, 10, 11, 12}));
   for (const auto& x : s) EXPECT_EQ(x.ps, 1u);
 }
 
@@ -573,19 +614,46 @@ TEST(SscopReady, MaxPd_PollAfterMaxPdSdPdus) {
   EXPECT_EQ(h.s.vt_ps(), 1u);
 }
 
-TEST(SscopReady, LackOfCredit_MaaWThenXWhenStatOpensWindow) {
+// Q.2110 SDL p.72: after a STAT, VT(S) >= VT(MS) -> MAA-ERROR W (once); a STAT
+// that opens the window again -> MAA-ERROR X. Not reported by the transmitter.
+TEST(SscopReady, StatWithoutCredit_MaaWThenXWhenStatOpensWindow_p72) {
   Harness h;
   h.to_out_conn_pend();
   h.rx(bgak(2));  // peer grants N(MR) = 2
   for (std::uint8_t i = 0; i < 3; ++i) h.in(AaDataRequest{data(i)});
-  EXPECT_EQ(h.maa(), "W");
+  EXPECT_EQ(h.maa(), "");
   EXPECT_EQ(h.s.vt_s(), 2u);
   EXPECT_EQ(h.s.transmission_queue_size(), 1u);
   h.advance(750ms);
-  h.rx(stat(1, 2, 32));
+  h.rx(stat(1, 2, 2));
+  EXPECT_EQ(h.maa(), "W");
+  EXPECT_TRUE(h.sent().empty());
+  h.advance(750ms);
+  h.rx(stat(2, 2, 2));
+  EXPECT_EQ(h.maa(), "");  // W only once
+  h.advance(750ms);
+  h.rx(stat(3, 2, 32));
   EXPECT_EQ(h.maa(), "X");
   ASSERT_EQ(h.sent_types(), std::vector<T>{T::kSd});
   EXPECT_EQ(h.sent()[0].ns, 2u);
+}
+
+// Q.2110 SDL p.64: data queued, no credit, idle phase: POLL at once (Timer_IDLE
+// stopped, Timer_NO-RESPONSE and Timer_POLL started) to get credit.
+TEST(SscopReady, NoCreditInIdlePhase_PollAtOnce_p64) {
+  Harness h;
+  h.to_out_conn_pend();
+  h.rx(bgak(0));        // no credit at all
+  h.advance(750ms);     // Timer_POLL: POLL 1, transient phase
+  h.rx(stat(1, 0, 0));  // idle phase
+  ASSERT_TRUE(h.s.timer_running(Timer::kIdle));
+  h.in(AaDataRequest{data(1)});
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kPoll});
+  EXPECT_FALSE(h.s.timer_running(Timer::kIdle));
+  EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+  EXPECT_TRUE(h.s.timer_running(Timer::kNoResponse));
+  h.in(AaDataRequest{data(2)});  // active phase now: wait for Timer_POLL
+  EXPECT_TRUE(h.sent().empty());
 }
 
 TEST(SscopReady, TimerPoll_WithNothingOutstandingStartsKeepAlive) {
@@ -595,9 +663,23 @@ TEST(SscopReady, TimerPoll_WithNothingOutstandingStartsKeepAlive) {
   EXPECT_EQ(h.sent_types(), std::vector<T>{T::kPoll});
   EXPECT_TRUE(h.s.timer_running(Timer::kKeepAlive));
   EXPECT_FALSE(h.s.timer_running(Timer::kPoll));
-  h.advance(2s);  // Timer_KEEP-ALIVE: POLL, back to Timer_POLL
+  h.advance(2s);  // p.63 Timer_KEEP-ALIVE: POLL; p.76 "set POLL timer": KEEP-ALIVE again
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kPoll});
+  EXPECT_TRUE(h.s.timer_running(Timer::kKeepAlive));
+  EXPECT_FALSE(h.s.timer_running(Timer::kPoll));
+}
+
+// Q.2110 SDL p.76 "set POLL timer": data waiting in the transmission queue
+// (no credit) keeps Timer_POLL running after a POLL.
+TEST(SscopReady, TimerPoll_WithQueuedDataKeepsTimerPoll_p63) {
+  Harness h;
+  h.to_out_conn_pend();
+  h.rx(bgak(0));
+  h.in(AaDataRequest{data(1)});
+  h.advance(750ms);
   EXPECT_EQ(h.sent_types(), std::vector<T>{T::kPoll});
   EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+  EXPECT_FALSE(h.s.timer_running(Timer::kKeepAlive));
 }
 
 TEST(SscopReady, StatInTransientPhase_EntersIdlePhase) {
@@ -608,9 +690,9 @@ TEST(SscopReady, StatInTransientPhase_EntersIdlePhase) {
   EXPECT_TRUE(h.s.timer_running(Timer::kIdle));
   EXPECT_FALSE(h.s.timer_running(Timer::kNoResponse));
   EXPECT_FALSE(h.s.timer_running(Timer::kKeepAlive));
-  h.advance(15s);  // Timer_IDLE: POLL, NO-RESPONSE and POLL again
+  h.advance(15s);  // p.63 Timer_IDLE: NO-RESPONSE, POLL, transient phase (KEEP-ALIVE)
   EXPECT_EQ(h.sent_types(), std::vector<T>{T::kPoll});
-  EXPECT_TRUE(h.s.timer_running(Timer::kPoll));
+  EXPECT_TRUE(h.s.timer_running(Timer::kKeepAlive));
   EXPECT_TRUE(h.s.timer_running(Timer::kNoResponse));
 }
 
@@ -686,15 +768,48 @@ TEST(SscopIdle, AaRetrieveRequest_ReturnsUnacknowledgedAndUnsent) {
   EXPECT_EQ(h.count<AaRetrieveCompleteIndication>(), 1);
 }
 
-TEST(SscopIdle, AaRetrieveRequestWithRn_SkipsOlderSds) {
+// Q.2110 SDL p.76 data retrieval: RN = n retrieves the SDs with N(S) > n.
+TEST(SscopIdle, AaRetrieveRequestWithRn_RetrievesAfterRn_p76) {
   Harness h;
   h.in(AaEstablishRequest{{}, false});
   h.rx(bgak(10));
   for (std::uint8_t i = 0; i < 3; ++i) h.in(AaDataRequest{data(i)});
   h.rx(end());
   h.in(AaRetrieveRequest{1});
-  int n = h.count<AaRetrieveIndication>();
-  EXPECT_EQ(n, 2);
+  EXPECT_EQ(h.count<AaRetrieveIndication>(), 1);
+  EXPECT_EQ(h.first<AaRetrieveIndication>()->data, data(2));
+}
+
+// Q.2110 SDL p.76: RN "unknown" retrieves only what was never transmitted.
+TEST(SscopIdle, AaRetrieveRequestRnUnknown_OnlyTransmissionQueue_p76) {
+  Harness h;
+  h.in(AaEstablishRequest{{}, false});
+  h.rx(bgak(2));
+  for (std::uint8_t i = 0; i < 4; ++i) h.in(AaDataRequest{data(i)});  // 2 sent, 2 queued
+  h.rx(end());
+  AaRetrieveRequest r;
+  r.unknown = true;
+  h.in(r);
+  std::vector<Bytes> got;
+  for (const auto& a : h.out) {
+    if (auto* x = std::get_if<AaRetrieveIndication>(&a)) got.push_back(x->data);
+  }
+  EXPECT_EQ(got, (std::vector<Bytes>{data(2), data(3)}));
+}
+
+// Q.2110 SDL p.62 (Ready, RS: prepare retrieval) and p.48: with BR = no the
+// unacknowledged SDs can be retrieved in InResyncPend; AA-RESYNC.response
+// (p.46, clear transmitter) discards them.
+TEST(SscopInResyncPend, AaRetrieveRequest_AfterRsWithBrNo_p48) {
+  Harness h;
+  h.in(AaEstablishRequest{{}, false});
+  h.rx(bgak(10));
+  for (std::uint8_t i = 0; i < 2; ++i) h.in(AaDataRequest{data(i)});
+  h.rx(rs(9));
+  ASSERT_EQ(h.s.state(), State::kInResyncPend);
+  h.in(AaRetrieveRequest{});
+  EXPECT_EQ(h.count<AaRetrieveIndication>(), 2);
+  EXPECT_EQ(h.count<AaRetrieveCompleteIndication>(), 1);
 }
 
 TEST(SscopAnyState, UpperSignalsAndTimersNeverCrash) {
@@ -725,6 +840,157 @@ TEST(SscopAnyState, OversizedDataIsRefused) {
   EXPECT_EQ(h.count<Trace>(), 1);
 }
 
+// ---------------------------------------------------------------- checked transitions
+
+// Q.2110 SDL p.36: OutConnPend, a retransmitted BGN (N(SQ) = VR(SQ)) is ignored.
+TEST(SscopOutConnPend, RetransmittedBgn_Ignored_p36) {
+  Harness h;
+  h.rx(bgn(7));
+  h.in(AaReleaseRequest{});  // BGREJ, Idle; VR(SQ) = 7
+  h.in(AaEstablishRequest{});
+  h.rx(bgn(7));  // an old copy
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.s.state(), State::kOutConnPend);
+  h.rx(bgn(8));  // crossing BGNs
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgak});
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
+// Q.2110 SDL p.34: OutConnPend ignores END (the peer answers the BGN).
+TEST(SscopOutConnPend, End_Ignored_p34) {
+  Harness h;
+  h.to_out_conn_pend();
+  h.rx(end());
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 0);
+  EXPECT_EQ(h.s.state(), State::kOutConnPend);
+}
+
+// Q.2110 SDL p.42: OutDisPend, a retransmitted BGN: BGAK and END again.
+TEST(SscopOutDisPend, RetransmittedBgn_BgakAndEndAgain_p42) {
+  Harness h;
+  h.rx(bgn(4));
+  h.in(AaEstablishResponse{});
+  h.in(AaReleaseRequest{{9}});
+  h.rx(bgn(4));
+  ASSERT_EQ(h.sent_types(), (std::vector<T>{T::kBgak, T::kEnd}));
+  EXPECT_FALSE(h.sent()[1].source_sscop);
+  EXPECT_EQ(h.s.state(), State::kOutDisPend);
+}
+
+// Q.2110 SDL p.43: OutResyncPend, a retransmitted BGN: BGAK, then RS again.
+TEST(SscopOutResyncPend, RetransmittedBgn_BgakAndRsAgain_p43) {
+  Harness h;
+  h.rx(bgn(4));
+  h.in(AaEstablishResponse{});
+  h.in(AaResyncRequest{});
+  h.rx(bgn(4));
+  ASSERT_EQ(h.sent_types(), (std::vector<T>{T::kBgak, T::kRs}));
+  EXPECT_EQ(h.sent()[1].sq, h.s.vt_sq());
+  EXPECT_EQ(h.s.state(), State::kOutResyncPend);
+}
+
+// Q.2110 SDL p.51: OutRecPend, a retransmitted ER: MAA-ERROR L, nothing else.
+TEST(SscopOutRecPend, RetransmittedEr_MaaL_p51) {
+  Harness h;
+  h.to_ready();
+  h.rx(er(5));
+  h.in(AaRecoverResponse{});
+  h.rx(stat(1, 0, 30));  // protocol error: ER, OutRecPend
+  ASSERT_EQ(h.s.state(), State::kOutRecPend);
+  h.rx(er(5));
+  EXPECT_EQ(h.maa(), "L");
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.s.state(), State::kOutRecPend);
+}
+
+// Q.2110 SDL p.67 and p.49: error recovery delivers the receiver buffer (BR =
+// no) when the ERAK arrives, not when the error is found.
+TEST(SscopOutRecPend, Erak_DeliversReceiverBuffer_p49) {
+  Harness h;
+  h.in(AaEstablishRequest{{}, false});
+  h.rx(bgak());
+  h.rx(sd(1, {0x11}));
+  h.rx(stat(1, 0, 30));  // N(PS) error: ER
+  EXPECT_TRUE(delivered(h).empty());
+  h.rx(erak());
+  EXPECT_EQ(delivered(h), std::vector<Bytes>{Bytes{0x11}});
+  EXPECT_EQ(h.s.state(), State::kRecPend);
+}
+
+// Q.2110 SDL p.49: AA-DATA.request in OutRecPend is queued only if BR = no.
+TEST(SscopOutRecPend, AaDataRequest_QueuedOnlyWithoutClearBuffers_p49) {
+  for (bool br : {true, false}) {
+    Harness h;
+    h.in(AaEstablishRequest{{}, br});
+    h.rx(bgak());
+    h.rx(stat(1, 0, 30));
+    ASSERT_EQ(h.s.state(), State::kOutRecPend);
+    h.in(AaDataRequest{data(1)});
+    EXPECT_EQ(h.s.transmission_queue_size(), br ? 0u : 1u) << "BR=" << br;
+  }
+}
+
+// Q.2110 SDL p.62: ENDAK in Ready releases (MAA-ERROR F) without sending END.
+TEST(SscopReady, Endak_MaaFAndReleaseWithoutEnd_p62) {
+  Harness h;
+  h.to_ready();
+  h.rx(pdu(T::kEndak));
+  EXPECT_EQ(h.maa(), "F");
+  EXPECT_TRUE(h.sent().empty());
+  ASSERT_EQ(h.count<AaReleaseIndication>(), 1);
+  EXPECT_EQ(h.first<AaReleaseIndication>()->source, Source::kSscop);
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+// Q.2110 SDL p.47: SD in InResyncPend: MAA-ERROR A, END, release.
+TEST(SscopInResyncPend, Sd_MaaAEndAndRelease_p47) {
+  Harness h;
+  h.to_in_resync_pend();
+  h.rx(sd(0));
+  EXPECT_EQ(h.maa(), "A");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEnd});
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 1);
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+// Q.2110 SDL p.70: a STAT asking again for an SD that an earlier STAT
+// acknowledged (released with Clear-Buffers = yes): list error S.
+TEST(SscopReady, StatAsksForReleasedSd_MaaS_p70) {
+  Sender snd;
+  Harness& h = snd.h;
+  for (std::uint8_t i = 0; i < 3; ++i) h.in(AaDataRequest{data(i)});
+  h.advance(750ms);                 // POLL 1
+  h.rx(stat(1, 0, 30, {0, 1, 3}));  // SD 0 missing, 1..2 received
+  h.advance(750ms);                 // POLL 2
+  h.rx(stat(2, 0, 30, {0, 2}));     // asks for 1 again
+  EXPECT_EQ(h.maa(), "S");
+  EXPECT_EQ(h.s.state(), State::kOutRecPend);
+}
+
+// Q.2110 SDL p.31: VT(SQ) and VR(SQ) start at 0, so a first BGN with N(SQ) =
+// 0 is taken for a retransmission and rejected.
+TEST(SscopIdle, FirstBgnWithNsq0_Bgrej_p31) {
+  Harness h;
+  h.rx(bgn(0));
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgrej});
+  EXPECT_EQ(h.s.state(), State::kIdle);
+}
+
+// ATM Forum robustness (ngatm SSCOP_ROBUST): in Idle a BGN is never a
+// retransmission; VR(SQ) takes its N(SQ).
+TEST(SscopIdle, RobustnessBgnWithOldNsq_Accepted) {
+  Params p;
+  p.robustness = true;
+  Harness h(p);
+  h.rx(bgn(0));
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 1);
+  EXPECT_EQ(h.s.state(), State::kInConnPend);
+  h.rx(bgn(0));  // in InConnPend the check still applies (p.37)
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 0);
+}
+
 // ---------------------------------------------------------------- Q.SAAL1 mode
 
 Params qsaal() {
@@ -736,7 +1002,8 @@ Params qsaal() {
 TEST(SscopQSaal1, ProtocolErrorReestablishesWithBgn) {
   Harness h(qsaal());
   h.to_ready();
-  h.rx(poll(1, 100));
+  h.rx(sd(3));
+  h.rx(poll(1, 2));
   EXPECT_EQ(h.maa(), "Q");
   EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgn});
   EXPECT_EQ(h.s.state(), State::kOutConnPend);

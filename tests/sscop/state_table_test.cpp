@@ -1,4 +1,4 @@
-// Every state x every PDU type (Q.2110 SDL, clause 20), table-driven: the next
+// Every state x every PDU type (Q.2110 SDL diagrams), table-driven: the next
 // state, the MAA-ERROR codes reported and the PDUs sent in answer.
 #include <gtest/gtest.h>
 
@@ -83,107 +83,115 @@ std::vector<Row> table() {
     add(s, T::kUd, s, "");
     add(s, T::kMd, s, "");
   }
-  // 1 Idle
-  add(S::kIdle, T::kBgn, S::kInConnPend, "");
-  add(S::kIdle, T::kBgak, S::kIdle, "C", {T::kEnd});
-  add(S::kIdle, T::kBgrej, S::kIdle, "D");
-  add(S::kIdle, T::kEnd, S::kIdle, "", {T::kEndak});
-  add(S::kIdle, T::kEndak, S::kIdle, "");
-  add(S::kIdle, T::kRs, S::kIdle, "J", {T::kEnd});
-  add(S::kIdle, T::kRsak, S::kIdle, "K", {T::kEnd});
-  add(S::kIdle, T::kEr, S::kIdle, "L", {T::kEnd});
-  add(S::kIdle, T::kErak, S::kIdle, "M", {T::kEnd});
-  add(S::kIdle, T::kSd, S::kIdle, "A", {T::kEnd});
-  add(S::kIdle, T::kPoll, S::kIdle, "G", {T::kEnd});
-  add(S::kIdle, T::kStat, S::kIdle, "H", {T::kEnd});
-  add(S::kIdle, T::kUstat, S::kIdle, "I", {T::kEnd});
-  // 2 Outgoing Connection Pending
-  add(S::kOutConnPend, T::kBgn, S::kReady, "", {T::kBgak});
-  add(S::kOutConnPend, T::kBgak, S::kReady, "");
-  add(S::kOutConnPend, T::kBgrej, S::kIdle, "");
-  add(S::kOutConnPend, T::kEnd, S::kIdle, "", {T::kEndak});
-  for (T t :
-       {T::kEndak, T::kRs, T::kRsak, T::kEr, T::kErak, T::kSd, T::kPoll, T::kStat, T::kUstat}) {
-    add(S::kOutConnPend, t, S::kOutConnPend, "");
+  // Each row cites the Q.2110 SDL page of the transition (the page numbers
+  // FreeBSD's ngatm SSCOP cites in saal_sscop.c).
+  // 1 Idle (p.31-33)
+  add(S::kIdle, T::kBgn, S::kInConnPend, "");          // p.31
+  add(S::kIdle, T::kBgak, S::kIdle, "C", {T::kEnd});   // p.32
+  add(S::kIdle, T::kBgrej, S::kIdle, "D");             // p.31
+  add(S::kIdle, T::kEnd, S::kIdle, "", {T::kEndak});   // p.31
+  add(S::kIdle, T::kEndak, S::kIdle, "");              // p.31
+  add(S::kIdle, T::kRs, S::kIdle, "J", {T::kEnd});     // p.33
+  add(S::kIdle, T::kRsak, S::kIdle, "K", {T::kEnd});   // p.33
+  add(S::kIdle, T::kEr, S::kIdle, "L", {T::kEnd});     // p.31
+  add(S::kIdle, T::kErak, S::kIdle, "M", {T::kEnd});   // p.32
+  add(S::kIdle, T::kSd, S::kIdle, "A", {T::kEnd});     // p.32
+  add(S::kIdle, T::kPoll, S::kIdle, "G", {T::kEnd});   // p.32
+  add(S::kIdle, T::kStat, S::kIdle, "H", {T::kEnd});   // p.32
+  add(S::kIdle, T::kUstat, S::kIdle, "I", {T::kEnd});  // p.32
+  // 2 Outgoing Connection Pending (p.34-36): everything but BGN/BGAK/BGREJ ignored
+  add(S::kOutConnPend, T::kBgn, S::kReady, "", {T::kBgak});  // p.36
+  add(S::kOutConnPend, T::kBgak, S::kReady, "");             // p.34
+  add(S::kOutConnPend, T::kBgrej, S::kIdle, "");             // p.34
+  for (T t : {T::kEnd, T::kEndak, T::kRs, T::kRsak, T::kEr, T::kErak, T::kSd, T::kPoll, T::kStat,
+              T::kUstat}) {
+    add(S::kOutConnPend, t, S::kOutConnPend, "");  // p.34, p.36
   }
-  // 3 Incoming Connection Pending
-  add(S::kInConnPend, T::kBgn, S::kInConnPend, "");
-  add(S::kInConnPend, T::kBgak, S::kInConnPend, "C");
-  add(S::kInConnPend, T::kBgrej, S::kIdle, "D", {T::kEnd});
-  add(S::kInConnPend, T::kEnd, S::kIdle, "", {T::kEndak});
-  add(S::kInConnPend, T::kEndak, S::kIdle, "F", {T::kEnd});
-  add(S::kInConnPend, T::kRs, S::kInConnPend, "J");
-  add(S::kInConnPend, T::kRsak, S::kInConnPend, "K");
-  add(S::kInConnPend, T::kEr, S::kInConnPend, "L");
-  add(S::kInConnPend, T::kErak, S::kInConnPend, "M");
-  add(S::kInConnPend, T::kSd, S::kIdle, "A", {T::kEnd});
-  add(S::kInConnPend, T::kPoll, S::kIdle, "G", {T::kEnd});
-  add(S::kInConnPend, T::kStat, S::kIdle, "H", {T::kEnd});
-  add(S::kInConnPend, T::kUstat, S::kIdle, "I", {T::kEnd});
-  // 4 Outgoing Disconnection Pending
-  add(S::kOutDisPend, T::kBgn, S::kInConnPend, "");
-  add(S::kOutDisPend, T::kBgrej, S::kIdle, "");
-  add(S::kOutDisPend, T::kEnd, S::kIdle, "", {T::kEndak});
-  add(S::kOutDisPend, T::kEndak, S::kIdle, "");
+  // 3 Incoming Connection Pending (p.37-39)
+  add(S::kInConnPend, T::kBgn, S::kInConnPend, "");          // p.37
+  add(S::kInConnPend, T::kBgak, S::kInConnPend, "C");        // p.38
+  add(S::kInConnPend, T::kBgrej, S::kIdle, "D");             // p.38
+  add(S::kInConnPend, T::kEnd, S::kIdle, "", {T::kEndak});   // p.39
+  add(S::kInConnPend, T::kEndak, S::kIdle, "F");             // p.37
+  add(S::kInConnPend, T::kRs, S::kInConnPend, "J");          // p.39
+  add(S::kInConnPend, T::kRsak, S::kInConnPend, "K");        // p.39
+  add(S::kInConnPend, T::kEr, S::kInConnPend, "L");          // p.37
+  add(S::kInConnPend, T::kErak, S::kInConnPend, "M");        // p.39
+  add(S::kInConnPend, T::kSd, S::kIdle, "A", {T::kEnd});     // p.38
+  add(S::kInConnPend, T::kPoll, S::kIdle, "G", {T::kEnd});   // p.38
+  add(S::kInConnPend, T::kStat, S::kIdle, "H", {T::kEnd});   // p.38
+  add(S::kInConnPend, T::kUstat, S::kIdle, "I", {T::kEnd});  // p.38
+  // 4 Outgoing Disconnection Pending (p.40-42)
+  add(S::kOutDisPend, T::kBgn, S::kInConnPend, "");         // p.42
+  add(S::kOutDisPend, T::kBgrej, S::kIdle, "");             // p.41
+  add(S::kOutDisPend, T::kEnd, S::kIdle, "", {T::kEndak});  // p.41
+  add(S::kOutDisPend, T::kEndak, S::kIdle, "");             // p.41
   for (T t :
        {T::kBgak, T::kRs, T::kRsak, T::kEr, T::kErak, T::kSd, T::kPoll, T::kStat, T::kUstat}) {
-    add(S::kOutDisPend, t, S::kOutDisPend, "");
+    add(S::kOutDisPend, t, S::kOutDisPend, "");  // p.40-42
   }
-  // 5..10: the connection-release PDUs behave alike.
+  // 5..10: a new BGN re-establishes, END is acknowledged; ENDAK and BGREJ mean
+  // the peer is gone: MAA-ERROR F/D and release without END.
   for (S s : {S::kOutResyncPend, S::kInResyncPend, S::kOutRecPend, S::kRecPend, S::kInRecPend,
               S::kReady}) {
-    add(s, T::kBgn, S::kInConnPend, "");
-    add(s, T::kBgak, s, "C");
-    add(s, T::kBgrej, S::kIdle, "D", {T::kEnd});
-    add(s, T::kEnd, S::kIdle, "", {T::kEndak});
-    add(s, T::kEndak, S::kIdle, "F", {T::kEnd});
+    add(s, T::kBgn, S::kInConnPend, "");         // p.43, 47, 51, 55, 59, 61
+    add(s, T::kBgrej, S::kIdle, "D");            // p.43, 46, 49, 53, 57, 62
+    add(s, T::kEnd, S::kIdle, "", {T::kEndak});  // p.43, 46, 49, 53, 56, 62
+    add(s, T::kEndak, S::kIdle, "F");            // p.43, 46, 49, 53, 57, 62
   }
-  // 5 Outgoing Resynchronization Pending
-  add(S::kOutResyncPend, T::kRs, S::kReady, "", {T::kRsak});
-  add(S::kOutResyncPend, T::kRsak, S::kReady, "");
-  add(S::kOutResyncPend, T::kEr, S::kOutResyncPend, "L");
-  for (T t : {T::kErak, T::kSd, T::kPoll, T::kStat, T::kUstat}) {
-    add(S::kOutResyncPend, t, S::kOutResyncPend, "");
+  // 5 Outgoing Resynchronization Pending (p.43-45)
+  add(S::kOutResyncPend, T::kRs, S::kReady, "", {T::kRsak});  // p.45
+  add(S::kOutResyncPend, T::kRsak, S::kReady, "");            // p.45
+  for (T t : {T::kBgak, T::kEr, T::kErak, T::kSd, T::kPoll, T::kStat, T::kUstat}) {
+    add(S::kOutResyncPend, t, S::kOutResyncPend, "");  // p.43-45
   }
-  // 6 Incoming Resynchronization Pending
-  add(S::kInResyncPend, T::kRs, S::kInResyncPend, "J");
-  add(S::kInResyncPend, T::kRsak, S::kInResyncPend, "K");
-  add(S::kInResyncPend, T::kEr, S::kInResyncPend, "L");
-  add(S::kInResyncPend, T::kErak, S::kInResyncPend, "M");
-  add(S::kInResyncPend, T::kSd, S::kInResyncPend, "A");
-  add(S::kInResyncPend, T::kPoll, S::kInResyncPend, "G");
-  add(S::kInResyncPend, T::kStat, S::kInResyncPend, "H");
-  add(S::kInResyncPend, T::kUstat, S::kInResyncPend, "I");
-  // 7 Outgoing Recovery Pending
-  add(S::kOutRecPend, T::kRs, S::kInResyncPend, "");
-  add(S::kOutRecPend, T::kRsak, S::kOutRecPend, "K");
-  add(S::kOutRecPend, T::kEr, S::kRecPend, "", {T::kErak});
-  add(S::kOutRecPend, T::kErak, S::kRecPend, "");
+  // 6 Incoming Resynchronization Pending (p.46-48)
+  add(S::kInResyncPend, T::kBgak, S::kInResyncPend, "C");      // p.48
+  add(S::kInResyncPend, T::kRs, S::kInResyncPend, "J");        // p.48
+  add(S::kInResyncPend, T::kRsak, S::kInResyncPend, "K");      // p.48
+  add(S::kInResyncPend, T::kEr, S::kInResyncPend, "L");        // p.47
+  add(S::kInResyncPend, T::kErak, S::kInResyncPend, "M");      // p.48
+  add(S::kInResyncPend, T::kSd, S::kIdle, "A", {T::kEnd});     // p.47
+  add(S::kInResyncPend, T::kPoll, S::kIdle, "G", {T::kEnd});   // p.47
+  add(S::kInResyncPend, T::kStat, S::kIdle, "H", {T::kEnd});   // p.47
+  add(S::kInResyncPend, T::kUstat, S::kIdle, "I", {T::kEnd});  // p.47
+  // 7 Outgoing Recovery Pending (p.49-52)
+  add(S::kOutRecPend, T::kBgak, S::kOutRecPend, "C");        // p.49
+  add(S::kOutRecPend, T::kRs, S::kInResyncPend, "");         // p.52
+  add(S::kOutRecPend, T::kRsak, S::kOutRecPend, "K");        // p.52
+  add(S::kOutRecPend, T::kEr, S::kRecPend, "", {T::kErak});  // p.51
+  add(S::kOutRecPend, T::kErak, S::kRecPend, "");            // p.49
   for (T t : {T::kSd, T::kPoll, T::kStat, T::kUstat}) add(S::kOutRecPend, t, S::kOutRecPend, "");
-  // 8 Recovery Response Pending
-  add(S::kRecPend, T::kRs, S::kInResyncPend, "");
-  add(S::kRecPend, T::kRsak, S::kRecPend, "K");
-  add(S::kRecPend, T::kEr, S::kRecPend, "L");
-  add(S::kRecPend, T::kErak, S::kRecPend, "M");
-  for (T t : {T::kSd, T::kPoll, T::kStat, T::kUstat}) add(S::kRecPend, t, S::kRecPend, "");
-  // 9 Incoming Recovery Pending
-  add(S::kInRecPend, T::kRs, S::kInResyncPend, "");
-  add(S::kInRecPend, T::kRsak, S::kInRecPend, "K");
-  add(S::kInRecPend, T::kEr, S::kInRecPend, "L");
-  add(S::kInRecPend, T::kErak, S::kInRecPend, "M");
-  add(S::kInRecPend, T::kSd, S::kInRecPend, "A");
-  add(S::kInRecPend, T::kPoll, S::kInRecPend, "G");
-  add(S::kInRecPend, T::kStat, S::kInRecPend, "H");
-  add(S::kInRecPend, T::kUstat, S::kInRecPend, "I");
-  // 10 Data Transfer Ready
-  add(S::kReady, T::kRs, S::kInResyncPend, "");
-  add(S::kReady, T::kRsak, S::kReady, "K");
-  add(S::kReady, T::kEr, S::kInRecPend, "");
-  add(S::kReady, T::kErak, S::kReady, "M");
-  add(S::kReady, T::kSd, S::kReady, "");
-  add(S::kReady, T::kPoll, S::kReady, "", {T::kStat});
-  add(S::kReady, T::kStat, S::kOutRecPend, "R", {T::kEr});   // no POLL outstanding
-  add(S::kReady, T::kUstat, S::kOutRecPend, "T", {T::kEr});  // N(R) not below VT(S)
+  // 8 Recovery Response Pending (p.53-55)
+  add(S::kRecPend, T::kBgak, S::kRecPend, "C");           // p.53
+  add(S::kRecPend, T::kRs, S::kInResyncPend, "");         // p.54
+  add(S::kRecPend, T::kRsak, S::kRecPend, "K");           // p.54
+  add(S::kRecPend, T::kEr, S::kRecPend, "L");             // p.55
+  add(S::kRecPend, T::kErak, S::kRecPend, "");            // ignored (ngatm)
+  add(S::kRecPend, T::kSd, S::kRecPend, "");              // ignored (ngatm)
+  add(S::kRecPend, T::kPoll, S::kRecPend, "");            // ignored (ngatm)
+  add(S::kRecPend, T::kStat, S::kIdle, "H", {T::kEnd});   // p.55
+  add(S::kRecPend, T::kUstat, S::kIdle, "I", {T::kEnd});  // p.55
+  // 9 Incoming Recovery Pending (p.56-59)
+  add(S::kInRecPend, T::kBgak, S::kInRecPend, "C");         // p.59
+  add(S::kInRecPend, T::kRs, S::kInResyncPend, "");         // p.58
+  add(S::kInRecPend, T::kRsak, S::kInRecPend, "K");         // p.58
+  add(S::kInRecPend, T::kEr, S::kInRecPend, "L");           // p.59
+  add(S::kInRecPend, T::kErak, S::kInRecPend, "M");         // p.59
+  add(S::kInRecPend, T::kSd, S::kIdle, "A", {T::kEnd});     // p.57
+  add(S::kInRecPend, T::kPoll, S::kIdle, "G", {T::kEnd});   // p.57
+  add(S::kInRecPend, T::kStat, S::kIdle, "H", {T::kEnd});   // p.57
+  add(S::kInRecPend, T::kUstat, S::kIdle, "I", {T::kEnd});  // p.57
+  // 10 Data Transfer Ready (p.60-72)
+  add(S::kReady, T::kBgak, S::kReady, "");                   // p.60
+  add(S::kReady, T::kRs, S::kInResyncPend, "");              // p.62
+  add(S::kReady, T::kRsak, S::kReady, "");                   // p.60
+  add(S::kReady, T::kEr, S::kInRecPend, "");                 // p.61
+  add(S::kReady, T::kErak, S::kReady, "");                   // p.60
+  add(S::kReady, T::kSd, S::kReady, "");                     // p.66
+  add(S::kReady, T::kPoll, S::kReady, "", {T::kStat});       // p.67
+  add(S::kReady, T::kStat, S::kOutRecPend, "R", {T::kEr});   // p.70: no POLL outstanding
+  add(S::kReady, T::kUstat, S::kOutRecPend, "T", {T::kEr});  // p.69: N(R) not below VT(S)
   return r;
 }
 
@@ -301,11 +309,12 @@ TEST(SscopStateTable, EveryStateTimesEverySignalIsDecided) {
     changes[{s, kUnitdata}] = {s, {T::kUd}};
     changes[{s, kMaaUnitdata}] = {s, {T::kMd}};
   }
-  // AA-DATA.request is queued (nothing sent yet) in states 5..9.
-  const std::vector<S> queues_data = {S::kOutResyncPend, S::kInResyncPend, S::kOutRecPend,
-                                      S::kRecPend, S::kInRecPend};
-  // AA-RETRIEVE.request is answered where the buffers of a released connection live.
-  const std::vector<S> retrieves = {S::kIdle, S::kInConnPend, S::kOutDisPend};
+  // AA-DATA.request is queued only in Ready (p.63) and, with Clear-Buffers =
+  // no, in OutRecPend (p.49); the harness establishes with BR = yes.
+  const std::vector<S> queues_data = {};
+  // AA-RETRIEVE.request: p.33, 39, 42, 48, 53, 58.
+  const std::vector<S> retrieves = {S::kIdle,         S::kInConnPend, S::kOutDisPend,
+                                    S::kInResyncPend, S::kRecPend,    S::kInRecPend};
   for (S s : all_states()) {
     for (int sig = 0; sig < kSigCount; ++sig) {
       SCOPED_TRACE(std::string(to_string(s)) + " x signal " + std::to_string(sig));

@@ -65,9 +65,13 @@ struct Params {
       67;                     // MaxSTAT: list elements per STAT (odd; even values are rounded down)
   std::uint32_t window = 30;  // receive window: N(MR) = VR(R) + window
   std::size_t max_sdu = kMaxInfo;  // longest AA-DATA/UNITDATA accepted from the user
-  // ATM Forum robustness (see docs/saal.md): send a POLL as soon as the
-  // retransmission queue has been emptied, instead of waiting for Timer_POLL.
+  // Send a POLL as soon as the retransmission queue has been emptied, instead
+  // of waiting for Timer_POLL (FreeBSD ngatm's SSCOP_POLLREX; see docs/saal.md).
   bool poll_after_retransmission = false;
+  // ATM Forum SSCOP robustness (af-sig 97-0216, ngatm's SSCOP_ROBUST): in Idle
+  // a BGN is never taken for a retransmission (VR(SQ) := N(SQ), no BGREJ), so a
+  // peer that restarted with the same N(SQ) is accepted. Off = Q.2110 SDL p.31.
+  bool robustness = false;
 };
 
 // Source of a release (the S bit of END, or SSCOP itself).
@@ -99,8 +103,13 @@ struct AaResyncRequest {
 };
 struct AaResyncResponse {};
 struct AaRecoverResponse {};
+// Q.2110 SDL p.76 "Data retrieval" (as ngatm reads it): RN = rn retrieves the unacknowledged
+// SDs with N(S) > rn (rn is the last N(S) the user got); nullopt is RN "total"
+// (every unacknowledged SD from VT(A) on); unknown = true is RN "unknown" (none
+// of the transmitted SDs). The never-transmitted ones always follow.
 struct AaRetrieveRequest {
-  std::optional<std::uint32_t> rn;  // retrieve SDs with N(S) >= rn; nullopt = all ("unknown")
+  std::optional<std::uint32_t> rn;
+  bool unknown = false;
 };
 struct MaaUnitdataRequest {
   Bytes data;
@@ -236,6 +245,7 @@ class Sscop {
   void on_outres_rsak(const Pdu& p);
   void on_outres_rs(const Pdu& p);
   void on_outres_timer_cc();
+  void on_outres_bgn(const Pdu& p);
   void on_inres_resync_resp();
   void on_outrec_erak(const Pdu& p);
   void on_outrec_er(const Pdu& p);
@@ -264,9 +274,10 @@ class Sscop {
   void unexpected(const Pdu& p);                          // MAA-ERROR only
   void unexpected_end(const Pdu& p);                      // MAA-ERROR, END(S=SSCOP)
   void unexpected_release(const Pdu& p);                  // MAA-ERROR, END, release.ind -> Idle
-  void ignore(const Pdu& p);                              // Trace only
-  void not_allowed(std::string_view what);                // upper signal not valid here
-  void protocol_error(char code);                         // Ready: ER (Q.SAAL1: BGN)
+  void peer_gone(const Pdu& p);             // ENDAK/BGREJ: MAA-ERROR, release.ind -> Idle (no END)
+  void ignore(const Pdu& p);                // Trace only
+  void not_allowed(std::string_view what);  // upper signal not valid here
+  void protocol_error(char code);           // Ready: ER (Q.SAAL1: BGN)
 
   // Q.2110 procedures (SDL macros).
   bool detect_retransmission(std::uint8_t nsq);
@@ -279,11 +290,16 @@ class Sscop {
   void prepare_recovery();
   void deliver_data();
   void clear_all_buffers();
+  void clear_transmitter();    // SDL p.75: BR = no -> discard what retrieval kept
+  void set_poll_timer();       // SDL p.76
+  bool window_closed() const;  // VT(S) >= VT(MS)
+  void check_credit();         // SDL p.72 label L: MAA-ERROR W / X
   void retrieve(const AaRetrieveRequest& r);
   void service_transmitter();  // Ready: send retransmissions and new SDs
   void ensure_poll_phase();    // an SD goes out: IDLE/KEEP-ALIVE -> POLL
   void send_poll();
   void send_stat(std::uint32_t nps);
+  void send_ustat(std::uint32_t l1, std::uint32_t l2);
   void release_acknowledged(std::uint32_t nr);
   bool sd_before_poll(std::uint32_t sd_ps, std::uint32_t nps) const;
 
@@ -325,7 +341,7 @@ class Sscop {
   std::uint8_t vt_sq_ = 0;
   // Receiver state variables.
   std::uint32_t vr_r_ = 0, vr_h_ = 0, vr_mr_ = 0;
-  std::optional<std::uint8_t> vr_sq_;  // none until the first BGN/RS/ER (see docs/saal.md)
+  std::uint8_t vr_sq_ = 0;  // Q.2110: VT(SQ) and VR(SQ) start at 0
   bool credit_ = true;
   bool clear_buffers_ = true;
   bool reestablish_ = false;  // Q.SAAL1: OutConnPend entered because of a protocol error
