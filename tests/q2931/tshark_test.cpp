@@ -471,6 +471,8 @@ TEST(Tshark, DecodesEveryEncodedMessageAsTheSameValues) {
   std::string args = "-T fields -E separator=/t -E occurrence=a -E aggregator=, -e frame.number";
   for (const auto& f : kFields) args += " -e " + f;
   const std::string out = atmsigd::test::run_tshark(path, args);
+  const bool known_faulty_version =
+      atmsigd::test::run_tshark(path, "-v").find("TShark (Wireshark) 4.0.17") != std::string::npos;
   std::filesystem::remove(path);
   std::vector<std::string> lines = split(out, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
@@ -488,6 +490,9 @@ TEST(Tshark, DecodesEveryEncodedMessageAsTheSameValues) {
       if (name == "_ws.malformed") {
         if (!e.malformed_allowed) {
           EXPECT_EQ(actual, "") << "malformed packet";
+        } else if (known_faulty_version) {
+          // The documented fault really is there (and is the only reason).
+          EXPECT_NE(actual, "") << "expected tshark 4.0.17's over-read to flag this packet";
         }
         continue;
       }
