@@ -1,0 +1,363 @@
+// Q.2931 / UNI 3.0, 3.1, 4.0 point-to-point call control for one signaling
+// link (one UNI), user side or network side, over its own SAAL (SSCF-UNI over
+// SSCOP). Sans-I/O like every core: no socket, no clock, no timer of its own.
+//
+//   Uni uni(UniParams::defaults(Side::kUser, q2931::Version::Uni30));
+//   uni.start(now);                        // AAL-ESTABLISH.request: BGN goes out
+//   for (auto& pdu : uni.take_link_pdus()) send on VPI/VCI 0/5 (or UDP)
+//   uni.from_link(pdu_bytes, now, events); // every SSCOP PDU received
+//   uni.request(CcConnect{...}, now, events);   // atmsvc::CallControl
+//   uni.handle_timeouts(now, events);      // at next_deadline()
+//   uni.take_notes();                      // readable decisions, for the log
+//
+// After every call of from_link/request/handle_timeouts/start the shell sends
+// take_link_pdus(), delivers the CcEvents to the socket layer and re-arms its
+// timer to next_deadline() (SSCOP's and the calls' timers together).
+//
+// The link: start() asks SSCF for AAL-ESTABLISH; whenever the link is released
+// (peer END, SSCOP failure) Uni asks again after UniParams::link_retry (SSCOP
+// then paces the BGNs with Timer_CC/MaxCC), so the link comes back by itself
+// when the peer does.
+// Messages are queued while the link is down and sent when it is up.
+//
+// Kernel contract (include/atmsigd/atmsvc/call_control.hpp): exactly one
+// CcEstablished or CcReleased per CcConnect/CcAccept; CcIncoming for every
+// SETUP that can be offered; CcIncomingGone if the caller clears an offered
+// call first; CcRelease/CcReject never answered.
+//
+// States (Q.2931 §2.1): one enum for both sides, numbered as the call state IE
+// codes them; user side U0 U1 U3 U4 U6 U7 U8 U9 U10 U11 U12, network side
+// N0 N1 N3 N4 N6 N7 N8 N9 N10 N11 N12. The same number means corresponding
+// states (U1 "user sent SETUP" <-> N1 "network received SETUP", U11 "user
+// sent RELEASE" <-> N11 "network received RELEASE", U12 "user received
+// RELEASE" <-> N12 "network sent RELEASE"). Every (state, event) pair is
+// decided by on_user()/on_network(); unexpected ones answer STATUS cause 101
+// (or are ignored where §5.6 says so) and leave a note — never an assert.
+//
+// Timers (defaults per version, all configurable): T303 (SETUP sent: resend
+// once, then RELEASE COMPLETE cause 102), T308 (RELEASE sent: resend once, then
+// release the call reference), T309 (SAAL down with active calls: they survive
+// a short outage, are checked with STATUS ENQUIRY when the link is back, and
+// are cleared when T309 expires; calls in setup are cleared at once), T310
+// (CALL PROCEEDING received: RELEASE cause 102), T313 (CONNECT sent by the
+// user: RELEASE cause 102), T301 (ALERTING received, UNI 4.0/Q.2931 only:
+// RELEASE cause 102), T322 (STATUS ENQUIRY sent: resend up to max, then
+// RELEASE cause 41), T316 (RESTART sent: resend up to max), T317 (RESTART
+// received: internal clearing; ours completes at once, so it is never left
+// running).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "atmsigd/atmsvc/call_control.hpp"
+#include "atmsigd/q2931/codec.hpp"
+#include "atmsigd/q2931/message.hpp"
+#include "atmsigd/sscf/sscf_uni.hpp"
+#include "atmsigd/util/bytes.hpp"
+#include "atmsigd/util/time.hpp"
+
+namespace atmsigd::callctl {
+
+enum class Side : std::uint8_t { kUser, kNetwork };
+
+// Call states; the value is the call state IE code (Q.2931 §4.5.7).
+enum class CallState : std::uint8_t {
+  kNull = 0,                    // U0 / N0
+  kCallInitiated = 1,           // U1 sent SETUP / N1 received SETUP
+  kOutgoingCallProceeding = 3,  // U3 received CALL PROC / N3 sent CALL PROC
+  kCallDelivered = 4,           // U4 received ALERTING / N4 sent ALERTING
+  kCallPresent = 6,             // U6 received SETUP / N6 sent SETUP
+  kCallReceived = 7,            // U7 sent ALERTING / N7 received ALERTING
+  kConnectRequest = 8,          // U8 sent CONNECT / N8 received CONNECT
+  kIncomingCallProceeding = 9,  // U9 sent CALL PROC / N9 received CALL PROC
+  kActive = 10,                 // U10 / N10
+  kReleaseRequest = 11,         // U11 sent RELEASE / N11 received RELEASE
+  kReleaseIndication = 12,      // U12 received RELEASE / N12 sent RELEASE
+};
+// "U3 Outgoing Call Proceeding" / "N3 Outgoing Call Proceeding".
+std::string state_name(Side side, CallState s);
+
+// Timers, named after the recommendation.
+enum class Timer : std::uint8_t { kT301, kT303, kT308, kT310, kT313, kT322 };
+
+std::string_view timer_name(Timer t);
+
+// VPCI -> (interface, VPI), like the original's "vpci N itf M": the entry with
+// the largest vpci <= the VPCI applies, VPI = VPCI - entry.vpci.
+struct VpciMapping {
+  std::uint16_t vpci = 0;
+  short itf = 0;
+};
+
+struct UniParams {
+  Side side = Side::kUser;
+  q2931::Version version = q2931::Version::Uni30;
+
+  Duration t301 = std::chrono::seconds(180);  // used only if use_t301
+  bool use_t301 = false;                      // UNI 4.0 / Q.2931 have it
+  Duration t303 = std::chrono::seconds(4);
+  Duration t308 = std::chrono::seconds(30);
+  Duration t309 = std::chrono::seconds(10);
+  Duration t310 = std::chrono::seconds(10);
+  Duration t313 = std::chrono::seconds(4);
+  Duration t316 = std::chrono::seconds(120);
+  Duration t317 = std::chrono::seconds(90);
+  Duration t322 = std::chrono::seconds(4);
+  unsigned setup_sends = 2;           // SETUP sent at most this often (T303)
+  unsigned release_sends = 2;         // RELEASE sent at most this often (T308)
+  unsigned status_enquiry_sends = 3;  // STATUS ENQUIRY at most this often (T322)
+  unsigned restart_sends = 2;         // RESTART at most this often (T316)
+  bool trace_messages = true;         // a note per message sent/received
+  // Pause before asking SSCF to re-establish a released link (SSCOP then
+  // paces its BGNs with Timer_CC/MaxCC). Without it two ends releasing at the
+  // same instant could keep killing each other's establishment.
+  Duration link_retry = std::chrono::seconds(1);
+
+  // Interface of the calls (for struct sockaddr_atmpvc) and VPCI mapping.
+  short itf = 0;
+  std::vector<VpciMapping> vpci_map;  // empty: VPCI n -> (itf, n)
+  // Network side: VPCI and VCI range the demon assigns from.
+  std::uint16_t vpci = 0;
+  std::uint16_t first_vci = 32;
+  std::uint16_t last_vci = 65535;
+
+  // Our addresses: a call placed with a null local address gets the first one
+  // as the calling party number (none: no calling party number is sent).
+  std::vector<struct sockaddr_atmsvc> local_addresses;
+  int link_rate = 353207;  // PCR signalled for ATM_MAX_PCR (cells/s)
+
+  // User side: answer an incoming SETUP with CALL PROCEEDING (U9) before the
+  // kernel accepts. The original does not (it stays in U6).
+  bool user_sends_call_proceeding = false;
+  // Send RESTART (all VCs) whenever the link comes up (the original's THOMFLEX).
+  bool restart_on_link_up = false;
+
+  sscf::Params sscf;
+
+  // The recommendation's / original's values for a side and version:
+  // SSCOP in Q.SAAL1 mode for UNI 3.0, T301 in UNI 4.0 and Q.2931, T310 30 s on
+  // the user side of UNI 4.0 / Q.2931.
+  static UniParams defaults(Side side, q2931::Version v);
+};
+
+// Counters for status dumps and tests.
+struct UniStats {
+  std::uint64_t messages_in = 0;
+  std::uint64_t messages_out = 0;
+  std::uint64_t messages_bad = 0;  // discarded by §5.6
+  std::uint64_t status_sent = 0;
+  std::uint64_t link_up = 0;
+  std::uint64_t link_down = 0;
+};
+
+class Uni final : public atmsvc::CallControl {
+ public:
+  explicit Uni(UniParams params);
+
+  // Brings the signaling link up (AAL-ESTABLISH.request). Without start() the
+  // link is requested on demand, when the first message has to be sent.
+  void start(TimePoint now);
+  // One SSCOP PDU received on the signaling VC.
+  void from_link(ByteView sscop_pdu, TimePoint now, std::vector<atmsvc::CcEvent>& out);
+  // SSCOP PDUs to send, in order (and forgets them).
+  std::vector<Bytes> take_link_pdus();
+  bool link_up() const { return sscf_.established(); }
+
+  // RESTART of all VCs (vc empty) or of one VC (VPCI, VCI): the calls on them
+  // are cleared locally (CcReleased -ENETRESET), RESTART is sent and T316 runs.
+  void restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now,
+               std::vector<atmsvc::CcEvent>& out);
+  // Replaces the local address list (as_itf_notify / address registration).
+  void set_local_addresses(std::vector<struct sockaddr_atmsvc> addrs) {
+    params_.local_addresses = std::move(addrs);
+  }
+
+  // atmsvc::CallControl
+  void request(const atmsvc::CcRequest& req, TimePoint now,
+               std::vector<atmsvc::CcEvent>& out) override;
+  void handle_timeouts(TimePoint now, std::vector<atmsvc::CcEvent>& out) override;
+  std::optional<TimePoint> next_deadline() const override;
+  std::size_t call_count() const override { return calls_.size(); }
+  std::vector<std::string> take_notes() override { return std::exchange(notes_, {}); }
+
+  // Inspection (tests, status dumps).
+  const UniParams& params() const { return params_; }
+  const UniStats& stats() const { return stats_; }
+  // State of the call of socket `sock` / incoming call `call` (kNull if none).
+  CallState state_of_sock(atmsvc::SockId sock) const;
+  CallState state_of_call(atmsvc::CallId call) const;
+  bool t309_running() const { return t309_.has_value(); }
+  bool restart_pending() const { return !restarts_.empty(); }
+  // Network side: VCIs in use.
+  std::size_t vcis_in_use() const { return vci_count_; }
+
+ private:
+  // Per-call events: local primitives, messages, timers.
+  enum class Ev : std::uint8_t {
+    kSetupRequest,    // CcConnect
+    kAcceptRequest,   // CcAccept
+    kRejectRequest,   // CcReject
+    kReleaseRequest,  // CcRelease (the kernel closed the socket)
+    kSetup,
+    kCallProceeding,
+    kAlerting,
+    kConnect,
+    kConnectAck,
+    kRelease,
+    kReleaseComplete,
+    kNotify,
+    kOtherMessage,  // a known message type p2p call control does not implement
+    kT301,
+    kT303,
+    kT308,
+    kT310,
+    kT313,
+  };
+  static std::string_view ev_name(Ev e);
+  // Where the kernel's socket stands, i.e. what it must still be told.
+  enum class Phase : std::uint8_t {
+    kOutgoing,          // CcConnect not yet answered
+    kIncomingOffered,   // CcIncoming sent, no CcAccept/CcReject yet
+    kIncomingAccepted,  // CcAccept not yet answered
+    kUp,                // CcEstablished sent
+    kGone,              // nothing more to tell
+  };
+  using Key = std::uint32_t;  // cref | 0x800000 if we originated the call
+  static Key key_of(std::uint32_t cref, bool we_originated) {
+    return (cref & 0x7fffffu) | (we_originated ? 0x800000u : 0u);
+  }
+
+  struct Call {
+    std::uint32_t cref = 0;
+    bool we_originated = false;
+    CallState state = CallState::kNull;
+    Phase phase = Phase::kOutgoing;
+    atmsvc::SockId sock = 0;  // 0: none (incoming call not yet accepted)
+    atmsvc::CallId id = 0;    // incoming calls
+    std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;  // VPCI, VCI
+    bool vci_ours = false;  // network side: allocated from our pool
+    struct sockaddr_atmsvc local;
+    struct atm_qos qos;
+    Bytes last_setup;                                  // for the T303 retransmission
+    std::uint8_t release_cause = 0;                    // of our RELEASE (T308 retransmission)
+    std::optional<std::pair<Timer, TimePoint>> timer;  // the state's timer
+    unsigned sends = 0;                                // of the timed message
+    std::optional<TimePoint> t322;
+    unsigned enquiries = 0;
+    Key key() const { return key_of(cref, we_originated); }
+  };
+
+  // The two machines: every (state, event) pair is decided here.
+  void on_user(Call& c, Ev ev, const q2931::Message* m);
+  void on_network(Call& c, Ev ev, const q2931::Message* m);
+  void dispatch(Call& c, Ev ev, const q2931::Message* m);
+  // Events every state treats alike (release, notify, unknown messages).
+  bool common(Call& c, Ev ev, const q2931::Message* m);
+
+  // procedures
+  void on_q2931(ByteView bytes);
+  void on_global(const q2931::Message& m, q2931::Action a, const std::optional<q2931::Cause>& c);
+  void on_unknown_cref(const q2931::Message& m);
+  void on_new_setup(const q2931::Message& m);
+  void on_status(Call& c, const q2931::Message& m);
+  void on_restart(const q2931::Message& m);
+  void on_restart_ack(const q2931::Message& m);
+  void place_call(const atmsvc::CcConnect& req);
+  void accept_call(Call& c);
+  void reject_call(Call& c, std::uint8_t cause);
+  void clear_by_peer(Call& c, const q2931::Message& m, bool complete);
+  void start_release(Call& c, std::uint8_t cause, std::optional<int> tell_kernel, Bytes diag = {});
+  void drop_call(Call& c, std::optional<int> tell_kernel);
+  void tell_kernel_gone(Call& c, int err);
+  void unexpected(Call& c, Ev ev, const q2931::Message* m);
+  void take_conn_id(Call& c, const q2931::Message& m);
+  void connected(Call& c, const q2931::Message& m);
+  void set_state(Call& c, CallState s);
+  void erase_call(Key k);
+  std::vector<Key> keys_where(bool (*pred)(const Call&)) const;
+
+  // messages
+  q2931::Message make(q2931::MessageType t, const Call& c) const;
+  void send(const q2931::Message& m, Key owner);
+  void send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t cause,
+                   Bytes diag = {});
+  void send_status(const Call& c, std::uint8_t cause, Bytes diag = {});
+  void send_release_complete(std::uint32_t cref, bool flag, std::optional<std::uint8_t> cause,
+                             Bytes diag = {});
+  void send_status_enquiry(Call& c);
+  void send_restart(const std::optional<std::pair<std::uint16_t, std::uint16_t>>& vc, bool ack,
+                    bool flag);
+
+  // timers
+  void set_timer(Call& c, Timer t);
+  void stop_timer(Call& c);
+  void stop_t322(Call& c);
+  Duration duration(Timer t) const;
+
+  // link
+  void run_sscf(const sscf::Event& ev);
+  void process(std::vector<sscf::Action>& acts);
+  void ensure_link();
+  void on_link_up(bool indication);
+  void on_link_down();
+
+  // allocation
+  std::optional<std::uint32_t> alloc_cref();
+  std::optional<std::uint16_t> alloc_vci();
+  void free_vc(Call& c);
+  struct sockaddr_atmpvc pvc_of(const Call& c) const;
+  static std::uint32_t vc_key(std::uint16_t vpci, std::uint16_t vci) {
+    return static_cast<std::uint32_t>(vpci) << 16 | vci;
+  }
+  void note(std::string s) { notes_.push_back(std::move(s)); }
+  std::string tag(const Call& c) const;
+
+  UniParams params_;
+  sscf::SscfUni sscf_;
+  bool started_ = false;
+  bool was_up_ = false;
+  TimePoint now_{};
+  std::vector<atmsvc::CcEvent>* out_ = nullptr;
+  std::vector<atmsvc::CcEvent> scratch_;
+  std::vector<Bytes> link_out_;
+  static constexpr Key kGlobalKey = 0xffffffffu;
+  std::deque<std::pair<Key, Bytes>> pending_;           // Q.2931 messages waiting for the link
+  std::optional<std::uint8_t> release_complete_cause_;  // §5.6 cause for our RELEASE COMPLETE
+
+  std::unordered_map<Key, Call> calls_;
+  std::unordered_map<atmsvc::SockId, Key> by_sock_;
+  std::unordered_map<atmsvc::CallId, Key> by_id_;
+  std::unordered_map<std::uint32_t, Key> by_vc_;
+  std::set<std::tuple<TimePoint, Key, std::uint8_t>> timers_;  // armed per-call timers
+
+  std::uint32_t next_cref_ = 1;
+  atmsvc::CallId next_call_id_ = 1;
+  // VCI allocation (network side), O(1): never-used VCIs from next_fresh_vci_,
+  // then released ones in FIFO order; vci_busy_ forbids reuse while in use.
+  std::uint32_t next_fresh_vci_ = 0;
+  std::deque<std::uint16_t> vci_free_;
+  std::vector<bool> vci_busy_;
+  std::size_t vci_count_ = 0;
+
+  std::optional<TimePoint> t309_;
+  std::optional<TimePoint> link_retry_at_;
+  struct RestartJob {
+    std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;  // empty: all VCs
+    TimePoint deadline;
+    unsigned sends = 0;
+  };
+  std::vector<RestartJob> restarts_;
+
+  UniStats stats_;
+  std::vector<std::string> notes_;
+};
+
+}  // namespace atmsigd::callctl

@@ -1,0 +1,341 @@
+#include "atmsigd/callctl/mapping.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace atmsigd::callctl {
+
+using namespace q2931;
+
+namespace {
+
+bool is_uni30(Version v) {
+  return v == Version::Uni30;
+}
+
+std::uint16_t sdu_or_default(int sdu) {
+  if (sdu <= 0) return kDefaultMaxSdu;
+  return static_cast<std::uint16_t>(std::min(sdu, 65535));
+}
+
+template <class Number, class Sub>
+void encode_party(Message& msg, const struct sockaddr_atmsvc& a, Version v) {
+  const std::size_t publen = strnlen(a.sas_addr.pub, sizeof a.sas_addr.pub);
+  const bool has_prv = std::any_of(std::begin(a.sas_addr.prv), std::end(a.sas_addr.prv),
+                                   [](unsigned char b) { return b != 0; });
+  Number n;
+  if (publen > 0) {
+    n.plan = numbering::kPlanE164;
+    n.type_of_number = numbering::kTypeInternational;
+    n.address.assign(a.sas_addr.pub, a.sas_addr.pub + publen);
+    msg.add(n);
+    if (has_prv) {
+      Sub s;
+      s.type = is_uni30(v) || v == Version::Uni31 ? 0 : 1;  // NSAP / ATM end system address
+      s.address.assign(a.sas_addr.prv, a.sas_addr.prv + ATM_ESA_LEN);
+      msg.add(s);
+    }
+  } else {
+    n.plan = numbering::kPlanNsap;
+    n.type_of_number = numbering::kTypeUnknown;
+    n.address.assign(a.sas_addr.prv, a.sas_addr.prv + ATM_ESA_LEN);
+    msg.add(n);
+  }
+}
+
+template <class Number, class Sub>
+struct sockaddr_atmsvc decode_party_t(const Message& msg) {
+  struct sockaddr_atmsvc a;
+  std::memset(&a, 0, sizeof a);
+  const Number* n = msg.find<Number>();
+  if (n == nullptr) return a;
+  a.sas_family = AF_ATMSVC;
+  if (n->plan == numbering::kPlanE164) {
+    const std::size_t len = std::min<std::size_t>(n->address.size(), ATM_E164_LEN);
+    std::copy_n(n->address.begin(), len, a.sas_addr.pub);
+    if (const Sub* s = msg.find<Sub>(); s != nullptr && s->address.size() == ATM_ESA_LEN)
+      std::copy_n(s->address.begin(), ATM_ESA_LEN, a.sas_addr.prv);
+  } else {
+    const std::size_t len = std::min<std::size_t>(n->address.size(), ATM_ESA_LEN);
+    std::copy_n(n->address.begin(), len, a.sas_addr.prv);
+  }
+  return a;
+}
+
+std::optional<BroadbandLowLayerInfo> encode_blli(const struct atm_blli& b) {
+  BroadbandLowLayerInfo ie;
+  if (b.l2_proto != ATM_L2_NONE) {
+    BlliLayer2 l2;
+    l2.protocol = b.l2_proto;
+    switch (b.l2_proto) {
+      case ATM_L2_X25_LL:
+      case ATM_L2_X25_ML:
+      case ATM_L2_HDLC_ARM:
+      case ATM_L2_HDLC_NRM:
+      case ATM_L2_HDLC_ABM:
+      case ATM_L2_Q922:
+      case ATM_L2_ISO7776:
+        if (b.l2.itu.mode != ATM_IMD_NONE) l2.mode = b.l2.itu.mode;
+        if (b.l2.itu.window != 0) l2.window_size = b.l2.itu.window;
+        break;
+      case ATM_L2_USER:
+        l2.user_info = b.l2.user;
+        break;
+      default:
+        break;
+    }
+    ie.l2 = l2;
+  }
+  if (b.l3_proto != ATM_L3_NONE) {
+    BlliLayer3 l3;
+    l3.protocol = b.l3_proto;
+    switch (b.l3_proto) {
+      case ATM_L3_X25:
+      case ATM_L3_ISO8208:
+      case ATM_L3_X223:
+        if (b.l3.itu.mode != ATM_IMD_NONE) l3.mode = b.l3.itu.mode;
+        if (b.l3.itu.def_size != 0) l3.default_packet_size = b.l3.itu.def_size;
+        if (b.l3.itu.window != 0) l3.packet_window_size = b.l3.itu.window;
+        break;
+      case ATM_L3_TR9577:
+        l3.ipi = b.l3.tr9577.ipi;
+        if (b.l3.tr9577.ipi == 0x80) {
+          const auto* s = b.l3.tr9577.snap;
+          l3.snap_oui =
+              static_cast<std::uint32_t>(s[0]) << 16 | static_cast<std::uint32_t>(s[1]) << 8 | s[2];
+          l3.snap_pid = static_cast<std::uint16_t>(s[3] << 8 | s[4]);
+        }
+        break;
+      case ATM_L3_USER:
+        l3.user_info = b.l3.user;
+        break;
+      case ATM_L3_ISO8473:
+      case ATM_L3_T70:
+      case ATM_L3_H321:
+        break;
+      default:
+        return std::nullopt;  // e.g. H.310: not codable here
+    }
+    ie.l3 = l3;
+  }
+  return ie;
+}
+
+void decode_blli(const BroadbandLowLayerInfo& ie, struct atm_blli& b) {
+  std::memset(&b, 0, sizeof b);
+  if (ie.l2) {
+    b.l2_proto = ie.l2->protocol;
+    if (ie.l2->mode) b.l2.itu.mode = *ie.l2->mode;
+    if (ie.l2->window_size) b.l2.itu.window = *ie.l2->window_size;
+    if (ie.l2->user_info) b.l2.user = *ie.l2->user_info;
+  }
+  if (ie.l3) {
+    b.l3_proto = ie.l3->protocol;
+    if (ie.l3->mode) b.l3.itu.mode = *ie.l3->mode;
+    if (ie.l3->default_packet_size) b.l3.itu.def_size = *ie.l3->default_packet_size;
+    if (ie.l3->packet_window_size) b.l3.itu.window = *ie.l3->packet_window_size;
+    if (ie.l3->user_info) b.l3.user = *ie.l3->user_info;
+    if (ie.l3->ipi) {
+      b.l3.tr9577.ipi = *ie.l3->ipi;
+      if (ie.l3->snap_oui && ie.l3->snap_pid) {
+        b.l3.tr9577.snap[0] = static_cast<unsigned char>(*ie.l3->snap_oui >> 16);
+        b.l3.tr9577.snap[1] = static_cast<unsigned char>(*ie.l3->snap_oui >> 8);
+        b.l3.tr9577.snap[2] = static_cast<unsigned char>(*ie.l3->snap_oui);
+        b.l3.tr9577.snap[3] = static_cast<unsigned char>(*ie.l3->snap_pid >> 8);
+        b.l3.tr9577.snap[4] = static_cast<unsigned char>(*ie.l3->snap_pid);
+      }
+    }
+  }
+}
+
+bool class_codable(unsigned char c) {
+  return c == ATM_NONE || c == ATM_UBR || c == ATM_CBR;
+}
+
+}  // namespace
+
+bool address_in_use(const struct sockaddr_atmsvc& a) {
+  return a.sas_addr.prv[0] != 0 || a.sas_addr.pub[0] != 0 ||
+         std::any_of(std::begin(a.sas_addr.prv), std::end(a.sas_addr.prv),
+                     [](unsigned char b) { return b != 0; });
+}
+
+int signalled_pcr(const struct atm_trafprm& tp, int link_rate) {
+  if (tp.traffic_class == ATM_NONE) return 0;
+  int pcr = tp.pcr != 0                                    ? tp.pcr
+            : tp.max_pcr != 0 && tp.max_pcr != ATM_MAX_PCR ? tp.max_pcr
+            : tp.min_pcr != 0                              ? tp.min_pcr
+                                                           : ATM_MAX_PCR;
+  if (pcr == ATM_MAX_PCR || pcr < 0) pcr = link_rate;
+  return std::min(pcr, 0xffffff);
+}
+
+std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atmsvc& called,
+                                         const struct sockaddr_atmsvc& calling,
+                                         const struct atm_sap& sap, const struct atm_qos& qos,
+                                         Version v, int link_rate,
+                                         const ConnectionIdentifier* conn_id) {
+  if (!address_in_use(called)) return EncodeError{-EDESTADDRREQ};
+  if (!class_codable(qos.txtp.traffic_class) || !class_codable(qos.rxtp.traffic_class))
+    return EncodeError{-EINVAL};
+  if (qos.aal != 0 && qos.aal != ATM_AAL5) return EncodeError{-EINVAL};
+  const bool ubr = qos.txtp.traffic_class == ATM_UBR || qos.rxtp.traffic_class == ATM_UBR;
+  const bool cbr = qos.txtp.traffic_class == ATM_CBR || qos.rxtp.traffic_class == ATM_CBR;
+
+  AalParameters aal;
+  Aal5 a5;
+  a5.fwd_max_sdu = sdu_or_default(qos.txtp.max_sdu);
+  a5.bwd_max_sdu = sdu_or_default(qos.rxtp.max_sdu);
+  if (is_uni30(v)) a5.mode = static_cast<std::uint8_t>(AalMode::kMessage);
+  a5.sscs = 0;
+  aal.aal = a5;
+  msg.add(aal);
+
+  TrafficDescriptor td;
+  td.td.fwd_pcr_01 = static_cast<std::uint32_t>(signalled_pcr(qos.txtp, link_rate));
+  td.td.bwd_pcr_01 = static_cast<std::uint32_t>(signalled_pcr(qos.rxtp, link_rate));
+  td.td.best_effort = ubr;
+  msg.add(td);
+
+  BroadbandBearerCapability bc;
+  bc.bearer_class = bearer_class::kBcobX;
+  if (cbr)
+    bc.transfer_capability = 0x05;
+  else if (ubr && is_uni30(v))
+    bc.transfer_capability = 0x00;
+  msg.add(bc);
+
+  if (sap.bhli.hl_type != ATM_HL_NONE) {
+    BroadbandHighLayerInfo h;
+    switch (sap.bhli.hl_type) {
+      case ATM_HL_ISO:
+      case ATM_HL_USER:
+        h.info.assign(sap.bhli.hl_info,
+                      sap.bhli.hl_info + std::min<int>(sap.bhli.hl_length, ATM_MAX_HLI));
+        break;
+      case ATM_HL_HLP:
+        if (!is_uni30(v)) return EncodeError{-EINVAL};
+        h.info.assign(sap.bhli.hl_info, sap.bhli.hl_info + 4);
+        break;
+      case ATM_HL_VENDOR:
+        h.info.assign(sap.bhli.hl_info, sap.bhli.hl_info + 7);
+        break;
+      default:
+        return EncodeError{-EINVAL};
+    }
+    h.type = static_cast<std::uint8_t>(sap.bhli.hl_type - 1);
+    msg.add(h);
+  }
+  std::vector<BroadbandLowLayerInfo> bllis;
+  for (const auto& b : sap.blli) {
+    if (b.l2_proto == ATM_L2_NONE && b.l3_proto == ATM_L3_NONE) break;
+    auto ie = encode_blli(b);
+    if (!ie) return EncodeError{-EINVAL};
+    bllis.push_back(*ie);
+  }
+  if (bllis.size() > 1) msg.add(BroadbandRepeatIndicator{});
+  for (auto& b : bllis) msg.add(std::move(b));
+
+  encode_party<CalledPartyNumber, CalledPartySubaddress>(msg, called, v);
+  if (address_in_use(calling))
+    encode_party<CallingPartyNumber, CallingPartySubaddress>(msg, calling, v);
+  if (conn_id != nullptr) msg.add(*conn_id);
+
+  QosParameter q;
+  q.hdr.coding = is_uni30(v) ? CodingStandard::kNetwork : CodingStandard::kItuT;
+  q.fwd_class = 0;
+  q.bwd_class = 0;
+  msg.add(q);
+  return std::nullopt;
+}
+
+AalParameters connect_aal(const struct atm_qos& callee_qos, Version v) {
+  AalParameters aal;
+  Aal5 a5;
+  a5.fwd_max_sdu = sdu_or_default(callee_qos.rxtp.max_sdu);
+  a5.bwd_max_sdu = sdu_or_default(callee_qos.txtp.max_sdu);
+  if (is_uni30(v)) a5.mode = static_cast<std::uint8_t>(AalMode::kMessage);
+  a5.sscs = 0;
+  aal.aal = a5;
+  return aal;
+}
+
+struct sockaddr_atmsvc decode_party(const Message& msg, bool called) {
+  return called ? decode_party_t<CalledPartyNumber, CalledPartySubaddress>(msg)
+                : decode_party_t<CallingPartyNumber, CallingPartySubaddress>(msg);
+}
+
+std::optional<SetupProblem> decode_setup(const Message& setup, Version v, IncomingSetup& out) {
+  std::memset(&out.called, 0, sizeof out.called);
+  std::memset(&out.calling, 0, sizeof out.calling);
+  std::memset(&out.sap, 0, sizeof out.sap);
+  std::memset(&out.qos, 0, sizeof out.qos);
+  out.called = decode_party(setup, true);
+  out.calling = decode_party(setup, false);
+  if (!address_in_use(out.called)) return SetupProblem{cause::kUnallocatedNumber, std::nullopt};
+  out.qos.aal = ATM_AAL5;
+  if (const auto* aal = setup.find<AalParameters>()) {
+    const auto* a5 = std::get_if<Aal5>(&aal->aal);
+    if (a5 == nullptr)
+      return SetupProblem{is_uni30(v) ? cause::kAalParametersNotSupported : cause::kAalNotSupported,
+                          static_cast<std::uint8_t>(IeId::kAalParameters)};
+    if (a5->fwd_max_sdu) out.qos.rxtp.max_sdu = *a5->fwd_max_sdu;
+    if (a5->bwd_max_sdu) out.qos.txtp.max_sdu = *a5->bwd_max_sdu;
+  }
+  const TrafficDescriptor* td = setup.find<TrafficDescriptor>();
+  const unsigned char cls = td != nullptr && td->td.best_effort ? ATM_UBR : ATM_CBR;
+  out.qos.rxtp.traffic_class = cls;
+  out.qos.txtp.traffic_class = cls;
+  if (td != nullptr) {
+    if (td->td.fwd_pcr_01) out.qos.rxtp.max_pcr = static_cast<int>(*td->td.fwd_pcr_01);
+    if (td->td.bwd_pcr_01) out.qos.txtp.max_pcr = static_cast<int>(*td->td.bwd_pcr_01);
+  }
+  if (out.qos.rxtp.max_pcr == 0) out.qos.rxtp.traffic_class = ATM_NONE;
+  if (out.qos.txtp.max_pcr == 0) out.qos.txtp.traffic_class = ATM_NONE;
+
+  if (const auto* h = setup.find<BroadbandHighLayerInfo>()) {
+    out.sap.bhli.hl_type = static_cast<unsigned char>(h->type + 1);
+    switch (out.sap.bhli.hl_type) {
+      case ATM_HL_ISO:
+      case ATM_HL_USER:
+      case ATM_HL_VENDOR:
+      case ATM_HL_HLP: {
+        if (out.sap.bhli.hl_type == ATM_HL_HLP && !is_uni30(v))
+          return SetupProblem{cause::kInvalidIeContents,
+                              static_cast<std::uint8_t>(IeId::kBroadbandHighLayerInfo)};
+        const std::size_t n = std::min<std::size_t>(h->info.size(), ATM_MAX_HLI);
+        std::copy_n(h->info.begin(), n, out.sap.bhli.hl_info);
+        out.sap.bhli.hl_length = static_cast<unsigned char>(n);
+        break;
+      }
+      default:
+        return SetupProblem{cause::kInvalidIeContents,
+                            static_cast<std::uint8_t>(IeId::kBroadbandHighLayerInfo)};
+    }
+  }
+  std::size_t i = 0;
+  for (const auto* b : setup.all<BroadbandLowLayerInfo>()) {
+    if (i >= ATM_MAX_BLLI) break;
+    decode_blli(*b, out.sap.blli[i++]);
+  }
+  if (const auto* ci = setup.find<ConnectionIdentifier>()) out.conn_id = *ci;
+  return std::nullopt;
+}
+
+void apply_connect(const Message& connect, struct atm_qos& q) {
+  if (const auto* aal = connect.find<AalParameters>()) {
+    if (const auto* a5 = std::get_if<Aal5>(&aal->aal)) {
+      if (a5->fwd_max_sdu) q.txtp.max_sdu = *a5->fwd_max_sdu;
+      if (a5->bwd_max_sdu) q.rxtp.max_sdu = *a5->bwd_max_sdu;
+    }
+  }
+  if (const auto* td = connect.find<TrafficDescriptor>()) {
+    if (td->td.fwd_pcr_01 && q.txtp.traffic_class != ATM_NONE)
+      q.txtp.max_pcr = static_cast<int>(*td->td.fwd_pcr_01);
+    if (td->td.bwd_pcr_01 && q.rxtp.traffic_class != ATM_NONE)
+      q.rxtp.max_pcr = static_cast<int>(*td->td.bwd_pcr_01);
+  }
+}
+
+}  // namespace atmsigd::callctl

@@ -1,0 +1,303 @@
+// A user-side and a network-side Uni joined through their SSCOP PDUs (an
+// in-memory link, virtual time): calls placed, accepted, rejected and released
+// from either end, timers, link outages, RESTART, many calls. Both ends must
+// come back to call_count() == 0.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <set>
+
+#include "harness.hpp"
+
+namespace atmsigd::callctl::test {
+namespace {
+
+struct B2B {
+  explicit B2B(Version v = Version::Uni30)
+      : user(UniParams::defaults(Side::kUser, v)),
+        net(UniParams::defaults(Side::kNetwork, v)),
+        link(user, net) {
+    user.uni.start(link.now);
+    net.uni.start(link.now);
+    link.advance(100ms);
+  }
+  UniEnd user;
+  UniEnd net;
+  Link link;
+
+  void req(UniEnd& e, const atmsvc::CcRequest& r) {
+    e.uni.request(r, link.now, e.events);
+    link.pump();
+  }
+  static std::vector<CcEvent> take(UniEnd& e) { return std::exchange(e.events, {}); }
+  // Calls from `from` (sock) to `to`, which accepts with socket `as`.
+  std::pair<CcEstablished, CcEstablished> call(UniEnd& from, atmsvc::SockId sock, UniEnd& to,
+                                               atmsvc::SockId as) {
+    req(from, connect_req(sock));
+    auto inc = events_of<CcIncoming>(take(to));
+    EXPECT_EQ(inc.size(), 1u);
+    if (inc.empty()) return {};
+    req(to, CcAccept{inc[0].call, as});
+    link.advance(10ms);
+    auto a = events_of<CcEstablished>(take(from));
+    auto b = events_of<CcEstablished>(take(to));
+    EXPECT_EQ(a.size(), 1u);
+    EXPECT_EQ(b.size(), 1u);
+    if (a.empty() || b.empty()) return {};
+    return {a[0], b[0]};
+  }
+  void expect_idle() {
+    EXPECT_EQ(user.uni.call_count(), 0u);
+    EXPECT_EQ(net.uni.call_count(), 0u);
+    EXPECT_EQ(net.uni.vcis_in_use(), 0u);
+  }
+};
+
+TEST(BackToBack, LinkComesUp) {
+  B2B t;
+  EXPECT_TRUE(t.user.uni.link_up());
+  EXPECT_TRUE(t.net.uni.link_up());
+}
+
+TEST(BackToBack, UserCallsNetwork_AcceptedWithConsistentVciAndQos_ReleasedByCaller) {
+  B2B t;
+  auto [a, b] = t.call(t.user, 1, t.net, 101);
+  EXPECT_EQ(a.pvc.sap_addr.vci, 32);
+  EXPECT_EQ(b.pvc.sap_addr.vci, 32);
+  EXPECT_EQ(a.qos.txtp.traffic_class, ATM_UBR);
+  EXPECT_EQ(a.qos.txtp.max_sdu, b.qos.rxtp.max_sdu);
+  EXPECT_EQ(a.qos.rxtp.max_sdu, b.qos.txtp.max_sdu);
+  EXPECT_EQ(b.qos.rxtp.max_pcr, 353207);  // what the caller signalled (ATM_MAX_PCR)
+  t.req(t.user, CcRelease{1});
+  auto rel = events_of<CcReleased>(B2B::take(t.net));
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_EQ(rel[0].sock, 101u);
+  EXPECT_EQ(rel[0].err, 0);
+  t.expect_idle();
+}
+
+TEST(BackToBack, NetworkCallsUser_ReleasedByCallee) {
+  B2B t;
+  auto [a, b] = t.call(t.net, 7, t.user, 201);
+  EXPECT_EQ(a.pvc.sap_addr.vci, b.pvc.sap_addr.vci);
+  t.req(t.user, CcRelease{201});
+  auto rel = events_of<CcReleased>(B2B::take(t.net));
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_EQ(rel[0].sock, 7u);
+  EXPECT_EQ(rel[0].err, 0);
+  t.expect_idle();
+}
+
+TEST(BackToBack, Uni31AndUni40_CallAndRelease) {
+  for (Version v : {Version::Uni31, Version::Uni40}) {
+    B2B t(v);
+    t.call(t.user, 1, t.net, 101);
+    t.req(t.net, CcRelease{101});
+    EXPECT_EQ(events_of<CcReleased>(B2B::take(t.user)).at(0).err, 0);
+    t.expect_idle();
+  }
+}
+
+TEST(BackToBack, RejectedByTheKernel_CallerGetsEconnrefused) {
+  B2B t;
+  t.req(t.user, connect_req(1));
+  auto inc = events_of<CcIncoming>(B2B::take(t.net));
+  ASSERT_EQ(inc.size(), 1u);
+  t.req(t.net, CcReject{inc[0].call, RejectReason::kKernelRejected, 0});
+  auto rel = events_of<CcReleased>(B2B::take(t.user));
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_EQ(rel[0].err, -ECONNREFUSED);
+  t.expect_idle();
+}
+
+TEST(BackToBack, NobodyListens_CallerGetsEconnrefused) {
+  B2B t;
+  t.req(t.net, connect_req(1));
+  auto inc = events_of<CcIncoming>(B2B::take(t.user));
+  ASSERT_EQ(inc.size(), 1u);
+  t.req(t.user, CcReject{inc[0].call, RejectReason::kNoListener, 0});
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ECONNREFUSED);
+  t.expect_idle();
+}
+
+TEST(BackToBack, BusyCallee_CallerGetsEconnrefusedCause17) {
+  B2B t;
+  t.req(t.net, connect_req(1));
+  auto inc = events_of<CcIncoming>(B2B::take(t.user));
+  ASSERT_EQ(inc.size(), 1u);
+  t.req(t.user, CcReject{inc[0].call, RejectReason::kKernelRejected, -EBUSY});
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ECONNREFUSED);
+  t.expect_idle();
+}
+
+TEST(BackToBack, CallerGivesUpBeforeAnswer_CalleeGetsIncomingGone) {
+  B2B t;
+  t.req(t.user, connect_req(1));
+  auto inc = events_of<CcIncoming>(B2B::take(t.net));
+  ASSERT_EQ(inc.size(), 1u);
+  t.req(t.user, CcRelease{1});
+  auto gone = events_of<CcIncomingGone>(B2B::take(t.net));
+  ASSERT_EQ(gone.size(), 1u);
+  t.req(t.net, CcAccept{inc[0].call, 101});
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ECONNABORTED);
+  t.expect_idle();
+}
+
+TEST(BackToBack, UserCalleeNeverAnswers_T303TwiceEtimedoutAndGone) {
+  B2B t;
+  t.req(t.net, connect_req(1));
+  EXPECT_EQ(events_of<CcIncoming>(B2B::take(t.user)).size(), 1u);
+  t.link.advance(8s);
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ETIMEDOUT);
+  EXPECT_EQ(events_of<CcIncomingGone>(B2B::take(t.user)).size(), 1u);
+  t.expect_idle();
+}
+
+TEST(BackToBack, NetworkCalleeNeverAnswers_T310EtimedoutAndGone) {
+  B2B t;
+  t.req(t.user, connect_req(1));
+  EXPECT_EQ(events_of<CcIncoming>(B2B::take(t.net)).size(), 1u);
+  t.link.advance(10s);
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.user)).at(0).err, -ETIMEDOUT);
+  EXPECT_EQ(events_of<CcIncomingGone>(B2B::take(t.net)).size(), 1u);
+  t.expect_idle();
+}
+
+TEST(BackToBack, PeerSilent_LinkNeverUp_ConnectFailsAfterT303) {
+  UniEnd user(UniParams::defaults(Side::kUser, Version::Uni30));
+  RawEnd dead(Version::Uni30);
+  Link link(user, dead);
+  link.up = false;
+  user.uni.start(link.now);
+  user.uni.request(connect_req(1), link.now, user.events);
+  link.advance(8s);
+  auto rel = events_of<CcReleased>(user.events);
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_TRUE(rel[0].err == -ETIMEDOUT || rel[0].err == -ENETRESET) << rel[0].err;
+  EXPECT_EQ(user.uni.call_count(), 0u);
+}
+
+TEST(BackToBack, ShortLinkOutageDuringCall_CallSurvivesStatusEnquiryBothSides) {
+  B2B t;
+  t.call(t.user, 1, t.net, 101);
+  t.link.up = false;
+  t.link.advance(8s);
+  EXPECT_TRUE(t.user.uni.t309_running());
+  EXPECT_TRUE(t.net.uni.t309_running());
+  t.link.up = true;
+  t.link.advance(20s);
+  EXPECT_TRUE(t.user.uni.link_up());
+  EXPECT_TRUE(t.user.events.empty());
+  EXPECT_TRUE(t.net.events.empty());
+  EXPECT_EQ(t.user.uni.state_of_sock(1), CallState::kActive);
+  EXPECT_EQ(t.net.uni.state_of_sock(101), CallState::kActive);
+  EXPECT_GE(t.user.uni.stats().messages_out, 4u);
+  t.req(t.user, CcRelease{1});
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, 0);
+  t.expect_idle();
+}
+
+TEST(BackToBack, LongLinkOutage_T309ClearsBothSidesEnetreset) {
+  B2B t;
+  t.call(t.user, 1, t.net, 101);
+  t.link.up = false;
+  t.link.advance(30s);
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.user)).at(0).err, -ENETRESET);
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ENETRESET);
+  t.link.up = true;
+  t.link.advance(5s);
+  EXPECT_TRUE(t.user.uni.link_up());
+  t.expect_idle();
+  t.call(t.user, 2, t.net, 102);  // and calls work again
+}
+
+TEST(BackToBack, OutageDuringSetup_ClearedAtOnce) {
+  B2B t;
+  t.req(t.user, connect_req(1));
+  B2B::take(t.net);
+  t.link.up = false;
+  t.link.advance(8s);
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.user)).at(0).err, -ENETRESET);
+  auto ev = B2B::take(t.net);
+  EXPECT_EQ(events_of<CcIncomingGone>(ev).size(), 1u);
+  t.expect_idle();
+}
+
+TEST(BackToBack, Restart_ClearsEverythingOnBothSides) {
+  B2B t;
+  t.call(t.user, 1, t.net, 101);
+  t.call(t.net, 2, t.user, 102);
+  t.net.uni.restart(std::nullopt, t.link.now, t.net.events);
+  t.link.advance(10ms);
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).size(), 2u);
+  auto rel = events_of<CcReleased>(B2B::take(t.user));
+  EXPECT_EQ(rel.size(), 2u);
+  for (const auto& r : rel) EXPECT_EQ(r.err, -ENETRESET);
+  EXPECT_FALSE(t.net.uni.restart_pending());  // acknowledged
+  t.expect_idle();
+}
+
+TEST(BackToBack, RestartOneVc_OnlyThatCall) {
+  B2B t;
+  auto [a, b] = t.call(t.user, 1, t.net, 101);
+  t.call(t.user, 2, t.net, 102);
+  t.user.uni.restart(
+      std::make_pair(std::uint16_t{0}, static_cast<std::uint16_t>(a.pvc.sap_addr.vci)), t.link.now,
+      t.user.events);
+  t.link.advance(10ms);
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).sock, 101u);
+  EXPECT_EQ(t.user.uni.call_count(), 1u);
+  EXPECT_EQ(t.net.uni.call_count(), 1u);
+  EXPECT_FALSE(t.user.uni.restart_pending());
+}
+
+TEST(BackToBack, ManyCallsAtOnce_BothDirections_NothingLeaks) {
+  B2B t;
+  constexpr int kCalls = 300;
+  for (int i = 1; i <= kCalls; ++i) {
+    UniEnd& from = (i % 2) != 0 ? t.user : t.net;
+    from.uni.request(connect_req(static_cast<atmsvc::SockId>(i)), t.link.now, from.events);
+  }
+  t.link.pump();
+  t.link.advance(100ms);
+  for (UniEnd* e : {&t.user, &t.net}) {
+    for (const auto& inc : events_of<CcIncoming>(B2B::take(*e)))
+      e->uni.request(CcAccept{inc.call, 100000 + inc.call}, t.link.now, e->events);
+  }
+  t.link.advance(1s);
+  auto ua = B2B::take(t.user);
+  auto na = B2B::take(t.net);
+  EXPECT_EQ(events_of<CcEstablished>(ua).size() + events_of<CcEstablished>(na).size(), 2u * kCalls);
+  EXPECT_EQ(t.user.uni.call_count(), static_cast<std::size_t>(kCalls));
+  EXPECT_EQ(t.net.uni.vcis_in_use(), static_cast<std::size_t>(kCalls));
+  std::set<int> vcis;
+  for (const auto& e : events_of<CcEstablished>(ua)) vcis.insert(e.pvc.sap_addr.vci);
+  EXPECT_EQ(vcis.size(), static_cast<std::size_t>(kCalls));
+  for (int i = 1; i <= kCalls; ++i) {
+    UniEnd& from = (i % 2) != 0 ? t.user : t.net;
+    from.uni.request(CcRelease{static_cast<atmsvc::SockId>(i)}, t.link.now, from.events);
+  }
+  t.link.advance(1s);
+  auto ur = events_of<CcReleased>(B2B::take(t.user));
+  auto nr = events_of<CcReleased>(B2B::take(t.net));
+  EXPECT_EQ(ur.size() + nr.size(), static_cast<std::size_t>(kCalls));
+  for (const auto& r : ur) EXPECT_EQ(r.err, 0);
+  t.expect_idle();
+}
+
+TEST(BackToBack, EveryMessageOnTheWireDecodesCleanly) {
+  // Wraps the link to decode every Q.2931 message inside the SSCOP SDs.
+  B2B t;
+  t.call(t.user, 1, t.net, 101);
+  t.call(t.net, 2, t.user, 102);
+  t.req(t.user, CcRelease{1});
+  t.req(t.user, CcRelease{102});
+  t.link.advance(1s);
+  EXPECT_EQ(t.user.uni.stats().messages_bad, 0u);
+  EXPECT_EQ(t.net.uni.stats().messages_bad, 0u);
+  EXPECT_GE(t.user.uni.stats().messages_in, 6u);
+  t.expect_idle();
+}
+
+}  // namespace
+}  // namespace atmsigd::callctl::test

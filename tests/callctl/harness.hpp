@@ -1,0 +1,311 @@
+// Virtual-time test harness for call control: two SAAL endpoints joined by an
+// in-memory link that can be cut. An endpoint is either a callctl::Uni (the
+// code under test) or a bare SSCF-UNI through which the test speaks Q.2931 by
+// hand (a scripted peer). Every message either side sends is decoded with the
+// codec, so the tests check the wire too.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "atmsigd/callctl/cause_errno.hpp"
+#include "atmsigd/callctl/uni.hpp"
+#include "atmsigd/q2931/codec.hpp"
+#include "atmsigd/q2931/text.hpp"
+#include "atmsigd/sscf/sscf_uni.hpp"
+
+namespace atmsigd::callctl::test {
+
+using namespace std::chrono_literals;
+using atmsvc::CcAccept;
+using atmsvc::CcConnect;
+using atmsvc::CcEstablished;
+using atmsvc::CcEvent;
+using atmsvc::CcIncoming;
+using atmsvc::CcIncomingGone;
+using atmsvc::CcReject;
+using atmsvc::CcRelease;
+using atmsvc::CcReleased;
+using atmsvc::RejectReason;
+using q2931::Message;
+using q2931::MessageType;
+using q2931::Version;
+
+inline struct sockaddr_atmsvc nsap(std::uint8_t last) {
+  struct sockaddr_atmsvc a;
+  std::memset(&a, 0, sizeof a);
+  a.sas_family = AF_ATMSVC;
+  const std::uint8_t p[20] = {0x47, 0x00, 0x05, 0x80, 0xff, 0xe1, 0x00, 0x00, 0x00, 0xf2,
+                              0x1a, 0x26, 0xd8, 0x00, 0x20, 0xea, 0x00, 0x00, 0x02, 0x00};
+  std::memcpy(a.sas_addr.prv, p, 20);
+  a.sas_addr.prv[18] = last;
+  return a;
+}
+
+inline struct atm_qos ubr(int sdu = 8192) {
+  struct atm_qos q;
+  std::memset(&q, 0, sizeof q);
+  q.aal = ATM_AAL5;
+  q.txtp.traffic_class = ATM_UBR;
+  q.rxtp.traffic_class = ATM_UBR;
+  q.txtp.max_sdu = sdu;
+  q.rxtp.max_sdu = sdu;
+  return q;
+}
+
+inline CcConnect connect_req(atmsvc::SockId sock, std::uint8_t to = 1, struct atm_qos qos = ubr()) {
+  CcConnect c{};
+  c.sock = sock;
+  std::memset(&c.local, 0, sizeof c.local);
+  c.called = nsap(to);
+  std::memset(&c.sap, 0, sizeof c.sap);
+  c.qos = qos;
+  c.session = 0;
+  return c;
+}
+
+// One end of the link.
+struct End {
+  virtual ~End() = default;
+  virtual std::vector<Bytes> take_pdus() = 0;
+  virtual void rx(const Bytes& pdu, TimePoint now) = 0;
+  virtual void timeouts(TimePoint now) = 0;
+  virtual std::optional<TimePoint> deadline() const = 0;
+};
+
+struct UniEnd : End {
+  explicit UniEnd(UniParams p) : uni(std::move(p)) {}
+  Uni uni;
+  std::vector<CcEvent> events;
+  std::vector<Bytes> take_pdus() override { return uni.take_link_pdus(); }
+  void rx(const Bytes& pdu, TimePoint now) override { uni.from_link(pdu, now, events); }
+  void timeouts(TimePoint now) override { uni.handle_timeouts(now, events); }
+  std::optional<TimePoint> deadline() const override { return uni.next_deadline(); }
+};
+
+// A bare SAAL endpoint: the test reads and writes Q.2931 by hand.
+struct RawEnd : End {
+  explicit RawEnd(Version v) : version(v), sscf(params_for(v)) {}
+  static sscf::Params params_for(Version v) {
+    switch (v) {
+      case Version::Uni30:
+        return sscf::Params::for_uni(sscf::UniVersion::kUni30);
+      case Version::Uni31:
+        return sscf::Params::for_uni(sscf::UniVersion::kUni31);
+      case Version::Uni40:
+      case Version::Q2931:
+        return sscf::Params::for_uni(sscf::UniVersion::kUni40);
+    }
+    return {};
+  }
+  Version version;
+  sscf::SscfUni sscf;
+  std::vector<Bytes> out;
+  std::deque<Bytes> inbox;  // Q.2931 messages received, not yet looked at
+  int ups = 0;
+  int downs = 0;
+  void act(std::vector<sscf::Action>& acts) {
+    for (auto& a : acts) {
+      if (auto* s = std::get_if<sscf::SendPdu>(&a)) out.push_back(s->bytes);
+      if (auto* d = std::get_if<sscf::AalDataIndication>(&a)) inbox.push_back(d->data);
+      if (std::holds_alternative<sscf::AalEstablishIndication>(a) ||
+          std::holds_alternative<sscf::AalEstablishConfirm>(a))
+        ++ups;
+      if (std::holds_alternative<sscf::AalReleaseIndication>(a)) ++downs;
+    }
+  }
+  std::vector<Bytes> take_pdus() override { return std::exchange(out, {}); }
+  void rx(const Bytes& pdu, TimePoint now) override {
+    std::vector<sscf::Action> acts;
+    sscf.handle(sscf::PduReceived{pdu}, now, acts);
+    act(acts);
+  }
+  void timeouts(TimePoint now) override {
+    std::vector<sscf::Action> acts;
+    sscf.handle_timeouts(now, acts);
+    act(acts);
+  }
+  std::optional<TimePoint> deadline() const override { return sscf.next_deadline(); }
+  void send(const Message& m, TimePoint now) { send_bytes(q2931::encode(m, version), now); }
+  void send_bytes(Bytes b, TimePoint now) {
+    std::vector<sscf::Action> acts;
+    sscf.handle(sscf::AalDataRequest{std::move(b)}, now, acts);
+    act(acts);
+  }
+  void establish(TimePoint now) {
+    std::vector<sscf::Action> acts;
+    sscf.handle(sscf::AalEstablishRequest{}, now, acts);
+    act(acts);
+  }
+  // Next message received (decoded; the codec must find nothing to complain about).
+  Message next() {
+    EXPECT_FALSE(inbox.empty()) << "no message received";
+    if (inbox.empty()) return {};
+    const Bytes b = inbox.front();
+    inbox.pop_front();
+    const auto res = q2931::decode(b, version);
+    EXPECT_TRUE(res.ok()) << "bad message " << to_hex(b);
+    return res.message.value_or(Message{});
+  }
+  Message expect(MessageType t) {
+    Message m = next();
+    EXPECT_EQ(q2931::message_name(m.type), q2931::message_name(t)) << q2931::to_string(m, version);
+    return m;
+  }
+};
+
+// Two ends and the link between them, in virtual time.
+struct Link {
+  Link(End& a_, End& b_) : a(a_), b(b_) {}
+  End& a;
+  End& b;
+  TimePoint now{};
+  bool up = true;  // false: every PDU in either direction is lost
+  std::uint64_t pdus = 0;
+
+  void pump() {
+    for (int rounds = 0; rounds < 10000; ++rounds) {
+      auto pa = a.take_pdus();
+      auto pb = b.take_pdus();
+      if (pa.empty() && pb.empty()) return;
+      for (auto& p : pa) {
+        ++pdus;
+        if (up) b.rx(p, now);
+      }
+      for (auto& p : pb) {
+        ++pdus;
+        if (up) a.rx(p, now);
+      }
+    }
+    ADD_FAILURE() << "link never went quiet";
+  }
+  // Runs every deadline up to now + d in order.
+  void advance(Duration d) {
+    const TimePoint end = now + d;
+    for (int i = 0; i < 1000000; ++i) {
+      pump();
+      auto da = a.deadline();
+      auto db = b.deadline();
+      auto next = earliest(da, db);
+      if (!next || *next > end) break;
+      if (*next > now) now = *next;
+      if (da && *da <= now) a.timeouts(now);
+      if (db && *db <= now) b.timeouts(now);
+    }
+    now = end;
+    pump();
+  }
+};
+
+template <class T>
+std::vector<T> events_of(const std::vector<CcEvent>& ev) {
+  std::vector<T> r;
+  for (const auto& e : ev)
+    if (const T* t = std::get_if<T>(&e)) r.push_back(*t);
+  return r;
+}
+
+// A Uni under test facing a scripted peer.
+struct Fixture {
+  explicit Fixture(Side side, Version v = Version::Uni30)
+      : fixture_params(UniParams::defaults(side, v)),
+        uut(std::make_unique<UniEnd>(fixture_params)),
+        peer(v),
+        link(*uut, peer) {
+    uut->uni.start(link.now);
+    link.advance(10ms);
+  }
+  Fixture(UniParams p, Version v)
+      : fixture_params(p), uut(std::make_unique<UniEnd>(p)), peer(v), link(*uut, peer) {
+    uut->uni.start(link.now);
+    link.advance(10ms);
+  }
+  UniParams fixture_params;
+  std::unique_ptr<UniEnd> uut;
+  RawEnd peer;
+  Link link;
+
+  Uni& uni() { return uut->uni; }
+  std::vector<CcEvent>& ev() { return uut->events; }
+  void req(const atmsvc::CcRequest& r) {
+    uni().request(r, link.now, ev());
+    link.pump();
+  }
+  void send(const Message& m) {
+    peer.send(m, link.now);
+    link.pump();
+  }
+  void advance(Duration d) { link.advance(d); }
+  std::vector<CcEvent> take() { return std::exchange(ev(), {}); }
+};
+
+// Builders for the messages a scripted peer sends.
+inline Message msg(MessageType t, std::uint32_t cref, bool flag) {
+  Message m;
+  m.type = t;
+  m.cref = {cref, flag};
+  return m;
+}
+inline q2931::Cause cause_ie(std::uint8_t v) {
+  q2931::Cause c;
+  c.value = v;
+  return c;
+}
+inline q2931::ConnectionIdentifier conn_id(std::uint16_t vpci, std::uint16_t vci) {
+  q2931::ConnectionIdentifier c;
+  c.vp_associated = 1;
+  c.exclusivity = 0;
+  c.vpci = vpci;
+  c.vci = vci;
+  return c;
+}
+inline std::optional<std::uint8_t> cause_of(const Message& m) {
+  if (const auto* c = m.find<q2931::Cause>()) return c->value;
+  return std::nullopt;
+}
+inline std::optional<std::uint8_t> state_of(const Message& m) {
+  if (const auto* c = m.find<q2931::CallState>()) return c->state;
+  return std::nullopt;
+}
+
+// A SETUP as a network would send it to a user (with the connection identifier).
+inline Message network_setup(std::uint32_t cref, std::uint16_t vci, Version v,
+                             bool with_conn_id = true) {
+  Message m = msg(MessageType::kSetup, cref, false);
+  q2931::AalParameters aal;
+  q2931::Aal5 a5;
+  a5.fwd_max_sdu = 9180;
+  a5.bwd_max_sdu = 4470;
+  a5.sscs = 0;
+  aal.aal = a5;
+  m.add(aal);
+  q2931::TrafficDescriptor td;
+  td.td.fwd_pcr_01 = 1000;
+  td.td.bwd_pcr_01 = 2000;
+  td.td.best_effort = true;
+  m.add(td);
+  q2931::BroadbandBearerCapability bc;
+  if (v == Version::Uni30) bc.transfer_capability = 0;
+  m.add(bc);
+  q2931::CalledPartyNumber cd;
+  const auto to = nsap(1);
+  cd.address.assign(to.sas_addr.prv, to.sas_addr.prv + 20);
+  m.add(cd);
+  q2931::CallingPartyNumber cg;
+  const auto from = nsap(9);
+  cg.address.assign(from.sas_addr.prv, from.sas_addr.prv + 20);
+  m.add(cg);
+  if (with_conn_id) m.add(conn_id(0, vci));
+  q2931::QosParameter q;
+  q.hdr.coding =
+      v == Version::Uni30 ? q2931::CodingStandard::kNetwork : q2931::CodingStandard::kItuT;
+  m.add(q);
+  return m;
+}
+
+}  // namespace atmsigd::callctl::test

@@ -1,0 +1,249 @@
+// Kernel view <-> Q.2931 IEs, checked against what the original demon sends
+// (atmsigd-observed.md, orig-call.pcapng).
+#include "atmsigd/callctl/mapping.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "atmsigd/q2931/codec.hpp"
+#include "harness.hpp"
+
+namespace atmsigd::callctl::test {
+namespace {
+
+Bytes from_hex(const std::string& h) {
+  Bytes b;
+  for (std::size_t i = 0; i + 1 < h.size(); i += 2)
+    b.push_back(static_cast<std::uint8_t>(std::stoi(h.substr(i, 2), nullptr, 16)));
+  return b;
+}
+
+// The SETUP the original (UNI 3.0, -m user) sent in orig-call.pcapng.
+const char* kOriginalSetupUni30 =
+    "09030000010580005b5880000b058c20008120008301840059800009840563b7850563b7be5e800003108080708000"
+    "158247000580ffe1000000f21a26d80020ea000002006c8000158247000580ffe1000000f21a26d80020ea000001"
+    "005ce000020000";
+
+Message our_setup(Version v, struct atm_qos qos = ubr(8192)) {
+  Message m;
+  m.type = MessageType::kSetup;
+  m.cref = {1, false};
+  struct sockaddr_atmsvc called = nsap(2);
+  struct sockaddr_atmsvc calling = nsap(1);
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  EXPECT_FALSE(add_setup_ies(m, called, calling, sap, qos, v, kDefaultLinkRate, nullptr));
+  return m;
+}
+
+TEST(SetupMapping, Uni30Ubr_IsByteForByteTheOriginalsSetup) {
+  struct atm_qos q = ubr(8192);
+  q.txtp.max_pcr = ATM_MAX_PCR;
+  q.rxtp.max_pcr = ATM_MAX_PCR;
+  EXPECT_EQ(to_hex(q2931::encode(our_setup(Version::Uni30, q), Version::Uni30), 200),
+            to_hex(from_hex(kOriginalSetupUni30), 200));
+}
+
+TEST(SetupMapping, Uni30Ubr_FieldByField) {
+  const Bytes wire = q2931::encode(our_setup(Version::Uni30), Version::Uni30);
+  const auto res = q2931::decode(wire, Version::Uni30);
+  ASSERT_TRUE(res.ok());
+  const Message& m = *res.message;
+  const auto* aal = m.find<q2931::AalParameters>();
+  ASSERT_NE(aal, nullptr);
+  const auto& a5 = std::get<q2931::Aal5>(aal->aal);
+  EXPECT_EQ(a5.fwd_max_sdu, 8192);
+  EXPECT_EQ(a5.bwd_max_sdu, 8192);
+  EXPECT_EQ(a5.mode, 1);  // message mode
+  EXPECT_EQ(a5.sscs, 0);  // null
+  const auto* td = m.find<q2931::TrafficDescriptor>();
+  ASSERT_NE(td, nullptr);
+  EXPECT_EQ(td->td.fwd_pcr_01, 353207u);
+  EXPECT_EQ(td->td.bwd_pcr_01, 353207u);
+  EXPECT_TRUE(td->td.best_effort);
+  const auto* bc = m.find<q2931::BroadbandBearerCapability>();
+  ASSERT_NE(bc, nullptr);
+  EXPECT_EQ(bc->bearer_class, q2931::bearer_class::kBcobX);
+  EXPECT_EQ(bc->transfer_capability, 0);  // octet 5a 0x80
+  EXPECT_EQ(bc->up_config, 0);
+  const auto* cd = m.find<q2931::CalledPartyNumber>();
+  ASSERT_NE(cd, nullptr);
+  EXPECT_EQ(cd->plan, q2931::numbering::kPlanNsap);
+  EXPECT_EQ(cd->address.size(), 20u);
+  const auto* cg = m.find<q2931::CallingPartyNumber>();
+  ASSERT_NE(cg, nullptr);
+  EXPECT_FALSE(cg->presentation.has_value());
+  const auto* qp = m.find<q2931::QosParameter>();
+  ASSERT_NE(qp, nullptr);
+  EXPECT_EQ(qp->hdr.coding, q2931::CodingStandard::kNetwork);
+  EXPECT_EQ(qp->fwd_class, 0);
+  EXPECT_EQ(qp->bwd_class, 0);
+  EXPECT_EQ(m.find<q2931::ConnectionIdentifier>(), nullptr);  // user side: none
+}
+
+TEST(SetupMapping, Uni40_NoAalMode_TwoOctetBbc_ItuQos) {
+  const Bytes wire = q2931::encode(our_setup(Version::Uni40), Version::Uni40);
+  const auto res = q2931::decode(wire, Version::Uni40);
+  ASSERT_TRUE(res.ok());
+  const Message& m = *res.message;
+  EXPECT_FALSE(std::get<q2931::Aal5>(m.find<q2931::AalParameters>()->aal).mode.has_value());
+  EXPECT_FALSE(m.find<q2931::BroadbandBearerCapability>()->transfer_capability.has_value());
+  EXPECT_EQ(m.find<q2931::QosParameter>()->hdr.coding, q2931::CodingStandard::kItuT);
+  // The AAL IE is 9 octets long, the B-BC is 0x90 0x80 on the wire.
+  const std::string hex = to_hex(wire, 200);
+  EXPECT_NE(hex.find("58 80 00 09 05 8c 20 00 81 20 00 84 00"), std::string::npos) << hex;
+  EXPECT_NE(hex.find("5e 80 00 02 90 80"), std::string::npos) << hex;
+}
+
+TEST(SetupMapping, Cbr_TransferCapability5_NoBestEffort_Pcr) {
+  struct atm_qos q = ubr();
+  q.txtp.traffic_class = ATM_CBR;
+  q.txtp.max_pcr = 10000;
+  q.rxtp.traffic_class = ATM_NONE;
+  const Message m = our_setup(Version::Uni31, q);
+  EXPECT_EQ(m.find<q2931::BroadbandBearerCapability>()->transfer_capability, 5);
+  const auto* td = m.find<q2931::TrafficDescriptor>();
+  EXPECT_FALSE(td->td.best_effort);
+  EXPECT_EQ(td->td.fwd_pcr_01, 10000u);
+  EXPECT_EQ(td->td.bwd_pcr_01, 0u);
+}
+
+TEST(SetupMapping, PcrSelection_IsSelectTopPcr) {
+  struct atm_trafprm tp;
+  std::memset(&tp, 0, sizeof tp);
+  tp.traffic_class = ATM_UBR;
+  EXPECT_EQ(signalled_pcr(tp, 1000), 1000);  // nothing given: the link rate
+  tp.min_pcr = 5;
+  EXPECT_EQ(signalled_pcr(tp, 1000), 5);
+  tp.max_pcr = 50;
+  EXPECT_EQ(signalled_pcr(tp, 1000), 50);
+  tp.pcr = 20;
+  EXPECT_EQ(signalled_pcr(tp, 1000), 20);
+  tp.traffic_class = ATM_NONE;
+  EXPECT_EQ(signalled_pcr(tp, 1000), 0);
+}
+
+TEST(SetupMapping, MaxSduZero_Defaults8192) {
+  const Message m = our_setup(Version::Uni31, ubr(0));
+  const auto& a5 = std::get<q2931::Aal5>(m.find<q2931::AalParameters>()->aal);
+  EXPECT_EQ(a5.fwd_max_sdu, 8192);
+  EXPECT_FALSE(a5.mode.has_value());  // only UNI 3.0 has Mode (as the original)
+}
+
+TEST(SetupMapping, VbrOrNoAddress_Refused) {
+  Message m;
+  struct sockaddr_atmsvc none;
+  std::memset(&none, 0, sizeof none);
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  auto e = add_setup_ies(m, none, none, sap, ubr(), Version::Uni30, 1, nullptr);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->err, -EDESTADDRREQ);
+  struct atm_qos q = ubr();
+  q.txtp.traffic_class = ATM_VBR;
+  e = add_setup_ies(m, nsap(1), none, sap, q, Version::Uni30, 1, nullptr);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->err, -EINVAL);
+}
+
+TEST(SetupMapping, E164WithNsap_NumberAndSubaddress_RoundTrip) {
+  struct sockaddr_atmsvc a = nsap(7);
+  std::strcpy(a.sas_addr.pub, "41216041111");
+  Message m;
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  ASSERT_FALSE(add_setup_ies(m, a, a, sap, ubr(), Version::Uni31, 1, nullptr));
+  const auto* cd = m.find<q2931::CalledPartyNumber>();
+  EXPECT_EQ(cd->plan, q2931::numbering::kPlanE164);
+  EXPECT_EQ(cd->type_of_number, q2931::numbering::kTypeInternational);
+  ASSERT_NE(m.find<q2931::CalledPartySubaddress>(), nullptr);
+  const auto back = decode_party(m, true);
+  EXPECT_STREQ(back.sas_addr.pub, "41216041111");
+  EXPECT_EQ(std::memcmp(back.sas_addr.prv, a.sas_addr.prv, 20), 0);
+  const auto back2 = decode_party(m, false);
+  EXPECT_STREQ(back2.sas_addr.pub, "41216041111");
+}
+
+TEST(SetupMapping, Sap_BhliAndThreeBllis_RoundTripThroughTheWire) {
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  sap.bhli.hl_type = ATM_HL_VENDOR;
+  sap.bhli.hl_length = 7;
+  const unsigned char v[7] = {0x00, 0x60, 0xd7, 0x01, 0x00, 0x00, 0x01};
+  std::memcpy(sap.bhli.hl_info, v, 7);
+  sap.blli[0].l2_proto = ATM_L2_ISO8802;
+  sap.blli[1].l3_proto = ATM_L3_TR9577;
+  sap.blli[1].l3.tr9577.ipi = 0x80;
+  const unsigned char snap[5] = {0x00, 0x00, 0x00, 0x08, 0x00};
+  std::memcpy(sap.blli[1].l3.tr9577.snap, snap, 5);
+  sap.blli[2].l2_proto = ATM_L2_X25_LL;
+  sap.blli[2].l2.itu.mode = ATM_IMD_NORMAL;
+  sap.blli[2].l2.itu.window = 7;
+  Message m;
+  m.type = MessageType::kSetup;
+  m.cref = {5, false};
+  ASSERT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, ubr(), Version::Uni31, 1, nullptr));
+  EXPECT_NE(m.find<q2931::BroadbandRepeatIndicator>(), nullptr);
+  const auto res = q2931::decode(q2931::encode(m, Version::Uni31), Version::Uni31);
+  ASSERT_TRUE(res.ok());
+  IncomingSetup in;
+  ASSERT_FALSE(decode_setup(*res.message, Version::Uni31, in));
+  EXPECT_EQ(in.sap.bhli.hl_type, ATM_HL_VENDOR);
+  EXPECT_EQ(in.sap.bhli.hl_length, 7);
+  EXPECT_EQ(std::memcmp(in.sap.bhli.hl_info, v, 7), 0);
+  EXPECT_EQ(in.sap.blli[0].l2_proto, ATM_L2_ISO8802);
+  EXPECT_EQ(in.sap.blli[1].l3_proto, ATM_L3_TR9577);
+  EXPECT_EQ(in.sap.blli[1].l3.tr9577.ipi, 0x80);
+  EXPECT_EQ(std::memcmp(in.sap.blli[1].l3.tr9577.snap, snap, 5), 0);
+  EXPECT_EQ(in.sap.blli[2].l2.itu.mode, ATM_IMD_NORMAL);
+  EXPECT_EQ(in.sap.blli[2].l2.itu.window, 7);
+}
+
+TEST(SetupMapping, IncomingQos_IsTheCalleesView) {
+  const Message s = network_setup(3, 40, Version::Uni30);
+  IncomingSetup in;
+  ASSERT_FALSE(decode_setup(s, Version::Uni30, in));
+  EXPECT_EQ(in.qos.aal, ATM_AAL5);
+  EXPECT_EQ(in.qos.rxtp.traffic_class, ATM_UBR);
+  EXPECT_EQ(in.qos.rxtp.max_pcr, 1000);  // forward = what the callee receives
+  EXPECT_EQ(in.qos.txtp.max_pcr, 2000);
+  EXPECT_EQ(in.qos.rxtp.max_sdu, 9180);
+  EXPECT_EQ(in.qos.txtp.max_sdu, 4470);
+  ASSERT_TRUE(in.conn_id);
+  EXPECT_EQ(in.conn_id->vci, 40);
+  EXPECT_EQ(std::memcmp(in.calling.sas_addr.prv, nsap(9).sas_addr.prv, 20), 0);
+}
+
+TEST(SetupMapping, IncomingAal1_RefusedWithCause93InUni30And78Else) {
+  Message s = network_setup(3, 40, Version::Uni30);
+  for (auto& ie : s.ies)
+    if (auto* a = std::get_if<q2931::AalParameters>(&ie)) a->aal = q2931::Aal1{};
+  IncomingSetup in;
+  auto p = decode_setup(s, Version::Uni30, in);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->cause, 93);
+  p = decode_setup(s, Version::Uni31, in);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->cause, 78);
+}
+
+TEST(SetupMapping, ConnectAal_ForwardIsTheCalleesReceiveSize) {
+  struct atm_qos q = ubr();
+  q.rxtp.max_sdu = 9180;
+  q.txtp.max_sdu = 1500;
+  const auto aal = connect_aal(q, Version::Uni30);
+  const auto& a5 = std::get<q2931::Aal5>(aal.aal);
+  EXPECT_EQ(a5.fwd_max_sdu, 9180);
+  EXPECT_EQ(a5.bwd_max_sdu, 1500);
+  EXPECT_EQ(a5.mode, 1);
+  struct atm_qos caller = ubr(0);
+  Message c;
+  c.add(aal);
+  apply_connect(c, caller);
+  EXPECT_EQ(caller.txtp.max_sdu, 9180);
+  EXPECT_EQ(caller.rxtp.max_sdu, 1500);
+}
+
+}  // namespace
+}  // namespace atmsigd::callctl::test
