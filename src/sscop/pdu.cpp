@@ -124,7 +124,10 @@ void encode_to(const Pdu& p, Mode mode, Bytes& out) {
     case PduType::kRs:
     case PduType::kEr:
       put32(out, p.sq);
-      put_type_word(out, pad, false, p.type, p.mr);
+      // Q.SAAL1: a BGN sent by SSCOP itself (re-establishment) carries the S
+      // bit as END does (FreeBSD HARP sscop_send_bgn).
+      put_type_word(out, pad, mode == Mode::kQSaal1 && p.type == PduType::kBgn && p.source_sscop,
+                    p.type, p.mr);
       break;
     case PduType::kBgak:
     case PduType::kErak:
@@ -273,6 +276,9 @@ std::variant<Pdu, DecodeError> decode(ByteView b, Mode mode) {
     case PduType::kEr:
       p.sq = b[n - 5];
       p.mr = last;
+      if (mode == Mode::kQSaal1 && p.type == PduType::kBgn) {
+        p.source_sscop = (first & kSourceBit) != 0;
+      }
       break;
     case PduType::kBgak:
     case PduType::kErak:

@@ -1090,7 +1090,8 @@ void Sscop::on_ready_sd(Pdu& p) {
   }
   if (rel_ns >= rel_mr) {
     // Outside the credit we gave: USTAT [VR(H), VR(MR)) once, VR(H) := VR(MR).
-    if (rel_h < rel_mr) {
+    // Q.SAAL1 (HARP sscop_sd_process) discards it silently.
+    if (params_.mode == Mode::kQ2110 && rel_h < rel_mr) {
       send_ustat(vr_h_, vr_mr_);
       vr_h_ = vr_mr_;
     }
@@ -1118,7 +1119,8 @@ void Sscop::on_ready_sd(Pdu& p) {
     protocol_error('Q');  // p.67: an SD already in the receiver buffer: N(S) error
     return;
   }
-  if (rel_ns > rel_h) send_ustat(vr_h_, p.ns);  // a gap: USTAT [VR(H), N(S))
+  // A gap: USTAT [VR(H), N(S)); not for Q.SAAL1's SDP, whose POLL part reports it.
+  if (rel_ns > rel_h && p.type == PduType::kSd) send_ustat(vr_h_, p.ns);
   if (rel_ns >= rel_h) vr_h_ = seq_add(p.ns, 1);
   if (rx_buf_.size() <= rel_ns) rx_buf_.resize(rel_ns + 1);
   rx_buf_[rel_ns] = std::move(p.info);
@@ -1394,7 +1396,8 @@ void Sscop::peer_rs_resync(const Pdu& p) {
   const bool from_ready = state_ == State::kReady;
   stop(Timer::kCc);
   stop_data_transfer_timers();
-  vt_ms_ = p.mr;
+  // Q.SAAL1's RS has no N(MR): assume the peer grants our own window.
+  vt_ms_ = params_.mode == Mode::kQ2110 ? p.mr : (params_.window & kSeqMask);
   if (from_ready) {
     prepare_retrieval();
   } else {
@@ -1792,7 +1795,10 @@ void Sscop::send(const Pdu& p) {
 void Sscop::send_bgn() {
   Pdu p;
   p.type = PduType::kBgn;
-  p.sq = vt_sq_;
+  // Q.SAAL1 (FreeBSD HARP sscop_send_bgn): no N(SQ) (the octet stays 0); the
+  // S bit marks a re-establishment by SSCOP.
+  p.sq = params_.mode == Mode::kQ2110 ? vt_sq_ : 0;
+  p.source_sscop = params_.mode == Mode::kQSaal1 && reestablish_;
   p.mr = vr_mr_;
   p.info = uu_bgn_;
   send(p);
@@ -1830,8 +1836,11 @@ void Sscop::send_endak() {
 void Sscop::send_rs() {
   Pdu p;
   p.type = PduType::kRs;
-  p.sq = vt_sq_;
-  p.mr = vr_mr_;
+  // Q.SAAL1 (HARP sscop_send_rs): neither N(SQ) nor N(MR), both fields are 0.
+  if (params_.mode == Mode::kQ2110) {
+    p.sq = vt_sq_;
+    p.mr = vr_mr_;
+  }
   p.info = uu_rs_;
   send(p);
 }

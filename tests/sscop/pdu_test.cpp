@@ -175,6 +175,20 @@ TEST(SscopPdu, CodeNineIsErInQ2110AndSdpInQSaal) {
   EXPECT_TRUE(encode(make(PduType::kSdp), Mode::kQ2110).empty());
 }
 
+// Q.SAAL1 BGN: the S bit (0x10 of the type octet) as FreeBSD HARP's
+// sscop_send_bgn sets it for a re-establishment by SSCOP; Q.2110 has none.
+TEST(SscopPdu, QSaal1BgnCarriesSourceBit) {
+  Pdu p;
+  p.type = PduType::kBgn;
+  p.mr = 7;
+  p.source_sscop = true;
+  EXPECT_EQ(encode(p, Mode::kQSaal1), (Bytes{0, 0, 0, 0, 0x11, 0, 0, 7}));
+  EXPECT_EQ(encode(p, Mode::kQ2110), (Bytes{0, 0, 0, 0, 0x01, 0, 0, 7}));
+  auto d = decode(Bytes{0, 0, 0, 0, 0x11, 0, 0, 7}, Mode::kQSaal1);
+  ASSERT_TRUE(std::holds_alternative<Pdu>(d));
+  EXPECT_TRUE(std::get<Pdu>(d).source_sscop);
+}
+
 TEST(SscopPdu, ReservedBitsAreIgnoredOnReceipt) {
   const Bytes bgak{0xff, 0xff, 0xff, 0xff, 0x22, 0, 0, 7};  // reserved word and bit set
   auto r = decode(bgak);

@@ -1014,6 +1014,51 @@ TEST(SscopQSaal1, ProtocolErrorReestablishesWithBgn) {
   EXPECT_EQ(h.s.state(), State::kReady);
 }
 
+// FreeBSD HARP (sscop_pdu.c sscop_send_bgn/sscop_send_rs, qsaal1_subr.c
+// qsaal1_reestablish): Q.SAAL1 BGN and RS carry no N(SQ), RS no N(MR), and the
+// BGN of an SSCOP re-establishment has the S bit set.
+TEST(SscopQSaal1, BgnAndRsWithoutNsq_ReestablishmentBgnHasSourceBit) {
+  Harness h(qsaal());
+  h.in(AaEstablishRequest{});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kBgn});
+  EXPECT_EQ(h.sent()[0].sq, 0);
+  EXPECT_EQ(h.sent()[0].mr, 30u);
+  EXPECT_FALSE(h.sent()[0].source_sscop);
+  h.rx(bgak());
+  h.in(AaResyncRequest{});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kRs});
+  EXPECT_EQ(h.sent()[0].sq, 0);
+  EXPECT_EQ(h.sent()[0].mr, 0u);
+  h.rx_bytes({0x06, 0, 0, 0});  // RSAK
+  h.rx(stat(1, 0, 30));         // protocol error: re-establish
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kBgn});
+  EXPECT_TRUE(h.sent()[0].source_sscop);
+}
+
+// HARP sscop_sd_process: in Q.SAAL1 an SD beyond the window is discarded
+// silently (no USTAT), and a gap before an SDP is not reported by USTAT.
+TEST(SscopQSaal1, SdBeyondWindowSilentlyDiscarded) {
+  Harness h(qsaal());
+  h.to_ready();
+  h.rx(sd(30));
+  EXPECT_TRUE(h.sent().empty());
+  Pdu sdp = sd(3);
+  sdp.type = T::kSdp;
+  sdp.ps = 1;
+  h.rx(sdp);
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kStat});  // only the POLL part answers
+  EXPECT_EQ(h.sent()[0].list, (std::vector<std::uint32_t>{0, 3, 4}));
+}
+
+// Q.SAAL1's RS has no N(MR): the credit after an incoming resync is our window.
+TEST(SscopQSaal1, IncomingRsWithoutNmr_CreditIsOwnWindow) {
+  Harness h(qsaal());
+  h.to_ready();
+  h.rx(rs(0, 0));
+  h.in(AaResyncResponse{});
+  EXPECT_EQ(h.s.vt_ms(), 30u);
+}
+
 TEST(SscopQSaal1, ShortRsakAndEndak) {
   Harness h(qsaal());
   h.to_ready();

@@ -77,12 +77,12 @@ inline constexpr std::size_t kMaxInfo = 65528;
 
 struct Pdu {
   PduType type = PduType::kBgn;
-  std::uint8_t sq = 0;              // N(SQ): BGN, RS, ER
-  std::uint32_t mr = 0;             // N(MR): BGN, BGAK, RS, RSAK, ER, ERAK, STAT, USTAT
-  std::uint32_t ns = 0;             // N(S): SD, SDP, POLL
-  std::uint32_t ps = 0;             // N(PS): POLL, STAT, SDP
-  std::uint32_t nr = 0;             // N(R): STAT, USTAT
-  bool source_sscop = false;        // S bit of END: true = released by SSCOP, false = by user
+  std::uint8_t sq = 0;        // N(SQ): BGN, RS, ER
+  std::uint32_t mr = 0;       // N(MR): BGN, BGAK, RS, RSAK, ER, ERAK, STAT, USTAT
+  std::uint32_t ns = 0;       // N(S): SD, SDP, POLL
+  std::uint32_t ps = 0;       // N(PS): POLL, STAT, SDP
+  std::uint32_t nr = 0;       // N(R): STAT, USTAT
+  bool source_sscop = false;  // S bit of END (and of BGN in Q.SAAL1): true = sent by SSCOP itself
   std::vector<std::uint32_t> list;  // STAT list elements; USTAT: exactly 2
   Bytes info;                       // SSCOP-UU (BGN BGAK BGREJ END RS) or data (SD SDP UD MD)
 };
