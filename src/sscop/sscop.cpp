@@ -961,7 +961,8 @@ void Sscop::on_outres_rs(const Pdu& p) {
     return;
   }
   stop(Timer::kCc);
-  vt_ms_ = p.mr;
+  // Q.SAAL1's RS has no N(MR) (HARP sscop_send_rs): assume our own window.
+  vt_ms_ = params_.mode == Mode::kQ2110 ? p.mr : (params_.window & kSeqMask);
   initialize_vr_mr();
   send_rsak();
   initialize_state_variables();

@@ -1057,6 +1057,10 @@ TEST(SscopQSaal1, IncomingRsWithoutNmr_CreditIsOwnWindow) {
   h.rx(rs(0, 0));
   h.in(AaResyncResponse{});
   EXPECT_EQ(h.s.vt_ms(), 30u);
+  h.in(AaResyncRequest{});  // crossing RSs
+  h.rx(rs(0, 0));
+  EXPECT_EQ(h.s.state(), State::kReady);
+  EXPECT_EQ(h.s.vt_ms(), 30u);
 }
 
 TEST(SscopQSaal1, ShortRsakAndEndak) {
