@@ -68,7 +68,7 @@ struct Params {
   // Send a POLL as soon as the retransmission queue has been emptied, instead
   // of waiting for Timer_POLL (FreeBSD ngatm's SSCOP_POLLREX; see docs/saal.md).
   bool poll_after_retransmission = false;
-  // ATM Forum SSCOP robustness (af-sig 97-0216, ngatm's SSCOP_ROBUST): in Idle
+  // ATM Forum SSCOP robustness (atmf/97-0216, ngatm's SSCOP_ROBUST): in Idle
   // a BGN is never taken for a retransmission (VR(SQ) := N(SQ), no BGREJ), so a
   // peer that restarted with the same N(SQ) is accepted. Off = Q.2110 SDL p.31.
   bool robustness = false;
