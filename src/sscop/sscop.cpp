@@ -550,7 +550,12 @@ void Sscop::on_pdu(Pdu& p) {
           on_outres_rs(p);
           return;
         case State::kInResyncPend:  // p.48: retransmission? nothing : MAA-ERROR J
-          if (!detect_retransmission(p.sq)) unexpected(p);
+          // Q.SAAL1 cannot tell a retransmitted RS; HARP ignores RS here.
+          if (params_.mode == Mode::kQSaal1) {
+            ignore(p);
+          } else if (!detect_retransmission(p.sq)) {
+            unexpected(p);
+          }
           return;
         case State::kReady:  // p.62
           on_ready_rs(p);
@@ -885,7 +890,8 @@ void Sscop::on_inconn_release_req(const AaReleaseRequest& r) {
 
 // Q.2110 SDL p.37: InConnPend, BGN (a retransmission is ignored)
 void Sscop::on_inconn_bgn(const Pdu& p) {
-  if (detect_retransmission(p.sq)) {
+  // Q.SAAL1 cannot tell a retransmitted BGN; HARP ignores BGN here.
+  if (detect_retransmission(p.sq) || params_.mode == Mode::kQSaal1) {
     ignore(p);
     return;
   }

@@ -1063,6 +1063,23 @@ TEST(SscopQSaal1, IncomingRsWithoutNmr_CreditIsOwnWindow) {
   EXPECT_EQ(h.s.vt_ms(), 30u);
 }
 
+// HARP qsaal1_sigcpcs.c tables: BGN in InConnPend and RS in InResyncPend are
+// no-ops in Q.SAAL1 (without N(SQ) the peer's Timer_CC retransmissions look new).
+TEST(SscopQSaal1, BgnInInConnPendAndRsInInResyncPend_Ignored) {
+  Harness h(qsaal());
+  h.rx(bgn(0));
+  h.rx(bgn(0));  // the peer's retransmission
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 0);
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 0);
+  EXPECT_EQ(h.s.state(), State::kInConnPend);
+  h.in(AaEstablishResponse{});
+  h.rx(rs(0, 0));
+  ASSERT_EQ(h.s.state(), State::kInResyncPend);
+  h.rx(rs(0, 0));
+  EXPECT_EQ(h.maa(), "");
+  EXPECT_EQ(h.s.state(), State::kInResyncPend);
+}
+
 TEST(SscopQSaal1, ShortRsakAndEndak) {
   Harness h(qsaal());
   h.to_ready();
