@@ -1,13 +1,16 @@
 // atmsigd: the ATM signaling demon. Command line as the original's.
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 
 #include "atmsigd/config/config_file.hpp"
 #include "atmsigd/config/options.hpp"
 #include "atmsigd/io/demon.hpp"
+#include "atmsigd/io/logging.hpp"
 
 int main(int argc, char** argv) {
   using namespace atmsigd;
@@ -22,6 +25,7 @@ int main(int argc, char** argv) {
     case config::ParseStatus::kRun:
       break;
   }
+  const config::Options cmdline = parsed.options;
   auto& o = parsed.options;
   // atmsigd.conf: a missing default file means defaults; a missing file given
   // with -c is a warning (as the original); a bad line stops the demon.
@@ -38,34 +42,47 @@ int main(int argc, char** argv) {
     notes.push_back("configuration file " + o.config_file + " not found, using defaults");
   }
   std::string error;
-  auto log = io::make_logger(o.log_dest, o.debug, error);
+  auto log = io::make_loggers(o.log_dest, error);
   if (!log) {
     std::cerr << "atmsigd: " << error << "\n";
     return 1;
   }
-  log->info("Linux ATM signaling {} (modern drop-in), mode {}, signaling VC {}.{}.{}",
-            config::uni_version_name(o.uni.value_or(config::UniVersion::kUni30)),
-            config::sig_mode_name(o.mode.value_or(config::SigMode::kUser)),
-            o.signaling_vc.sap_addr.itf, o.signaling_vc.sap_addr.vpi, o.signaling_vc.sap_addr.vci);
-  for (const auto& w : o.warnings) log->warn("{}", w);
-  for (const auto& n : notes) log->warn("{}", n);
+  io::apply_levels(*log, o.debug, o.default_level, o.group_levels);
+  log->demon->info("Linux ATM signaling {} (modern drop-in), mode {}, signaling VC {}.{}.{}",
+                   config::uni_version_name(o.uni.value_or(config::UniVersion::kUni30)),
+                   config::sig_mode_name(o.mode.value_or(config::SigMode::kUser)),
+                   o.signaling_vc.sap_addr.itf, o.signaling_vc.sap_addr.vpi,
+                   o.signaling_vc.sap_addr.vci);
+  for (const auto& w : o.warnings) log->demon->warn("{}", w);
+  for (const auto& n : notes) log->demon->warn("{}", n);
 
   boost::asio::io_context io;
-  io::Demon demon(io, o, log);
+  io::Demon demon(io, cmdline, o, *log);
   if (!demon.start(error)) {
-    log->critical("{}", error);
+    log->demon->critical("{}", error);
     return 1;
   }
   if (o.background) {
+    // -b: detach after initializing, as the original; a pid file for
+    // init systems without service supervision.
+    io.notify_fork(boost::asio::io_context::fork_prepare);
     const pid_t pid = ::fork();
     if (pid < 0) {
-      log->critical("fork failed");
+      log->demon->critical("fork failed");
       return 1;
     }
-    if (pid > 0) return 0;
-    ::setsid();
+    if (pid > 0) {
+      // The pid file exists before the parent returns; _exit: the child owns
+      // the sockets, so no destructor may close or remove them here.
+      std::ofstream(o.pid_file) << pid << "\n";
+      ::_exit(0);
+    }
     io.notify_fork(boost::asio::io_context::fork_child);
+    ::setsid();
   }
+  ::sd_notify(0, "READY=1");  // Type=notify under systemd; a no-op elsewhere
   io.run();
+  ::sd_notify(0, "STOPPING=1");
+  if (o.background) std::filesystem::remove(o.pid_file, ec);
   return 0;
 }

@@ -71,7 +71,7 @@ std::string usage() {
          "  long options (ours): --network loopback|refuse, --refuse-cause N,\n"
          "               --local-address ADDR (repeatable; unix-socket mode),\n"
          "               --udp-local [HOST:]PORT --udp-peer HOST:PORT (SSCOP over UDP),\n"
-         "               --pcap FILE (capture of the signaling link), --help\n";
+         "               --pcap FILE (capture of the signaling link), --pid-file FILE, --help\n";
 }
 
 namespace {
@@ -100,9 +100,8 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
   if (cfg.uni && !o.uni) o.uni = cfg.uni;
   if (cfg.io_qos && !o.sig_qos) o.sig_qos = cfg.io_qos;
   if (cfg.io_vc && !o.was_given("vc")) o.signaling_vc = *cfg.io_vc;
-  const Level lvl = cfg.group_level.count("debug") != 0 ? cfg.group_level.at("debug")
-                                                        : cfg.level.value_or(Level::kInfo);
-  if (lvl == Level::kDebug) o.debug = true;
+  o.default_level = cfg.level;
+  o.group_levels = cfg.group_level;
   if (!cfg.entities.empty()) {
     const auto& e = cfg.entities.front();
     if (!o.was_given("vc")) o.signaling_vc = e.vc;
@@ -170,6 +169,7 @@ ParseResult parse_options(int argc, const char* const* argv) {
       app.add_option("--udp-local", udp_local, "[host:]port of the UDP signaling link");
   auto* udpp_opt = app.add_option("--udp-peer", udp_peer, "host:port of the peer's UDP link end");
   auto* pcap_opt = app.add_option("--pcap", pcap, "write the signaling link to a pcap file");
+  app.add_option("--pid-file", o.pid_file, "pid file written with -b (default /run/atmsigd.pid)");
   auto* vc_opt = app.add_option("vc", vc, "[itf.]vpi.vci of the signaling VC");
   auto* sock_opt = app.add_option("socket_path", sock, "unix socket towards the user of signaling");
 

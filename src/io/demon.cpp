@@ -1,12 +1,13 @@
 #include "atmsigd/io/demon.hpp"
 
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/sinks/syslog_sink.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <csignal>
+#include <fstream>
 
+#include "atmsigd/config/config_file.hpp"
+#include "atmsigd/sscop/pdu.hpp"
 #include "atmsigd/util/atm_text.hpp"
 
 namespace atmsigd::io {
@@ -24,49 +25,6 @@ callctl::LoopbackNetwork::Params network_params(const config::Options& o) {
   p.itf = o.signaling_vc.sap_addr.itf;
   return p;
 }
-
-}  // namespace
-
-std::shared_ptr<spdlog::logger> make_logger(const std::optional<std::string>& dest, bool debug,
-                                            std::string& error) {
-  std::shared_ptr<spdlog::logger> l;
-  try {
-    if (!dest || *dest == "stderr") {
-      l = std::make_shared<spdlog::logger>("atmsigd",
-                                           std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    } else if (*dest == "syslog") {
-      l = std::make_shared<spdlog::logger>(
-          "atmsigd",
-          std::make_shared<spdlog::sinks::syslog_sink_mt>("atmsigd", LOG_PID, LOG_DAEMON, false));
-    } else {
-      l = std::make_shared<spdlog::logger>(
-          "atmsigd", std::make_shared<spdlog::sinks::basic_file_sink_mt>(*dest, false));
-    }
-  } catch (const spdlog::spdlog_ex& e) {
-    error = std::string("cannot open log destination: ") + e.what();
-    return nullptr;
-  }
-  l->set_pattern("%b %d %H:%M:%S.%f atmsigd: %^%l%$: %v");
-  l->set_level(debug ? spdlog::level::debug : spdlog::level::info);
-  l->flush_on(spdlog::level::debug);
-  return l;
-}
-
-Demon::Demon(asio::io_context& io, config::Options opts, std::shared_ptr<spdlog::logger> log)
-    : io_(io),
-      opts_(std::move(opts)),
-      log_(std::move(log)),
-      net_(network_params(opts_)),
-      engine_(table_, net_),
-      timer_(io),
-      signals_(io, SIGINT, SIGTERM, SIGUSR1) {}
-
-Demon::~Demon() {
-  if (transport_) transport_->close();
-  if (link_) link_->close();
-}
-
-namespace {
 
 sscf::UniVersion saal_version(const config::Options& o) {
   switch (o.uni.value_or(config::UniVersion::kUni30)) {
@@ -89,6 +47,55 @@ std::uint64_t wall_usec() {
 }
 
 }  // namespace
+
+Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts, Loggers log)
+    : io_(io),
+      cmdline_(std::move(cmdline)),
+      opts_(std::move(opts)),
+      log_(std::move(log)),
+      net_(network_params(opts_)),
+      engine_(table_, net_),
+      trace_(static_cast<std::size_t>(opts_.trace_length)),
+      timer_(io),
+      signals_(io, SIGINT, SIGTERM, SIGUSR1) {
+  signals_.add(SIGUSR2);
+  signals_.add(SIGHUP);
+}
+
+Demon::~Demon() {
+  if (transport_) transport_->close();
+  if (link_) link_->close();
+  dump_pool_.join();
+}
+
+bool Demon::start(std::string& error) {
+  if (opts_.socket_path) {
+    transport_ = open_unix_transport(io_, *opts_.socket_path, opts_.local_addresses, error);
+  } else {
+    transport_ = open_kernel_transport(io_, error);
+  }
+  if (!transport_) return false;
+  if (!open_link(error)) return false;
+  transport_->start([this](ByteView f) { on_frame(f); },
+                    [this](const std::string& what) { log_.io->error("{}", what); });
+  log_.io->info("serving the user of signaling on {}", transport_->describe());
+  log_.sig->info("network side: {} (Q.2931 call control is not plugged in yet)",
+                 opts_.network == "refuse"
+                     ? "every call refused with cause " + std::to_string(opts_.refuse_cause) +
+                           " (" + callctl::cause_text(opts_.refuse_cause) + ")"
+                     : std::string("loopback to this demon's listeners"));
+  apply_policy();
+  query_local_addresses(opts_.signaling_vc.sap_addr.itf);
+  wait_signals();
+  return true;
+}
+
+void Demon::apply_policy() {
+  atmsvc::Policy policy;
+  policy.set_rules(opts_.policy);
+  if (policy.size() != 0) log_.policy->info("{} policy rule(s) in force", policy.size());
+  table_.set_policy(std::move(policy));
+}
 
 bool Demon::open_link(std::string& error) {
   if (!opts_.udp_peer) return true;  // the network stand-in needs no link
@@ -126,10 +133,14 @@ bool Demon::open_link(std::string& error) {
   }
   saal_.emplace(params);
   link_->start([this](ByteView pdu) { on_link_pdu(pdu); },
-               [this](const std::string& what) { log_->warn("{}", what); });
-  log_->info("signaling link: {}", link_->describe());
+               [this](const std::string& what) { log_.io->warn("{}", what); });
+  log_.io->info("signaling link: {}", link_->describe());
   saal(sscf::AalEstablishRequest{});
   return true;
+}
+
+void Demon::trace(std::string text) {
+  if (trace_.enabled()) trace_.add(wall_usec(), std::move(text));
 }
 
 void Demon::capture(PcapDirection dir, ByteView pdu) {
@@ -138,9 +149,26 @@ void Demon::capture(PcapDirection dir, ByteView pdu) {
               static_cast<std::uint16_t>(opts_.signaling_vc.sap_addr.vci), pdu, wall_usec());
 }
 
+void Demon::send_pdu(ByteView pdu) {
+  capture(PcapDirection::kToNetwork, pdu);
+  if (trace_.enabled()) {
+    const auto d = sscop::decode(pdu);
+    const auto* p = std::get_if<sscop::Pdu>(&d);
+    trace("to network: " + (p != nullptr ? sscop::describe(*p) : std::string("?")));
+  }
+  if (opts_.debug) log_.io->debug("to network: {}", to_hex(pdu, pdu.size()));
+  link_->send(pdu);
+}
+
 void Demon::on_link_pdu(ByteView pdu) {
   if (stopped_ || !saal_) return;
   capture(PcapDirection::kFromNetwork, pdu);
+  if (trace_.enabled()) {
+    const auto d = sscop::decode(pdu);
+    const auto* p = std::get_if<sscop::Pdu>(&d);
+    trace("from network: " + (p != nullptr ? sscop::describe(*p) : std::string("malformed")));
+  }
+  if (opts_.debug) log_.io->debug("from network: {}", to_hex(pdu, pdu.size()));
   saal(sscf::PduReceived{pdu});
 }
 
@@ -155,22 +183,23 @@ void Demon::run_saal_actions(std::vector<sscf::Action>& actions) {
   bool reestablish = false;
   for (auto& a : actions) {
     if (auto* s = std::get_if<sscf::SendPdu>(&a)) {
-      capture(PcapDirection::kToNetwork, ByteView(s->bytes));
-      link_->send(ByteView(s->bytes));
+      send_pdu(ByteView(s->bytes));
     } else if (std::holds_alternative<sscf::AalEstablishConfirm>(a) ||
                std::holds_alternative<sscf::AalEstablishIndication>(a)) {
-      log_->info("signaling link up (SAAL established)");
+      log_.saal->info("signaling link up (SAAL established)");
+      trace("SAAL established");
     } else if (std::holds_alternative<sscf::AalReleaseIndication>(a)) {
-      log_->warn("signaling link down (SAAL released); re-establishing");
+      log_.saal->warn("signaling link down (SAAL released); re-establishing");
+      trace("SAAL released");
       reestablish = !stopped_;
     } else if (std::holds_alternative<sscf::AalReleaseConfirm>(a)) {
-      log_->info("signaling link released");
+      log_.saal->info("signaling link released");
     } else if (auto* d = std::get_if<sscf::AalDataIndication>(&a)) {
-      log_->debug("signaling message of {} octets (no call control yet)", d->data.size());
+      log_.sig->debug("signaling message of {} octets (no call control yet)", d->data.size());
     } else if (auto* m = std::get_if<sscf::MaaError>(&a)) {
-      log_->debug("SSCOP MAA-ERROR {}", m->code);
+      log_.saal->debug("SSCOP MAA-ERROR {}", m->code);
     } else if (auto* tr = std::get_if<sscf::Trace>(&a)) {
-      log_->debug("saal: {}", tr->text);
+      log_.saal->debug("{}", tr->text);
     }
   }
   // SSCF never re-establishes on its own; the demon keeps trying, like the original.
@@ -181,36 +210,12 @@ void Demon::run_saal_actions(std::vector<sscf::Action>& actions) {
   }
 }
 
-bool Demon::start(std::string& error) {
-  if (opts_.socket_path) {
-    transport_ = open_unix_transport(io_, *opts_.socket_path, opts_.local_addresses, error);
-  } else {
-    transport_ = open_kernel_transport(io_, error);
-  }
-  if (!transport_) return false;
-  if (!open_link(error)) return false;
-  transport_->start([this](ByteView f) { on_frame(f); },
-                    [this](const std::string& what) { log_->error("{}", what); });
-  log_->info("serving the user of signaling on {}", transport_->describe());
-  log_->info("network side: {} (Q.2931 call control is not plugged in yet)",
-             opts_.network == "refuse"
-                 ? "every call refused with cause " + std::to_string(opts_.refuse_cause) + " (" +
-                       callctl::cause_text(opts_.refuse_cause) + ")"
-                 : std::string("loopback to this demon's listeners"));
-  atmsvc::Policy policy;
-  policy.set_rules(opts_.policy);
-  table_.set_policy(std::move(policy));
-  query_local_addresses(opts_.signaling_vc.sap_addr.itf);
-  wait_signals();
-  return true;
-}
-
 void Demon::stop(const std::string& why) {
   if (stopped_) return;
   stopped_ = true;
-  log_->info("shutting down ({})", why);
+  log_.demon->info("shutting down ({})", why);
   engine_.shutdown(now(), *this);
-  if (net_.call_count() != 0) log_->warn("{} call(s) still held at exit", net_.call_count());
+  if (net_.call_count() != 0) log_.sig->warn("{} call(s) still held at exit", net_.call_count());
   timer_.cancel();
   signals_.cancel();
   if (transport_) transport_->close();
@@ -219,10 +224,7 @@ void Demon::stop(const std::string& why) {
     std::vector<sscf::Action> actions;
     saal_->handle(sscf::AalReleaseRequest{}, now(), actions);
     for (auto& a : actions)
-      if (auto* s = std::get_if<sscf::SendPdu>(&a)) {
-        capture(PcapDirection::kToNetwork, ByteView(s->bytes));
-        link_->send(ByteView(s->bytes));
-      }
+      if (auto* s = std::get_if<sscf::SendPdu>(&a)) send_pdu(ByteView(s->bytes));
   }
   if (link_) link_->close();
   pcap_.close();
@@ -231,22 +233,25 @@ void Demon::stop(const std::string& why) {
 
 void Demon::to_kernel(const atmsvc::Message& m) {
   const Bytes b = atmsvc::encode(m);
+  trace("to kernel: " + m.summary());
+  if (opts_.debug) log_.io->debug("to kernel: {}", to_hex(ByteView(b), b.size()));
   transport_->send(ByteView(b));
 }
 
 void Demon::log(Severity sev, const std::string& text) {
+  // The socket layer's lines belong to "sig" (the man page: Q.2931 or ISP).
   switch (sev) {
     case Severity::kDebug:
-      log_->debug("{}", text);
+      log_.sig->debug("{}", text);
       return;
     case Severity::kInfo:
-      log_->info("{}", text);
+      log_.sig->info("{}", text);
       return;
     case Severity::kWarn:
-      log_->warn("{}", text);
+      log_.sig->warn("{}", text);
       return;
     case Severity::kError:
-      log_->error("{}", text);
+      log_.sig->error("{}", text);
       return;
   }
 }
@@ -257,7 +262,7 @@ void Demon::query_local_addresses(int itf) {
     if (stopped_ || !transport_) return;
     auto addrs = transport_->local_addresses(itf);
     if (!addrs) {
-      log_->warn("cannot read the local addresses of interface {}", itf);
+      log_.io->warn("cannot read the local addresses of interface {}", itf);
       return;
     }
     engine_.set_local_addresses(itf, std::move(*addrs), now(), *this);
@@ -267,6 +272,12 @@ void Demon::query_local_addresses(int itf) {
 
 void Demon::on_frame(ByteView frame) {
   if (stopped_) return;
+  if (opts_.debug) log_.io->debug("from kernel: {}", to_hex(frame, frame.size()));
+  if (trace_.enabled()) {
+    auto d = atmsvc::decode(frame);
+    trace("from kernel: " +
+          (d.msg ? d.msg->summary() : "bad frame of " + std::to_string(frame.size()) + " octets"));
+  }
   engine_.from_kernel(frame, now(), *this);
   arm_timer();
 }
@@ -291,15 +302,109 @@ void Demon::arm_timer() {
   });
 }
 
+std::string Demon::status_text() const {
+  const auto up = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_);
+  std::string s = "atmsigd status, pid " + std::to_string(::getpid()) + ", up " +
+                  std::to_string(up.count()) + " s\n";
+  s += std::string("mode ") + config::sig_mode_name(opts_.mode.value_or(config::SigMode::kUser)) +
+       ", " + config::uni_version_name(opts_.uni.value_or(config::UniVersion::kUni30)) +
+       ", signaling VC " + pvc_address_text(opts_.signaling_vc) + "\n";
+  s += "user of signaling: " + (transport_ ? transport_->describe() : std::string("-")) + "\n";
+  if (saal_) {
+    s += "signaling link: " + link_->describe() + ", SSCF " +
+         std::string(sscf::to_string(saal_->state())) +
+         (saal_->established() ? " (established)" : "") + "\n";
+  } else {
+    s += "signaling link: none (network stand-in: " + opts_.network + ")\n";
+  }
+  s += "calls held by the network side: " + std::to_string(net_.call_count()) + "\n";
+  if (const auto d = engine_.next_deadline())
+    s += "next timer in " +
+         std::to_string(
+             std::chrono::duration_cast<std::chrono::milliseconds>(*d - Clock::now()).count()) +
+         " ms\n";
+  s += table_.status_dump();
+  s += "trace buffer: " + std::to_string(trace_.size()) + "/" + std::to_string(trace_.capacity()) +
+       " entries\n";
+  return s;
+}
+
+void Demon::write_dump(const char* kind, std::string text) {
+  unsigned& n = std::string(kind) == "status" ? status_dumps_ : trace_dumps_;
+  const std::string path = opts_.dump_dir + "/atmsigd." + std::to_string(::getpid()) + "." + kind +
+                           "." + std::to_string(n++);
+  // The file is written by the dump thread: the event loop goes on.
+  asio::post(dump_pool_, [path, text = std::move(text), log = log_.demon] {
+    std::ofstream f(path, std::ios::trunc);
+    f << text;
+    f.close();
+    if (!f)
+      log->error("cannot write dump {}", path);
+    else
+      log->info("dump written to {}", path);
+  });
+}
+
+void Demon::reload() {
+  log_.demon->info("SIGHUP: reloading {}", opts_.config_file);
+  auto cfg = config::load_config(opts_.config_file);
+  if (auto* e = std::get_if<config::ConfigError>(&cfg)) {
+    log_.demon->error("reload failed, keeping the old configuration: {}", e->text());
+    return;
+  }
+  config::Options next = cmdline_;
+  for (const auto& n : config::merge_config(std::get<config::Config>(cfg), next))
+    log_.demon->warn("{}", n);
+  // What may change at run time: levels, trace length, dump directory, policy.
+  apply_levels(log_, next.debug, next.default_level, next.group_levels);
+  if (next.trace_length != opts_.trace_length)
+    trace_.resize(static_cast<std::size_t>(next.trace_length));
+  auto needs_restart = [&](bool changed, const char* what) {
+    if (changed) log_.demon->warn("{} changed: it takes effect after a restart", what);
+  };
+  needs_restart(next.mode != opts_.mode, "sig mode");
+  needs_restart(next.uni != opts_.uni, "the UNI version");
+  needs_restart(std::memcmp(&next.signaling_vc, &opts_.signaling_vc, sizeof next.signaling_vc) != 0,
+                "the signaling VC");
+  needs_restart(next.udp_local != opts_.udp_local || next.udp_peer != opts_.udp_peer,
+                "the UDP link");
+  needs_restart(next.log_dest != opts_.log_dest, "the log destination");
+  needs_restart(next.saal_timers != opts_.saal_timers || next.saal_params != opts_.saal_params,
+                "SAAL parameters");
+  next.mode = opts_.mode;
+  next.uni = opts_.uni;
+  next.signaling_vc = opts_.signaling_vc;
+  next.udp_local = opts_.udp_local;
+  next.udp_peer = opts_.udp_peer;
+  next.log_dest = opts_.log_dest;
+  next.saal_timers = opts_.saal_timers;
+  next.saal_params = opts_.saal_params;
+  next.socket_path = opts_.socket_path;
+  next.local_addresses = opts_.local_addresses;
+  next.pcap_file = opts_.pcap_file;
+  opts_ = std::move(next);
+  apply_policy();
+  log_.demon->info("configuration reloaded");
+}
+
 void Demon::wait_signals() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
-    if (ec) return;
-    if (sig == SIGUSR1) {
-      log_->info("status:\n{}", table_.status_dump());
-      wait_signals();
-      return;
+    if (ec || stopped_) return;
+    switch (sig) {
+      case SIGUSR1:
+        write_dump("status", status_text());
+        break;
+      case SIGUSR2:
+        write_dump("trace", trace_.format());
+        break;
+      case SIGHUP:
+        reload();
+        break;
+      default:
+        stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
+        return;
     }
-    stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
+    wait_signals();
   });
 }
 

@@ -313,7 +313,7 @@ TEST(MergeConfig, FileAppliesWhenTheCommandLineIsSilent) {
   EXPECT_EQ(r2.options.policy.size(), 1u);
   merge_config(std::get<Config>(parse_config("debug level debug\nio vc 1.0.7", "t.conf")),
                r.options);
-  EXPECT_TRUE(r.options.debug);
+  EXPECT_EQ(r.options.group_levels.at("debug"), Level::kDebug);
   EXPECT_EQ(r.options.signaling_vc.sap_addr.vci, 7);
 }
 

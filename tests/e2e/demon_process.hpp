@@ -46,6 +46,7 @@ class Process {
     }
   }
   bool started() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   void signal(int sig) { ::kill(pid_, sig); }
   // Exit status, or -1 if it did not exit in time (then it is killed).
   int wait(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {

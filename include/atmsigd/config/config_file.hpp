@@ -21,7 +21,6 @@
 
 namespace atmsigd::config {
 
-enum class Level : std::uint8_t { kDebug, kInfo, kWarn, kError, kFatal };
 const char* level_name(Level l);
 
 using atmsigd::AddressPrefix;

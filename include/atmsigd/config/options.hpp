@@ -18,6 +18,7 @@
 namespace atmsigd::config {
 
 enum class SigMode : std::uint8_t { kUser, kNetwork, kSwitch };
+enum class Level : std::uint8_t { kDebug, kInfo, kWarn, kError, kFatal };
 enum class UniVersion : std::uint8_t { kUni30, kUni31, kUni31Compat30, kUni40, kUni40Q29631 };
 
 const char* sig_mode_name(SigMode m);
@@ -55,12 +56,15 @@ struct Options {
   // when a peer is given (until Q.2931 call control is plugged in).
   std::optional<UdpEndpoint> udp_local;
   std::optional<UdpEndpoint> udp_peer;
-  std::optional<std::string> pcap_file;  // capture of the signaling link (SunATM pcap)
+  std::optional<std::string> pcap_file;       // capture of the signaling link (SunATM pcap)
+  std::string pid_file = "/run/atmsigd.pid";  // written with -b
   // From atmsigd.conf only: protocol timers and SAAL parameters.
   std::map<std::string, Duration> sig_timers;
   std::map<std::string, Duration> saal_timers;
   std::map<std::string, int> saal_params;
   std::vector<atmsvc::PolicyRule> policy;
+  std::optional<Level> default_level;         // "level" / "debug level"
+  std::map<std::string, Level> group_levels;  // "io level", "sig level", ...
 
   std::vector<std::string> warnings;  // obsolete options used, etc.
   std::vector<std::string> given;     // options given on the command line ("-D", "--pcap")

@@ -1,12 +1,12 @@
 // The I/O shell: one Asio event loop binding the sans-I/O engine to the user
-// of signaling (kernel or unix socket), its single timer and the signals.
+// of signaling (kernel or unix socket), the signaling link, a single timer
+// and the signals: SIGINT/SIGTERM (release everything, exit), SIGUSR1
+// (status dump), SIGUSR2 (trace dump), SIGHUP (reload atmsigd.conf).
 #pragma once
 
 #include <utility>  // before Asio (Boost 1.74 + GCC 12, C++20)
 
 #include <boost/asio.hpp>
-
-#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <optional>
@@ -18,14 +18,18 @@
 #include "atmsigd/engine/engine.hpp"
 #include "atmsigd/io/kernel_transport.hpp"
 #include "atmsigd/io/link_transport.hpp"
+#include "atmsigd/io/logging.hpp"
 #include "atmsigd/sscf/sscf_uni.hpp"
 #include "atmsigd/util/pcap.hpp"
+#include "atmsigd/util/trace_ring.hpp"
 
 namespace atmsigd::io {
 
 class Demon final : private engine::Sink {
  public:
-  Demon(boost::asio::io_context& io, config::Options opts, std::shared_ptr<spdlog::logger> log);
+  // `cmdline` is the command line alone (re-merged with the file on SIGHUP),
+  // `opts` the command line merged with the configuration file.
+  Demon(boost::asio::io_context& io, config::Options cmdline, config::Options opts, Loggers log);
   ~Demon() override;
 
   // Opens the transports; on failure returns false with `error` set.
@@ -33,25 +37,34 @@ class Demon final : private engine::Sink {
   // Releases every call, closes and removes the sockets, ends the loop.
   void stop(const std::string& why);
 
+  // The dumps SIGUSR1/SIGUSR2 write (also used by tests through signals).
+  std::string status_text() const;
+  std::string trace_text() const { return trace_.format(); }
+
  private:
   void to_kernel(const atmsvc::Message& m) override;
   void log(atmsvc::Severity sev, const std::string& text) override;
   void query_local_addresses(int itf) override;
 
   void on_frame(ByteView frame);
-  // The signaling link: SSCF-UNI/SSCOP on the link transport.
   bool open_link(std::string& error);
   void on_link_pdu(ByteView pdu);
   void saal(const sscf::Event& ev);
   void run_saal_actions(std::vector<sscf::Action>& actions);
+  void send_pdu(ByteView pdu);
   void capture(PcapDirection dir, ByteView pdu);
+  void trace(std::string text);
   void arm_timer();
   void wait_signals();
+  void write_dump(const char* kind, std::string text);
+  void reload();
+  void apply_policy();
   TimePoint now() const { return Clock::now(); }
 
   boost::asio::io_context& io_;
+  config::Options cmdline_;
   config::Options opts_;
-  std::shared_ptr<spdlog::logger> log_;
+  Loggers log_;
   atmsvc::SocketTable table_;
   callctl::LoopbackNetwork net_;
   engine::Engine engine_;
@@ -59,13 +72,15 @@ class Demon final : private engine::Sink {
   std::unique_ptr<LinkTransport> link_;
   std::optional<sscf::SscfUni> saal_;
   PcapSunAtmWriter pcap_;
+  TraceRing trace_;
   boost::asio::steady_timer timer_;
   boost::asio::signal_set signals_;
+  // Dumps are written off the event loop.
+  boost::asio::thread_pool dump_pool_{1};
+  unsigned status_dumps_ = 0;
+  unsigned trace_dumps_ = 0;
+  TimePoint started_ = Clock::now();
   bool stopped_ = false;
 };
-
-// Logger for -l (file, "syslog" or "stderr"; default stderr).
-std::shared_ptr<spdlog::logger> make_logger(const std::optional<std::string>& dest, bool debug,
-                                            std::string& error);
 
 }  // namespace atmsigd::io
