@@ -1213,7 +1213,9 @@ void Sscop::on_ready_stat(const Pdu& p) {
   }
   vt_pa_ = p.ps;
   vt_ms_ = p.mr;
-  if (n != 0) maa_error('V', count);  // p.71: reported after every list, as ngatm does
+  // p.71: ngatm reports V after every list (count possibly 0), HARP only when
+  // something is retransmitted; we follow HARP (a V of 0 tells nothing).
+  if (count != 0) maa_error('V', count);
   check_credit();
   if (params_.mode == Mode::kQSaal1 || running(Timer::kPoll)) {
     start(Timer::kNoResponse);

@@ -968,6 +968,22 @@ TEST(SscopReady, StatAsksForReleasedSd_MaaS_p70) {
   EXPECT_EQ(h.s.state(), State::kOutRecPend);
 }
 
+// HARP sscop_stat_ready: MAA-ERROR V only when a STAT retransmits something
+// (ngatm would report V with count 0 here).
+TEST(SscopReady, StatRetransmittingNothing_NoMaaV_p71) {
+  Sender snd;
+  Harness& h = snd.h;
+  for (std::uint8_t i = 0; i < 3; ++i) h.in(AaDataRequest{data(i)});
+  h.advance(750ms);  // POLL 1
+  h.rx(stat(1, 0, 30, {0, 1, 3}));
+  ASSERT_NE(h.first<MaaErrorIndication>(), nullptr);
+  EXPECT_EQ(h.first<MaaErrorIndication>()->code, 'V');
+  EXPECT_EQ(h.first<MaaErrorIndication>()->count, 1u);
+  h.rx(stat(1, 0, 30, {0, 1, 3}));  // the same STAT again: SD 0 went after POLL 1
+  EXPECT_EQ(h.maa(), "");
+  EXPECT_TRUE(h.sent().empty());
+}
+
 // Q.2110 SDL p.31: VT(SQ) and VR(SQ) start at 0, so a first BGN with N(SQ) =
 // 0 is taken for a retransmission and rejected.
 TEST(SscopIdle, FirstBgnWithNsq0_Bgrej_p31) {
