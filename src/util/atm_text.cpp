@@ -75,12 +75,35 @@ bool prefix_matches(const AddressPrefix& p, const struct sockaddr_atmsvc& a) {
   return pd.substr(0, n) == ad.substr(0, n);
 }
 
+// libatm's formatters trust their input; frames from the kernel are
+// formatted for the log before they are validated, so anything implausible
+// is printed raw instead of being handed to libatm.
+namespace {
+
+bool terminated(const char* s, std::size_t n) {
+  return strnlen(s, n) < n;
+}
+
+bool plausible(const struct atm_trafprm& t) {
+  return t.traffic_class <= ATM_ANYCLASS && t.max_pcr >= ATM_MAX_PCR && t.pcr >= ATM_MAX_PCR &&
+         t.min_pcr >= ATM_MAX_PCR && t.max_cdv >= 0 && t.max_sdu >= 0 &&
+         t.max_sdu <= ATM_MAX_AAL5_PDU;
+}
+
+std::string safe(const char* buf, std::size_t n) {
+  return std::string(buf, strnlen(buf, n));
+}
+
+}  // namespace
+
 std::string svc_address_text(const struct sockaddr_atmsvc& a) {
   if (a.sas_family != AF_ATMSVC) return "<none>";
   if (a.sas_addr.prv[0] == 0 && a.sas_addr.pub[0] == 0) return "<null>";
-  char buf[MAX_ATM_ADDR_LEN + 1];
-  if (atm2text(buf, sizeof buf, as_sa(&a), A2T_PRETTY | A2T_LOCAL) < 0) return "<invalid>";
-  return buf;
+  if (!terminated(a.sas_addr.pub, sizeof a.sas_addr.pub)) return "<bad E.164>";
+  char buf[2 * (MAX_ATM_ADDR_LEN + 1)] = {};
+  if (atm2text(buf, MAX_ATM_ADDR_LEN + 1, as_sa(&a), A2T_PRETTY | A2T_LOCAL) < 0)
+    return "<invalid>";
+  return safe(buf, sizeof buf);
 }
 
 std::string pvc_address_text(const struct sockaddr_atmpvc& a) {
@@ -89,15 +112,27 @@ std::string pvc_address_text(const struct sockaddr_atmpvc& a) {
 }
 
 std::string qos_text(const struct atm_qos& q) {
-  char buf[MAX_ATM_QOS_LEN + 1];
-  if (qos2text(buf, sizeof buf, &q, 0) < 0) return "<invalid qos>";
-  return buf;
+  const bool aal_ok = q.aal == 0 || q.aal == ATM_AAL0 || q.aal == ATM_AAL1 || q.aal == ATM_AAL2 ||
+                      q.aal == ATM_AAL34 || q.aal == ATM_AAL5;
+  if (!aal_ok || !plausible(q.txtp) || !plausible(q.rxtp))
+    return "<raw aal=" + std::to_string(q.aal) + " tx=" + std::to_string(q.txtp.traffic_class) +
+           "/" + std::to_string(q.txtp.max_pcr) + " rx=" + std::to_string(q.rxtp.traffic_class) +
+           "/" + std::to_string(q.rxtp.max_pcr) + ">";
+  char buf[2 * (MAX_ATM_QOS_LEN + 1)] = {};
+  if (qos2text(buf, MAX_ATM_QOS_LEN + 1, &q, 0) < 0) return "<invalid qos>";
+  return safe(buf, sizeof buf);
 }
 
 std::string sap_text(const struct atm_sap& s) {
-  char buf[MAX_ATM_SAP_LEN + 1];
-  if (sap2text(buf, sizeof buf, &s, 0) < 0) return "<invalid sap>";
-  return buf;
+  bool ok = s.bhli.hl_type <= ATM_HL_VENDOR && s.bhli.hl_length <= ATM_MAX_HLI;
+  for (const auto& b : s.blli) ok = ok && b.l2_proto <= ATM_L2_ISO7776 && b.l3_proto <= ATM_L3_USER;
+  if (!ok)
+    return "<raw bhli=" + std::to_string(s.bhli.hl_type) +
+           " blli=" + std::to_string(s.blli[0].l2_proto) + "/" +
+           std::to_string(s.blli[0].l3_proto) + ">";
+  char buf[2 * (MAX_ATM_SAP_LEN + 1)] = {};
+  if (sap2text(buf, MAX_ATM_SAP_LEN + 1, &s, 0) < 0) return "<invalid sap>";
+  return safe(buf, sizeof buf);
 }
 
 }  // namespace atmsigd
