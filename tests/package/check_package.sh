@@ -131,6 +131,36 @@ else
   bad "the example configuration starts the demon"
 fi
 
+# Type=notify: READY=1 once the socket is open, STOPPING=1 on SIGTERM.
+if command -v python3 >/dev/null 2>&1; then
+  check "sd_notify READY=1 after the socket is open, STOPPING=1 at SIGTERM" \
+    python3 - "$root/usr/sbin/atmsigd" "$tmp" <<'EOF_PY'
+import os, signal, socket, subprocess, sys
+demon, tmp = sys.argv[1], sys.argv[2]
+ns, sock = os.path.join(tmp, "notify"), os.path.join(tmp, "n.sock")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(ns)
+s.settimeout(5)
+p = subprocess.Popen([demon, "-c", "/dev/null", "-l", os.path.join(tmp, "n.log"),
+                      "--local-address", "+4121", "0.0.5", sock],
+                     env=dict(os.environ, NOTIFY_SOCKET=ns))
+ok = False
+try:
+    ready = s.recv(4096).decode()
+    ok = "READY=1" in ready and os.path.exists(sock)
+    p.send_signal(signal.SIGTERM)
+    stopping = s.recv(4096).decode()
+    ok = ok and "STOPPING=1" in stopping and p.wait(5) == 0
+except Exception as e:
+    print(e)
+finally:
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+sys.exit(0 if ok else 1)
+EOF_PY
+fi
+
 # --- man pages render without warnings -------------------------------------
 cat_page() { case "$1" in *.gz) gzip -dc "$1" ;; *) cat "$1" ;; esac; }
 for page in "$man8" "$man5"; do
@@ -151,7 +181,7 @@ unit=$root/usr/lib/systemd/system/atmsigd.service
 if [ -f "$unit" ]; then
   for k in "Type=notify" "Restart=on-failure" "ExecStart=/usr/sbin/atmsigd" \
            "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW" "NoNewPrivileges=yes" \
-           "ProtectSystem=strict" \
+           "ProtectSystem=strict" "ExecReload=/bin/kill -HUP \$MAINPID" \
            "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_ATMPVC AF_ATMSVC"; do
     check "unit: $k" grep -q "^$k" "$unit"
   done
