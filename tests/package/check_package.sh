@@ -166,12 +166,15 @@ cat_page() { case "$1" in *.gz) gzip -dc "$1" ;; *) cat "$1" ;; esac; }
 for page in "$man8" "$man5"; do
   [ -n "$page" ] || continue
   name=$(basename "$page")
+  check "$name: .TH names version ${version:-?}" \
+    sh -c 'cat_page() { case "$1" in *.gz) gzip -dc "$1" ;; *) cat "$1" ;; esac; }
+           cat_page "$1" | grep -q "^\.TH .*\"atmsigd $2\""' - "$page" "$version"
   if command -v groff >/dev/null 2>&1; then
     warn=$(cat_page "$page" | groff -man -Tutf8 -ww -z 2>&1)
     check "groff -ww: $name renders without warnings${warn:+ ($warn)}" [ -z "$warn" ]
   fi
   if command -v man >/dev/null 2>&1; then
-    check "man -l $name" sh -c 'MANWIDTH=80 man -l "$1" 2>"$2" | grep -q "^NAME" && [ ! -s "$2" ]' \
+    check "man -l $name" sh -c 'LC_ALL=C MANWIDTH=80 man -l "$1" 2>"$2" | grep -q "^NAME" && [ ! -s "$2" ]' \
       - "$page" "$tmp/man.err"
   fi
 done
