@@ -149,8 +149,21 @@ void decode_blli(const BroadbandLowLayerInfo& ie, struct atm_blli& b) {
   }
 }
 
-bool class_codable(unsigned char c) {
-  return c == ATM_NONE || c == ATM_UBR || c == ATM_CBR;
+bool has_abr(Version v) {
+  return v == Version::Uni40 || v == Version::Q2931;
+}
+
+bool class_codable(unsigned char c, Version v) {
+  return c == ATM_NONE || c == ATM_UBR || c == ATM_CBR || (c == ATM_ABR && has_abr(v));
+}
+
+constexpr std::uint8_t kAtcAbr = 0x0c;  // ATM transfer capability ABR (UNI 4.0)
+
+// ABR: PCR = max_pcr (or the link rate), MCR = min_pcr.
+std::uint32_t abr_pcr(const struct atm_trafprm& tp, int link_rate) {
+  if (tp.traffic_class == ATM_NONE) return 0;
+  const int pcr = tp.max_pcr > 0 ? tp.max_pcr : link_rate;
+  return static_cast<std::uint32_t>(std::min(pcr, 0xffffff));
 }
 
 }  // namespace
@@ -177,11 +190,13 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
                                          Version v, int link_rate,
                                          const ConnectionIdentifier* conn_id) {
   if (!address_in_use(called)) return EncodeError{-EDESTADDRREQ};
-  if (!class_codable(qos.txtp.traffic_class) || !class_codable(qos.rxtp.traffic_class))
+  if (!class_codable(qos.txtp.traffic_class, v) || !class_codable(qos.rxtp.traffic_class, v))
     return EncodeError{-EINVAL};
   if (qos.aal != 0 && qos.aal != ATM_AAL5) return EncodeError{-EINVAL};
   const bool ubr = qos.txtp.traffic_class == ATM_UBR || qos.rxtp.traffic_class == ATM_UBR;
   const bool cbr = qos.txtp.traffic_class == ATM_CBR || qos.rxtp.traffic_class == ATM_CBR;
+  const bool abr = qos.txtp.traffic_class == ATM_ABR || qos.rxtp.traffic_class == ATM_ABR;
+  if (abr && (ubr || cbr)) return EncodeError{-EINVAL};  // one transfer capability per call
 
   AalParameters aal;
   Aal5 a5;
@@ -193,8 +208,17 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
   msg.add(aal);
 
   TrafficDescriptor td;
-  td.td.fwd_pcr_01 = static_cast<std::uint32_t>(signalled_pcr(qos.txtp, link_rate));
-  td.td.bwd_pcr_01 = static_cast<std::uint32_t>(signalled_pcr(qos.rxtp, link_rate));
+  if (abr) {
+    td.td.fwd_pcr_01 = abr_pcr(qos.txtp, link_rate);
+    td.td.bwd_pcr_01 = abr_pcr(qos.rxtp, link_rate);
+    if (qos.txtp.traffic_class == ATM_ABR && qos.txtp.min_pcr > 0)
+      td.td.fwd_mcr_01 = static_cast<std::uint32_t>(std::min(qos.txtp.min_pcr, 0xffffff));
+    if (qos.rxtp.traffic_class == ATM_ABR && qos.rxtp.min_pcr > 0)
+      td.td.bwd_mcr_01 = static_cast<std::uint32_t>(std::min(qos.rxtp.min_pcr, 0xffffff));
+  } else {
+    td.td.fwd_pcr_01 = static_cast<std::uint32_t>(signalled_pcr(qos.txtp, link_rate));
+    td.td.bwd_pcr_01 = static_cast<std::uint32_t>(signalled_pcr(qos.rxtp, link_rate));
+  }
   td.td.best_effort = ubr;
   msg.add(td);
 
@@ -202,6 +226,8 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
   bc.bearer_class = bearer_class::kBcobX;
   if (cbr)
     bc.transfer_capability = 0x05;
+  else if (abr)
+    bc.transfer_capability = kAtcAbr;
   else if (ubr && is_uni30(v))
     bc.transfer_capability = 0x00;
   msg.add(bc);
@@ -247,6 +273,24 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
   q.fwd_class = 0;
   q.bwd_class = 0;
   msg.add(q);
+  if (abr) {
+    // UNI 4.0 §10: ABR setup parameters (defaults where the kernel gave 0:
+    // ICR = PCR, TBE = 16777215, RIF = RDF = 1/16).
+    AbrSetupParameters p;
+    auto dir = [&](const struct atm_trafprm& tp, std::optional<std::uint32_t>& icr,
+                   std::optional<std::uint32_t>& tbe, std::optional<std::uint8_t>& rif,
+                   std::optional<std::uint8_t>& rdf) {
+      if (tp.traffic_class != ATM_ABR) return;
+      icr = tp.icr != 0 ? tp.icr : abr_pcr(tp, link_rate);
+      tbe = tp.tbe != 0 ? tp.tbe : 0xffffffu;
+      rif = static_cast<std::uint8_t>(tp.rif != 0 ? tp.rif : 11);
+      rdf = static_cast<std::uint8_t>(tp.rdf != 0 ? tp.rdf : 11);
+    };
+    dir(qos.txtp, p.fwd_icr, p.fwd_tbe, p.fwd_rif, p.fwd_rdf);
+    dir(qos.rxtp, p.bwd_icr, p.bwd_tbe, p.bwd_rif, p.bwd_rdf);
+    p.crm_frtt = qos.txtp.traffic_class == ATM_ABR ? qos.txtp.frtt : qos.rxtp.frtt;
+    msg.add(p);
+  }
   return std::nullopt;
 }
 
@@ -284,12 +328,31 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
     if (a5->bwd_max_sdu) out.qos.txtp.max_sdu = *a5->bwd_max_sdu;
   }
   const TrafficDescriptor* td = setup.find<TrafficDescriptor>();
-  const unsigned char cls = td != nullptr && td->td.best_effort ? ATM_UBR : ATM_CBR;
+  const auto* bc = setup.find<BroadbandBearerCapability>();
+  const bool abr = has_abr(v) && bc != nullptr && bc->transfer_capability == kAtcAbr;
+  const unsigned char cls = td != nullptr && td->td.best_effort ? ATM_UBR : abr ? ATM_ABR : ATM_CBR;
   out.qos.rxtp.traffic_class = cls;
   out.qos.txtp.traffic_class = cls;
   if (td != nullptr) {
     if (td->td.fwd_pcr_01) out.qos.rxtp.max_pcr = static_cast<int>(*td->td.fwd_pcr_01);
     if (td->td.bwd_pcr_01) out.qos.txtp.max_pcr = static_cast<int>(*td->td.bwd_pcr_01);
+    if (abr && td->td.fwd_mcr_01) out.qos.rxtp.min_pcr = static_cast<int>(*td->td.fwd_mcr_01);
+    if (abr && td->td.bwd_mcr_01) out.qos.txtp.min_pcr = static_cast<int>(*td->td.bwd_mcr_01);
+  }
+  if (const auto* p = setup.find<AbrSetupParameters>(); abr && p != nullptr) {
+    // Forward = what the callee receives (rxtp).
+    if (p->fwd_icr) out.qos.rxtp.icr = *p->fwd_icr;
+    if (p->bwd_icr) out.qos.txtp.icr = *p->bwd_icr;
+    if (p->fwd_tbe) out.qos.rxtp.tbe = *p->fwd_tbe;
+    if (p->bwd_tbe) out.qos.txtp.tbe = *p->bwd_tbe;
+    if (p->fwd_rif) out.qos.rxtp.rif = *p->fwd_rif & 0x0f;
+    if (p->bwd_rif) out.qos.txtp.rif = *p->bwd_rif & 0x0f;
+    if (p->fwd_rdf) out.qos.rxtp.rdf = *p->fwd_rdf & 0x0f;
+    if (p->bwd_rdf) out.qos.txtp.rdf = *p->bwd_rdf & 0x0f;
+    if (p->crm_frtt) {
+      out.qos.rxtp.frtt = *p->crm_frtt & 0xffffff;
+      out.qos.txtp.frtt = *p->crm_frtt & 0xffffff;
+    }
   }
   if (out.qos.rxtp.max_pcr == 0) out.qos.rxtp.traffic_class = ATM_NONE;
   if (out.qos.txtp.max_pcr == 0) out.qos.txtp.traffic_class = ATM_NONE;

@@ -98,6 +98,27 @@ TEST(BackToBack, Uni31AndUni40_CallAndRelease) {
   }
 }
 
+TEST(BackToBack, AbrCallUni40_CalleeSeesAbrWithMcr) {
+  B2B t(Version::Uni40);
+  struct atm_qos q = ubr();
+  q.txtp.traffic_class = ATM_ABR;
+  q.rxtp.traffic_class = ATM_ABR;
+  q.txtp.max_pcr = 20000;
+  q.txtp.min_pcr = 500;
+  q.rxtp.max_pcr = 10000;
+  t.req(t.user, connect_req(1, 1, q));
+  auto inc = events_of<CcIncoming>(B2B::take(t.net));
+  ASSERT_EQ(inc.size(), 1u);
+  EXPECT_EQ(inc[0].qos.rxtp.traffic_class, ATM_ABR);
+  EXPECT_EQ(inc[0].qos.rxtp.max_pcr, 20000);
+  EXPECT_EQ(inc[0].qos.rxtp.min_pcr, 500);
+  EXPECT_EQ(inc[0].qos.txtp.max_pcr, 10000);
+  t.req(t.net, CcAccept{inc[0].call, 101});
+  EXPECT_EQ(events_of<CcEstablished>(B2B::take(t.user)).at(0).qos.txtp.traffic_class, ATM_ABR);
+  t.req(t.user, CcRelease{1});
+  t.expect_idle();
+}
+
 TEST(BackToBack, RejectedByTheKernel_CallerGetsEconnrefused) {
   B2B t;
   t.req(t.user, connect_req(1));

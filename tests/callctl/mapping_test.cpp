@@ -247,3 +247,63 @@ TEST(SetupMapping, ConnectAal_ForwardIsTheCalleesReceiveSize) {
 
 }  // namespace
 }  // namespace atmsigd::callctl::test
+
+namespace atmsigd::callctl::test {
+namespace {
+
+struct atm_qos abr_qos() {
+  struct atm_qos q = ubr();
+  q.txtp.traffic_class = ATM_ABR;
+  q.rxtp.traffic_class = ATM_ABR;
+  q.txtp.max_pcr = 100000;
+  q.txtp.min_pcr = 1000;
+  q.rxtp.max_pcr = 50000;
+  q.txtp.icr = 20000;
+  q.txtp.tbe = 4096;
+  q.txtp.rif = 9;
+  q.txtp.rdf = 12;
+  return q;
+}
+
+TEST(SetupMapping, AbrUni40_TransferCapabilityMcrAndAbrSetupParameters_RoundTrip) {
+  Message m;
+  m.type = MessageType::kSetup;
+  m.cref = {9, false};
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  ASSERT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, abr_qos(), Version::Uni40, kDefaultLinkRate,
+                             nullptr));
+  EXPECT_EQ(m.find<q2931::BroadbandBearerCapability>()->transfer_capability, 0x0c);
+  const auto* td = m.find<q2931::TrafficDescriptor>();
+  EXPECT_EQ(td->td.fwd_pcr_01, 100000u);
+  EXPECT_EQ(td->td.fwd_mcr_01, 1000u);
+  EXPECT_FALSE(td->td.best_effort);
+  const auto* p = m.find<q2931::AbrSetupParameters>();
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(p->fwd_icr, 20000u);
+  EXPECT_EQ(p->bwd_icr, 50000u);  // default ICR = PCR
+  const auto res = q2931::decode(q2931::encode(m, Version::Uni40), Version::Uni40);
+  ASSERT_TRUE(res.ok());
+  IncomingSetup in;
+  ASSERT_FALSE(decode_setup(*res.message, Version::Uni40, in));
+  EXPECT_EQ(in.qos.rxtp.traffic_class, ATM_ABR);  // the callee receives the forward ABR flow
+  EXPECT_EQ(in.qos.rxtp.max_pcr, 100000);
+  EXPECT_EQ(in.qos.rxtp.min_pcr, 1000);
+  EXPECT_EQ(in.qos.rxtp.icr, 20000u);
+  EXPECT_EQ(in.qos.rxtp.tbe, 4096u);
+  EXPECT_EQ(in.qos.rxtp.rif, 9u);
+  EXPECT_EQ(in.qos.rxtp.rdf, 12u);
+  EXPECT_EQ(in.qos.txtp.max_pcr, 50000);
+}
+
+TEST(SetupMapping, AbrInUni3x_Refused) {
+  Message m;
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  auto e = add_setup_ies(m, nsap(1), nsap(2), sap, abr_qos(), Version::Uni31, 1, nullptr);
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->err, -EINVAL);
+}
+
+}  // namespace
+}  // namespace atmsigd::callctl::test

@@ -7,7 +7,10 @@
 //    ATM_NONE; best effort indicator when either direction is UBR.
 //  * Broadband bearer capability: BCOB-X, point-to-point, not susceptible to
 //    clipping; octet 5a = 0x00 for UBR only in UNI 3.0 (the original "forces
-//    presence"), 0x05 (CBR) for CBR in every version; absent otherwise.
+//    presence"), 0x05 (CBR) for CBR in every version, 0x0c (ABR) for ABR in
+//    UNI 4.0 / Q.2931 (PCR = max_pcr, MCR = min_pcr, ABR setup parameters from
+//    icr/tbe/frtt/rif/rdf); absent otherwise. VBR cannot be described by
+//    struct atm_trafprm (no SCR/MBS) and is refused (-EINVAL) like the original.
 //  * QoS parameter: class 0/0, coding "network specific" in UNI 3.0, ITU-T else.
 //  * AAL parameters: AAL5, forward/backward max CPCS-SDU from max_sdu (8192 if
 //    0), Mode = message only in UNI 3.0 (as the original), SSCS null.
