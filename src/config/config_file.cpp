@@ -276,6 +276,10 @@ class Parser {
       }
     } else if (k == "pcap") {
       cfg_.pcap = word().text;
+    } else if (k == "pcap_rotate") {
+      const auto sz = parse_size(word().text);
+      if (!sz) fail_prev("invalid size (e.g. 10M)");
+      cfg_.pcap_rotate = sz;
     } else if (k == "local") {
       const std::string& a = word().text;
       auto p = parse_svc_address(a);

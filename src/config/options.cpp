@@ -71,7 +71,8 @@ std::string usage() {
          "  long options (ours): --network loopback|refuse, --refuse-cause N,\n"
          "               --local-address ADDR (repeatable; unix-socket mode),\n"
          "               --udp-local [HOST:]PORT --udp-peer HOST:PORT (SSCOP over UDP),\n"
-         "               --pcap FILE (capture of the signaling link), --pid-file FILE, --help\n";
+         "               --pcap FILE [--pcap-rotate SIZE] (capture of the link), --pid-file FILE, "
+         "--help\n";
 }
 
 namespace {
@@ -86,6 +87,31 @@ std::optional<UniVersion> parse_uni(const std::string& s) {
 }
 
 }  // namespace
+
+std::optional<std::uint64_t> parse_size(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::uint64_t mult = 1;
+  std::string digits = text;
+  switch (text.back()) {
+    case 'k':
+      mult = 1000;
+      break;
+    case 'M':
+      mult = 1000 * 1000;
+      break;
+    case 'G':
+      mult = 1000 * 1000 * 1000;
+      break;
+    default:
+      break;
+  }
+  if (mult != 1) digits.pop_back();
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (digits.empty() || ec != std::errc() || p != digits.data() + digits.size() || v == 0)
+    return std::nullopt;
+  return v * mult;
+}
 
 bool Options::was_given(const std::string& opt) const {
   return std::find(given.begin(), given.end(), opt) != given.end();
@@ -118,6 +144,7 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
   if (cfg.udp_local && !o.udp_local) o.udp_local = cfg.udp_local;
   if (cfg.udp_peer && !o.udp_peer) o.udp_peer = cfg.udp_peer;
   if (cfg.pcap && !o.pcap_file) o.pcap_file = cfg.pcap;
+  if (cfg.pcap_rotate && !o.was_given("--pcap-rotate")) o.pcap_rotate = *cfg.pcap_rotate;
   o.sig_timers = cfg.sig_timers;
   o.saal_timers = cfg.saal_timers;
   o.saal_params = cfg.saal_params;
@@ -170,6 +197,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
   auto* udpp_opt = app.add_option("--udp-peer", udp_peer, "host:port of the peer's UDP link end");
   auto* pcap_opt = app.add_option("--pcap", pcap, "write the signaling link to a pcap file");
   app.add_option("--pid-file", o.pid_file, "pid file written with -b (default /run/atmsigd.pid)");
+  std::string rotate;
+  auto* rot_opt = app.add_option("--pcap-rotate", rotate, "rotate the capture at SIZE (e.g. 10M)");
   auto* vc_opt = app.add_option("vc", vc, "[itf.]vpi.vci of the signaling VC");
   auto* sock_opt = app.add_option("socket_path", sock, "unix socket towards the user of signaling");
 
@@ -251,6 +280,11 @@ ParseResult parse_options(int argc, const char* const* argv) {
   }
   if (o.udp_local && !o.udp_peer) return usage_error("--udp-local needs --udp-peer");
   if (pcap_opt->count() != 0) o.pcap_file = pcap;
+  if (rot_opt->count() != 0) {
+    const auto sz = parse_size(rotate);
+    if (!sz) return usage_error("invalid size \"" + rotate + "\" for --pcap-rotate (e.g. 10M)");
+    o.pcap_rotate = *sz;
+  }
   if (vc_opt->count() != 0) {
     auto pvc = parse_pvc_address(vc);
     if (!pvc) return usage_error("invalid signaling VC \"" + vc + "\" ([itf.]vpi.vci)");

@@ -106,6 +106,7 @@ bool Demon::open_link(std::string& error) {
     error = "cannot write the capture file " + *opts_.pcap_file;
     return false;
   }
+  pcap_.set_rotation(opts_.pcap_rotate);
   auto params = sscf::Params::for_uni(saal_version(opts_));
   auto& sp = params.sscop;
   for (const auto& [name, d] : opts_.saal_timers) {

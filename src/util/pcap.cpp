@@ -23,6 +23,7 @@ PcapSunAtmWriter::~PcapSunAtmWriter() {
 
 bool PcapSunAtmWriter::open(const std::string& path) {
   close();
+  path_ = path;
   file_ = std::fopen(path.c_str(), "wb");
   if (file_ == nullptr) return false;
   std::array<std::uint8_t, 24> hdr{};
@@ -44,6 +45,8 @@ void PcapSunAtmWriter::close() {
 void PcapSunAtmWriter::write(PcapDirection dir, std::uint8_t vpi, std::uint16_t vci, ByteView sdu,
                              std::uint64_t usec) {
   if (file_ == nullptr) return;
+  if (max_bytes_ != 0 && bytes_ + 20 + sdu.size() > max_bytes_ && bytes_ > 24) rotate();
+  if (file_ == nullptr) return;
   std::array<std::uint8_t, 20> rec{};
   const auto len = static_cast<std::uint32_t>(sdu.size() + 4);
   put32le(&rec[0], static_cast<std::uint32_t>(usec / 1000000));
@@ -57,6 +60,14 @@ void PcapSunAtmWriter::write(PcapDirection dir, std::uint8_t vpi, std::uint16_t 
   bytes_ += std::fwrite(rec.data(), 1, rec.size(), file_);
   bytes_ += std::fwrite(sdu.data(), 1, sdu.size(), file_);
   std::fflush(file_);
+}
+
+void PcapSunAtmWriter::rotate() {
+  close();
+  auto name = [&](unsigned i) { return i == 0 ? path_ : path_ + "." + std::to_string(i); };
+  std::remove(name(keep_).c_str());
+  for (unsigned i = keep_; i > 0; --i) std::rename(name(i - 1).c_str(), name(i).c_str());
+  open(path_);
 }
 
 }  // namespace atmsigd

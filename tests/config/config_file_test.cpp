@@ -106,7 +106,7 @@ TEST(ConfigFile, OurKeywords) {
   const auto c =
       ok("sig timer t303 4s\nsig { timer t316 120 timer t322 750ms }\n"
          "saal { timer cc 1s timer poll 750ms max_cc 4 max_pd 25 max_stat 67 window 30 }\n"
-         "io { udp local 127.0.0.1:5000 udp peer 127.0.0.1:5001 pcap /tmp/sig.pcap "
+         "io { udp local 127.0.0.1:5000 udp peer 127.0.0.1:5001 pcap /tmp/sig.pcap pcap_rotate 10M "
          "local 47.0005.80ffe1000000f21a26d8.0020ea000ee0.00 }");
   EXPECT_EQ(c.sig_timers.at("t303"), std::chrono::seconds(4));
   EXPECT_EQ(c.sig_timers.at("t316"), std::chrono::seconds(120));
@@ -116,6 +116,7 @@ TEST(ConfigFile, OurKeywords) {
   EXPECT_EQ(c.udp_local, (UdpEndpoint{"127.0.0.1", 5000}));
   EXPECT_EQ(c.udp_peer, (UdpEndpoint{"127.0.0.1", 5001}));
   EXPECT_EQ(c.pcap, "/tmp/sig.pcap");
+  EXPECT_EQ(c.pcap_rotate, 10'000'000u);
   ASSERT_EQ(c.local_addresses.size(), 1u);
 }
 
@@ -168,7 +169,8 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"sig timer t303 soon", "t.conf:1: invalid duration (e.g. 4s, 750ms) near \"soon\""},
         Bad{"saal max_cc 0", "t.conf:1: must be at least 1 near \"0\""},
         Bad{"io udp peer 5000", "t.conf:1: invalid endpoint (host:port) near \"5000\""},
-        Bad{"io udp side 1", "t.conf:1: syntax error (io udp local|peer ENDPOINT) near \"side\""}));
+        Bad{"io udp side 1", "t.conf:1: syntax error (io udp local|peer ENDPOINT) near \"side\""},
+        Bad{"io pcap_rotate 0", "t.conf:1: invalid size (e.g. 10M) near \"0\""}));
 
 TEST(ConfigFile, MissingFileIsAnError) {
   auto r = load_config("/nonexistent/atmsigd.conf");

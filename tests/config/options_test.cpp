@@ -155,6 +155,19 @@ TEST(Options, UdpLinkAndCapture) {
   EXPECT_EQ(r.options.pcap_file, "/tmp/x.pcap");
 }
 
+TEST(Options, SizesAndRotation) {
+  EXPECT_EQ(parse_size("1000"), 1000u);
+  EXPECT_EQ(parse_size("64k"), 64000u);
+  EXPECT_EQ(parse_size("10M"), 10000000u);
+  EXPECT_EQ(parse_size("1G"), 1000000000u);
+  for (const char* bad : {"", "0", "k", "10m", "1.5M", "-1"}) EXPECT_FALSE(parse_size(bad)) << bad;
+  const char* argv[] = {"atmsigd", "--pcap", "/tmp/x", "--pcap-rotate", "10M"};
+  EXPECT_EQ(parse_options(5, argv).options.pcap_rotate, 10000000u);
+  const char* bad[] = {"atmsigd", "--pcap-rotate", "lots"};
+  EXPECT_NE(parse_options(3, bad).message.find("invalid size \"lots\" for --pcap-rotate"),
+            std::string::npos);
+}
+
 TEST(Options, UdpErrorsAreNamed) {
   const char* a1[] = {"atmsigd", "--udp-peer", "7001"};
   EXPECT_NE(parse_options(3, a1).message.find("invalid endpoint \"7001\" for --udp-peer"),

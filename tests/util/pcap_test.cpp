@@ -58,3 +58,32 @@ TEST(PcapSunAtm, TsharkSeesSscopOnVc05) {
 
 }  // namespace
 }  // namespace atmsigd
+
+namespace atmsigd {
+namespace {
+
+TEST(PcapSunAtm, RotatesBySizeKeepingOldFiles) {
+  const auto path = temp_file("pcap_rot.pcap");
+  {
+    PcapSunAtmWriter w;
+    ASSERT_TRUE(w.open(path));
+    w.set_rotation(200, 2);
+    const Bytes sdu(40, 0x11);  // 64 octets per record
+    for (int i = 0; i < 12; ++i) w.write(PcapDirection::kToNetwork, 0, 5, sdu, 0);
+  }
+  for (const auto& p : {path, path + ".1", path + ".2"}) {
+    ASSERT_TRUE(std::filesystem::exists(p)) << p;
+    EXPECT_LE(std::filesystem::file_size(p), 200u) << p;
+    EXPECT_GT(std::filesystem::file_size(p), 24u) << p;  // header and records
+  }
+  EXPECT_FALSE(std::filesystem::exists(path + ".3"));
+  if (test::tshark_available()) {
+    // 24 + 2 x 64 octets fit in 200, a third record would not: two per file.
+    const auto out = test::run_tshark(path + ".1", "-T fields -e frame.number");
+    EXPECT_EQ(out, "1\n2\n");
+  }
+  for (const auto& p : {path, path + ".1", path + ".2"}) std::filesystem::remove(p);
+}
+
+}  // namespace
+}  // namespace atmsigd

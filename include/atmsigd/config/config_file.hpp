@@ -65,6 +65,7 @@ struct Config {
   std::optional<UdpEndpoint> udp_local;         // "io udp local [HOST:]PORT"
   std::optional<UdpEndpoint> udp_peer;          // "io udp peer HOST:PORT"
   std::optional<std::string> pcap;              // "io pcap FILE"
+  std::optional<std::uint64_t> pcap_rotate;     // "io pcap_rotate SIZE"
   std::vector<std::string> local_addresses;     // "io local ADDRESS"
   std::vector<std::string> warnings;            // obsolete keywords etc.
 };

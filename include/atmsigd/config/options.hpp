@@ -29,6 +29,10 @@ struct UdpEndpoint {
   unsigned short port = 0;
   bool operator==(const UdpEndpoint&) const = default;
 };
+// "1000000", "64k", "10M", "1G" (octets); nullopt if malformed or zero.
+std::optional<std::uint64_t> parse_size(const std::string& text);
+// "1000000", "64k", "10M", "1G" (octets); nullopt if malformed or zero.
+std::optional<std::uint64_t> parse_size(const std::string& text);
 // "PORT", "HOST:PORT" or "[V6HOST]:PORT"; nullopt if malformed.
 std::optional<UdpEndpoint> parse_udp_endpoint(const std::string& text);
 
@@ -57,6 +61,7 @@ struct Options {
   std::optional<UdpEndpoint> udp_local;
   std::optional<UdpEndpoint> udp_peer;
   std::optional<std::string> pcap_file;       // capture of the signaling link (SunATM pcap)
+  std::uint64_t pcap_rotate = 0;              // rotate the capture at this size (0: never)
   std::string pid_file = "/run/atmsigd.pid";  // written with -b
   // From atmsigd.conf only: protocol timers and SAAL parameters.
   std::map<std::string, Duration> sig_timers;

@@ -24,6 +24,13 @@ class PcapSunAtmWriter {
 
   // Opens (truncates) the file and writes the global header; false on error.
   bool open(const std::string& path);
+  // Rotation by size: before a record would take the file past `max_bytes`,
+  // FILE becomes FILE.1 (FILE.1 becomes FILE.2, ... up to `keep` old files)
+  // and a new FILE is started. 0 turns rotation off.
+  void set_rotation(std::uint64_t max_bytes, unsigned keep = 4) {
+    max_bytes_ = max_bytes;
+    keep_ = keep;
+  }
   bool is_open() const { return file_ != nullptr; }
   void close();
 
@@ -33,8 +40,12 @@ class PcapSunAtmWriter {
   std::uint64_t bytes_written() const { return bytes_; }
 
  private:
+  void rotate();
   std::FILE* file_ = nullptr;
+  std::string path_;
   std::uint64_t bytes_ = 0;
+  std::uint64_t max_bytes_ = 0;
+  unsigned keep_ = 4;
 };
 
 }  // namespace atmsigd
