@@ -2,6 +2,7 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -74,7 +75,14 @@ int main(int argc, char** argv) {
     if (pid > 0) {
       // The pid file exists before the parent returns; _exit: the child owns
       // the sockets, so no destructor may close or remove them here.
-      std::ofstream(o.pid_file) << pid << "\n";
+      std::ofstream pf(o.pid_file);
+      pf << pid << "\n";
+      pf.close();
+      if (!pf) {
+        log->demon->critical("cannot write the pid file {}", o.pid_file);
+        ::kill(pid, SIGTERM);
+        ::_exit(1);
+      }
       ::_exit(0);
     }
     io.notify_fork(boost::asio::io_context::fork_child);

@@ -202,6 +202,9 @@ ParseResult parse_options(int argc, const char* const* argv) {
   auto* vc_opt = app.add_option("vc", vc, "[itf.]vpi.vci of the signaling VC");
   auto* sock_opt = app.add_option("socket_path", sock, "unix socket towards the user of signaling");
 
+  // Like getopt: a repeated option takes its last value.
+  for (CLI::Option* opt : app.get_options())
+    if (opt->get_expected_max() == 1) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto usage_error = [&](const std::string& what) {
     r.options.given.clear();
     r.status = ParseStatus::kUsageError;

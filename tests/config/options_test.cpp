@@ -54,6 +54,13 @@ TEST(Options, EveryOriginalOption) {
   EXPECT_EQ(o.socket_path, "/run/sig");
 }
 
+TEST(Options, RepeatedOptionTakesTheLastValueLikeGetopt) {
+  const auto r = parse({"-t", "5", "-t", "6", "-c", "/a", "-c", "/b"});
+  ASSERT_EQ(r.status, ParseStatus::kRun) << r.message;
+  EXPECT_EQ(r.options.trace_length, 6);
+  EXPECT_EQ(r.options.config_file, "/b");
+}
+
 TEST(Options, BundledFlags) {
   const auto r = parse({"-bdn"});
   ASSERT_EQ(r.status, ParseStatus::kRun) << r.message;
