@@ -332,14 +332,18 @@ void Uni::restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, Tim
     auto it = calls_.find(k);
     if (it != calls_.end()) drop_call(it->second, kErrNetworkReset);
   }
+  queue_restart(vc);
+  out_ = nullptr;
+}
+
+void Uni::queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) {
   restarts_.erase(std::remove_if(restarts_.begin(), restarts_.end(),
                                  [&](const RestartJob& j) { return j.vc == vc; }),
                   restarts_.end());
-  restarts_.push_back(RestartJob{vc, now + params_.t316, 1});
+  restarts_.push_back(RestartJob{vc, now_ + params_.t316, 1});
   note(vc ? "RESTART of VC " + std::to_string(vc->first) + "." + std::to_string(vc->second)
           : std::string("RESTART of all VCs"));
   send_restart(vc, false, false);
-  out_ = nullptr;
 }
 
 // ---------------------------------------------------------------------------
@@ -837,8 +841,12 @@ bool Uni::common(Call& c, Ev ev, const Message* m) {
         send(r, c.key());
         set_timer(c, Timer::kT308);
       } else {
+        // Q.2931 §5.4.3: second expiry: release the call reference; the VC
+        // is returned to the idle condition with a RESTART of that VC.
         note(tag(c) + ": no answer to RELEASE: call reference released");
+        const auto vc = c.vc;
         drop_call(c, std::nullopt);
+        if (vc && params_.restart_after_t308) queue_restart(vc);
       }
       return true;
     case Ev::kReleaseRequest:

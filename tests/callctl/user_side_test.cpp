@@ -646,13 +646,19 @@ TEST(UserU11ReleaseRequest, T308ExpiryOnce_ResendsRelease) {
   EXPECT_EQ(u.uni().call_count(), 1u);
 }
 
-TEST(UserU11ReleaseRequest, T308ExpiryTwice_ReleasesTheCallReference) {
+TEST(UserU11ReleaseRequest, T308ExpiryTwice_ReleasesTheCallReferenceAndRestartsTheVc) {
   User u;
-  u.active();
+  u.active(1, 44);
   u.req(CcRelease{1});
   u.advance(60s);
   EXPECT_EQ(u.uni().call_count(), 0u);
   EXPECT_TRUE(u.ev().empty());
+  u.peer.expect(MessageType::kRelease);
+  u.peer.expect(MessageType::kRelease);
+  const Message r = u.peer.expect(MessageType::kRestart);
+  EXPECT_EQ(r.find<q2931::RestartIndicator>()->restart_class, 0);
+  EXPECT_EQ(r.find<q2931::ConnectionIdentifier>()->vci, 44);
+  EXPECT_TRUE(u.uni().restart_pending());
 }
 
 TEST(UserU11ReleaseRequest, ReleaseCollision_NoReleaseComplete) {

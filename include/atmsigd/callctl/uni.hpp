@@ -36,7 +36,7 @@
 //
 // Timers (defaults per version, all configurable): T303 (SETUP sent: resend
 // once, then RELEASE COMPLETE cause 102), T308 (RELEASE sent: resend once, then
-// release the call reference), T309 (SAAL down with active calls: they survive
+// release the call reference and RESTART its VC), T309 (SAAL down with active calls: they survive
 // a short outage, are checked with STATUS ENQUIRY when the link is back, and
 // are cleared when T309 expires; calls in setup are cleared at once), T310
 // (CALL PROCEEDING received: RELEASE cause 102), T313 (CONNECT sent by the
@@ -139,6 +139,8 @@ struct UniParams {
   bool user_sends_call_proceeding = false;
   // Send RESTART (all VCs) whenever the link comes up (the original's THOMFLEX).
   bool restart_on_link_up = false;
+  // After T308's second expiry, RESTART the call's VC (Q.2931 §5.4.3).
+  bool restart_after_t308 = true;
 
   sscf::Params sscf;
 
@@ -295,6 +297,7 @@ class Uni final : public atmsvc::CallControl {
   void send_status_enquiry(Call& c);
   void send_restart(const std::optional<std::pair<std::uint16_t, std::uint16_t>>& vc, bool ack,
                     bool flag);
+  void queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc);
 
   // timers
   void set_timer(Call& c, Timer t);
