@@ -34,7 +34,7 @@ cat "$WORK/refuse.log"
 
 echo
 echo "=== 2. A call through the demon's loopback network stand-in ==="
-run_demon loop
+run_demon loop --network loopback
 "$KERNEL" -s "$WORK/loop.sock" -e "listen L addr=$ADDR_A qos=ubr" -e "expect L okay" \
   -e "connect C to=$ADDR_A qos=ubr,aal5:max_sdu=8192" -e "expect L indicate" \
   -e "accept N L" -e "expect N okay" -e "expect C okay" \

@@ -758,6 +758,13 @@ SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc) {
 }
 
 void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
+  if (const auto d = policy_.incoming(inc.calling); !d.allow) {
+    log(out, Severity::kInfo, nullptr,
+        "incoming call #" + std::to_string(inc.call) + " from " + svc_address_text(inc.calling) +
+            ": " + d.describe());
+    out.push_back(ToCallControl{CcReject{inc.call, RejectReason::kPolicy, 0}});
+    return;
+  }
   Socket* l = match_listener(inc);
   if (l == nullptr) {
     log(out, Severity::kInfo, nullptr,

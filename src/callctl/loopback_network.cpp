@@ -161,7 +161,7 @@ void LoopbackNetwork::decide(const CcRequest& req, TimePoint, std::vector<CcEven
   if (const auto* r = std::get_if<CcReject>(&req)) {
     auto it = calls_.find(r->call);
     if (it == calls_.end()) return;
-    const int cause = r->reason == RejectReason::kNoListener ? 88 : 21;
+    const int cause = r->reason == RejectReason::kNoListener ? 88 : 21;  // kPolicy: 21 too
     note_ = "call #" + std::to_string(r->call) + " rejected: cause " + std::to_string(cause) +
             " (" + cause_text(cause) + ")";
     const SockId caller = it->second.caller;

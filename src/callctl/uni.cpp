@@ -202,6 +202,7 @@ void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out
           cv = reject_cause(r->err);
           break;
         case RejectReason::kListenerClosed:
+        case RejectReason::kPolicy:  // the original rejects with "call rejected"
           cv = cause::kCallRejected;
           break;
       }

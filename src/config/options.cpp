@@ -68,7 +68,7 @@ std::string usage() {
          "  mode: user | network | switch\n"
          "  uni_version: uni30 | 3.0 | uni31 | 3.1 | uni31+uni30 | 3.1+3.0 | uni40 | 4.0 |\n"
          "               uni40+q.2963.1 | 4.0+q.2963.1\n"
-         "  long options (ours): --network loopback|refuse, --refuse-cause N,\n"
+         "  long options (ours): --network uni|loopback|refuse, --refuse-cause N,\n"
          "               --local-address ADDR (repeatable; unix-socket mode),\n"
          "               --udp-local [HOST:]PORT --udp-peer HOST:PORT (SSCOP over UDP),\n"
          "               --pcap FILE [--pcap-rotate SIZE] (capture of the link), --pid-file FILE, "
@@ -139,8 +139,6 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
                       "using the first");
   }
   o.policy = cfg.policy;
-  if (std::any_of(cfg.policy.begin(), cfg.policy.end(), [](const auto& r) { return r.from; }))
-    notes.push_back("policy \"from\" rules (incoming calls) take effect with Q.2931 call control");
   if (cfg.udp_local && !o.udp_local) o.udp_local = cfg.udp_local;
   if (cfg.udp_peer && !o.udp_peer) o.udp_peer = cfg.udp_peer;
   if (cfg.pcap && !o.pcap_file) o.pcap_file = cfg.pcap;
@@ -148,8 +146,6 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
   o.sig_timers = cfg.sig_timers;
   o.saal_timers = cfg.saal_timers;
   o.saal_params = cfg.saal_params;
-  if (!cfg.sig_timers.empty())
-    notes.push_back("signaling timers parsed; they take effect with Q.2931 call control");
   if (o.local_addresses.empty())
     for (const auto& a : cfg.local_addresses)
       if (auto p = parse_svc_address(a)) o.local_addresses.push_back(*p);
@@ -186,7 +182,8 @@ ParseResult parse_options(int argc, const char* const* argv) {
   app.add_flag("-A", obsolete_a, "obsolete");
   app.add_flag("-N", obsolete_n, "obsolete");
   auto* p_opt = app.add_option("-P", pcr, "obsolete");
-  app.add_option("--network", network, "network stand-in: loopback or refuse");
+  app.add_option("--network", network,
+                 "network side: uni (Q.2931, the default), or a stand-in: loopback, refuse");
   app.add_option("--refuse-cause", o.refuse_cause, "Q.2931 cause used by --network refuse")
       ->check(CLI::Range(1, 127));
   app.add_option("--local-address", locals, "a local ATM address (unix-socket mode)")
@@ -261,8 +258,9 @@ ParseResult parse_options(int argc, const char* const* argv) {
   if (p_opt->count() != 0)
     o.warnings.push_back("-P is obsolete; use -q to set the signaling VC's QoS");
   if (!network.empty()) {
-    if (network != "loopback" && network != "refuse")
-      return usage_error("invalid value \"" + network + "\" for --network (loopback or refuse)");
+    if (network != "uni" && network != "loopback" && network != "refuse")
+      return usage_error("invalid value \"" + network +
+                         "\" for --network (uni, loopback or refuse)");
     o.network = network;
   }
   for (const auto& a : locals) {

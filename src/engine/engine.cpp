@@ -50,6 +50,12 @@ void Engine::handle_timeouts(TimePoint now, Sink& sink) {
   run(actions, now, sink);
   std::vector<CcEvent> events;
   cc_.handle_timeouts(now, events);
+  from_call_control(events, now, sink);
+}
+
+void Engine::from_call_control(const std::vector<CcEvent>& events, TimePoint now, Sink& sink) {
+  for (const auto& n : cc_.take_notes()) sink.log(Severity::kInfo, "network: " + n);
+  std::vector<Action> actions;
   for (const auto& e : events) {
     table_.from_call_control(e, now, actions);
     run(actions, now, sink);

@@ -17,7 +17,66 @@ using atmsvc::Severity;
 
 namespace {
 
-callctl::LoopbackNetwork::Params network_params(const config::Options& o) {
+q2931::Version q2931_version(const config::Options& o) {
+  switch (o.uni.value_or(config::UniVersion::kUni30)) {
+    case config::UniVersion::kUni30:
+      return q2931::Version::Uni30;
+    case config::UniVersion::kUni31:
+    case config::UniVersion::kUni31Compat30:
+      return q2931::Version::Uni31;
+    case config::UniVersion::kUni40:
+    case config::UniVersion::kUni40Q29631:
+      return q2931::Version::Uni40;
+  }
+  return q2931::Version::Uni30;
+}
+
+sscf::UniVersion saal_version(const config::Options& o);
+void apply_saal(const config::Options& o, sscf::Params& params);
+
+std::unique_ptr<atmsvc::CallControl> make_network(const config::Options& o, callctl::Uni*& uni) {
+  if (o.network != "uni") {
+    callctl::LoopbackNetwork::Params p;
+    p.mode = o.network == "refuse" ? callctl::LoopbackNetwork::Mode::kRefuse
+                                   : callctl::LoopbackNetwork::Mode::kLoopback;
+    p.refuse_cause = o.refuse_cause;
+    p.itf = o.signaling_vc.sap_addr.itf;
+    return std::make_unique<callctl::LoopbackNetwork>(p);
+  }
+  const auto side = o.mode.value_or(config::SigMode::kUser) == config::SigMode::kUser
+                        ? callctl::Side::kUser
+                        : callctl::Side::kNetwork;
+  auto p = callctl::UniParams::defaults(side, q2931_version(o));
+  p.itf = o.signaling_vc.sap_addr.itf;
+  p.sscf = sscf::Params::for_uni(saal_version(o));
+  apply_saal(o, p.sscf);
+  for (const auto& [name, d] : o.sig_timers) {
+    if (name == "t301")
+      p.t301 = d;
+    else if (name == "t303")
+      p.t303 = d;
+    else if (name == "t308")
+      p.t308 = d;
+    else if (name == "t309")
+      p.t309 = d;
+    else if (name == "t310")
+      p.t310 = d;
+    else if (name == "t313")
+      p.t313 = d;
+    else if (name == "t316")
+      p.t316 = d;
+    else if (name == "t317")
+      p.t317 = d;
+    else if (name == "t322")
+      p.t322 = d;
+  }
+  p.local_addresses = o.local_addresses;
+  auto u = std::make_unique<callctl::Uni>(p);
+  uni = u.get();
+  return u;
+}
+
+[[maybe_unused]] callctl::LoopbackNetwork::Params network_params(const config::Options& o) {
   callctl::LoopbackNetwork::Params p;
   p.mode = o.network == "refuse" ? callctl::LoopbackNetwork::Mode::kRefuse
                                  : callctl::LoopbackNetwork::Mode::kLoopback;
@@ -40,6 +99,33 @@ sscf::UniVersion saal_version(const config::Options& o) {
   return sscf::UniVersion::kUni30;
 }
 
+void apply_saal(const config::Options& o, sscf::Params& params) {
+  auto& sp = params.sscop;
+  for (const auto& [name, d] : o.saal_timers) {
+    if (name == "cc")
+      sp.timer_cc = d;
+    else if (name == "poll")
+      sp.timer_poll = d;
+    else if (name == "keepalive")
+      sp.timer_keepalive = d;
+    else if (name == "noresponse")
+      sp.timer_noresponse = d;
+    else if (name == "idle")
+      sp.timer_idle = d;
+  }
+  for (const auto& [name, v] : o.saal_params) {
+    const auto u = static_cast<std::uint32_t>(v);
+    if (name == "max_cc")
+      sp.max_cc = u;
+    else if (name == "max_pd")
+      sp.max_pd = u;
+    else if (name == "max_stat")
+      sp.max_stat = u;
+    else if (name == "window")
+      sp.window = u;
+  }
+}
+
 std::uint64_t wall_usec() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
@@ -53,8 +139,8 @@ Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts
       cmdline_(std::move(cmdline)),
       opts_(std::move(opts)),
       log_(std::move(log)),
-      net_(network_params(opts_)),
-      engine_(table_, net_),
+      cc_(make_network(opts_, uni_)),
+      engine_(table_, *cc_),
       trace_(static_cast<std::size_t>(opts_.trace_length)),
       timer_(io),
       signals_(io, SIGINT, SIGTERM, SIGUSR1) {
@@ -79,11 +165,15 @@ bool Demon::start(std::string& error) {
   transport_->start([this](ByteView f) { on_frame(f); },
                     [this](const std::string& what) { log_.io->error("{}", what); });
   log_.io->info("serving the user of signaling on {}", transport_->describe());
-  log_.sig->info("network side: {} (Q.2931 call control is not plugged in yet)",
-                 opts_.network == "refuse"
-                     ? "every call refused with cause " + std::to_string(opts_.refuse_cause) +
-                           " (" + callctl::cause_text(opts_.refuse_cause) + ")"
-                     : std::string("loopback to this demon's listeners"));
+  if (uni_ != nullptr)
+    log_.sig->info("network side: Q.2931 call control, {} side",
+                   uni_->params().side == callctl::Side::kUser ? "user" : "network");
+  else
+    log_.sig->info("network side: stand-in, {}",
+                   opts_.network == "refuse"
+                       ? "every call refused with cause " + std::to_string(opts_.refuse_cause) +
+                             " (" + callctl::cause_text(opts_.refuse_cause) + ")"
+                       : std::string("loopback to this demon's listeners"));
   apply_policy();
   query_local_addresses(opts_.signaling_vc.sap_addr.itf);
   wait_signals();
@@ -98,9 +188,14 @@ void Demon::apply_policy() {
 }
 
 bool Demon::open_link(std::string& error) {
-  if (!opts_.udp_peer) return true;  // the network stand-in needs no link
-  const UdpEndpoint local = opts_.udp_local.value_or(UdpEndpoint{"", 0});
-  link_ = open_udp_link(io_, local, *opts_.udp_peer, error);
+  if (opts_.udp_peer) {
+    const UdpEndpoint local = opts_.udp_local.value_or(UdpEndpoint{"", 0});
+    link_ = open_udp_link(io_, local, *opts_.udp_peer, error);
+  } else if (uni_ != nullptr) {
+    link_ = open_pvc_link(io_, opts_.signaling_vc, opts_.sig_qos, error);
+  } else {
+    return true;  // a network stand-in without a link
+  }
   if (!link_) return false;
   if (opts_.pcap_file && !pcap_.open(*opts_.pcap_file)) {
     error = "cannot write the capture file " + *opts_.pcap_file;
@@ -161,8 +256,37 @@ void Demon::send_pdu(ByteView pdu) {
   link_->send(pdu);
 }
 
+void Demon::flush_link() {
+  if (uni_ == nullptr) return;
+  for (const auto& pdu : uni_->take_link_pdus()) send_pdu(ByteView(pdu));
+  if (uni_->link_up() != link_was_up_) {
+    link_was_up_ = uni_->link_up();
+    if (link_was_up_)
+      log_.saal->info("signaling link up (SAAL established)");
+    else
+      log_.saal->warn("signaling link down (SAAL released)");
+    trace(link_was_up_ ? "SAAL established" : "SAAL released");
+  }
+}
+
 void Demon::on_link_pdu(ByteView pdu) {
-  if (stopped_ || !saal_) return;
+  if (stopped_) return;
+  if (uni_ != nullptr) {
+    capture(PcapDirection::kFromNetwork, pdu);
+    if (trace_.enabled()) {
+      const auto d = sscop::decode(pdu);
+      const auto* p = std::get_if<sscop::Pdu>(&d);
+      trace("from network: " + (p != nullptr ? sscop::describe(*p) : std::string("malformed")));
+    }
+    if (opts_.debug) log_.io->debug("from network: {}", to_hex(pdu, pdu.size()));
+    std::vector<atmsvc::CcEvent> events;
+    uni_->from_link(pdu, now(), events);
+    engine_.from_call_control(events, now(), *this);
+    flush_link();
+    arm_timer();
+    return;
+  }
+  if (!saal_) return;
   capture(PcapDirection::kFromNetwork, pdu);
   if (trace_.enabled()) {
     const auto d = sscop::decode(pdu);
@@ -216,7 +340,9 @@ void Demon::stop(const std::string& why) {
   stopped_ = true;
   log_.demon->info("shutting down ({})", why);
   engine_.shutdown(now(), *this);
-  if (net_.call_count() != 0) log_.sig->warn("{} call(s) still held at exit", net_.call_count());
+  flush_link();  // the RELEASEs of the calls just cleared
+  if (uni_ == nullptr && cc_->call_count() != 0)
+    log_.sig->warn("{} call(s) still held at exit", cc_->call_count());
   timer_.cancel();
   signals_.cancel();
   if (transport_) transport_->close();
@@ -266,7 +392,9 @@ void Demon::query_local_addresses(int itf) {
       log_.io->warn("cannot read the local addresses of interface {}", itf);
       return;
     }
+    if (uni_ != nullptr) uni_->set_local_addresses(*addrs);
     engine_.set_local_addresses(itf, std::move(*addrs), now(), *this);
+    flush_link();
     arm_timer();
   });
 }
@@ -280,6 +408,7 @@ void Demon::on_frame(ByteView frame) {
           (d.msg ? d.msg->summary() : "bad frame of " + std::to_string(frame.size()) + " octets"));
   }
   engine_.from_kernel(frame, now(), *this);
+  flush_link();
   arm_timer();
 }
 
@@ -294,6 +423,7 @@ void Demon::arm_timer() {
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
     engine_.handle_timeouts(now(), *this);
+    flush_link();
     if (saal_) {
       std::vector<sscf::Action> actions;
       saal_->handle_timeouts(now(), actions);
@@ -316,9 +446,12 @@ std::string Demon::status_text() const {
          std::string(sscf::to_string(saal_->state())) +
          (saal_->established() ? " (established)" : "") + "\n";
   } else {
-    s += "signaling link: none (network stand-in: " + opts_.network + ")\n";
+    if (uni_ == nullptr) s += "signaling link: none (network stand-in: " + opts_.network + ")\n";
   }
-  s += "calls held by the network side: " + std::to_string(net_.call_count()) + "\n";
+  if (uni_ != nullptr)
+    s += std::string("signaling link: ") + (link_ ? link_->describe() : "-") + ", SAAL " +
+         (uni_->link_up() ? "established" : "down") + "\n";
+  s += "calls held by the network side: " + std::to_string(cc_->call_count()) + "\n";
   if (const auto d = engine_.next_deadline())
     s += "next timer in " +
          std::to_string(

@@ -510,6 +510,20 @@ TEST(Policy, FirstMatchOfTheDirectionWinsAndDefaultAllows) {
   EXPECT_EQ(p.incoming(kemu::svc_address(kAddrA)).rule, nullptr);
 }
 
+TEST(Policy, RejectedIncomingCallIsRefusedTowardsTheNetwork) {
+  Harness h;
+  Policy p;
+  p.set_rules({PolicyRule{false, true, prefix(kAddrB, std::nullopt)}});
+  h.table.set_policy(p);
+  h.listen(0x10, kAddrA);
+  h.cc_sends(h.incoming(5));  // the calling party is kAddrB
+  const auto r = h.take_cc<CcReject>();
+  EXPECT_EQ(r.call, 5u);
+  EXPECT_EQ(r.reason, RejectReason::kPolicy);
+  EXPECT_EQ(h.table.pending_count(0x10), 0u);
+  EXPECT_TRUE(h.logged(Severity::kInfo, "rejected by rule \"reject from"));
+}
+
 TEST(Policy, RejectedConnectGetsEaccesAndNoCall) {
   Harness h;
   Policy p;

@@ -34,7 +34,8 @@ struct Demon {
     runner = std::make_unique<kemu::ScriptRunner>(client, trace);
   }
   std::vector<std::string> args(const std::vector<std::string>& extra) {
-    std::vector<std::string> a{ATMSIGD_BINARY, "-c", "/dev/null", "-d", "--local-address", kAddrA};
+    std::vector<std::string> a{ATMSIGD_BINARY, "-c",       "/dev/null",       "-d",
+                               "--network",    "loopback", "--local-address", kAddrA};
     a.insert(a.end(), extra.begin(), extra.end());
     a.push_back("0.0.5");
     a.push_back(sock);

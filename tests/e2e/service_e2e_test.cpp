@@ -50,7 +50,8 @@ struct Service {
   explicit Service(const std::string& config, std::vector<std::string> extra = {}) {
     std::filesystem::create_directories(dir);
     std::ofstream(conf) << config;
-    std::vector<std::string> a{ATMSIGD_BINARY, "-c", conf, "-D", dir, "--local-address", kA};
+    std::vector<std::string> a{ATMSIGD_BINARY,    "-c", conf, "-D", dir, "--network", "loopback",
+                               "--local-address", kA};
     a.insert(a.end(), extra.begin(), extra.end());
     a.push_back("0.0.5");
     a.push_back(sock);

@@ -48,6 +48,7 @@ enum class RejectReason : std::uint8_t {
   kNoListener,      // nobody listens on a matching SAP
   kKernelRejected,  // as_reject (err carries the kernel's reply)
   kListenerClosed,  // the listening socket went away with the call pending
+  kPolicy,          // a "policy reject from" rule matches the calling party
 };
 
 // Refuse an incoming call. No answer.

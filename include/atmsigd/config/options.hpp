@@ -53,7 +53,7 @@ struct Options {
   bool version = false;                    // -V
 
   // Ours (long options only).
-  std::string network = "loopback";  // network stand-in until Q.2931: loopback | refuse
+  std::string network = "uni";  // network stand-in until Q.2931: loopback | refuse
   int refuse_cause = 3;
   std::vector<struct sockaddr_atmsvc> local_addresses;  // unix-socket mode
   // SSCOP over UDP instead of the ATM PVC ("[host:]port"); the link runs only

@@ -28,6 +28,8 @@ class Engine {
 
   void from_kernel(ByteView frame, TimePoint now, Sink& sink);
   void handle_timeouts(TimePoint now, Sink& sink);
+  // Events call control produced on its own (from the signaling link).
+  void from_call_control(const std::vector<atmsvc::CcEvent>& events, TimePoint now, Sink& sink);
   void set_local_addresses(int itf, std::vector<struct sockaddr_atmsvc> addrs, TimePoint now,
                            Sink& sink);
   // Releases every call and indication; afterwards no socket and no call remain.

@@ -14,6 +14,7 @@
 
 #include "atmsigd/atmsvc/socket_table.hpp"
 #include "atmsigd/callctl/loopback_network.hpp"
+#include "atmsigd/callctl/uni.hpp"
 #include "atmsigd/config/options.hpp"
 #include "atmsigd/engine/engine.hpp"
 #include "atmsigd/io/kernel_transport.hpp"
@@ -52,6 +53,7 @@ class Demon final : private engine::Sink {
   void saal(const sscf::Event& ev);
   void run_saal_actions(std::vector<sscf::Action>& actions);
   void send_pdu(ByteView pdu);
+  void flush_link();  // Q.2931's PDUs to the link, and link state changes to the log
   void capture(PcapDirection dir, ByteView pdu);
   void trace(std::string text);
   void arm_timer();
@@ -66,8 +68,11 @@ class Demon final : private engine::Sink {
   config::Options opts_;
   Loggers log_;
   atmsvc::SocketTable table_;
-  callctl::LoopbackNetwork net_;
+  // The network side: Q.2931 call control (which owns its SAAL), or a stand-in.
+  std::unique_ptr<atmsvc::CallControl> cc_;
+  callctl::Uni* uni_ = nullptr;
   engine::Engine engine_;
+  bool link_was_up_ = false;
   std::unique_ptr<KernelTransport> transport_;
   std::unique_ptr<LinkTransport> link_;
   std::optional<sscf::SscfUni> saal_;
