@@ -69,8 +69,9 @@ class Demon final : private engine::Sink {
   Loggers log_;
   atmsvc::SocketTable table_;
   // The network side: Q.2931 call control (which owns its SAAL), or a stand-in.
-  std::unique_ptr<atmsvc::CallControl> cc_;
+  // uni_ before cc_: make_network() sets it while cc_ is constructed.
   callctl::Uni* uni_ = nullptr;
+  std::unique_ptr<atmsvc::CallControl> cc_;
   engine::Engine engine_;
   bool link_was_up_ = false;
   std::unique_ptr<KernelTransport> transport_;
