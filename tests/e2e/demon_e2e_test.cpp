@@ -225,7 +225,8 @@ TEST(DemonConfig, FileSettingsApplyAndTheCommandLineWins) {
   const auto conf = temp_path("good.conf");
   std::ofstream(conf) << "sig { mode network uni40 }\nio local " << kAddrA << "\n";
   const auto sock = temp_path("cfg.sock");
-  Process p({ATMSIGD_BINARY, "-c", conf, "-m", "switch", "0.0.5", sock}, temp_path("cfg.log"));
+  Process p({ATMSIGD_BINARY, "-c", conf, "-m", "switch", "--network", "loopback", "0.0.5", sock},
+            temp_path("cfg.log"));
   ASSERT_TRUE(kemu::wait_for_socket(sock, std::chrono::seconds(5))) << p.output();
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait(), 0);
@@ -237,7 +238,8 @@ TEST(DemonConfig, FileSettingsApplyAndTheCommandLineWins) {
 
 TEST(DemonConfig, MissingGivenFileWarnsAndRuns) {
   const auto sock = temp_path("nocfg.sock");
-  Process p({ATMSIGD_BINARY, "-c", "/nonexistent.conf", "0.0.5", sock}, temp_path("nocfg.log"));
+  Process p({ATMSIGD_BINARY, "-c", "/nonexistent.conf", "--network", "loopback", "0.0.5", sock},
+            temp_path("nocfg.log"));
   ASSERT_TRUE(kemu::wait_for_socket(sock, std::chrono::seconds(5))) << p.output();
   p.signal(SIGTERM);
   EXPECT_EQ(p.wait(), 0);

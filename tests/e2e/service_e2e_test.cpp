@@ -141,8 +141,8 @@ TEST(ServiceDebug, DashDLogsHexDumpsOfEveryFrame) {
 TEST(ServiceBackground, DashBDetachesAndWritesThePidFile) {
   const auto pidfile = temp_path("bg.pid");
   const auto sock = temp_path("bg.sock");
-  Process p({ATMSIGD_BINARY, "-b", "-c", "/dev/null", "-l", temp_path("bg.log"), "--pid-file",
-             pidfile, "0.0.5", sock},
+  Process p({ATMSIGD_BINARY, "-b", "-c", "/dev/null", "--network", "loopback", "-l",
+             temp_path("bg.log"), "--pid-file", pidfile, "0.0.5", sock},
             temp_path("bg.out"));
   EXPECT_EQ(p.wait(), 0);  // the parent returns once initialized
   ASSERT_TRUE(wait_for_file(pidfile, std::chrono::seconds(5)));

@@ -116,8 +116,9 @@ check "atmsigd-kernel --help exits 0" sh -c '"$1" --help >/dev/null 2>&1' - "$ro
 
 # The shipped example configuration starts the demon (unix-socket mode).
 sock=$tmp/sig.sock
+# (--network loopback: this machine has no ATM PVC for the Q.2931 link)
 "$root/usr/sbin/atmsigd" -c "$root/usr/share/doc/atmsigd/examples/atmsigd.conf" \
-  -l "$tmp/demon.log" 0.0.5 "$sock" 2>"$tmp/demon.err" &
+  --network loopback -l "$tmp/demon.log" 0.0.5 "$sock" 2>"$tmp/demon.err" &
 pid=$!
 i=0
 while [ ! -S "$sock" ] && [ $i -lt 50 ] && kill -0 "$pid" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
@@ -141,7 +142,7 @@ ns, sock = os.path.join(tmp, "notify"), os.path.join(tmp, "n.sock")
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(ns)
 s.settimeout(5)
-p = subprocess.Popen([demon, "-c", "/dev/null", "-l", os.path.join(tmp, "n.log"),
+p = subprocess.Popen([demon, "-c", "/dev/null", "--network", "loopback", "-l", os.path.join(tmp, "n.log"),
                       "--local-address", "+4121", "0.0.5", sock],
                      env=dict(os.environ, NOTIFY_SOCKET=ns))
 ok = False
