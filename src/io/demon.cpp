@@ -76,15 +76,6 @@ std::unique_ptr<atmsvc::CallControl> make_network(const config::Options& o, call
   return u;
 }
 
-[[maybe_unused]] callctl::LoopbackNetwork::Params network_params(const config::Options& o) {
-  callctl::LoopbackNetwork::Params p;
-  p.mode = o.network == "refuse" ? callctl::LoopbackNetwork::Mode::kRefuse
-                                 : callctl::LoopbackNetwork::Mode::kLoopback;
-  p.refuse_cause = o.refuse_cause;
-  p.itf = o.signaling_vc.sap_addr.itf;
-  return p;
-}
-
 sscf::UniVersion saal_version(const config::Options& o) {
   switch (o.uni.value_or(config::UniVersion::kUni30)) {
     case config::UniVersion::kUni30:
@@ -202,35 +193,18 @@ bool Demon::open_link(std::string& error) {
     return false;
   }
   pcap_.set_rotation(opts_.pcap_rotate);
-  auto params = sscf::Params::for_uni(saal_version(opts_));
-  auto& sp = params.sscop;
-  for (const auto& [name, d] : opts_.saal_timers) {
-    if (name == "cc")
-      sp.timer_cc = d;
-    else if (name == "poll")
-      sp.timer_poll = d;
-    else if (name == "keepalive")
-      sp.timer_keepalive = d;
-    else if (name == "noresponse")
-      sp.timer_noresponse = d;
-    else if (name == "idle")
-      sp.timer_idle = d;
-  }
-  for (const auto& [name, v] : opts_.saal_params) {
-    const auto u = static_cast<std::uint32_t>(v);
-    if (name == "max_cc")
-      sp.max_cc = u;
-    else if (name == "max_pd")
-      sp.max_pd = u;
-    else if (name == "max_stat")
-      sp.max_stat = u;
-    else if (name == "window")
-      sp.window = u;
-  }
-  saal_.emplace(params);
   link_->start([this](ByteView pdu) { on_link_pdu(pdu); },
                [this](const std::string& what) { log_.io->warn("{}", what); });
   log_.io->info("signaling link: {}", link_->describe());
+  if (uni_ != nullptr) {
+    // Q.2931 call control owns the SAAL on the link; the demon runs none.
+    uni_->start(now());
+    flush_link();
+    return true;
+  }
+  auto params = sscf::Params::for_uni(saal_version(opts_));
+  apply_saal(opts_, params);
+  saal_.emplace(params);
   saal(sscf::AalEstablishRequest{});
   return true;
 }
@@ -245,14 +219,20 @@ void Demon::capture(PcapDirection dir, ByteView pdu) {
               static_cast<std::uint16_t>(opts_.signaling_vc.sap_addr.vci), pdu, wall_usec());
 }
 
-void Demon::send_pdu(ByteView pdu) {
-  capture(PcapDirection::kToNetwork, pdu);
+// Capture, trace and -d hex dump of one link PDU, in either direction.
+void Demon::record_pdu(PcapDirection dir, ByteView pdu) {
+  capture(dir, pdu);
+  const char* where = dir == PcapDirection::kToNetwork ? "to network: " : "from network: ";
   if (trace_.enabled()) {
     const auto d = sscop::decode(pdu);
     const auto* p = std::get_if<sscop::Pdu>(&d);
-    trace("to network: " + (p != nullptr ? sscop::describe(*p) : std::string("?")));
+    trace(where + (p != nullptr ? sscop::describe(*p) : std::string("malformed")));
   }
-  if (opts_.debug) log_.io->debug("to network: {}", to_hex(pdu, pdu.size()));
+  if (opts_.debug) log_.io->debug("{}{}", where, to_hex(pdu, pdu.size()));
+}
+
+void Demon::send_pdu(ByteView pdu) {
+  record_pdu(PcapDirection::kToNetwork, pdu);
   link_->send(pdu);
 }
 
@@ -270,31 +250,17 @@ void Demon::flush_link() {
 }
 
 void Demon::on_link_pdu(ByteView pdu) {
-  if (stopped_) return;
-  if (uni_ != nullptr) {
-    capture(PcapDirection::kFromNetwork, pdu);
-    if (trace_.enabled()) {
-      const auto d = sscop::decode(pdu);
-      const auto* p = std::get_if<sscop::Pdu>(&d);
-      trace("from network: " + (p != nullptr ? sscop::describe(*p) : std::string("malformed")));
-    }
-    if (opts_.debug) log_.io->debug("from network: {}", to_hex(pdu, pdu.size()));
-    std::vector<atmsvc::CcEvent> events;
-    uni_->from_link(pdu, now(), events);
-    engine_.from_call_control(events, now(), *this);
-    flush_link();
-    arm_timer();
+  if (stopped_ || (uni_ == nullptr && !saal_)) return;
+  record_pdu(PcapDirection::kFromNetwork, pdu);
+  if (uni_ == nullptr) {
+    saal(sscf::PduReceived{pdu});
     return;
   }
-  if (!saal_) return;
-  capture(PcapDirection::kFromNetwork, pdu);
-  if (trace_.enabled()) {
-    const auto d = sscop::decode(pdu);
-    const auto* p = std::get_if<sscop::Pdu>(&d);
-    trace("from network: " + (p != nullptr ? sscop::describe(*p) : std::string("malformed")));
-  }
-  if (opts_.debug) log_.io->debug("from network: {}", to_hex(pdu, pdu.size()));
-  saal(sscf::PduReceived{pdu});
+  std::vector<atmsvc::CcEvent> events;
+  uni_->from_link(pdu, now(), events);
+  engine_.from_call_control(events, now(), *this);
+  flush_link();
+  arm_timer();
 }
 
 void Demon::saal(const sscf::Event& ev) {

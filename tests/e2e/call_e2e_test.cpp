@@ -109,9 +109,8 @@ TEST_P(TwoDemons, NobodyListeningIsRefused) {
   EXPECT_EQ(c, nullptr);  // the kernel model forgot it after as_error
 }
 
-// UNI 3.1 and 4.0 between two demons, and many calls at once, do not pass
-// yet (open work, see the issue notes); UNI 3.0 does.
-INSTANTIATE_TEST_SUITE_P(Uni, TwoDemons, ::testing::Values("uni30"));
+// Many calls at once between two demons is not tested yet (open work).
+INSTANTIATE_TEST_SUITE_P(Uni, TwoDemons, ::testing::Values("uni30", "uni31", "uni40"));
 
 }  // namespace
 }  // namespace atmsigd::test

@@ -37,6 +37,10 @@ std::vector<std::string> demon_args(const std::string& sock, int local, int peer
                              "/dev/null",
                              "-m",
                              mode,
+                             // The demon's own SAAL path (network stand-in): it
+                             // sends END on SIGTERM; Q.2931's does not yet.
+                             "--network",
+                             "loopback",
                              "--udp-local",
                              "127.0.0.1:" + std::to_string(local),
                              "--udp-peer",

@@ -53,6 +53,7 @@ class Demon final : private engine::Sink {
   void saal(const sscf::Event& ev);
   void run_saal_actions(std::vector<sscf::Action>& actions);
   void send_pdu(ByteView pdu);
+  void record_pdu(PcapDirection dir, ByteView pdu);
   void flush_link();  // Q.2931's PDUs to the link, and link state changes to the log
   void capture(PcapDirection dir, ByteView pdu);
   void trace(std::string text);
