@@ -6,7 +6,8 @@ PKGS="build-essential cmake ninja-build pkg-config
 libboost-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
 linux-libc-dev libsystemd-dev
 clang libclang-rt-14-dev
-atm-tools libatm1-dev tshark"
+atm-tools libatm1-dev tshark
+qemu-system-x86 busybox-static cpio"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
