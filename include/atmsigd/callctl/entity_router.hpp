@@ -1,0 +1,110 @@
+// Several signaling entities behind one call control (atmsigd.conf's
+// "entity [itf.]vpi.vci { ... }", several of them). Each entity is one
+// callctl::Uni with its own signaling link; the engine sees only the router.
+// Sans-I/O like every core.
+//
+//   EntityRouter r({spec_a, spec_b});     // one EntitySpec per entity
+//   r.start(now);                          // every link asks for AAL-ESTABLISH
+//   r.from_link(i, pdu, now, events);      // a PDU received on entity i's link
+//   r.take_link_pdus(i);                   // what entity i sends on its link
+//   r.request(CcConnect{...}, now, events) // routed by called party number
+//
+// Outbound calls (CcConnect) are routed as the original's route_remote()
+// does: the route with the longest prefix that matches the called party
+// number wins (a route without /n is the whole address, longer than any
+// prefix); if none matches, the entity marked `default`; if no route and no
+// default is configured at all, the first entity; otherwise the call fails
+// with -EHOSTUNREACH (what the original answers).
+//
+// Incoming calls come from every entity; the router gives each its own
+// CallId (the Unis number theirs independently, so ids would collide) and
+// maps it back on CcAccept/CcReject. Socket ids are the engine's and unique,
+// so they pass unchanged; the router remembers which entity holds each socket.
+// Timers: next_deadline() is the earliest of the entities'.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "atmsigd/atmsvc/call_control.hpp"
+#include "atmsigd/callctl/uni.hpp"
+#include "atmsigd/util/atm_text.hpp"
+#include "atmsigd/util/bytes.hpp"
+
+namespace atmsigd::callctl {
+
+struct EntitySpec {
+  std::string name;  // for notes and logs, e.g. "0.0.5"
+  UniParams params;
+  std::vector<AddressPrefix> routes;  // "route ADDRESS[/n]"
+  bool is_default = false;            // "default"
+};
+
+class EntityRouter final : public atmsvc::CallControl {
+ public:
+  explicit EntityRouter(std::vector<EntitySpec> entities);
+
+  std::size_t size() const { return entities_.size(); }
+  Uni& uni(std::size_t i) { return *entities_[i].uni; }
+  const Uni& uni(std::size_t i) const { return *entities_[i].uni; }
+  const std::string& name(std::size_t i) const { return entities_[i].name; }
+
+  // Every entity asks for its link (AAL-ESTABLISH.request).
+  void start(TimePoint now);
+  // One SSCOP PDU received on entity i's link.
+  void from_link(std::size_t i, ByteView sscop_pdu, TimePoint now,
+                 std::vector<atmsvc::CcEvent>& out);
+  // SSCOP PDUs entity i sends on its link, in order.
+  std::vector<Bytes> take_link_pdus(std::size_t i) { return entities_[i].uni->take_link_pdus(); }
+
+  // The entity an outbound call to `called` takes (nullopt: no route).
+  std::optional<std::size_t> route(const struct sockaddr_atmsvc& called) const;
+  // The entity holding socket `sock` (nullopt: none).
+  std::optional<std::size_t> entity_of_sock(atmsvc::SockId sock) const;
+
+  // atmsvc::CallControl
+  void request(const atmsvc::CcRequest& req, TimePoint now,
+               std::vector<atmsvc::CcEvent>& out) override;
+  void handle_timeouts(TimePoint now, std::vector<atmsvc::CcEvent>& out) override;
+  std::optional<TimePoint> next_deadline() const override;
+  std::size_t call_count() const override;
+  std::vector<std::string> take_notes() override;
+
+  // Incoming calls offered and not yet accepted or rejected (tests, dumps).
+  std::size_t offered_calls() const { return offered_.size(); }
+
+ private:
+  struct Entity {
+    std::string name;
+    std::unique_ptr<Uni> uni;
+    std::unordered_map<atmsvc::CallId, atmsvc::CallId> ours;  // the Uni's CallId -> ours
+  };
+  struct Route {
+    AddressPrefix prefix;
+    int length;  // significant bits/digits; a whole address counts as the longest
+    std::size_t entity;
+  };
+  struct Offered {
+    std::size_t entity;
+    atmsvc::CallId uni_call;
+  };
+  // Translates what entity i's Uni emitted and appends it to `out`.
+  void forward(std::size_t i, std::vector<atmsvc::CcEvent>& from_uni,
+               std::vector<atmsvc::CcEvent>& out);
+  void note(std::string s) { notes_.push_back(std::move(s)); }
+
+  std::vector<Entity> entities_;
+  std::vector<Route> routes_;
+  std::optional<std::size_t> default_;
+  std::unordered_map<atmsvc::SockId, std::size_t> sock_entity_;
+  std::unordered_map<atmsvc::CallId, Offered> offered_;  // ours -> the entity's
+  atmsvc::CallId next_call_ = 1;
+  std::vector<atmsvc::CcEvent> scratch_;
+  std::vector<std::string> notes_;
+};
+
+}  // namespace atmsigd::callctl

@@ -1,0 +1,163 @@
+#include "atmsigd/callctl/entity_router.hpp"
+
+#include <cerrno>
+#include <climits>
+#include <type_traits>
+#include <utility>
+
+namespace atmsigd::callctl {
+
+using atmsvc::CcAccept;
+using atmsvc::CcConnect;
+using atmsvc::CcEstablished;
+using atmsvc::CcEvent;
+using atmsvc::CcIncoming;
+using atmsvc::CcIncomingGone;
+using atmsvc::CcReject;
+using atmsvc::CcRelease;
+using atmsvc::CcReleased;
+
+EntityRouter::EntityRouter(std::vector<EntitySpec> entities) {
+  entities_.reserve(entities.size());
+  for (auto& spec : entities) {
+    const std::size_t i = entities_.size();
+    for (auto& r : spec.routes) {
+      const int len = r.bits.value_or(INT_MAX);
+      routes_.push_back(Route{std::move(r), len, i});
+    }
+    if (spec.is_default && !default_) default_ = i;
+    entities_.push_back(
+        Entity{std::move(spec.name), std::make_unique<Uni>(std::move(spec.params)), {}});
+  }
+}
+
+void EntityRouter::start(TimePoint now) {
+  for (auto& e : entities_) e.uni->start(now);
+}
+
+void EntityRouter::from_link(std::size_t i, ByteView sscop_pdu, TimePoint now,
+                             std::vector<CcEvent>& out) {
+  scratch_.clear();
+  entities_[i].uni->from_link(sscop_pdu, now, scratch_);
+  forward(i, scratch_, out);
+}
+
+std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& called) const {
+  // The original: no route and no default configured at all -> the first entity.
+  if (routes_.empty() && !default_) {
+    if (entities_.empty()) return std::nullopt;
+    return 0;
+  }
+  const Route* best = nullptr;
+  for (const auto& r : routes_)
+    if ((best == nullptr || r.length > best->length) && prefix_matches(r.prefix, called)) best = &r;
+  if (best != nullptr) return best->entity;
+  return default_;
+}
+
+std::optional<std::size_t> EntityRouter::entity_of_sock(atmsvc::SockId sock) const {
+  const auto it = sock_entity_.find(sock);
+  if (it == sock_entity_.end()) return std::nullopt;
+  return it->second;
+}
+
+void EntityRouter::request(const atmsvc::CcRequest& req, TimePoint now, std::vector<CcEvent>& out) {
+  std::optional<std::size_t> target;
+  atmsvc::CcRequest fwd = req;
+  std::visit(
+      [&](const auto& r) {
+        using T = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<T, CcConnect>) {
+          target = route(r.called);
+          if (!target) {
+            note("call of socket #" + std::to_string(r.sock) + " to " + svc_address_text(r.called) +
+                 ": no route to an entity");
+            out.push_back(CcReleased{r.sock, -EHOSTUNREACH});
+            return;
+          }
+          sock_entity_[r.sock] = *target;
+          if (entities_.size() > 1)
+            note("call of socket #" + std::to_string(r.sock) + " routed to entity " +
+                 entities_[*target].name);
+        } else if constexpr (std::is_same_v<T, CcAccept> || std::is_same_v<T, CcReject>) {
+          const auto it = offered_.find(r.call);
+          if (it == offered_.end()) {
+            note("no offered call " + std::to_string(r.call) + ": request ignored");
+            return;
+          }
+          target = it->second.entity;
+          auto& e = entities_[*target];
+          e.ours.erase(it->second.uni_call);
+          T copy = r;
+          copy.call = it->second.uni_call;
+          fwd = copy;
+          offered_.erase(it);
+          if constexpr (std::is_same_v<T, CcAccept>) sock_entity_[r.sock] = *target;
+        } else {  // CcRelease
+          const auto it = sock_entity_.find(r.sock);
+          if (it == sock_entity_.end()) return;  // never reached an entity
+          target = it->second;
+          sock_entity_.erase(it);
+        }
+      },
+      req);
+  if (!target) return;
+  scratch_.clear();
+  entities_[*target].uni->request(fwd, now, scratch_);
+  forward(*target, scratch_, out);
+}
+
+void EntityRouter::handle_timeouts(TimePoint now, std::vector<CcEvent>& out) {
+  for (std::size_t i = 0; i < entities_.size(); ++i) {
+    const auto d = entities_[i].uni->next_deadline();
+    if (!d || *d > now) continue;
+    scratch_.clear();
+    entities_[i].uni->handle_timeouts(now, scratch_);
+    forward(i, scratch_, out);
+  }
+}
+
+std::optional<TimePoint> EntityRouter::next_deadline() const {
+  std::optional<TimePoint> d;
+  for (const auto& e : entities_) d = earliest(d, e.uni->next_deadline());
+  return d;
+}
+
+std::size_t EntityRouter::call_count() const {
+  std::size_t n = 0;
+  for (const auto& e : entities_) n += e.uni->call_count();
+  return n;
+}
+
+std::vector<std::string> EntityRouter::take_notes() {
+  std::vector<std::string> all = std::exchange(notes_, {});
+  for (auto& e : entities_)
+    for (auto& n : e.uni->take_notes())
+      all.push_back(entities_.size() > 1 ? "entity " + e.name + ": " + n : std::move(n));
+  return all;
+}
+
+void EntityRouter::forward(std::size_t i, std::vector<CcEvent>& from_uni,
+                           std::vector<CcEvent>& out) {
+  auto& e = entities_[i];
+  for (auto& ev : from_uni) {
+    if (auto* inc = std::get_if<CcIncoming>(&ev)) {
+      const atmsvc::CallId ours = next_call_++;
+      e.ours[inc->call] = ours;
+      offered_[ours] = Offered{i, inc->call};
+      inc->call = ours;
+    } else if (auto* gone = std::get_if<CcIncomingGone>(&ev)) {
+      const auto it = e.ours.find(gone->call);
+      if (it == e.ours.end()) continue;  // already answered by the kernel
+      gone->call = it->second;
+      offered_.erase(it->second);
+      e.ours.erase(it);
+    } else if (const auto* rel = std::get_if<CcReleased>(&ev)) {
+      sock_entity_.erase(rel->sock);
+    }
+    out.push_back(std::move(ev));
+  }
+  from_uni.clear();
+}
+
+}  // namespace atmsigd::callctl
