@@ -1,0 +1,197 @@
+#!/bin/busybox sh
+# /init of the test VM (tests/qemu/kernel_vm_test.sh builds the initramfs):
+# Debian's kernel with the modules atm and adummy, our demon as the kernel's
+# signaling demon, atmaddr and svc_caller as its users. Every check prints one
+# line "ATMSIGD-VM: ok <what>" or "ATMSIGD-VM: FAIL <what>: <why>"; the host
+# script reads them from the serial console. The last line is
+# "ATMSIGD-VM: end"; then the VM powers off.
+/bin/busybox mkdir -p /proc /sys /dev /tmp /usr/bin /usr/sbin /sbin
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+
+LOG=/tmp/atmsigd.log
+ADDR1=47.0005.80.ffe100.0000.f215.1010.0020ea000ee0.00
+ADDR2=47.0005.80.ffe100.0000.f215.1010.0020ea000ee1.00
+failed=0
+
+ok() { echo "ATMSIGD-VM: ok $*"; }
+fail() {
+  echo "ATMSIGD-VM: FAIL $*"
+  failed=1
+}
+finish() {
+  echo "ATMSIGD-VM: --- demon log ---"
+  cat $LOG 2>/dev/null
+  echo "ATMSIGD-VM: --- /proc/net/atm/vc ---"
+  cat /proc/net/atm/vc 2>/dev/null
+  echo "ATMSIGD-VM: --- callers ---"
+  cat /tmp/caller.* 2>/dev/null
+  for p in $CALLERS; do
+    echo "pid $p: $(cut -d' ' -f2,3 /proc/$p/stat 2>/dev/null) wchan $(cat /proc/$p/wchan 2>/dev/null)"
+  done
+  echo "ATMSIGD-VM: --- kernel messages ---"
+  dmesg | grep -i -E 'atm|sigd|adummy' | grep -v -i 'atmel'
+  if [ $failed = 0 ]; then echo "ATMSIGD-VM: all checks passed"; fi
+  echo "ATMSIGD-VM: end"
+  sync
+  poweroff -f
+  sleep 10
+}
+
+# Hex digits of an address, lower case, dots removed (atm2text's pretty form
+# puts the dots elsewhere than we do).
+digits() { echo "$1" | tr -d '.' | tr 'A-F' 'a-f'; }
+# wait_log PATTERN [tenths]: until the demon's log has a line matching PATTERN.
+wait_log() {
+  n=0
+  while [ $n -lt ${2:-100} ]; do
+    grep -q -E "$1" $LOG 2>/dev/null && return 0
+    sleep 0.1
+    n=$((n + 1))
+  done
+  return 1
+}
+# count_log PATTERN: lines of the demon's log matching PATTERN.
+count_log() { grep -c -E "$1" $LOG 2>/dev/null || true; }
+# addr_logged added|removed ADDR: the demon logged that change of ADDR at itf 0.
+addr_logged() {
+  want=$(digits "$2")
+  grep -E "$1 local ATM address .* at itf 0" $LOG 2>/dev/null | while read -r line; do
+    a=${line##*address }
+    a=${a%% at itf*}
+    [ "$(digits "$a")" = "$want" ] && echo yes
+  done | grep -q yes
+}
+wait_addr() {
+  n=0
+  while [ $n -lt 100 ]; do
+    addr_logged "$1" "$2" && return 0
+    sleep 0.1
+    n=$((n + 1))
+  done
+  return 1
+}
+demon_alive() { kill -0 $DEMON 2>/dev/null; }
+# status_has ADDR: a fresh SIGUSR1 status dump lists ADDR as local at itf 0.
+DUMPS=0
+status_has() {
+  kill -USR1 $DEMON
+  f=/tmp/atmsigd.$DEMON.status.$DUMPS
+  DUMPS=$((DUMPS + 1))
+  n=0
+  while [ $n -lt 50 ] && ! grep -q '^trace buffer' $f 2>/dev/null; do
+    sleep 0.1
+    n=$((n + 1))
+  done
+  cp $f /tmp/last-status 2>/dev/null
+  want=$(digits "$1")
+  grep 'local itf 0: ' $f 2>/dev/null | while read -r _ _ _ a; do
+    [ "$(digits "$a")" = "$want" ] && echo yes
+  done | grep -q yes
+}
+# refused_after N: the demon logged more than N refused frames.
+REFUSED='the kernel refused a frame'
+refused_after() {
+  n=0
+  while [ $n -lt 100 ]; do
+    [ "$(count_log "$REFUSED")" -gt "$1" ] && return 0
+    sleep 0.1
+    n=$((n + 1))
+  done
+  return 1
+}
+
+echo "ATMSIGD-VM: init started, kernel $(uname -r)"
+
+for m in $(cat /lib/modules/order); do
+  if insmod /lib/modules/$m.ko; then ok "insmod $m"; else fail "insmod $m"; fi
+done
+if grep -q adummy /proc/net/atm/devices 2>/dev/null; then
+  ok "adummy is ATM interface $(awk '/adummy/ {print $1}' /proc/net/atm/devices)"
+else
+  fail "no adummy in /proc/net/atm/devices"
+  cat /proc/net/atm/devices
+  finish
+fi
+
+# Kernel mode: no socket path; signaling PVC 0.0.5 on interface 0 (adummy).
+/sbin/atmsigd -d -l $LOG -D /tmp 0.0.5 &
+DEMON=$!
+if wait_log 'serving the user of signaling on kernel signaling socket'; then
+  ok "demon attached (ATMSIGD_CTRL)"
+else
+  fail "demon did not attach"
+  finish
+fi
+if wait_log 'signaling link: ATM PVC 0\.0\.5'; then
+  ok "signaling PVC 0.0.5 open on adummy"
+else
+  fail "signaling PVC not open"
+fi
+# The demon's own sockets: the PVC 0.0.5 on itf 0 and the signaling socket (itf 999).
+# Columns: Address Itf VPI VCI Fam ...
+if awk '$2 == 0 && $3 == 0 && $4 == 5 && $5 == "PVC" {f = 1} END {exit !f}' /proc/net/atm/vc; then
+  ok "/proc/net/atm/vc shows the PVC 0.0.5"
+else
+  fail "/proc/net/atm/vc has no PVC 0.0.5: $(cat /proc/net/atm/vc)"
+fi
+if awk '$2 == 999 && $5 == "SVC" {f = 1} END {exit !f}' /proc/net/atm/vc; then
+  ok "/proc/net/atm/vc shows the demon's socket as itf 999"
+else
+  fail "/proc/net/atm/vc has no itf 999: $(cat /proc/net/atm/vc)"
+fi
+
+# atmaddr -a: as_itf_notify, the demon reads the addresses again (ATM_GETADDR).
+notifies=$(count_log 'from kernel: as_itf_notify|changed its addresses')
+if atmaddr -a 0 $ADDR1; then ok "atmaddr -a 0 ADDR1"; else fail "atmaddr -a 0 ADDR1 failed"; fi
+if wait_addr added $ADDR1; then ok "demon: ADDR1 added at itf 0"; else fail "demon did not learn ADDR1"; fi
+[ "$(count_log 'changed its addresses')" -gt "$notifies" ] && ok "as_itf_notify logged" || fail "no as_itf_notify in the log"
+if status_has $ADDR1; then ok "status dump lists ADDR1"; else fail "status dump does not list ADDR1: $(cat /tmp/last-status)"; fi
+if atmaddr -d 0 $ADDR1; then ok "atmaddr -d 0 ADDR1"; else fail "atmaddr -d 0 ADDR1 failed"; fi
+if wait_addr removed $ADDR1; then ok "demon: ADDR1 removed at itf 0"; else fail "demon did not forget ADDR1"; fi
+if status_has $ADDR1; then fail "status dump still lists ADDR1"; else ok "status dump no longer lists ADDR1"; fi
+atmaddr -a 0 $ADDR1 && wait_addr added $ADDR1 || fail "ADDR1 not back"
+
+# bind, listen, connect: the kernel refuses the demon's reply; the caller
+# hangs for good (run in the background); the demon goes on serving.
+CALLERS=
+step=0
+for call in "bind $ADDR1" "listen" "connect $ADDR2"; do
+  op=${call%% *}
+  before=$(count_log "$REFUSED")
+  svc_caller $call >/tmp/caller.$op 2>&1 &
+  CALLERS="$CALLERS $!"
+  if wait_log "from kernel: as_$op vcc=" 100; then
+    vcc=$(grep -E "from kernel: as_$op vcc=" $LOG | tail -1 | sed 's/.*vcc=\([0-9a-fx]*\).*/\1/')
+    ok "$op: as_$op from the kernel (vcc $vcc)"
+    if wait_log "to kernel: as_(okay|error) vcc=$vcc" 200; then
+      ok "$op: the demon answered: $(grep -E "to kernel: as_(okay|error) vcc=$vcc" $LOG | tail -1 | sed 's/.*to kernel: //')"
+    else
+      fail "$op: the demon did not answer as_$op"
+    fi
+    if refused_after $before; then
+      ok "$op: the kernel refused the reply, the demon logged it"
+    else
+      fail "$op: no refusal logged (has this kernel dropped the 2026 sigd_send check? then docs/kernel.md and this test need updating)"
+    fi
+  else
+    fail "$op: no as_$op reached the demon"
+  fi
+  if grep -q returned /tmp/caller.$op; then
+    fail "$op returned in the caller: $(cat /tmp/caller.$op)"
+  else
+    ok "$op: the caller is still blocked in the kernel"
+  fi
+  demon_alive && ok "$op: demon still running" || fail "$op: demon gone"
+  # Still serving: another address change is followed.
+  step=$((step + 1))
+  a=47.0005.80.ffe100.0000.f215.1010.0020ea000ef$step.00
+  atmaddr -a 0 $a
+  if wait_addr added $a; then ok "$op: later atmaddr change followed"; else fail "$op: later atmaddr change not followed"; fi
+done
+if grep -E "$REFUSED" $LOG | grep -q 'does not know the socket'; then ok "refusals explained in the log"; else fail "refusal message without the explanation"; fi
+demon_alive && ok "demon running at the end" || fail "demon gone at the end"
+finish
