@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "atmsigd/atmsvc/message.hpp"
+
 namespace atmsigd::io {
 namespace {
 
@@ -133,10 +135,14 @@ class AtmKernelTransport final : public KernelTransport {
     boost::system::error_code ec;
     sock_.send(asio::buffer(frame.data(), frame.size()), 0, ec);
     // Since 2026 the kernel refuses replies for sockets not yet in its VCC
-    // table (as_bind/as_listen/as_connect replies): say so plainly.
-    if (ec)
+    // table (as_bind/as_listen/as_connect replies): say so plainly, naming
+    // the message (at the default log level nothing else shows it).
+    if (ec) {
+      const auto d = atmsvc::decode(frame);
       on_error_("the kernel refused a frame (" + ec.message() + ")" +
-                (ec.value() == EINVAL ? ": it does not know the socket (see docs/kernel.md)" : ""));
+                (ec.value() == EINVAL ? ": it does not know the socket (see docs/kernel.md)" : "") +
+                (d.msg ? "; frame: " + d.msg->summary() : std::string()));
+    }
   }
   void close() override {
     boost::system::error_code ec;
