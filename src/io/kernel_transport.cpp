@@ -151,14 +151,22 @@ class AtmKernelTransport final : public KernelTransport {
   std::string describe() const override { return "kernel signaling socket"; }
 
   std::optional<std::vector<struct sockaddr_atmsvc>> local_addresses(int itf) override {
-    std::array<struct sockaddr_atmsvc, 16> addrs{};
-    struct atmif_sioc req {};
-    req.number = itf;
-    req.length = static_cast<int>(sizeof addrs);
-    req.arg = addrs.data();
-    if (::ioctl(fd_, ATM_GETADDR, &req) < 0) return std::nullopt;
-    const auto n = static_cast<std::size_t>(req.length) / sizeof(struct sockaddr_atmsvc);
-    return std::vector<struct sockaddr_atmsvc>(addrs.begin(), addrs.begin() + static_cast<long>(n));
+    // The kernel fails with E2BIG when the buffer cannot hold every address
+    // (net/atm/addr.c): try again with a larger one.
+    for (std::size_t room = 16; room <= 4096; room *= 4) {
+      std::vector<struct sockaddr_atmsvc> addrs(room);
+      struct atmif_sioc req {};
+      req.number = itf;
+      req.length = static_cast<int>(room * sizeof(struct sockaddr_atmsvc));
+      req.arg = addrs.data();
+      if (::ioctl(fd_, ATM_GETADDR, &req) < 0) {
+        if (errno == E2BIG) continue;
+        return std::nullopt;
+      }
+      addrs.resize(static_cast<std::size_t>(req.length) / sizeof(struct sockaddr_atmsvc));
+      return addrs;
+    }
+    return std::nullopt;
   }
 
  private:
