@@ -23,8 +23,8 @@ fail() {
   failed=1
 }
 finish() {
-  echo "ATMSIGD-VM: --- demon log ---"
-  cat $LOG 2>/dev/null
+  echo "ATMSIGD-VM: --- demon log (without -d's hex dumps) ---"
+  cat /tmp/atmsigd.first.log $LOG 2>/dev/null | grep -v -E '(from|to) (kernel|network): [0-9a-f]{2} '
   echo "ATMSIGD-VM: --- /proc/net/atm/vc ---"
   cat /proc/net/atm/vc 2>/dev/null
   echo "ATMSIGD-VM: --- callers ---"
@@ -193,5 +193,44 @@ for call in "bind $ADDR1" "listen" "connect $ADDR2"; do
   if wait_addr added $a; then ok "$op: later atmaddr change followed"; else fail "$op: later atmaddr change not followed"; fi
 done
 if grep -E "$REFUSED" $LOG | grep -q 'does not know the socket'; then ok "refusals explained in the log"; else fail "refusal message without the explanation"; fi
-demon_alive && ok "demon running at the end" || fail "demon gone at the end"
+demon_alive && ok "demon running after the refusals" || fail "demon gone after the refusals"
+
+# SIGTERM: the demon detaches and exits 0; a new demon attaches and reads the
+# addresses already configured (ATM_GETADDR at start).
+kill -TERM $DEMON
+wait $DEMON
+st=$?
+if [ $st = 0 ]; then ok "demon exited 0 on SIGTERM"; else fail "demon exited $st on SIGTERM"; fi
+for p in $CALLERS; do
+  echo "after the demon exit: caller $p $(cut -d' ' -f3 /proc/$p/stat 2>/dev/null) in $(cat /proc/$p/wchan 2>/dev/null)"
+done
+mv $LOG /tmp/atmsigd.first.log
+/sbin/atmsigd -d -l $LOG -D /tmp 0.0.5 &
+DEMON=$!
+if wait_log 'serving the user of signaling on kernel signaling socket'; then
+  ok "a second demon attached after the first one exited"
+else
+  fail "a second demon did not attach"
+fi
+if wait_addr added $ADDR1; then ok "second demon: ADDR1 read at start"; else fail "second demon did not read ADDR1 at start"; fi
+if wait_addr added 47.0005.80.ffe100.0000.f215.1010.0020ea000ef3.00; then
+  ok "second demon: the later address read at start"
+else
+  fail "second demon did not read the later address at start"
+fi
+atmaddr -d 0 $ADDR1
+if wait_addr removed $ADDR1; then ok "second demon follows atmaddr -d"; else fail "second demon did not follow atmaddr -d"; fi
+# More than 16 addresses: ATM_GETADDR fails with E2BIG for a short buffer.
+i=10
+while [ $i -lt 30 ]; do
+  atmaddr -a 0 47.0005.80.ffe100.0000.f215.1010.0020ea0010$i.00 || fail "atmaddr -a of address $i"
+  i=$((i + 1))
+done
+if wait_addr added 47.0005.80.ffe100.0000.f215.1010.0020ea001029.00; then
+  ok "second demon: the 23rd local address learned"
+else
+  fail "second demon did not learn the 23rd local address"
+fi
+if grep -q 'cannot read the local addresses' $LOG; then fail "the demon could not read the local addresses"; fi
+demon_alive && ok "second demon running at the end" || fail "second demon gone at the end"
 finish
