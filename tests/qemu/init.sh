@@ -144,6 +144,16 @@ else
   fail "/proc/net/atm/vc has no itf 999: $(cat /proc/net/atm/vc)"
 fi
 
+# A second demon while the first is attached: ATMSIGD_CTRL fails EADDRINUSE.
+/sbin/atmsigd -l /tmp/second.log 0.0.5 >/tmp/second.out 2>&1
+st=$?
+if [ $st = 1 ] && grep -q 'another signaling demon is running' /tmp/second.log /tmp/second.out; then
+  ok "a second demon is refused: $(cat /tmp/second.log /tmp/second.out | grep -m1 'another signaling demon')"
+else
+  fail "a second demon: status $st, $(cat /tmp/second.log /tmp/second.out)"
+fi
+demon_alive || fail "the first demon died when a second one tried to attach"
+
 # atmaddr -a: as_itf_notify, the demon reads the addresses again (ATM_GETADDR).
 notifies=$(count_log 'from kernel: as_itf_notify|changed its addresses')
 if atmaddr -a 0 $ADDR1; then ok "atmaddr -a 0 ADDR1"; else fail "atmaddr -a 0 ADDR1 failed"; fi

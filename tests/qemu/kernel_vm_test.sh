@@ -15,7 +15,7 @@
 # Exit status: 0 passed, 1 failed, 77 skipped (no usable QEMU, or a
 # sanitizer build of the demon: this test runs in the normal build only).
 # Environment: ATMSIGD_QEMU_ACCEL=kvm|tcg (default: KVM when /dev/kvm is
-# usable, i.e. /init runs within 15 s under it, else TCG; a failed probe is
+# usable, i.e. /init runs within 10 s under it, else TCG; a failed probe is
 # remembered in the cache directory as kvm-unusable-*),
 # ATMSIGD_QEMU_TIMEOUT (seconds for the VM, default 150).
 set -u
@@ -59,11 +59,19 @@ ATMADDR=$(command -v atmaddr || echo /usr/sbin/atmaddr)
 [ -x "$CALLER" ] || die "no svc_caller at $CALLER"
 
 # --- Debian's kernel -------------------------------------------------------
-PKG=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ {print $2; exit}')
+kernel_package() {
+  apt-cache depends linux-image-amd64 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ {print $2; exit}'
+}
+PKG=$(kernel_package)
+if [ -z "$PKG" ] && [ "$(id -u)" -eq 0 ]; then
+  echo "apt knows no linux-image-amd64: apt-get update"
+  apt-get update -qq >/dev/null 2>&1
+  PKG=$(kernel_package)
+fi
 [ -n "$PKG" ] || die "apt-cache depends linux-image-amd64 names no linux-image package (apt-get update?)"
 VER=$(apt-cache policy "$PKG" | awk '$1 == "Candidate:" {print $2}')
 [ -n "$VER" ] && [ "$VER" != "(none)" ] || die "no candidate version of $PKG"
-CACHE_ROOT=${ATMSIGD_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/atmsigd-qemu}
+CACHE_ROOT=${ATMSIGD_QEMU_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/atmsigd-qemu}
 KDIR=$CACHE_ROOT/${PKG}_$VER
 if [ ! -f "$KDIR/complete" ]; then
   echo "fetching $PKG $VER into $KDIR"
@@ -169,7 +177,7 @@ run_vm() {
 # KVM when /dev/kvm is there and actually boots the kernel (nested KVM in
 # some CI sandboxes opens fine and then hangs or aborts); else TCG.
 # A failed probe is remembered in the cache (per host kernel and QEMU) so
-# that it costs its 15 s once.
+# that it costs its 10 s once.
 ACCEL=${ATMSIGD_QEMU_ACCEL:-}
 NOKVM=$CACHE_ROOT/kvm-unusable-$(uname -r)-$("$QEMU" --version | head -1 | tr -c 'A-Za-z0-9.\n' '_')
 start=$(date +%s)
@@ -179,7 +187,7 @@ if [ -z "$ACCEL" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
     echo "KVM did not work here before ($NOKVM: $(head -c 300 "$NOKVM")); software emulation (TCG)"
   else
     echo "booting under qemu-system-x86_64 with KVM, time limit ${TIMEOUT} s"
-    run_vm kvm 15
+    run_vm kvm 10
     rc=$?
     if ! grep -q -a 'ATMSIGD-VM: init started' "$CONSOLE"; then
       why="status $rc: $(head -c 300 "$WORK/qemu.stderr")"
