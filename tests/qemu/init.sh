@@ -25,6 +25,8 @@ fail() {
 finish() {
   echo "ATMSIGD-VM: --- demon log (without -d's hex dumps) ---"
   cat /tmp/atmsigd.first.log $LOG 2>/dev/null | grep -v -E '(from|to) (kernel|network): [0-9a-f]{2} '
+  echo "ATMSIGD-VM: --- first status dump ---"
+  cat /tmp/atmsigd.*.status.0 2>/dev/null
   echo "ATMSIGD-VM: --- /proc/net/atm/vc ---"
   cat /proc/net/atm/vc 2>/dev/null
   echo "ATMSIGD-VM: --- callers ---"
