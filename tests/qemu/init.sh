@@ -35,7 +35,7 @@ finish() {
     echo "pid $p: $(cut -d' ' -f2,3 /proc/$p/stat 2>/dev/null) wchan $(cat /proc/$p/wchan 2>/dev/null)"
   done
   echo "ATMSIGD-VM: --- kernel messages ---"
-  dmesg | grep -i -E 'atm|sigd|adummy' | grep -v -i 'atmel'
+  dmesg | grep -i -E 'atm|sigd|adummy|vcc|msg' | grep -v -i 'atmel'
   if [ $failed = 0 ]; then echo "ATMSIGD-VM: all checks passed"; fi
   echo "ATMSIGD-VM: end"
   sync
