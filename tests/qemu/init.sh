@@ -30,7 +30,7 @@ finish() {
   echo "ATMSIGD-VM: --- /proc/net/atm/vc ---"
   cat /proc/net/atm/vc 2>/dev/null
   echo "ATMSIGD-VM: --- callers ---"
-  cat /tmp/caller.* 2>/dev/null
+  for f in /tmp/caller.*; do echo "$f: $(cat "$f")"; done
   for p in $CALLERS; do
     echo "pid $p: $(cut -d' ' -f2,3 /proc/$p/stat 2>/dev/null) wchan $(cat /proc/$p/wchan 2>/dev/null)"
   done
@@ -94,17 +94,19 @@ status_has() {
     [ "$(digits "$a")" = "$want" ] && echo yes
   done | grep -q yes
 }
-# refused_after N: the demon logged more than N refused frames.
-REFUSED='the kernel refused a frame'
-refused_after() {
+# wait_more PATTERN N: until the demon's log has more than N lines matching PATTERN.
+wait_more() {
   n=0
   while [ $n -lt 100 ]; do
-    [ "$(count_log "$REFUSED")" -gt "$1" ] && return 0
+    [ "$(count_log "$1")" -gt "$2" ] && return 0
     sleep 0.1
     n=$((n + 1))
   done
   return 1
 }
+# refused_after N: the demon logged more than N refused frames.
+REFUSED='the kernel refused a frame'
+refused_after() { wait_more "$REFUSED" "$1"; }
 
 echo "ATMSIGD-VM: init started, kernel $(uname -r)"
 
@@ -171,38 +173,55 @@ atmaddr -a 0 $ADDR1 && wait_addr added $ADDR1 || fail "ADDR1 not back"
 # hangs for good (run in the background); the demon goes on serving.
 CALLERS=
 step=0
-for call in "bind $ADDR1" "listen" "connect $ADDR2"; do
+# Our svc_caller for each call, then atm-tools' svc_recv (bind, then listen
+# and accept) and svc_send (connect).
+ADDR3=47.0005.80.ffe100.0000.f215.1010.0020ea000ee2.00
+atmaddr -a 0 $ADDR3 && wait_addr added $ADDR3 || fail "ADDR3 not added"
+for call in "bind svc_caller bind $ADDR1" "listen svc_caller listen" "connect svc_caller connect $ADDR2" \
+  "bind svc_recv $ADDR3" "connect svc_send $ADDR2"; do
   op=${call%% *}
+  cmd=${call#* }
+  prog=${cmd%% *}
+  what="$prog $op"
   before=$(count_log "$REFUSED")
-  svc_caller $call >/tmp/caller.$op 2>&1 &
-  CALLERS="$CALLERS $!"
-  if wait_log "from kernel: as_$op vcc=" 100; then
+  msgs=$(count_log "from kernel: as_$op vcc=")
+  $cmd >"/tmp/caller.$prog.$op" 2>&1 &
+  pid=$!
+  CALLERS="$CALLERS $pid"
+  if wait_more "from kernel: as_$op vcc=" $msgs; then
     vcc=$(grep -E "from kernel: as_$op vcc=" $LOG | tail -1 | sed 's/.*vcc=\([0-9a-fx]*\).*/\1/')
-    ok "$op: as_$op from the kernel (vcc $vcc)"
+    ok "$what: as_$op from the kernel (vcc $vcc)"
     if wait_log "to kernel: as_(okay|error) vcc=$vcc" 200; then
-      ok "$op: the demon answered: $(grep -E "to kernel: as_(okay|error) vcc=$vcc" $LOG | tail -1 | sed 's/.*to kernel: //')"
+      ok "$what: the demon answered: $(grep -E "to kernel: as_(okay|error) vcc=$vcc" $LOG | tail -1 | sed 's/.*to kernel: //')"
     else
-      fail "$op: the demon did not answer as_$op"
+      fail "$what: the demon did not answer as_$op"
     fi
     if refused_after $before; then
-      ok "$op: the kernel refused the reply, the demon logged it"
+      ok "$what: the kernel refused the reply, the demon logged it"
     else
-      fail "$op: no refusal logged (has this kernel dropped the 2026 sigd_send check? then docs/kernel.md and this test need updating)"
+      fail "$what: no refusal logged (has this kernel dropped the 2026 sigd_send check? then docs/kernel.md and this test need updating)"
     fi
   else
-    fail "$op: no as_$op reached the demon"
+    fail "$what: no as_$op reached the demon"
   fi
-  if grep -q returned /tmp/caller.$op; then
-    fail "$op returned in the caller: $(cat /tmp/caller.$op)"
+  n=0
+  while [ $n -lt 20 ]; do
+    wchan=$(cat /proc/$pid/wchan 2>/dev/null)
+    [ "$wchan" = "svc_$op" ] && break
+    sleep 0.1
+    n=$((n + 1))
+  done
+  if kill -0 $pid 2>/dev/null && [ "$wchan" = "svc_$op" ]; then
+    ok "$what: the caller is still blocked in the kernel ($wchan, state $(cut -d' ' -f3 /proc/$pid/stat))"
   else
-    ok "$op: the caller is still blocked in the kernel"
+    fail "$what: the caller is not blocked in svc_$op (wchan '$wchan'): $(cat "/tmp/caller.$prog.$op")"
   fi
-  demon_alive && ok "$op: demon still running" || fail "$op: demon gone"
+  demon_alive && ok "$what: demon still running" || fail "$what: demon gone"
   # Still serving: another address change is followed.
   step=$((step + 1))
   a=47.0005.80.ffe100.0000.f215.1010.0020ea000ef$step.00
   atmaddr -a 0 $a
-  if wait_addr added $a; then ok "$op: later atmaddr change followed"; else fail "$op: later atmaddr change not followed"; fi
+  if wait_addr added $a; then ok "$what: later atmaddr change followed"; else fail "$what: later atmaddr change not followed"; fi
 done
 if grep -E "$REFUSED" $LOG | grep -q 'does not know the socket'; then ok "refusals explained in the log"; else fail "refusal message without the explanation"; fi
 demon_alive && ok "demon running after the refusals" || fail "demon gone after the refusals"
@@ -225,7 +244,7 @@ else
   fail "a second demon did not attach"
 fi
 if wait_addr added $ADDR1; then ok "second demon: ADDR1 read at start"; else fail "second demon did not read ADDR1 at start"; fi
-if wait_addr added 47.0005.80.ffe100.0000.f215.1010.0020ea000ef3.00; then
+if wait_addr added 47.0005.80.ffe100.0000.f215.1010.0020ea000ef5.00; then
   ok "second demon: the later address read at start"
 else
   fail "second demon did not read the later address at start"

@@ -9,7 +9,7 @@
 # (${ATMSIGD_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/atmsigd-qemu}/PACKAGE_VERSION:
 # vmlinuz and the .ko files of atm and adummy with their dependencies),
 # builds an initramfs (busybox-static, the demon with its shared libraries,
-# atmaddr, svc_caller, init.sh as /init), boots it with qemu-system-x86_64
+# atm-tools' atmaddr, svc_send and svc_recv, svc_caller, init.sh as /init), boots it with qemu-system-x86_64
 # and reads the verdict of /init from the serial console.
 #
 # Exit status: 0 passed, 1 failed, 77 skipped (no usable QEMU, or a
@@ -54,7 +54,11 @@ BUSYBOX=$(command -v busybox)
 # busybox-static replaces /bin/busybox with a static one.
 if ldd "$BUSYBOX" >/dev/null 2>&1; then die "$BUSYBOX is not static: install busybox-static"; fi
 ATMADDR=$(command -v atmaddr || echo /usr/sbin/atmaddr)
-[ -x "$ATMADDR" ] || die "atmaddr is missing (install atm-tools)"
+SVC_SEND=$(command -v svc_send || echo /usr/bin/svc_send)
+SVC_RECV=$(command -v svc_recv || echo /usr/bin/svc_recv)
+for p in "$ATMADDR" "$SVC_SEND" "$SVC_RECV"; do
+  [ -x "$p" ] || die "$p is missing (install atm-tools)"
+done
 [ -x "$DEMON" ] || die "no demon binary at $DEMON"
 [ -x "$CALLER" ] || die "no svc_caller at $CALLER"
 
@@ -130,10 +134,11 @@ else
   cp "$DEMON" "$ROOT/sbin/atmsigd"
 fi
 cp "$ATMADDR" "$ROOT/usr/sbin/atmaddr"
+cp "$SVC_SEND" "$SVC_RECV" "$ROOT/usr/bin/"
 cp "$CALLER" "$ROOT/usr/bin/svc_caller"
 # Shared libraries as ldd lists them, and the dynamic loader, at the same paths.
 : >"$WORK/libs"
-for bin in "$DEMON" "$ATMADDR"; do
+for bin in "$DEMON" "$ATMADDR" "$SVC_SEND" "$SVC_RECV"; do
   ldd "$bin" >"$WORK/ldd.out" 2>&1 || die "ldd $bin failed: $(cat "$WORK/ldd.out")"
   if grep -q 'not found' "$WORK/ldd.out"; then die "ldd $bin: $(grep 'not found' "$WORK/ldd.out")"; fi
   awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' "$WORK/ldd.out" >>"$WORK/libs"
