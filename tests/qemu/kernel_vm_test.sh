@@ -226,8 +226,20 @@ if [ $rc -ne 0 ] && ! grep -q 'ATMSIGD-VM: init started' "$CONSOLE.txt"; then
 fi
 
 grep 'ATMSIGD-VM: ok' "$CONSOLE.txt"
-if grep -q 'ATMSIGD-VM: all checks passed' "$CONSOLE.txt" && grep -q 'ATMSIGD-VM: end' "$CONSOLE.txt" &&
-  ! grep -q 'ATMSIGD-VM: FAIL' "$CONSOLE.txt"; then
+# The checks that must have run (so that a shortened /init cannot pass).
+missing=
+for want in 'demon attached' 'signaling PVC 0.0.5 open' 'demon: ADDR1 added' 'demon: ADDR1 removed' \
+  'status dump lists ADDR1' 'a second demon is refused' 'demon exited 0 on SIGTERM' \
+  'second demon: the 23rd local address learned' 'second demon running at the end'; do
+  grep -q "ATMSIGD-VM: ok $want" "$CONSOLE.txt" || missing="$missing; $want"
+done
+[ "$(grep -c 'ATMSIGD-VM: ok .*: the kernel refused the reply' "$CONSOLE.txt")" -eq 5 ] ||
+  missing="$missing; five refused replies"
+[ "$(grep -c 'ATMSIGD-VM: ok .*: later atmaddr change followed' "$CONSOLE.txt")" -eq 5 ] ||
+  missing="$missing; five later address changes"
+[ -z "$missing" ] || echo "checks that did not run or pass:${missing#;}"
+if [ -z "$missing" ] && grep -q 'ATMSIGD-VM: all checks passed' "$CONSOLE.txt" &&
+  grep -q 'ATMSIGD-VM: end' "$CONSOLE.txt" && ! grep -q 'ATMSIGD-VM: FAIL' "$CONSOLE.txt"; then
   echo "PASSED: every check of /init passed ($CONSOLE.txt has the whole console)"
   exit 0
 fi
