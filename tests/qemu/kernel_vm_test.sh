@@ -9,8 +9,9 @@
 # (${ATMSIGD_QEMU_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/atmsigd-qemu}/PACKAGE_VERSION:
 # vmlinuz and the .ko files of atm and adummy with their dependencies),
 # builds an initramfs (busybox-static, the demon with its shared libraries,
-# atm-tools' atmaddr, svc_send and svc_recv, svc_caller, init.sh as /init), boots it with qemu-system-x86_64
-# and reads the verdict of /init from the serial console.
+# atm-tools' atmaddr, svc_send and svc_recv, svc_caller, init.sh as /init),
+# boots it with qemu-system-x86_64 and reads the verdict of /init from the
+# serial console.
 #
 # Exit status: 0 passed, 1 failed, 77 skipped (no usable QEMU, or a
 # sanitizer build of the demon: this test runs in the normal build only).
