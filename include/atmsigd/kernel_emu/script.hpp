@@ -39,6 +39,8 @@ class ScriptRunner {
   bool run_lines(const std::vector<std::string>& lines);
   std::size_t failures() const { return failures_; }
   const KernelModel& model() const { return model_; }
+  // The vcc given to each socket name (in order of first use: 0x1000, 0x2000, ...).
+  const std::map<std::string, Vcc>& names() const { return names_; }
   std::chrono::milliseconds default_timeout{2000};
 
  private:
