@@ -169,6 +169,20 @@ void Uni::from_link(ByteView sscop_pdu, TimePoint now, std::vector<CcEvent>& out
   out_ = nullptr;
 }
 
+void Uni::stop_link(TimePoint now) {
+  now_ = now;
+  out_ = &scratch_;
+  stopping_ = true;
+  started_ = false;
+  link_retry_at_.reset();
+  pending_.clear();
+  note("shutdown: releasing the signaling link");
+  if (sscf_.state() != sscf::State::kIdle) run_sscf(sscf::AalReleaseRequest{});
+  // The kernel is gone: whatever on_link_down() decided for it is dropped.
+  scratch_.clear();
+  out_ = nullptr;
+}
+
 std::vector<Bytes> Uni::take_link_pdus() {
   return std::exchange(link_out_, {});
 }
@@ -386,6 +400,7 @@ void Uni::process(std::vector<sscf::Action>& acts) {
 
 void Uni::ensure_link() {
   link_retry_at_.reset();
+  if (stopping_) return;
   if (sscf_.state() == sscf::State::kIdle) run_sscf(sscf::AalEstablishRequest{});
 }
 
@@ -448,7 +463,8 @@ void Uni::on_link_down() {
              std::chrono::duration_cast<std::chrono::milliseconds>(params_.t309).count()) +
          " ms");
   }
-  if (started_ || !calls_.empty() || !pending_.empty()) link_retry_at_ = now_ + params_.link_retry;
+  if (!stopping_ && (started_ || !calls_.empty() || !pending_.empty()))
+    link_retry_at_ = now_ + params_.link_retry;
 }
 
 // ---------------------------------------------------------------------------

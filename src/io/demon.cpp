@@ -250,8 +250,15 @@ void Demon::flush_link() {
 }
 
 void Demon::on_link_pdu(ByteView pdu) {
-  if (stopped_ || (uni_ == nullptr && !saal_)) return;
+  if ((stopped_ && !draining_) || (uni_ == nullptr && !saal_)) return;
   record_pdu(PcapDirection::kFromNetwork, pdu);
+  if (draining_) {
+    std::vector<atmsvc::CcEvent> gone;  // the kernel is closed
+    uni_->from_link(pdu, now(), gone);
+    flush_link();
+    drain();
+    return;
+  }
   if (uni_ == nullptr) {
     saal(sscf::PduReceived{pdu});
     return;
@@ -319,6 +326,48 @@ void Demon::stop(const std::string& why) {
     for (auto& a : actions)
       if (auto* s = std::get_if<sscf::SendPdu>(&a)) send_pdu(ByteView(s->bytes));
   }
+  if (uni_ != nullptr && link_ && uni_->link_up()) {
+    // Q.2931: the peer clears at once instead of after NO-RESPONSE + T309.
+    // Bounded: RELEASE COMPLETEs awaited 500 ms at most, then END, ENDAK
+    // awaited until 1 s after the signal at most.
+    draining_ = true;
+    release_by_ = now() + std::chrono::milliseconds(500);
+    drain_until_ = now() + std::chrono::milliseconds(1000);
+    drain();
+    return;
+  }
+  finish_stop();
+}
+
+void Demon::drain() {
+  if (!draining_) return;
+  for (const auto& n : uni_->take_notes()) log_.sig->info("network: {}", n);
+  if (!link_ended_ && (uni_->call_count() == 0 || now() >= release_by_)) {
+    if (uni_->call_count() != 0)
+      log_.sig->warn("{} call(s) not released by the peer at exit", uni_->call_count());
+    link_ended_ = true;
+    uni_->stop_link(now());
+    flush_link();  // END
+  }
+  if ((link_ended_ && uni_->link_idle()) || now() >= drain_until_) {
+    finish_stop();
+    return;
+  }
+  auto deadline = link_ended_ ? drain_until_ : release_by_;
+  if (const auto d = uni_->next_deadline()) deadline = std::min(deadline, *d);
+  timer_.expires_at(deadline);
+  timer_.async_wait([this](const boost::system::error_code& ec) {
+    if (ec || !draining_) return;
+    std::vector<atmsvc::CcEvent> gone;  // the kernel is closed
+    uni_->handle_timeouts(now(), gone);
+    flush_link();
+    drain();
+  });
+}
+
+void Demon::finish_stop() {
+  draining_ = false;
+  timer_.cancel();
   if (link_) link_->close();
   pcap_.close();
   io_.stop();

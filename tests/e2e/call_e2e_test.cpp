@@ -2,70 +2,29 @@
 // network side, each with its emulated kernel: real Q.2931 calls.
 #include <gtest/gtest.h>
 
-#include <sstream>
-#include <thread>
+#include <set>
 
-#include "atmsigd/kernel_emu/script.hpp"
-#include "demon_process.hpp"
+#include "call_demons.hpp"
 
 namespace atmsigd::test {
 namespace {
 
-const std::string kUserAddr = "47.0005.80ffe1000000f21a26d8.0020ea000ee0.00";
-const std::string kNetAddr = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
-
-struct Side {
-  std::string sock;
-  std::unique_ptr<Process> proc;
-  kemu::UnixClient client;
-  std::ostringstream trace;
-  std::unique_ptr<kemu::ScriptRunner> runner;
-
-  Side(const std::string& name, const std::string& mode, const std::string& addr, int local,
-       int peer, const std::string& uni) {
-    sock = temp_path(name + ".sock");
-    proc = std::make_unique<Process>(
-        std::vector<std::string>{ATMSIGD_BINARY, "-c", "/dev/null", "-m", mode, "-u", uni,
-                                 "--local-address", addr, "--udp-local",
-                                 "127.0.0.1:" + std::to_string(local), "--udp-peer",
-                                 "127.0.0.1:" + std::to_string(peer), "0.0.5", sock},
-        temp_path(name + ".log"));
-    EXPECT_TRUE(kemu::wait_for_socket(sock, std::chrono::seconds(5))) << proc->output();
-    std::string err;
-    EXPECT_TRUE(client.open(sock, err)) << err;
-    runner = std::make_unique<kemu::ScriptRunner>(client, trace);
-    runner->default_timeout = std::chrono::milliseconds(5000);
-  }
-  bool run(const std::vector<std::string>& lines) {
-    const bool ok = runner->run_lines(lines);
-    EXPECT_TRUE(ok) << trace.str() << "\n--- demon log ---\n" << proc->output();
-    return ok;
-  }
-  bool wait_log(const std::string& text) {
-    for (int i = 0; i < 500; ++i) {
-      if (proc->output().find(text) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-  int stop() {
-    proc->signal(SIGTERM);
-    return proc->wait();
-  }
-};
-
 class TwoDemons : public ::testing::TestWithParam<const char*> {
  protected:
   void SetUp() override {
-    const int base = 30000 + (::getpid() % 4000) * 2;
+    const int base = port_base();
     user = std::make_unique<Side>("user", "user", kUserAddr, base, base + 1, GetParam());
     net = std::make_unique<Side>("net", "network", kNetAddr, base + 1, base, GetParam());
-    ASSERT_TRUE(user->wait_log("signaling link up")) << user->proc->output();
-    ASSERT_TRUE(net->wait_log("signaling link up")) << net->proc->output();
+    ASSERT_TRUE(user->wait_log("signaling link up")) << user->log();
+    ASSERT_TRUE(net->wait_log("signaling link up")) << net->log();
   }
   void TearDown() override {
-    EXPECT_EQ(user->stop(), 0);
-    EXPECT_EQ(net->stop(), 0);
+    if (user) {
+      EXPECT_EQ(user->stop(), 0);
+    }
+    if (net) {
+      EXPECT_EQ(net->stop(), 0);
+    }
   }
   std::unique_ptr<Side> user, net;
 };
@@ -109,7 +68,90 @@ TEST_P(TwoDemons, NobodyListeningIsRefused) {
   EXPECT_EQ(c, nullptr);  // the kernel model forgot it after as_error
 }
 
-// Many calls at once between two demons is not tested yet (open work).
+// 100 connects issued before any answer: all indicated, accepted, okayed on
+// both ends with distinct VCIs that agree, all released; nothing left after.
+TEST_P(TwoDemons, HundredCallsAtOnce) {
+  constexpr int kCalls = 100;
+  ASSERT_TRUE(net->run({"listen L addr=" + kNetAddr, "expect L okay"}));
+  std::vector<std::string> lines;
+  for (int i = 0; i < kCalls; ++i)
+    lines.push_back("connect C" + std::to_string(i) + " to=" + kNetAddr);
+  ASSERT_TRUE(user->run(lines));
+  lines.clear();
+  for (int i = 0; i < kCalls; ++i) lines.push_back("expect L indicate");
+  for (int i = 0; i < kCalls; ++i) lines.push_back("accept N" + std::to_string(i) + " L");
+  for (int i = 0; i < kCalls; ++i) lines.push_back("expect N" + std::to_string(i) + " okay");
+  ASSERT_TRUE(net->run(lines));
+  lines.clear();
+  for (int i = 0; i < kCalls; ++i) lines.push_back("expect C" + std::to_string(i) + " okay");
+  ASSERT_TRUE(user->run(lines));
+
+  // Every call has its own VCI, and both ends agree on the set.
+  std::set<int> user_vcis, net_vcis;
+  for (int i = 0; i < kCalls; ++i) {
+    const auto* c = user->runner->model().socket(user->runner->names().at("C" + std::to_string(i)));
+    const auto* n = net->runner->model().socket(net->runner->names().at("N" + std::to_string(i)));
+    ASSERT_NE(c, nullptr);
+    ASSERT_NE(n, nullptr);
+    EXPECT_EQ(c->last.raw().pvc.sap_addr.vpi, n->last.raw().pvc.sap_addr.vpi);
+    user_vcis.insert(c->last.raw().pvc.sap_addr.vci);
+    net_vcis.insert(n->last.raw().pvc.sap_addr.vci);
+  }
+  EXPECT_EQ(user_vcis.size(), static_cast<std::size_t>(kCalls));
+  EXPECT_EQ(user_vcis, net_vcis);
+  EXPECT_TRUE(user->status_has({"calls held by the network side: 100"}));
+
+  // Half released by the caller, half by the called side, all at once.
+  std::vector<std::string> ucloses, ncloses, uexpects, nexpects;
+  for (int i = 0; i < kCalls; ++i) {
+    const std::string c = "C" + std::to_string(i), n = "N" + std::to_string(i);
+    if (i % 2 == 0) {
+      ucloses.push_back("close " + c);
+      uexpects.push_back("expect " + c + " close");
+      nexpects.push_back("expect " + n + " close reply=0");
+    } else {
+      ncloses.push_back("close " + n);
+      nexpects.push_back("expect " + n + " close");
+      uexpects.push_back("expect " + c + " close reply=0");
+    }
+  }
+  ASSERT_TRUE(user->run(ucloses));
+  ASSERT_TRUE(net->run(ncloses));
+  ASSERT_TRUE(user->run(uexpects));
+  ASSERT_TRUE(net->run(nexpects));
+  EXPECT_EQ(user->runner->model().all_violations(), std::vector<std::string>{});
+  EXPECT_EQ(net->runner->model().all_violations(), std::vector<std::string>{});
+
+  // Nothing left on either demon: no call, only the listener's socket.
+  EXPECT_TRUE(user->status_has({"calls held by the network side: 0", "sockets: 0"}));
+  EXPECT_TRUE(net->status_has({"calls held by the network side: 0", "sockets: 1"}));
+}
+
+// SIGTERM in Q.2931 mode: the demon releases its calls (RELEASE) and the link
+// (SSCOP END) before it exits, so the peer's kernel hears at once (as_close 0
+// from the RELEASE), not after NO-RESPONSE (7 s) + T309 (10 s).
+TEST_P(TwoDemons, ShutdownReleasesCallsAndLinkTowardsThePeer) {
+  ASSERT_TRUE(net->run({"listen L addr=" + kNetAddr, "expect L okay"}));
+  ASSERT_TRUE(user->run({"connect C to=" + kNetAddr, "connect D to=" + kNetAddr}));
+  ASSERT_TRUE(net->run({"expect L indicate", "expect L indicate", "accept N L", "accept M L",
+                        "expect N okay", "expect M okay"}));
+  ASSERT_TRUE(user->run({"expect C okay", "expect D okay"}));
+  EXPECT_EQ(user->stop(), 0);
+  const std::string ulog = user->log();
+  user.reset();
+  // Well within NO-RESPONSE + T309 (17 s): only the shutdown can explain it.
+  ASSERT_TRUE(
+      net->run({"expect N close reply=0 within=3000", "expect M close reply=0 within=3000"}))
+      << ulog;
+  EXPECT_NE(ulog.find("releasing the signaling link"), std::string::npos) << ulog;
+  EXPECT_EQ(ulog.find("not released by the peer"), std::string::npos) << ulog;
+  // The peer saw the END: its link went down at once.
+  EXPECT_TRUE(net->wait_log("signaling link down", 1, std::chrono::milliseconds(3000)))
+      << net->log();
+  EXPECT_EQ(net->log().find("T309 started"), std::string::npos) << net->log();
+  EXPECT_TRUE(net->status_has({"calls held by the network side: 0"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Uni, TwoDemons, ::testing::Values("uni30", "uni31", "uni40"));
 
 }  // namespace

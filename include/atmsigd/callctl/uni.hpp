@@ -172,6 +172,14 @@ class Uni final : public atmsvc::CallControl {
   // SSCOP PDUs to send, in order (and forgets them).
   std::vector<Bytes> take_link_pdus();
   bool link_up() const { return sscf_.established(); }
+  // Shutdown: releases the signaling link (AAL-RELEASE.request, SSCOP END) and
+  // never establishes it again; messages still waiting for the link are
+  // dropped, calls still held are forgotten without telling the kernel (the
+  // shell has closed it). PDUs from the link are still processed (ENDAK).
+  void stop_link(TimePoint now);
+  // The link is released (SSCF idle): after stop_link(), the peer acknowledged
+  // the END or SSCOP gave up (Timer_CC x MaxCC).
+  bool link_idle() const { return sscf_.state() == sscf::State::kIdle; }
 
   // RESTART of all VCs (vc empty) or of one VC (VPCI, VCI): the calls on them
   // are cleared locally (CcReleased -ENETRESET), RESTART is sent and T316 runs.
@@ -326,6 +334,7 @@ class Uni final : public atmsvc::CallControl {
   UniParams params_;
   sscf::SscfUni sscf_;
   bool started_ = false;
+  bool stopping_ = false;  // stop_link(): never re-establish
   bool was_up_ = false;
   TimePoint now_{};
   std::vector<atmsvc::CcEvent>* out_ = nullptr;

@@ -62,6 +62,8 @@ class Demon final : private engine::Sink {
   void write_dump(const char* kind, std::string text);
   void reload();
   void apply_policy();
+  void drain();        // stop() in Q.2931 mode: RELEASE COMPLETEs, then END/ENDAK
+  void finish_stop();  // closes the link, ends the loop
   TimePoint now() const { return Clock::now(); }
 
   boost::asio::io_context& io_;
@@ -88,6 +90,12 @@ class Demon final : private engine::Sink {
   unsigned trace_dumps_ = 0;
   TimePoint started_ = Clock::now();
   bool stopped_ = false;
+  // stop() in Q.2931 mode waits (bounded) for the peer: until release_by_
+  // for the RELEASE COMPLETEs, then END, until drain_until_ for ENDAK.
+  bool draining_ = false;
+  bool link_ended_ = false;
+  TimePoint release_by_{};
+  TimePoint drain_until_{};
 };
 
 }  // namespace atmsigd::io
