@@ -406,6 +406,10 @@ std::optional<TimePoint> Sscop::next_deadline() const {
 
 void Sscop::on_pdu(Pdu& p) {
   const State s = state_;
+  if (p.type == PduType::kSd || p.type == PduType::kSdp || p.type == PduType::kPoll ||
+      p.type == PduType::kStat || p.type == PduType::kUstat || p.type == PduType::kRs ||
+      p.type == PduType::kRsak || p.type == PduType::kEr || p.type == PduType::kErak)
+    peer_past_bgn_ = true;
   switch (p.type) {
     case PduType::kUd:  // Q.2110 SDL p.73: UD (every state) -> AA-UNITDATA.indication
       emit(AaUnitdataIndication{std::move(p.info)});
@@ -438,7 +442,7 @@ void Sscop::on_pdu(Pdu& p) {
         case State::kRecPend:       // p.55
         case State::kInRecPend:     // p.59
           // BGN: retransmission? MAA-ERROR B : AA-RELEASE.ind, AA-ESTABLISH.ind
-          if (detect_retransmission(p.sq)) {
+          if (bgn_retransmission(p.sq)) {
             unexpected(p);
           } else {
             peer_bgn_reestablish(p);
@@ -995,7 +999,7 @@ void Sscop::on_outres_timer_cc() {
 // Q.2110 SDL p.43: OutResyncPend, BGN. A retransmission (our BGAK was lost):
 // BGAK, then our RS again; a new BGN re-establishes.
 void Sscop::on_outres_bgn(const Pdu& p) {
-  if (detect_retransmission(p.sq)) {
+  if (bgn_retransmission(p.sq)) {
     send_bgak({});
     send_rs();
     return;
@@ -1266,7 +1270,7 @@ void Sscop::on_ready_ustat(const Pdu& p) {
 // Q.2110 SDL p.61: Ready, BGN. A retransmission (our BGAK was lost): BGAK again
 // and Timer_NO-RESPONSE restarted, no MAA-ERROR.
 void Sscop::on_ready_bgn(const Pdu& p) {
-  if (detect_retransmission(p.sq)) {
+  if (bgn_retransmission(p.sq)) {
     start(Timer::kNoResponse);
     send_bgak({});
     return;
@@ -1509,6 +1513,18 @@ bool Sscop::detect_retransmission(std::uint8_t nsq) {
     return false;
   }
   if (vr_sq_ == nsq) return true;
+  vr_sq_ = nsq;
+  return false;
+}
+
+// A BGN in states 5..10 (Q.2110 SDL p.43, 47, 51, 55, 59, 61) repeats the one
+// of the current connection only if the peer has not shown yet that it got
+// our BGAK. Q.2110 looks at N(SQ) alone, which cannot tell a restarted peer
+// whose SSCOP starts again at the same N(SQ) (linux-atm: always 0) from a
+// retransmission: the old connection's calls would stay up, and the new
+// connection's first SDs be discarded as duplicates.
+bool Sscop::bgn_retransmission(std::uint8_t nsq) {
+  if (!peer_past_bgn_) return detect_retransmission(nsq);
   vr_sq_ = nsq;
   return false;
 }
@@ -1889,6 +1905,9 @@ void Sscop::maa_error(char code, std::uint32_t count) {
 
 void Sscop::set_state(State s) {
   if (s == state_) return;
+  // A new connection: the peer has not seen our BGAK yet.
+  if (s == State::kReady && (state_ == State::kOutConnPend || state_ == State::kInConnPend))
+    peer_past_bgn_ = false;
   trace("state " + std::string(to_string(state_)) + " -> " + std::string(to_string(s)));
   state_ = s;
 }

@@ -281,6 +281,7 @@ class Sscop {
 
   // Q.2110 procedures (SDL macros).
   bool detect_retransmission(std::uint8_t nsq);
+  bool bgn_retransmission(std::uint8_t nsq);
   void initialize_state_variables();
   void initialize_vr_mr() { vr_mr_ = params_.window & kSeqMask; }
   void set_data_transfer_timers();
@@ -342,6 +343,11 @@ class Sscop {
   // Receiver state variables.
   std::uint32_t vr_r_ = 0, vr_h_ = 0, vr_mr_ = 0;
   std::uint8_t vr_sq_ = 0;  // Q.2110: VT(SQ) and VR(SQ) start at 0
+  // A data-phase PDU (SD, POLL, STAT, USTAT, RS, RSAK, ER, ERAK) came from the
+  // peer since the connection was established: it got our BGAK, so a BGN now
+  // is a new connection whatever its N(SQ) (linux-atm's SSCOP sends N(SQ) = 0
+  // in every BGN, a restarted peer too).
+  bool peer_past_bgn_ = false;
   bool credit_ = true;
   bool clear_buffers_ = true;
   bool reestablish_ = false;  // Q.SAAL1: OutConnPend entered because of a protocol error
