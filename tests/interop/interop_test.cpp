@@ -638,6 +638,33 @@ TEST_P(Interop, OriginalKilledAndRestartedMidCall) {
   ASSERT_TRUE(orig.run({"expect NC close reply=0"}));
 }
 
+// The original is killed and restarted at once, before our Timer_NO-RESPONSE
+// runs out (as a service manager would): its new SSCOP connection (BGN)
+// must clear the calls of the old one on our side.
+TEST_P(Interop, OriginalRestartedAtOnce) {
+  Demon& ours = *ours_;
+  Demon& orig = *orig_;
+  ours_listeners_ = 1;
+  ASSERT_TRUE(ours.run({"listen L addr=" + ours.addr, "expect L okay"}));
+  ASSERT_TRUE(orig.run({"listen L addr=" + orig.addr, "expect L okay"}));
+  ASSERT_GE(place_call(ours, orig, "A", "NA", orig.addr), 32);
+  ASSERT_GE(place_call(orig, ours, "B", "NB", ours.addr), 32);
+
+  orig.proc->signal(SIGKILL);
+  ASSERT_EQ(orig.proc->wait(), 128 + SIGKILL);
+  const auto ups = count_of(ours.text_log(), "signaling link up");
+  ASSERT_NO_FATAL_FAILURE(orig.start());
+  ASSERT_TRUE(
+      ours.run({"expect A close reply=0 within=10000", "expect NB close reply=0 within=10000"}));
+  ASSERT_TRUE(ours.run({"close A", "close NB"}));
+  ASSERT_TRUE(orig.wait_log("SSCF: entering state 4/10")) << orig.logs();
+  ASSERT_TRUE(orig.run({"listen L addr=" + orig.addr, "expect L okay"}));
+  ASSERT_GE(place_call(ours, orig, "C", "NC", orig.addr), 32);
+  ASSERT_TRUE(ours.run({"close C", "expect C close"}));
+  ASSERT_TRUE(orig.run({"expect NC close reply=0"}));
+  (void)ups;
+}
+
 INSTANTIATE_TEST_SUITE_P(Matrix, Interop,
                          ::testing::Values(Cell{"uni30", true}, Cell{"uni31", true},
                                            Cell{"uni40", true}, Cell{"uni30", false},
