@@ -247,7 +247,11 @@ std::variant<Pdu, DecodeError> decode(ByteView b, Mode mode) {
     default:
       return DecodeError{'U', "unknown PDU type " + std::to_string(code)};
   }
-  const Layout lay = layout(p.type, mode);
+  Layout lay = layout(p.type, mode);
+  // Q.SAAL1's ENDAK and RSAK are one word (HARP); linux-atm sends them with
+  // the Q.2110 layout (a reserved word first) in UNI 3.0 mode too: take both.
+  if (mode == Mode::kQSaal1 && (p.type == PduType::kEndak || p.type == PduType::kRsak) && n == 8)
+    lay.trailer = 8;
   if (n < lay.trailer) {
     return DecodeError{'U', std::string(to_string(p.type)) + " shorter than its trailer (" +
                                 std::to_string(n) + " < " + std::to_string(lay.trailer) + ")"};

@@ -219,7 +219,7 @@ TEST(SscopPdu, MalformedPdusAreLengthViolationsU) {
       {"StatTwoWords", Mode::kQ2110, {0, 0, 0, 1, 0x0b, 0, 0, 0}},
       {"UdPadWithoutInfo", Mode::kQ2110, {0x4d, 0, 0, 0}},
       {"SdPadWithoutInfo", Mode::kQ2110, {0xc8, 0, 0, 1}},
-      {"EndakLongInQSaal", Mode::kQSaal1, {0, 0, 0, 0, 0x04, 0, 0, 0}},
+      {"EndakThreeWordsInQSaal", Mode::kQSaal1, {0, 0, 0, 0, 0, 0, 0, 0, 0x04, 0, 0, 0}},
       {"EndakShortInQ2110", Mode::kQ2110, {0x04, 0, 0, 0}},
       {"ErakInQSaal", Mode::kQSaal1, {0, 0, 0, 0, 0x0f, 0, 0, 0}},
       {"ErTooLong", Mode::kQ2110, {0, 0, 0, 0, 0, 0, 0, 3, 0x09, 0, 0, 50}},
@@ -230,6 +230,18 @@ TEST(SscopPdu, MalformedPdusAreLengthViolationsU) {
     ASSERT_TRUE(std::holds_alternative<DecodeError>(r));
     EXPECT_EQ(std::get<DecodeError>(r).code, 'U');
     EXPECT_FALSE(std::get<DecodeError>(r).reason.empty());
+  }
+}
+
+// linux-atm (Debian's atmsigd, tests/interop) sends ENDAK and RSAK with the
+// Q.2110 layout in UNI 3.0 mode too: a Q.SAAL1 receiver takes both lengths.
+TEST(SscopPdu, QSaal1AcceptsTwoWordEndakAndRsak) {
+  for (const auto& [type, wire] :
+       std::vector<std::pair<PduType, Bytes>>{{PduType::kEndak, {0, 0, 0, 0, 0x04, 0, 0, 0}},
+                                              {PduType::kRsak, {0, 0, 0, 0, 0x06, 0, 0, 0x1e}}}) {
+    auto r = decode(wire, Mode::kQSaal1);
+    ASSERT_TRUE(std::holds_alternative<Pdu>(r)) << to_string(type);
+    EXPECT_EQ(std::get<Pdu>(r).type, type);
   }
 }
 
