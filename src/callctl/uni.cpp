@@ -739,9 +739,18 @@ void Uni::on_status(Call& c, const Message& m) {
   const int peer = st != nullptr ? st->state : 0;
   const int ours = static_cast<int>(c.state);
   if (peer == 0) {
-    // The peer has no such call: release the call reference here (the kernel
-    // is told as for a RELEASE COMPLETE without cause, like the original).
+    // The peer has no such call: release the call reference here. A call in
+    // setup is told as for a RELEASE COMPLETE without cause (the original);
+    // an active call was lost by the peer (typically it restarted during a
+    // link outage: §5.6.9's STATUS ENQUIRY found it gone): -ENETRESET, where
+    // the original closes with 0 as for a normal remote release.
     note(tag(c) + ": STATUS says the peer is in Null: call released");
+    if (c.phase == Phase::kUp) {
+      stop_timer(c);
+      stop_t322(c);
+      drop_call(c, kErrNetworkReset);
+      return;
+    }
     q2931::Message rc;
     clear_by_peer(c, rc, true);
     return;

@@ -559,7 +559,9 @@ TEST(UserU10Active, StatusNull_CallReleasedLocally) {
   q2931::CallState cs;
   cs.state = 0;
   u.net(MessageType::kStatus, cref, {cs, cause_ie(30)});
-  EXPECT_EQ(events_of<CcReleased>(u.take()).size(), 1u);
+  const auto rel = events_of<CcReleased>(u.take());
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_EQ(rel[0].err, -ENETRESET);  // the peer lost the call (the original: 0)
   EXPECT_EQ(u.uni().call_count(), 0u);
   EXPECT_TRUE(u.peer.inbox.empty());
 }
