@@ -168,6 +168,41 @@ TEST(SscopReady, RetransmittedBgn_BgakAgainNoMaaError_p61) {
   EXPECT_EQ(h.s.state(), State::kReady);
 }
 
+// A peer that restarted reuses N(SQ) (linux-atm's SSCOP sends the same N(SQ)
+// in every BGN). Once it has sent a data-phase PDU it has our BGAK and never repeats
+// that BGN: an equal N(SQ) now starts a new connection (release + establish),
+// not a retransmission (found against Debian's atmsigd, tests/interop).
+TEST(SscopReady, BgnWithSameNsqAfterPeerData_NewConnection) {
+  Harness h;
+  h.rx(bgn(4));
+  h.in(AaEstablishResponse{});
+  h.rx(sd(0));
+  ASSERT_EQ(h.count<AaDataIndication>(), 1);
+  h.rx(bgn(4));  // the restarted peer
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 1);
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 1);
+  EXPECT_EQ(h.s.state(), State::kInConnPend);
+  h.in(AaEstablishResponse{});
+  h.rx(sd(0));  // its first SD is new data, not a duplicate of the old one
+  EXPECT_EQ(h.count<AaDataIndication>(), 1);
+}
+
+// The rule starts again with each connection: right after a new
+// establishment an equal N(SQ) is a retransmission again (p.61).
+TEST(SscopReady, BgnRetransmissionAfterReestablishment_StillBgakOnly) {
+  Harness h;
+  h.rx(bgn(4));
+  h.in(AaEstablishResponse{});
+  h.rx(sd(0));
+  h.rx(bgn(4));
+  h.in(AaEstablishResponse{});
+  ASSERT_EQ(h.s.state(), State::kReady);
+  h.rx(bgn(4));  // our BGAK to the new BGN was lost
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgak});
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 0);
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
 // ---------------------------------------------------------------- release
 
 TEST(SscopReady, End_EndakAndReleaseIndicationWithSourceBit) {
