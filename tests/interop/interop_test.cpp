@@ -21,11 +21,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -372,20 +374,46 @@ class Interop : public ::testing::TestWithParam<Cell> {
         ours_->pcap,
         "-T fields -E separator='|' -E occurrence=a -E aggregator=, -e frame.number -e "
         "sscop.type -e q2931.message_type -e q2931.information_element -e _ws.malformed -e "
-        "_ws.expert.message");
+        "_ws.expert.message -e arp.src.atm_high_order_dsp -e arp.src.atm_end_system_identifier "
+        "-e arp.src.atm_selector -e q2931.conn_id.vci");
     std::vector<std::string> msgs;
+    std::set<int> wire_vcis;
     std::istringstream in(out);
     std::string line;
     int frames = 0;
     while (std::getline(in, line)) {
       const auto f = split(line, '|');
-      ASSERT_EQ(f.size(), 6u) << line;
+      ASSERT_EQ(f.size(), 10u) << line;
       ++frames;
       Frame fr{std::atoi(f[0].c_str()), f[1], f[2], f[3], f[4], f[5]};
       EXPECT_FALSE(fr.sscop.empty()) << "frame " << fr.number << " is not SSCOP: " << line;
       if (fr.sscop == "0x08") {
         EXPECT_FALSE(fr.msg.empty()) << "SD without Q.2931 in frame " << fr.number << ": " << line;
         msgs.push_back(fr.msg);
+      }
+      // Field by field: a SETUP's called party number is the address the
+      // test called (its calling party number one of ours); a connection
+      // identifier names a VCI one of the kernels was given.
+      // (tshark shows an NSAP's HO-DSP, ESI and SEL; AFI and ICD are 47.0005.)
+      if (msg_name(fr.msg) == "SETUP") {
+        const auto hodsp = split(f[6], ','), esi = split(f[7], ','), sel = split(f[8], ',');
+        ASSERT_TRUE(hodsp.size() == esi.size() && esi.size() == sel.size() && !esi.empty()) << line;
+        std::vector<std::string> numbers;
+        for (std::size_t i = 0; i < esi.size(); ++i)
+          numbers.push_back("470005" + hex_octets(hodsp[i] + esi[i] + sel[i].substr(2)));
+        EXPECT_EQ(called_.count(numbers[0]), 1u)
+            << "frame " << fr.number << ": called party " << numbers[0] << " not called: " << line;
+        for (const auto& h : numbers) {
+          EXPECT_TRUE(h == hex_octets(kUserAddr) || h == hex_octets(kNetAddr) ||
+                      h == hex_octets(kNetAddr2))
+              << "frame " << fr.number << ": unknown party number " << h;
+        }
+      }
+      if (!f[9].empty()) {
+        for (const auto& v : split(f[9], ',')) {
+          EXPECT_GE(std::atoi(v.c_str()), 32) << "frame " << fr.number << ": " << line;
+          wire_vcis.insert(std::atoi(v.c_str()));
+        }
       }
       const auto ies = split(fr.ies, ',');
       const std::string last_ie = fr.ies.empty() ? "" : ies.back();
@@ -405,6 +433,9 @@ class Interop : public ::testing::TestWithParam<Cell> {
       }
     }
     EXPECT_GT(frames, 0) << "empty capture " << ours_->pcap;
+    for (int v : vcis_)
+      EXPECT_EQ(wire_vcis.count(v), 1u) << "VCI " << v << " given to the kernels is in no "
+                                        << "connection identifier of the capture";
     if (!expected_msgs_.empty()) {
       std::string got, want;
       for (const auto& m : msgs) got += msg_name(m) + " ";
@@ -416,6 +447,15 @@ class Interop : public ::testing::TestWithParam<Cell> {
       for (const auto& m : msgs) ++counts[msg_name(m)];
       EXPECT_EQ(counts, expected_counts_) << "Q.2931 messages in our capture";
     }
+  }
+
+  // "47.0005.80ff..." or "47:00:05:80:ff..." -> "47000580ff..."
+  static std::string hex_octets(const std::string& text) {
+    std::string h;
+    for (char c : text)
+      if (std::isxdigit(static_cast<unsigned char>(c)) != 0)
+        h += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return h;
   }
 
   static std::string msg_name(const std::string& hex) {
@@ -431,6 +471,7 @@ class Interop : public ::testing::TestWithParam<Cell> {
   // accepted; returns the VCI both kernels were given (-1 on failure).
   int place_call(Demon& caller, Demon& callee, const std::string& c, const std::string& n,
                  const std::string& to, const std::string& extra = "") {
+    called_.insert(hex_octets(to));
     if (!caller.run({"connect " + c + " to=" + to + extra})) return -1;
     if (!callee.run({"expect L indicate"})) return -1;
     const int callee_vci = indicated_vci(callee);
@@ -440,6 +481,7 @@ class Interop : public ::testing::TestWithParam<Cell> {
     if (cs == nullptr) return -1;
     EXPECT_EQ(cs->last.raw().pvc.sap_addr.vci, callee_vci);
     EXPECT_GE(cs->last.raw().pvc.sap_addr.vci, 32);
+    vcis_.insert(cs->last.raw().pvc.sap_addr.vci);
     // The called side's kernel has its as_okay when the network side sends
     // CONNECT; wait until our demon has seen or sent the CONNECT ACKNOWLEDGE
     // too, so that what the test does next comes after it on the wire.
@@ -465,7 +507,9 @@ class Interop : public ::testing::TestWithParam<Cell> {
   Demon* ours_ = nullptr;
   Demon* orig_ = nullptr;
   int ours_listeners_ = 0;
-  std::size_t calls_up_ = 0;  // calls placed with place_call()
+  std::size_t calls_up_ = 0;      // calls placed with place_call()
+  std::set<std::string> called_;  // addresses called (hex octets)
+  std::set<int> vcis_;            // VCIs the kernels were given
   std::vector<std::string> expected_msgs_;
   std::map<std::string, int> expected_counts_;
 };
@@ -523,6 +567,7 @@ TEST_P(Interop, CallFromTheNetworkSideReleasedByTheCalled) {
 TEST_P(Interop, RejectedByTheNetworkSide) {
   ours_listeners_ = ours_ == net_.get() ? 1 : 0;
   ASSERT_TRUE(net_->run({"listen L addr=" + kNetAddr, "expect L okay"}));
+  called_.insert(hex_octets(kNetAddr));
   ASSERT_TRUE(user_->run({"connect C to=" + kNetAddr}));
   ASSERT_TRUE(net_->run({"expect L indicate", "reject L reply=-111"}));
   ASSERT_TRUE(user_->run({"expect C error reply=-111"}));
@@ -532,6 +577,7 @@ TEST_P(Interop, RejectedByTheNetworkSide) {
 TEST_P(Interop, RejectedByTheUserSide) {
   ours_listeners_ = ours_ == user_.get() ? 1 : 0;
   ASSERT_TRUE(user_->run({"listen L addr=" + kUserAddr, "expect L okay"}));
+  called_.insert(hex_octets(kUserAddr));
   ASSERT_TRUE(net_->run({"connect C to=" + kUserAddr}));
   ASSERT_TRUE(user_->run({"expect L indicate", "reject L reply=-111"}));
   ASSERT_TRUE(net_->run({"expect C error reply=-111"}));
@@ -541,6 +587,7 @@ TEST_P(Interop, RejectedByTheUserSide) {
 // Nobody listens on the called side.
 TEST_P(Interop, NobodyListening) {
   ours_listeners_ = 0;
+  called_ = {hex_octets(kNetAddr), hex_octets(kUserAddr)};
   ASSERT_TRUE(user_->run({"connect C to=" + kNetAddr, "expect C error reply=-111"}));
   ASSERT_TRUE(net_->run({"connect D to=" + kUserAddr, "expect D error reply=-111"}));
 }
@@ -551,6 +598,7 @@ TEST_P(Interop, ListenOnASapNonMatchingCallRefused) {
   ours_listeners_ = ours_ == net_.get() ? 1 : 0;
   const std::string sap = "bhli:oui=0x0060d7,id=0x01000001,blli:l2=iso8802";
   ASSERT_TRUE(net_->run({"listen L addr=" + kNetAddr2 + " sap=" + sap, "expect L okay"}));
+  called_.insert(hex_octets(kNetAddr2));
   ASSERT_TRUE(user_->run({"connect X to=" + kNetAddr2 +
                               " sap=bhli:oui=0x0060d7,id=0x01000001,"
                               "blli:l2=x75",
@@ -568,6 +616,7 @@ TEST_P(Interop, SixteenCallsAtOnce) {
   constexpr int kCalls = 16;
   ours_listeners_ = ours_ == net_.get() ? 1 : 0;
   ASSERT_TRUE(net_->run({"listen L addr=" + kNetAddr, "expect L okay"}));
+  called_.insert(hex_octets(kNetAddr));
   for (int i = 0; i < kCalls; ++i)
     ASSERT_TRUE(user_->run({"connect C" + std::to_string(i) + " to=" + kNetAddr}));
   // Indications are accepted oldest first: N<i> gets the i-th one's VC.
@@ -583,6 +632,7 @@ TEST_P(Interop, SixteenCallsAtOnce) {
   for (int i = 0; i < kCalls; ++i)
     ASSERT_TRUE(net_->run({"expect N" + std::to_string(i) + " okay"}));
   ASSERT_EQ(callee_of_vci.size(), static_cast<std::size_t>(kCalls)) << "VCIs not distinct";
+  for (const auto& [vci, n] : callee_of_vci) vcis_.insert(vci);
   for (int i = 0; i < kCalls; ++i) {
     const std::string c = "C" + std::to_string(i);
     ASSERT_TRUE(user_->run({"expect " + c + " okay"}));
@@ -617,6 +667,7 @@ TEST_P(Interop, OriginalKilledAndRestartedMidCall) {
   ASSERT_GE(place_call(ours, orig, "A", "NA", orig.addr), 32);
   ASSERT_GE(place_call(orig, ours, "B", "NB", ours.addr), 32);
   // In setup: the original indicates it to its kernel, which never answers.
+  called_.insert(hex_octets(orig.addr));
   ASSERT_TRUE(ours.run({"connect P to=" + orig.addr}));
   ASSERT_TRUE(orig.run({"expect L indicate"}));
 
