@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -605,8 +606,16 @@ TEST_P(Interop, ListenOnASapNonMatchingCallRefused) {
                               "blli:l2=x75",
                           "expect X error reply=-111"}));
   ASSERT_GE(place_call(*user_, *net_, "C", "N", kNetAddr2, " sap=" + sap), 32);
+  // The indication carried the caller's BHLI and BLLI as sent.
   const auto* l = net_->runner->model().socket(vcc_of(*net_, "L"));
   ASSERT_NE(l, nullptr);
+  const auto want = kemu::sap_from_text(sap);
+  const auto& got = l->last.raw().sap;
+  EXPECT_EQ(got.bhli.hl_type, want.bhli.hl_type);
+  EXPECT_EQ(got.bhli.hl_length, want.bhli.hl_length);
+  EXPECT_EQ(std::memcmp(got.bhli.hl_info, want.bhli.hl_info, want.bhli.hl_length), 0);
+  EXPECT_EQ(got.blli[0].l2_proto, want.blli[0].l2_proto);
+  EXPECT_EQ(got.blli[0].l3_proto, want.blli[0].l3_proto);
   ASSERT_TRUE(user_->run({"close C", "expect C close"}));
   ASSERT_TRUE(net_->run({"expect N close reply=0"}));
 }
