@@ -163,6 +163,8 @@ void Uni::start(TimePoint now) {
 }
 
 void Uni::from_link(ByteView sscop_pdu, TimePoint now, std::vector<CcEvent>& out) {
+  // Shut down and released: the link is dead to us (a peer's BGN goes unanswered).
+  if (stopping_ && sscf_.state() == sscf::State::kIdle) return;
   now_ = now;
   out_ = &out;
   run_sscf(sscf::PduReceived{sscop_pdu});
@@ -176,6 +178,14 @@ void Uni::stop_link(TimePoint now) {
   started_ = false;
   link_retry_at_.reset();
   pending_.clear();
+  // The kernel is gone: calls still held are forgotten (no message; the peer
+  // clears them when its T309 expires).
+  if (!calls_.empty()) note("shutdown: " + std::to_string(calls_.size()) + " call(s) forgotten");
+  for (Key k : keys_where([](const Call&) { return true; })) {
+    auto it = calls_.find(k);
+    if (it != calls_.end()) drop_call(it->second, std::nullopt);
+  }
+  t309_.reset();
   note("shutdown: releasing the signaling link");
   if (sscf_.state() != sscf::State::kIdle) run_sscf(sscf::AalReleaseRequest{});
   // The kernel is gone: whatever on_link_down() decided for it is dropped.
@@ -405,6 +415,12 @@ void Uni::ensure_link() {
 }
 
 void Uni::on_link_up(bool indication) {
+  if (stopping_) {
+    // Shutting down: a peer's BGN was answered by SSCF; take the link down again.
+    note("SAAL offered by the peer while shutting down: released");
+    run_sscf(sscf::AalReleaseRequest{});
+    return;
+  }
   ++stats_.link_up;
   const bool recovery = indication && was_up_;
   was_up_ = true;

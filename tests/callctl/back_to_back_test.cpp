@@ -272,6 +272,47 @@ TEST(BackToBack, RestartOneVc_OnlyThatCall) {
   EXPECT_FALSE(t.user.uni.restart_pending());
 }
 
+// Shutdown (the demon's SIGTERM): RELEASE for the call, then stop_link():
+// END, the peer's ENDAK, the link idle; the peer cleared the call at once and
+// its link is down; the stopped end never establishes the link again, not even
+// when the peer offers it (BGN).
+TEST(BackToBack, StopLinkAfterRelease_PeerClearsAtOnceAndTheLinkStaysDown) {
+  B2B t;
+  t.call(t.user, 1, t.net, 101);
+  t.req(t.user, CcRelease{1});
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, 0);
+  EXPECT_EQ(t.user.uni.call_count(), 0u);  // RELEASE COMPLETE came back
+  t.user.uni.stop_link(t.link.now);
+  EXPECT_FALSE(t.user.uni.link_idle());  // END sent, ENDAK not yet received
+  t.link.pump();
+  EXPECT_TRUE(t.user.uni.link_idle());
+  EXPECT_FALSE(t.net.uni.link_up());
+  EXPECT_FALSE(t.net.uni.t309_running());
+  t.link.advance(10s);  // the peer asks again (link_retry, BGN): unanswered
+  EXPECT_FALSE(t.user.uni.link_up());
+  EXPECT_FALSE(t.net.uni.link_up());
+  EXPECT_TRUE(t.user.events.empty());
+  t.expect_idle();
+}
+
+// stop_link() with an active call still up: the call is forgotten here (the
+// kernel side is gone), the peer keeps it under T309 and clears it with
+// -ENETRESET when T309 expires.
+TEST(BackToBack, StopLinkWithAnActiveCall_PeerClearsAfterT309) {
+  B2B t;
+  t.call(t.user, 1, t.net, 101);
+  t.user.uni.stop_link(t.link.now);
+  EXPECT_EQ(t.user.uni.call_count(), 0u);
+  t.link.pump();
+  EXPECT_TRUE(t.user.uni.link_idle());
+  EXPECT_FALSE(t.user.uni.t309_running());
+  EXPECT_TRUE(t.net.uni.t309_running());
+  t.link.advance(11s);
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ENETRESET);
+  EXPECT_EQ(t.net.uni.call_count(), 0u);
+  EXPECT_TRUE(t.user.events.empty());  // nothing for a kernel that is gone
+}
+
 TEST(BackToBack, ManyCallsAtOnce_BothDirections_NothingLeaks) {
   B2B t;
   constexpr int kCalls = 300;

@@ -174,8 +174,10 @@ class Uni final : public atmsvc::CallControl {
   bool link_up() const { return sscf_.established(); }
   // Shutdown: releases the signaling link (AAL-RELEASE.request, SSCOP END) and
   // never establishes it again; messages still waiting for the link are
-  // dropped, calls still held are forgotten without telling the kernel (the
-  // shell has closed it). PDUs from the link are still processed (ENDAK).
+  // dropped, calls still held are forgotten without a message and without
+  // telling the kernel (the shell has closed it; the peer clears them after
+  // its T309). PDUs from the link are processed until the link is released
+  // (ENDAK), ignored after (a peer's BGN goes unanswered).
   void stop_link(TimePoint now);
   // The link is released (SSCF idle): after stop_link(), the peer acknowledged
   // the END or SSCOP gave up (Timer_CC x MaxCC).
