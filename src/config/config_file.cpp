@@ -323,7 +323,7 @@ class Parser {
       r.vpci = number();
       if (!accept("itf")) fail("syntax error (sig vpci N itf M)");
       r.itf = number();
-      cfg_.vpci.push_back(r);
+      add_vpci(cfg_.vpci, r);
     } else if (k == "timer") {
       const std::string& name = word().text;
       const auto& names = sig_timer_names();
@@ -395,6 +395,7 @@ class Parser {
     }
     Entity e;
     e.line = peek().line;
+    const std::size_t vc_pos = pos_;
     e.vc = pvc();
     if (accept("{")) {
       while (!at_end() && !(peek().brace && peek().text == "}")) {
@@ -404,7 +405,7 @@ class Parser {
           r.vpci = number();
           if (!accept("itf")) fail("syntax error (vpci N itf M)");
           r.itf = number();
-          e.vpci.push_back(r);
+          add_vpci(e.vpci, r);
         } else if (k == "mode") {
           e.mode = mode();
         } else if (k == "qos") {
@@ -412,18 +413,62 @@ class Parser {
         } else if (k == "max_rate") {
           e.max_rate = rate();
         } else if (k == "route") {
-          e.routes.push_back(address_prefix());
+          auto r = address_prefix();
+          if (duplicate_route(r)) fail_prev("duplicate route");
+          routes_.push_back(r);
+          e.routes.push_back(std::move(r));
         } else if (k == "default") {
           if (default_seen_) fail_prev("duplicate default route");
           e.is_default = default_seen_ = true;
+        } else if (k == "udp") {  // ours: the entity's link as SSCOP over UDP
+          const std::string& which = word().text;
+          const std::string& v = word().text;
+          auto ep = parse_udp_endpoint(v);
+          if (which == "local") {
+            if (!ep) fail_prev("invalid endpoint ([host:]port)");
+            e.udp_local = ep;
+          } else if (which == "peer") {
+            if (!ep || ep->host.empty()) fail_prev("invalid endpoint (host:port)");
+            e.udp_peer = ep;
+          } else {
+            --pos_;
+            fail_prev("syntax error (udp local|peer ENDPOINT)");
+          }
         } else {
           fail_prev("syntax error");
         }
       }
       if (at_end()) fail("missing \"}\"");
+      if (e.udp_local && !e.udp_peer) fail("udp local needs udp peer");
       ++pos_;
     }
+    for (const auto& other : cfg_.entities)
+      if (std::memcmp(&other.vc.sap_addr, &e.vc.sap_addr, sizeof e.vc.sap_addr) == 0) {
+        pos_ = vc_pos;
+        fail("duplicate PVC address");
+      }
     cfg_.entities.push_back(std::move(e));
+  }
+
+  // The original's add_route(): the same length and the same significant
+  // part is a duplicate (it dies at start with "duplicate route").
+  bool duplicate_route(const AddressPrefix& r) const {
+    for (const auto& o : routes_)
+      if (o.bits == r.bits && prefix_matches(o, r.addr)) return true;
+    return false;
+  }
+
+  // "sig vpci" / entity "vpci": a second rule for the same VPCI in the same
+  // place is ignored with a warning, as the original does.
+  void add_vpci(std::vector<VpciRule>& rules, VpciRule r) {
+    if (std::any_of(rules.begin(), rules.end(),
+                    [&](const VpciRule& x) { return x.vpci == r.vpci; })) {
+      cfg_.warnings.push_back(file_ + ":" + std::to_string(t_[pos_ - 1].line) +
+                              ": ignoring duplicate VPCI " + std::to_string(r.vpci) + " (itf " +
+                              std::to_string(r.itf) + ")");
+      return;
+    }
+    rules.push_back(r);
   }
 
   static bool is_number(const std::string& w) {
@@ -436,6 +481,7 @@ class Parser {
   std::size_t pos_ = 0;
   Config cfg_;
   bool default_seen_ = false;
+  std::vector<AddressPrefix> routes_;  // of every entity
 };
 
 }  // namespace

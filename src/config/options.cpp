@@ -128,16 +128,11 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
   if (cfg.io_vc && !o.was_given("vc")) o.signaling_vc = *cfg.io_vc;
   o.default_level = cfg.level;
   o.group_levels = cfg.group_level;
-  if (!cfg.entities.empty()) {
-    const auto& e = cfg.entities.front();
-    if (!o.was_given("vc")) o.signaling_vc = e.vc;
-    if (e.mode && !o.mode) o.mode = e.mode;
-    if (e.qos && !o.sig_qos) o.sig_qos = e.qos;
-    if (cfg.entities.size() > 1)
-      notes.push_back(std::to_string(cfg.entities.size()) +
-                      " entities configured: only one signaling entity is supported so far; "
-                      "using the first");
-  }
+  if (cfg.max_rate) o.max_rate = cfg.max_rate;
+  o.vpci = cfg.vpci;
+  o.entities = cfg.entities;
+  // The first entity's VC is the signaling VC (status line, loopback stand-in).
+  if (!cfg.entities.empty() && !o.was_given("vc")) o.signaling_vc = cfg.entities.front().vc;
   o.policy = cfg.policy;
   if (cfg.udp_local && !o.udp_local) o.udp_local = cfg.udp_local;
   if (cfg.udp_peer && !o.udp_peer) o.udp_peer = cfg.udp_peer;
@@ -150,6 +145,67 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
     for (const auto& a : cfg.local_addresses)
       if (auto p = parse_svc_address(a)) o.local_addresses.push_back(*p);
   return notes;
+}
+
+std::vector<EntityOptions> signaling_entities(const Options& o) {
+  auto resolve = [&](const EntityConfig* e) {
+    EntityOptions r;
+    r.vc = o.signaling_vc;
+    r.mode = o.mode.value_or(SigMode::kUser);
+    r.qos = o.sig_qos;
+    r.max_rate = o.max_rate.value_or(kDefaultMaxRate);
+    r.vpci = o.vpci;
+    if (e == nullptr) {
+      r.udp_local = o.udp_local;
+      r.udp_peer = o.udp_peer;
+      return r;
+    }
+    r.vc = e->vc;
+    // The command line has priority, then the entity, then the global items.
+    if (e->mode && !o.was_given("-m")) r.mode = *e->mode;
+    if (e->qos && !o.was_given("-q")) r.qos = e->qos;
+    if (e->max_rate) r.max_rate = *e->max_rate;
+    // The entity's own rule replaces a global one for the same VPCI.
+    for (const auto& v : e->vpci) {
+      std::erase_if(r.vpci, [&](const VpciRule& g) { return g.vpci == v.vpci; });
+      r.vpci.push_back(v);
+    }
+    r.routes = e->routes;
+    r.is_default = e->is_default;
+    r.udp_local = e->udp_local;
+    r.udp_peer = e->udp_peer;
+    return r;
+  };
+  std::vector<EntityOptions> out;
+  if (o.entities.empty()) {
+    out.push_back(resolve(nullptr));
+    return out;
+  }
+  for (const auto& e : o.entities) out.push_back(resolve(&e));
+  auto& first = out.front();
+  if (o.was_given("vc")) first.vc = o.signaling_vc;
+  if (!first.udp_peer) {
+    first.udp_local = o.udp_local;
+    first.udp_peer = o.udp_peer;
+  }
+  return out;
+}
+
+std::string EntityOptions::describe() const {
+  std::string s = pvc_address_text(vc) + " " + sig_mode_name(mode);
+  if (qos) s += ", qos " + *qos;
+  if (max_rate != kDefaultMaxRate) s += ", max_rate " + std::to_string(max_rate);
+  for (const auto& v : vpci)
+    s += ", vpci " + std::to_string(v.vpci) + " itf " + std::to_string(v.itf);
+  for (const auto& r : routes) s += ", route " + r.text;
+  if (is_default) s += ", default";
+  if (udp_peer) {
+    auto ep = [](const UdpEndpoint& u) {
+      return (u.host.empty() ? std::string("*") : u.host) + ":" + std::to_string(u.port);
+    };
+    s += ", udp " + ep(udp_local.value_or(UdpEndpoint{})) + " -> " + ep(*udp_peer);
+  }
+  return s;
 }
 
 ParseResult parse_options(int argc, const char* const* argv) {

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -34,7 +35,9 @@ q2931::Version q2931_version(const config::Options& o) {
 sscf::UniVersion saal_version(const config::Options& o);
 void apply_saal(const config::Options& o, sscf::Params& params);
 
-std::unique_ptr<atmsvc::CallControl> make_network(const config::Options& o, callctl::Uni*& uni) {
+std::unique_ptr<atmsvc::CallControl> make_network(const config::Options& o,
+                                                  const std::vector<config::EntityOptions>& ents,
+                                                  callctl::EntityRouter*& router) {
   if (o.network != "uni") {
     callctl::LoopbackNetwork::Params p;
     p.mode = o.network == "refuse" ? callctl::LoopbackNetwork::Mode::kRefuse
@@ -43,37 +46,18 @@ std::unique_ptr<atmsvc::CallControl> make_network(const config::Options& o, call
     p.itf = o.signaling_vc.sap_addr.itf;
     return std::make_unique<callctl::LoopbackNetwork>(p);
   }
-  const auto side = o.mode.value_or(config::SigMode::kUser) == config::SigMode::kUser
-                        ? callctl::Side::kUser
-                        : callctl::Side::kNetwork;
-  auto p = callctl::UniParams::defaults(side, q2931_version(o));
-  p.itf = o.signaling_vc.sap_addr.itf;
-  p.sscf = sscf::Params::for_uni(saal_version(o));
-  apply_saal(o, p.sscf);
-  for (const auto& [name, d] : o.sig_timers) {
-    if (name == "t301")
-      p.t301 = d;
-    else if (name == "t303")
-      p.t303 = d;
-    else if (name == "t308")
-      p.t308 = d;
-    else if (name == "t309")
-      p.t309 = d;
-    else if (name == "t310")
-      p.t310 = d;
-    else if (name == "t313")
-      p.t313 = d;
-    else if (name == "t316")
-      p.t316 = d;
-    else if (name == "t317")
-      p.t317 = d;
-    else if (name == "t322")
-      p.t322 = d;
+  std::vector<callctl::EntitySpec> specs;
+  for (const auto& e : ents) {
+    callctl::EntitySpec spec;
+    spec.name = pvc_address_text(e.vc);
+    spec.params = entity_uni_params(o, e);
+    spec.routes = e.routes;
+    spec.is_default = e.is_default;
+    specs.push_back(std::move(spec));
   }
-  p.local_addresses = o.local_addresses;
-  auto u = std::make_unique<callctl::Uni>(p);
-  uni = u.get();
-  return u;
+  auto r = std::make_unique<callctl::EntityRouter>(std::move(specs));
+  router = r.get();
+  return r;
 }
 
 sscf::UniVersion saal_version(const config::Options& o) {
@@ -125,12 +109,50 @@ std::uint64_t wall_usec() {
 
 }  // namespace
 
+// Q.2931 call control of one entity: its side, interface, VPCI mapping and
+// link rate, with the global UNI version, timers and SAAL parameters.
+callctl::UniParams entity_uni_params(const config::Options& o, const config::EntityOptions& e) {
+  const auto side =
+      e.mode == config::SigMode::kUser ? callctl::Side::kUser : callctl::Side::kNetwork;
+  auto p = callctl::UniParams::defaults(side, q2931_version(o));
+  p.itf = e.vc.sap_addr.itf;
+  for (const auto& v : e.vpci)
+    p.vpci_map.push_back(
+        callctl::VpciMapping{static_cast<std::uint16_t>(v.vpci), static_cast<short>(v.itf)});
+  p.link_rate = e.max_rate;
+  p.sscf = sscf::Params::for_uni(saal_version(o));
+  apply_saal(o, p.sscf);
+  for (const auto& [name, d] : o.sig_timers) {
+    if (name == "t301")
+      p.t301 = d;
+    else if (name == "t303")
+      p.t303 = d;
+    else if (name == "t308")
+      p.t308 = d;
+    else if (name == "t309")
+      p.t309 = d;
+    else if (name == "t310")
+      p.t310 = d;
+    else if (name == "t313")
+      p.t313 = d;
+    else if (name == "t316")
+      p.t316 = d;
+    else if (name == "t317")
+      p.t317 = d;
+    else if (name == "t322")
+      p.t322 = d;
+  }
+  p.local_addresses = o.local_addresses;
+  return p;
+}
+
 Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts, Loggers log)
     : io_(io),
       cmdline_(std::move(cmdline)),
       opts_(std::move(opts)),
       log_(std::move(log)),
-      cc_(make_network(opts_, uni_)),
+      entities_(config::signaling_entities(opts_)),
+      cc_(make_network(opts_, entities_, router_)),
       engine_(table_, *cc_),
       trace_(static_cast<std::size_t>(opts_.trace_length)),
       timer_(io),
@@ -142,6 +164,8 @@ Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts
 Demon::~Demon() {
   if (transport_) transport_->close();
   if (link_) link_->close();
+  for (auto& l : links_)
+    if (l.link) l.link->close();
   dump_pool_.join();
 }
 
@@ -156,17 +180,28 @@ bool Demon::start(std::string& error) {
   transport_->start([this](ByteView f) { on_frame(f); },
                     [this](const std::string& what) { log_.io->error("{}", what); });
   log_.io->info("serving the user of signaling on {}", transport_->describe());
-  if (uni_ != nullptr)
-    log_.sig->info("network side: Q.2931 call control, {} side",
-                   uni_->params().side == callctl::Side::kUser ? "user" : "network");
-  else
+  if (router_ != nullptr) {
+    if (entities_.size() == 1)
+      log_.sig->info("network side: Q.2931 call control, {} side",
+                     router_->uni(0).params().side == callctl::Side::kUser ? "user" : "network");
+    else
+      for (const auto& e : entities_)
+        log_.sig->info("network side: Q.2931 call control, entity {}", e.describe());
+  } else
     log_.sig->info("network side: stand-in, {}",
                    opts_.network == "refuse"
                        ? "every call refused with cause " + std::to_string(opts_.refuse_cause) +
                              " (" + callctl::cause_text(opts_.refuse_cause) + ")"
                        : std::string("loopback to this demon's listeners"));
   apply_policy();
-  query_local_addresses(opts_.signaling_vc.sap_addr.itf);
+  std::vector<int> itfs{opts_.signaling_vc.sap_addr.itf};
+  if (router_ != nullptr) {
+    itfs.clear();
+    for (const auto& e : entities_)
+      if (std::find(itfs.begin(), itfs.end(), e.vc.sap_addr.itf) == itfs.end())
+        itfs.push_back(e.vc.sap_addr.itf);
+  }
+  for (const int itf : itfs) query_local_addresses(itf);
   wait_signals();
   return true;
 }
@@ -179,14 +214,10 @@ void Demon::apply_policy() {
 }
 
 bool Demon::open_link(std::string& error) {
-  if (opts_.udp_peer) {
-    const UdpEndpoint local = opts_.udp_local.value_or(UdpEndpoint{"", 0});
-    link_ = open_udp_link(io_, local, *opts_.udp_peer, error);
-  } else if (uni_ != nullptr) {
-    link_ = open_pvc_link(io_, opts_.signaling_vc, opts_.sig_qos, error);
-  } else {
-    return true;  // a network stand-in without a link
-  }
+  if (router_ != nullptr) return open_entity_links(error);
+  if (!opts_.udp_peer) return true;  // a network stand-in without a link
+  const UdpEndpoint local = opts_.udp_local.value_or(UdpEndpoint{"", 0});
+  link_ = open_udp_link(io_, local, *opts_.udp_peer, error);
   if (!link_) return false;
   if (opts_.pcap_file && !pcap_.open(*opts_.pcap_file)) {
     error = "cannot write the capture file " + *opts_.pcap_file;
@@ -196,12 +227,6 @@ bool Demon::open_link(std::string& error) {
   link_->start([this](ByteView pdu) { on_link_pdu(pdu); },
                [this](const std::string& what) { log_.io->warn("{}", what); });
   log_.io->info("signaling link: {}", link_->describe());
-  if (uni_ != nullptr) {
-    // Q.2931 call control owns the SAAL on the link; the demon runs none.
-    uni_->start(now());
-    flush_link();
-    return true;
-  }
   auto params = sscf::Params::for_uni(saal_version(opts_));
   apply_saal(opts_, params);
   saal_.emplace(params);
@@ -209,20 +234,58 @@ bool Demon::open_link(std::string& error) {
   return true;
 }
 
+// Q.2931 mode: every entity's own link (UDP or PVC), each feeding its Uni.
+// Each Uni owns the SAAL on its link; the demon runs none.
+bool Demon::open_entity_links(std::string& error) {
+  for (std::size_t i = 0; i < entities_.size(); ++i) {
+    const auto& e = entities_[i];
+    EntityLink l;
+    l.vc = e.vc;
+    if (e.udp_peer)
+      l.link = open_udp_link(io_, e.udp_local.value_or(UdpEndpoint{"", 0}), *e.udp_peer, error);
+    else
+      l.link = open_pvc_link(io_, e.vc, e.qos, error);
+    if (!l.link) {
+      if (entities_.size() > 1) error = "entity " + pvc_address_text(e.vc) + ": " + error;
+      return false;
+    }
+    links_.push_back(std::move(l));
+  }
+  if (opts_.pcap_file && !pcap_.open(*opts_.pcap_file)) {
+    error = "cannot write the capture file " + *opts_.pcap_file;
+    return false;
+  }
+  pcap_.set_rotation(opts_.pcap_rotate);
+  for (std::size_t i = 0; i < links_.size(); ++i) {
+    links_[i].link->start([this, i](ByteView pdu) { on_entity_pdu(i, pdu); },
+                          [this](const std::string& what) { log_.io->warn("{}", what); });
+    if (links_.size() == 1)
+      log_.io->info("signaling link: {}", links_[i].link->describe());
+    else
+      log_.io->info("signaling link of entity {}: {}", pvc_address_text(links_[i].vc),
+                    links_[i].link->describe());
+  }
+  router_->start(now());
+  flush_link();
+  return true;
+}
+
 void Demon::trace(std::string text) {
   if (trace_.enabled()) trace_.add(wall_usec(), std::move(text));
 }
 
-void Demon::capture(PcapDirection dir, ByteView pdu) {
+void Demon::capture(PcapDirection dir, const struct sockaddr_atmpvc& vc, ByteView pdu) {
   if (!pcap_.is_open()) return;
-  pcap_.write(dir, static_cast<std::uint8_t>(opts_.signaling_vc.sap_addr.vpi),
-              static_cast<std::uint16_t>(opts_.signaling_vc.sap_addr.vci), pdu, wall_usec());
+  pcap_.write(dir, static_cast<std::uint8_t>(vc.sap_addr.vpi),
+              static_cast<std::uint16_t>(vc.sap_addr.vci), pdu, wall_usec());
 }
 
 // Capture, trace and -d hex dump of one link PDU, in either direction.
-void Demon::record_pdu(PcapDirection dir, ByteView pdu) {
-  capture(dir, pdu);
-  const char* where = dir == PcapDirection::kToNetwork ? "to network: " : "from network: ";
+void Demon::record_pdu(PcapDirection dir, const struct sockaddr_atmpvc& vc, ByteView pdu) {
+  capture(dir, vc, pdu);
+  std::string where = dir == PcapDirection::kToNetwork ? "to network" : "from network";
+  if (links_.size() > 1) where += " " + pvc_address_text(vc);
+  where += ": ";
   if (trace_.enabled()) {
     const auto d = sscop::decode(pdu);
     const auto* p = std::get_if<sscop::Pdu>(&d);
@@ -232,39 +295,47 @@ void Demon::record_pdu(PcapDirection dir, ByteView pdu) {
 }
 
 void Demon::send_pdu(ByteView pdu) {
-  record_pdu(PcapDirection::kToNetwork, pdu);
+  record_pdu(PcapDirection::kToNetwork, opts_.signaling_vc, pdu);
   link_->send(pdu);
 }
 
 void Demon::flush_link() {
-  if (uni_ == nullptr) return;
-  for (const auto& pdu : uni_->take_link_pdus()) send_pdu(ByteView(pdu));
-  if (uni_->link_up() != link_was_up_) {
-    link_was_up_ = uni_->link_up();
-    if (link_was_up_)
-      log_.saal->info("signaling link up (SAAL established)");
+  if (router_ == nullptr) return;
+  for (std::size_t i = 0; i < links_.size(); ++i) {
+    auto& l = links_[i];
+    for (const auto& pdu : router_->take_link_pdus(i)) {
+      record_pdu(PcapDirection::kToNetwork, l.vc, ByteView(pdu));
+      l.link->send(ByteView(pdu));
+    }
+    const bool up = router_->uni(i).link_up();
+    if (up == l.was_up) continue;
+    l.was_up = up;
+    const std::string which =
+        links_.size() == 1 ? std::string() : ", entity " + pvc_address_text(l.vc);
+    if (up)
+      log_.saal->info("signaling link up (SAAL established){}", which);
     else
-      log_.saal->warn("signaling link down (SAAL released)");
-    trace(link_was_up_ ? "SAAL established" : "SAAL released");
+      log_.saal->warn("signaling link down (SAAL released){}", which);
+    trace((up ? "SAAL established" : "SAAL released") + which);
   }
 }
 
 void Demon::on_link_pdu(ByteView pdu) {
-  if ((stopped_ && !draining_) || (uni_ == nullptr && !saal_)) return;
-  record_pdu(PcapDirection::kFromNetwork, pdu);
-  if (draining_) {
-    std::vector<atmsvc::CcEvent> gone;  // the kernel is closed
-    uni_->from_link(pdu, now(), gone);
+  if (stopped_ || !saal_) return;
+  record_pdu(PcapDirection::kFromNetwork, opts_.signaling_vc, pdu);
+  saal(sscf::PduReceived{pdu});
+}
+
+void Demon::on_entity_pdu(std::size_t i, ByteView pdu) {
+  if (stopped_ && !draining_) return;
+  record_pdu(PcapDirection::kFromNetwork, links_[i].vc, pdu);
+  std::vector<atmsvc::CcEvent> events;
+  router_->from_link(i, pdu, now(), events);
+  if (draining_) {  // the kernel is closed: the events go nowhere
     flush_link();
     drain();
     return;
   }
-  if (uni_ == nullptr) {
-    saal(sscf::PduReceived{pdu});
-    return;
-  }
-  std::vector<atmsvc::CcEvent> events;
-  uni_->from_link(pdu, now(), events);
   engine_.from_call_control(events, now(), *this);
   flush_link();
   arm_timer();
@@ -314,7 +385,7 @@ void Demon::stop(const std::string& why) {
   log_.demon->info("shutting down ({})", why);
   engine_.shutdown(now(), *this);
   flush_link();  // the RELEASEs of the calls just cleared
-  if (uni_ == nullptr && cc_->call_count() != 0)
+  if (router_ == nullptr && cc_->call_count() != 0)
     log_.sig->warn("{} call(s) still held at exit", cc_->call_count());
   timer_.cancel();
   signals_.cancel();
@@ -326,7 +397,9 @@ void Demon::stop(const std::string& why) {
     for (auto& a : actions)
       if (auto* s = std::get_if<sscf::SendPdu>(&a)) send_pdu(ByteView(s->bytes));
   }
-  if (uni_ != nullptr && link_ && uni_->link_up()) {
+  bool any_up = false;
+  for (std::size_t i = 0; i < links_.size(); ++i) any_up |= router_->uni(i).link_up();
+  if (any_up) {
     // Q.2931: the peer clears at once instead of after NO-RESPONSE + T309.
     // Bounded: RELEASE COMPLETEs awaited 500 ms at most, then END, ENDAK
     // awaited until 1 s after the signal at most.
@@ -341,25 +414,27 @@ void Demon::stop(const std::string& why) {
 
 void Demon::drain() {
   if (!draining_) return;
-  for (const auto& n : uni_->take_notes()) log_.sig->info("network: {}", n);
-  if (!link_ended_ && (uni_->call_count() == 0 || now() >= release_by_)) {
-    if (uni_->call_count() != 0)
-      log_.sig->warn("{} call(s) not released by the peer at exit", uni_->call_count());
+  for (const auto& n : router_->take_notes()) log_.sig->info("network: {}", n);
+  if (!link_ended_ && (router_->call_count() == 0 || now() >= release_by_)) {
+    if (router_->call_count() != 0)
+      log_.sig->warn("{} call(s) not released by the peer at exit", router_->call_count());
     link_ended_ = true;
-    uni_->stop_link(now());
-    flush_link();  // END
+    for (std::size_t i = 0; i < router_->size(); ++i) router_->uni(i).stop_link(now());
+    flush_link();  // END on every link
   }
-  if ((link_ended_ && uni_->link_idle()) || now() >= drain_until_) {
+  bool all_idle = true;
+  for (std::size_t i = 0; i < router_->size(); ++i) all_idle &= router_->uni(i).link_idle();
+  if ((link_ended_ && all_idle) || now() >= drain_until_) {
     finish_stop();
     return;
   }
   auto deadline = link_ended_ ? drain_until_ : release_by_;
-  if (const auto d = uni_->next_deadline()) deadline = std::min(deadline, *d);
+  if (const auto d = router_->next_deadline()) deadline = std::min(deadline, *d);
   timer_.expires_at(deadline);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || !draining_) return;
     std::vector<atmsvc::CcEvent> gone;  // the kernel is closed
-    uni_->handle_timeouts(now(), gone);
+    router_->handle_timeouts(now(), gone);
     flush_link();
     drain();
   });
@@ -369,6 +444,7 @@ void Demon::finish_stop() {
   draining_ = false;
   timer_.cancel();
   if (link_) link_->close();
+  for (auto& l : links_) l.link->close();
   pcap_.close();
   io_.stop();
 }
@@ -407,7 +483,9 @@ void Demon::query_local_addresses(int itf) {
       log_.io->warn("cannot read the local addresses of interface {}", itf);
       return;
     }
-    if (uni_ != nullptr) uni_->set_local_addresses(*addrs);
+    if (router_ != nullptr)
+      for (std::size_t i = 0; i < router_->size(); ++i)
+        if (router_->uni(i).params().itf == itf) router_->uni(i).set_local_addresses(*addrs);
     engine_.set_local_addresses(itf, std::move(*addrs), now(), *this);
     flush_link();
     arm_timer();
@@ -455,17 +533,23 @@ std::string Demon::status_text() const {
   s += std::string("mode ") + config::sig_mode_name(opts_.mode.value_or(config::SigMode::kUser)) +
        ", " + config::uni_version_name(opts_.uni.value_or(config::UniVersion::kUni30)) +
        ", signaling VC " + pvc_address_text(opts_.signaling_vc) + "\n";
+  if (router_ != nullptr && router_->size() > 1)
+    for (std::size_t i = 0; i < router_->size(); ++i)
+      s += "entity " + entities_[i].describe() + ": " +
+           std::to_string(router_->uni(i).call_count()) + " call(s)\n";
   s += "user of signaling: " + (transport_ ? transport_->describe() : std::string("-")) + "\n";
   if (saal_) {
     s += "signaling link: " + link_->describe() + ", SSCF " +
          std::string(sscf::to_string(saal_->state())) +
          (saal_->established() ? " (established)" : "") + "\n";
   } else {
-    if (uni_ == nullptr) s += "signaling link: none (network stand-in: " + opts_.network + ")\n";
+    if (router_ == nullptr) s += "signaling link: none (network stand-in: " + opts_.network + ")\n";
   }
-  if (uni_ != nullptr)
-    s += std::string("signaling link: ") + (link_ ? link_->describe() : "-") + ", SAAL " +
-         (uni_->link_up() ? "established" : "down") + "\n";
+  for (std::size_t i = 0; i < links_.size(); ++i)
+    s += std::string("signaling link") +
+         (links_.size() > 1 ? " of entity " + pvc_address_text(links_[i].vc) : std::string()) +
+         ": " + links_[i].link->describe() + ", SAAL " +
+         (router_->uni(i).link_up() ? "established" : "down") + "\n";
   s += "calls held by the network side: " + std::to_string(cc_->call_count()) + "\n";
   if (const auto d = engine_.next_deadline())
     s += "next timer in " +
@@ -520,6 +604,12 @@ void Demon::reload() {
   needs_restart(next.log_dest != opts_.log_dest, "the log destination");
   needs_restart(next.saal_timers != opts_.saal_timers || next.saal_params != opts_.saal_params,
                 "SAAL parameters");
+  {
+    std::vector<std::string> was, now_;
+    for (const auto& e : entities_) was.push_back(e.describe());
+    for (const auto& e : config::signaling_entities(next)) now_.push_back(e.describe());
+    needs_restart(was != now_, "the signaling entities (VC, mode, qos, max_rate, vpci, routes)");
+  }
   next.mode = opts_.mode;
   next.uni = opts_.uni;
   next.signaling_vc = opts_.signaling_vc;
@@ -528,6 +618,10 @@ void Demon::reload() {
   next.log_dest = opts_.log_dest;
   next.saal_timers = opts_.saal_timers;
   next.saal_params = opts_.saal_params;
+  next.entities = opts_.entities;
+  next.max_rate = opts_.max_rate;
+  next.vpci = opts_.vpci;
+  next.sig_qos = opts_.sig_qos;
   next.socket_path = opts_.socket_path;
   next.local_addresses = opts_.local_addresses;
   next.pcap_file = opts_.pcap_file;

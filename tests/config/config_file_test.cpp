@@ -156,6 +156,16 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"entity 0.0.6 { default }\nentity 0.0.7 { default }",
             "t.conf:2: duplicate default route near \"default\""},
         Bad{"entity 0.0.6 { mode user", "t.conf:1: missing \"}\" near \"\""},
+        Bad{"entity 0.0.6 { route +4121/2 }\nentity 0.0.7 { route +4199/2 }",
+            "t.conf:2: duplicate route near \"+4199/2\""},
+        Bad{"entity 0.0.6 { route 47.0005/8 route 47.0005/8 }",
+            "t.conf:1: duplicate route near \"47.0005/8\""},
+        Bad{"entity 0.0.6\nentity 0.0.6 { }", "t.conf:2: duplicate PVC address near \"0.0.6\""},
+        Bad{"entity 0.0.6 { udp peer 5000 }",
+            "t.conf:1: invalid endpoint (host:port) near \"5000\""},
+        Bad{"entity 0.0.6 { udp local 5000 }", "t.conf:1: udp local needs udp peer near \"}\""},
+        Bad{"entity 0.0.6 { udp far 1 }",
+            "t.conf:1: syntax error (udp local|peer ENDPOINT) near \"far\""},
         Bad{"sig { mode user", "t.conf:1: missing \"}\" near \"\""},
         Bad{"}", "t.conf:1: syntax error near \"}\""},
         Bad{"policy allow from 47.0005.80ffe1000000f21a26d8.0020ea000ee0.00/161",
@@ -171,6 +181,33 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"io udp peer 5000", "t.conf:1: invalid endpoint (host:port) near \"5000\""},
         Bad{"io udp side 1", "t.conf:1: syntax error (io udp local|peer ENDPOINT) near \"side\""},
         Bad{"io pcap_rotate 0", "t.conf:1: invalid size (e.g. 10M) near \"0\""}));
+
+TEST(ConfigFile, EntitiesKeepEverythingTheySay) {
+  const auto c = ok(R"(sig vpci 0 itf 0
+entity 0.0.5 { udp local 127.0.0.1:7000 udp peer 127.0.0.1:7001 route +4121/4 route +4122 }
+entity 1.2.5 { vpci 4 itf 3 vpci 4 itf 5 max_rate 10Mbps qos cbr mode network default }
+)");
+  ASSERT_EQ(c.entities.size(), 2u);
+  const auto& a = c.entities[0];
+  EXPECT_EQ(a.udp_local, (UdpEndpoint{"127.0.0.1", 7000}));
+  EXPECT_EQ(a.udp_peer, (UdpEndpoint{"127.0.0.1", 7001}));
+  ASSERT_EQ(a.routes.size(), 2u);
+  EXPECT_EQ(a.routes[0].bits, 4);
+  EXPECT_FALSE(a.routes[1].bits);
+  EXPECT_FALSE(a.is_default);
+  const auto& b = c.entities[1];
+  EXPECT_EQ(b.vc.sap_addr.itf, 1);
+  EXPECT_EQ(b.vc.sap_addr.vpi, 2);
+  ASSERT_EQ(b.vpci.size(), 1u);  // the second "vpci 4" is ignored, with a warning
+  EXPECT_EQ(b.vpci[0].itf, 3);
+  ASSERT_EQ(c.warnings.size(), 1u);
+  EXPECT_EQ(c.warnings[0], "t.conf:3: ignoring duplicate VPCI 4 (itf 5)");
+  EXPECT_EQ(b.max_rate, 10000000 / 384);
+  EXPECT_EQ(b.qos, "cbr");
+  EXPECT_EQ(b.mode, SigMode::kNetwork);
+  EXPECT_TRUE(b.is_default);
+  EXPECT_FALSE(b.udp_peer);
+}
 
 TEST(ConfigFile, MissingFileIsAnError) {
   auto r = load_config("/nonexistent/atmsigd.conf");
@@ -259,6 +296,14 @@ TEST(ConfigFileVsOriginal, SameDecisions) {
       {"debug log stderr", false},
       {"debug dump", false},
       {"entity 0.0.6 { default default }", false},
+      {"entity 0.0.6 { route 47.0005/8 route 47.0005/8 }", false},
+      {"entity 0.0.6 { route 47.0005/4 }\nentity 0.0.7 { route 47.0005/6 }", false},
+      {"entity 0.0.6 { route +4121 }\nentity 0.0.7 { route +4121 }", false},
+      {"entity 0.0.6\nentity 0.0.6", false},
+      {"entity 1.0.6\nentity 0.0.6", false},
+      {"sig { vpci 4 itf 1 vpci 4 itf 2 }", false},
+      {"entity 0.0.6 { max_rate 10Mbps vpci 4 itf 1 mode network }\nentity 0.0.7 { mode user }",
+       false},
       // Deliberate: the man page allows comments anywhere; the original
       // rejects one after a keyword on the same line.
       {"sig mode user # trailing", true},
@@ -310,13 +355,102 @@ TEST(MergeConfig, FileAppliesWhenTheCommandLineIsSilent) {
       std::get<Config>(parse_config("policy allow to +4121\nentity 1.0.5\nentity 2.0.5", "t.conf"));
   const auto notes = merge_config(with_entities, r2.options);
   EXPECT_EQ(r2.options.signaling_vc.sap_addr.itf, 1);
-  ASSERT_EQ(notes.size(), 1u);
-  EXPECT_NE(notes[0].find("only one signaling entity is supported so far"), std::string::npos);
+  EXPECT_TRUE(notes.empty());
+  EXPECT_EQ(r2.options.entities.size(), 2u);
   EXPECT_EQ(r2.options.policy.size(), 1u);
   merge_config(std::get<Config>(parse_config("debug level debug\nio vc 1.0.7", "t.conf")),
                r.options);
   EXPECT_EQ(r.options.group_levels.at("debug"), Level::kDebug);
   EXPECT_EQ(r.options.signaling_vc.sap_addr.vci, 7);
+}
+
+Options merged(std::initializer_list<const char*> args, const std::string& conf) {
+  std::vector<const char*> argv{"atmsigd"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto r = parse_options(static_cast<int>(argv.size()), argv.data());
+  EXPECT_EQ(r.status, ParseStatus::kRun) << r.message;
+  auto parsed = parse_config(conf, "t.conf");
+  if (auto* e = std::get_if<ConfigError>(&parsed)) {
+    ADD_FAILURE() << e->text();
+    return r.options;
+  }
+  merge_config(std::get<Config>(parsed), r.options);
+  return r.options;
+}
+
+TEST(SignalingEntities, WithoutEntitiesOneFromTheGlobalItems) {
+  const auto o = merged({"-q", "ubr", "--udp-local", "7000", "--udp-peer", "127.0.0.1:7001"},
+                        "sig { mode network vpci 4 itf 1 }\nio { vc 1.0.6 max_rate 1000 }");
+  const auto e = signaling_entities(o);
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_EQ(e[0].vc.sap_addr.itf, 1);
+  EXPECT_EQ(e[0].vc.sap_addr.vci, 6);
+  EXPECT_EQ(e[0].mode, SigMode::kNetwork);
+  EXPECT_EQ(e[0].qos, "ubr");
+  EXPECT_EQ(e[0].max_rate, 1000);
+  ASSERT_EQ(e[0].vpci.size(), 1u);
+  EXPECT_EQ(e[0].vpci[0].itf, 1);
+  EXPECT_EQ(e[0].udp_peer, (UdpEndpoint{"127.0.0.1", 7001}));
+  EXPECT_EQ(e[0].udp_local, (UdpEndpoint{"", 7000}));
+  EXPECT_TRUE(e[0].routes.empty());
+  // Nothing said at all: the original's defaults.
+  const auto d = signaling_entities(merged({}, ""));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].vc.sap_addr.vci, 5);
+  EXPECT_EQ(d[0].mode, SigMode::kUser);
+  EXPECT_EQ(d[0].max_rate, kDefaultMaxRate);
+  EXPECT_FALSE(d[0].udp_peer);
+}
+
+TEST(SignalingEntities, EachEntityInheritsWhatItDoesNotSay) {
+  const auto o = merged({"--udp-local", "7000", "--udp-peer", "127.0.0.1:7001"}, R"(
+sig { mode network vpci 0 itf 2 vpci 8 itf 3 }
+io { max_rate 5000 qos ubr }
+entity 0.0.5 { route +4121/4 }
+entity 0.1.5 { mode user vpci 8 itf 7 max_rate 1000 qos cbr default
+               udp local 127.0.0.1:7002 udp peer 127.0.0.1:7003 }
+entity 0.2.5
+)");
+  const auto e = signaling_entities(o);
+  ASSERT_EQ(e.size(), 3u);
+  // The first: global mode, rate, qos and VPCI rules; the global UDP link.
+  EXPECT_EQ(e[0].vc.sap_addr.vpi, 0);
+  EXPECT_EQ(e[0].mode, SigMode::kNetwork);
+  EXPECT_EQ(e[0].max_rate, 5000);
+  EXPECT_EQ(e[0].qos, "ubr");
+  EXPECT_EQ(e[0].vpci.size(), 2u);
+  ASSERT_EQ(e[0].routes.size(), 1u);
+  EXPECT_EQ(e[0].routes[0].text, "+4121/4");
+  EXPECT_EQ(e[0].udp_peer, (UdpEndpoint{"127.0.0.1", 7001}));
+  // The second says everything itself; its vpci 8 replaces the global one.
+  EXPECT_EQ(e[1].vc.sap_addr.vpi, 1);
+  EXPECT_EQ(e[1].mode, SigMode::kUser);
+  EXPECT_EQ(e[1].max_rate, 1000);
+  EXPECT_EQ(e[1].qos, "cbr");
+  ASSERT_EQ(e[1].vpci.size(), 2u);
+  EXPECT_EQ(e[1].vpci[0].vpci, 0);
+  EXPECT_EQ(e[1].vpci[0].itf, 2);
+  EXPECT_EQ(e[1].vpci[1].vpci, 8);
+  EXPECT_EQ(e[1].vpci[1].itf, 7);
+  EXPECT_TRUE(e[1].is_default);
+  EXPECT_EQ(e[1].udp_local, (UdpEndpoint{"127.0.0.1", 7002}));
+  EXPECT_EQ(e[1].udp_peer, (UdpEndpoint{"127.0.0.1", 7003}));
+  // The third has no UDP link: it runs on its PVC.
+  EXPECT_FALSE(e[2].udp_peer);
+  EXPECT_EQ(e[2].describe(), "0.2.5 network, qos ubr, max_rate 5000, vpci 0 itf 2, vpci 8 itf 3");
+}
+
+TEST(SignalingEntities, CommandLineHasPriorityOverTheEntity) {
+  const auto o = merged({"-m", "user", "-q", "ubr", "1.0.9"},
+                        "entity 0.0.5 { mode network qos cbr }\nentity 0.0.6 { mode network }");
+  const auto e = signaling_entities(o);
+  ASSERT_EQ(e.size(), 2u);
+  EXPECT_EQ(e[0].vc.sap_addr.itf, 1);  // the positional VC is the first entity's
+  EXPECT_EQ(e[0].vc.sap_addr.vci, 9);
+  EXPECT_EQ(e[0].mode, SigMode::kUser);
+  EXPECT_EQ(e[0].qos, "ubr");
+  EXPECT_EQ(e[1].vc.sap_addr.vci, 6);
+  EXPECT_EQ(e[1].mode, SigMode::kUser);
 }
 
 }  // namespace

@@ -27,21 +27,7 @@ using atmsigd::AddressPrefix;
 
 using PolicyRule = atmsvc::PolicyRule;  // "from" (calling party) or "to" (called party)
 
-struct VpciRule {  // sig vpci N itf M
-  int vpci = 0;
-  int itf = 0;
-};
-
-struct Entity {
-  struct sockaddr_atmpvc vc;
-  std::vector<VpciRule> vpci;
-  std::optional<SigMode> mode;
-  std::optional<std::string> qos;
-  std::optional<int> max_rate;
-  std::vector<AddressPrefix> routes;
-  bool is_default = false;
-  int line = 0;
-};
+using Entity = EntityConfig;
 
 struct Config {
   // Levels: the bare top-level "level", "debug level" (the default), and per group.

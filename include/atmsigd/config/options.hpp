@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "atmsigd/atmsvc/policy.hpp"
+#include "atmsigd/util/atm_text.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::config {
@@ -31,10 +32,47 @@ struct UdpEndpoint {
 };
 // "1000000", "64k", "10M", "1G" (octets); nullopt if malformed or zero.
 std::optional<std::uint64_t> parse_size(const std::string& text);
-// "1000000", "64k", "10M", "1G" (octets); nullopt if malformed or zero.
-std::optional<std::uint64_t> parse_size(const std::string& text);
 // "PORT", "HOST:PORT" or "[V6HOST]:PORT"; nullopt if malformed.
 std::optional<UdpEndpoint> parse_udp_endpoint(const std::string& text);
+
+struct VpciRule {  // "sig vpci N itf M": VPCI >= N -> interface M, VPI = VPCI - N
+  int vpci = 0;
+  int itf = 0;
+};
+
+// The link rate signalled for "the maximum" when io/entity max_rate is not
+// given: OC3, as the original.
+constexpr int kDefaultMaxRate = 353207;
+
+// One signaling entity as atmsigd.conf describes it ("entity [itf.]vpi.vci
+// { ... }"), before the global values are filled in.
+struct EntityConfig {
+  struct sockaddr_atmpvc vc {};
+  std::vector<VpciRule> vpci;  // the entity's own "vpci N itf M"
+  std::optional<SigMode> mode;
+  std::optional<std::string> qos;
+  std::optional<int> max_rate;
+  std::vector<AddressPrefix> routes;
+  bool is_default = false;
+  std::optional<UdpEndpoint> udp_local;  // ours: "udp local [HOST:]PORT"
+  std::optional<UdpEndpoint> udp_peer;   // ours: "udp peer HOST:PORT"
+  int line = 0;
+};
+
+// A signaling entity with every value decided (signaling_entities()).
+struct EntityOptions {
+  struct sockaddr_atmpvc vc {};
+  SigMode mode = SigMode::kUser;
+  std::optional<std::string> qos;  // of the signaling VC (PVC link)
+  int max_rate = kDefaultMaxRate;
+  std::vector<VpciRule> vpci;  // global "sig vpci" rules, then the entity's own
+  std::vector<AddressPrefix> routes;
+  bool is_default = false;
+  std::optional<UdpEndpoint> udp_local;  // set with udp_peer: SSCOP over UDP, else the PVC
+  std::optional<UdpEndpoint> udp_peer;
+  // One line for logs and reload comparisons ("0.0.5 user, route ..., udp ...").
+  std::string describe() const;
+};
 
 struct Options {
   bool background = false;                        // -b
@@ -68,6 +106,9 @@ struct Options {
   std::map<std::string, Duration> saal_timers;
   std::map<std::string, int> saal_params;
   std::vector<atmsvc::PolicyRule> policy;
+  std::optional<int> max_rate;                // "io max_rate"
+  std::vector<VpciRule> vpci;                 // "sig vpci N itf M"
+  std::vector<EntityConfig> entities;         // "entity ..." (empty: one, from the options above)
   std::optional<Level> default_level;         // "level" / "debug level"
   std::map<std::string, Level> group_levels;  // "io level", "sig level", ...
 
@@ -90,6 +131,14 @@ struct Config;
 // Fills in what the configuration file says and the command line did not
 // (the command line has priority). Returns notes for the log.
 std::vector<std::string> merge_config(const Config& cfg, Options& o);
+// The signaling entities to run, in configuration order: the configured
+// entities, each with what it does not say taken from the global values
+// (mode: -m, else the entity's, else sig mode, else user; likewise -q/qos;
+// max_rate: the entity's, else io max_rate; VPCI rules: sig vpci, an entity
+// rule replacing one for the same VPCI); the first entity takes the command
+// line's VC and the global UDP link if it has none of its own.
+// Without entities: one, from the signaling VC and the global values.
+std::vector<EntityOptions> signaling_entities(const Options& o);
 std::string usage();
 
 }  // namespace atmsigd::config

@@ -11,8 +11,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "atmsigd/atmsvc/socket_table.hpp"
+#include "atmsigd/callctl/entity_router.hpp"
 #include "atmsigd/callctl/loopback_network.hpp"
 #include "atmsigd/callctl/uni.hpp"
 #include "atmsigd/config/options.hpp"
@@ -25,6 +27,12 @@
 #include "atmsigd/util/trace_ring.hpp"
 
 namespace atmsigd::io {
+
+// Q.2931 call control's parameters for one signaling entity: the entity's
+// side (user; network and switch: network), interface, VPCI mapping and link
+// rate (max_rate), with the global UNI version, Q.2931 timers ("sig timer"),
+// SAAL timers and parameters and local addresses.
+callctl::UniParams entity_uni_params(const config::Options& o, const config::EntityOptions& e);
 
 class Demon final : private engine::Sink {
  public:
@@ -47,15 +55,25 @@ class Demon final : private engine::Sink {
   void log(atmsvc::Severity sev, const std::string& text) override;
   void query_local_addresses(int itf) override;
 
+  // One signaling entity's link (Q.2931 mode): entity i of router_.
+  struct EntityLink {
+    std::unique_ptr<LinkTransport> link;
+    struct sockaddr_atmpvc vc {};  // for the capture and the logs
+    bool was_up = false;
+  };
+
   void on_frame(ByteView frame);
   bool open_link(std::string& error);
-  void on_link_pdu(ByteView pdu);
+  bool open_entity_links(std::string& error);
+  void on_link_pdu(ByteView pdu);                   // the stand-in's SAAL link
+  void on_entity_pdu(std::size_t i, ByteView pdu);  // entity i's link
   void saal(const sscf::Event& ev);
   void run_saal_actions(std::vector<sscf::Action>& actions);
-  void send_pdu(ByteView pdu);
-  void record_pdu(PcapDirection dir, ByteView pdu);
-  void flush_link();  // Q.2931's PDUs to the link, and link state changes to the log
-  void capture(PcapDirection dir, ByteView pdu);
+  void send_pdu(ByteView pdu);  // the stand-in's SAAL link
+  void record_pdu(PcapDirection dir, const struct sockaddr_atmpvc& vc, ByteView pdu);
+  // Every entity's PDUs to its link, and link state changes to the log.
+  void flush_link();
+  void capture(PcapDirection dir, const struct sockaddr_atmpvc& vc, ByteView pdu);
   void trace(std::string text);
   void arm_timer();
   void wait_signals();
@@ -71,14 +89,17 @@ class Demon final : private engine::Sink {
   config::Options opts_;
   Loggers log_;
   atmsvc::SocketTable table_;
-  // The network side: Q.2931 call control (which owns its SAAL), or a stand-in.
-  // uni_ before cc_: make_network() sets it while cc_ is constructed.
-  callctl::Uni* uni_ = nullptr;
+  // The signaling entities (atmsigd.conf "entity", or one from the options).
+  std::vector<config::EntityOptions> entities_;
+  // The network side: Q.2931 call control, one callctl::Uni per entity (each
+  // owns its SAAL) behind the router, or a stand-in.
+  // router_ before cc_: make_network() sets it while cc_ is constructed.
+  callctl::EntityRouter* router_ = nullptr;
   std::unique_ptr<atmsvc::CallControl> cc_;
   engine::Engine engine_;
-  bool link_was_up_ = false;
   std::unique_ptr<KernelTransport> transport_;
-  std::unique_ptr<LinkTransport> link_;
+  std::vector<EntityLink> links_;        // Q.2931 mode: one per entity
+  std::unique_ptr<LinkTransport> link_;  // a stand-in's SAAL-only link
   std::optional<sscf::SscfUni> saal_;
   PcapSunAtmWriter pcap_;
   TraceRing trace_;
