@@ -199,10 +199,9 @@ static int open_link(int fd, const struct sockaddr_atmpvc* pvc) {
   struct sockaddr_in local;
   parse_endpoint("ATMSIGD_SHIM_LOCAL", &local);
   parse_endpoint("ATMSIGD_SHIM_PEER", &peer_addr);
-  const int one = 1;
-  RESOLVE(setsockopt);
+  /* No SO_REUSEADDR: two processes on one port would share its datagrams
+   * silently; a collision must fail (the original then exits). */
   RESOLVE(bind);
-  real_setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (real_bind(fd, (const struct sockaddr*)&local, sizeof local) < 0) {
     const int err = errno;
     trace("PVC %d.%d.%d: bind of UDP port %d failed: %s", pvc->sap_addr.itf, pvc->sap_addr.vpi,

@@ -309,10 +309,7 @@ class Interop : public ::testing::TestWithParam<Cell> {
     ours_ = c.ours_user ? user_.get() : net_.get();
     orig_ = c.ours_user ? net_.get() : user_.get();
     // Ours first, then the original: the original's first BGN then reaches a
-    // peer that is listening. (When it was lost, the original was seen, in
-    // some runs only, to keep its Timer_CC running after the crossing BGN and
-    // to end the link about a second later: docs/interop.md, "the original's
-    // faults".)
+    // peer that is listening.
     ASSERT_NO_FATAL_FAILURE(ours_->start());
     ASSERT_TRUE(ours_->wait_log("serving the user of signaling")) << ours_->logs();
     ASSERT_NO_FATAL_FAILURE(orig_->start());
