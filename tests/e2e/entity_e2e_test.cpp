@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -112,8 +113,10 @@ class TwoEntities : public ::testing::Test {
         "peer-c", std::vector<std::string>{"-c", "/dev/null", "-m", "network", "--local-address",
                                            kAddrC, "--local-address", kAddrD, "--udp-local",
                                            udp(base + 3), "--udp-peer", udp(base + 2)});
-    u = std::make_unique<Demon>("entities", std::vector<std::string>{"-c", conf, "--local-address",
-                                                                     kUserAddr, "--pcap", pcap});
+    std::filesystem::create_directories(dumps);
+    u = std::make_unique<Demon>(
+        "entities", std::vector<std::string>{"-c", conf, "--local-address", kUserAddr, "--pcap",
+                                             pcap, "-D", dumps});
     ASSERT_TRUE(u->wait_log("signaling link up", 2)) << u->proc->output();
     ASSERT_TRUE(b->wait_log("signaling link up")) << b->proc->output();
     ASSERT_TRUE(c->wait_log("signaling link up")) << c->proc->output();
@@ -126,8 +129,9 @@ class TwoEntities : public ::testing::Test {
     EXPECT_EQ(c->stop(), 0);
     std::remove(conf.c_str());
     std::remove(pcap.c_str());
+    std::filesystem::remove_all(dumps);
   }
-  std::string conf, pcap;
+  std::string conf, pcap, dumps = temp_path("entity-dumps");
   std::unique_ptr<Demon> u, b, c;
 };
 
@@ -165,6 +169,21 @@ TEST_F(TwoEntities, CallsRoutedByCalledNumberWithEachEntitysRateAndVpciMapping) 
   ASSERT_TRUE(c->run({"expect D indicate", "reject D reply=-111"}));
   ASSERT_TRUE(u->run({"expect CD error reply=-111"}));
 
+  // The status dump lists both entities, their calls and their links.
+  u->proc->signal(SIGUSR1);
+  const std::string status = dumps + "/atmsigd." + std::to_string(u->proc->pid()) + ".status.0";
+  std::string text;
+  for (int i = 0; i < 250 && text.find("trace buffer") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::ifstream f(status);
+    text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  EXPECT_NE(text.find("entity 0.0.5 user, route " + kAddrB), std::string::npos) << text;
+  EXPECT_NE(text.find("entity 1.1.5 user, max_rate 100000, vpci 0 itf 3"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("signaling link of entity 1.1.5: SSCOP over UDP"), std::string::npos) << text;
+  EXPECT_NE(text.find("calls held by the network side: 2"), std::string::npos) << text;
+
   // Release both calls, from either end.
   ASSERT_TRUE(u->run({"close CB", "expect CB close"}));
   ASSERT_TRUE(b->run({"expect N close reply=0"}));
@@ -199,6 +218,17 @@ TEST(Entities, NoRouteAndNoDefault_ConnectFailsWithEhostunreach) {
   // The links have no peer: routing is decided before any signaling.
   ASSERT_TRUE(d.run({"connect C to=" + kAddrD, "expect C error reply=-113"}));
   EXPECT_TRUE(d.wait_log("no route"));
+  // SIGHUP with a default route added: entities change only with a restart.
+  std::ofstream(conf) << "entity 0.0.5 { route " + kAddrB + " default udp local " + udp(base) +
+                             " udp peer " + udp(base + 1) + " }\n" + "entity 0.1.5 { route " +
+                             kAddrC + " udp local " + udp(base + 2) + " udp peer " + udp(base + 3) +
+                             " }\n";
+  d.proc->signal(SIGHUP);
+  EXPECT_TRUE(
+      d.wait_log("the signaling entities (VC, mode, qos, max_rate, vpci, routes) changed: "
+                 "it takes effect after a restart"))
+      << d.proc->output();
+  ASSERT_TRUE(d.run({"connect C2 to=" + kAddrD, "expect C2 error reply=-113"}));
   EXPECT_EQ(d.stop(), 0);
   std::remove(conf.c_str());
 }
