@@ -5,6 +5,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "atmsigd/callctl/mapping.hpp"
+
 namespace atmsigd::callctl {
 
 using atmsvc::CcAccept;
@@ -55,6 +57,24 @@ std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& cal
   return default_;
 }
 
+std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& called,
+                                               const struct sockaddr_atmsvc& local) const {
+  const auto by_called = route(called);
+  if (!address_in_use(local)) return by_called;
+  AddressPrefix whole;
+  whole.addr = local;
+  std::optional<std::size_t> owner;
+  for (std::size_t i = 0; i < entities_.size(); ++i) {
+    bool owns = false;
+    for (const auto& a : entities_[i].uni->params().local_addresses)
+      owns |= prefix_matches(whole, a);
+    if (!owns) continue;
+    if (by_called == i) return i;  // the route's entity owns it too
+    if (!owner) owner = i;
+  }
+  return owner ? owner : by_called;
+}
+
 std::optional<std::size_t> EntityRouter::entity_of_sock(atmsvc::SockId sock) const {
   const auto it = sock_entity_.find(sock);
   if (it == sock_entity_.end()) return std::nullopt;
@@ -68,7 +88,7 @@ void EntityRouter::request(const atmsvc::CcRequest& req, TimePoint now, std::vec
       [&](const auto& r) {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, CcConnect>) {
-          target = route(r.called);
+          target = route(r.called, r.local);
           if (!target) {
             note("call of socket #" + std::to_string(r.sock) + " to " + svc_address_text(r.called) +
                  ": no route to an entity");

@@ -170,6 +170,34 @@ TEST(EntityRouter, NoMatchingRouteAndNoDefault_RefusedWithEhostunreach) {
   EXPECT_TRUE(noted);
 }
 
+TEST(EntityRouter, BoundLocalAddressPicksTheEntityOwningIt) {
+  auto a = entity("A", {prefix(nsap(1), std::nullopt)}, true);
+  auto b = entity("B", {prefix(nsap(2), std::nullopt)});
+  a.params.local_addresses = {nsap(10)};
+  b.params.local_addresses = {nsap(11), nsap(12)};
+  Net n({a, b});
+  struct sockaddr_atmsvc none;
+  std::memset(&none, 0, sizeof none);
+  EXPECT_EQ(n.router.route(nsap(1), none), 0u);      // unbound: the called number
+  EXPECT_EQ(n.router.route(nsap(1), nsap(12)), 1u);  // B owns the caller's address
+  EXPECT_EQ(n.router.route(nsap(2), nsap(10)), 0u);  // A owns it
+  EXPECT_EQ(n.router.route(nsap(2), nsap(99)), 1u);  // nobody owns it: the called number
+  CcConnect c = connect_req(4, 1);
+  c.local = nsap(11);
+  n.req(c);
+  EXPECT_EQ(n.incoming_at(), 1u);
+}
+
+TEST(EntityRouter, AddressOwnedByEveryEntity_TheCalledNumberDecides) {
+  auto a = entity("A", {prefix(nsap(1), std::nullopt)});
+  auto b = entity("B", {prefix(nsap(2), std::nullopt)});
+  a.params.local_addresses = b.params.local_addresses = {nsap(10)};
+  Net n({a, b});
+  EXPECT_EQ(n.router.route(nsap(1), nsap(10)), 0u);
+  EXPECT_EQ(n.router.route(nsap(2), nsap(10)), 1u);
+  EXPECT_EQ(n.router.route(elsewhere(), nsap(10)), 0u);  // no route: the first owner
+}
+
 TEST(EntityRouter, NoRoutesConfiguredAtAll_FirstEntityTakesEveryCall) {
   Net n({entity("A"), entity("B")});
   n.req(connect_req(1, 2));

@@ -14,7 +14,9 @@
 // number wins (a route without /n is the whole address, longer than any
 // prefix); if none matches, the entity marked `default`; if no route and no
 // default is configured at all, the first entity; otherwise the call fails
-// with -EHOSTUNREACH (what the original answers).
+// with -EHOSTUNREACH (what the original answers). A call from a bound local
+// address goes to the entity owning that address, as in the original
+// (route_local()), see route(called, local).
 //
 // Incoming calls come from every entity; the router gives each its own
 // CallId (the Unis number theirs independently, so ids would collide) and
@@ -63,6 +65,13 @@ class EntityRouter final : public atmsvc::CallControl {
 
   // The entity an outbound call to `called` takes (nullopt: no route).
   std::optional<std::size_t> route(const struct sockaddr_atmsvc& called) const;
+  // The same for a call from local address `local` (the socket's bound
+  // address, or null): like the original, the entity that owns that address
+  // (its local addresses) takes the call; if several do, the one the called
+  // number routes to if it is among them, else the first; if none does, the
+  // called number decides.
+  std::optional<std::size_t> route(const struct sockaddr_atmsvc& called,
+                                   const struct sockaddr_atmsvc& local) const;
   // The entity holding socket `sock` (nullopt: none).
   std::optional<std::size_t> entity_of_sock(atmsvc::SockId sock) const;
 
