@@ -64,15 +64,22 @@ std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& cal
   AddressPrefix whole;
   whole.addr = local;
   std::optional<std::size_t> owner;
+  std::size_t owners = 0;
+  bool route_owns = false;
   for (std::size_t i = 0; i < entities_.size(); ++i) {
     bool owns = false;
     for (const auto& a : entities_[i].uni->params().local_addresses)
       owns |= prefix_matches(whole, a);
     if (!owns) continue;
-    if (by_called == i) return i;  // the route's entity owns it too
+    ++owners;
+    route_owns |= by_called == i;
     if (!owner) owner = i;
   }
-  return owner ? owner : by_called;
+  // An address every entity has (unix-socket mode: one list for all) says
+  // nothing about the entity; the socket layer also fills in that address
+  // for unbound sockets, which the original routes by called number only.
+  if (owners == entities_.size() || route_owns || !owner) return by_called;
+  return owner;
 }
 
 std::optional<std::size_t> EntityRouter::entity_of_sock(atmsvc::SockId sock) const {

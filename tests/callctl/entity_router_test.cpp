@@ -195,7 +195,18 @@ TEST(EntityRouter, AddressOwnedByEveryEntity_TheCalledNumberDecides) {
   Net n({a, b});
   EXPECT_EQ(n.router.route(nsap(1), nsap(10)), 0u);
   EXPECT_EQ(n.router.route(nsap(2), nsap(10)), 1u);
-  EXPECT_EQ(n.router.route(elsewhere(), nsap(10)), 0u);  // no route: the first owner
+  EXPECT_FALSE(n.router.route(elsewhere(), nsap(10)));  // no route, as if unbound
+}
+
+TEST(EntityRouter, NoRouteButOwnedBySomeEntities_TheFirstOwner) {
+  auto a = entity("A", {prefix(nsap(1), std::nullopt)});
+  auto b = entity("B", {prefix(nsap(2), std::nullopt)});
+  auto c = entity("C", {prefix(nsap(3), std::nullopt)});
+  b.params.local_addresses = c.params.local_addresses = {nsap(10)};
+  EntityRouter r({a, b, c});
+  EXPECT_EQ(r.route(elsewhere(), nsap(10)), 1u);
+  EXPECT_EQ(r.route(nsap(3), nsap(10)), 2u);
+  EXPECT_EQ(r.route(nsap(1), nsap(10)), 1u);
 }
 
 TEST(EntityRouter, NoRoutesConfiguredAtAll_FirstEntityTakesEveryCall) {

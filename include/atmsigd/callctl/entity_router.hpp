@@ -68,8 +68,8 @@ class EntityRouter final : public atmsvc::CallControl {
   // The same for a call from local address `local` (the socket's bound
   // address, or null): like the original, the entity that owns that address
   // (its local addresses) takes the call; if several do, the one the called
-  // number routes to if it is among them, else the first; if none does, the
-  // called number decides.
+  // number routes to if it is among them, else the first. If none or every
+  // entity owns it, the called number decides.
   std::optional<std::size_t> route(const struct sockaddr_atmsvc& called,
                                    const struct sockaddr_atmsvc& local) const;
   // The entity holding socket `sock` (nullopt: none).
