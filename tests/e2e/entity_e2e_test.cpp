@@ -233,5 +233,20 @@ TEST(Entities, NoRouteAndNoDefault_ConnectFailsWithEhostunreach) {
   std::remove(conf.c_str());
 }
 
+TEST(Entities, AnEntityWithoutUdpOpensItsOwnPvcOnItsVc) {
+  // The first entity runs over UDP; the second has no udp items, so it opens
+  // PF_ATMPVC on 0.1.5 with its qos. Without an ATM interface 0 (or without
+  // ATM in the kernel) that fails, the demon names the entity and stops.
+  const int base = 40000 + (::getpid() % 2000) * 4;
+  const std::string conf =
+      write_file("pvc.conf", "entity 0.0.5 { udp local " + udp(base) + " udp peer " +
+                                 udp(base + 1) + " }\nentity 0.1.5 { qos ubr }\n");
+  Process p({ATMSIGD_BINARY, "-c", conf, "0.0.5", temp_path("pvc.sock")}, temp_path("pvc.log"));
+  EXPECT_EQ(p.wait(), 1) << p.output();
+  EXPECT_NE(p.output().find("entity 0.1.5: cannot open the signaling PVC 0.1.5"), std::string::npos)
+      << p.output();
+  std::remove(conf.c_str());
+}
+
 }  // namespace
 }  // namespace atmsigd::test
