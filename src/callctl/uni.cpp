@@ -92,6 +92,8 @@ std::string_view Uni::ev_name(Ev e) {
       return "REJECT.request";
     case Ev::kReleaseRequest:
       return "RELEASE.request";
+    case Ev::kIdentifyRequest:
+      return "IDENTIFY.request";
     case Ev::kSetup:
       return "SETUP";
     case Ev::kCallProceeding:
@@ -229,6 +231,9 @@ void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out
         case RejectReason::kPolicy:  // the original rejects with "call rejected"
           cv = cause::kCallRejected;
           break;
+        case RejectReason::kNotIdentified:  // switch mode: no connection identifier
+          cv = cause::kNoVpciVciAvailable45;
+          break;
       }
       call.release_cause = cv;
       dispatch(call, Ev::kRejectRequest, nullptr);
@@ -240,6 +245,8 @@ void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out
       by_sock_.erase(it);
       dispatch(call, Ev::kReleaseRequest, nullptr);
     }
+  } else if (const auto* idf = std::get_if<CcIdentify>(&req)) {
+    identify_call(*idf);
   }
   out_ = nullptr;
 }
@@ -715,7 +722,7 @@ void Uni::on_new_setup(const Message& m) {
       return;
     }
     c.vc = std::make_pair(in.conn_id->vpci, in.conn_id->vci);
-  } else {
+  } else if (!params_.switch_mode) {  // switch mode: the CI comes with CcIdentify
     const auto vci = alloc_vci();
     if (!vci) {
       note("no VCI left: SETUP refused with cause 45");
@@ -730,7 +737,7 @@ void Uni::on_new_setup(const Message& m) {
   auto [it, fresh] = calls_.emplace(k, c);
   Call& call = it->second;
   by_id_[call.id] = k;
-  by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
+  if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
   dispatch(call, Ev::kSetup, &m);
   auto again = calls_.find(k);
   if (again == calls_.end()) return;
@@ -908,6 +915,7 @@ bool Uni::common(Call& c, Ev ev, const Message* m) {
     case Ev::kSetupRequest:
     case Ev::kAcceptRequest:
     case Ev::kRejectRequest:
+    case Ev::kIdentifyRequest:
     case Ev::kCallProceeding:
     case Ev::kAlerting:
     case Ev::kConnect:
@@ -1054,6 +1062,7 @@ void Uni::on_network(Call& c, Ev ev, const Message* m) {
       }
       if (ev == Ev::kSetup) {  // N1, answered at once with CALL PROCEEDING (N3)
         set_state(c, CallState::kCallInitiated);
+        if (params_.switch_mode) return;  // N1 until CcIdentify names the CI
         Message cp = make(MessageType::kCallProceeding, c);
         q2931::ConnectionIdentifier ci;
         ci.vp_associated = 1;
@@ -1127,7 +1136,30 @@ void Uni::on_network(Call& c, Ev ev, const Message* m) {
         return;
       }
       break;
-    case CallState::kCallInitiated:           // N1 (transient)
+    case CallState::kCallInitiated:      // N1 (transient, except in switch mode)
+      if (ev == Ev::kIdentifyRequest) {  // switch mode: CALL PROCEEDING with the CI
+        Message cp = make(MessageType::kCallProceeding, c);
+        q2931::ConnectionIdentifier ci;
+        ci.vp_associated = 1;
+        ci.exclusivity = 0;
+        ci.vpci = c.vc->first;
+        ci.vci = c.vc->second;
+        cp.add(ci);
+        send(cp, c.key());
+        set_state(c, CallState::kOutgoingCallProceeding);
+        return;
+      }
+      if (ev == Ev::kAcceptRequest && !c.vc) {
+        // Switch mode, no CcIdentify yet: the original exits ("No CI
+        // allocator"); we release this call (cause 45) and refuse the accept.
+        note(tag(c) +
+             ": accept without a connection identifier (no as_identify): "
+             "call released, -EINVAL");
+        c.phase = Phase::kIncomingAccepted;
+        start_release(c, cause::kNoVpciVciAvailable45, -EINVAL);
+        return;
+      }
+      [[fallthrough]];
     case CallState::kOutgoingCallProceeding:  // N3: CALL PROCEEDING sent
     case CallState::kCallDelivered:           // N4: ALERTING sent (never: no kernel primitive)
       if (ev == Ev::kAcceptRequest) {
@@ -1185,11 +1217,34 @@ void Uni::place_call(const CcConnect& req) {
   c.sock = req.sock;
   c.qos = req.qos;
   c.local = req.local;
-  if (!address_in_use(c.local) && !params_.local_addresses.empty())
+  if (!params_.switch_mode && !address_in_use(c.local) && !params_.local_addresses.empty())
     c.local = params_.local_addresses.front();  // a null local address: ours
   Message m = make(MessageType::kSetup, c);
   std::optional<q2931::ConnectionIdentifier> ci;
-  if (params_.side == Side::kNetwork) {
+  if (params_.switch_mode) {
+    // The user of signaling chose the connection identifier.
+    const auto vc = req.pvc.sap_family == AF_ATMPVC ? vc_of_pvc(req.pvc) : std::nullopt;
+    if (!vc) {
+      note("call of socket #" + std::to_string(req.sock) +
+           " refused: switch mode needs a connection identifier (pvc) the VPCI map covers: "
+           "-EINVAL");
+      out_->push_back(CcReleased{req.sock, -EINVAL});
+      return;
+    }
+    if (by_vc_.contains(vc_key(vc->first, vc->second))) {
+      note("call of socket #" + std::to_string(req.sock) + " refused: VPCI/VCI " +
+           std::to_string(vc->first) + "/" + std::to_string(vc->second) +
+           " already in use: -EADDRINUSE");
+      out_->push_back(CcReleased{req.sock, -EADDRINUSE});
+      return;
+    }
+    c.vc = vc;
+    ci.emplace();
+    ci->vp_associated = 1;
+    ci->exclusivity = 0;
+    ci->vpci = vc->first;
+    ci->vci = vc->second;
+  } else if (params_.side == Side::kNetwork) {
     const auto vci = alloc_vci();
     if (!vci) {
       note("no VCI left for the call of socket #" + std::to_string(req.sock));
@@ -1220,6 +1275,57 @@ void Uni::place_call(const CcConnect& req) {
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
   send(m, k);
   dispatch(call, Ev::kSetupRequest, nullptr);
+}
+
+// Switch mode: CcIdentify names the connection identifier of an offered call
+// still in N1; CALL PROCEEDING carries it (N3).
+void Uni::identify_call(const CcIdentify& req) {
+  auto it = by_id_.find(req.call);
+  auto call = it == by_id_.end() ? calls_.end() : calls_.find(it->second);
+  if (call == calls_.end() || call->second.phase != Phase::kIncomingOffered) {
+    note("identify of call #" + std::to_string(req.call) + " that is gone: ignored");
+    return;
+  }
+  Call& c = call->second;
+  if (!params_.switch_mode || c.state != CallState::kCallInitiated || c.vc) {
+    note(tag(c) + ": identify ignored (" +
+         (params_.switch_mode ? "already identified" : "not in switch mode") + ")");
+    return;
+  }
+  const auto vc = req.pvc.sap_family == AF_ATMPVC ? vc_of_pvc(req.pvc) : std::nullopt;
+  if (!vc || by_vc_.contains(vc_key(vc->first, vc->second))) {
+    const std::uint8_t cv = vc ? cause::kNoVpciVciAvailable : cause::kNoVpciVciAvailable45;
+    note(tag(c) + ": identify with " + (vc ? "a VPCI/VCI in use" : "no usable pvc") +
+         ": call released with cause " + std::to_string(cv));
+    // Nothing was answered yet (N1): RELEASE COMPLETE.
+    send_release_complete(c.cref, true, cv);
+    drop_call(c, kErrCallerGone);
+    return;
+  }
+  c.vc = vc;
+  by_vc_[vc_key(vc->first, vc->second)] = c.key();
+  dispatch(c, Ev::kIdentifyRequest, nullptr);
+}
+
+std::optional<std::pair<std::uint16_t, std::uint16_t>> Uni::vc_of_pvc(
+    const struct sockaddr_atmpvc& pvc) const {
+  const int vpi = pvc.sap_addr.vpi;
+  const int vci = pvc.sap_addr.vci;
+  if (vpi < 0 || vci <= 0 || vci > 65535) return std::nullopt;
+  if (params_.vpci_map.empty()) {
+    if (pvc.sap_addr.itf != params_.itf || vpi > 65535) return std::nullopt;
+    return std::make_pair(static_cast<std::uint16_t>(vpi), static_cast<std::uint16_t>(vci));
+  }
+  // The VPCI whose pvc_of() is (itf, vpi).
+  for (const auto& e : params_.vpci_map) {
+    if (e.itf != pvc.sap_addr.itf || e.vpci + vpi > 65535) continue;
+    Call probe;
+    probe.vc =
+        std::make_pair(static_cast<std::uint16_t>(e.vpci + vpi), static_cast<std::uint16_t>(vci));
+    const auto back = pvc_of(probe);
+    if (back.sap_addr.itf == pvc.sap_addr.itf && back.sap_addr.vpi == vpi) return probe.vc;
+  }
+  return std::nullopt;
 }
 
 void Uni::accept_call(Call& c) {

@@ -36,6 +36,9 @@ struct CcConnect {
   struct atm_sap sap;
   struct atm_qos qos;
   unsigned int session;  // point-to-multipoint session (0: point-to-point)
+  // Switch mode only: the connection identifier the user of signaling chose
+  // (as_connect's pvc; sap_family 0: none given). Ignored in the other modes.
+  struct sockaddr_atmpvc pvc;
 };
 
 // Accept an incoming call (as_accept). Answered by CcEstablished or CcReleased.
@@ -49,6 +52,7 @@ enum class RejectReason : std::uint8_t {
   kKernelRejected,  // as_reject (err carries the kernel's reply)
   kListenerClosed,  // the listening socket went away with the call pending
   kPolicy,          // a "policy reject from" rule matches the calling party
+  kNotIdentified,   // switch mode: as_accept without a connection identifier
 };
 
 // Refuse an incoming call. No answer.
@@ -58,13 +62,23 @@ struct CcReject {
   int err;  // negative errno from as_reject, or 0
 };
 
+// Switch mode (as_identify): the user of signaling names the connection
+// identifier of an offered incoming call; call control answers the caller with
+// CALL PROCEEDING carrying it. No answer; if the call is gone, nothing happens
+// (the later as_accept gets -ECONNABORTED as usual).
+struct CcIdentify {
+  CallId call;
+  SockId sock;  // the listening socket the call was indicated to (logs, routing)
+  struct sockaddr_atmpvc pvc;
+};
+
 // The kernel closed the socket (as_close) during setup or while active.
 // No answer: the socket layer has already forgotten the socket.
 struct CcRelease {
   SockId sock;
 };
 
-using CcRequest = std::variant<CcConnect, CcAccept, CcReject, CcRelease>;
+using CcRequest = std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify>;
 
 // --- events: call control -> socket layer -----------------------------------
 

@@ -128,6 +128,14 @@ struct UniParams {
   std::uint16_t vpci = 0;
   std::uint16_t first_vci = 32;
   std::uint16_t last_vci = 65535;
+  // -m switch (network side only): the user of signaling supplies every
+  // connection identifier, none is allocated here. An outgoing call takes the
+  // CcConnect's pvc (none: CcReleased -EINVAL) and its local address as the
+  // calling party, as given. An incoming SETUP stays in N1 without an answer
+  // until CcIdentify names its connection identifier: CALL PROCEEDING with it
+  // (N3); CcAccept before that releases the call (cause 45) and answers
+  // -EINVAL.
+  bool switch_mode = false;
 
   // Our addresses: a call placed with a null local address gets the first one
   // as the calling party number (none: no calling party number is sent).
@@ -214,10 +222,11 @@ class Uni final : public atmsvc::CallControl {
  private:
   // Per-call events: local primitives, messages, timers.
   enum class Ev : std::uint8_t {
-    kSetupRequest,    // CcConnect
-    kAcceptRequest,   // CcAccept
-    kRejectRequest,   // CcReject
-    kReleaseRequest,  // CcRelease (the kernel closed the socket)
+    kSetupRequest,     // CcConnect
+    kAcceptRequest,    // CcAccept
+    kRejectRequest,    // CcReject
+    kReleaseRequest,   // CcRelease (the kernel closed the socket)
+    kIdentifyRequest,  // CcIdentify (switch mode; the call's vc is set)
     kSetup,
     kCallProceeding,
     kAlerting,
@@ -283,6 +292,11 @@ class Uni final : public atmsvc::CallControl {
   void on_restart(const q2931::Message& m);
   void on_restart_ack(const q2931::Message& m);
   void place_call(const atmsvc::CcConnect& req);
+  void identify_call(const atmsvc::CcIdentify& req);
+  // Switch mode: (VPCI, VCI) of a connection identifier given as (itf, VPI,
+  // VCI), the inverse of pvc_of() (none: no VPCI maps to that itf/VPI).
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> vc_of_pvc(
+      const struct sockaddr_atmpvc& pvc) const;
   void accept_call(Call& c);
   void reject_call(Call& c, std::uint8_t cause);
   void clear_by_peer(Call& c, const q2931::Message& m, bool complete);
