@@ -106,25 +106,30 @@ void EntityRouter::request(const atmsvc::CcRequest& req, TimePoint now, std::vec
           if (entities_.size() > 1)
             note("call of socket #" + std::to_string(r.sock) + " routed to entity " +
                  entities_[*target].name);
-        } else if constexpr (std::is_same_v<T, CcAccept> || std::is_same_v<T, CcReject>) {
+        } else if constexpr (std::is_same_v<T, CcRelease>) {
+          const auto it = sock_entity_.find(r.sock);
+          if (it == sock_entity_.end()) return;  // never reached an entity
+          target = it->second;
+          sock_entity_.erase(it);
+        } else if constexpr (requires { r.call; }) {
+          // A request about an offered incoming call (CcAccept, CcReject, and
+          // any later one): to the entity that offered it, with its call id.
           const auto it = offered_.find(r.call);
           if (it == offered_.end()) {
             note("no offered call " + std::to_string(r.call) + ": request ignored");
             return;
           }
           target = it->second.entity;
-          auto& e = entities_[*target];
-          e.ours.erase(it->second.uni_call);
           T copy = r;
           copy.call = it->second.uni_call;
           fwd = copy;
-          offered_.erase(it);
+          if constexpr (std::is_same_v<T, CcAccept> || std::is_same_v<T, CcReject>) {
+            entities_[*target].ours.erase(it->second.uni_call);
+            offered_.erase(it);  // answered: the call is the socket's now, or gone
+          }
           if constexpr (std::is_same_v<T, CcAccept>) sock_entity_[r.sock] = *target;
-        } else {  // CcRelease
-          const auto it = sock_entity_.find(r.sock);
-          if (it == sock_entity_.end()) return;  // never reached an entity
-          target = it->second;
-          sock_entity_.erase(it);
+        } else {
+          static_assert(sizeof(T) == 0, "EntityRouter::request: a request it does not route");
         }
       },
       req);
