@@ -267,7 +267,7 @@ Bytes encode(const Message& m) {
   return b;
 }
 
-std::optional<FrameError> validate_from_kernel(const Message& m) {
+std::optional<FrameError> validate_from_kernel(const Message& m, bool switch_mode) {
   const auto& r = m.raw();
   const auto need_vcc = [&]() -> std::optional<FrameError> {
     if (m.vcc() == 0) return fail(m, "vcc is null", 0);
@@ -323,16 +323,31 @@ std::optional<FrameError> validate_from_kernel(const Message& m) {
     case as_addparty:
     case as_dropparty:
       return need_vcc();
+    case as_identify:
+      // Switch mode: vcc is the new socket, listen_vcc the listener, pvc the
+      // connection identifier (its absence is refused by the socket table,
+      // which can then reject the call too).
+      if (!switch_mode) break;
+      if (auto e = need_vcc()) return e;
+      if (m.listen_vcc() == 0) return fail(m, "listen_vcc is null", -EINVAL);
+      if (r.pvc.sap_family != 0 && r.pvc.sap_family != AF_ATMPVC)
+        return fail(m,
+                    "pvc: address family " + std::to_string(r.pvc.sap_family) + " is not AF_ATMPVC",
+                    -EINVAL);
+      return std::nullopt;
+    case as_terminate:
+      if (!switch_mode) break;
+      return std::nullopt;
     case as_catch_null:
     case as_okay:
     case as_error:
     case as_indicate:
-    case as_identify:
-    case as_terminate:
       return fail(m, "not a message the kernel sends to the demon", 0);
     default:
       return FrameError{"unknown message type " + std::to_string(m.type()), 0, 0};
   }
+  // as_identify / as_terminate outside switch mode.
+  return fail(m, "not a message the kernel sends to the demon (only in switch mode)", 0);
 }
 
 std::optional<FrameError> validate_from_demon(const Message& m) {

@@ -127,6 +127,8 @@ const char* event_name(SockEvent e) {
       return "as_addparty";
     case SockEvent::kKernelDropParty:
       return "as_dropparty";
+    case SockEvent::kKernelIdentify:
+      return "as_identify";
     case SockEvent::kCcEstablished:
       return "CC-ESTABLISHED";
     case SockEvent::kCcReleased:
@@ -243,7 +245,7 @@ void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>
 
 void SocketTable::from_kernel(const Message& m, TimePoint now, std::vector<Action>& out) {
   log(out, Severity::kDebug, nullptr, "from kernel: " + m.summary());
-  if (auto e = validate_from_kernel(m)) {
+  if (auto e = validate_from_kernel(m, params_.switch_mode)) {
     log(out, Severity::kError, nullptr, "bad frame from kernel: " + e->what);
     // An as_error is only owed (and only safe) for a socket the demon does
     // not hold: as_error tells the kernel that the demon has no state.
@@ -288,6 +290,13 @@ void SocketTable::dispatch_kernel(const Message& m, TimePoint now, std::vector<A
       return;
     case as_dropparty:
       step(find_vcc(m.vcc()), SockEvent::kKernelDropParty, ctx);
+      return;
+    case as_identify:  // switch mode only (validated)
+      step(find_vcc(m.listen_vcc()), SockEvent::kKernelIdentify, ctx);
+      return;
+    case as_terminate:  // switch mode only (validated); the original exits here
+      log(out, Severity::kInfo, nullptr, "as_terminate from the user of signaling: shutting down");
+      out.push_back(Terminate{"as_terminate from the user of signaling"});
       return;
     default:
       // validate_from_kernel() let nothing else through.
@@ -365,6 +374,12 @@ void SocketTable::step(Socket* s, SockEvent ev, Context& ctx) {
           log(out, Severity::kWarn, nullptr,
               "as_reject for unknown listener " + vcc_text(m->listen_vcc()) + ", ignored");
           return;
+        case SockEvent::kKernelIdentify:
+          log(out, Severity::kWarn, nullptr,
+              "as_identify for unknown listener " + vcc_text(m->listen_vcc()));
+          if (find_vcc(m->vcc()) == nullptr)
+            out.push_back(ToKernel{reply_to(as_error, m->vcc(), -EINVAL)});
+          return;
         case SockEvent::kKernelClose:
           // Fig. 10: a close that crossed our as_error; nothing to do.
           log(out, Severity::kDebug, nullptr,
@@ -396,6 +411,7 @@ void SocketTable::step(Socket* s, SockEvent ev, Context& ctx) {
           unexpected();
           return;
         case SockEvent::kKernelAccept:
+        case SockEvent::kKernelIdentify:
           refuse_accept();
           return;
         case SockEvent::kKernelReject:
@@ -449,6 +465,7 @@ void SocketTable::step(Socket* s, SockEvent ev, Context& ctx) {
           unexpected();
           return;
         case SockEvent::kKernelAccept:
+        case SockEvent::kKernelIdentify:
           refuse_accept();
           return;
         case SockEvent::kKernelReject:
@@ -492,6 +509,7 @@ void SocketTable::step(Socket* s, SockEvent ev, Context& ctx) {
           unexpected();
           return;
         case SockEvent::kKernelAccept:
+        case SockEvent::kKernelIdentify:
           refuse_accept();
           return;
         case SockEvent::kKernelReject:
@@ -527,6 +545,9 @@ void SocketTable::step(Socket* s, SockEvent ev, Context& ctx) {
           return;
         case SockEvent::kKernelAccept:
           on_listener_accept(*s, ctx);
+          return;
+        case SockEvent::kKernelIdentify:
+          on_listener_identify(*s, ctx);
           return;
         case SockEvent::kKernelReject:
           on_listener_reject(*s, ctx);
@@ -574,14 +595,24 @@ void SocketTable::on_null_connect(Context& ctx) {
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EACCES)});
     return;
   }
+  if (params_.switch_mode && r.pvc.sap_family != AF_ATMPVC) {
+    // The original exits ("No CI allocator (use -A)"); we refuse this call only.
+    log(ctx.out, Severity::kError, nullptr,
+        "as_connect " + vcc_text(ctx.msg->vcc()) + " to " + svc_address_text(r.svc) +
+            ": switch mode needs the connection identifier in pvc; refused with -EINVAL");
+    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
+    return;
+  }
   Socket& s = create(ctx.msg->vcc(), SockState::kConnecting);
   CcConnect c{};
   c.sock = s.id;
   c.local = r.local;
-  // Section 4.1.7: a null local address is replaced by a valid one.
-  if (c.local.sas_family != AF_ATMSVC || !svc_addr_in_use(c.local)) {
+  // Section 4.1.7: a null local address is replaced by a valid one. Not in
+  // switch mode: the calling party is the user of signaling's, as given.
+  if (!params_.switch_mode && (c.local.sas_family != AF_ATMSVC || !svc_addr_in_use(c.local))) {
     if (auto d = default_local()) c.local = *d;
   }
+  if (params_.switch_mode) c.pvc = r.pvc;
   c.called = r.svc;
   c.sap = r.sap;
   c.qos = r.qos;
@@ -650,8 +681,25 @@ void SocketTable::on_listener_accept(Socket& l, Context& ctx) {
     out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
     return;
   }
-  const Pending p = fifo.front();
-  fifo.pop_front();
+  Pending p = fifo.front();
+  if (params_.switch_mode) {
+    if (auto id = take_pending(*l.listener, new_vcc, true)) {
+      p = *id;
+    } else {
+      // The original exits ("No CI allocator"); we refuse the call: the
+      // socket gets -EINVAL and the caller a release (cause 45).
+      log(out, Severity::kError, &l,
+          "as_accept for " + vcc_text(new_vcc) +
+              " without as_identify: switch mode has no connection identifier; refused");
+      out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
+      if (auto q = take_pending(*l.listener, 0, false); q && !q->gone)
+        out.push_back(ToCallControl{CcReject{q->call, RejectReason::kNotIdentified, 0}});
+      if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
+      return;
+    }
+  } else {
+    fifo.pop_front();
+  }
   pending_owner_.erase(p.call);
   if (p.gone) {
     log(out, Severity::kInfo, &l, "as_accept for a call the caller already cleared");
@@ -671,8 +719,19 @@ void SocketTable::on_listener_reject(Socket& l, Context& ctx) {
     log(ctx.out, Severity::kWarn, &l, "as_reject with no pending indication, ignored");
     return;
   }
-  const Pending p = fifo.front();
-  fifo.pop_front();
+  Pending p = fifo.front();
+  if (params_.switch_mode) {
+    // The identified call if vcc names one, else the first unidentified one
+    // (else the front, as in the other modes).
+    auto q = take_pending(*l.listener, ctx.msg->vcc(), ctx.msg->vcc() != 0);
+    if (!q) q = take_pending(*l.listener, 0, false);
+    if (q)
+      p = *q;
+    else
+      fifo.pop_front();
+  } else {
+    fifo.pop_front();
+  }
   pending_owner_.erase(p.call);
   if (!p.gone) {
     log(ctx.out, Severity::kInfo, &l,
@@ -682,6 +741,67 @@ void SocketTable::on_listener_reject(Socket& l, Context& ctx) {
         ToCallControl{CcReject{p.call, RejectReason::kKernelRejected, ctx.msg->reply()}});
   }
   if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
+}
+
+std::optional<Pending> SocketTable::take_pending(Listener& l, Vcc vcc, bool identified_only) {
+  // Bounded by the listen backlog; the sockets themselves are hashed.
+  for (auto it = l.fifo.begin(); it != l.fifo.end(); ++it) {
+    if (identified_only ? (vcc != 0 && it->identified == vcc) : it->identified == 0) {
+      Pending p = *it;
+      l.fifo.erase(it);
+      return p;
+    }
+  }
+  return std::nullopt;
+}
+
+// Switch mode, as_identify: the oldest indication not yet identified gets the
+// connection identifier in pvc and the new socket vcc (its as_accept follows).
+void SocketTable::on_listener_identify(Socket& l, Context& ctx) {
+  auto& out = ctx.out;
+  const Vcc new_vcc = ctx.msg->vcc();
+  if (find_vcc(new_vcc) != nullptr) {
+    log(out, Severity::kError, &l,
+        "as_identify names vcc " + vcc_text(new_vcc) + " which is already in use");
+    return;
+  }
+  Pending* p = nullptr;
+  for (Pending& q : l.listener->fifo) {
+    if (q.identified == new_vcc) {
+      log(out, Severity::kWarn, &l,
+          "as_identify for " + vcc_text(new_vcc) + " which is already identified, ignored");
+      return;
+    }
+    if (p == nullptr && q.identified == 0) p = &q;
+  }
+  if (p == nullptr) {
+    log(out, Severity::kWarn, &l, "as_identify with no pending indication left to identify");
+    out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
+    return;
+  }
+  p->identified = new_vcc;
+  if (ctx.msg->raw().pvc.sap_family != AF_ATMPVC) {
+    // The original exits ("No CI allocator"); we refuse this call only. The
+    // indication stays queued as gone: its as_accept gets -ECONNABORTED.
+    log(out, Severity::kError, &l,
+        "as_identify for call #" + std::to_string(p->call) +
+            " without a connection identifier (pvc); refused, call rejected");
+    out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
+    if (!p->gone) {
+      p->gone = true;
+      out.push_back(ToCallControl{CcReject{p->call, RejectReason::kNotIdentified, 0}});
+    }
+    return;
+  }
+  if (p->gone) {
+    log(out, Severity::kInfo, &l,
+        "as_identify for call #" + std::to_string(p->call) + " which the caller already cleared");
+    return;
+  }
+  log(out, Severity::kInfo, &l,
+      "call #" + std::to_string(p->call) + " identified as " +
+          pvc_address_text(ctx.msg->raw().pvc) + " for " + vcc_text(new_vcc));
+  out.push_back(ToCallControl{CcIdentify{p->call, l.id, ctx.msg->raw().pvc}});
 }
 
 void SocketTable::on_listener_close(Socket& l, Context& ctx) {

@@ -31,6 +31,8 @@ void Engine::run(std::vector<Action>& actions, TimePoint now, Sink& sink) {
       }
     } else if (auto* qa = std::get_if<QueryLocalAddresses>(&a)) {
       sink.query_local_addresses(qa->itf);
+    } else if (auto* t = std::get_if<Terminate>(&a)) {
+      sink.request_shutdown(t->why);
     } else {
       const auto& l = std::get<LogLine>(a);
       sink.log(l.severity, l.text);

@@ -30,6 +30,7 @@ struct Harness {
   std::deque<CcRequest> to_cc;     // requests not yet consumed by the test
   std::vector<LogLine> logs;
   std::vector<int> queried_itfs;
+  std::vector<std::string> terminations;  // Terminate actions (switch mode)
 
   explicit Harness(SocketTableParams p = {}, bool auto_ack = true) : table(p), kernel(auto_ack) {}
 
@@ -77,6 +78,8 @@ struct Harness {
         to_cc.push_back(c->req);
       } else if (auto* qa = std::get_if<QueryLocalAddresses>(&a)) {
         queried_itfs.push_back(qa->itf);
+      } else if (auto* t = std::get_if<Terminate>(&a)) {
+        terminations.push_back(t->why);
       } else {
         logs.push_back(std::get<LogLine>(a));
       }

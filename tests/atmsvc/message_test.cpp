@@ -184,6 +184,26 @@ TEST(Validation, DemonOnlyTypesFromTheKernelAreRefused) {
   }
 }
 
+TEST(Validation, IdentifyAndTerminateOnlyInSwitchMode) {
+  Message id(as_identify);
+  id.set_vcc(0x10);
+  id.set_listen_vcc(0x20);
+  id.raw().pvc.sap_family = AF_ATMPVC;
+  EXPECT_FALSE(validate_from_kernel(id, true));
+  EXPECT_FALSE(validate_from_kernel(Message(as_terminate), true));
+  const auto e = validate_from_kernel(id, false);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->what.find("as_identify"), std::string::npos);
+  // Switch mode still checks the fields.
+  id.set_listen_vcc(0);
+  EXPECT_TRUE(validate_from_kernel(id, true));
+  id.set_listen_vcc(0x20);
+  id.raw().pvc.sap_family = AF_ATMSVC;
+  EXPECT_TRUE(validate_from_kernel(id, true));
+  // The other demon-only types stay refused in switch mode.
+  EXPECT_TRUE(validate_from_kernel(Message(as_indicate), true));
+}
+
 TEST(Validation, UnknownTypesAreNamed) {
   for (int t : {-1, 16, 99, 0x7fffffff}) {
     Message m;

@@ -143,5 +143,45 @@ TEST(CauseMapping, KnownCausesMapToDistinctErrnos) {
   EXPECT_EQ(callctl::cause_to_errno(250), -EPROTO);
 }
 
+// Switch mode (-m switch): as_terminate from the user of signaling reaches the
+// shell as request_shutdown(); the demon's stop() is the shell's business.
+struct TerminateSink : engine::Sink {
+  std::vector<std::string> shutdowns;
+  void to_kernel(const Message&) override {}
+  void log(Severity, const std::string&) override {}
+  void query_local_addresses(int) override {}
+  void request_shutdown(const std::string& why) override { shutdowns.push_back(why); }
+};
+
+TEST(EngineSwitch, AsTerminate_RequestShutdownOnTheSink) {
+  SocketTableParams p;
+  p.switch_mode = true;
+  SocketTable table(p);
+  LoopbackNetwork net(LoopbackNetwork::Params{LoopbackNetwork::Mode::kLoopback, 3, 0, 0, 32});
+  engine::Engine eng{table, net};
+  TerminateSink sink;
+  const Bytes b = encode(Message(as_terminate));
+  eng.from_kernel(ByteView(b), TimePoint{}, sink);
+  ASSERT_EQ(sink.shutdowns.size(), 1u);
+  EXPECT_NE(sink.shutdowns[0].find("as_terminate"), std::string::npos);
+}
+
+TEST(EngineSwitch, AsTerminateInUserOrNetworkMode_LoggedAndIgnored) {
+  SocketTable table;
+  LoopbackNetwork net(LoopbackNetwork::Params{LoopbackNetwork::Mode::kLoopback, 3, 0, 0, 32});
+  engine::Engine eng{table, net};
+  struct : TerminateSink {
+    std::vector<std::string> errors;
+    void log(Severity s, const std::string& t) override {
+      if (s == Severity::kError) errors.push_back(t);
+    }
+  } sink;
+  const Bytes b = encode(Message(as_terminate));
+  eng.from_kernel(ByteView(b), TimePoint{}, sink);
+  EXPECT_TRUE(sink.shutdowns.empty());
+  ASSERT_EQ(sink.errors.size(), 1u);
+  EXPECT_NE(sink.errors[0].find("as_terminate"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace atmsigd::test

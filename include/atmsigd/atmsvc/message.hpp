@@ -123,7 +123,10 @@ Bytes encode(const Message& m);
 // Checks a decoded frame from the kernel against Table 1 and section 4.1
 // (type valid in this direction, required fields present, AAL, address
 // families, QoS classes and values, SAP coding).
-std::optional<FrameError> validate_from_kernel(const Message& m);
+// as_identify and as_terminate come only from the user of signaling of a
+// demon in switch mode (-m switch); with switch_mode false they are refused as
+// "not a message the kernel sends".
+std::optional<FrameError> validate_from_kernel(const Message& m, bool switch_mode = false);
 
 // Same for frames the demon sends (used by the emulated kernel to check the
 // demon, and by the demon on itself in debug builds).

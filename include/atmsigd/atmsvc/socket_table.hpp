@@ -45,6 +45,7 @@ enum class SockEvent : std::uint8_t {
   kKernelModify,
   kKernelAddParty,
   kKernelDropParty,
+  kKernelIdentify,  // switch mode: for the listener (names the CI of a pending call)
   kCcEstablished,
   kCcReleased,
   kZombieTimeout,
@@ -69,17 +70,28 @@ struct LogLine {
   Severity severity;
   std::string text;
 };
-using Action = std::variant<ToKernel, ToCallControl, QueryLocalAddresses, LogLine>;
+// Switch mode: the user of signaling sent as_terminate. The shell stops the
+// demon as on SIGTERM (the table itself changes nothing).
+struct Terminate {
+  std::string why;
+};
+using Action = std::variant<ToKernel, ToCallControl, QueryLocalAddresses, LogLine, Terminate>;
 
 struct SocketTableParams {
   // How long a closed listener waits for the kernel to answer the indications
   // that crossed its as_close before the demon rejects them itself.
   Duration listen_zombie_timeout = seconds(10);
+  // -m switch: the user of signaling (a switch controller) supplies the
+  // connection identifiers: as_connect must carry a pvc, an incoming call is
+  // named with as_identify before as_accept, as_terminate stops the demon.
+  // The local address of as_connect is passed on as given.
+  bool switch_mode = false;
 };
 
 struct Pending {
   CallId call;
-  bool gone;  // the caller cleared the call before the kernel answered
+  bool gone;           // the caller cleared the call before the kernel answered
+  Vcc identified = 0;  // switch mode: the new socket as_identify named (0: none yet)
 };
 
 class SocketTable {
@@ -135,6 +147,10 @@ class SocketTable {
   void on_listener_accept(Socket& l, Context& ctx);
   void on_listener_reject(Socket& l, Context& ctx);
   void on_listener_close(Socket& l, Context& ctx);
+  void on_listener_identify(Socket& l, Context& ctx);
+  // Switch mode: removes the pending indication identified with vcc, else
+  // (vcc not identified) the first one not yet identified.
+  std::optional<Pending> take_pending(Listener& l, Vcc vcc, bool identified_only);
   void on_bind(const Message& m, std::vector<Action>& out);
   void on_incoming(const CcIncoming& inc, std::vector<Action>& out);
   void on_incoming_gone(const CcIncomingGone& g, std::vector<Action>& out);

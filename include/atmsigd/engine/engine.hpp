@@ -20,6 +20,10 @@ class Sink {
   virtual void log(atmsvc::Severity sev, const std::string& text) = 0;
   // Asks for the local addresses of an interface (answer: set_local_addresses).
   virtual void query_local_addresses(int itf) = 0;
+  // Switch mode: the user of signaling sent as_terminate. The shell stops the
+  // demon as on SIGTERM (Engine::shutdown() etc.), after the current input is
+  // processed. The default ignores it (the table has logged it already).
+  virtual void request_shutdown(const std::string& /*why*/) {}
 };
 
 class Engine {
