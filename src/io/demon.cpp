@@ -453,7 +453,31 @@ void Demon::to_kernel(const atmsvc::Message& m) {
   const Bytes b = atmsvc::encode(m);
   trace("to kernel: " + m.summary());
   if (opts_.debug) log_.io->debug("to kernel: {}", to_hex(ByteView(b), b.size()));
-  transport_->send(ByteView(b));
+  if (!transport_->send(ByteView(b))) forget_refused(m);
+}
+
+// Today's kernels refuse a reply for a socket that is not in their VCC table
+// yet (docs/kernel.md): that socket never learns the answer, and what the demon
+// holds for it (a listener, a call just established) would stay for good. Such
+// a socket is treated as closed by the kernel: a listener is dropped, a call is
+// released on the wire. Posted, not run here: we are inside the engine.
+void Demon::forget_refused(const atmsvc::Message& m) {
+  atmsvc::Vcc vcc = 0;
+  if (m.type() == as_okay)
+    vcc = m.vcc();
+  else if (m.type() == as_indicate)
+    vcc = m.listen_vcc();
+  if (vcc == 0) return;
+  asio::post(io_, [this, vcc] {
+    if (stopped_) return;
+    atmsvc::Message close(as_close);
+    close.set_vcc(vcc);
+    log_.sig->warn("socket vcc={:#x} treated as closed: the kernel refused its reply", vcc);
+    const Bytes b = atmsvc::encode(close);
+    engine_.from_kernel(ByteView(b), now(), *this);
+    flush_link();
+    arm_timer();
+  });
 }
 
 void Demon::log(Severity sev, const std::string& text) {

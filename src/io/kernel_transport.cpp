@@ -58,14 +58,15 @@ class UnixTransport final : public KernelTransport {
     receive();
   }
 
-  void send(ByteView frame) override {
+  bool send(ByteView frame) override {
     if (!peer_) {
       on_error_("no user of signaling has sent anything yet; frame dropped");
-      return;
+      return true;
     }
     boost::system::error_code ec;
     sock_.send(asio::buffer(frame.data(), frame.size()), 0, ec);
     if (ec) on_error_("send to the user of signaling failed: " + ec.message());
+    return true;
   }
 
   void close() override {
@@ -131,7 +132,7 @@ class AtmKernelTransport final : public KernelTransport {
     on_error_ = std::move(on_error);
     receive();
   }
-  void send(ByteView frame) override {
+  bool send(ByteView frame) override {
     boost::system::error_code ec;
     sock_.send(asio::buffer(frame.data(), frame.size()), 0, ec);
     // Since 2026 the kernel refuses replies for sockets not yet in its VCC
@@ -143,6 +144,7 @@ class AtmKernelTransport final : public KernelTransport {
                 (ec.value() == EINVAL ? ": it does not know the socket (see docs/kernel.md)" : "") +
                 (d.msg ? "; frame: " + d.msg->summary() : std::string()));
     }
+    return !(ec && ec.value() == EINVAL);
   }
   void close() override {
     boost::system::error_code ec;

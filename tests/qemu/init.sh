@@ -225,6 +225,11 @@ for call in "bind svc_caller bind $ADDR1" "listen svc_caller listen" "connect sv
 done
 if grep -E "$REFUSED" $LOG | grep -q 'does not know the socket'; then ok "refusals explained in the log"; else fail "refusal message without the explanation"; fi
 demon_alive && ok "demon running after the refusals" || fail "demon gone after the refusals"
+# A socket whose reply was refused never learns it: the demon drops what it
+# held for it (the listener) instead of keeping it for good.
+if grep -q 'treated as closed: the kernel refused its reply' $LOG; then ok "refused sockets treated as closed"; else fail "no refused socket treated as closed"; fi
+status_has $ADDR1 >/dev/null
+if grep -q '^sockets: 0$' /tmp/last-status; then ok "no socket left in the status dump after the refusals"; else fail "sockets left after the refusals: $(cat /tmp/last-status)"; fi
 
 # SIGTERM: the demon detaches and exits 0; a new demon attaches and reads the
 # addresses already configured (ATM_GETADDR at start).

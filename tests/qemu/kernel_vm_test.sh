@@ -231,7 +231,8 @@ grep 'ATMSIGD-VM: ok' "$CONSOLE.txt"
 missing=
 for want in 'demon attached' 'signaling PVC 0.0.5 open' 'demon: ADDR1 added' 'demon: ADDR1 removed' \
   'status dump lists ADDR1' 'a second demon is refused' 'demon exited 0 on SIGTERM' \
-  'second demon: the 23rd local address learned' 'second demon running at the end'; do
+  'second demon: the 23rd local address learned' 'second demon running at the end' \
+  'refused sockets treated as closed' 'no socket left in the status dump after the refusals'; do
   grep -q "ATMSIGD-VM: ok $want" "$CONSOLE.txt" || missing="$missing; $want"
 done
 [ "$(grep -c 'ATMSIGD-VM: ok .*: the kernel refused the reply' "$CONSOLE.txt")" -eq 5 ] ||

@@ -63,6 +63,7 @@ class Demon final : private engine::Sink {
   };
 
   void on_frame(ByteView frame);
+  void forget_refused(const atmsvc::Message& refused);
   bool open_link(std::string& error);
   bool open_entity_links(std::string& error);
   void on_link_pdu(ByteView pdu);                   // the stand-in's SAAL link

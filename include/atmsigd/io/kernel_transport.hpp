@@ -30,7 +30,10 @@ class KernelTransport {
   // Starts receiving; each datagram goes to `on_frame`, send failures and
   // receive errors to `on_error` (the demon logs them and goes on).
   virtual void start(Handler on_frame, ErrorHandler on_error) = 0;
-  virtual void send(ByteView frame) = 0;
+  // False when the kernel refused the frame because it does not know the
+  // socket (today's kernels, docs/kernel.md); other failures are reported to
+  // `on_error` and count as sent.
+  virtual bool send(ByteView frame) = 0;
   virtual void close() = 0;
   virtual std::string describe() const = 0;
   // The local ATM addresses of an interface (kernel: ioctl ATM_GETADDR).
