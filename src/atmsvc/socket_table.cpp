@@ -900,6 +900,8 @@ void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
   ind.raw().pvc = inc.pvc;
   ind.raw().local = inc.called;
   ind.raw().svc = inc.calling;
+  // No calling party number in the SETUP: an empty ATM address, not none.
+  if (ind.raw().svc.sas_family == 0) ind.raw().svc.sas_family = AF_ATMSVC;
   ind.raw().qos = inc.qos;
   ind.raw().sap = inc.sap;
   log(out, Severity::kInfo, l,

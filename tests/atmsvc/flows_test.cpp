@@ -1,6 +1,7 @@
 // The message flows of the internal signaling protocol (figures 4-12 and
 // sections 3.2-3.10, 5.1), driven in virtual time against the kernel model.
 #include <cerrno>
+#include <cstring>
 
 #include "atmsigd/util/atm_text.hpp"
 #include "harness.hpp"
@@ -144,6 +145,24 @@ TEST(Fig11ListenAccept, IndicateAcceptOkayAndClose) {
   EXPECT_EQ(h.take_cc<CcRelease>().sock, a.sock);
   EXPECT_EQ(h.table.socket_count(), 0u);
   EXPECT_EQ(h.kernel.socket_count(), 0u);
+}
+
+// A SETUP need not carry a calling party number: the as_indicate still names
+// an AF_ATMSVC remote address (empty), as the kernel expects of every
+// indication (the kernel model checks the frame).
+TEST(IncomingCall, WithoutCallingPartyIndicatesAnEmptyAtmsvcAddress) {
+  Harness h;
+  h.listen(kL);
+  auto inc = h.incoming(7);
+  std::memset(&inc.calling, 0, sizeof inc.calling);
+  h.cc_sends(inc);
+  const Message& ind = h.last_to_kernel();
+  ASSERT_EQ(ind.type(), as_indicate);
+  EXPECT_EQ(ind.raw().svc.sas_family, AF_ATMSVC);
+  EXPECT_EQ(ind.raw().svc.sas_addr.prv[0], 0);
+  EXPECT_EQ(ind.raw().svc.sas_addr.pub[0], 0);
+  EXPECT_FALSE(validate_from_demon(ind).has_value());
+  EXPECT_EQ(h.table.pending_count(kL), 1u);
 }
 
 // Fig. 12: the kernel rejects an incoming call; as_reject is not confirmed.
