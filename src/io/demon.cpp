@@ -109,6 +109,17 @@ std::uint64_t wall_usec() {
 
 }  // namespace
 
+// Switch mode is the socket table's as a whole (as_connect must carry a pvc,
+// as_identify and as_terminate are accepted) as soon as one entity is a switch
+// port; with the Q.2931 network side only (the stand-ins allocate nothing).
+static atmsvc::SocketTableParams table_params(const config::Options& o,
+                                              const std::vector<config::EntityOptions>& entities) {
+  atmsvc::SocketTableParams p;
+  if (o.network == "uni")
+    for (const auto& e : entities) p.switch_mode |= e.mode == config::SigMode::kSwitch;
+  return p;
+}
+
 // Q.2931 call control of one entity: its side, interface, VPCI mapping and
 // link rate, with the global UNI version, timers and SAAL parameters.
 callctl::UniParams entity_uni_params(const config::Options& o, const config::EntityOptions& e) {
@@ -120,6 +131,9 @@ callctl::UniParams entity_uni_params(const config::Options& o, const config::Ent
     p.vpci_map.push_back(
         callctl::VpciMapping{static_cast<std::uint16_t>(v.vpci), static_cast<short>(v.itf)});
   p.link_rate = e.max_rate;
+  // -m switch: the network side, connection identifiers from the user of
+  // signaling (as_connect's pvc, as_identify).
+  p.switch_mode = e.mode == config::SigMode::kSwitch;
   p.sscf = sscf::Params::for_uni(saal_version(o));
   apply_saal(o, p.sscf);
   for (const auto& [name, d] : o.sig_timers) {
@@ -152,6 +166,7 @@ Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts
       opts_(std::move(opts)),
       log_(std::move(log)),
       entities_(config::signaling_entities(opts_)),
+      table_(table_params(opts_, entities_)),
       cc_(make_network(opts_, entities_, router_)),
       engine_(table_, *cc_),
       trace_(static_cast<std::size_t>(opts_.trace_length)),
@@ -478,6 +493,12 @@ void Demon::forget_refused(const atmsvc::Message& m) {
     flush_link();
     arm_timer();
   });
+}
+
+// as_terminate from a switch controller: the demon stops as on SIGTERM (posted:
+// we are inside the engine).
+void Demon::request_shutdown(const std::string& why) {
+  asio::post(io_, [this, why] { stop(why); });
 }
 
 void Demon::log(Severity sev, const std::string& text) {

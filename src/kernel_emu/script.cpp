@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "atmsigd/util/atm_text.hpp"
+
 namespace atmsigd::kemu {
 namespace {
 
@@ -98,12 +100,32 @@ bool ScriptRunner::run_line(const std::string& line) {
       if (c.words.size() < n + 1)
         throw std::invalid_argument(op + " needs " + std::to_string(n) + " argument(s)");
     };
+    // pvc=[ITF.]VPI.VCI: a connection identifier the user of signaling
+    // supplies (a switch controller, -m switch).
+    auto pvc_of = [&](struct sockaddr_atmpvc& pvc) {
+      const std::string t = get(c, "pvc");
+      if (t.empty()) return;
+      auto p = parse_pvc_address(t);
+      if (!p) throw std::invalid_argument("bad pvc " + t);
+      pvc = *p;
+    };
     if (op == "connect") {
       need(1);
-      return send(model_.connect(vcc_for(c.words[1]), svc_address(get(c, "from")),
+      Message m = model_.connect(vcc_for(c.words[1]), svc_address(get(c, "from")),
                                  svc_address(get(c, "to")), qos_from_text(get(c, "qos")),
-                                 sap_from_text(get(c, "sap"))));
+                                 sap_from_text(get(c, "sap")));
+      pvc_of(m.raw().pvc);
+      return send(m);
     }
+    if (op == "identify") {  // switch controller: the CI of the oldest indication
+      need(2);
+      Message m(as_identify);
+      m.set_vcc(vcc_for(c.words[1]));
+      m.set_listen_vcc(vcc_for(c.words[2]));
+      pvc_of(m.raw().pvc);
+      return send(m);
+    }
+    if (op == "terminate") return send(Message(as_terminate));
     if (op == "listen") {
       need(1);
       return send(model_.listen(vcc_for(c.words[1]), svc_address(get(c, "addr")),

@@ -54,6 +54,7 @@ class Demon final : private engine::Sink {
   void to_kernel(const atmsvc::Message& m) override;
   void log(atmsvc::Severity sev, const std::string& text) override;
   void query_local_addresses(int itf) override;
+  void request_shutdown(const std::string& why) override;
 
   // One signaling entity's link (Q.2931 mode): entity i of router_.
   struct EntityLink {
@@ -89,9 +90,10 @@ class Demon final : private engine::Sink {
   config::Options cmdline_;
   config::Options opts_;
   Loggers log_;
-  atmsvc::SocketTable table_;
   // The signaling entities (atmsigd.conf "entity", or one from the options).
+  // Before table_: switch mode (any entity in mode switch) is the table's.
   std::vector<config::EntityOptions> entities_;
+  atmsvc::SocketTable table_;
   // The network side: Q.2931 call control, one callctl::Uni per entity (each
   // owns its SAAL) behind the router, or a stand-in.
   // router_ before cc_: make_network() sets it while cc_ is constructed.

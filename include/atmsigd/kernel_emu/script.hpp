@@ -2,11 +2,14 @@
 // unix-socket mode and checks every reply against the protocol (through
 // KernelModel). One command per line:
 //
-//   connect NAME to=ADDR [from=ADDR] [qos=QOS] [sap=SAP]
+//   connect NAME to=ADDR [from=ADDR] [qos=QOS] [sap=SAP] [pvc=[ITF.]VPI.VCI]
 //   listen NAME [addr=ADDR] [qos=QOS] [sap=SAP]
 //   bind NAME [addr=ADDR] [qos=QOS]
 //   accept NAME LISTENER          (accepts LISTENER's oldest indication)
 //   reject LISTENER [reply=ERRNO] (negative errno, default -111)
+//   identify NAME LISTENER pvc=[ITF.]VPI.VCI  (switch controller: names the
+//                                 CI of LISTENER's call before accept NAME)
+//   terminate                     (switch controller: stop the demon)
 //   close NAME
 //   itf_notify ITF
 //   raw HEX...                    (any bytes: malformed frames)
