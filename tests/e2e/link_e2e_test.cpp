@@ -32,18 +32,11 @@ struct Ports {
 
 std::vector<std::string> demon_args(const std::string& sock, int local, int peer,
                                     const std::string& mode, const std::string& pcap = "") {
-  std::vector<std::string> a{ATMSIGD_BINARY,
-                             "-c",
-                             "/dev/null",
-                             "-m",
-                             mode,
-                             // The demon's own SAAL path (network stand-in): it
-                             // sends END on SIGTERM; Q.2931's does not yet.
-                             "--network",
-                             "loopback",
-                             "--udp-local",
-                             "127.0.0.1:" + std::to_string(local),
-                             "--udp-peer",
+  std::vector<std::string> a{ATMSIGD_BINARY, "-c", "/dev/null", "-m", mode,
+                             // The demon's own SAAL path (network stand-in); the
+                             // Q.2931 path's END at shutdown: call_e2e_test.
+                             "--network", "loopback", "--udp-local",
+                             "127.0.0.1:" + std::to_string(local), "--udp-peer",
                              "127.0.0.1:" + std::to_string(peer)};
   if (!pcap.empty()) {
     a.push_back("--pcap");
