@@ -1063,15 +1063,7 @@ void Uni::on_network(Call& c, Ev ev, const Message* m) {
       if (ev == Ev::kSetup) {  // N1, answered at once with CALL PROCEEDING (N3)
         set_state(c, CallState::kCallInitiated);
         if (params_.switch_mode) return;  // N1 until CcIdentify names the CI
-        Message cp = make(MessageType::kCallProceeding, c);
-        q2931::ConnectionIdentifier ci;
-        ci.vp_associated = 1;
-        ci.exclusivity = 0;
-        ci.vpci = c.vc->first;
-        ci.vci = c.vc->second;
-        cp.add(ci);
-        send(cp, c.key());
-        set_state(c, CallState::kOutgoingCallProceeding);
+        send_call_proceeding_with_ci(c);
         return;
       }
       break;
@@ -1138,15 +1130,7 @@ void Uni::on_network(Call& c, Ev ev, const Message* m) {
       break;
     case CallState::kCallInitiated:      // N1 (transient, except in switch mode)
       if (ev == Ev::kIdentifyRequest) {  // switch mode: CALL PROCEEDING with the CI
-        Message cp = make(MessageType::kCallProceeding, c);
-        q2931::ConnectionIdentifier ci;
-        ci.vp_associated = 1;
-        ci.exclusivity = 0;
-        ci.vpci = c.vc->first;
-        ci.vci = c.vc->second;
-        cp.add(ci);
-        send(cp, c.key());
-        set_state(c, CallState::kOutgoingCallProceeding);
+        send_call_proceeding_with_ci(c);
         return;
       }
       if (ev == Ev::kAcceptRequest && !c.vc) {
@@ -1517,6 +1501,20 @@ void Uni::send(const Message& m, Key owner) {
     pending_.emplace_back(owner, std::move(bytes));
     if (!link_retry_at_) ensure_link();
   }
+}
+
+// Network side: CALL PROCEEDING carrying the call's connection identifier
+// (exclusive VPCI/VCI), N1 -> N3.
+void Uni::send_call_proceeding_with_ci(Call& c) {
+  Message cp = make(MessageType::kCallProceeding, c);
+  q2931::ConnectionIdentifier ci;
+  ci.vp_associated = 1;
+  ci.exclusivity = 0;
+  ci.vpci = c.vc->first;
+  ci.vci = c.vc->second;
+  cp.add(ci);
+  send(cp, c.key());
+  set_state(c, CallState::kOutgoingCallProceeding);
 }
 
 void Uni::send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t cv, Bytes diag) {

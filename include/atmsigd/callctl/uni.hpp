@@ -313,6 +313,7 @@ class Uni final : public atmsvc::CallControl {
   // messages
   q2931::Message make(q2931::MessageType t, const Call& c) const;
   void send(const q2931::Message& m, Key owner);
+  void send_call_proceeding_with_ci(Call& c);
   void send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t cause,
                    Bytes diag = {});
   void send_status(const Call& c, std::uint8_t cause, Bytes diag = {});
