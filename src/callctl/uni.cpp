@@ -232,7 +232,7 @@ void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out
           cv = cause::kCallRejected;
           break;
         case RejectReason::kNotIdentified:  // switch mode: no connection identifier
-          cv = cause::kNoVpciVciAvailable45;
+          cv = cause::kNoVpciVciAvailable;
           break;
       }
       call.release_cause = cv;
@@ -718,7 +718,7 @@ void Uni::on_new_setup(const Message& m) {
       return;
     }
     if (by_vc_.contains(vc_key(in.conn_id->vpci, in.conn_id->vci))) {
-      send_release_complete(c.cref, true, cause::kNoVpciVciAvailable);
+      send_release_complete(c.cref, true, cause::kRequestedVpciVciNotAvailable);
       return;
     }
     c.vc = std::make_pair(in.conn_id->vpci, in.conn_id->vci);
@@ -726,7 +726,7 @@ void Uni::on_new_setup(const Message& m) {
     const auto vci = alloc_vci();
     if (!vci) {
       note("no VCI left: SETUP refused with cause 45");
-      send_release_complete(c.cref, true, cause::kNoVpciVciAvailable45);
+      send_release_complete(c.cref, true, cause::kNoVpciVciAvailable);
       return;
     }
     c.vc = std::make_pair(params_.vpci, *vci);
@@ -1140,7 +1140,7 @@ void Uni::on_network(Call& c, Ev ev, const Message* m) {
              ": accept without a connection identifier (no as_identify): "
              "call released, -EINVAL");
         c.phase = Phase::kIncomingAccepted;
-        start_release(c, cause::kNoVpciVciAvailable45, -EINVAL);
+        start_release(c, cause::kNoVpciVciAvailable, -EINVAL);
         return;
       }
       [[fallthrough]];
@@ -1278,7 +1278,7 @@ void Uni::identify_call(const CcIdentify& req) {
   }
   const auto vc = req.pvc.sap_family == AF_ATMPVC ? vc_of_pvc(req.pvc) : std::nullopt;
   if (!vc || by_vc_.contains(vc_key(vc->first, vc->second))) {
-    const std::uint8_t cv = vc ? cause::kNoVpciVciAvailable : cause::kNoVpciVciAvailable45;
+    const std::uint8_t cv = vc ? cause::kRequestedVpciVciNotAvailable : cause::kNoVpciVciAvailable;
     note(tag(c) + ": identify with " + (vc ? "a VPCI/VCI in use" : "no usable pvc") +
          ": call released with cause " + std::to_string(cv));
     // Nothing was answered yet (N1): RELEASE COMPLETE.

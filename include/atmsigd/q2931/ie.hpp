@@ -308,13 +308,14 @@ inline constexpr std::uint8_t kInvalidNumberFormat = 28;
 inline constexpr std::uint8_t kResponseToStatusEnquiry = 30;
 inline constexpr std::uint8_t kNormalUnspecified = 31;
 inline constexpr std::uint8_t kTooManyPendingAddParty = 32;
-inline constexpr std::uint8_t kNoVpciVciAvailable = 35;
+inline constexpr std::uint8_t kRequestedVpciVciNotAvailable =
+    35;  // Q.2931: "requested VPCI/VCI not available"
 inline constexpr std::uint8_t kVpciVciAssignmentFailure = 36;
 inline constexpr std::uint8_t kCellRateUnavailable = 37;
 inline constexpr std::uint8_t kNetworkOutOfOrder = 38;
 inline constexpr std::uint8_t kTemporaryFailure = 41;
 inline constexpr std::uint8_t kAccessInfoDiscarded = 43;
-inline constexpr std::uint8_t kNoVpciVciAvailable45 = 45;
+inline constexpr std::uint8_t kNoVpciVciAvailable = 45;  // Q.2931: "no VPCI/VCI available"
 inline constexpr std::uint8_t kResourceUnavailable = 47;
 inline constexpr std::uint8_t kQosUnavailable = 49;
 inline constexpr std::uint8_t kBearerNotAuthorized = 57;
