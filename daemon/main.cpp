@@ -50,7 +50,7 @@ int main(int argc, char** argv) {
   }
   io::apply_levels(*log, o.debug, o.default_level, o.group_levels);
   log->demon->info("Linux ATM signaling {} (modern drop-in), mode {}, signaling VC {}.{}.{}",
-                   config::uni_version_name(o.uni.value_or(config::UniVersion::kUni30)),
+                   config::uni_selection_name(o.uni.value_or(config::UniSelection{})),
                    config::sig_mode_name(o.mode.value_or(config::SigMode::kUser)),
                    o.signaling_vc.sap_addr.itf, o.signaling_vc.sap_addr.vpi,
                    o.signaling_vc.sap_addr.vci);

@@ -55,7 +55,7 @@ std::span<const CauseErrno> reject_table() {
 }
 
 std::uint8_t normal_release_cause(q2931::Version v) {
-  return v == q2931::Version::Uni30 ? c::kNormalUnspecified : c::kNormalCallClearing;
+  return v == q2931::Version::kUni30 ? c::kNormalUnspecified : c::kNormalCallClearing;
 }
 
 }  // namespace atmsigd::callctl

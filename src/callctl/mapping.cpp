@@ -11,7 +11,7 @@ using namespace q2931;
 namespace {
 
 bool is_uni30(Version v) {
-  return v == Version::Uni30;
+  return v == Version::kUni30;
 }
 
 std::uint16_t sdu_or_default(int sdu) {
@@ -32,7 +32,7 @@ void encode_party(Message& msg, const struct sockaddr_atmsvc& a, Version v) {
     msg.add(n);
     if (has_prv) {
       Sub s;
-      s.type = is_uni30(v) || v == Version::Uni31 ? 0 : 1;  // NSAP / ATM end system address
+      s.type = is_uni30(v) || v == Version::kUni31 ? 0 : 1;  // NSAP / ATM end system address
       s.address.assign(a.sas_addr.prv, a.sas_addr.prv + ATM_ESA_LEN);
       msg.add(s);
     }
@@ -150,7 +150,7 @@ void decode_blli(const BroadbandLowLayerInfo& ie, struct atm_blli& b) {
 }
 
 bool has_abr(Version v) {
-  return v == Version::Uni40 || v == Version::Q2931;
+  return v == Version::kUni40 || v == Version::kQ2931;
 }
 
 bool class_codable(unsigned char c, Version v) {

@@ -126,23 +126,14 @@ std::string_view Uni::ev_name(Ev e) {
   return "?";
 }
 
-UniParams UniParams::defaults(Side side, q2931::Version v) {
+UniParams UniParams::defaults(Side side, UniVersion v) {
   UniParams p;
   p.side = side;
   p.version = v;
-  switch (v) {
-    case q2931::Version::Uni30:
-      p.sscf = sscf::Params::for_uni(sscf::UniVersion::kUni30);
-      break;
-    case q2931::Version::Uni31:
-      p.sscf = sscf::Params::for_uni(sscf::UniVersion::kUni31);
-      break;
-    case q2931::Version::Uni40:
-    case q2931::Version::Q2931:
-      p.sscf = sscf::Params::for_uni(sscf::UniVersion::kUni40);
-      p.use_t301 = true;
-      if (side == Side::kUser) p.t310 = std::chrono::seconds(30);
-      break;
+  p.sscf = sscf::Params::for_uni(v);
+  if (v == UniVersion::kUni40 || v == UniVersion::kQ2931) {
+    p.use_t301 = true;
+    if (side == Side::kUser) p.t310 = std::chrono::seconds(30);
   }
   return p;
 }

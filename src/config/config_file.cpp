@@ -338,26 +338,28 @@ class Parser {
   // The combinations the original allows: uni30, uni31, uni30+uni31, uni40,
   // uni40 then q.2963.1.
   void uni(const std::string& k) {
+    using V = UniVersion;
     const auto cur = cfg_.uni;
-    using U = UniVersion;
-    std::optional<U> next;
+    const UniSelection k30{V::kUni30}, k31{V::kUni31}, k31and30{V::kUni31, true}, k40{V::kUni40},
+        k40q{V::kUni40, false, true};
+    std::optional<UniSelection> next;
     if (k == "uni30") {
-      if (!cur || *cur == U::kUni30)
-        next = U::kUni30;
-      else if (*cur == U::kUni31 || *cur == U::kUni31Compat30)
-        next = U::kUni31Compat30;
+      if (!cur || *cur == k30)
+        next = k30;
+      else if (*cur == k31 || *cur == k31and30)
+        next = k31and30;
     } else if (k == "uni31") {
-      if (!cur || *cur == U::kUni31)
-        next = U::kUni31;
-      else if (*cur == U::kUni30 || *cur == U::kUni31Compat30)
-        next = U::kUni31Compat30;
+      if (!cur || *cur == k31)
+        next = k31;
+      else if (*cur == k30 || *cur == k31and30)
+        next = k31and30;
     } else if (k == "uni40") {
-      if (!cur || *cur == U::kUni40)
-        next = U::kUni40;
-      else if (*cur == U::kUni40Q29631)
-        next = U::kUni40Q29631;
+      if (!cur || *cur == k40)
+        next = k40;
+      else if (*cur == k40q)
+        next = k40q;
     } else {  // q.2963.1
-      if (cur && (*cur == U::kUni40 || *cur == U::kUni40Q29631)) next = U::kUni40Q29631;
+      if (cur && (*cur == k40 || *cur == k40q)) next = k40q;
     }
     if (!next) fail_prev("Incompatible UNI mode");
     cfg_.uni = next;

@@ -23,20 +23,11 @@ const char* sig_mode_name(SigMode m) {
   return "?";
 }
 
-const char* uni_version_name(UniVersion u) {
-  switch (u) {
-    case UniVersion::kUni30:
-      return "UNI 3.0";
-    case UniVersion::kUni31:
-      return "UNI 3.1";
-    case UniVersion::kUni31Compat30:
-      return "UNI 3.1 with 3.0 compatibility";
-    case UniVersion::kUni40:
-      return "UNI 4.0";
-    case UniVersion::kUni40Q29631:
-      return "UNI 4.0 with Q.2963.1";
-  }
-  return "?";
+std::string uni_selection_name(const UniSelection& u) {
+  std::string s = uni_version_name(u.version);
+  if (u.uni30_compat) s += " with 3.0 compatibility";
+  if (u.q2963_1) s += " with Q.2963.1";
+  return s;
 }
 
 std::optional<UdpEndpoint> parse_udp_endpoint(const std::string& text) {
@@ -77,12 +68,13 @@ std::string usage() {
 
 namespace {
 
-std::optional<UniVersion> parse_uni(const std::string& s) {
-  if (s == "uni30" || s == "3.0") return UniVersion::kUni30;
-  if (s == "uni31" || s == "3.1") return UniVersion::kUni31;
-  if (s == "uni31+uni30" || s == "3.1+3.0") return UniVersion::kUni31Compat30;
-  if (s == "uni40" || s == "4.0") return UniVersion::kUni40;
-  if (s == "uni40+q.2963.1" || s == "4.0+q.2963.1") return UniVersion::kUni40Q29631;
+std::optional<UniSelection> parse_uni(const std::string& s) {
+  if (s == "uni30" || s == "3.0") return UniSelection{UniVersion::kUni30};
+  if (s == "uni31" || s == "3.1") return UniSelection{UniVersion::kUni31};
+  if (s == "uni31+uni30" || s == "3.1+3.0") return UniSelection{UniVersion::kUni31, true};
+  if (s == "uni40" || s == "4.0") return UniSelection{UniVersion::kUni40};
+  if (s == "uni40+q.2963.1" || s == "4.0+q.2963.1")
+    return UniSelection{UniVersion::kUni40, false, true};
   return std::nullopt;
 }
 

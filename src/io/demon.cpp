@@ -18,21 +18,11 @@ using atmsvc::Severity;
 
 namespace {
 
-q2931::Version q2931_version(const config::Options& o) {
-  switch (o.uni.value_or(config::UniVersion::kUni30)) {
-    case config::UniVersion::kUni30:
-      return q2931::Version::Uni30;
-    case config::UniVersion::kUni31:
-    case config::UniVersion::kUni31Compat30:
-      return q2931::Version::Uni31;
-    case config::UniVersion::kUni40:
-    case config::UniVersion::kUni40Q29631:
-      return q2931::Version::Uni40;
-  }
-  return q2931::Version::Uni30;
+// The protocol the options select (uni31+uni30 runs UNI 3.1, uni40+q.2963.1 UNI 4.0).
+UniVersion uni_version(const config::Options& o) {
+  return o.uni.value_or(config::UniSelection{}).version;
 }
 
-sscf::UniVersion saal_version(const config::Options& o);
 void apply_saal(const config::Options& o, sscf::Params& params);
 
 std::unique_ptr<atmsvc::CallControl> make_network(const config::Options& o,
@@ -58,20 +48,6 @@ std::unique_ptr<atmsvc::CallControl> make_network(const config::Options& o,
   auto r = std::make_unique<callctl::EntityRouter>(std::move(specs));
   router = r.get();
   return r;
-}
-
-sscf::UniVersion saal_version(const config::Options& o) {
-  switch (o.uni.value_or(config::UniVersion::kUni30)) {
-    case config::UniVersion::kUni30:
-      return sscf::UniVersion::kUni30;
-    case config::UniVersion::kUni31:
-    case config::UniVersion::kUni31Compat30:
-      return sscf::UniVersion::kUni31;
-    case config::UniVersion::kUni40:
-    case config::UniVersion::kUni40Q29631:
-      return sscf::UniVersion::kUni40;
-  }
-  return sscf::UniVersion::kUni30;
 }
 
 void apply_saal(const config::Options& o, sscf::Params& params) {
@@ -125,7 +101,7 @@ static atmsvc::SocketTableParams table_params(const config::Options& o,
 callctl::UniParams entity_uni_params(const config::Options& o, const config::EntityOptions& e) {
   const auto side =
       e.mode == config::SigMode::kUser ? callctl::Side::kUser : callctl::Side::kNetwork;
-  auto p = callctl::UniParams::defaults(side, q2931_version(o));
+  auto p = callctl::UniParams::defaults(side, uni_version(o));
   p.itf = e.vc.sap_addr.itf;
   for (const auto& v : e.vpci)
     p.vpci_map.push_back(
@@ -134,7 +110,7 @@ callctl::UniParams entity_uni_params(const config::Options& o, const config::Ent
   // -m switch: the network side, connection identifiers from the user of
   // signaling (as_connect's pvc, as_identify).
   p.switch_mode = e.mode == config::SigMode::kSwitch;
-  p.sscf = sscf::Params::for_uni(saal_version(o));
+  p.sscf = sscf::Params::for_uni(uni_version(o));
   apply_saal(o, p.sscf);
   for (const auto& [name, d] : o.sig_timers) {
     if (name == "t301")
@@ -242,7 +218,7 @@ bool Demon::open_link(std::string& error) {
   link_->start([this](ByteView pdu) { on_link_pdu(pdu); },
                [this](const std::string& what) { log_.io->warn("{}", what); });
   log_.io->info("signaling link: {}", link_->describe());
-  auto params = sscf::Params::for_uni(saal_version(opts_));
+  auto params = sscf::Params::for_uni(uni_version(opts_));
   apply_saal(opts_, params);
   saal_.emplace(params);
   saal(sscf::AalEstablishRequest{});
@@ -576,7 +552,7 @@ std::string Demon::status_text() const {
   std::string s = "atmsigd status, pid " + std::to_string(::getpid()) + ", up " +
                   std::to_string(up.count()) + " s\n";
   s += std::string("mode ") + config::sig_mode_name(opts_.mode.value_or(config::SigMode::kUser)) +
-       ", " + config::uni_version_name(opts_.uni.value_or(config::UniVersion::kUni30)) +
+       ", " + config::uni_selection_name(opts_.uni.value_or(config::UniSelection{})) +
        ", signaling VC " + pvc_address_text(opts_.signaling_vc) + "\n";
   if (router_ != nullptr && router_->size() > 1)
     for (std::size_t i = 0; i < router_->size(); ++i)

@@ -13,7 +13,7 @@ namespace atmsigd::q2931 {
 namespace {
 
 bool is_uni3x(Version v) {
-  return v == Version::Uni30 || v == Version::Uni31;
+  return v == Version::kUni30 || v == Version::kUni31;
 }
 
 Verdict make(Problem p, Action a, std::uint8_t cause_value, Bytes diag = {},

@@ -20,7 +20,7 @@ using wire::put8;
 using wire::Reader;
 
 bool is_uni3x(Version v) {
-  return v == Version::Uni30 || v == Version::Uni31;
+  return v == Version::kUni30 || v == Version::kUni31;
 }
 
 // ---- Subfield tables: (identifier, member) for identifier-tagged subfields ----

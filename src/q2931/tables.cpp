@@ -325,13 +325,13 @@ std::string_view ie_name(std::uint8_t id) {
 }
 std::string_view version_name(Version v) {
   switch (v) {
-    case Version::Uni30:
+    case Version::kUni30:
       return "UNI 3.0";
-    case Version::Uni31:
+    case Version::kUni31:
       return "UNI 3.1";
-    case Version::Uni40:
+    case Version::kUni40:
       return "UNI 4.0";
-    case Version::Q2931:
+    case Version::kQ2931:
       return "Q.2931";
   }
   return "?";

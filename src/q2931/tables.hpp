@@ -10,10 +10,10 @@
 namespace atmsigd::q2931 {
 
 using VersionMask = std::uint8_t;
-inline constexpr VersionMask kUni30 = 1u << static_cast<unsigned>(Version::Uni30);
-inline constexpr VersionMask kUni31 = 1u << static_cast<unsigned>(Version::Uni31);
-inline constexpr VersionMask kUni40 = 1u << static_cast<unsigned>(Version::Uni40);
-inline constexpr VersionMask kQ2931 = 1u << static_cast<unsigned>(Version::Q2931);
+inline constexpr VersionMask kUni30 = 1u << static_cast<unsigned>(Version::kUni30);
+inline constexpr VersionMask kUni31 = 1u << static_cast<unsigned>(Version::kUni31);
+inline constexpr VersionMask kUni40 = 1u << static_cast<unsigned>(Version::kUni40);
+inline constexpr VersionMask kQ2931 = 1u << static_cast<unsigned>(Version::kQ2931);
 
 struct IeSpec {
   IeId id;

@@ -29,6 +29,7 @@ Params Params::for_uni(UniVersion v) {
       break;
     case UniVersion::kUni31:
     case UniVersion::kUni40:
+    case UniVersion::kQ2931:
       p.sscop.mode = sscop::Mode::kQ2110;
       break;
   }

@@ -13,7 +13,7 @@ namespace atmsigd::callctl::test {
 namespace {
 
 struct B2B {
-  explicit B2B(Version v = Version::Uni30)
+  explicit B2B(Version v = Version::kUni30)
       : user(UniParams::defaults(Side::kUser, v)),
         net(UniParams::defaults(Side::kNetwork, v)),
         link(user, net) {
@@ -89,7 +89,7 @@ TEST(BackToBack, NetworkCallsUser_ReleasedByCallee) {
 }
 
 TEST(BackToBack, Uni31AndUni40_CallAndRelease) {
-  for (Version v : {Version::Uni31, Version::Uni40}) {
+  for (Version v : {Version::kUni31, Version::kUni40}) {
     B2B t(v);
     t.call(t.user, 1, t.net, 101);
     t.req(t.net, CcRelease{101});
@@ -99,7 +99,7 @@ TEST(BackToBack, Uni31AndUni40_CallAndRelease) {
 }
 
 TEST(BackToBack, AbrCallUni40_CalleeSeesAbrWithMcr) {
-  B2B t(Version::Uni40);
+  B2B t(Version::kUni40);
   struct atm_qos q = ubr();
   q.txtp.traffic_class = ATM_ABR;
   q.rxtp.traffic_class = ATM_ABR;
@@ -185,8 +185,8 @@ TEST(BackToBack, NetworkCalleeNeverAnswers_T310EtimedoutAndGone) {
 }
 
 TEST(BackToBack, PeerSilent_LinkNeverUp_ConnectFailsAfterT303) {
-  UniEnd user(UniParams::defaults(Side::kUser, Version::Uni30));
-  RawEnd dead(Version::Uni30);
+  UniEnd user(UniParams::defaults(Side::kUser, Version::kUni30));
+  RawEnd dead(Version::kUni30);
   Link link(user, dead);
   link.up = false;
   user.uni.start(link.now);

@@ -50,9 +50,9 @@ TEST(CauseErrno, Reject_SpecificErrnos) {
 }
 
 TEST(CauseErrno, NormalRelease_31InUni30_16Otherwise) {
-  EXPECT_EQ(normal_release_cause(q2931::Version::Uni30), 31);
-  EXPECT_EQ(normal_release_cause(q2931::Version::Uni31), 16);
-  EXPECT_EQ(normal_release_cause(q2931::Version::Uni40), 16);
+  EXPECT_EQ(normal_release_cause(q2931::Version::kUni30), 31);
+  EXPECT_EQ(normal_release_cause(q2931::Version::kUni31), 16);
+  EXPECT_EQ(normal_release_cause(q2931::Version::kUni40), 16);
 }
 
 TEST(CauseErrno, OwnDecisions_AreTheOriginalsErrnos) {

@@ -34,7 +34,7 @@ struct Net {
       : router(std::move(specs)) {
     for (std::size_t i = 0; i < router.size(); ++i) {
       UniParams p = i < peer_params.size() ? peer_params[i]
-                                           : UniParams::defaults(Side::kNetwork, Version::Uni30);
+                                           : UniParams::defaults(Side::kNetwork, Version::kUni30);
       peers.push_back(std::make_unique<UniEnd>(p));
       peers.back()->uni.start(now);
     }
@@ -106,7 +106,7 @@ EntitySpec entity(const std::string& name, std::vector<AddressPrefix> routes = {
                   bool is_default = false) {
   EntitySpec s;
   s.name = name;
-  s.params = UniParams::defaults(Side::kUser, Version::Uni30);
+  s.params = UniParams::defaults(Side::kUser, Version::kUni30);
   s.routes = std::move(routes);
   s.is_default = is_default;
   return s;
@@ -299,9 +299,9 @@ TEST(EntityRouter, PerEntityVpciMappingAndLinkRate) {
   auto b = entity("B", {prefix(nsap(2), std::nullopt)});
   b.params.vpci_map = {VpciMapping{0, 0}, VpciMapping{4, 1}};
   b.params.link_rate = 100000;
-  auto peer_b = UniParams::defaults(Side::kNetwork, Version::Uni30);
+  auto peer_b = UniParams::defaults(Side::kNetwork, Version::kUni30);
   peer_b.vpci = 6;
-  Net n({a, b}, {UniParams::defaults(Side::kNetwork, Version::Uni30), peer_b});
+  Net n({a, b}, {UniParams::defaults(Side::kNetwork, Version::kUni30), peer_b});
 
   for (const std::uint8_t to : {1, 2}) {
     const std::size_t i = to - 1u;

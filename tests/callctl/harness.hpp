@@ -91,18 +91,7 @@ struct UniEnd : End {
 // A bare SAAL endpoint: the test reads and writes Q.2931 by hand.
 struct RawEnd : End {
   explicit RawEnd(Version v) : version(v), sscf(params_for(v)) {}
-  static sscf::Params params_for(Version v) {
-    switch (v) {
-      case Version::Uni30:
-        return sscf::Params::for_uni(sscf::UniVersion::kUni30);
-      case Version::Uni31:
-        return sscf::Params::for_uni(sscf::UniVersion::kUni31);
-      case Version::Uni40:
-      case Version::Q2931:
-        return sscf::Params::for_uni(sscf::UniVersion::kUni40);
-    }
-    return {};
-  }
+  static sscf::Params params_for(Version v) { return sscf::Params::for_uni(v); }
   Version version;
   sscf::SscfUni sscf;
   std::vector<Bytes> out;
@@ -212,7 +201,7 @@ std::vector<T> events_of(const std::vector<CcEvent>& ev) {
 
 // A Uni under test facing a scripted peer.
 struct Fixture {
-  explicit Fixture(Side side, Version v = Version::Uni30)
+  explicit Fixture(Side side, Version v = Version::kUni30)
       : fixture_params(UniParams::defaults(side, v)),
         uut(std::make_unique<UniEnd>(fixture_params)),
         peer(v),
@@ -290,7 +279,7 @@ inline Message network_setup(std::uint32_t cref, std::uint16_t vci, Version v,
   td.td.best_effort = true;
   m.add(td);
   q2931::BroadbandBearerCapability bc;
-  if (v == Version::Uni30) bc.transfer_capability = 0;
+  if (v == Version::kUni30) bc.transfer_capability = 0;
   m.add(bc);
   q2931::CalledPartyNumber cd;
   const auto to = nsap(1);
@@ -303,7 +292,7 @@ inline Message network_setup(std::uint32_t cref, std::uint16_t vci, Version v,
   if (with_conn_id) m.add(conn_id(0, vci));
   q2931::QosParameter q;
   q.hdr.coding =
-      v == Version::Uni30 ? q2931::CodingStandard::kNetwork : q2931::CodingStandard::kItuT;
+      v == Version::kUni30 ? q2931::CodingStandard::kNetwork : q2931::CodingStandard::kItuT;
   m.add(q);
   return m;
 }

@@ -41,13 +41,13 @@ TEST(SetupMapping, Uni30Ubr_IsByteForByteTheOriginalsSetup) {
   struct atm_qos q = ubr(8192);
   q.txtp.max_pcr = ATM_MAX_PCR;
   q.rxtp.max_pcr = ATM_MAX_PCR;
-  EXPECT_EQ(to_hex(q2931::encode(our_setup(Version::Uni30, q), Version::Uni30), 200),
+  EXPECT_EQ(to_hex(q2931::encode(our_setup(Version::kUni30, q), Version::kUni30), 200),
             to_hex(from_hex(kOriginalSetupUni30), 200));
 }
 
 TEST(SetupMapping, Uni30Ubr_FieldByField) {
-  const Bytes wire = q2931::encode(our_setup(Version::Uni30), Version::Uni30);
-  const auto res = q2931::decode(wire, Version::Uni30);
+  const Bytes wire = q2931::encode(our_setup(Version::kUni30), Version::kUni30);
+  const auto res = q2931::decode(wire, Version::kUni30);
   ASSERT_TRUE(res.ok());
   const Message& m = *res.message;
   const auto* aal = m.find<q2931::AalParameters>();
@@ -83,8 +83,8 @@ TEST(SetupMapping, Uni30Ubr_FieldByField) {
 }
 
 TEST(SetupMapping, Uni40_NoAalMode_TwoOctetBbc_ItuQos) {
-  const Bytes wire = q2931::encode(our_setup(Version::Uni40), Version::Uni40);
-  const auto res = q2931::decode(wire, Version::Uni40);
+  const Bytes wire = q2931::encode(our_setup(Version::kUni40), Version::kUni40);
+  const auto res = q2931::decode(wire, Version::kUni40);
   ASSERT_TRUE(res.ok());
   const Message& m = *res.message;
   EXPECT_FALSE(std::get<q2931::Aal5>(m.find<q2931::AalParameters>()->aal).mode.has_value());
@@ -101,7 +101,7 @@ TEST(SetupMapping, Cbr_TransferCapability5_NoBestEffort_Pcr) {
   q.txtp.traffic_class = ATM_CBR;
   q.txtp.max_pcr = 10000;
   q.rxtp.traffic_class = ATM_NONE;
-  const Message m = our_setup(Version::Uni31, q);
+  const Message m = our_setup(Version::kUni31, q);
   EXPECT_EQ(m.find<q2931::BroadbandBearerCapability>()->transfer_capability, 5);
   const auto* td = m.find<q2931::TrafficDescriptor>();
   EXPECT_FALSE(td->td.best_effort);
@@ -125,7 +125,7 @@ TEST(SetupMapping, PcrSelection_IsSelectTopPcr) {
 }
 
 TEST(SetupMapping, MaxSduZero_Defaults8192) {
-  const Message m = our_setup(Version::Uni31, ubr(0));
+  const Message m = our_setup(Version::kUni31, ubr(0));
   const auto& a5 = std::get<q2931::Aal5>(m.find<q2931::AalParameters>()->aal);
   EXPECT_EQ(a5.fwd_max_sdu, 8192);
   EXPECT_FALSE(a5.mode.has_value());  // only UNI 3.0 has Mode (as the original)
@@ -137,12 +137,12 @@ TEST(SetupMapping, VbrOrNoAddress_Refused) {
   std::memset(&none, 0, sizeof none);
   struct atm_sap sap;
   std::memset(&sap, 0, sizeof sap);
-  auto e = add_setup_ies(m, none, none, sap, ubr(), Version::Uni30, 1, nullptr);
+  auto e = add_setup_ies(m, none, none, sap, ubr(), Version::kUni30, 1, nullptr);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->err, -EDESTADDRREQ);
   struct atm_qos q = ubr();
   q.txtp.traffic_class = ATM_VBR;
-  e = add_setup_ies(m, nsap(1), none, sap, q, Version::Uni30, 1, nullptr);
+  e = add_setup_ies(m, nsap(1), none, sap, q, Version::kUni30, 1, nullptr);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->err, -EINVAL);
 }
@@ -153,7 +153,7 @@ TEST(SetupMapping, E164WithNsap_NumberAndSubaddress_RoundTrip) {
   Message m;
   struct atm_sap sap;
   std::memset(&sap, 0, sizeof sap);
-  ASSERT_FALSE(add_setup_ies(m, a, a, sap, ubr(), Version::Uni31, 1, nullptr));
+  ASSERT_FALSE(add_setup_ies(m, a, a, sap, ubr(), Version::kUni31, 1, nullptr));
   const auto* cd = m.find<q2931::CalledPartyNumber>();
   EXPECT_EQ(cd->plan, q2931::numbering::kPlanE164);
   EXPECT_EQ(cd->type_of_number, q2931::numbering::kTypeInternational);
@@ -183,12 +183,12 @@ TEST(SetupMapping, Sap_BhliAndThreeBllis_RoundTripThroughTheWire) {
   Message m;
   m.type = MessageType::kSetup;
   m.cref = {5, false};
-  ASSERT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, ubr(), Version::Uni31, 1, nullptr));
+  ASSERT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, ubr(), Version::kUni31, 1, nullptr));
   EXPECT_NE(m.find<q2931::BroadbandRepeatIndicator>(), nullptr);
-  const auto res = q2931::decode(q2931::encode(m, Version::Uni31), Version::Uni31);
+  const auto res = q2931::decode(q2931::encode(m, Version::kUni31), Version::kUni31);
   ASSERT_TRUE(res.ok());
   IncomingSetup in;
-  ASSERT_FALSE(decode_setup(*res.message, Version::Uni31, in));
+  ASSERT_FALSE(decode_setup(*res.message, Version::kUni31, in));
   EXPECT_EQ(in.sap.bhli.hl_type, ATM_HL_VENDOR);
   EXPECT_EQ(in.sap.bhli.hl_length, 7);
   EXPECT_EQ(std::memcmp(in.sap.bhli.hl_info, v, 7), 0);
@@ -201,9 +201,9 @@ TEST(SetupMapping, Sap_BhliAndThreeBllis_RoundTripThroughTheWire) {
 }
 
 TEST(SetupMapping, IncomingQos_IsTheCalleesView) {
-  const Message s = network_setup(3, 40, Version::Uni30);
+  const Message s = network_setup(3, 40, Version::kUni30);
   IncomingSetup in;
-  ASSERT_FALSE(decode_setup(s, Version::Uni30, in));
+  ASSERT_FALSE(decode_setup(s, Version::kUni30, in));
   EXPECT_EQ(in.qos.aal, ATM_AAL5);
   EXPECT_EQ(in.qos.rxtp.traffic_class, ATM_UBR);
   EXPECT_EQ(in.qos.rxtp.max_pcr, 1000);  // forward = what the callee receives
@@ -216,14 +216,14 @@ TEST(SetupMapping, IncomingQos_IsTheCalleesView) {
 }
 
 TEST(SetupMapping, IncomingAal1_RefusedWithCause93InUni30And78Else) {
-  Message s = network_setup(3, 40, Version::Uni30);
+  Message s = network_setup(3, 40, Version::kUni30);
   for (auto& ie : s.ies)
     if (auto* a = std::get_if<q2931::AalParameters>(&ie)) a->aal = q2931::Aal1{};
   IncomingSetup in;
-  auto p = decode_setup(s, Version::Uni30, in);
+  auto p = decode_setup(s, Version::kUni30, in);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->cause, 93);
-  p = decode_setup(s, Version::Uni31, in);
+  p = decode_setup(s, Version::kUni31, in);
   ASSERT_TRUE(p);
   EXPECT_EQ(p->cause, 78);
 }
@@ -232,7 +232,7 @@ TEST(SetupMapping, ConnectAal_ForwardIsTheCalleesReceiveSize) {
   struct atm_qos q = ubr();
   q.rxtp.max_sdu = 9180;
   q.txtp.max_sdu = 1500;
-  const auto aal = connect_aal(q, Version::Uni30);
+  const auto aal = connect_aal(q, Version::kUni30);
   const auto& a5 = std::get<q2931::Aal5>(aal.aal);
   EXPECT_EQ(a5.fwd_max_sdu, 9180);
   EXPECT_EQ(a5.bwd_max_sdu, 1500);
@@ -271,7 +271,7 @@ TEST(SetupMapping, AbrUni40_TransferCapabilityMcrAndAbrSetupParameters_RoundTrip
   m.cref = {9, false};
   struct atm_sap sap;
   std::memset(&sap, 0, sizeof sap);
-  ASSERT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, abr_qos(), Version::Uni40, kDefaultLinkRate,
+  ASSERT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, abr_qos(), Version::kUni40, kDefaultLinkRate,
                              nullptr));
   EXPECT_EQ(m.find<q2931::BroadbandBearerCapability>()->transfer_capability, 0x0c);
   const auto* td = m.find<q2931::TrafficDescriptor>();
@@ -282,10 +282,10 @@ TEST(SetupMapping, AbrUni40_TransferCapabilityMcrAndAbrSetupParameters_RoundTrip
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(p->fwd_icr, 20000u);
   EXPECT_EQ(p->bwd_icr, 50000u);  // default ICR = PCR
-  const auto res = q2931::decode(q2931::encode(m, Version::Uni40), Version::Uni40);
+  const auto res = q2931::decode(q2931::encode(m, Version::kUni40), Version::kUni40);
   ASSERT_TRUE(res.ok());
   IncomingSetup in;
-  ASSERT_FALSE(decode_setup(*res.message, Version::Uni40, in));
+  ASSERT_FALSE(decode_setup(*res.message, Version::kUni40, in));
   EXPECT_EQ(in.qos.rxtp.traffic_class, ATM_ABR);  // the callee receives the forward ABR flow
   EXPECT_EQ(in.qos.rxtp.max_pcr, 100000);
   EXPECT_EQ(in.qos.rxtp.min_pcr, 1000);
@@ -300,7 +300,7 @@ TEST(SetupMapping, AbrInUni3x_Refused) {
   Message m;
   struct atm_sap sap;
   std::memset(&sap, 0, sizeof sap);
-  auto e = add_setup_ies(m, nsap(1), nsap(2), sap, abr_qos(), Version::Uni31, 1, nullptr);
+  auto e = add_setup_ies(m, nsap(1), nsap(2), sap, abr_qos(), Version::kUni31, 1, nullptr);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->err, -EINVAL);
 }

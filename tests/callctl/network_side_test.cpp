@@ -11,7 +11,7 @@ namespace atmsigd::callctl::test {
 namespace {
 
 struct Net : Fixture {
-  explicit Net(Version v = Version::Uni30) : Fixture(Side::kNetwork, v) {}
+  explicit Net(Version v = Version::kUni30) : Fixture(Side::kNetwork, v) {}
   explicit Net(UniParams p) : Fixture(p, p.version) {}
 
   // CcConnect -> SETUP (with connection identifier) seen by the user.
@@ -103,7 +103,7 @@ TEST(NetworkN9IncomingCallProceeding, T310Expiry_ReleaseCause102) {
 }
 
 TEST(NetworkN7CallReceived, T301Expiry_Uni40) {
-  Net n(Version::Uni40);
+  Net n(Version::kUni40);
   const Message s = n.place();
   n.user(MessageType::kAlerting, s.cref.value, true);
   n.advance(180s);
@@ -114,7 +114,7 @@ TEST(NetworkN7CallReceived, T301Expiry_Uni40) {
 
 TEST(NetworkN1CallInitiated, Setup_CallProceedingWithOurVciAndOffer) {
   Net n;
-  n.send(network_setup(9, 0, Version::Uni30, false));
+  n.send(network_setup(9, 0, Version::kUni30, false));
   const Message cp = n.peer.expect(MessageType::kCallProceeding);
   const auto* ci = cp.find<q2931::ConnectionIdentifier>();
   ASSERT_NE(ci, nullptr);
@@ -203,7 +203,7 @@ TEST(NetworkVciAllocation, NoReuseWhileInUse_FifoAfterRelease) {
 }
 
 TEST(NetworkVciAllocation, Exhausted_SetupRefusedCause45AndConnectEagain) {
-  UniParams p = UniParams::defaults(Side::kNetwork, Version::Uni30);
+  UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
   p.first_vci = 32;
   p.last_vci = 33;
   Net n(p);
@@ -211,12 +211,12 @@ TEST(NetworkVciAllocation, Exhausted_SetupRefusedCause45AndConnectEagain) {
   n.place(2);
   n.req(connect_req(3));
   EXPECT_EQ(events_of<CcReleased>(n.take()).at(0).err, -EAGAIN);
-  n.send(network_setup(9, 0, Version::Uni30, false));
+  n.send(network_setup(9, 0, Version::kUni30, false));
   EXPECT_EQ(cause_of(n.peer.expect(MessageType::kReleaseComplete)), 45);
 }
 
 TEST(NetworkVciAllocation, ReleasedVciReusedOnlyAfterFreshOnes) {
-  UniParams p = UniParams::defaults(Side::kNetwork, Version::Uni30);
+  UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
   p.first_vci = 32;
   p.last_vci = 34;
   Net n(p);
@@ -228,7 +228,7 @@ TEST(NetworkVciAllocation, ReleasedVciReusedOnlyAfterFreshOnes) {
 }
 
 TEST(NetworkVpciMapping, VpciMapsToInterfaceAndVpi) {
-  UniParams p = UniParams::defaults(Side::kNetwork, Version::Uni30);
+  UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
   p.vpci = 5;
   p.vpci_map = {{0, 1}, {4, 2}};
   Net n(p);

@@ -41,9 +41,9 @@ std::string next_hex(RawEnd& peer) {
 }
 
 TEST(OriginalCall, UserSide_SendsWhatTheOriginalUserSent) {
-  UniParams p = UniParams::defaults(Side::kUser, Version::Uni30);
+  UniParams p = UniParams::defaults(Side::kUser, Version::kUni30);
   p.local_addresses.push_back(nsap(1));  // 47.0005.80ffe1000000f21a26d8.0020ea000001.00
-  Fixture f(p, Version::Uni30);
+  Fixture f(p, Version::kUni30);
   auto req = connect_req(1, 2);
   req.qos.txtp.max_pcr = ATM_MAX_PCR;
   req.qos.rxtp.max_pcr = ATM_MAX_PCR;
@@ -67,7 +67,7 @@ TEST(OriginalCall, UserSide_SendsWhatTheOriginalUserSent) {
 }
 
 TEST(OriginalCall, NetworkSide_SendsWhatTheOriginalNetworkSent) {
-  Fixture f(Side::kNetwork, Version::Uni30);
+  Fixture f(Side::kNetwork, Version::kUni30);
   f.peer.send_bytes(hex(kSetup), f.link.now);
   f.link.pump();
   EXPECT_EQ(next_hex(f.peer), kCallProceeding);

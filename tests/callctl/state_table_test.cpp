@@ -61,7 +61,7 @@ const char* kStimNames[] = {"Setup",        "CallProceeding",    "Alerting",    
 using Param = std::tuple<Side, int, int>;
 
 struct Scenario : Fixture {
-  explicit Scenario(Side s) : Fixture(s, Version::Uni40) {}
+  explicit Scenario(Side s) : Fixture(s, Version::kUni40) {}
   std::uint32_t cref = 0;
   bool peer_flag = false;  // flag of the messages the peer sends for this call
   atmsvc::SockId sock = 0;
@@ -80,7 +80,7 @@ struct Scenario : Fixture {
   void offer() {
     cref = 55;
     peer_flag = false;
-    Message s = network_setup(cref, 40, Version::Uni40, uni().params().side == Side::kUser);
+    Message s = network_setup(cref, 40, Version::kUni40, uni().params().side == Side::kUser);
     send(s);
     drain();
     for (const auto& e : ev())
@@ -136,7 +136,7 @@ struct Scenario : Fixture {
     q2931::CallState st;
     switch (s) {
       case Stim::kSetup: {
-        Message m = network_setup(cref, 41, Version::Uni40);
+        Message m = network_setup(cref, 41, Version::kUni40);
         m.cref.flag = peer_flag;
         send(m);
         break;
@@ -188,7 +188,7 @@ struct Scenario : Fixture {
       }
       case Stim::kUnknownType: {
         Bytes b =
-            q2931::encode(msg(MessageType::kConnectAcknowledge, cref, peer_flag), Version::Uni40);
+            q2931::encode(msg(MessageType::kConnectAcknowledge, cref, peer_flag), Version::kUni40);
         b[5] = 0x3f;
         peer.send_bytes(b, link.now);
         link.pump();

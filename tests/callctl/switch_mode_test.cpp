@@ -13,7 +13,7 @@ namespace {
 
 using atmsvc::CcIdentify;
 
-UniParams switch_params(Version v = Version::Uni30) {
+UniParams switch_params(Version v = Version::kUni30) {
   UniParams p = UniParams::defaults(Side::kNetwork, v);
   p.switch_mode = true;
   return p;
@@ -154,7 +154,7 @@ TEST(SwitchIncoming, RejectAfterIdentify_Release) {
 }
 
 TEST(SwitchIncoming, IdentifyInNetworkMode_IgnoredCallProceedingAlreadySent) {
-  UniParams p = UniParams::defaults(Side::kNetwork, Version::Uni30);
+  UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
   Fixture f(p, p.version);
   f.send(network_setup(9, 0, f.peer.version, false));
   f.peer.expect(MessageType::kCallProceeding);
@@ -171,7 +171,7 @@ TEST(SwitchIncoming, IdentifyInNetworkMode_IgnoredCallProceedingAlreadySent) {
 
 struct SwitchB2B {
   SwitchB2B()
-      : user(UniParams::defaults(Side::kUser, Version::Uni30)),
+      : user(UniParams::defaults(Side::kUser, Version::kUni30)),
         sw(switch_params()),
         link(user, sw) {
     user.uni.start(link.now);

@@ -12,7 +12,7 @@ namespace atmsigd::callctl::test {
 namespace {
 
 struct User : Fixture {
-  explicit User(Version v = Version::Uni30) : Fixture(Side::kUser, v) {}
+  explicit User(Version v = Version::kUni30) : Fixture(Side::kUser, v) {}
   explicit User(UniParams p) : Fixture(p, p.version) {}
 
   // CcConnect -> SETUP seen by the network; returns its call reference.
@@ -71,7 +71,7 @@ TEST(UserU0Null, ConnectWithoutAddress_FailsEdestaddrreq) {
 }
 
 TEST(UserU0Null, NullLocalAddress_ReplacedByOurs) {
-  UniParams p = UniParams::defaults(Side::kUser, Version::Uni30);
+  UniParams p = UniParams::defaults(Side::kUser, Version::kUni30);
   p.local_addresses.push_back(nsap(5));
   User u(p);
   u.req(connect_req(1));
@@ -133,7 +133,7 @@ TEST(UserU0Null, ConnectUnknownCref_ReleaseCompleteCause81) {
 
 TEST(UserU0Null, SetupWithoutCalledNumber_ReleaseCompleteCause96) {
   User u;
-  Message s = network_setup(5, 40, Version::Uni30);
+  Message s = network_setup(5, 40, Version::kUni30);
   std::erase_if(s.ies, [](const q2931::Ie& ie) {
     return std::holds_alternative<q2931::CalledPartyNumber>(ie);
   });
@@ -147,7 +147,7 @@ TEST(UserU0Null, SetupWithoutCalledNumber_ReleaseCompleteCause96) {
 TEST(UserU0Null, UnknownMessageType_Status97) {
   User u;
   const auto cref = u.active();
-  Bytes b = q2931::encode(msg(MessageType::kConnectAcknowledge, cref, true), Version::Uni30);
+  Bytes b = q2931::encode(msg(MessageType::kConnectAcknowledge, cref, true), Version::kUni30);
   b[5] = 0x33;  // no such message type
   u.peer.send_bytes(b, u.link.now);
   u.link.pump();
@@ -321,7 +321,7 @@ TEST(UserU3OutgoingCallProceeding, SecondCallProceeding_Status101) {
 }
 
 TEST(UserU3OutgoingCallProceeding, Uni40T310Is30s) {
-  User u(Version::Uni40);
+  User u(Version::kUni40);
   const auto cref = u.place();
   u.net(MessageType::kCallProceeding, cref, {conn_id(0, 32)});
   u.advance(29s);
@@ -333,7 +333,7 @@ TEST(UserU3OutgoingCallProceeding, Uni40T310Is30s) {
 // --- U4 Call Delivered ------------------------------------------------------
 
 TEST(UserU4CallDelivered, T301Expiry_Uni40_ReleasesCause102) {
-  User u(Version::Uni40);
+  User u(Version::kUni40);
   const auto cref = u.place();
   u.net(MessageType::kAlerting, cref, {conn_id(0, 32)});
   u.advance(179s);
@@ -353,7 +353,7 @@ TEST(UserU4CallDelivered, Uni30HasNoT301) {
 }
 
 TEST(UserU4CallDelivered, Notify_Uni40_Noted) {
-  User u(Version::Uni40);
+  User u(Version::kUni40);
   const auto cref = u.place();
   u.net(MessageType::kAlerting, cref, {conn_id(0, 32)});
   q2931::NotificationIndicator n;
@@ -367,7 +367,7 @@ TEST(UserU4CallDelivered, Notify_Uni40_Noted) {
 
 TEST(UserU6CallPresent, Setup_OffersTheCallWithTheNetworksVci) {
   User u;
-  u.send(network_setup(77, 40, Version::Uni30));
+  u.send(network_setup(77, 40, Version::kUni30));
   auto inc = events_of<CcIncoming>(u.take());
   ASSERT_EQ(inc.size(), 1u);
   EXPECT_EQ(inc[0].pvc.sap_addr.vci, 40);
@@ -381,7 +381,7 @@ TEST(UserU6CallPresent, Setup_OffersTheCallWithTheNetworksVci) {
 
 TEST(UserU6CallPresent, SetupWithoutConnectionIdentifier_ReleaseCompleteCause96) {
   User u;
-  u.send(network_setup(77, 40, Version::Uni30, false));
+  u.send(network_setup(77, 40, Version::kUni30, false));
   EXPECT_EQ(cause_of(u.peer.expect(MessageType::kReleaseComplete)), 96);
   EXPECT_TRUE(u.ev().empty());
 }
@@ -389,7 +389,7 @@ TEST(UserU6CallPresent, SetupWithoutConnectionIdentifier_ReleaseCompleteCause96)
 TEST(UserU6CallPresent, SetupOnAVciInUse_ReleaseCompleteCause35) {
   User u;
   u.offered(77, 40);
-  u.send(network_setup(78, 40, Version::Uni30));
+  u.send(network_setup(78, 40, Version::kUni30));
   EXPECT_EQ(cause_of(u.peer.expect(MessageType::kReleaseComplete)), 35);
   EXPECT_EQ(u.uni().call_count(), 1u);
 }
@@ -397,7 +397,7 @@ TEST(UserU6CallPresent, SetupOnAVciInUse_ReleaseCompleteCause35) {
 TEST(UserU6CallPresent, RepeatedSetup_Ignored) {
   User u;
   u.offered(77, 40);
-  u.send(network_setup(77, 40, Version::Uni30));
+  u.send(network_setup(77, 40, Version::kUni30));
   EXPECT_TRUE(u.peer.inbox.empty());
   EXPECT_TRUE(u.ev().empty());
 }
@@ -456,7 +456,7 @@ TEST(UserU6CallPresent, AcceptOfAVanishedCall_Econnaborted) {
 }
 
 TEST(UserU9IncomingCallProceeding, Option_SendsCallProceedingThenConnect) {
-  UniParams p = UniParams::defaults(Side::kUser, Version::Uni31);
+  UniParams p = UniParams::defaults(Side::kUser, Version::kUni31);
   p.user_sends_call_proceeding = true;
   User u(p);
   const auto id = u.offered();
@@ -538,7 +538,7 @@ TEST(UserU10Active, KernelCloseUni30_ReleaseCause31LocationUser) {
 }
 
 TEST(UserU10Active, KernelCloseUni31_ReleaseCause16) {
-  User u(Version::Uni31);
+  User u(Version::kUni31);
   u.active();
   u.req(CcRelease{1});
   EXPECT_EQ(cause_of(u.peer.expect(MessageType::kRelease)), 16);
@@ -734,9 +734,9 @@ TEST(UserT322, NoStatus_EnquiryRepeatedThenReleasedCause41) {
 }
 
 TEST(UserLink, ConnectWhileLinkDown_SetupSentWhenTheLinkComesUp) {
-  UniParams p = UniParams::defaults(Side::kUser, Version::Uni30);
+  UniParams p = UniParams::defaults(Side::kUser, Version::kUni30);
   UniEnd uut(p);
-  RawEnd peer(Version::Uni30);
+  RawEnd peer(Version::kUni30);
   Link link(uut, peer);
   uut.uni.request(connect_req(1), link.now, uut.events);  // never started: on demand
   link.advance(100ms);

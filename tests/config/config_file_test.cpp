@@ -61,7 +61,7 @@ entity 1.0.5
   EXPECT_EQ(c.io_qos, "ubr,aal5");
   EXPECT_EQ(c.max_rate, 10000000 / 384);  // qos(7): bps of cell payload (48 octets)
   EXPECT_EQ(c.mode, SigMode::kNetwork);
-  EXPECT_EQ(c.uni, UniVersion::kUni31Compat30);
+  EXPECT_EQ(c.uni, (UniSelection{UniVersion::kUni31, true}));
   ASSERT_EQ(c.vpci.size(), 2u);
   EXPECT_EQ(c.vpci[1].vpci, 8);
   EXPECT_EQ(c.vpci[1].itf, 2);
@@ -88,10 +88,10 @@ TEST(ConfigFile, LineBreaksAnywhereAndEmptyGroups) {
 }
 
 TEST(ConfigFile, UniCombinations) {
-  EXPECT_EQ(ok("sig uni30").uni, UniVersion::kUni30);
-  EXPECT_EQ(ok("sig uni31").uni, UniVersion::kUni31);
-  EXPECT_EQ(ok("sig { uni30 uni31 }").uni, UniVersion::kUni31Compat30);
-  EXPECT_EQ(ok("sig uni40 sig q.2963.1").uni, UniVersion::kUni40Q29631);
+  EXPECT_EQ(ok("sig uni30").uni, UniSelection{UniVersion::kUni30});
+  EXPECT_EQ(ok("sig uni31").uni, UniSelection{UniVersion::kUni31});
+  EXPECT_EQ(ok("sig { uni30 uni31 }").uni, (UniSelection{UniVersion::kUni31, true}));
+  EXPECT_EQ(ok("sig uni40 sig q.2963.1").uni, (UniSelection{UniVersion::kUni40, false, true}));
   EXPECT_EQ(err("sig q.2963.1"), "t.conf:1: Incompatible UNI mode near \"q.2963.1\"");
   EXPECT_EQ(err("sig uni40\nsig uni30"), "t.conf:2: Incompatible UNI mode near \"uni30\"");
 }
@@ -336,10 +336,10 @@ TEST(MergeConfig, CommandLineHasPriority) {
       "t.conf"));
   const auto notes = merge_config(cfg, r.options);
   EXPECT_TRUE(notes.empty());
-  EXPECT_EQ(r.options.mode, SigMode::kUser);           // -m beats sig mode
-  EXPECT_EQ(r.options.dump_dir, "/cli");               // -D beats debug dump
-  EXPECT_EQ(r.options.signaling_vc.sap_addr.vci, 16);  // positional beats io vc
-  EXPECT_EQ(r.options.uni, UniVersion::kUni40);        // from the file
+  EXPECT_EQ(r.options.mode, SigMode::kUser);                   // -m beats sig mode
+  EXPECT_EQ(r.options.dump_dir, "/cli");                       // -D beats debug dump
+  EXPECT_EQ(r.options.signaling_vc.sap_addr.vci, 16);          // positional beats io vc
+  EXPECT_EQ(r.options.uni, UniSelection{UniVersion::kUni40});  // from the file
   EXPECT_EQ(r.options.trace_length, 7);
   EXPECT_EQ(r.options.log_dest, "/tmp/l");
   EXPECT_EQ(r.options.udp_peer, (UdpEndpoint{"127.0.0.1", 9}));
@@ -464,7 +464,7 @@ TEST(ConfigFile, TheShippedExampleParses) {
   ASSERT_TRUE(std::holds_alternative<Config>(r)) << std::get<ConfigError>(r).text();
   const auto& c = std::get<Config>(r);
   EXPECT_EQ(c.mode, SigMode::kUser);
-  EXPECT_EQ(c.uni, UniVersion::kUni30);
+  EXPECT_EQ(c.uni, UniSelection{UniVersion::kUni30});
   EXPECT_EQ(c.sig_timers.size(), 8u);
   EXPECT_EQ(c.saal_timers.size(), 5u);
 }

@@ -37,7 +37,7 @@ TEST(EntityParams, DefaultsAreTheOriginals) {
   const auto p = params_of(merged({}, ""));
   ASSERT_EQ(p.size(), 1u);
   EXPECT_EQ(p[0].side, callctl::Side::kUser);
-  EXPECT_EQ(p[0].version, q2931::Version::Uni30);
+  EXPECT_EQ(p[0].version, q2931::Version::kUni30);
   EXPECT_EQ(p[0].itf, 0);
   EXPECT_TRUE(p[0].vpci_map.empty());
   EXPECT_EQ(p[0].link_rate, 353207);
@@ -57,7 +57,7 @@ saal { timer cc 2s timer poll 500ms timer keepalive 3s timer noresponse 9s timer
   ASSERT_EQ(p.size(), 1u);
   const auto& u = p[0];
   EXPECT_EQ(u.side, callctl::Side::kNetwork);
-  EXPECT_EQ(u.version, q2931::Version::Uni31);
+  EXPECT_EQ(u.version, q2931::Version::kUni31);
   EXPECT_EQ(u.itf, 2);
   ASSERT_EQ(u.vpci_map.size(), 2u);
   EXPECT_EQ(u.vpci_map[1].vpci, 8);
@@ -104,7 +104,7 @@ entity 2.0.5 { mode switch }
   ASSERT_EQ(p[1].vpci_map.size(), 1u);
   EXPECT_EQ(p[1].vpci_map[0].itf, 3);
   for (const auto& u : p) {
-    EXPECT_EQ(u.version, q2931::Version::Uni40);
+    EXPECT_EQ(u.version, q2931::Version::kUni40);
     EXPECT_EQ(u.t303, 2s);
     EXPECT_EQ(u.local_addresses.size(), 1u);
   }

@@ -47,7 +47,7 @@ TEST(Options, EveryOriginalOption) {
   EXPECT_TRUE(o.numeric);
   EXPECT_EQ(o.sig_qos, "ubr,aal5:max_pcr=1000");
   EXPECT_EQ(o.trace_length, 0);
-  EXPECT_EQ(o.uni, UniVersion::kUni40);
+  EXPECT_EQ(o.uni, UniSelection{UniVersion::kUni40});
   EXPECT_EQ(o.signaling_vc.sap_addr.itf, 1);
   EXPECT_EQ(o.signaling_vc.sap_addr.vpi, 0);
   EXPECT_EQ(o.signaling_vc.sap_addr.vci, 16);
@@ -70,16 +70,17 @@ TEST(Options, BundledFlags) {
 }
 
 TEST(Options, EveryUniSpelling) {
-  const std::pair<const char*, UniVersion> cases[] = {{"uni30", UniVersion::kUni30},
-                                                      {"3.0", UniVersion::kUni30},
-                                                      {"uni31", UniVersion::kUni31},
-                                                      {"3.1", UniVersion::kUni31},
-                                                      {"uni31+uni30", UniVersion::kUni31Compat30},
-                                                      {"3.1+3.0", UniVersion::kUni31Compat30},
-                                                      {"uni40", UniVersion::kUni40},
-                                                      {"4.0", UniVersion::kUni40},
-                                                      {"uni40+q.2963.1", UniVersion::kUni40Q29631},
-                                                      {"4.0+q.2963.1", UniVersion::kUni40Q29631}};
+  const std::pair<const char*, UniSelection> cases[] = {
+      {"uni30", UniSelection{UniVersion::kUni30}},
+      {"3.0", UniSelection{UniVersion::kUni30}},
+      {"uni31", UniSelection{UniVersion::kUni31}},
+      {"3.1", UniSelection{UniVersion::kUni31}},
+      {"uni31+uni30", (UniSelection{UniVersion::kUni31, true})},
+      {"3.1+3.0", (UniSelection{UniVersion::kUni31, true})},
+      {"uni40", UniSelection{UniVersion::kUni40}},
+      {"4.0", UniSelection{UniVersion::kUni40}},
+      {"uni40+q.2963.1", (UniSelection{UniVersion::kUni40, false, true})},
+      {"4.0+q.2963.1", (UniSelection{UniVersion::kUni40, false, true})}};
   for (const auto& [text, v] : cases) {
     const auto r = parse({"-u", text});
     ASSERT_EQ(r.status, ParseStatus::kRun) << text;

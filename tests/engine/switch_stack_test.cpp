@@ -27,7 +27,7 @@ struct sockaddr_atmpvc pvc(int vpi, int vci) {
 // The demon in switch mode as one end of the link.
 struct SwitchDemon : End, engine::Sink {
   static UniParams params() {
-    UniParams p = UniParams::defaults(Side::kNetwork, Version::Uni30);
+    UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
     p.switch_mode = true;
     return p;
   }
@@ -64,7 +64,7 @@ struct SwitchDemon : End, engine::Sink {
 };
 
 struct Stack {
-  Stack() : user(UniParams::defaults(Side::kUser, Version::Uni30)), link(user, demon) {
+  Stack() : user(UniParams::defaults(Side::kUser, Version::kUni30)), link(user, demon) {
     user.uni.start(link.now);
     demon.uni.start(link.now);
     link.advance(100ms);

@@ -55,7 +55,7 @@ inline std::vector<IeCase> ie_cases() {
   {  // AAL5, UNI 3.x: with the Mode subfield (the original demon's SETUP)
     AalParameters a;
     a.aal = Aal5{8192, 8192, 1, 0};
-    c.push_back({"aal5_uni30", Version::Uni30, a,
+    c.push_back({"aal5_uni30", Version::kUni30, a,
                  hx("58 80 00 0b"  // AAL parameters, ext|ITU-T|no flag, length 11
                     "05"           // AAL type 5
                     "8c 20 00"     // forward maximum CPCS-SDU size 8192
@@ -66,7 +66,7 @@ inline std::vector<IeCase> ie_cases() {
   {  // AAL5, UNI 4.0: no Mode subfield, length 9
     AalParameters a;
     a.aal = Aal5{8192, 8192, std::nullopt, 0};
-    c.push_back({"aal5_uni40", Version::Uni40, a,
+    c.push_back({"aal5_uni40", Version::kUni40, a,
                  hx("58 80 00 09"  // AAL parameters, length 9
                     "05 8c 20 00 81 20 00"
                     "84 00")});
@@ -74,7 +74,7 @@ inline std::vector<IeCase> ie_cases() {
   {  // AAL1, circuit transport n x 64 kbit/s
     AalParameters a;
     a.aal = Aal1{2, 0x40, 24, 1, 0, 24, 40};
-    c.push_back({"aal1", Version::Q2931, a,
+    c.push_back({"aal1", Version::kQ2931, a,
                  hx("58 80 00 11"  // length 17
                     "01"           // AAL type 1
                     "85 02"        // subtype: circuit transport
@@ -88,7 +88,7 @@ inline std::vector<IeCase> ie_cases() {
   {  // AAL3/4, UNI 3.1, streaming mode, MID range 0-1023
     AalParameters a;
     a.aal = Aal34{4096, 4096, 0, 1023, 2, 0};
-    c.push_back({"aal34", Version::Uni31, a,
+    c.push_back({"aal34", Version::kUni31, a,
                  hx("58 80 00 10"     // length 16
                     "03"              // AAL type 3/4
                     "8c 10 00"        // forward max CPCS-SDU 4096
@@ -100,14 +100,14 @@ inline std::vector<IeCase> ie_cases() {
   {  // user-defined AAL
     AalParameters a;
     a.aal = AalUserDefined{hx("de ad be ef")};
-    c.push_back({"aal_user", Version::Uni31, a, hx("58 80 00 05 10 de ad be ef")});
+    c.push_back({"aal_user", Version::kUni31, a, hx("58 80 00 05 10 de ad be ef")});
   }
   {  // ATM traffic descriptor of the original demon: PCR CLP0+1 353207, best effort
     TrafficDescriptor t;
     t.td.fwd_pcr_01 = 353207;
     t.td.bwd_pcr_01 = 353207;
     t.td.best_effort = true;
-    c.push_back({"td_ubr", Version::Uni30, t,
+    c.push_back({"td_ubr", Version::kUni30, t,
                  hx("59 80 00 09"  // ATM traffic descriptor, length 9
                     "84 05 63 b7"  // forward peak cell rate (CLP=0+1) 353207
                     "85 05 63 b7"  // backward peak cell rate (CLP=0+1) 353207
@@ -128,7 +128,7 @@ inline std::vector<IeCase> ie_cases() {
     t.td.fwd_mbs_01 = 100;
     t.td.bwd_mbs_01 = 101;
     t.td.tm_options = 0x01;
-    c.push_back({"td_vbr", Version::Uni40, t,
+    c.push_back({"td_vbr", Version::kUni40, t,
                  hx("59 80 00 32"              // length 50
                     "82 00 03 e8 83 00 03 e9"  // fwd/bwd PCR CLP=0
                     "84 00 07 d0 85 00 07 d1"  // fwd/bwd PCR CLP=0+1
@@ -142,7 +142,7 @@ inline std::vector<IeCase> ie_cases() {
     AlternativeTrafficDescriptor t;
     t.td.fwd_pcr_01 = 100000;
     t.td.bwd_pcr_01 = 100000;
-    c.push_back({"alt_td", Version::Uni40, t,
+    c.push_back({"alt_td", Version::kUni40, t,
                  hx("82 80 00 08 84 01 86 a0 85 01 86 a0")});  // id 0x82, PCR 100000 each way
   }
   {  // minimum acceptable ATM traffic descriptor with ABR MCR (UNI 4.0)
@@ -151,7 +151,7 @@ inline std::vector<IeCase> ie_cases() {
     t.td.bwd_pcr_01 = 1000;
     t.td.fwd_mcr_01 = 10;
     t.td.bwd_mcr_01 = 10;
-    c.push_back({"min_td", Version::Uni40, t,
+    c.push_back({"min_td", Version::kUni40, t,
                  hx("81 80 00 10"                  // id 0x81, length 16
                     "84 00 03 e8 85 00 03 e8"      // PCR
                     "92 00 00 0a 93 00 00 0a")});  // fwd/bwd ABR minimum cell rate
@@ -160,7 +160,7 @@ inline std::vector<IeCase> ie_cases() {
     BroadbandBearerCapability b;
     b.bearer_class = bearer_class::kBcobX;
     b.transfer_capability = 0;
-    c.push_back({"bbc_x_5a", Version::Uni30, b,
+    c.push_back({"bbc_x_5a", Version::kUni30, b,
                  hx("5e 80 00 03"  // broadband bearer capability, length 3
                     "10"           // ext=0 (5a follows), bearer class BCOB-X
                     "80"           // 5a: ext=1, traffic type / timing: no indication
@@ -168,25 +168,25 @@ inline std::vector<IeCase> ie_cases() {
   }
   {  // B-BC class X without 5a (UNI 4.0)
     BroadbandBearerCapability b;
-    c.push_back({"bbc_x", Version::Uni40, b, hx("5e 80 00 02 90 80")});
+    c.push_back({"bbc_x", Version::kUni40, b, hx("5e 80 00 02 90 80")});
   }
   {  // B-BC class A, susceptible to clipping, point-to-multipoint
     BroadbandBearerCapability b;
     b.bearer_class = bearer_class::kBcobA;
     b.clipping = 1;
     b.up_config = 1;
-    c.push_back({"bbc_a_p2mp", Version::Uni31, b, hx("5e 80 00 02 81 a1")});
+    c.push_back({"bbc_a_p2mp", Version::kUni31, b, hx("5e 80 00 02 81 a1")});
   }
   {  // B-HLI vendor specific: OUI 00a03e, application id 1
     BroadbandHighLayerInfo h;
     h.type = 3;
     h.info = hx("00 a0 3e 00 00 00 01");
-    c.push_back({"bhli", Version::Uni31, h, hx("5d 80 00 08 83 00 a0 3e 00 00 00 01")});
+    c.push_back({"bhli", Version::kUni31, h, hx("5d 80 00 08 83 00 a0 3e 00 00 00 01")});
   }
   {  // B-LLI: LLC only (classical IP)
     BroadbandLowLayerInfo b;
     b.l2 = BlliLayer2{0x0c, std::nullopt, 0, std::nullopt, std::nullopt};
-    c.push_back({"blli_llc", Version::Uni31, b,
+    c.push_back({"blli_llc", Version::kUni31, b,
                  hx("5f 80 00 01"
                     "cc")});  // ext=1, layer 2 id (10), ISO 8802/2
   }
@@ -199,7 +199,7 @@ inline std::vector<IeCase> ie_cases() {
     l3.snap_oui = 0x000000;
     l3.snap_pid = 0x0800;
     b.l3 = l3;
-    c.push_back({"blli_snap", Version::Uni40, b,
+    c.push_back({"blli_snap", Version::kUni40, b,
                  hx("5f 80 00 0a"
                     "cc"                  // layer 2: ISO 8802/2
                     "6b"                  // ext=0, layer 3 id (11), ISO/IEC TR 9577
@@ -218,7 +218,7 @@ inline std::vector<IeCase> ie_cases() {
     l3.default_packet_size = 7;
     l3.packet_window_size = 2;
     b.l3 = l3;
-    c.push_back({"blli_x25", Version::Q2931, b,
+    c.push_back({"blli_x25", Version::kQ2931, b,
                  hx("5f 80 00 08"
                     "a1"               // layer 1, protocol 1
                     "46 20 87"         // layer 2 X.25 link; 6a mode normal; 6b window 7
@@ -231,18 +231,18 @@ inline std::vector<IeCase> ie_cases() {
     l3.protocol = 0x10;
     l3.user_info = 3;
     b.l3 = l3;
-    c.push_back({"blli_user", Version::Uni31, b, hx("5f 80 00 04 50 85 70 83")});
+    c.push_back({"blli_user", Version::kUni31, b, hx("5f 80 00 04 50 85 70 83")});
   }
   {
     BroadbandRepeatIndicator r;
-    c.push_back({"repeat", Version::Uni31, r, hx("63 80 00 01 82")});  // prioritized list
+    c.push_back({"repeat", Version::kUni31, r, hx("63 80 00 01 82")});  // prioritized list
   }
   {
     CallState s;
     s.state = 10;  // U10 active
-    c.push_back({"call_state", Version::Uni31, s, hx("14 80 00 01 0a")});
+    c.push_back({"call_state", Version::kUni31, s, hx("14 80 00 01 0a")});
   }
-  c.push_back({"called_nsap", Version::Uni30, called_nsap(),
+  c.push_back({"called_nsap", Version::kUni30, called_nsap(),
                hx("70 80 00 15"  // called party number, length 21
                   "82"           // ext=1, type unknown, plan ISO NSAP
                   "47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00")});
@@ -251,7 +251,7 @@ inline std::vector<IeCase> ie_cases() {
     n.type_of_number = numbering::kTypeInternational;
     n.plan = numbering::kPlanE164;
     n.address = {'4', '1', '2', '1'};
-    c.push_back({"called_e164", Version::Uni31, n,
+    c.push_back({"called_e164", Version::kUni31, n,
                  hx("70 80 00 05"
                     "91"               // ext=1, international, E.164
                     "34 31 32 31")});  // IA5 digits
@@ -259,7 +259,7 @@ inline std::vector<IeCase> ie_cases() {
   {
     CallingPartyNumber n = calling_nsap();
     n.presentation = PresentationScreening{1, 3};
-    c.push_back({"calling_pres", Version::Uni31, n,
+    c.push_back({"calling_pres", Version::kUni31, n,
                  hx("6c 80 00 16"  // calling party number, length 22
                     "02"           // ext=0, type unknown, NSAP
                     "a3"           // 5a: presentation restricted, network provided
@@ -269,7 +269,7 @@ inline std::vector<IeCase> ie_cases() {
     CalledPartySubaddress s;
     s.type = 0;
     s.address = kNsapB;
-    c.push_back({"called_sub", Version::Uni31, s,
+    c.push_back({"called_sub", Version::kUni31, s,
                  hx("71 80 00 15 80"  // NSAP, even
                     "47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00")});
   }
@@ -279,16 +279,16 @@ inline std::vector<IeCase> ie_cases() {
     s.odd = true;
     s.address = hx("01 23");
     c.push_back(
-        {"calling_sub", Version::Uni40, s, hx("6d 80 00 03 a8 01 23")});  // user specified, odd
+        {"calling_sub", Version::kUni40, s, hx("6d 80 00 03 a8 01 23")});  // user specified, odd
   }
-  c.push_back({"cause_31", Version::Uni30, make_cause(31),
+  c.push_back({"cause_31", Version::kUni30, make_cause(31),
                hx("08 80 00 02"  // cause, length 2
                   "80"           // ext=1, location user
                   "9f")});       // ext=1, cause 31 normal unspecified
   {
     Cause cs = make_cause(cause::kIeNonExistent, CauseLocation::kPrivateLocal);
     cs.diagnostics = {0x7a};
-    c.push_back({"cause_99_diag", Version::Uni40, cs, hx("08 80 00 03 81 e3 7a")});
+    c.push_back({"cause_99_diag", Version::kUni40, cs, hx("08 80 00 03 81 e3 7a")});
   }
   {
     ConnectionIdentifier ci;
@@ -296,7 +296,7 @@ inline std::vector<IeCase> ie_cases() {
     ci.exclusivity = 0;
     ci.vpci = 0;
     ci.vci = 32;
-    c.push_back({"conn_id", Version::Uni30, ci,
+    c.push_back({"conn_id", Version::kUni30, ci,
                  hx("5a 80 00 05"
                     "88"         // ext=1, explicit VPCI, exclusive VPCI + VCI
                     "00 00"      // VPCI 0
@@ -307,7 +307,7 @@ inline std::vector<IeCase> ie_cases() {
     d.cumulative = 20;
     d.maximum = 100;
     d.network_generated = true;
-    c.push_back({"e2e_delay", Version::Uni40, d,
+    c.push_back({"e2e_delay", Version::kUni40, d,
                  hx("42 80 00 07"
                     "01 00 14"  // cumulative transit delay 20 ms
                     "03 00 64"  // maximum end-to-end transit delay 100 ms
@@ -316,31 +316,31 @@ inline std::vector<IeCase> ie_cases() {
   {
     QosParameter q;
     q.hdr = net;
-    c.push_back({"qos_uni30", Version::Uni30, q,
+    c.push_back({"qos_uni30", Version::kUni30, q,
                  hx("5c e0 00 02"  // coding standard network specific
                     "00 00")});    // QoS class 0 forward / backward
   }
-  c.push_back({"qos_uni40", Version::Uni40, QosParameter{}, hx("5c 80 00 02 00 00")});
+  c.push_back({"qos_uni40", Version::kUni40, QosParameter{}, hx("5c 80 00 02 00 00")});
   {
     ExtendedQosParameters q;
     q.hdr = net;
     q.fwd_acceptable_cdv = 1000;
     q.bwd_acceptable_cdv = 1000;
     q.fwd_acceptable_clr = 8;
-    c.push_back({"ext_qos", Version::Uni40, q,
+    c.push_back({"ext_qos", Version::kUni40, q,
                  hx("ec e0 00 0b"
                     "00"           // origin: originating user
                     "94 00 03 e8"  // forward acceptable peak-to-peak CDV
                     "95 00 03 e8"  // backward acceptable peak-to-peak CDV
                     "a2 08")});    // forward acceptable CLR 10^-8
   }
-  c.push_back({"restart", Version::Uni31, RestartIndicator{}, hx("79 80 00 01 82")});
+  c.push_back({"restart", Version::kUni31, RestartIndicator{}, hx("79 80 00 01 82")});
   c.push_back(
-      {"sending_complete", Version::Uni31, BroadbandSendingComplete{}, hx("62 80 00 01 a1")});
+      {"sending_complete", Version::kUni31, BroadbandSendingComplete{}, hx("62 80 00 01 a1")});
   {
     TransitNetworkSelection t;
     t.network_id = "0288";
-    c.push_back({"tns", Version::Uni31, t,
+    c.push_back({"tns", Version::kUni31, t,
                  hx("78 80 00 05"
                     "a1"  // national network identification, carrier id code
                     "30 32 38 38")});
@@ -348,7 +348,7 @@ inline std::vector<IeCase> ie_cases() {
   {
     NotificationIndicator n;
     n.description = hx("01 02");
-    c.push_back({"notify", Version::Uni40, n, hx("27 80 00 02 01 02")});
+    c.push_back({"notify", Version::kUni40, n, hx("27 80 00 02 01 02")});
   }
   {
     OamTrafficDescriptor o;
@@ -357,18 +357,18 @@ inline std::vector<IeCase> ie_cases() {
     o.fault_mgmt = 1;
     o.fwd_f5 = 1;
     o.bwd_f5 = 4;
-    c.push_back({"oam_td", Version::Q2931, o,
+    c.push_back({"oam_td", Version::kQ2931, o,
                  hx("5b 80 00 02"
                     "b1"      // shaping 01, F5 mandatory, user fault management 001
                     "94")});  // forward F5 001, backward F5 100
   }
-  c.push_back({"epref", Version::Uni31, epref(5, true),
+  c.push_back({"epref", Version::kUni31, epref(5, true),
                hx("54 80 00 03 00"  // type: locally defined integer
                   "80 05")});       // flag=1, value 5
   {
     EndpointState s;
     s.state = 10;
-    c.push_back({"epstate", Version::Uni31, s, hx("55 80 00 01 0a")});
+    c.push_back({"epstate", Version::kUni31, s, hx("55 80 00 01 0a")});
   }
   {
     AbrSetupParameters a;
@@ -382,7 +382,7 @@ inline std::vector<IeCase> ie_cases() {
     a.bwd_rif = 11;
     a.fwd_rdf = 4;
     a.bwd_rdf = 4;
-    c.push_back({"abr_setup", Version::Uni40, a,
+    c.push_back({"abr_setup", Version::kUni40, a,
                  hx("84 e0 00 1c"
                     "c2 00 03 e8 c3 00 03 e8"  // forward / backward initial cell rate
                     "c4 ff ff ff c5 ff ff ff"  // transient buffer exposure
@@ -395,14 +395,14 @@ inline std::vector<IeCase> ie_cases() {
     a.hdr = net;
     a.fwd_record = 0x12345678;
     a.bwd_record = 0x9abcdef0;
-    c.push_back({"abr_add", Version::Uni40, a, hx("e4 e0 00 0a c2 12 34 56 78 c3 9a bc de f0")});
+    c.push_back({"abr_add", Version::kUni40, a, hx("e4 e0 00 0a c2 12 34 56 78 c3 9a bc de f0")});
   }
   {
     GenericIdentifierTransport g;
     g.hdr = net;
     g.standard = 1;
     g.identifiers.push_back({1, hx("de ad be ef")});
-    c.push_back({"git", Version::Uni40, g,
+    c.push_back({"git", Version::kUni40, g,
                  hx("7f e0 00 07"
                     "01"                     // DSM-CC
                     "01 04 de ad be ef")});  // session identifier, length 4
@@ -411,24 +411,24 @@ inline std::vector<IeCase> ie_cases() {
     LijCallIdentifier l;
     l.hdr = net;
     l.value = 0x1234;
-    c.push_back({"lij_callid", Version::Uni40, l, hx("e8 e0 00 05 80 00 00 12 34")});
+    c.push_back({"lij_callid", Version::kUni40, l, hx("e8 e0 00 05 80 00 00 12 34")});
   }
   {
     LijParameters l;
     l.hdr = net;
-    c.push_back({"lij_params", Version::Uni40, l, hx("e9 e0 00 01 80")});
+    c.push_back({"lij_params", Version::kUni40, l, hx("e9 e0 00 01 80")});
   }
   {
     LeafSequenceNumber l;
     l.hdr = net;
     l.value = 7;
-    c.push_back({"leaf_seq", Version::Uni40, l, hx("ea e0 00 04 00 00 00 07")});
+    c.push_back({"leaf_seq", Version::kUni40, l, hx("ea e0 00 04 00 00 00 07")});
   }
   {
     ConnectionScopeSelection s;
     s.hdr = net;
     s.level = 2;
-    c.push_back({"cscope", Version::Uni40, s, hx("eb e0 00 02 81 02")});
+    c.push_back({"cscope", Version::kUni40, s, hx("eb e0 00 02 81 02")});
   }
   return c;
 }
@@ -452,8 +452,8 @@ inline std::vector<MsgCase> message_cases() {
   using namespace captured;
   using MT = MessageType;
   std::vector<MsgCase> c;
-  const Version v31 = Version::Uni31;
-  const Version v40 = Version::Uni40;
+  const Version v31 = Version::kUni31;
+  const Version v40 = Version::kUni40;
   const char* kCalledIe =
       "70 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00";
   const char* kCallingIe =
@@ -468,21 +468,21 @@ inline std::vector<MsgCase> message_cases() {
     ConnectionIdentifier ci;
     ci.vci = 32;
     m.add(ci);
-    c.push_back({"call_proceeding", Version::Uni30, m, kCapCallProc});
+    c.push_back({"call_proceeding", Version::kUni30, m, kCapCallProc});
   }
   {
     Message m = msg(MT::kConnect, 1, true);
     AalParameters a;
     a.aal = Aal5{8192, 8192, 1, 0};
     m.add(a);
-    c.push_back({"connect", Version::Uni30, m, kCapConnect});
+    c.push_back({"connect", Version::kUni30, m, kCapConnect});
   }
   c.push_back(
-      {"connect_ack", Version::Uni30, msg(MT::kConnectAcknowledge, 1, false), kCapConnectAck});
-  c.push_back({"setup", Version::Uni30, original_setup(false), kCapSetup});
+      {"connect_ack", Version::kUni30, msg(MT::kConnectAcknowledge, 1, false), kCapConnectAck});
+  c.push_back({"setup", Version::kUni30, original_setup(false), kCapSetup});
   c.push_back(
-      {"release", Version::Uni30, msg(MT::kRelease, 1, false).add(make_cause(31)), kCapRelease});
-  c.push_back({"release_complete", Version::Uni30, msg(MT::kReleaseComplete, 1, true),
+      {"release", Version::kUni30, msg(MT::kRelease, 1, false).add(make_cause(31)), kCapRelease});
+  c.push_back({"release_complete", Version::kUni30, msg(MT::kReleaseComplete, 1, true),
                kCapReleaseComplete});
   c.push_back({"restart", v31, msg(MT::kRestart, 0, false).add(RestartIndicator{}),
                hx("09 03 00 00 00"      // global call reference

@@ -56,7 +56,7 @@ const Bytes kCallState = hx("14 80 00 01 0a");
 // ---- §5.6.1 - §5.6.3: header ----
 TEST(Compat, MessageTooShortIsIgnored) {
   for (const char* h : {"", "09", "09 03 00 00 01 05 80 00"}) {
-    const auto r = decode(hx(h), Version::Uni40);
+    const auto r = decode(hx(h), Version::kUni40);
     EXPECT_FALSE(r.message.has_value()) << h;
     EXPECT_TRUE(single(r, Problem::kMessageTooShort, Action::kDiscardIgnore, 0)) << h;
     EXPECT_FALSE(r.cause());
@@ -64,30 +64,30 @@ TEST(Compat, MessageTooShortIsIgnored) {
 }
 
 TEST(Compat, BadProtocolDiscriminatorIsIgnored) {
-  const auto r = decode(hx("08 03 00 00 01 0f 80 00 00"), Version::Uni31);
+  const auto r = decode(hx("08 03 00 00 01 0f 80 00 00"), Version::kUni31);
   EXPECT_FALSE(r.message);
   EXPECT_TRUE(single(r, Problem::kBadProtocolDiscriminator, Action::kDiscardIgnore, 0));
 }
 
 TEST(Compat, BadCallReferenceLengthIsIgnored) {
-  EXPECT_TRUE(single(decode(hx("09 02 00 01 0f 80 00 00"), Version::Uni31),
+  EXPECT_TRUE(single(decode(hx("09 02 00 01 0f 80 00 00"), Version::kUni31),
                      Problem::kBadCallReference, Action::kDiscardIgnore, 0));
-  EXPECT_TRUE(single(decode(hx("09 13 00 00 01 0f 80 00 00"), Version::Uni31),
+  EXPECT_TRUE(single(decode(hx("09 13 00 00 01 0f 80 00 00"), Version::kUni31),
                      Problem::kBadCallReference, Action::kDiscardIgnore, 0));
 }
 
 TEST(Compat, GlobalCallReferenceMisuseIsCause81) {
   // SETUP with the global call reference.
   const auto r =
-      decode(with_body("09 03 00 00 00 05 80 00 00", cat({kTd, kBbc, kCalled})), Version::Uni40);
+      decode(with_body("09 03 00 00 00 05 80 00 00", cat({kTd, kBbc, kCalled})), Version::kUni40);
   ASSERT_TRUE(r.message);
   EXPECT_TRUE(single(r, Problem::kInvalidCallReference, Action::kDiscardReportStatus, 81));
   // RESTART without it.
-  const auto r2 = decode(hx("09 03 00 00 05 46 80 00 05 79 80 00 01 82"), Version::Uni31);
+  const auto r2 = decode(hx("09 03 00 00 05 46 80 00 05 79 80 00 01 82"), Version::kUni31);
   EXPECT_TRUE(single(r2, Problem::kInvalidCallReference, Action::kDiscardReportStatus, 81));
   // STATUS may use either.
   EXPECT_TRUE(
-      decode(with_body("09 03 00 00 00 7d 80 00 00", cat({kCallState, kCause31})), Version::Uni31)
+      decode(with_body("09 03 00 00 00 7d 80 00 00", cat({kCallState, kCause31})), Version::kUni31)
           .ok());
 }
 
@@ -100,16 +100,16 @@ struct UnknownMsgCase {
 
 TEST(Compat, UnknownMessageTypeEachActionIndicator) {
   const UnknownMsgCase cases[] = {
-      {Version::Uni40, "80", Action::kDiscardReportStatus},  // no flag: regular (STATUS 97)
-      {Version::Uni40, "90", Action::kClearCall},            // flag, ai=00 clear call
-      {Version::Uni40, "91", Action::kDiscardIgnore},        // ai=01 discard and ignore
-      {Version::Uni40, "92", Action::kDiscardReportStatus},  // ai=10 discard, report STATUS
-      {Version::Uni40, "93", Action::kDiscardReportStatus},  // ai=11 reserved
-      {Version::Q2931, "90", Action::kClearCall},
-      {Version::Q2931, "91", Action::kDiscardIgnore},
+      {Version::kUni40, "80", Action::kDiscardReportStatus},  // no flag: regular (STATUS 97)
+      {Version::kUni40, "90", Action::kClearCall},            // flag, ai=00 clear call
+      {Version::kUni40, "91", Action::kDiscardIgnore},        // ai=01 discard and ignore
+      {Version::kUni40, "92", Action::kDiscardReportStatus},  // ai=10 discard, report STATUS
+      {Version::kUni40, "93", Action::kDiscardReportStatus},  // ai=11 reserved
+      {Version::kQ2931, "90", Action::kClearCall},
+      {Version::kQ2931, "91", Action::kDiscardIgnore},
       // UNI 3.0/3.1 do not use the instruction indicator: always STATUS 97.
-      {Version::Uni30, "90", Action::kDiscardReportStatus},
-      {Version::Uni31, "91", Action::kDiscardReportStatus},
+      {Version::kUni30, "90", Action::kDiscardReportStatus},
+      {Version::kUni31, "91", Action::kDiscardReportStatus},
   };
   for (const auto& c : cases) {
     const auto r = decode(hx(std::string("09 03 00 00 05 33 ") + c.ext + " 00 00"), c.v);
@@ -129,61 +129,61 @@ TEST(Compat, UnknownMessageTypeEachActionIndicator) {
 TEST(Compat, MessageNotInTheVersionIsUnknown) {
   // NOTIFY and MODIFY REQUEST exist in UNI 4.0 but not in UNI 3.1.
   const Bytes notify = hx("09 03 00 00 03 6e 80 00 06 27 80 00 02 01 02");
-  EXPECT_TRUE(decode(notify, Version::Uni40).ok());
-  EXPECT_TRUE(single(decode(notify, Version::Uni31), Problem::kUnknownMessageType,
+  EXPECT_TRUE(decode(notify, Version::kUni40).ok());
+  EXPECT_TRUE(single(decode(notify, Version::kUni31), Problem::kUnknownMessageType,
                      Action::kDiscardReportStatus, 97, hx("6e")));
   // LEAF SETUP REQUEST is UNI 4.0 only.
-  EXPECT_EQ(decode(hx("09 03 00 00 03 91 80 00 00"), Version::Q2931).verdicts.at(0).problem,
+  EXPECT_EQ(decode(hx("09 03 00 00 03 91 80 00 00"), Version::kQ2931).verdicts.at(0).problem,
             Problem::kUnknownMessageType);
 }
 
 // ---- §5.6.7.1: mandatory IE missing ----
 TEST(Compat, MandatoryIeMissing) {
   // SETUP without called party number: refuse with RELEASE COMPLETE cause 96.
-  const auto setup = decode(with_body(kSetupHead, cat({kTd, kBbc})), Version::Uni40);
+  const auto setup = decode(with_body(kSetupHead, cat({kTd, kBbc})), Version::kUni40);
   EXPECT_TRUE(single(setup, Problem::kMandatoryIeMissing, Action::kClearCall, 96, hx("70")));
   ASSERT_TRUE(setup.cause());
   EXPECT_EQ(setup.cause()->value, 96);
   EXPECT_EQ(setup.cause()->diagnostics, hx("70"));
   // UNI 3.x: QoS parameter is mandatory as well; both are listed in the cause.
-  const auto setup30 = decode(with_body(kSetupHead, cat({kTd, kBbc})), Version::Uni30);
+  const auto setup30 = decode(with_body(kSetupHead, cat({kTd, kBbc})), Version::kUni30);
   ASSERT_EQ(setup30.verdicts.size(), 2u);
   EXPECT_EQ(setup30.cause()->diagnostics, hx("70 5c"));
   // STATUS without cause: ignore and report STATUS 96.
-  EXPECT_TRUE(single(decode(with_body(kStatusHead, kCallState), Version::Uni31),
+  EXPECT_TRUE(single(decode(with_body(kStatusHead, kCallState), Version::kUni31),
                      Problem::kMandatoryIeMissing, Action::kDiscardReportStatus, 96, hx("08")));
   // RELEASE without cause: act on it (as cause 31), RELEASE COMPLETE carries 96.
-  EXPECT_TRUE(single(decode(with_body(kReleaseHead, {}), Version::Uni31),
+  EXPECT_TRUE(single(decode(with_body(kReleaseHead, {}), Version::kUni31),
                      Problem::kMandatoryIeMissing, Action::kProceedReportStatus, 96, hx("08")));
   // RELEASE COMPLETE without cause is fine.
-  EXPECT_TRUE(decode(with_body(kRelCompHead, {}), Version::Uni31).ok());
+  EXPECT_TRUE(decode(with_body(kRelCompHead, {}), Version::kUni31).ok());
 }
 
 // ---- §5.6.7.2 / §5.6.8.2: content errors ----
 TEST(Compat, MandatoryIeContentError) {
   // Cause with only one octet (below its minimum length) in RELEASE.
-  const auto rel = decode(with_body(kReleaseHead, hx("08 80 00 01 80")), Version::Uni40);
+  const auto rel = decode(with_body(kReleaseHead, hx("08 80 00 01 80")), Version::kUni40);
   EXPECT_TRUE(
       single(rel, Problem::kMandatoryIeContentError, Action::kProceedReportStatus, 100, hx("08")));
   EXPECT_EQ(rel.message->find<Cause>(), nullptr);
   ASSERT_NE(rel.message->find<UnknownIe>(), nullptr);  // kept opaque for traces
   // B-BC without octet 6 in SETUP: clear with cause 100.
   const auto setup =
-      decode(with_body(kSetupHead, cat({kTd, hx("5e 80 00 01 90"), kCalled})), Version::Uni40);
+      decode(with_body(kSetupHead, cat({kTd, hx("5e 80 00 01 90"), kCalled})), Version::kUni40);
   EXPECT_TRUE(single(setup, Problem::kMandatoryIeContentError, Action::kClearCall, 100, hx("5e")));
 }
 
 TEST(Compat, OptionalIeContentErrorFollowsTheIeInstruction) {
   // AAL type 7 does not exist. Regular procedure: discard IE, proceed, STATUS 100.
-  const auto r = decode(with_body(kConnectHead, hx("58 80 00 01 07")), Version::Uni40);
+  const auto r = decode(with_body(kConnectHead, hx("58 80 00 01 07")), Version::kUni40);
   EXPECT_TRUE(single(r, Problem::kIeContentError, Action::kProceedReportStatus, 100, hx("58")));
   EXPECT_EQ(r.message->find<AalParameters>(), nullptr);
   // With the instruction flag and "discard message and ignore".
-  const auto r2 = decode(with_body(kConnectHead, hx("58 95 00 01 07")), Version::Uni40);
+  const auto r2 = decode(with_body(kConnectHead, hx("58 95 00 01 07")), Version::kUni40);
   EXPECT_TRUE(single(r2, Problem::kIeContentError, Action::kDiscardIgnore, 100, hx("58")));
   // Too long (connection identifier is exactly 5 octets).
   const auto r3 =
-      decode(with_body(kConnectHead, hx("5a 80 00 06 88 00 00 00 20 00")), Version::Uni31);
+      decode(with_body(kConnectHead, hx("5a 80 00 06 88 00 00 00 20 00")), Version::kUni31);
   EXPECT_TRUE(single(r3, Problem::kIeContentError, Action::kProceedReportStatus, 100, hx("5a")));
 }
 
@@ -196,18 +196,18 @@ struct UnknownIeCase {
 
 TEST(Compat, UnrecognizedIeEachActionIndicator) {
   const UnknownIeCase cases[] = {
-      {Version::Uni40, "80", Action::kProceedReportStatus},  // no flag: regular, STATUS 99
-      {Version::Uni40, "90", Action::kClearCall},            // 000 clear call
-      {Version::Uni40, "91", Action::kProceed},              // 001 discard IE and proceed
-      {Version::Uni40, "92", Action::kProceedReportStatus},  // 010 discard IE, proceed, report
-      {Version::Uni40, "93", Action::kProceedReportStatus},  // 011 reserved
-      {Version::Uni40, "94", Action::kProceedReportStatus},  // 100 reserved
-      {Version::Uni40, "95", Action::kDiscardIgnore},        // 101 discard message, ignore
-      {Version::Uni40, "96", Action::kDiscardReportStatus},  // 110 discard message, report
-      {Version::Uni40, "97", Action::kProceedReportStatus},  // 111 reserved
-      {Version::Q2931, "f5", Action::kDiscardIgnore},        // any coding standard
-      {Version::Uni30, "90", Action::kProceedReportStatus},  // UNI 3.x: flag not used
-      {Version::Uni31, "95", Action::kProceedReportStatus},
+      {Version::kUni40, "80", Action::kProceedReportStatus},  // no flag: regular, STATUS 99
+      {Version::kUni40, "90", Action::kClearCall},            // 000 clear call
+      {Version::kUni40, "91", Action::kProceed},              // 001 discard IE and proceed
+      {Version::kUni40, "92", Action::kProceedReportStatus},  // 010 discard IE, proceed, report
+      {Version::kUni40, "93", Action::kProceedReportStatus},  // 011 reserved
+      {Version::kUni40, "94", Action::kProceedReportStatus},  // 100 reserved
+      {Version::kUni40, "95", Action::kDiscardIgnore},        // 101 discard message, ignore
+      {Version::kUni40, "96", Action::kDiscardReportStatus},  // 110 discard message, report
+      {Version::kUni40, "97", Action::kProceedReportStatus},  // 111 reserved
+      {Version::kQ2931, "f5", Action::kDiscardIgnore},        // any coding standard
+      {Version::kUni30, "90", Action::kProceedReportStatus},  // UNI 3.x: flag not used
+      {Version::kUni31, "95", Action::kProceedReportStatus},
   };
   for (const auto& c : cases) {
     const Bytes ie = hx(std::string("7a ") + c.inst + " 00 02 ab cd");
@@ -229,32 +229,32 @@ TEST(Compat, IeNotInVersionOrNotInMessageIsUnrecognized) {
   const Bytes abr = hx("84 e0 00 04 c2 00 03 e8");
   const auto r = decode(with_body(kSetupHead, cat({kTd, hx("5e 80 00 03 10 80 80"), kCalled,
                                                    hx("5c e0 00 02 00 00"), abr})),
-                        Version::Uni31);
+                        Version::kUni31);
   EXPECT_TRUE(single(r, Problem::kUnrecognizedIe, Action::kProceedReportStatus, 99, hx("84")));
   // The same in UNI 4.0 is fine.
-  EXPECT_TRUE(decode(with_body(kSetupHead, cat({kTd, kBbc, kCalled, abr})), Version::Uni40).ok());
+  EXPECT_TRUE(decode(with_body(kSetupHead, cat({kTd, kBbc, kCalled, abr})), Version::kUni40).ok());
   // A cause in CONNECT ACKNOWLEDGE.
-  EXPECT_TRUE(single(decode(with_body(kConnAckHead, kCause31), Version::Uni40),
+  EXPECT_TRUE(single(decode(with_body(kConnAckHead, kCause31), Version::kUni40),
                      Problem::kUnrecognizedIe, Action::kProceedReportStatus, 99, hx("08")));
 }
 
 TEST(Compat, NoStatusInAnswerToReleaseComplete) {
-  const auto r = decode(with_body(kRelCompHead, hx("7a 80 00 00")), Version::Uni40);
+  const auto r = decode(with_body(kRelCompHead, hx("7a 80 00 00")), Version::kUni40);
   EXPECT_TRUE(single(r, Problem::kUnrecognizedIe, Action::kProceed, 99, hx("7a")));
   EXPECT_FALSE(r.cause());
 }
 
 TEST(Compat, PrecedenceAndCombinedDiagnostics) {
   // Two unrecognized IEs, regular procedure: one STATUS 99 listing both.
-  const auto r = decode(with_body(kConnAckHead, hx("7a 80 00 00 7b 80 00 00")), Version::Uni40);
+  const auto r = decode(with_body(kConnAckHead, hx("7a 80 00 00 7b 80 00 00")), Version::kUni40);
   EXPECT_EQ(r.action(), Action::kProceedReportStatus);
   ASSERT_TRUE(r.cause());
   EXPECT_EQ(r.cause()->diagnostics, hx("7a 7b"));
   // "discard and ignore" beats "report", "clear call" beats everything.
   const auto r2 =
-      decode(with_body(kConnAckHead, hx("7a 96 00 00 7b 95 00 00 7c 92 00 00")), Version::Uni40);
+      decode(with_body(kConnAckHead, hx("7a 96 00 00 7b 95 00 00 7c 92 00 00")), Version::kUni40);
   EXPECT_EQ(r2.action(), Action::kDiscardIgnore);
-  const auto r3 = decode(with_body(kConnAckHead, hx("7a 95 00 00 7b 90 00 00")), Version::Uni40);
+  const auto r3 = decode(with_body(kConnAckHead, hx("7a 95 00 00 7b 90 00 00")), Version::kUni40);
   EXPECT_EQ(r3.action(), Action::kClearCall);
   EXPECT_EQ(r3.cause()->value, 99);
   EXPECT_EQ(r3.cause()->diagnostics, hx("7b"));
@@ -262,18 +262,18 @@ TEST(Compat, PrecedenceAndCombinedDiagnostics) {
 
 // ---- bad length / truncated ----
 TEST(Compat, MessageLengthLargerThanReceived) {
-  const auto r = decode(hx("09 03 00 00 05 4d 80 00 06 08 80 00 02 80"), Version::Uni31);
+  const auto r = decode(hx("09 03 00 00 05 4d 80 00 06 08 80 00 02 80"), Version::kUni31);
   ASSERT_TRUE(r.message);
   EXPECT_TRUE(single(r, Problem::kBadMessageLength, Action::kDiscardReportStatus, 104));
 }
 
 TEST(Compat, IeRunningPastTheEnd) {
   // IE length 3, only 2 octets left.
-  EXPECT_TRUE(single(decode(with_body(kReleaseHead, hx("08 80 00 03 80 9f")), Version::Uni31),
+  EXPECT_TRUE(single(decode(with_body(kReleaseHead, hx("08 80 00 03 80 9f")), Version::kUni31),
                      Problem::kBadMessageLength, Action::kDiscardReportStatus, 104));
   // Only part of an IE header left.
   EXPECT_TRUE(
-      single(decode(with_body(kReleaseHead, cat({kCause31, hx("08 80 00")})), Version::Uni31),
+      single(decode(with_body(kReleaseHead, cat({kCause31, hx("08 80 00")})), Version::kUni31),
              Problem::kBadMessageLength, Action::kDiscardReportStatus, 104));
 }
 
@@ -281,7 +281,7 @@ TEST(Compat, TrailingOctetsAreIgnored) {
   Bytes b = with_body(kReleaseHead, kCause31);
   b.push_back(0x00);
   b.push_back(0x00);  // e.g. padding
-  const auto r = decode(b, Version::Uni31);
+  const auto r = decode(b, Version::kUni31);
   EXPECT_TRUE(single(r, Problem::kTrailingOctets, Action::kProceed, 0));
   EXPECT_EQ(r.message->find<Cause>()->value, 31);
 }
@@ -293,9 +293,9 @@ TEST(Compat, EveryTruncationOfTheCapturedSetupIsHandled) {
       "70 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00"
       "6c 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 01 00"
       "5c e0 00 02 00 00");
-  ASSERT_TRUE(decode(full, Version::Uni30).ok());
+  ASSERT_TRUE(decode(full, Version::kUni30).ok());
   for (std::size_t n = 0; n < full.size(); ++n) {
-    const auto r = decode(ByteView(full).first(n), Version::Uni30);
+    const auto r = decode(ByteView(full).first(n), Version::kUni30);
     ASSERT_FALSE(r.verdicts.empty()) << n;
     if (n < kHeaderLength) {
       EXPECT_EQ(r.verdicts[0].problem, Problem::kMessageTooShort) << n;
@@ -310,13 +310,13 @@ TEST(Compat, EveryTruncationOfTheCapturedSetupIsHandled) {
 TEST(Compat, RepeatedIeBeyondTheAllowedCountIsIgnored) {
   const Bytes aal = hx("58 80 00 09 05 8c 20 00 81 20 00 84 00");
   const Bytes aal2 = hx("58 80 00 09 05 8c 10 00 81 10 00 84 00");
-  const auto r = decode(with_body(kConnectHead, cat({aal, aal2})), Version::Uni40);
+  const auto r = decode(with_body(kConnectHead, cat({aal, aal2})), Version::kUni40);
   EXPECT_TRUE(single(r, Problem::kRepeatedIe, Action::kProceed, 0));
   ASSERT_EQ(r.message->all<AalParameters>().size(), 1u);
   EXPECT_EQ(std::get<Aal5>(r.message->find<AalParameters>()->aal).fwd_max_sdu, 8192);
   // RELEASE may carry two causes; a third one is ignored.
   const Bytes c16 = hx("08 80 00 02 80 90");
-  const auto rel = decode(with_body(kReleaseHead, cat({kCause31, c16, c16})), Version::Q2931);
+  const auto rel = decode(with_body(kReleaseHead, cat({kCause31, c16, c16})), Version::kQ2931);
   EXPECT_TRUE(single(rel, Problem::kRepeatedIe, Action::kProceed, 0));
   EXPECT_EQ(rel.message->all<Cause>().size(), 2u);
 }
@@ -325,18 +325,18 @@ TEST(Compat, RepeatIndicatorAfterTheBlliIsToleratedButReported) {
   const Bytes blli = hx("5f 80 00 01 cc");
   const Bytes rep = hx("63 80 00 01 82");
   const auto ok =
-      decode(with_body(kSetupHead, cat({kTd, kBbc, kCalled, rep, blli, blli})), Version::Uni40);
+      decode(with_body(kSetupHead, cat({kTd, kBbc, kCalled, rep, blli, blli})), Version::kUni40);
   EXPECT_TRUE(ok.ok());
   const auto late =
-      decode(with_body(kSetupHead, cat({kTd, kBbc, kCalled, blli, blli, rep})), Version::Uni40);
+      decode(with_body(kSetupHead, cat({kTd, kBbc, kCalled, blli, blli, rep})), Version::kUni40);
   EXPECT_TRUE(single(late, Problem::kIeOutOfSequence, Action::kProceed, 0));
   EXPECT_EQ(late.message->all<BroadbandLowLayerInfo>().size(), 2u);
   // IEs in any other order are accepted (Q.2931 §4.5.1: order not significant).
-  EXPECT_TRUE(decode(with_body(kSetupHead, cat({kCalled, kBbc, kTd})), Version::Uni40).ok());
+  EXPECT_TRUE(decode(with_body(kSetupHead, cat({kCalled, kBbc, kTd})), Version::kUni40).ok());
 }
 
 TEST(Compat, VerdictTextForTraces) {
-  const auto r = decode(with_body(kConnAckHead, hx("7a 92 00 00")), Version::Uni40);
+  const auto r = decode(with_body(kConnAckHead, hx("7a 92 00 00")), Version::kUni40);
   ASSERT_EQ(r.verdicts.size(), 1u);
   EXPECT_EQ(to_string(r.verdicts[0]),
             "unrecognized IE 0x7a: proceed, report STATUS cause 99 diag=7a");

@@ -39,10 +39,10 @@ std::vector<Seed> seeds() {
     m.add(c.value);
     add(std::string("ie_") + c.name, c.version, encode(m, c.version));
   }
-  add("setup_uni40", Version::Uni40, encode(test::original_setup(true), Version::Uni40));
-  add("unknown_ie_flagged", Version::Uni40,
+  add("setup_uni40", Version::kUni40, encode(test::original_setup(true), Version::kUni40));
+  add("unknown_ie_flagged", Version::kUni40,
       test::hx("09 03 00 00 05 0f 80 00 06 7a 95 00 02 ab cd"));
-  add("unknown_msg_flagged", Version::Q2931, test::hx("09 03 00 00 05 33 91 00 00"));
+  add("unknown_msg_flagged", Version::kQ2931, test::hx("09 03 00 00 05 33 91 00 00"));
   return out;
 }
 

@@ -45,21 +45,21 @@ TEST(IeRoundTrip, EveryTypedIeHasACase) {
 TEST(IeCoding, AalModeIsDroppedForUni40AndKeptForUni3x) {
   AalParameters a;
   a.aal = Aal5{9188, 9188, 1, 0};
-  EXPECT_EQ(encode_ie(a, Version::Uni31).size(), 4u + 11u);
-  EXPECT_EQ(encode_ie(a, Version::Uni40).size(), 4u + 9u);
-  EXPECT_EQ(encode_ie(a, Version::Q2931).size(), 4u + 9u);
+  EXPECT_EQ(encode_ie(a, Version::kUni31).size(), 4u + 11u);
+  EXPECT_EQ(encode_ie(a, Version::kUni40).size(), 4u + 9u);
+  EXPECT_EQ(encode_ie(a, Version::kQ2931).size(), 4u + 9u);
   // A Mode subfield received in UNI 4.0 is tolerated and not kept.
   const Bytes with_mode = hx("05 8c 23 e4 81 23 e4 83 01 84 00");
-  const auto v40 = decode_ie(0x58, {}, with_mode, Version::Uni40);
+  const auto v40 = decode_ie(0x58, {}, with_mode, Version::kUni40);
   ASSERT_TRUE(v40);
   EXPECT_FALSE(std::get<Aal5>(std::get<AalParameters>(*v40).aal).mode.has_value());
-  const auto v30 = decode_ie(0x58, {}, with_mode, Version::Uni30);
+  const auto v30 = decode_ie(0x58, {}, with_mode, Version::kUni30);
   ASSERT_TRUE(v30);
   EXPECT_EQ(std::get<Aal5>(std::get<AalParameters>(*v30).aal).mode, 1);
 }
 
 TEST(IeCoding, SubfieldsInAnyOrderDecodeToTheSameValue) {
-  const auto a = decode_ie(0x59, {}, hx("be 85 05 63 b7 84 05 63 b7"), Version::Uni30);
+  const auto a = decode_ie(0x59, {}, hx("be 85 05 63 b7 84 05 63 b7"), Version::kUni30);
   ASSERT_TRUE(a);
   const auto& td = std::get<TrafficDescriptor>(*a).td;
   EXPECT_EQ(td.fwd_pcr_01, 353207u);
@@ -68,7 +68,7 @@ TEST(IeCoding, SubfieldsInAnyOrderDecodeToTheSameValue) {
 }
 
 TEST(IeCoding, ContentErrorsAreRejected) {
-  const Version v = Version::Uni40;
+  const Version v = Version::kUni40;
   EXPECT_FALSE(decode_ie(0x58, {}, hx("05 8c 20"), v));     // truncated subfield
   EXPECT_FALSE(decode_ie(0x58, {}, hx("05 99 00"), v));     // unknown AAL5 subfield
   EXPECT_FALSE(decode_ie(0x58, {}, hx("07"), v));           // unknown AAL type
@@ -89,7 +89,7 @@ TEST(IeCoding, ContentErrorsAreRejected) {
 TEST(IeCoding, HeaderInstructionFieldIsCodedInOctet2) {
   Cause c = test::make_cause(31);
   c.hdr = IeHeader{CodingStandard::kNetwork, true, IeAction::kDiscardMessageReportStatus};
-  EXPECT_EQ(encode_ie(c, Version::Uni40)[1], 0xf6);  // ext|11|flag|0|110
+  EXPECT_EQ(encode_ie(c, Version::kUni40)[1], 0xf6);  // ext|11|flag|0|110
 }
 
 }  // namespace

@@ -17,15 +17,15 @@ using namespace test::captured;
 TEST(CapturedCall, EveryMessageDecodesCleanlyAndReencodesIdentically) {
   for (const Bytes* b : {&kCapSetup, &kCapCallProc, &kCapConnect, &kCapConnectAck, &kCapRelease,
                          &kCapReleaseComplete}) {
-    const DecodeResult r = decode(*b, Version::Uni30);
+    const DecodeResult r = decode(*b, Version::kUni30);
     ASSERT_TRUE(r.ok()) << to_hex(*b) << " "
                         << (r.verdicts.empty() ? "" : to_string(r.verdicts[0]));
-    EXPECT_EQ(to_hex(encode(*r.message, Version::Uni30), 200), to_hex(*b, 200));
+    EXPECT_EQ(to_hex(encode(*r.message, Version::kUni30), 200), to_hex(*b, 200));
   }
 }
 
 TEST(CapturedCall, SetupIsTheOriginalDemonsUni30Setup) {
-  const DecodeResult r = decode(kCapSetup, Version::Uni30);
+  const DecodeResult r = decode(kCapSetup, Version::kUni30);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r.message, test::original_setup(false));
   const Message& m = *r.message;
@@ -38,7 +38,7 @@ TEST(CapturedCall, SetupIsTheOriginalDemonsUni30Setup) {
   EXPECT_EQ(a5.mode, 1);
   EXPECT_EQ(m.find<QosParameter>()->hdr.coding, CodingStandard::kNetwork);
   EXPECT_EQ(m.find<CalledPartyNumber>()->address, test::kNsapB);
-  EXPECT_EQ(to_string(m, Version::Uni30),
+  EXPECT_EQ(to_string(m, Version::kUni30),
             "SETUP cref=0x000001/orig len=91\n"
             "  AAL parameters: AAL5 fwd_sdu=8192 bwd_sdu=8192 mode=message sscs=null\n"
             "  ATM traffic descriptor: fwd_pcr=353207 bwd_pcr=353207 best_effort\n"
@@ -51,23 +51,23 @@ TEST(CapturedCall, SetupIsTheOriginalDemonsUni30Setup) {
 }
 
 TEST(CapturedCall, CallProceedingAndReleaseValues) {
-  const auto cp = decode(kCapCallProc, Version::Uni30);
+  const auto cp = decode(kCapCallProc, Version::kUni30);
   ASSERT_TRUE(cp.ok());
   const auto* ci = cp.message->find<ConnectionIdentifier>();
   ASSERT_NE(ci, nullptr);
   EXPECT_EQ(ci->vci, 32);
   EXPECT_EQ(ci->vpci, 0);
   EXPECT_TRUE(cp.message->cref.flag);
-  const auto rel = decode(kCapRelease, Version::Uni30);
+  const auto rel = decode(kCapRelease, Version::kUni30);
   ASSERT_TRUE(rel.ok());
   EXPECT_EQ(rel.message->find<Cause>()->value, cause::kNormalUnspecified);
-  EXPECT_EQ(to_string(*rel.message, Version::Uni30),
+  EXPECT_EQ(to_string(*rel.message, Version::kUni30),
             "RELEASE cref=0x000001/orig len=6\n"
             "  Cause: loc=user cause=31 (normal, unspecified)");
 }
 
 TEST(OriginalSetup, Uni30EncodingMatchesTheCapture) {
-  EXPECT_EQ(to_hex(encode(test::original_setup(false), Version::Uni30), 200),
+  EXPECT_EQ(to_hex(encode(test::original_setup(false), Version::kUni30), 200),
             to_hex(kCapSetup, 200));
 }
 
@@ -81,8 +81,8 @@ TEST(OriginalSetup, Uni40EncodingAsTheOriginalDemonSendsWithUni40) {
          "6c 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 01 00"
          "5c 80 00 02 00 00");  // QoS coding ITU-T
   const Message m = test::original_setup(true);
-  EXPECT_EQ(to_hex(encode(m, Version::Uni40), 200), to_hex(expected, 200));
-  const DecodeResult r = decode(expected, Version::Uni40);
+  EXPECT_EQ(to_hex(encode(m, Version::kUni40), 200), to_hex(expected, 200));
+  const DecodeResult r = decode(expected, Version::kUni40);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r.message, m);
 }
@@ -117,12 +117,12 @@ TEST(MessageHeader, CallReferenceFlagValueAndCompatibilityInstruction) {
   m.cref = {0x7abcde, true};
   m.follow_instructions = true;
   m.action = MessageAction::kDiscardReportStatus;
-  const Bytes b = encode(m, Version::Uni40);
+  const Bytes b = encode(m, Version::kUni40);
   EXPECT_EQ(to_hex(b), "09 03 fa bc de 75 92 00 00");  // flag|23-bit value; ext|flag|ai=10
-  const auto r = decode(b, Version::Uni40);
+  const auto r = decode(b, Version::kUni40);
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r.message, m);
-  EXPECT_EQ(summary(m, Version::Uni40), "STATUS ENQUIRY cref=0x7abcde/dest len=0 ai=2");
+  EXPECT_EQ(summary(m, Version::kUni40), "STATUS ENQUIRY cref=0x7abcde/dest len=0 ai=2");
 }
 
 TEST(MessageHeader, DummyAndGlobalCallReferences) {
@@ -133,27 +133,27 @@ TEST(MessageHeader, DummyAndGlobalCallReferences) {
   m.cref = {CallReference::kDummy, false};
   CallState cs;
   m.add(cs).add(test::make_cause(30));
-  const auto b = encode(m, Version::Uni40);
+  const auto b = encode(m, Version::kUni40);
   EXPECT_EQ(to_hex(ByteView(b).first(5)), "09 03 7f ff ff");
-  EXPECT_TRUE(decode(b, Version::Uni40).ok());
+  EXPECT_TRUE(decode(b, Version::kUni40).ok());
 }
 
 TEST(MessageTables, VersionsOfMessagesAndIes) {
-  EXPECT_FALSE(message_known(MessageType::kNotify, Version::Uni31));
-  EXPECT_TRUE(message_known(MessageType::kNotify, Version::Uni40));
-  EXPECT_FALSE(message_known(MessageType::kLeafSetupRequest, Version::Q2931));
-  EXPECT_TRUE(message_known(MessageType::kAddParty, Version::Uni30));
-  EXPECT_FALSE(ie_known(0x84, Version::Uni31));  // ABR setup: UNI 4.0 only
-  EXPECT_TRUE(ie_known(0x84, Version::Uni40));
-  EXPECT_TRUE(ie_known(0x5b, Version::Q2931));  // OAM traffic descriptor: Q.2931 only
-  EXPECT_FALSE(ie_known(0x5b, Version::Uni40));
+  EXPECT_FALSE(message_known(MessageType::kNotify, Version::kUni31));
+  EXPECT_TRUE(message_known(MessageType::kNotify, Version::kUni40));
+  EXPECT_FALSE(message_known(MessageType::kLeafSetupRequest, Version::kQ2931));
+  EXPECT_TRUE(message_known(MessageType::kAddParty, Version::kUni30));
+  EXPECT_FALSE(ie_known(0x84, Version::kUni31));  // ABR setup: UNI 4.0 only
+  EXPECT_TRUE(ie_known(0x84, Version::kUni40));
+  EXPECT_TRUE(ie_known(0x5b, Version::kQ2931));  // OAM traffic descriptor: Q.2931 only
+  EXPECT_FALSE(ie_known(0x5b, Version::kUni40));
   // QoS parameter mandatory in SETUP in UNI 3.x, optional in UNI 4.0.
-  EXPECT_TRUE(ie_rule(MessageType::kSetup, 0x5c, Version::Uni30)->mandatory);
-  EXPECT_FALSE(ie_rule(MessageType::kSetup, 0x5c, Version::Uni40)->mandatory);
-  EXPECT_EQ(ie_rule(MessageType::kSetup, 0x5f, Version::Uni31)->max_count, 3);
-  EXPECT_EQ(ie_rule(MessageType::kRelease, 0x08, Version::Uni31)->max_count, 2);
-  EXPECT_FALSE(ie_rule(MessageType::kConnectAcknowledge, 0x08, Version::Uni31));
-  EXPECT_EQ(mandatory_ies(MessageType::kSetup, Version::Uni40),
+  EXPECT_TRUE(ie_rule(MessageType::kSetup, 0x5c, Version::kUni30)->mandatory);
+  EXPECT_FALSE(ie_rule(MessageType::kSetup, 0x5c, Version::kUni40)->mandatory);
+  EXPECT_EQ(ie_rule(MessageType::kSetup, 0x5f, Version::kUni31)->max_count, 3);
+  EXPECT_EQ(ie_rule(MessageType::kRelease, 0x08, Version::kUni31)->max_count, 2);
+  EXPECT_FALSE(ie_rule(MessageType::kConnectAcknowledge, 0x08, Version::kUni31));
+  EXPECT_EQ(mandatory_ies(MessageType::kSetup, Version::kUni40),
             (std::vector<std::uint8_t>{0x59, 0x5e, 0x70}));
 }
 
@@ -193,11 +193,11 @@ TEST(MessageCoding, SetupWithEveryUni40Ie) {
   CalledPartySubaddress sub;
   sub.address = {1, 2};
   m.add(sub).add(sub);
-  const Bytes b = encode(m, Version::Uni40);
-  const auto r = decode(b, Version::Uni40);
+  const Bytes b = encode(m, Version::kUni40);
+  const auto r = decode(b, Version::kUni40);
   ASSERT_TRUE(r.ok()) << to_string(r.verdicts.front());
   EXPECT_EQ(*r.message, m);
-  EXPECT_EQ(encode(*r.message, Version::Uni40), b);
+  EXPECT_EQ(encode(*r.message, Version::kUni40), b);
   EXPECT_EQ(r.message->all<CalledPartySubaddress>().size(), 2u);
 }
 

@@ -213,7 +213,7 @@ Expectation expect(const Message& m, Version v) {
         add("q2931.aal_type", "0x05");
         if (a5->fwd_max_sdu) add("q2931.aal1.forward_max_cpcs_sdu_size", dec(*a5->fwd_max_sdu));
         if (a5->bwd_max_sdu) add("q2931.aal1.backward_max_cpcs_sdu_size", dec(*a5->bwd_max_sdu));
-        if (a5->mode && (v == Version::Uni30 || v == Version::Uni31))
+        if (a5->mode && (v == Version::kUni30 || v == Version::kUni31))
           add("q2931.aal1.mode", hex2(*a5->mode));
         if (a5->sscs) add("q2931.aal1.sscs_type", hex2(*a5->sscs));
       } else if (const auto* a34 = std::get_if<Aal34>(&x->aal)) {
@@ -223,7 +223,7 @@ Expectation expect(const Message& m, Version v) {
         if (a34->mid_low && a34->mid_high)
           add("q2931.midrange",
               hexn(static_cast<unsigned>(*a34->mid_low) << 16 | *a34->mid_high, 8));
-        if (a34->mode && (v == Version::Uni30 || v == Version::Uni31))
+        if (a34->mode && (v == Version::kUni30 || v == Version::kUni31))
           add("q2931.aal1.mode", hex2(*a34->mode));
         if (a34->sscs) add("q2931.aal1.sscs_type", hex2(*a34->sscs));
       } else if (const auto* a1 = std::get_if<Aal1>(&x->aal)) {
@@ -390,7 +390,7 @@ struct Packet {
 std::vector<Packet> packets() {
   std::vector<Packet> p;
   for (const auto& c : test::message_cases()) p.push_back({c.name, c.version, c.value});
-  p.push_back({"setup_uni40_original", Version::Uni40, test::original_setup(true)});
+  p.push_back({"setup_uni40_original", Version::kUni40, test::original_setup(true)});
   for (const auto& c : test::ie_cases()) {
     if (const auto* a = std::get_if<AalParameters>(&c.value);
         a != nullptr && std::holds_alternative<AalUserDefined>(a->aal))
@@ -409,14 +409,14 @@ std::vector<Packet> packets() {
     m.cref = {8, true};
     BroadbandSendingComplete sc;
     m.add(test::called_nsap()).add(sc);
-    p.push_back({"sending_complete_last", Version::Uni40, m});
+    p.push_back({"sending_complete_last", Version::kUni40, m});
     Message r;
     r.type = MessageType::kRelease;
     r.cref = {8, true};
     Cause c = test::make_cause(cause::kIeNonExistent);
     c.diagnostics = {0x7a, 0x7b};
     r.add(c);
-    p.push_back({"cause99_last", Version::Uni40, r});
+    p.push_back({"cause99_last", Version::kUni40, r});
     Message t;
     t.type = MessageType::kModifyRequest;
     t.cref = {8, true};
@@ -426,7 +426,7 @@ std::vector<Packet> packets() {
     td.td.fwd_pcr_01 = 1;
     td.hdr = IeHeader{CodingStandard::kItuT, true, IeAction::kDiscardIeReportStatus};
     t.add(td);
-    p.push_back({"td_last_with_instructions", Version::Uni40, t});
+    p.push_back({"td_last_with_instructions", Version::kUni40, t});
   }
   return p;
 }

@@ -2,7 +2,7 @@
 // link (one UNI), user side or network side, over its own SAAL (SSCF-UNI over
 // SSCOP). Sans-I/O like every core: no socket, no clock, no timer of its own.
 //
-//   Uni uni(UniParams::defaults(Side::kUser, q2931::Version::Uni30));
+//   Uni uni(UniParams::defaults(Side::kUser, q2931::Version::kUni30));
 //   uni.start(now);                        // AAL-ESTABLISH.request: BGN goes out
 //   for (auto& pdu : uni.take_link_pdus()) send on VPI/VCI 0/5 (or UDP)
 //   uni.from_link(pdu_bytes, now, events); // every SSCOP PDU received
@@ -99,7 +99,7 @@ struct VpciMapping {
 
 struct UniParams {
   Side side = Side::kUser;
-  q2931::Version version = q2931::Version::Uni30;
+  q2931::Version version = q2931::Version::kUni30;
 
   Duration t301 = std::chrono::seconds(180);  // used only if use_t301
   bool use_t301 = false;                      // UNI 4.0 / Q.2931 have it

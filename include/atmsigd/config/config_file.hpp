@@ -40,7 +40,7 @@ struct Config {
   std::optional<std::string> io_qos;
   std::optional<int> max_rate;
   std::optional<SigMode> mode;
-  std::optional<UniVersion> uni;
+  std::optional<UniSelection> uni;
   std::vector<VpciRule> vpci;
   std::vector<PolicyRule> policy;
   std::vector<Entity> entities;

@@ -15,15 +15,24 @@
 #include "atmsigd/atmsvc/policy.hpp"
 #include "atmsigd/util/atm_text.hpp"
 #include "atmsigd/util/time.hpp"
+#include "atmsigd/util/uni_version.hpp"
 
 namespace atmsigd::config {
 
 enum class SigMode : std::uint8_t { kUser, kNetwork, kSwitch };
 enum class Level : std::uint8_t { kDebug, kInfo, kWarn, kError, kFatal };
-enum class UniVersion : std::uint8_t { kUni30, kUni31, kUni31Compat30, kUni40, kUni40Q29631 };
+// What -u / "sig uniNN" select: the protocol (the demon's one UNI version
+// type) and the two combinations the original accepts.
+struct UniSelection {
+  UniVersion version = UniVersion::kUni30;
+  bool uni30_compat = false;  // uni31+uni30
+  bool q2963_1 = false;       // uni40+q.2963.1
+  bool operator==(const UniSelection&) const = default;
+};
 
 const char* sig_mode_name(SigMode m);
-const char* uni_version_name(UniVersion u);
+// "UNI 3.1 with 3.0 compatibility", "UNI 4.0 with Q.2963.1", ...
+std::string uni_selection_name(const UniSelection& u);
 
 struct UdpEndpoint {
   std::string host;  // empty: any / loopback
@@ -85,7 +94,7 @@ struct Options {
   bool numeric = false;                    // -n
   std::optional<std::string> sig_qos;      // -q (signaling VC QoS)
   int trace_length = 20;                   // -t
-  std::optional<UniVersion> uni;           // -u (default UNI 3.0)
+  std::optional<UniSelection> uni;         // -u (default UNI 3.0)
   struct sockaddr_atmpvc signaling_vc {};  // default 0.0.5
   std::optional<std::string> socket_path;  // unix-socket mode
   bool version = false;                    // -V

@@ -15,11 +15,13 @@
 #include <vector>
 
 #include "atmsigd/util/bytes.hpp"
+#include "atmsigd/util/uni_version.hpp"
 
 namespace atmsigd::q2931 {
 
-// One codec, parameterized by the signalling protocol version.
-enum class Version : std::uint8_t { Uni30, Uni31, Uni40, Q2931 };
+// One codec, parameterized by the signalling protocol version (the one UNI
+// version type of the demon).
+using Version = ::atmsigd::UniVersion;
 
 // Information element identifiers (Q.2931 §4.5.1 Table 4-3, UNI 4.0 Table 4-?).
 enum class IeId : std::uint8_t {

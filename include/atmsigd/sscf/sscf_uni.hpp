@@ -40,10 +40,11 @@
 #include "atmsigd/sscop/sscop.hpp"
 #include "atmsigd/util/bytes.hpp"
 #include "atmsigd/util/time.hpp"
+#include "atmsigd/util/uni_version.hpp"
 
 namespace atmsigd::sscf {
 
-enum class UniVersion : std::uint8_t { kUni30, kUni31, kUni40 };
+using ::atmsigd::UniVersion;
 
 // SSCF-UNI states (Q.2130). SSCF-UNI answers every incoming establishment,
 // resynchronization and recovery itself, so it has no "incoming pending" state.
