@@ -1,0 +1,134 @@
+// The log-event catalog, its documentation, the level filter, the formatter
+// and the rate limiter.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <new>
+#include <sstream>
+
+#include "atmsigd/log/format.hpp"
+#include "atmsigd/util/atm_text.hpp"
+
+// Counts allocations, to show that a disabled event allocates nothing.
+static std::atomic<std::size_t> g_allocations{0};
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace atmsigd::log {
+namespace {
+
+std::string docs() {
+  std::ifstream f(ATMSIGD_DOCS_DIR "/log-messages.md");
+  std::stringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+TEST(LogCatalog, EveryIdIsDocumentedWithItsLevel) {
+  const std::string d = docs();
+  ASSERT_FALSE(d.empty());
+  for (std::size_t i = 0; i < kIds; ++i) {
+    const Id id = static_cast<Id>(i);
+    const std::string line =
+        "% " + id_name(id) + " " + std::string(level_name(spec(id).level)) + ":";
+    EXPECT_NE(d.find(line), std::string::npos) << "docs/log-messages.md lacks: " << line;
+  }
+}
+
+TEST(LogCatalog, DocumentedIdsExist) {
+  // The reverse: no stale entry in the docs.
+  std::istringstream d(docs());
+  std::string line;
+  while (std::getline(d, line)) {
+    if (line.rfind("% ", 0) != 0) continue;
+    const std::string name = line.substr(2, line.find(' ', 2) - 2);
+    bool found = false;
+    for (std::size_t i = 0; i < kIds; ++i) found |= id_name(static_cast<Id>(i)) == name;
+    EXPECT_TRUE(found) << "documented but not in the catalog: " << name;
+  }
+}
+
+TEST(LogCatalog, IdNamesAreUpperSnakeCase) {
+  EXPECT_EQ(id_name(Id::kCallEstablished), "CALL_ESTABLISHED");
+  EXPECT_EQ(id_name(Id::kLinkUp), "LINK_UP");
+  EXPECT_EQ(spec(Id::kLinkDown).group, Group::kSaal);
+  EXPECT_EQ(spec(Id::kLinkDown).level, Level::kWarn);
+}
+
+TEST(LogLevels, DefaultIsInfoPerGroup) {
+  Levels l;
+  EXPECT_TRUE(l.enabled(Id::kCallEstablished));
+  EXPECT_FALSE(l.enabled(Id::kCallNote));
+  l.set(Group::kSig, Level::kDebug);
+  EXPECT_TRUE(l.enabled(Id::kCallNote));
+  EXPECT_FALSE(l.enabled(Id::kSaalNote));  // another group
+  l.set(Group::kSig, Level::kWarn);
+  EXPECT_FALSE(l.enabled(Id::kCallEstablished));
+  EXPECT_TRUE(l.enabled(Id::kCallWarn));
+  l.set(Group::kSig, Level::kOff);
+  EXPECT_FALSE(l.enabled(Id::kSocketError));
+}
+
+TEST(LogEmit, DisabledEventAllocatesNothing) {
+  Levels l;
+  std::vector<Event> out;
+  out.reserve(4);
+  const std::size_t before = g_allocations;
+  for (int i = 0; i < 1000; ++i)
+    emit(l, out, Id::kCallNote, std::string_view(""), std::string_view("never built"));
+  EXPECT_EQ(g_allocations - before, 0u);
+  EXPECT_TRUE(out.empty());
+  emit(l, out, Id::kCallReleased, Hex{1}, std::string_view(""), Cause{16});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(format(out[0]), "call 0x1: released, cause 16 (normal call clearing)");
+}
+
+TEST(LogFormat, TypedArguments) {
+  const auto addr = parse_svc_address("47.0005.80ffe1000000f21a26d8.0020ea000ee0.00");
+  ASSERT_TRUE(addr);
+  const auto pvc = parse_pvc_address("0.0.32");
+  ASSERT_TRUE(pvc);
+  Event e{Id::kCallEstablished,
+          {arg(Hex{0x1a}), arg(""), arg("out"), arg(*addr), arg(*addr), arg(*pvc)}};
+  EXPECT_EQ(format(e),
+            "call 0x1a: out 47.0005.80FFE1000000F21A26D8.0020EA000EE0.00 "
+            "47.0005.80FFE1000000F21A26D8.0020EA000EE0.00 on 0.0.32");
+  EXPECT_EQ(format_arg(Errno{-104}), "-104 (Connection reset by peer)");
+  EXPECT_EQ(format_arg(Errno{0}), "0");
+  EXPECT_EQ(format_arg(arg(-3)), "-3");
+  EXPECT_EQ(format_arg(arg(7u)), "7");
+  EXPECT_EQ(format_arg(arg(true)), "yes");
+  EXPECT_EQ(format_arg(Octets{{0x0a, 0xff}}), "0a ff");
+  // Missing arguments leave nothing, extra ones are ignored.
+  EXPECT_EQ(format(Event{Id::kShuttingDown, {}}), "shutting down ()");
+  EXPECT_EQ(format(Event{Id::kShuttingDown, {arg("SIGTERM"), arg(1)}}), "shutting down (SIGTERM)");
+}
+
+TEST(LogRateLimiter, BurstThenSuppressedWithCount) {
+  RateLimiter r(3, std::chrono::seconds(10));
+  const TimePoint t0{};
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(r.admit(Id::kSocketWarn, t0).print);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_FALSE(r.admit(Id::kSocketWarn, t0 + std::chrono::seconds(1)).print);
+  // Another ID has its own budget.
+  EXPECT_TRUE(r.admit(Id::kCallWarn, t0).print);
+  // The next window: printed again, with the count of the suppressed ones.
+  const auto v = r.admit(Id::kSocketWarn, t0 + std::chrono::seconds(11));
+  EXPECT_TRUE(v.print);
+  EXPECT_EQ(v.suppressed_before, 5u);
+  EXPECT_EQ(r.admit(Id::kSocketWarn, t0 + std::chrono::seconds(12)).suppressed_before, 0u);
+}
+
+}  // namespace
+}  // namespace atmsigd::log
