@@ -1,8 +1,9 @@
-// SSCOP state machine. Structure: handle() decodes the input and dispatches on
-// the signal, then on the state (every state listed in every switch); the
-// handlers are named after Q.2110's SDL (state_signal) and cite the page of
-// the Q.2110 SDL diagrams they implement ("p.NN"), the same page
-// numbers FreeBSD's ngatm SSCOP (saal_sscop.c) cites for each transition.
+// SSCOP state machine. Structure: handle() turns the input (a decoded PDU, a
+// primitive, a timer expiry) into a Signal and looks the (state, signal) pair
+// up in the state matrix (StateMatrix::kRows below, one row per pair); the row
+// names the handler. Handlers are named after Q.2110's SDL (state_signal) and
+// cite the page of the Q.2110 SDL diagrams they implement ("p.NN"), the same
+// page numbers FreeBSD's ngatm SSCOP (saal_sscop.c) cites for each transition.
 #include "atmsigd/sscop/sscop.hpp"
 
 #include <algorithm>
@@ -173,207 +174,534 @@ Sscop::Sscop(const Params& params) : params_(params) {
 }
 
 // ---------------------------------------------------------------------------
+// Signals
+
+namespace {
+
+constexpr std::array<std::string_view, kSignalCount> kSignalNames = {
+    "BGN",
+    "BGAK",
+    "BGREJ",
+    "END",
+    "ENDAK",
+    "RS",
+    "RSAK",
+    "ER",
+    "ERAK",
+    "SD",
+    "SDP",
+    "POLL",
+    "STAT",
+    "USTAT",
+    "UD",
+    "MD",
+    "AA-ESTABLISH.request",
+    "AA-ESTABLISH.response",
+    "AA-RELEASE.request",
+    "AA-DATA.request",
+    "AA-UNITDATA.request",
+    "AA-RESYNC.request",
+    "AA-RESYNC.response",
+    "AA-RECOVER.response",
+    "AA-RETRIEVE.request",
+    "MAA-UNITDATA.request",
+    "Timer_CC",
+    "Timer_POLL",
+    "Timer_NO-RESPONSE",
+    "Timer_KEEP-ALIVE",
+    "Timer_IDLE",
+};
+static_assert(static_cast<std::size_t>(Signal::kTimerIdle) + 1 == kSignalCount);
+
+// The primitive of each Event alternative (0, PduReceived, is decoded into a PDU signal).
+constexpr std::array<Signal, std::variant_size_v<Event>> kEventSignal = {
+    Signal::kUd,  // unused
+    Signal::kEstablishRequest,
+    Signal::kEstablishResponse,
+    Signal::kReleaseRequest,
+    Signal::kDataRequest,
+    Signal::kUnitdataRequest,
+    Signal::kResyncRequest,
+    Signal::kResyncResponse,
+    Signal::kRecoverResponse,
+    Signal::kRetrieveRequest,
+    Signal::kMaaUnitdataRequest,
+};
+static_assert(std::is_same_v<std::variant_alternative_t<1, Event>, AaEstablishRequest>);
+static_assert(std::is_same_v<std::variant_alternative_t<10, Event>, MaaUnitdataRequest>);
+
+constexpr std::size_t index_of(State s) {
+  return static_cast<std::size_t>(s) - 1;
+}
+constexpr std::size_t index_of(Signal g) {
+  return static_cast<std::size_t>(g);
+}
+
+// A PDU that shows the peer got our BGAK (see peer_past_bgn_).
+bool data_phase(PduType t) {
+  switch (t) {
+    case PduType::kSd:
+    case PduType::kSdp:
+    case PduType::kPoll:
+    case PduType::kStat:
+    case PduType::kUstat:
+    case PduType::kRs:
+    case PduType::kRsak:
+    case PduType::kEr:
+    case PduType::kErak:
+      return true;
+    case PduType::kBgn:
+    case PduType::kBgak:
+    case PduType::kBgrej:
+    case PduType::kEnd:
+    case PduType::kEndak:
+    case PduType::kUd:
+    case PduType::kMd:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string_view to_string(Signal s) {
+  const std::size_t i = index_of(s);
+  return i < kSignalCount ? kSignalNames[i] : "?";
+}
+
+Signal signal_of(PduType t) {
+  switch (t) {
+    case PduType::kBgn:
+      return Signal::kBgn;
+    case PduType::kBgak:
+      return Signal::kBgak;
+    case PduType::kBgrej:
+      return Signal::kBgrej;
+    case PduType::kEnd:
+      return Signal::kEnd;
+    case PduType::kEndak:
+      return Signal::kEndak;
+    case PduType::kRs:
+      return Signal::kRs;
+    case PduType::kRsak:
+      return Signal::kRsak;
+    case PduType::kEr:
+      return Signal::kEr;
+    case PduType::kErak:
+      return Signal::kErak;
+    case PduType::kSd:
+      return Signal::kSd;
+    case PduType::kSdp:
+      return Signal::kSdp;
+    case PduType::kPoll:
+      return Signal::kPoll;
+    case PduType::kStat:
+      return Signal::kStat;
+    case PduType::kUstat:
+      return Signal::kUstat;
+    case PduType::kUd:
+      return Signal::kUd;
+    case PduType::kMd:
+      return Signal::kMd;
+  }
+  return Signal::kUd;
+}
+
+Signal signal_of(Timer t) {
+  static_assert(static_cast<int>(Timer::kIdle) + 1 == kTimerCount);
+  return static_cast<Signal>(index_of(Signal::kTimerCc) + static_cast<std::size_t>(t));
+}
+
+// ---------------------------------------------------------------------------
+// The state matrix: Q.2110's SDL as data, in the manner of ngatm's
+// state_matrix[SSCOP_NSTATES][SIG_NUM]. One row per (state, signal), each with
+// the SDL page of its transition; "-" marks a signal Q.2110 does not expect in
+// that state (a user primitive it does not allow, a timer that is not running
+// there): those rows trace and change nothing. The compiler checks that every
+// pair has exactly one row.
+
+namespace {
+
+using StateIndex = std::array<std::array<std::uint16_t, kSignalCount>, kStateCount>;
+
+template <std::size_t N>
+consteval StateIndex build_index(const Sscop::Transition (&rows)[N]) {
+  constexpr std::uint16_t kNone = 0xffff;
+  StateIndex idx{};
+  for (auto& r : idx) r.fill(kNone);
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::size_t s = index_of(rows[i].state);
+    const std::size_t g = index_of(rows[i].signal);
+    if (s >= kStateCount || g >= kSignalCount) throw "row outside the state matrix";
+    if (idx[s][g] != kNone) throw "two rows for one (state, signal)";
+    if (rows[i].handler == nullptr) throw "row without a handler";
+    idx[s][g] = static_cast<std::uint16_t>(i);
+  }
+  for (const auto& r : idx) {
+    for (std::uint16_t c : r) {
+      if (c == kNone) throw "(state, signal) without a row";
+    }
+  }
+  return idx;
+}
+
+}  // namespace
+
+#define ROW(state, signal, handler, sdl)                         \
+  Sscop::Transition {                                            \
+    State::state, Signal::signal, &Sscop::handler, #handler, sdl \
+  }
+
+struct StateMatrix {
+  static constexpr Sscop::Transition kRows[] = {
+      // 1 Idle (p.31-33)
+      ROW(kIdle, kBgn, on_idle_bgn, "p.31"),
+      ROW(kIdle, kBgak, unexpected_end, "p.32"),
+      ROW(kIdle, kBgrej, unexpected, "p.31"),
+      ROW(kIdle, kEnd, on_idle_end, "p.31"),
+      ROW(kIdle, kEndak, ignore, "p.31"),
+      ROW(kIdle, kRs, unexpected_end, "p.33"),
+      ROW(kIdle, kRsak, unexpected_end, "p.33"),
+      ROW(kIdle, kEr, unexpected_end, "p.31"),
+      ROW(kIdle, kErak, unexpected_end, "p.32"),
+      ROW(kIdle, kSd, unexpected_end, "p.32"),
+      ROW(kIdle, kSdp, unexpected_end, "p.32"),
+      ROW(kIdle, kPoll, unexpected_end, "p.32"),
+      ROW(kIdle, kStat, unexpected_end, "p.32"),
+      ROW(kIdle, kUstat, unexpected_end, "p.32"),
+      ROW(kIdle, kUd, on_any_ud, "p.73"),
+      ROW(kIdle, kMd, on_any_md, "p.73"),
+      ROW(kIdle, kEstablishRequest, on_idle_establish_req, "p.31"),
+      ROW(kIdle, kEstablishResponse, not_allowed, "-"),
+      ROW(kIdle, kReleaseRequest, not_allowed, "-"),
+      ROW(kIdle, kDataRequest, not_allowed, "-"),
+      ROW(kIdle, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kIdle, kResyncRequest, not_allowed, "-"),
+      ROW(kIdle, kResyncResponse, not_allowed, "-"),
+      ROW(kIdle, kRecoverResponse, not_allowed, "-"),
+      ROW(kIdle, kRetrieveRequest, retrieve_req, "p.33"),
+      ROW(kIdle, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kIdle, kTimerCc, stale_timer, "-"),
+      ROW(kIdle, kTimerPoll, stale_timer, "-"),
+      ROW(kIdle, kTimerNoResponse, stale_timer, "-"),
+      ROW(kIdle, kTimerKeepAlive, stale_timer, "-"),
+      ROW(kIdle, kTimerIdle, stale_timer, "-"),
+      // 2 Outgoing Connection Pending (p.34-36)
+      ROW(kOutConnPend, kBgn, on_outconn_bgn, "p.36"),
+      ROW(kOutConnPend, kBgak, on_outconn_bgak, "p.34"),
+      ROW(kOutConnPend, kBgrej, on_outconn_bgrej, "p.34"),
+      ROW(kOutConnPend, kEnd, ignore, "p.34"),
+      ROW(kOutConnPend, kEndak, ignore, "p.34"),
+      ROW(kOutConnPend, kRs, ignore, "p.36"),
+      ROW(kOutConnPend, kRsak, ignore, "p.36"),
+      ROW(kOutConnPend, kEr, ignore, "p.34"),
+      ROW(kOutConnPend, kErak, ignore, "p.34"),
+      ROW(kOutConnPend, kSd, ignore, "p.34"),
+      ROW(kOutConnPend, kSdp, ignore, "p.34"),
+      ROW(kOutConnPend, kPoll, ignore, "p.34"),
+      ROW(kOutConnPend, kStat, ignore, "p.34"),
+      ROW(kOutConnPend, kUstat, ignore, "p.34"),
+      ROW(kOutConnPend, kUd, on_any_ud, "p.73"),
+      ROW(kOutConnPend, kMd, on_any_md, "p.73"),
+      ROW(kOutConnPend, kEstablishRequest, not_allowed, "-"),
+      ROW(kOutConnPend, kEstablishResponse, not_allowed, "-"),
+      ROW(kOutConnPend, kReleaseRequest, on_outconn_release_req, "p.35"),
+      ROW(kOutConnPend, kDataRequest, not_allowed, "-"),
+      ROW(kOutConnPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kOutConnPend, kResyncRequest, not_allowed, "-"),
+      ROW(kOutConnPend, kResyncResponse, not_allowed, "-"),
+      ROW(kOutConnPend, kRecoverResponse, not_allowed, "-"),
+      ROW(kOutConnPend, kRetrieveRequest, not_allowed, "-"),
+      ROW(kOutConnPend, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kOutConnPend, kTimerCc, on_outconn_timer_cc, "p.35"),
+      ROW(kOutConnPend, kTimerPoll, stale_timer, "-"),
+      ROW(kOutConnPend, kTimerNoResponse, stale_timer, "-"),
+      ROW(kOutConnPend, kTimerKeepAlive, stale_timer, "-"),
+      ROW(kOutConnPend, kTimerIdle, stale_timer, "-"),
+      // 3 Incoming Connection Pending (p.37-39)
+      ROW(kInConnPend, kBgn, on_inconn_bgn, "p.37"),
+      ROW(kInConnPend, kBgak, unexpected, "p.38"),
+      ROW(kInConnPend, kBgrej, peer_gone, "p.38"),
+      ROW(kInConnPend, kEnd, peer_end, "p.39"),
+      ROW(kInConnPend, kEndak, peer_gone, "p.37"),
+      ROW(kInConnPend, kRs, unexpected, "p.39"),
+      ROW(kInConnPend, kRsak, unexpected, "p.39"),
+      ROW(kInConnPend, kEr, unexpected, "p.37"),
+      ROW(kInConnPend, kErak, unexpected, "p.39"),
+      ROW(kInConnPend, kSd, unexpected_release, "p.38"),
+      ROW(kInConnPend, kSdp, unexpected_release, "p.38"),
+      ROW(kInConnPend, kPoll, unexpected_release, "p.38"),
+      ROW(kInConnPend, kStat, unexpected_release, "p.38"),
+      ROW(kInConnPend, kUstat, unexpected_release, "p.38"),
+      ROW(kInConnPend, kUd, on_any_ud, "p.73"),
+      ROW(kInConnPend, kMd, on_any_md, "p.73"),
+      ROW(kInConnPend, kEstablishRequest, not_allowed, "-"),
+      ROW(kInConnPend, kEstablishResponse, on_inconn_establish_resp, "p.37"),
+      ROW(kInConnPend, kReleaseRequest, on_inconn_release_req, "p.37"),
+      ROW(kInConnPend, kDataRequest, not_allowed, "-"),
+      ROW(kInConnPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kInConnPend, kResyncRequest, not_allowed, "-"),
+      ROW(kInConnPend, kResyncResponse, not_allowed, "-"),
+      ROW(kInConnPend, kRecoverResponse, not_allowed, "-"),
+      ROW(kInConnPend, kRetrieveRequest, retrieve_req, "p.39"),
+      ROW(kInConnPend, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kInConnPend, kTimerCc, stale_timer, "-"),
+      ROW(kInConnPend, kTimerPoll, stale_timer, "-"),
+      ROW(kInConnPend, kTimerNoResponse, stale_timer, "-"),
+      ROW(kInConnPend, kTimerKeepAlive, stale_timer, "-"),
+      ROW(kInConnPend, kTimerIdle, stale_timer, "-"),
+      // 4 Outgoing Disconnection Pending (p.40-42)
+      ROW(kOutDisPend, kBgn, on_outdis_bgn, "p.42"),
+      ROW(kOutDisPend, kBgak, ignore, "p.40"),
+      ROW(kOutDisPend, kBgrej, on_outdis_endak, "p.41"),
+      ROW(kOutDisPend, kEnd, on_outdis_end, "p.41"),
+      ROW(kOutDisPend, kEndak, on_outdis_endak, "p.41"),
+      ROW(kOutDisPend, kRs, ignore, "p.42"),
+      ROW(kOutDisPend, kRsak, ignore, "p.42"),
+      ROW(kOutDisPend, kEr, ignore, "p.42"),
+      ROW(kOutDisPend, kErak, ignore, "p.41"),
+      ROW(kOutDisPend, kSd, ignore, "p.40"),
+      ROW(kOutDisPend, kSdp, ignore, "p.40"),
+      ROW(kOutDisPend, kPoll, ignore, "p.40"),
+      ROW(kOutDisPend, kStat, ignore, "p.40"),
+      ROW(kOutDisPend, kUstat, ignore, "p.40"),
+      ROW(kOutDisPend, kUd, on_any_ud, "p.73"),
+      ROW(kOutDisPend, kMd, on_any_md, "p.73"),
+      ROW(kOutDisPend, kEstablishRequest, on_outdis_establish_req, "p.40"),
+      ROW(kOutDisPend, kEstablishResponse, not_allowed, "-"),
+      ROW(kOutDisPend, kReleaseRequest, not_allowed, "-"),
+      ROW(kOutDisPend, kDataRequest, not_allowed, "-"),
+      ROW(kOutDisPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kOutDisPend, kResyncRequest, not_allowed, "-"),
+      ROW(kOutDisPend, kResyncResponse, not_allowed, "-"),
+      ROW(kOutDisPend, kRecoverResponse, not_allowed, "-"),
+      ROW(kOutDisPend, kRetrieveRequest, retrieve_req, "p.42"),
+      ROW(kOutDisPend, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kOutDisPend, kTimerCc, on_outdis_timer_cc, "p.41"),
+      ROW(kOutDisPend, kTimerPoll, stale_timer, "-"),
+      ROW(kOutDisPend, kTimerNoResponse, stale_timer, "-"),
+      ROW(kOutDisPend, kTimerKeepAlive, stale_timer, "-"),
+      ROW(kOutDisPend, kTimerIdle, stale_timer, "-"),
+      // 5 Outgoing Resynchronization Pending (p.43-45)
+      ROW(kOutResyncPend, kBgn, on_outres_bgn, "p.43"),
+      ROW(kOutResyncPend, kBgak, ignore, "p.45"),
+      ROW(kOutResyncPend, kBgrej, peer_gone, "p.43"),
+      ROW(kOutResyncPend, kEnd, peer_end, "p.43"),
+      ROW(kOutResyncPend, kEndak, peer_gone, "p.43"),
+      ROW(kOutResyncPend, kRs, on_outres_rs, "p.45"),
+      ROW(kOutResyncPend, kRsak, on_outres_rsak, "p.45"),
+      ROW(kOutResyncPend, kEr, ignore, "p.43"),
+      ROW(kOutResyncPend, kErak, ignore, "p.45"),
+      ROW(kOutResyncPend, kSd, ignore, "p.43-45"),
+      ROW(kOutResyncPend, kSdp, ignore, "p.43-45"),
+      ROW(kOutResyncPend, kPoll, ignore, "p.43-45"),
+      ROW(kOutResyncPend, kStat, ignore, "p.43-45"),
+      ROW(kOutResyncPend, kUstat, ignore, "p.43-45"),
+      ROW(kOutResyncPend, kUd, on_any_ud, "p.73"),
+      ROW(kOutResyncPend, kMd, on_any_md, "p.73"),
+      ROW(kOutResyncPend, kEstablishRequest, not_allowed, "-"),
+      ROW(kOutResyncPend, kEstablishResponse, not_allowed, "-"),
+      ROW(kOutResyncPend, kReleaseRequest, release_req_connected, "p.44"),
+      ROW(kOutResyncPend, kDataRequest, not_allowed, "-"),
+      ROW(kOutResyncPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kOutResyncPend, kResyncRequest, not_allowed, "-"),
+      ROW(kOutResyncPend, kResyncResponse, not_allowed, "-"),
+      ROW(kOutResyncPend, kRecoverResponse, not_allowed, "-"),
+      ROW(kOutResyncPend, kRetrieveRequest, not_allowed, "-"),
+      ROW(kOutResyncPend, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kOutResyncPend, kTimerCc, on_outres_timer_cc, "p.44"),
+      ROW(kOutResyncPend, kTimerPoll, stale_timer, "-"),
+      ROW(kOutResyncPend, kTimerNoResponse, stale_timer, "-"),
+      ROW(kOutResyncPend, kTimerKeepAlive, stale_timer, "-"),
+      ROW(kOutResyncPend, kTimerIdle, stale_timer, "-"),
+      // 6 Incoming Resynchronization Pending (p.46-48)
+      ROW(kInResyncPend, kBgn, on_connected_bgn, "p.47"),
+      ROW(kInResyncPend, kBgak, unexpected, "p.48"),
+      ROW(kInResyncPend, kBgrej, peer_gone, "p.46"),
+      ROW(kInResyncPend, kEnd, peer_end, "p.46"),
+      ROW(kInResyncPend, kEndak, peer_gone, "p.46"),
+      ROW(kInResyncPend, kRs, on_inres_rs, "p.48"),
+      ROW(kInResyncPend, kRsak, unexpected, "p.48"),
+      ROW(kInResyncPend, kEr, unexpected, "p.47"),
+      ROW(kInResyncPend, kErak, unexpected, "p.48"),
+      ROW(kInResyncPend, kSd, unexpected_release, "p.47"),
+      ROW(kInResyncPend, kSdp, unexpected_release, "p.47"),
+      ROW(kInResyncPend, kPoll, unexpected_release, "p.47"),
+      ROW(kInResyncPend, kStat, unexpected_release, "p.47"),
+      ROW(kInResyncPend, kUstat, unexpected_release, "p.47"),
+      ROW(kInResyncPend, kUd, on_any_ud, "p.73"),
+      ROW(kInResyncPend, kMd, on_any_md, "p.73"),
+      ROW(kInResyncPend, kEstablishRequest, not_allowed, "-"),
+      ROW(kInResyncPend, kEstablishResponse, not_allowed, "-"),
+      ROW(kInResyncPend, kReleaseRequest, release_req_connected, "p.46"),
+      ROW(kInResyncPend, kDataRequest, not_allowed, "-"),
+      ROW(kInResyncPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kInResyncPend, kResyncRequest, not_allowed, "-"),
+      ROW(kInResyncPend, kResyncResponse, on_inres_resync_resp, "p.46"),
+      ROW(kInResyncPend, kRecoverResponse, not_allowed, "-"),
+      ROW(kInResyncPend, kRetrieveRequest, retrieve_req, "p.48"),
+      ROW(kInResyncPend, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kInResyncPend, kTimerCc, stale_timer, "-"),
+      ROW(kInResyncPend, kTimerPoll, stale_timer, "-"),
+      ROW(kInResyncPend, kTimerNoResponse, stale_timer, "-"),
+      ROW(kInResyncPend, kTimerKeepAlive, stale_timer, "-"),
+      ROW(kInResyncPend, kTimerIdle, stale_timer, "-"),
+      // 7 Outgoing Recovery Pending (p.49-52)
+      ROW(kOutRecPend, kBgn, on_connected_bgn, "p.51"),
+      ROW(kOutRecPend, kBgak, unexpected, "p.49"),
+      ROW(kOutRecPend, kBgrej, peer_gone, "p.49"),
+      ROW(kOutRecPend, kEnd, peer_end, "p.49"),
+      ROW(kOutRecPend, kEndak, peer_gone, "p.49"),
+      ROW(kOutRecPend, kRs, on_recovery_rs, "p.52"),
+      ROW(kOutRecPend, kRsak, unexpected, "p.52"),
+      ROW(kOutRecPend, kEr, on_outrec_er, "p.51"),
+      ROW(kOutRecPend, kErak, on_outrec_erak, "p.49"),
+      ROW(kOutRecPend, kSd, ignore, "p.49-52"),
+      ROW(kOutRecPend, kSdp, ignore, "p.49-52"),
+      ROW(kOutRecPend, kPoll, ignore, "p.49-52"),
+      ROW(kOutRecPend, kStat, ignore, "p.49-52"),
+      ROW(kOutRecPend, kUstat, ignore, "p.49-52"),
+      ROW(kOutRecPend, kUd, on_any_ud, "p.73"),
+      ROW(kOutRecPend, kMd, on_any_md, "p.73"),
+      ROW(kOutRecPend, kEstablishRequest, not_allowed, "-"),
+      ROW(kOutRecPend, kEstablishResponse, not_allowed, "-"),
+      ROW(kOutRecPend, kReleaseRequest, release_req_connected, "p.50"),
+      ROW(kOutRecPend, kDataRequest, on_outrec_data_req, "p.49"),
+      ROW(kOutRecPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kOutRecPend, kResyncRequest, resync_req, "p.51"),
+      ROW(kOutRecPend, kResyncResponse, not_allowed, "-"),
+      ROW(kOutRecPend, kRecoverResponse, not_allowed, "-"),
+      ROW(kOutRecPend, kRetrieveRequest, not_allowed, "-"),
+      ROW(kOutRecPend, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kOutRecPend, kTimerCc, on_outrec_timer_cc, "p.50"),
+      ROW(kOutRecPend, kTimerPoll, stale_timer, "-"),
+      ROW(kOutRecPend, kTimerNoResponse, stale_timer, "-"),
+      ROW(kOutRecPend, kTimerKeepAlive, stale_timer, "-"),
+      ROW(kOutRecPend, kTimerIdle, stale_timer, "-"),
+      // 8 Recovery Response Pending (p.53-55)
+      ROW(kRecPend, kBgn, on_connected_bgn, "p.55"),
+      ROW(kRecPend, kBgak, unexpected, "p.53"),
+      ROW(kRecPend, kBgrej, peer_gone, "p.53"),
+      ROW(kRecPend, kEnd, peer_end, "p.53"),
+      ROW(kRecPend, kEndak, peer_gone, "p.53"),
+      ROW(kRecPend, kRs, on_recovery_rs, "p.54"),
+      ROW(kRecPend, kRsak, unexpected, "p.54"),
+      ROW(kRecPend, kEr, on_recpend_er, "p.55"),
+      ROW(kRecPend, kErak, ignore, "p.53"),
+      ROW(kRecPend, kSd, ignore, "p.55"),
+      ROW(kRecPend, kSdp, ignore, "p.55"),
+      ROW(kRecPend, kPoll, ignore, "p.55"),
+      ROW(kRecPend, kStat, unexpected_release, "p.55"),
+      ROW(kRecPend, kUstat, unexpected_release, "p.55"),
+      ROW(kRecPend, kUd, on_any_ud, "p.73"),
+      ROW(kRecPend, kMd, on_any_md, "p.73"),
+      ROW(kRecPend, kEstablishRequest, not_allowed, "-"),
+      ROW(kRecPend, kEstablishResponse, not_allowed, "-"),
+      ROW(kRecPend, kReleaseRequest, release_req_connected, "p.54"),
+      ROW(kRecPend, kDataRequest, not_allowed, "-"),
+      ROW(kRecPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kRecPend, kResyncRequest, resync_req, "p.54"),
+      ROW(kRecPend, kResyncResponse, not_allowed, "-"),
+      ROW(kRecPend, kRecoverResponse, on_recpend_recover_resp, "p.54"),
+      ROW(kRecPend, kRetrieveRequest, retrieve_req, "p.53"),
+      ROW(kRecPend, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kRecPend, kTimerCc, stale_timer, "-"),
+      ROW(kRecPend, kTimerPoll, stale_timer, "-"),
+      ROW(kRecPend, kTimerNoResponse, stale_timer, "-"),
+      ROW(kRecPend, kTimerKeepAlive, stale_timer, "-"),
+      ROW(kRecPend, kTimerIdle, stale_timer, "-"),
+      // 9 Incoming Recovery Pending (p.56-59)
+      ROW(kInRecPend, kBgn, on_connected_bgn, "p.59"),
+      ROW(kInRecPend, kBgak, unexpected, "p.59"),
+      ROW(kInRecPend, kBgrej, peer_gone, "p.57"),
+      ROW(kInRecPend, kEnd, peer_end, "p.56"),
+      ROW(kInRecPend, kEndak, peer_gone, "p.57"),
+      ROW(kInRecPend, kRs, on_recovery_rs, "p.58"),
+      ROW(kInRecPend, kRsak, unexpected, "p.58"),
+      ROW(kInRecPend, kEr, on_inrec_er, "p.59"),
+      ROW(kInRecPend, kErak, unexpected, "p.59"),
+      ROW(kInRecPend, kSd, unexpected_release, "p.57"),
+      ROW(kInRecPend, kSdp, unexpected_release, "p.57"),
+      ROW(kInRecPend, kPoll, unexpected_release, "p.57"),
+      ROW(kInRecPend, kStat, unexpected_release, "p.57"),
+      ROW(kInRecPend, kUstat, unexpected_release, "p.57"),
+      ROW(kInRecPend, kUd, on_any_ud, "p.73"),
+      ROW(kInRecPend, kMd, on_any_md, "p.73"),
+      ROW(kInRecPend, kEstablishRequest, not_allowed, "-"),
+      ROW(kInRecPend, kEstablishResponse, not_allowed, "-"),
+      ROW(kInRecPend, kReleaseRequest, release_req_connected, "p.56"),
+      ROW(kInRecPend, kDataRequest, not_allowed, "-"),
+      ROW(kInRecPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kInRecPend, kResyncRequest, resync_req, "p.56"),
+      ROW(kInRecPend, kResyncResponse, not_allowed, "-"),
+      ROW(kInRecPend, kRecoverResponse, on_inrec_recover_resp, "p.56"),
+      ROW(kInRecPend, kRetrieveRequest, retrieve_req, "p.58"),
+      ROW(kInRecPend, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kInRecPend, kTimerCc, stale_timer, "-"),
+      ROW(kInRecPend, kTimerPoll, stale_timer, "-"),
+      ROW(kInRecPend, kTimerNoResponse, stale_timer, "-"),
+      ROW(kInRecPend, kTimerKeepAlive, stale_timer, "-"),
+      ROW(kInRecPend, kTimerIdle, stale_timer, "-"),
+      // 10 Data Transfer Ready (p.60-72)
+      ROW(kReady, kBgn, on_ready_bgn, "p.61"),
+      ROW(kReady, kBgak, ignore, "p.60"),
+      ROW(kReady, kBgrej, peer_gone, "p.62"),
+      ROW(kReady, kEnd, on_ready_end, "p.62"),
+      ROW(kReady, kEndak, peer_gone, "p.62"),
+      ROW(kReady, kRs, on_ready_rs, "p.62"),
+      ROW(kReady, kRsak, ignore, "p.60"),
+      ROW(kReady, kEr, on_ready_er, "p.61"),
+      ROW(kReady, kErak, ignore, "p.60"),
+      ROW(kReady, kSd, on_ready_sd, "p.66"),
+      ROW(kReady, kSdp, on_ready_sdp, "p.66-67"),
+      ROW(kReady, kPoll, on_ready_poll, "p.67"),
+      ROW(kReady, kStat, on_ready_stat, "p.70"),
+      ROW(kReady, kUstat, on_ready_ustat, "p.69"),
+      ROW(kReady, kUd, on_any_ud, "p.73"),
+      ROW(kReady, kMd, on_any_md, "p.73"),
+      ROW(kReady, kEstablishRequest, not_allowed, "-"),
+      ROW(kReady, kEstablishResponse, not_allowed, "-"),
+      ROW(kReady, kReleaseRequest, release_req_connected, "p.60"),
+      ROW(kReady, kDataRequest, on_ready_data_req, "p.63"),
+      ROW(kReady, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
+      ROW(kReady, kResyncRequest, resync_req, "p.60"),
+      ROW(kReady, kResyncResponse, not_allowed, "-"),
+      ROW(kReady, kRecoverResponse, not_allowed, "-"),
+      ROW(kReady, kRetrieveRequest, not_allowed, "-"),
+      ROW(kReady, kMaaUnitdataRequest, on_any_maa_unitdata_req, "p.73-74"),
+      ROW(kReady, kTimerCc, stale_timer, "-"),
+      ROW(kReady, kTimerPoll, on_ready_timer_poll, "p.63"),
+      ROW(kReady, kTimerNoResponse, on_ready_timer_noresponse, "p.63"),
+      ROW(kReady, kTimerKeepAlive, on_ready_timer_keepalive, "p.63"),
+      ROW(kReady, kTimerIdle, on_ready_timer_idle, "p.63"),
+  };
+  static constexpr StateIndex kIndex = build_index(kRows);
+  static_assert(std::size(kRows) == kStateCount * kSignalCount);
+};
+
+#undef ROW
+
+std::span<const Sscop::Transition> Sscop::state_matrix() {
+  return StateMatrix::kRows;
+}
+
+void Sscop::dispatch(SignalInput& in) {
+  const auto& row = StateMatrix::kRows[StateMatrix::kIndex[index_of(state_)][index_of(in.signal)]];
+  (this->*row.handler)(in);
+}
+
+// ---------------------------------------------------------------------------
 // Entry points
 
 void Sscop::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
   out_ = &out;
   now_ = now;
-  std::visit(
-      [this](const auto& e) {
-        using E = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<E, PduReceived>) {
-          auto decoded = decode(e.bytes, params_.mode);
-          if (auto* err = std::get_if<DecodeError>(&decoded)) {
-            ++stats_.malformed;
-            maa_error(err->code);
-            trace("malformed PDU dropped: " + err->reason + " [" + to_hex(e.bytes, 32) + "]");
-            return;
-          }
-          on_pdu(std::get<Pdu>(decoded));
-        } else if constexpr (std::is_same_v<E, AaEstablishRequest>) {
-          switch (state_) {
-            case State::kIdle:
-              on_idle_establish_req(e);
-              break;
-            case State::kOutDisPend:  // Q.2110 SDL p.40: OutDisPend, AA-ESTABLISH.request
-              stop(Timer::kCc);
-              on_idle_establish_req(e);
-              break;
-            case State::kOutConnPend:
-            case State::kInConnPend:
-            case State::kOutResyncPend:
-            case State::kInResyncPend:
-            case State::kOutRecPend:
-            case State::kRecPend:
-            case State::kInRecPend:
-            case State::kReady:
-              not_allowed("AA-ESTABLISH.request");
-              break;
-          }
-        } else if constexpr (std::is_same_v<E, AaEstablishResponse>) {
-          switch (state_) {
-            case State::kInConnPend:
-              on_inconn_establish_resp(e);
-              break;
-            case State::kIdle:
-            case State::kOutConnPend:
-            case State::kOutDisPend:
-            case State::kOutResyncPend:
-            case State::kInResyncPend:
-            case State::kOutRecPend:
-            case State::kRecPend:
-            case State::kInRecPend:
-            case State::kReady:
-              not_allowed("AA-ESTABLISH.response");
-              break;
-          }
-        } else if constexpr (std::is_same_v<E, AaReleaseRequest>) {
-          switch (state_) {
-            case State::kOutConnPend:  // Q.2110 SDL p.35: OutConnPend, AA-RELEASE.request
-              stop(Timer::kCc);
-              vt_cc_ = 1;
-              uu_end_ = e.uu;
-              send_end(uu_end_, false);
-              start(Timer::kCc);
-              set_state(State::kOutDisPend);
-              break;
-            case State::kInConnPend:
-              on_inconn_release_req(e);
-              break;
-            case State::kOutResyncPend:
-            case State::kInResyncPend:
-            case State::kOutRecPend:
-            case State::kRecPend:
-            case State::kInRecPend:
-            case State::kReady:
-              release_req_connected(e);
-              break;
-            case State::kIdle:
-            case State::kOutDisPend:
-              not_allowed("AA-RELEASE.request");
-              break;
-          }
-        } else if constexpr (std::is_same_v<E, AaDataRequest>) {
-          if (e.data.size() > params_.max_sdu) {
-            trace("AA-DATA.request of " + std::to_string(e.data.size()) +
-                  " octets exceeds max_sdu; discarded");
-            return;
-          }
-          switch (state_) {
-            case State::kReady:  // Q.2110 SDL p.63: AA-DATA.request -> transmission queue
-              tx_queue_.push_back(e.data);
-              break;
-            case State::kOutRecPend:  // p.49: kept for after the recovery only if BR = no
-              if (clear_buffers_) {
-                trace("AA-DATA.request in OutRecPend with Clear-Buffers = yes; discarded");
-              } else {
-                tx_queue_.push_back(e.data);
-              }
-              break;
-            case State::kIdle:
-            case State::kOutConnPend:
-            case State::kInConnPend:
-            case State::kOutDisPend:
-            case State::kOutResyncPend:
-            case State::kInResyncPend:
-            case State::kRecPend:
-            case State::kInRecPend:
-              not_allowed("AA-DATA.request");
-              break;
-          }
-        } else if constexpr (std::is_same_v<E, AaUnitdataRequest>) {
-          // Q.2110 SDL p.73-74: every state, AA-UNITDATA.request -> UD
-          if (e.data.size() > params_.max_sdu) {
-            trace("AA-UNITDATA.request too long; discarded");
-            return;
-          }
-          Pdu p;
-          p.type = PduType::kUd;
-          p.info = e.data;
-          send(p);
-        } else if constexpr (std::is_same_v<E, MaaUnitdataRequest>) {
-          // Q.2110 SDL p.73-74: every state, MAA-UNITDATA.request -> MD
-          if (e.data.size() > params_.max_sdu) {
-            trace("MAA-UNITDATA.request too long; discarded");
-            return;
-          }
-          Pdu p;
-          p.type = PduType::kMd;
-          p.info = e.data;
-          send(p);
-        } else if constexpr (std::is_same_v<E, AaResyncRequest>) {
-          switch (state_) {
-            case State::kReady:
-            case State::kOutRecPend:
-            case State::kRecPend:
-            case State::kInRecPend:
-              resync_req(e);
-              break;
-            case State::kIdle:
-            case State::kOutConnPend:
-            case State::kInConnPend:
-            case State::kOutDisPend:
-            case State::kOutResyncPend:
-            case State::kInResyncPend:
-              not_allowed("AA-RESYNC.request");
-              break;
-          }
-        } else if constexpr (std::is_same_v<E, AaResyncResponse>) {
-          switch (state_) {
-            case State::kInResyncPend:
-              on_inres_resync_resp();
-              break;
-            case State::kIdle:
-            case State::kOutConnPend:
-            case State::kInConnPend:
-            case State::kOutDisPend:
-            case State::kOutResyncPend:
-            case State::kOutRecPend:
-            case State::kRecPend:
-            case State::kInRecPend:
-            case State::kReady:
-              not_allowed("AA-RESYNC.response");
-              break;
-          }
-        } else if constexpr (std::is_same_v<E, AaRecoverResponse>) {
-          switch (state_) {
-            case State::kRecPend:
-              on_recpend_recover_resp();
-              break;
-            case State::kInRecPend:
-              on_inrec_recover_resp();
-              break;
-            case State::kIdle:
-            case State::kOutConnPend:
-            case State::kInConnPend:
-            case State::kOutDisPend:
-            case State::kOutResyncPend:
-            case State::kInResyncPend:
-            case State::kOutRecPend:
-            case State::kReady:
-              not_allowed("AA-RECOVER.response");
-              break;
-          }
-        } else if constexpr (std::is_same_v<E, AaRetrieveRequest>) {
-          switch (state_) {
-            case State::kIdle:          // Q.2110 SDL p.33
-            case State::kInConnPend:    // p.39
-            case State::kOutDisPend:    // p.42
-            case State::kInResyncPend:  // p.48
-            case State::kRecPend:       // p.53
-            case State::kInRecPend:     // p.58
-              retrieve(e);
-              break;
-            case State::kOutConnPend:
-            case State::kOutResyncPend:
-            case State::kOutRecPend:
-            case State::kReady:
-              not_allowed("AA-RETRIEVE.request");
-              break;
-          }
-        }
-      },
-      ev);
+  if (const auto* rx = std::get_if<PduReceived>(&ev)) {
+    receive(rx->bytes);
+  } else if (!sdu_too_long(ev)) {
+    SignalInput in{kEventSignal[ev.index()], nullptr, &ev};
+    dispatch(in);
+  }
   if (state_ == State::kReady) service_transmitter();
   out_ = nullptr;
 }
@@ -389,7 +717,8 @@ void Sscop::handle_timeouts(TimePoint now, std::vector<Action>& out) {
     }
     if (!due) break;
     timers_[*due].reset();
-    on_timer(static_cast<Timer>(*due));
+    SignalInput in{signal_of(static_cast<Timer>(*due))};
+    dispatch(in);
     if (state_ == State::kReady) service_transmitter();
   }
   out_ = nullptr;
@@ -401,384 +730,83 @@ std::optional<TimePoint> Sscop::next_deadline() const {
   return d;
 }
 
-// ---------------------------------------------------------------------------
-// PDU dispatch: signal first, then state.
-
-void Sscop::on_pdu(Pdu& p) {
-  const State s = state_;
-  if (p.type == PduType::kSd || p.type == PduType::kSdp || p.type == PduType::kPoll ||
-      p.type == PduType::kStat || p.type == PduType::kUstat || p.type == PduType::kRs ||
-      p.type == PduType::kRsak || p.type == PduType::kEr || p.type == PduType::kErak)
-    peer_past_bgn_ = true;
-  switch (p.type) {
-    case PduType::kUd:  // Q.2110 SDL p.73: UD (every state) -> AA-UNITDATA.indication
-      emit(AaUnitdataIndication{std::move(p.info)});
-      return;
-    case PduType::kMd:  // Q.2110 SDL p.73: MD (every state) -> MAA-UNITDATA.indication
-      emit(MaaUnitdataIndication{std::move(p.info)});
-      return;
-    case PduType::kBgn:
-      switch (s) {
-        case State::kIdle:  // p.31
-          on_idle_bgn(p);
-          return;
-        case State::kOutConnPend:  // p.36
-          on_outconn_bgn(p);
-          return;
-        case State::kInConnPend:  // p.37
-          on_inconn_bgn(p);
-          return;
-        case State::kOutDisPend:  // p.42
-          on_outdis_bgn(p);
-          return;
-        case State::kOutResyncPend:  // p.43
-          on_outres_bgn(p);
-          return;
-        case State::kReady:  // p.61
-          on_ready_bgn(p);
-          return;
-        case State::kInResyncPend:  // p.47
-        case State::kOutRecPend:    // p.51
-        case State::kRecPend:       // p.55
-        case State::kInRecPend:     // p.59
-          // BGN: retransmission? MAA-ERROR B : AA-RELEASE.ind, AA-ESTABLISH.ind
-          if (bgn_retransmission(p.sq)) {
-            unexpected(p);
-          } else {
-            peer_bgn_reestablish(p);
-          }
-          return;
-      }
-      return;
-    case PduType::kBgak:
-      switch (s) {
-        case State::kIdle:  // p.32: MAA-ERROR C, END
-          unexpected_end(p);
-          return;
-        case State::kOutConnPend:  // p.34
-          on_outconn_bgak(p);
-          return;
-        case State::kOutDisPend:     // p.40
-        case State::kOutResyncPend:  // p.45
-        case State::kReady:          // p.60
-          ignore(p);
-          return;
-        case State::kInConnPend:    // p.38
-        case State::kInResyncPend:  // p.48
-        case State::kOutRecPend:    // p.49
-        case State::kRecPend:       // p.53
-        case State::kInRecPend:     // p.59
-          unexpected(p);
-          return;
-      }
-      return;
-    case PduType::kBgrej:
-      switch (s) {
-        case State::kIdle:  // p.31: MAA-ERROR D only
-          unexpected(p);
-          return;
-        case State::kOutConnPend:  // p.34
-          on_outconn_bgrej(p);
-          return;
-        case State::kOutDisPend:  // p.41: as ENDAK
-          on_outdis_endak();
-          return;
-        case State::kInConnPend:     // p.38
-        case State::kOutResyncPend:  // p.43
-        case State::kInResyncPend:   // p.46
-        case State::kOutRecPend:     // p.49
-        case State::kRecPend:        // p.53
-        case State::kInRecPend:      // p.57
-        case State::kReady:          // p.62
-          peer_gone(p);
-          return;
-      }
-      return;
-    case PduType::kEnd:
-      switch (s) {
-        case State::kIdle:  // p.31: END -> ENDAK
-          send_endak();
-          return;
-        case State::kOutConnPend:  // p.34: ignored (the peer answers our BGN)
-          ignore(p);
-          return;
-        case State::kOutDisPend:  // p.41
-          on_outdis_end();
-          return;
-        case State::kReady:  // p.62
-          on_ready_end(p);
-          return;
-        case State::kInConnPend:     // p.39
-        case State::kOutResyncPend:  // p.43
-        case State::kInResyncPend:   // p.46
-        case State::kOutRecPend:     // p.49
-        case State::kRecPend:        // p.53
-        case State::kInRecPend:      // p.56
-          peer_end(p);
-          return;
-      }
-      return;
-    case PduType::kEndak:
-      switch (s) {
-        case State::kIdle:         // p.31
-        case State::kOutConnPend:  // p.34
-          ignore(p);
-          return;
-        case State::kOutDisPend:  // p.41
-          on_outdis_endak();
-          return;
-        case State::kInConnPend:     // p.37
-        case State::kOutResyncPend:  // p.43
-        case State::kInResyncPend:   // p.46
-        case State::kOutRecPend:     // p.49
-        case State::kRecPend:        // p.53
-        case State::kInRecPend:      // p.57
-        case State::kReady:          // p.62
-          peer_gone(p);
-          return;
-      }
-      return;
-    case PduType::kRs:
-      switch (s) {
-        case State::kIdle:  // p.33: MAA-ERROR J, END
-          unexpected_end(p);
-          return;
-        case State::kOutConnPend:  // p.36
-        case State::kOutDisPend:   // p.42
-          ignore(p);
-          return;
-        case State::kInConnPend:  // p.39
-          unexpected(p);
-          return;
-        case State::kOutResyncPend:  // p.45
-          on_outres_rs(p);
-          return;
-        case State::kInResyncPend:  // p.48: retransmission? nothing : MAA-ERROR J
-          // Q.SAAL1 cannot tell a retransmitted RS; HARP ignores RS here.
-          if (params_.mode == Mode::kQSaal1) {
-            ignore(p);
-          } else if (!detect_retransmission(p.sq)) {
-            unexpected(p);
-          }
-          return;
-        case State::kReady:  // p.62
-          on_ready_rs(p);
-          return;
-        case State::kOutRecPend:  // p.52
-        case State::kRecPend:     // p.54
-        case State::kInRecPend:   // p.58
-          // RS: retransmission? MAA-ERROR J : AA-RESYNC.indication
-          if (detect_retransmission(p.sq)) {
-            unexpected(p);
-          } else {
-            peer_rs_resync(p);
-          }
-          return;
-      }
-      return;
-    case PduType::kRsak:
-      switch (s) {
-        case State::kIdle:  // p.33: MAA-ERROR K, END
-          unexpected_end(p);
-          return;
-        case State::kOutConnPend:  // p.36
-        case State::kOutDisPend:   // p.42
-        case State::kReady:        // p.60
-          ignore(p);
-          return;
-        case State::kOutResyncPend:  // p.45
-          on_outres_rsak(p);
-          return;
-        case State::kInConnPend:    // p.39
-        case State::kInResyncPend:  // p.48
-        case State::kOutRecPend:    // p.52
-        case State::kRecPend:       // p.54
-        case State::kInRecPend:     // p.58
-          unexpected(p);
-          return;
-      }
-      return;
-    case PduType::kEr:
-      switch (s) {
-        case State::kIdle:  // p.31: MAA-ERROR L, END
-          unexpected_end(p);
-          return;
-        case State::kOutConnPend:    // p.34
-        case State::kOutDisPend:     // p.42
-        case State::kOutResyncPend:  // p.43
-          ignore(p);
-          return;
-        case State::kInConnPend:    // p.37
-        case State::kInResyncPend:  // p.47
-          unexpected(p);
-          return;
-        case State::kOutRecPend:  // p.51
-          on_outrec_er(p);
-          return;
-        case State::kRecPend:  // p.55: retransmission? ERAK : MAA-ERROR L
-          if (detect_retransmission(p.sq)) {
-            send_erak();
-          } else {
-            unexpected(p);
-          }
-          return;
-        case State::kInRecPend:  // p.59: retransmission? nothing : MAA-ERROR L
-          if (!detect_retransmission(p.sq)) unexpected(p);
-          return;
-        case State::kReady:  // p.61
-          on_ready_er(p);
-          return;
-      }
-      return;
-    case PduType::kErak:
-      switch (s) {
-        case State::kIdle:  // p.32: MAA-ERROR M, END
-          unexpected_end(p);
-          return;
-        case State::kOutConnPend:    // p.34
-        case State::kOutDisPend:     // p.41
-        case State::kOutResyncPend:  // p.45
-        case State::kRecPend:        // p.53
-        case State::kReady:          // p.60
-          ignore(p);
-          return;
-        case State::kOutRecPend:  // p.49
-          on_outrec_erak(p);
-          return;
-        case State::kInConnPend:    // p.39
-        case State::kInResyncPend:  // p.48
-        case State::kInRecPend:     // p.59
-          unexpected(p);
-          return;
-      }
-      return;
-    case PduType::kSd:
-    case PduType::kSdp:
-    case PduType::kPoll:
-    case PduType::kStat:
-    case PduType::kUstat:
-      switch (s) {
-        case State::kIdle:  // p.32: MAA-ERROR A/G/H/I, END
-          unexpected_end(p);
-          return;
-        case State::kInConnPend:    // p.38
-        case State::kInResyncPend:  // p.47
-        case State::kInRecPend:     // p.57
-          unexpected_release(p);
-          return;
-        case State::kOutConnPend:    // p.34
-        case State::kOutDisPend:     // p.40
-        case State::kOutResyncPend:  // p.43-45
-        case State::kOutRecPend:     // p.49-52 (SD, POLL, STAT, USTAT ignored)
-          ignore(p);
-          return;
-        case State::kRecPend:  // p.55: STAT, USTAT release; SD, POLL ignored
-          if (p.type == PduType::kStat || p.type == PduType::kUstat) {
-            unexpected_release(p);
-          } else {
-            ignore(p);
-          }
-          return;
-        case State::kReady:
-          switch (p.type) {
-            case PduType::kSd:  // p.66
-              on_ready_sd(p);
-              return;
-            case PduType::kSdp: {  // Q.SAAL1 only: SD, then POLL
-              const Pdu poll = p;
-              on_ready_sd(p);
-              if (state_ == State::kReady) on_ready_poll(poll, true);
-              return;
-            }
-            case PduType::kPoll:  // p.67
-              on_ready_poll(p);
-              return;
-            case PduType::kStat:  // p.70
-              on_ready_stat(p);
-              return;
-            case PduType::kUstat:  // p.69
-              on_ready_ustat(p);
-              return;
-            case PduType::kBgn:
-            case PduType::kBgak:
-            case PduType::kEnd:
-            case PduType::kEndak:
-            case PduType::kRs:
-            case PduType::kRsak:
-            case PduType::kBgrej:
-            case PduType::kEr:
-            case PduType::kUd:
-            case PduType::kMd:
-            case PduType::kErak:
-              return;
-          }
-          return;
-      }
-      return;
+// A received PDU: malformed ones are MAA-ERROR U (Q.2110 clause 9.1), the
+// others go to the matrix.
+void Sscop::receive(ByteView bytes) {
+  auto decoded = decode(bytes, params_.mode);
+  if (auto* err = std::get_if<DecodeError>(&decoded)) {
+    ++stats_.malformed;
+    maa_error(err->code);
+    trace("malformed PDU dropped: " + err->reason + " [" + to_hex(bytes, 32) + "]");
+    return;
   }
+  on_pdu(std::get<Pdu>(decoded));
 }
 
-void Sscop::on_timer(Timer t) {
-  switch (t) {
-    case Timer::kCc:
-      switch (state_) {
-        case State::kOutConnPend:
-          on_outconn_timer_cc();
-          return;
-        case State::kOutDisPend:
-          on_outdis_timer_cc();
-          return;
-        case State::kOutResyncPend:
-          on_outres_timer_cc();
-          return;
-        case State::kOutRecPend:
-          on_outrec_timer_cc();
-          return;
-        case State::kIdle:
-        case State::kInConnPend:
-        case State::kInResyncPend:
-        case State::kRecPend:
-        case State::kInRecPend:
-        case State::kReady:
-          trace("stale Timer_CC expiry ignored in " + std::string(to_string(state_)));
-          return;
-      }
-      return;
-    case Timer::kPoll:
-    case Timer::kNoResponse:
-    case Timer::kKeepAlive:
-    case Timer::kIdle:
-      if (state_ != State::kReady) {
-        trace("stale " + std::string(to_string(t)) + " expiry ignored in " +
-              std::string(to_string(state_)));
-        return;
-      }
-      switch (t) {
-        case Timer::kPoll:
-          on_ready_timer_poll();
-          return;
-        case Timer::kNoResponse:
-          on_ready_timer_noresponse();
-          return;
-        case Timer::kKeepAlive:
-          on_ready_timer_keepalive();
-          return;
-        case Timer::kIdle:
-          on_ready_timer_idle();
-          return;
-        case Timer::kCc:
-          return;
-      }
-      return;
+void Sscop::on_pdu(Pdu& p) {
+  if (data_phase(p.type)) peer_past_bgn_ = true;
+  SignalInput in{signal_of(p.type), &p, nullptr};
+  dispatch(in);
+}
+
+// AA-DATA, AA-UNITDATA and MAA-UNITDATA longer than max_sdu are refused in
+// every state, before the matrix is asked.
+bool Sscop::sdu_too_long(const Event& ev) {
+  if (const auto* d = std::get_if<AaDataRequest>(&ev); d && d->data.size() > params_.max_sdu) {
+    trace("AA-DATA.request of " + std::to_string(d->data.size()) +
+          " octets exceeds max_sdu; discarded");
+    return true;
   }
+  if (const auto* u = std::get_if<AaUnitdataRequest>(&ev); u && u->data.size() > params_.max_sdu) {
+    trace("AA-UNITDATA.request too long; discarded");
+    return true;
+  }
+  if (const auto* m = std::get_if<MaaUnitdataRequest>(&ev); m && m->data.size() > params_.max_sdu) {
+    trace("MAA-UNITDATA.request too long; discarded");
+    return true;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------
+// Every state (Q.2110 SDL p.73-74)
+
+// Q.2110 SDL p.73: UD (every state) -> AA-UNITDATA.indication
+void Sscop::on_any_ud(In& in) {
+  emit(AaUnitdataIndication{std::move(in.pdu->info)});
+}
+
+// Q.2110 SDL p.73: MD (every state) -> MAA-UNITDATA.indication
+void Sscop::on_any_md(In& in) {
+  emit(MaaUnitdataIndication{std::move(in.pdu->info)});
+}
+
+// Q.2110 SDL p.73-74: AA-UNITDATA.request (every state) -> UD
+void Sscop::on_any_unitdata_req(In& in) {
+  Pdu p;
+  p.type = PduType::kUd;
+  p.info = std::get<AaUnitdataRequest>(*in.event).data;
+  send(p);
+}
+
+// Q.2110 SDL p.73-74: MAA-UNITDATA.request (every state) -> MD
+void Sscop::on_any_maa_unitdata_req(In& in) {
+  Pdu p;
+  p.type = PduType::kMd;
+  p.info = std::get<MaaUnitdataRequest>(*in.event).data;
+  send(p);
 }
 
 // ---------------------------------------------------------------------------
 // Idle (state 1)
 
-// Q.2110 SDL p.31: Idle, AA-ESTABLISH.request (p.40: also OutDisPend after
-// stopping Timer_CC)
-void Sscop::on_idle_establish_req(const AaEstablishRequest& r) {
+// Q.2110 SDL p.31: Idle, AA-ESTABLISH.request
+void Sscop::on_idle_establish_req(In& in) {
+  establish(std::get<AaEstablishRequest>(*in.event));
+}
+
+// Q.2110 SDL p.31 (Idle) and p.40 (OutDisPend): AA-ESTABLISH.request -> BGN
+void Sscop::establish(const AaEstablishRequest& r) {
   clear_all_buffers();
   clear_buffers_ = r.clear_buffers;
   uu_bgn_ = r.uu;
@@ -793,7 +821,8 @@ void Sscop::on_idle_establish_req(const AaEstablishRequest& r) {
 
 // Q.2110 SDL p.31: Idle, BGN. A retransmitted BGN (N(SQ) = VR(SQ)) is answered
 // with BGREJ; with the ATM Forum robustness amendment it is taken as new.
-void Sscop::on_idle_bgn(const Pdu& p) {
+void Sscop::on_idle_bgn(In& in) {
+  const Pdu& p = *in.pdu;
   if (params_.robustness) {
     vr_sq_ = p.sq;
   } else if (detect_retransmission(p.sq)) {
@@ -806,11 +835,17 @@ void Sscop::on_idle_bgn(const Pdu& p) {
   set_state(State::kInConnPend);
 }
 
+// Q.2110 SDL p.31: Idle, END -> ENDAK
+void Sscop::on_idle_end(In&) {
+  send_endak();
+}
+
 // ---------------------------------------------------------------------------
 // Outgoing Connection Pending (state 2)
 
 // Q.2110 SDL p.34: OutConnPend, BGAK
-void Sscop::on_outconn_bgak(const Pdu& p) {
+void Sscop::on_outconn_bgak(In& in) {
+  const Pdu& p = *in.pdu;
   stop(Timer::kCc);
   vt_ms_ = p.mr;
   initialize_state_variables();
@@ -826,9 +861,10 @@ void Sscop::on_outconn_bgak(const Pdu& p) {
 }
 
 // Q.2110 SDL p.36: OutConnPend, BGN (crossing BGNs; a retransmission is ignored)
-void Sscop::on_outconn_bgn(const Pdu& p) {
+void Sscop::on_outconn_bgn(In& in) {
+  const Pdu& p = *in.pdu;
   if (detect_retransmission(p.sq)) {
-    ignore(p);
+    ignore(in);
     return;
   }
   stop(Timer::kCc);
@@ -848,15 +884,25 @@ void Sscop::on_outconn_bgn(const Pdu& p) {
 }
 
 // Q.2110 SDL p.34: OutConnPend, BGREJ
-void Sscop::on_outconn_bgrej(const Pdu& p) {
+void Sscop::on_outconn_bgrej(In& in) {
   stop(Timer::kCc);
   reestablish_ = false;
-  emit(AaReleaseIndication{p.info, Source::kUser});
+  emit(AaReleaseIndication{in.pdu->info, Source::kUser});
   set_state(State::kIdle);
 }
 
+// Q.2110 SDL p.35: OutConnPend, AA-RELEASE.request -> END, OutDisPend
+void Sscop::on_outconn_release_req(In& in) {
+  stop(Timer::kCc);
+  vt_cc_ = 1;
+  uu_end_ = std::get<AaReleaseRequest>(*in.event).uu;
+  send_end(uu_end_, false);
+  start(Timer::kCc);
+  set_state(State::kOutDisPend);
+}
+
 // Q.2110 SDL p.35: OutConnPend, Timer_CC expiry
-void Sscop::on_outconn_timer_cc() {
+void Sscop::on_outconn_timer_cc(In&) {
   if (vt_cc_ >= params_.max_cc) {
     maa_error('O');
     send_end({}, true);
@@ -874,7 +920,8 @@ void Sscop::on_outconn_timer_cc() {
 // Incoming Connection Pending (state 3)
 
 // Q.2110 SDL p.37: InConnPend, AA-ESTABLISH.response
-void Sscop::on_inconn_establish_resp(const AaEstablishResponse& r) {
+void Sscop::on_inconn_establish_resp(In& in) {
+  const auto& r = std::get<AaEstablishResponse>(*in.event);
   const std::uint32_t ms = vt_ms_;
   clear_all_buffers();
   vt_ms_ = ms;
@@ -887,16 +934,17 @@ void Sscop::on_inconn_establish_resp(const AaEstablishResponse& r) {
 }
 
 // Q.2110 SDL p.37: InConnPend, AA-RELEASE.request -> BGREJ
-void Sscop::on_inconn_release_req(const AaReleaseRequest& r) {
-  send_bgrej(r.uu);
+void Sscop::on_inconn_release_req(In& in) {
+  send_bgrej(std::get<AaReleaseRequest>(*in.event).uu);
   set_state(State::kIdle);
 }
 
 // Q.2110 SDL p.37: InConnPend, BGN (a retransmission is ignored)
-void Sscop::on_inconn_bgn(const Pdu& p) {
+void Sscop::on_inconn_bgn(In& in) {
+  const Pdu& p = *in.pdu;
   // Q.SAAL1 cannot tell a retransmitted BGN; HARP ignores BGN here.
   if (detect_retransmission(p.sq) || params_.mode == Mode::kQSaal1) {
-    ignore(p);
+    ignore(in);
     return;
   }
   vt_ms_ = p.mr;
@@ -907,15 +955,21 @@ void Sscop::on_inconn_bgn(const Pdu& p) {
 // ---------------------------------------------------------------------------
 // Outgoing Disconnection Pending (state 4)
 
+// Q.2110 SDL p.40: OutDisPend, AA-ESTABLISH.request: Timer_CC stopped, then as in Idle
+void Sscop::on_outdis_establish_req(In& in) {
+  stop(Timer::kCc);
+  establish(std::get<AaEstablishRequest>(*in.event));
+}
+
 // Q.2110 SDL p.41: OutDisPend, ENDAK (and BGREJ)
-void Sscop::on_outdis_endak() {
+void Sscop::on_outdis_endak(In&) {
   stop(Timer::kCc);
   emit(AaReleaseConfirm{});
   set_state(State::kIdle);
 }
 
 // Q.2110 SDL p.41: OutDisPend, END (crossing ENDs)
-void Sscop::on_outdis_end() {
+void Sscop::on_outdis_end(In&) {
   stop(Timer::kCc);
   send_endak();
   emit(AaReleaseConfirm{});
@@ -924,7 +978,8 @@ void Sscop::on_outdis_end() {
 
 // Q.2110 SDL p.42: OutDisPend, BGN. A retransmission (our BGAK was lost and
 // the peer does not know yet that we release) is answered with BGAK and END.
-void Sscop::on_outdis_bgn(const Pdu& p) {
+void Sscop::on_outdis_bgn(In& in) {
+  const Pdu& p = *in.pdu;
   if (detect_retransmission(p.sq)) {
     send_bgak({});
     send_end(uu_end_, false);
@@ -938,7 +993,7 @@ void Sscop::on_outdis_bgn(const Pdu& p) {
 }
 
 // Q.2110 SDL p.41: OutDisPend, Timer_CC expiry
-void Sscop::on_outdis_timer_cc() {
+void Sscop::on_outdis_timer_cc(In&) {
   if (vt_cc_ >= params_.max_cc) {
     maa_error('O');
     emit(AaReleaseConfirm{});
@@ -954,7 +1009,8 @@ void Sscop::on_outdis_timer_cc() {
 // Outgoing Resynchronization Pending (state 5)
 
 // Q.2110 SDL p.45: OutResyncPend, RSAK
-void Sscop::on_outres_rsak(const Pdu& p) {
+void Sscop::on_outres_rsak(In& in) {
+  const Pdu& p = *in.pdu;
   stop(Timer::kCc);
   // Q.SAAL1's RSAK has no N(MR): assume the peer grants our own window.
   vt_ms_ = params_.mode == Mode::kQ2110 ? p.mr : (params_.window & kSeqMask);
@@ -965,9 +1021,10 @@ void Sscop::on_outres_rsak(const Pdu& p) {
 }
 
 // Q.2110 SDL p.45: OutResyncPend, RS (crossing RSs)
-void Sscop::on_outres_rs(const Pdu& p) {
+void Sscop::on_outres_rs(In& in) {
+  const Pdu& p = *in.pdu;
   if (detect_retransmission(p.sq)) {
-    ignore(p);
+    ignore(in);
     return;
   }
   stop(Timer::kCc);
@@ -982,7 +1039,7 @@ void Sscop::on_outres_rs(const Pdu& p) {
 }
 
 // Q.2110 SDL p.44: OutResyncPend, Timer_CC expiry
-void Sscop::on_outres_timer_cc() {
+void Sscop::on_outres_timer_cc(In&) {
   if (vt_cc_ >= params_.max_cc) {
     maa_error('O');
     send_end({}, true);
@@ -998,7 +1055,8 @@ void Sscop::on_outres_timer_cc() {
 
 // Q.2110 SDL p.43: OutResyncPend, BGN. A retransmission (our BGAK was lost):
 // BGAK, then our RS again; a new BGN re-establishes.
-void Sscop::on_outres_bgn(const Pdu& p) {
+void Sscop::on_outres_bgn(In& in) {
+  const Pdu& p = *in.pdu;
   if (bgn_retransmission(p.sq)) {
     send_bgak({});
     send_rs();
@@ -1010,8 +1068,18 @@ void Sscop::on_outres_bgn(const Pdu& p) {
 // ---------------------------------------------------------------------------
 // Incoming Resynchronization Pending (state 6)
 
+// Q.2110 SDL p.48: InResyncPend, RS: a retransmission is ignored, a new one is
+// MAA-ERROR J. Q.SAAL1 cannot tell a retransmitted RS; HARP ignores RS here.
+void Sscop::on_inres_rs(In& in) {
+  if (params_.mode == Mode::kQSaal1) {
+    ignore(in);
+  } else if (!detect_retransmission(in.pdu->sq)) {
+    unexpected(in);
+  }
+}
+
 // Q.2110 SDL p.46: InResyncPend, AA-RESYNC.response
-void Sscop::on_inres_resync_resp() {
+void Sscop::on_inres_resync_resp(In&) {
   initialize_vr_mr();
   send_rsak();
   clear_transmitter();
@@ -1025,18 +1093,19 @@ void Sscop::on_inres_resync_resp() {
 
 // Q.2110 SDL p.49: OutRecPend, ERAK. The state variables are initialised by
 // AA-RECOVER.response (p.54).
-void Sscop::on_outrec_erak(const Pdu& p) {
+void Sscop::on_outrec_erak(In& in) {
   stop(Timer::kCc);
-  vt_ms_ = p.mr;
+  vt_ms_ = in.pdu->mr;
   deliver_data();
   emit(AaRecoverIndication{});
   set_state(State::kRecPend);
 }
 
 // Q.2110 SDL p.51: OutRecPend, ER (crossing ERs; a retransmission: MAA-ERROR L)
-void Sscop::on_outrec_er(const Pdu& p) {
+void Sscop::on_outrec_er(In& in) {
+  const Pdu& p = *in.pdu;
   if (detect_retransmission(p.sq)) {
-    unexpected(p);
+    unexpected(in);
     return;
   }
   stop(Timer::kCc);
@@ -1048,8 +1117,18 @@ void Sscop::on_outrec_er(const Pdu& p) {
   set_state(State::kRecPend);
 }
 
+// Q.2110 SDL p.49: OutRecPend, AA-DATA.request: kept for after the recovery
+// only if BR = no
+void Sscop::on_outrec_data_req(In& in) {
+  if (clear_buffers_) {
+    trace("AA-DATA.request in OutRecPend with Clear-Buffers = yes; discarded");
+  } else {
+    tx_queue_.push_back(std::get<AaDataRequest>(*in.event).data);
+  }
+}
+
 // Q.2110 SDL p.50: OutRecPend, Timer_CC expiry
-void Sscop::on_outrec_timer_cc() {
+void Sscop::on_outrec_timer_cc(In&) {
   if (vt_cc_ >= params_.max_cc) {
     maa_error('O');
     send_end({}, true);
@@ -1066,16 +1145,31 @@ void Sscop::on_outrec_timer_cc() {
 // ---------------------------------------------------------------------------
 // Recovery Response Pending (8) and Incoming Recovery Pending (9)
 
+// Q.2110 SDL p.55: RecPend, ER: a retransmission (our ERAK was lost) -> ERAK
+// again; a new ER -> MAA-ERROR L
+void Sscop::on_recpend_er(In& in) {
+  if (detect_retransmission(in.pdu->sq)) {
+    send_erak();
+  } else {
+    unexpected(in);
+  }
+}
+
 // Q.2110 SDL p.54: RecPend, AA-RECOVER.response
-void Sscop::on_recpend_recover_resp() {
+void Sscop::on_recpend_recover_resp(In&) {
   if (!clear_buffers_) retrieve_buf_.clear();
   initialize_state_variables();
   set_data_transfer_timers();
   set_state(State::kReady);
 }
 
+// Q.2110 SDL p.59: InRecPend, ER: a retransmission is ignored, a new one is MAA-ERROR L
+void Sscop::on_inrec_er(In& in) {
+  if (!detect_retransmission(in.pdu->sq)) unexpected(in);
+}
+
 // Q.2110 SDL p.56: InRecPend, AA-RECOVER.response
-void Sscop::on_inrec_recover_resp() {
+void Sscop::on_inrec_recover_resp(In&) {
   if (!clear_buffers_) retrieve_buf_.clear();
   initialize_vr_mr();
   send_erak();
@@ -1088,7 +1182,8 @@ void Sscop::on_inrec_recover_resp() {
 // Data Transfer Ready (state 10)
 
 // Q.2110 SDL p.66-67: Ready, SD
-void Sscop::on_ready_sd(Pdu& p) {
+void Sscop::on_ready_sd(In& in) {
+  Pdu& p = *in.pdu;
   const std::uint32_t rel_ns = seq_rel(p.ns, vr_r_);
   const std::uint32_t rel_mr = seq_rel(vr_mr_, vr_r_);
   const std::uint32_t rel_h = seq_rel(vr_h_, vr_r_);
@@ -1137,10 +1232,19 @@ void Sscop::on_ready_sd(Pdu& p) {
   rx_buf_[rel_ns] = std::move(p.info);
 }
 
-// Q.2110 SDL p.67-68: Ready, POLL
-void Sscop::on_ready_poll(const Pdu& p, bool from_sdp) {
+// Q.SAAL1 (Q.2110 SDL p.66-67 in one PDU): Ready, SDP -> as SD, then as POLL
+void Sscop::on_ready_sdp(In& in) {
+  Pdu poll = *in.pdu;
+  SignalInput poll_in{Signal::kSdp, &poll, nullptr};
+  on_ready_sd(in);
+  if (state_ == State::kReady) on_ready_poll(poll_in);
+}
+
+// Q.2110 SDL p.67-68: Ready, POLL (and the POLL part of Q.SAAL1's SDP)
+void Sscop::on_ready_poll(In& in) {
+  const Pdu& p = *in.pdu;
   std::uint32_t ns = p.ns;
-  if (from_sdp) {
+  if (in.signal == Signal::kSdp) {
     // Q.SAAL1 SDP: the poll covers everything up to and including this SD.
     ns = seq_add(p.ns, 1);
     if (seq_rel(ns, vr_r_) < seq_rel(vr_h_, vr_r_)) ns = vr_h_;
@@ -1156,29 +1260,39 @@ void Sscop::on_ready_poll(const Pdu& p, bool from_sdp) {
 }
 
 // Q.2110 SDL p.70-72: Ready, STAT
-void Sscop::on_ready_stat(const Pdu& p) {
+void Sscop::on_ready_stat(In& in) {
+  const Pdu& p = *in.pdu;
+  if (const char code = stat_error(p)) {
+    protocol_error(code);
+    return;
+  }
+  release_acknowledged(p.nr);
+  const std::uint32_t count = stat_apply_list(p);
+  vt_pa_ = p.ps;
+  vt_ms_ = p.mr;
+  // p.71: ngatm reports V after every list (count possibly 0), HARP only when
+  // something is retransmitted; we follow HARP (a V of 0 tells nothing).
+  if (count != 0) maa_error('V', count);
+  check_credit();
+  stat_timers();
+}
+
+// Q.2110 SDL p.70-71: the checks of a STAT, in order; the MAA-ERROR code of the
+// first that fails (R: N(PS), S: N(R) or the list), or 0.
+char Sscop::stat_error(const Pdu& p) const {
   // VT(PA) <= N(PS) <= VT(PS); with no POLL outstanding (VT(PA) = VT(PS)+1) nothing is valid.
   const std::uint32_t poll_span = seq_rel(vt_ps_, vt_pa_);
-  if (poll_span >= kHalf || seq_rel(p.ps, vt_pa_) > poll_span) {
-    protocol_error('R');
-    return;
-  }
+  if (poll_span >= kHalf || seq_rel(p.ps, vt_pa_) > poll_span) return 'R';
   const std::uint32_t span = seq_rel(vt_s_, vt_a_);
   const std::uint32_t rel_nr = seq_rel(p.nr, vt_a_);
-  if (rel_nr > span) {
-    protocol_error('S');
-    return;
-  }
+  if (rel_nr > span) return 'S';
   // A single list element bounds nothing and is ignored (as ngatm does).
   const std::size_t n = p.list.size() >= 2 ? p.list.size() : 0;
   std::uint32_t prev = rel_nr;
   for (std::size_t i = 0; i < n; ++i) {
     const std::uint32_t r = seq_rel(p.list[i], vt_a_);
     // First element: N(R) <= SEQ1 < VT(S); then strictly increasing, <= VT(S).
-    if ((i == 0 ? (r < prev || r >= span) : (r <= prev || r > span))) {
-      protocol_error('S');
-      return;
-    }
+    if ((i == 0 ? (r < prev || r >= span) : (r <= prev || r > span))) return 'S';
     prev = r;
   }
   // An SD asked for again that a STAT acknowledged and Clear-Buffers released
@@ -1186,13 +1300,18 @@ void Sscop::on_ready_stat(const Pdu& p) {
   for (std::size_t i = 0; i + 1 < n; i += 2) {
     for (std::uint32_t ns = p.list[i]; ns != p.list[i + 1]; ns = seq_add(ns, 1)) {
       const std::uint32_t idx = seq_rel(ns, vt_a_);
-      if (idx >= tx_buf_.size() || (tx_buf_[idx].acked && clear_buffers_)) {
-        protocol_error('S');
-        return;
-      }
+      if (idx >= tx_buf_.size() || (tx_buf_[idx].acked && clear_buffers_)) return 'S';
     }
   }
-  release_acknowledged(p.nr);
+  return 0;
+}
+
+// Q.2110 SDL p.71: the list of a valid STAT. Each [list[i], list[i+1]) is
+// missing (retransmitted if sent before the POLL this STAT answers), each
+// [list[i+1], list[i+2]) received (selectively acknowledged). Returns how many
+// SDs were queued for retransmission.
+std::uint32_t Sscop::stat_apply_list(const Pdu& p) {
+  const std::size_t n = p.list.size() >= 2 ? p.list.size() : 0;
   std::uint32_t count = 0;
   for (std::size_t i = 0; i + 1 < n; i += 2) {
     for (std::uint32_t ns = p.list[i]; ns != p.list[i + 1]; ns = seq_add(ns, 1)) {
@@ -1215,12 +1334,12 @@ void Sscop::on_ready_stat(const Pdu& p) {
       }
     }
   }
-  vt_pa_ = p.ps;
-  vt_ms_ = p.mr;
-  // p.71: ngatm reports V after every list (count possibly 0), HARP only when
-  // something is retransmitted; we follow HARP (a V of 0 tells nothing).
-  if (count != 0) maa_error('V', count);
-  check_credit();
+  return count;
+}
+
+// Q.2110 SDL p.72: after a STAT, Timer_NO-RESPONSE again while polling; in
+// the transient phase (no Timer_POLL) the idle phase begins.
+void Sscop::stat_timers() {
   if (params_.mode == Mode::kQSaal1 || running(Timer::kPoll)) {
     start(Timer::kNoResponse);
   } else if (!running(Timer::kIdle)) {
@@ -1231,7 +1350,8 @@ void Sscop::on_ready_stat(const Pdu& p) {
 }
 
 // Q.2110 SDL p.69: Ready, USTAT
-void Sscop::on_ready_ustat(const Pdu& p) {
+void Sscop::on_ready_ustat(In& in) {
+  const Pdu& p = *in.pdu;
   const std::uint32_t span = seq_rel(vt_s_, vt_a_);
   const std::uint32_t rel_nr = seq_rel(p.nr, vt_a_);
   if (p.list.size() != 2) {
@@ -1269,34 +1389,35 @@ void Sscop::on_ready_ustat(const Pdu& p) {
 
 // Q.2110 SDL p.61: Ready, BGN. A retransmission (our BGAK was lost): BGAK again
 // and Timer_NO-RESPONSE restarted, no MAA-ERROR.
-void Sscop::on_ready_bgn(const Pdu& p) {
-  if (bgn_retransmission(p.sq)) {
+void Sscop::on_ready_bgn(In& in) {
+  if (bgn_retransmission(in.pdu->sq)) {
     start(Timer::kNoResponse);
     send_bgak({});
     return;
   }
-  peer_bgn_reestablish(p);
+  peer_bgn_reestablish(*in.pdu);
 }
 
 // Q.2110 SDL p.62: Ready, END
-void Sscop::on_ready_end(const Pdu& p) {
-  peer_end(p);
+void Sscop::on_ready_end(In& in) {
+  peer_end(in);
 }
 
 // Q.2110 SDL p.62: Ready, RS. A retransmission (our RSAK was lost): RSAK again,
 // Timer_NO-RESPONSE restarted.
-void Sscop::on_ready_rs(const Pdu& p) {
-  if (detect_retransmission(p.sq)) {
+void Sscop::on_ready_rs(In& in) {
+  if (detect_retransmission(in.pdu->sq)) {
     start(Timer::kNoResponse);
     send_rsak();
     return;
   }
-  peer_rs_resync(p);
+  peer_rs_resync(*in.pdu);
 }
 
 // Q.2110 SDL p.61: Ready, ER. A retransmission (our ERAK was lost): ERAK again,
 // Timer_NO-RESPONSE restarted.
-void Sscop::on_ready_er(const Pdu& p) {
+void Sscop::on_ready_er(In& in) {
+  const Pdu& p = *in.pdu;
   if (detect_retransmission(p.sq)) {
     start(Timer::kNoResponse);
     send_erak();
@@ -1311,8 +1432,13 @@ void Sscop::on_ready_er(const Pdu& p) {
   set_state(State::kInRecPend);
 }
 
+// Q.2110 SDL p.63: Ready, AA-DATA.request -> transmission queue
+void Sscop::on_ready_data_req(In& in) {
+  tx_queue_.push_back(std::get<AaDataRequest>(*in.event).data);
+}
+
 // Q.2110 SDL p.63: Ready, Timer_POLL expiry
-void Sscop::on_ready_timer_poll() {
+void Sscop::on_ready_timer_poll(In&) {
   vt_ps_ = seq_add(vt_ps_, 1);
   Pdu p;
   p.type = PduType::kPoll;
@@ -1325,18 +1451,18 @@ void Sscop::on_ready_timer_poll() {
 }
 
 // Q.2110 SDL p.63: Ready, Timer_KEEP-ALIVE expiry (as Timer_POLL)
-void Sscop::on_ready_timer_keepalive() {
-  on_ready_timer_poll();
+void Sscop::on_ready_timer_keepalive(In& in) {
+  on_ready_timer_poll(in);
 }
 
 // Q.2110 SDL p.63: Ready, Timer_IDLE expiry: Timer_NO-RESPONSE, then as Timer_POLL
-void Sscop::on_ready_timer_idle() {
+void Sscop::on_ready_timer_idle(In& in) {
   start(Timer::kNoResponse);
-  on_ready_timer_poll();
+  on_ready_timer_poll(in);
 }
 
 // Q.2110 SDL p.63: Ready, Timer_NO-RESPONSE expiry
-void Sscop::on_ready_timer_noresponse() {
+void Sscop::on_ready_timer_noresponse(In&) {
   maa_error('P');
   stop_data_transfer_timers();
   send_end({}, true);
@@ -1350,11 +1476,11 @@ void Sscop::on_ready_timer_noresponse() {
 
 // Q.2110 SDL p.44 (5), p.46 (6), p.50 (7), p.54 (8), p.56 (9), p.60 (10):
 // AA-RELEASE.request -> END, OutDisPend
-void Sscop::release_req_connected(const AaReleaseRequest& r) {
+void Sscop::release_req_connected(In& in) {
   stop_data_transfer_timers();
   stop(Timer::kCc);
   vt_cc_ = 1;
-  uu_end_ = r.uu;
+  uu_end_ = std::get<AaReleaseRequest>(*in.event).uu;
   send_end(uu_end_, false);
   prepare_retrieval();
   start(Timer::kCc);
@@ -1363,13 +1489,13 @@ void Sscop::release_req_connected(const AaReleaseRequest& r) {
 
 // Q.2110 SDL p.60 (Ready), p.51 (OutRecPend), p.54 (RecPend), p.56 (InRecPend):
 // AA-RESYNC.request -> RS, OutResyncPend
-void Sscop::resync_req(const AaResyncRequest& r) {
+void Sscop::resync_req(In& in) {
   stop_data_transfer_timers();
   stop(Timer::kCc);
   vt_cc_ = 1;
   ++vt_sq_;
   initialize_vr_mr();
-  uu_rs_ = r.uu;
+  uu_rs_ = std::get<AaResyncRequest>(*in.event).uu;
   clear_all_buffers();
   send_rs();
   ++stats_.resyncs;
@@ -1379,7 +1505,8 @@ void Sscop::resync_req(const AaResyncRequest& r) {
 
 // Q.2110 SDL p.39 (3), p.43 (5), p.46 (6), p.49 (7), p.53 (8), p.56 (9), p.62
 // (10): END -> ENDAK, AA-RELEASE.indication (Source from the S bit), Idle
-void Sscop::peer_end(const Pdu& p) {
+void Sscop::peer_end(In& in) {
+  const Pdu& p = *in.pdu;
   stop(Timer::kCc);
   stop_data_transfer_timers();
   send_endak();
@@ -1387,6 +1514,26 @@ void Sscop::peer_end(const Pdu& p) {
   emit(AaReleaseIndication{p.info, p.source_sscop ? Source::kSscop : Source::kUser});
   prepare_retrieval();
   set_state(State::kIdle);
+}
+
+// Q.2110 SDL p.47 (6), p.51 (7), p.55 (8), p.59 (9): BGN. A retransmission
+// is MAA-ERROR B; a new BGN -> AA-RELEASE.indication, AA-ESTABLISH.indication.
+void Sscop::on_connected_bgn(In& in) {
+  if (bgn_retransmission(in.pdu->sq)) {
+    unexpected(in);
+  } else {
+    peer_bgn_reestablish(*in.pdu);
+  }
+}
+
+// Q.2110 SDL p.52 (7), p.54 (8), p.58 (9): RS. A retransmission is MAA-ERROR
+// J; a new RS -> AA-RESYNC.indication.
+void Sscop::on_recovery_rs(In& in) {
+  if (detect_retransmission(in.pdu->sq)) {
+    unexpected(in);
+  } else {
+    peer_rs_resync(*in.pdu);
+  }
 }
 
 // Q.2110 SDL p.43, 47, 51, 55, 59, 61: BGN (not a retransmission) in states 5..10
@@ -1421,20 +1568,23 @@ void Sscop::peer_rs_resync(const Pdu& p) {
   set_state(State::kInResyncPend);
 }
 
-void Sscop::unexpected(const Pdu& p) {
-  maa_error(unsolicited_code(p.type));
-  trace(describe(p) + " unexpected in " + std::string(to_string(state_)));
+// Q.2110 SDL, every state: an unsolicited or inappropriate PDU is reported
+// with its MAA-ERROR code (A..M) and otherwise ignored.
+void Sscop::unexpected(In& in) {
+  maa_error(unsolicited_code(in.pdu->type));
+  trace(describe(*in.pdu) + " unexpected in " + std::string(to_string(state_)));
 }
 
-void Sscop::unexpected_end(const Pdu& p) {
-  unexpected(p);
+// Q.2110 SDL p.32-33: Idle, a PDU of a connection we do not have: MAA-ERROR, END (S = SSCOP)
+void Sscop::unexpected_end(In& in) {
+  unexpected(in);
   send_end({}, true);
 }
 
 // SD, POLL, STAT, USTAT where Q.2110 releases: MAA-ERROR, END (S = SSCOP),
 // AA-RELEASE.indication, Idle (p.38, 47, 55, 57).
-void Sscop::unexpected_release(const Pdu& p) {
-  unexpected(p);
+void Sscop::unexpected_release(In& in) {
+  unexpected(in);
   stop(Timer::kCc);
   stop_data_transfer_timers();
   send_end({}, true);
@@ -1447,8 +1597,8 @@ void Sscop::unexpected_release(const Pdu& p) {
 // ENDAK or BGREJ where the connection is up or coming up (p.37-38, 43, 46, 49,
 // 53, 57, 62): the peer has already released, so no END is sent. MAA-ERROR F/D,
 // AA-RELEASE.indication (Source = SSCOP), Idle.
-void Sscop::peer_gone(const Pdu& p) {
-  unexpected(p);
+void Sscop::peer_gone(In& in) {
+  unexpected(in);
   stop(Timer::kCc);
   stop_data_transfer_timers();
   reestablish_ = false;
@@ -1457,12 +1607,22 @@ void Sscop::peer_gone(const Pdu& p) {
   set_state(State::kIdle);
 }
 
-void Sscop::ignore(const Pdu& p) {
-  trace(describe(p) + " ignored in " + std::string(to_string(state_)));
+// A PDU Q.2110's SDL drops without a word in this state (e.g. p.34, 40, 60).
+void Sscop::ignore(In& in) {
+  trace(describe(*in.pdu) + " ignored in " + std::string(to_string(state_)));
 }
 
-void Sscop::not_allowed(std::string_view what) {
-  trace(std::string(what) + " not allowed in " + std::string(to_string(state_)) + "; ignored");
+// A primitive the user may not issue in this state (Q.2110 has no transition for it).
+void Sscop::not_allowed(In& in) {
+  trace(std::string(to_string(in.signal)) + " not allowed in " + std::string(to_string(state_)) +
+        "; ignored");
+}
+
+// A timer expiry in a state where that timer does not run (it was stopped on
+// the way here): nothing to do.
+void Sscop::stale_timer(In& in) {
+  trace("stale " + std::string(to_string(in.signal)) + " expiry ignored in " +
+        std::string(to_string(state_)));
 }
 
 // Q.2110 SDL p.67 "common recovery start" (Ready: a protocol error in an SD,
@@ -1660,6 +1820,12 @@ void Sscop::deliver_data() {
     }
   }
   rx_buf_.clear();
+}
+
+// Q.2110 SDL p.33 (1), p.39 (3), p.42 (4), p.48 (6), p.53 (8), p.58 (9):
+// AA-RETRIEVE.request
+void Sscop::retrieve_req(In& in) {
+  retrieve(std::get<AaRetrieveRequest>(*in.event));
 }
 
 // Q.2110 SDL p.76: data retrieval

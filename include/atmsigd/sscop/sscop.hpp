@@ -10,9 +10,10 @@
 //  * handle() and handle_timeouts() append actions to `out` (never clear it).
 //  * No callback, no re-entry: every output is an Action; internal signals
 //    (e.g. "transmission queue not empty") are processed before handle() returns.
-//  * Every (state, input) pair is decided. Inputs not allowed in a state produce
-//    a Trace action (and for PDUs a MaaErrorIndication where Q.2110 reports one);
-//    nothing asserts or throws.
+//  * Every (state, input) pair is decided: dispatch is data, one row of
+//    Sscop::state_matrix() per (State, Signal), each naming its SDL handler.
+//    Inputs not allowed in a state produce a Trace action (and for PDUs a
+//    MaaErrorIndication where Q.2110 reports one); nothing asserts or throws.
 //  * Malformed PDUs yield MaaErrorIndication{'U'} plus a Trace and are dropped.
 #pragma once
 
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,6 +52,51 @@ std::string_view to_string(State s);
 enum class Timer : std::uint8_t { kCc, kPoll, kNoResponse, kKeepAlive, kIdle };
 inline constexpr std::size_t kTimerCount = 5;
 std::string_view to_string(Timer t);
+
+// Q.2110 signals a state reacts to: received PDUs (SDP is Q.SAAL1's), the
+// upper-layer primitives and the timer expiries. One column of the state matrix each.
+enum class Signal : std::uint8_t {
+  // PDUs from the peer
+  kBgn,
+  kBgak,
+  kBgrej,
+  kEnd,
+  kEndak,
+  kRs,
+  kRsak,
+  kEr,
+  kErak,
+  kSd,
+  kSdp,
+  kPoll,
+  kStat,
+  kUstat,
+  kUd,
+  kMd,
+  // AA- and MAA- primitives from the user (the Event alternatives, in their order)
+  kEstablishRequest,
+  kEstablishResponse,
+  kReleaseRequest,
+  kDataRequest,
+  kUnitdataRequest,
+  kResyncRequest,
+  kResyncResponse,
+  kRecoverResponse,
+  kRetrieveRequest,
+  kMaaUnitdataRequest,
+  // Timer expiries (in Timer's order)
+  kTimerCc,
+  kTimerPoll,
+  kTimerNoResponse,
+  kTimerKeepAlive,
+  kTimerIdle,
+};
+inline constexpr std::size_t kSignalCount = 31;
+inline constexpr std::size_t kStateCount = 10;
+// "BGN", "AA-ESTABLISH.request", "Timer_CC", ...
+std::string_view to_string(Signal s);
+Signal signal_of(PduType t);
+Signal signal_of(Timer t);
 
 struct Params {
   Mode mode = Mode::kQ2110;
@@ -183,6 +230,25 @@ struct Stats {
 
 class Sscop {
  public:
+  // What a handler is given: the signal, and the PDU or primitive it carries.
+  struct SignalInput {
+    Signal signal;
+    Pdu* pdu = nullptr;            // PDU signals (the handler may move its info out)
+    const Event* event = nullptr;  // AA-/MAA- primitives
+  };
+  using Handler = void (Sscop::*)(SignalInput&);
+  // One row of the state matrix (ngatm's state_matrix[SSCOP_NSTATES][SIG_NUM]
+  // as a list): in `state`, `signal` is handled by `handler`.
+  struct Transition {
+    State state;
+    Signal signal;
+    Handler handler;
+    std::string_view name;  // the handler's name
+    std::string_view sdl;   // Q.2110 SDL page(s), "-" where Q.2110 has no such transition
+  };
+  // The rows handle() dispatches on: exactly one per (State, Signal).
+  static std::span<const Transition> state_matrix();
+
   explicit Sscop(const Params& params = {});
 
   void handle(const Event& ev, TimePoint now, std::vector<Action>& out);
@@ -224,60 +290,88 @@ class Sscop {
     bool in_rexmit = false;  // queued for retransmission
   };
 
+  friend struct StateMatrix;  // the table (sscop.cpp) names the private handlers
+
   // Dispatch.
+  void receive(ByteView bytes);
   void on_pdu(Pdu& pdu);
-  void on_timer(Timer t);
+  bool sdu_too_long(const Event& ev);
+  void dispatch(SignalInput& in);
 
-  // Q.2110 SDL handlers (one per state/signal pair that does something).
-  void on_idle_establish_req(const AaEstablishRequest& r);
-  void on_idle_bgn(const Pdu& p);
-  void on_outconn_bgak(const Pdu& p);
-  void on_outconn_bgn(const Pdu& p);
-  void on_outconn_bgrej(const Pdu& p);
-  void on_outconn_timer_cc();
-  void on_inconn_establish_resp(const AaEstablishResponse& r);
-  void on_inconn_release_req(const AaReleaseRequest& r);
-  void on_inconn_bgn(const Pdu& p);
-  void on_outdis_endak();
-  void on_outdis_end();
-  void on_outdis_bgn(const Pdu& p);
-  void on_outdis_timer_cc();
-  void on_outres_rsak(const Pdu& p);
-  void on_outres_rs(const Pdu& p);
-  void on_outres_timer_cc();
-  void on_outres_bgn(const Pdu& p);
-  void on_inres_resync_resp();
-  void on_outrec_erak(const Pdu& p);
-  void on_outrec_er(const Pdu& p);
-  void on_outrec_timer_cc();
-  void on_recpend_recover_resp();
-  void on_inrec_recover_resp();
-  void on_ready_sd(Pdu& p);
-  void on_ready_poll(const Pdu& p, bool from_sdp = false);
-  void on_ready_stat(const Pdu& p);
-  void on_ready_ustat(const Pdu& p);
-  void on_ready_bgn(const Pdu& p);
-  void on_ready_end(const Pdu& p);
-  void on_ready_rs(const Pdu& p);
-  void on_ready_er(const Pdu& p);
-  void on_ready_timer_poll();
-  void on_ready_timer_keepalive();
-  void on_ready_timer_idle();
-  void on_ready_timer_noresponse();
+  // Q.2110 SDL handlers, <state>_<signal>, the rows of the state matrix.
+  using In = SignalInput;
+  void on_idle_establish_req(In& in);
+  void on_idle_bgn(In& in);
+  void on_idle_end(In& in);
+  void on_outconn_bgak(In& in);
+  void on_outconn_bgn(In& in);
+  void on_outconn_bgrej(In& in);
+  void on_outconn_release_req(In& in);
+  void on_outconn_timer_cc(In& in);
+  void on_inconn_establish_resp(In& in);
+  void on_inconn_release_req(In& in);
+  void on_inconn_bgn(In& in);
+  void on_outdis_establish_req(In& in);
+  void on_outdis_endak(In& in);
+  void on_outdis_end(In& in);
+  void on_outdis_bgn(In& in);
+  void on_outdis_timer_cc(In& in);
+  void on_outres_rsak(In& in);
+  void on_outres_rs(In& in);
+  void on_outres_timer_cc(In& in);
+  void on_outres_bgn(In& in);
+  void on_inres_rs(In& in);
+  void on_inres_resync_resp(In& in);
+  void on_outrec_erak(In& in);
+  void on_outrec_er(In& in);
+  void on_outrec_data_req(In& in);
+  void on_outrec_timer_cc(In& in);
+  void on_recpend_er(In& in);
+  void on_recpend_recover_resp(In& in);
+  void on_inrec_er(In& in);
+  void on_inrec_recover_resp(In& in);
+  void on_ready_sd(In& in);
+  void on_ready_sdp(In& in);
+  void on_ready_poll(In& in);
+  void on_ready_stat(In& in);
+  void on_ready_ustat(In& in);
+  void on_ready_bgn(In& in);
+  void on_ready_end(In& in);
+  void on_ready_rs(In& in);
+  void on_ready_er(In& in);
+  void on_ready_data_req(In& in);
+  void on_ready_timer_poll(In& in);
+  void on_ready_timer_keepalive(In& in);
+  void on_ready_timer_idle(In& in);
+  void on_ready_timer_noresponse(In& in);
 
-  // Handlers shared by several states.
-  void release_req_connected(const AaReleaseRequest& r);  // states 5..10: send END
-  void resync_req(const AaResyncRequest& r);              // states 7..10: send RS
-  void peer_end(const Pdu& p);                            // END -> ENDAK, release.ind
-  void peer_bgn_reestablish(const Pdu& p);                // BGN (not a retransmission)
-  void peer_rs_resync(const Pdu& p);                      // RS (not a retransmission)
-  void unexpected(const Pdu& p);                          // MAA-ERROR only
-  void unexpected_end(const Pdu& p);                      // MAA-ERROR, END(S=SSCOP)
-  void unexpected_release(const Pdu& p);                  // MAA-ERROR, END, release.ind -> Idle
-  void peer_gone(const Pdu& p);             // ENDAK/BGREJ: MAA-ERROR, release.ind -> Idle (no END)
-  void ignore(const Pdu& p);                // Trace only
-  void not_allowed(std::string_view what);  // upper signal not valid here
+  // Handlers shared by several states (the default rows among them).
+  void on_any_ud(In& in);                // every state: AA-UNITDATA.indication
+  void on_any_md(In& in);                // every state: MAA-UNITDATA.indication
+  void on_any_unitdata_req(In& in);      // every state: UD
+  void on_any_maa_unitdata_req(In& in);  // every state: MD
+  void on_connected_bgn(In& in);         // states 6..9: BGN
+  void on_recovery_rs(In& in);           // states 7..9: RS
+  void release_req_connected(In& in);    // states 5..10: send END
+  void resync_req(In& in);               // states 7..10: send RS
+  void retrieve_req(In& in);             // AA-RETRIEVE.request
+  void peer_end(In& in);                 // END -> ENDAK, release.ind
+  void unexpected(In& in);               // MAA-ERROR only
+  void unexpected_end(In& in);           // MAA-ERROR, END(S=SSCOP)
+  void unexpected_release(In& in);       // MAA-ERROR, END, release.ind -> Idle
+  void peer_gone(In& in);                // ENDAK/BGREJ: MAA-ERROR, release.ind -> Idle (no END)
+  void ignore(In& in);                   // PDU: Trace only
+  void not_allowed(In& in);              // upper signal not valid here: Trace only
+  void stale_timer(In& in);              // a timer that cannot run in this state: Trace only
+
+  // Pieces of handlers.
+  void peer_bgn_reestablish(const Pdu& p);  // BGN (not a retransmission)
+  void peer_rs_resync(const Pdu& p);        // RS (not a retransmission)
   void protocol_error(char code);           // Ready: ER (Q.SAAL1: BGN)
+  void establish(const AaEstablishRequest& r);
+  char stat_error(const Pdu& p) const;          // SDL p.70-71 checks: MAA-ERROR code or 0
+  std::uint32_t stat_apply_list(const Pdu& p);  // SDL p.71: returns the SDs to retransmit
+  void stat_timers();                           // SDL p.72
 
   // Q.2110 procedures (SDL macros).
   bool detect_retransmission(std::uint8_t nsq);
