@@ -1,6 +1,7 @@
 #include "atmsigd/atmsvc/socket_table.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,6 +24,7 @@ struct SocketTable::Context {
   const CcEvent* cc = nullptr;   // call-control events
   TimePoint now{};
   std::vector<Action>& out;
+  SockEvent event{};  // set by step()
 };
 
 namespace {
@@ -256,53 +258,224 @@ void SocketTable::from_kernel(const Message& m, TimePoint now, std::vector<Actio
   dispatch_kernel(m, now, out);
 }
 
+// --- the transition matrix ----------------------------------------------------
+
+// Which cell decides each (state, event) pair. A nested class, so the cells
+// can name the private handlers; every cell carries its state and event, and
+// the static_assert below refuses a matrix whose cells are out of place.
+struct SocketTable::Dispatch {
+  using Handler = void (SocketTable::*)(Socket* s, Context& ctx);
+  struct Cell {
+    SockEvent event;
+    Handler fn;
+    const char* name;
+  };
+  using Cells = std::array<Cell, kSockEventCount>;
+  struct Row {
+    SockState state;
+    Cells cells;
+    constexpr const Cell& operator[](SockEvent e) const {
+      return cells[static_cast<std::size_t>(e)];
+    }
+  };
+  struct Matrix {
+    std::array<Row, kSockStateCount> rows;
+    constexpr const Row& operator[](SockState s) const { return rows[static_cast<std::size_t>(s)]; }
+  };
+
+  // clang-format off
+#define ATMSVC_CELL(event, handler) Cell{SockEvent::event, &SocketTable::handler, #handler}
+  // clang-format on
+
+  // No state in the demon (section 2.2): only as_connect and as_listen create one.
+  static constexpr Cells kNull{{
+      ATMSVC_CELL(kKernelConnect, null_connect),
+      ATMSVC_CELL(kKernelListen, null_listen),
+      ATMSVC_CELL(kKernelAccept, null_unknown_listener),
+      ATMSVC_CELL(kKernelReject, null_reject),
+      ATMSVC_CELL(kKernelClose, null_close),
+      ATMSVC_CELL(kKernelModify, refuse_modify_badfd),
+      ATMSVC_CELL(kKernelAddParty, refuse_party_badfd),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_badfd),
+      ATMSVC_CELL(kKernelIdentify, null_unknown_listener),
+      ATMSVC_CELL(kCcEstablished, null_cc_established),
+      ATMSVC_CELL(kCcReleased, null_cc_released),
+      ATMSVC_CELL(kZombieTimeout, ignore),
+  }};
+  // Connecting (section 3.6) and Accepting (section 3.9) wait alike for call
+  // control's answer, and both may be closed before it comes (fig. 9).
+  static constexpr Cells kAwaitingAnswer{{
+      ATMSVC_CELL(kKernelConnect, not_allowed),
+      ATMSVC_CELL(kKernelListen, not_allowed),
+      ATMSVC_CELL(kKernelAccept, refuse_accept),
+      ATMSVC_CELL(kKernelReject, not_allowed),
+      ATMSVC_CELL(kKernelClose, release_and_ack_close),
+      ATMSVC_CELL(kKernelModify, refuse_modify_badfd),
+      ATMSVC_CELL(kKernelAddParty, refuse_party_unsupported),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_unsupported),
+      ATMSVC_CELL(kKernelIdentify, refuse_accept),
+      ATMSVC_CELL(kCcEstablished, connecting_cc_established),
+      ATMSVC_CELL(kCcReleased, connecting_cc_released),
+      ATMSVC_CELL(kZombieTimeout, ignore),
+  }};
+  static constexpr Cells kActive{{
+      ATMSVC_CELL(kKernelConnect, not_allowed),
+      ATMSVC_CELL(kKernelListen, not_allowed),
+      ATMSVC_CELL(kKernelAccept, refuse_accept),
+      ATMSVC_CELL(kKernelReject, not_allowed),
+      ATMSVC_CELL(kKernelClose, release_and_ack_close),
+      ATMSVC_CELL(kKernelModify, active_modify),
+      ATMSVC_CELL(kKernelAddParty, refuse_party_unsupported),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_unsupported),
+      ATMSVC_CELL(kKernelIdentify, refuse_accept),
+      ATMSVC_CELL(kCcEstablished, not_allowed),
+      ATMSVC_CELL(kCcReleased, active_cc_released),
+      ATMSVC_CELL(kZombieTimeout, ignore),
+  }};
+  // Section 3.4: a release from call control crossing our as_close is not
+  // answered again ("already closing": ignore).
+  static constexpr Cells kClosingByDemon{{
+      ATMSVC_CELL(kKernelConnect, not_allowed),
+      ATMSVC_CELL(kKernelListen, not_allowed),
+      ATMSVC_CELL(kKernelAccept, refuse_accept),
+      ATMSVC_CELL(kKernelReject, not_allowed),
+      ATMSVC_CELL(kKernelClose, closing_by_demon_close),
+      ATMSVC_CELL(kKernelModify, refuse_modify_badfd),
+      ATMSVC_CELL(kKernelAddParty, refuse_party_badfd),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_badfd),
+      ATMSVC_CELL(kKernelIdentify, refuse_accept),
+      ATMSVC_CELL(kCcEstablished, not_allowed),
+      ATMSVC_CELL(kCcReleased, ignore),
+      ATMSVC_CELL(kZombieTimeout, ignore),
+  }};
+  // Listening (fig. 5, 11, 12) and ListenZombie (the listener closed, its FIFO
+  // still answered by the kernel) differ only in as_close and the guard timer.
+  static constexpr Cells kListening{{
+      ATMSVC_CELL(kKernelConnect, not_allowed),
+      ATMSVC_CELL(kKernelListen, not_allowed),
+      ATMSVC_CELL(kKernelAccept, listening_accept),
+      ATMSVC_CELL(kKernelReject, listening_reject),
+      ATMSVC_CELL(kKernelClose, listening_close),
+      ATMSVC_CELL(kKernelModify, refuse_modify_badfd),
+      ATMSVC_CELL(kKernelAddParty, refuse_party_badfd),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_badfd),
+      ATMSVC_CELL(kKernelIdentify, listening_identify),
+      ATMSVC_CELL(kCcEstablished, not_allowed),
+      ATMSVC_CELL(kCcReleased, not_allowed),
+      ATMSVC_CELL(kZombieTimeout, ignore),
+  }};
+  static constexpr Cells kListenZombie{{
+      ATMSVC_CELL(kKernelConnect, not_allowed),
+      ATMSVC_CELL(kKernelListen, not_allowed),
+      ATMSVC_CELL(kKernelAccept, listening_accept),
+      ATMSVC_CELL(kKernelReject, listening_reject),
+      ATMSVC_CELL(kKernelClose, not_allowed),
+      ATMSVC_CELL(kKernelModify, refuse_modify_badfd),
+      ATMSVC_CELL(kKernelAddParty, refuse_party_badfd),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_badfd),
+      ATMSVC_CELL(kKernelIdentify, listening_identify),
+      ATMSVC_CELL(kCcEstablished, not_allowed),
+      ATMSVC_CELL(kCcReleased, not_allowed),
+      ATMSVC_CELL(kZombieTimeout, listen_zombie_timeout),
+  }};
+#undef ATMSVC_CELL
+
+  static constexpr Matrix kMatrix{{{
+      {SockState::kNull, kNull},
+      {SockState::kConnecting, kAwaitingAnswer},
+      {SockState::kAccepting, kAwaitingAnswer},
+      {SockState::kActive, kActive},
+      {SockState::kClosingByDemon, kClosingByDemon},
+      {SockState::kListening, kListening},
+      {SockState::kListenZombie, kListenZombie},
+  }}};
+
+  // Every cell in its place and with a handler.
+  static constexpr bool well_formed() {
+    for (std::size_t s = 0; s < kSockStateCount; ++s) {
+      if (kMatrix.rows[s].state != static_cast<SockState>(s)) return false;
+      for (std::size_t e = 0; e < kSockEventCount; ++e) {
+        const Cell& c = kMatrix.rows[s].cells[e];
+        if (c.event != static_cast<SockEvent>(e) || c.fn == nullptr || c.name == nullptr)
+          return false;
+      }
+    }
+    return true;
+  }
+
+  static constexpr std::array<Transition, kSockStateCount * kSockEventCount> transitions() {
+    std::array<Transition, kSockStateCount * kSockEventCount> t{};
+    for (std::size_t s = 0; s < kSockStateCount; ++s)
+      for (std::size_t e = 0; e < kSockEventCount; ++e) {
+        const Cell& c = kMatrix.rows[s].cells[e];
+        t[s * kSockEventCount + e] = Transition{kMatrix.rows[s].state, c.event, c.name};
+      }
+    return t;
+  }
+
+  // Kernel messages that concern one socket: the event, and whether the
+  // socket is named by listen_vcc (as_accept, as_reject, as_identify: the
+  // listener) or by vcc (table 1).
+  struct KernelRoute {
+    int type;
+    SockEvent event;
+    bool by_listen_vcc;
+  };
+  static constexpr std::array<KernelRoute, 9> kKernelRoutes{{
+      {as_connect, SockEvent::kKernelConnect, false},
+      {as_listen, SockEvent::kKernelListen, false},
+      {as_accept, SockEvent::kKernelAccept, true},
+      {as_reject, SockEvent::kKernelReject, true},
+      {as_close, SockEvent::kKernelClose, false},
+      {as_modify, SockEvent::kKernelModify, false},
+      {as_addparty, SockEvent::kKernelAddParty, false},
+      {as_dropparty, SockEvent::kKernelDropParty, false},
+      {as_identify, SockEvent::kKernelIdentify, true},  // switch mode only (validated)
+  }};
+};
+
+std::span<const Transition> transitions() {
+  static constexpr auto kTransitions = SocketTable::Dispatch::transitions();
+  return kTransitions;
+}
+
+// --- input from the kernel (continued) -----------------------------------------
+
 void SocketTable::dispatch_kernel(const Message& m, TimePoint now, std::vector<Action>& out) {
-  Context ctx{&m, nullptr, now, out};
   switch (m.type()) {
     case as_bind:
       on_bind(m, out);
       return;
     case as_itf_notify:
-      log(out, Severity::kInfo, nullptr,
-          "interface " + std::to_string(m.raw().pvc.sap_addr.itf) + " changed its addresses");
-      out.push_back(QueryLocalAddresses{m.raw().pvc.sap_addr.itf});
+      on_itf_notify(m, out);
       return;
-    case as_connect:
-      step(find_vcc(m.vcc()), SockEvent::kKernelConnect, ctx);
-      return;
-    case as_listen:
-      step(find_vcc(m.vcc()), SockEvent::kKernelListen, ctx);
-      return;
-    case as_accept:
-      step(find_vcc(m.listen_vcc()), SockEvent::kKernelAccept, ctx);
-      return;
-    case as_reject:
-      step(find_vcc(m.listen_vcc()), SockEvent::kKernelReject, ctx);
-      return;
-    case as_close:
-      step(find_vcc(m.vcc()), SockEvent::kKernelClose, ctx);
-      return;
-    case as_modify:
-      step(find_vcc(m.vcc()), SockEvent::kKernelModify, ctx);
-      return;
-    case as_addparty:
-      step(find_vcc(m.vcc()), SockEvent::kKernelAddParty, ctx);
-      return;
-    case as_dropparty:
-      step(find_vcc(m.vcc()), SockEvent::kKernelDropParty, ctx);
-      return;
-    case as_identify:  // switch mode only (validated)
-      step(find_vcc(m.listen_vcc()), SockEvent::kKernelIdentify, ctx);
-      return;
-    case as_terminate:  // switch mode only (validated); the original exits here
-      log(out, Severity::kInfo, nullptr, "as_terminate from the user of signaling: shutting down");
-      out.push_back(Terminate{"as_terminate from the user of signaling"});
+    case as_terminate:  // switch mode only (validated)
+      on_terminate(out);
       return;
     default:
-      // validate_from_kernel() let nothing else through.
-      log(out, Severity::kError, nullptr, "unhandled " + m.summary());
-      return;
+      break;
   }
+  for (const auto& r : Dispatch::kKernelRoutes) {
+    if (r.type != m.type()) continue;
+    Context ctx{&m, nullptr, now, out};
+    step(find_vcc(r.by_listen_vcc ? m.listen_vcc() : m.vcc()), r.event, ctx);
+    return;
+  }
+  // validate_from_kernel() let nothing else through.
+  log(out, Severity::kError, nullptr, "unhandled " + m.summary());
+}
+
+// Section 5.1.
+void SocketTable::on_itf_notify(const Message& m, std::vector<Action>& out) {
+  log(out, Severity::kInfo, nullptr,
+      "interface " + std::to_string(m.raw().pvc.sap_addr.itf) + " changed its addresses");
+  out.push_back(QueryLocalAddresses{m.raw().pvc.sap_addr.itf});
+}
+
+// Switch mode: the original exits here; the shell stops the demon.
+void SocketTable::on_terminate(std::vector<Action>& out) {
+  log(out, Severity::kInfo, nullptr, "as_terminate from the user of signaling: shutting down");
+  out.push_back(Terminate{"as_terminate from the user of signaling"});
 }
 
 // --- input from call control ------------------------------------------------
@@ -328,264 +501,66 @@ void SocketTable::from_call_control(const CcEvent& ev, TimePoint now, std::vecto
 // --- the transition function --------------------------------------------------
 
 void SocketTable::step(Socket* s, SockEvent ev, Context& ctx) {
-  auto& out = ctx.out;
+  static_assert(Dispatch::well_formed());
   const SockState st = s != nullptr ? s->state : SockState::kNull;
-  const Message* m = ctx.msg;
-  auto unexpected = [&] {
-    log(out, Severity::kWarn, s,
-        std::string(event_name(ev)) + " is not allowed in state " + state_name(st) + ", ignored");
-  };
-  // Replies for the operations a socket in this state cannot perform.
-  auto refuse_modify = [&](int err) { out.push_back(ToKernel{reply_to(as_okay, m->vcc(), err)}); };
-  auto refuse_party = [&](int err) {
-    out.push_back(ToKernel{reply_to(static_cast<enum atmsvc_msg_type>(m->type()), m->vcc(), err)});
-  };
-  // as_accept naming something that is not a listener: the new socket gets an error.
-  auto refuse_accept = [&] {
-    unexpected();
-    if (find_vcc(m->vcc()) == nullptr)
-      out.push_back(ToKernel{reply_to(as_error, m->vcc(), -EINVAL)});
-  };
-  // A late call-control event for a socket that is gone: never leak the call.
-  auto orphan_established = [&] {
-    const auto& e = std::get<CcEstablished>(*ctx.cc);
-    log(out, Severity::kInfo, nullptr,
-        "call for socket #" + std::to_string(e.sock) +
-            " came up after the socket went away; releasing it");
-    out.push_back(ToCallControl{CcRelease{e.sock}});
-  };
-
-  switch (st) {
-    case SockState::kNull:
-      switch (ev) {
-        case SockEvent::kKernelConnect:
-          on_null_connect(ctx);
-          return;
-        case SockEvent::kKernelListen:
-          on_null_listen(ctx);
-          return;
-        case SockEvent::kKernelAccept:
-          log(out, Severity::kWarn, nullptr,
-              "as_accept for unknown listener " + vcc_text(m->listen_vcc()));
-          if (find_vcc(m->vcc()) == nullptr)
-            out.push_back(ToKernel{reply_to(as_error, m->vcc(), -EINVAL)});
-          return;
-        case SockEvent::kKernelReject:
-          log(out, Severity::kWarn, nullptr,
-              "as_reject for unknown listener " + vcc_text(m->listen_vcc()) + ", ignored");
-          return;
-        case SockEvent::kKernelIdentify:
-          log(out, Severity::kWarn, nullptr,
-              "as_identify for unknown listener " + vcc_text(m->listen_vcc()));
-          if (find_vcc(m->vcc()) == nullptr)
-            out.push_back(ToKernel{reply_to(as_error, m->vcc(), -EINVAL)});
-          return;
-        case SockEvent::kKernelClose:
-          // Fig. 10: a close that crossed our as_error; nothing to do.
-          log(out, Severity::kDebug, nullptr,
-              "stray as_close for " + vcc_text(m->vcc()) + " ignored");
-          return;
-        case SockEvent::kKernelModify:
-          refuse_modify(-EBADFD);
-          return;
-        case SockEvent::kKernelAddParty:
-        case SockEvent::kKernelDropParty:
-          refuse_party(-EBADFD);
-          return;
-        case SockEvent::kCcEstablished:
-          orphan_established();
-          return;
-        case SockEvent::kCcReleased:
-          log(out, Severity::kDebug, nullptr, "release for a socket that is already gone");
-          return;
-        case SockEvent::kZombieTimeout:
-          return;
-      }
-      return;
-
-    case SockState::kConnecting:
-    case SockState::kAccepting:
-      switch (ev) {
-        case SockEvent::kKernelConnect:
-        case SockEvent::kKernelListen:
-          unexpected();
-          return;
-        case SockEvent::kKernelAccept:
-        case SockEvent::kKernelIdentify:
-          refuse_accept();
-          return;
-        case SockEvent::kKernelReject:
-          unexpected();
-          return;
-        case SockEvent::kKernelClose: {
-          // Fig. 9: the application gave up before the answer came.
-          const Vcc vcc = s->vcc;
-          out.push_back(ToCallControl{CcRelease{s->id}});
-          destroy(*s);
-          out.push_back(ToKernel{reply_to(as_close, vcc, 0)});
-          return;
-        }
-        case SockEvent::kKernelModify:
-          refuse_modify(-EBADFD);
-          return;
-        case SockEvent::kKernelAddParty:
-        case SockEvent::kKernelDropParty:
-          refuse_party(-EOPNOTSUPP);
-          return;
-        case SockEvent::kCcEstablished: {
-          const auto& e = std::get<CcEstablished>(*ctx.cc);
-          Message ok(as_okay);
-          ok.set_vcc(s->vcc);
-          ok.raw().pvc = e.pvc;
-          ok.raw().local = e.local;
-          ok.raw().qos = e.qos;
-          out.push_back(ToKernel{ok});
-          s->state = SockState::kActive;
-          log(out, Severity::kInfo, s, "call up on " + pvc_address_text(e.pvc));
-          return;
-        }
-        case SockEvent::kCcReleased: {
-          const int err = std::get<CcReleased>(*ctx.cc).err;
-          const Vcc vcc = s->vcc;
-          log(out, Severity::kInfo, s,
-              "setup failed: " + std::string(std::strerror(-(err < 0 ? err : -ECONNREFUSED))));
-          destroy(*s);
-          out.push_back(ToKernel{reply_to(as_error, vcc, err < 0 ? err : -ECONNREFUSED)});
-          return;
-        }
-        case SockEvent::kZombieTimeout:
-          return;
-      }
-      return;
-
-    case SockState::kActive:
-      switch (ev) {
-        case SockEvent::kKernelConnect:
-        case SockEvent::kKernelListen:
-          unexpected();
-          return;
-        case SockEvent::kKernelAccept:
-        case SockEvent::kKernelIdentify:
-          refuse_accept();
-          return;
-        case SockEvent::kKernelReject:
-          unexpected();
-          return;
-        case SockEvent::kKernelClose: {
-          const Vcc vcc = s->vcc;
-          out.push_back(ToCallControl{CcRelease{s->id}});
-          destroy(*s);
-          out.push_back(ToKernel{reply_to(as_close, vcc, 0)});
-          return;
-        }
-        // Q.2963.1 modification is not offered (yet): answer like the
-        // original without -u uni40+q.2963.1.
-        case SockEvent::kKernelModify:
-          refuse_modify(-ENOPROTOOPT);
-          return;
-        case SockEvent::kKernelAddParty:
-        case SockEvent::kKernelDropParty:
-          refuse_party(-EOPNOTSUPP);
-          return;
-        case SockEvent::kCcEstablished:
-          unexpected();
-          return;
-        case SockEvent::kCcReleased: {
-          const int err = std::get<CcReleased>(*ctx.cc).err;
-          out.push_back(ToKernel{reply_to(as_close, s->vcc, err > 0 ? -err : err)});
-          s->state = SockState::kClosingByDemon;
-          log(out, Severity::kInfo, s, "released by the network/peer");
-          return;
-        }
-        case SockEvent::kZombieTimeout:
-          return;
-      }
-      return;
-
-    case SockState::kClosingByDemon:
-      switch (ev) {
-        case SockEvent::kKernelConnect:
-        case SockEvent::kKernelListen:
-          unexpected();
-          return;
-        case SockEvent::kKernelAccept:
-        case SockEvent::kKernelIdentify:
-          refuse_accept();
-          return;
-        case SockEvent::kKernelReject:
-          unexpected();
-          return;
-        case SockEvent::kKernelClose:
-          // The kernel's acknowledgement of our as_close: forget the socket.
-          destroy(*s);
-          return;
-        case SockEvent::kKernelModify:
-          refuse_modify(-EBADFD);
-          return;
-        case SockEvent::kKernelAddParty:
-        case SockEvent::kKernelDropParty:
-          refuse_party(-EBADFD);
-          return;
-        case SockEvent::kCcEstablished:
-          unexpected();
-          return;
-        case SockEvent::kCcReleased:
-          return;  // already closing
-        case SockEvent::kZombieTimeout:
-          return;
-      }
-      return;
-
-    case SockState::kListening:
-    case SockState::kListenZombie:
-      switch (ev) {
-        case SockEvent::kKernelConnect:
-        case SockEvent::kKernelListen:
-          unexpected();
-          return;
-        case SockEvent::kKernelAccept:
-          on_listener_accept(*s, ctx);
-          return;
-        case SockEvent::kKernelIdentify:
-          on_listener_identify(*s, ctx);
-          return;
-        case SockEvent::kKernelReject:
-          on_listener_reject(*s, ctx);
-          return;
-        case SockEvent::kKernelClose:
-          if (st == SockState::kListening)
-            on_listener_close(*s, ctx);
-          else
-            unexpected();
-          return;
-        case SockEvent::kKernelModify:
-          refuse_modify(-EBADFD);
-          return;
-        case SockEvent::kKernelAddParty:
-        case SockEvent::kKernelDropParty:
-          refuse_party(-EBADFD);
-          return;
-        case SockEvent::kCcEstablished:
-        case SockEvent::kCcReleased:
-          unexpected();
-          return;
-        case SockEvent::kZombieTimeout:
-          if (st == SockState::kListenZombie) {
-            log(out, Severity::kWarn, s,
-                std::to_string(s->listener->fifo.size()) +
-                    " indication(s) never answered by the kernel; rejecting them");
-            reject_pending(*s->listener, out);
-            destroy(*s);
-          }
-          return;
-      }
-      return;
-  }
+  ctx.event = ev;
+  (this->*Dispatch::kMatrix[st][ev].fn)(s, ctx);
 }
 
-// --- handlers ---------------------------------------------------------------
+// --- shared handlers ------------------------------------------------------------
 
-void SocketTable::on_null_connect(Context& ctx) {
+// A pair the protocol does not allow in this state (sections 3.6 to 3.10:
+// the kernel sends nothing else for the socket meanwhile): logged, and the
+// socket stays as it was.
+void SocketTable::not_allowed(Socket* s, Context& ctx) {
+  const SockState st = s != nullptr ? s->state : SockState::kNull;
+  log(ctx.out, Severity::kWarn, s,
+      std::string(event_name(ctx.event)) + " is not allowed in state " + state_name(st) +
+          ", ignored");
+}
+
+// Nothing to do: a timer of a socket that has none, or a release that
+// crossed our as_close (section 3.4).
+void SocketTable::ignore(Socket* /*s*/, Context& /*ctx*/) {}
+
+// as_accept / as_identify naming a socket that is not a listener (section
+// 3.9): the new socket gets an error, unless the demon holds it.
+void SocketTable::refuse_accept(Socket* s, Context& ctx) {
+  not_allowed(s, ctx);
+  if (find_vcc(ctx.msg->vcc()) == nullptr)
+    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
+}
+
+// as_modify on a socket without a call: as_okay with -EBADFD, as the original.
+void SocketTable::refuse_modify_badfd(Socket* /*s*/, Context& ctx) {
+  ctx.out.push_back(ToKernel{reply_to(as_okay, ctx.msg->vcc(), -EBADFD)});
+}
+
+// as_addparty / as_dropparty are answered with their own type: -EBADFD
+// without a call, -EOPNOTSUPP (no point-to-multipoint) with one.
+void SocketTable::refuse_party_badfd(Socket* /*s*/, Context& ctx) {
+  ctx.out.push_back(ToKernel{
+      reply_to(static_cast<enum atmsvc_msg_type>(ctx.msg->type()), ctx.msg->vcc(), -EBADFD)});
+}
+
+void SocketTable::refuse_party_unsupported(Socket* /*s*/, Context& ctx) {
+  ctx.out.push_back(ToKernel{
+      reply_to(static_cast<enum atmsvc_msg_type>(ctx.msg->type()), ctx.msg->vcc(), -EOPNOTSUPP)});
+}
+
+// Section 3.4, fig. 7 and 9: the application closes (also before as_okay):
+// the call is released, the as_close acknowledged, the socket forgotten.
+void SocketTable::release_and_ack_close(Socket* s, Context& ctx) {
+  const Vcc vcc = s->vcc;
+  ctx.out.push_back(ToCallControl{CcRelease{s->id}});
+  destroy(*s);
+  ctx.out.push_back(ToKernel{reply_to(as_close, vcc, 0)});
+}
+
+// --- Null -----------------------------------------------------------------------
+
+// Section 3.6, fig. 4: an active open creates the socket.
+void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
   const auto& r = ctx.msg->raw();
   // As the original: a call the policy forbids never reaches the network.
   if (const auto d = policy_.outgoing(r.svc); !d.allow) {
@@ -621,7 +596,8 @@ void SocketTable::on_null_connect(Context& ctx) {
   ctx.out.push_back(ToCallControl{c});
 }
 
-void SocketTable::on_null_listen(Context& ctx) {
+// Section 3.7, fig. 5: a listener is created unless its SAP is taken.
+void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
   const auto& r = ctx.msg->raw();
   const std::string key = sap_key(r.svc, r.sap);
   if (listener_by_sap_.count(key) != 0) {
@@ -647,6 +623,91 @@ void SocketTable::on_null_listen(Context& ctx) {
   ctx.out.push_back(ToKernel{reply_to(as_okay, s.vcc)});
 }
 
+// as_accept / as_identify for a listener the demon does not know: the new
+// socket gets as_error -EINVAL (the original only logs as_accept, leaving
+// accept() hanging).
+void SocketTable::null_unknown_listener(Socket* /*s*/, Context& ctx) {
+  log(ctx.out, Severity::kWarn, nullptr,
+      std::string(event_name(ctx.event)) + " for unknown listener " +
+          vcc_text(ctx.msg->listen_vcc()));
+  if (find_vcc(ctx.msg->vcc()) == nullptr)
+    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
+}
+
+// Section 3.10: as_reject is never answered, not even for an unknown listener.
+void SocketTable::null_reject(Socket* /*s*/, Context& ctx) {
+  log(ctx.out, Severity::kWarn, nullptr,
+      "as_reject for unknown listener " + vcc_text(ctx.msg->listen_vcc()) + ", ignored");
+}
+
+// Section 3.3, fig. 10: a close that crossed our as_error; nothing to do.
+void SocketTable::null_close(Socket* /*s*/, Context& ctx) {
+  log(ctx.out, Severity::kDebug, nullptr,
+      "stray as_close for " + vcc_text(ctx.msg->vcc()) + " ignored");
+}
+
+// A late call-control event for a socket that is gone: never leak the call.
+void SocketTable::null_cc_established(Socket* /*s*/, Context& ctx) {
+  const auto& e = std::get<CcEstablished>(*ctx.cc);
+  log(ctx.out, Severity::kInfo, nullptr,
+      "call for socket #" + std::to_string(e.sock) +
+          " came up after the socket went away; releasing it");
+  ctx.out.push_back(ToCallControl{CcRelease{e.sock}});
+}
+
+void SocketTable::null_cc_released(Socket* /*s*/, Context& ctx) {
+  log(ctx.out, Severity::kDebug, nullptr, "release for a socket that is already gone");
+}
+
+// --- Connecting / Accepting -------------------------------------------------------
+
+// Section 3.2, table 1, fig. 7 and 11: as_okay with pvc, local and qos.
+void SocketTable::connecting_cc_established(Socket* s, Context& ctx) {
+  const auto& e = std::get<CcEstablished>(*ctx.cc);
+  Message ok(as_okay);
+  ok.set_vcc(s->vcc);
+  ok.raw().pvc = e.pvc;
+  ok.raw().local = e.local;
+  ok.raw().qos = e.qos;
+  ctx.out.push_back(ToKernel{ok});
+  s->state = SockState::kActive;
+  log(ctx.out, Severity::kInfo, s, "call up on " + pvc_address_text(e.pvc));
+}
+
+// Section 3.3, fig. 8: as_error, and the demon forgets the socket.
+void SocketTable::connecting_cc_released(Socket* s, Context& ctx) {
+  const int err = std::get<CcReleased>(*ctx.cc).err;
+  const Vcc vcc = s->vcc;
+  log(ctx.out, Severity::kInfo, s,
+      "setup failed: " + std::string(std::strerror(-(err < 0 ? err : -ECONNREFUSED))));
+  destroy(*s);
+  ctx.out.push_back(ToKernel{reply_to(as_error, vcc, err < 0 ? err : -ECONNREFUSED)});
+}
+
+// --- Active / ClosingByDemon ------------------------------------------------------
+
+// Q.2963.1 modification is not offered (yet): answer like the original
+// without -u uni40+q.2963.1.
+void SocketTable::active_modify(Socket* /*s*/, Context& ctx) {
+  ctx.out.push_back(ToKernel{reply_to(as_okay, ctx.msg->vcc(), -ENOPROTOOPT)});
+}
+
+// Section 3.4, fig. 7: closed by the remote party or the network; the
+// kernel's as_close will acknowledge ours.
+void SocketTable::active_cc_released(Socket* s, Context& ctx) {
+  const int err = std::get<CcReleased>(*ctx.cc).err;
+  ctx.out.push_back(ToKernel{reply_to(as_close, s->vcc, err > 0 ? -err : err)});
+  s->state = SockState::kClosingByDemon;
+  log(ctx.out, Severity::kInfo, s, "released by the network/peer");
+}
+
+// Section 3.4: the kernel's acknowledgement of our as_close: forget the socket.
+void SocketTable::closing_by_demon_close(Socket* s, Context& /*ctx*/) {
+  destroy(*s);
+}
+
+// --- Listening / ListenZombie -------------------------------------------------------
+
 void SocketTable::unindex_listener(Socket& s) {
   if (!s.listener || s.listener->sap_key.empty()) return;
   auto& l = *s.listener;
@@ -667,7 +728,11 @@ void SocketTable::unindex_listener(Socket& s) {
   l.sap_key.clear();  // unindexed; a zombie keeps only its FIFO
 }
 
-void SocketTable::on_listener_accept(Socket& l, Context& ctx) {
+// Section 3.8/3.9, fig. 6 and 11: the FIFO head (switch mode: the indication
+// identified with this vcc) becomes a new socket in Accepting; a zombie
+// listener goes when its FIFO is empty.
+void SocketTable::listening_accept(Socket* s, Context& ctx) {
+  Socket& l = *s;
   auto& out = ctx.out;
   const Vcc new_vcc = ctx.msg->vcc();
   auto& fifo = l.listener->fifo;
@@ -683,20 +748,9 @@ void SocketTable::on_listener_accept(Socket& l, Context& ctx) {
   }
   Pending p = fifo.front();
   if (params_.switch_mode) {
-    if (auto id = take_pending(*l.listener, new_vcc, true)) {
-      p = *id;
-    } else {
-      // The original exits ("No CI allocator"); we refuse the call: the
-      // socket gets -EINVAL and the caller a release (cause 45).
-      log(out, Severity::kError, &l,
-          "as_accept for " + vcc_text(new_vcc) +
-              " without as_identify: switch mode has no connection identifier; refused");
-      out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
-      if (auto q = take_pending(*l.listener, 0, false); q && !q->gone)
-        out.push_back(ToCallControl{CcReject{q->call, RejectReason::kNotIdentified, 0}});
-      if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
-      return;
-    }
+    auto id = take_pending(*l.listener, new_vcc, true);
+    if (!id) return refuse_unidentified_accept(l, ctx);
+    p = *id;
   } else {
     fifo.pop_front();
   }
@@ -705,15 +759,31 @@ void SocketTable::on_listener_accept(Socket& l, Context& ctx) {
     log(out, Severity::kInfo, &l, "as_accept for a call the caller already cleared");
     out.push_back(ToKernel{reply_to(as_error, new_vcc, -ECONNABORTED)});
   } else {
-    Socket& s = create(new_vcc, SockState::kAccepting);
-    s.call = p.call;
-    log(out, Severity::kInfo, &s, "accepting call #" + std::to_string(p.call));
-    out.push_back(ToCallControl{CcAccept{p.call, s.id}});
+    Socket& n = create(new_vcc, SockState::kAccepting);
+    n.call = p.call;
+    log(out, Severity::kInfo, &n, "accepting call #" + std::to_string(p.call));
+    out.push_back(ToCallControl{CcAccept{p.call, n.id}});
   }
   if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
 }
 
-void SocketTable::on_listener_reject(Socket& l, Context& ctx) {
+// The original exits ("No CI allocator"); we refuse the call: the socket
+// gets -EINVAL and the caller a release (cause 45).
+void SocketTable::refuse_unidentified_accept(Socket& l, Context& ctx) {
+  const Vcc new_vcc = ctx.msg->vcc();
+  log(ctx.out, Severity::kError, &l,
+      "as_accept for " + vcc_text(new_vcc) +
+          " without as_identify: switch mode has no connection identifier; refused");
+  ctx.out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
+  if (auto q = take_pending(*l.listener, 0, false); q && !q->gone)
+    ctx.out.push_back(ToCallControl{CcReject{q->call, RejectReason::kNotIdentified, 0}});
+  if (l.state == SockState::kListenZombie && l.listener->fifo.empty()) destroy(l);
+}
+
+// Section 3.10, fig. 12: the FIFO head is rejected towards call control; not
+// answered to the kernel. A zombie listener goes when its FIFO is empty.
+void SocketTable::listening_reject(Socket* s, Context& ctx) {
+  Socket& l = *s;
   auto& fifo = l.listener->fifo;
   if (fifo.empty()) {
     log(ctx.out, Severity::kWarn, &l, "as_reject with no pending indication, ignored");
@@ -757,7 +827,8 @@ std::optional<Pending> SocketTable::take_pending(Listener& l, Vcc vcc, bool iden
 
 // Switch mode, as_identify: the oldest indication not yet identified gets the
 // connection identifier in pvc and the new socket vcc (its as_accept follows).
-void SocketTable::on_listener_identify(Socket& l, Context& ctx) {
+void SocketTable::listening_identify(Socket* s, Context& ctx) {
+  Socket& l = *s;
   auto& out = ctx.out;
   const Vcc new_vcc = ctx.msg->vcc();
   if (find_vcc(new_vcc) != nullptr) {
@@ -804,7 +875,11 @@ void SocketTable::on_listener_identify(Socket& l, Context& ctx) {
   out.push_back(ToCallControl{CcIdentify{p->call, l.id, ctx.msg->raw().pvc}});
 }
 
-void SocketTable::on_listener_close(Socket& l, Context& ctx) {
+// Sections 3.4 and 3.8, fig. 11: the as_close is acknowledged at once; the
+// kernel then answers the indications it still holds (as_reject with this
+// listen_vcc), so a listener with a non-empty FIFO lives on as a zombie.
+void SocketTable::listening_close(Socket* s, Context& ctx) {
+  Socket& l = *s;
   const Vcc vcc = l.vcc;
   unindex_listener(l);
   ctx.out.push_back(ToKernel{reply_to(as_close, vcc, 0)});
@@ -812,12 +887,20 @@ void SocketTable::on_listener_close(Socket& l, Context& ctx) {
     destroy(l);
     return;
   }
-  // The kernel answers the indications it still holds after our
-  // acknowledgement (as_reject with this listen_vcc); keep the FIFO for them.
   l.state = SockState::kListenZombie;
   zombie_deadline_[vcc] = ctx.now + params_.listen_zombie_timeout;
   log(ctx.out, Severity::kInfo, &l,
       std::to_string(l.listener->fifo.size()) + " indication(s) still pending");
+}
+
+// The kernel never answered the rest of the FIFO: the demon rejects them
+// itself, so no call leaks (guard timer, listen_zombie_timeout).
+void SocketTable::listen_zombie_timeout(Socket* s, Context& ctx) {
+  log(ctx.out, Severity::kWarn, s,
+      std::to_string(s->listener->fifo.size()) +
+          " indication(s) never answered by the kernel; rejecting them");
+  reject_pending(*s->listener, ctx.out);
+  destroy(*s);
 }
 
 void SocketTable::reject_pending(Listener& l, std::vector<Action>& out) {

@@ -4,15 +4,20 @@
 // bind (no state), as_itf_notify. Sans-I/O: fed with decoded kernel frames,
 // call-control events and "now"; returns actions in order.
 //
-// One enum of states and one transition function; every (state, event) pair
-// is decided, and pairs that the protocol does not allow are logged and leave
-// the socket as it was.
+// One enum of states, one enum of events and a constexpr state x event matrix
+// of named handlers (src/atmsvc/socket_table.cpp, SocketTable::Dispatch):
+// every (state, event) pair is decided, and pairs that the protocol does not
+// allow are logged and leave the socket as it was. transitions() exposes the
+// matrix's cells for tests and documentation.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <variant>
@@ -51,6 +56,23 @@ enum class SockEvent : std::uint8_t {
   kZombieTimeout,
 };
 const char* event_name(SockEvent e);
+
+inline constexpr std::size_t kSockStateCount =
+    static_cast<std::size_t>(SockState::kListenZombie) + 1;
+inline constexpr std::size_t kSockEventCount =
+    static_cast<std::size_t>(SockEvent::kZombieTimeout) + 1;
+
+// One cell of the socket machines' transition matrix.
+struct Transition {
+  SockState state;
+  SockEvent event;
+  // The handler that decides the pair: "<state>_<event>", or the name of a
+  // behaviour several cells share (e.g. "not_allowed", "release_and_ack_close").
+  const char* handler;
+};
+// Every cell of the matrix SocketTable dispatches on, state by state and
+// event by event in enum order (kSockStateCount * kSockEventCount cells).
+std::span<const Transition> transitions();
 
 enum class Severity : std::uint8_t { kDebug, kInfo, kWarn, kError };
 
@@ -131,10 +153,12 @@ class SocketTable {
     CallId call = 0;                     // kAccepting: the call being accepted
     std::unique_ptr<Listener> listener;  // kListening / kListenZombie only
   };
-  struct Context;  // the event being processed and its inputs
+  struct Context;   // the event being processed and its inputs
+  struct Dispatch;  // the state x event matrix (kMatrix) and the kernel message routes
+  friend std::span<const Transition> transitions();
 
   void dispatch_kernel(const Message& m, TimePoint now, std::vector<Action>& out);
-  // The transition function: one (state, event) pair.
+  // The transition function: looks up the (state, event) cell and runs its handler.
   void step(Socket* s, SockEvent ev, Context& ctx);
 
   Socket& create(Vcc vcc, SockState st);
@@ -142,16 +166,43 @@ class SocketTable {
   Socket* find_vcc(Vcc vcc);
   Socket* find_id(SockId id);
 
-  void on_null_connect(Context& ctx);
-  void on_null_listen(Context& ctx);
-  void on_listener_accept(Socket& l, Context& ctx);
-  void on_listener_reject(Socket& l, Context& ctx);
-  void on_listener_close(Socket& l, Context& ctx);
-  void on_listener_identify(Socket& l, Context& ctx);
+  // The matrix's handlers, all of one signature (s is null in state Null).
+  // Shared behaviours:
+  void not_allowed(Socket* s, Context& ctx);
+  void ignore(Socket* s, Context& ctx);
+  void refuse_accept(Socket* s, Context& ctx);
+  void refuse_modify_badfd(Socket* s, Context& ctx);
+  void refuse_party_badfd(Socket* s, Context& ctx);
+  void refuse_party_unsupported(Socket* s, Context& ctx);
+  void release_and_ack_close(Socket* s, Context& ctx);
+  // <state>_<event>:
+  void null_connect(Socket* s, Context& ctx);
+  void null_listen(Socket* s, Context& ctx);
+  void null_unknown_listener(Socket* s, Context& ctx);
+  void null_reject(Socket* s, Context& ctx);
+  void null_close(Socket* s, Context& ctx);
+  void null_cc_established(Socket* s, Context& ctx);
+  void null_cc_released(Socket* s, Context& ctx);
+  void connecting_cc_established(Socket* s, Context& ctx);
+  void connecting_cc_released(Socket* s, Context& ctx);
+  void active_modify(Socket* s, Context& ctx);
+  void active_cc_released(Socket* s, Context& ctx);
+  void closing_by_demon_close(Socket* s, Context& ctx);
+  void listening_accept(Socket* s, Context& ctx);
+  void listening_reject(Socket* s, Context& ctx);
+  void listening_identify(Socket* s, Context& ctx);
+  void listening_close(Socket* s, Context& ctx);
+  void listen_zombie_timeout(Socket* s, Context& ctx);
+
   // Switch mode: removes the pending indication identified with vcc, else
   // (vcc not identified) the first one not yet identified.
   std::optional<Pending> take_pending(Listener& l, Vcc vcc, bool identified_only);
+  // Switch mode as_accept without a previous as_identify: refused.
+  void refuse_unidentified_accept(Socket& l, Context& ctx);
+  // Messages that name no socket.
   void on_bind(const Message& m, std::vector<Action>& out);
+  void on_itf_notify(const Message& m, std::vector<Action>& out);
+  void on_terminate(std::vector<Action>& out);
   void on_incoming(const CcIncoming& inc, std::vector<Action>& out);
   void on_incoming_gone(const CcIncomingGone& g, std::vector<Action>& out);
   void reject_pending(Listener& l, std::vector<Action>& out);
