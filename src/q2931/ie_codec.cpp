@@ -28,8 +28,6 @@ using wire::Reader;
 // recommendation lists them). The encoder walks the table; the decoder looks each
 // identifier up in the same table, so an identifier it does not know is a content error.
 
-constexpr VersionMask kAllVersions = kUni30 | kUni31 | kUni40 | kQ2931;
-
 // Identifier, then the value in `octets` octets (big endian). `versions`: where the
 // encoder writes it and the decoder keeps it (read and dropped elsewhere).
 template <class S, class V>
@@ -767,6 +765,55 @@ std::optional<Ie> decode_as(const IeHeader& hdr, ByteView content, Version v) {
   return Ie{std::move(x)};
 }
 
+// ---- Decoder dispatch, derived from kIeSpecs and the alternatives of Ie ----
+using IeDecoder = std::optional<Ie> (*)(const IeHeader&, ByteView, Version);
+using IeAlternatives = std::make_index_sequence<std::variant_size_v<Ie>>;
+
+template <class T>
+constexpr bool typed_alternative_for(IeId id) {
+  if constexpr (std::is_same_v<T, UnknownIe>) {
+    return false;
+  } else {
+    return T::kId == id;
+  }
+}
+// How many typed alternatives of Ie carry identifier `id`.
+template <std::size_t... K>
+constexpr int alternatives_for(IeId id, std::index_sequence<K...>) {
+  return (int{typed_alternative_for<std::variant_alternative_t<K, Ie>>(id)} + ...);
+}
+template <class T>
+constexpr IeDecoder typed_decoder(IeId id) {
+  if constexpr (std::is_same_v<T, UnknownIe>) {
+    return nullptr;
+  } else {
+    return T::kId == id ? &decode_as<T> : nullptr;
+  }
+}
+template <std::size_t... K>
+constexpr IeDecoder decoder_for(IeId id, std::index_sequence<K...>) {
+  IeDecoder d = nullptr;
+  ((d = d != nullptr ? d : typed_decoder<std::variant_alternative_t<K, Ie>>(id)), ...);
+  return d;
+}
+
+// Row i of kIeSpecs decodes with kIeDecoders[i].
+constexpr auto kIeDecoders = [] {
+  std::array<IeDecoder, kIeSpecs.size()> d{};
+  for (std::size_t i = 0; i < kIeSpecs.size(); ++i)
+    d[i] = decoder_for(kIeSpecs[i].id, IeAlternatives{});
+  return d;
+}();
+
+constexpr bool every_row_has_one_decoder() {
+  for (const auto& s : kIeSpecs)
+    if (alternatives_for(s.id, IeAlternatives{}) != 1) return false;
+  return true;
+}
+static_assert(every_row_has_one_decoder(), "each IE row is decoded by exactly one Ie alternative");
+// With the above, no typed alternative is left without a row (UnknownIe is the untyped one).
+static_assert(std::variant_size_v<Ie> == kIeSpecs.size() + 1);
+
 }  // namespace
 
 std::uint8_t ie_id(const Ie& ie) {
@@ -807,74 +854,9 @@ Bytes encode_ie(const Ie& ie, Version v) {
 }
 
 std::optional<Ie> decode_ie(std::uint8_t id, const IeHeader& hdr, ByteView content, Version v) {
-  if (ie_spec(id) == nullptr) return std::nullopt;
-  switch (static_cast<IeId>(id)) {
-    case IeId::kCause:
-      return decode_as<Cause>(hdr, content, v);
-    case IeId::kCallState:
-      return decode_as<CallState>(hdr, content, v);
-    case IeId::kNotificationIndicator:
-      return decode_as<NotificationIndicator>(hdr, content, v);
-    case IeId::kEndToEndTransitDelay:
-      return decode_as<EndToEndTransitDelay>(hdr, content, v);
-    case IeId::kEndpointReference:
-      return decode_as<EndpointReference>(hdr, content, v);
-    case IeId::kEndpointState:
-      return decode_as<EndpointState>(hdr, content, v);
-    case IeId::kAalParameters:
-      return decode_as<AalParameters>(hdr, content, v);
-    case IeId::kTrafficDescriptor:
-      return decode_as<TrafficDescriptor>(hdr, content, v);
-    case IeId::kConnectionIdentifier:
-      return decode_as<ConnectionIdentifier>(hdr, content, v);
-    case IeId::kOamTrafficDescriptor:
-      return decode_as<OamTrafficDescriptor>(hdr, content, v);
-    case IeId::kQosParameter:
-      return decode_as<QosParameter>(hdr, content, v);
-    case IeId::kBroadbandHighLayerInfo:
-      return decode_as<BroadbandHighLayerInfo>(hdr, content, v);
-    case IeId::kBroadbandBearerCapability:
-      return decode_as<BroadbandBearerCapability>(hdr, content, v);
-    case IeId::kBroadbandLowLayerInfo:
-      return decode_as<BroadbandLowLayerInfo>(hdr, content, v);
-    case IeId::kBroadbandSendingComplete:
-      return decode_as<BroadbandSendingComplete>(hdr, content, v);
-    case IeId::kBroadbandRepeatIndicator:
-      return decode_as<BroadbandRepeatIndicator>(hdr, content, v);
-    case IeId::kCallingPartyNumber:
-      return decode_as<CallingPartyNumber>(hdr, content, v);
-    case IeId::kCallingPartySubaddress:
-      return decode_as<CallingPartySubaddress>(hdr, content, v);
-    case IeId::kCalledPartyNumber:
-      return decode_as<CalledPartyNumber>(hdr, content, v);
-    case IeId::kCalledPartySubaddress:
-      return decode_as<CalledPartySubaddress>(hdr, content, v);
-    case IeId::kTransitNetworkSelection:
-      return decode_as<TransitNetworkSelection>(hdr, content, v);
-    case IeId::kRestartIndicator:
-      return decode_as<RestartIndicator>(hdr, content, v);
-    case IeId::kGenericIdentifierTransport:
-      return decode_as<GenericIdentifierTransport>(hdr, content, v);
-    case IeId::kMinimumTrafficDescriptor:
-      return decode_as<MinimumTrafficDescriptor>(hdr, content, v);
-    case IeId::kAlternativeTrafficDescriptor:
-      return decode_as<AlternativeTrafficDescriptor>(hdr, content, v);
-    case IeId::kAbrSetupParameters:
-      return decode_as<AbrSetupParameters>(hdr, content, v);
-    case IeId::kAbrAdditionalParameters:
-      return decode_as<AbrAdditionalParameters>(hdr, content, v);
-    case IeId::kLijCallIdentifier:
-      return decode_as<LijCallIdentifier>(hdr, content, v);
-    case IeId::kLijParameters:
-      return decode_as<LijParameters>(hdr, content, v);
-    case IeId::kLeafSequenceNumber:
-      return decode_as<LeafSequenceNumber>(hdr, content, v);
-    case IeId::kConnectionScopeSelection:
-      return decode_as<ConnectionScopeSelection>(hdr, content, v);
-    case IeId::kExtendedQosParameters:
-      return decode_as<ExtendedQosParameters>(hdr, content, v);
-  }
-  return std::nullopt;
+  const IeSpec* spec = ie_spec(id);
+  if (spec == nullptr) return std::nullopt;
+  return kIeDecoders[static_cast<std::size_t>(spec - kIeSpecs.data())](hdr, content, v);
 }
 
 }  // namespace atmsigd::q2931

@@ -16,47 +16,11 @@ namespace {
 using M = MessageType;
 using I = IeId;
 
-constexpr VersionMask kAll = kUni30 | kUni31 | kUni40 | kQ2931;
+constexpr VersionMask kAll = kAllVersions;
 constexpr VersionMask k40 = kUni40;
-constexpr VersionMask k40Q = kUni40 | kQ2931;
+constexpr VersionMask k40Q = kUni40Q2931;
 constexpr VersionMask k3xQ = kUni30 | kUni31 | kQ2931;
 constexpr VersionMask kNone = 0;
-
-// IE identifier, name, contents length limits, versions.
-constexpr std::array kIeSpecs = std::to_array<IeSpec>({
-    {I::kCause, "Cause", 2, 30, kAll},
-    {I::kCallState, "Call state", 1, 1, kAll},
-    {I::kNotificationIndicator, "Notification indicator", 1, 64, k40Q},
-    {I::kEndToEndTransitDelay, "End-to-end transit delay", 1, 7, k40Q},
-    {I::kEndpointReference, "Endpoint reference", 3, 3, kAll},
-    {I::kEndpointState, "Endpoint state", 1, 1, kAll},
-    {I::kAalParameters, "AAL parameters", 1, 21, kAll},
-    {I::kTrafficDescriptor, "ATM traffic descriptor", 1, 60, kAll},
-    {I::kConnectionIdentifier, "Connection identifier", 5, 5, kAll},
-    {I::kOamTrafficDescriptor, "OAM traffic descriptor", 2, 2, kQ2931},
-    {I::kQosParameter, "QoS parameter", 2, 2, kAll},
-    {I::kBroadbandHighLayerInfo, "Broadband high layer information", 1, 9, kAll},
-    {I::kBroadbandBearerCapability, "Broadband bearer capability", 2, 3, kAll},
-    {I::kBroadbandLowLayerInfo, "Broadband low layer information", 1, 13, kAll},
-    {I::kBroadbandSendingComplete, "Broadband sending complete", 1, 1, kAll},
-    {I::kBroadbandRepeatIndicator, "Broadband repeat indicator", 1, 1, kAll},
-    {I::kCallingPartyNumber, "Calling party number", 1, 22, kAll},
-    {I::kCallingPartySubaddress, "Calling party subaddress", 1, 21, kAll},
-    {I::kCalledPartyNumber, "Called party number", 1, 21, kAll},
-    {I::kCalledPartySubaddress, "Called party subaddress", 1, 21, kAll},
-    {I::kTransitNetworkSelection, "Transit network selection", 1, 9, kAll},
-    {I::kRestartIndicator, "Restart indicator", 1, 1, kAll},
-    {I::kGenericIdentifierTransport, "Generic identifier transport", 1, 29, k40Q},
-    {I::kMinimumTrafficDescriptor, "Minimum acceptable ATM traffic descriptor", 1, 60, k40Q},
-    {I::kAlternativeTrafficDescriptor, "Alternative ATM traffic descriptor", 1, 60, k40Q},
-    {I::kAbrSetupParameters, "ABR setup parameters", 1, 32, k40},
-    {I::kAbrAdditionalParameters, "ABR additional parameters", 1, 10, k40},
-    {I::kLijCallIdentifier, "LIJ call identifier", 5, 5, k40},
-    {I::kLijParameters, "LIJ parameters", 1, 1, k40},
-    {I::kLeafSequenceNumber, "Leaf sequence number", 4, 4, k40},
-    {I::kConnectionScopeSelection, "Connection scope selection", 2, 2, k40},
-    {I::kExtendedQosParameters, "Extended QoS parameters", 1, 21, k40},
-});
 
 constexpr std::array kMsgSpecs = std::to_array<MsgSpec>({
     {M::kAlerting, "ALERTING", kAll},
