@@ -61,43 +61,6 @@ Action ie_action(const IeHeader& h, Version v) {
   return Action::kProceedReportStatus;
 }
 
-// Missing or bad mandatory IE (§5.6.7): SETUP is refused with RELEASE COMPLETE
-// (ADD PARTY with ADD PARTY REJECT), RELEASE is acted upon (cause in the RELEASE
-// COMPLETE), RELEASE COMPLETE is acted upon, other messages are ignored with STATUS.
-Action mandatory_action(MessageType t) {
-  switch (t) {
-    case MessageType::kSetup:
-    case MessageType::kAddParty:
-      return Action::kClearCall;
-    case MessageType::kRelease:
-      return Action::kProceedReportStatus;
-    case MessageType::kReleaseComplete:
-      return Action::kProceed;
-    case MessageType::kAlerting:
-    case MessageType::kCallProceeding:
-    case MessageType::kConnect:
-    case MessageType::kConnectAcknowledge:
-    case MessageType::kRestart:
-    case MessageType::kRestartAcknowledge:
-    case MessageType::kNotify:
-    case MessageType::kStatusEnquiry:
-    case MessageType::kStatus:
-    case MessageType::kAddPartyAcknowledge:
-    case MessageType::kAddPartyReject:
-    case MessageType::kDropParty:
-    case MessageType::kDropPartyAcknowledge:
-    case MessageType::kPartyAlerting:
-    case MessageType::kModifyRequest:
-    case MessageType::kModifyAcknowledge:
-    case MessageType::kModifyReject:
-    case MessageType::kConnectionAvailable:
-    case MessageType::kLeafSetupFailure:
-    case MessageType::kLeafSetupRequest:
-      return Action::kDiscardReportStatus;
-  }
-  return Action::kDiscardReportStatus;
-}
-
 // No STATUS is ever sent in answer to RELEASE COMPLETE.
 Action adjust_for_message(Action a, MessageType t) {
   if (t != MessageType::kReleaseComplete) return a;
@@ -106,9 +69,17 @@ Action adjust_for_message(Action a, MessageType t) {
   return a;
 }
 
-bool may_use_global_cref(MessageType t) {
-  return t == MessageType::kRestart || t == MessageType::kRestartAcknowledge ||
-         t == MessageType::kStatus;
+// §5.6.3.3: whether the call reference is one the message may not carry.
+bool invalid_global_use(const Message& m) {
+  switch (*global_call_ref(m.type)) {
+    case GlobalCallRef::kNever:
+      return m.cref.is_global();
+    case GlobalCallRef::kOnly:
+      return !m.cref.is_global();
+    case GlobalCallRef::kAllowed:
+      return false;
+  }
+  return false;
 }
 
 bool is_reporting(Action a) {
@@ -209,8 +180,7 @@ DecodeResult decode(ByteView bytes, Version v) {
   }
   // §5.6.3.3: global call reference only on RESTART, RESTART ACK, STATUS; RESTART and
   // RESTART ACKNOWLEDGE only with the global call reference.
-  if (m.cref.is_global() != may_use_global_cref(m.type) &&
-      !(m.type == MessageType::kStatus && !m.cref.is_global())) {
+  if (invalid_global_use(m)) {
     verdicts.push_back(make(Problem::kInvalidCallReference,
                             adjust_for_message(Action::kDiscardReportStatus, m.type),
                             cause::kInvalidCallReference));
@@ -269,7 +239,7 @@ DecodeResult decode(ByteView bytes, Version v) {
         reported[id] = true;
         if (rule->mandatory)
           verdicts.push_back(make(Problem::kMandatoryIeContentError,
-                                  adjust_for_message(mandatory_action(m.type), m.type),
+                                  adjust_for_message(mandatory_ie_action(m.type), m.type),
                                   cause::kInvalidIeContents, Bytes{id}, id));
         else
           verdicts.push_back(make(Problem::kIeContentError,
@@ -297,7 +267,7 @@ DecodeResult decode(ByteView bytes, Version v) {
   for (std::uint8_t id : mandatory_ies(m.type, v)) {
     if (count[id] == 0 && !reported[id])
       verdicts.push_back(make(Problem::kMandatoryIeMissing,
-                              adjust_for_message(mandatory_action(m.type), m.type),
+                              adjust_for_message(mandatory_ie_action(m.type), m.type),
                               cause::kMandatoryIeMissing, Bytes{id}, id));
   }
   return res;

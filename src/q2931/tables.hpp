@@ -1,10 +1,11 @@
-// Private: the table row types behind message.hpp's queries.
+// Private: the table row types behind message.hpp's and codec.hpp's queries.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string_view>
 
+#include "atmsigd/q2931/codec.hpp"
 #include "atmsigd/q2931/ie.hpp"
 #include "atmsigd/q2931/message.hpp"
 
@@ -30,6 +31,11 @@ struct MsgSpec {
   MessageType type;
   std::string_view name;
   VersionMask versions;
+  Procedure procedure;     // which procedures use it (uni.cpp dispatch)
+  Direction direction;     // "Direction" of the message tables (Q.2931 §3)
+  GlobalCallRef global;    // §5.6.3.3
+  UnknownCallRef unknown;  // §5.6.3.2
+  Action mandatory_error;  // missing / bad mandatory IE, §5.6.7
 };
 
 struct MsgIeSpec {
