@@ -297,7 +297,21 @@ bool get_bbc(Reader& r, BroadbandBearerCapability& b) {
   return true;
 }
 
-// ---- Broadband low layer information ----
+// ---- Broadband low layer information (Q.2931 §4.5.9, UNI 3.1 §5.4.5.9) ----
+// Octet groups: the first octet of a group carries the layer (bits 7-6) and protocol
+// (bits 5-1); bit 8 set marks the last octet of a group.
+constexpr std::uint8_t kExt = 0x80;
+constexpr std::uint8_t kBlliLayer1 = 1, kBlliLayer2 = 2, kBlliLayer3 = 3;
+constexpr std::size_t kBlliMaxGroup = 4;  // octets 7, 7a, 7b, 7c
+// Protocols whose groups differ from the X.25-like layout (mode, sizes, window):
+constexpr std::uint8_t kBlliUserSpecified = 0x10;  // L2 6a / L3 7a: user information
+constexpr std::uint8_t kBlliTr9577 = 0x0b;         // L3: initial protocol identifier (IPI)
+constexpr std::uint8_t kIpiSnap = 0x80;            // IPI of IEEE 802.1 SNAP: octets 8.1-8.5
+
+constexpr std::uint8_t blli_head(std::uint8_t layer, std::uint8_t protocol, bool last) {
+  return static_cast<std::uint8_t>((last ? kExt : 0) | layer << 5 | (protocol & 0x1f));
+}
+
 // Reads one octet group ending with an octet whose extension bit is set.
 bool get_group(Reader& r, std::uint8_t* g, std::size_t max, std::size_t& n) {
   n = 0;
@@ -305,115 +319,117 @@ bool get_group(Reader& r, std::uint8_t* g, std::size_t max, std::size_t& n) {
   do {
     if (n == max || !r.u8(o)) return false;
     g[n++] = o;
-  } while ((o & 0x80) == 0);
+  } while ((o & kExt) == 0);
+  return true;
+}
+
+void put_blli_l2(Bytes& out, const BlliLayer2& l2) {
+  if ((l2.protocol & 0x1f) == kBlliUserSpecified) {
+    put8(out, blli_head(kBlliLayer2, l2.protocol, !l2.user_info));
+    if (l2.user_info) put8(out, kExt | (*l2.user_info & 0x7f));
+    return;
+  }
+  const bool has6a = l2.mode.has_value() || l2.window_size.has_value();
+  put8(out, blli_head(kBlliLayer2, l2.protocol, !has6a));
+  if (!has6a) return;
+  put8(out, (l2.window_size ? 0 : kExt) | (l2.mode.value_or(0) & 0x03) << 5 | (l2.q933 & 0x03));
+  if (l2.window_size) put8(out, kExt | (*l2.window_size & 0x7f));
+}
+bool get_blli_l2(const std::uint8_t* g, std::size_t n, BlliLayer2& l2) {
+  l2.protocol = g[0] & 0x1f;
+  if (l2.protocol == kBlliUserSpecified) {
+    if (n > 2) return false;
+    if (n == 2) l2.user_info = g[1] & 0x7f;
+    return true;
+  }
+  if (n > 3) return false;
+  if (n >= 2) {
+    l2.mode = (g[1] >> 5) & 0x03;
+    l2.q933 = g[1] & 0x03;
+  }
+  if (n == 3) l2.window_size = g[2] & 0x7f;
+  return true;
+}
+
+void put_blli_l3(Bytes& out, const BlliLayer3& l3) {
+  const std::uint8_t proto = l3.protocol & 0x1f;
+  if (proto == kBlliUserSpecified) {
+    put8(out, blli_head(kBlliLayer3, proto, !l3.user_info));
+    if (l3.user_info) put8(out, kExt | (*l3.user_info & 0x0f));
+  } else if (proto == kBlliTr9577) {
+    put8(out, blli_head(kBlliLayer3, proto, !l3.ipi));
+    if (!l3.ipi) return;
+    put8(out, (*l3.ipi >> 1) & 0x7f);
+    put8(out, kExt | (*l3.ipi & 0x01) << 6);
+    if (*l3.ipi == kIpiSnap && l3.snap_oui && l3.snap_pid) {
+      put8(out, kExt);
+      put24(out, *l3.snap_oui);
+      put16(out, *l3.snap_pid);
+    }
+  } else {
+    const bool has7a = l3.mode || l3.default_packet_size || l3.packet_window_size;
+    const bool has7b = l3.default_packet_size || l3.packet_window_size;
+    put8(out, blli_head(kBlliLayer3, proto, !has7a));
+    if (has7a) put8(out, (has7b ? 0 : kExt) | (l3.mode.value_or(0) & 0x03) << 5);
+    if (has7b)
+      put8(out, (l3.packet_window_size ? 0 : kExt) | (l3.default_packet_size.value_or(0) & 0x0f));
+    if (l3.packet_window_size) put8(out, kExt | (*l3.packet_window_size & 0x7f));
+  }
+}
+// `r` is positioned after the group, where the SNAP octets of IPI 0x80 follow.
+bool get_blli_l3(Reader& r, const std::uint8_t* g, std::size_t n, BlliLayer3& l3) {
+  l3.protocol = g[0] & 0x1f;
+  if (l3.protocol == kBlliUserSpecified) {
+    if (n > 2) return false;
+    if (n == 2) l3.user_info = g[1] & 0x0f;
+    return true;
+  }
+  if (l3.protocol != kBlliTr9577) {
+    if (n >= 2) l3.mode = (g[1] >> 5) & 0x03;
+    if (n >= 3) l3.default_packet_size = g[2] & 0x0f;
+    if (n == 4) l3.packet_window_size = g[3] & 0x7f;
+    return true;
+  }
+  if (n == 1) return true;
+  if (n != 3) return false;
+  l3.ipi = static_cast<std::uint8_t>((g[1] & 0x7f) << 1 | (g[2] >> 6 & 0x01));
+  if (*l3.ipi == kIpiSnap && r.left() >= 6) {
+    std::uint8_t snap = 0;
+    std::uint32_t oui = 0;
+    std::uint16_t pid = 0;
+    r.u8(snap);
+    r.u24(oui);
+    r.u16(pid);
+    if ((snap & 0x7f) != 0) return false;
+    l3.snap_oui = oui;
+    l3.snap_pid = pid;
+  }
   return true;
 }
 
 void put_blli(Bytes& out, const BroadbandLowLayerInfo& b) {
-  if (b.l1_protocol) put8(out, 0x80 | 0x20 | (*b.l1_protocol & 0x1f));
-  if (b.l2) {
-    const auto& l2 = *b.l2;
-    const std::uint8_t o6 = 0x40 | (l2.protocol & 0x1f);
-    if ((l2.protocol & 0x1f) == 0x10) {
-      put8(out, o6 | (l2.user_info ? 0 : 0x80));
-      if (l2.user_info) put8(out, 0x80 | (*l2.user_info & 0x7f));
-    } else {
-      const bool has6a = l2.mode.has_value() || l2.window_size.has_value();
-      put8(out, o6 | (has6a ? 0 : 0x80));
-      if (has6a) {
-        put8(out,
-             (l2.window_size ? 0 : 0x80) | (l2.mode.value_or(0) & 0x03) << 5 | (l2.q933 & 0x03));
-        if (l2.window_size) put8(out, 0x80 | (*l2.window_size & 0x7f));
-      }
-    }
-  }
-  if (b.l3) {
-    const auto& l3 = *b.l3;
-    const std::uint8_t proto = l3.protocol & 0x1f;
-    const std::uint8_t o7 = 0x60 | proto;
-    if (proto == 0x10) {
-      put8(out, o7 | (l3.user_info ? 0 : 0x80));
-      if (l3.user_info) put8(out, 0x80 | (*l3.user_info & 0x0f));
-    } else if (proto == 0x0b) {
-      put8(out, o7 | (l3.ipi ? 0 : 0x80));
-      if (l3.ipi) {
-        put8(out, (*l3.ipi >> 1) & 0x7f);
-        put8(out, 0x80 | (*l3.ipi & 0x01) << 6);
-        if (*l3.ipi == 0x80 && l3.snap_oui && l3.snap_pid) {
-          put8(out, 0x80);
-          put24(out, *l3.snap_oui);
-          put16(out, *l3.snap_pid);
-        }
-      }
-    } else {
-      const bool has7a = l3.mode || l3.default_packet_size || l3.packet_window_size;
-      const bool has7b = l3.default_packet_size || l3.packet_window_size;
-      put8(out, o7 | (has7a ? 0 : 0x80));
-      if (has7a) put8(out, (has7b ? 0 : 0x80) | (l3.mode.value_or(0) & 0x03) << 5);
-      if (has7b)
-        put8(out, (l3.packet_window_size ? 0 : 0x80) | (l3.default_packet_size.value_or(0) & 0x0f));
-      if (l3.packet_window_size) put8(out, 0x80 | (*l3.packet_window_size & 0x7f));
-    }
-  }
+  if (b.l1_protocol) put8(out, blli_head(kBlliLayer1, *b.l1_protocol, true));
+  if (b.l2) put_blli_l2(out, *b.l2);
+  if (b.l3) put_blli_l3(out, *b.l3);
 }
 
+// Layers in ascending order, each at most once.
 bool get_blli(Reader& r, BroadbandLowLayerInfo& b) {
   int last_layer = 0;
   while (!r.empty()) {
-    std::uint8_t g[4] = {};
+    std::uint8_t g[kBlliMaxGroup] = {};
     std::size_t n = 0;
-    if (!get_group(r, g, 4, n)) return false;
+    if (!get_group(r, g, kBlliMaxGroup, n)) return false;
     const int layer = (g[0] >> 5) & 0x03;
-    const std::uint8_t proto = g[0] & 0x1f;
     if (layer == 0 || layer <= last_layer) return false;
     last_layer = layer;
-    if (layer == 1) {
+    if (layer == kBlliLayer1) {
       if (n != 1) return false;
-      b.l1_protocol = proto;
-    } else if (layer == 2) {
-      BlliLayer2 l2;
-      l2.protocol = proto;
-      if (proto == 0x10) {
-        if (n > 2) return false;
-        if (n == 2) l2.user_info = g[1] & 0x7f;
-      } else {
-        if (n > 3) return false;
-        if (n >= 2) {
-          l2.mode = (g[1] >> 5) & 0x03;
-          l2.q933 = g[1] & 0x03;
-        }
-        if (n == 3) l2.window_size = g[2] & 0x7f;
-      }
-      b.l2 = l2;
-    } else {
-      BlliLayer3 l3;
-      l3.protocol = proto;
-      if (proto == 0x10) {
-        if (n > 2) return false;
-        if (n == 2) l3.user_info = g[1] & 0x0f;
-      } else if (proto == 0x0b) {
-        if (n == 3) {
-          l3.ipi = static_cast<std::uint8_t>((g[1] & 0x7f) << 1 | (g[2] >> 6 & 0x01));
-          if (*l3.ipi == 0x80 && r.left() >= 6) {
-            std::uint8_t snap = 0;
-            std::uint32_t oui = 0;
-            std::uint16_t pid = 0;
-            r.u8(snap);
-            r.u24(oui);
-            r.u16(pid);
-            if ((snap & 0x7f) != 0) return false;
-            l3.snap_oui = oui;
-            l3.snap_pid = pid;
-          }
-        } else if (n != 1) {
-          return false;
-        }
-      } else {
-        if (n >= 2) l3.mode = (g[1] >> 5) & 0x03;
-        if (n >= 3) l3.default_packet_size = g[2] & 0x0f;
-        if (n == 4) l3.packet_window_size = g[3] & 0x7f;
-      }
-      b.l3 = l3;
+      b.l1_protocol = g[0] & 0x1f;
+    } else if (layer == kBlliLayer2) {
+      if (!get_blli_l2(g, n, b.l2.emplace())) return false;
+    } else if (!get_blli_l3(r, g, n, b.l3.emplace())) {
+      return false;
     }
   }
   return b.l1_protocol || b.l2 || b.l3;
