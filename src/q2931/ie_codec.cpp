@@ -144,8 +144,14 @@ template <class S, class... F>
 bool get_tagged(Reader& r, S& s, const std::tuple<F...>& fields, Version v) {
   std::uint8_t id = 0;
   while (r.u8(id)) {
-    int got = 0;
-    std::apply([&](const auto&... f) { (((got = get_sub(r, id, s, f, v)) != 0) || ...); }, fields);
+    // The first sub-field description that knows `id` reads it (stops the fold).
+    const int got = std::apply(
+        [&](const auto&... f) {
+          int g = 0;
+          const bool known = (((g = get_sub(r, id, s, f, v)) != 0) || ...);
+          return known ? g : 0;
+        },
+        fields);
     if (got != 1) return false;
   }
   return true;
@@ -246,10 +252,11 @@ bool get_aal(Reader& r, AalParameters& a, Version v) {
   using Alternatives = decltype(a.aal);
   return [&]<std::size_t... K>(std::index_sequence<K...>) {
     bool ok = false;
-    ((type == AalCoding<std::variant_alternative_t<K, Alternatives>>::kType &&
-      (ok = get_aal_as<std::variant_alternative_t<K, Alternatives>>(r, a, v), true)) ||
-     ...);
-    return ok;
+    const bool known =
+        ((type == AalCoding<std::variant_alternative_t<K, Alternatives>>::kType &&
+          (ok = get_aal_as<std::variant_alternative_t<K, Alternatives>>(r, a, v), true)) ||
+         ...);
+    return known && ok;
   }
   (std::make_index_sequence<std::variant_size_v<Alternatives>>{});
 }
