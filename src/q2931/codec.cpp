@@ -61,43 +61,6 @@ Action ie_action(const IeHeader& h, Version v) {
   return Action::kProceedReportStatus;
 }
 
-// Missing or bad mandatory IE (§5.6.7): SETUP is refused with RELEASE COMPLETE
-// (ADD PARTY with ADD PARTY REJECT), RELEASE is acted upon (cause in the RELEASE
-// COMPLETE), RELEASE COMPLETE is acted upon, other messages are ignored with STATUS.
-Action mandatory_action(MessageType t) {
-  switch (t) {
-    case MessageType::kSetup:
-    case MessageType::kAddParty:
-      return Action::kClearCall;
-    case MessageType::kRelease:
-      return Action::kProceedReportStatus;
-    case MessageType::kReleaseComplete:
-      return Action::kProceed;
-    case MessageType::kAlerting:
-    case MessageType::kCallProceeding:
-    case MessageType::kConnect:
-    case MessageType::kConnectAcknowledge:
-    case MessageType::kRestart:
-    case MessageType::kRestartAcknowledge:
-    case MessageType::kNotify:
-    case MessageType::kStatusEnquiry:
-    case MessageType::kStatus:
-    case MessageType::kAddPartyAcknowledge:
-    case MessageType::kAddPartyReject:
-    case MessageType::kDropParty:
-    case MessageType::kDropPartyAcknowledge:
-    case MessageType::kPartyAlerting:
-    case MessageType::kModifyRequest:
-    case MessageType::kModifyAcknowledge:
-    case MessageType::kModifyReject:
-    case MessageType::kConnectionAvailable:
-    case MessageType::kLeafSetupFailure:
-    case MessageType::kLeafSetupRequest:
-      return Action::kDiscardReportStatus;
-  }
-  return Action::kDiscardReportStatus;
-}
-
 // No STATUS is ever sent in answer to RELEASE COMPLETE.
 Action adjust_for_message(Action a, MessageType t) {
   if (t != MessageType::kReleaseComplete) return a;
@@ -106,14 +69,138 @@ Action adjust_for_message(Action a, MessageType t) {
   return a;
 }
 
-bool may_use_global_cref(MessageType t) {
-  return t == MessageType::kRestart || t == MessageType::kRestartAcknowledge ||
-         t == MessageType::kStatus;
+// §5.6.3.3: whether the call reference is one the message may not carry.
+bool invalid_global_use(const Message& m) {
+  switch (*global_call_ref(m.type)) {
+    case GlobalCallRef::kNever:
+      return m.cref.is_global();
+    case GlobalCallRef::kOnly:
+      return !m.cref.is_global();
+    case GlobalCallRef::kAllowed:
+      return false;
+  }
+  return false;
 }
 
 bool is_reporting(Action a) {
   return a == Action::kProceedReportStatus || a == Action::kDiscardReportStatus ||
          a == Action::kClearCall;
+}
+
+// The header checks (§5.6.1-§5.6.4, message length). False when they decided the
+// message's fate already; else `length` is that of the IE part.
+bool decode_header(ByteView bytes, Version v, DecodeResult& res, std::uint16_t& length) {
+  auto& verdicts = res.verdicts;
+  // §5.6.1: a message too short to hold the header is ignored.
+  if (bytes.size() < 2 || (bytes.size() < kHeaderLength && bytes[0] == kProtocolDiscriminator &&
+                           (bytes[1] & 0x0f) == kCallReferenceLength)) {
+    verdicts.push_back(make(Problem::kMessageTooShort, Action::kDiscardIgnore, 0));
+    return false;
+  }
+  // §5.6.2: protocol discriminator.
+  if (bytes[0] != kProtocolDiscriminator) {
+    verdicts.push_back(make(Problem::kBadProtocolDiscriminator, Action::kDiscardIgnore, 0));
+    return false;
+  }
+  // §5.6.3.1: call reference length (octet 2 bits 4-1) must be 3, bits 8-5 spare 0.
+  if (bytes[1] != kCallReferenceLength) {
+    verdicts.push_back(make(Problem::kBadCallReference, Action::kDiscardIgnore, 0));
+    return false;
+  }
+  wire::Reader hr(bytes.subspan(2));
+  std::uint32_t cref = 0;
+  std::uint8_t type = 0, ext = 0;
+  hr.u24(cref);
+  hr.u8(type);
+  hr.u8(ext);
+  hr.u16(length);
+
+  Message& m = res.message.emplace();
+  m.cref.flag = (cref & 0x800000u) != 0;
+  m.cref.value = cref & 0x7fffffu;
+  m.type = static_cast<MessageType>(type);
+  m.follow_instructions = (ext & 0x10) != 0;
+  m.action = static_cast<MessageAction>(ext & 0x03);
+
+  // §5.6.4: message type.
+  if (!message_known(m.type, v)) {
+    verdicts.push_back(make(Problem::kUnknownMessageType,
+                            unknown_message_action(m.follow_instructions, m.action, v),
+                            cause::kMessageTypeNonExistent, Bytes{type}));
+    return false;
+  }
+  // §5.6.3.3: the global call reference where the message may not carry it, or its
+  // absence where the message needs it.
+  if (invalid_global_use(m)) {
+    verdicts.push_back(make(Problem::kInvalidCallReference,
+                            adjust_for_message(Action::kDiscardReportStatus, m.type),
+                            cause::kInvalidCallReference));
+    return false;
+  }
+  const std::size_t available = bytes.size() - kHeaderLength;
+  if (length > available) {
+    verdicts.push_back(make(Problem::kBadMessageLength,
+                            adjust_for_message(Action::kDiscardReportStatus, m.type),
+                            cause::kIncorrectMessageLength));
+    return false;
+  }
+  if (length < available) verdicts.push_back(make(Problem::kTrailingOctets, Action::kProceed, 0));
+  return true;
+}
+
+// Per-message state of the scan over the IEs.
+struct IeScan {
+  Message& m;
+  std::vector<Verdict>& verdicts;
+  Version v;
+  std::array<std::uint8_t, 256> count{};  // typed IEs accepted, per identifier
+  std::array<bool, 256> reported{};       // content error already reported
+  std::optional<std::size_t> first_blli{};
+};
+
+// One IE: §5.6.8.1 unrecognized, §5.6.8.3 repeated, §5.6.7.2 / §5.6.8.2 content error.
+void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, Bytes content) {
+  const MessageType t = s.m.type;
+  const std::optional<IeRule> rule = ie_rule(t, id, s.v);
+  if (!rule) {
+    // §5.6.8.1: unknown, not in this version, or not expected in this message.
+    s.verdicts.push_back(make(Problem::kUnrecognizedIe, adjust_for_message(ie_action(hdr, s.v), t),
+                              cause::kIeNonExistent, Bytes{id}, id));
+    s.m.ies.emplace_back(UnknownIe{id, hdr, std::move(content)});
+    return;
+  }
+  if (s.count[id] >= rule->max_count) {
+    // §5.6.8.3 (Q.2931 §4.5.1): repetitions beyond those allowed are ignored.
+    s.verdicts.push_back(make(Problem::kRepeatedIe, Action::kProceed, 0, {}, id));
+    return;
+  }
+  const IeSpec* spec = ie_spec(id);
+  std::optional<Ie> ie;
+  if (content.size() >= spec->min_len && content.size() <= spec->max_len)
+    ie = decode_ie(id, hdr, content, s.v);
+  if (!ie) {
+    // §5.6.7.2 (mandatory) / §5.6.8.2 (optional): content error, cause 100.
+    if (!s.reported[id]) {
+      s.reported[id] = true;
+      if (rule->mandatory)
+        s.verdicts.push_back(make(Problem::kMandatoryIeContentError,
+                                  adjust_for_message(mandatory_ie_action(t), t),
+                                  cause::kInvalidIeContents, Bytes{id}, id));
+      else
+        s.verdicts.push_back(make(Problem::kIeContentError,
+                                  adjust_for_message(ie_action(hdr, s.v), t),
+                                  cause::kInvalidIeContents, Bytes{id}, id));
+    }
+    s.m.ies.emplace_back(UnknownIe{id, hdr, std::move(content)});
+    return;
+  }
+  ++s.count[id];
+  // §4.5.1: the broadband repeat indicator precedes the IEs it repeats. Tolerated.
+  if (id == static_cast<std::uint8_t>(IeId::kBroadbandLowLayerInfo) && !s.first_blli)
+    s.first_blli = s.m.ies.size();
+  if (id == static_cast<std::uint8_t>(IeId::kBroadbandRepeatIndicator) && s.first_blli)
+    s.verdicts.push_back(make(Problem::kIeOutOfSequence, Action::kProceed, 0, {}, id));
+  s.m.ies.push_back(std::move(*ie));
 }
 
 }  // namespace
@@ -167,76 +254,19 @@ Bytes encode(const Message& msg, Version v) {
 
 DecodeResult decode(ByteView bytes, Version v) {
   DecodeResult res;
-  auto& verdicts = res.verdicts;
-  // §5.6.1: a message too short to hold the header is ignored.
-  if (bytes.size() < 2 || (bytes.size() < kHeaderLength && bytes[0] == kProtocolDiscriminator &&
-                           (bytes[1] & 0x0f) == kCallReferenceLength)) {
-    verdicts.push_back(make(Problem::kMessageTooShort, Action::kDiscardIgnore, 0));
-    return res;
-  }
-  // §5.6.2: protocol discriminator.
-  if (bytes[0] != kProtocolDiscriminator) {
-    verdicts.push_back(make(Problem::kBadProtocolDiscriminator, Action::kDiscardIgnore, 0));
-    return res;
-  }
-  // §5.6.3.1: call reference length (octet 2 bits 4-1) must be 3, bits 8-5 spare 0.
-  if (bytes[1] != kCallReferenceLength) {
-    verdicts.push_back(make(Problem::kBadCallReference, Action::kDiscardIgnore, 0));
-    return res;
-  }
-  wire::Reader hr(bytes.subspan(2));
-  std::uint32_t cref = 0;
-  std::uint8_t type = 0, ext = 0;
   std::uint16_t length = 0;
-  hr.u24(cref);
-  hr.u8(type);
-  hr.u8(ext);
-  hr.u16(length);
-
-  Message& m = res.message.emplace();
-  m.cref.flag = (cref & 0x800000u) != 0;
-  m.cref.value = cref & 0x7fffffu;
-  m.type = static_cast<MessageType>(type);
-  m.follow_instructions = (ext & 0x10) != 0;
-  m.action = static_cast<MessageAction>(ext & 0x03);
-
-  // §5.6.4: message type.
-  if (!message_known(m.type, v)) {
-    verdicts.push_back(make(Problem::kUnknownMessageType,
-                            unknown_message_action(m.follow_instructions, m.action, v),
-                            cause::kMessageTypeNonExistent, Bytes{type}));
-    return res;
-  }
-  // §5.6.3.3: global call reference only on RESTART, RESTART ACK, STATUS; RESTART and
-  // RESTART ACKNOWLEDGE only with the global call reference.
-  if (m.cref.is_global() != may_use_global_cref(m.type) &&
-      !(m.type == MessageType::kStatus && !m.cref.is_global())) {
-    verdicts.push_back(make(Problem::kInvalidCallReference,
-                            adjust_for_message(Action::kDiscardReportStatus, m.type),
-                            cause::kInvalidCallReference));
-    return res;
-  }
-
-  const std::size_t available = bytes.size() - kHeaderLength;
-  if (length > available) {
-    verdicts.push_back(make(Problem::kBadMessageLength,
-                            adjust_for_message(Action::kDiscardReportStatus, m.type),
-                            cause::kIncorrectMessageLength));
-    return res;
-  }
-  if (length < available) verdicts.push_back(make(Problem::kTrailingOctets, Action::kProceed, 0));
-
-  std::array<std::uint8_t, 256> count{};  // typed IEs accepted, per identifier
-  std::array<bool, 256> reported{};       // content error already reported
-  std::optional<std::size_t> first_blli;
+  if (!decode_header(bytes, v, res, length)) return res;
+  Message& m = *res.message;
+  IeScan scan{m, res.verdicts, v};
   wire::Reader r(bytes.subspan(kHeaderLength, length));
-  bool truncated = false;
   while (!r.empty()) {
     std::uint8_t id = 0, inst = 0;
     std::uint16_t ie_len = 0;
     if (!r.u8(id) || !r.u8(inst) || !r.u16(ie_len) || r.left() < ie_len) {
-      truncated = true;
-      break;
+      res.verdicts.push_back(make(Problem::kBadMessageLength,
+                                  adjust_for_message(Action::kDiscardReportStatus, m.type),
+                                  cause::kIncorrectMessageLength));
+      return res;
     }
     Bytes content;
     r.bytes(ie_len, content);
@@ -244,61 +274,14 @@ DecodeResult decode(ByteView bytes, Version v) {
     hdr.coding = static_cast<CodingStandard>((inst >> 5) & 0x03);
     hdr.follow_instructions = (inst & 0x10) != 0;
     hdr.action = static_cast<IeAction>(inst & 0x07);
-
-    const std::optional<IeRule> rule = ie_rule(m.type, id, v);
-    if (!rule) {
-      // §5.6.8.1: unknown, not in this version, or not expected in this message.
-      verdicts.push_back(make(Problem::kUnrecognizedIe,
-                              adjust_for_message(ie_action(hdr, v), m.type), cause::kIeNonExistent,
-                              Bytes{id}, id));
-      m.ies.emplace_back(UnknownIe{id, hdr, std::move(content)});
-      continue;
-    }
-    if (count[id] >= rule->max_count) {
-      // §5.6.8.3 (Q.2931 §4.5.1): repetitions beyond those allowed are ignored.
-      verdicts.push_back(make(Problem::kRepeatedIe, Action::kProceed, 0, {}, id));
-      continue;
-    }
-    const IeSpec* spec = ie_spec(id);
-    std::optional<Ie> ie;
-    if (content.size() >= spec->min_len && content.size() <= spec->max_len)
-      ie = decode_ie(id, hdr, content, v);
-    if (!ie) {
-      // §5.6.7.2 (mandatory) / §5.6.8.2 (optional): content error, cause 100.
-      if (!reported[id]) {
-        reported[id] = true;
-        if (rule->mandatory)
-          verdicts.push_back(make(Problem::kMandatoryIeContentError,
-                                  adjust_for_message(mandatory_action(m.type), m.type),
-                                  cause::kInvalidIeContents, Bytes{id}, id));
-        else
-          verdicts.push_back(make(Problem::kIeContentError,
-                                  adjust_for_message(ie_action(hdr, v), m.type),
-                                  cause::kInvalidIeContents, Bytes{id}, id));
-      }
-      m.ies.emplace_back(UnknownIe{id, hdr, std::move(content)});
-      continue;
-    }
-    ++count[id];
-    // §4.5.1: the broadband repeat indicator precedes the IEs it repeats. Tolerated.
-    if (id == static_cast<std::uint8_t>(IeId::kBroadbandLowLayerInfo) && !first_blli)
-      first_blli = m.ies.size();
-    if (id == static_cast<std::uint8_t>(IeId::kBroadbandRepeatIndicator) && first_blli)
-      verdicts.push_back(make(Problem::kIeOutOfSequence, Action::kProceed, 0, {}, id));
-    m.ies.push_back(std::move(*ie));
-  }
-  if (truncated) {
-    verdicts.push_back(make(Problem::kBadMessageLength,
-                            adjust_for_message(Action::kDiscardReportStatus, m.type),
-                            cause::kIncorrectMessageLength));
-    return res;
+    scan_ie(scan, id, hdr, std::move(content));
   }
   // §5.6.7.1: mandatory IEs.
   for (std::uint8_t id : mandatory_ies(m.type, v)) {
-    if (count[id] == 0 && !reported[id])
-      verdicts.push_back(make(Problem::kMandatoryIeMissing,
-                              adjust_for_message(mandatory_action(m.type), m.type),
-                              cause::kMandatoryIeMissing, Bytes{id}, id));
+    if (scan.count[id] == 0 && !scan.reported[id])
+      res.verdicts.push_back(make(Problem::kMandatoryIeMissing,
+                                  adjust_for_message(mandatory_ie_action(m.type), m.type),
+                                  cause::kMandatoryIeMissing, Bytes{id}, id));
   }
   return res;
 }

@@ -3,7 +3,10 @@
 #include <array>
 #include <span>
 #include <stdexcept>
+#include <tuple>
 #include <type_traits>
+#include <utility>
+#include <variant>
 
 #include "atmsigd/q2931/codec.hpp"
 #include "ie_codec.hpp"
@@ -19,236 +22,266 @@ using wire::put32;
 using wire::put8;
 using wire::Reader;
 
-bool is_uni3x(Version v) {
-  return v == Version::kUni30 || v == Version::kUni31;
-}
+// ---- Identifier-tagged sub-fields ----
+// An IE whose contents are (identifier, value) sub-fields has ONE table: a tuple of the
+// sub-field descriptions below, in the order the encoder writes them (the order the
+// recommendation lists them). The encoder walks the table; the decoder looks each
+// identifier up in the same table, so an identifier it does not know is a content error.
 
-// ---- Subfield tables: (identifier, member) for identifier-tagged subfields ----
+// Identifier, then the value in `octets` octets (big endian). `versions`: where the
+// encoder writes it and the decoder keeps it (read and dropped elsewhere).
 template <class S, class V>
-struct Field {
+struct Tagged {
   std::uint8_t id;
   std::optional<V> S::*member;
-  std::uint8_t octets;  // value length
+  std::uint8_t octets;
+  VersionMask versions = kAllVersions;
+};
+// Identifier alone: the sub-field is a flag.
+template <class S>
+struct TagOnly {
+  std::uint8_t id;
+  bool S::*member;
+};
+// Identifier, then two values that come together (AAL 3/4 MID range).
+template <class S, class V>
+struct TaggedPair {
+  std::uint8_t id;
+  std::optional<V> S::*first;
+  std::optional<V> S::*second;
+  std::uint8_t octets;  // of each value
 };
 
-template <class S, class V, std::size_t N>
-void put_fields(Bytes& out, const S& s, const std::array<Field<S, V>, N>& fields) {
-  for (const auto& f : fields) {
-    const auto& val = s.*(f.member);
-    if (!val) continue;
-    put8(out, f.id);
-    switch (f.octets) {
-      case 1:
-        put8(out, *val);
-        break;
-      case 2:
-        put16(out, *val);
-        break;
-      case 3:
-        put24(out, *val);
-        break;
-      default:
-        put32(out, *val);
-        break;
-    }
+void put_value(Bytes& out, std::uint32_t v, std::uint8_t octets) {
+  switch (octets) {
+    case 1:
+      put8(out, v);
+      break;
+    case 2:
+      put16(out, v);
+      break;
+    case 3:
+      put24(out, v);
+      break;
+    default:
+      put32(out, v);
+      break;
+  }
+}
+bool get_value(Reader& r, std::uint32_t& v, std::uint8_t octets) {
+  std::uint8_t b = 0;
+  std::uint16_t w = 0;
+  switch (octets) {
+    case 1:
+      if (!r.u8(b)) return false;
+      v = b;
+      return true;
+    case 2:
+      if (!r.u16(w)) return false;
+      v = w;
+      return true;
+    case 3:
+      return r.u24(v);
+    default:
+      return r.u32(v);
   }
 }
 
-// Reads the value of subfield `id` if it is in `fields`. Returns 1 if read, 0 if the
-// identifier is not in the table, -1 on truncation.
-template <class S, class V, std::size_t N>
-int get_field(Reader& r, std::uint8_t id, S& s, const std::array<Field<S, V>, N>& fields) {
-  for (const auto& f : fields) {
-    if (f.id != id) continue;
-    std::uint32_t v = 0;
-    bool ok = false;
-    switch (f.octets) {
-      case 1: {
-        std::uint8_t b = 0;
-        ok = r.u8(b);
-        v = b;
-        break;
-      }
-      case 2: {
-        std::uint16_t w = 0;
-        ok = r.u16(w);
-        v = w;
-        break;
-      }
-      case 3:
-        ok = r.u24(v);
-        break;
-      default:
-        ok = r.u32(v);
-        break;
-    }
-    if (!ok) return -1;
-    s.*(f.member) = static_cast<V>(v);
-    return 1;
-  }
-  return 0;
+template <class S, class V>
+void put_sub(Bytes& out, const S& s, const Tagged<S, V>& f, Version v) {
+  const auto& val = s.*(f.member);
+  if (!val || !in_version(f.versions, v)) return;
+  put8(out, f.id);
+  put_value(out, *val, f.octets);
+}
+template <class S>
+void put_sub(Bytes& out, const S& s, const TagOnly<S>& f, Version) {
+  if (s.*(f.member)) put8(out, f.id);
+}
+template <class S, class V>
+void put_sub(Bytes& out, const S& s, const TaggedPair<S, V>& f, Version) {
+  const auto& a = s.*(f.first);
+  const auto& b = s.*(f.second);
+  if (!a || !b) return;
+  put8(out, f.id);
+  put_value(out, *a, f.octets);
+  put_value(out, *b, f.octets);
 }
 
-// ---- AAL parameters ----
-constexpr std::array<Field<Aal1, std::uint8_t>, 5> kAal1Octet{{
-    {0x85, &Aal1::subtype, 1},
-    {0x86, &Aal1::cbr_rate, 1},
-    {0x88, &Aal1::clock_recovery, 1},
-    {0x89, &Aal1::error_correction, 1},
-    {0x8b, &Aal1::partially_filled_cells, 1},
-}};
-constexpr std::array<Field<Aal1, std::uint16_t>, 2> kAal1Word{{
-    {0x87, &Aal1::multiplier, 2},
-    {0x8a, &Aal1::structured_data_blocks, 2},
-}};
+// Reads the value(s) of sub-field `id` if `f` describes it: 1 read, 0 not this
+// sub-field, -1 truncated.
+template <class S, class V>
+int get_sub(Reader& r, std::uint8_t id, S& s, const Tagged<S, V>& f, Version v) {
+  if (f.id != id) return 0;
+  std::uint32_t x = 0;
+  if (!get_value(r, x, f.octets)) return -1;
+  if (in_version(f.versions, v)) s.*(f.member) = static_cast<V>(x);
+  return 1;
+}
+template <class S>
+int get_sub(Reader&, std::uint8_t id, S& s, const TagOnly<S>& f, Version) {
+  if (f.id != id) return 0;
+  s.*(f.member) = true;
+  return 1;
+}
+template <class S, class V>
+int get_sub(Reader& r, std::uint8_t id, S& s, const TaggedPair<S, V>& f, Version) {
+  if (f.id != id) return 0;
+  std::uint32_t a = 0, b = 0;
+  if (!get_value(r, a, f.octets) || !get_value(r, b, f.octets)) return -1;
+  s.*(f.first) = static_cast<V>(a);
+  s.*(f.second) = static_cast<V>(b);
+  return 1;
+}
+
+template <class S, class... F>
+void put_tagged(Bytes& out, const S& s, const std::tuple<F...>& fields, Version v) {
+  std::apply([&](const auto&... f) { (put_sub(out, s, f, v), ...); }, fields);
+}
+// Reads sub-fields to the end of the contents; an unknown identifier or a truncated
+// value is a content error.
+template <class S, class... F>
+bool get_tagged(Reader& r, S& s, const std::tuple<F...>& fields, Version v) {
+  std::uint8_t id = 0;
+  while (r.u8(id)) {
+    // The first sub-field description that knows `id` reads it (stops the fold).
+    const int got = std::apply(
+        [&](const auto&... f) {
+          int g = 0;
+          const bool known = (((g = get_sub(r, id, s, f, v)) != 0) || ...);
+          return known ? g : 0;
+        },
+        fields);
+    if (got != 1) return false;
+  }
+  return true;
+}
+
+template <class... F>
+constexpr bool unique_ids(const std::tuple<F...>& fields) {
+  return std::apply(
+      [](const auto&... f) {
+        const std::array<std::uint8_t, sizeof...(F)> ids{f.id...};
+        for (std::size_t i = 0; i < ids.size(); ++i)
+          for (std::size_t j = i + 1; j < ids.size(); ++j)
+            if (ids[i] == ids[j]) return false;
+        return true;
+      },
+      fields);
+}
+
+// ---- AAL parameters (Q.2931 §4.5.5, UNI 3.1 §5.4.5.5) ----
+// Per AAL type: the type code (octet 5) and the sub-field table.
+template <class T>
+struct AalCoding;
+template <>
+struct AalCoding<Aal1> {
+  static constexpr std::uint8_t kType = 0x01;
+  static constexpr std::tuple kFields{
+      Tagged<Aal1, std::uint8_t>{0x85, &Aal1::subtype, 1},
+      Tagged<Aal1, std::uint8_t>{0x86, &Aal1::cbr_rate, 1},
+      Tagged<Aal1, std::uint16_t>{0x87, &Aal1::multiplier, 2},
+      Tagged<Aal1, std::uint8_t>{0x88, &Aal1::clock_recovery, 1},
+      Tagged<Aal1, std::uint8_t>{0x89, &Aal1::error_correction, 1},
+      Tagged<Aal1, std::uint16_t>{0x8a, &Aal1::structured_data_blocks, 2},
+      Tagged<Aal1, std::uint8_t>{0x8b, &Aal1::partially_filled_cells, 1},
+  };
+};
+// The Mode sub-field (0x83) exists in UNI 3.0/3.1 only, not in Q.2931 / UNI 4.0.
+constexpr VersionMask kModeVersions = kUni30 | kUni31;
+template <>
+struct AalCoding<Aal34> {
+  static constexpr std::uint8_t kType = 0x03;
+  static constexpr std::tuple kFields{
+      Tagged<Aal34, std::uint16_t>{0x8c, &Aal34::fwd_max_sdu, 2},
+      Tagged<Aal34, std::uint16_t>{0x81, &Aal34::bwd_max_sdu, 2},
+      TaggedPair<Aal34, std::uint16_t>{0x82, &Aal34::mid_low, &Aal34::mid_high, 2},
+      Tagged<Aal34, std::uint8_t>{0x83, &Aal34::mode, 1, kModeVersions},
+      Tagged<Aal34, std::uint8_t>{0x84, &Aal34::sscs, 1},
+  };
+};
+template <>
+struct AalCoding<Aal5> {
+  static constexpr std::uint8_t kType = 0x05;
+  static constexpr std::tuple kFields{
+      Tagged<Aal5, std::uint16_t>{0x8c, &Aal5::fwd_max_sdu, 2},
+      Tagged<Aal5, std::uint16_t>{0x81, &Aal5::bwd_max_sdu, 2},
+      Tagged<Aal5, std::uint8_t>{0x83, &Aal5::mode, 1, kModeVersions},
+      Tagged<Aal5, std::uint8_t>{0x84, &Aal5::sscs, 1},
+  };
+};
+template <>
+struct AalCoding<AalUserDefined> {
+  static constexpr std::uint8_t kType = 0x10;  // up to 4 octets of user information
+  static constexpr std::size_t kMaxInfo = 4;
+};
+static_assert(unique_ids(AalCoding<Aal1>::kFields) && unique_ids(AalCoding<Aal34>::kFields) &&
+              unique_ids(AalCoding<Aal5>::kFields));
+
+template <class T>
+bool get_aal_as(Reader& r, AalParameters& a, Version v) {
+  T x;
+  if constexpr (std::is_same_v<T, AalUserDefined>) {
+    if (r.left() > AalCoding<T>::kMaxInfo) return false;
+    r.bytes(r.left(), x.info);
+  } else {
+    if (!get_tagged(r, x, AalCoding<T>::kFields, v)) return false;
+  }
+  a.aal = std::move(x);
+  return true;
+}
 
 void put_aal(Bytes& out, const AalParameters& a, Version v) {
-  const bool with_mode = is_uni3x(v);
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, Aal1>) {
-          put8(out, 0x01);
-          // Q.2931 order: subtype, CBR rate, multiplier, clock recovery, error
-          // correction, SDT block size, partially filled cells.
-          if (x.subtype) put8(out, 0x85), put8(out, *x.subtype);
-          if (x.cbr_rate) put8(out, 0x86), put8(out, *x.cbr_rate);
-          if (x.multiplier) put8(out, 0x87), put16(out, *x.multiplier);
-          if (x.clock_recovery) put8(out, 0x88), put8(out, *x.clock_recovery);
-          if (x.error_correction) put8(out, 0x89), put8(out, *x.error_correction);
-          if (x.structured_data_blocks) put8(out, 0x8a), put16(out, *x.structured_data_blocks);
-          if (x.partially_filled_cells) put8(out, 0x8b), put8(out, *x.partially_filled_cells);
-        } else if constexpr (std::is_same_v<T, Aal34>) {
-          put8(out, 0x03);
-          if (x.fwd_max_sdu) put8(out, 0x8c), put16(out, *x.fwd_max_sdu);
-          if (x.bwd_max_sdu) put8(out, 0x81), put16(out, *x.bwd_max_sdu);
-          if (x.mid_low && x.mid_high)
-            put8(out, 0x82), put16(out, *x.mid_low), put16(out, *x.mid_high);
-          if (x.mode && with_mode) put8(out, 0x83), put8(out, *x.mode);
-          if (x.sscs) put8(out, 0x84), put8(out, *x.sscs);
-        } else if constexpr (std::is_same_v<T, Aal5>) {
-          put8(out, 0x05);
-          if (x.fwd_max_sdu) put8(out, 0x8c), put16(out, *x.fwd_max_sdu);
-          if (x.bwd_max_sdu) put8(out, 0x81), put16(out, *x.bwd_max_sdu);
-          if (x.mode && with_mode) put8(out, 0x83), put8(out, *x.mode);
-          if (x.sscs) put8(out, 0x84), put8(out, *x.sscs);
-        } else {
-          put8(out, 0x10);
+        put8(out, AalCoding<T>::kType);
+        if constexpr (std::is_same_v<T, AalUserDefined>) {
           wire::put(out, x.info);
+        } else {
+          put_tagged(out, x, AalCoding<T>::kFields, v);
         }
       },
       a.aal);
 }
 
+// The AAL type code selects the alternative of AalParameters::aal; unknown: content error.
 bool get_aal(Reader& r, AalParameters& a, Version v) {
   std::uint8_t type = 0;
   if (!r.u8(type)) return false;
-  const bool keep_mode = is_uni3x(v);  // Mode subfield is not defined in Q.2931/UNI 4.0
-  std::uint8_t id = 0;
-  switch (type) {
-    case 0x01: {
-      Aal1 x;
-      while (r.u8(id)) {
-        int got = get_field(r, id, x, kAal1Octet);
-        if (got == 0) got = get_field(r, id, x, kAal1Word);
-        if (got != 1) return false;
-      }
-      a.aal = x;
-      return true;
-    }
-    case 0x03:
-    case 0x05: {
-      Aal34 x;
-      while (r.u8(id)) {
-        std::uint8_t b = 0;
-        std::uint16_t w = 0;
-        switch (id) {
-          case 0x8c:
-            if (!r.u16(w)) return false;
-            x.fwd_max_sdu = w;
-            break;
-          case 0x81:
-            if (!r.u16(w)) return false;
-            x.bwd_max_sdu = w;
-            break;
-          case 0x82: {
-            std::uint16_t hi = 0;
-            if (type != 0x03 || !r.u16(w) || !r.u16(hi)) return false;
-            x.mid_low = w;
-            x.mid_high = hi;
-            break;
-          }
-          case 0x83:
-            if (!r.u8(b)) return false;
-            if (keep_mode) x.mode = b;
-            break;
-          case 0x84:
-            if (!r.u8(b)) return false;
-            x.sscs = b;
-            break;
-          default:
-            return false;
-        }
-      }
-      if (type == 0x03) {
-        a.aal = x;
-      } else {
-        a.aal = Aal5{x.fwd_max_sdu, x.bwd_max_sdu, x.mode, x.sscs};
-      }
-      return true;
-    }
-    case 0x10: {
-      AalUserDefined x;
-      if (r.left() > 4) return false;
-      r.bytes(r.left(), x.info);
-      a.aal = x;
-      return true;
-    }
-    default:
-      return false;
+  using Alternatives = decltype(a.aal);
+  return [&]<std::size_t... K>(std::index_sequence<K...>) {
+    bool ok = false;
+    const bool known =
+        ((type == AalCoding<std::variant_alternative_t<K, Alternatives>>::kType &&
+          (ok = get_aal_as<std::variant_alternative_t<K, Alternatives>>(r, a, v), true)) ||
+         ...);
+    return known && ok;
   }
+  (std::make_index_sequence<std::variant_size_v<Alternatives>>{});
 }
 
-// ---- ATM traffic descriptor ----
-constexpr std::array<Field<TrafficParams, std::uint32_t>, 14> kRates{{
-    {0x82, &TrafficParams::fwd_pcr_0, 3},
-    {0x83, &TrafficParams::bwd_pcr_0, 3},
-    {0x84, &TrafficParams::fwd_pcr_01, 3},
-    {0x85, &TrafficParams::bwd_pcr_01, 3},
-    {0x88, &TrafficParams::fwd_scr_0, 3},
-    {0x89, &TrafficParams::bwd_scr_0, 3},
-    {0x90, &TrafficParams::fwd_scr_01, 3},
-    {0x91, &TrafficParams::bwd_scr_01, 3},
-    {0x92, &TrafficParams::fwd_mcr_01, 3},
-    {0x93, &TrafficParams::bwd_mcr_01, 3},
-    {0xa0, &TrafficParams::fwd_mbs_0, 3},
-    {0xa1, &TrafficParams::bwd_mbs_0, 3},
-    {0xb0, &TrafficParams::fwd_mbs_01, 3},
-    {0xb1, &TrafficParams::bwd_mbs_01, 3},
-}};
-
-void put_td(Bytes& out, const TrafficParams& t) {
-  put_fields(out, t, kRates);
-  if (t.best_effort) put8(out, 0xbe);
-  if (t.tm_options) put8(out, 0xbf), put8(out, *t.tm_options);
-}
-bool get_td(Reader& r, TrafficParams& t) {
-  std::uint8_t id = 0;
-  while (r.u8(id)) {
-    if (id == 0xbe) {
-      t.best_effort = true;
-      continue;
-    }
-    if (id == 0xbf) {
-      std::uint8_t b = 0;
-      if (!r.u8(b)) return false;
-      t.tm_options = b;
-      continue;
-    }
-    if (get_field(r, id, t, kRates) != 1) return false;
-  }
-  return true;
-}
+// ---- ATM traffic descriptor (Q.2931 §4.5.6, UNI 4.0 §4.5.6) ----
+using TdRate = Tagged<TrafficParams, std::uint32_t>;
+constexpr std::tuple kTdFields{
+    TdRate{0x82, &TrafficParams::fwd_pcr_0, 3},
+    TdRate{0x83, &TrafficParams::bwd_pcr_0, 3},
+    TdRate{0x84, &TrafficParams::fwd_pcr_01, 3},
+    TdRate{0x85, &TrafficParams::bwd_pcr_01, 3},
+    TdRate{0x88, &TrafficParams::fwd_scr_0, 3},
+    TdRate{0x89, &TrafficParams::bwd_scr_0, 3},
+    TdRate{0x90, &TrafficParams::fwd_scr_01, 3},
+    TdRate{0x91, &TrafficParams::bwd_scr_01, 3},
+    TdRate{0x92, &TrafficParams::fwd_mcr_01, 3},
+    TdRate{0x93, &TrafficParams::bwd_mcr_01, 3},
+    TdRate{0xa0, &TrafficParams::fwd_mbs_0, 3},
+    TdRate{0xa1, &TrafficParams::bwd_mbs_0, 3},
+    TdRate{0xb0, &TrafficParams::fwd_mbs_01, 3},
+    TdRate{0xb1, &TrafficParams::bwd_mbs_01, 3},
+    TagOnly<TrafficParams>{0xbe, &TrafficParams::best_effort},
+    Tagged<TrafficParams, std::uint8_t>{0xbf, &TrafficParams::tm_options, 1},
+};
+static_assert(unique_ids(kTdFields));
 
 // ---- Broadband bearer capability ----
 void put_bbc(Bytes& out, const BroadbandBearerCapability& b) {
@@ -271,7 +304,21 @@ bool get_bbc(Reader& r, BroadbandBearerCapability& b) {
   return true;
 }
 
-// ---- Broadband low layer information ----
+// ---- Broadband low layer information (Q.2931 §4.5.9, UNI 3.1 §5.4.5.9) ----
+// Octet groups: the first octet of a group carries the layer (bits 7-6) and protocol
+// (bits 5-1); bit 8 set marks the last octet of a group.
+constexpr std::uint8_t kExt = 0x80;
+constexpr std::uint8_t kBlliLayer1 = 1, kBlliLayer2 = 2, kBlliLayer3 = 3;
+constexpr std::size_t kBlliMaxGroup = 4;  // octets 7, 7a, 7b, 7c
+// Protocols whose groups differ from the X.25-like layout (mode, sizes, window):
+constexpr std::uint8_t kBlliUserSpecified = 0x10;  // L2 6a / L3 7a: user information
+constexpr std::uint8_t kBlliTr9577 = 0x0b;         // L3: initial protocol identifier (IPI)
+constexpr std::uint8_t kIpiSnap = 0x80;            // IPI of IEEE 802.1 SNAP: octets 8.1-8.5
+
+constexpr std::uint8_t blli_head(std::uint8_t layer, std::uint8_t protocol, bool last) {
+  return static_cast<std::uint8_t>((last ? kExt : 0) | layer << 5 | (protocol & 0x1f));
+}
+
 // Reads one octet group ending with an octet whose extension bit is set.
 bool get_group(Reader& r, std::uint8_t* g, std::size_t max, std::size_t& n) {
   n = 0;
@@ -279,115 +326,117 @@ bool get_group(Reader& r, std::uint8_t* g, std::size_t max, std::size_t& n) {
   do {
     if (n == max || !r.u8(o)) return false;
     g[n++] = o;
-  } while ((o & 0x80) == 0);
+  } while ((o & kExt) == 0);
+  return true;
+}
+
+void put_blli_l2(Bytes& out, const BlliLayer2& l2) {
+  if ((l2.protocol & 0x1f) == kBlliUserSpecified) {
+    put8(out, blli_head(kBlliLayer2, l2.protocol, !l2.user_info));
+    if (l2.user_info) put8(out, kExt | (*l2.user_info & 0x7f));
+    return;
+  }
+  const bool has6a = l2.mode.has_value() || l2.window_size.has_value();
+  put8(out, blli_head(kBlliLayer2, l2.protocol, !has6a));
+  if (!has6a) return;
+  put8(out, (l2.window_size ? 0 : kExt) | (l2.mode.value_or(0) & 0x03) << 5 | (l2.q933 & 0x03));
+  if (l2.window_size) put8(out, kExt | (*l2.window_size & 0x7f));
+}
+bool get_blli_l2(const std::uint8_t* g, std::size_t n, BlliLayer2& l2) {
+  l2.protocol = g[0] & 0x1f;
+  if (l2.protocol == kBlliUserSpecified) {
+    if (n > 2) return false;
+    if (n == 2) l2.user_info = g[1] & 0x7f;
+    return true;
+  }
+  if (n > 3) return false;
+  if (n >= 2) {
+    l2.mode = (g[1] >> 5) & 0x03;
+    l2.q933 = g[1] & 0x03;
+  }
+  if (n == 3) l2.window_size = g[2] & 0x7f;
+  return true;
+}
+
+void put_blli_l3(Bytes& out, const BlliLayer3& l3) {
+  const std::uint8_t proto = l3.protocol & 0x1f;
+  if (proto == kBlliUserSpecified) {
+    put8(out, blli_head(kBlliLayer3, proto, !l3.user_info));
+    if (l3.user_info) put8(out, kExt | (*l3.user_info & 0x0f));
+  } else if (proto == kBlliTr9577) {
+    put8(out, blli_head(kBlliLayer3, proto, !l3.ipi));
+    if (!l3.ipi) return;
+    put8(out, (*l3.ipi >> 1) & 0x7f);
+    put8(out, kExt | (*l3.ipi & 0x01) << 6);
+    if (*l3.ipi == kIpiSnap && l3.snap_oui && l3.snap_pid) {
+      put8(out, kExt);
+      put24(out, *l3.snap_oui);
+      put16(out, *l3.snap_pid);
+    }
+  } else {
+    const bool has7a = l3.mode || l3.default_packet_size || l3.packet_window_size;
+    const bool has7b = l3.default_packet_size || l3.packet_window_size;
+    put8(out, blli_head(kBlliLayer3, proto, !has7a));
+    if (has7a) put8(out, (has7b ? 0 : kExt) | (l3.mode.value_or(0) & 0x03) << 5);
+    if (has7b)
+      put8(out, (l3.packet_window_size ? 0 : kExt) | (l3.default_packet_size.value_or(0) & 0x0f));
+    if (l3.packet_window_size) put8(out, kExt | (*l3.packet_window_size & 0x7f));
+  }
+}
+// `r` is positioned after the group, where the SNAP octets of IPI 0x80 follow.
+bool get_blli_l3(Reader& r, const std::uint8_t* g, std::size_t n, BlliLayer3& l3) {
+  l3.protocol = g[0] & 0x1f;
+  if (l3.protocol == kBlliUserSpecified) {
+    if (n > 2) return false;
+    if (n == 2) l3.user_info = g[1] & 0x0f;
+    return true;
+  }
+  if (l3.protocol != kBlliTr9577) {
+    if (n >= 2) l3.mode = (g[1] >> 5) & 0x03;
+    if (n >= 3) l3.default_packet_size = g[2] & 0x0f;
+    if (n == 4) l3.packet_window_size = g[3] & 0x7f;
+    return true;
+  }
+  if (n == 1) return true;
+  if (n != 3) return false;
+  l3.ipi = static_cast<std::uint8_t>((g[1] & 0x7f) << 1 | (g[2] >> 6 & 0x01));
+  if (*l3.ipi == kIpiSnap && r.left() >= 6) {
+    std::uint8_t snap = 0;
+    std::uint32_t oui = 0;
+    std::uint16_t pid = 0;
+    r.u8(snap);
+    r.u24(oui);
+    r.u16(pid);
+    if ((snap & 0x7f) != 0) return false;
+    l3.snap_oui = oui;
+    l3.snap_pid = pid;
+  }
   return true;
 }
 
 void put_blli(Bytes& out, const BroadbandLowLayerInfo& b) {
-  if (b.l1_protocol) put8(out, 0x80 | 0x20 | (*b.l1_protocol & 0x1f));
-  if (b.l2) {
-    const auto& l2 = *b.l2;
-    const std::uint8_t o6 = 0x40 | (l2.protocol & 0x1f);
-    if ((l2.protocol & 0x1f) == 0x10) {
-      put8(out, o6 | (l2.user_info ? 0 : 0x80));
-      if (l2.user_info) put8(out, 0x80 | (*l2.user_info & 0x7f));
-    } else {
-      const bool has6a = l2.mode.has_value() || l2.window_size.has_value();
-      put8(out, o6 | (has6a ? 0 : 0x80));
-      if (has6a) {
-        put8(out,
-             (l2.window_size ? 0 : 0x80) | (l2.mode.value_or(0) & 0x03) << 5 | (l2.q933 & 0x03));
-        if (l2.window_size) put8(out, 0x80 | (*l2.window_size & 0x7f));
-      }
-    }
-  }
-  if (b.l3) {
-    const auto& l3 = *b.l3;
-    const std::uint8_t proto = l3.protocol & 0x1f;
-    const std::uint8_t o7 = 0x60 | proto;
-    if (proto == 0x10) {
-      put8(out, o7 | (l3.user_info ? 0 : 0x80));
-      if (l3.user_info) put8(out, 0x80 | (*l3.user_info & 0x0f));
-    } else if (proto == 0x0b) {
-      put8(out, o7 | (l3.ipi ? 0 : 0x80));
-      if (l3.ipi) {
-        put8(out, (*l3.ipi >> 1) & 0x7f);
-        put8(out, 0x80 | (*l3.ipi & 0x01) << 6);
-        if (*l3.ipi == 0x80 && l3.snap_oui && l3.snap_pid) {
-          put8(out, 0x80);
-          put24(out, *l3.snap_oui);
-          put16(out, *l3.snap_pid);
-        }
-      }
-    } else {
-      const bool has7a = l3.mode || l3.default_packet_size || l3.packet_window_size;
-      const bool has7b = l3.default_packet_size || l3.packet_window_size;
-      put8(out, o7 | (has7a ? 0 : 0x80));
-      if (has7a) put8(out, (has7b ? 0 : 0x80) | (l3.mode.value_or(0) & 0x03) << 5);
-      if (has7b)
-        put8(out, (l3.packet_window_size ? 0 : 0x80) | (l3.default_packet_size.value_or(0) & 0x0f));
-      if (l3.packet_window_size) put8(out, 0x80 | (*l3.packet_window_size & 0x7f));
-    }
-  }
+  if (b.l1_protocol) put8(out, blli_head(kBlliLayer1, *b.l1_protocol, true));
+  if (b.l2) put_blli_l2(out, *b.l2);
+  if (b.l3) put_blli_l3(out, *b.l3);
 }
 
+// Layers in ascending order, each at most once.
 bool get_blli(Reader& r, BroadbandLowLayerInfo& b) {
   int last_layer = 0;
   while (!r.empty()) {
-    std::uint8_t g[4] = {};
+    std::uint8_t g[kBlliMaxGroup] = {};
     std::size_t n = 0;
-    if (!get_group(r, g, 4, n)) return false;
+    if (!get_group(r, g, kBlliMaxGroup, n)) return false;
     const int layer = (g[0] >> 5) & 0x03;
-    const std::uint8_t proto = g[0] & 0x1f;
     if (layer == 0 || layer <= last_layer) return false;
     last_layer = layer;
-    if (layer == 1) {
+    if (layer == kBlliLayer1) {
       if (n != 1) return false;
-      b.l1_protocol = proto;
-    } else if (layer == 2) {
-      BlliLayer2 l2;
-      l2.protocol = proto;
-      if (proto == 0x10) {
-        if (n > 2) return false;
-        if (n == 2) l2.user_info = g[1] & 0x7f;
-      } else {
-        if (n > 3) return false;
-        if (n >= 2) {
-          l2.mode = (g[1] >> 5) & 0x03;
-          l2.q933 = g[1] & 0x03;
-        }
-        if (n == 3) l2.window_size = g[2] & 0x7f;
-      }
-      b.l2 = l2;
-    } else {
-      BlliLayer3 l3;
-      l3.protocol = proto;
-      if (proto == 0x10) {
-        if (n > 2) return false;
-        if (n == 2) l3.user_info = g[1] & 0x0f;
-      } else if (proto == 0x0b) {
-        if (n == 3) {
-          l3.ipi = static_cast<std::uint8_t>((g[1] & 0x7f) << 1 | (g[2] >> 6 & 0x01));
-          if (*l3.ipi == 0x80 && r.left() >= 6) {
-            std::uint8_t snap = 0;
-            std::uint32_t oui = 0;
-            std::uint16_t pid = 0;
-            r.u8(snap);
-            r.u24(oui);
-            r.u16(pid);
-            if ((snap & 0x7f) != 0) return false;
-            l3.snap_oui = oui;
-            l3.snap_pid = pid;
-          }
-        } else if (n != 1) {
-          return false;
-        }
-      } else {
-        if (n >= 2) l3.mode = (g[1] >> 5) & 0x03;
-        if (n >= 3) l3.default_packet_size = g[2] & 0x0f;
-        if (n == 4) l3.packet_window_size = g[3] & 0x7f;
-      }
-      b.l3 = l3;
+      b.l1_protocol = g[0] & 0x1f;
+    } else if (layer == kBlliLayer2) {
+      if (!get_blli_l2(g, n, b.l2.emplace())) return false;
+    } else if (!get_blli_l3(r, g, n, b.l3.emplace())) {
+      return false;
     }
   }
   return b.l1_protocol || b.l2 || b.l3;
@@ -432,60 +481,54 @@ bool get_subaddress(Reader& r, PartySubaddressIe<Id>& s) {
   return true;
 }
 
-// ---- Extended QoS / ABR ----
-constexpr std::array<Field<ExtendedQosParameters, std::uint32_t>, 4> kExtQos3{{
-    {0x94, &ExtendedQosParameters::fwd_acceptable_cdv, 3},
-    {0x95, &ExtendedQosParameters::bwd_acceptable_cdv, 3},
-    {0x96, &ExtendedQosParameters::fwd_cumulative_cdv, 3},
-    {0x97, &ExtendedQosParameters::bwd_cumulative_cdv, 3},
-}};
-constexpr std::array<Field<ExtendedQosParameters, std::uint8_t>, 2> kExtQos1{{
-    {0xa2, &ExtendedQosParameters::fwd_acceptable_clr, 1},
-    {0xa3, &ExtendedQosParameters::bwd_acceptable_clr, 1},
-}};
-constexpr std::array<Field<AbrSetupParameters, std::uint32_t>, 5> kAbr3{{
-    {0xc2, &AbrSetupParameters::fwd_icr, 3},
-    {0xc3, &AbrSetupParameters::bwd_icr, 3},
-    {0xc4, &AbrSetupParameters::fwd_tbe, 3},
-    {0xc5, &AbrSetupParameters::bwd_tbe, 3},
-    {0xc6, &AbrSetupParameters::crm_frtt, 3},
-}};
-constexpr std::array<Field<AbrSetupParameters, std::uint8_t>, 4> kAbr1{{
-    {0xc8, &AbrSetupParameters::fwd_rif, 1},
-    {0xc9, &AbrSetupParameters::bwd_rif, 1},
-    {0xca, &AbrSetupParameters::fwd_rdf, 1},
-    {0xcb, &AbrSetupParameters::bwd_rdf, 1},
-}};
-constexpr std::array<Field<AbrAdditionalParameters, std::uint32_t>, 2> kAbrAdd{{
-    {0xc2, &AbrAdditionalParameters::fwd_record, 4},
-    {0xc3, &AbrAdditionalParameters::bwd_record, 4},
-}};
+// ---- Extended QoS (UNI 4.0 §9.1.2), ABR setup / additional (UNI 4.0 §10.1.2) ----
+constexpr std::tuple kExtQosFields{
+    Tagged<ExtendedQosParameters, std::uint32_t>{0x94, &ExtendedQosParameters::fwd_acceptable_cdv,
+                                                 3},
+    Tagged<ExtendedQosParameters, std::uint32_t>{0x95, &ExtendedQosParameters::bwd_acceptable_cdv,
+                                                 3},
+    Tagged<ExtendedQosParameters, std::uint32_t>{0x96, &ExtendedQosParameters::fwd_cumulative_cdv,
+                                                 3},
+    Tagged<ExtendedQosParameters, std::uint32_t>{0x97, &ExtendedQosParameters::bwd_cumulative_cdv,
+                                                 3},
+    Tagged<ExtendedQosParameters, std::uint8_t>{0xa2, &ExtendedQosParameters::fwd_acceptable_clr,
+                                                1},
+    Tagged<ExtendedQosParameters, std::uint8_t>{0xa3, &ExtendedQosParameters::bwd_acceptable_clr,
+                                                1},
+};
+constexpr std::tuple kAbrSetupFields{
+    Tagged<AbrSetupParameters, std::uint32_t>{0xc2, &AbrSetupParameters::fwd_icr, 3},
+    Tagged<AbrSetupParameters, std::uint32_t>{0xc3, &AbrSetupParameters::bwd_icr, 3},
+    Tagged<AbrSetupParameters, std::uint32_t>{0xc4, &AbrSetupParameters::fwd_tbe, 3},
+    Tagged<AbrSetupParameters, std::uint32_t>{0xc5, &AbrSetupParameters::bwd_tbe, 3},
+    Tagged<AbrSetupParameters, std::uint32_t>{0xc6, &AbrSetupParameters::crm_frtt, 3},
+    Tagged<AbrSetupParameters, std::uint8_t>{0xc8, &AbrSetupParameters::fwd_rif, 1},
+    Tagged<AbrSetupParameters, std::uint8_t>{0xc9, &AbrSetupParameters::bwd_rif, 1},
+    Tagged<AbrSetupParameters, std::uint8_t>{0xca, &AbrSetupParameters::fwd_rdf, 1},
+    Tagged<AbrSetupParameters, std::uint8_t>{0xcb, &AbrSetupParameters::bwd_rdf, 1},
+};
+constexpr std::tuple kAbrAdditionalFields{
+    Tagged<AbrAdditionalParameters, std::uint32_t>{0xc2, &AbrAdditionalParameters::fwd_record, 4},
+    Tagged<AbrAdditionalParameters, std::uint32_t>{0xc3, &AbrAdditionalParameters::bwd_record, 4},
+};
+static_assert(unique_ids(kExtQosFields) && unique_ids(kAbrSetupFields) &&
+              unique_ids(kAbrAdditionalFields));
 
-template <class S, class F1, class F2>
-bool get_tagged(Reader& r, S& s, const F1& a, const F2& b) {
-  std::uint8_t id = 0;
-  while (r.u8(id)) {
-    int got = get_field(r, id, s, a);
-    if (got == 0) got = get_field(r, id, s, b);
-    if (got != 1) return false;
-  }
-  return true;
-}
-template <class S, class F1>
-bool get_tagged(Reader& r, S& s, const F1& a) {
-  std::uint8_t id = 0;
-  while (r.u8(id))
-    if (get_field(r, id, s, a) != 1) return false;
-  return true;
-}
+// ---- End-to-end transit delay (Q.2931 §4.5.13, UNI 4.0 §9.1.1) ----
+constexpr std::tuple kTransitDelayFields{
+    Tagged<EndToEndTransitDelay, std::uint16_t>{0x01, &EndToEndTransitDelay::cumulative, 2},
+    Tagged<EndToEndTransitDelay, std::uint16_t>{0x03, &EndToEndTransitDelay::maximum, 2},
+    TagOnly<EndToEndTransitDelay>{0x0a, &EndToEndTransitDelay::network_generated},
+};
+static_assert(unique_ids(kTransitDelayFields));
 
 // ---- Contents encoders, one overload per IE type ----
 void put_body(Bytes& out, const AalParameters& x, Version v) {
   put_aal(out, x, v);
 }
 template <IeId Id>
-void put_body(Bytes& out, const TrafficDescriptorIe<Id>& x, Version) {
-  put_td(out, x.td);
+void put_body(Bytes& out, const TrafficDescriptorIe<Id>& x, Version v) {
+  put_tagged(out, x.td, kTdFields, v);
 }
 void put_body(Bytes& out, const BroadbandBearerCapability& x, Version) {
   put_bbc(out, x);
@@ -521,19 +564,16 @@ void put_body(Bytes& out, const ConnectionIdentifier& x, Version) {
   put16(out, x.vpci);
   put16(out, x.vci);
 }
-void put_body(Bytes& out, const EndToEndTransitDelay& x, Version) {
-  if (x.cumulative) put8(out, 0x01), put16(out, *x.cumulative);
-  if (x.maximum) put8(out, 0x03), put16(out, *x.maximum);
-  if (x.network_generated) put8(out, 0x0a);
+void put_body(Bytes& out, const EndToEndTransitDelay& x, Version v) {
+  put_tagged(out, x, kTransitDelayFields, v);
 }
 void put_body(Bytes& out, const QosParameter& x, Version) {
   put8(out, x.fwd_class);
   put8(out, x.bwd_class);
 }
-void put_body(Bytes& out, const ExtendedQosParameters& x, Version) {
+void put_body(Bytes& out, const ExtendedQosParameters& x, Version v) {
   put8(out, x.origin);
-  put_fields(out, x, kExtQos3);
-  put_fields(out, x, kExtQos1);
+  put_tagged(out, x, kExtQosFields, v);
 }
 void put_body(Bytes& out, const RestartIndicator& x, Version) {
   put8(out, 0x80 | (x.restart_class & 0x07));
@@ -559,12 +599,11 @@ void put_body(Bytes& out, const EndpointReference& x, Version) {
 void put_body(Bytes& out, const EndpointState& x, Version) {
   put8(out, x.state & 0x3f);
 }
-void put_body(Bytes& out, const AbrSetupParameters& x, Version) {
-  put_fields(out, x, kAbr3);
-  put_fields(out, x, kAbr1);
+void put_body(Bytes& out, const AbrSetupParameters& x, Version v) {
+  put_tagged(out, x, kAbrSetupFields, v);
 }
-void put_body(Bytes& out, const AbrAdditionalParameters& x, Version) {
-  put_fields(out, x, kAbrAdd);
+void put_body(Bytes& out, const AbrAdditionalParameters& x, Version v) {
+  put_tagged(out, x, kAbrAdditionalFields, v);
 }
 void put_body(Bytes& out, const GenericIdentifierTransport& x, Version) {
   put8(out, x.standard);
@@ -597,8 +636,8 @@ bool get_body(Reader& r, AalParameters& x, Version v) {
   return get_aal(r, x, v);
 }
 template <IeId Id>
-bool get_body(Reader& r, TrafficDescriptorIe<Id>& x, Version) {
-  return get_td(r, x.td);
+bool get_body(Reader& r, TrafficDescriptorIe<Id>& x, Version v) {
+  return get_tagged(r, x.td, kTdFields, v);
 }
 bool get_body(Reader& r, BroadbandBearerCapability& x, Version) {
   return get_bbc(r, x);
@@ -646,33 +685,14 @@ bool get_body(Reader& r, ConnectionIdentifier& x, Version) {
   x.exclusivity = o & 0x07;
   return true;
 }
-bool get_body(Reader& r, EndToEndTransitDelay& x, Version) {
-  std::uint8_t id = 0;
-  while (r.u8(id)) {
-    std::uint16_t w = 0;
-    switch (id) {
-      case 0x01:
-        if (!r.u16(w)) return false;
-        x.cumulative = w;
-        break;
-      case 0x03:
-        if (!r.u16(w)) return false;
-        x.maximum = w;
-        break;
-      case 0x0a:
-        x.network_generated = true;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
+bool get_body(Reader& r, EndToEndTransitDelay& x, Version v) {
+  return get_tagged(r, x, kTransitDelayFields, v);
 }
 bool get_body(Reader& r, QosParameter& x, Version) {
   return r.u8(x.fwd_class) && r.u8(x.bwd_class);
 }
-bool get_body(Reader& r, ExtendedQosParameters& x, Version) {
-  return r.u8(x.origin) && get_tagged(r, x, kExtQos3, kExtQos1);
+bool get_body(Reader& r, ExtendedQosParameters& x, Version v) {
+  return r.u8(x.origin) && get_tagged(r, x, kExtQosFields, v);
 }
 bool get_body(Reader& r, RestartIndicator& x, Version) {
   std::uint8_t o = 0;
@@ -720,11 +740,11 @@ bool get_body(Reader& r, EndpointState& x, Version) {
   x.state = o & 0x3f;
   return true;
 }
-bool get_body(Reader& r, AbrSetupParameters& x, Version) {
-  return get_tagged(r, x, kAbr3, kAbr1);
+bool get_body(Reader& r, AbrSetupParameters& x, Version v) {
+  return get_tagged(r, x, kAbrSetupFields, v);
 }
-bool get_body(Reader& r, AbrAdditionalParameters& x, Version) {
-  return get_tagged(r, x, kAbrAdd);
+bool get_body(Reader& r, AbrAdditionalParameters& x, Version v) {
+  return get_tagged(r, x, kAbrAdditionalFields, v);
 }
 bool get_body(Reader& r, GenericIdentifierTransport& x, Version) {
   if (!r.u8(x.standard)) return false;
@@ -768,6 +788,55 @@ std::optional<Ie> decode_as(const IeHeader& hdr, ByteView content, Version v) {
   return Ie{std::move(x)};
 }
 
+// ---- Decoder dispatch, derived from kIeSpecs and the alternatives of Ie ----
+using IeDecoder = std::optional<Ie> (*)(const IeHeader&, ByteView, Version);
+using IeAlternatives = std::make_index_sequence<std::variant_size_v<Ie>>;
+
+template <class T>
+constexpr bool typed_alternative_for(IeId id) {
+  if constexpr (std::is_same_v<T, UnknownIe>) {
+    return false;
+  } else {
+    return T::kId == id;
+  }
+}
+// How many typed alternatives of Ie carry identifier `id`.
+template <std::size_t... K>
+constexpr int alternatives_for(IeId id, std::index_sequence<K...>) {
+  return (int{typed_alternative_for<std::variant_alternative_t<K, Ie>>(id)} + ...);
+}
+template <class T>
+constexpr IeDecoder typed_decoder(IeId id) {
+  if constexpr (std::is_same_v<T, UnknownIe>) {
+    return nullptr;
+  } else {
+    return T::kId == id ? &decode_as<T> : nullptr;
+  }
+}
+template <std::size_t... K>
+constexpr IeDecoder decoder_for(IeId id, std::index_sequence<K...>) {
+  IeDecoder d = nullptr;
+  ((d = d != nullptr ? d : typed_decoder<std::variant_alternative_t<K, Ie>>(id)), ...);
+  return d;
+}
+
+// Row i of kIeSpecs decodes with kIeDecoders[i].
+constexpr auto kIeDecoders = [] {
+  std::array<IeDecoder, kIeSpecs.size()> d{};
+  for (std::size_t i = 0; i < kIeSpecs.size(); ++i)
+    d[i] = decoder_for(kIeSpecs[i].id, IeAlternatives{});
+  return d;
+}();
+
+constexpr bool every_row_has_one_decoder() {
+  for (const auto& s : kIeSpecs)
+    if (alternatives_for(s.id, IeAlternatives{}) != 1) return false;
+  return true;
+}
+static_assert(every_row_has_one_decoder(), "each IE row is decoded by exactly one Ie alternative");
+// With the above, no typed alternative is left without a row (UnknownIe is the untyped one).
+static_assert(std::variant_size_v<Ie> == kIeSpecs.size() + 1);
+
 }  // namespace
 
 std::uint8_t ie_id(const Ie& ie) {
@@ -808,74 +877,9 @@ Bytes encode_ie(const Ie& ie, Version v) {
 }
 
 std::optional<Ie> decode_ie(std::uint8_t id, const IeHeader& hdr, ByteView content, Version v) {
-  if (ie_spec(id) == nullptr) return std::nullopt;
-  switch (static_cast<IeId>(id)) {
-    case IeId::kCause:
-      return decode_as<Cause>(hdr, content, v);
-    case IeId::kCallState:
-      return decode_as<CallState>(hdr, content, v);
-    case IeId::kNotificationIndicator:
-      return decode_as<NotificationIndicator>(hdr, content, v);
-    case IeId::kEndToEndTransitDelay:
-      return decode_as<EndToEndTransitDelay>(hdr, content, v);
-    case IeId::kEndpointReference:
-      return decode_as<EndpointReference>(hdr, content, v);
-    case IeId::kEndpointState:
-      return decode_as<EndpointState>(hdr, content, v);
-    case IeId::kAalParameters:
-      return decode_as<AalParameters>(hdr, content, v);
-    case IeId::kTrafficDescriptor:
-      return decode_as<TrafficDescriptor>(hdr, content, v);
-    case IeId::kConnectionIdentifier:
-      return decode_as<ConnectionIdentifier>(hdr, content, v);
-    case IeId::kOamTrafficDescriptor:
-      return decode_as<OamTrafficDescriptor>(hdr, content, v);
-    case IeId::kQosParameter:
-      return decode_as<QosParameter>(hdr, content, v);
-    case IeId::kBroadbandHighLayerInfo:
-      return decode_as<BroadbandHighLayerInfo>(hdr, content, v);
-    case IeId::kBroadbandBearerCapability:
-      return decode_as<BroadbandBearerCapability>(hdr, content, v);
-    case IeId::kBroadbandLowLayerInfo:
-      return decode_as<BroadbandLowLayerInfo>(hdr, content, v);
-    case IeId::kBroadbandSendingComplete:
-      return decode_as<BroadbandSendingComplete>(hdr, content, v);
-    case IeId::kBroadbandRepeatIndicator:
-      return decode_as<BroadbandRepeatIndicator>(hdr, content, v);
-    case IeId::kCallingPartyNumber:
-      return decode_as<CallingPartyNumber>(hdr, content, v);
-    case IeId::kCallingPartySubaddress:
-      return decode_as<CallingPartySubaddress>(hdr, content, v);
-    case IeId::kCalledPartyNumber:
-      return decode_as<CalledPartyNumber>(hdr, content, v);
-    case IeId::kCalledPartySubaddress:
-      return decode_as<CalledPartySubaddress>(hdr, content, v);
-    case IeId::kTransitNetworkSelection:
-      return decode_as<TransitNetworkSelection>(hdr, content, v);
-    case IeId::kRestartIndicator:
-      return decode_as<RestartIndicator>(hdr, content, v);
-    case IeId::kGenericIdentifierTransport:
-      return decode_as<GenericIdentifierTransport>(hdr, content, v);
-    case IeId::kMinimumTrafficDescriptor:
-      return decode_as<MinimumTrafficDescriptor>(hdr, content, v);
-    case IeId::kAlternativeTrafficDescriptor:
-      return decode_as<AlternativeTrafficDescriptor>(hdr, content, v);
-    case IeId::kAbrSetupParameters:
-      return decode_as<AbrSetupParameters>(hdr, content, v);
-    case IeId::kAbrAdditionalParameters:
-      return decode_as<AbrAdditionalParameters>(hdr, content, v);
-    case IeId::kLijCallIdentifier:
-      return decode_as<LijCallIdentifier>(hdr, content, v);
-    case IeId::kLijParameters:
-      return decode_as<LijParameters>(hdr, content, v);
-    case IeId::kLeafSequenceNumber:
-      return decode_as<LeafSequenceNumber>(hdr, content, v);
-    case IeId::kConnectionScopeSelection:
-      return decode_as<ConnectionScopeSelection>(hdr, content, v);
-    case IeId::kExtendedQosParameters:
-      return decode_as<ExtendedQosParameters>(hdr, content, v);
-  }
-  return std::nullopt;
+  const IeSpec* spec = ie_spec(id);
+  if (spec == nullptr) return std::nullopt;
+  return kIeDecoders[static_cast<std::size_t>(spec - kIeSpecs.data())](hdr, content, v);
 }
 
 }  // namespace atmsigd::q2931

@@ -16,73 +16,61 @@ namespace {
 using M = MessageType;
 using I = IeId;
 
-constexpr VersionMask kAll = kUni30 | kUni31 | kUni40 | kQ2931;
+constexpr VersionMask kAll = kAllVersions;
 constexpr VersionMask k40 = kUni40;
-constexpr VersionMask k40Q = kUni40 | kQ2931;
+constexpr VersionMask k40Q = kUni40Q2931;
 constexpr VersionMask k3xQ = kUni30 | kUni31 | kQ2931;
 constexpr VersionMask kNone = 0;
 
-// IE identifier, name, contents length limits, versions.
-constexpr std::array kIeSpecs = std::to_array<IeSpec>({
-    {I::kCause, "Cause", 2, 30, kAll},
-    {I::kCallState, "Call state", 1, 1, kAll},
-    {I::kNotificationIndicator, "Notification indicator", 1, 64, k40Q},
-    {I::kEndToEndTransitDelay, "End-to-end transit delay", 1, 7, k40Q},
-    {I::kEndpointReference, "Endpoint reference", 3, 3, kAll},
-    {I::kEndpointState, "Endpoint state", 1, 1, kAll},
-    {I::kAalParameters, "AAL parameters", 1, 21, kAll},
-    {I::kTrafficDescriptor, "ATM traffic descriptor", 1, 60, kAll},
-    {I::kConnectionIdentifier, "Connection identifier", 5, 5, kAll},
-    {I::kOamTrafficDescriptor, "OAM traffic descriptor", 2, 2, kQ2931},
-    {I::kQosParameter, "QoS parameter", 2, 2, kAll},
-    {I::kBroadbandHighLayerInfo, "Broadband high layer information", 1, 9, kAll},
-    {I::kBroadbandBearerCapability, "Broadband bearer capability", 2, 3, kAll},
-    {I::kBroadbandLowLayerInfo, "Broadband low layer information", 1, 13, kAll},
-    {I::kBroadbandSendingComplete, "Broadband sending complete", 1, 1, kAll},
-    {I::kBroadbandRepeatIndicator, "Broadband repeat indicator", 1, 1, kAll},
-    {I::kCallingPartyNumber, "Calling party number", 1, 22, kAll},
-    {I::kCallingPartySubaddress, "Calling party subaddress", 1, 21, kAll},
-    {I::kCalledPartyNumber, "Called party number", 1, 21, kAll},
-    {I::kCalledPartySubaddress, "Called party subaddress", 1, 21, kAll},
-    {I::kTransitNetworkSelection, "Transit network selection", 1, 9, kAll},
-    {I::kRestartIndicator, "Restart indicator", 1, 1, kAll},
-    {I::kGenericIdentifierTransport, "Generic identifier transport", 1, 29, k40Q},
-    {I::kMinimumTrafficDescriptor, "Minimum acceptable ATM traffic descriptor", 1, 60, k40Q},
-    {I::kAlternativeTrafficDescriptor, "Alternative ATM traffic descriptor", 1, 60, k40Q},
-    {I::kAbrSetupParameters, "ABR setup parameters", 1, 32, k40},
-    {I::kAbrAdditionalParameters, "ABR additional parameters", 1, 10, k40},
-    {I::kLijCallIdentifier, "LIJ call identifier", 5, 5, k40},
-    {I::kLijParameters, "LIJ parameters", 1, 1, k40},
-    {I::kLeafSequenceNumber, "Leaf sequence number", 4, 4, k40},
-    {I::kConnectionScopeSelection, "Connection scope selection", 2, 2, k40},
-    {I::kExtendedQosParameters, "Extended QoS parameters", 1, 21, k40},
-});
+// Column shorthands for kMsgSpecs.
+constexpr Procedure kCc = Procedure::kCallControl;
+constexpr Procedure kRst = Procedure::kRestart;
+constexpr Procedure kP2mp = Procedure::kPointToMultipoint;
+constexpr Procedure kMod = Procedure::kModification;
+constexpr Procedure kLij = Procedure::kLeafInitiatedJoin;
+// Every message of Q.2931, Q.2971, Q.2963.1 and UNI 3.x/4.0 is listed with
+// "Direction: both" (unlike Q.931's SETUP ACKNOWLEDGE, say).
+constexpr Direction kBoth = Direction::kBoth;
+constexpr GlobalCallRef kNoGcr = GlobalCallRef::kNever;
+constexpr GlobalCallRef kOnlyGcr = GlobalCallRef::kOnly;
+constexpr GlobalCallRef kAnyGcr = GlobalCallRef::kAllowed;
+constexpr UnknownCallRef kRc81 = UnknownCallRef::kReleaseComplete;
+// §5.6.7: what a missing or bad mandatory IE does to the message.
+constexpr Action kStatus = Action::kDiscardReportStatus;  // ignore it, STATUS cause 96/100
+constexpr Action kClear = Action::kClearCall;  // SETUP: RELEASE COMPLETE, ADD PARTY: REJECT
 
+// Message type, name, versions, procedure, direction, global call reference (§5.6.3.3),
+// unknown call reference (§5.6.3.2), missing / bad mandatory IE (§5.6.7).
 constexpr std::array kMsgSpecs = std::to_array<MsgSpec>({
-    {M::kAlerting, "ALERTING", kAll},
-    {M::kCallProceeding, "CALL PROCEEDING", kAll},
-    {M::kSetup, "SETUP", kAll},
-    {M::kConnect, "CONNECT", kAll},
-    {M::kConnectAcknowledge, "CONNECT ACKNOWLEDGE", kAll},
-    {M::kRestart, "RESTART", kAll},
-    {M::kRelease, "RELEASE", kAll},
-    {M::kRestartAcknowledge, "RESTART ACKNOWLEDGE", kAll},
-    {M::kReleaseComplete, "RELEASE COMPLETE", kAll},
-    {M::kNotify, "NOTIFY", k40Q},
-    {M::kStatusEnquiry, "STATUS ENQUIRY", kAll},
-    {M::kStatus, "STATUS", kAll},
-    {M::kAddParty, "ADD PARTY", kAll},
-    {M::kAddPartyAcknowledge, "ADD PARTY ACKNOWLEDGE", kAll},
-    {M::kAddPartyReject, "ADD PARTY REJECT", kAll},
-    {M::kDropParty, "DROP PARTY", kAll},
-    {M::kDropPartyAcknowledge, "DROP PARTY ACKNOWLEDGE", kAll},
-    {M::kPartyAlerting, "PARTY ALERTING", k40Q},
-    {M::kModifyRequest, "MODIFY REQUEST", k40Q},
-    {M::kModifyAcknowledge, "MODIFY ACKNOWLEDGE", k40Q},
-    {M::kModifyReject, "MODIFY REJECT", k40Q},
-    {M::kConnectionAvailable, "CONNECTION AVAILABLE", k40Q},
-    {M::kLeafSetupFailure, "LEAF SETUP FAILURE", k40},
-    {M::kLeafSetupRequest, "LEAF SETUP REQUEST", k40},
+    {M::kAlerting, "ALERTING", kAll, kCc, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kCallProceeding, "CALL PROCEEDING", kAll, kCc, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kSetup, "SETUP", kAll, kCc, kBoth, kNoGcr, UnknownCallRef::kNewCall, kClear},
+    {M::kConnect, "CONNECT", kAll, kCc, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kConnectAcknowledge, "CONNECT ACKNOWLEDGE", kAll, kCc, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kRestart, "RESTART", kAll, kRst, kBoth, kOnlyGcr, kRc81, kStatus},
+    // §5.6.7.1: RELEASE is acted upon; the cause goes into RELEASE COMPLETE.
+    {M::kRelease, "RELEASE", kAll, kCc, kBoth, kNoGcr, kRc81, Action::kProceedReportStatus},
+    {M::kRestartAcknowledge, "RESTART ACKNOWLEDGE", kAll, kRst, kBoth, kOnlyGcr, kRc81, kStatus},
+    // §5.6.3.2 b), §5.6.7.1: RELEASE COMPLETE is acted upon and never answered.
+    {M::kReleaseComplete, "RELEASE COMPLETE", kAll, kCc, kBoth, kNoGcr, UnknownCallRef::kIgnore,
+     Action::kProceed},
+    {M::kNotify, "NOTIFY", k40Q, kCc, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kStatusEnquiry, "STATUS ENQUIRY", kAll, kCc, kBoth, kNoGcr, UnknownCallRef::kStatusNull,
+     kStatus},
+    {M::kStatus, "STATUS", kAll, kCc, kBoth, kAnyGcr, UnknownCallRef::kStatusCheck, kStatus},
+    {M::kAddParty, "ADD PARTY", kAll, kP2mp, kBoth, kNoGcr, kRc81, kClear},
+    {M::kAddPartyAcknowledge, "ADD PARTY ACKNOWLEDGE", kAll, kP2mp, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kAddPartyReject, "ADD PARTY REJECT", kAll, kP2mp, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kDropParty, "DROP PARTY", kAll, kP2mp, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kDropPartyAcknowledge, "DROP PARTY ACKNOWLEDGE", kAll, kP2mp, kBoth, kNoGcr, kRc81,
+     kStatus},
+    {M::kPartyAlerting, "PARTY ALERTING", k40Q, kP2mp, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kModifyRequest, "MODIFY REQUEST", k40Q, kMod, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kModifyAcknowledge, "MODIFY ACKNOWLEDGE", k40Q, kMod, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kModifyReject, "MODIFY REJECT", k40Q, kMod, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kConnectionAvailable, "CONNECTION AVAILABLE", k40Q, kMod, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kLeafSetupFailure, "LEAF SETUP FAILURE", k40, kLij, kBoth, kNoGcr, kRc81, kStatus},
+    {M::kLeafSetupRequest, "LEAF SETUP REQUEST", k40, kLij, kBoth, kNoGcr, kRc81, kStatus},
 });
 
 // (message, IE, max repetitions, mandatory in). Whether the IE exists in a version
@@ -282,6 +270,16 @@ constexpr bool every_message_has_a_row_or_is_empty() {
 }
 static_assert(every_message_has_a_row_or_is_empty());
 static_assert(kIeSpecs.size() == 32 && kMsgSpecs.size() == 24);
+constexpr bool msg_columns_consistent() {
+  for (const auto& m : kMsgSpecs) {
+    // The restart procedure is the one that runs on the global call reference (§5.5).
+    if ((m.procedure == Procedure::kRestart) != (m.global == GlobalCallRef::kOnly)) return false;
+    // Only SETUP opens a call on an unknown call reference.
+    if ((m.unknown == UnknownCallRef::kNewCall) != (m.type == M::kSetup)) return false;
+  }
+  return true;
+}
+static_assert(msg_columns_consistent());
 
 // Every typed alternative of the Ie variant has a row in kIeSpecs, and every row has
 // a typed alternative (UnknownIe is the only untyped one).
@@ -313,6 +311,40 @@ const IeSpec* ie_spec(std::uint8_t id) {
 }
 const MsgSpec* msg_spec(MessageType t) {
   return find_msg_spec(t);
+}
+
+std::optional<Procedure> message_procedure(MessageType t) {
+  const MsgSpec* s = find_msg_spec(t);
+  return s != nullptr ? std::optional(s->procedure) : std::nullopt;
+}
+std::optional<Direction> message_direction(MessageType t) {
+  const MsgSpec* s = find_msg_spec(t);
+  return s != nullptr ? std::optional(s->direction) : std::nullopt;
+}
+bool sent_by(MessageType t, Sender who) {
+  const std::optional<Direction> d = message_direction(t);
+  if (!d) return false;
+  switch (*d) {
+    case Direction::kBoth:
+      return true;
+    case Direction::kUserToNetwork:
+      return who == Sender::kUser;
+    case Direction::kNetworkToUser:
+      return who == Sender::kNetwork;
+  }
+  return false;
+}
+std::optional<GlobalCallRef> global_call_ref(MessageType t) {
+  const MsgSpec* s = find_msg_spec(t);
+  return s != nullptr ? std::optional(s->global) : std::nullopt;
+}
+std::optional<UnknownCallRef> unknown_call_ref(MessageType t) {
+  const MsgSpec* s = find_msg_spec(t);
+  return s != nullptr ? std::optional(s->unknown) : std::nullopt;
+}
+Action mandatory_ie_action(MessageType t) {
+  const MsgSpec* s = find_msg_spec(t);
+  return s != nullptr ? s->mandatory_error : Action::kDiscardReportStatus;
 }
 
 std::string_view message_name(MessageType t) {

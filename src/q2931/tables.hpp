@@ -1,9 +1,11 @@
-// Private: the table row types behind message.hpp's queries.
+// Private: the table row types behind message.hpp's and codec.hpp's queries.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 
+#include "atmsigd/q2931/codec.hpp"
 #include "atmsigd/q2931/ie.hpp"
 #include "atmsigd/q2931/message.hpp"
 
@@ -14,6 +16,8 @@ inline constexpr VersionMask kUni30 = 1u << static_cast<unsigned>(Version::kUni3
 inline constexpr VersionMask kUni31 = 1u << static_cast<unsigned>(Version::kUni31);
 inline constexpr VersionMask kUni40 = 1u << static_cast<unsigned>(Version::kUni40);
 inline constexpr VersionMask kQ2931 = 1u << static_cast<unsigned>(Version::kQ2931);
+inline constexpr VersionMask kAllVersions = kUni30 | kUni31 | kUni40 | kQ2931;
+inline constexpr VersionMask kUni40Q2931 = kUni40 | kQ2931;
 
 struct IeSpec {
   IeId id;
@@ -27,6 +31,11 @@ struct MsgSpec {
   MessageType type;
   std::string_view name;
   VersionMask versions;
+  Procedure procedure;     // which procedures use it (uni.cpp dispatch)
+  Direction direction;     // "Direction" of the message tables (Q.2931 §3)
+  GlobalCallRef global;    // §5.6.3.3
+  UnknownCallRef unknown;  // §5.6.3.2
+  Action mandatory_error;  // missing / bad mandatory IE, §5.6.7
 };
 
 struct MsgIeSpec {
@@ -35,6 +44,45 @@ struct MsgIeSpec {
   std::uint8_t max_count;
   VersionMask mandatory;  // versions in which the IE is mandatory in the message
 };
+
+// IE identifier, name, contents length limits, versions (Q.2931 §4.5, UNI 4.0).
+// Here rather than in tables.cpp so that ie_codec.cpp builds its decoder dispatch
+// from the same rows.
+inline constexpr std::array kIeSpecs = std::to_array<IeSpec>({
+    {IeId::kCause, "Cause", 2, 30, kAllVersions},
+    {IeId::kCallState, "Call state", 1, 1, kAllVersions},
+    {IeId::kNotificationIndicator, "Notification indicator", 1, 64, kUni40Q2931},
+    {IeId::kEndToEndTransitDelay, "End-to-end transit delay", 1, 7, kUni40Q2931},
+    {IeId::kEndpointReference, "Endpoint reference", 3, 3, kAllVersions},
+    {IeId::kEndpointState, "Endpoint state", 1, 1, kAllVersions},
+    {IeId::kAalParameters, "AAL parameters", 1, 21, kAllVersions},
+    {IeId::kTrafficDescriptor, "ATM traffic descriptor", 1, 60, kAllVersions},
+    {IeId::kConnectionIdentifier, "Connection identifier", 5, 5, kAllVersions},
+    {IeId::kOamTrafficDescriptor, "OAM traffic descriptor", 2, 2, kQ2931},
+    {IeId::kQosParameter, "QoS parameter", 2, 2, kAllVersions},
+    {IeId::kBroadbandHighLayerInfo, "Broadband high layer information", 1, 9, kAllVersions},
+    {IeId::kBroadbandBearerCapability, "Broadband bearer capability", 2, 3, kAllVersions},
+    {IeId::kBroadbandLowLayerInfo, "Broadband low layer information", 1, 13, kAllVersions},
+    {IeId::kBroadbandSendingComplete, "Broadband sending complete", 1, 1, kAllVersions},
+    {IeId::kBroadbandRepeatIndicator, "Broadband repeat indicator", 1, 1, kAllVersions},
+    {IeId::kCallingPartyNumber, "Calling party number", 1, 22, kAllVersions},
+    {IeId::kCallingPartySubaddress, "Calling party subaddress", 1, 21, kAllVersions},
+    {IeId::kCalledPartyNumber, "Called party number", 1, 21, kAllVersions},
+    {IeId::kCalledPartySubaddress, "Called party subaddress", 1, 21, kAllVersions},
+    {IeId::kTransitNetworkSelection, "Transit network selection", 1, 9, kAllVersions},
+    {IeId::kRestartIndicator, "Restart indicator", 1, 1, kAllVersions},
+    {IeId::kGenericIdentifierTransport, "Generic identifier transport", 1, 29, kUni40Q2931},
+    {IeId::kMinimumTrafficDescriptor, "Minimum acceptable ATM traffic descriptor", 1, 60,
+     kUni40Q2931},
+    {IeId::kAlternativeTrafficDescriptor, "Alternative ATM traffic descriptor", 1, 60, kUni40Q2931},
+    {IeId::kAbrSetupParameters, "ABR setup parameters", 1, 32, kUni40},
+    {IeId::kAbrAdditionalParameters, "ABR additional parameters", 1, 10, kUni40},
+    {IeId::kLijCallIdentifier, "LIJ call identifier", 5, 5, kUni40},
+    {IeId::kLijParameters, "LIJ parameters", 1, 1, kUni40},
+    {IeId::kLeafSequenceNumber, "Leaf sequence number", 4, 4, kUni40},
+    {IeId::kConnectionScopeSelection, "Connection scope selection", 2, 2, kUni40},
+    {IeId::kExtendedQosParameters, "Extended QoS parameters", 1, 21, kUni40},
+});
 
 bool in_version(VersionMask mask, Version v);
 const IeSpec* ie_spec(std::uint8_t id);

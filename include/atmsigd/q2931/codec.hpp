@@ -87,6 +87,12 @@ Bytes encode_ie(const Ie& ie, Version v);
 // error or an identifier the codec does not know.
 std::optional<Ie> decode_ie(std::uint8_t id, const IeHeader& hdr, ByteView content, Version v);
 
+// What a missing or bad mandatory IE does to a message of type t (Q.2931 §5.6.7.1/2):
+// SETUP and ADD PARTY kClearCall (RELEASE COMPLETE / ADD PARTY REJECT), RELEASE
+// kProceedReportStatus (acted upon, the cause in RELEASE COMPLETE), RELEASE COMPLETE
+// kProceed, any other message kDiscardReportStatus. A column of the message table.
+Action mandatory_ie_action(MessageType t);
+
 std::string_view problem_name(Problem p);
 std::string_view action_name(Action a);
 

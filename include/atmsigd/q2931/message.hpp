@@ -114,6 +114,41 @@ struct IeRule {
 std::optional<IeRule> ie_rule(MessageType t, std::uint8_t id, Version v);
 // Mandatory IEs of a message in a version, in table order.
 std::vector<std::uint8_t> mandatory_ies(MessageType t, Version v);
+// ---- Per-message columns of the tables (kMsgSpecs); nullopt / false for a type
+// not in the tables ----
+
+// The procedures a message belongs to.
+enum class Procedure : std::uint8_t {
+  kCallControl,        // point-to-point call/connection control, Q.2931 §5.1-§5.4, §5.6
+  kRestart,            // restart procedure, Q.2931 §5.5 (global call reference only)
+  kPointToMultipoint,  // Q.2971, UNI 3.1 §5.6 / UNI 4.0 §5 (ADD PARTY ... DROP PARTY ACK)
+  kModification,       // Q.2963.1 (MODIFY ..., CONNECTION AVAILABLE)
+  kLeafInitiatedJoin,  // UNI 4.0 §6 (LEAF SETUP REQUEST / FAILURE)
+};
+std::optional<Procedure> message_procedure(MessageType t);
+
+// Who may send the message: the "Direction" line of its message table.
+enum class Direction : std::uint8_t { kUserToNetwork, kNetworkToUser, kBoth };
+enum class Sender : std::uint8_t { kUser, kNetwork };
+std::optional<Direction> message_direction(MessageType t);
+bool sent_by(MessageType t, Sender who);
+
+// The global call reference (Q.2931 §5.6.3.3): RESTART / RESTART ACKNOWLEDGE only with
+// it, STATUS with or without it, every other message never.
+enum class GlobalCallRef : std::uint8_t { kNever, kAllowed, kOnly };
+std::optional<GlobalCallRef> global_call_ref(MessageType t);
+
+// What the receiver does with the message when its call reference is not that of a
+// call in progress (Q.2931 §5.6.3.2).
+enum class UnknownCallRef : std::uint8_t {
+  kReleaseComplete,  // a): RELEASE COMPLETE, cause 81 "invalid call reference value"
+  kIgnore,           // b): RELEASE COMPLETE: nothing
+  kNewCall,          // SETUP: a new call (ignored if the call reference flag is 1)
+  kStatusNull,       // STATUS ENQUIRY: STATUS, call state Null, cause 30
+  kStatusCheck,      // STATUS: nothing if its call state is Null, else RELEASE COMPLETE 101
+};
+std::optional<UnknownCallRef> unknown_call_ref(MessageType t);
+
 // Every message type / IE identifier in the tables.
 std::vector<MessageType> all_message_types();
 std::vector<std::uint8_t> all_ie_ids();
