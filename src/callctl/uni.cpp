@@ -344,6 +344,17 @@ CallState Uni::state_of_call(CallId call) const {
   return calls_.at(it->second).state;
 }
 
+std::optional<Uni::CallInfo> Uni::call_info(std::uint32_t cref, bool we_originated) const {
+  auto it = calls_.find(key_of(cref, we_originated));
+  if (it == calls_.end()) return std::nullopt;
+  const Call& c = it->second;
+  CallInfo i;
+  i.state = c.state;
+  if (c.timer) i.timer = c.timer->first;
+  i.t322 = c.t322.has_value();
+  return i;
+}
+
 void Uni::restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now,
                   std::vector<CcEvent>& out) {
   now_ = now;

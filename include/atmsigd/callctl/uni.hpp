@@ -216,6 +216,14 @@ class Uni final : public atmsvc::CallControl {
   CallState state_of_call(atmsvc::CallId call) const;
   bool t309_running() const { return t309_.has_value(); }
   bool restart_pending() const { return !restarts_.empty(); }
+  // The call with call reference `cref` (we_originated: the call reference
+  // is ours): its state, its state's timer if running, whether T322 runs.
+  struct CallInfo {
+    CallState state = CallState::kNull;
+    std::optional<Timer> timer;
+    bool t322 = false;
+  };
+  std::optional<CallInfo> call_info(std::uint32_t cref, bool we_originated) const;
   // Network side: VCIs in use.
   std::size_t vcis_in_use() const { return vci_count_; }
 
