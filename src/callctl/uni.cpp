@@ -199,44 +199,7 @@ void Uni::handle_timeouts(TimePoint now, std::vector<CcEvent>& out) {
     const auto [when, key, t] = *timers_.begin();
     timers_.erase(timers_.begin());
     auto it = calls_.find(key);
-    if (it == calls_.end()) continue;
-    Call& c = it->second;
-    const auto timer = static_cast<Timer>(t);
-    if (timer == Timer::kT322) {
-      if (!c.t322 || *c.t322 != when) continue;
-      c.t322.reset();
-      if (c.enquiries < params_.status_enquiry_sends) {
-        send_status_enquiry(c);
-      } else {
-        // Q.2931 §5.6.12: no STATUS after the retransmissions: clear the call.
-        note(tag(c) + ": no STATUS after " + std::to_string(c.enquiries) +
-             " STATUS ENQUIRY: clearing with cause 41");
-        start_release(c, cause::kTemporaryFailure, kErrTimerExpiry);
-      }
-      continue;
-    }
-    if (!c.timer || c.timer->first != timer || c.timer->second != when) continue;
-    c.timer.reset();
-    note(tag(c) + ": " + std::string(timer_name(timer)) + " expired");
-    switch (timer) {
-      case Timer::kT301:
-        dispatch(c, {Ev::kT301});
-        break;
-      case Timer::kT303:
-        dispatch(c, {Ev::kT303});
-        break;
-      case Timer::kT308:
-        dispatch(c, {Ev::kT308});
-        break;
-      case Timer::kT310:
-        dispatch(c, {Ev::kT310});
-        break;
-      case Timer::kT313:
-        dispatch(c, {Ev::kT313});
-        break;
-      case Timer::kT322:
-        break;
-    }
+    if (it != calls_.end()) call_timeout(it->second, static_cast<Timer>(t), when);
   }
   if (link_retry_at_ && *link_retry_at_ <= now) {
     link_retry_at_.reset();
@@ -252,6 +215,46 @@ void Uni::handle_timeouts(TimePoint now, std::vector<CcEvent>& out) {
   }
   restart_timeouts();
   out_ = nullptr;
+}
+
+// A call's timer armed for `when` expired (stale entries are skipped): T322
+// belongs to STATUS ENQUIRY (§5.6.11), the others to the call's state.
+void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
+  if (timer == Timer::kT322) {
+    if (!c.t322 || *c.t322 != when) return;
+    c.t322.reset();
+    if (c.enquiries < params_.status_enquiry_sends) {
+      send_status_enquiry(c);
+      return;
+    }
+    // Q.2931 §5.6.12: no STATUS after the retransmissions: clear the call.
+    note(tag(c) + ": no STATUS after " + std::to_string(c.enquiries) +
+         " STATUS ENQUIRY: clearing with cause 41");
+    start_release(c, cause::kTemporaryFailure, kErrTimerExpiry);
+    return;
+  }
+  if (!c.timer || c.timer->first != timer || c.timer->second != when) return;
+  c.timer.reset();
+  note(tag(c) + ": " + std::string(timer_name(timer)) + " expired");
+  switch (timer) {
+    case Timer::kT301:
+      dispatch(c, {Ev::kT301});
+      break;
+    case Timer::kT303:
+      dispatch(c, {Ev::kT303});
+      break;
+    case Timer::kT308:
+      dispatch(c, {Ev::kT308});
+      break;
+    case Timer::kT310:
+      dispatch(c, {Ev::kT310});
+      break;
+    case Timer::kT313:
+      dispatch(c, {Ev::kT313});
+      break;
+    case Timer::kT322:
+      break;
+  }
 }
 
 std::optional<TimePoint> Uni::next_deadline() const {

@@ -366,6 +366,7 @@ class Uni final : public atmsvc::CallControl {
   void stop_state_timer(Call& c);
   void stop_t322(Call& c);
   void restart_timeouts();  // T316 (restart.cpp)
+  void call_timeout(Call& c, Timer t, TimePoint when);
   Duration duration(Timer t) const;
 
   // link
