@@ -413,44 +413,17 @@ void Uni::place_call(const CcConnect& req) {
   if (!params_.switch_mode && !address_in_use(c.local) && !params_.local_addresses.empty())
     c.local = params_.local_addresses.front();  // a null local address: ours
   Message m = make(MessageType::kSetup, c);
+  if (const auto err = outgoing_vc(c, req)) {
+    out_->push_back(CcReleased{req.sock, *err});
+    return;
+  }
   std::optional<q2931::ConnectionIdentifier> ci;
-  if (params_.switch_mode) {
-    // The user of signaling chose the connection identifier.
-    const auto vc = req.pvc.sap_family == AF_ATMPVC ? vc_of_pvc(req.pvc) : std::nullopt;
-    if (!vc) {
-      note("call of socket #" + std::to_string(req.sock) +
-           " refused: switch mode needs a connection identifier (pvc) the VPCI map covers: "
-           "-EINVAL");
-      out_->push_back(CcReleased{req.sock, -EINVAL});
-      return;
-    }
-    if (by_vc_.contains(vc_key(vc->first, vc->second))) {
-      note("call of socket #" + std::to_string(req.sock) + " refused: VPCI/VCI " +
-           std::to_string(vc->first) + "/" + std::to_string(vc->second) +
-           " already in use: -EADDRINUSE");
-      out_->push_back(CcReleased{req.sock, -EADDRINUSE});
-      return;
-    }
-    c.vc = vc;
+  if (c.vc) {  // exclusive VPCI, exclusive VCI
     ci.emplace();
     ci->vp_associated = 1;
     ci->exclusivity = 0;
-    ci->vpci = vc->first;
-    ci->vci = vc->second;
-  } else if (params_.side == Side::kNetwork) {
-    const auto vci = alloc_vci();
-    if (!vci) {
-      note("no VCI left for the call of socket #" + std::to_string(req.sock));
-      out_->push_back(CcReleased{req.sock, -EAGAIN});
-      return;
-    }
-    c.vc = std::make_pair(params_.vpci, *vci);
-    c.vci_ours = true;
-    ci.emplace();
-    ci->vp_associated = 1;
-    ci->exclusivity = 0;
-    ci->vpci = params_.vpci;
-    ci->vci = *vci;
+    ci->vpci = c.vc->first;
+    ci->vci = c.vc->second;
   }
   if (auto err = add_setup_ies(m, req.called, c.local, req.sap, req.qos, params_.version,
                                params_.link_rate, ci ? &*ci : nullptr)) {
@@ -468,6 +441,37 @@ void Uni::place_call(const CcConnect& req) {
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
   send(m, k);
   dispatch(call, {Ev::kSetupRequest});
+}
+
+// The connection identifier of an outgoing call: switch mode: the one the
+// user of signaling chose; network side: one from our pool; user side: none
+// (the network assigns it). Returns the errno refusing the call, if any.
+std::optional<int> Uni::outgoing_vc(Call& c, const CcConnect& req) {
+  if (params_.switch_mode) {
+    const auto vc = req.pvc.sap_family == AF_ATMPVC ? vc_of_pvc(req.pvc) : std::nullopt;
+    if (!vc) {
+      note("call of socket #" + std::to_string(req.sock) +
+           " refused: switch mode needs a connection identifier (pvc) the VPCI map covers: "
+           "-EINVAL");
+      return -EINVAL;
+    }
+    if (by_vc_.contains(vc_key(vc->first, vc->second))) {
+      note("call of socket #" + std::to_string(req.sock) + " refused: VPCI/VCI " +
+           std::to_string(vc->first) + "/" + std::to_string(vc->second) +
+           " already in use: -EADDRINUSE");
+      return -EADDRINUSE;
+    }
+    c.vc = vc;
+  } else if (params_.side == Side::kNetwork) {
+    const auto vci = alloc_vci();
+    if (!vci) {
+      note("no VCI left for the call of socket #" + std::to_string(req.sock));
+      return -EAGAIN;
+    }
+    c.vc = std::make_pair(params_.vpci, *vci);
+    c.vci_ours = true;
+  }
+  return std::nullopt;
 }
 
 // Switch mode: CcIdentify names the connection identifier of an offered call

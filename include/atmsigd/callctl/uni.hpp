@@ -320,6 +320,7 @@ class Uni final : public atmsvc::CallControl {
   void on_restart(const q2931::Message& m);
   void on_restart_ack(const q2931::Message& m);
   void place_call(const atmsvc::CcConnect& req);
+  std::optional<int> outgoing_vc(Call& c, const atmsvc::CcConnect& req);
   void identify_call(const atmsvc::CcIdentify& req);
   // Switch mode: (VPCI, VCI) of a connection identifier given as (itf, VPI,
   // VCI), the inverse of pvc_of() (none: no VPCI maps to that itf/VPI).
