@@ -319,6 +319,7 @@ class Uni final : public atmsvc::CallControl {
   // The restart machine (restart.cpp)
   void on_restart(const q2931::Message& m);
   void on_restart_ack(const q2931::Message& m);
+  // Procedures the call machine's handlers share (call_machine.cpp)
   void place_call(const atmsvc::CcConnect& req);
   std::optional<int> outgoing_vc(Call& c, const atmsvc::CcConnect& req);
   void identify_call(const atmsvc::CcIdentify& req);
