@@ -31,8 +31,12 @@
 // states (U1 "user sent SETUP" <-> N1 "network received SETUP", U11 "user
 // sent RELEASE" <-> N11 "network received RELEASE", U12 "user received
 // RELEASE" <-> N12 "network sent RELEASE"). Every (state, event) pair is
-// decided by on_user()/on_network(); unexpected ones answer STATUS cause 101
+// decided by a named handler found in the call machine's table
+// (src/callctl/call_machine.cpp); unexpected ones answer STATUS cause 101
 // (or are ignored where §5.6 says so) and leave a note — never an assert.
+// Files: coordinator.cpp (messages in, by call reference), call_machine.cpp
+// (U0-U12 / N0-N12, state timers), restart.cpp (RESTART, T316/T317), uni.cpp
+// (entry points, the SAAL link, messages out, allocation). docs/callctl.md.
 //
 // Timers (defaults per version, all configurable): T303 (SETUP sent: resend
 // once, then RELEASE COMPLETE cause 102), T308 (RELEASE sent: resend once, then
@@ -216,6 +220,14 @@ class Uni final : public atmsvc::CallControl {
   CallState state_of_call(atmsvc::CallId call) const;
   bool t309_running() const { return t309_.has_value(); }
   bool restart_pending() const { return !restarts_.empty(); }
+  // The call with call reference `cref` (we_originated: the call reference
+  // is ours): its state, its state's timer if running, whether T322 runs.
+  struct CallInfo {
+    CallState state = CallState::kNull;
+    std::optional<Timer> timer;
+    bool t322 = false;
+  };
+  std::optional<CallInfo> call_info(std::uint32_t cref, bool we_originated) const;
   // Network side: VCIs in use.
   std::size_t vcis_in_use() const { return vci_count_; }
 
@@ -276,22 +288,40 @@ class Uni final : public atmsvc::CallControl {
     Key key() const { return key_of(cref, we_originated); }
   };
 
-  // The two machines: every (state, event) pair is decided here.
-  void on_user(Call& c, Ev ev, const q2931::Message* m);
-  void on_network(Call& c, Ev ev, const q2931::Message* m);
-  void dispatch(Call& c, Ev ev, const q2931::Message* m);
-  // Events every state treats alike (release, notify, unknown messages).
-  bool common(Call& c, Ev ev, const q2931::Message* m);
+  // One event for the call machine. `cause`: for REJECT.request the cause to
+  // clear with; for a RELEASE received with a bad mandatory IE the §5.6 cause
+  // for our RELEASE COMPLETE.
+  struct In {
+    In(Ev e, const q2931::Message* msg = nullptr, std::optional<std::uint8_t> c = std::nullopt)
+        : ev(e), m(msg), cause(c) {}
+    Ev ev;
+    const q2931::Message* m;
+    std::optional<std::uint8_t> cause;
+  };
+  // The call machine (call_machine.cpp): its named handlers and their table.
+  struct Machine;
+  void dispatch(Call& c, const In& in);
 
-  // procedures
+  // The coordinator (coordinator.cpp)
   void on_q2931(ByteView bytes);
+  // The call machine's event for a message type: kOtherMessage for one p2p
+  // call control does not implement; none for STATUS / STATUS ENQUIRY (the
+  // coordinator answers them) and for a type outside the enum.
+  static std::optional<Ev> call_event_of(q2931::MessageType t);
+  void on_no_call(const q2931::Message& m, q2931::Action a, const std::optional<q2931::Cause>& c,
+                  bool unknown_type);
+  void on_call_message(Call& call, const q2931::Message& m, q2931::Action a,
+                       const std::optional<q2931::Cause>& c);
   void on_global(const q2931::Message& m, q2931::Action a, const std::optional<q2931::Cause>& c);
   void on_unknown_cref(const q2931::Message& m);
   void on_new_setup(const q2931::Message& m);
   void on_status(Call& c, const q2931::Message& m);
+  // The restart machine (restart.cpp)
   void on_restart(const q2931::Message& m);
   void on_restart_ack(const q2931::Message& m);
+  // Procedures the call machine's handlers share (call_machine.cpp)
   void place_call(const atmsvc::CcConnect& req);
+  std::optional<int> outgoing_vc(Call& c, const atmsvc::CcConnect& req);
   void identify_call(const atmsvc::CcIdentify& req);
   // Switch mode: (VPCI, VCI) of a connection identifier given as (itf, VPI,
   // VCI), the inverse of pvc_of() (none: no VPCI maps to that itf/VPI).
@@ -299,20 +329,29 @@ class Uni final : public atmsvc::CallControl {
       const struct sockaddr_atmpvc& pvc) const;
   void accept_call(Call& c);
   void reject_call(Call& c, std::uint8_t cause);
-  void clear_by_peer(Call& c, const q2931::Message& m, bool complete);
+  void clear_by_peer(Call& c, const q2931::Message& m, bool complete,
+                     std::optional<std::uint8_t> release_complete_cause = std::nullopt);
   void start_release(Call& c, std::uint8_t cause, std::optional<int> tell_kernel, Bytes diag = {});
   void drop_call(Call& c, std::optional<int> tell_kernel);
   void tell_kernel_gone(Call& c, int err);
-  void unexpected(Call& c, Ev ev, const q2931::Message* m);
   void take_conn_id(Call& c, const q2931::Message& m);
   void connected(Call& c, const q2931::Message& m);
+  // Enters state s: stops the old state's timer, starts the new one's.
   void set_state(Call& c, CallState s);
+  // A retransmission re-enters the state: its timer starts again.
+  void reenter_state(Call& c);
+  // The state->timer table (call_machine.cpp).
+  std::optional<Timer> state_timer(CallState s) const;
   void erase_call(Key k);
   std::vector<Key> keys_where(bool (*pred)(const Call&)) const;
 
   // messages
   q2931::Message make(q2931::MessageType t, const Call& c) const;
   void send(const q2931::Message& m, Key owner);
+  // A retransmission of an encoded message (T303's SETUP): sent only while
+  // the link is up, never queued.
+  void resend(const Bytes& bytes);
+  void to_saal(Bytes bytes);
   void send_call_proceeding_with_ci(Call& c);
   void send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t cause,
                    Bytes diag = {});
@@ -324,10 +363,12 @@ class Uni final : public atmsvc::CallControl {
                     bool flag);
   void queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc);
 
-  // timers
-  void set_timer(Call& c, Timer t);
-  void stop_timer(Call& c);
+  // timers (the state's timer only through set_state / reenter_state)
+  void start_state_timer(Call& c, Timer t);
+  void stop_state_timer(Call& c);
   void stop_t322(Call& c);
+  void restart_timeouts();  // T316 (restart.cpp)
+  void call_timeout(Call& c, Timer t, TimePoint when);
   Duration duration(Timer t) const;
 
   // link
@@ -358,8 +399,7 @@ class Uni final : public atmsvc::CallControl {
   std::vector<atmsvc::CcEvent> scratch_;
   std::vector<Bytes> link_out_;
   static constexpr Key kGlobalKey = 0xffffffffu;
-  std::deque<std::pair<Key, Bytes>> pending_;           // Q.2931 messages waiting for the link
-  std::optional<std::uint8_t> release_complete_cause_;  // §5.6 cause for our RELEASE COMPLETE
+  std::deque<std::pair<Key, Bytes>> pending_;  // Q.2931 messages waiting for the link
 
   std::unordered_map<Key, Call> calls_;
   std::unordered_map<atmsvc::SockId, Key> by_sock_;

@@ -1,0 +1,742 @@
+// Q.2931 point-to-point call control: the call machine, user side
+// (Call-Control-U, U0-U12) and network side (Call-Control-N, N0-N12).
+// Every (state, event) pair is decided by a named handler found in kRows;
+// entering a state starts its timer (kStateTimers), leaving it stops it.
+// References: Q.2931 (02/95) §5.1 (originating interface), §5.2 (destination
+// interface), §5.4 (clearing), §5.6 (error handling) and its SDL processes
+// Call-Control-U / Call-Control-N; UNI 3.1 §5.x where it differs (no T301);
+// UNI 4.0 §2 (T301). The party machine of Q.2971 is not here (docs/callctl.md).
+#include <cerrno>
+#include <cstring>
+
+#include "atmsigd/callctl/cause_errno.hpp"
+#include "atmsigd/callctl/mapping.hpp"
+#include "atmsigd/callctl/uni.hpp"
+#include "atmsigd/q2931/text.hpp"
+#include "uni_internal.hpp"
+
+namespace atmsigd::callctl {
+
+using namespace atmsvc;
+using detail::releasing;
+using q2931::Message;
+using q2931::MessageType;
+namespace cause = q2931::cause;
+
+// ---------------------------------------------------------------------------
+// The state->timer table: the timer that runs while the call is in a state.
+
+namespace {
+
+struct StateTimer {
+  Side side;
+  CallState state;
+  Timer timer;
+};
+
+constexpr StateTimer kStateTimers[] = {
+    {Side::kUser, CallState::kCallInitiated, Timer::kT303},           // U1: SETUP sent, §5.1.1
+    {Side::kUser, CallState::kOutgoingCallProceeding, Timer::kT310},  // U3: §5.1.5
+    {Side::kUser, CallState::kCallDelivered, Timer::kT301},           // U4: UNI 4.0 / Q.2931 only
+    {Side::kUser, CallState::kConnectRequest, Timer::kT313},          // U8: CONNECT sent, §5.2.6
+    {Side::kUser, CallState::kReleaseRequest, Timer::kT308},          // U11: RELEASE sent, §5.4.3
+    {Side::kNetwork, CallState::kCallPresent, Timer::kT303},          // N6: SETUP sent, §5.2.1
+    {Side::kNetwork, CallState::kIncomingCallProceeding, Timer::kT310},  // N9: §5.2.5
+    {Side::kNetwork, CallState::kCallReceived, Timer::kT301},       // N7: UNI 4.0 / Q.2931 only
+    {Side::kNetwork, CallState::kReleaseIndication, Timer::kT308},  // N12: RELEASE sent, §5.4.3
+};
+
+}  // namespace
+
+std::optional<Timer> Uni::state_timer(CallState s) const {
+  for (const StateTimer& r : kStateTimers) {
+    if (r.side != params_.side || r.state != s) continue;
+    if (r.timer == Timer::kT301 && !params_.use_t301) return std::nullopt;
+    return r.timer;
+  }
+  return std::nullopt;
+}
+
+void Uni::set_state(Call& c, CallState s) {
+  if (c.state == s) return;
+  stop_state_timer(c);
+  if (params_.trace_messages) note(tag(c) + " -> " + state_name(params_.side, s));
+  c.state = s;
+  if (const auto t = state_timer(s)) start_state_timer(c, *t);
+}
+
+void Uni::reenter_state(Call& c) {
+  stop_state_timer(c);
+  if (const auto t = state_timer(c.state)) start_state_timer(c, *t);
+}
+
+// ---------------------------------------------------------------------------
+// The handlers. Names in ngatm style: <states>_<event>, a user state paired
+// with its network mirror (u1n6: U1 on the user side, N6 on the network
+// side), "unx" for any state. Each cites its Q.2931 section and SDL process.
+
+struct Uni::Machine {
+  using Handler = void (*)(Uni&, Call&, const In&);
+
+  // U0 SETUP.request -> U1 (Call-Control-U, §5.1.1); N0 -> N6 (Call-Control-N,
+  // §5.2.1). place_call() has sent the SETUP; T303 starts with the state.
+  static void u0n0_setup_request(Uni& u, Call& c, const In&) {
+    u.set_state(
+        c, u.params_.side == Side::kUser ? CallState::kCallInitiated : CallState::kCallPresent);
+  }
+
+  // U0 SETUP received -> U6, offered to the kernel (§5.2.1); optionally CALL
+  // PROCEEDING at once -> U9 (§5.2.5.1; the original stays in U6).
+  static void u0_setup(Uni& u, Call& c, const In&) {
+    u.set_state(c, CallState::kCallPresent);
+    if (u.params_.user_sends_call_proceeding) {
+      u.send(u.make(MessageType::kCallProceeding, c), c.key());
+      u.set_state(c, CallState::kIncomingCallProceeding);
+    }
+  }
+
+  // N0 SETUP received -> N1, answered at once with CALL PROCEEDING carrying
+  // the connection identifier -> N3 (§5.1.2, §5.1.5). Switch mode: N1 until
+  // CcIdentify names the connection identifier.
+  static void n0_setup(Uni& u, Call& c, const In&) {
+    u.set_state(c, CallState::kCallInitiated);
+    if (u.params_.switch_mode) return;
+    u.send_call_proceeding_with_ci(c);
+  }
+
+  // U1 CALL PROCEEDING -> U3 (§5.1.5, T310); N6 -> N9 (§5.2.5, T310).
+  static void u1n6_call_proceeding(Uni& u, Call& c, const In& in) {
+    u.take_conn_id(c, *in.m);
+    u.set_state(c, u.params_.side == Side::kUser ? CallState::kOutgoingCallProceeding
+                                                 : CallState::kIncomingCallProceeding);
+  }
+
+  // U1 / N6 T303 expiry (§5.1.1 user, §5.2.1 network): the first expiry sends
+  // the SETUP again and restarts T303; the last clears with RELEASE COMPLETE
+  // cause 102 and returns to Null.
+  static void u1n6_t303(Uni& u, Call& c, const In&) {
+    if (c.sends < u.params_.setup_sends) {
+      ++c.sends;
+      u.note(u.tag(c) + ": SETUP sent again");
+      u.resend(c.last_setup);
+      u.reenter_state(c);
+      return;
+    }
+    u.send_release_complete(c.cref, false, cause::kRecoveryOnTimerExpiry, Bytes{'3', '0', '3'});
+    u.drop_call(c, kErrTimerExpiry);
+  }
+
+  // ALERTING in U1/U3 -> U4 (§5.1.6), in N6/N9 -> N7 (§5.2.5); T301 starts
+  // with the state where the version has it (UNI 4.0 §2, Q.2931).
+  static void u1n6_u3n9_alerting(Uni& u, Call& c, const In& in) {
+    u.take_conn_id(c, *in.m);
+    u.set_state(
+        c, u.params_.side == Side::kUser ? CallState::kCallDelivered : CallState::kCallReceived);
+  }
+
+  // CONNECT in U1/U3/U4 (§5.1.7) or N6/N9/N7 (§5.2.6): CONNECT ACKNOWLEDGE,
+  // Active (the network passes N8).
+  static void u1n6_u3n9_u4n7_connect(Uni& u, Call& c, const In& in) { u.connected(c, *in.m); }
+
+  // U3 / N9 T310 expiry (§5.1.5 / §5.2.5): RELEASE cause 102.
+  static void u3n9_t310(Uni& u, Call& c, const In&) {
+    u.start_release(c, cause::kRecoveryOnTimerExpiry, kErrTimerExpiry, Bytes{'3', '1', '0'});
+  }
+
+  // U4 / N7 T301 expiry (UNI 4.0 §2, Q.2931 §5.1.6 / §5.2.5): RELEASE cause 102.
+  static void u4n7_t301(Uni& u, Call& c, const In&) {
+    u.start_release(c, cause::kRecoveryOnTimerExpiry, kErrTimerExpiry, Bytes{'3', '0', '1'});
+  }
+
+  // SETUP.response (CcAccept) in U6/U7/U9 (§5.2.6: CONNECT, U8, T313) or
+  // N3/N4 (§5.1.7: CONNECT, the network enters N10 on sending it).
+  static void u6u7u9_n3n4_accept_request(Uni& u, Call& c, const In&) { u.accept_call(c); }
+
+  // N1 SETUP.response: switch mode without a connection identifier yet: the
+  // original exits ("No CI allocator"); we release this call with cause 45
+  // (§5.1.2: no VPCI/VCI) and refuse the accept with -EINVAL.
+  static void n1_accept_request(Uni& u, Call& c, const In& in) {
+    if (c.vc) {
+      u6u7u9_n3n4_accept_request(u, c, in);
+      return;
+    }
+    u.note(u.tag(c) +
+           ": accept without a connection identifier (no as_identify): "
+           "call released, -EINVAL");
+    c.phase = Phase::kIncomingAccepted;
+    u.start_release(c, cause::kNoVpciVciAvailable, -EINVAL);
+  }
+
+  // N1 IDENTIFY.request (switch mode): CALL PROCEEDING with the connection
+  // identifier the user of signaling chose -> N3 (§5.1.2, §5.1.5).
+  static void n1_identify_request(Uni& u, Call& c, const In&) { u.send_call_proceeding_with_ci(c); }
+
+  // REJECT.request (CcReject) in U6/U7/U9 or N1/N3/N4 (§5.2.5.3 / §5.1.8):
+  // RELEASE COMPLETE in U6 (nothing answered yet, as the original), else RELEASE.
+  static void u6u7u9_n1n3n4_reject_request(Uni& u, Call& c, const In& in) {
+    u.reject_call(c, in.cause.value_or(cause::kCallRejected));
+  }
+
+  // U8 CONNECT ACKNOWLEDGE -> U10 (§5.2.7); T313 stops with the state.
+  static void u8_connect_ack(Uni& u, Call& c, const In&) {
+    u.set_state(c, CallState::kActive);
+    c.phase = Phase::kUp;
+    u.out_->push_back(CcEstablished{c.sock, u.pvc_of(c), c.local, c.qos});
+  }
+
+  // U8 T313 expiry (§5.2.6): RELEASE cause 102.
+  static void u8_t313(Uni& u, Call& c, const In&) {
+    u.start_release(c, cause::kRecoveryOnTimerExpiry, kErrTimerExpiry, Bytes{'3', '1', '3'});
+  }
+
+  // N10 CONNECT ACKNOWLEDGE: the calling user's answer to our CONNECT (§5.1.7);
+  // nothing to do.
+  static void n10_connect_ack(Uni&, Call&, const In&) {}
+
+  // T308 expiry in U11/U12 or N11/N12 (§5.4.3): the first expiry sends the
+  // RELEASE again (cause 102 "308" added) and restarts T308; the second
+  // releases the call reference and returns the VC to idle with a RESTART of
+  // that VC.
+  static void u11n12_t308(Uni& u, Call& c, const In&) {
+    if (c.sends < u.params_.release_sends) {
+      ++c.sends;
+      Message r = u.make(MessageType::kRelease, c);
+      q2931::Cause cv;
+      cv.value = c.release_cause;
+      r.add(cv);
+      q2931::Cause second;
+      second.value = cause::kRecoveryOnTimerExpiry;
+      second.diagnostics = {'3', '0', '8'};
+      r.add(second);
+      u.send(r, c.key());
+      u.reenter_state(c);
+      return;
+    }
+    u.note(u.tag(c) + ": no answer to RELEASE: call reference released");
+    const auto vc = c.vc;
+    u.drop_call(c, std::nullopt);
+    if (vc && u.params_.restart_after_t308) u.queue_restart(vc);
+  }
+
+  // RELEASE in any state (§5.4.4): RELEASE COMPLETE (with the §5.6 cause if
+  // a mandatory IE was bad), Null; in U11/N12 a clear collision (§5.4.5).
+  static void unx_release(Uni& u, Call& c, const In& in) {
+    u.clear_by_peer(c, *in.m, false, in.cause);
+  }
+
+  // RELEASE COMPLETE in any state (§5.4.3, §5.4.4): Null.
+  static void unx_release_complete(Uni& u, Call& c, const In& in) {
+    u.clear_by_peer(c, *in.m, true);
+  }
+
+  // NOTIFY in any state (Q.2931 §3.1.x NOTIFY): no procedure acts on it.
+  static void unx_notify(Uni& u, Call& c, const In&) { u.note(u.tag(c) + ": NOTIFY noted"); }
+
+  // A message p2p call control does not implement (§5.6.4): STATUS cause 97.
+  static void unx_other_message(Uni& u, Call& c, const In& in) {
+    u.send_status(c, cause::kMessageTypeNonExistent,
+                  Bytes{in.m != nullptr ? static_cast<std::uint8_t>(in.m->type) : std::uint8_t{0}});
+  }
+
+  // RELEASE.request (the kernel closed the socket) in any state (§5.4.3):
+  // RELEASE, U11/N12, T308; while clearing, nothing more to send.
+  static void unx_release_request(Uni& u, Call& c, const In&) {
+    c.phase = Phase::kGone;
+    if (releasing(c.state)) return;
+    u.start_release(c, normal_release_cause(u.params_.version), std::nullopt);
+  }
+
+  // SETUP for a call reference in use (§5.6.3: a repeated SETUP): ignored.
+  static void unx_setup(Uni& u, Call& c, const In&) {
+    u.note(u.tag(c) + ": repeated SETUP ignored");
+  }
+
+  // U11/U12, N11/N12: anything else while the call is being cleared is
+  // ignored (§5.4).
+  static void u11n12_ignore(Uni& u, Call& c, const In& in) {
+    u.note(u.tag(c) + ": " + std::string(ev_name(in.ev)) + " ignored while clearing");
+  }
+
+  // Any other pair: a message not compatible with the call state gets STATUS
+  // cause 101 (Q.2931 §5.6.5, UNI 3.1 §5.6.6); a local primitive or timer is
+  // ignored. Both leave a note.
+  static void unx_unexpected(Uni& u, Call& c, const In& in) {
+    if (in.m == nullptr) {
+      u.note(u.tag(c) + ": " + std::string(ev_name(in.ev)) + " unexpected, ignored");
+      return;
+    }
+    u.note(u.tag(c) + ": " + std::string(ev_name(in.ev)) + " not expected: STATUS cause 101");
+    u.send_status(c, cause::kMessageNotCompatibleWithState,
+                  Bytes{static_cast<std::uint8_t>(in.m->type)});
+  }
+
+  // The table (find()): the first row whose user (or network) states and
+  // events hold the pair decides it; none: unx_unexpected.
+  struct Row {
+    std::uint16_t user;  // user side states (bit = call state IE code)
+    std::uint16_t net;   // network side states
+    std::uint32_t evs;   // events (bit = Ev)
+    Handler h;
+  };
+  static Handler find(Side side, CallState s, Ev e);
+};
+
+namespace {
+using S = CallState;
+}
+
+Uni::Machine::Handler Uni::Machine::find(Side side, CallState s, Ev e) {
+  using M = Machine;
+  constexpr auto st = [](CallState x) {
+    return static_cast<std::uint16_t>(1u << static_cast<unsigned>(x));
+  };
+  constexpr auto ev = [](Ev x) { return 1u << static_cast<unsigned>(x); };
+  constexpr std::uint16_t kAny = 0xffff;
+  constexpr std::uint16_t kClearing = st(S::kReleaseRequest) | st(S::kReleaseIndication);
+  static constexpr Row kRows[] = {
+      // Establishment, originating side of the call.
+      {st(S::kNull), st(S::kNull), ev(Ev::kSetupRequest), &M::u0n0_setup_request},
+      {st(S::kCallInitiated), st(S::kCallPresent), ev(Ev::kCallProceeding),
+       &M::u1n6_call_proceeding},
+      {st(S::kCallInitiated) | st(S::kOutgoingCallProceeding),
+       st(S::kCallPresent) | st(S::kIncomingCallProceeding), ev(Ev::kAlerting),
+       &M::u1n6_u3n9_alerting},
+      {st(S::kCallInitiated) | st(S::kOutgoingCallProceeding) | st(S::kCallDelivered),
+       st(S::kCallPresent) | st(S::kIncomingCallProceeding) | st(S::kCallReceived),
+       ev(Ev::kConnect), &M::u1n6_u3n9_u4n7_connect},
+      {st(S::kCallInitiated), st(S::kCallPresent), ev(Ev::kT303), &M::u1n6_t303},
+      {st(S::kOutgoingCallProceeding), st(S::kIncomingCallProceeding), ev(Ev::kT310),
+       &M::u3n9_t310},
+      {st(S::kCallDelivered), st(S::kCallReceived), ev(Ev::kT301), &M::u4n7_t301},
+      // Establishment, destination side of the call.
+      {st(S::kNull), 0, ev(Ev::kSetup), &M::u0_setup},
+      {0, st(S::kNull), ev(Ev::kSetup), &M::n0_setup},
+      {0, st(S::kCallInitiated), ev(Ev::kIdentifyRequest), &M::n1_identify_request},
+      {0, st(S::kCallInitiated), ev(Ev::kAcceptRequest), &M::n1_accept_request},
+      {st(S::kCallPresent) | st(S::kCallReceived) | st(S::kIncomingCallProceeding),
+       st(S::kOutgoingCallProceeding) | st(S::kCallDelivered), ev(Ev::kAcceptRequest),
+       &M::u6u7u9_n3n4_accept_request},
+      {st(S::kCallPresent) | st(S::kCallReceived) | st(S::kIncomingCallProceeding),
+       st(S::kCallInitiated) | st(S::kOutgoingCallProceeding) | st(S::kCallDelivered),
+       ev(Ev::kRejectRequest), &M::u6u7u9_n1n3n4_reject_request},
+      {st(S::kConnectRequest), 0, ev(Ev::kConnectAck), &M::u8_connect_ack},
+      {st(S::kConnectRequest), 0, ev(Ev::kT313), &M::u8_t313},
+      {0, st(S::kActive), ev(Ev::kConnectAck), &M::n10_connect_ack},
+      // Clearing.
+      {kClearing, kClearing, ev(Ev::kT308), &M::u11n12_t308},
+      // Any state.
+      {kAny, kAny, ev(Ev::kRelease), &M::unx_release},
+      {kAny, kAny, ev(Ev::kReleaseComplete), &M::unx_release_complete},
+      {kAny, kAny, ev(Ev::kNotify), &M::unx_notify},
+      {kAny, kAny, ev(Ev::kOtherMessage), &M::unx_other_message},
+      {kAny, kAny, ev(Ev::kReleaseRequest), &M::unx_release_request},
+      {kAny, kAny, ev(Ev::kSetup), &M::unx_setup},
+      // Everything else while clearing.
+      {kClearing, kClearing, 0xffffffffu, &M::u11n12_ignore},
+  };
+  for (const Row& r : kRows) {
+    const std::uint16_t states = side == Side::kUser ? r.user : r.net;
+    if ((states & st(s)) != 0 && (r.evs & ev(e)) != 0) return r.h;
+  }
+  return &M::unx_unexpected;
+}
+
+void Uni::dispatch(Call& c, const In& in) {
+  Machine::find(params_.side, c.state, in.ev)(*this, c, in);
+}
+
+std::string_view Uni::ev_name(Ev e) {
+  switch (e) {
+    case Ev::kSetupRequest:
+      return "SETUP.request";
+    case Ev::kAcceptRequest:
+      return "SETUP.response";
+    case Ev::kRejectRequest:
+      return "REJECT.request";
+    case Ev::kReleaseRequest:
+      return "RELEASE.request";
+    case Ev::kIdentifyRequest:
+      return "IDENTIFY.request";
+    case Ev::kSetup:
+      return "SETUP";
+    case Ev::kCallProceeding:
+      return "CALL PROCEEDING";
+    case Ev::kAlerting:
+      return "ALERTING";
+    case Ev::kConnect:
+      return "CONNECT";
+    case Ev::kConnectAck:
+      return "CONNECT ACKNOWLEDGE";
+    case Ev::kRelease:
+      return "RELEASE";
+    case Ev::kReleaseComplete:
+      return "RELEASE COMPLETE";
+    case Ev::kNotify:
+      return "NOTIFY";
+    case Ev::kOtherMessage:
+      return "unimplemented message";
+    case Ev::kT301:
+      return "T301 expiry";
+    case Ev::kT303:
+      return "T303 expiry";
+    case Ev::kT308:
+      return "T308 expiry";
+    case Ev::kT310:
+      return "T310 expiry";
+    case Ev::kT313:
+      return "T313 expiry";
+  }
+  return "?";
+}
+
+// ---------------------------------------------------------------------------
+// Procedures the handlers share
+
+void Uni::place_call(const CcConnect& req) {
+  if (by_sock_.contains(req.sock)) {
+    note("socket #" + std::to_string(req.sock) + " already has a call: -EALREADY");
+    out_->push_back(CcReleased{req.sock, -EALREADY});
+    return;
+  }
+  const auto cref = alloc_cref();
+  if (!cref) {
+    out_->push_back(CcReleased{req.sock, -EAGAIN});
+    return;
+  }
+  Call c;
+  c.cref = *cref;
+  c.we_originated = true;
+  c.phase = Phase::kOutgoing;
+  c.sock = req.sock;
+  c.qos = req.qos;
+  c.local = req.local;
+  if (!params_.switch_mode && !address_in_use(c.local) && !params_.local_addresses.empty())
+    c.local = params_.local_addresses.front();  // a null local address: ours
+  Message m = make(MessageType::kSetup, c);
+  if (const auto err = outgoing_vc(c, req)) {
+    out_->push_back(CcReleased{req.sock, *err});
+    return;
+  }
+  std::optional<q2931::ConnectionIdentifier> ci;
+  if (c.vc) {  // exclusive VPCI, exclusive VCI
+    ci.emplace();
+    ci->vp_associated = 1;
+    ci->exclusivity = 0;
+    ci->vpci = c.vc->first;
+    ci->vci = c.vc->second;
+  }
+  if (auto err = add_setup_ies(m, req.called, c.local, req.sap, req.qos, params_.version,
+                               params_.link_rate, ci ? &*ci : nullptr)) {
+    free_vc(c);
+    note("call of socket #" + std::to_string(req.sock) + " refused: " + std::strerror(-err->err));
+    out_->push_back(CcReleased{req.sock, err->err});
+    return;
+  }
+  c.last_setup = q2931::encode(m, params_.version);
+  c.sends = 1;
+  const Key k = c.key();
+  auto [it, fresh] = calls_.emplace(k, std::move(c));
+  Call& call = it->second;
+  by_sock_[call.sock] = k;
+  if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
+  send(m, k);
+  dispatch(call, {Ev::kSetupRequest});
+}
+
+// The connection identifier of an outgoing call: switch mode: the one the
+// user of signaling chose; network side: one from our pool; user side: none
+// (the network assigns it). Returns the errno refusing the call, if any.
+std::optional<int> Uni::outgoing_vc(Call& c, const CcConnect& req) {
+  if (params_.switch_mode) {
+    const auto vc = req.pvc.sap_family == AF_ATMPVC ? vc_of_pvc(req.pvc) : std::nullopt;
+    if (!vc) {
+      note("call of socket #" + std::to_string(req.sock) +
+           " refused: switch mode needs a connection identifier (pvc) the VPCI map covers: "
+           "-EINVAL");
+      return -EINVAL;
+    }
+    if (by_vc_.contains(vc_key(vc->first, vc->second))) {
+      note("call of socket #" + std::to_string(req.sock) + " refused: VPCI/VCI " +
+           std::to_string(vc->first) + "/" + std::to_string(vc->second) +
+           " already in use: -EADDRINUSE");
+      return -EADDRINUSE;
+    }
+    c.vc = vc;
+  } else if (params_.side == Side::kNetwork) {
+    const auto vci = alloc_vci();
+    if (!vci) {
+      note("no VCI left for the call of socket #" + std::to_string(req.sock));
+      return -EAGAIN;
+    }
+    c.vc = std::make_pair(params_.vpci, *vci);
+    c.vci_ours = true;
+  }
+  return std::nullopt;
+}
+
+// Switch mode: CcIdentify names the connection identifier of an offered call
+// still in N1; CALL PROCEEDING carries it (N3).
+void Uni::identify_call(const CcIdentify& req) {
+  auto it = by_id_.find(req.call);
+  auto call = it == by_id_.end() ? calls_.end() : calls_.find(it->second);
+  if (call == calls_.end() || call->second.phase != Phase::kIncomingOffered) {
+    note("identify of call #" + std::to_string(req.call) + " that is gone: ignored");
+    return;
+  }
+  Call& c = call->second;
+  if (!params_.switch_mode || c.state != CallState::kCallInitiated || c.vc) {
+    note(tag(c) + ": identify ignored (" +
+         (params_.switch_mode ? "already identified" : "not in switch mode") + ")");
+    return;
+  }
+  const auto vc = req.pvc.sap_family == AF_ATMPVC ? vc_of_pvc(req.pvc) : std::nullopt;
+  if (!vc || by_vc_.contains(vc_key(vc->first, vc->second))) {
+    const std::uint8_t cv = vc ? cause::kRequestedVpciVciNotAvailable : cause::kNoVpciVciAvailable;
+    note(tag(c) + ": identify with " + (vc ? "a VPCI/VCI in use" : "no usable pvc") +
+         ": call released with cause " + std::to_string(cv));
+    // Nothing was answered yet (N1): RELEASE COMPLETE.
+    send_release_complete(c.cref, true, cv);
+    drop_call(c, kErrCallerGone);
+    return;
+  }
+  c.vc = vc;
+  by_vc_[vc_key(vc->first, vc->second)] = c.key();
+  dispatch(c, {Ev::kIdentifyRequest});
+}
+
+std::optional<std::pair<std::uint16_t, std::uint16_t>> Uni::vc_of_pvc(
+    const struct sockaddr_atmpvc& pvc) const {
+  const int vpi = pvc.sap_addr.vpi;
+  const int vci = pvc.sap_addr.vci;
+  if (vpi < 0 || vci <= 0 || vci > 65535) return std::nullopt;
+  if (params_.vpci_map.empty()) {
+    if (pvc.sap_addr.itf != params_.itf || vpi > 65535) return std::nullopt;
+    return std::make_pair(static_cast<std::uint16_t>(vpi), static_cast<std::uint16_t>(vci));
+  }
+  // The VPCI whose pvc_of() is (itf, vpi).
+  for (const auto& e : params_.vpci_map) {
+    if (e.itf != pvc.sap_addr.itf || e.vpci + vpi > 65535) continue;
+    Call probe;
+    probe.vc =
+        std::make_pair(static_cast<std::uint16_t>(e.vpci + vpi), static_cast<std::uint16_t>(vci));
+    const auto back = pvc_of(probe);
+    if (back.sap_addr.itf == pvc.sap_addr.itf && back.sap_addr.vpi == vpi) return probe.vc;
+  }
+  return std::nullopt;
+}
+
+void Uni::accept_call(Call& c) {
+  Message m = make(MessageType::kConnect, c);
+  m.add(connect_aal(c.qos, params_.version));
+  send(m, c.key());
+  if (params_.side == Side::kUser) {
+    c.phase = Phase::kIncomingAccepted;
+    set_state(c, CallState::kConnectRequest);  // T313 starts
+  } else {
+    // The network enters N10 on sending CONNECT (Q.2931 §5.2.8).
+    c.phase = Phase::kUp;
+    set_state(c, CallState::kActive);
+    out_->push_back(CcEstablished{c.sock, pvc_of(c), c.local, c.qos});
+  }
+}
+
+void Uni::reject_call(Call& c, std::uint8_t cv) {
+  c.phase = Phase::kGone;
+  if (c.state == CallState::kCallPresent && params_.side == Side::kUser) {
+    // U6: nothing was answered yet: RELEASE COMPLETE (as the original).
+    send_release_complete(c.cref, !c.we_originated, cv);
+    drop_call(c, std::nullopt);
+    return;
+  }
+  start_release(c, cv, std::nullopt);
+}
+
+// Outgoing call: CONNECT received. CONNECT ACKNOWLEDGE, active.
+void Uni::connected(Call& c, const Message& m) {
+  take_conn_id(c, m);
+  if (!c.vc) {
+    // The network never told us the connection identifier (the original: -EPROTO).
+    start_release(c, cause::kMandatoryIeMissing, kErrProtocol,
+                  Bytes{static_cast<std::uint8_t>(q2931::IeId::kConnectionIdentifier)});
+    return;
+  }
+  apply_connect(m, c.qos);
+  if (params_.side == Side::kNetwork) set_state(c, CallState::kConnectRequest);
+  send(make(MessageType::kConnectAcknowledge, c), c.key());
+  set_state(c, CallState::kActive);
+  c.phase = Phase::kUp;
+  out_->push_back(CcEstablished{c.sock, pvc_of(c), c.local, c.qos});
+}
+
+void Uni::take_conn_id(Call& c, const Message& m) {
+  if (params_.side != Side::kUser) return;
+  const auto* ci = m.find<q2931::ConnectionIdentifier>();
+  if (ci == nullptr) return;
+  const auto vc = std::make_pair(ci->vpci, ci->vci);
+  if (c.vc == vc) return;
+  if (c.vc) by_vc_.erase(vc_key(c.vc->first, c.vc->second));
+  c.vc = vc;
+  by_vc_[vc_key(vc.first, vc.second)] = c.key();
+}
+
+// RELEASE (complete = false) or RELEASE COMPLETE (true) from the peer, or a
+// STATUS saying the peer is in Null (complete, m without IEs).
+void Uni::clear_by_peer(Call& c, const Message& m, bool complete,
+                        std::optional<std::uint8_t> release_complete_cause) {
+  stop_t322(c);
+  if (!complete) {
+    if (releasing(c.state)) {
+      // Clear collision (§5.4.5): both sent RELEASE; no RELEASE COMPLETE.
+      drop_call(c, std::nullopt);
+      return;
+    }
+    set_state(c, params_.side == Side::kUser ? CallState::kReleaseIndication
+                                             : CallState::kReleaseRequest);
+    send_release_complete(c.cref, !c.we_originated, release_complete_cause);
+  }
+  const auto* cv = m.find<q2931::Cause>();
+  const std::uint8_t value = cv != nullptr ? cv->value : 0;
+  int err = 0;
+  switch (c.phase) {
+    case Phase::kOutgoing:
+      err = setup_failure_errno(value);
+      break;
+    case Phase::kIncomingAccepted:
+      err = kErrRemoteAbort;
+      break;
+    case Phase::kUp:
+      err = 0;  // a normal remote release (the original's as_close reply 0)
+      break;
+    case Phase::kIncomingOffered:
+    case Phase::kGone:
+      break;
+  }
+  if (cv != nullptr)
+    note(tag(c) + ": cleared by the peer, cause " + std::to_string(value) + " (" +
+         std::string(q2931::cause_name(value)) + ")");
+  drop_call(c, err);
+}
+
+void Uni::start_release(Call& c, std::uint8_t cv, std::optional<int> tell_kernel, Bytes diag) {
+  stop_t322(c);
+  if (tell_kernel) tell_kernel_gone(c, *tell_kernel);
+  c.phase = Phase::kGone;
+  if (c.sock != 0) {
+    by_sock_.erase(c.sock);
+    c.sock = 0;
+  }
+  Message r = make(MessageType::kRelease, c);
+  q2931::Cause cause_ie;
+  cause_ie.value = cv;
+  cause_ie.diagnostics = std::move(diag);
+  r.add(cause_ie);
+  c.release_cause = cv;
+  c.sends = 1;
+  send(r, c.key());
+  // U11 / N12, T308 (started again if the state is somehow re-entered).
+  const CallState target =
+      params_.side == Side::kUser ? CallState::kReleaseRequest : CallState::kReleaseIndication;
+  if (c.state == target)
+    reenter_state(c);
+  else
+    set_state(c, target);
+}
+
+void Uni::tell_kernel_gone(Call& c, int err) {
+  switch (c.phase) {
+    case Phase::kOutgoing:
+    case Phase::kIncomingAccepted:
+    case Phase::kUp:
+      out_->push_back(CcReleased{c.sock, err});
+      break;
+    case Phase::kIncomingOffered:
+      out_->push_back(CcIncomingGone{c.id});
+      break;
+    case Phase::kGone:
+      break;
+  }
+  c.phase = Phase::kGone;
+}
+
+void Uni::drop_call(Call& c, std::optional<int> tell_kernel) {
+  if (tell_kernel) tell_kernel_gone(c, *tell_kernel);
+  if (c.state != CallState::kNull) set_state(c, CallState::kNull);
+  erase_call(c.key());
+}
+
+void Uni::erase_call(Key k) {
+  auto it = calls_.find(k);
+  if (it == calls_.end()) return;
+  Call& c = it->second;
+  stop_state_timer(c);  // cleanup of the timer set (drop_call has left the state already)
+  stop_t322(c);
+  free_vc(c);
+  if (c.sock != 0) {
+    auto s = by_sock_.find(c.sock);
+    if (s != by_sock_.end() && s->second == k) by_sock_.erase(s);
+  }
+  if (c.id != 0) by_id_.erase(c.id);
+  calls_.erase(it);
+}
+
+std::vector<Uni::Key> Uni::keys_where(bool (*pred)(const Call&)) const {
+  std::vector<Key> keys;
+  for (const auto& [k, c] : calls_)
+    if (pred(c)) keys.push_back(k);
+  return keys;
+}
+
+// Network side: CALL PROCEEDING carrying the call's connection identifier
+// (exclusive VPCI/VCI), N1 -> N3.
+void Uni::send_call_proceeding_with_ci(Call& c) {
+  Message cp = make(MessageType::kCallProceeding, c);
+  q2931::ConnectionIdentifier ci;
+  ci.vp_associated = 1;
+  ci.exclusivity = 0;
+  ci.vpci = c.vc->first;
+  ci.vci = c.vc->second;
+  cp.add(ci);
+  send(cp, c.key());
+  set_state(c, CallState::kOutgoingCallProceeding);
+}
+
+// ---------------------------------------------------------------------------
+// Timers
+
+Duration Uni::duration(Timer t) const {
+  switch (t) {
+    case Timer::kT301:
+      return params_.t301;
+    case Timer::kT303:
+      return params_.t303;
+    case Timer::kT308:
+      return params_.t308;
+    case Timer::kT310:
+      return params_.t310;
+    case Timer::kT313:
+      return params_.t313;
+    case Timer::kT322:
+      return params_.t322;
+  }
+  return params_.t303;
+}
+
+void Uni::start_state_timer(Call& c, Timer t) {
+  const TimePoint when = now_ + duration(t);
+  c.timer = std::make_pair(t, when);
+  timers_.emplace(when, c.key(), static_cast<std::uint8_t>(t));
+}
+
+void Uni::stop_state_timer(Call& c) {
+  if (!c.timer) return;
+  timers_.erase({c.timer->second, c.key(), static_cast<std::uint8_t>(c.timer->first)});
+  c.timer.reset();
+}
+
+void Uni::stop_t322(Call& c) {
+  if (!c.t322) return;
+  timers_.erase({*c.t322, c.key(), static_cast<std::uint8_t>(Timer::kT322)});
+  c.t322.reset();
+}
+
+}  // namespace atmsigd::callctl

@@ -1,0 +1,313 @@
+// Q.2931 coordinator: a message received on the signaling link is verified
+// (§5.6: the codec's verdicts), then routed by call reference: the global call
+// reference to the restart machine (§5.5), a known call to the call machine,
+// an unknown call reference to §5.6.3.2's answers, a new SETUP to a new call.
+// STATUS and STATUS ENQUIRY are answered here for every call (§5.6.11, §5.6.12).
+// The party machine of Q.2971 will take ADD PARTY & co. here (docs/callctl.md).
+#include <algorithm>
+
+#include "atmsigd/callctl/cause_errno.hpp"
+#include "atmsigd/callctl/mapping.hpp"
+#include "atmsigd/callctl/uni.hpp"
+#include "atmsigd/q2931/text.hpp"
+#include "uni_internal.hpp"
+
+namespace atmsigd::callctl {
+
+using namespace atmsvc;
+using detail::hex24;
+using detail::releasing;
+using q2931::Message;
+using q2931::MessageType;
+namespace cause = q2931::cause;
+
+// The message-type lists of call control in one place (the lead swaps this
+// for a kMsgSpecs lookup).
+std::optional<Uni::Ev> Uni::call_event_of(MessageType t) {
+  switch (t) {
+    case MessageType::kSetup:
+      return Ev::kSetup;
+    case MessageType::kCallProceeding:
+      return Ev::kCallProceeding;
+    case MessageType::kAlerting:
+      return Ev::kAlerting;
+    case MessageType::kConnect:
+      return Ev::kConnect;
+    case MessageType::kConnectAcknowledge:
+      return Ev::kConnectAck;
+    case MessageType::kRelease:
+      return Ev::kRelease;
+    case MessageType::kReleaseComplete:
+      return Ev::kReleaseComplete;
+    case MessageType::kNotify:
+      return Ev::kNotify;
+    case MessageType::kRestart:
+    case MessageType::kRestartAcknowledge:
+    case MessageType::kAddParty:
+    case MessageType::kAddPartyAcknowledge:
+    case MessageType::kAddPartyReject:
+    case MessageType::kDropParty:
+    case MessageType::kDropPartyAcknowledge:
+    case MessageType::kPartyAlerting:
+    case MessageType::kModifyRequest:
+    case MessageType::kModifyAcknowledge:
+    case MessageType::kModifyReject:
+    case MessageType::kConnectionAvailable:
+    case MessageType::kLeafSetupFailure:
+    case MessageType::kLeafSetupRequest:
+      return Ev::kOtherMessage;
+    case MessageType::kStatus:
+    case MessageType::kStatusEnquiry:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+void Uni::on_q2931(ByteView bytes) {
+  ++stats_.messages_in;
+  const q2931::DecodeResult res = q2931::decode(bytes, params_.version);
+  if (!res.message) {
+    ++stats_.messages_bad;
+    note("<- undecodable message ignored: " + to_hex(bytes, 16));
+    return;
+  }
+  const Message& m = *res.message;
+  if (params_.trace_messages) note("<- " + q2931::summary(m, params_.version));
+  const q2931::Action action = res.action();
+  const std::optional<q2931::Cause> cv = res.cause();
+  for (const auto& v : res.verdicts)
+    if (v.action != q2931::Action::kProceed || v.cause != 0) note("   " + q2931::to_string(v));
+  if (action != q2931::Action::kProceed) ++stats_.messages_bad;
+
+  if (m.cref.is_global()) {
+    on_global(m, action, cv);
+    return;
+  }
+  auto it = calls_.find(key_of(m.cref.value, m.cref.flag));
+  if (it == calls_.end()) {
+    // Unknown message types (§5.6.4) are reported whatever the call reference.
+    const bool unknown_type = std::any_of(
+        res.verdicts.begin(), res.verdicts.end(),
+        [](const q2931::Verdict& v) { return v.problem == q2931::Problem::kUnknownMessageType; });
+    on_no_call(m, action, cv, unknown_type);
+    return;
+  }
+  on_call_message(it->second, m, action, cv);
+}
+
+// A message whose call reference no call has: a new SETUP, or §5.6.3.2.
+void Uni::on_no_call(const Message& m, q2931::Action action, const std::optional<q2931::Cause>& cv,
+                     bool unknown_type) {
+  if (action == q2931::Action::kDiscardIgnore) return;
+  if (unknown_type || action == q2931::Action::kDiscardReportStatus) {
+    // No call: report with call state Null (except for RELEASE COMPLETE).
+    if (m.type != MessageType::kReleaseComplete && cv)
+      send_status(m.cref.value, !m.cref.flag, CallState::kNull, cv->value, cv->diagnostics);
+    return;
+  }
+  if (m.type != MessageType::kSetup || m.cref.flag) {
+    on_unknown_cref(m);
+    return;
+  }
+  if (action == q2931::Action::kClearCall) {
+    // §5.6.7: SETUP with a missing / bad mandatory IE: RELEASE COMPLETE.
+    send_release_complete(m.cref.value, true, cv ? cv->value : cause::kInvalidIeContents,
+                          cv ? cv->diagnostics : Bytes{});
+    return;
+  }
+  on_new_setup(m);
+  if (action == q2931::Action::kProceedReportStatus && cv) {
+    auto again = calls_.find(key_of(m.cref.value, m.cref.flag));
+    if (again != calls_.end()) send_status(again->second, cv->value, cv->diagnostics);
+  }
+}
+
+// A message for a known call: §5.6's action, then STATUS ENQUIRY / STATUS
+// here, everything else to the call machine.
+void Uni::on_call_message(Call& c, const Message& m, q2931::Action action,
+                          const std::optional<q2931::Cause>& cv) {
+  switch (action) {
+    case q2931::Action::kDiscardIgnore:
+      return;
+    case q2931::Action::kDiscardReportStatus:
+      if (cv) send_status(c, cv->value, cv->diagnostics);
+      return;
+    case q2931::Action::kClearCall:
+      if (m.type == MessageType::kSetup) return;  // a repeated SETUP: ignored anyway
+      if (releasing(c.state)) return;
+      note(tag(c) + ": clearing the call on a §5.6 error");
+      start_release(c, cv ? cv->value : cause::kProtocolError, kErrProtocol,
+                    cv ? cv->diagnostics : Bytes{});
+      return;
+    case q2931::Action::kProceed:
+    case q2931::Action::kProceedReportStatus:
+      break;
+  }
+  const Key k = c.key();
+  const bool report = action == q2931::Action::kProceedReportStatus && cv.has_value();
+  if (m.type == MessageType::kStatusEnquiry) {
+    send_status(c, cause::kResponseToStatusEnquiry);
+  } else if (m.type == MessageType::kStatus) {
+    on_status(c, m);
+  } else if (const auto ev = call_event_of(m.type)) {
+    In in{*ev, &m, std::nullopt};
+    // RELEASE with a bad mandatory IE: acted upon, the cause goes into
+    // RELEASE COMPLETE instead of a STATUS (§5.6.7).
+    if (report && m.type == MessageType::kRelease) in.cause = cv->value;
+    dispatch(c, in);
+  }
+  if (report && m.type != MessageType::kRelease) {
+    auto again = calls_.find(k);
+    if (again != calls_.end()) send_status(again->second, cv->value, cv->diagnostics);
+  }
+}
+
+// Messages with the global call reference: RESTART, RESTART ACKNOWLEDGE, STATUS.
+void Uni::on_global(const Message& m, q2931::Action a, const std::optional<q2931::Cause>& cv) {
+  switch (a) {
+    case q2931::Action::kDiscardIgnore:
+      return;
+    case q2931::Action::kDiscardReportStatus:
+    case q2931::Action::kClearCall:
+      if (m.type != MessageType::kStatus && cv)
+        send_status(0, !m.cref.flag, CallState::kNull, cv->value, cv->diagnostics);
+      return;
+    case q2931::Action::kProceed:
+    case q2931::Action::kProceedReportStatus:
+      break;
+  }
+  if (m.type == MessageType::kRestart) {
+    on_restart(m);
+  } else if (m.type == MessageType::kRestartAcknowledge) {
+    on_restart_ack(m);
+  } else {
+    note("STATUS with the global call reference noted");
+  }
+  if (a == q2931::Action::kProceedReportStatus && cv && m.type != MessageType::kStatus)
+    send_status(0, !m.cref.flag, CallState::kNull, cv->value, cv->diagnostics);
+}
+
+// §5.6.3.2: a message for a call reference we do not know.
+void Uni::on_unknown_cref(const Message& m) {
+  const std::uint32_t cref = m.cref.value;
+  const bool flag = !m.cref.flag;
+  if (m.type == MessageType::kReleaseComplete) return;
+  if (m.type == MessageType::kStatus) {
+    const auto* st = m.find<q2931::CallState>();
+    if (st == nullptr || st->state == 0) return;
+    // §5.6.12: STATUS with a non-Null state for a call we do not have.
+    send_release_complete(cref, flag, cause::kMessageNotCompatibleWithState);
+    return;
+  }
+  if (m.type == MessageType::kStatusEnquiry) {
+    send_status(cref, flag, CallState::kNull, cause::kResponseToStatusEnquiry);
+    return;
+  }
+  if (m.type == MessageType::kSetup) {
+    note("SETUP with the call reference flag set for an unknown call: ignored");
+    return;
+  }
+  if (call_event_of(m.type))
+    note("message for unknown call reference " + hex24(cref) + ": RELEASE COMPLETE cause 81");
+  send_release_complete(cref, flag, cause::kInvalidCallReference);
+}
+
+void Uni::on_new_setup(const Message& m) {
+  IncomingSetup in;
+  if (auto prob = decode_setup(m, params_.version, in)) {
+    note("SETUP " + hex24(m.cref.value) + " refused: cause " + std::to_string(prob->cause));
+    Bytes diag;
+    if (prob->ie) diag.push_back(*prob->ie);
+    send_release_complete(m.cref.value, true, prob->cause, diag);
+    return;
+  }
+  Call c;
+  c.cref = m.cref.value;
+  c.we_originated = false;
+  c.phase = Phase::kIncomingOffered;
+  c.qos = in.qos;
+  c.local = in.called;
+  if (params_.side == Side::kUser) {
+    if (!in.conn_id) {
+      // UNI: the network always assigns the connection identifier in SETUP.
+      send_release_complete(c.cref, true, cause::kMandatoryIeMissing,
+                            Bytes{static_cast<std::uint8_t>(q2931::IeId::kConnectionIdentifier)});
+      return;
+    }
+    if (by_vc_.contains(vc_key(in.conn_id->vpci, in.conn_id->vci))) {
+      send_release_complete(c.cref, true, cause::kRequestedVpciVciNotAvailable);
+      return;
+    }
+    c.vc = std::make_pair(in.conn_id->vpci, in.conn_id->vci);
+  } else if (!params_.switch_mode) {  // switch mode: the CI comes with CcIdentify
+    const auto vci = alloc_vci();
+    if (!vci) {
+      note("no VCI left: SETUP refused with cause 45");
+      send_release_complete(c.cref, true, cause::kNoVpciVciAvailable);
+      return;
+    }
+    c.vc = std::make_pair(params_.vpci, *vci);
+    c.vci_ours = true;
+  }
+  c.id = next_call_id_++;
+  const Key k = c.key();
+  auto [it, fresh] = calls_.emplace(k, c);
+  Call& call = it->second;
+  by_id_[call.id] = k;
+  if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
+  dispatch(call, {Ev::kSetup, &m});
+  auto again = calls_.find(k);
+  if (again == calls_.end()) return;
+  CcIncoming inc{};
+  inc.call = call.id;
+  inc.pvc = pvc_of(call);
+  inc.called = in.called;
+  inc.calling = in.calling;
+  inc.sap = in.sap;
+  inc.qos = in.qos;
+  out_->push_back(inc);
+}
+
+// §5.6.11 / §5.6.12: STATUS received for a known call.
+void Uni::on_status(Call& c, const Message& m) {
+  const auto* cs = m.find<q2931::Cause>();
+  const auto* st = m.find<q2931::CallState>();
+  if (c.t322 && cs != nullptr && cs->value == cause::kResponseToStatusEnquiry) {
+    stop_t322(c);
+    c.enquiries = 0;
+  }
+  const int peer = st != nullptr ? st->state : 0;
+  const int ours = static_cast<int>(c.state);
+  if (peer == 0) {
+    // The peer has no such call: release the call reference here. A call in
+    // setup is told as for a RELEASE COMPLETE without cause (the original);
+    // an active call was lost by the peer (typically it restarted during a
+    // link outage: §5.6.9's STATUS ENQUIRY found it gone): -ENETRESET, where
+    // the original closes with 0 as for a normal remote release.
+    note(tag(c) + ": STATUS says the peer is in Null: call released");
+    if (c.phase == Phase::kUp) {
+      drop_call(c, kErrNetworkReset);
+      return;
+    }
+    q2931::Message rc;
+    clear_by_peer(c, rc, true);
+    return;
+  }
+  if (releasing(c.state) || peer == 11 || peer == 12) return;
+  auto out_set = [](int s) { return s == 1 || s == 3 || s == 4; };
+  auto in_set = [](int s) { return s == 6 || s == 7 || s == 8 || s == 9; };
+  bool compatible = true;
+  if (out_set(ours) && in_set(peer)) compatible = false;
+  if (in_set(ours) && out_set(peer)) compatible = false;
+  if (ours == 10 && in_set(peer) && peer != 8) compatible = false;
+  if (ours == 10 && out_set(peer) && c.we_originated) compatible = false;
+  if (!compatible) {
+    note(tag(c) + ": STATUS reports incompatible state " + std::to_string(peer) +
+         ": clearing with cause 101");
+    start_release(c, cause::kMessageNotCompatibleWithState, kErrProtocol);
+  } else if (peer != ours) {
+    note(tag(c) + ": STATUS reports state " + std::to_string(peer) + " (compatible)");
+  }
+}
+
+}  // namespace atmsigd::callctl

@@ -1,0 +1,24 @@
+// Helpers shared by the files of callctl::Uni (uni.cpp, coordinator.cpp,
+// call_machine.cpp, restart.cpp); not part of the library's interface.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "atmsigd/callctl/uni.hpp"
+
+namespace atmsigd::callctl::detail {
+
+// U11/U12, N11/N12: the call is being cleared.
+inline bool releasing(CallState s) {
+  return s == CallState::kReleaseRequest || s == CallState::kReleaseIndication;
+}
+
+inline std::string hex24(std::uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof b, "0x%06x", static_cast<unsigned>(v & 0xffffff));
+  return b;
+}
+
+}  // namespace atmsigd::callctl::detail
