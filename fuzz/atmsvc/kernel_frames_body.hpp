@@ -13,13 +13,25 @@
 
 namespace atmsigd::fuzz {
 
-struct CheckingSink : engine::Sink {
-  void to_kernel(const atmsvc::Message& m) override {
-    if (atmsvc::validate_from_demon(m)) ok = false;  // the demon sent a bad frame
-  }
-  void log(atmsvc::Severity, const std::string&) override {}
-  void query_local_addresses(int) override {}
+// Feeds the engine and checks every frame it sends to the kernel.
+struct Checker {
+  engine::Engine& eng;
+  std::vector<engine::Action> out;
   bool ok = true;
+  void check() {
+    for (const auto& a : out)
+      if (const auto* k = std::get_if<engine::ToKernel>(&a))
+        if (atmsvc::validate_from_demon(k->msg)) ok = false;  // the demon sent a bad frame
+    out.clear();
+  }
+  void feed(const engine::Input& in, TimePoint now) {
+    eng.handle(in, now, out);
+    check();
+  }
+  void timeouts(TimePoint now) {
+    eng.handle_timeouts(now, out);
+    check();
+  }
 };
 
 // Input: a sequence of records, each one control octet then a body.
@@ -32,19 +44,19 @@ inline bool run_kernel_frames(const std::uint8_t* data, std::size_t size) {
   atmsvc::SocketTable table;
   callctl::LoopbackNetwork net(callctl::LoopbackNetwork::Params{});
   engine::Engine eng(table, net);
-  CheckingSink sink;
+  Checker sink{eng, {}, true};
   std::vector<struct sockaddr_atmsvc> locals(1);
   std::memset(locals.data(), 0, sizeof locals[0]);
   locals[0].sas_family = AF_ATMSVC;
   locals[0].sas_addr.prv[0] = 0x47;
-  eng.set_local_addresses(0, locals, TimePoint{}, sink);
+  sink.feed(engine::LocalAddresses{0, locals}, TimePoint{});
   TimePoint now{};
   std::size_t i = 0;
   while (i < size) {
     const std::uint8_t control = data[i++];
     if (control == 0x7f) {
       now += std::chrono::seconds(11);
-      eng.handle_timeouts(now, sink);
+      sink.timeouts(now);
       continue;
     }
     if ((control & 0x80) != 0) {
@@ -56,14 +68,14 @@ inline bool run_kernel_frames(const std::uint8_t* data, std::size_t size) {
         const int type = frame[0] % 16;
         std::memcpy(frame.data(), &type, sizeof type);
       }
-      eng.from_kernel(ByteView(frame), now, sink);
+      sink.feed(engine::KernelFrame{ByteView(frame)}, now);
     } else {
       const std::size_t n = std::min<std::size_t>(size - i, control & 0x3f);
-      eng.from_kernel(ByteView(data + i, n), now, sink);
+      sink.feed(engine::KernelFrame{ByteView(data + i, n)}, now);
       i += n;
     }
   }
-  eng.shutdown(now, sink);
+  sink.feed(engine::Stop{"end of input"}, now);
   return sink.ok && table.socket_count() == 0 && net.call_count() == 0;  // no leak
 }
 

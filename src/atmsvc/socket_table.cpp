@@ -592,7 +592,7 @@ void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
   c.sap = r.sap;
   c.qos = r.qos;
   c.session = r.session;
-  log(ctx.out, Severity::kInfo, &s, "connect to " + svc_address_text(r.svc));
+  log(ctx.out, Severity::kDebug, &s, "connect to " + svc_address_text(r.svc));
   ctx.out.push_back(ToCallControl{c});
 }
 
@@ -619,7 +619,7 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
     listeners_by_addr_[s.listener->addr_key].push_back(s.vcc);
   else
     wildcard_listeners_.push_back(s.vcc);
-  log(ctx.out, Severity::kInfo, &s, "listening on " + svc_address_text(r.svc));
+  log(ctx.out, Severity::kDebug, &s, "listening on " + svc_address_text(r.svc));
   ctx.out.push_back(ToKernel{reply_to(as_okay, s.vcc)});
 }
 
@@ -649,7 +649,7 @@ void SocketTable::null_close(Socket* /*s*/, Context& ctx) {
 // A late call-control event for a socket that is gone: never leak the call.
 void SocketTable::null_cc_established(Socket* /*s*/, Context& ctx) {
   const auto& e = std::get<CcEstablished>(*ctx.cc);
-  log(ctx.out, Severity::kInfo, nullptr,
+  log(ctx.out, Severity::kDebug, nullptr,
       "call for socket #" + std::to_string(e.sock) +
           " came up after the socket went away; releasing it");
   ctx.out.push_back(ToCallControl{CcRelease{e.sock}});
@@ -671,14 +671,14 @@ void SocketTable::connecting_cc_established(Socket* s, Context& ctx) {
   ok.raw().qos = e.qos;
   ctx.out.push_back(ToKernel{ok});
   s->state = SockState::kActive;
-  log(ctx.out, Severity::kInfo, s, "call up on " + pvc_address_text(e.pvc));
+  log(ctx.out, Severity::kDebug, s, "call up on " + pvc_address_text(e.pvc));
 }
 
 // Section 3.3, fig. 8: as_error, and the demon forgets the socket.
 void SocketTable::connecting_cc_released(Socket* s, Context& ctx) {
   const int err = std::get<CcReleased>(*ctx.cc).err;
   const Vcc vcc = s->vcc;
-  log(ctx.out, Severity::kInfo, s,
+  log(ctx.out, Severity::kDebug, s,
       "setup failed: " + std::string(std::strerror(-(err < 0 ? err : -ECONNREFUSED))));
   destroy(*s);
   ctx.out.push_back(ToKernel{reply_to(as_error, vcc, err < 0 ? err : -ECONNREFUSED)});
@@ -698,7 +698,7 @@ void SocketTable::active_cc_released(Socket* s, Context& ctx) {
   const int err = std::get<CcReleased>(*ctx.cc).err;
   ctx.out.push_back(ToKernel{reply_to(as_close, s->vcc, err > 0 ? -err : err)});
   s->state = SockState::kClosingByDemon;
-  log(ctx.out, Severity::kInfo, s, "released by the network/peer");
+  log(ctx.out, Severity::kDebug, s, "released by the network/peer");
 }
 
 // Section 3.4: the kernel's acknowledgement of our as_close: forget the socket.
@@ -756,12 +756,12 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
   }
   pending_owner_.erase(p.call);
   if (p.gone) {
-    log(out, Severity::kInfo, &l, "as_accept for a call the caller already cleared");
+    log(out, Severity::kDebug, &l, "as_accept for a call the caller already cleared");
     out.push_back(ToKernel{reply_to(as_error, new_vcc, -ECONNABORTED)});
   } else {
     Socket& n = create(new_vcc, SockState::kAccepting);
     n.call = p.call;
-    log(out, Severity::kInfo, &n, "accepting call #" + std::to_string(p.call));
+    log(out, Severity::kDebug, &n, "accepting call #" + std::to_string(p.call));
     out.push_back(ToCallControl{CcAccept{p.call, n.id}});
   }
   if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
@@ -804,7 +804,7 @@ void SocketTable::listening_reject(Socket* s, Context& ctx) {
   }
   pending_owner_.erase(p.call);
   if (!p.gone) {
-    log(ctx.out, Severity::kInfo, &l,
+    log(ctx.out, Severity::kDebug, &l,
         "kernel rejected call #" + std::to_string(p.call) + " (" +
             std::to_string(ctx.msg->reply()) + ")");
     ctx.out.push_back(
@@ -865,11 +865,11 @@ void SocketTable::listening_identify(Socket* s, Context& ctx) {
     return;
   }
   if (p->gone) {
-    log(out, Severity::kInfo, &l,
+    log(out, Severity::kDebug, &l,
         "as_identify for call #" + std::to_string(p->call) + " which the caller already cleared");
     return;
   }
-  log(out, Severity::kInfo, &l,
+  log(out, Severity::kDebug, &l,
       "call #" + std::to_string(p->call) + " identified as " +
           pvc_address_text(ctx.msg->raw().pvc) + " for " + vcc_text(new_vcc));
   out.push_back(ToCallControl{CcIdentify{p->call, l.id, ctx.msg->raw().pvc}});
@@ -889,7 +889,7 @@ void SocketTable::listening_close(Socket* s, Context& ctx) {
   }
   l.state = SockState::kListenZombie;
   zombie_deadline_[vcc] = ctx.now + params_.listen_zombie_timeout;
-  log(ctx.out, Severity::kInfo, &l,
+  log(ctx.out, Severity::kDebug, &l,
       std::to_string(l.listener->fifo.size()) + " indication(s) still pending");
 }
 
@@ -923,7 +923,7 @@ void SocketTable::on_bind(const Message& m, std::vector<Action>& out) {
       ok.raw().local = *d;
     }
   } else if (!is_local(svc)) {
-    log(out, Severity::kInfo, nullptr,
+    log(out, Severity::kDebug, nullptr,
         "as_bind " + vcc_text(m.vcc()) + ": " + svc_address_text(svc) + " is not a local address");
     out.push_back(ToKernel{reply_to(as_error, m.vcc(), -EADDRNOTAVAIL)});
     return;
@@ -970,7 +970,7 @@ void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
   }
   Socket* l = match_listener(inc);
   if (l == nullptr) {
-    log(out, Severity::kInfo, nullptr,
+    log(out, Severity::kDebug, nullptr,
         "incoming call #" + std::to_string(inc.call) + " to " + svc_address_text(inc.called) +
             ": no matching listener");
     out.push_back(ToCallControl{CcReject{inc.call, RejectReason::kNoListener, 0}});
@@ -987,7 +987,7 @@ void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
   if (ind.raw().svc.sas_family == 0) ind.raw().svc.sas_family = AF_ATMSVC;
   ind.raw().qos = inc.qos;
   ind.raw().sap = inc.sap;
-  log(out, Severity::kInfo, l,
+  log(out, Severity::kDebug, l,
       "indicating call #" + std::to_string(inc.call) + " from " + svc_address_text(inc.calling));
   out.push_back(ToKernel{ind});
 }
@@ -1000,7 +1000,7 @@ void SocketTable::on_incoming_gone(const CcIncomingGone& g, std::vector<Action>&
   if (l == nullptr || !l->listener) return;
   for (Pending& p : l->listener->fifo)
     if (p.call == g.call) p.gone = true;
-  log(out, Severity::kInfo, l,
+  log(out, Severity::kDebug, l,
       "pending call #" + std::to_string(g.call) + " cleared by the caller");
 }
 
@@ -1056,7 +1056,7 @@ void SocketTable::shutdown(std::vector<Action>& out) {
       out.push_back(ToCallControl{CcRelease{s->id}});
     destroy(*s);
   }
-  log(out, Severity::kInfo, nullptr, "all sockets released");
+  log(out, Severity::kDebug, nullptr, "all sockets released");
 }
 
 std::string SocketTable::status_dump() const {

@@ -60,8 +60,12 @@ std::optional<Timer> Uni::state_timer(CallState s) const {
 void Uni::set_state(Call& c, CallState s) {
   if (c.state == s) return;
   stop_state_timer(c);
-  if (params_.trace_messages) note(tag(c) + " -> " + state_name(params_.side, s));
+  if (params_.trace_messages && noting()) note(tag(c) + " -> " + state_name(params_.side, s));
   c.state = s;
+  if (s == CallState::kActive && !c.was_active) {
+    c.was_active = true;
+    log_established(c);
+  }
   if (const auto t = state_timer(s)) start_state_timer(c, *t);
 }
 
@@ -122,6 +126,7 @@ struct Uni::Machine {
       u.reenter_state(c);
       return;
     }
+    c.cause = cause::kRecoveryOnTimerExpiry;
     u.send_release_complete(c.cref, false, cause::kRecoveryOnTimerExpiry, Bytes{'3', '0', '3'});
     u.drop_call(c, kErrTimerExpiry);
   }
@@ -410,6 +415,7 @@ void Uni::place_call(const CcConnect& req) {
   c.sock = req.sock;
   c.qos = req.qos;
   c.local = req.local;
+  c.remote = req.called;
   if (!params_.switch_mode && !address_in_use(c.local) && !params_.local_addresses.empty())
     c.local = params_.local_addresses.front();  // a null local address: ours
   Message m = make(MessageType::kSetup, c);
@@ -544,6 +550,7 @@ void Uni::reject_call(Call& c, std::uint8_t cv) {
   c.phase = Phase::kGone;
   if (c.state == CallState::kCallPresent && params_.side == Side::kUser) {
     // U6: nothing was answered yet: RELEASE COMPLETE (as the original).
+    c.cause = cv;
     send_release_complete(c.cref, !c.we_originated, cv);
     drop_call(c, std::nullopt);
     return;
@@ -584,6 +591,7 @@ void Uni::take_conn_id(Call& c, const Message& m) {
 void Uni::clear_by_peer(Call& c, const Message& m, bool complete,
                         std::optional<std::uint8_t> release_complete_cause) {
   stop_t322(c);
+  if (const auto* peer_cause = m.find<q2931::Cause>()) c.cause = peer_cause->value;
   if (!complete) {
     if (releasing(c.state)) {
       // Clear collision (§5.4.5): both sent RELEASE; no RELEASE COMPLETE.
@@ -596,6 +604,7 @@ void Uni::clear_by_peer(Call& c, const Message& m, bool complete,
   }
   const auto* cv = m.find<q2931::Cause>();
   const std::uint8_t value = cv != nullptr ? cv->value : 0;
+  if (cv != nullptr) c.cause = value;
   int err = 0;
   switch (c.phase) {
     case Phase::kOutgoing:
@@ -631,6 +640,7 @@ void Uni::start_release(Call& c, std::uint8_t cv, std::optional<int> tell_kernel
   cause_ie.diagnostics = std::move(diag);
   r.add(cause_ie);
   c.release_cause = cv;
+  c.cause = cv;
   c.sends = 1;
   send(r, c.key());
   // U11 / N12, T308 (started again if the state is somehow re-entered).
@@ -668,6 +678,7 @@ void Uni::erase_call(Key k) {
   auto it = calls_.find(k);
   if (it == calls_.end()) return;
   Call& c = it->second;
+  log_ended(c);
   stop_state_timer(c);  // cleanup of the timer set (drop_call has left the state already)
   stop_t322(c);
   free_vc(c);
@@ -737,6 +748,36 @@ void Uni::stop_t322(Call& c) {
   if (!c.t322) return;
   timers_.erase({*c.t322, c.key(), static_cast<std::uint8_t>(Timer::kT322)});
   c.t322.reset();
+}
+
+namespace {
+const log::Levels kEveryLevel = log::Levels::all();
+}  // namespace
+
+const log::Levels& Uni::levels() const {
+  return params_.levels != nullptr ? *params_.levels : kEveryLevel;
+}
+
+// CALL_ESTABLISHED: the first time a call reaches U10/N10.
+void Uni::log_established(const Call& c) {
+  if (!levels().enabled(log::Id::kCallEstablished)) return;
+  const bool out = c.we_originated;
+  log::emit(levels(), log_, log::Id::kCallEstablished, log::Hex{c.cref}, params_.log_name,
+            std::string_view(out ? "out" : "in"), out ? c.local : c.remote,
+            out ? c.remote : c.local, pvc_of(c));
+}
+
+// CALL_RELEASED (it was active) or CALL_FAILED, when the call is forgotten.
+void Uni::log_ended(const Call& c) {
+  if (c.was_active) {
+    log::emit(levels(), log_, log::Id::kCallReleased, log::Hex{c.cref}, params_.log_name,
+              log::Cause{c.cause});
+    return;
+  }
+  if (!levels().enabled(log::Id::kCallFailed)) return;
+  log::emit(levels(), log_, log::Id::kCallFailed, log::Hex{c.cref}, params_.log_name,
+            std::string_view(c.we_originated ? "out" : "in"), c.we_originated ? c.remote : c.local,
+            log::Cause{c.cause});
 }
 
 }  // namespace atmsigd::callctl

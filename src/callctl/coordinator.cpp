@@ -72,7 +72,7 @@ void Uni::on_q2931(ByteView bytes) {
     return;
   }
   const Message& m = *res.message;
-  if (params_.trace_messages) note("<- " + q2931::summary(m, params_.version));
+  if (params_.trace_messages && noting()) note("<- " + q2931::summary(m, params_.version));
   const q2931::Action action = res.action();
   const std::optional<q2931::Cause> cv = res.cause();
   for (const auto& v : res.verdicts)
@@ -227,6 +227,7 @@ void Uni::on_new_setup(const Message& m) {
   c.phase = Phase::kIncomingOffered;
   c.qos = in.qos;
   c.local = in.called;
+  c.remote = in.calling;
   if (params_.side == Side::kUser) {
     if (!in.conn_id) {
       // UNI: the network always assigns the connection identifier in SETUP.

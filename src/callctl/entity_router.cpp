@@ -161,6 +161,13 @@ std::size_t EntityRouter::call_count() const {
   return n;
 }
 
+std::vector<log::Event> EntityRouter::take_log() {
+  std::vector<log::Event> out;
+  for (auto& e : entities_)
+    for (auto& ev : e.uni->take_log()) out.push_back(std::move(ev));
+  return out;
+}
+
 std::vector<std::string> EntityRouter::take_notes() {
   std::vector<std::string> all = std::exchange(notes_, {});
   for (auto& e : entities_)

@@ -414,7 +414,7 @@ Message Uni::make(MessageType t, const Call& c) const {
 
 void Uni::send(const Message& m, Key owner) {
   ++stats_.messages_out;
-  if (params_.trace_messages) note("-> " + q2931::summary(m, params_.version));
+  if (params_.trace_messages && noting()) note("-> " + q2931::summary(m, params_.version));
   Bytes bytes = q2931::encode(m, params_.version);
   if (sscf_.established()) {
     to_saal(std::move(bytes));

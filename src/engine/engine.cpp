@@ -2,83 +2,239 @@
 
 #include <deque>
 
+#include "atmsigd/callctl/entity_router.hpp"
+
 namespace atmsigd::engine {
 
 using namespace atmsvc;
 
-void Engine::run(std::vector<Action>& actions, TimePoint now, Sink& sink) {
+namespace {
+const log::Levels kDefaultLevels;
+
+// Stop: RELEASE COMPLETEs awaited this long, then END; ENDAK awaited until
+// kDrainFor after the Stop. Bounded, so a dead peer cannot hold the exit.
+constexpr auto kReleasesFor = std::chrono::milliseconds(500);
+constexpr auto kDrainFor = std::chrono::milliseconds(1000);
+}  // namespace
+
+Engine::Engine(SocketTable& table, CallControl& cc, callctl::EntityRouter* router,
+               const log::Levels* levels)
+    : table_(table),
+      cc_(cc),
+      router_(router),
+      levels_(levels != nullptr ? *levels : kDefaultLevels),
+      was_up_(router != nullptr ? router->size() : 0, false) {}
+
+void Engine::handle(const Input& in, TimePoint now, std::vector<Action>& out) {
+  std::visit([&](const auto& x) { on(x, now, out); }, in);
+  collect_network(out);
+  if (stop_ == StopPhase::kAwaitReleases || stop_ == StopPhase::kAwaitEnd) drain(now, out);
+}
+
+// The frame is decoded once: the same Message is logged and dispatched.
+void Engine::on(const KernelFrame& f, TimePoint now, std::vector<Action>& out) {
+  if (stopping()) return;
+  auto d = decode(f.bytes);
+  if (d.msg && levels_.enabled(log::Id::kFromKernel))
+    log::emit(levels_, out, log::Id::kFromKernel, d.msg->summary());
+  scratch_.clear();
+  if (d.msg)
+    table_.from_kernel(*d.msg, now, scratch_);
+  else
+    table_.from_kernel(f.bytes, now, scratch_);  // the table names what is wrong
+  run(scratch_, now, out);
+}
+
+void Engine::on(const LinkPdu& p, TimePoint now, std::vector<Action>& out) {
+  if (router_ == nullptr || stop_ == StopPhase::kStopped) return;
+  events_.clear();
+  router_->from_link(p.entity, p.bytes, now, events_);
+  if (stopping()) return;  // the kernel is closed: the events go nowhere
+  from_call_control(events_, now, out);
+}
+
+void Engine::on(const LocalAddresses& a, TimePoint now, std::vector<Action>& out) {
+  if (stopping()) return;
+  if (router_ != nullptr)
+    for (std::size_t i = 0; i < router_->size(); ++i)
+      if (router_->uni(i).params().itf == a.itf) router_->uni(i).set_local_addresses(a.addrs);
+  scratch_.clear();
+  table_.set_local_addresses(a.itf, a.addrs, scratch_);
+  run(scratch_, now, out);
+}
+
+// Today's kernels refuse a reply for a socket that is not in their VCC table
+// yet (docs/kernel.md): that socket never learns the answer, and what the demon
+// holds for it (a listener, a call just established) would stay for good. Such
+// a socket is treated as closed by the kernel: a listener is dropped, a call is
+// released on the wire.
+void Engine::on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out) {
+  if (stopping()) return;
+  Vcc vcc = 0;
+  if (r.msg.type() == as_okay)
+    vcc = r.msg.vcc();
+  else if (r.msg.type() == as_indicate)
+    vcc = r.msg.listen_vcc();
+  if (vcc == 0 || !table_.state_of(vcc)) return;
+  log::emit(levels_, out, log::Id::kReplyRefused, log::Hex{vcc});
+  Message close(as_close);
+  close.set_vcc(vcc);
+  scratch_.clear();
+  table_.from_kernel(close, now, scratch_);
+  run(scratch_, now, out);
+}
+
+void Engine::on(const Start&, TimePoint now, std::vector<Action>&) {
+  if (router_ != nullptr) router_->start(now);
+}
+
+void Engine::on(const Stop& s, TimePoint now, std::vector<Action>& out) {
+  if (stopping()) return;
+  log::emit(levels_, out, log::Id::kShuttingDown, s.why);
+  scratch_.clear();
+  table_.shutdown(scratch_);
+  run(scratch_, now, out);
+  collect_network(out);  // the RELEASEs of the calls just cleared
+  bool any_up = false;
+  if (router_ != nullptr)
+    for (std::size_t i = 0; i < router_->size(); ++i) any_up |= router_->uni(i).link_up();
+  if (!any_up) {
+    stop_ = StopPhase::kStopped;
+    out.emplace_back(Stopped{});
+    return;
+  }
+  // Q.2931: the peer clears at once instead of after NO-RESPONSE + T309.
+  stop_ = StopPhase::kAwaitReleases;
+  release_by_ = now + kReleasesFor;
+  drain_until_ = now + kDrainFor;
+}
+
+void Engine::drain(TimePoint now, std::vector<Action>& out) {
+  if (stop_ == StopPhase::kAwaitReleases && (router_->call_count() == 0 || now >= release_by_)) {
+    if (router_->call_count() != 0)
+      log::emit(
+          levels_, out, log::Id::kCallWarn, std::string_view(""),
+          std::to_string(router_->call_count()) + " call(s) not released by the peer at exit");
+    stop_ = StopPhase::kAwaitEnd;
+    for (std::size_t i = 0; i < router_->size(); ++i) router_->uni(i).stop_link(now);
+    collect_network(out);  // END on every link
+  }
+  bool all_idle = true;
+  for (std::size_t i = 0; i < router_->size(); ++i) all_idle &= router_->uni(i).link_idle();
+  if ((stop_ == StopPhase::kAwaitEnd && all_idle) || now >= drain_until_) {
+    stop_ = StopPhase::kStopped;
+    out.emplace_back(Stopped{});
+  }
+}
+
+void Engine::handle_timeouts(TimePoint now, std::vector<Action>& out) {
+  if (stop_ == StopPhase::kStopped) return;
+  if (!stopping()) {
+    scratch_.clear();
+    table_.handle_timeouts(now, scratch_);
+    run(scratch_, now, out);
+  }
+  events_.clear();
+  cc_.handle_timeouts(now, events_);
+  if (!stopping()) from_call_control(events_, now, out);
+  collect_network(out);
+  if (stopping()) drain(now, out);
+}
+
+std::optional<TimePoint> Engine::next_deadline() const {
+  switch (stop_) {
+    case StopPhase::kRunning:
+      return earliest(table_.next_deadline(), cc_.next_deadline());
+    case StopPhase::kAwaitReleases:
+      return earliest(cc_.next_deadline(), std::optional<TimePoint>(release_by_));
+    case StopPhase::kAwaitEnd:
+      return earliest(cc_.next_deadline(), std::optional<TimePoint>(drain_until_));
+    case StopPhase::kStopped:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+bool Engine::link_up(std::size_t entity) const {
+  return router_ != nullptr && entity < router_->size() && router_->uni(entity).link_up();
+}
+
+void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vector<Action>& out) {
   // Breadth-first, in order: an action's consequences come after the actions
   // already queued, so kernel frames leave in the order they were decided.
-  std::deque<Action> q(std::make_move_iterator(actions.begin()),
-                       std::make_move_iterator(actions.end()));
+  std::deque<atmsvc::Action> q(std::make_move_iterator(actions.begin()),
+                               std::make_move_iterator(actions.end()));
   actions.clear();
   std::vector<CcEvent> events;
-  std::vector<Action> more;
+  std::vector<atmsvc::Action> more;
   while (!q.empty()) {
-    Action a = std::move(q.front());
+    atmsvc::Action a = std::move(q.front());
     q.pop_front();
     if (auto* k = std::get_if<ToKernel>(&a)) {
-      sink.log(Severity::kDebug, "to kernel: " + k->msg.summary());
-      sink.to_kernel(k->msg);
+      if (levels_.enabled(log::Id::kToKernel))
+        log::emit(levels_, out, log::Id::kToKernel, k->msg.summary());
+      out.emplace_back(std::move(*k));
     } else if (auto* c = std::get_if<ToCallControl>(&a)) {
       events.clear();
       cc_.request(c->req, now, events);
-      for (const auto& n : cc_.take_notes()) sink.log(Severity::kInfo, "network: " + n);
+      collect_network(out);
       for (const auto& e : events) {
         more.clear();
         table_.from_call_control(e, now, more);
         for (auto& m : more) q.push_back(std::move(m));
       }
     } else if (auto* qa = std::get_if<QueryLocalAddresses>(&a)) {
-      sink.query_local_addresses(qa->itf);
+      out.emplace_back(*qa);
     } else if (auto* t = std::get_if<Terminate>(&a)) {
-      sink.request_shutdown(t->why);
+      out.emplace_back(std::move(*t));
     } else {
-      const auto& l = std::get<LogLine>(a);
-      sink.log(l.severity, l.text);
+      log_line(std::get<LogLine>(a), out);
     }
   }
 }
 
-void Engine::from_kernel(ByteView frame, TimePoint now, Sink& sink) {
-  std::vector<Action> actions;
-  table_.from_kernel(frame, now, actions);
-  run(actions, now, sink);
-}
-
-void Engine::handle_timeouts(TimePoint now, Sink& sink) {
-  std::vector<Action> actions;
-  table_.handle_timeouts(now, actions);
-  run(actions, now, sink);
-  std::vector<CcEvent> events;
-  cc_.handle_timeouts(now, events);
-  from_call_control(events, now, sink);
-}
-
-void Engine::from_call_control(const std::vector<CcEvent>& events, TimePoint now, Sink& sink) {
-  for (const auto& n : cc_.take_notes()) sink.log(Severity::kInfo, "network: " + n);
-  std::vector<Action> actions;
+void Engine::from_call_control(std::vector<CcEvent>& events, TimePoint now,
+                               std::vector<Action>& out) {
+  collect_network(out);
   for (const auto& e : events) {
-    table_.from_call_control(e, now, actions);
-    run(actions, now, sink);
+    scratch_.clear();
+    table_.from_call_control(e, now, scratch_);
+    run(scratch_, now, out);
   }
 }
 
-void Engine::set_local_addresses(int itf, std::vector<struct sockaddr_atmsvc> addrs, TimePoint now,
-                                 Sink& sink) {
-  std::vector<Action> actions;
-  table_.set_local_addresses(itf, std::move(addrs), actions);
-  run(actions, now, sink);
+void Engine::collect_network(std::vector<Action>& out) {
+  for (auto& e : cc_.take_log()) out.emplace_back(std::move(e));
+  for (const auto& n : cc_.take_notes())
+    log::emit(levels_, out, log::Id::kCallNote, std::string_view(""), n);
+  if (router_ == nullptr) return;
+  for (std::size_t i = 0; i < router_->size(); ++i) {
+    for (auto& pdu : router_->take_link_pdus(i)) out.emplace_back(ToLink{i, std::move(pdu)});
+    const bool up = router_->uni(i).link_up();
+    if (up == was_up_[i]) continue;
+    was_up_[i] = up;
+    out.emplace_back(LinkState{i, up});
+  }
 }
 
-void Engine::shutdown(TimePoint now, Sink& sink) {
-  std::vector<Action> actions;
-  table_.shutdown(actions);
-  run(actions, now, sink);
-}
-
-std::optional<TimePoint> Engine::next_deadline() const {
-  return earliest(table_.next_deadline(), cc_.next_deadline());
+// The socket table's lines: its per-call steps at debug, configuration and
+// policy at info, what the protocol does not allow and malformed frames at
+// warn / error.
+void Engine::log_line(const LogLine& l, std::vector<Action>& out) {
+  switch (l.severity) {
+    case Severity::kDebug:
+      log::emit(levels_, out, log::Id::kSocketDebug, l.text);
+      return;
+    case Severity::kInfo:
+      log::emit(levels_, out, log::Id::kSocketInfo, l.text);
+      return;
+    case Severity::kWarn:
+      log::emit(levels_, out, log::Id::kSocketWarn, l.text);
+      return;
+    case Severity::kError:
+      log::emit(levels_, out, log::Id::kSocketError, l.text);
+      return;
+  }
 }
 
 }  // namespace atmsigd::engine

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "atmsigd/config/config_file.hpp"
+#include "atmsigd/log/format.hpp"
 #include "atmsigd/sscop/pdu.hpp"
 #include "atmsigd/util/atm_text.hpp"
 
@@ -23,31 +24,21 @@ UniVersion uni_version(const config::Options& o) {
   return o.uni.value_or(config::UniSelection{}).version;
 }
 
-void apply_saal(const config::Options& o, sscf::Params& params);
+// The Q.2931 network side: one Uni per entity behind the router (--network
+// uni, the default); null for a stand-in.
+std::unique_ptr<callctl::EntityRouter> make_router(const config::Options& o,
+                                                   const std::vector<config::EntityOptions>& ents,
+                                                   const log::Levels* levels);
 
-std::unique_ptr<atmsvc::CallControl> make_network(const config::Options& o,
-                                                  const std::vector<config::EntityOptions>& ents,
-                                                  callctl::EntityRouter*& router) {
-  if (o.network != "uni") {
-    callctl::LoopbackNetwork::Params p;
-    p.mode = o.network == "refuse" ? callctl::LoopbackNetwork::Mode::kRefuse
-                                   : callctl::LoopbackNetwork::Mode::kLoopback;
-    p.refuse_cause = o.refuse_cause;
-    p.itf = o.signaling_vc.sap_addr.itf;
-    return std::make_unique<callctl::LoopbackNetwork>(p);
-  }
-  std::vector<callctl::EntitySpec> specs;
-  for (const auto& e : ents) {
-    callctl::EntitySpec spec;
-    spec.name = pvc_address_text(e.vc);
-    spec.params = entity_uni_params(o, e);
-    spec.routes = e.routes;
-    spec.is_default = e.is_default;
-    specs.push_back(std::move(spec));
-  }
-  auto r = std::make_unique<callctl::EntityRouter>(std::move(specs));
-  router = r.get();
-  return r;
+// The stand-ins for tests without a link (--network loopback|refuse).
+std::unique_ptr<atmsvc::CallControl> make_standin(const config::Options& o) {
+  if (o.network == "uni") return nullptr;
+  callctl::LoopbackNetwork::Params p;
+  p.mode = o.network == "refuse" ? callctl::LoopbackNetwork::Mode::kRefuse
+                                 : callctl::LoopbackNetwork::Mode::kLoopback;
+  p.refuse_cause = o.refuse_cause;
+  p.itf = o.signaling_vc.sap_addr.itf;
+  return std::make_unique<callctl::LoopbackNetwork>(p);
 }
 
 void apply_saal(const config::Options& o, sscf::Params& params) {
@@ -81,6 +72,43 @@ std::uint64_t wall_usec() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
+}
+
+std::unique_ptr<callctl::EntityRouter> make_router(const config::Options& o,
+                                                   const std::vector<config::EntityOptions>& ents,
+                                                   const log::Levels* levels) {
+  if (o.network != "uni") return nullptr;
+  std::vector<callctl::EntitySpec> specs;
+  for (const auto& e : ents) {
+    callctl::EntitySpec spec;
+    spec.name = pvc_address_text(e.vc);
+    spec.params = entity_uni_params(o, e);
+    spec.params.levels = levels;
+    if (ents.size() > 1) spec.params.log_name = ", entity " + pvc_address_text(e.vc);
+    spec.routes = e.routes;
+    spec.is_default = e.is_default;
+    specs.push_back(std::move(spec));
+  }
+  return std::make_unique<callctl::EntityRouter>(std::move(specs));
+}
+
+log::Level from_spdlog(spdlog::level::level_enum l) {
+  switch (l) {
+    case spdlog::level::trace:
+    case spdlog::level::debug:
+      return log::Level::kDebug;
+    case spdlog::level::info:
+      return log::Level::kInfo;
+    case spdlog::level::warn:
+      return log::Level::kWarn;
+    case spdlog::level::err:
+      return log::Level::kError;
+    case spdlog::level::critical:
+    case spdlog::level::off:
+    case spdlog::level::n_levels:
+      return log::Level::kOff;
+  }
+  return log::Level::kInfo;
 }
 
 }  // namespace
@@ -143,56 +171,94 @@ Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts
       log_(std::move(log)),
       entities_(config::signaling_entities(opts_)),
       table_(table_params(opts_, entities_)),
-      cc_(make_network(opts_, entities_, router_)),
-      engine_(table_, *cc_),
+      router_(make_router(opts_, entities_, &levels_)),
+      standin_(make_standin(opts_)),
+      engine_(table_, router_ ? static_cast<atmsvc::CallControl&>(*router_) : *standin_,
+              router_.get(), &levels_),
       trace_(static_cast<std::size_t>(opts_.trace_length)),
       timer_(io),
       signals_(io, SIGINT, SIGTERM, SIGUSR1) {
   signals_.add(SIGUSR2);
   signals_.add(SIGHUP);
+  sync_levels();
 }
 
 Demon::~Demon() {
   if (transport_) transport_->close();
-  if (link_) link_->close();
   for (auto& l : links_)
     if (l.link) l.link->close();
-  dump_pool_.join();
+  if (dump_pool_) dump_pool_->join();
+}
+
+// The event filter follows the loggers' levels (configuration, -d, SIGHUP).
+void Demon::sync_levels() {
+  levels_.set(log::Group::kDemon, from_spdlog(log_.demon->level()));
+  levels_.set(log::Group::kIo, from_spdlog(log_.io->level()));
+  levels_.set(log::Group::kSaal, from_spdlog(log_.saal->level()));
+  levels_.set(log::Group::kSig, from_spdlog(log_.sig->level()));
+  levels_.set(log::Group::kPolicy, from_spdlog(log_.policy->level()));
 }
 
 bool Demon::start(std::string& error) {
+  if (!router_ && opts_.udp_peer) {
+    // One link path: the link belongs to Q.2931 call control; a stand-in has none.
+    error = "--network " + opts_.network + " is a stand-in without a signaling link; " +
+            "--udp-peer needs --network uni";
+    return false;
+  }
   if (opts_.socket_path) {
     transport_ = open_unix_transport(io_, *opts_.socket_path, opts_.local_addresses, error);
   } else {
     transport_ = open_kernel_transport(io_, error);
   }
   if (!transport_) return false;
-  if (!open_link(error)) return false;
-  transport_->start([this](ByteView f) { on_frame(f); },
-                    [this](const std::string& what) { log_.io->error("{}", what); });
+  if (router_ && !open_entity_links(error)) return false;
+  transport_->start(
+      [this](ByteView f) {
+        if (stopping_) return;
+        trace_raw(kFromKernel, f);
+        if (opts_.debug)
+          print(log::Event{log::Id::kFromKernelHex, {log::Octets{{f.begin(), f.end()}}}});
+        feed(engine::KernelFrame{f});
+      },
+      [this](const std::string& what) {
+        print(log::Event{log::Id::kTransportError, {what}});
+      });
   log_.io->info("serving the user of signaling on {}", transport_->describe());
-  if (router_ != nullptr) {
+  if (router_) {
     if (entities_.size() == 1)
       log_.sig->info("network side: Q.2931 call control, {} side",
                      router_->uni(0).params().side == callctl::Side::kUser ? "user" : "network");
     else
       for (const auto& e : entities_)
         log_.sig->info("network side: Q.2931 call control, entity {}", e.describe());
-  } else
+  } else {
     log_.sig->info("network side: stand-in, {}",
                    opts_.network == "refuse"
                        ? "every call refused with cause " + std::to_string(opts_.refuse_cause) +
                              " (" + callctl::cause_text(opts_.refuse_cause) + ")"
                        : std::string("loopback to this demon's listeners"));
+  }
   apply_policy();
   std::vector<int> itfs{opts_.signaling_vc.sap_addr.itf};
-  if (router_ != nullptr) {
+  if (router_) {
     itfs.clear();
     for (const auto& e : entities_)
       if (std::find(itfs.begin(), itfs.end(), e.vc.sap_addr.itf) == itfs.end())
         itfs.push_back(e.vc.sap_addr.itf);
   }
-  for (const int itf : itfs) query_local_addresses(itf);
+  // The addresses are read from the loop, once it runs.
+  asio::post(io_, [this, itfs] {
+    for (const int itf : itfs) {
+      auto addrs = transport_->local_addresses(itf);
+      if (!addrs) {
+        log_.io->warn("cannot read the local addresses of interface {}", itf);
+        continue;
+      }
+      feed(engine::LocalAddresses{itf, std::move(*addrs)});
+    }
+  });
+  feed(engine::Start{});
   wait_signals();
   return true;
 }
@@ -204,29 +270,7 @@ void Demon::apply_policy() {
   table_.set_policy(std::move(policy));
 }
 
-bool Demon::open_link(std::string& error) {
-  if (router_ != nullptr) return open_entity_links(error);
-  if (!opts_.udp_peer) return true;  // a network stand-in without a link
-  const UdpEndpoint local = opts_.udp_local.value_or(UdpEndpoint{"", 0});
-  link_ = open_udp_link(io_, local, *opts_.udp_peer, error);
-  if (!link_) return false;
-  if (opts_.pcap_file && !pcap_.open(*opts_.pcap_file)) {
-    error = "cannot write the capture file " + *opts_.pcap_file;
-    return false;
-  }
-  pcap_.set_rotation(opts_.pcap_rotate);
-  link_->start([this](ByteView pdu) { on_link_pdu(pdu); },
-               [this](const std::string& what) { log_.io->warn("{}", what); });
-  log_.io->info("signaling link: {}", link_->describe());
-  auto params = sscf::Params::for_uni(uni_version(opts_));
-  apply_saal(opts_, params);
-  saal_.emplace(params);
-  saal(sscf::AalEstablishRequest{});
-  return true;
-}
-
 // Q.2931 mode: every entity's own link (UDP or PVC), each feeding its Uni.
-// Each Uni owns the SAAL on its link; the demon runs none.
 bool Demon::open_entity_links(std::string& error) {
   for (std::size_t i = 0; i < entities_.size(); ++i) {
     const auto& e = entities_[i];
@@ -248,287 +292,201 @@ bool Demon::open_entity_links(std::string& error) {
   }
   pcap_.set_rotation(opts_.pcap_rotate);
   for (std::size_t i = 0; i < links_.size(); ++i) {
-    links_[i].link->start([this, i](ByteView pdu) { on_entity_pdu(i, pdu); },
-                          [this](const std::string& what) { log_.io->warn("{}", what); });
+    links_[i].link->start(
+        [this, i](ByteView pdu) {
+          if (stopped_) return;
+          record_pdu(kFromNetwork, i, pdu);
+          feed(engine::LinkPdu{i, pdu});
+        },
+        [this](const std::string& what) {
+          print(log::Event{log::Id::kLinkWarn, {what}});
+        });
     if (links_.size() == 1)
       log_.io->info("signaling link: {}", links_[i].link->describe());
     else
       log_.io->info("signaling link of entity {}: {}", pvc_address_text(links_[i].vc),
                     links_[i].link->describe());
   }
-  router_->start(now());
-  flush_link();
   return true;
 }
 
-void Demon::trace(std::string text) {
-  if (trace_.enabled()) trace_.add(wall_usec(), std::move(text));
+void Demon::feed(engine::Input in) {
+  actions_.clear();
+  engine_.handle(in, now(), actions_);
+  perform(actions_);
+  // What the actions asked for (refused replies, local addresses, a stop).
+  while (!inputs_.empty() && !stopped_) {
+    engine::Input next = std::move(inputs_.front());
+    inputs_.erase(inputs_.begin());
+    actions_.clear();
+    engine_.handle(next, now(), actions_);
+    perform(actions_);
+  }
+  arm_timer();
 }
 
-void Demon::capture(PcapDirection dir, const struct sockaddr_atmpvc& vc, ByteView pdu) {
-  if (!pcap_.is_open()) return;
-  pcap_.write(dir, static_cast<std::uint8_t>(vc.sap_addr.vpi),
-              static_cast<std::uint16_t>(vc.sap_addr.vci), pdu, wall_usec());
+void Demon::perform(std::vector<engine::Action>& actions) {
+  for (auto& a : actions) {
+    if (auto* k = std::get_if<engine::ToKernel>(&a)) {
+      to_kernel(k->msg);
+    } else if (auto* l = std::get_if<engine::ToLink>(&a)) {
+      to_link(l->entity, ByteView(l->pdu));
+    } else if (auto* st = std::get_if<engine::LinkState>(&a)) {
+      link_state(st->entity, st->up);
+    } else if (auto* e = std::get_if<log::Event>(&a)) {
+      print(*e);
+    } else if (auto* q = std::get_if<engine::QueryLocalAddresses>(&a)) {
+      if (!transport_) continue;
+      auto addrs = transport_->local_addresses(q->itf);
+      if (!addrs)
+        log_.io->warn("cannot read the local addresses of interface {}", q->itf);
+      else
+        inputs_.emplace_back(engine::LocalAddresses{q->itf, std::move(*addrs)});
+    } else if (auto* t = std::get_if<engine::Terminate>(&a)) {
+      // as_terminate from a switch controller: stop as on SIGTERM, once
+      // this input is done.
+      asio::post(io_, [this, why = t->why] { stop(why); });
+    } else if (std::holds_alternative<engine::Stopped>(a)) {
+      finish_stop();
+    }
+  }
+}
+
+void Demon::to_kernel(const atmsvc::Message& m) {
+  const Bytes b = atmsvc::encode(m);
+  trace_raw(kToKernel, ByteView(b));
+  if (opts_.debug) print(log::Event{log::Id::kToKernelHex, {log::Octets{b}}});
+  if (!stopped_ && transport_ && !transport_->send(ByteView(b)))
+    inputs_.emplace_back(engine::ReplyRefused{m});
+}
+
+void Demon::to_link(std::size_t entity, ByteView pdu) {
+  if (entity >= links_.size()) return;
+  record_pdu(kToNetwork, entity, pdu);
+  links_[entity].link->send(pdu);
+}
+
+std::string Demon::entity_suffix(std::size_t entity) const {
+  return links_.size() > 1 && entity < links_.size()
+             ? ", entity " + pvc_address_text(links_[entity].vc)
+             : std::string();
+}
+
+void Demon::link_state(std::size_t entity, bool up) {
+  print(log::Event{up ? log::Id::kLinkUp : log::Id::kLinkDown, {entity_suffix(entity)}});
+  if (trace_.enabled())
+    trace_.add(wall_usec(), (up ? "SAAL established" : "SAAL released") + entity_suffix(entity));
+}
+
+// One sink for every event: the group's logger, if its level wants it;
+// warnings and errors rate-limited per ID.
+void Demon::print(const log::Event& e) {
+  if (!levels_.enabled(e.id)) return;
+  const log::Spec& spec = log::spec(e.id);
+  if (spec.level >= log::Level::kWarn) {
+    const auto v = limiter_.admit(e.id, now());
+    if (!v.print) return;
+    if (v.suppressed_before != 0)
+      log_.demon->warn("{}", log::format(log::Event{
+                                 log::Id::kSuppressed,
+                                 {log::arg(v.suppressed_before), log::arg(log::id_name(e.id))}}));
+  }
+  spdlog::logger* lg = log_.demon.get();
+  switch (spec.group) {
+    case log::Group::kDemon:
+      break;
+    case log::Group::kIo:
+      lg = log_.io.get();
+      break;
+    case log::Group::kSaal:
+      lg = log_.saal.get();
+      break;
+    case log::Group::kSig:
+      lg = log_.sig.get();
+      break;
+    case log::Group::kPolicy:
+      lg = log_.policy.get();
+      break;
+  }
+  const std::string text = log::format(e);
+  switch (spec.level) {
+    case log::Level::kDebug:
+      lg->debug("{}", text);
+      break;
+    case log::Level::kInfo:
+      lg->info("{}", text);
+      break;
+    case log::Level::kWarn:
+      lg->warn("{}", text);
+      break;
+    case log::Level::kError:
+    case log::Level::kOff:
+      lg->error("{}", text);
+      break;
+  }
+}
+
+void Demon::trace_raw(TraceTag tag, ByteView octets) {
+  if (trace_.enabled()) trace_.add_raw(wall_usec(), tag, octets);
 }
 
 // Capture, trace and -d hex dump of one link PDU, in either direction.
-void Demon::record_pdu(PcapDirection dir, const struct sockaddr_atmpvc& vc, ByteView pdu) {
-  capture(dir, vc, pdu);
-  std::string where = dir == PcapDirection::kToNetwork ? "to network" : "from network";
-  if (links_.size() > 1) where += " " + pvc_address_text(vc);
-  where += ": ";
-  if (trace_.enabled()) {
-    const auto d = sscop::decode(pdu);
+void Demon::record_pdu(TraceTag tag, std::size_t entity, ByteView pdu) {
+  const auto& vc = links_[entity].vc;
+  if (pcap_.is_open())
+    pcap_.write(tag == kToNetwork ? PcapDirection::kToNetwork : PcapDirection::kFromNetwork,
+                static_cast<std::uint8_t>(vc.sap_addr.vpi),
+                static_cast<std::uint16_t>(vc.sap_addr.vci), pdu, wall_usec());
+  // The entity's index in the tag's high bits, for the trace's text.
+  trace_raw(static_cast<TraceTag>(tag + 4 * static_cast<int>(entity)), pdu);
+  if (opts_.debug) {
+    const std::string where = links_.size() > 1 ? " " + pvc_address_text(vc) : std::string();
+    print(log::Event{tag == kToNetwork ? log::Id::kToNetworkHex : log::Id::kFromNetworkHex,
+                     {where, log::Octets{{pdu.begin(), pdu.end()}}}});
+  }
+}
+
+std::string Demon::trace_text() const {
+  return trace_.format([this](int tag, ByteView octets) -> std::string {
+    const int kind = tag % 4;
+    const std::size_t entity = static_cast<std::size_t>(tag / 4);
+    if (kind == kFromKernel || kind == kToKernel) {
+      const auto d = atmsvc::decode(octets);
+      return std::string(kind == kFromKernel ? "from kernel: " : "to kernel: ") +
+             (d.msg ? d.msg->summary()
+                    : "bad frame of " + std::to_string(octets.size()) + " octets");
+    }
+    std::string where = kind == kToNetwork ? "to network" : "from network";
+    if (links_.size() > 1 && entity < links_.size())
+      where += " " + pvc_address_text(links_[entity].vc);
+    const auto d = sscop::decode(octets);
     const auto* p = std::get_if<sscop::Pdu>(&d);
-    trace(where + (p != nullptr ? sscop::describe(*p) : std::string("malformed")));
-  }
-  if (opts_.debug) log_.io->debug("{}{}", where, to_hex(pdu, pdu.size()));
-}
-
-void Demon::send_pdu(ByteView pdu) {
-  record_pdu(PcapDirection::kToNetwork, opts_.signaling_vc, pdu);
-  link_->send(pdu);
-}
-
-void Demon::flush_link() {
-  if (router_ == nullptr) return;
-  for (std::size_t i = 0; i < links_.size(); ++i) {
-    auto& l = links_[i];
-    for (const auto& pdu : router_->take_link_pdus(i)) {
-      record_pdu(PcapDirection::kToNetwork, l.vc, ByteView(pdu));
-      l.link->send(ByteView(pdu));
-    }
-    const bool up = router_->uni(i).link_up();
-    if (up == l.was_up) continue;
-    l.was_up = up;
-    const std::string which =
-        links_.size() == 1 ? std::string() : ", entity " + pvc_address_text(l.vc);
-    if (up)
-      log_.saal->info("signaling link up (SAAL established){}", which);
-    else
-      log_.saal->warn("signaling link down (SAAL released){}", which);
-    trace((up ? "SAAL established" : "SAAL released") + which);
-  }
-}
-
-void Demon::on_link_pdu(ByteView pdu) {
-  if (stopped_ || !saal_) return;
-  record_pdu(PcapDirection::kFromNetwork, opts_.signaling_vc, pdu);
-  saal(sscf::PduReceived{pdu});
-}
-
-void Demon::on_entity_pdu(std::size_t i, ByteView pdu) {
-  if (stopped_ && !draining_) return;
-  record_pdu(PcapDirection::kFromNetwork, links_[i].vc, pdu);
-  std::vector<atmsvc::CcEvent> events;
-  router_->from_link(i, pdu, now(), events);
-  if (draining_) {  // the kernel is closed: the events go nowhere
-    flush_link();
-    drain();
-    return;
-  }
-  engine_.from_call_control(events, now(), *this);
-  flush_link();
-  arm_timer();
-}
-
-void Demon::saal(const sscf::Event& ev) {
-  std::vector<sscf::Action> actions;
-  saal_->handle(ev, now(), actions);
-  run_saal_actions(actions);
-  arm_timer();
-}
-
-void Demon::run_saal_actions(std::vector<sscf::Action>& actions) {
-  bool reestablish = false;
-  for (auto& a : actions) {
-    if (auto* s = std::get_if<sscf::SendPdu>(&a)) {
-      send_pdu(ByteView(s->bytes));
-    } else if (std::holds_alternative<sscf::AalEstablishConfirm>(a) ||
-               std::holds_alternative<sscf::AalEstablishIndication>(a)) {
-      log_.saal->info("signaling link up (SAAL established)");
-      trace("SAAL established");
-    } else if (std::holds_alternative<sscf::AalReleaseIndication>(a)) {
-      log_.saal->warn("signaling link down (SAAL released); re-establishing");
-      trace("SAAL released");
-      reestablish = !stopped_;
-    } else if (std::holds_alternative<sscf::AalReleaseConfirm>(a)) {
-      log_.saal->info("signaling link released");
-    } else if (auto* d = std::get_if<sscf::AalDataIndication>(&a)) {
-      log_.sig->debug("signaling message of {} octets (no call control yet)", d->data.size());
-    } else if (auto* m = std::get_if<sscf::MaaError>(&a)) {
-      log_.saal->debug("SSCOP MAA-ERROR {}", m->code);
-    } else if (auto* tr = std::get_if<sscf::Trace>(&a)) {
-      log_.saal->debug("{}", tr->text);
-    }
-  }
-  // SSCF never re-establishes on its own; the demon keeps trying, like the original.
-  if (reestablish) {
-    std::vector<sscf::Action> more;
-    saal_->handle(sscf::AalEstablishRequest{}, now(), more);
-    run_saal_actions(more);
-  }
-}
-
-void Demon::stop(const std::string& why) {
-  if (stopped_) return;
-  stopped_ = true;
-  log_.demon->info("shutting down ({})", why);
-  engine_.shutdown(now(), *this);
-  flush_link();  // the RELEASEs of the calls just cleared
-  if (router_ == nullptr && cc_->call_count() != 0)
-    log_.sig->warn("{} call(s) still held at exit", cc_->call_count());
-  timer_.cancel();
-  signals_.cancel();
-  if (transport_) transport_->close();
-  if (saal_ && link_) {
-    // Tell the peer (END) rather than leave it to its NO-RESPONSE timer.
-    std::vector<sscf::Action> actions;
-    saal_->handle(sscf::AalReleaseRequest{}, now(), actions);
-    for (auto& a : actions)
-      if (auto* s = std::get_if<sscf::SendPdu>(&a)) send_pdu(ByteView(s->bytes));
-  }
-  bool any_up = false;
-  for (std::size_t i = 0; i < links_.size(); ++i) any_up |= router_->uni(i).link_up();
-  if (any_up) {
-    // Q.2931: the peer clears at once instead of after NO-RESPONSE + T309.
-    // Bounded: RELEASE COMPLETEs awaited 500 ms at most, then END, ENDAK
-    // awaited until 1 s after the signal at most.
-    draining_ = true;
-    release_by_ = now() + std::chrono::milliseconds(500);
-    drain_until_ = now() + std::chrono::milliseconds(1000);
-    drain();
-    return;
-  }
-  finish_stop();
-}
-
-void Demon::drain() {
-  if (!draining_) return;
-  for (const auto& n : router_->take_notes()) log_.sig->info("network: {}", n);
-  if (!link_ended_ && (router_->call_count() == 0 || now() >= release_by_)) {
-    if (router_->call_count() != 0)
-      log_.sig->warn("{} call(s) not released by the peer at exit", router_->call_count());
-    link_ended_ = true;
-    for (std::size_t i = 0; i < router_->size(); ++i) router_->uni(i).stop_link(now());
-    flush_link();  // END on every link
-  }
-  bool all_idle = true;
-  for (std::size_t i = 0; i < router_->size(); ++i) all_idle &= router_->uni(i).link_idle();
-  if ((link_ended_ && all_idle) || now() >= drain_until_) {
-    finish_stop();
-    return;
-  }
-  auto deadline = link_ended_ ? drain_until_ : release_by_;
-  if (const auto d = router_->next_deadline()) deadline = std::min(deadline, *d);
-  timer_.expires_at(deadline);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || !draining_) return;
-    std::vector<atmsvc::CcEvent> gone;  // the kernel is closed
-    router_->handle_timeouts(now(), gone);
-    flush_link();
-    drain();
+    return where + ": " + (p != nullptr ? sscop::describe(*p) : std::string("malformed"));
   });
 }
 
-void Demon::finish_stop() {
-  draining_ = false;
+void Demon::stop(const std::string& why) {
+  if (stopping_) return;
+  stopping_ = true;
   timer_.cancel();
-  if (link_) link_->close();
+  signals_.cancel();
+  feed(engine::Stop{why});
+  if (transport_) transport_->close();  // the kernel is gone; the links drain
+}
+
+void Demon::finish_stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  timer_.cancel();
+  if (transport_) transport_->close();
   for (auto& l : links_) l.link->close();
   pcap_.close();
   io_.stop();
 }
 
-void Demon::to_kernel(const atmsvc::Message& m) {
-  const Bytes b = atmsvc::encode(m);
-  trace("to kernel: " + m.summary());
-  if (opts_.debug) log_.io->debug("to kernel: {}", to_hex(ByteView(b), b.size()));
-  if (!transport_->send(ByteView(b))) forget_refused(m);
-}
-
-// Today's kernels refuse a reply for a socket that is not in their VCC table
-// yet (docs/kernel.md): that socket never learns the answer, and what the demon
-// holds for it (a listener, a call just established) would stay for good. Such
-// a socket is treated as closed by the kernel: a listener is dropped, a call is
-// released on the wire. Posted, not run here: we are inside the engine.
-void Demon::forget_refused(const atmsvc::Message& m) {
-  atmsvc::Vcc vcc = 0;
-  if (m.type() == as_okay)
-    vcc = m.vcc();
-  else if (m.type() == as_indicate)
-    vcc = m.listen_vcc();
-  if (vcc == 0) return;
-  asio::post(io_, [this, vcc] {
-    if (stopped_) return;
-    atmsvc::Message close(as_close);
-    close.set_vcc(vcc);
-    log_.sig->warn("socket vcc={:#x} treated as closed: the kernel refused its reply", vcc);
-    const Bytes b = atmsvc::encode(close);
-    engine_.from_kernel(ByteView(b), now(), *this);
-    flush_link();
-    arm_timer();
-  });
-}
-
-// as_terminate from a switch controller: the demon stops as on SIGTERM (posted:
-// we are inside the engine).
-void Demon::request_shutdown(const std::string& why) {
-  asio::post(io_, [this, why] { stop(why); });
-}
-
-void Demon::log(Severity sev, const std::string& text) {
-  // The socket layer's lines belong to "sig" (the man page: Q.2931 or ISP).
-  switch (sev) {
-    case Severity::kDebug:
-      log_.sig->debug("{}", text);
-      return;
-    case Severity::kInfo:
-      log_.sig->info("{}", text);
-      return;
-    case Severity::kWarn:
-      log_.sig->warn("{}", text);
-      return;
-    case Severity::kError:
-      log_.sig->error("{}", text);
-      return;
-  }
-}
-
-void Demon::query_local_addresses(int itf) {
-  // Answered from the loop, not from inside the engine's dispatch.
-  asio::post(io_, [this, itf] {
-    if (stopped_ || !transport_) return;
-    auto addrs = transport_->local_addresses(itf);
-    if (!addrs) {
-      log_.io->warn("cannot read the local addresses of interface {}", itf);
-      return;
-    }
-    if (router_ != nullptr)
-      for (std::size_t i = 0; i < router_->size(); ++i)
-        if (router_->uni(i).params().itf == itf) router_->uni(i).set_local_addresses(*addrs);
-    engine_.set_local_addresses(itf, std::move(*addrs), now(), *this);
-    flush_link();
-    arm_timer();
-  });
-}
-
-void Demon::on_frame(ByteView frame) {
-  if (stopped_) return;
-  if (opts_.debug) log_.io->debug("from kernel: {}", to_hex(frame, frame.size()));
-  if (trace_.enabled()) {
-    auto d = atmsvc::decode(frame);
-    trace("from kernel: " +
-          (d.msg ? d.msg->summary() : "bad frame of " + std::to_string(frame.size()) + " octets"));
-  }
-  engine_.from_kernel(frame, now(), *this);
-  flush_link();
-  arm_timer();
-}
-
 void Demon::arm_timer() {
-  auto deadline = engine_.next_deadline();
-  if (saal_) deadline = earliest(deadline, saal_->next_deadline());
+  if (stopped_) return;
+  const auto deadline = engine_.next_deadline();
   if (!deadline) {
     timer_.cancel();
     return;
@@ -536,12 +494,13 @@ void Demon::arm_timer() {
   timer_.expires_at(*deadline);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
-    engine_.handle_timeouts(now(), *this);
-    flush_link();
-    if (saal_) {
-      std::vector<sscf::Action> actions;
-      saal_->handle_timeouts(now(), actions);
-      run_saal_actions(actions);
+    actions_.clear();
+    engine_.handle_timeouts(now(), actions_);
+    perform(actions_);
+    while (!inputs_.empty() && !stopped_) {
+      engine::Input next = std::move(inputs_.front());
+      inputs_.erase(inputs_.begin());
+      feed(std::move(next));
     }
     arm_timer();
   });
@@ -554,24 +513,19 @@ std::string Demon::status_text() const {
   s += std::string("mode ") + config::sig_mode_name(opts_.mode.value_or(config::SigMode::kUser)) +
        ", " + config::uni_selection_name(opts_.uni.value_or(config::UniSelection{})) +
        ", signaling VC " + pvc_address_text(opts_.signaling_vc) + "\n";
-  if (router_ != nullptr && router_->size() > 1)
+  if (router_ && router_->size() > 1)
     for (std::size_t i = 0; i < router_->size(); ++i)
       s += "entity " + entities_[i].describe() + ": " +
            std::to_string(router_->uni(i).call_count()) + " call(s)\n";
   s += "user of signaling: " + (transport_ ? transport_->describe() : std::string("-")) + "\n";
-  if (saal_) {
-    s += "signaling link: " + link_->describe() + ", SSCF " +
-         std::string(sscf::to_string(saal_->state())) +
-         (saal_->established() ? " (established)" : "") + "\n";
-  } else {
-    if (router_ == nullptr) s += "signaling link: none (network stand-in: " + opts_.network + ")\n";
-  }
+  if (!router_) s += "signaling link: none (network stand-in: " + opts_.network + ")\n";
   for (std::size_t i = 0; i < links_.size(); ++i)
     s += std::string("signaling link") +
          (links_.size() > 1 ? " of entity " + pvc_address_text(links_[i].vc) : std::string()) +
          ": " + links_[i].link->describe() + ", SAAL " +
-         (router_->uni(i).link_up() ? "established" : "down") + "\n";
-  s += "calls held by the network side: " + std::to_string(cc_->call_count()) + "\n";
+         (engine_.link_up(i) ? "established" : "down") + "\n";
+  s += "calls held by the network side: " + std::to_string(engine_.call_control().call_count()) +
+       "\n";
   if (const auto d = engine_.next_deadline())
     s += "next timer in " +
          std::to_string(
@@ -587,8 +541,9 @@ void Demon::write_dump(const char* kind, std::string text) {
   unsigned& n = std::string(kind) == "status" ? status_dumps_ : trace_dumps_;
   const std::string path = opts_.dump_dir + "/atmsigd." + std::to_string(::getpid()) + "." + kind +
                            "." + std::to_string(n++);
+  if (!dump_pool_) dump_pool_.emplace(1);
   // The file is written by the dump thread: the event loop goes on.
-  asio::post(dump_pool_, [path, text = std::move(text), log = log_.demon] {
+  asio::post(*dump_pool_, [path, text = std::move(text), log = log_.demon] {
     std::ofstream f(path, std::ios::trunc);
     f << text;
     f.close();
@@ -611,6 +566,7 @@ void Demon::reload() {
     log_.demon->warn("{}", n);
   // What may change at run time: levels, trace length, dump directory, policy.
   apply_levels(log_, next.debug, next.default_level, next.group_levels);
+  sync_levels();
   if (next.trace_length != opts_.trace_length)
     trace_.resize(static_cast<std::size_t>(next.trace_length));
   auto needs_restart = [&](bool changed, const char* what) {
@@ -659,7 +615,7 @@ void Demon::wait_signals() {
         write_dump("status", status_text());
         break;
       case SIGUSR2:
-        write_dump("trace", trace_.format());
+        write_dump("trace", trace_text());
         break;
       case SIGHUP:
         reload();

@@ -22,7 +22,18 @@ void TraceRing::resize(std::size_t capacity) {
 void TraceRing::add(std::uint64_t usec, std::string text) {
   ++total_;
   if (cap_ == 0) return;
-  buf_[head_] = Entry{usec, std::move(text)};
+  buf_[head_] = Entry{usec, std::move(text), -1};
+  head_ = (head_ + 1) % cap_;
+  if (count_ < cap_) ++count_;
+}
+
+void TraceRing::add_raw(std::uint64_t usec, int tag, ByteView octets) {
+  ++total_;
+  if (cap_ == 0) return;
+  Entry& e = buf_[head_];
+  e.usec = usec;
+  e.tag = tag;
+  e.text.assign(reinterpret_cast<const char*>(octets.data()), octets.size());  // keeps capacity
   head_ = (head_ + 1) % cap_;
   if (count_ < cap_) ++count_;
 }
@@ -35,7 +46,7 @@ std::vector<TraceRing::Entry> TraceRing::snapshot() const {
   return out;
 }
 
-std::string TraceRing::format() const {
+std::string TraceRing::format(const Formatter& raw) const {
   std::string s = "trace: " + std::to_string(count_) + " of " + std::to_string(total_) +
                   " entries (buffer " + std::to_string(cap_) + ")\n";
   for (const auto& e : snapshot()) {
@@ -49,7 +60,12 @@ std::string TraceRing::format() const {
     s += stamp;
     s += frac;
     s += ' ';
-    s += e.text;
+    if (e.tag < 0) {
+      s += e.text;
+    } else {
+      const ByteView octets(reinterpret_cast<const std::uint8_t*>(e.text.data()), e.text.size());
+      s += raw ? raw(e.tag, octets) : to_hex(octets, octets.size());
+    }
     s += '\n';
   }
   return s;

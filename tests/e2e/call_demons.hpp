@@ -52,6 +52,9 @@ struct Side {
     dump_dir = temp_path(name + ".dumps");
     std::filesystem::create_directories(dump_dir);
     std::ofstream f(conf, std::ios::trunc);
+    // The tests follow call control's decisions (T309 started, STATUS ...),
+    // which are logged at debug.
+    f << "sig level debug\n";
     for (const auto& line : config) f << line << "\n";
     f.close();
     launch();

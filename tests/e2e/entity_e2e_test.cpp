@@ -210,10 +210,14 @@ TEST_F(TwoEntities, CallsRoutedByCalledNumberWithEachEntitysRateAndVpciMapping) 
 
 TEST(Entities, NoRouteAndNoDefault_ConnectFailsWithEhostunreach) {
   const int base = 40000 + (::getpid() % 2000) * 4;
-  const std::string conf = write_file(
-      "noroute.conf", "entity 0.0.5 { route " + kAddrB + " udp local " + udp(base) + " udp peer " +
-                          udp(base + 1) + " }\n" + "entity 0.1.5 { route " + kAddrC +
-                          " udp local " + udp(base + 2) + " udp peer " + udp(base + 3) + " }\n");
+  const std::string conf =
+      write_file("noroute.conf",
+                 // the routing decision is logged at debug (global sections come first)
+                 "sig level debug\n"
+                 "entity 0.0.5 { route " +
+                     kAddrB + " udp local " + udp(base) + " udp peer " + udp(base + 1) + " }\n" +
+                     "entity 0.1.5 { route " + kAddrC + " udp local " + udp(base + 2) +
+                     " udp peer " + udp(base + 3) + " }\n");
   Demon d("noroute", {"-c", conf, "--local-address", kUserAddr});
   // The links have no peer: routing is decided before any signaling.
   ASSERT_TRUE(d.run({"connect C to=" + kAddrD, "expect C error reply=-113"}));

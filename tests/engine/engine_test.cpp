@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <deque>
 
 #include "atmsigd/callctl/loopback_network.hpp"
 #include "atmsigd/kernel_emu/kernel_model.hpp"
+#include "atmsigd/log/format.hpp"
 
 namespace atmsigd::test {
 namespace {
@@ -18,10 +20,34 @@ using callctl::LoopbackNetwork;
 
 const char* kAddrA = "47.0005.80ffe1000000f21a26d8.0020ea000ee0.00";
 
-struct World : engine::Sink {
+// The engine's actions, sorted: frames to the kernel, log events (formatted,
+// every level enabled), shutdown requests.
+struct Actions {
+  std::vector<Message> to_kernel;
+  std::vector<std::pair<log::Level, std::string>> lines;
+  std::vector<std::string> terminate;
+  bool stopped = false;
+  void take(std::vector<engine::Action>& out) {
+    for (auto& a : out) {
+      if (auto* k = std::get_if<engine::ToKernel>(&a))
+        to_kernel.push_back(k->msg);
+      else if (auto* e = std::get_if<log::Event>(&a))
+        lines.emplace_back(log::spec(e->id).level, log::format(*e));
+      else if (auto* t = std::get_if<engine::Terminate>(&a))
+        terminate.push_back(t->why);
+      else if (std::holds_alternative<engine::Stopped>(a))
+        stopped = true;
+    }
+    out.clear();
+  }
+};
+
+const log::Levels kAll = log::Levels::all();
+
+struct World {
   SocketTable table;
   LoopbackNetwork net;
-  engine::Engine eng{table, net};
+  engine::Engine eng{table, net, nullptr, &kAll};
   kemu::KernelModel kernel;
   std::deque<Message> pending;  // kernel answers to feed back
   std::vector<Message> got;
@@ -31,22 +57,32 @@ struct World : engine::Sink {
   explicit World(LoopbackNetwork::Mode mode = LoopbackNetwork::Mode::kLoopback)
       : net(LoopbackNetwork::Params{mode, 3, 0, 0, 32}) {}
 
-  void to_kernel(const Message& m) override {
-    got.push_back(m);
-    auto r = kernel.on_demon(m);
-    for (const auto& v : r.violations) ADD_FAILURE() << v;
-    for (const auto& x : r.replies) pending.push_back(x);
+  void take(std::vector<engine::Action>& out) {
+    Actions a;
+    a.take(out);
+    for (const auto& m : a.to_kernel) {
+      got.push_back(m);
+      auto r = kernel.on_demon(m);
+      for (const auto& v : r.violations) ADD_FAILURE() << v;
+      for (const auto& x : r.replies) pending.push_back(x);
+    }
+    for (auto& l : a.lines) lines.push_back(l.second);
+    stopped |= a.stopped;
   }
-  void log(Severity, const std::string& text) override { lines.push_back(text); }
-  void query_local_addresses(int) override {}
+  void feed(const engine::Input& in) {
+    std::vector<engine::Action> out;
+    eng.handle(in, now, out);
+    take(out);
+  }
+  bool stopped = false;
 
   void send(const Message& m) {
     const Bytes b = encode(m);
-    eng.from_kernel(ByteView(b), now, *this);
+    feed(engine::KernelFrame{ByteView(b)});
     while (!pending.empty()) {
       const Bytes r = encode(pending.front());
       pending.pop_front();
-      eng.from_kernel(ByteView(r), now, *this);
+      feed(engine::KernelFrame{ByteView(r)});
     }
   }
   std::size_t count(int type) const {
@@ -130,9 +166,64 @@ TEST(EngineShutdown, ReleasesEverything) {
                             kemu::qos_from_text("ubr"), kemu::sap_from_text("")));
   for (Vcc v = 0x200; v < 0x208; ++v) w.send(*w.kernel.accept(v, 0x10));
   EXPECT_EQ(w.net.call_count(), 16u);
-  w.eng.shutdown(w.now, w);
+  w.feed(engine::Stop{"test"});
   EXPECT_EQ(w.table.socket_count(), 0u);
   EXPECT_EQ(w.net.call_count(), 0u);
+  // A stand-in has no link to drain: stopped at once, and the line says why.
+  EXPECT_TRUE(w.stopped);
+  EXPECT_EQ(w.eng.next_deadline(), std::nullopt);
+  EXPECT_NE(std::find(w.lines.begin(), w.lines.end(), "shutting down (test)"), w.lines.end());
+  // Nothing from the kernel is served after Stop.
+  const auto before = w.got.size();
+  w.send(w.kernel.listen(0x11, kemu::svc_address(kAddrA), kemu::qos_from_text("ubr"),
+                         kemu::sap_from_text("")));
+  EXPECT_EQ(w.got.size(), before);
+}
+
+TEST(EngineFrames, DecodedOnceLoggedAtDebugOnlyWhenWanted) {
+  // Default levels: the frames in and out make no event at all.
+  SocketTable table;
+  LoopbackNetwork net(LoopbackNetwork::Params{LoopbackNetwork::Mode::kLoopback, 3, 0, 0, 32});
+  const log::Levels info;
+  engine::Engine eng{table, net, nullptr, &info};
+  kemu::KernelModel kernel;
+  std::vector<engine::Action> out;
+  const Bytes b = encode(kernel.listen(0x10, kemu::svc_address(kAddrA), kemu::qos_from_text("ubr"),
+                                       kemu::sap_from_text("")));
+  eng.handle(engine::KernelFrame{ByteView(b)}, TimePoint{}, out);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<engine::ToKernel>(out[0]));
+  // Every level: the frame from the kernel and the answer, as text.
+  World w;
+  w.send(w.kernel.listen(0x10, kemu::svc_address(kAddrA), kemu::qos_from_text("ubr"),
+                         kemu::sap_from_text("")));
+  ASSERT_GE(w.lines.size(), 2u);
+  EXPECT_EQ(w.lines.front().rfind("from kernel: as_listen", 0), 0u) << w.lines.front();
+  EXPECT_EQ(w.lines.back().rfind("to kernel: as_okay", 0), 0u) << w.lines.back();
+}
+
+TEST(EngineRefused, AReplyTheKernelRefusedClosesTheSocket) {
+  World w;
+  w.send(w.kernel.listen(0x10, kemu::svc_address(kAddrA), kemu::qos_from_text("ubr"),
+                         kemu::sap_from_text("")));
+  ASSERT_EQ(w.table.socket_count(), 1u);
+  const Message okay = w.got.back();
+  ASSERT_EQ(okay.type(), as_okay);
+  // The kernel never saw the as_okay: the model is not asked again.
+  std::vector<engine::Action> out;
+  w.eng.handle(engine::ReplyRefused{okay}, w.now, out);
+  Actions a;
+  a.take(out);
+  EXPECT_EQ(w.table.socket_count(), 0u);
+  EXPECT_NE(std::find_if(a.lines.begin(), a.lines.end(),
+                         [](const auto& l) {
+                           return l.first == log::Level::kWarn &&
+                                  l.second.find("treated as closed") != std::string::npos;
+                         }),
+            a.lines.end());
+  // A refused frame for a socket the table does not hold changes nothing.
+  w.eng.handle(engine::ReplyRefused{okay}, w.now, out);
+  EXPECT_TRUE(out.empty());
 }
 
 TEST(CauseMapping, KnownCausesMapToDistinctErrnos) {
@@ -143,44 +234,38 @@ TEST(CauseMapping, KnownCausesMapToDistinctErrnos) {
   EXPECT_EQ(callctl::cause_to_errno(250), -EPROTO);
 }
 
-// Switch mode (-m switch): as_terminate from the user of signaling reaches the
-// shell as request_shutdown(); the demon's stop() is the shell's business.
-struct TerminateSink : engine::Sink {
-  std::vector<std::string> shutdowns;
-  void to_kernel(const Message&) override {}
-  void log(Severity, const std::string&) override {}
-  void query_local_addresses(int) override {}
-  void request_shutdown(const std::string& why) override { shutdowns.push_back(why); }
-};
-
-TEST(EngineSwitch, AsTerminate_RequestShutdownOnTheSink) {
+// Switch mode (-m switch): as_terminate from the user of signaling becomes a
+// Terminate action; stopping the demon is the shell's business.
+TEST(EngineSwitch, AsTerminate_TerminateAction) {
   SocketTableParams p;
   p.switch_mode = true;
   SocketTable table(p);
   LoopbackNetwork net(LoopbackNetwork::Params{LoopbackNetwork::Mode::kLoopback, 3, 0, 0, 32});
   engine::Engine eng{table, net};
-  TerminateSink sink;
+  std::vector<engine::Action> out;
   const Bytes b = encode(Message(as_terminate));
-  eng.from_kernel(ByteView(b), TimePoint{}, sink);
-  ASSERT_EQ(sink.shutdowns.size(), 1u);
-  EXPECT_NE(sink.shutdowns[0].find("as_terminate"), std::string::npos);
+  eng.handle(engine::KernelFrame{ByteView(b)}, TimePoint{}, out);
+  Actions a;
+  a.take(out);
+  ASSERT_EQ(a.terminate.size(), 1u);
+  EXPECT_NE(a.terminate[0].find("as_terminate"), std::string::npos);
 }
 
 TEST(EngineSwitch, AsTerminateInUserOrNetworkMode_LoggedAndIgnored) {
   SocketTable table;
   LoopbackNetwork net(LoopbackNetwork::Params{LoopbackNetwork::Mode::kLoopback, 3, 0, 0, 32});
   engine::Engine eng{table, net};
-  struct : TerminateSink {
-    std::vector<std::string> errors;
-    void log(Severity s, const std::string& t) override {
-      if (s == Severity::kError) errors.push_back(t);
-    }
-  } sink;
+  std::vector<engine::Action> out;
   const Bytes b = encode(Message(as_terminate));
-  eng.from_kernel(ByteView(b), TimePoint{}, sink);
-  EXPECT_TRUE(sink.shutdowns.empty());
-  ASSERT_EQ(sink.errors.size(), 1u);
-  EXPECT_NE(sink.errors[0].find("as_terminate"), std::string::npos);
+  eng.handle(engine::KernelFrame{ByteView(b)}, TimePoint{}, out);
+  Actions a;
+  a.take(out);
+  EXPECT_TRUE(a.terminate.empty());
+  std::vector<std::string> errors;
+  for (const auto& [level, text] : a.lines)
+    if (level == log::Level::kError) errors.push_back(text);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("as_terminate"), std::string::npos);
 }
 
 }  // namespace

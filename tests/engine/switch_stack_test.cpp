@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "../callctl/harness.hpp"
+#include "atmsigd/callctl/entity_router.hpp"
 #include "atmsigd/engine/engine.hpp"
 
 namespace atmsigd::callctl::test {
@@ -25,48 +26,59 @@ struct sockaddr_atmpvc pvc(int vpi, int vci) {
 }
 
 // The demon in switch mode as one end of the link.
-struct SwitchDemon : End, engine::Sink {
-  static UniParams params() {
+struct SwitchDemon : End {
+  static callctl::EntitySpec spec() {
     UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
     p.switch_mode = true;
-    return p;
+    return callctl::EntitySpec{"0.0.5", p, {}, false};
   }
   static atmsvc::SocketTableParams table_params() {
     atmsvc::SocketTableParams p;
     p.switch_mode = true;
     return p;
   }
-  SwitchDemon() : table(table_params()), uni(params()), eng(table, uni) {}
+  SwitchDemon() : table(table_params()), router({spec()}), eng(table, router, &router) {}
   atmsvc::SocketTable table;
-  Uni uni;
+  callctl::EntityRouter router;
   engine::Engine eng;
   std::vector<Message> to_ctl;  // frames to the switch controller
   std::vector<std::string> shutdowns;
-  TimePoint* now = nullptr;
+  std::vector<Bytes> link_out;
 
+  Uni& uni() { return router.uni(0); }
+  void feed(const engine::Input& in, TimePoint t) {
+    std::vector<engine::Action> out;
+    eng.handle(in, t, out);
+    take(out);
+  }
+  void take(std::vector<engine::Action>& out) {
+    for (auto& a : out) {
+      if (auto* k = std::get_if<engine::ToKernel>(&a)) {
+        EXPECT_FALSE(atmsvc::validate_from_demon(k->msg)) << k->msg.summary();
+        to_ctl.push_back(k->msg);
+      } else if (auto* l = std::get_if<engine::ToLink>(&a)) {
+        EXPECT_EQ(l->entity, 0u);
+        link_out.push_back(std::move(l->pdu));
+      } else if (auto* t = std::get_if<engine::Terminate>(&a)) {
+        shutdowns.push_back(t->why);
+      }
+    }
+  }
   // End
-  std::vector<Bytes> take_pdus() override { return uni.take_link_pdus(); }
-  void rx(const Bytes& pdu, TimePoint t) override {
-    std::vector<CcEvent> ev;
-    uni.from_link(pdu, t, ev);
-    eng.from_call_control(ev, t, *this);
+  std::vector<Bytes> take_pdus() override { return std::exchange(link_out, {}); }
+  void rx(const Bytes& pdu, TimePoint t) override { feed(engine::LinkPdu{0, ByteView(pdu)}, t); }
+  void timeouts(TimePoint t) override {
+    std::vector<engine::Action> out;
+    eng.handle_timeouts(t, out);
+    take(out);
   }
-  void timeouts(TimePoint t) override { eng.handle_timeouts(t, *this); }
   std::optional<TimePoint> deadline() const override { return eng.next_deadline(); }
-  // Sink
-  void to_kernel(const Message& m) override {
-    EXPECT_FALSE(atmsvc::validate_from_demon(m)) << m.summary();
-    to_ctl.push_back(m);
-  }
-  void log(atmsvc::Severity, const std::string&) override {}
-  void query_local_addresses(int) override {}
-  void request_shutdown(const std::string& why) override { shutdowns.push_back(why); }
 };
 
 struct Stack {
   Stack() : user(UniParams::defaults(Side::kUser, Version::kUni30)), link(user, demon) {
     user.uni.start(link.now);
-    demon.uni.start(link.now);
+    demon.feed(engine::Start{}, link.now);
     link.advance(100ms);
   }
   UniEnd user;
@@ -75,7 +87,7 @@ struct Stack {
 
   void ctl(const Message& m) {
     const Bytes b = atmsvc::encode(m);
-    demon.eng.from_kernel(ByteView(b), link.now, demon);
+    demon.feed(engine::KernelFrame{ByteView(b)}, link.now);
     link.pump();
   }
   // A call from the user side, with a calling party number.
@@ -132,7 +144,7 @@ TEST(SwitchStack, IncomingCall_IndicateIdentifyCallProceedingAcceptConnectReleas
   close.set_vcc(kN);
   s.ctl(close);
   EXPECT_EQ(s.demon.table.state_of(kN), std::nullopt);
-  EXPECT_EQ(s.demon.uni.call_count(), 0u);
+  EXPECT_EQ(s.demon.uni().call_count(), 0u);
   EXPECT_EQ(s.user.uni.call_count(), 0u);
 }
 
@@ -151,7 +163,7 @@ TEST(SwitchStack, AcceptWithoutIdentify_AsErrorAndTheCallerReleased) {
   auto rel = events_of<CcReleased>(std::exchange(s.user.events, {}));
   ASSERT_EQ(rel.size(), 1u);
   EXPECT_LT(rel[0].err, 0);
-  EXPECT_EQ(s.demon.uni.call_count(), 0u);
+  EXPECT_EQ(s.demon.uni().call_count(), 0u);
   EXPECT_EQ(s.user.uni.call_count(), 0u);
 }
 

@@ -142,7 +142,9 @@ struct Demon {
   // are fixed (Timer_POLL 0.75 s, NO-RESPONSE 7 s, T309 10 s).
   static constexpr const char* kOurConfig =
       "saal { timer poll 250ms timer keepalive 500ms timer noresponse 1500ms }\n"
-      "sig timer t309 1s\n";
+      "sig timer t309 1s\n"
+      // The checks follow call control's decisions, logged at debug.
+      "sig level debug\n";
 
   void start() {
     std::filesystem::create_directories(dumps);

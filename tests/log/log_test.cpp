@@ -102,8 +102,8 @@ TEST(LogFormat, TypedArguments) {
   Event e{Id::kCallEstablished,
           {arg(Hex{0x1a}), arg(""), arg("out"), arg(*addr), arg(*addr), arg(*pvc)}};
   EXPECT_EQ(format(e),
-            "call 0x1a: out 47.0005.80FFE1000000F21A26D8.0020EA000EE0.00 "
-            "47.0005.80FFE1000000F21A26D8.0020EA000EE0.00 on 0.0.32");
+            "call 0x1a: out from 47.0005.80FFE1000000F21A26D8.0020EA000EE0.00 "
+            "to 47.0005.80FFE1000000F21A26D8.0020EA000EE0.00 on 0.0.32");
   EXPECT_EQ(format_arg(Errno{-104}), "-104 (Connection reset by peer)");
   EXPECT_EQ(format_arg(Errno{0}), "0");
   EXPECT_EQ(format_arg(arg(-3)), "-3");

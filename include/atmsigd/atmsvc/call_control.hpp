@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "atmsigd/log/log.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::atmsvc {
@@ -127,6 +128,8 @@ class CallControl {
   virtual std::size_t call_count() const = 0;
   // Readable notes on its decisions since the last call (for the demon's log).
   virtual std::vector<std::string> take_notes() { return {}; }
+  // Typed log events since the last call (the call lines at info).
+  virtual std::vector<log::Event> take_log() { return {}; }
 };
 
 }  // namespace atmsigd::atmsvc

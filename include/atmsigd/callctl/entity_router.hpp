@@ -82,6 +82,7 @@ class EntityRouter final : public atmsvc::CallControl {
   std::optional<TimePoint> next_deadline() const override;
   std::size_t call_count() const override;
   std::vector<std::string> take_notes() override;
+  std::vector<log::Event> take_log() override;
 
   // Incoming calls offered and not yet accepted or rejected (tests, dumps).
   std::size_t offered_calls() const { return offered_.size(); }

@@ -62,6 +62,7 @@
 #include <vector>
 
 #include "atmsigd/atmsvc/call_control.hpp"
+#include "atmsigd/log/log.hpp"
 #include "atmsigd/q2931/codec.hpp"
 #include "atmsigd/q2931/message.hpp"
 #include "atmsigd/sscf/sscf_uni.hpp"
@@ -156,6 +157,12 @@ struct UniParams {
 
   sscf::Params sscf;
 
+  // Which log events anyone wants (null: every one, as tests want). Notes
+  // are built only if CALL_NOTE is enabled.
+  const log::Levels* levels = nullptr;
+  // ", entity 0.0.5" when there are several entities: in the call lines.
+  std::string log_name;
+
   // The recommendation's / original's values for a side and version:
   // SSCOP in Q.SAAL1 mode for UNI 3.0, T301 in UNI 4.0 and Q.2931, T310 30 s on
   // the user side of UNI 4.0 / Q.2931.
@@ -211,6 +218,7 @@ class Uni final : public atmsvc::CallControl {
   std::optional<TimePoint> next_deadline() const override;
   std::size_t call_count() const override { return calls_.size(); }
   std::vector<std::string> take_notes() override { return std::exchange(notes_, {}); }
+  std::vector<log::Event> take_log() override { return std::exchange(log_, {}); }
 
   // Inspection (tests, status dumps).
   const UniParams& params() const { return params_; }
@@ -279,8 +287,11 @@ class Uni final : public atmsvc::CallControl {
     bool vci_ours = false;  // network side: allocated from our pool
     struct sockaddr_atmsvc local;
     struct atm_qos qos;
-    Bytes last_setup;                                  // for the T303 retransmission
-    std::uint8_t release_cause = 0;                    // of our RELEASE (T308 retransmission)
+    Bytes last_setup;                  // for the T303 retransmission
+    std::uint8_t release_cause = 0;    // of our RELEASE (T308 retransmission)
+    struct sockaddr_atmsvc remote {};  // called (outgoing) / calling (incoming) party, for the log
+    std::uint8_t cause = 0;            // the last cause sent or received (the release line)
+    bool was_active = false;           // reached U10/N10 (released, not failed)
     std::optional<std::pair<Timer, TimePoint>> timer;  // the state's timer
     unsigned sends = 0;                                // of the timed message
     std::optional<TimePoint> t322;
@@ -386,7 +397,16 @@ class Uni final : public atmsvc::CallControl {
   static std::uint32_t vc_key(std::uint16_t vpci, std::uint16_t vci) {
     return static_cast<std::uint32_t>(vpci) << 16 | vci;
   }
-  void note(std::string s) { notes_.push_back(std::move(s)); }
+  // Notes (CALL_NOTE, debug) are built only if someone prints them.
+  bool noting() const { return levels().enabled(log::Id::kCallNote); }
+  void note(std::string s) {
+    if (noting()) notes_.push_back(std::move(s));
+  }
+  const log::Levels& levels() const;
+  // The two lines a call logs at the default level: established, and
+  // released or failed (with cause).
+  void log_established(const Call& c);
+  void log_ended(const Call& c);
   std::string tag(const Call& c) const;
 
   UniParams params_;
@@ -427,6 +447,7 @@ class Uni final : public atmsvc::CallControl {
 
   UniStats stats_;
   std::vector<std::string> notes_;
+  std::vector<log::Event> log_;
 };
 
 }  // namespace atmsigd::callctl

@@ -1,53 +1,119 @@
-// The demon's dispatcher, still sans-I/O: it couples the kernel-side socket
-// machines with call control (each one's outputs are the other's inputs,
-// processed to completion in order) and hands everything that leaves the
-// demon to a Sink. The Asio shell owns the sockets, the timer and the Sink.
+// The demon's sans-I/O core as the shell sees it: one input and `now` in,
+// typed actions out, next_deadline(). Inside, it couples the kernel-side
+// socket machines with the network side (Q.2931 call control, one Uni per
+// signaling entity behind the EntityRouter, or a stand-in): each one's outputs
+// are the other's inputs, processed to completion in order.
+//
+//   std::vector<engine::Action> out;
+//   eng.handle(engine::KernelFrame{bytes}, now, out);   // a frame from the kernel
+//   eng.handle(engine::LinkPdu{i, bytes}, now, out);    // a PDU on entity i's link
+//   eng.handle_timeouts(now, out);                      // at next_deadline()
+//   for (auto& a : out) ... write ToKernel / ToLink, log Events, ...
+//
+// The shell's whole job: read, feed, write the actions, arm one timer.
+// Actions that ask the shell something (QueryLocalAddresses) are answered by
+// a later input (LocalAddresses); a reply the kernel refused is reported by an
+// input too (ReplyRefused). Shutdown: Stop releases every call and, with
+// Q.2931 call control, drains (RELEASE COMPLETEs awaited, then END/ENDAK, both
+// bounded); Stopped says when the shell may close the links and exit.
 #pragma once
 
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "atmsigd/atmsvc/call_control.hpp"
 #include "atmsigd/atmsvc/socket_table.hpp"
+#include "atmsigd/log/log.hpp"
+#include "atmsigd/util/bytes.hpp"
+
+namespace atmsigd::callctl {
+class EntityRouter;
+}
 
 namespace atmsigd::engine {
 
-class Sink {
- public:
-  virtual ~Sink() = default;
-  virtual void to_kernel(const atmsvc::Message& m) = 0;
-  virtual void log(atmsvc::Severity sev, const std::string& text) = 0;
-  // Asks for the local addresses of an interface (answer: set_local_addresses).
-  virtual void query_local_addresses(int itf) = 0;
-  // Switch mode: the user of signaling sent as_terminate. The shell stops the
-  // demon as on SIGTERM (Engine::shutdown() etc.), after the current input is
-  // processed. The default ignores it (the table has logged it already).
-  virtual void request_shutdown(const std::string& /*why*/) {}
+// ---- inputs
+struct KernelFrame {  // one datagram from the user of signaling
+  ByteView bytes;
 };
+struct LinkPdu {  // one SSCOP PDU received on entity `entity`'s link
+  std::size_t entity;
+  ByteView bytes;
+};
+struct LocalAddresses {  // the answer to QueryLocalAddresses
+  int itf;
+  std::vector<struct sockaddr_atmsvc> addrs;
+};
+struct ReplyRefused {  // the kernel refused this frame of ours (docs/kernel.md)
+  atmsvc::Message msg;
+};
+struct Start {};  // every entity asks for its link
+struct Stop {
+  std::string why;
+};
+using Input = std::variant<KernelFrame, LinkPdu, LocalAddresses, ReplyRefused, Start, Stop>;
+
+// ---- actions
+using atmsvc::QueryLocalAddresses;  // answer with LocalAddresses
+using atmsvc::Terminate;            // as_terminate: the shell feeds Stop
+using atmsvc::ToKernel;
+struct ToLink {  // send on entity `entity`'s link
+  std::size_t entity;
+  Bytes pdu;
+};
+struct LinkState {  // entity `entity`'s SAAL came up / went down
+  std::size_t entity;
+  bool up;
+};
+struct Stopped {};  // after Stop: nothing more to do, the shell closes and exits
+using Action =
+    std::variant<ToKernel, ToLink, LinkState, QueryLocalAddresses, Terminate, log::Event, Stopped>;
 
 class Engine {
  public:
-  Engine(atmsvc::SocketTable& table, atmsvc::CallControl& cc) : table_(table), cc_(cc) {}
+  // `router`: the Q.2931 network side behind `cc` (null for a stand-in).
+  Engine(atmsvc::SocketTable& table, atmsvc::CallControl& cc,
+         callctl::EntityRouter* router = nullptr, const log::Levels* levels = nullptr);
 
-  void from_kernel(ByteView frame, TimePoint now, Sink& sink);
-  void handle_timeouts(TimePoint now, Sink& sink);
-  // Events call control produced on its own (from the signaling link).
-  void from_call_control(const std::vector<atmsvc::CcEvent>& events, TimePoint now, Sink& sink);
-  void set_local_addresses(int itf, std::vector<struct sockaddr_atmsvc> addrs, TimePoint now,
-                           Sink& sink);
-  // Releases every call and indication; afterwards no socket and no call remain.
-  void shutdown(TimePoint now, Sink& sink);
+  void handle(const Input& in, TimePoint now, std::vector<Action>& out);
+  void handle_timeouts(TimePoint now, std::vector<Action>& out);
   std::optional<TimePoint> next_deadline() const;
 
   const atmsvc::SocketTable& table() const { return table_; }
   const atmsvc::CallControl& call_control() const { return cc_; }
+  bool link_up(std::size_t entity) const;
+  bool stopping() const { return stop_ != StopPhase::kRunning; }
 
  private:
-  void run(std::vector<atmsvc::Action>& actions, TimePoint now, Sink& sink);
+  enum class StopPhase : std::uint8_t { kRunning, kAwaitReleases, kAwaitEnd, kStopped };
+
+  void on(const KernelFrame& f, TimePoint now, std::vector<Action>& out);
+  void on(const LinkPdu& p, TimePoint now, std::vector<Action>& out);
+  void on(const LocalAddresses& a, TimePoint now, std::vector<Action>& out);
+  void on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out);
+  void on(const Start&, TimePoint now, std::vector<Action>& out);
+  void on(const Stop& s, TimePoint now, std::vector<Action>& out);
+  // Runs the socket table's actions to completion (call control in between).
+  void run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vector<Action>& out);
+  void from_call_control(std::vector<atmsvc::CcEvent>& events, TimePoint now,
+                         std::vector<Action>& out);
+  // What the network side produced besides events: link PDUs, link state, notes.
+  void collect_network(std::vector<Action>& out);
+  void drain(TimePoint now, std::vector<Action>& out);
+  void log_line(const atmsvc::LogLine& l, std::vector<Action>& out);
 
   atmsvc::SocketTable& table_;
   atmsvc::CallControl& cc_;
+  callctl::EntityRouter* router_;
+  const log::Levels& levels_;
+  std::vector<bool> was_up_;
+  StopPhase stop_ = StopPhase::kRunning;
+  TimePoint release_by_{};
+  TimePoint drain_until_{};
+  std::vector<atmsvc::Action> scratch_;
+  std::vector<atmsvc::CcEvent> events_;
 };
 
 }  // namespace atmsigd::engine

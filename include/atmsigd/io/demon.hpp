@@ -22,7 +22,7 @@
 #include "atmsigd/io/kernel_transport.hpp"
 #include "atmsigd/io/link_transport.hpp"
 #include "atmsigd/io/logging.hpp"
-#include "atmsigd/sscf/sscf_uni.hpp"
+#include "atmsigd/log/log.hpp"
 #include "atmsigd/util/pcap.hpp"
 #include "atmsigd/util/trace_ring.hpp"
 
@@ -34,12 +34,12 @@ namespace atmsigd::io {
 // SAAL timers and parameters and local addresses.
 callctl::UniParams entity_uni_params(const config::Options& o, const config::EntityOptions& e);
 
-class Demon final : private engine::Sink {
+class Demon final {
  public:
   // `cmdline` is the command line alone (re-merged with the file on SIGHUP),
   // `opts` the command line merged with the configuration file.
   Demon(boost::asio::io_context& io, config::Options cmdline, config::Options opts, Loggers log);
-  ~Demon() override;
+  ~Demon();
 
   // Opens the transports; on failure returns false with `error` set.
   bool start(std::string& error);
@@ -48,78 +48,70 @@ class Demon final : private engine::Sink {
 
   // The dumps SIGUSR1/SIGUSR2 write (also used by tests through signals).
   std::string status_text() const;
-  std::string trace_text() const { return trace_.format(); }
+  std::string trace_text() const;
 
  private:
-  void to_kernel(const atmsvc::Message& m) override;
-  void log(atmsvc::Severity sev, const std::string& text) override;
-  void query_local_addresses(int itf) override;
-  void request_shutdown(const std::string& why) override;
-
-  // One signaling entity's link (Q.2931 mode): entity i of router_.
+  // One signaling entity's link (Q.2931 mode): entity i of the engine.
   struct EntityLink {
     std::unique_ptr<LinkTransport> link;
     struct sockaddr_atmpvc vc {};  // for the capture and the logs
-    bool was_up = false;
   };
+  // Trace ring tags of raw entries.
+  enum TraceTag : int { kFromKernel, kToKernel, kFromNetwork, kToNetwork };
 
-  void on_frame(ByteView frame);
-  void forget_refused(const atmsvc::Message& refused);
-  bool open_link(std::string& error);
   bool open_entity_links(std::string& error);
-  void on_link_pdu(ByteView pdu);                   // the stand-in's SAAL link
-  void on_entity_pdu(std::size_t i, ByteView pdu);  // entity i's link
-  void saal(const sscf::Event& ev);
-  void run_saal_actions(std::vector<sscf::Action>& actions);
-  void send_pdu(ByteView pdu);  // the stand-in's SAAL link
-  void record_pdu(PcapDirection dir, const struct sockaddr_atmpvc& vc, ByteView pdu);
-  // Every entity's PDUs to its link, and link state changes to the log.
-  void flush_link();
-  void capture(PcapDirection dir, const struct sockaddr_atmpvc& vc, ByteView pdu);
-  void trace(std::string text);
+  // The shell's whole job: feed one input, write the engine's actions, then
+  // the inputs those actions asked for, then arm the timer.
+  void feed(engine::Input in);
+  void perform(std::vector<engine::Action>& actions);
+  void to_kernel(const atmsvc::Message& m);
+  void to_link(std::size_t entity, ByteView pdu);
+  void link_state(std::size_t entity, bool up);
+  void print(const log::Event& e);
+  void record_pdu(TraceTag tag, std::size_t entity, ByteView pdu);
+  std::string entity_suffix(std::size_t entity) const;
+  void trace_raw(TraceTag tag, ByteView octets);
   void arm_timer();
   void wait_signals();
   void write_dump(const char* kind, std::string text);
   void reload();
   void apply_policy();
-  void drain();        // stop() in Q.2931 mode: RELEASE COMPLETEs, then END/ENDAK
-  void finish_stop();  // closes the link, ends the loop
+  void sync_levels();
+  void finish_stop();  // closes the links, ends the loop
   TimePoint now() const { return Clock::now(); }
 
   boost::asio::io_context& io_;
   config::Options cmdline_;
   config::Options opts_;
   Loggers log_;
+  log::Levels levels_;
+  log::RateLimiter limiter_;
   // The signaling entities (atmsigd.conf "entity", or one from the options).
   // Before table_: switch mode (any entity in mode switch) is the table's.
   std::vector<config::EntityOptions> entities_;
   atmsvc::SocketTable table_;
   // The network side: Q.2931 call control, one callctl::Uni per entity (each
-  // owns its SAAL) behind the router, or a stand-in.
-  // router_ before cc_: make_network() sets it while cc_ is constructed.
-  callctl::EntityRouter* router_ = nullptr;
-  std::unique_ptr<atmsvc::CallControl> cc_;
+  // owns its SAAL) behind the router, or a stand-in without a link.
+  std::unique_ptr<callctl::EntityRouter> router_;
+  std::unique_ptr<atmsvc::CallControl> standin_;
   engine::Engine engine_;
   std::unique_ptr<KernelTransport> transport_;
-  std::vector<EntityLink> links_;        // Q.2931 mode: one per entity
-  std::unique_ptr<LinkTransport> link_;  // a stand-in's SAAL-only link
-  std::optional<sscf::SscfUni> saal_;
+  std::vector<EntityLink> links_;  // Q.2931 mode: one per entity
+  std::vector<engine::Action> actions_;
+  std::vector<engine::Input> inputs_;  // asked for by actions, fed after them
   PcapSunAtmWriter pcap_;
   TraceRing trace_;
   boost::asio::steady_timer timer_;
   boost::asio::signal_set signals_;
-  // Dumps are written off the event loop.
-  boost::asio::thread_pool dump_pool_{1};
+  // Dumps are written off the event loop, by a thread made at the first dump:
+  // never before main() forks for -b (a pool inherited across fork() hangs
+  // the child's exit, issue 14).
+  std::optional<boost::asio::thread_pool> dump_pool_;
   unsigned status_dumps_ = 0;
   unsigned trace_dumps_ = 0;
   TimePoint started_ = Clock::now();
+  bool stopping_ = false;
   bool stopped_ = false;
-  // stop() in Q.2931 mode waits (bounded) for the peer: until release_by_
-  // for the RELEASE COMPLETEs, then END, until drain_until_ for ENDAK.
-  bool draining_ = false;
-  bool link_ended_ = false;
-  TimePoint release_by_{};
-  TimePoint drain_until_{};
 };
 
 }  // namespace atmsigd::io
