@@ -805,18 +805,23 @@ template <std::size_t... K>
 constexpr int alternatives_for(IeId id, std::index_sequence<K...>) {
   return (int{typed_alternative_for<std::variant_alternative_t<K, Ie>>(id)} + ...);
 }
+// (A found flag, not a comparison of the function pointer with nullptr: GCC
+// cannot evaluate the latter in a constant expression under
+// -fsanitize=undefined.)
 template <class T>
-constexpr IeDecoder typed_decoder(IeId id) {
-  if constexpr (std::is_same_v<T, UnknownIe>) {
-    return nullptr;
-  } else {
-    return T::kId == id ? &decode_as<T> : nullptr;
+constexpr void typed_decoder(IeId id, IeDecoder& d, bool& found) {
+  if constexpr (!std::is_same_v<T, UnknownIe>) {
+    if (!found && T::kId == id) {
+      d = &decode_as<T>;
+      found = true;
+    }
   }
 }
 template <std::size_t... K>
 constexpr IeDecoder decoder_for(IeId id, std::index_sequence<K...>) {
   IeDecoder d = nullptr;
-  ((d = d != nullptr ? d : typed_decoder<std::variant_alternative_t<K, Ie>>(id)), ...);
+  bool found = false;
+  (typed_decoder<std::variant_alternative_t<K, Ie>>(id, d, found), ...);
   return d;
 }
 

@@ -241,6 +241,20 @@ constexpr const MsgSpec* find_msg_spec(MessageType t) {
     if (s.type == t) return &s;
   return nullptr;
 }
+// Index-based lookups for the compile-time checks: GCC cannot compare a
+// pointer into an inline (external) constexpr table with nullptr in a
+// constant expression under -fsanitize=undefined (which implies
+// -fno-delete-null-pointer-checks); indexes have no such problem.
+constexpr std::size_t ie_index(IeId id) {
+  for (std::size_t i = 0; i < kIeSpecs.size(); ++i)
+    if (kIeSpecs[i].id == id) return i;
+  return kIeSpecs.size();
+}
+constexpr std::size_t msg_index(MessageType t) {
+  for (std::size_t i = 0; i < kMsgSpecs.size(); ++i)
+    if (kMsgSpecs[i].type == t) return i;
+  return kMsgSpecs.size();
+}
 constexpr bool ie_table_sane() {
   for (const auto& s : kIeSpecs)
     if (s.min_len > s.max_len || s.max_len == 0 || s.versions == 0 || s.name.empty()) return false;
@@ -249,12 +263,15 @@ constexpr bool ie_table_sane() {
 static_assert(ie_table_sane(), "IE length limits and versions are sane");
 constexpr bool msg_ie_table_sane() {
   for (const auto& r : kMsgIes) {
-    const IeSpec* ie = find_ie_spec(r.ie);
-    const MsgSpec* msg = find_msg_spec(r.msg);
-    if (ie == nullptr || msg == nullptr) return false;  // every row names a known msg and IE
+    const std::size_t ie = ie_index(r.ie);
+    const std::size_t msg = msg_index(r.msg);
+    // every row names a known msg and IE
+    if (ie == kIeSpecs.size() || msg == kMsgSpecs.size()) return false;
     if (r.max_count == 0) return false;
     // An IE is mandatory only where both the message and the IE exist.
-    if ((r.mandatory & ~(ie->versions & msg->versions)) != 0 && r.mandatory != kAll) return false;
+    if ((r.mandatory & ~(kIeSpecs[ie].versions & kMsgSpecs[msg].versions)) != 0 &&
+        r.mandatory != kAll)
+      return false;
   }
   return true;
 }
@@ -288,7 +305,7 @@ constexpr bool typed_ie_has_spec() {
   if constexpr (std::is_same_v<T, UnknownIe>) {
     return true;
   } else {
-    return find_ie_spec(T::kId) != nullptr;
+    return ie_index(T::kId) != kIeSpecs.size();
   }
 }
 template <std::size_t... K>
