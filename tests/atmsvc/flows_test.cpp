@@ -106,7 +106,7 @@ TEST(Fig10CloseCrossesError, StrayCloseIgnored) {
   h.kernel_sends(close);
   EXPECT_EQ(h.to_kernel.size(), sent);  // no reply
   EXPECT_TRUE(h.to_cc.empty());
-  EXPECT_TRUE(h.logged(Severity::kDebug, "stray as_close"));
+  EXPECT_TRUE(h.logged(log::Level::kDebug, "stray as_close"));
 }
 
 // Fig. 11: bind, listen, indicate, accept, then both sockets closed.
@@ -409,11 +409,11 @@ TEST(ItfNotify, AsksForTheInterfacesAddresses) {
   std::vector<Action> out;
   h.table.set_local_addresses(2, {kemu::svc_address(kAddrA)}, out);
   h.drain(out);
-  EXPECT_TRUE(h.logged(Severity::kInfo, "added local ATM address"));
+  EXPECT_TRUE(h.logged(log::Level::kInfo, "added local ATM address"));
   EXPECT_EQ(h.table.local_addresses(2).size(), 1u);
   h.table.set_local_addresses(2, {}, out);
   h.drain(out);
-  EXPECT_TRUE(h.logged(Severity::kInfo, "removed local ATM address"));
+  EXPECT_TRUE(h.logged(log::Level::kInfo, "removed local ATM address"));
 }
 
 TEST(Modify, WithoutQ29631IsRefusedLikeTheOriginal) {
@@ -440,7 +440,7 @@ TEST(UnexpectedPairs, ConnectOnAnExistingVccIsLoggedAndIgnored) {
   again.raw().qos = kemu::qos_from_text("ubr");
   again.raw().svc = kemu::svc_address(kAddrB);
   h.kernel_sends(again);
-  EXPECT_TRUE(h.logged(Severity::kWarn, "not allowed in state Connecting"));
+  EXPECT_TRUE(h.logged(log::Level::kWarn, "not allowed in state Connecting"));
   EXPECT_TRUE(h.to_cc.empty());
   EXPECT_TRUE(h.to_kernel.empty());
   EXPECT_EQ(h.table.state_of(kV1), SockState::kConnecting);
@@ -453,7 +453,7 @@ TEST(UnexpectedPairs, EstablishedTwiceIsLogged) {
   h.cc_sends(h.established(c.sock));
   h.cc_sends(h.established(c.sock));
   EXPECT_EQ(h.to_kernel.size(), 1u);
-  EXPECT_TRUE(h.logged(Severity::kWarn, "not allowed in state Active"));
+  EXPECT_TRUE(h.logged(log::Level::kWarn, "not allowed in state Active"));
 }
 
 TEST(Shutdown, ReleasesEveryCallAndPendingIndication) {
@@ -540,7 +540,7 @@ TEST(Policy, RejectedIncomingCallIsRefusedTowardsTheNetwork) {
   EXPECT_EQ(r.call, 5u);
   EXPECT_EQ(r.reason, RejectReason::kPolicy);
   EXPECT_EQ(h.table.pending_count(0x10), 0u);
-  EXPECT_TRUE(h.logged(Severity::kInfo, "rejected by rule \"reject from"));
+  EXPECT_TRUE(h.logged(log::Level::kInfo, "rejected by rule \"reject from"));
 }
 
 TEST(Policy, RejectedConnectGetsEaccesAndNoCall) {
@@ -553,7 +553,7 @@ TEST(Policy, RejectedConnectGetsEaccesAndNoCall) {
   EXPECT_EQ(h.last_to_kernel().reply(), -EACCES);
   EXPECT_TRUE(h.to_cc.empty());
   EXPECT_EQ(h.table.socket_count(), 0u);
-  EXPECT_TRUE(h.logged(Severity::kInfo, "rejected by rule \"reject to"));
+  EXPECT_TRUE(h.logged(log::Level::kInfo, "rejected by rule \"reject to"));
   h.connect(0x11, kAddrA);
   EXPECT_EQ(h.take_cc<CcConnect>().called.sas_addr.prv[19], 0x00);
 }
