@@ -29,6 +29,8 @@ struct SocketTable::Context {
 
 namespace {
 
+const log::Levels kEveryLevel = log::Levels::all();
+
 std::string vcc_text(Vcc v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
@@ -141,16 +143,9 @@ const char* event_name(SockEvent e) {
   return "?";
 }
 
-SocketTable::SocketTable(SocketTableParams params) : params_(params) {}
+SocketTable::SocketTable(SocketTableParams params)
+    : params_(params), levels_(params.levels != nullptr ? params.levels : &kEveryLevel) {}
 SocketTable::~SocketTable() = default;
-
-void SocketTable::log(std::vector<Action>& out, Severity sev, const Socket* s,
-                      const std::string& text) const {
-  std::string line = "atmsvc";
-  if (s != nullptr) line += "[" + vcc_text(s->vcc) + "]{" + state_name(s->state) + "}";
-  line += ": " + text;
-  out.push_back(LogLine{sev, std::move(line)});
-}
 
 SocketTable::Socket* SocketTable::find_vcc(Vcc vcc) {
   auto it = by_vcc_.find(vcc);
@@ -237,7 +232,7 @@ bool SocketTable::is_local(const struct sockaddr_atmsvc& a) const {
 void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>& out) {
   Decoded d = decode(frame);
   if (d.error) {
-    log(out, Severity::kError, nullptr, "bad frame from kernel: " + d.error->what);
+    emit(out, log::Id::kSocketBadFrame, d.error->what);
     if (d.error->reply_errno != 0 && d.error->vcc != 0 && find_vcc(d.error->vcc) == nullptr)
       out.push_back(ToKernel{reply_to(as_error, d.error->vcc, d.error->reply_errno)});
     return;
@@ -246,9 +241,9 @@ void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>
 }
 
 void SocketTable::from_kernel(const Message& m, TimePoint now, std::vector<Action>& out) {
-  log(out, Severity::kDebug, nullptr, "from kernel: " + m.summary());
+  if (wants(log::Id::kSocketFromKernel)) emit(out, log::Id::kSocketFromKernel, m.summary());
   if (auto e = validate_from_kernel(m, params_.switch_mode)) {
-    log(out, Severity::kError, nullptr, "bad frame from kernel: " + e->what);
+    emit(out, log::Id::kSocketBadFrame, e->what);
     // An as_error is only owed (and only safe) for a socket the demon does
     // not hold: as_error tells the kernel that the demon has no state.
     if (e->reply_errno != 0 && e->vcc != 0 && find_vcc(e->vcc) == nullptr)
@@ -465,19 +460,18 @@ void SocketTable::dispatch_kernel(const Message& m, TimePoint now, std::vector<A
     return;
   }
   // validate_from_kernel() let nothing else through.
-  log(out, Severity::kError, nullptr, "unhandled " + m.summary());
+  if (wants(log::Id::kSocketUnhandled)) emit(out, log::Id::kSocketUnhandled, m.summary());
 }
 
 // Section 5.1.
 void SocketTable::on_itf_notify(const Message& m, std::vector<Action>& out) {
-  log(out, Severity::kInfo, nullptr,
-      "interface " + std::to_string(m.raw().pvc.sap_addr.itf) + " changed its addresses");
+  emit(out, log::Id::kSocketItfChanged, m.raw().pvc.sap_addr.itf);
   out.push_back(QueryLocalAddresses{m.raw().pvc.sap_addr.itf});
 }
 
 // Switch mode: the original exits here; the shell stops the demon.
 void SocketTable::on_terminate(std::vector<Action>& out) {
-  log(out, Severity::kInfo, nullptr, "as_terminate from the user of signaling: shutting down");
+  emit(out, log::Id::kSocketTerminate);
   out.push_back(Terminate{"as_terminate from the user of signaling"});
 }
 
@@ -516,10 +510,8 @@ void SocketTable::step(Socket* s, SockEvent ev, Context& ctx) {
 // the kernel sends nothing else for the socket meanwhile): logged, and the
 // socket stays as it was.
 void SocketTable::not_allowed(Socket* s, Context& ctx) {
-  const SockState st = s != nullptr ? s->state : SockState::kNull;
-  log(ctx.out, Severity::kWarn, s,
-      std::string(event_name(ctx.event)) + " is not allowed in state " + state_name(st) +
-          ", ignored");
+  // Never in Null: that row has no such cell.
+  emit_for(*s, ctx.out, log::Id::kSocketNotAllowed, event_name(ctx.event), state_name(s->state));
 }
 
 // Nothing to do: a timer of a socket that has none, or a release that
@@ -567,17 +559,14 @@ void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
   const auto& r = ctx.msg->raw();
   // As the original: a call the policy forbids never reaches the network.
   if (const auto d = policy_.outgoing(r.svc); !d.allow) {
-    log(ctx.out, Severity::kInfo, nullptr,
-        "as_connect " + vcc_text(ctx.msg->vcc()) + " to " + svc_address_text(r.svc) + ": " +
-            d.describe());
+    if (wants(log::Id::kSocketConnectDenied))
+      emit(ctx.out, log::Id::kSocketConnectDenied, log::Hex{ctx.msg->vcc()}, r.svc, d.describe());
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EACCES)});
     return;
   }
   if (params_.switch_mode && r.pvc.sap_family != AF_ATMPVC) {
     // The original exits ("No CI allocator (use -A)"); we refuse this call only.
-    log(ctx.out, Severity::kError, nullptr,
-        "as_connect " + vcc_text(ctx.msg->vcc()) + " to " + svc_address_text(r.svc) +
-            ": switch mode needs the connection identifier in pvc; refused with -EINVAL");
+    emit(ctx.out, log::Id::kSocketConnectNoPvc, log::Hex{ctx.msg->vcc()}, r.svc);
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
     return;
   }
@@ -595,7 +584,7 @@ void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
   c.sap = r.sap;
   c.qos = r.qos;
   c.session = r.session;
-  log(ctx.out, Severity::kDebug, &s, "connect to " + svc_address_text(r.svc));
+  emit_for(s, ctx.out, log::Id::kSocketConnect, r.svc);
   ctx.out.push_back(ToCallControl{c});
 }
 
@@ -604,9 +593,7 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
   const auto& r = ctx.msg->raw();
   const std::string key = sap_key(r.svc, r.sap);
   if (listener_by_sap_.count(key) != 0) {
-    log(ctx.out, Severity::kWarn, nullptr,
-        "as_listen " + vcc_text(ctx.msg->vcc()) + ": SAP " + svc_address_text(r.svc) +
-            " already has a listener");
+    emit(ctx.out, log::Id::kSocketSapInUse, log::Hex{ctx.msg->vcc()}, r.svc);
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EADDRINUSE)});
     return;
   }
@@ -622,7 +609,7 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
     listeners_by_addr_[s.listener->addr_key].push_back(s.vcc);
   else
     wildcard_listeners_.push_back(s.vcc);
-  log(ctx.out, Severity::kDebug, &s, "listening on " + svc_address_text(r.svc));
+  emit_for(s, ctx.out, log::Id::kSocketListen, r.svc);
   ctx.out.push_back(ToKernel{reply_to(as_okay, s.vcc)});
 }
 
@@ -630,36 +617,31 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
 // socket gets as_error -EINVAL (the original only logs as_accept, leaving
 // accept() hanging).
 void SocketTable::null_unknown_listener(Socket* /*s*/, Context& ctx) {
-  log(ctx.out, Severity::kWarn, nullptr,
-      std::string(event_name(ctx.event)) + " for unknown listener " +
-          vcc_text(ctx.msg->listen_vcc()));
+  emit(ctx.out, log::Id::kSocketUnknownListener, event_name(ctx.event),
+       log::Hex{ctx.msg->listen_vcc()});
   if (find_vcc(ctx.msg->vcc()) == nullptr)
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
 }
 
 // Section 3.10: as_reject is never answered, not even for an unknown listener.
 void SocketTable::null_reject(Socket* /*s*/, Context& ctx) {
-  log(ctx.out, Severity::kWarn, nullptr,
-      "as_reject for unknown listener " + vcc_text(ctx.msg->listen_vcc()) + ", ignored");
+  emit(ctx.out, log::Id::kSocketRejectUnknown, log::Hex{ctx.msg->listen_vcc()});
 }
 
 // Section 3.3, fig. 10: a close that crossed our as_error; nothing to do.
 void SocketTable::null_close(Socket* /*s*/, Context& ctx) {
-  log(ctx.out, Severity::kDebug, nullptr,
-      "stray as_close for " + vcc_text(ctx.msg->vcc()) + " ignored");
+  emit(ctx.out, log::Id::kSocketStrayClose, log::Hex{ctx.msg->vcc()});
 }
 
 // A late call-control event for a socket that is gone: never leak the call.
 void SocketTable::null_cc_established(Socket* /*s*/, Context& ctx) {
   const auto& e = std::get<CcEstablished>(*ctx.cc);
-  log(ctx.out, Severity::kDebug, nullptr,
-      "call for socket #" + std::to_string(e.sock) +
-          " came up after the socket went away; releasing it");
+  emit(ctx.out, log::Id::kSocketLateEstablished, e.sock);
   ctx.out.push_back(ToCallControl{CcRelease{e.sock}});
 }
 
 void SocketTable::null_cc_released(Socket* /*s*/, Context& ctx) {
-  log(ctx.out, Severity::kDebug, nullptr, "release for a socket that is already gone");
+  emit(ctx.out, log::Id::kSocketLateReleased);
 }
 
 // --- Connecting / Accepting -------------------------------------------------------
@@ -674,15 +656,14 @@ void SocketTable::connecting_cc_established(Socket* s, Context& ctx) {
   ok.raw().qos = e.qos;
   ctx.out.push_back(ToKernel{ok});
   s->state = SockState::kActive;
-  log(ctx.out, Severity::kDebug, s, "call up on " + pvc_address_text(e.pvc));
+  emit_for(*s, ctx.out, log::Id::kSocketCallUp, e.pvc);
 }
 
 // Section 3.3, fig. 8: as_error, and the demon forgets the socket.
 void SocketTable::connecting_cc_released(Socket* s, Context& ctx) {
   const int err = std::get<CcReleased>(*ctx.cc).err;
   const Vcc vcc = s->vcc;
-  log(ctx.out, Severity::kDebug, s,
-      "setup failed: " + std::string(std::strerror(-(err < 0 ? err : -ECONNREFUSED))));
+  emit_for(*s, ctx.out, log::Id::kSocketSetupFailed, log::Errno{err < 0 ? err : -ECONNREFUSED});
   destroy(*s);
   ctx.out.push_back(ToKernel{reply_to(as_error, vcc, err < 0 ? err : -ECONNREFUSED)});
 }
@@ -701,7 +682,7 @@ void SocketTable::active_cc_released(Socket* s, Context& ctx) {
   const int err = std::get<CcReleased>(*ctx.cc).err;
   ctx.out.push_back(ToKernel{reply_to(as_close, s->vcc, err > 0 ? -err : err)});
   s->state = SockState::kClosingByDemon;
-  log(ctx.out, Severity::kDebug, s, "released by the network/peer");
+  emit_for(*s, ctx.out, log::Id::kSocketReleased);
 }
 
 // Section 3.4: the kernel's acknowledgement of our as_close: forget the socket.
@@ -740,12 +721,11 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
   const Vcc new_vcc = ctx.msg->vcc();
   auto& fifo = l.listener->fifo;
   if (find_vcc(new_vcc) != nullptr) {
-    log(out, Severity::kError, &l,
-        "as_accept names vcc " + vcc_text(new_vcc) + " which is already in use");
+    emit_for(l, out, log::Id::kSocketAcceptVccInUse, log::Hex{new_vcc});
     return;
   }
   if (fifo.empty()) {
-    log(out, Severity::kWarn, &l, "as_accept with no pending indication");
+    emit_for(l, out, log::Id::kSocketAcceptNoPending);
     out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
     return;
   }
@@ -759,12 +739,12 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
   }
   pending_owner_.erase(p.call);
   if (p.gone) {
-    log(out, Severity::kDebug, &l, "as_accept for a call the caller already cleared");
+    emit_for(l, out, log::Id::kSocketAcceptGone);
     out.push_back(ToKernel{reply_to(as_error, new_vcc, -ECONNABORTED)});
   } else {
     Socket& n = create(new_vcc, SockState::kAccepting);
     n.call = p.call;
-    log(out, Severity::kDebug, &n, "accepting call #" + std::to_string(p.call));
+    emit_for(n, out, log::Id::kSocketAccepting, p.call);
     out.push_back(ToCallControl{CcAccept{p.call, n.id}});
   }
   if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
@@ -774,9 +754,7 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
 // gets -EINVAL and the caller a release (cause 45).
 void SocketTable::refuse_unidentified_accept(Socket& l, Context& ctx) {
   const Vcc new_vcc = ctx.msg->vcc();
-  log(ctx.out, Severity::kError, &l,
-      "as_accept for " + vcc_text(new_vcc) +
-          " without as_identify: switch mode has no connection identifier; refused");
+  emit_for(l, ctx.out, log::Id::kSocketAcceptUnidentified, log::Hex{new_vcc});
   ctx.out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
   if (auto q = take_pending(*l.listener, 0, false); q && !q->gone)
     ctx.out.push_back(ToCallControl{CcReject{q->call, RejectReason::kNotIdentified, 0}});
@@ -789,7 +767,7 @@ void SocketTable::listening_reject(Socket* s, Context& ctx) {
   Socket& l = *s;
   auto& fifo = l.listener->fifo;
   if (fifo.empty()) {
-    log(ctx.out, Severity::kWarn, &l, "as_reject with no pending indication, ignored");
+    emit_for(l, ctx.out, log::Id::kSocketRejectNoPending);
     return;
   }
   Pending p = fifo.front();
@@ -807,9 +785,7 @@ void SocketTable::listening_reject(Socket* s, Context& ctx) {
   }
   pending_owner_.erase(p.call);
   if (!p.gone) {
-    log(ctx.out, Severity::kDebug, &l,
-        "kernel rejected call #" + std::to_string(p.call) + " (" +
-            std::to_string(ctx.msg->reply()) + ")");
+    emit_for(l, ctx.out, log::Id::kSocketKernelRejected, p.call, log::Errno{ctx.msg->reply()});
     ctx.out.push_back(
         ToCallControl{CcReject{p.call, RejectReason::kKernelRejected, ctx.msg->reply()}});
   }
@@ -835,21 +811,19 @@ void SocketTable::listening_identify(Socket* s, Context& ctx) {
   auto& out = ctx.out;
   const Vcc new_vcc = ctx.msg->vcc();
   if (find_vcc(new_vcc) != nullptr) {
-    log(out, Severity::kError, &l,
-        "as_identify names vcc " + vcc_text(new_vcc) + " which is already in use");
+    emit_for(l, out, log::Id::kSocketIdentifyVccInUse, log::Hex{new_vcc});
     return;
   }
   Pending* p = nullptr;
   for (Pending& q : l.listener->fifo) {
     if (q.identified == new_vcc) {
-      log(out, Severity::kWarn, &l,
-          "as_identify for " + vcc_text(new_vcc) + " which is already identified, ignored");
+      emit_for(l, out, log::Id::kSocketIdentifyTwice, log::Hex{new_vcc});
       return;
     }
     if (p == nullptr && q.identified == 0) p = &q;
   }
   if (p == nullptr) {
-    log(out, Severity::kWarn, &l, "as_identify with no pending indication left to identify");
+    emit_for(l, out, log::Id::kSocketIdentifyNoPending);
     out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
     return;
   }
@@ -857,9 +831,7 @@ void SocketTable::listening_identify(Socket* s, Context& ctx) {
   if (ctx.msg->raw().pvc.sap_family != AF_ATMPVC) {
     // The original exits ("No CI allocator"); we refuse this call only. The
     // indication stays queued as gone: its as_accept gets -ECONNABORTED.
-    log(out, Severity::kError, &l,
-        "as_identify for call #" + std::to_string(p->call) +
-            " without a connection identifier (pvc); refused, call rejected");
+    emit_for(l, out, log::Id::kSocketIdentifyNoPvc, p->call);
     out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
     if (!p->gone) {
       p->gone = true;
@@ -868,13 +840,10 @@ void SocketTable::listening_identify(Socket* s, Context& ctx) {
     return;
   }
   if (p->gone) {
-    log(out, Severity::kDebug, &l,
-        "as_identify for call #" + std::to_string(p->call) + " which the caller already cleared");
+    emit_for(l, out, log::Id::kSocketIdentifyGone, p->call);
     return;
   }
-  log(out, Severity::kDebug, &l,
-      "call #" + std::to_string(p->call) + " identified as " +
-          pvc_address_text(ctx.msg->raw().pvc) + " for " + vcc_text(new_vcc));
+  emit_for(l, out, log::Id::kSocketIdentified, p->call, ctx.msg->raw().pvc, log::Hex{new_vcc});
   out.push_back(ToCallControl{CcIdentify{p->call, l.id, ctx.msg->raw().pvc}});
 }
 
@@ -892,16 +861,13 @@ void SocketTable::listening_close(Socket* s, Context& ctx) {
   }
   l.state = SockState::kListenZombie;
   zombie_deadline_[vcc] = ctx.now + params_.listen_zombie_timeout;
-  log(ctx.out, Severity::kDebug, &l,
-      std::to_string(l.listener->fifo.size()) + " indication(s) still pending");
+  emit_for(l, ctx.out, log::Id::kSocketListenZombie, l.listener->fifo.size());
 }
 
 // The kernel never answered the rest of the FIFO: the demon rejects them
 // itself, so no call leaks (guard timer, listen_zombie_timeout).
 void SocketTable::listen_zombie_timeout(Socket* s, Context& ctx) {
-  log(ctx.out, Severity::kWarn, s,
-      std::to_string(s->listener->fifo.size()) +
-          " indication(s) never answered by the kernel; rejecting them");
+  emit_for(*s, ctx.out, log::Id::kSocketZombieTimeout, s->listener->fifo.size());
   reject_pending(*s->listener, ctx.out);
   destroy(*s);
 }
@@ -926,8 +892,7 @@ void SocketTable::on_bind(const Message& m, std::vector<Action>& out) {
       ok.raw().local = *d;
     }
   } else if (!is_local(svc)) {
-    log(out, Severity::kDebug, nullptr,
-        "as_bind " + vcc_text(m.vcc()) + ": " + svc_address_text(svc) + " is not a local address");
+    emit(out, log::Id::kSocketBindNotLocal, log::Hex{m.vcc()}, svc);
     out.push_back(ToKernel{reply_to(as_error, m.vcc(), -EADDRNOTAVAIL)});
     return;
   }
@@ -965,17 +930,14 @@ SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc) {
 
 void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
   if (const auto d = policy_.incoming(inc.calling); !d.allow) {
-    log(out, Severity::kInfo, nullptr,
-        "incoming call #" + std::to_string(inc.call) + " from " + svc_address_text(inc.calling) +
-            ": " + d.describe());
+    if (wants(log::Id::kSocketIncomingDenied))
+      emit(out, log::Id::kSocketIncomingDenied, inc.call, inc.calling, d.describe());
     out.push_back(ToCallControl{CcReject{inc.call, RejectReason::kPolicy, 0}});
     return;
   }
   Socket* l = match_listener(inc);
   if (l == nullptr) {
-    log(out, Severity::kDebug, nullptr,
-        "incoming call #" + std::to_string(inc.call) + " to " + svc_address_text(inc.called) +
-            ": no matching listener");
+    emit(out, log::Id::kSocketNoListener, inc.call, inc.called);
     out.push_back(ToCallControl{CcReject{inc.call, RejectReason::kNoListener, 0}});
     return;
   }
@@ -990,8 +952,7 @@ void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
   if (ind.raw().svc.sas_family == 0) ind.raw().svc.sas_family = AF_ATMSVC;
   ind.raw().qos = inc.qos;
   ind.raw().sap = inc.sap;
-  log(out, Severity::kDebug, l,
-      "indicating call #" + std::to_string(inc.call) + " from " + svc_address_text(inc.calling));
+  emit_for(*l, out, log::Id::kSocketIndicate, inc.call, inc.calling);
   out.push_back(ToKernel{ind});
 }
 
@@ -1003,8 +964,7 @@ void SocketTable::on_incoming_gone(const CcIncomingGone& g, std::vector<Action>&
   if (l == nullptr || !l->listener) return;
   for (Pending& p : l->listener->fifo)
     if (p.call == g.call) p.gone = true;
-  log(out, Severity::kDebug, l,
-      "pending call #" + std::to_string(g.call) + " cleared by the caller");
+  emit_for(*l, out, log::Id::kSocketIncomingGone, g.call);
 }
 
 void SocketTable::set_local_addresses(int itf, std::vector<struct sockaddr_atmsvc> addrs,
@@ -1017,13 +977,9 @@ void SocketTable::set_local_addresses(int itf, std::vector<struct sockaddr_atmsv
     });
   };
   for (const auto& a : addrs)
-    if (!contains(cur, a))
-      log(out, Severity::kInfo, nullptr,
-          "added local ATM address " + svc_address_text(a) + " at itf " + std::to_string(itf));
+    if (!contains(cur, a)) emit(out, log::Id::kLocalAddressAdded, a, itf);
   for (const auto& a : cur)
-    if (!contains(addrs, a))
-      log(out, Severity::kInfo, nullptr,
-          "removed local ATM address " + svc_address_text(a) + " at itf " + std::to_string(itf));
+    if (!contains(addrs, a)) emit(out, log::Id::kLocalAddressRemoved, a, itf);
   cur = std::move(addrs);
 }
 
@@ -1059,7 +1015,7 @@ void SocketTable::shutdown(std::vector<Action>& out) {
       out.push_back(ToCallControl{CcRelease{s->id}});
     destroy(*s);
   }
-  log(out, Severity::kDebug, nullptr, "all sockets released");
+  emit(out, log::Id::kSocketsReleased);
 }
 
 std::string SocketTable::status_dump() const {

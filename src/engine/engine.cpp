@@ -187,8 +187,9 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
       out.emplace_back(*qa);
     } else if (auto* t = std::get_if<Terminate>(&a)) {
       out.emplace_back(std::move(*t));
-    } else {
-      log_line(std::get<LogLine>(a), out);
+    } else if (auto* e = std::get_if<log::Event>(&a)) {
+      // The table emitted it for its own levels; the engine's may want less.
+      if (levels_.enabled(e->id)) out.emplace_back(std::move(*e));
     }
   }
 }
@@ -214,26 +215,6 @@ void Engine::collect_network(std::vector<Action>& out) {
     if (up == was_up_[i]) continue;
     was_up_[i] = up;
     out.emplace_back(LinkState{i, up});
-  }
-}
-
-// The socket table's lines: its per-call steps at debug, configuration and
-// policy at info, what the protocol does not allow and malformed frames at
-// warn / error.
-void Engine::log_line(const LogLine& l, std::vector<Action>& out) {
-  switch (l.severity) {
-    case Severity::kDebug:
-      log::emit(levels_, out, log::Id::kSocketDebug, l.text);
-      return;
-    case Severity::kInfo:
-      log::emit(levels_, out, log::Id::kSocketInfo, l.text);
-      return;
-    case Severity::kWarn:
-      log::emit(levels_, out, log::Id::kSocketWarn, l.text);
-      return;
-    case Severity::kError:
-      log::emit(levels_, out, log::Id::kSocketError, l.text);
-      return;
   }
 }
 

@@ -15,7 +15,6 @@
 namespace atmsigd::io {
 
 namespace asio = boost::asio;
-using atmsvc::Severity;
 
 namespace {
 
@@ -117,8 +116,10 @@ log::Level from_spdlog(spdlog::level::level_enum l) {
 // as_identify and as_terminate are accepted) as soon as one entity is a switch
 // port; with the Q.2931 network side only (the stand-ins allocate nothing).
 static atmsvc::SocketTableParams table_params(const config::Options& o,
-                                              const std::vector<config::EntityOptions>& entities) {
+                                              const std::vector<config::EntityOptions>& entities,
+                                              const log::Levels* levels) {
   atmsvc::SocketTableParams p;
+  p.levels = levels;
   if (o.network == "uni")
     for (const auto& e : entities) p.switch_mode |= e.mode == config::SigMode::kSwitch;
   return p;
@@ -170,7 +171,7 @@ Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts
       opts_(std::move(opts)),
       log_(std::move(log)),
       entities_(config::signaling_entities(opts_)),
-      table_(table_params(opts_, entities_)),
+      table_(table_params(opts_, entities_, &levels_)),
       router_(make_router(opts_, entities_, &levels_)),
       standin_(make_standin(opts_)),
       engine_(table_, router_ ? static_cast<atmsvc::CallControl&>(*router_) : *standin_,

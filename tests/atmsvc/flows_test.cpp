@@ -1,5 +1,6 @@
 // The message flows of the internal signaling protocol (figures 4-12 and
 // sections 3.2-3.10, 5.1), driven in virtual time against the kernel model.
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -54,6 +55,7 @@ TEST(Fig8Refused, ConnectAnsweredWithError) {
   h.cc_sends(CcReleased{c.sock, -EHOSTUNREACH});
   ASSERT_EQ(h.last_to_kernel().type(), as_error);
   EXPECT_EQ(h.last_to_kernel().reply(), -EHOSTUNREACH);
+  EXPECT_TRUE(h.logged(log::Level::kDebug, "{Connecting}: setup failed: -113 (No route to host)"));
   EXPECT_EQ(h.table.socket_count(), 0u);
   EXPECT_EQ(h.kernel.socket_count(), 0u);
 }
@@ -106,7 +108,7 @@ TEST(Fig10CloseCrossesError, StrayCloseIgnored) {
   h.kernel_sends(close);
   EXPECT_EQ(h.to_kernel.size(), sent);  // no reply
   EXPECT_TRUE(h.to_cc.empty());
-  EXPECT_TRUE(h.logged(Severity::kDebug, "stray as_close"));
+  EXPECT_TRUE(h.logged(log::Level::kDebug, "stray as_close"));
 }
 
 // Fig. 11: bind, listen, indicate, accept, then both sockets closed.
@@ -145,6 +147,61 @@ TEST(Fig11ListenAccept, IndicateAcceptOkayAndClose) {
   EXPECT_EQ(h.take_cc<CcRelease>().sock, a.sock);
   EXPECT_EQ(h.table.socket_count(), 0u);
   EXPECT_EQ(h.kernel.socket_count(), 0u);
+}
+
+// One incoming and one outgoing call, each from open to close, with both
+// release directions.
+void whole_calls(Harness& h) {
+  h.listen(kL);
+  h.cc_sends(h.incoming(7));
+  h.kernel_sends(*h.kernel.accept(kN1, kL));
+  const auto a = h.take_cc<CcAccept>();
+  h.cc_sends(h.established(a.sock, 39));
+  h.cc_sends(CcReleased{a.sock, 0});  // the caller clears
+  h.kernel_sends(h.kernel.close(kL));
+  h.connect(kV1);
+  const auto c = h.take_cc<CcConnect>();
+  h.cc_sends(h.established(c.sock, 40));
+  h.kernel_sends(h.kernel.close(kV1));  // we clear
+  EXPECT_EQ(h.take_cc<CcRelease>().sock, c.sock);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+  EXPECT_EQ(h.kernel.socket_count(), 0u);
+}
+
+// At the default level (info) the socket table's per-call steps are debug
+// events that log::emit never builds: whole calls leave no event at all.
+TEST(Logging, DefaultLevelsWholeCallsProduceNoEvent) {
+  const log::Levels info;
+  SocketTableParams p;
+  p.levels = &info;
+  Harness h(p);
+  whole_calls(h);
+  EXPECT_TRUE(h.logs.empty()) << log::format(h.logs.front());
+}
+
+// The same calls with sig at debug: every step is an event of its own ID,
+// "atmsvc[vcc]{state}: ..." with the socket's vcc and state.
+TEST(Logging, DebugLevelsNameEachStepWithVccAndState) {
+  log::Levels levels;
+  SocketTableParams p;
+  p.levels = &levels;
+  Harness h(p);
+  levels.set(log::Group::kSig, log::Level::kDebug);  // read at every event (SIGHUP)
+  whole_calls(h);
+  std::vector<log::Id> ids;
+  for (const auto& e : h.logs) ids.push_back(e.id);
+  for (log::Id id : {log::Id::kSocketListen, log::Id::kSocketIndicate, log::Id::kSocketAccepting,
+                     log::Id::kSocketCallUp, log::Id::kSocketReleased, log::Id::kSocketConnect})
+    EXPECT_NE(std::find(ids.begin(), ids.end(), id), ids.end()) << log::id_name(id);
+  EXPECT_TRUE(h.logged(log::Level::kDebug, std::string("atmsvc[0x1000]{Connecting}: connect to ") +
+                                               svc_address_text(kemu::svc_address(kAddrB))));
+  EXPECT_TRUE(h.logged(log::Level::kDebug, "atmsvc[0x4000]{ClosingByDemon}: released by the"));
+  EXPECT_TRUE(h.logged(log::Level::kDebug, "atmsvc[0x3000]{Listening}: indicating call #7 from"));
+  // Back at info: nothing more.
+  levels.set(log::Group::kSig, log::Level::kInfo);
+  h.logs.clear();
+  whole_calls(h);
+  EXPECT_TRUE(h.logs.empty());
 }
 
 // A SETUP need not carry a calling party number: the as_indicate still names
@@ -409,11 +466,11 @@ TEST(ItfNotify, AsksForTheInterfacesAddresses) {
   std::vector<Action> out;
   h.table.set_local_addresses(2, {kemu::svc_address(kAddrA)}, out);
   h.drain(out);
-  EXPECT_TRUE(h.logged(Severity::kInfo, "added local ATM address"));
+  EXPECT_TRUE(h.logged(log::Level::kInfo, "added local ATM address"));
   EXPECT_EQ(h.table.local_addresses(2).size(), 1u);
   h.table.set_local_addresses(2, {}, out);
   h.drain(out);
-  EXPECT_TRUE(h.logged(Severity::kInfo, "removed local ATM address"));
+  EXPECT_TRUE(h.logged(log::Level::kInfo, "removed local ATM address"));
 }
 
 TEST(Modify, WithoutQ29631IsRefusedLikeTheOriginal) {
@@ -440,7 +497,7 @@ TEST(UnexpectedPairs, ConnectOnAnExistingVccIsLoggedAndIgnored) {
   again.raw().qos = kemu::qos_from_text("ubr");
   again.raw().svc = kemu::svc_address(kAddrB);
   h.kernel_sends(again);
-  EXPECT_TRUE(h.logged(Severity::kWarn, "not allowed in state Connecting"));
+  EXPECT_TRUE(h.logged(log::Level::kWarn, "not allowed in state Connecting"));
   EXPECT_TRUE(h.to_cc.empty());
   EXPECT_TRUE(h.to_kernel.empty());
   EXPECT_EQ(h.table.state_of(kV1), SockState::kConnecting);
@@ -453,7 +510,7 @@ TEST(UnexpectedPairs, EstablishedTwiceIsLogged) {
   h.cc_sends(h.established(c.sock));
   h.cc_sends(h.established(c.sock));
   EXPECT_EQ(h.to_kernel.size(), 1u);
-  EXPECT_TRUE(h.logged(Severity::kWarn, "not allowed in state Active"));
+  EXPECT_TRUE(h.logged(log::Level::kWarn, "not allowed in state Active"));
 }
 
 TEST(Shutdown, ReleasesEveryCallAndPendingIndication) {
@@ -540,7 +597,7 @@ TEST(Policy, RejectedIncomingCallIsRefusedTowardsTheNetwork) {
   EXPECT_EQ(r.call, 5u);
   EXPECT_EQ(r.reason, RejectReason::kPolicy);
   EXPECT_EQ(h.table.pending_count(0x10), 0u);
-  EXPECT_TRUE(h.logged(Severity::kInfo, "rejected by rule \"reject from"));
+  EXPECT_TRUE(h.logged(log::Level::kInfo, "rejected by rule \"reject from"));
 }
 
 TEST(Policy, RejectedConnectGetsEaccesAndNoCall) {
@@ -553,7 +610,7 @@ TEST(Policy, RejectedConnectGetsEaccesAndNoCall) {
   EXPECT_EQ(h.last_to_kernel().reply(), -EACCES);
   EXPECT_TRUE(h.to_cc.empty());
   EXPECT_EQ(h.table.socket_count(), 0u);
-  EXPECT_TRUE(h.logged(Severity::kInfo, "rejected by rule \"reject to"));
+  EXPECT_TRUE(h.logged(log::Level::kInfo, "rejected by rule \"reject to"));
   h.connect(0x11, kAddrA);
   EXPECT_EQ(h.take_cc<CcConnect>().called.sas_addr.prv[19], 0x00);
 }

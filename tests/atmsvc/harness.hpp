@@ -13,11 +13,21 @@
 
 #include "atmsigd/atmsvc/socket_table.hpp"
 #include "atmsigd/kernel_emu/kernel_model.hpp"
+#include "atmsigd/log/format.hpp"
 
 namespace atmsigd::test {
 
 using namespace atmsigd::atmsvc;
 using kemu::KernelModel;
+
+// Whether an event of this level, formatted, contains needle.
+inline bool logged(const std::vector<log::Event>& logs, log::Level level,
+                   const std::string& needle) {
+  for (const auto& e : logs)
+    if (log::spec(e.id).level == level && log::format(e).find(needle) != std::string::npos)
+      return true;
+  return false;
+}
 
 inline const char* kAddrA = "47.0005.80ffe1000000f21a26d8.0020ea000ee0.00";
 inline const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
@@ -28,7 +38,7 @@ struct Harness {
   TimePoint now{};
   std::vector<Message> to_kernel;  // everything the demon sent to the kernel
   std::deque<CcRequest> to_cc;     // requests not yet consumed by the test
-  std::vector<LogLine> logs;
+  std::vector<log::Event> logs;
   std::vector<int> queried_itfs;
   std::vector<std::string> terminations;  // Terminate actions (switch mode)
 
@@ -81,7 +91,7 @@ struct Harness {
       } else if (auto* t = std::get_if<Terminate>(&a)) {
         terminations.push_back(t->why);
       } else {
-        logs.push_back(std::get<LogLine>(a));
+        logs.push_back(std::get<log::Event>(a));
       }
     }
   }
@@ -97,10 +107,8 @@ struct Harness {
     return t;
   }
   const Message& last_to_kernel() const { return to_kernel.back(); }
-  bool logged(Severity sev, const std::string& needle) const {
-    for (const auto& l : logs)
-      if (l.severity == sev && l.text.find(needle) != std::string::npos) return true;
-    return false;
+  bool logged(log::Level level, const std::string& needle) const {
+    return test::logged(logs, level, needle);
   }
 
   // Convenience wrappers around the kernel model.

@@ -34,7 +34,7 @@ std::ostream& operator<<(std::ostream& os, const Frame& f) {
 struct Outcome {
   std::vector<Frame> to_kernel;
   std::vector<std::size_t> to_cc;  // CcRequest alternatives, in order
-  std::vector<LogLine> logs;
+  std::vector<log::Event> logs;
 };
 
 template <typename T>
@@ -63,7 +63,7 @@ struct Probe {
       if (const auto* k = std::get_if<ToKernel>(&a))
         o.to_kernel.push_back({k->msg.type(), k->msg.vcc(), k->msg.reply()});
       if (const auto* c = std::get_if<ToCallControl>(&a)) o.to_cc.push_back(c->req.index());
-      if (const auto* l = std::get_if<LogLine>(&a)) o.logs.push_back(*l);
+      if (const auto* l = std::get_if<log::Event>(&a)) o.logs.push_back(*l);
     }
     return o;
   }
@@ -328,11 +328,7 @@ TEST(TransitionMatrix, EveryCellBehavesAsItsHandler) {
     if (e->warns_not_allowed) {
       const std::string needle = std::string(event_name(t.event)) + " is not allowed in state " +
                                  state_name(t.state) + ", ignored";
-      bool found = false;
-      for (const auto& l : o.logs)
-        found =
-            found || (l.severity == Severity::kWarn && l.text.find(needle) != std::string::npos);
-      EXPECT_TRUE(found) << needle;
+      EXPECT_TRUE(logged(o.logs, log::Level::kWarn, needle)) << needle;
     }
   }
 }

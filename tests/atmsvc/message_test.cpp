@@ -264,8 +264,8 @@ TEST(BadFrames, OtherSocketsAreUntouched) {
   EXPECT_EQ(h.to_kernel[before].reply(), -EDESTADDRREQ);
   EXPECT_EQ(h.to_kernel[before + 1].vcc(), 0x4u);
   EXPECT_EQ(h.to_kernel[before + 1].reply(), -EINVAL);
-  EXPECT_TRUE(h.logged(Severity::kError, "frame of 10 octets, expected 252"));
-  EXPECT_TRUE(h.logged(Severity::kError, "unknown message type 99"));
+  EXPECT_TRUE(h.logged(log::Level::kError, "frame of 10 octets, expected 252"));
+  EXPECT_TRUE(h.logged(log::Level::kError, "unknown message type 99"));
   EXPECT_EQ(h.table.state_of(0x1), SockState::kActive);
   EXPECT_EQ(h.table.state_of(0x2), SockState::kListening);
   EXPECT_EQ(h.table.socket_count(), 2u);

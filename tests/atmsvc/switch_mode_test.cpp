@@ -22,12 +22,10 @@ SocketTableParams switch_mode() {
 struct Out {
   std::vector<Message> to_kernel;
   std::vector<CcRequest> to_cc;
-  std::vector<LogLine> logs;
+  std::vector<log::Event> logs;
   std::vector<std::string> terminations;
-  bool logged(Severity sev, const std::string& needle) const {
-    for (const auto& l : logs)
-      if (l.severity == sev && l.text.find(needle) != std::string::npos) return true;
-    return false;
+  bool logged(log::Level level, const std::string& needle) const {
+    return test::logged(logs, level, needle);
   }
 };
 
@@ -36,7 +34,7 @@ Out split(const std::vector<Action>& actions) {
   for (const auto& a : actions) {
     if (const auto* k = std::get_if<ToKernel>(&a)) o.to_kernel.push_back(k->msg);
     if (const auto* c = std::get_if<ToCallControl>(&a)) o.to_cc.push_back(c->req);
-    if (const auto* l = std::get_if<LogLine>(&a)) o.logs.push_back(*l);
+    if (const auto* l = std::get_if<log::Event>(&a)) o.logs.push_back(*l);
     if (const auto* t = std::get_if<Terminate>(&a)) o.terminations.push_back(t->why);
   }
   return o;
@@ -126,7 +124,7 @@ TEST(SwitchConnect, WithoutPvc_AsErrorEinvalLoggedNoCall) {
   EXPECT_EQ(o.to_kernel[0].type(), as_error);
   EXPECT_EQ(o.to_kernel[0].vcc(), kV1);
   EXPECT_EQ(o.to_kernel[0].reply(), -EINVAL);
-  EXPECT_TRUE(o.logged(Severity::kError, "connection identifier"));
+  EXPECT_TRUE(o.logged(log::Level::kError, "connection identifier"));
   EXPECT_EQ(t.table.socket_count(), 0u);
 }
 
@@ -172,7 +170,7 @@ TEST(SwitchIncoming, AcceptWithoutIdentify_AsErrorEinvalAndCallRejectedNotIdenti
   const auto& r = std::get<CcReject>(o.to_cc[0]);
   EXPECT_EQ(r.call, 7u);
   EXPECT_EQ(r.reason, RejectReason::kNotIdentified);
-  EXPECT_TRUE(o.logged(Severity::kError, "without as_identify"));
+  EXPECT_TRUE(o.logged(log::Level::kError, "without as_identify"));
   EXPECT_FALSE(t.table.state_of(kN1).has_value());
   EXPECT_EQ(t.table.pending_count(kL), 0u);
 }
@@ -187,7 +185,7 @@ TEST(SwitchIncoming, IdentifyWithoutPvc_AsErrorAndCallRejected_LaterAcceptAborte
   EXPECT_EQ(o.to_kernel[0].reply(), -EINVAL);
   ASSERT_EQ(o.to_cc.size(), 1u);
   EXPECT_EQ(std::get<CcReject>(o.to_cc[0]).reason, RejectReason::kNotIdentified);
-  EXPECT_TRUE(o.logged(Severity::kError, "without a connection identifier"));
+  EXPECT_TRUE(o.logged(log::Level::kError, "without a connection identifier"));
   o = t.feed(accept(kN1, kL));
   ASSERT_EQ(o.to_kernel.size(), 1u);
   EXPECT_EQ(o.to_kernel[0].reply(), -ECONNABORTED);
@@ -240,7 +238,7 @@ TEST(OtherModes, IdentifyAndTerminateRefusedAsToday) {
     EXPECT_TRUE(o.to_cc.empty());
     EXPECT_TRUE(o.terminations.empty());
     EXPECT_TRUE(o.to_kernel.empty());
-    EXPECT_TRUE(o.logged(Severity::kError, "not a message the kernel sends"));
+    EXPECT_TRUE(o.logged(log::Level::kError, "not a message the kernel sends"));
   }
   EXPECT_EQ(t.table.pending_count(kL), 1u);
 }

@@ -77,7 +77,7 @@ TEST(LogLevels, DefaultIsInfoPerGroup) {
   EXPECT_FALSE(l.enabled(Id::kCallEstablished));
   EXPECT_TRUE(l.enabled(Id::kCallWarn));
   l.set(Group::kSig, Level::kOff);
-  EXPECT_FALSE(l.enabled(Id::kSocketError));
+  EXPECT_FALSE(l.enabled(Id::kSocketBadFrame));
 }
 
 TEST(LogEmit, DisabledEventAllocatesNothing) {
@@ -118,16 +118,16 @@ TEST(LogFormat, TypedArguments) {
 TEST(LogRateLimiter, BurstThenSuppressedWithCount) {
   RateLimiter r(3, std::chrono::seconds(10));
   const TimePoint t0{};
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(r.admit(Id::kSocketWarn, t0).print);
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(r.admit(Id::kSocketNotAllowed, t0).print);
   for (int i = 0; i < 5; ++i)
-    EXPECT_FALSE(r.admit(Id::kSocketWarn, t0 + std::chrono::seconds(1)).print);
+    EXPECT_FALSE(r.admit(Id::kSocketNotAllowed, t0 + std::chrono::seconds(1)).print);
   // Another ID has its own budget.
   EXPECT_TRUE(r.admit(Id::kCallWarn, t0).print);
   // The next window: printed again, with the count of the suppressed ones.
-  const auto v = r.admit(Id::kSocketWarn, t0 + std::chrono::seconds(11));
+  const auto v = r.admit(Id::kSocketNotAllowed, t0 + std::chrono::seconds(11));
   EXPECT_TRUE(v.print);
   EXPECT_EQ(v.suppressed_before, 5u);
-  EXPECT_EQ(r.admit(Id::kSocketWarn, t0 + std::chrono::seconds(12)).suppressed_before, 0u);
+  EXPECT_EQ(r.admit(Id::kSocketNotAllowed, t0 + std::chrono::seconds(12)).suppressed_before, 0u);
 }
 
 }  // namespace

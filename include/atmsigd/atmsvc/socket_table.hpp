@@ -26,6 +26,7 @@
 #include "atmsigd/atmsvc/call_control.hpp"
 #include "atmsigd/atmsvc/message.hpp"
 #include "atmsigd/atmsvc/policy.hpp"
+#include "atmsigd/log/log.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::atmsvc {
@@ -74,8 +75,6 @@ struct Transition {
 // event by event in enum order (kSockStateCount * kSockEventCount cells).
 std::span<const Transition> transitions();
 
-enum class Severity : std::uint8_t { kDebug, kInfo, kWarn, kError };
-
 struct ToKernel {
   Message msg;
 };
@@ -88,16 +87,14 @@ struct ToCallControl {
 struct QueryLocalAddresses {
   int itf;
 };
-struct LogLine {
-  Severity severity;
-  std::string text;
-};
 // Switch mode: the user of signaling sent as_terminate. The shell stops the
 // demon as on SIGTERM (the table itself changes nothing).
 struct Terminate {
   std::string why;
 };
-using Action = std::variant<ToKernel, ToCallControl, QueryLocalAddresses, LogLine, Terminate>;
+// Log events (catalog IDs kSocket*, group sig), emitted only if the levels
+// want them.
+using Action = std::variant<ToKernel, ToCallControl, QueryLocalAddresses, log::Event, Terminate>;
 
 struct SocketTableParams {
   // How long a closed listener waits for the kernel to answer the indications
@@ -108,6 +105,9 @@ struct SocketTableParams {
   // named with as_identify before as_accept, as_terminate stops the demon.
   // The local address of as_connect is passed on as given.
   bool switch_mode = false;
+  // Which log events anyone wants; read at every event, so the shell may
+  // change the levels in place (SIGHUP). Null: every level (tests).
+  const log::Levels* levels = nullptr;
 };
 
 struct Pending {
@@ -211,9 +211,20 @@ class SocketTable {
   std::optional<struct sockaddr_atmsvc> default_local() const;
   bool is_local(const struct sockaddr_atmsvc& a) const;
 
-  void log(std::vector<Action>& out, Severity sev, const Socket* s, const std::string& text) const;
+  // log::emit with the table's levels; emit_for prefixes the socket's vcc
+  // and state (the "atmsvc[{}]{{}}: " events).
+  template <class... A>
+  void emit(std::vector<Action>& out, log::Id id, A&&... a) const {
+    log::emit(*levels_, out, id, std::forward<A>(a)...);
+  }
+  template <class... A>
+  void emit_for(const Socket& s, std::vector<Action>& out, log::Id id, A&&... a) const {
+    log::emit(*levels_, out, id, log::Hex{s.vcc}, state_name(s.state), std::forward<A>(a)...);
+  }
+  bool wants(log::Id id) const { return levels_->enabled(id); }
 
   SocketTableParams params_;
+  const log::Levels* levels_;  // params_.levels, or every level
   Policy policy_;
   SockId next_id_ = 1;
   std::unordered_map<Vcc, Socket> by_vcc_;

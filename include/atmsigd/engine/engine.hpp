@@ -102,7 +102,6 @@ class Engine {
   // What the network side produced besides events: link PDUs, link state, notes.
   void collect_network(std::vector<Action>& out);
   void drain(TimePoint now, std::vector<Action>& out);
-  void log_line(const atmsvc::LogLine& l, std::vector<Action>& out);
 
   atmsvc::SocketTable& table_;
   atmsvc::CallControl& cc_;
