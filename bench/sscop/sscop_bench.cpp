@@ -140,6 +140,53 @@ void BM_SendSd(benchmark::State& st) {
 }
 BENCHMARK(BM_SendSd);
 
+// A PDU the state ignores (Ready, BGAK: Q.2110 SDL p.60): decode, dispatch and
+// the trace of the step. Items = PDUs.
+void BM_IgnoredPdu(benchmark::State& st) {
+  Params p;
+  Pair pr(p);
+  Pdu bgak;
+  bgak.type = PduType::kBgak;
+  bgak.mr = 30;
+  const Bytes b = encode(bgak);
+  std::vector<Action> out;
+  for (auto _ : st) {
+    out.clear();
+    pr.a.handle(PduReceived{b}, pr.now, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_IgnoredPdu);
+
+// A connection's life: BGN/BGAK, END/ENDAK between two entities, with the
+// state changes on both sides. Items = connections.
+void BM_EstablishRelease(benchmark::State& st) {
+  Params p;
+  Sscop a(p), b(p);
+  TimePoint now{};
+  std::vector<Action> ao, bo;
+  auto cross = [&now](std::vector<Action>& from, Sscop& to, std::vector<Action>& res) {
+    for (auto& x : from)
+      if (auto* s = std::get_if<SendPdu>(&x)) to.handle(PduReceived{s->bytes}, now, res);
+    from.clear();
+  };
+  for (auto _ : st) {
+    a.handle(AaEstablishRequest{}, now, ao);
+    cross(ao, b, bo);
+    b.handle(AaEstablishResponse{}, now, bo);
+    cross(bo, a, ao);
+    a.handle(AaReleaseRequest{}, now, ao);
+    cross(ao, b, bo);
+    cross(bo, a, ao);
+    ao.clear();
+    now += 1ms;
+  }
+  if (a.state() != State::kIdle || b.state() != State::kIdle) st.SkipWithError("not released");
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_EstablishRelease);
+
 // Codec alone.
 void BM_EncodeDecodeStat(benchmark::State& st) {
   Pdu p;
