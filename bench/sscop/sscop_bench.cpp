@@ -41,12 +41,21 @@ struct Pair {
   }
 };
 
+// Arg 0: every level (Params::levels null, as the tests run: each trace is
+// built); 1: the default levels (saal at info: the debug steps are not built).
+const log::Levels* levels_of(const benchmark::State& st) {
+  static const log::Levels kDefault;
+  return st.range(0) == 0 ? nullptr : &kDefault;
+}
+
 // SD throughput: the user submits SDUs; every PDU crosses to the peer and the
 // peer's STATs come back. Items = SDs delivered.
 void BM_SdThroughput(benchmark::State& st) {
+  static const log::Levels kDefault;  // saal at info, as the demon runs
   Params p;
   p.window = 256;
   p.max_pd = 25;
+  p.levels = &kDefault;
   Pair pr(p);
   const Bytes sdu(static_cast<std::size_t>(st.range(0)), 0x5a);
   std::int64_t delivered = 0;
@@ -139,6 +148,55 @@ void BM_SendSd(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations());
 }
 BENCHMARK(BM_SendSd);
+
+// A PDU the state ignores (Ready, BGAK: Q.2110 SDL p.60): decode, dispatch and
+// the trace of the step. Items = PDUs.
+void BM_IgnoredPdu(benchmark::State& st) {
+  Params p;
+  p.levels = levels_of(st);
+  Pair pr(p);
+  Pdu bgak;
+  bgak.type = PduType::kBgak;
+  bgak.mr = 30;
+  const Bytes b = encode(bgak);
+  std::vector<Action> out;
+  for (auto _ : st) {
+    out.clear();
+    pr.a.handle(PduReceived{b}, pr.now, out);
+    benchmark::DoNotOptimize(out.data());
+  }
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_IgnoredPdu)->Arg(0)->Arg(1);
+
+// A connection's life: BGN/BGAK, END/ENDAK between two entities, with the
+// state changes on both sides. Items = connections.
+void BM_EstablishRelease(benchmark::State& st) {
+  Params p;
+  p.levels = levels_of(st);
+  Sscop a(p), b(p);
+  TimePoint now{};
+  std::vector<Action> ao, bo;
+  auto cross = [&now](std::vector<Action>& from, Sscop& to, std::vector<Action>& res) {
+    for (auto& x : from)
+      if (auto* s = std::get_if<SendPdu>(&x)) to.handle(PduReceived{s->bytes}, now, res);
+    from.clear();
+  };
+  for (auto _ : st) {
+    a.handle(AaEstablishRequest{}, now, ao);
+    cross(ao, b, bo);
+    b.handle(AaEstablishResponse{}, now, bo);
+    cross(bo, a, ao);
+    a.handle(AaReleaseRequest{}, now, ao);
+    cross(ao, b, bo);
+    cross(bo, a, ao);
+    ao.clear();
+    now += 1ms;
+  }
+  if (a.state() != State::kIdle || b.state() != State::kIdle) st.SkipWithError("not released");
+  st.SetItemsProcessed(st.iterations());
+}
+BENCHMARK(BM_EstablishRelease)->Arg(0)->Arg(1);
 
 // Codec alone.
 void BM_EncodeDecodeStat(benchmark::State& st) {

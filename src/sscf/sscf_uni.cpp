@@ -40,8 +40,14 @@ SscfUni::SscfUni(const Params& params)
     : params_(params), sscop_([&params] {
         sscop::Params sp = params.sscop;
         if (sp.max_sdu > params.max_sdu) sp.max_sdu = params.max_sdu;
+        if (params.levels != nullptr) sp.levels = params.levels;  // one filter for the SAAL
         return sp;
       }()) {}
+
+const log::Levels& SscfUni::levels() const {
+  static const log::Levels kEveryLevel = log::Levels::all();
+  return params_.levels != nullptr ? *params_.levels : kEveryLevel;
+}
 
 void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
   std::visit(
@@ -62,7 +68,7 @@ void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
               break;
             case State::kOutConnPend:
             case State::kOutResyncPend:
-              out.emplace_back(Trace{"sscf: AAL-ESTABLISH.request while establishing; ignored"});
+              log::emit(levels(), out, log::Id::kSscfEstablishPending);
               break;
           }
         } else if constexpr (std::is_same_v<E, AalReleaseRequest>) {
@@ -77,13 +83,12 @@ void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
               run(sscop::AaReleaseRequest{e.uu}, now, out);
               break;
             case State::kOutDisPend:
-              out.emplace_back(Trace{"sscf: AAL-RELEASE.request while releasing; ignored"});
+              log::emit(levels(), out, log::Id::kSscfReleasePending);
               break;
           }
         } else if constexpr (std::is_same_v<E, AalDataRequest>) {
           if (e.data.size() > params_.max_sdu) {
-            out.emplace_back(Trace{"sscf: AAL-DATA.request longer than " +
-                                   std::to_string(params_.max_sdu) + " octets; discarded"});
+            log::emit(levels(), out, log::Id::kSscfDataTooLong, params_.max_sdu);
             return;
           }
           switch (state_) {
@@ -94,13 +99,12 @@ void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
             case State::kOutConnPend:
             case State::kOutDisPend:
             case State::kOutResyncPend:
-              out.emplace_back(Trace{"sscf: AAL-DATA.request in " + std::string(to_string(state_)) +
-                                     "; discarded"});
+              log::emit(levels(), out, log::Id::kSscfDataNotReady, to_string(state_));
               break;
           }
         } else if constexpr (std::is_same_v<E, AalUnitdataRequest>) {
           if (e.data.size() > params_.max_sdu) {
-            out.emplace_back(Trace{"sscf: AAL-UNITDATA.request too long; discarded"});
+            log::emit(levels(), out, log::Id::kSscfUnitdataTooLong);
             return;
           }
           run(sscop::AaUnitdataRequest{e.data}, now, out);  // Q.2130: any state
@@ -156,7 +160,7 @@ void SscfUni::on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending,
         } else if constexpr (std::is_same_v<A, sscop::AaReleaseIndication>) {
           // Q.2130: AA-RELEASE.indication -> AAL-RELEASE.indication
           if (state_ == State::kIdle) {
-            out.emplace_back(Trace{"sscf: AA-RELEASE.indication while idle"});
+            log::emit(levels(), out, log::Id::kSscfReleaseWhileIdle);
           } else {
             set_state(State::kIdle, out);
             out.emplace_back(AalReleaseIndication{std::move(x.uu), x.source});
@@ -189,10 +193,9 @@ void SscfUni::on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending,
           out.emplace_back(std::move(x));
         } else if constexpr (std::is_same_v<A, sscop::AaRetrieveIndication> ||
                              std::is_same_v<A, sscop::AaRetrieveCompleteIndication>) {
-          out.emplace_back(Trace{"sscf: retrieval not used by SSCF-UNI"});
+          log::emit(levels(), out, log::Id::kSscfRetrieval);
         } else if constexpr (std::is_same_v<A, sscop::MaaUnitdataIndication>) {
-          out.emplace_back(Trace{"sscf: MD PDU (" + std::to_string(x.data.size()) +
-                                 " octets) for layer management ignored"});
+          log::emit(levels(), out, log::Id::kSscfMdIgnored, x.data.size());
         }
       },
       a);
@@ -200,8 +203,7 @@ void SscfUni::on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending,
 
 void SscfUni::set_state(State s, std::vector<Action>& out) {
   if (s == state_) return;
-  out.emplace_back(
-      Trace{"sscf: state " + std::string(to_string(state_)) + " -> " + std::string(to_string(s))});
+  log::emit(levels(), out, log::Id::kSscfState, to_string(state_), to_string(s));
   state_ = s;
 }
 

@@ -111,6 +111,36 @@ std::string_view to_string(Timer t) {
   return "?";
 }
 
+Trace::Trace(log::Event e) : event(std::move(e)), text(trace_text(event)) {}
+
+// log::format() for the argument types saal events use (a test checks both agree).
+std::string trace_text(const log::Event& e) {
+  const std::string_view text = log::spec(e.id).text;
+  std::string s;
+  s.reserve(text.size() + 16 * e.args.size());
+  std::size_t next = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '{' || i + 1 == text.size() || text[i + 1] != '}') {
+      s += text[i];
+      continue;
+    }
+    ++i;
+    if (next == e.args.size()) continue;
+    const log::Arg& a = e.args[next++];
+    if (const auto* u = std::get_if<std::uint64_t>(&a))
+      s += std::to_string(*u);
+    else if (const auto* n = std::get_if<std::int64_t>(&a))
+      s += std::to_string(*n);
+    else if (const auto* v = std::get_if<std::string_view>(&a))
+      s += *v;
+    else if (const auto* str = std::get_if<std::string>(&a))
+      s += *str;
+    else
+      s += "?";  // no saal event carries other types
+  }
+  return s;
+}
+
 std::string_view maa_error_text(char code) {
   switch (code) {
     case 'A':
@@ -740,7 +770,8 @@ void Sscop::receive(ByteView bytes) {
   if (auto* err = std::get_if<DecodeError>(&decoded)) {
     ++stats_.malformed;
     maa_error(err->code);
-    trace("malformed PDU dropped: " + err->reason + " [" + to_hex(bytes, 32) + "]");
+    if (tracing(log::Id::kSscopMalformed))
+      trace(log::Id::kSscopMalformed, std::move(err->reason), to_hex(bytes, 32));
     return;
   }
   on_pdu(std::get<Pdu>(decoded));
@@ -756,16 +787,15 @@ void Sscop::on_pdu(Pdu& p) {
 // every state, before the matrix is asked.
 bool Sscop::sdu_too_long(const Event& ev) {
   if (const auto* d = std::get_if<AaDataRequest>(&ev); d && d->data.size() > params_.max_sdu) {
-    trace("AA-DATA.request of " + std::to_string(d->data.size()) +
-          " octets exceeds max_sdu; discarded");
+    trace(log::Id::kSscopDataTooLong, d->data.size());
     return true;
   }
   if (const auto* u = std::get_if<AaUnitdataRequest>(&ev); u && u->data.size() > params_.max_sdu) {
-    trace("AA-UNITDATA.request too long; discarded");
+    trace(log::Id::kSscopUnitdataTooLong);
     return true;
   }
   if (const auto* m = std::get_if<MaaUnitdataRequest>(&ev); m && m->data.size() > params_.max_sdu) {
-    trace("MAA-UNITDATA.request too long; discarded");
+    trace(log::Id::kSscopMaaUnitdataTooLong);
     return true;
   }
   return false;
@@ -829,7 +859,7 @@ void Sscop::on_idle_bgn(In& in) {
   if (params_.robustness) {
     vr_sq_ = p.sq;
   } else if (detect_retransmission(p.sq)) {
-    trace("BGN N(SQ)=" + std::to_string(p.sq) + " is a retransmission: BGREJ");
+    trace(log::Id::kSscopBgnRetransmission, p.sq);
     send_bgrej({});
     return;
   }
@@ -1124,7 +1154,7 @@ void Sscop::on_outrec_er(In& in) {
 // only if BR = no
 void Sscop::on_outrec_data_req(In& in) {
   if (clear_buffers_) {
-    trace("AA-DATA.request in OutRecPend with Clear-Buffers = yes; discarded");
+    trace(log::Id::kSscopDataInRecovery);
   } else {
     tx_queue_.push_back(std::get<AaDataRequest>(*in.event).data);
   }
@@ -1193,8 +1223,7 @@ void Sscop::on_ready_sd(In& in) {
   if (rel_ns >= kHalf) {
     // Not in Q.2110 (its links never duplicate): an SD behind VR(R) was
     // delivered already; Q.2110's arithmetic would take it for one beyond VR(MR).
-    trace("SD N(S)=" + std::to_string(p.ns) + " behind VR(R)=" + std::to_string(vr_r_) +
-          " (duplicate): discarded");
+    trace(log::Id::kSscopSdDuplicate, p.ns, vr_r_);
     return;
   }
   if (rel_ns >= rel_mr) {
@@ -1204,8 +1233,7 @@ void Sscop::on_ready_sd(In& in) {
       send_ustat(vr_h_, vr_mr_);
       vr_h_ = vr_mr_;
     }
-    trace("SD N(S)=" + std::to_string(p.ns) + " outside the receive window [" +
-          std::to_string(vr_r_) + "," + std::to_string(vr_mr_) + "): discarded");
+    trace(log::Id::kSscopSdOutsideWindow, p.ns, vr_r_, vr_mr_);
     return;
   }
   if (rel_ns == 0) {
@@ -1575,7 +1603,8 @@ void Sscop::peer_rs_resync(const Pdu& p) {
 // with its MAA-ERROR code (A..M) and otherwise ignored.
 void Sscop::unexpected(In& in) {
   maa_error(unsolicited_code(in.pdu->type));
-  trace(describe(*in.pdu) + " unexpected in " + std::string(to_string(state_)));
+  if (tracing(log::Id::kSscopPduUnexpected))
+    trace(log::Id::kSscopPduUnexpected, describe(*in.pdu), to_string(state_));
 }
 
 // Q.2110 SDL p.32-33: Idle, a PDU of a connection we do not have: MAA-ERROR, END (S = SSCOP)
@@ -1612,20 +1641,19 @@ void Sscop::peer_gone(In& in) {
 
 // A PDU Q.2110's SDL drops without a word in this state (e.g. p.34, 40, 60).
 void Sscop::ignore(In& in) {
-  trace(describe(*in.pdu) + " ignored in " + std::string(to_string(state_)));
+  if (tracing(log::Id::kSscopPduIgnored))
+    trace(log::Id::kSscopPduIgnored, describe(*in.pdu), to_string(state_));
 }
 
 // A primitive the user may not issue in this state (Q.2110 has no transition for it).
 void Sscop::not_allowed(In& in) {
-  trace(std::string(to_string(in.signal)) + " not allowed in " + std::string(to_string(state_)) +
-        "; ignored");
+  trace(log::Id::kSscopNotAllowed, to_string(in.signal), to_string(state_));
 }
 
 // A timer expiry in a state where that timer does not run (it was stopped on
 // the way here): nothing to do.
 void Sscop::stale_timer(In& in) {
-  trace("stale " + std::string(to_string(in.signal)) + " expiry ignored in " +
-        std::string(to_string(state_)));
+  trace(log::Id::kSscopStaleTimer, to_string(in.signal), to_string(state_));
 }
 
 // Q.2110 SDL p.67 "common recovery start" (Ready: a protocol error in an SD,
@@ -1980,7 +2008,7 @@ void Sscop::service_transmitter() {
 void Sscop::send(const Pdu& p) {
   Bytes b = encode(p, params_.mode);
   if (b.empty()) {
-    trace(std::string(to_string(p.type)) + " cannot be coded in this SSCOP mode; not sent");
+    trace(log::Id::kSscopNotCodable, to_string(p.type));
     return;
   }
   emit(SendPdu{std::move(b)});
@@ -2064,8 +2092,9 @@ void Sscop::send_erak() {
 // ---------------------------------------------------------------------------
 // Outputs and timers
 
-void Sscop::trace(std::string text) {
-  emit(Trace{std::move(text)});
+const log::Levels& Sscop::levels() const {
+  static const log::Levels kEveryLevel = log::Levels::all();
+  return params_.levels != nullptr ? *params_.levels : kEveryLevel;
 }
 
 void Sscop::maa_error(char code, std::uint32_t count) {
@@ -2077,7 +2106,7 @@ void Sscop::set_state(State s) {
   // A new connection: the peer has not seen our BGAK yet.
   if (s == State::kReady && (state_ == State::kOutConnPend || state_ == State::kInConnPend))
     peer_past_bgn_ = false;
-  trace("state " + std::string(to_string(state_)) + " -> " + std::string(to_string(s)));
+  trace(log::Id::kSscopState, to_string(state_), to_string(s));
   state_ = s;
 }
 

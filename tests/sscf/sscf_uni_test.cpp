@@ -1,10 +1,14 @@
 // SSCF-UNI (Q.2130): AAL primitives <-> SSCOP signals, in virtual time.
 #include "atmsigd/sscf/sscf_uni.hpp"
 
+#include "atmsigd/log/format.hpp"
+
 #include <gtest/gtest.h>
 
 #include <deque>
 #include <random>
+#include <string>
+#include <string_view>
 
 namespace atmsigd::sscf {
 namespace {
@@ -47,6 +51,12 @@ struct H {
     int n = 0;
     for (const auto& a : out) n += std::holds_alternative<T>(a) ? 1 : 0;
     return n;
+  }
+  std::vector<std::string> traces() const {
+    std::vector<std::string> r;
+    for (const auto& a : out)
+      if (const auto* t = std::get_if<Trace>(&a)) r.push_back(log::format(t->event));
+    return r;
   }
   template <typename T>
   const T* first() const {
@@ -219,7 +229,65 @@ TEST(SscfUniIdle, AalDataRequest_DiscardedWithTrace) {
   H h;
   h.in(AalDataRequest{{1}});
   EXPECT_TRUE(h.sent().empty());
-  EXPECT_EQ(h.count<Trace>(), 1);
+  ASSERT_EQ(h.count<Trace>(), 1);
+  const Trace& t = *h.first<Trace>();
+  EXPECT_EQ(t.event.id, log::Id::kSscfDataNotReady);
+  EXPECT_EQ(std::get<std::string_view>(t.event.args.at(0)), "Idle");
+  EXPECT_EQ(log::format(t.event), "sscf: AAL-DATA.request in Idle; discarded");
+}
+
+// Q.2130 state changes of SSCF and of its SSCOP, in the order they happen;
+// every text is the formatted event.
+TEST(SscfUniTrace, EstablishTracesBothLayers) {
+  H h;
+  h.in(AalEstablishRequest{});
+  EXPECT_EQ(h.traces(), (std::vector<std::string>{"sscf: state Idle -> OutConnPend",
+                                                  "state Idle -> OutConnPend"}));
+  h.in(AalEstablishRequest{});
+  EXPECT_EQ(h.traces(),
+            std::vector<std::string>{"sscf: AAL-ESTABLISH.request while establishing; ignored"});
+  h.in(AalDataRequest{Bytes(4097, 0)});
+  EXPECT_EQ(h.traces(),
+            std::vector<std::string>{"sscf: AAL-DATA.request longer than 4096 octets; discarded"});
+  for (const auto& a : h.out) {
+    if (const auto* t = std::get_if<Trace>(&a)) {
+      EXPECT_EQ(t->text, log::format(t->event));
+    }
+  }
+}
+
+// sscf::Params::levels filters SSCF's events and its SSCOP's: at the default
+// (info) nothing is traced and the link comes up exactly as with traces.
+TEST(SscfUniTrace, LevelsFilterBothLayers) {
+  const log::Levels info;
+  auto run = [](const log::Levels* lv) {
+    Params p;
+    p.levels = lv;
+    H h(p);
+    std::vector<Action> all;
+    h.in(AalEstablishRequest{});
+    all.insert(all.end(), h.out.begin(), h.out.end());
+    Pdu ack;
+    ack.type = PduType::kBgak;
+    ack.mr = 30;
+    h.rx(ack);
+    all.insert(all.end(), h.out.begin(), h.out.end());
+    EXPECT_TRUE(h.f.established());
+    h.in(AalDataRequest{{1, 2, 3}});
+    all.insert(all.end(), h.out.begin(), h.out.end());
+    h.in(AalReleaseRequest{});
+    all.insert(all.end(), h.out.begin(), h.out.end());
+    EXPECT_EQ(h.f.state(), State::kOutDisPend);
+    return all;
+  };
+  const auto quiet = run(&info);
+  auto loud = run(nullptr);
+  for (const auto& a : quiet) EXPECT_FALSE(std::holds_alternative<Trace>(a));
+  const auto traced =
+      std::erase_if(loud, [](const Action& a) { return std::holds_alternative<Trace>(a); });
+  EXPECT_GT(traced, 0u);
+  ASSERT_EQ(loud.size(), quiet.size());
+  for (std::size_t i = 0; i < quiet.size(); ++i) EXPECT_EQ(quiet[i].index(), loud[i].index());
 }
 
 TEST(SscfUniReady, OversizedMessage_Discarded) {

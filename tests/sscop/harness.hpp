@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "atmsigd/log/format.hpp"
 #include "atmsigd/sscop/sscop.hpp"
 
 namespace atmsigd::sscop::test {
@@ -141,6 +142,14 @@ struct Harness {
     int n = 0;
     for (const auto& a : out) n += std::holds_alternative<T>(a) ? 1 : 0;
     return n;
+  }
+  // The Traces of the last step, as the shell would print them.
+  std::vector<std::string> traces() const {
+    std::vector<std::string> r;
+    for (const auto& a : out) {
+      if (auto* t = std::get_if<Trace>(&a)) r.push_back(log::format(t->event));
+    }
+    return r;
   }
   template <typename T>
   const T* first() const {

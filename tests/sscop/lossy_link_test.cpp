@@ -16,6 +16,7 @@
 #include <random>
 #include <string>
 
+#include "atmsigd/log/format.hpp"
 #include "atmsigd/sscop/sscop.hpp"
 
 namespace atmsigd::sscop {
@@ -320,7 +321,7 @@ class Sim {
               }
               link.send(x.bytes, now_);
             } else if constexpr (std::is_same_v<A, Trace>) {
-              log(e, "..", x.text);
+              log(e, "..", log::format(x.event));
             } else if constexpr (std::is_same_v<A, AaDataIndication>) {
               std::uint32_t n = 0;
               if (!message_ok(x.data, n)) {

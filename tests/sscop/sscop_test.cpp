@@ -872,7 +872,8 @@ TEST(SscopAnyState, OversizedDataIsRefused) {
   h.to_ready();
   h.in(AaDataRequest{Bytes(9, 1)});
   EXPECT_TRUE(h.sent().empty());
-  EXPECT_EQ(h.count<Trace>(), 1);
+  EXPECT_EQ(h.traces(),
+            std::vector<std::string>{"AA-DATA.request of 9 octets exceeds max_sdu; discarded"});
 }
 
 // ---------------------------------------------------------------- checked transitions

@@ -25,7 +25,8 @@
 //      AalDataIndication     a Q.2931 message received in order, exactly once
 //      AalUnitdataIndication unassured data received
 //      MaaError              SSCOP's MAA-ERROR (code 'A'..'X'), for logging/statistics
-//      Trace                 human-readable diagnostics, for logging
+//      Trace                 a log::Event of group saal (SSCF's and SSCOP's steps),
+//                            emitted only if Params::levels wants its ID
 //  * The link is usable for AalDataRequest iff established() is true.
 //  * Never throws, never re-enters; every (state, input) pair is decided.
 #pragma once
@@ -37,6 +38,7 @@
 #include <variant>
 #include <vector>
 
+#include "atmsigd/log/log.hpp"
 #include "atmsigd/sscop/sscop.hpp"
 #include "atmsigd/util/bytes.hpp"
 #include "atmsigd/util/time.hpp"
@@ -61,6 +63,9 @@ struct Params {
   sscop::Params sscop;         // timers, MaxCC/MaxPD/MaxSTAT, window, mode
   bool clear_buffers = true;   // BR in AA-ESTABLISH.request/response
   std::size_t max_sdu = 4096;  // Q.2130: longest AAL-DATA/UNITDATA (k)
+  // Which log events anyone wants, for SSCF and (when set) its SSCOP too;
+  // null: every level, as tests want.
+  const log::Levels* levels = nullptr;
 
   // The UNI's parameter set: Q.2110 SSCOP for UNI 3.1/4.0, the Q.SAAL1 draft for
   // UNI 3.0; timer values as the original demon uses them (see docs/saal.md).
@@ -131,6 +136,7 @@ class SscfUni {
   void run(sscop::Event ev, TimePoint now, std::vector<Action>& out);
   void on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending, std::vector<Action>& out);
   void set_state(State s, std::vector<Action>& out);
+  const log::Levels& levels() const;
 
   Params params_;
   sscop::Sscop sscop_;

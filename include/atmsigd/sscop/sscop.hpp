@@ -15,6 +15,8 @@
 //    Inputs not allowed in a state produce a Trace action (and for PDUs a
 //    MaaErrorIndication where Q.2110 reports one); nothing asserts or throws.
 //  * Malformed PDUs yield MaaErrorIndication{'U'} plus a Trace and are dropped.
+//  * A Trace carries a log::Event of group saal (messages.def) and is emitted
+//    only if Params::levels wants its ID: a disabled one costs one comparison.
 #pragma once
 
 #include <array>
@@ -28,6 +30,7 @@
 #include <variant>
 #include <vector>
 
+#include "atmsigd/log/log.hpp"
 #include "atmsigd/sscop/pdu.hpp"
 #include "atmsigd/util/bytes.hpp"
 #include "atmsigd/util/time.hpp"
@@ -119,6 +122,9 @@ struct Params {
   // a BGN is never taken for a retransmission (VR(SQ) := N(SQ), no BGREJ), so a
   // peer that restarted with the same N(SQ) is accepted. Off = Q.2110 SDL p.31.
   bool robustness = false;
+  // Which log events anyone wants (null: every level, as tests want). A
+  // Trace is built only for an enabled ID.
+  const log::Levels* levels = nullptr;
 };
 
 // Source of a release (the S bit of END, or SSCOP itself).
@@ -203,9 +209,17 @@ struct MaaErrorIndication {
   char code = 'A';          // Q.2110 MAA-ERROR code 'A'..'X'
   std::uint32_t count = 0;  // for 'V': number of SD PDUs to retransmit
 };
+// A step worth logging: a catalog event (group saal) with typed arguments.
+// `text` is its formatted line, kept while call control still reads it
+// (issue 12); it is built only for emitted, i.e. enabled, events.
 struct Trace {
+  Trace(log::Event e);  // NOLINT(google-explicit-constructor): log::emit appends Events
+  log::Event event;
   std::string text;
 };
+// The line log::format() gives for a saal event (its arguments are integers
+// and strings only): Trace::text, without the log_format library.
+std::string trace_text(const log::Event& e);
 using Action =
     std::variant<SendPdu, AaEstablishIndication, AaEstablishConfirm, AaReleaseIndication,
                  AaReleaseConfirm, AaDataIndication, AaUnitdataIndication, AaResyncIndication,
@@ -415,7 +429,14 @@ class Sscop {
   void emit(A&& a) {
     out_->emplace_back(std::forward<A>(a));
   }
-  void trace(std::string text);
+  const log::Levels& levels() const;
+  bool tracing(log::Id id) const { return levels().enabled(id); }
+  // Appends a Trace of `id` if the levels want it; arguments must be cheap
+  // (guard costly ones with tracing()).
+  template <class... A>
+  void trace(log::Id id, A&&... a) {
+    log::emit(levels(), *out_, id, std::forward<A>(a)...);
+  }
   void maa_error(char code, std::uint32_t count = 0);
   void set_state(State s);
 
