@@ -762,7 +762,7 @@ const log::Levels& Uni::levels() const {
 void Uni::log_established(const Call& c) {
   if (!levels().enabled(log::Id::kCallEstablished)) return;
   const bool out = c.we_originated;
-  log::emit(levels(), log_, log::Id::kCallEstablished, log::Hex{c.cref}, params_.log_name,
+  log::emit(levels(), *out_, log::Id::kCallEstablished, log::Hex{c.cref}, params_.log_name,
             std::string_view(out ? "out" : "in"), out ? c.local : c.remote,
             out ? c.remote : c.local, pvc_of(c));
 }
@@ -770,12 +770,12 @@ void Uni::log_established(const Call& c) {
 // CALL_RELEASED (it was active) or CALL_FAILED, when the call is forgotten.
 void Uni::log_ended(const Call& c) {
   if (c.was_active) {
-    log::emit(levels(), log_, log::Id::kCallReleased, log::Hex{c.cref}, params_.log_name,
+    log::emit(levels(), *out_, log::Id::kCallReleased, log::Hex{c.cref}, params_.log_name,
               log::Cause{c.cause});
     return;
   }
   if (!levels().enabled(log::Id::kCallFailed)) return;
-  log::emit(levels(), log_, log::Id::kCallFailed, log::Hex{c.cref}, params_.log_name,
+  log::emit(levels(), *out_, log::Id::kCallFailed, log::Hex{c.cref}, params_.log_name,
             std::string_view(c.we_originated ? "out" : "in"), c.we_originated ? c.remote : c.local,
             log::Cause{c.cause});
 }

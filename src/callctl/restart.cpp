@@ -17,9 +17,15 @@ using q2931::MessageType;
 namespace cause = q2931::cause;
 
 void Uni::restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now,
-                  std::vector<CcEvent>& out) {
+                  std::vector<NetOutput>& out) {
   now_ = now;
   out_ = &out;
+  restart_vcs(vc);
+  report_link_state();
+  out_ = nullptr;
+}
+
+void Uni::restart_vcs(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) {
   std::vector<Key> keys;
   for (const auto& [k, c] : calls_)
     if (!vc || (c.vc && *c.vc == *vc)) keys.push_back(k);
@@ -28,7 +34,6 @@ void Uni::restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, Tim
     if (it != calls_.end()) drop_call(it->second, kErrNetworkReset);
   }
   queue_restart(vc);
-  out_ = nullptr;
 }
 
 void Uni::queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) {

@@ -95,26 +95,43 @@ Uni::Uni(UniParams params)
 // ---------------------------------------------------------------------------
 // Entry points
 
-void Uni::start(TimePoint now) {
-  now_ = now;
-  out_ = &scratch_;
-  started_ = true;
-  ensure_link();
-  out_ = nullptr;
-}
-
-void Uni::from_link(ByteView sscop_pdu, TimePoint now, std::vector<CcEvent>& out) {
-  // Shut down and released: the link is dead to us (a peer's BGN goes unanswered).
-  if (stopping_ && sscf_.state() == sscf::State::kIdle) return;
+void Uni::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
   now_ = now;
   out_ = &out;
-  run_sscf(sscf::PduReceived{sscop_pdu});
+  if (const auto* p = std::get_if<LinkPdu>(&in)) {
+    // Shut down and released: the link is dead to us (a peer's BGN goes unanswered).
+    if (!(stopping_ && sscf_.state() == sscf::State::kIdle)) run_sscf(sscf::PduReceived{p->bytes});
+  } else if (std::holds_alternative<StartLinks>(in)) {
+    start_link();
+  } else if (std::holds_alternative<StopLinks>(in)) {
+    // The kernel is gone: whatever on_link_down() decides for it is dropped.
+    const auto mark = static_cast<std::ptrdiff_t>(out.size());
+    stop_link();
+    out.erase(std::remove_if(out.begin() + mark, out.end(),
+                             [](const NetOutput& o) { return cc_event_of(o).has_value(); }),
+              out.end());
+  } else if (const auto* a = std::get_if<LocalAddresses>(&in)) {
+    if (a->itf == params_.itf) set_local_addresses(a->addrs);
+  } else {
+    request(in);
+  }
+  report_link_state();
   out_ = nullptr;
 }
 
-void Uni::stop_link(TimePoint now) {
-  now_ = now;
-  out_ = &scratch_;
+void Uni::report_link_state() {
+  const bool up = sscf_.established();
+  if (up == reported_up_) return;
+  reported_up_ = up;
+  out_->emplace_back(LinkState{0, up});
+}
+
+void Uni::start_link() {
+  started_ = true;
+  ensure_link();
+}
+
+void Uni::stop_link() {
   stopping_ = true;
   started_ = false;
   link_retry_at_.reset();
@@ -129,18 +146,9 @@ void Uni::stop_link(TimePoint now) {
   t309_.reset();
   note("shutdown: releasing the signaling link");
   if (sscf_.state() != sscf::State::kIdle) run_sscf(sscf::AalReleaseRequest{});
-  // The kernel is gone: whatever on_link_down() decided for it is dropped.
-  scratch_.clear();
-  out_ = nullptr;
 }
 
-std::vector<Bytes> Uni::take_link_pdus() {
-  return std::exchange(link_out_, {});
-}
-
-void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out) {
-  now_ = now;
-  out_ = &out;
+void Uni::request(const NetInput& req) {
   if (const auto* c = std::get_if<CcConnect>(&req)) {
     place_call(*c);
   } else if (const auto* a = std::get_if<CcAccept>(&req)) {
@@ -148,7 +156,7 @@ void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out
     auto call = it == by_id_.end() ? calls_.end() : calls_.find(it->second);
     if (call == calls_.end() || call->second.phase != Phase::kIncomingOffered) {
       note("accept of call #" + std::to_string(a->call) + " that is gone: -ECONNABORTED");
-      out.push_back(CcReleased{a->sock, kErrCallerGone});
+      out_->push_back(CcReleased{a->sock, kErrCallerGone});
     } else {
       call->second.sock = a->sock;
       by_sock_[a->sock] = call->first;
@@ -186,10 +194,9 @@ void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out
   } else if (const auto* idf = std::get_if<CcIdentify>(&req)) {
     identify_call(*idf);
   }
-  out_ = nullptr;
 }
 
-void Uni::handle_timeouts(TimePoint now, std::vector<CcEvent>& out) {
+void Uni::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
   now_ = now;
   out_ = &out;
   std::vector<sscf::Action> acts;
@@ -214,6 +221,7 @@ void Uni::handle_timeouts(TimePoint now, std::vector<CcEvent>& out) {
     }
   }
   restart_timeouts();
+  report_link_state();
   out_ = nullptr;
 }
 
@@ -304,7 +312,7 @@ void Uni::process(std::vector<sscf::Action>& acts) {
         [&](auto& x) {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, sscf::SendPdu>) {
-            link_out_.push_back(std::move(x.bytes));
+            out_->emplace_back(ToLink{0, std::move(x.bytes)});
           } else if constexpr (std::is_same_v<T, sscf::AalEstablishIndication>) {
             on_link_up(true);
           } else if constexpr (std::is_same_v<T, sscf::AalEstablishConfirm>) {
@@ -360,12 +368,7 @@ void Uni::on_link_up(bool indication) {
       if (it != calls_.end()) send_status_enquiry(it->second);
     }
   }
-  if (params_.restart_on_link_up && !recovery) {
-    std::vector<CcEvent> dummy;
-    std::vector<CcEvent>* saved = out_;
-    restart(std::nullopt, now_, saved != nullptr ? *saved : dummy);
-    out_ = saved;
-  }
+  if (params_.restart_on_link_up && !recovery) restart_vcs(std::nullopt);
 }
 
 void Uni::on_link_down() {

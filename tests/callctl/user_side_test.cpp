@@ -738,7 +738,7 @@ TEST(UserLink, ConnectWhileLinkDown_SetupSentWhenTheLinkComesUp) {
   UniEnd uut(p);
   RawEnd peer(Version::kUni30);
   Link link(uut, peer);
-  uut.uni.request(connect_req(1), link.now, uut.events);  // never started: on demand
+  uut.request(connect_req(1), link.now);  // never started: on demand
   link.advance(100ms);
   EXPECT_TRUE(uut.uni.link_up());
   peer.expect(MessageType::kSetup);
@@ -799,7 +799,7 @@ TEST(UserRestart, RestartClass0WithoutConnectionIdentifier_Status96) {
 TEST(UserRestart, SendRestart_T316RetransmitsThenGivesUp) {
   User u;
   u.active();
-  u.uni().restart(std::nullopt, u.link.now, u.ev());
+  u.uut->restart(std::nullopt, u.link.now);
   u.link.pump();
   EXPECT_EQ(events_of<CcReleased>(u.take()).at(0).err, -ENETRESET);
   const Message r = u.peer.expect(MessageType::kRestart);
@@ -815,7 +815,7 @@ TEST(UserRestart, SendRestart_T316RetransmitsThenGivesUp) {
 
 TEST(UserRestart, RestartAcknowledge_StopsT316) {
   User u;
-  u.uni().restart(std::nullopt, u.link.now, u.ev());
+  u.uut->restart(std::nullopt, u.link.now);
   u.link.pump();
   u.peer.expect(MessageType::kRestart);
   Message a = msg(MessageType::kRestartAcknowledge, 0, true);
