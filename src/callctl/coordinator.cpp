@@ -50,15 +50,28 @@ void Uni::on_q2931(ByteView bytes) {
   const q2931::DecodeResult res = q2931::decode(bytes, params_.version);
   if (!res.message) {
     ++stats_.messages_bad;
-    note("<- undecodable message ignored: " + to_hex(bytes, 16));
+    if (levels().enabled(log::Id::kCallUndecodable))
+      emit(log::Id::kCallUndecodable, params_.log_name, bytes.size(),
+           log::Octets{{bytes.begin(), bytes.begin() + std::min<std::size_t>(bytes.size(), 16)}});
     return;
   }
   const Message& m = *res.message;
-  if (params_.trace_messages && noting()) note("<- " + q2931::summary(m, params_.version));
+  if (params_.trace_messages)
+    emit(log::Id::kCallMsgReceived, params_.log_name, q2931::message_name(m.type),
+         log::Hex{m.cref.value}, m.cref.flag ? 1 : 0, bytes.size());
   const q2931::Action action = res.action();
   const std::optional<q2931::Cause> cv = res.cause();
-  for (const auto& v : res.verdicts)
-    if (v.action != q2931::Action::kProceed || v.cause != 0) note("   " + q2931::to_string(v));
+  // §5.6's verdicts: discards (and calls cleared for them) are warnings,
+  // what is acted upon anyway a note.
+  for (const auto& v : res.verdicts) {
+    if (v.action == q2931::Action::kProceed && v.cause == 0) continue;
+    if (v.action == q2931::Action::kProceed || v.action == q2931::Action::kProceedReportStatus) {
+      if (noting()) note("   " + q2931::to_string(v));
+    } else if (levels().enabled(log::Id::kCallDiscarded)) {
+      emit(log::Id::kCallDiscarded, params_.log_name, q2931::message_name(m.type),
+           log::Hex{m.cref.value}, q2931::to_string(v));
+    }
+  }
   if (action != q2931::Action::kProceed) ++stats_.messages_bad;
 
   if (m.cref.is_global()) {
@@ -117,7 +130,7 @@ void Uni::on_call_message(Call& c, const Message& m, q2931::Action action,
     case q2931::Action::kClearCall:
       if (m.type == MessageType::kSetup) return;  // a repeated SETUP: ignored anyway
       if (releasing(c.state)) return;
-      note(tag(c) + ": clearing the call on a §5.6 error");
+      emit_call(log::Id::kCallClearedOnError, c);
       start_release(c, cv ? cv->value : cause::kProtocolError, kErrProtocol,
                     cv ? cv->diagnostics : Bytes{});
       return;
@@ -196,7 +209,8 @@ void Uni::on_unknown_cref(const Message& m) {
       return;
     case q2931::UnknownCallRef::kReleaseComplete:
       if (call_event_of(m.type))
-        note("message for unknown call reference " + hex24(cref) + ": RELEASE COMPLETE cause 81");
+        emit(log::Id::kCallUnknownCref, params_.log_name, q2931::message_name(m.type),
+             log::Hex{cref});
       send_release_complete(cref, flag, cause::kInvalidCallReference);
       return;
   }
@@ -275,7 +289,7 @@ void Uni::on_status(Call& c, const Message& m) {
     // an active call was lost by the peer (typically it restarted during a
     // link outage: §5.6.9's STATUS ENQUIRY found it gone): -ENETRESET, where
     // the original closes with 0 as for a normal remote release.
-    note(tag(c) + ": STATUS says the peer is in Null: call released");
+    emit_call(log::Id::kCallStatusNull, c);
     if (c.phase == Phase::kUp) {
       drop_call(c, kErrNetworkReset);
       return;
@@ -293,11 +307,10 @@ void Uni::on_status(Call& c, const Message& m) {
   if (ours == 10 && in_set(peer) && peer != 8) compatible = false;
   if (ours == 10 && out_set(peer) && c.we_originated) compatible = false;
   if (!compatible) {
-    note(tag(c) + ": STATUS reports incompatible state " + std::to_string(peer) +
-         ": clearing with cause 101");
+    emit_call(log::Id::kCallStatusIncompatible, c, peer, label(c.state));
     start_release(c, cause::kMessageNotCompatibleWithState, kErrProtocol);
   } else if (peer != ours) {
-    note(tag(c) + ": STATUS reports state " + std::to_string(peer) + " (compatible)");
+    emit_call(log::Id::kCallStatusCompatible, c, peer);
   }
 }
 

@@ -56,6 +56,39 @@ std::string state_name(Side side, CallState s) {
   return p + " ?";
 }
 
+std::string_view state_label(Side side, CallState s) {
+  // Indexed by the call state IE code (Q.2931 §4.5.7); 2 and 5 are unused.
+  static constexpr std::string_view kUser[] = {"U0 Null",
+                                               "U1 Call Initiated",
+                                               "U2 ?",
+                                               "U3 Outgoing Call Proceeding",
+                                               "U4 Call Delivered",
+                                               "U5 ?",
+                                               "U6 Call Present",
+                                               "U7 Call Received",
+                                               "U8 Connect Request",
+                                               "U9 Incoming Call Proceeding",
+                                               "U10 Active",
+                                               "U11 Release Request",
+                                               "U12 Release Indication"};
+  static constexpr std::string_view kNetwork[] = {"N0 Null",
+                                                  "N1 Call Initiated",
+                                                  "N2 ?",
+                                                  "N3 Outgoing Call Proceeding",
+                                                  "N4 Call Delivered",
+                                                  "N5 ?",
+                                                  "N6 Call Present",
+                                                  "N7 Call Received",
+                                                  "N8 Connect Request",
+                                                  "N9 Incoming Call Proceeding",
+                                                  "N10 Active",
+                                                  "N11 Release Request",
+                                                  "N12 Release Indication"};
+  const auto i = static_cast<std::size_t>(s);
+  if (i >= std::size(kUser)) return side == Side::kUser ? "U?" : "N?";
+  return side == Side::kUser ? kUser[i] : kNetwork[i];
+}
+
 std::string_view timer_name(Timer t) {
   switch (t) {
     case Timer::kT301:
@@ -214,7 +247,7 @@ void Uni::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
   }
   if (t309_ && *t309_ <= now) {
     t309_.reset();
-    note("T309 expired: the link did not come back; clearing the active calls");
+    emit(log::Id::kCallT309Expired, params_.log_name);
     for (Key k : keys_where([](const Call&) { return true; })) {
       auto it = calls_.find(k);
       if (it != calls_.end()) drop_call(it->second, kErrNetworkReset);
@@ -243,7 +276,7 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
   }
   if (!c.timer || c.timer->first != timer || c.timer->second != when) return;
   c.timer.reset();
-  note(tag(c) + ": " + std::string(timer_name(timer)) + " expired");
+  emit_call(log::Id::kCallTimerExpired, c, timer_name(timer), label(c.state));
   switch (timer) {
     case Timer::kT301:
       dispatch(c, {Ev::kT301});
@@ -350,7 +383,8 @@ void Uni::on_link_up(bool indication) {
   ++stats_.link_up;
   const bool recovery = indication && was_up_;
   was_up_ = true;
-  note(recovery ? "SAAL re-established by the peer (messages may be lost)" : "SAAL up");
+  emit(log::Id::kCallLinkUp, params_.log_name,
+       recovery ? "re-established by the peer (messages may be lost)" : "up");
   // Messages queued while the link was down (only those whose call still exists).
   auto pending = std::exchange(pending_, {});
   for (auto& [k, bytes] : pending) {
@@ -361,7 +395,7 @@ void Uni::on_link_up(bool indication) {
   }
   if (t309_ || recovery) {
     // Q.2931 §5.6.9: the calls that survived are checked with STATUS ENQUIRY.
-    if (t309_) note("T309 stopped: checking the surviving calls with STATUS ENQUIRY");
+    if (t309_) emit(log::Id::kCallT309Stopped, params_.log_name);
     t309_.reset();
     for (Key k : keys_where([](const Call& c) { return !releasing(c.state); })) {
       auto it = calls_.find(k);
@@ -373,11 +407,8 @@ void Uni::on_link_up(bool indication) {
 
 void Uni::on_link_down() {
   ++stats_.link_down;
-  if (!was_up_ && calls_.empty()) {
-    note("SAAL establishment failed; trying again");
-  } else {
-    note("SAAL down");
-  }
+  emit(log::Id::kCallLinkDown, params_.log_name,
+       !was_up_ && calls_.empty() ? "establishment failed; trying again" : "down");
   was_up_ = false;
   // Q.2931 §5.6.9: calls not yet active are cleared at once, active ones survive
   // until T309 expires.
@@ -395,10 +426,8 @@ void Uni::on_link_down() {
   }
   if (active && !t309_) {
     t309_ = now_ + params_.t309;
-    note("T309 started: active calls kept for " +
-         std::to_string(
-             std::chrono::duration_cast<std::chrono::milliseconds>(params_.t309).count()) +
-         " ms");
+    emit(log::Id::kCallT309Started, params_.log_name,
+         std::chrono::duration_cast<std::chrono::milliseconds>(params_.t309).count());
   }
   if (!stopping_ && (started_ || !calls_.empty() || !pending_.empty()))
     link_retry_at_ = now_ + params_.link_retry;
@@ -417,8 +446,10 @@ Message Uni::make(MessageType t, const Call& c) const {
 
 void Uni::send(const Message& m, Key owner) {
   ++stats_.messages_out;
-  if (params_.trace_messages && noting()) note("-> " + q2931::summary(m, params_.version));
   Bytes bytes = q2931::encode(m, params_.version);
+  if (params_.trace_messages)
+    emit(log::Id::kCallMsgSent, params_.log_name, q2931::message_name(m.type),
+         log::Hex{m.cref.value}, m.cref.flag ? 1 : 0, bytes.size());
   if (sscf_.established()) {
     to_saal(std::move(bytes));
   } else {

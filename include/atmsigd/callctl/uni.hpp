@@ -90,6 +90,8 @@ enum class CallState : std::uint8_t {
 };
 // "U3 Outgoing Call Proceeding" / "N3 Outgoing Call Proceeding".
 std::string state_name(Side side, CallState s);
+// The same as a static text (log events keep a view, no allocation).
+std::string_view state_label(Side side, CallState s);
 
 // Timers, named after the recommendation.
 enum class Timer : std::uint8_t { kT301, kT303, kT308, kT310, kT313, kT322 };
@@ -408,6 +410,18 @@ class Uni final : public atmsvc::CallControl {
     log::emit(levels(), *out_, log::Id::kCallNote, std::string_view(""), std::move(s));
   }
   const log::Levels& levels() const;
+  // A catalog event, built only if the levels want it.
+  template <class... A>
+  void emit(log::Id id, A&&... a) {
+    log::emit(levels(), *out_, id, std::forward<A>(a)...);
+  }
+  // A call's event: its call reference and the entity come first.
+  template <class... A>
+  void emit_call(log::Id id, const Call& c, A&&... a) {
+    if (levels().enabled(id))
+      log::emit(levels(), *out_, id, log::Hex{c.cref}, params_.log_name, std::forward<A>(a)...);
+  }
+  std::string_view label(CallState s) const { return state_label(params_.side, s); }
   // The two lines a call logs at the default level: established, and
   // released or failed (with cause).
   void log_established(const Call& c);
