@@ -58,7 +58,7 @@ void Uni::on_q2931(ByteView bytes) {
   const Message& m = *res.message;
   if (params_.trace_messages)
     emit(log::Id::kCallMsgReceived, params_.log_name, q2931::message_name(m.type),
-         log::Hex{m.cref.value}, m.cref.flag ? 1 : 0, bytes.size());
+         log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
   const q2931::Action action = res.action();
   const std::optional<q2931::Cause> cv = res.cause();
   // §5.6's verdicts: discards (and calls cleared for them) are warnings,

@@ -449,7 +449,7 @@ void Uni::send(const Message& m, Key owner) {
   Bytes bytes = q2931::encode(m, params_.version);
   if (params_.trace_messages)
     emit(log::Id::kCallMsgSent, params_.log_name, q2931::message_name(m.type),
-         log::Hex{m.cref.value}, m.cref.flag ? 1 : 0, bytes.size());
+         log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
   if (sscf_.established()) {
     to_saal(std::move(bytes));
   } else {
