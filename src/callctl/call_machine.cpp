@@ -60,7 +60,7 @@ std::optional<Timer> Uni::state_timer(CallState s) const {
 void Uni::set_state(Call& c, CallState s) {
   if (c.state == s) return;
   stop_state_timer(c);
-  if (params_.trace_messages && noting()) note(tag(c) + " -> " + state_name(params_.side, s));
+  if (params_.trace_messages) emit_call(log::Id::kCallState, c, label(c.state), label(s));
   c.state = s;
   if (s == CallState::kActive && !c.was_active) {
     c.was_active = true;
@@ -267,10 +267,10 @@ struct Uni::Machine {
   // ignored. Both leave a note.
   static void unx_unexpected(Uni& u, Call& c, const In& in) {
     if (in.m == nullptr) {
-      u.note(u.tag(c) + ": " + std::string(ev_name(in.ev)) + " unexpected, ignored");
+      u.emit_call(log::Id::kCallUnexpectedIgnored, c, ev_name(in.ev), u.label(c.state));
       return;
     }
-    u.note(u.tag(c) + ": " + std::string(ev_name(in.ev)) + " not expected: STATUS cause 101");
+    u.emit_call(log::Id::kCallUnexpected, c, ev_name(in.ev), u.label(c.state));
     u.send_status(c, cause::kMessageNotCompatibleWithState,
                   Bytes{static_cast<std::uint8_t>(in.m->type)});
   }
@@ -762,7 +762,7 @@ const log::Levels& Uni::levels() const {
 void Uni::log_established(const Call& c) {
   if (!levels().enabled(log::Id::kCallEstablished)) return;
   const bool out = c.we_originated;
-  log::emit(levels(), log_, log::Id::kCallEstablished, log::Hex{c.cref}, params_.log_name,
+  log::emit(levels(), *out_, log::Id::kCallEstablished, log::Hex{c.cref}, params_.log_name,
             std::string_view(out ? "out" : "in"), out ? c.local : c.remote,
             out ? c.remote : c.local, pvc_of(c));
 }
@@ -770,12 +770,12 @@ void Uni::log_established(const Call& c) {
 // CALL_RELEASED (it was active) or CALL_FAILED, when the call is forgotten.
 void Uni::log_ended(const Call& c) {
   if (c.was_active) {
-    log::emit(levels(), log_, log::Id::kCallReleased, log::Hex{c.cref}, params_.log_name,
+    log::emit(levels(), *out_, log::Id::kCallReleased, log::Hex{c.cref}, params_.log_name,
               log::Cause{c.cause});
     return;
   }
   if (!levels().enabled(log::Id::kCallFailed)) return;
-  log::emit(levels(), log_, log::Id::kCallFailed, log::Hex{c.cref}, params_.log_name,
+  log::emit(levels(), *out_, log::Id::kCallFailed, log::Hex{c.cref}, params_.log_name,
             std::string_view(c.we_originated ? "out" : "in"), c.we_originated ? c.remote : c.local,
             log::Cause{c.cause});
 }

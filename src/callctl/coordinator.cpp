@@ -21,45 +21,27 @@ using q2931::Message;
 using q2931::MessageType;
 namespace cause = q2931::cause;
 
-// The message-type lists of call control in one place (the lead swaps this
-// for a kMsgSpecs lookup).
+// The call machine's event for a message: the point-to-point messages by
+// name; every other procedure's (restart, point-to-multipoint, modification,
+// leaf-initiated join: kMsgSpecs' procedure column) is kOtherMessage.
 std::optional<Uni::Ev> Uni::call_event_of(MessageType t) {
-  switch (t) {
-    case MessageType::kSetup:
-      return Ev::kSetup;
-    case MessageType::kCallProceeding:
-      return Ev::kCallProceeding;
-    case MessageType::kAlerting:
-      return Ev::kAlerting;
-    case MessageType::kConnect:
-      return Ev::kConnect;
-    case MessageType::kConnectAcknowledge:
-      return Ev::kConnectAck;
-    case MessageType::kRelease:
-      return Ev::kRelease;
-    case MessageType::kReleaseComplete:
-      return Ev::kReleaseComplete;
-    case MessageType::kNotify:
-      return Ev::kNotify;
-    case MessageType::kRestart:
-    case MessageType::kRestartAcknowledge:
-    case MessageType::kAddParty:
-    case MessageType::kAddPartyAcknowledge:
-    case MessageType::kAddPartyReject:
-    case MessageType::kDropParty:
-    case MessageType::kDropPartyAcknowledge:
-    case MessageType::kPartyAlerting:
-    case MessageType::kModifyRequest:
-    case MessageType::kModifyAcknowledge:
-    case MessageType::kModifyReject:
-    case MessageType::kConnectionAvailable:
-    case MessageType::kLeafSetupFailure:
-    case MessageType::kLeafSetupRequest:
-      return Ev::kOtherMessage;
-    case MessageType::kStatus:
-    case MessageType::kStatusEnquiry:
-      return std::nullopt;
-  }
+  const auto proc = q2931::message_procedure(t);
+  if (!proc) return std::nullopt;
+  if (*proc != q2931::Procedure::kCallControl) return Ev::kOtherMessage;
+  // STATUS and STATUS ENQUIRY are not here: the coordinator answers them
+  // (§5.6.11, §5.6.12).
+  static constexpr std::pair<MessageType, Ev> kEvents[] = {
+      {MessageType::kSetup, Ev::kSetup},
+      {MessageType::kCallProceeding, Ev::kCallProceeding},
+      {MessageType::kAlerting, Ev::kAlerting},
+      {MessageType::kConnect, Ev::kConnect},
+      {MessageType::kConnectAcknowledge, Ev::kConnectAck},
+      {MessageType::kRelease, Ev::kRelease},
+      {MessageType::kReleaseComplete, Ev::kReleaseComplete},
+      {MessageType::kNotify, Ev::kNotify},
+  };
+  for (const auto& [type, ev] : kEvents)
+    if (type == t) return ev;
   return std::nullopt;
 }
 
@@ -68,15 +50,28 @@ void Uni::on_q2931(ByteView bytes) {
   const q2931::DecodeResult res = q2931::decode(bytes, params_.version);
   if (!res.message) {
     ++stats_.messages_bad;
-    note("<- undecodable message ignored: " + to_hex(bytes, 16));
+    if (levels().enabled(log::Id::kCallUndecodable))
+      emit(log::Id::kCallUndecodable, params_.log_name, bytes.size(),
+           log::Octets{{bytes.begin(), bytes.begin() + std::min<std::size_t>(bytes.size(), 16)}});
     return;
   }
   const Message& m = *res.message;
-  if (params_.trace_messages && noting()) note("<- " + q2931::summary(m, params_.version));
+  if (params_.trace_messages)
+    emit(log::Id::kCallMsgReceived, params_.log_name, q2931::message_name(m.type),
+         log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
   const q2931::Action action = res.action();
   const std::optional<q2931::Cause> cv = res.cause();
-  for (const auto& v : res.verdicts)
-    if (v.action != q2931::Action::kProceed || v.cause != 0) note("   " + q2931::to_string(v));
+  // §5.6's verdicts: discards (and calls cleared for them) are warnings,
+  // what is acted upon anyway a note.
+  for (const auto& v : res.verdicts) {
+    if (v.action == q2931::Action::kProceed && v.cause == 0) continue;
+    if (v.action == q2931::Action::kProceed || v.action == q2931::Action::kProceedReportStatus) {
+      if (noting()) note("   " + q2931::to_string(v));
+    } else if (levels().enabled(log::Id::kCallDiscarded)) {
+      emit(log::Id::kCallDiscarded, params_.log_name, q2931::message_name(m.type),
+           log::Hex{m.cref.value}, q2931::to_string(v));
+    }
+  }
   if (action != q2931::Action::kProceed) ++stats_.messages_bad;
 
   if (m.cref.is_global()) {
@@ -135,7 +130,7 @@ void Uni::on_call_message(Call& c, const Message& m, q2931::Action action,
     case q2931::Action::kClearCall:
       if (m.type == MessageType::kSetup) return;  // a repeated SETUP: ignored anyway
       if (releasing(c.state)) return;
-      note(tag(c) + ": clearing the call on a §5.6 error");
+      emit_call(log::Id::kCallClearedOnError, c);
       start_release(c, cv ? cv->value : cause::kProtocolError, kErrProtocol,
                     cv ? cv->diagnostics : Bytes{});
       return;
@@ -176,10 +171,13 @@ void Uni::on_global(const Message& m, q2931::Action a, const std::optional<q2931
     case q2931::Action::kProceedReportStatus:
       break;
   }
-  if (m.type == MessageType::kRestart) {
-    on_restart(m);
-  } else if (m.type == MessageType::kRestartAcknowledge) {
-    on_restart_ack(m);
+  // Messages only ever sent with the global call reference belong to the
+  // restart machine (§5.5); STATUS may come with it too (§5.6.3.3).
+  if (q2931::global_call_ref(m.type) == q2931::GlobalCallRef::kOnly) {
+    if (m.type == MessageType::kRestart)
+      on_restart(m);
+    else
+      on_restart_ack(m);
   } else {
     note("STATUS with the global call reference noted");
   }
@@ -191,25 +189,31 @@ void Uni::on_global(const Message& m, q2931::Action a, const std::optional<q2931
 void Uni::on_unknown_cref(const Message& m) {
   const std::uint32_t cref = m.cref.value;
   const bool flag = !m.cref.flag;
-  if (m.type == MessageType::kReleaseComplete) return;
-  if (m.type == MessageType::kStatus) {
-    const auto* st = m.find<q2931::CallState>();
-    if (st == nullptr || st->state == 0) return;
-    // §5.6.12: STATUS with a non-Null state for a call we do not have.
-    send_release_complete(cref, flag, cause::kMessageNotCompatibleWithState);
-    return;
+  // The unknown-call-reference column of kMsgSpecs; a type outside the
+  // tables never gets here (§5.6.4 reports it first).
+  switch (q2931::unknown_call_ref(m.type).value_or(q2931::UnknownCallRef::kReleaseComplete)) {
+    case q2931::UnknownCallRef::kIgnore:  // RELEASE COMPLETE
+      return;
+    case q2931::UnknownCallRef::kStatusCheck: {
+      const auto* st = m.find<q2931::CallState>();
+      if (st == nullptr || st->state == 0) return;
+      // §5.6.12: STATUS with a non-Null state for a call we do not have.
+      send_release_complete(cref, flag, cause::kMessageNotCompatibleWithState);
+      return;
+    }
+    case q2931::UnknownCallRef::kStatusNull:  // STATUS ENQUIRY
+      send_status(cref, flag, CallState::kNull, cause::kResponseToStatusEnquiry);
+      return;
+    case q2931::UnknownCallRef::kNewCall:  // SETUP, but with the flag of a call of ours
+      note("SETUP with the call reference flag set for an unknown call: ignored");
+      return;
+    case q2931::UnknownCallRef::kReleaseComplete:
+      if (call_event_of(m.type))
+        emit(log::Id::kCallUnknownCref, params_.log_name, q2931::message_name(m.type),
+             log::Hex{cref});
+      send_release_complete(cref, flag, cause::kInvalidCallReference);
+      return;
   }
-  if (m.type == MessageType::kStatusEnquiry) {
-    send_status(cref, flag, CallState::kNull, cause::kResponseToStatusEnquiry);
-    return;
-  }
-  if (m.type == MessageType::kSetup) {
-    note("SETUP with the call reference flag set for an unknown call: ignored");
-    return;
-  }
-  if (call_event_of(m.type))
-    note("message for unknown call reference " + hex24(cref) + ": RELEASE COMPLETE cause 81");
-  send_release_complete(cref, flag, cause::kInvalidCallReference);
 }
 
 void Uni::on_new_setup(const Message& m) {
@@ -285,7 +289,7 @@ void Uni::on_status(Call& c, const Message& m) {
     // an active call was lost by the peer (typically it restarted during a
     // link outage: §5.6.9's STATUS ENQUIRY found it gone): -ENETRESET, where
     // the original closes with 0 as for a normal remote release.
-    note(tag(c) + ": STATUS says the peer is in Null: call released");
+    emit_call(log::Id::kCallStatusNull, c);
     if (c.phase == Phase::kUp) {
       drop_call(c, kErrNetworkReset);
       return;
@@ -303,11 +307,10 @@ void Uni::on_status(Call& c, const Message& m) {
   if (ours == 10 && in_set(peer) && peer != 8) compatible = false;
   if (ours == 10 && out_set(peer) && c.we_originated) compatible = false;
   if (!compatible) {
-    note(tag(c) + ": STATUS reports incompatible state " + std::to_string(peer) +
-         ": clearing with cause 101");
+    emit_call(log::Id::kCallStatusIncompatible, c, peer, label(c.state));
     start_release(c, cause::kMessageNotCompatibleWithState, kErrProtocol);
   } else if (peer != ours) {
-    note(tag(c) + ": STATUS reports state " + std::to_string(peer) + " (compatible)");
+    emit_call(log::Id::kCallStatusCompatible, c, peer);
   }
 }
 

@@ -18,8 +18,11 @@ using atmsvc::CcIncomingGone;
 using atmsvc::CcReject;
 using atmsvc::CcRelease;
 using atmsvc::CcReleased;
+using atmsvc::NetInput;
+using atmsvc::NetOutput;
 
 EntityRouter::EntityRouter(std::vector<EntitySpec> entities) {
+  if (!entities.empty()) levels_ = entities.front().params.levels;
   entities_.reserve(entities.size());
   for (auto& spec : entities) {
     const std::size_t i = entities_.size();
@@ -33,15 +36,29 @@ EntityRouter::EntityRouter(std::vector<EntitySpec> entities) {
   }
 }
 
-void EntityRouter::start(TimePoint now) {
-  for (auto& e : entities_) e.uni->start(now);
+void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
+  if (const auto* p = std::get_if<atmsvc::LinkPdu>(&in)) {
+    if (p->entity < entities_.size()) to_entity(p->entity, atmsvc::LinkPdu{0, p->bytes}, now, out);
+  } else if (std::holds_alternative<atmsvc::StartLinks>(in) ||
+             std::holds_alternative<atmsvc::StopLinks>(in) ||
+             std::holds_alternative<atmsvc::LocalAddresses>(in)) {
+    for (std::size_t i = 0; i < entities_.size(); ++i) to_entity(i, in, now, out);
+  } else {
+    request(in, now, out);
+  }
 }
 
-void EntityRouter::from_link(std::size_t i, ByteView sscop_pdu, TimePoint now,
-                             std::vector<CcEvent>& out) {
+void EntityRouter::to_entity(std::size_t i, const NetInput& in, TimePoint now,
+                             std::vector<NetOutput>& out) {
   scratch_.clear();
-  entities_[i].uni->from_link(sscop_pdu, now, scratch_);
+  entities_[i].uni->handle(in, now, scratch_);
   forward(i, scratch_, out);
+}
+
+void EntityRouter::note(std::vector<NetOutput>& out, std::string s) const {
+  static const log::Levels kAll = log::Levels::all();
+  log::emit(levels_ != nullptr ? *levels_ : kAll, out, log::Id::kCallNote, std::string_view(""),
+            std::move(s));
 }
 
 std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& called) const {
@@ -88,24 +105,24 @@ std::optional<std::size_t> EntityRouter::entity_of_sock(atmsvc::SockId sock) con
   return it->second;
 }
 
-void EntityRouter::request(const atmsvc::CcRequest& req, TimePoint now, std::vector<CcEvent>& out) {
+void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOutput>& out) {
   std::optional<std::size_t> target;
-  atmsvc::CcRequest fwd = req;
+  NetInput fwd = req;
   std::visit(
       [&](const auto& r) {
         using T = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<T, CcConnect>) {
           target = route(r.called, r.local);
           if (!target) {
-            note("call of socket #" + std::to_string(r.sock) + " to " + svc_address_text(r.called) +
-                 ": no route to an entity");
+            note(out, "call of socket #" + std::to_string(r.sock) + " to " +
+                          svc_address_text(r.called) + ": no route to an entity");
             out.push_back(CcReleased{r.sock, -EHOSTUNREACH});
             return;
           }
           sock_entity_[r.sock] = *target;
           if (entities_.size() > 1)
-            note("call of socket #" + std::to_string(r.sock) + " routed to entity " +
-                 entities_[*target].name);
+            note(out, "call of socket #" + std::to_string(r.sock) + " routed to entity " +
+                          entities_[*target].name);
         } else if constexpr (std::is_same_v<T, CcRelease>) {
           const auto it = sock_entity_.find(r.sock);
           if (it == sock_entity_.end()) return;  // never reached an entity
@@ -116,7 +133,7 @@ void EntityRouter::request(const atmsvc::CcRequest& req, TimePoint now, std::vec
           // any later one): to the entity that offered it, with its call id.
           const auto it = offered_.find(r.call);
           if (it == offered_.end()) {
-            note("no offered call " + std::to_string(r.call) + ": request ignored");
+            note(out, "no offered call " + std::to_string(r.call) + ": request ignored");
             return;
           }
           target = it->second.entity;
@@ -128,18 +145,19 @@ void EntityRouter::request(const atmsvc::CcRequest& req, TimePoint now, std::vec
             offered_.erase(it);  // answered: the call is the socket's now, or gone
           }
           if constexpr (std::is_same_v<T, CcAccept>) sock_entity_[r.sock] = *target;
-        } else {
+        } else if constexpr (!std::is_same_v<T, atmsvc::LinkPdu> &&
+                             !std::is_same_v<T, atmsvc::StartLinks> &&
+                             !std::is_same_v<T, atmsvc::StopLinks> &&
+                             !std::is_same_v<T, atmsvc::LocalAddresses>) {
           static_assert(sizeof(T) == 0, "EntityRouter::request: a request it does not route");
         }
       },
       req);
   if (!target) return;
-  scratch_.clear();
-  entities_[*target].uni->request(fwd, now, scratch_);
-  forward(*target, scratch_, out);
+  to_entity(*target, fwd, now, out);
 }
 
-void EntityRouter::handle_timeouts(TimePoint now, std::vector<CcEvent>& out) {
+void EntityRouter::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
   for (std::size_t i = 0; i < entities_.size(); ++i) {
     const auto d = entities_[i].uni->next_deadline();
     if (!d || *d > now) continue;
@@ -161,26 +179,26 @@ std::size_t EntityRouter::call_count() const {
   return n;
 }
 
-std::vector<log::Event> EntityRouter::take_log() {
-  std::vector<log::Event> out;
-  for (auto& e : entities_)
-    for (auto& ev : e.uni->take_log()) out.push_back(std::move(ev));
-  return out;
+bool EntityRouter::links_idle() const {
+  for (const auto& e : entities_)
+    if (!e.uni->link_idle()) return false;
+  return true;
 }
 
-std::vector<std::string> EntityRouter::take_notes() {
-  std::vector<std::string> all = std::exchange(notes_, {});
-  for (auto& e : entities_)
-    for (auto& n : e.uni->take_notes())
-      all.push_back(entities_.size() > 1 ? "entity " + e.name + ": " + n : std::move(n));
-  return all;
-}
-
-void EntityRouter::forward(std::size_t i, std::vector<CcEvent>& from_uni,
-                           std::vector<CcEvent>& out) {
+void EntityRouter::forward(std::size_t i, std::vector<NetOutput>& from_uni,
+                           std::vector<NetOutput>& out) {
   auto& e = entities_[i];
   for (auto& ev : from_uni) {
-    if (auto* inc = std::get_if<CcIncoming>(&ev)) {
+    if (auto* pdu = std::get_if<atmsvc::ToLink>(&ev)) {
+      pdu->entity = i;
+    } else if (auto* ls = std::get_if<atmsvc::LinkState>(&ev)) {
+      ls->entity = i;
+    } else if (auto* le = std::get_if<log::Event>(&ev)) {
+      // Several entities: a note says whose it is.
+      if (le->id == log::Id::kCallNote && entities_.size() > 1 && le->args.size() == 2)
+        if (auto* text = std::get_if<std::string>(&le->args[1]))
+          *text = "entity " + e.name + ": " + *text;
+    } else if (auto* inc = std::get_if<CcIncoming>(&ev)) {
       const atmsvc::CallId ours = next_call_++;
       e.ours[inc->call] = ours;
       offered_[ours] = Offered{i, inc->call};

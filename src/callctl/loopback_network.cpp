@@ -102,13 +102,16 @@ void LoopbackNetwork::end_call(CallId id) {
   calls_.erase(it);
 }
 
-void LoopbackNetwork::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out) {
+void LoopbackNetwork::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
+  static const log::Levels kDefaultLevels;
   note_.clear();
-  decide(req, now, out);
-  if (!note_.empty()) notes_.push_back(note_);
+  decide(in, now, out);
+  if (!note_.empty())
+    log::emit(p_.levels != nullptr ? *p_.levels : kDefaultLevels, out, log::Id::kCallNote,
+              std::string_view(""), note_);
 }
 
-void LoopbackNetwork::decide(const CcRequest& req, TimePoint, std::vector<CcEvent>& out) {
+void LoopbackNetwork::decide(const NetInput& req, TimePoint, std::vector<NetOutput>& out) {
   if (const auto* c = std::get_if<CcConnect>(&req)) {
     if (p_.mode == Mode::kRefuse) {
       note_ = "call from socket #" + std::to_string(c->sock) + " refused by the network: cause " +
@@ -169,7 +172,10 @@ void LoopbackNetwork::decide(const CcRequest& req, TimePoint, std::vector<CcEven
     out.push_back(CcReleased{caller, cause_to_errno(cause)});
     return;
   }
-  const auto& rel = std::get<CcRelease>(req);
+  // Link inputs (no links here) and CcIdentify (no switch mode) ask nothing.
+  const auto* relp = std::get_if<CcRelease>(&req);
+  if (relp == nullptr) return;
+  const CcRelease& rel = *relp;
   auto bs = by_sock_.find(rel.sock);
   if (bs == by_sock_.end()) return;
   const CallId id = bs->second;

@@ -17,9 +17,15 @@ using q2931::MessageType;
 namespace cause = q2931::cause;
 
 void Uni::restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now,
-                  std::vector<CcEvent>& out) {
+                  std::vector<NetOutput>& out) {
   now_ = now;
   out_ = &out;
+  restart_vcs(vc);
+  report_link_state();
+  out_ = nullptr;
+}
+
+void Uni::restart_vcs(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) {
   std::vector<Key> keys;
   for (const auto& [k, c] : calls_)
     if (!vc || (c.vc && *c.vc == *vc)) keys.push_back(k);
@@ -28,7 +34,6 @@ void Uni::restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, Tim
     if (it != calls_.end()) drop_call(it->second, kErrNetworkReset);
   }
   queue_restart(vc);
-  out_ = nullptr;
 }
 
 void Uni::queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) {
@@ -36,8 +41,10 @@ void Uni::queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> v
                                  [&](const RestartJob& j) { return j.vc == vc; }),
                   restarts_.end());
   restarts_.push_back(RestartJob{vc, now_ + params_.t316, 1});
-  note(vc ? "RESTART of VC " + std::to_string(vc->first) + "." + std::to_string(vc->second)
-          : std::string("RESTART of all VCs"));
+  if (vc)
+    emit(log::Id::kRestartVcSent, params_.log_name, vc->first, vc->second);
+  else
+    emit(log::Id::kRestartSent, params_.log_name);
   send_restart(vc, false, false);
 }
 
@@ -61,8 +68,7 @@ void Uni::on_restart(const Message& m) {
         (cls == 0 && c.vc && c.vc->first == ci->vpci && c.vc->second == ci->vci))
       keys.push_back(k);
   }
-  note("RESTART (class " + std::to_string(cls) + ") received: " + std::to_string(keys.size()) +
-       " call(s) cleared");
+  emit(log::Id::kRestartReceived, params_.log_name, cls, keys.size());
   for (Key k : keys) {
     auto it = calls_.find(k);
     if (it != calls_.end()) drop_call(it->second, kErrNetworkReset);
@@ -85,11 +91,11 @@ void Uni::on_restart_ack(const Message& m) {
   auto it = std::find_if(restarts_.begin(), restarts_.end(),
                          [&](const RestartJob& j) { return j.vc == vc; });
   if (it == restarts_.end()) {
-    note("RESTART ACKNOWLEDGE without a RESTART of ours: ignored");
+    emit(log::Id::kRestartAckUnexpected, params_.log_name);
     return;
   }
   restarts_.erase(it);
-  note("RESTART acknowledged: T316 stopped");
+  emit(log::Id::kRestartAcknowledged, params_.log_name);
 }
 
 void Uni::send_restart(const std::optional<std::pair<std::uint16_t, std::uint16_t>>& vc, bool ack,
@@ -120,13 +126,13 @@ void Uni::restart_timeouts() {
       continue;
     }
     if (j.sends < params_.restart_sends) {
-      note("T316 expired: RESTART sent again");
+      emit(log::Id::kRestartResent, params_.log_name);
       ++j.sends;
       j.deadline = now_ + params_.t316;
       send_restart(j.vc, false, false);
       ++i;
     } else {
-      note("T316 expired: RESTART never acknowledged; giving up (maintenance action needed)");
+      emit(log::Id::kRestartGaveUp, params_.log_name);
       restarts_.erase(restarts_.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }

@@ -56,6 +56,39 @@ std::string state_name(Side side, CallState s) {
   return p + " ?";
 }
 
+std::string_view state_label(Side side, CallState s) {
+  // Indexed by the call state IE code (Q.2931 §4.5.7); 2 and 5 are unused.
+  static constexpr std::string_view kUser[] = {"U0 Null",
+                                               "U1 Call Initiated",
+                                               "U2 ?",
+                                               "U3 Outgoing Call Proceeding",
+                                               "U4 Call Delivered",
+                                               "U5 ?",
+                                               "U6 Call Present",
+                                               "U7 Call Received",
+                                               "U8 Connect Request",
+                                               "U9 Incoming Call Proceeding",
+                                               "U10 Active",
+                                               "U11 Release Request",
+                                               "U12 Release Indication"};
+  static constexpr std::string_view kNetwork[] = {"N0 Null",
+                                                  "N1 Call Initiated",
+                                                  "N2 ?",
+                                                  "N3 Outgoing Call Proceeding",
+                                                  "N4 Call Delivered",
+                                                  "N5 ?",
+                                                  "N6 Call Present",
+                                                  "N7 Call Received",
+                                                  "N8 Connect Request",
+                                                  "N9 Incoming Call Proceeding",
+                                                  "N10 Active",
+                                                  "N11 Release Request",
+                                                  "N12 Release Indication"};
+  const auto i = static_cast<std::size_t>(s);
+  if (i >= std::size(kUser)) return side == Side::kUser ? "U?" : "N?";
+  return side == Side::kUser ? kUser[i] : kNetwork[i];
+}
+
 std::string_view timer_name(Timer t) {
   switch (t) {
     case Timer::kT301:
@@ -88,33 +121,54 @@ UniParams UniParams::defaults(Side side, UniVersion v) {
 
 Uni::Uni(UniParams params)
     : params_(std::move(params)),
-      sscf_(params_.sscf),
+      sscf_([this] {
+        auto s = params_.sscf;  // SSCF and SSCOP emit with the Uni's filter
+        s.levels = params_.levels;
+        return s;
+      }()),
       next_fresh_vci_(params_.first_vci),
       vci_busy_(65536, false) {}
 
 // ---------------------------------------------------------------------------
 // Entry points
 
-void Uni::start(TimePoint now) {
-  now_ = now;
-  out_ = &scratch_;
-  started_ = true;
-  ensure_link();
-  out_ = nullptr;
-}
-
-void Uni::from_link(ByteView sscop_pdu, TimePoint now, std::vector<CcEvent>& out) {
-  // Shut down and released: the link is dead to us (a peer's BGN goes unanswered).
-  if (stopping_ && sscf_.state() == sscf::State::kIdle) return;
+void Uni::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
   now_ = now;
   out_ = &out;
-  run_sscf(sscf::PduReceived{sscop_pdu});
+  if (const auto* p = std::get_if<LinkPdu>(&in)) {
+    // Shut down and released: the link is dead to us (a peer's BGN goes unanswered).
+    if (!(stopping_ && sscf_.state() == sscf::State::kIdle)) run_sscf(sscf::PduReceived{p->bytes});
+  } else if (std::holds_alternative<StartLinks>(in)) {
+    start_link();
+  } else if (std::holds_alternative<StopLinks>(in)) {
+    // The kernel is gone: whatever on_link_down() decides for it is dropped.
+    const auto mark = static_cast<std::ptrdiff_t>(out.size());
+    stop_link();
+    out.erase(std::remove_if(out.begin() + mark, out.end(),
+                             [](const NetOutput& o) { return cc_event_of(o).has_value(); }),
+              out.end());
+  } else if (const auto* a = std::get_if<LocalAddresses>(&in)) {
+    if (a->itf == params_.itf) set_local_addresses(a->addrs);
+  } else {
+    request(in);
+  }
+  report_link_state();
   out_ = nullptr;
 }
 
-void Uni::stop_link(TimePoint now) {
-  now_ = now;
-  out_ = &scratch_;
+void Uni::report_link_state() {
+  const bool up = sscf_.established();
+  if (up == reported_up_) return;
+  reported_up_ = up;
+  out_->emplace_back(LinkState{0, up});
+}
+
+void Uni::start_link() {
+  started_ = true;
+  ensure_link();
+}
+
+void Uni::stop_link() {
   stopping_ = true;
   started_ = false;
   link_retry_at_.reset();
@@ -129,18 +183,9 @@ void Uni::stop_link(TimePoint now) {
   t309_.reset();
   note("shutdown: releasing the signaling link");
   if (sscf_.state() != sscf::State::kIdle) run_sscf(sscf::AalReleaseRequest{});
-  // The kernel is gone: whatever on_link_down() decided for it is dropped.
-  scratch_.clear();
-  out_ = nullptr;
 }
 
-std::vector<Bytes> Uni::take_link_pdus() {
-  return std::exchange(link_out_, {});
-}
-
-void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out) {
-  now_ = now;
-  out_ = &out;
+void Uni::request(const NetInput& req) {
   if (const auto* c = std::get_if<CcConnect>(&req)) {
     place_call(*c);
   } else if (const auto* a = std::get_if<CcAccept>(&req)) {
@@ -148,7 +193,7 @@ void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out
     auto call = it == by_id_.end() ? calls_.end() : calls_.find(it->second);
     if (call == calls_.end() || call->second.phase != Phase::kIncomingOffered) {
       note("accept of call #" + std::to_string(a->call) + " that is gone: -ECONNABORTED");
-      out.push_back(CcReleased{a->sock, kErrCallerGone});
+      out_->push_back(CcReleased{a->sock, kErrCallerGone});
     } else {
       call->second.sock = a->sock;
       by_sock_[a->sock] = call->first;
@@ -186,10 +231,9 @@ void Uni::request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out
   } else if (const auto* idf = std::get_if<CcIdentify>(&req)) {
     identify_call(*idf);
   }
-  out_ = nullptr;
 }
 
-void Uni::handle_timeouts(TimePoint now, std::vector<CcEvent>& out) {
+void Uni::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
   now_ = now;
   out_ = &out;
   std::vector<sscf::Action> acts;
@@ -207,13 +251,14 @@ void Uni::handle_timeouts(TimePoint now, std::vector<CcEvent>& out) {
   }
   if (t309_ && *t309_ <= now) {
     t309_.reset();
-    note("T309 expired: the link did not come back; clearing the active calls");
+    emit(log::Id::kCallT309Expired, params_.log_name);
     for (Key k : keys_where([](const Call&) { return true; })) {
       auto it = calls_.find(k);
       if (it != calls_.end()) drop_call(it->second, kErrNetworkReset);
     }
   }
   restart_timeouts();
+  report_link_state();
   out_ = nullptr;
 }
 
@@ -235,7 +280,7 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
   }
   if (!c.timer || c.timer->first != timer || c.timer->second != when) return;
   c.timer.reset();
-  note(tag(c) + ": " + std::string(timer_name(timer)) + " expired");
+  emit_call(log::Id::kCallTimerExpired, c, timer_name(timer), label(c.state));
   switch (timer) {
     case Timer::kT301:
       dispatch(c, {Ev::kT301});
@@ -304,7 +349,7 @@ void Uni::process(std::vector<sscf::Action>& acts) {
         [&](auto& x) {
           using T = std::decay_t<decltype(x)>;
           if constexpr (std::is_same_v<T, sscf::SendPdu>) {
-            link_out_.push_back(std::move(x.bytes));
+            out_->emplace_back(ToLink{0, std::move(x.bytes)});
           } else if constexpr (std::is_same_v<T, sscf::AalEstablishIndication>) {
             on_link_up(true);
           } else if constexpr (std::is_same_v<T, sscf::AalEstablishConfirm>) {
@@ -319,7 +364,7 @@ void Uni::process(std::vector<sscf::Action>& acts) {
           } else if constexpr (std::is_same_v<T, sscf::MaaError>) {
             note(std::string("SSCOP MAA-ERROR ") + x.code);
           } else if constexpr (std::is_same_v<T, sscf::Trace>) {
-            note("saal: " + x.text);
+            out_->emplace_back(std::move(x.event));  // built only if the saal level wants it
           }
         },
         a);
@@ -342,7 +387,8 @@ void Uni::on_link_up(bool indication) {
   ++stats_.link_up;
   const bool recovery = indication && was_up_;
   was_up_ = true;
-  note(recovery ? "SAAL re-established by the peer (messages may be lost)" : "SAAL up");
+  emit(log::Id::kCallLinkUp, params_.log_name,
+       recovery ? "re-established by the peer (messages may be lost)" : "up");
   // Messages queued while the link was down (only those whose call still exists).
   auto pending = std::exchange(pending_, {});
   for (auto& [k, bytes] : pending) {
@@ -353,28 +399,20 @@ void Uni::on_link_up(bool indication) {
   }
   if (t309_ || recovery) {
     // Q.2931 §5.6.9: the calls that survived are checked with STATUS ENQUIRY.
-    if (t309_) note("T309 stopped: checking the surviving calls with STATUS ENQUIRY");
+    if (t309_) emit(log::Id::kCallT309Stopped, params_.log_name);
     t309_.reset();
     for (Key k : keys_where([](const Call& c) { return !releasing(c.state); })) {
       auto it = calls_.find(k);
       if (it != calls_.end()) send_status_enquiry(it->second);
     }
   }
-  if (params_.restart_on_link_up && !recovery) {
-    std::vector<CcEvent> dummy;
-    std::vector<CcEvent>* saved = out_;
-    restart(std::nullopt, now_, saved != nullptr ? *saved : dummy);
-    out_ = saved;
-  }
+  if (params_.restart_on_link_up && !recovery) restart_vcs(std::nullopt);
 }
 
 void Uni::on_link_down() {
   ++stats_.link_down;
-  if (!was_up_ && calls_.empty()) {
-    note("SAAL establishment failed; trying again");
-  } else {
-    note("SAAL down");
-  }
+  emit(log::Id::kCallLinkDown, params_.log_name,
+       !was_up_ && calls_.empty() ? "establishment failed; trying again" : "down");
   was_up_ = false;
   // Q.2931 §5.6.9: calls not yet active are cleared at once, active ones survive
   // until T309 expires.
@@ -392,10 +430,8 @@ void Uni::on_link_down() {
   }
   if (active && !t309_) {
     t309_ = now_ + params_.t309;
-    note("T309 started: active calls kept for " +
-         std::to_string(
-             std::chrono::duration_cast<std::chrono::milliseconds>(params_.t309).count()) +
-         " ms");
+    emit(log::Id::kCallT309Started, params_.log_name,
+         std::chrono::duration_cast<std::chrono::milliseconds>(params_.t309).count());
   }
   if (!stopping_ && (started_ || !calls_.empty() || !pending_.empty()))
     link_retry_at_ = now_ + params_.link_retry;
@@ -414,8 +450,10 @@ Message Uni::make(MessageType t, const Call& c) const {
 
 void Uni::send(const Message& m, Key owner) {
   ++stats_.messages_out;
-  if (params_.trace_messages && noting()) note("-> " + q2931::summary(m, params_.version));
   Bytes bytes = q2931::encode(m, params_.version);
+  if (params_.trace_messages)
+    emit(log::Id::kCallMsgSent, params_.log_name, q2931::message_name(m.type),
+         log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
   if (sscf_.established()) {
     to_saal(std::move(bytes));
   } else {

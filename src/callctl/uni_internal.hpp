@@ -15,6 +15,11 @@ inline bool releasing(CallState s) {
   return s == CallState::kReleaseRequest || s == CallState::kReleaseIndication;
 }
 
+// A Q.2931 message's length after its 9-octet header (the logs' len=).
+inline std::size_t contents_length(ByteView encoded) {
+  return encoded.size() > 9 ? encoded.size() - 9 : 0;
+}
+
 inline std::string hex24(std::uint32_t v) {
   char b[16];
   std::snprintf(b, sizeof b, "0x%06x", static_cast<unsigned>(v & 0xffffff));

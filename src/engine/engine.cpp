@@ -2,8 +2,6 @@
 
 #include <deque>
 
-#include "atmsigd/callctl/entity_router.hpp"
-
 namespace atmsigd::engine {
 
 using namespace atmsvc;
@@ -17,17 +15,11 @@ constexpr auto kReleasesFor = std::chrono::milliseconds(500);
 constexpr auto kDrainFor = std::chrono::milliseconds(1000);
 }  // namespace
 
-Engine::Engine(SocketTable& table, CallControl& cc, callctl::EntityRouter* router,
-               const log::Levels* levels)
-    : table_(table),
-      cc_(cc),
-      router_(router),
-      levels_(levels != nullptr ? *levels : kDefaultLevels),
-      was_up_(router != nullptr ? router->size() : 0, false) {}
+Engine::Engine(SocketTable& table, CallControl& cc, const log::Levels* levels)
+    : table_(table), cc_(cc), levels_(levels != nullptr ? *levels : kDefaultLevels) {}
 
 void Engine::handle(const Input& in, TimePoint now, std::vector<Action>& out) {
   std::visit([&](const auto& x) { on(x, now, out); }, in);
-  collect_network(out);
   if (stop_ == StopPhase::kAwaitReleases || stop_ == StopPhase::kAwaitEnd) drain(now, out);
 }
 
@@ -46,18 +38,13 @@ void Engine::on(const KernelFrame& f, TimePoint now, std::vector<Action>& out) {
 }
 
 void Engine::on(const LinkPdu& p, TimePoint now, std::vector<Action>& out) {
-  if (router_ == nullptr || stop_ == StopPhase::kStopped) return;
-  events_.clear();
-  router_->from_link(p.entity, p.bytes, now, events_);
-  if (stopping()) return;  // the kernel is closed: the events go nowhere
-  from_call_control(events_, now, out);
+  if (stop_ == StopPhase::kStopped) return;
+  to_call_control(p, now, out);
 }
 
 void Engine::on(const LocalAddresses& a, TimePoint now, std::vector<Action>& out) {
   if (stopping()) return;
-  if (router_ != nullptr)
-    for (std::size_t i = 0; i < router_->size(); ++i)
-      if (router_->uni(i).params().itf == a.itf) router_->uni(i).set_local_addresses(a.addrs);
+  to_call_control(a, now, out);  // the entities of interface a.itf
   scratch_.clear();
   table_.set_local_addresses(a.itf, a.addrs, scratch_);
   run(scratch_, now, out);
@@ -84,8 +71,8 @@ void Engine::on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out) 
   run(scratch_, now, out);
 }
 
-void Engine::on(const Start&, TimePoint now, std::vector<Action>&) {
-  if (router_ != nullptr) router_->start(now);
+void Engine::on(const Start&, TimePoint now, std::vector<Action>& out) {
+  to_call_control(StartLinks{}, now, out);
 }
 
 void Engine::on(const Stop& s, TimePoint now, std::vector<Action>& out) {
@@ -93,11 +80,9 @@ void Engine::on(const Stop& s, TimePoint now, std::vector<Action>& out) {
   log::emit(levels_, out, log::Id::kShuttingDown, s.why);
   scratch_.clear();
   table_.shutdown(scratch_);
-  run(scratch_, now, out);
-  collect_network(out);  // the RELEASEs of the calls just cleared
+  run(scratch_, now, out);  // the RELEASEs of the calls just cleared go out too
   bool any_up = false;
-  if (router_ != nullptr)
-    for (std::size_t i = 0; i < router_->size(); ++i) any_up |= router_->uni(i).link_up();
+  for (std::size_t i = 0; i < cc_.link_count(); ++i) any_up |= cc_.link_up(i);
   if (!any_up) {
     stop_ = StopPhase::kStopped;
     out.emplace_back(Stopped{});
@@ -110,18 +95,14 @@ void Engine::on(const Stop& s, TimePoint now, std::vector<Action>& out) {
 }
 
 void Engine::drain(TimePoint now, std::vector<Action>& out) {
-  if (stop_ == StopPhase::kAwaitReleases && (router_->call_count() == 0 || now >= release_by_)) {
-    if (router_->call_count() != 0)
-      log::emit(
-          levels_, out, log::Id::kCallWarn, std::string_view(""),
-          std::to_string(router_->call_count()) + " call(s) not released by the peer at exit");
+  if (stop_ == StopPhase::kAwaitReleases && (cc_.call_count() == 0 || now >= release_by_)) {
+    if (cc_.call_count() != 0)
+      log::emit(levels_, out, log::Id::kCallWarn, std::string_view(""),
+                std::to_string(cc_.call_count()) + " call(s) not released by the peer at exit");
     stop_ = StopPhase::kAwaitEnd;
-    for (std::size_t i = 0; i < router_->size(); ++i) router_->uni(i).stop_link(now);
-    collect_network(out);  // END on every link
+    to_call_control(StopLinks{}, now, out);  // END on every link
   }
-  bool all_idle = true;
-  for (std::size_t i = 0; i < router_->size(); ++i) all_idle &= router_->uni(i).link_idle();
-  if ((stop_ == StopPhase::kAwaitEnd && all_idle) || now >= drain_until_) {
+  if ((stop_ == StopPhase::kAwaitEnd && cc_.links_idle()) || now >= drain_until_) {
     stop_ = StopPhase::kStopped;
     out.emplace_back(Stopped{});
   }
@@ -134,10 +115,9 @@ void Engine::handle_timeouts(TimePoint now, std::vector<Action>& out) {
     table_.handle_timeouts(now, scratch_);
     run(scratch_, now, out);
   }
-  events_.clear();
-  cc_.handle_timeouts(now, events_);
-  if (!stopping()) from_call_control(events_, now, out);
-  collect_network(out);
+  net_.clear();
+  cc_.handle_timeouts(now, net_);
+  from_call_control(net_, now, out);
   if (stopping()) drain(now, out);
 }
 
@@ -155,17 +135,13 @@ std::optional<TimePoint> Engine::next_deadline() const {
   return std::nullopt;
 }
 
-bool Engine::link_up(std::size_t entity) const {
-  return router_ != nullptr && entity < router_->size() && router_->uni(entity).link_up();
-}
-
 void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vector<Action>& out) {
   // Breadth-first, in order: an action's consequences come after the actions
   // already queued, so kernel frames leave in the order they were decided.
   std::deque<atmsvc::Action> q(std::make_move_iterator(actions.begin()),
                                std::make_move_iterator(actions.end()));
   actions.clear();
-  std::vector<CcEvent> events;
+  std::vector<NetOutput> net;  // local: run() nests inside from_call_control()
   std::vector<atmsvc::Action> more;
   while (!q.empty()) {
     atmsvc::Action a = std::move(q.front());
@@ -175,13 +151,16 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
         log::emit(levels_, out, log::Id::kToKernel, k->msg.summary());
       out.emplace_back(std::move(*k));
     } else if (auto* c = std::get_if<ToCallControl>(&a)) {
-      events.clear();
-      cc_.request(c->req, now, events);
-      collect_network(out);
-      for (const auto& e : events) {
-        more.clear();
-        table_.from_call_control(e, now, more);
-        for (auto& m : more) q.push_back(std::move(m));
+      net.clear();
+      cc_.handle(net_input(c->req), now, net);
+      for (auto& o : net) {
+        if (const auto e = cc_event_of(o)) {
+          more.clear();
+          table_.from_call_control(*e, now, more);
+          for (auto& m : more) q.push_back(std::move(m));
+        } else {
+          pass_on(o, out);
+        }
       }
     } else if (auto* qa = std::get_if<QueryLocalAddresses>(&a)) {
       out.emplace_back(*qa);
@@ -194,27 +173,33 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
   }
 }
 
-void Engine::from_call_control(std::vector<CcEvent>& events, TimePoint now,
+void Engine::to_call_control(const NetInput& in, TimePoint now, std::vector<Action>& out) {
+  net_.clear();
+  cc_.handle(in, now, net_);
+  from_call_control(net_, now, out);
+}
+
+void Engine::from_call_control(std::vector<NetOutput>& outputs, TimePoint now,
                                std::vector<Action>& out) {
-  collect_network(out);
-  for (const auto& e : events) {
-    scratch_.clear();
-    table_.from_call_control(e, now, scratch_);
-    run(scratch_, now, out);
+  for (auto& o : outputs) {
+    if (const auto e = cc_event_of(o)) {
+      if (stopping()) continue;  // the kernel is closed: the events go nowhere
+      scratch_.clear();
+      table_.from_call_control(*e, now, scratch_);
+      run(scratch_, now, out);
+    } else {
+      pass_on(o, out);
+    }
   }
 }
 
-void Engine::collect_network(std::vector<Action>& out) {
-  for (auto& e : cc_.take_log()) out.emplace_back(std::move(e));
-  for (const auto& n : cc_.take_notes())
-    log::emit(levels_, out, log::Id::kCallNote, std::string_view(""), n);
-  if (router_ == nullptr) return;
-  for (std::size_t i = 0; i < router_->size(); ++i) {
-    for (auto& pdu : router_->take_link_pdus(i)) out.emplace_back(ToLink{i, std::move(pdu)});
-    const bool up = router_->uni(i).link_up();
-    if (up == was_up_[i]) continue;
-    was_up_[i] = up;
-    out.emplace_back(LinkState{i, up});
+void Engine::pass_on(NetOutput& o, std::vector<Action>& out) {
+  if (auto* l = std::get_if<ToLink>(&o)) {
+    out.emplace_back(std::move(*l));
+  } else if (const auto* st = std::get_if<LinkState>(&o)) {
+    out.emplace_back(*st);
+  } else if (auto* ev = std::get_if<log::Event>(&o)) {
+    if (levels_.enabled(ev->id)) out.emplace_back(std::move(*ev));
   }
 }
 

@@ -30,13 +30,15 @@ std::unique_ptr<callctl::EntityRouter> make_router(const config::Options& o,
                                                    const log::Levels* levels);
 
 // The stand-ins for tests without a link (--network loopback|refuse).
-std::unique_ptr<atmsvc::CallControl> make_standin(const config::Options& o) {
+std::unique_ptr<atmsvc::CallControl> make_standin(const config::Options& o,
+                                                  const log::Levels* levels) {
   if (o.network == "uni") return nullptr;
   callctl::LoopbackNetwork::Params p;
   p.mode = o.network == "refuse" ? callctl::LoopbackNetwork::Mode::kRefuse
                                  : callctl::LoopbackNetwork::Mode::kLoopback;
   p.refuse_cause = o.refuse_cause;
   p.itf = o.signaling_vc.sap_addr.itf;
+  p.levels = levels;
   return std::make_unique<callctl::LoopbackNetwork>(p);
 }
 
@@ -173,9 +175,8 @@ Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts
       entities_(config::signaling_entities(opts_)),
       table_(table_params(opts_, entities_, &levels_)),
       router_(make_router(opts_, entities_, &levels_)),
-      standin_(make_standin(opts_)),
-      engine_(table_, router_ ? static_cast<atmsvc::CallControl&>(*router_) : *standin_,
-              router_.get(), &levels_),
+      standin_(make_standin(opts_, &levels_)),
+      engine_(table_, router_ ? static_cast<atmsvc::CallControl&>(*router_) : *standin_, &levels_),
       trace_(static_cast<std::size_t>(opts_.trace_length)),
       timer_(io),
       signals_(io, SIGINT, SIGTERM, SIGUSR1) {

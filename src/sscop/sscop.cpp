@@ -111,36 +111,6 @@ std::string_view to_string(Timer t) {
   return "?";
 }
 
-Trace::Trace(log::Event e) : event(std::move(e)), text(trace_text(event)) {}
-
-// log::format() for the argument types saal events use (a test checks both agree).
-std::string trace_text(const log::Event& e) {
-  const std::string_view text = log::spec(e.id).text;
-  std::string s;
-  s.reserve(text.size() + 16 * e.args.size());
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '{' || i + 1 == text.size() || text[i + 1] != '}') {
-      s += text[i];
-      continue;
-    }
-    ++i;
-    if (next == e.args.size()) continue;
-    const log::Arg& a = e.args[next++];
-    if (const auto* u = std::get_if<std::uint64_t>(&a))
-      s += std::to_string(*u);
-    else if (const auto* n = std::get_if<std::int64_t>(&a))
-      s += std::to_string(*n);
-    else if (const auto* v = std::get_if<std::string_view>(&a))
-      s += *v;
-    else if (const auto* str = std::get_if<std::string>(&a))
-      s += *str;
-    else
-      s += "?";  // no saal event carries other types
-  }
-  return s;
-}
-
 std::string_view maa_error_text(char code) {
   switch (code) {
     case 'A':

@@ -17,8 +17,8 @@ struct B2B {
       : user(UniParams::defaults(Side::kUser, v)),
         net(UniParams::defaults(Side::kNetwork, v)),
         link(user, net) {
-    user.uni.start(link.now);
-    net.uni.start(link.now);
+    user.start(link.now);
+    net.start(link.now);
     link.advance(100ms);
   }
   UniEnd user;
@@ -26,7 +26,7 @@ struct B2B {
   Link link;
 
   void req(UniEnd& e, const atmsvc::CcRequest& r) {
-    e.uni.request(r, link.now, e.events);
+    e.request(r, link.now);
     link.pump();
   }
   static std::vector<CcEvent> take(UniEnd& e) { return std::exchange(e.events, {}); }
@@ -189,8 +189,8 @@ TEST(BackToBack, PeerSilent_LinkNeverUp_ConnectFailsAfterT303) {
   RawEnd dead(Version::kUni30);
   Link link(user, dead);
   link.up = false;
-  user.uni.start(link.now);
-  user.uni.request(connect_req(1), link.now, user.events);
+  user.start(link.now);
+  user.request(connect_req(1), link.now);
   link.advance(8s);
   auto rel = events_of<CcReleased>(user.events);
   ASSERT_EQ(rel.size(), 1u);
@@ -248,7 +248,7 @@ TEST(BackToBack, Restart_ClearsEverythingOnBothSides) {
   B2B t;
   t.call(t.user, 1, t.net, 101);
   t.call(t.net, 2, t.user, 102);
-  t.net.uni.restart(std::nullopt, t.link.now, t.net.events);
+  t.net.restart(std::nullopt, t.link.now);
   t.link.advance(10ms);
   EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).size(), 2u);
   auto rel = events_of<CcReleased>(B2B::take(t.user));
@@ -262,9 +262,8 @@ TEST(BackToBack, RestartOneVc_OnlyThatCall) {
   B2B t;
   auto [a, b] = t.call(t.user, 1, t.net, 101);
   t.call(t.user, 2, t.net, 102);
-  t.user.uni.restart(
-      std::make_pair(std::uint16_t{0}, static_cast<std::uint16_t>(a.pvc.sap_addr.vci)), t.link.now,
-      t.user.events);
+  t.user.restart(std::make_pair(std::uint16_t{0}, static_cast<std::uint16_t>(a.pvc.sap_addr.vci)),
+                 t.link.now);
   t.link.advance(10ms);
   EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).sock, 101u);
   EXPECT_EQ(t.user.uni.call_count(), 1u);
@@ -282,7 +281,7 @@ TEST(BackToBack, StopLinkAfterRelease_PeerClearsAtOnceAndTheLinkStaysDown) {
   t.req(t.user, CcRelease{1});
   EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, 0);
   EXPECT_EQ(t.user.uni.call_count(), 0u);  // RELEASE COMPLETE came back
-  t.user.uni.stop_link(t.link.now);
+  t.user.stop_link(t.link.now);
   EXPECT_FALSE(t.user.uni.link_idle());  // END sent, ENDAK not yet received
   t.link.pump();
   EXPECT_TRUE(t.user.uni.link_idle());
@@ -301,7 +300,7 @@ TEST(BackToBack, StopLinkAfterRelease_PeerClearsAtOnceAndTheLinkStaysDown) {
 TEST(BackToBack, StopLinkWithAnActiveCall_PeerClearsAfterT309) {
   B2B t;
   t.call(t.user, 1, t.net, 101);
-  t.user.uni.stop_link(t.link.now);
+  t.user.stop_link(t.link.now);
   EXPECT_EQ(t.user.uni.call_count(), 0u);
   t.link.pump();
   EXPECT_TRUE(t.user.uni.link_idle());
@@ -318,13 +317,13 @@ TEST(BackToBack, ManyCallsAtOnce_BothDirections_NothingLeaks) {
   constexpr int kCalls = 300;
   for (int i = 1; i <= kCalls; ++i) {
     UniEnd& from = (i % 2) != 0 ? t.user : t.net;
-    from.uni.request(connect_req(static_cast<atmsvc::SockId>(i)), t.link.now, from.events);
+    from.request(connect_req(static_cast<atmsvc::SockId>(i)), t.link.now);
   }
   t.link.pump();
   t.link.advance(100ms);
   for (UniEnd* e : {&t.user, &t.net}) {
     for (const auto& inc : events_of<CcIncoming>(B2B::take(*e)))
-      e->uni.request(CcAccept{inc.call, 100000 + inc.call}, t.link.now, e->events);
+      e->request(CcAccept{inc.call, 100000 + inc.call}, t.link.now);
   }
   t.link.advance(1s);
   auto ua = B2B::take(t.user);
@@ -337,7 +336,7 @@ TEST(BackToBack, ManyCallsAtOnce_BothDirections_NothingLeaks) {
   EXPECT_EQ(vcis.size(), static_cast<std::size_t>(kCalls));
   for (int i = 1; i <= kCalls; ++i) {
     UniEnd& from = (i % 2) != 0 ? t.user : t.net;
-    from.uni.request(CcRelease{static_cast<atmsvc::SockId>(i)}, t.link.now, from.events);
+    from.request(CcRelease{static_cast<atmsvc::SockId>(i)}, t.link.now);
   }
   t.link.advance(1s);
   auto ur = events_of<CcReleased>(B2B::take(t.user));

@@ -36,28 +36,34 @@ struct Net {
       UniParams p = i < peer_params.size() ? peer_params[i]
                                            : UniParams::defaults(Side::kNetwork, Version::kUni30);
       peers.push_back(std::make_unique<UniEnd>(p));
-      peers.back()->uni.start(now);
+      peers.back()->start(now);
     }
-    router.start(now);
+    feed(atmsvc::StartLinks{});
     advance(100ms);
   }
   EntityRouter router;
   std::vector<std::unique_ptr<UniEnd>> peers;
-  std::vector<CcEvent> events;  // the router's, as the engine would get them
+  Outputs outs;  // the router's, as the engine would get them
+  std::vector<CcEvent>& events = outs.events;
+  std::vector<atmsvc::NetOutput> scratch;
   TimePoint now{};
   std::vector<bool> cut = {false, false};  // link i loses every PDU
 
+  void feed(const atmsvc::NetInput& in) {
+    router.handle(in, now, scratch);
+    outs.sort(scratch);
+  }
   void pump() {
     for (int rounds = 0; rounds < 10000; ++rounds) {
       bool any = false;
       for (std::size_t i = 0; i < router.size(); ++i) {
-        for (auto& p : router.take_link_pdus(i)) {
+        for (auto& p : outs.take_pdus(i)) {
           any = true;
           if (!cut[i]) peers[i]->rx(p, now);
         }
         for (auto& p : peers[i]->take_pdus()) {
           any = true;
-          if (!cut[i]) router.from_link(i, p, now, events);
+          if (!cut[i]) feed(atmsvc::LinkPdu{i, p});
         }
       }
       if (!any) return;
@@ -72,7 +78,10 @@ struct Net {
       for (auto& p : peers) next = earliest(next, p->deadline());
       if (!next || *next > end) break;
       if (*next > now) now = *next;
-      if (auto dr = router.next_deadline(); dr && *dr <= now) router.handle_timeouts(now, events);
+      if (auto dr = router.next_deadline(); dr && *dr <= now) {
+        router.handle_timeouts(now, scratch);
+        outs.sort(scratch);
+      }
       for (auto& p : peers)
         if (auto dp = p->deadline(); dp && *dp <= now) p->timeouts(now);
     }
@@ -80,7 +89,7 @@ struct Net {
     pump();
   }
   void req(const atmsvc::CcRequest& r) {
-    router.request(r, now, events);
+    feed(atmsvc::net_input(r));
     pump();
   }
   std::vector<CcEvent> take() { return std::exchange(events, {}); }
@@ -93,8 +102,7 @@ struct Net {
         EXPECT_FALSE(at) << "SETUP on two links";
         at = i;
         // Refuse it again: the test only wanted to see where it went.
-        peers[i]->uni.request(CcReject{inc[0].call, RejectReason::kNoListener, 0}, now,
-                              peers[i]->events);
+        peers[i]->request(CcReject{inc[0].call, RejectReason::kNoListener, 0}, now);
       }
     }
     advance(10ms);
@@ -166,7 +174,7 @@ TEST(EntityRouter, NoMatchingRouteAndNoDefault_RefusedWithEhostunreach) {
   EXPECT_FALSE(n.incoming_at());
   EXPECT_EQ(n.router.call_count(), 0u);
   bool noted = false;
-  for (const auto& s : n.router.take_notes()) noted |= s.find("no route") != std::string::npos;
+  for (const auto& s : n.outs.notes) noted |= s.find("no route") != std::string::npos;
   EXPECT_TRUE(noted);
 }
 
@@ -220,7 +228,7 @@ TEST(EntityRouter, AcceptedOutboundCallAndReleaseGoThroughTheRightEntity) {
   n.req(connect_req(5, 2));
   auto inc = events_of<CcIncoming>(std::exchange(n.peers[1]->events, {}));
   ASSERT_EQ(inc.size(), 1u);
-  n.peers[1]->uni.request(CcAccept{inc[0].call, 500}, n.now, n.peers[1]->events);
+  n.peers[1]->request(CcAccept{inc[0].call, 500}, n.now);
   n.advance(10ms);
   const auto est = events_of<CcEstablished>(n.take());
   ASSERT_EQ(est.size(), 1u);
@@ -239,8 +247,8 @@ TEST(EntityRouter, AcceptedOutboundCallAndReleaseGoThroughTheRightEntity) {
 TEST(EntityRouter, IncomingCallsFromBothEntitiesGetDistinctIds) {
   Net n({entity("A"), entity("B")});
   // Each peer places a call: both Unis number their first incoming call alike.
-  n.peers[0]->uni.request(connect_req(10, 1), n.now, n.peers[0]->events);
-  n.peers[1]->uni.request(connect_req(20, 1), n.now, n.peers[1]->events);
+  n.peers[0]->request(connect_req(10, 1), n.now);
+  n.peers[1]->request(connect_req(20, 1), n.now);
   n.advance(10ms);
   const auto inc = events_of<CcIncoming>(n.take());
   ASSERT_EQ(inc.size(), 2u);
@@ -260,7 +268,7 @@ TEST(EntityRouter, IncomingCallsFromBothEntitiesGetDistinctIds) {
   EXPECT_EQ(refused[0].sock, 10u);
   EXPECT_EQ(n.router.offered_calls(), 0u);
   // The accepted call is released by its caller.
-  n.peers[1]->uni.request(CcRelease{20}, n.now, n.peers[1]->events);
+  n.peers[1]->request(CcRelease{20}, n.now);
   n.advance(10ms);
   const auto rel = events_of<CcReleased>(n.take());
   ASSERT_EQ(rel.size(), 1u);
@@ -271,13 +279,13 @@ TEST(EntityRouter, IncomingCallsFromBothEntitiesGetDistinctIds) {
 
 TEST(EntityRouter, IncomingCallClearedBeforeTheKernelAnswers_GoneWithTheRoutersId) {
   Net n({entity("A"), entity("B")});
-  n.peers[0]->uni.request(connect_req(10, 1), n.now, n.peers[0]->events);
+  n.peers[0]->request(connect_req(10, 1), n.now);
   n.advance(10ms);
-  n.peers[1]->uni.request(connect_req(20, 1), n.now, n.peers[1]->events);
+  n.peers[1]->request(connect_req(20, 1), n.now);
   n.advance(10ms);
   const auto inc = events_of<CcIncoming>(n.take());
   ASSERT_EQ(inc.size(), 2u);
-  n.peers[1]->uni.request(CcRelease{20}, n.now, n.peers[1]->events);
+  n.peers[1]->request(CcRelease{20}, n.now);
   n.advance(10ms);
   const auto gone = events_of<CcIncomingGone>(n.take());
   ASSERT_EQ(gone.size(), 1u);
@@ -310,7 +318,7 @@ TEST(EntityRouter, PerEntityVpciMappingAndLinkRate) {
     ASSERT_EQ(inc.size(), 1u);
     // What the caller asked as "the maximum" is signalled as its entity's link rate.
     EXPECT_EQ(inc[0].qos.rxtp.max_pcr, to == 1 ? 353207 : 100000);
-    n.peers[i]->uni.request(CcAccept{inc[0].call, 100u + to}, n.now, n.peers[i]->events);
+    n.peers[i]->request(CcAccept{inc[0].call, 100u + to}, n.now);
     n.advance(10ms);
     const auto est = events_of<CcEstablished>(n.take());
     ASSERT_EQ(est.size(), 1u);
@@ -335,7 +343,7 @@ TEST(EntityRouter, TimersMerged_DeadOutlinkTimesOutOnlyItsCall) {
   // Call 2 (entity A) is answered and accepted; call 1 waits for T303 twice.
   auto inc = events_of<CcIncoming>(std::exchange(n.peers[0]->events, {}));
   ASSERT_EQ(inc.size(), 1u);
-  n.peers[0]->uni.request(CcAccept{inc[0].call, 900}, n.now, n.peers[0]->events);
+  n.peers[0]->request(CcAccept{inc[0].call, 900}, n.now);
   n.advance(10ms);
   EXPECT_EQ(events_of<CcEstablished>(n.take()).size(), 1u);
   n.advance(20s);

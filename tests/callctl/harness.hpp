@@ -78,13 +78,55 @@ struct End {
   virtual std::optional<TimePoint> deadline() const = 0;
 };
 
-struct UniEnd : End {
+// Call control's outputs as a test reads them: the CcEvents, the PDUs per
+// link (entity), the CALL_NOTE texts, every log event.
+struct Outputs {
+  std::vector<CcEvent> events;
+  std::vector<std::vector<Bytes>> pdus;  // [entity]
+  std::vector<std::string> notes;
+  std::vector<log::Event> logs;
+  void sort(std::vector<atmsvc::NetOutput>& out) {
+    for (auto& o : out) {
+      if (auto e = atmsvc::cc_event_of(o)) {
+        events.push_back(std::move(*e));
+      } else if (auto* l = std::get_if<atmsvc::ToLink>(&o)) {
+        if (pdus.size() <= l->entity) pdus.resize(l->entity + 1);
+        pdus[l->entity].push_back(std::move(l->pdu));
+      } else if (auto* ev = std::get_if<log::Event>(&o)) {
+        if (ev->id == log::Id::kCallNote && ev->args.size() == 2)
+          if (const auto* t = std::get_if<std::string>(&ev->args[1])) notes.push_back(*t);
+        logs.push_back(std::move(*ev));
+      }
+    }
+    out.clear();
+  }
+  std::vector<Bytes> take_pdus(std::size_t entity = 0) {
+    if (pdus.size() <= entity) return {};
+    return std::exchange(pdus[entity], {});
+  }
+};
+
+struct UniEnd : End, Outputs {
   explicit UniEnd(UniParams p) : uni(std::move(p)) {}
   Uni uni;
-  std::vector<CcEvent> events;
-  std::vector<Bytes> take_pdus() override { return uni.take_link_pdus(); }
-  void rx(const Bytes& pdu, TimePoint now) override { uni.from_link(pdu, now, events); }
-  void timeouts(TimePoint now) override { uni.handle_timeouts(now, events); }
+  std::vector<atmsvc::NetOutput> scratch;
+  void handle(const atmsvc::NetInput& in, TimePoint now) {
+    uni.handle(in, now, scratch);
+    sort(scratch);
+  }
+  void request(const atmsvc::CcRequest& r, TimePoint now) { handle(atmsvc::net_input(r), now); }
+  void start(TimePoint now) { handle(atmsvc::StartLinks{}, now); }
+  void stop_link(TimePoint now) { handle(atmsvc::StopLinks{}, now); }
+  void restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now) {
+    uni.restart(vc, now, scratch);
+    sort(scratch);
+  }
+  std::vector<Bytes> take_pdus() override { return Outputs::take_pdus(0); }
+  void rx(const Bytes& pdu, TimePoint now) override { handle(atmsvc::LinkPdu{0, pdu}, now); }
+  void timeouts(TimePoint now) override {
+    uni.handle_timeouts(now, scratch);
+    sort(scratch);
+  }
   std::optional<TimePoint> deadline() const override { return uni.next_deadline(); }
 };
 
@@ -206,12 +248,12 @@ struct Fixture {
         uut(std::make_unique<UniEnd>(fixture_params)),
         peer(v),
         link(*uut, peer) {
-    uut->uni.start(link.now);
+    uut->start(link.now);
     link.advance(10ms);
   }
   Fixture(UniParams p, Version v)
       : fixture_params(p), uut(std::make_unique<UniEnd>(p)), peer(v), link(*uut, peer) {
-    uut->uni.start(link.now);
+    uut->start(link.now);
     link.advance(10ms);
   }
   UniParams fixture_params;
@@ -222,7 +264,7 @@ struct Fixture {
   Uni& uni() { return uut->uni; }
   std::vector<CcEvent>& ev() { return uut->events; }
   void req(const atmsvc::CcRequest& r) {
-    uni().request(r, link.now, ev());
+    uut->request(r, link.now);
     link.pump();
   }
   void send(const Message& m) {

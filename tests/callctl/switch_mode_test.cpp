@@ -174,15 +174,15 @@ struct SwitchB2B {
       : user(UniParams::defaults(Side::kUser, Version::kUni30)),
         sw(switch_params()),
         link(user, sw) {
-    user.uni.start(link.now);
-    sw.uni.start(link.now);
+    user.start(link.now);
+    sw.start(link.now);
     link.advance(100ms);
   }
   UniEnd user;
   UniEnd sw;
   Link link;
   void req(UniEnd& e, const atmsvc::CcRequest& r) {
-    e.uni.request(r, link.now, e.events);
+    e.request(r, link.now);
     link.pump();
   }
   static std::vector<CcEvent> take(UniEnd& e) { return std::exchange(e.events, {}); }

@@ -45,6 +45,58 @@ struct User : Fixture {
   }
 };
 
+// --- log events --------------------------------------------------------------
+
+// The steps of a call are catalog events with typed arguments: the message
+// sent (type, cref, length), the transition (from, to); a pair the state does
+// not allow is a warning.
+TEST(UserLogEvents, SetupSentTransitionAndUnexpectedMessage) {
+  User u;
+  u.uut->logs.clear();
+  const auto cref = u.place();
+  auto find = [&](log::Id id) -> const log::Event* {
+    for (const auto& e : u.uut->logs)
+      if (e.id == id) return &e;
+    return nullptr;
+  };
+  const log::Event* sent = find(log::Id::kCallMsgSent);
+  ASSERT_NE(sent, nullptr);
+  ASSERT_EQ(sent->args.size(), 5u);
+  EXPECT_EQ(std::get<std::string_view>(sent->args[1]), "SETUP");
+  EXPECT_EQ(std::get<log::Hex>(sent->args[2]).value, cref);
+  EXPECT_GT(std::get<std::uint64_t>(sent->args[4]), 0u);
+  const log::Event* st = find(log::Id::kCallState);
+  ASSERT_NE(st, nullptr);
+  ASSERT_EQ(st->args.size(), 4u);
+  EXPECT_EQ(std::get<std::string_view>(st->args[2]), "U0 Null");
+  EXPECT_EQ(std::get<std::string_view>(st->args[3]), "U1 Call Initiated");
+  EXPECT_EQ(find(log::Id::kCallUnexpected), nullptr);
+  // CONNECT ACKNOWLEDGE in U1: STATUS cause 101 and a warning.
+  u.net(MessageType::kConnectAcknowledge, cref);
+  EXPECT_EQ(cause_of(u.peer.expect(MessageType::kStatus)), 101);
+  const log::Event* unx = find(log::Id::kCallUnexpected);
+  ASSERT_NE(unx, nullptr);
+  EXPECT_EQ(log::spec(unx->id).level, log::Level::kWarn);
+  EXPECT_EQ(std::get<std::string_view>(unx->args[3]), "U1 Call Initiated");
+}
+
+// Nothing is built when nobody wants it: at the default level (info) a call
+// leaves only its two call lines.
+TEST(UserLogEvents, DefaultLevelBuildsNoDebugEvents) {
+  static const log::Levels kInfo;
+  UniParams p = UniParams::defaults(Side::kUser, Version::kUni30);
+  p.levels = &kInfo;
+  User u(p);
+  u.uut->logs.clear();
+  const auto cref = u.active();
+  u.net(MessageType::kRelease, cref, {cause_ie(16)});
+  u.peer.expect(MessageType::kReleaseComplete);
+  ASSERT_EQ(u.uut->logs.size(), 2u);
+  EXPECT_EQ(u.uut->logs[0].id, log::Id::kCallEstablished);
+  EXPECT_EQ(u.uut->logs[1].id, log::Id::kCallReleased);
+  EXPECT_TRUE(u.uut->notes.empty());
+}
+
 // --- U0 Null ---------------------------------------------------------------
 
 TEST(UserU0Null, ConnectRequest_SendsSetupAndEntersU1) {
@@ -738,7 +790,7 @@ TEST(UserLink, ConnectWhileLinkDown_SetupSentWhenTheLinkComesUp) {
   UniEnd uut(p);
   RawEnd peer(Version::kUni30);
   Link link(uut, peer);
-  uut.uni.request(connect_req(1), link.now, uut.events);  // never started: on demand
+  uut.request(connect_req(1), link.now);  // never started: on demand
   link.advance(100ms);
   EXPECT_TRUE(uut.uni.link_up());
   peer.expect(MessageType::kSetup);
@@ -799,7 +851,7 @@ TEST(UserRestart, RestartClass0WithoutConnectionIdentifier_Status96) {
 TEST(UserRestart, SendRestart_T316RetransmitsThenGivesUp) {
   User u;
   u.active();
-  u.uni().restart(std::nullopt, u.link.now, u.ev());
+  u.uut->restart(std::nullopt, u.link.now);
   u.link.pump();
   EXPECT_EQ(events_of<CcReleased>(u.take()).at(0).err, -ENETRESET);
   const Message r = u.peer.expect(MessageType::kRestart);
@@ -815,7 +867,7 @@ TEST(UserRestart, SendRestart_T316RetransmitsThenGivesUp) {
 
 TEST(UserRestart, RestartAcknowledge_StopsT316) {
   User u;
-  u.uni().restart(std::nullopt, u.link.now, u.ev());
+  u.uut->restart(std::nullopt, u.link.now);
   u.link.pump();
   u.peer.expect(MessageType::kRestart);
   Message a = msg(MessageType::kRestartAcknowledge, 0, true);

@@ -47,7 +47,7 @@ const log::Levels kAll = log::Levels::all();
 struct World {
   SocketTable table;
   LoopbackNetwork net;
-  engine::Engine eng{table, net, nullptr, &kAll};
+  engine::Engine eng{table, net, &kAll};
   kemu::KernelModel kernel;
   std::deque<Message> pending;  // kernel answers to feed back
   std::vector<Message> got;
@@ -185,7 +185,7 @@ TEST(EngineFrames, DecodedOnceLoggedAtDebugOnlyWhenWanted) {
   SocketTable table;
   LoopbackNetwork net(LoopbackNetwork::Params{LoopbackNetwork::Mode::kLoopback, 3, 0, 0, 32});
   const log::Levels info;
-  engine::Engine eng{table, net, nullptr, &info};
+  engine::Engine eng{table, net, &info};
   kemu::KernelModel kernel;
   std::vector<engine::Action> out;
   const Bytes b = encode(kernel.listen(0x10, kemu::svc_address(kAddrA), kemu::qos_from_text("ubr"),

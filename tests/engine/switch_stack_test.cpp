@@ -37,7 +37,7 @@ struct SwitchDemon : End {
     p.switch_mode = true;
     return p;
   }
-  SwitchDemon() : table(table_params()), router({spec()}), eng(table, router, &router) {}
+  SwitchDemon() : table(table_params()), router({spec()}), eng(table, router) {}
   atmsvc::SocketTable table;
   callctl::EntityRouter router;
   engine::Engine eng;
@@ -77,7 +77,7 @@ struct SwitchDemon : End {
 
 struct Stack {
   Stack() : user(UniParams::defaults(Side::kUser, Version::kUni30)), link(user, demon) {
-    user.uni.start(link.now);
+    user.start(link.now);
     demon.feed(engine::Start{}, link.now);
     link.advance(100ms);
   }
@@ -97,7 +97,7 @@ struct Stack {
     req(c);
   }
   void req(const atmsvc::CcRequest& r) {
-    user.uni.request(r, link.now, user.events);
+    user.request(r, link.now);
     link.pump();
   }
   const Message& last() const { return demon.to_ctl.back(); }

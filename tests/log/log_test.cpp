@@ -72,7 +72,7 @@ TEST(LogLevels, DefaultIsInfoPerGroup) {
   EXPECT_FALSE(l.enabled(Id::kCallNote));
   l.set(Group::kSig, Level::kDebug);
   EXPECT_TRUE(l.enabled(Id::kCallNote));
-  EXPECT_FALSE(l.enabled(Id::kSaalNote));  // another group
+  EXPECT_FALSE(l.enabled(Id::kSscopState));  // another group
   l.set(Group::kSig, Level::kWarn);
   EXPECT_FALSE(l.enabled(Id::kCallEstablished));
   EXPECT_TRUE(l.enabled(Id::kCallWarn));

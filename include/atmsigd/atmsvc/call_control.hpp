@@ -12,10 +12,12 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
 #include "atmsigd/log/log.hpp"
+#include "atmsigd/util/bytes.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::atmsvc {
@@ -117,19 +119,77 @@ struct CcIncomingGone {
 
 using CcEvent = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone>;
 
-// The network side as the socket layer sees it. Sans-I/O like every core.
+// --- the links: the engine <-> call control ---------------------------------
+// Call control with signaling links (Q.2931 over SAAL) has one per entity,
+// numbered from 0; a stand-in without links ignores these inputs.
+
+// One SSCOP PDU received on entity `entity`'s link.
+struct LinkPdu {
+  std::size_t entity;
+  ByteView bytes;
+};
+// Every entity asks for its link (AAL-ESTABLISH.request).
+struct StartLinks {};
+// Shutdown: every link is released (SSCOP END) and never established again;
+// calls still held are forgotten without a message and without an event.
+struct StopLinks {};
+// The local addresses of interface `itf` (the kernel's, through the shell).
+struct LocalAddresses {
+  int itf;
+  std::vector<struct sockaddr_atmsvc> addrs;
+};
+// Send on entity `entity`'s link.
+struct ToLink {
+  std::size_t entity;
+  Bytes pdu;
+};
+// Entity `entity`'s SAAL came up / went down.
+struct LinkState {
+  std::size_t entity;
+  bool up;
+};
+
+// What call control takes: a socket layer request or something of the links.
+using NetInput = std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, LinkPdu,
+                              StartLinks, StopLinks, LocalAddresses>;
+// What it gives back, in the order it happened: events for the socket layer
+// (the CcEvent alternatives), PDUs for the links, link state changes, log events.
+using NetOutput = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone, ToLink,
+                               LinkState, log::Event>;
+
+// The CcEvent inside a NetOutput (none: a link or log output).
+inline std::optional<CcEvent> cc_event_of(const NetOutput& o) {
+  return std::visit(
+      [](const auto& x) -> std::optional<CcEvent> {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, ToLink> || std::is_same_v<T, LinkState> ||
+                      std::is_same_v<T, log::Event>)
+          return std::nullopt;
+        else
+          return CcEvent(x);
+      },
+      o);
+}
+
+// A CcRequest as a NetInput.
+inline NetInput net_input(const CcRequest& r) {
+  return std::visit([](const auto& x) -> NetInput { return x; }, r);
+}
+
+// The network side as the socket layer sees it. Sans-I/O like every core:
+// one input and `now` in, its outputs appended to `out`, next_deadline().
 class CallControl {
  public:
   virtual ~CallControl() = default;
-  virtual void request(const CcRequest& req, TimePoint now, std::vector<CcEvent>& out) = 0;
-  virtual void handle_timeouts(TimePoint now, std::vector<CcEvent>& out) = 0;
+  virtual void handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) = 0;
+  virtual void handle_timeouts(TimePoint now, std::vector<NetOutput>& out) = 0;
   virtual std::optional<TimePoint> next_deadline() const = 0;
   // Number of calls it still holds (for leak checks and status dumps).
   virtual std::size_t call_count() const = 0;
-  // Readable notes on its decisions since the last call (for the demon's log).
-  virtual std::vector<std::string> take_notes() { return {}; }
-  // Typed log events since the last call (the call lines at info).
-  virtual std::vector<log::Event> take_log() { return {}; }
+  // Its links (none for a stand-in): up, and all released after StopLinks.
+  virtual std::size_t link_count() const { return 0; }
+  virtual bool link_up(std::size_t /*entity*/) const { return false; }
+  virtual bool links_idle() const { return true; }
 };
 
 }  // namespace atmsigd::atmsvc

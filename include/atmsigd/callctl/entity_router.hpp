@@ -3,11 +3,12 @@
 // callctl::Uni with its own signaling link; the engine sees only the router.
 // Sans-I/O like every core.
 //
-//   EntityRouter r({spec_a, spec_b});     // one EntitySpec per entity
-//   r.start(now);                          // every link asks for AAL-ESTABLISH
-//   r.from_link(i, pdu, now, events);      // a PDU received on entity i's link
-//   r.take_link_pdus(i);                   // what entity i sends on its link
-//   r.request(CcConnect{...}, now, events) // routed by called party number
+//   EntityRouter r({spec_a, spec_b});            // one EntitySpec per entity
+//   r.handle(StartLinks{}, now, out);            // every link asks for AAL-ESTABLISH
+//   r.handle(LinkPdu{i, pdu}, now, out);         // a PDU received on entity i's link
+//   r.handle(CcConnect{...}, now, out);          // routed by called party number
+//   ToLink{i, pdu} / LinkState{i, up} in `out`: entity i's (the Unis' outputs
+//   re-tagged with their entity; their notes prefixed with its name).
 //
 // Outbound calls (CcConnect) are routed as the original's route_remote()
 // does: the route with the longest prefix that matches the called party
@@ -55,14 +56,6 @@ class EntityRouter final : public atmsvc::CallControl {
   const Uni& uni(std::size_t i) const { return *entities_[i].uni; }
   const std::string& name(std::size_t i) const { return entities_[i].name; }
 
-  // Every entity asks for its link (AAL-ESTABLISH.request).
-  void start(TimePoint now);
-  // One SSCOP PDU received on entity i's link.
-  void from_link(std::size_t i, ByteView sscop_pdu, TimePoint now,
-                 std::vector<atmsvc::CcEvent>& out);
-  // SSCOP PDUs entity i sends on its link, in order.
-  std::vector<Bytes> take_link_pdus(std::size_t i) { return entities_[i].uni->take_link_pdus(); }
-
   // The entity an outbound call to `called` takes (nullopt: no route).
   std::optional<std::size_t> route(const struct sockaddr_atmsvc& called) const;
   // The same for a call from local address `local` (the socket's bound
@@ -75,14 +68,19 @@ class EntityRouter final : public atmsvc::CallControl {
   // The entity holding socket `sock` (nullopt: none).
   std::optional<std::size_t> entity_of_sock(atmsvc::SockId sock) const;
 
-  // atmsvc::CallControl
-  void request(const atmsvc::CcRequest& req, TimePoint now,
-               std::vector<atmsvc::CcEvent>& out) override;
-  void handle_timeouts(TimePoint now, std::vector<atmsvc::CcEvent>& out) override;
+  // atmsvc::CallControl: requests are routed to one entity, link inputs go
+  // to the entity named (LinkPdu) or to every one (StartLinks, StopLinks,
+  // LocalAddresses).
+  void handle(const atmsvc::NetInput& in, TimePoint now,
+              std::vector<atmsvc::NetOutput>& out) override;
+  void handle_timeouts(TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
   std::optional<TimePoint> next_deadline() const override;
   std::size_t call_count() const override;
-  std::vector<std::string> take_notes() override;
-  std::vector<log::Event> take_log() override;
+  std::size_t link_count() const override { return entities_.size(); }
+  bool link_up(std::size_t i) const override {
+    return i < entities_.size() && entities_[i].uni->link_up();
+  }
+  bool links_idle() const override;
 
   // Incoming calls offered and not yet accepted or rejected (tests, dumps).
   std::size_t offered_calls() const { return offered_.size(); }
@@ -102,10 +100,14 @@ class EntityRouter final : public atmsvc::CallControl {
     std::size_t entity;
     atmsvc::CallId uni_call;
   };
+  void request(const atmsvc::NetInput& req, TimePoint now, std::vector<atmsvc::NetOutput>& out);
+  // Entity i's Uni handles `in`; its outputs are translated into `out`.
+  void to_entity(std::size_t i, const atmsvc::NetInput& in, TimePoint now,
+                 std::vector<atmsvc::NetOutput>& out);
   // Translates what entity i's Uni emitted and appends it to `out`.
-  void forward(std::size_t i, std::vector<atmsvc::CcEvent>& from_uni,
-               std::vector<atmsvc::CcEvent>& out);
-  void note(std::string s) { notes_.push_back(std::move(s)); }
+  void forward(std::size_t i, std::vector<atmsvc::NetOutput>& from_uni,
+               std::vector<atmsvc::NetOutput>& out);
+  void note(std::vector<atmsvc::NetOutput>& out, std::string s) const;
 
   std::vector<Entity> entities_;
   std::vector<Route> routes_;
@@ -113,8 +115,8 @@ class EntityRouter final : public atmsvc::CallControl {
   std::unordered_map<atmsvc::SockId, std::size_t> sock_entity_;
   std::unordered_map<atmsvc::CallId, Offered> offered_;  // ours -> the entity's
   atmsvc::CallId next_call_ = 1;
-  std::vector<atmsvc::CcEvent> scratch_;
-  std::vector<std::string> notes_;
+  std::vector<atmsvc::NetOutput> scratch_;
+  const log::Levels* levels_ = nullptr;  // the first entity's (null: every event)
 };
 
 }  // namespace atmsigd::callctl

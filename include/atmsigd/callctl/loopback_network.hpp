@@ -29,17 +29,19 @@ class LoopbackNetwork final : public atmsvc::CallControl {
     short itf = 0;
     short vpi = 0;
     int first_vci = 32;  // first non-reserved VCI
+    // Which log events anyone wants (null: the default levels, info).
+    const log::Levels* levels = nullptr;
   };
   explicit LoopbackNetwork(Params p) : p_(p), next_vci_(p.first_vci) {}
 
-  void request(const atmsvc::CcRequest& req, TimePoint now,
-               std::vector<atmsvc::CcEvent>& out) override;
-  void handle_timeouts(TimePoint, std::vector<atmsvc::CcEvent>&) override {}
+  // Requests are decided at once; there are no links, so link inputs are ignored.
+  void handle(const atmsvc::NetInput& in, TimePoint now,
+              std::vector<atmsvc::NetOutput>& out) override;
+  void handle_timeouts(TimePoint, std::vector<atmsvc::NetOutput>&) override {}
   std::optional<TimePoint> next_deadline() const override { return std::nullopt; }
   std::size_t call_count() const override { return calls_.size(); }
 
-  std::vector<std::string> take_notes() override { return std::exchange(notes_, {}); }
-  // Text of the last decision.
+  // Text of the last decision (also logged as CALL_NOTE).
   const std::string& last_note() const { return note_; }
 
  private:
@@ -54,7 +56,7 @@ class LoopbackNetwork final : public atmsvc::CallControl {
     int caller_vci = 0;
     int callee_vci = 0;
   };
-  void decide(const atmsvc::CcRequest& req, TimePoint now, std::vector<atmsvc::CcEvent>& out);
+  void decide(const atmsvc::NetInput& in, TimePoint now, std::vector<atmsvc::NetOutput>& out);
   struct sockaddr_atmpvc pvc(int vci) const;
   void end_call(CallId id);
 
@@ -64,7 +66,6 @@ class LoopbackNetwork final : public atmsvc::CallControl {
   std::unordered_map<CallId, Call> calls_;
   std::unordered_map<SockId, CallId> by_sock_;
   std::string note_;
-  std::vector<std::string> notes_;
 };
 
 // Q.2931 cause value -> the negative errno the kernel sees (as the original

@@ -3,18 +3,19 @@
 // SSCOP). Sans-I/O like every core: no socket, no clock, no timer of its own.
 //
 //   Uni uni(UniParams::defaults(Side::kUser, q2931::Version::kUni30));
-//   uni.start(now);                        // AAL-ESTABLISH.request: BGN goes out
-//   for (auto& pdu : uni.take_link_pdus()) send on VPI/VCI 0/5 (or UDP)
-//   uni.from_link(pdu_bytes, now, events); // every SSCOP PDU received
-//   uni.request(CcConnect{...}, now, events);   // atmsvc::CallControl
-//   uni.handle_timeouts(now, events);      // at next_deadline()
-//   uni.take_notes();                      // readable decisions, for the log
+//   std::vector<atmsvc::NetOutput> out;
+//   uni.handle(atmsvc::StartLinks{}, now, out);          // AAL-ESTABLISH: BGN goes out
+//   uni.handle(atmsvc::LinkPdu{0, pdu}, now, out);       // every SSCOP PDU received
+//   uni.handle(atmsvc::CcConnect{...}, now, out);        // the socket layer's requests
+//   uni.handle_timeouts(now, out);                       // at next_deadline()
 //
-// After every call of from_link/request/handle_timeouts/start the shell sends
-// take_link_pdus(), delivers the CcEvents to the socket layer and re-arms its
-// timer to next_deadline() (SSCOP's and the calls' timers together).
+// Outputs, in order: CcEvents for the socket layer, ToLink (send on VPI/VCI
+// 0/5 or UDP), LinkState, log events (CALL_NOTE and the catalog's call-control
+// IDs at debug, the call lines at info) built only if the levels want them.
+// After every call the shell re-arms its timer to next_deadline() (SSCOP's
+// and the calls' timers together).
 //
-// The link: start() asks SSCF for AAL-ESTABLISH; whenever the link is released
+// The link: StartLinks asks SSCF for AAL-ESTABLISH; whenever the link is released
 // (peer END, SSCOP failure) Uni asks again after UniParams::link_retry (SSCOP
 // then paces the BGNs with Timer_CC/MaxCC), so the link comes back by itself
 // when the peer does.
@@ -89,6 +90,8 @@ enum class CallState : std::uint8_t {
 };
 // "U3 Outgoing Call Proceeding" / "N3 Outgoing Call Proceeding".
 std::string state_name(Side side, CallState s);
+// The same as a static text (log events keep a view, no allocation).
+std::string_view state_label(Side side, CallState s);
 
 // Timers, named after the recommendation.
 enum class Timer : std::uint8_t { kT301, kT303, kT308, kT310, kT313, kT322 };
@@ -183,42 +186,38 @@ class Uni final : public atmsvc::CallControl {
  public:
   explicit Uni(UniParams params);
 
-  // Brings the signaling link up (AAL-ESTABLISH.request). Without start() the
-  // link is requested on demand, when the first message has to be sent.
-  void start(TimePoint now);
-  // One SSCOP PDU received on the signaling VC.
-  void from_link(ByteView sscop_pdu, TimePoint now, std::vector<atmsvc::CcEvent>& out);
-  // SSCOP PDUs to send, in order (and forgets them).
-  std::vector<Bytes> take_link_pdus();
-  bool link_up() const { return sscf_.established(); }
-  // Shutdown: releases the signaling link (AAL-RELEASE.request, SSCOP END) and
-  // never establishes it again; messages still waiting for the link are
-  // dropped, calls still held are forgotten without a message and without
-  // telling the kernel (the shell has closed it; the peer clears them after
-  // its T309). PDUs from the link are processed until the link is released
-  // (ENDAK), ignored after (a peer's BGN goes unanswered).
-  void stop_link(TimePoint now);
-  // The link is released (SSCF idle): after stop_link(), the peer acknowledged
+  // atmsvc::CallControl: one input and `now`, the outputs appended to `out`
+  // in the order they happen. The link is entity 0: LinkPdu (one SSCOP PDU
+  // received on the signaling VC), ToLink (one to send), LinkState.
+  // StartLinks brings the signaling link up (AAL-ESTABLISH.request); without
+  // it the link is requested on demand, when the first message has to be sent.
+  // StopLinks (shutdown) releases the link (AAL-RELEASE.request, SSCOP END)
+  // and never establishes it again; messages still waiting for the link are
+  // dropped, calls still held are forgotten without a message and without an
+  // event (the shell has closed the kernel; the peer clears them after its
+  // T309). PDUs from the link are processed until the link is released
+  // (ENDAK), ignored after (a peer's BGN goes unanswered). LocalAddresses for
+  // this UNI's interface replace the local address list.
+  void handle(const atmsvc::NetInput& in, TimePoint now,
+              std::vector<atmsvc::NetOutput>& out) override;
+  void handle_timeouts(TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
+  std::optional<TimePoint> next_deadline() const override;
+  std::size_t call_count() const override { return calls_.size(); }
+  std::size_t link_count() const override { return 1; }
+  bool link_up(std::size_t /*entity*/ = 0) const override { return sscf_.established(); }
+  // The link is released (SSCF idle): after StopLinks, the peer acknowledged
   // the END or SSCOP gave up (Timer_CC x MaxCC).
+  bool links_idle() const override { return link_idle(); }
   bool link_idle() const { return sscf_.state() == sscf::State::kIdle; }
 
   // RESTART of all VCs (vc empty) or of one VC (VPCI, VCI): the calls on them
   // are cleared locally (CcReleased -ENETRESET), RESTART is sent and T316 runs.
   void restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now,
-               std::vector<atmsvc::CcEvent>& out);
+               std::vector<atmsvc::NetOutput>& out);
   // Replaces the local address list (as_itf_notify / address registration).
   void set_local_addresses(std::vector<struct sockaddr_atmsvc> addrs) {
     params_.local_addresses = std::move(addrs);
   }
-
-  // atmsvc::CallControl
-  void request(const atmsvc::CcRequest& req, TimePoint now,
-               std::vector<atmsvc::CcEvent>& out) override;
-  void handle_timeouts(TimePoint now, std::vector<atmsvc::CcEvent>& out) override;
-  std::optional<TimePoint> next_deadline() const override;
-  std::size_t call_count() const override { return calls_.size(); }
-  std::vector<std::string> take_notes() override { return std::exchange(notes_, {}); }
-  std::vector<log::Event> take_log() override { return std::exchange(log_, {}); }
 
   // Inspection (tests, status dumps).
   const UniParams& params() const { return params_; }
@@ -313,6 +312,14 @@ class Uni final : public atmsvc::CallControl {
   struct Machine;
   void dispatch(Call& c, const In& in);
 
+  // Entry points (uni.cpp)
+  void start_link();
+  void stop_link();
+  void request(const atmsvc::NetInput& req);
+  void restart_vcs(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc);
+  // A LinkState output when the link changed since the last one.
+  void report_link_state();
+
   // The coordinator (coordinator.cpp)
   void on_q2931(ByteView bytes);
   // The call machine's event for a message type: kOtherMessage for one p2p
@@ -400,9 +407,21 @@ class Uni final : public atmsvc::CallControl {
   // Notes (CALL_NOTE, debug) are built only if someone prints them.
   bool noting() const { return levels().enabled(log::Id::kCallNote); }
   void note(std::string s) {
-    if (noting()) notes_.push_back(std::move(s));
+    log::emit(levels(), *out_, log::Id::kCallNote, std::string_view(""), std::move(s));
   }
   const log::Levels& levels() const;
+  // A catalog event, built only if the levels want it.
+  template <class... A>
+  void emit(log::Id id, A&&... a) {
+    log::emit(levels(), *out_, id, std::forward<A>(a)...);
+  }
+  // A call's event: its call reference and the entity come first.
+  template <class... A>
+  void emit_call(log::Id id, const Call& c, A&&... a) {
+    if (levels().enabled(id))
+      log::emit(levels(), *out_, id, log::Hex{c.cref}, params_.log_name, std::forward<A>(a)...);
+  }
+  std::string_view label(CallState s) const { return state_label(params_.side, s); }
   // The two lines a call logs at the default level: established, and
   // released or failed (with cause).
   void log_established(const Call& c);
@@ -415,9 +434,9 @@ class Uni final : public atmsvc::CallControl {
   bool stopping_ = false;  // stop_link(): never re-establish
   bool was_up_ = false;
   TimePoint now_{};
-  std::vector<atmsvc::CcEvent>* out_ = nullptr;
-  std::vector<atmsvc::CcEvent> scratch_;
-  std::vector<Bytes> link_out_;
+  bool reported_up_ = false;  // the link state the last LinkState said
+  // The outputs of the input being handled (set by every entry point).
+  std::vector<atmsvc::NetOutput>* out_ = nullptr;
   static constexpr Key kGlobalKey = 0xffffffffu;
   std::deque<std::pair<Key, Bytes>> pending_;  // Q.2931 messages waiting for the link
 
@@ -446,8 +465,6 @@ class Uni final : public atmsvc::CallControl {
   std::vector<RestartJob> restarts_;
 
   UniStats stats_;
-  std::vector<std::string> notes_;
-  std::vector<log::Event> log_;
 };
 
 }  // namespace atmsigd::callctl

@@ -1,7 +1,8 @@
 // The demon's sans-I/O core as the shell sees it: one input and `now` in,
 // typed actions out, next_deadline(). Inside, it couples the kernel-side
-// socket machines with the network side (Q.2931 call control, one Uni per
-// signaling entity behind the EntityRouter, or a stand-in): each one's outputs
+// socket machines with the network side (atmsvc::CallControl: Q.2931 call
+// control, one Uni per signaling entity behind the EntityRouter, or a
+// stand-in): each one's outputs
 // are the other's inputs, processed to completion in order.
 //
 //   std::vector<engine::Action> out;
@@ -28,25 +29,15 @@
 #include "atmsigd/log/log.hpp"
 #include "atmsigd/util/bytes.hpp"
 
-namespace atmsigd::callctl {
-class EntityRouter;
-}
-
 namespace atmsigd::engine {
 
 // ---- inputs
 struct KernelFrame {  // one datagram from the user of signaling
   ByteView bytes;
 };
-struct LinkPdu {  // one SSCOP PDU received on entity `entity`'s link
-  std::size_t entity;
-  ByteView bytes;
-};
-struct LocalAddresses {  // the answer to QueryLocalAddresses
-  int itf;
-  std::vector<struct sockaddr_atmsvc> addrs;
-};
-struct ReplyRefused {  // the kernel refused this frame of ours (docs/kernel.md)
+using atmsvc::LinkPdu;         // one SSCOP PDU received on entity `entity`'s link
+using atmsvc::LocalAddresses;  // the answer to QueryLocalAddresses
+struct ReplyRefused {          // the kernel refused this frame of ours (docs/kernel.md)
   atmsvc::Message msg;
 };
 struct Start {};  // every entity asks for its link
@@ -56,26 +47,19 @@ struct Stop {
 using Input = std::variant<KernelFrame, LinkPdu, LocalAddresses, ReplyRefused, Start, Stop>;
 
 // ---- actions
+using atmsvc::LinkState;            // entity `entity`'s SAAL came up / went down
 using atmsvc::QueryLocalAddresses;  // answer with LocalAddresses
 using atmsvc::Terminate;            // as_terminate: the shell feeds Stop
 using atmsvc::ToKernel;
-struct ToLink {  // send on entity `entity`'s link
-  std::size_t entity;
-  Bytes pdu;
-};
-struct LinkState {  // entity `entity`'s SAAL came up / went down
-  std::size_t entity;
-  bool up;
-};
-struct Stopped {};  // after Stop: nothing more to do, the shell closes and exits
+using atmsvc::ToLink;  // send on entity `entity`'s link
+struct Stopped {};     // after Stop: nothing more to do, the shell closes and exits
 using Action =
     std::variant<ToKernel, ToLink, LinkState, QueryLocalAddresses, Terminate, log::Event, Stopped>;
 
 class Engine {
  public:
-  // `router`: the Q.2931 network side behind `cc` (null for a stand-in).
-  Engine(atmsvc::SocketTable& table, atmsvc::CallControl& cc,
-         callctl::EntityRouter* router = nullptr, const log::Levels* levels = nullptr);
+  // `cc`: the network side (Q.2931 call control, or a stand-in without links).
+  Engine(atmsvc::SocketTable& table, atmsvc::CallControl& cc, const log::Levels* levels = nullptr);
 
   void handle(const Input& in, TimePoint now, std::vector<Action>& out);
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
@@ -83,7 +67,7 @@ class Engine {
 
   const atmsvc::SocketTable& table() const { return table_; }
   const atmsvc::CallControl& call_control() const { return cc_; }
-  bool link_up(std::size_t entity) const;
+  bool link_up(std::size_t entity) const { return cc_.link_up(entity); }
   bool stopping() const { return stop_ != StopPhase::kRunning; }
 
  private:
@@ -97,22 +81,25 @@ class Engine {
   void on(const Stop& s, TimePoint now, std::vector<Action>& out);
   // Runs the socket table's actions to completion (call control in between).
   void run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vector<Action>& out);
-  void from_call_control(std::vector<atmsvc::CcEvent>& events, TimePoint now,
+  // Call control handles `in`; its outputs are performed (below).
+  void to_call_control(const atmsvc::NetInput& in, TimePoint now, std::vector<Action>& out);
+  // Call control's outputs in order: link PDUs, link states and log events
+  // go to the shell, CcEvents to the socket table, whose actions are run
+  // (unless stopping: the kernel is closed, the events go nowhere).
+  void from_call_control(std::vector<atmsvc::NetOutput>& outputs, TimePoint now,
                          std::vector<Action>& out);
-  // What the network side produced besides events: link PDUs, link state, notes.
-  void collect_network(std::vector<Action>& out);
+  // One call-control output for the shell (CcEvents are the caller's).
+  void pass_on(atmsvc::NetOutput& o, std::vector<Action>& out);
   void drain(TimePoint now, std::vector<Action>& out);
 
   atmsvc::SocketTable& table_;
   atmsvc::CallControl& cc_;
-  callctl::EntityRouter* router_;
   const log::Levels& levels_;
-  std::vector<bool> was_up_;
   StopPhase stop_ = StopPhase::kRunning;
   TimePoint release_by_{};
   TimePoint drain_until_{};
   std::vector<atmsvc::Action> scratch_;
-  std::vector<atmsvc::CcEvent> events_;
+  std::vector<atmsvc::NetOutput> net_;
 };
 
 }  // namespace atmsigd::engine

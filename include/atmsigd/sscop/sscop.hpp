@@ -213,13 +213,9 @@ struct MaaErrorIndication {
 // `text` is its formatted line, kept while call control still reads it
 // (issue 12); it is built only for emitted, i.e. enabled, events.
 struct Trace {
-  Trace(log::Event e);  // NOLINT(google-explicit-constructor): log::emit appends Events
+  Trace(log::Event e) : event(std::move(e)) {}  // NOLINT: log::emit appends Events
   log::Event event;
-  std::string text;
 };
-// The line log::format() gives for a saal event (its arguments are integers
-// and strings only): Trace::text, without the log_format library.
-std::string trace_text(const log::Event& e);
 using Action =
     std::variant<SendPdu, AaEstablishIndication, AaEstablishConfirm, AaReleaseIndication,
                  AaReleaseConfirm, AaDataIndication, AaUnitdataIndication, AaResyncIndication,
