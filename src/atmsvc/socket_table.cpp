@@ -229,6 +229,24 @@ bool SocketTable::is_local(const struct sockaddr_atmsvc& a) const {
 
 // --- input from the kernel --------------------------------------------------
 
+void SocketTable::handle(const TableInput& in, TimePoint now, std::vector<Action>& out) {
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, FromKernelBytes>)
+          from_kernel(x.bytes, now, out);
+        else if constexpr (std::is_same_v<T, FromKernel>)
+          from_kernel(x.msg, now, out);
+        else if constexpr (std::is_same_v<T, FromCallControl>)
+          from_call_control(x.ev, now, out);
+        else if constexpr (std::is_same_v<T, SetLocalAddresses>)
+          set_local_addresses(x.itf, x.addrs, out);
+        else
+          shutdown(out);
+      },
+      in);
+}
+
 void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>& out) {
   Decoded d = decode(frame);
   if (d.error) {
@@ -394,8 +412,7 @@ struct SocketTable::Dispatch {
       if (kMatrix.rows[s].state != static_cast<SockState>(s)) return false;
       for (std::size_t e = 0; e < kSockEventCount; ++e) {
         const Cell& c = kMatrix.rows[s].cells[e];
-        if (c.event != static_cast<SockEvent>(e) || c.name == nullptr)
-          return false;
+        if (c.event != static_cast<SockEvent>(e) || c.name == nullptr) return false;
       }
     }
     return true;

@@ -31,9 +31,9 @@ void Engine::on(const KernelFrame& f, TimePoint now, std::vector<Action>& out) {
     log::emit(levels_, out, log::Id::kFromKernel, d.msg->summary());
   scratch_.clear();
   if (d.msg)
-    table_.from_kernel(*d.msg, now, scratch_);
+    table_.handle(FromKernel{*d.msg}, now, scratch_);
   else
-    table_.from_kernel(f.bytes, now, scratch_);  // the table names what is wrong
+    table_.handle(FromKernelBytes{f.bytes}, now, scratch_);  // the table names what is wrong
   run(scratch_, now, out);
 }
 
@@ -46,7 +46,7 @@ void Engine::on(const LocalAddresses& a, TimePoint now, std::vector<Action>& out
   if (stopping()) return;
   to_call_control(a, now, out);  // the entities of interface a.itf
   scratch_.clear();
-  table_.set_local_addresses(a.itf, a.addrs, scratch_);
+  table_.handle(SetLocalAddresses{a.itf, a.addrs}, now, scratch_);
   run(scratch_, now, out);
 }
 
@@ -67,7 +67,7 @@ void Engine::on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out) 
   Message close(as_close);
   close.set_vcc(vcc);
   scratch_.clear();
-  table_.from_kernel(close, now, scratch_);
+  table_.handle(FromKernel{close}, now, scratch_);
   run(scratch_, now, out);
 }
 
@@ -79,7 +79,7 @@ void Engine::on(const Stop& s, TimePoint now, std::vector<Action>& out) {
   if (stopping()) return;
   log::emit(levels_, out, log::Id::kShuttingDown, s.why);
   scratch_.clear();
-  table_.shutdown(scratch_);
+  table_.handle(ShutdownAll{}, now, scratch_);
   run(scratch_, now, out);  // the RELEASEs of the calls just cleared go out too
   bool any_up = false;
   for (std::size_t i = 0; i < cc_.link_count(); ++i) any_up |= cc_.link_up(i);
@@ -156,7 +156,7 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
       for (auto& o : net) {
         if (const auto e = cc_event_of(o)) {
           more.clear();
-          table_.from_call_control(*e, now, more);
+          table_.handle(FromCallControl{*e}, now, more);
           for (auto& m : more) q.push_back(std::move(m));
         } else {
           pass_on(o, out);
@@ -185,7 +185,7 @@ void Engine::from_call_control(std::vector<NetOutput>& outputs, TimePoint now,
     if (const auto e = cc_event_of(o)) {
       if (stopping()) continue;  // the kernel is closed: the events go nowhere
       scratch_.clear();
-      table_.from_call_control(*e, now, scratch_);
+      table_.handle(FromCallControl{*e}, now, scratch_);
       run(scratch_, now, out);
     } else {
       pass_on(o, out);

@@ -615,5 +615,42 @@ TEST(Policy, RejectedConnectGetsEaccesAndNoCall) {
   EXPECT_EQ(h.take_cc<CcConnect>().called.sas_addr.prv[19], 0x00);
 }
 
+// The one face: handle(TableInput) reaches the same machines as the named
+// entry points (the Engine uses only handle()).
+TEST(OneFace, HandleDrivesListenAddressesCallControlAndShutdown) {
+  SocketTable t;
+  std::vector<Action> out;
+  std::vector<struct sockaddr_atmsvc> addrs{
+      kemu::svc_address("47.0005.80ffe1000000f21a26d8.0020ea000ee0.00")};
+  t.handle(SetLocalAddresses{0, addrs}, TimePoint{}, out);
+  EXPECT_EQ(t.local_addresses(0).size(), 1u);
+  out.clear();
+  kemu::KernelModel k;
+  const Message listen =
+      k.listen(kL, addrs[0], kemu::qos_from_text("ubr"), kemu::sap_from_text(""));
+  t.handle(FromKernel{listen}, TimePoint{}, out);
+  EXPECT_EQ(t.state_of(kL), SockState::kListening);
+  ASSERT_FALSE(out.empty());
+  EXPECT_EQ(std::get<ToKernel>(out.back()).msg.type(), as_okay);
+  out.clear();
+  const Message connect = k.connect(kV1, kemu::svc_address(""), addrs[0],
+                                    kemu::qos_from_text("ubr"), kemu::sap_from_text(""));
+  t.handle(FromKernel{connect}, TimePoint{}, out);
+  const auto* req = std::get_if<ToCallControl>(&out.back());
+  ASSERT_NE(req, nullptr);
+  const auto sock = std::get<CcConnect>(req->req).sock;
+  out.clear();
+  const CcEvent released = CcReleased{sock, -ECONNREFUSED};
+  t.handle(FromCallControl{released}, TimePoint{}, out);
+  EXPECT_EQ(std::get<ToKernel>(out.back()).msg.type(), as_error);
+  EXPECT_EQ(t.state_of(kV1), std::nullopt);
+  out.clear();
+  const std::uint8_t junk[3] = {1, 2, 3};
+  t.handle(FromKernelBytes{ByteView(junk, 3)}, TimePoint{}, out);
+  EXPECT_EQ(t.socket_count(), 1u);  // named in the log, nothing changed
+  t.handle(ShutdownAll{}, TimePoint{}, out);
+  EXPECT_EQ(t.socket_count(), 0u);
+}
+
 }  // namespace
 }  // namespace atmsigd::test

@@ -110,6 +110,24 @@ struct SocketTableParams {
   const log::Levels* levels = nullptr;
 };
 
+// ---- inputs: the one face, handle(TableInput, now, out)
+struct FromKernelBytes {  // a datagram that did not decode (the table names what is wrong)
+  ByteView bytes;
+};
+struct FromKernel {  // a decoded frame from the kernel side
+  const Message& msg;
+};
+struct FromCallControl {
+  const CcEvent& ev;
+};
+struct SetLocalAddresses {
+  int itf;
+  std::vector<struct sockaddr_atmsvc> addrs;
+};
+struct ShutdownAll {};  // demon shutdown: see SocketTable::shutdown()
+using TableInput =
+    std::variant<FromKernelBytes, FromKernel, FromCallControl, SetLocalAddresses, ShutdownAll>;
+
 struct Pending {
   CallId call;
   bool gone;           // the caller cleared the call before the kernel answered
@@ -120,6 +138,10 @@ class SocketTable {
  public:
   explicit SocketTable(SocketTableParams params = {});
   ~SocketTable();
+
+  // The face of the core (what the Engine uses): one input and now in,
+  // actions out. The named entry points below are the same, for tests.
+  void handle(const TableInput& in, TimePoint now, std::vector<Action>& out);
 
   // One datagram from the kernel side: decoded, validated, dispatched.
   void from_kernel(ByteView frame, TimePoint now, std::vector<Action>& out);
