@@ -231,11 +231,6 @@ static_assert(unique_keys(kMsgIes,
                           }),
               "each IE appears once per message");
 
-constexpr const IeSpec* find_ie_spec(IeId id) {
-  for (const auto& s : kIeSpecs)
-    if (s.id == id) return &s;
-  return nullptr;
-}
 constexpr const MsgSpec* find_msg_spec(MessageType t) {
   for (const auto& s : kMsgSpecs)
     if (s.type == t) return &s;
