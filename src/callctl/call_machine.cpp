@@ -7,7 +7,6 @@
 // Call-Control-U / Call-Control-N; UNI 3.1 §5.x where it differs (no T301);
 // UNI 4.0 §2 (T301). The party machine of Q.2971 is not here (docs/callctl.md).
 #include <cerrno>
-#include <cstring>
 
 #include "atmsigd/callctl/cause_errno.hpp"
 #include "atmsigd/callctl/mapping.hpp"
@@ -121,7 +120,7 @@ struct Uni::Machine {
   static void u1n6_t303(Uni& u, Call& c, const In&) {
     if (c.sends < u.params_.setup_sends) {
       ++c.sends;
-      u.note(u.tag(c) + ": SETUP sent again");
+      u.emit_call(log::Id::kCallSetupResent, c);
       u.resend(c.last_setup);
       u.reenter_state(c);
       return;
@@ -165,9 +164,7 @@ struct Uni::Machine {
       u6u7u9_n3n4_accept_request(u, c, in);
       return;
     }
-    u.note(u.tag(c) +
-           ": accept without a connection identifier (no as_identify): "
-           "call released, -EINVAL");
+    u.emit_call(log::Id::kCallAcceptNoVc, c);
     c.phase = Phase::kIncomingAccepted;
     u.start_release(c, cause::kNoVpciVciAvailable, -EINVAL);
   }
@@ -217,7 +214,7 @@ struct Uni::Machine {
       u.reenter_state(c);
       return;
     }
-    u.note(u.tag(c) + ": no answer to RELEASE: call reference released");
+    u.emit_call(log::Id::kCallReleaseUnanswered, c);
     const auto vc = c.vc;
     u.drop_call(c, std::nullopt);
     if (vc && u.params_.restart_after_t308) u.queue_restart(vc);
@@ -235,7 +232,7 @@ struct Uni::Machine {
   }
 
   // NOTIFY in any state (Q.2931 §3.1.x NOTIFY): no procedure acts on it.
-  static void unx_notify(Uni& u, Call& c, const In&) { u.note(u.tag(c) + ": NOTIFY noted"); }
+  static void unx_notify(Uni& u, Call& c, const In&) { u.emit_call(log::Id::kCallNotifyNoted, c); }
 
   // A message p2p call control does not implement (§5.6.4): STATUS cause 97.
   static void unx_other_message(Uni& u, Call& c, const In& in) {
@@ -252,14 +249,12 @@ struct Uni::Machine {
   }
 
   // SETUP for a call reference in use (§5.6.3: a repeated SETUP): ignored.
-  static void unx_setup(Uni& u, Call& c, const In&) {
-    u.note(u.tag(c) + ": repeated SETUP ignored");
-  }
+  static void unx_setup(Uni& u, Call& c, const In&) { u.emit_call(log::Id::kCallSetupRepeated, c); }
 
   // U11/U12, N11/N12: anything else while the call is being cleared is
   // ignored (§5.4).
   static void u11n12_ignore(Uni& u, Call& c, const In& in) {
-    u.note(u.tag(c) + ": " + std::string(ev_name(in.ev)) + " ignored while clearing");
+    u.emit_call(log::Id::kCallIgnoredClearing, c, ev_name(in.ev));
   }
 
   // Any other pair: a message not compatible with the call state gets STATUS
@@ -399,7 +394,7 @@ std::string_view Uni::ev_name(Ev e) {
 
 void Uni::place_call(const CcConnect& req) {
   if (by_sock_.contains(req.sock)) {
-    note("socket #" + std::to_string(req.sock) + " already has a call: -EALREADY");
+    emit(log::Id::kCallSockBusy, params_.log_name, req.sock);
     out_->push_back(CcReleased{req.sock, -EALREADY});
     return;
   }
@@ -434,7 +429,7 @@ void Uni::place_call(const CcConnect& req) {
   if (auto err = add_setup_ies(m, req.called, c.local, req.sap, req.qos, params_.version,
                                params_.link_rate, ci ? &*ci : nullptr)) {
     free_vc(c);
-    note("call of socket #" + std::to_string(req.sock) + " refused: " + std::strerror(-err->err));
+    emit(log::Id::kCallRefused, params_.log_name, req.sock, log::Errno{err->err});
     out_->push_back(CcReleased{req.sock, err->err});
     return;
   }
@@ -456,22 +451,18 @@ std::optional<int> Uni::outgoing_vc(Call& c, const CcConnect& req) {
   if (params_.switch_mode) {
     const auto vc = req.pvc.sap_family == AF_ATMPVC ? vc_of_pvc(req.pvc) : std::nullopt;
     if (!vc) {
-      note("call of socket #" + std::to_string(req.sock) +
-           " refused: switch mode needs a connection identifier (pvc) the VPCI map covers: "
-           "-EINVAL");
+      emit(log::Id::kCallRefusedNoPvc, params_.log_name, req.sock);
       return -EINVAL;
     }
     if (by_vc_.contains(vc_key(vc->first, vc->second))) {
-      note("call of socket #" + std::to_string(req.sock) + " refused: VPCI/VCI " +
-           std::to_string(vc->first) + "/" + std::to_string(vc->second) +
-           " already in use: -EADDRINUSE");
+      emit(log::Id::kCallRefusedVcInUse, params_.log_name, req.sock, vc->first, vc->second);
       return -EADDRINUSE;
     }
     c.vc = vc;
   } else if (params_.side == Side::kNetwork) {
     const auto vci = alloc_vci();
     if (!vci) {
-      note("no VCI left for the call of socket #" + std::to_string(req.sock));
+      emit(log::Id::kCallNoVci, params_.log_name, req.sock);
       return -EAGAIN;
     }
     c.vc = std::make_pair(params_.vpci, *vci);
@@ -486,20 +477,20 @@ void Uni::identify_call(const CcIdentify& req) {
   auto it = by_id_.find(req.call);
   auto call = it == by_id_.end() ? calls_.end() : calls_.find(it->second);
   if (call == calls_.end() || call->second.phase != Phase::kIncomingOffered) {
-    note("identify of call #" + std::to_string(req.call) + " that is gone: ignored");
+    emit(log::Id::kCallIdentifyGone, params_.log_name, req.call);
     return;
   }
   Call& c = call->second;
   if (!params_.switch_mode || c.state != CallState::kCallInitiated || c.vc) {
-    note(tag(c) + ": identify ignored (" +
-         (params_.switch_mode ? "already identified" : "not in switch mode") + ")");
+    emit_call(log::Id::kCallIdentifyIgnored, c,
+              params_.switch_mode ? "already identified" : "not in switch mode");
     return;
   }
   const auto vc = req.pvc.sap_family == AF_ATMPVC ? vc_of_pvc(req.pvc) : std::nullopt;
   if (!vc || by_vc_.contains(vc_key(vc->first, vc->second))) {
     const std::uint8_t cv = vc ? cause::kRequestedVpciVciNotAvailable : cause::kNoVpciVciAvailable;
-    note(tag(c) + ": identify with " + (vc ? "a VPCI/VCI in use" : "no usable pvc") +
-         ": call released with cause " + std::to_string(cv));
+    emit_call(log::Id::kCallIdentifyRefused, c, vc ? "a VPCI/VCI in use" : "no usable pvc",
+              log::Cause{cv});
     // Nothing was answered yet (N1): RELEASE COMPLETE.
     send_release_complete(c.cref, true, cv);
     drop_call(c, kErrCallerGone);
@@ -620,9 +611,7 @@ void Uni::clear_by_peer(Call& c, const Message& m, bool complete,
     case Phase::kGone:
       break;
   }
-  if (cv != nullptr)
-    note(tag(c) + ": cleared by the peer, cause " + std::to_string(value) + " (" +
-         std::string(q2931::cause_name(value)) + ")");
+  if (cv != nullptr) emit_call(log::Id::kCallClearedByPeer, c, log::Cause{value});
   drop_call(c, err);
 }
 

@@ -15,7 +15,6 @@
 namespace atmsigd::callctl {
 
 using namespace atmsvc;
-using detail::hex24;
 using detail::releasing;
 using q2931::Message;
 using q2931::MessageType;
@@ -66,7 +65,9 @@ void Uni::on_q2931(ByteView bytes) {
   for (const auto& v : res.verdicts) {
     if (v.action == q2931::Action::kProceed && v.cause == 0) continue;
     if (v.action == q2931::Action::kProceed || v.action == q2931::Action::kProceedReportStatus) {
-      if (noting()) note("   " + q2931::to_string(v));
+      if (levels().enabled(log::Id::kCallVerdictProceed))
+        emit(log::Id::kCallVerdictProceed, params_.log_name, q2931::message_name(m.type),
+             log::Hex{m.cref.value}, q2931::to_string(v));
     } else if (levels().enabled(log::Id::kCallDiscarded)) {
       emit(log::Id::kCallDiscarded, params_.log_name, q2931::message_name(m.type),
            log::Hex{m.cref.value}, q2931::to_string(v));
@@ -179,7 +180,7 @@ void Uni::on_global(const Message& m, q2931::Action a, const std::optional<q2931
     else
       on_restart_ack(m);
   } else {
-    note("STATUS with the global call reference noted");
+    emit(log::Id::kCallGlobalStatus, params_.log_name);
   }
   if (a == q2931::Action::kProceedReportStatus && cv && m.type != MessageType::kStatus)
     send_status(0, !m.cref.flag, CallState::kNull, cv->value, cv->diagnostics);
@@ -205,7 +206,7 @@ void Uni::on_unknown_cref(const Message& m) {
       send_status(cref, flag, CallState::kNull, cause::kResponseToStatusEnquiry);
       return;
     case q2931::UnknownCallRef::kNewCall:  // SETUP, but with the flag of a call of ours
-      note("SETUP with the call reference flag set for an unknown call: ignored");
+      emit(log::Id::kCallSetupFlagUnknown, params_.log_name);
       return;
     case q2931::UnknownCallRef::kReleaseComplete:
       if (call_event_of(m.type))
@@ -219,7 +220,8 @@ void Uni::on_unknown_cref(const Message& m) {
 void Uni::on_new_setup(const Message& m) {
   IncomingSetup in;
   if (auto prob = decode_setup(m, params_.version, in)) {
-    note("SETUP " + hex24(m.cref.value) + " refused: cause " + std::to_string(prob->cause));
+    emit(log::Id::kCallSetupRefused, params_.log_name, log::Hex{m.cref.value},
+         log::Cause{prob->cause});
     Bytes diag;
     if (prob->ie) diag.push_back(*prob->ie);
     send_release_complete(m.cref.value, true, prob->cause, diag);
@@ -247,7 +249,7 @@ void Uni::on_new_setup(const Message& m) {
   } else if (!params_.switch_mode) {  // switch mode: the CI comes with CcIdentify
     const auto vci = alloc_vci();
     if (!vci) {
-      note("no VCI left: SETUP refused with cause 45");
+      emit(log::Id::kCallSetupNoVci, params_.log_name);
       send_release_complete(c.cref, true, cause::kNoVpciVciAvailable);
       return;
     }

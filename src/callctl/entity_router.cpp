@@ -55,12 +55,6 @@ void EntityRouter::to_entity(std::size_t i, const NetInput& in, TimePoint now,
   forward(i, scratch_, out);
 }
 
-void EntityRouter::note(std::vector<NetOutput>& out, std::string s) const {
-  static const log::Levels kAll = log::Levels::all();
-  log::emit(levels_ != nullptr ? *levels_ : kAll, out, log::Id::kCallNote, std::string_view(""),
-            std::move(s));
-}
-
 std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& called) const {
   // The original: no route and no default configured at all -> the first entity.
   if (routes_.empty() && !default_) {
@@ -114,15 +108,13 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
         if constexpr (std::is_same_v<T, CcConnect>) {
           target = route(r.called, r.local);
           if (!target) {
-            note(out, "call of socket #" + std::to_string(r.sock) + " to " +
-                          svc_address_text(r.called) + ": no route to an entity");
+            emit(out, log::Id::kCallNoRoute, r.sock, r.called);
             out.push_back(CcReleased{r.sock, -EHOSTUNREACH});
             return;
           }
           sock_entity_[r.sock] = *target;
           if (entities_.size() > 1)
-            note(out, "call of socket #" + std::to_string(r.sock) + " routed to entity " +
-                          entities_[*target].name);
+            emit(out, log::Id::kCallRouted, r.sock, entities_[*target].name);
         } else if constexpr (std::is_same_v<T, CcRelease>) {
           const auto it = sock_entity_.find(r.sock);
           if (it == sock_entity_.end()) return;  // never reached an entity
@@ -133,7 +125,7 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
           // any later one): to the entity that offered it, with its call id.
           const auto it = offered_.find(r.call);
           if (it == offered_.end()) {
-            note(out, "no offered call " + std::to_string(r.call) + ": request ignored");
+            emit(out, log::Id::kCallNoOffered, r.call);
             return;
           }
           target = it->second.entity;
@@ -193,11 +185,6 @@ void EntityRouter::forward(std::size_t i, std::vector<NetOutput>& from_uni,
       pdu->entity = i;
     } else if (auto* ls = std::get_if<atmsvc::LinkState>(&ev)) {
       ls->entity = i;
-    } else if (auto* le = std::get_if<log::Event>(&ev)) {
-      // Several entities: a note says whose it is.
-      if (le->id == log::Id::kCallNote && entities_.size() > 1 && le->args.size() == 2)
-        if (auto* text = std::get_if<std::string>(&le->args[1]))
-          *text = "entity " + e.name + ": " + *text;
     } else if (auto* inc = std::get_if<CcIncoming>(&ev)) {
       const atmsvc::CallId ours = next_call_++;
       e.ours[inc->call] = ours;

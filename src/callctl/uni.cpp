@@ -23,7 +23,6 @@ using namespace atmsvc;
 using q2931::Message;
 using q2931::MessageType;
 namespace cause = q2931::cause;
-using detail::hex24;
 using detail::releasing;
 
 std::string state_name(Side side, CallState s) {
@@ -175,13 +174,13 @@ void Uni::stop_link() {
   pending_.clear();
   // The kernel is gone: calls still held are forgotten (no message; the peer
   // clears them when its T309 expires).
-  if (!calls_.empty()) note("shutdown: " + std::to_string(calls_.size()) + " call(s) forgotten");
+  if (!calls_.empty()) emit(log::Id::kCallShutdownForgotten, params_.log_name, calls_.size());
   for (Key k : keys_where([](const Call&) { return true; })) {
     auto it = calls_.find(k);
     if (it != calls_.end()) drop_call(it->second, std::nullopt);
   }
   t309_.reset();
-  note("shutdown: releasing the signaling link");
+  emit(log::Id::kCallShutdownRelease, params_.log_name);
   if (sscf_.state() != sscf::State::kIdle) run_sscf(sscf::AalReleaseRequest{});
 }
 
@@ -192,7 +191,7 @@ void Uni::request(const NetInput& req) {
     auto it = by_id_.find(a->call);
     auto call = it == by_id_.end() ? calls_.end() : calls_.find(it->second);
     if (call == calls_.end() || call->second.phase != Phase::kIncomingOffered) {
-      note("accept of call #" + std::to_string(a->call) + " that is gone: -ECONNABORTED");
+      emit(log::Id::kCallAcceptGone, params_.log_name, a->call);
       out_->push_back(CcReleased{a->sock, kErrCallerGone});
     } else {
       call->second.sock = a->sock;
@@ -273,8 +272,7 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
       return;
     }
     // Q.2931 §5.6.12: no STATUS after the retransmissions: clear the call.
-    note(tag(c) + ": no STATUS after " + std::to_string(c.enquiries) +
-         " STATUS ENQUIRY: clearing with cause 41");
+    emit_call(log::Id::kCallStatusUnanswered, c, c.enquiries);
     start_release(c, cause::kTemporaryFailure, kErrTimerExpiry);
     return;
   }
@@ -360,9 +358,9 @@ void Uni::process(std::vector<sscf::Action>& acts) {
           } else if constexpr (std::is_same_v<T, sscf::AalDataIndication>) {
             on_q2931(x.data);
           } else if constexpr (std::is_same_v<T, sscf::AalUnitdataIndication>) {
-            note("SAAL unit data ignored (" + std::to_string(x.data.size()) + " octets)");
+            emit(log::Id::kCallSaalUnitdata, params_.log_name, x.data.size());
           } else if constexpr (std::is_same_v<T, sscf::MaaError>) {
-            note(std::string("SSCOP MAA-ERROR ") + x.code);
+            emit(log::Id::kCallSaalMaaError, params_.log_name, std::string(1, x.code));
           } else if constexpr (std::is_same_v<T, sscf::Trace>) {
             out_->emplace_back(std::move(x.event));  // built only if the saal level wants it
           }
@@ -380,7 +378,7 @@ void Uni::ensure_link() {
 void Uni::on_link_up(bool indication) {
   if (stopping_) {
     // Shutting down: a peer's BGN was answered by SSCF; take the link down again.
-    note("SAAL offered by the peer while shutting down: released");
+    emit(log::Id::kCallSaalWhileStopping, params_.log_name);
     run_sscf(sscf::AalReleaseRequest{});
     return;
   }
@@ -576,12 +574,6 @@ struct sockaddr_atmpvc Uni::pvc_of(const Call& c) const {
   a.sap_addr.vpi = static_cast<short>(vpi);
   a.sap_addr.vci = c.vc->second;
   return a;
-}
-
-std::string Uni::tag(const Call& c) const {
-  return std::string(params_.side == Side::kUser ? "uni[user]" : "uni[net]") + "{" +
-         state_name(params_.side, c.state) + "} cref " + hex24(c.cref) +
-         (c.we_originated ? "/orig" : "/dest");
 }
 
 }  // namespace atmsigd::callctl

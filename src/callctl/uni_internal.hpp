@@ -3,8 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
-#include <string>
 
 #include "atmsigd/callctl/uni.hpp"
 
@@ -18,12 +16,6 @@ inline bool releasing(CallState s) {
 // A Q.2931 message's length after its 9-octet header (the logs' len=).
 inline std::size_t contents_length(ByteView encoded) {
   return encoded.size() > 9 ? encoded.size() - 9 : 0;
-}
-
-inline std::string hex24(std::uint32_t v) {
-  char b[16];
-  std::snprintf(b, sizeof b, "0x%06x", static_cast<unsigned>(v & 0xffffff));
-  return b;
 }
 
 }  // namespace atmsigd::callctl::detail

@@ -15,6 +15,7 @@
 
 #include "atmsigd/callctl/cause_errno.hpp"
 #include "atmsigd/callctl/uni.hpp"
+#include "atmsigd/log/format.hpp"
 #include "atmsigd/q2931/codec.hpp"
 #include "atmsigd/q2931/text.hpp"
 #include "atmsigd/sscf/sscf_uni.hpp"
@@ -79,7 +80,8 @@ struct End {
 };
 
 // Call control's outputs as a test reads them: the CcEvents, the PDUs per
-// link (entity), the CALL_NOTE texts, every log event.
+// link (entity), the text of every call-control (sig) debug/warn event,
+// every log event.
 struct Outputs {
   std::vector<CcEvent> events;
   std::vector<std::vector<Bytes>> pdus;  // [entity]
@@ -93,8 +95,10 @@ struct Outputs {
         if (pdus.size() <= l->entity) pdus.resize(l->entity + 1);
         pdus[l->entity].push_back(std::move(l->pdu));
       } else if (auto* ev = std::get_if<log::Event>(&o)) {
-        if (ev->id == log::Id::kCallNote && ev->args.size() == 2)
-          if (const auto* t = std::get_if<std::string>(&ev->args[1])) notes.push_back(*t);
+        const log::Spec& s = log::spec(ev->id);
+        if (s.group == log::Group::kSig &&
+            (s.level == log::Level::kDebug || s.level == log::Level::kWarn))
+          notes.push_back(log::format(*ev));
         logs.push_back(std::move(*ev));
       }
     }

@@ -8,7 +8,7 @@
 //   r.handle(LinkPdu{i, pdu}, now, out);         // a PDU received on entity i's link
 //   r.handle(CcConnect{...}, now, out);          // routed by called party number
 //   ToLink{i, pdu} / LinkState{i, up} in `out`: entity i's (the Unis' outputs
-//   re-tagged with their entity; their notes prefixed with its name).
+//   re-tagged with their entity; their log events name it through log_name).
 //
 // Outbound calls (CcConnect) are routed as the original's route_remote()
 // does: the route with the longest prefix that matches the called party
@@ -30,6 +30,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -107,7 +108,13 @@ class EntityRouter final : public atmsvc::CallControl {
   // Translates what entity i's Uni emitted and appends it to `out`.
   void forward(std::size_t i, std::vector<atmsvc::NetOutput>& from_uni,
                std::vector<atmsvc::NetOutput>& out);
-  void note(std::vector<atmsvc::NetOutput>& out, std::string s) const;
+  // A routing event (the router has no entity of its own: an empty one).
+  template <class... A>
+  void emit(std::vector<atmsvc::NetOutput>& out, log::Id id, A&&... a) const {
+    static const log::Levels kAll = log::Levels::all();  // no levels: every one, as tests want
+    log::emit(levels_ != nullptr ? *levels_ : kAll, out, id, std::string_view(""),
+              std::forward<A>(a)...);
+  }
 
   std::vector<Entity> entities_;
   std::vector<Route> routes_;

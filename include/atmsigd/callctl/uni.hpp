@@ -10,7 +10,7 @@
 //   uni.handle_timeouts(now, out);                       // at next_deadline()
 //
 // Outputs, in order: CcEvents for the socket layer, ToLink (send on VPI/VCI
-// 0/5 or UDP), LinkState, log events (CALL_NOTE and the catalog's call-control
+// 0/5 or UDP), LinkState, log events (the catalog's call-control
 // IDs at debug, the call lines at info) built only if the levels want them.
 // After every call the shell re-arms its timer to next_deadline() (SSCOP's
 // and the calls' timers together).
@@ -160,8 +160,8 @@ struct UniParams {
 
   sscf::Params sscf;
 
-  // Which log events anyone wants (null: every one, as tests want). Notes
-  // are built only if CALL_NOTE is enabled.
+  // Which log events anyone wants (null: every one, as tests want); an
+  // event's arguments are built only if its level is enabled.
   const log::Levels* levels = nullptr;
   // ", entity 0.0.5" when there are several entities: in the call lines.
   std::string log_name;
@@ -404,11 +404,6 @@ class Uni final : public atmsvc::CallControl {
   static std::uint32_t vc_key(std::uint16_t vpci, std::uint16_t vci) {
     return static_cast<std::uint32_t>(vpci) << 16 | vci;
   }
-  // Notes (CALL_NOTE, debug) are built only if someone prints them.
-  bool noting() const { return levels().enabled(log::Id::kCallNote); }
-  void note(std::string s) {
-    log::emit(levels(), *out_, log::Id::kCallNote, std::string_view(""), std::move(s));
-  }
   const log::Levels& levels() const;
   // A catalog event, built only if the levels want it.
   template <class... A>
@@ -426,7 +421,6 @@ class Uni final : public atmsvc::CallControl {
   // released or failed (with cause).
   void log_established(const Call& c);
   void log_ended(const Call& c);
-  std::string tag(const Call& c) const;
 
   UniParams params_;
   sscf::SscfUni sscf_;
