@@ -96,9 +96,7 @@ void Engine::on(const Stop& s, TimePoint now, std::vector<Action>& out) {
 
 void Engine::drain(TimePoint now, std::vector<Action>& out) {
   if (stop_ == StopPhase::kAwaitReleases && (cc_.call_count() == 0 || now >= release_by_)) {
-    if (cc_.call_count() != 0)
-      log::emit(levels_, out, log::Id::kCallWarn, std::string_view(""),
-                std::to_string(cc_.call_count()) + " call(s) not released by the peer at exit");
+    if (cc_.call_count() != 0) log::emit(levels_, out, log::Id::kCallsHeldAtExit, cc_.call_count());
     stop_ = StopPhase::kAwaitEnd;
     to_call_control(StopLinks{}, now, out);  // END on every link
   }

@@ -75,7 +75,7 @@ TEST(LogLevels, DefaultIsInfoPerGroup) {
   EXPECT_FALSE(l.enabled(Id::kSscopState));  // another group
   l.set(Group::kSig, Level::kWarn);
   EXPECT_FALSE(l.enabled(Id::kCallEstablished));
-  EXPECT_TRUE(l.enabled(Id::kCallWarn));
+  EXPECT_TRUE(l.enabled(Id::kCallsHeldAtExit));
   l.set(Group::kSig, Level::kOff);
   EXPECT_FALSE(l.enabled(Id::kSocketBadFrame));
 }
@@ -122,7 +122,7 @@ TEST(LogRateLimiter, BurstThenSuppressedWithCount) {
   for (int i = 0; i < 5; ++i)
     EXPECT_FALSE(r.admit(Id::kSocketNotAllowed, t0 + std::chrono::seconds(1)).print);
   // Another ID has its own budget.
-  EXPECT_TRUE(r.admit(Id::kCallWarn, t0).print);
+  EXPECT_TRUE(r.admit(Id::kCallsHeldAtExit, t0).print);
   // The next window: printed again, with the count of the suppressed ones.
   const auto v = r.admit(Id::kSocketNotAllowed, t0 + std::chrono::seconds(11));
   EXPECT_TRUE(v.print);
