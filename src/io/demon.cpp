@@ -316,15 +316,19 @@ void Demon::feed(engine::Input in) {
   actions_.clear();
   engine_.handle(in, now(), actions_);
   perform(actions_);
-  // What the actions asked for (refused replies, local addresses, a stop).
+  feed_asked();
+  arm_timer();
+}
+
+// What the actions asked for (refused replies, local addresses), fed in turn.
+void Demon::feed_asked() {
   while (!inputs_.empty() && !stopped_) {
-    engine::Input next = std::move(inputs_.front());
-    inputs_.erase(inputs_.begin());
+    const engine::Input next = std::move(inputs_.front());
+    inputs_.pop_front();
     actions_.clear();
     engine_.handle(next, now(), actions_);
     perform(actions_);
   }
-  arm_timer();
 }
 
 void Demon::perform(std::vector<engine::Action>& actions) {
@@ -499,11 +503,7 @@ void Demon::arm_timer() {
     actions_.clear();
     engine_.handle_timeouts(now(), actions_);
     perform(actions_);
-    while (!inputs_.empty() && !stopped_) {
-      engine::Input next = std::move(inputs_.front());
-      inputs_.erase(inputs_.begin());
-      feed(std::move(next));
-    }
+    feed_asked();
     arm_timer();
   });
 }

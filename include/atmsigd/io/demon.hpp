@@ -8,6 +8,7 @@
 
 #include <boost/asio.hpp>
 
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,7 @@ class Demon final {
   // the inputs those actions asked for, then arm the timer.
   void feed(engine::Input in);
   void perform(std::vector<engine::Action>& actions);
+  void feed_asked();
   void to_kernel(const atmsvc::Message& m);
   void to_link(std::size_t entity, ByteView pdu);
   void link_state(std::size_t entity, bool up);
@@ -98,7 +100,7 @@ class Demon final {
   std::unique_ptr<KernelTransport> transport_;
   std::vector<EntityLink> links_;  // Q.2931 mode: one per entity
   std::vector<engine::Action> actions_;
-  std::vector<engine::Input> inputs_;  // asked for by actions, fed after them
+  std::deque<engine::Input> inputs_;  // asked for by actions, fed after them
   PcapSunAtmWriter pcap_;
   TraceRing trace_;
   boost::asio::steady_timer timer_;
