@@ -1,88 +1,13 @@
 #include "atmsigd/callctl/loopback_network.hpp"
 
+#include "atmsigd/callctl/cause_errno.hpp"
+
 #include <cerrno>
 #include <cstring>
 
 namespace atmsigd::callctl {
 
 using namespace atmsvc;
-
-int cause_to_errno(int cause) {
-  switch (cause) {
-    case 1:  // unallocated (unassigned) number
-    case 2:  // no route to specified transit network
-    case 3:  // no route to destination
-      return -EHOSTUNREACH;
-    case 17:  // user busy
-      return -EBUSY;
-    case 18:   // no user responding
-    case 102:  // recovery on timer expiry
-      return -ETIMEDOUT;
-    case 21:  // call rejected
-    case 88:  // incompatible destination
-      return -ECONNREFUSED;
-    case 22:  // number changed
-      return -EREMCHG;
-    case 27:  // destination out of order
-    case 38:  // network out of order
-      return -ENETDOWN;
-    case 35:  // requested VPCI/VCI not available
-    case 37:  // user cell rate not available
-    case 45:  // no VPCI/VCI available
-    case 47:  // resource unavailable, unspecified
-    case 49:  // quality of service unavailable
-    case 51:  // user cell rate not available (UNI 3.0)
-      return -EAGAIN;
-    case 41:  // temporary failure
-      return -ENETRESET;
-    case 16:  // normal call clearing
-    case 31:  // normal, unspecified
-      return -ECONNRESET;
-    default:
-      return -EPROTO;
-  }
-}
-
-const char* cause_text(int cause) {
-  switch (cause) {
-    case 1:
-      return "unallocated (unassigned) number";
-    case 2:
-      return "no route to specified transit network";
-    case 3:
-      return "no route to destination";
-    case 16:
-      return "normal call clearing";
-    case 17:
-      return "user busy";
-    case 18:
-      return "no user responding";
-    case 21:
-      return "call rejected";
-    case 22:
-      return "number changed";
-    case 27:
-      return "destination out of order";
-    case 31:
-      return "normal, unspecified";
-    case 38:
-      return "network out of order";
-    case 41:
-      return "temporary failure";
-    case 45:
-      return "no VPCI/VCI available";
-    case 47:
-      return "resource unavailable, unspecified";
-    case 49:
-      return "quality of service unavailable";
-    case 88:
-      return "incompatible destination";
-    case 102:
-      return "recovery on timer expiry";
-    default:
-      return "unknown cause";
-  }
-}
 
 struct sockaddr_atmpvc LoopbackNetwork::pvc(int vci) const {
   struct sockaddr_atmpvc a;
@@ -103,20 +28,16 @@ void LoopbackNetwork::end_call(CallId id) {
 }
 
 void LoopbackNetwork::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
-  static const log::Levels kDefaultLevels;
-  note_.clear();
   decide(in, now, out);
-  if (!note_.empty())
-    log::emit(p_.levels != nullptr ? *p_.levels : kDefaultLevels, out, log::Id::kCallNote,
-              std::string_view(""), note_);
 }
 
 void LoopbackNetwork::decide(const NetInput& req, TimePoint, std::vector<NetOutput>& out) {
   if (const auto* c = std::get_if<CcConnect>(&req)) {
     if (p_.mode == Mode::kRefuse) {
-      note_ = "call from socket #" + std::to_string(c->sock) + " refused by the network: cause " +
-              std::to_string(p_.refuse_cause) + " (" + cause_text(p_.refuse_cause) + ")";
-      out.push_back(CcReleased{c->sock, cause_to_errno(p_.refuse_cause)});
+      note(out, log::Id::kLoopbackRefused, c->sock,
+           log::Cause{static_cast<std::uint8_t>(p_.refuse_cause)});
+      out.push_back(
+          CcReleased{c->sock, setup_failure_errno(static_cast<std::uint8_t>(p_.refuse_cause))});
       return;
     }
     Call call{};
@@ -138,7 +59,7 @@ void LoopbackNetwork::decide(const NetInput& req, TimePoint, std::vector<NetOutp
     inc.qos = c->qos;
     inc.qos.txtp = c->qos.rxtp;
     inc.qos.rxtp = c->qos.txtp;
-    note_ = "call #" + std::to_string(call.id) + " offered";
+    note(out, log::Id::kLoopbackOffered, call.id);
     out.push_back(inc);
     return;
   }
@@ -156,7 +77,7 @@ void LoopbackNetwork::decide(const NetInput& req, TimePoint, std::vector<NetOutp
     struct atm_qos callee_qos = call.qos;
     callee_qos.txtp = call.qos.rxtp;
     callee_qos.rxtp = call.qos.txtp;
-    note_ = "call #" + std::to_string(call.id) + " connected";
+    note(out, log::Id::kLoopbackConnected, call.id);
     out.push_back(CcEstablished{call.callee, pvc(call.callee_vci), call.called, callee_qos});
     out.push_back(CcEstablished{call.caller, pvc(call.caller_vci), call.calling, call.qos});
     return;
@@ -164,12 +85,11 @@ void LoopbackNetwork::decide(const NetInput& req, TimePoint, std::vector<NetOutp
   if (const auto* r = std::get_if<CcReject>(&req)) {
     auto it = calls_.find(r->call);
     if (it == calls_.end()) return;
-    const int cause = r->reason == RejectReason::kNoListener ? 88 : 21;  // kPolicy: 21 too
-    note_ = "call #" + std::to_string(r->call) + " rejected: cause " + std::to_string(cause) +
-            " (" + cause_text(cause) + ")";
+    const std::uint8_t cause = r->reason == RejectReason::kNoListener ? 88 : 21;  // kPolicy: 21 too
+    note(out, log::Id::kLoopbackRejected, r->call, log::Cause{cause});
     const SockId caller = it->second.caller;
     end_call(r->call);
-    out.push_back(CcReleased{caller, cause_to_errno(cause)});
+    out.push_back(CcReleased{caller, setup_failure_errno(cause)});
     return;
   }
   // Link inputs (no links here) and CcIdentify (no switch mode) ask nothing.
@@ -181,7 +101,7 @@ void LoopbackNetwork::decide(const NetInput& req, TimePoint, std::vector<NetOutp
   const CallId id = bs->second;
   Call call = calls_.at(id);
   end_call(id);
-  note_ = "call #" + std::to_string(id) + " released";
+  note(out, log::Id::kLoopbackReleased, id);
   if (!call.up) {
     out.push_back(CcIncomingGone{id});  // the caller gave up before an answer
     return;

@@ -9,6 +9,7 @@
 
 #include "atmsigd/config/config_file.hpp"
 #include "atmsigd/log/format.hpp"
+#include "atmsigd/q2931/text.hpp"
 #include "atmsigd/sscop/pdu.hpp"
 #include "atmsigd/util/atm_text.hpp"
 
@@ -235,11 +236,13 @@ bool Demon::start(std::string& error) {
       for (const auto& e : entities_)
         log_.sig->info("network side: Q.2931 call control, entity {}", e.describe());
   } else {
-    log_.sig->info("network side: stand-in, {}",
-                   opts_.network == "refuse"
-                       ? "every call refused with cause " + std::to_string(opts_.refuse_cause) +
-                             " (" + callctl::cause_text(opts_.refuse_cause) + ")"
-                       : std::string("loopback to this demon's listeners"));
+    log_.sig->info(
+        "network side: stand-in, {}",
+        opts_.network == "refuse"
+            ? "every call refused with cause " + std::to_string(opts_.refuse_cause) + " (" +
+                  std::string(q2931::cause_name(static_cast<std::uint8_t>(opts_.refuse_cause))) +
+                  ")"
+            : std::string("loopback to this demon's listeners"));
   }
   apply_policy();
   std::vector<int> itfs{opts_.signaling_vc.sap_addr.itf};

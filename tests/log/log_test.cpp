@@ -69,9 +69,9 @@ TEST(LogCatalog, IdNamesAreUpperSnakeCase) {
 TEST(LogLevels, DefaultIsInfoPerGroup) {
   Levels l;
   EXPECT_TRUE(l.enabled(Id::kCallEstablished));
-  EXPECT_FALSE(l.enabled(Id::kCallNote));
+  EXPECT_FALSE(l.enabled(Id::kLoopbackOffered));
   l.set(Group::kSig, Level::kDebug);
-  EXPECT_TRUE(l.enabled(Id::kCallNote));
+  EXPECT_TRUE(l.enabled(Id::kLoopbackOffered));
   EXPECT_FALSE(l.enabled(Id::kSscopState));  // another group
   l.set(Group::kSig, Level::kWarn);
   EXPECT_FALSE(l.enabled(Id::kCallEstablished));
@@ -85,8 +85,7 @@ TEST(LogEmit, DisabledEventAllocatesNothing) {
   std::vector<Event> out;
   out.reserve(4);
   const std::size_t before = g_allocations;
-  for (int i = 0; i < 1000; ++i)
-    emit(l, out, Id::kCallNote, std::string_view(""), std::string_view("never built"));
+  for (int i = 0; i < 1000; ++i) emit(l, out, Id::kLoopbackRefused, std::uint64_t{7}, Cause{3});
   EXPECT_EQ(g_allocations - before, 0u);
   EXPECT_TRUE(out.empty());
   emit(l, out, Id::kCallReleased, Hex{1}, std::string_view(""), Cause{16});

@@ -41,9 +41,6 @@ class LoopbackNetwork final : public atmsvc::CallControl {
   std::optional<TimePoint> next_deadline() const override { return std::nullopt; }
   std::size_t call_count() const override { return calls_.size(); }
 
-  // Text of the last decision (also logged as CALL_NOTE).
-  const std::string& last_note() const { return note_; }
-
  private:
   struct Call {
     SockId caller = 0;
@@ -59,18 +56,18 @@ class LoopbackNetwork final : public atmsvc::CallControl {
   void decide(const atmsvc::NetInput& in, TimePoint now, std::vector<atmsvc::NetOutput>& out);
   struct sockaddr_atmpvc pvc(int vci) const;
   void end_call(CallId id);
+  // Its decisions are LOOPBACK_* events (debug).
+  template <typename... Args>
+  void note(std::vector<atmsvc::NetOutput>& out, log::Id id, const Args&... args) const {
+    static const log::Levels kDefaultLevels;
+    log::emit(p_.levels != nullptr ? *p_.levels : kDefaultLevels, out, id, args...);
+  }
 
   Params p_;
   int next_vci_;
   CallId next_call_ = 1;
   std::unordered_map<CallId, Call> calls_;
   std::unordered_map<SockId, CallId> by_sock_;
-  std::string note_;
 };
-
-// Q.2931 cause value -> the negative errno the kernel sees (as the original
-// demon maps them; documented in docs/atmsvc.md).
-int cause_to_errno(int cause);
-const char* cause_text(int cause);
 
 }  // namespace atmsigd::callctl
