@@ -39,6 +39,8 @@ EntityRouter::EntityRouter(std::vector<EntitySpec> entities) {
 void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
   if (const auto* p = std::get_if<atmsvc::LinkPdu>(&in)) {
     if (p->entity < entities_.size()) to_entity(p->entity, atmsvc::LinkPdu{0, p->bytes}, now, out);
+  } else if (const auto* r = std::get_if<atmsvc::RestartVcs>(&in)) {
+    if (r->entity < entities_.size()) to_entity(r->entity, atmsvc::RestartVcs{0, r->vc}, now, out);
   } else if (std::holds_alternative<atmsvc::StartLinks>(in) ||
              std::holds_alternative<atmsvc::StopLinks>(in) ||
              std::holds_alternative<atmsvc::LocalAddresses>(in)) {
@@ -140,7 +142,8 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
         } else if constexpr (!std::is_same_v<T, atmsvc::LinkPdu> &&
                              !std::is_same_v<T, atmsvc::StartLinks> &&
                              !std::is_same_v<T, atmsvc::StopLinks> &&
-                             !std::is_same_v<T, atmsvc::LocalAddresses>) {
+                             !std::is_same_v<T, atmsvc::LocalAddresses> &&
+                             !std::is_same_v<T, atmsvc::RestartVcs>) {
           static_assert(sizeof(T) == 0, "EntityRouter::request: a request it does not route");
         }
       },

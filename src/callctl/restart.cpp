@@ -16,15 +16,6 @@ using q2931::Message;
 using q2931::MessageType;
 namespace cause = q2931::cause;
 
-void Uni::restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now,
-                  std::vector<NetOutput>& out) {
-  now_ = now;
-  out_ = &out;
-  restart_vcs(vc);
-  report_link_state();
-  out_ = nullptr;
-}
-
 void Uni::restart_vcs(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) {
   std::vector<Key> keys;
   for (const auto& [k, c] : calls_)

@@ -148,6 +148,8 @@ void Uni::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out)
               out.end());
   } else if (const auto* a = std::get_if<LocalAddresses>(&in)) {
     if (a->itf == params_.itf) set_local_addresses(a->addrs);
+  } else if (const auto* r = std::get_if<RestartVcs>(&in)) {
+    restart_vcs(r->vc);
   } else {
     request(in);
   }

@@ -244,6 +244,38 @@ TEST(EntityRouter, AcceptedOutboundCallAndReleaseGoThroughTheRightEntity) {
   EXPECT_FALSE(n.router.entity_of_sock(5));
 }
 
+// RESTART is an input like any other (the operator's, later the control
+// socket's): it reaches only the entity it names, clears that entity's calls
+// and is acknowledged by that entity's peer; the other entity's call stays.
+TEST(EntityRouter, RestartReachesOnlyTheEntityItNames) {
+  Net n({entity("A", {}, true), entity("B", {prefix(nsap(2), std::nullopt)})});
+  n.req(connect_req(5, 1));  // A
+  n.req(connect_req(6, 2));  // B
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto inc = events_of<CcIncoming>(std::exchange(n.peers[i]->events, {}));
+    ASSERT_EQ(inc.size(), 1u) << i;
+    n.peers[i]->request(CcAccept{inc[0].call, 500 + i}, n.now);
+  }
+  n.advance(10ms);
+  ASSERT_EQ(events_of<CcEstablished>(n.take()).size(), 2u);
+  n.feed(atmsvc::RestartVcs{1, std::nullopt});
+  const auto rel = events_of<CcReleased>(n.take());
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_EQ(rel[0].sock, 6u);
+  EXPECT_EQ(rel[0].err, -ENETRESET);
+  EXPECT_TRUE(n.router.uni(1).restart_pending());
+  EXPECT_FALSE(n.router.uni(0).restart_pending());
+  n.advance(10ms);
+  EXPECT_FALSE(n.router.uni(1).restart_pending());  // RESTART ACKNOWLEDGE came
+  const auto peer_rel = events_of<CcReleased>(std::exchange(n.peers[1]->events, {}));
+  ASSERT_EQ(peer_rel.size(), 1u);
+  EXPECT_EQ(peer_rel[0].sock, 501u);
+  EXPECT_EQ(n.router.uni(0).call_count(), 1u);
+  EXPECT_EQ(n.router.uni(1).call_count(), 0u);
+  n.feed(atmsvc::RestartVcs{7, std::nullopt});  // no such entity: nothing
+  EXPECT_TRUE(n.take().empty());
+}
+
 TEST(EntityRouter, IncomingCallsFromBothEntitiesGetDistinctIds) {
   Net n({entity("A"), entity("B")});
   // Each peer places a call: both Unis number their first incoming call alike.

@@ -122,8 +122,7 @@ struct UniEnd : End, Outputs {
   void start(TimePoint now) { handle(atmsvc::StartLinks{}, now); }
   void stop_link(TimePoint now) { handle(atmsvc::StopLinks{}, now); }
   void restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now) {
-    uni.restart(vc, now, scratch);
-    sort(scratch);
+    handle(atmsvc::RestartVcs{0, vc}, now);
   }
   std::vector<Bytes> take_pdus() override { return Outputs::take_pdus(0); }
   void rx(const Bytes& pdu, TimePoint now) override { handle(atmsvc::LinkPdu{0, pdu}, now); }

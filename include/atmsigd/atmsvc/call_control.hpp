@@ -138,6 +138,14 @@ struct LocalAddresses {
   int itf;
   std::vector<struct sockaddr_atmsvc> addrs;
 };
+// RESTART (Q.2931 §5.5.1) on entity `entity`, asked by the operator or a
+// procedure: of every VC (vc empty) or of one VC (VPCI, VCI). The calls on
+// them are cleared locally (CcReleased -ENETRESET), RESTART is sent and T316
+// runs. A stand-in without links ignores it.
+struct RestartVcs {
+  std::size_t entity = 0;
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;
+};
 // Send on entity `entity`'s link.
 struct ToLink {
   std::size_t entity;
@@ -151,7 +159,7 @@ struct LinkState {
 
 // What call control takes: a socket layer request or something of the links.
 using NetInput = std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, LinkPdu,
-                              StartLinks, StopLinks, LocalAddresses>;
+                              StartLinks, StopLinks, LocalAddresses, RestartVcs>;
 // What it gives back, in the order it happened: events for the socket layer
 // (the CcEvent alternatives), PDUs for the links, link state changes, log events.
 using NetOutput = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone, ToLink,

@@ -210,10 +210,6 @@ class Uni final : public atmsvc::CallControl {
   bool links_idle() const override { return link_idle(); }
   bool link_idle() const { return sscf_.state() == sscf::State::kIdle; }
 
-  // RESTART of all VCs (vc empty) or of one VC (VPCI, VCI): the calls on them
-  // are cleared locally (CcReleased -ENETRESET), RESTART is sent and T316 runs.
-  void restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now,
-               std::vector<atmsvc::NetOutput>& out);
   // Replaces the local address list (as_itf_notify / address registration).
   void set_local_addresses(std::vector<struct sockaddr_atmsvc> addrs) {
     params_.local_addresses = std::move(addrs);
