@@ -32,6 +32,28 @@ inline bool logged(const std::vector<log::Event>& logs, log::Level level,
 inline const char* kAddrA = "47.0005.80ffe1000000f21a26d8.0020ea000ee0.00";
 inline const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
 
+// A table's actions sorted by kind, in order (one handle() at a time).
+struct Out {
+  std::vector<Message> to_kernel;
+  std::vector<CcRequest> to_cc;
+  std::vector<log::Event> logs;
+  std::vector<std::string> terminations;
+  bool logged(log::Level level, const std::string& needle) const {
+    return test::logged(logs, level, needle);
+  }
+};
+
+inline Out split(const std::vector<Action>& actions) {
+  Out o;
+  for (const auto& a : actions) {
+    if (const auto* k = std::get_if<ToKernel>(&a)) o.to_kernel.push_back(k->msg);
+    if (const auto* c = std::get_if<ToCallControl>(&a)) o.to_cc.push_back(c->req);
+    if (const auto* l = std::get_if<log::Event>(&a)) o.logs.push_back(*l);
+    if (const auto* t = std::get_if<Terminate>(&a)) o.terminations.push_back(t->why);
+  }
+  return o;
+}
+
 struct Harness {
   SocketTable table;
   KernelModel kernel;

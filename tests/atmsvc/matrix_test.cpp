@@ -58,13 +58,11 @@ struct Probe {
   SockId id = kGoneId;
 
   Outcome run(const std::vector<Action>& out) {
+    Out sorted = split(out);
     Outcome o;
-    for (const auto& a : out) {
-      if (const auto* k = std::get_if<ToKernel>(&a))
-        o.to_kernel.push_back({k->msg.type(), k->msg.vcc(), k->msg.reply()});
-      if (const auto* c = std::get_if<ToCallControl>(&a)) o.to_cc.push_back(c->req.index());
-      if (const auto* l = std::get_if<log::Event>(&a)) o.logs.push_back(*l);
-    }
+    for (const auto& m : sorted.to_kernel) o.to_kernel.push_back({m.type(), m.vcc(), m.reply()});
+    for (const auto& r : sorted.to_cc) o.to_cc.push_back(r.index());
+    o.logs = std::move(sorted.logs);
     return o;
   }
   Outcome feed(const Message& m) {
