@@ -4,11 +4,31 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 JOBS="$(nproc)"
+# No test may leave a process behind (issue 14): a demon or tool of this
+# build, or Debian's atmsigd of the interop tests, still running after the
+# tests is a failure (and is killed).
+no_survivors() {
+  left=""
+  for e in /proc/[0-9]*/exe; do
+    t="$(readlink "$e" 2>/dev/null)" || continue
+    case "$t" in
+      "$PWD"/build/ci-*/*|/usr/sbin/atmsigd*)
+        pid="${e#/proc/}"; pid="${pid%/exe}"
+        left="$left $pid"
+        echo "left behind by the tests: pid $pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" >&2 ;;
+    esac
+  done
+  [ -z "$left" ] && return 0
+  kill -KILL $left 2>/dev/null || true
+  return 1
+}
 run_build() {
   dir="$1"; shift
   cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
   cmake --build "$dir" -j "$JOBS"
   ctest --test-dir "$dir" -j "$JOBS" --output-on-failure
+  sleep 1  # a demon told to stop by a test's last step may still be exiting
+  no_survivors
 }
 echo "== normal build =="
 run_build build/ci-release -DCMAKE_BUILD_TYPE=RelWithDebInfo

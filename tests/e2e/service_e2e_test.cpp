@@ -1,6 +1,8 @@
 // The demon as a service: dumps on SIGUSR1/SIGUSR2, reload on SIGHUP, -d hex
 // dumps, -b with a pid file.
 #include <gtest/gtest.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 #include <sstream>
 #include <thread>
@@ -138,22 +140,97 @@ TEST(ServiceDebug, DashDLogsHexDumpsOfEveryFrame) {
       << s.proc->output();
 }
 
+// The detached demon of `-b`, reparented to this test (a child subreaper), so
+// the test can wait for it and read its exit status like a service manager.
+struct Detached {
+  std::string pidfile = temp_path("bg.pid");
+  std::string sock = temp_path("bg.sock");
+  std::string dir = temp_path("bg-dumps");
+  pid_t child = -1;
+  bool reaped = false;
+
+  Detached() {
+    std::filesystem::create_directories(dir);
+    EXPECT_EQ(::prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    Process p({ATMSIGD_BINARY, "-b", "-c", "/dev/null", "--network", "loopback", "-l",
+               temp_path("bg.log"), "-D", dir, "--pid-file", pidfile, "0.0.5", sock},
+              temp_path("bg.out"));
+    EXPECT_EQ(p.wait(), 0);  // the parent returns once initialized
+    if (wait_for_file(pidfile, std::chrono::seconds(5))) child = std::stoi(read_file(pidfile));
+    EXPECT_NE(child, p.pid());
+  }
+  ~Detached() {
+    if (child > 0 && !reaped) {
+      ::kill(child, SIGKILL);
+      ::waitpid(child, nullptr, 0);
+    }
+    ::prctl(PR_SET_CHILD_SUBREAPER, 0);
+    std::filesystem::remove_all(dir);
+  }
+  // Exit status, or -1 if it has not ended within `timeout`.
+  int wait(std::chrono::milliseconds timeout) {
+    const auto end = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < end) {
+      int st = 0;
+      if (::waitpid(child, &st, WNOHANG) == child) {
+        reaped = true;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return -1;
+  }
+};
+
 TEST(ServiceBackground, DashBDetachesAndWritesThePidFile) {
-  const auto pidfile = temp_path("bg.pid");
-  const auto sock = temp_path("bg.sock");
-  Process p({ATMSIGD_BINARY, "-b", "-c", "/dev/null", "--network", "loopback", "-l",
-             temp_path("bg.log"), "--pid-file", pidfile, "0.0.5", sock},
-            temp_path("bg.out"));
-  EXPECT_EQ(p.wait(), 0);  // the parent returns once initialized
-  ASSERT_TRUE(wait_for_file(pidfile, std::chrono::seconds(5)));
-  const pid_t child = std::stoi(read_file(pidfile));
-  EXPECT_NE(child, p.pid());
-  EXPECT_TRUE(std::filesystem::exists(sock));
-  EXPECT_EQ(::kill(child, SIGTERM), 0);
-  for (int i = 0; i < 250 && std::filesystem::exists(pidfile); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_FALSE(std::filesystem::exists(pidfile));
-  EXPECT_FALSE(std::filesystem::exists(sock));
+  Detached d;
+  ASSERT_GT(d.child, 0);
+  EXPECT_TRUE(std::filesystem::exists(d.sock));
+  EXPECT_EQ(::kill(d.child, SIGTERM), 0);
+  EXPECT_EQ(d.wait(std::chrono::seconds(10)), 0);  // the process ended, status 0
+  EXPECT_FALSE(std::filesystem::exists(d.pidfile));
+  EXPECT_FALSE(std::filesystem::exists(d.sock));
+}
+
+// Issue 14: a thread pool made before the fork hung the child's exit in
+// pthread_cond_destroy. Dumps (which start the dump thread) and SIGTERM,
+// several times: the detached demon ends every time.
+TEST(ServiceBackground, DashBEndsOnSigtermAfterDumps) {
+  for (int round = 0; round < 5; ++round) {
+    Detached d;
+    ASSERT_GT(d.child, 0);
+    ::kill(d.child, SIGUSR1);
+    ::kill(d.child, SIGUSR2);
+    const std::string stem = d.dir + "/atmsigd." + std::to_string(d.child) + ".";
+    EXPECT_TRUE(wait_for_file(stem + "status.0", std::chrono::seconds(5))) << round;
+    EXPECT_TRUE(wait_for_file(stem + "trace.0", std::chrono::seconds(5))) << round;
+    EXPECT_EQ(::kill(d.child, SIGTERM), 0);
+    EXPECT_EQ(d.wait(std::chrono::seconds(10)), 0) << "round " << round;
+  }
+}
+
+// Every foreground mode ends with status 0 soon after SIGTERM, also with a
+// signaling link whose peer never answers (the shutdown's waits are bounded).
+TEST(ServiceLifecycle, SigtermEndsEveryModeWithStatusZero) {
+  const std::vector<std::vector<std::string>> modes = {
+      {"--network", "loopback"},
+      {"--network", "refuse"},
+      {"-m", "user", "--udp-local", "127.0.0.1:0", "--udp-peer", "127.0.0.1:9"},
+      {"-m", "network", "--udp-local", "127.0.0.1:0", "--udp-peer", "127.0.0.1:9"},
+      {"-m", "switch", "--udp-local", "127.0.0.1:0", "--udp-peer", "127.0.0.1:9"},
+  };
+  for (const auto& mode : modes) {
+    const std::string sock = temp_path("life.sock");
+    std::vector<std::string> a{ATMSIGD_BINARY, "-c", "/dev/null", "--local-address", kA};
+    a.insert(a.end(), mode.begin(), mode.end());
+    a.push_back("0.0.5");
+    a.push_back(sock);
+    Process p(a, temp_path("life.log"));
+    ASSERT_TRUE(kemu::wait_for_socket(sock, std::chrono::seconds(5))) << p.output();
+    p.signal(SIGTERM);
+    EXPECT_EQ(p.wait(std::chrono::seconds(10)), 0) << mode[1] << "\n" << p.output();
+    EXPECT_FALSE(std::filesystem::exists(sock)) << mode[1];
+  }
 }
 
 }  // namespace
