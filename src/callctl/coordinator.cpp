@@ -308,6 +308,12 @@ void Uni::on_status(Call& c, const Message& m) {
   if (in_set(ours) && out_set(peer)) compatible = false;
   if (ours == 10 && in_set(peer) && peer != 8) compatible = false;
   if (ours == 10 && out_set(peer) && c.we_originated) compatible = false;
+  // Still setting up our call while the peer is Active: its CONNECT went out
+  // before this STATUS and the SAAL delivers in order, so the CONNECT was
+  // lost (an SSCOP recovery drops what it had queued). Clearing now ends the
+  // call in both kernels at once instead of after T303/T310 (found with the
+  // fault relay, issue 14).
+  if (out_set(ours) && peer == 10) compatible = false;
   if (!compatible) {
     emit_call(log::Id::kCallStatusIncompatible, c, peer, label(c.state));
     start_release(c, cause::kMessageNotCompatibleWithState, kErrProtocol);

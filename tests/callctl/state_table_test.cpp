@@ -276,7 +276,7 @@ const Row kExpected[] = {
     {U, S::kOutCallInitiated, E::kStatusNull, kGone, "", ""},
     // §5.6.11: a peer in N10 is taken as compatible with U1 (deviation: Q.2931 leaves it to the
     // implementation; the original does the same).
-    {U, S::kOutCallInitiated, E::kStatusActive, 1, "", "T303"},
+    {U, S::kOutCallInitiated, E::kStatusActive, 11, "RELEASE", "T308"},  // CONNECT lost
     {U, S::kOutCallInitiated, E::kStatusCallPresent, 11, "RELEASE", "T308"},
     {U, S::kOutCallInitiated, E::kStatusEnquiry, 1, "STATUS", "T303"},
     {U, S::kOutCallInitiated, E::kNotify, 1, "", "T303"},
@@ -300,7 +300,7 @@ const Row kExpected[] = {
     {U, S::kOutProceeding, E::kRelease, kGone, "RELEASE COMPLETE", ""},
     {U, S::kOutProceeding, E::kReleaseComplete, kGone, "", ""},
     {U, S::kOutProceeding, E::kStatusNull, kGone, "", ""},
-    {U, S::kOutProceeding, E::kStatusActive, 3, "", "T310"},
+    {U, S::kOutProceeding, E::kStatusActive, 11, "RELEASE", "T308"},  // CONNECT lost
     {U, S::kOutProceeding, E::kStatusCallPresent, 11, "RELEASE", "T308"},
     {U, S::kOutProceeding, E::kStatusEnquiry, 3, "STATUS", "T310"},
     {U, S::kOutProceeding, E::kNotify, 3, "", "T310"},
@@ -324,7 +324,7 @@ const Row kExpected[] = {
     {U, S::kOutAlerted, E::kRelease, kGone, "RELEASE COMPLETE", ""},
     {U, S::kOutAlerted, E::kReleaseComplete, kGone, "", ""},
     {U, S::kOutAlerted, E::kStatusNull, kGone, "", ""},
-    {U, S::kOutAlerted, E::kStatusActive, 4, "", "T301"},
+    {U, S::kOutAlerted, E::kStatusActive, 11, "RELEASE", "T308"},  // CONNECT lost
     {U, S::kOutAlerted, E::kStatusCallPresent, 11, "RELEASE", "T308"},
     {U, S::kOutAlerted, E::kStatusEnquiry, 4, "STATUS", "T301"},
     {U, S::kOutAlerted, E::kNotify, 4, "", "T301"},
@@ -546,7 +546,7 @@ const Row kExpected[] = {
     {N, S::kInOffered, E::kRelease, kGone, "RELEASE COMPLETE", ""},
     {N, S::kInOffered, E::kReleaseComplete, kGone, "", ""},
     {N, S::kInOffered, E::kStatusNull, kGone, "", ""},
-    {N, S::kInOffered, E::kStatusActive, 3, "", ""},
+    {N, S::kInOffered, E::kStatusActive, 12, "RELEASE", "T308"},  // impossible in order
     // §5.6.11: peer state 6 is incompatible with 3: RELEASE cause 101.
     {N, S::kInOffered, E::kStatusCallPresent, 12, "RELEASE", "T308"},
     {N, S::kInOffered, E::kStatusEnquiry, 3, "STATUS", ""},

@@ -336,6 +336,21 @@ TEST(UserU1CallInitiated, ConnectAck_Status101) {
   EXPECT_EQ(state_of(st), 1);
 }
 
+// The network is Active, we never got its CONNECT (lost in an SSCOP
+// recovery): incompatible, released with cause 101 at once.
+TEST(UserU1CallInitiated, StatusActive_ReleasesCause101) {
+  for (const bool proceeding : {false, true}) {
+    User u;
+    const auto cref = u.place();
+    if (proceeding) u.net(MessageType::kCallProceeding, cref, {conn_id(0, 77)});
+    q2931::CallState cs;
+    cs.state = 10;
+    u.net(MessageType::kStatus, cref, {cs, cause_ie(30)});
+    EXPECT_EQ(cause_of(u.peer.expect(MessageType::kRelease)), 101) << proceeding;
+    EXPECT_EQ(events_of<CcReleased>(u.take()).at(0).err, -EPROTO) << proceeding;
+  }
+}
+
 TEST(UserU1CallInitiated, LinkFailure_ClearedAtOnceEnetreset) {
   User u;
   u.place();
