@@ -51,7 +51,7 @@ struct VpciRule {  // "sig vpci N itf M": VPCI >= N -> interface M, VPI = VPCI -
 
 // "sig vc_range" / entity "vc_range" (ours): the connection identifiers a
 // network-side entity allocates, VPCI first_vpci..last_vpci x VCI
-// first_vci..last_vci. None given: VPCI 0, VCI 32-65535 (the original's).
+// first_vci..last_vci. None given: VPCI 0, VCI 32-65535 (callctl's default).
 struct VcRange {
   int first_vpci = 0;
   int last_vpci = 0;
