@@ -460,12 +460,12 @@ std::optional<int> Uni::outgoing_vc(Call& c, const CcConnect& req) {
     }
     c.vc = vc;
   } else if (params_.side == Side::kNetwork) {
-    const auto vci = alloc_vci();
-    if (!vci) {
+    const auto vc = alloc_vc();
+    if (!vc) {
       emit(log::Id::kCallNoVci, params_.log_name, req.sock);
       return -EAGAIN;
     }
-    c.vc = std::make_pair(params_.vpci, *vci);
+    c.vc = vc;
     c.vci_ours = true;
   }
   return std::nullopt;

@@ -247,13 +247,14 @@ void Uni::on_new_setup(const Message& m) {
     }
     c.vc = std::make_pair(in.conn_id->vpci, in.conn_id->vci);
   } else if (!params_.switch_mode) {  // switch mode: the CI comes with CcIdentify
-    const auto vci = alloc_vci();
-    if (!vci) {
+    const auto vc = alloc_vc();
+    if (!vc) {
+      // Every range is held: refused at once (§5.1.2, cause 45), not left to T303.
       emit(log::Id::kCallSetupNoVci, params_.log_name);
       send_release_complete(c.cref, true, cause::kNoVpciVciAvailable);
       return;
     }
-    c.vc = std::make_pair(params_.vpci, *vci);
+    c.vc = vc;
     c.vci_ours = true;
   }
   c.id = next_call_id_++;

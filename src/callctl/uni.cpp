@@ -125,8 +125,7 @@ Uni::Uni(UniParams params)
         s.levels = params_.levels;
         return s;
       }()),
-      next_fresh_vci_(params_.first_vci),
-      vci_busy_(65536, false) {}
+      vcs_(params_.vc_ranges) {}
 
 // ---------------------------------------------------------------------------
 // Entry points
@@ -529,30 +528,15 @@ std::optional<std::uint32_t> Uni::alloc_cref() {
   return std::nullopt;
 }
 
-std::optional<std::uint16_t> Uni::alloc_vci() {
-  std::uint16_t vci = 0;
-  if (next_fresh_vci_ <= params_.last_vci) {
-    vci = static_cast<std::uint16_t>(next_fresh_vci_++);
-  } else {
-    while (!vci_free_.empty() && vci_busy_[vci_free_.front()]) vci_free_.pop_front();
-    if (vci_free_.empty()) return std::nullopt;
-    vci = vci_free_.front();
-    vci_free_.pop_front();
-  }
-  vci_busy_[vci] = true;
-  ++vci_count_;
-  return vci;
+std::optional<VcAllocator::Vc> Uni::alloc_vc() {
+  return vcs_.allocate();
 }
 
 void Uni::free_vc(Call& c) {
   if (!c.vc) return;
   auto it = by_vc_.find(vc_key(c.vc->first, c.vc->second));
   if (it != by_vc_.end() && it->second == c.key()) by_vc_.erase(it);
-  if (c.vci_ours && vci_busy_[c.vc->second]) {
-    vci_busy_[c.vc->second] = false;
-    --vci_count_;
-    vci_free_.push_back(c.vc->second);
-  }
+  if (c.vci_ours) vcs_.release(*c.vc);
   c.vci_ours = false;
   c.vc.reset();
 }

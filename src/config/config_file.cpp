@@ -5,6 +5,7 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include "atmsigd/util/atm_text.hpp"
 
@@ -95,6 +96,7 @@ class Parser {
         fail("syntax error");
       }
     }
+    check_vpis();
     return std::move(cfg_);
   }
 
@@ -324,6 +326,8 @@ class Parser {
       if (!accept("itf")) fail("syntax error (sig vpci N itf M)");
       r.itf = number();
       add_vpci(cfg_.vpci, r);
+    } else if (k == "vc_range") {
+      vc_range(cfg_.vc_ranges);
     } else if (k == "timer") {
       const std::string& name = word().text;
       const auto& names = sig_timer_names();
@@ -408,6 +412,8 @@ class Parser {
           if (!accept("itf")) fail("syntax error (vpci N itf M)");
           r.itf = number();
           add_vpci(e.vpci, r);
+        } else if (k == "vc_range") {  // ours
+          vc_range(e.vc_ranges);
         } else if (k == "mode") {
           e.mode = mode();
         } else if (k == "qos") {
@@ -452,6 +458,78 @@ class Parser {
     cfg_.entities.push_back(std::move(e));
   }
 
+  // "vc_range VPCI[-VPCI] VCI[-VCI]" (ours): one more range of connection
+  // identifiers for the network side; no overlap with the others of the list.
+  void vc_range(std::vector<VcRange>& ranges) {
+    static const std::string kSyntax = "syntax error (vc_range VPCI[-VPCI] VCI[-VCI])";
+    VcRange r;
+    r.word = word().text;
+    r.line = t_[pos_ - 1].line;
+    const auto vpcis = span(r.word);
+    if (!vpcis) fail_prev(kSyntax);
+    if (vpcis->second > kMaxVpci) fail_prev("VPCI above 65535 (16 bits)");
+    if (vpcis->first > vpcis->second) fail_prev("empty range (first above last)");
+    const auto vcis = span(word().text);
+    if (!vcis) fail_prev(kSyntax);
+    // I.361 / UNI 3.1 §2.2.4: VCIs 0-31 are reserved (signaling, ILMI, OAM).
+    if (vcis->first < kFirstVci) fail_prev("VCIs 0-31 are reserved");
+    if (vcis->second > kMaxVci) fail_prev("VCI above 65535 (16 bits)");
+    if (vcis->first > vcis->second) fail_prev("empty range (first above last)");
+    std::tie(r.first_vpci, r.last_vpci) = *vpcis;
+    std::tie(r.first_vci, r.last_vci) = *vcis;
+    for (const auto& o : ranges)
+      if (r.first_vpci <= o.last_vpci && o.first_vpci <= r.last_vpci && r.first_vci <= o.last_vci &&
+          o.first_vci <= r.last_vci) {
+        pos_ -= 2;
+        fail("overlaps the vc_range on line " + std::to_string(o.line));
+      }
+    ranges.push_back(std::move(r));
+  }
+  // "N" or "N-M", decimal.
+  static std::optional<std::pair<int, int>> span(const std::string& w) {
+    const auto dash = w.find('-');
+    const std::string a = w.substr(0, dash);
+    const std::string b = dash == std::string::npos ? a : w.substr(dash + 1);
+    if (!is_number(a) || !is_number(b) || a.size() > 6 || b.size() > 6) return std::nullopt;
+    return std::make_pair(std::stoi(a), std::stoi(b));
+  }
+
+  // The VPIs the ranges give after the VPCI rules that apply to them (an
+  // entity's: the global ones, its own replacing one for the same VPCI) must
+  // fit the 8 bits of a UNI cell header (ATM_MAX_VPI).
+  void check_vpis() const {
+    auto check = [&](const std::vector<VcRange>& ranges, const std::vector<VpciRule>& rules) {
+      for (const auto& r : ranges) {
+        // The largest VPI of a run of VPCIs under one rule is at its end.
+        std::vector<int> ends{r.last_vpci};
+        for (const auto& x : rules)
+          if (x.vpci > r.first_vpci && x.vpci <= r.last_vpci) ends.push_back(x.vpci - 1);
+        for (const int v : ends) {
+          int base = 0;
+          for (const auto& x : rules)
+            if (x.vpci <= v) base = std::max(base, x.vpci);
+          if (v - base <= kMaxUniVpi) continue;
+          ConfigError e;
+          e.file = file_;
+          e.line = r.line;
+          e.near = r.word;
+          e.what = "VPCI " + std::to_string(v) + " gives VPI " + std::to_string(v - base) +
+                   ", above 255 (8 bits at a UNI; see vpci N itf M)";
+          throw Failure{e};
+        }
+      }
+    };
+    if (cfg_.entities.empty()) check(cfg_.vc_ranges, cfg_.vpci);
+    for (const auto& e : cfg_.entities) {
+      std::vector<VpciRule> rules = cfg_.vpci;
+      for (const auto& v : e.vpci) {
+        std::erase_if(rules, [&](const VpciRule& g) { return g.vpci == v.vpci; });
+        rules.push_back(v);
+      }
+      check(e.vc_ranges.empty() ? cfg_.vc_ranges : e.vc_ranges, rules);
+    }
+  }
+
   // The original's add_route(): the same length and the same significant
   // part is a duplicate (it dies at start with "duplicate route").
   bool duplicate_route(const AddressPrefix& r) const {
@@ -478,6 +556,10 @@ class Parser {
   }
 
   static constexpr int kDefaultTrace = 20;
+  static constexpr int kMaxVpci = 65535;  // the connection identifier's 16 bits
+  static constexpr int kFirstVci = 32;
+  static constexpr int kMaxVci = 65535;
+  static constexpr int kMaxUniVpi = ATM_MAX_VPI;  // 255
   std::vector<Token> t_;
   std::string file_;
   std::size_t pos_ = 0;

@@ -122,6 +122,7 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
   o.group_levels = cfg.group_level;
   if (cfg.max_rate) o.max_rate = cfg.max_rate;
   o.vpci = cfg.vpci;
+  o.vc_ranges = cfg.vc_ranges;
   o.entities = cfg.entities;
   // The first entity's VC is the signaling VC (status line, loopback stand-in).
   if (!cfg.entities.empty() && !o.was_given("vc")) o.signaling_vc = cfg.entities.front().vc;
@@ -147,6 +148,7 @@ std::vector<EntityOptions> signaling_entities(const Options& o) {
     r.qos = o.sig_qos;
     r.max_rate = o.max_rate.value_or(kDefaultMaxRate);
     r.vpci = o.vpci;
+    r.vc_ranges = o.vc_ranges;
     if (e == nullptr) {
       r.udp_local = o.udp_local;
       r.udp_peer = o.udp_peer;
@@ -162,6 +164,7 @@ std::vector<EntityOptions> signaling_entities(const Options& o) {
       std::erase_if(r.vpci, [&](const VpciRule& g) { return g.vpci == v.vpci; });
       r.vpci.push_back(v);
     }
+    if (!e->vc_ranges.empty()) r.vc_ranges = e->vc_ranges;
     r.routes = e->routes;
     r.is_default = e->is_default;
     r.udp_local = e->udp_local;
@@ -183,12 +186,20 @@ std::vector<EntityOptions> signaling_entities(const Options& o) {
   return out;
 }
 
+std::string VcRange::text() const {
+  auto span = [](int a, int b) {
+    return a == b ? std::to_string(a) : std::to_string(a) + "-" + std::to_string(b);
+  };
+  return span(first_vpci, last_vpci) + " " + span(first_vci, last_vci);
+}
+
 std::string EntityOptions::describe() const {
   std::string s = pvc_address_text(vc) + " " + sig_mode_name(mode);
   if (qos) s += ", qos " + *qos;
   if (max_rate != kDefaultMaxRate) s += ", max_rate " + std::to_string(max_rate);
   for (const auto& v : vpci)
     s += ", vpci " + std::to_string(v.vpci) + " itf " + std::to_string(v.itf);
+  for (const auto& r : vc_ranges) s += ", vc_range " + r.text();
   for (const auto& r : routes) s += ", route " + r.text;
   if (is_default) s += ", default";
   if (udp_peer) {

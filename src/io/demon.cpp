@@ -138,6 +138,14 @@ callctl::UniParams entity_uni_params(const config::Options& o, const config::Ent
   for (const auto& v : e.vpci)
     p.vpci_map.push_back(
         callctl::VpciMapping{static_cast<std::uint16_t>(v.vpci), static_cast<short>(v.itf)});
+  // Network side: the connection identifiers it allocates (vc_range; none: the default).
+  if (!e.vc_ranges.empty()) {
+    p.vc_ranges.clear();
+    for (const auto& r : e.vc_ranges)
+      p.vc_ranges.push_back(callctl::VcRange{
+          static_cast<std::uint16_t>(r.first_vpci), static_cast<std::uint16_t>(r.last_vpci),
+          static_cast<std::uint16_t>(r.first_vci), static_cast<std::uint16_t>(r.last_vci)});
+  }
   p.link_rate = e.max_rate;
   // -m switch: the network side, connection identifiers from the user of
   // signaling (as_connect's pvc, as_identify).
@@ -603,6 +611,7 @@ void Demon::reload() {
   next.entities = opts_.entities;
   next.max_rate = opts_.max_rate;
   next.vpci = opts_.vpci;
+  next.vc_ranges = opts_.vc_ranges;
   next.sig_qos = opts_.sig_qos;
   next.socket_path = opts_.socket_path;
   next.local_addresses = opts_.local_addresses;

@@ -14,9 +14,9 @@ namespace {
 
 struct B2B {
   explicit B2B(Version v = Version::kUni30)
-      : user(UniParams::defaults(Side::kUser, v)),
-        net(UniParams::defaults(Side::kNetwork, v)),
-        link(user, net) {
+      : B2B(UniParams::defaults(Side::kUser, v), UniParams::defaults(Side::kNetwork, v)) {}
+  B2B(UniParams user_params, UniParams net_params)
+      : user(std::move(user_params)), net(std::move(net_params)), link(user, net) {
     user.start(link.now);
     net.start(link.now);
     link.advance(100ms);
@@ -85,6 +85,54 @@ TEST(BackToBack, NetworkCallsUser_ReleasedByCallee) {
   ASSERT_EQ(rel.size(), 1u);
   EXPECT_EQ(rel[0].sock, 7u);
   EXPECT_EQ(rel[0].err, 0);
+  t.expect_idle();
+}
+
+// The network side's ranges (atmsigd.conf vc_range) exhausted: the next SETUP
+// is refused at once with RELEASE COMPLETE cause 45 (no VPCI/VCI available),
+// the caller's kernel gets -ECONNREFUSED (the original's errno for it); after
+// a release the next call succeeds on the identifier given back.
+TEST(BackToBack, RangesExhausted_SetupRefusedCause45_CallerEconnrefused_ThenReused) {
+  auto np = UniParams::defaults(Side::kNetwork, Version::kUni30);
+  np.vc_ranges = {VcRange{1, 1, 32, 33}, VcRange{2, 2, 40, 40}};  // three VCs
+  B2B t(UniParams::defaults(Side::kUser, Version::kUni30), np);
+  std::vector<std::pair<int, int>> vcs;
+  for (atmsvc::SockId s = 1; s <= 3; ++s) {
+    auto [a, b] = t.call(t.user, s, t.net, 100 + s);
+    EXPECT_EQ(a.pvc.sap_addr.vpi, b.pvc.sap_addr.vpi);
+    EXPECT_EQ(a.pvc.sap_addr.vci, b.pvc.sap_addr.vci);
+    vcs.emplace_back(a.pvc.sap_addr.vpi, a.pvc.sap_addr.vci);
+  }
+  EXPECT_EQ(vcs, (std::vector<std::pair<int, int>>{{1, 32}, {1, 33}, {2, 40}}));
+  EXPECT_EQ(t.net.uni.vcis_in_use(), 3u);
+
+  // The fourth: refused before T303 could run, nothing offered to the called side.
+  const TimePoint asked = t.link.now;
+  t.req(t.user, connect_req(4));
+  const auto rel = events_of<CcReleased>(B2B::take(t.user));
+  ASSERT_EQ(rel.size(), 1u);
+  EXPECT_EQ(rel[0].sock, 4u);
+  EXPECT_EQ(rel[0].err, -ECONNREFUSED);
+  EXPECT_EQ(t.link.now, asked);
+  EXPECT_TRUE(events_of<CcIncoming>(B2B::take(t.net)).empty());
+  std::size_t failed45 = 0;
+  for (const auto& e : t.user.logs)
+    if (e.id == log::Id::kCallFailed &&
+        log::format(e).find("cause 45 (no VPCI/VCI available)") != std::string::npos)
+      ++failed45;
+  EXPECT_EQ(failed45, 1u);
+  EXPECT_EQ(t.user.uni.call_count(), 3u);
+  EXPECT_EQ(t.net.uni.call_count(), 3u);
+
+  // One released: the next call gets exactly that VC.
+  t.req(t.user, CcRelease{2});
+  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, 0);
+  auto [a, b] = t.call(t.user, 5, t.net, 105);
+  EXPECT_EQ(a.pvc.sap_addr.vpi, 1);
+  EXPECT_EQ(a.pvc.sap_addr.vci, 33);
+  EXPECT_EQ(b.pvc.sap_addr.vci, 33);
+  for (atmsvc::SockId s : {1, 3, 5}) t.req(t.user, CcRelease{s});
+  t.link.advance(100ms);
   t.expect_idle();
 }
 

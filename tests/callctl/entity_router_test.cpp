@@ -340,7 +340,7 @@ TEST(EntityRouter, PerEntityVpciMappingAndLinkRate) {
   b.params.vpci_map = {VpciMapping{0, 0}, VpciMapping{4, 1}};
   b.params.link_rate = 100000;
   auto peer_b = UniParams::defaults(Side::kNetwork, Version::kUni30);
-  peer_b.vpci = 6;
+  peer_b.vc_ranges = {VcRange{6, 6, 32, 65535}};
   Net n({a, b}, {UniParams::defaults(Side::kNetwork, Version::kUni30), peer_b});
 
   for (const std::uint8_t to : {1, 2}) {

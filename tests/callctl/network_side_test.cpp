@@ -204,8 +204,7 @@ TEST(NetworkVciAllocation, NoReuseWhileInUse_FifoAfterRelease) {
 
 TEST(NetworkVciAllocation, Exhausted_SetupRefusedCause45AndConnectEagain) {
   UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
-  p.first_vci = 32;
-  p.last_vci = 33;
+  p.vc_ranges = {VcRange{0, 0, 32, 33}};
   Net n(p);
   n.place(1);
   n.place(2);
@@ -217,8 +216,7 @@ TEST(NetworkVciAllocation, Exhausted_SetupRefusedCause45AndConnectEagain) {
 
 TEST(NetworkVciAllocation, ReleasedVciReusedOnlyAfterFreshOnes) {
   UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
-  p.first_vci = 32;
-  p.last_vci = 34;
+  p.vc_ranges = {VcRange{0, 0, 32, 34}};
   Net n(p);
   const Message a = n.place(1);
   n.user(MessageType::kReleaseComplete, a.cref.value, true, {cause_ie(17)});
@@ -227,9 +225,38 @@ TEST(NetworkVciAllocation, ReleasedVciReusedOnlyAfterFreshOnes) {
   EXPECT_EQ(n.place(4).find<q2931::ConnectionIdentifier>()->vci, 32);
 }
 
+TEST(NetworkVciAllocation, SeveralRanges_InOrder_ThenCause45_ThenReuse) {
+  UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
+  p.vc_ranges = {VcRange{3, 4, 100, 100}, VcRange{0, 0, 32, 32}};
+  Net n(p);
+  std::vector<std::pair<int, int>> got;
+  std::vector<std::uint32_t> crefs;
+  for (atmsvc::SockId s = 1; s <= 3; ++s) {
+    const Message setup = n.place(s);
+    const auto* ci = setup.find<q2931::ConnectionIdentifier>();
+    ASSERT_NE(ci, nullptr);
+    got.emplace_back(ci->vpci, ci->vci);
+    crefs.push_back(setup.cref.value);
+  }
+  EXPECT_EQ(got, (std::vector<std::pair<int, int>>{{3, 100}, {4, 100}, {0, 32}}));
+  // Exhausted: an incoming SETUP gets RELEASE COMPLETE cause 45 at once.
+  n.send(network_setup(9, 0, Version::kUni30, false));
+  EXPECT_EQ(cause_of(n.peer.expect(MessageType::kReleaseComplete)), 45);
+  EXPECT_EQ(n.uni().call_count(), 3u);
+  // One back: the next call (incoming this time) gets it in CALL PROCEEDING.
+  n.user(MessageType::kReleaseComplete, crefs[1], true, {cause_ie(17)});
+  EXPECT_EQ(n.uni().vcis_in_use(), 2u);
+  n.send(network_setup(10, 0, Version::kUni30, false));
+  const Message cp = n.peer.expect(MessageType::kCallProceeding);
+  const auto* ci = cp.find<q2931::ConnectionIdentifier>();
+  ASSERT_NE(ci, nullptr);
+  EXPECT_EQ(ci->vpci, 4);
+  EXPECT_EQ(ci->vci, 100);
+}
+
 TEST(NetworkVpciMapping, VpciMapsToInterfaceAndVpi) {
   UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
-  p.vpci = 5;
+  p.vc_ranges = {VcRange{5, 5, 32, 65535}};
   p.vpci_map = {{0, 1}, {4, 2}};
   Net n(p);
   const Message s = n.place(1);

@@ -120,6 +120,34 @@ TEST(ConfigFile, OurKeywords) {
   ASSERT_EQ(c.local_addresses.size(), 1u);
 }
 
+TEST(ConfigFile, VcRangesGlobalAndPerEntity) {
+  const auto c = ok(R"(sig vc_range 0-15 32-65535
+sig { vpci 256 itf 1
+      vc_range 256-511 1000-1999 }  # VPI 0-255 on interface 1
+entity 0.0.5 { mode network vc_range 1-2 100-199 vc_range 3 40 }
+entity 0.1.5
+)");
+  ASSERT_EQ(c.vc_ranges.size(), 2u);
+  EXPECT_EQ(c.vc_ranges[0].first_vpci, 0);
+  EXPECT_EQ(c.vc_ranges[0].last_vpci, 15);
+  EXPECT_EQ(c.vc_ranges[0].first_vci, 32);
+  EXPECT_EQ(c.vc_ranges[0].last_vci, 65535);
+  EXPECT_EQ(c.vc_ranges[0].line, 1);
+  EXPECT_EQ(c.vc_ranges[1].text(), "256-511 1000-1999");
+  EXPECT_EQ(c.vc_ranges[1].line, 3);
+  ASSERT_EQ(c.entities[0].vc_ranges.size(), 2u);
+  EXPECT_EQ(c.entities[0].vc_ranges[0].text(), "1-2 100-199");
+  EXPECT_EQ(c.entities[0].vc_ranges[1].first_vpci, 3);
+  EXPECT_EQ(c.entities[0].vc_ranges[1].last_vpci, 3);
+  EXPECT_EQ(c.entities[0].vc_ranges[1].first_vci, 40);
+  EXPECT_EQ(c.entities[0].vc_ranges[1].last_vci, 40);
+  EXPECT_TRUE(c.entities[1].vc_ranges.empty());  // takes the global ones
+  // An entity's own VPCI rule decides its VPIs: VPCI 300 is VPI 200 there.
+  EXPECT_EQ(ok("sig vc_range 300 32\nentity 0.0.5 { vpci 100 itf 1 }").vc_ranges.size(), 1u);
+  // The same range twice in different places is no overlap.
+  EXPECT_EQ(ok("sig vc_range 0 32\nentity 0.0.5 { vc_range 0 32 }").vc_ranges.size(), 1u);
+}
+
 struct Bad {
   const char* text;
   const char* error;
@@ -180,7 +208,35 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"saal max_cc 0", "t.conf:1: must be at least 1 near \"0\""},
         Bad{"io udp peer 5000", "t.conf:1: invalid endpoint (host:port) near \"5000\""},
         Bad{"io udp side 1", "t.conf:1: syntax error (io udp local|peer ENDPOINT) near \"side\""},
-        Bad{"io pcap_rotate 0", "t.conf:1: invalid size (e.g. 10M) near \"0\""}));
+        Bad{"io pcap_rotate 0", "t.conf:1: invalid size (e.g. 10M) near \"0\""},
+        Bad{"sig vc_range 0 31-100", "t.conf:1: VCIs 0-31 are reserved near \"31-100\""},
+        Bad{"sig vc_range 0 5", "t.conf:1: VCIs 0-31 are reserved near \"5\""},
+        Bad{"sig vc_range 0 32-65536", "t.conf:1: VCI above 65535 (16 bits) near \"32-65536\""},
+        Bad{"sig vc_range 65536 32", "t.conf:1: VPCI above 65535 (16 bits) near \"65536\""},
+        Bad{"sig vc_range 5-4 32", "t.conf:1: empty range (first above last) near \"5-4\""},
+        Bad{"sig vc_range 0 100-50", "t.conf:1: empty range (first above last) near \"100-50\""},
+        Bad{"sig vc_range 0-x 32",
+            "t.conf:1: syntax error (vc_range VPCI[-VPCI] VCI[-VCI]) near \"0-x\""},
+        Bad{"sig vc_range 0 32-",
+            "t.conf:1: syntax error (vc_range VPCI[-VPCI] VCI[-VCI]) near "
+            "\"32-\""},
+        Bad{"sig vc_range 0", "t.conf:1: syntax error near \"\""},
+        Bad{"sig vc_range 0-1 32-100\nsig vc_range 1 100-200",
+            "t.conf:2: overlaps the vc_range on line 1 near \"1\""},
+        Bad{"entity 0.0.5 { vc_range 0 32\nvc_range 0 32-40 }",
+            "t.conf:2: overlaps the vc_range on line 1 near \"0\""},
+        Bad{"sig vc_range 256 32",
+            "t.conf:1: VPCI 256 gives VPI 256, above 255 (8 bits at a UNI; see vpci N itf M) "
+            "near \"256\""},
+        Bad{"sig { vpci 256 itf 1 vc_range 0-512 32 }",
+            "t.conf:1: VPCI 512 gives VPI 256, above 255 (8 bits at a UNI; see vpci N itf M) "
+            "near \"0-512\""},
+        Bad{"sig vpci 300 itf 1\nsig vc_range 0-400 32",
+            "t.conf:2: VPCI 299 gives VPI 299, above 255 (8 bits at a UNI; see vpci N itf M) "
+            "near \"0-400\""},
+        Bad{"sig vc_range 300 32\nentity 0.0.5 { vpci 100 itf 1 }\nentity 0.1.5",
+            "t.conf:1: VPCI 300 gives VPI 300, above 255 (8 bits at a UNI; see vpci N itf M) "
+            "near \"300\""}));
 
 TEST(ConfigFile, EntitiesKeepEverythingTheySay) {
   const auto c = ok(R"(sig vpci 0 itf 0
@@ -438,6 +494,24 @@ entity 0.2.5
   // The third has no UDP link: it runs on its PVC.
   EXPECT_FALSE(e[2].udp_peer);
   EXPECT_EQ(e[2].describe(), "0.2.5 network, qos ubr, max_rate 5000, vpci 0 itf 2, vpci 8 itf 3");
+}
+
+TEST(SignalingEntities, VcRangesTheEntitysElseTheGlobalOnes) {
+  const auto o = merged({}, R"(
+sig { mode network vc_range 0-15 32-65535 }
+entity 0.0.5 { vc_range 1 100-199 vc_range 2 100 }
+entity 0.1.5
+)");
+  const auto e = signaling_entities(o);
+  ASSERT_EQ(e.size(), 2u);
+  ASSERT_EQ(e[0].vc_ranges.size(), 2u);
+  EXPECT_EQ(e[0].vc_ranges[1].text(), "2 100");
+  ASSERT_EQ(e[1].vc_ranges.size(), 1u);
+  EXPECT_EQ(e[1].vc_ranges[0].text(), "0-15 32-65535");
+  EXPECT_EQ(e[0].describe(), "0.0.5 network, vc_range 1 100-199, vc_range 2 100");
+  EXPECT_EQ(e[1].describe(), "0.1.5 network, vc_range 0-15 32-65535");
+  // Without any: none, which call control takes as its default.
+  EXPECT_TRUE(signaling_entities(merged({}, ""))[0].vc_ranges.empty());
 }
 
 TEST(SignalingEntities, CommandLineHasPriorityOverTheEntity) {

@@ -41,6 +41,8 @@ TEST(EntityParams, DefaultsAreTheOriginals) {
   EXPECT_EQ(p[0].itf, 0);
   EXPECT_TRUE(p[0].vpci_map.empty());
   EXPECT_EQ(p[0].link_rate, 353207);
+  // The network side allocates VPCI 0, VCI 32-65535, as it always did.
+  EXPECT_EQ(p[0].vc_ranges, (std::vector<callctl::VcRange>{{0, 0, 32, 65535}}));
   EXPECT_EQ(p[0].t303, 4s);
   EXPECT_EQ(p[0].t308, 30s);
 }
@@ -108,6 +110,17 @@ entity 2.0.5 { mode switch }
     EXPECT_EQ(u.t303, 2s);
     EXPECT_EQ(u.local_addresses.size(), 1u);
   }
+}
+
+TEST(EntityParams, VcRangesOfEachEntity) {
+  const auto p = params_of(merged({}, R"(
+sig { mode network vc_range 0-15 32-65535 }
+entity 0.0.5 { vc_range 1 100-199 vc_range 2-3 40 }
+entity 1.0.5
+)"));
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_EQ(p[0].vc_ranges, (std::vector<callctl::VcRange>{{1, 1, 100, 199}, {2, 3, 40, 40}}));
+  EXPECT_EQ(p[1].vc_ranges, (std::vector<callctl::VcRange>{{0, 15, 32, 65535}}));
 }
 
 }  // namespace

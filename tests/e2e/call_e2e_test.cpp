@@ -204,5 +204,58 @@ TEST_P(TwoDemons, DefaultLevelLogsTwoLinesPerCall) {
 
 INSTANTIATE_TEST_SUITE_P(Uni, TwoDemons, ::testing::Values("uni30", "uni31", "uni40"));
 
+// The network side's atmsigd.conf gives it three VCs (vc_range): the fourth
+// call is refused at once with RELEASE COMPLETE cause 45 and the caller's
+// kernel gets as_error -ECONNREFUSED (not T303's -ETIMEDOUT); after a release
+// the next call gets the VC given back.
+TEST(VcRanges, ExhaustedRefusedWithCause45ThenTheReleasedVcIsReused) {
+  const int base = port_base();
+  Side user("user", "user", kUserAddr, base, base + 1, "uni31");
+  Side net("net", "network", kNetAddr, base + 1, base, "uni31",
+           {"sig vc_range 1 32-33", "sig vc_range 2 40"});
+  ASSERT_TRUE(user.wait_log("signaling link up")) << user.log();
+  ASSERT_TRUE(net.wait_log("signaling link up")) << net.log();
+  ASSERT_TRUE(net.run({"listen L addr=" + kNetAddr, "expect L okay"}));
+  auto call = [&](const std::string& i) {
+    return user.run({"connect C" + i + " to=" + kNetAddr}) &&
+           net.run({"expect L indicate", "accept N" + i + " L", "expect N" + i + " okay"}) &&
+           user.run({"expect C" + i + " okay"});
+  };
+  auto vc_of = [&](const std::string& i) {
+    const auto* c = user.runner->model().socket(user.runner->names().at("C" + i));
+    const auto* n = net.runner->model().socket(net.runner->names().at("N" + i));
+    EXPECT_NE(c, nullptr);
+    EXPECT_NE(n, nullptr);
+    if (c == nullptr || n == nullptr) return std::pair<int, int>{-1, -1};
+    EXPECT_EQ(c->last.raw().pvc.sap_addr.vpi, n->last.raw().pvc.sap_addr.vpi);
+    EXPECT_EQ(c->last.raw().pvc.sap_addr.vci, n->last.raw().pvc.sap_addr.vci);
+    return std::pair<int, int>{c->last.raw().pvc.sap_addr.vpi, c->last.raw().pvc.sap_addr.vci};
+  };
+  for (const char* i : {"0", "1", "2"}) ASSERT_TRUE(call(i));
+  EXPECT_EQ(vc_of("0"), (std::pair<int, int>{1, 32}));
+  EXPECT_EQ(vc_of("1"), (std::pair<int, int>{1, 33}));
+  EXPECT_EQ(vc_of("2"), (std::pair<int, int>{2, 40}));
+
+  ASSERT_TRUE(user.run({"connect C3 to=" + kNetAddr, "expect C3 error reply=-111"}));
+  EXPECT_TRUE(user.wait_log("failed, cause 45 (no VPCI/VCI available)")) << user.log();
+  EXPECT_TRUE(net.wait_log("no VCI left: SETUP refused with cause 45")) << net.log();
+
+  ASSERT_TRUE(user.run({"close C1", "expect C1 close"}));
+  ASSERT_TRUE(net.run({"expect N1 close reply=0"}));
+  ASSERT_TRUE(call("4"));
+  EXPECT_EQ(vc_of("4"), (std::pair<int, int>{1, 33}));
+
+  for (const char* i : {"0", "2", "4"})
+    ASSERT_TRUE(user.run({"close C" + std::string(i), "expect C" + std::string(i) + " close"}));
+  ASSERT_TRUE(
+      net.run({"expect N0 close reply=0", "expect N2 close reply=0", "expect N4 close reply=0"}));
+  EXPECT_EQ(user.runner->model().all_violations(), std::vector<std::string>{});
+  EXPECT_EQ(net.runner->model().all_violations(), std::vector<std::string>{});
+  EXPECT_TRUE(user.status_has({"calls held by the network side: 0", "sockets: 0"}));
+  EXPECT_TRUE(net.status_has({"calls held by the network side: 0", "sockets: 1"}));
+  EXPECT_EQ(user.stop(), 0);
+  EXPECT_EQ(net.stop(), 0);
+}
+
 }  // namespace
 }  // namespace atmsigd::test

@@ -63,6 +63,7 @@
 #include <vector>
 
 #include "atmsigd/atmsvc/call_control.hpp"
+#include "atmsigd/callctl/vc_allocator.hpp"
 #include "atmsigd/log/log.hpp"
 #include "atmsigd/q2931/codec.hpp"
 #include "atmsigd/q2931/message.hpp"
@@ -132,10 +133,9 @@ struct UniParams {
   // Interface of the calls (for struct sockaddr_atmpvc) and VPCI mapping.
   short itf = 0;
   std::vector<VpciMapping> vpci_map;  // empty: VPCI n -> (itf, n)
-  // Network side: VPCI and VCI range the demon assigns from.
-  std::uint16_t vpci = 0;
-  std::uint16_t first_vci = 32;
-  std::uint16_t last_vci = 65535;
+  // Network side: the (VPCI, VCI) ranges the demon assigns from (atmsigd.conf
+  // vc_range); the default is VPCI 0, VCI 32-65535.
+  std::vector<VcRange> vc_ranges{VcRange{}};
   // -m switch (network side only): the user of signaling supplies every
   // connection identifier, none is allocated here. An outgoing call takes the
   // CcConnect's pvc (none: CcReleased -EINVAL) and its local address as the
@@ -231,8 +231,8 @@ class Uni final : public atmsvc::CallControl {
     bool t322 = false;
   };
   std::optional<CallInfo> call_info(std::uint32_t cref, bool we_originated) const;
-  // Network side: VCIs in use.
-  std::size_t vcis_in_use() const { return vci_count_; }
+  // Network side: VCIs in use (allocated from vc_ranges).
+  std::size_t vcis_in_use() const { return vcs_.in_use_count(); }
 
  private:
   // Per-call events: local primitives, messages, timers.
@@ -394,7 +394,7 @@ class Uni final : public atmsvc::CallControl {
 
   // allocation
   std::optional<std::uint32_t> alloc_cref();
-  std::optional<std::uint16_t> alloc_vci();
+  std::optional<VcAllocator::Vc> alloc_vc();
   void free_vc(Call& c);
   struct sockaddr_atmpvc pvc_of(const Call& c) const;
   static std::uint32_t vc_key(std::uint16_t vpci, std::uint16_t vci) {
@@ -438,12 +438,9 @@ class Uni final : public atmsvc::CallControl {
 
   std::uint32_t next_cref_ = 1;
   atmsvc::CallId next_call_id_ = 1;
-  // VCI allocation (network side), O(1): never-used VCIs from next_fresh_vci_,
-  // then released ones in FIFO order; vci_busy_ forbids reuse while in use.
-  std::uint32_t next_fresh_vci_ = 0;
-  std::deque<std::uint16_t> vci_free_;
-  std::vector<bool> vci_busy_;
-  std::size_t vci_count_ = 0;
+  // VPCI/VCI allocation (network side), O(1): never-used identifiers of
+  // vc_ranges first, then released ones in FIFO order.
+  VcAllocator vcs_;
 
   std::optional<TimePoint> t309_;
   std::optional<TimePoint> link_retry_at_;

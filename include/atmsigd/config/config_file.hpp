@@ -42,6 +42,7 @@ struct Config {
   std::optional<SigMode> mode;
   std::optional<UniSelection> uni;
   std::vector<VpciRule> vpci;
+  std::vector<VcRange> vc_ranges;  // ours: "sig vc_range VPCI[-VPCI] VCI[-VCI]"
   std::vector<PolicyRule> policy;
   std::vector<Entity> entities;
   // Ours (the original hard-codes these).

@@ -49,6 +49,19 @@ struct VpciRule {  // "sig vpci N itf M": VPCI >= N -> interface M, VPI = VPCI -
   int itf = 0;
 };
 
+// "sig vc_range" / entity "vc_range" (ours): the connection identifiers a
+// network-side entity allocates, VPCI first_vpci..last_vpci x VCI
+// first_vci..last_vci. None given: VPCI 0, VCI 32-65535 (callctl's default).
+struct VcRange {
+  int first_vpci = 0;
+  int last_vpci = 0;
+  int first_vci = 32;
+  int last_vci = 65535;
+  int line = 0;              // in atmsigd.conf
+  std::string word;          // its VPCI word there ("0-15"), for errors
+  std::string text() const;  // "0-15 32-65535"
+};
+
 // The link rate signalled for "the maximum" when io/entity max_rate is not
 // given: OC3, as the original.
 constexpr int kDefaultMaxRate = 353207;
@@ -57,7 +70,8 @@ constexpr int kDefaultMaxRate = 353207;
 // { ... }"), before the global values are filled in.
 struct EntityConfig {
   struct sockaddr_atmpvc vc {};
-  std::vector<VpciRule> vpci;  // the entity's own "vpci N itf M"
+  std::vector<VpciRule> vpci;      // the entity's own "vpci N itf M"
+  std::vector<VcRange> vc_ranges;  // ours: "vc_range ..." (none: the global ones)
   std::optional<SigMode> mode;
   std::optional<std::string> qos;
   std::optional<int> max_rate;
@@ -74,7 +88,8 @@ struct EntityOptions {
   SigMode mode = SigMode::kUser;
   std::optional<std::string> qos;  // of the signaling VC (PVC link)
   int max_rate = kDefaultMaxRate;
-  std::vector<VpciRule> vpci;  // global "sig vpci" rules, then the entity's own
+  std::vector<VpciRule> vpci;      // global "sig vpci" rules, then the entity's own
+  std::vector<VcRange> vc_ranges;  // the entity's, else "sig vc_range" (none: the default)
   std::vector<AddressPrefix> routes;
   bool is_default = false;
   std::optional<UdpEndpoint> udp_local;  // set with udp_peer: SSCOP over UDP, else the PVC
@@ -117,6 +132,7 @@ struct Options {
   std::vector<atmsvc::PolicyRule> policy;
   std::optional<int> max_rate;                // "io max_rate"
   std::vector<VpciRule> vpci;                 // "sig vpci N itf M"
+  std::vector<VcRange> vc_ranges;             // "sig vc_range VPCI[-VPCI] VCI[-VCI]"
   std::vector<EntityConfig> entities;         // "entity ..." (empty: one, from the options above)
   std::optional<Level> default_level;         // "level" / "debug level"
   std::map<std::string, Level> group_levels;  // "io level", "sig level", ...
@@ -144,7 +160,8 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o);
 // entities, each with what it does not say taken from the global values
 // (mode: -m, else the entity's, else sig mode, else user; likewise -q/qos;
 // max_rate: the entity's, else io max_rate; VPCI rules: sig vpci, an entity
-// rule replacing one for the same VPCI); the first entity takes the command
+// rule replacing one for the same VPCI; VC ranges: the entity's, else
+// sig vc_range); the first entity takes the command
 // line's VC and the global UDP link if it has none of its own.
 // Without entities: one, from the signaling VC and the global values.
 std::vector<EntityOptions> signaling_entities(const Options& o);
