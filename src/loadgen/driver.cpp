@@ -297,6 +297,7 @@ void Driver::start_call(TimePoint now, Sends& out) {
   ++started_;
   ++in_flight_;
   Message m = frame(as_connect, kATag | a);
+  m.raw().local.sas_family = AF_ATMSVC;  // not bound: the null local address
   m.raw().svc = cfg_.called;
   m.raw().qos = cfg_.qos;
   out.a.push_back(m);

@@ -7,7 +7,8 @@ namespace atmsigd::loadgen {
 
 std::optional<std::uint32_t> percentile(const std::vector<std::uint32_t>& sorted, double p) {
   if (sorted.empty() || p <= 0) return std::nullopt;
-  const double rank = std::ceil(p / 100.0 * static_cast<double>(sorted.size()));
+  // The small slack keeps 99.9 % of 1000 at rank 999 despite rounding.
+  const double rank = std::ceil(p * static_cast<double>(sorted.size()) / 100.0 - 1e-9);
   std::size_t i = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
   if (i >= sorted.size()) i = sorted.size() - 1;
   return sorted[i];
