@@ -105,7 +105,7 @@ void Driver::on_timeouts(TimePoint now, Sends& out) {
     listener_deadline_.reset();
     ++stats_.timeouts;
     // The listener stays in its state: counted as left in the kernel.
-    fail(std::string("timeout: no reply to the listener's ") +
+    fail(std::string("timeout waiting for the reply to the listener's ") +
          (listener_ == LState::kListenWait ? "as_listen" : "as_close") + " on B");
   }
   static const char* const kAWait[] = {"",
@@ -119,8 +119,8 @@ void Driver::on_timeouts(TimePoint now, Sends& out) {
     const std::uint32_t a = a_list_.head;
     ++stats_.timeouts;
     ++stats_.failed;
-    fail("timeout: no " + std::string(kAWait[static_cast<int>(a_[a].state)]) + " for call " +
-         vcc_text(kATag | a));
+    fail("timeout waiting for " + std::string(kAWait[static_cast<int>(a_[a].state)]) + " (call " +
+         vcc_text(kATag | a) + ")");
     abandon(a, a_[a].peer);
     call_over(false, now, out);
   }
@@ -128,9 +128,9 @@ void Driver::on_timeouts(TimePoint now, Sends& out) {
     const std::uint32_t b = b_list_.head;
     ++stats_.timeouts;
     const bool accepted = b_[b].state == BState::kAcceptWait;
-    fail("timeout: no " +
-         std::string(accepted ? "as_okay for as_accept" : "as_close from the demon") + " on B " +
-         vcc_text(kBTag | b));
+    fail("timeout waiting for " +
+         std::string(accepted ? "as_okay for as_accept" : "as_close from the demon") + " on B (" +
+         vcc_text(kBTag | b) + ")");
     const std::uint32_t a = b_[b].peer;
     if (a != kNil && a_[a].state != AState::kAbandoned) {
       ++stats_.failed;
@@ -396,6 +396,9 @@ void Driver::on_b(const Message& m, TimePoint now, Sends& out) {
     // Accept at once (the oldest indication: the kernel's FIFO order).
     const std::uint32_t b = alloc_b();
     b_[b].state = BState::kAcceptWait;
+    // The connection identifier comes with the indication (the kernel binds
+    // the new socket to it); the as_okay for the accept need not repeat it.
+    b_[b].pvc = pvc_key(m);
     Message acc = frame(as_accept, kBTag | b);
     acc.set_listen_vcc(kListenerVcc);
     acc.raw().qos = m.raw().qos;
@@ -450,8 +453,8 @@ void Driver::on_b(const Message& m, TimePoint now, Sends& out) {
 
 void Driver::b_okay(std::uint32_t b, const Message& m, TimePoint now, Sends& out) {
   BSock& s = b_[b];
+  (void)m;
   s.state = BState::kConnected;
-  s.pvc = pvc_key(m);
   disarm(b_, b_list_, b);
   auto it = a_waiting_.find(s.pvc);
   if (it == a_waiting_.end()) {

@@ -131,6 +131,10 @@ class Runner {
     auto last_input = Clock::now();
     const auto stall = milliseconds(o_.timeout_ms) + seconds(1);
     for (;;) {
+      if (o_.trace) {
+        for (const auto& m : sends_.a) err_ << "A <- " << m.summary() << "\n";
+        for (const auto& m : sends_.b) err_ << "B <- " << m.summary() << "\n";
+      }
       a_.queue(sends_.a);
       b_.queue(sends_.b);
       if (!a_.flush(e) || !b_.flush(e)) return fatal(e);
@@ -164,6 +168,7 @@ class Runner {
                   bad = true;
                   return;
                 }
+                if (o_.trace) err_ << port.name() << " -> " << dec.msg->summary() << "\n";
                 d_.on_frame(side, *dec.msg, now, sends_);
               },
               e);

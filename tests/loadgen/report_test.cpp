@@ -4,6 +4,7 @@
 
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "atmsigd/loadgen/probe.hpp"
 #include "atmsigd/loadgen/report.hpp"
@@ -112,6 +113,12 @@ TEST(LoadgenReport, StatusDumpFigures) {
 }
 
 TEST(LoadgenProbe, OwnProcessFigures) {
+  // Some CPU time, then a sleep: the kernel accounts it when the task is
+  // switched out.
+  volatile std::uint64_t x = 0;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(5);
+  while (std::chrono::steady_clock::now() < end) x = x + 1;
+  std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const auto cpu = cpu_ns(0);
   ASSERT_TRUE(cpu.has_value());
   EXPECT_GT(*cpu, 0u);

@@ -20,6 +20,7 @@ struct Options {
   std::uint32_t timeout_ms = 20000;
   // Where our demons write their status dumps (empty: from their -D).
   std::string a_dump_dir, b_dump_dir;
+  bool trace = false;  // every frame to `err` (slow: for small runs)
 };
 
 // Runs the load; writes the report to `out` and what went wrong to `err`.
