@@ -316,7 +316,9 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
     const auto cpu_a1 = cpu(o.a_pid, o.a_pid > 0), cpu_b1 = cpu(o.b_pid, o.b_pid > 0);
     const auto self1 = cpu_ns(0);
     const double secs = std::chrono::duration<double>(t1 - t0).count();
-    if (io_ok && o.measured > 0) {
+    // Figures of a measured phase that did not run (a failure before it) are
+    // not to be had.
+    if (io_ok && o.measured > 0 && d.stats().completed > 0) {
       rep.elapsed_s = secs;
       rep.calls_per_s = secs > 0 ? d.stats().completed / secs : 0.0;
       rep.cpu_us_per_call_a = per_call(cpu_a0, cpu_a1, 1000.0, o.measured);
