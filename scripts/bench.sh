@@ -14,7 +14,8 @@
 #   --out          where performance.md and performance/*.svg go (default docs)
 #   --max-k        leave out the cells with more held calls than N
 # Environment: BENCH_FAKE_LOAD=1 replaces atmsigd-load by a fake that prints
-# made-up figures (to test this script: no demon is started).
+# made-up figures (to test this script: no demon is started); BENCH_KEEP=1
+# keeps the raw results and the demons' logs (the script says where).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -98,10 +99,11 @@ WORK="$(mktemp -d /tmp/atmsigd-bench.XXXXXX)"
 RES="$WORK/results"; mkdir -p "$RES"
 PAIR_DIR="$WORK/pair"; mkdir -p "$PAIR_DIR"
 cleanup() {
+  set +e
   [ -n "${A_PID:-}" ] && kill -TERM "$A_PID" 2>/dev/null
   [ -n "${B_PID:-}" ] && kill -TERM "$B_PID" 2>/dev/null
   wait 2>/dev/null
-  rm -rf "$WORK"
+  if [ -n "${BENCH_KEEP:-}" ]; then say "results kept in $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM

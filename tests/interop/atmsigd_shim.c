@@ -7,8 +7,9 @@
  * added: the framing of our demon's --udp-local/--udp-peer link. On the
  * network side it reserves the VC of each incoming call as the kernel lets
  * it: a PVC socket bound to ATM_VCI_ANY, then getsockname() for the VCI the
- * kernel chose; the shim gives the lowest VCI >= 32 not held by another such
- * socket, until close(). Its interface ioctls (ATM_GETADDR, ATM_GETESI,
+ * kernel chose; the shim gives the next VCI >= 32 not held by another such
+ * socket (until its close()), searching on from the last one as the kernel's
+ * find_ci() does. Its interface ioctls (ATM_GETADDR, ATM_GETESI,
  * ATM_GETLINKRATE) are answered from the environment. Everything else goes to
  * libc untouched.
  *
@@ -240,14 +241,22 @@ static int reserve_vc(int fd, const struct sockaddr_atmpvc* pvc) {
   if (a.sap_addr.itf == ATM_ITF_ANY) a.sap_addr.itf = 0;
   if (a.sap_addr.vpi == ATM_VPI_ANY) a.sap_addr.vpi = 0;
   if (a.sap_addr.vci == ATM_VCI_ANY) {
-    int vci = ATM_NOT_RSV_VCI;
-    while (vci <= 65535 && vc_held(a.sap_addr.vpi, vci)) ++vci;
-    if (vci > 65535) {
+    /* As the kernel's find_ci(): the search goes on from where the last one
+     * ended, wrapping, not from 32 each time. The original, whose network
+     * side checks the VCI against its own calls and asks again while it
+     * collides, then asks about twice per call, as on a real kernel; from
+     * 32 each time it would ask once per call it holds. */
+    static int cursor = ATM_NOT_RSV_VCI;
+    int vci = cursor, tried = 0;
+    while (vc_held(a.sap_addr.vpi, vci) && tried++ <= ATM_MAX_VCI)
+      vci = vci >= ATM_MAX_VCI ? ATM_NOT_RSV_VCI : vci + 1;
+    if (vc_held(a.sap_addr.vpi, vci)) {
       trace("PVC reservation on fd %d: no VCI left", fd);
       errno = EADDRINUSE;
       return -1;
     }
     a.sap_addr.vci = vci;
+    cursor = vci;
   } else if (vc_held(a.sap_addr.vpi, a.sap_addr.vci)) {
     errno = EADDRINUSE;
     return -1;
