@@ -83,6 +83,8 @@ o(f"* {'**Quick run** (`scripts/bench.sh --quick`: W ∈ {1, 64} × K ∈ {0, 10
 o(f"* Machine: {env['MACHINE_MODEL']}, {env['MACHINE_CPUS']} CPUs, {env['MACHINE_RAM']} RAM, "
   f"Linux {env['MACHINE_KERNEL']}; load average at the end of the run {env['MACHINE_LOAD']} "
   "(a machine shared with other work shows it here).")
+if env.get("BENCH_NOTE"):
+    o(f"* {env['BENCH_NOTE']}")
 o(f"* Measured calls per cell: N = {env['N_W1']} at W = 1, {env['N_W64']} at W = 64; "
   f"callgrind runs of {env['CG_N1']} and {env['CG_N2']} calls.")
 o(f"* Original: Debian atm-tools {env['ORIG_VERSION']} `/usr/sbin/atmsigd` through the shim; "
@@ -250,10 +252,15 @@ style = {"ours": "lc rgb '#1f5fbf'", "original": "lc rgb '#c0392b'"}
 dash = {1: "dt 2", 64: "dt 1"}
 
 
+# SVG by default; BENCH_PLOT_FORMAT=png (libgd) to look at them where no SVG viewer is.
+FORMAT = env.get("BENCH_PLOT_FORMAT", "svg")
+TERMINAL = {"svg": "svg size 720,440 dynamic font 'sans,11'", "png": "png size 720,440"}[FORMAT]
+
+
 def plot(name, title, ylabel, series):
     lines = [
-        "set terminal svg size 720,440 dynamic font 'sans,11'",
-        f"set output '{plot_dir}/{name}.svg'",
+        f"set terminal {TERMINAL}",
+        f"set output '{plot_dir}/{name}.{FORMAT}'",
         f"set title '{title}'",
         "set xlabel 'K (calls held)'",
         f"set ylabel '{ylabel}'",
@@ -291,7 +298,7 @@ if plot("rss", "RSS with K calls held", "kB", s):
 o("## Plots\n")
 o("Ours blue, the original red; W = 64 solid, W = 1 dashed. Only cells that ran to the end.\n")
 for name, alt in made:
-    o(f"![{alt}](performance/{name}.svg)\n")
+    o(f"![{alt}](performance/{name}.{FORMAT})\n")
 
 with open(sys.argv[1], "w") as f:
     f.write("\n".join(out) + "\n")

@@ -15,7 +15,8 @@
 #   --max-k        leave out the cells with more held calls than N
 # Environment: BENCH_FAKE_LOAD=1 replaces atmsigd-load by a fake that prints
 # made-up figures (to test this script: no demon is started); BENCH_KEEP=1
-# keeps the raw results and the demons' logs (the script says where).
+# keeps the raw results and the demons' logs (the script says where);
+# BENCH_NOTE="text" adds a line about the run (e.g. what else the machine did).
 set -eu
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
