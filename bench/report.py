@@ -77,7 +77,8 @@ dg = {i: keyvals(f"{RES}/dg-{i}") for i in IMPLS}
 out = []
 o = out.append
 quick = env.get("QUICK") == "1"
-o("## Run\n")
+o("## Results\n")
+o("### Run\n")
 o(f"* {'**Quick run** (`scripts/bench.sh --quick`: W ∈ {1, 64} × K ∈ {0, 10 000}, small N)' if quick else 'Full grid (`scripts/bench.sh`)'}, "
   f"{env['RUN_DATE']}, revision {env['REV']}, build type {env['BUILD_TYPE']}.")
 o(f"* Machine: {env['MACHINE_MODEL']}, {env['MACHINE_CPUS']} CPUs, {env['MACHINE_RAM']} RAM, "
@@ -91,7 +92,7 @@ o(f"* Original: Debian atm-tools {env['ORIG_VERSION']} `/usr/sbin/atmsigd` throu
   f"each of its cells capped at {env['ORIG_CELL_LIMIT_S']} s. Ours: {env['OURS_CONF_NOTE']}.")
 o("")
 
-o("## The grid\n")
+o("### The grid\n")
 o("Two demons back to back, one row per cell (demons started fresh). CPU and "
   "system calls per measured call; RSS in kB; `B/held` is bytes of RSS per held call.\n")
 o("| demon | W | K | status | calls/s | setup p50 / p99 / p99.9 µs | CPU µs/call A / B "
@@ -115,7 +116,7 @@ for impl in IMPLS:
 o("")
 
 fa, fb = floor.get("floor_batched_us_per_call_a"), floor.get("floor_batched_us_per_call_b")
-o("## Ours against the original and the floor\n")
+o("### Ours against the original and the floor\n")
 o("Ratios of the same cell: ours/original (below 1: ours is cheaper or, for calls/s, slower), "
   "ours/floor (the batched transport floor of that side, below). Target: CPU per call at "
   "most 1.5 × the batched floor at W = 64, K = 0.\n")
@@ -138,7 +139,7 @@ for w in WS:
           f"| {fmt(a.get('setup_p99_us'))} / {fmt(b.get('setup_p99_us'))} |")
 o("")
 
-o("## Instructions per call (callgrind, W = 1)\n")
+o("### Instructions per call (callgrind, W = 1)\n")
 o("| side | ours | original | ours/original | target |")
 o("|---|---|---|---|---|")
 for s, name in (("a", "A (user side)"), ("b", "B (network side)")):
@@ -146,7 +147,7 @@ for s, name in (("a", "A (user side)"), ("b", "B (network side)")):
       f"| {ratio(cg[('ours', s)], cg[('original', s)])} | ≤ 20 000 |")
 o("")
 
-o("## Datagrams and system calls per call (strace, W = 1)\n")
+o("### Datagrams and system calls per call (strace, W = 1)\n")
 o("Counted by `bench/floor/count_datagrams.sh` (both demons under `strace -f -yy`, "
   "difference of two runs). The fraction above the protocol's count is SSCOP's POLL/STAT.\n")
 o("| demon | side | UDP out | UDP in | unix out | unix in | system calls |")
@@ -159,7 +160,7 @@ for impl in IMPLS:
           f"| {fmt(d.get('syscalls_' + s), 1)} |")
 o("")
 
-o("## Transport floor (bench/floor/floor_probe)\n")
+o("### Transport floor (bench/floor/floor_probe)\n")
 o(f"CPU per datagram, µs (UDP {floor.get('udp_size', '?')} octets, unix {floor.get('unix_size', '?')} "
   f"octets, batches of {floor.get('batch', '?')}):\n")
 o("| | send | receive | send batched | receive batched |")
@@ -225,7 +226,7 @@ c1 = cells.get(("ours", 1, 0), {})
 orig_p50 = cells.get(("original", 1, 0), {}).get("setup_p50_us")
 rows.append(("setup latency p50, W = 1, K = 0", f"≤ 100 µs (original here: {fmt(orig_p50)} µs)",
              f"{fmt(c1.get('setup_p50_us'))} µs", verdict(le(c1.get("setup_p50_us"), 100))))
-o("## Targets of issue 13 (ours)\n")
+o("### Targets of issue 13 (ours)\n")
 o("| target | limit | measured | |")
 o("|---|---|---|---|")
 for r in rows:
@@ -295,7 +296,7 @@ s = [(i, w, 6 if side == "a" else 7, f"{NAMES[i]} {side.upper()} W={w}", 7 if si
      for i in IMPLS for w in WS for side in "ab"]
 if plot("rss", "RSS with K calls held", "kB", s):
     made.append(("rss", "RSS"))
-o("## Plots\n")
+o("### Plots\n")
 o("Ours blue, the original red; W = 64 solid, W = 1 dashed. Only cells that ran to the end.\n")
 for name, alt in made:
     o(f"![{alt}](performance/{name}.{FORMAT})\n")
