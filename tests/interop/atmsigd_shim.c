@@ -7,8 +7,9 @@
  * added: the framing of our demon's --udp-local/--udp-peer link. On the
  * network side it reserves the VC of each incoming call as the kernel lets
  * it: a PVC socket bound to ATM_VCI_ANY, then getsockname() for the VCI the
- * kernel chose; the shim gives the lowest VCI >= 32 not held by another such
- * socket, until close(). Its interface ioctls (ATM_GETADDR, ATM_GETESI,
+ * kernel chose; the shim gives the next VCI >= 32 not held by another such
+ * socket (until its close()), searching on from the last one as the kernel's
+ * find_ci() does. Its interface ioctls (ATM_GETADDR, ATM_GETESI,
  * ATM_GETLINKRATE) are answered from the environment. Everything else goes to
  * libc untouched.
  *
@@ -39,13 +40,18 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#define MAX_FD 1024
+/* Enough for the original's network side holding every VCI of a VPI (one
+ * reserved PVC socket per call: scripts/bench.sh holds up to its limit). */
+#define MAX_FD (1 << 17)
 #define MAX_ADDRS 8
 
 /* What a PF_ATMPVC socket of the program has become. */
 enum kind { NOT_OURS = 0, PVC_UNBOUND, PVC_LINK, PVC_RESERVED };
 static unsigned char shim_fd[MAX_FD];
 static struct sockaddr_atmpvc pvc_of[MAX_FD]; /* PVC_LINK, PVC_RESERVED: its address */
+/* VPI.VCI held by a PVC_RESERVED socket, one bit each: a reservation costs no
+ * scan of every descriptor. */
+static unsigned char vc_bits[(ATM_MAX_VPI + 1) * (ATM_MAX_VCI + 1) / 8];
 static struct sockaddr_in peer_addr;
 static struct sockaddr_atmsvc addrs[MAX_ADDRS];
 static int n_addrs = -1; /* -1: environment not read yet */
@@ -217,11 +223,16 @@ static int open_link(int fd, const struct sockaddr_atmpvc* pvc) {
 }
 
 static int vc_held(int vpi, int vci) {
-  for (int i = 0; i < MAX_FD; ++i)
-    if (shim_fd[i] == PVC_RESERVED && pvc_of[i].sap_addr.vpi == vpi &&
-        pvc_of[i].sap_addr.vci == vci)
-      return 1;
-  return 0;
+  const unsigned bit = (unsigned)vpi * (ATM_MAX_VCI + 1) + (unsigned)vci;
+  return vpi >= 0 && vpi <= ATM_MAX_VPI && (vc_bits[bit / 8] >> (bit % 8) & 1);
+}
+static void vc_mark(int vpi, int vci, int held) {
+  if (vpi < 0 || vpi > ATM_MAX_VPI || vci < 0 || vci > ATM_MAX_VCI) return;
+  const unsigned bit = (unsigned)vpi * (ATM_MAX_VCI + 1) + (unsigned)vci;
+  if (held)
+    vc_bits[bit / 8] |= (unsigned char)(1u << (bit % 8));
+  else
+    vc_bits[bit / 8] &= (unsigned char)~(1u << (bit % 8));
 }
 
 /* A VC reserved for a call: ATM_VPI_ANY / ATM_VCI_ANY are chosen here. */
@@ -230,20 +241,29 @@ static int reserve_vc(int fd, const struct sockaddr_atmpvc* pvc) {
   if (a.sap_addr.itf == ATM_ITF_ANY) a.sap_addr.itf = 0;
   if (a.sap_addr.vpi == ATM_VPI_ANY) a.sap_addr.vpi = 0;
   if (a.sap_addr.vci == ATM_VCI_ANY) {
-    int vci = ATM_NOT_RSV_VCI;
-    while (vci <= 65535 && vc_held(a.sap_addr.vpi, vci)) ++vci;
-    if (vci > 65535) {
+    /* As the kernel's find_ci(): the search goes on from where the last one
+     * ended, wrapping, not from 32 each time. The original, whose network
+     * side checks the VCI against its own calls and asks again while it
+     * collides, then asks about twice per call, as on a real kernel; from
+     * 32 each time it would ask once per call it holds. */
+    static int cursor = ATM_NOT_RSV_VCI;
+    int vci = cursor, tried = 0;
+    while (vc_held(a.sap_addr.vpi, vci) && tried++ <= ATM_MAX_VCI)
+      vci = vci >= ATM_MAX_VCI ? ATM_NOT_RSV_VCI : vci + 1;
+    if (vc_held(a.sap_addr.vpi, vci)) {
       trace("PVC reservation on fd %d: no VCI left", fd);
       errno = EADDRINUSE;
       return -1;
     }
     a.sap_addr.vci = vci;
+    cursor = vci;
   } else if (vc_held(a.sap_addr.vpi, a.sap_addr.vci)) {
     errno = EADDRINUSE;
     return -1;
   }
   shim_fd[fd] = PVC_RESERVED;
   pvc_of[fd] = a;
+  vc_mark(a.sap_addr.vpi, a.sap_addr.vci, 1);
   trace("PVC %d.%d.%d reserved on fd %d", a.sap_addr.itf, a.sap_addr.vpi, a.sap_addr.vci, fd);
   return 0;
 }
@@ -429,6 +449,7 @@ ssize_t sendto(int fd, const void* buf, size_t len, int flags, const struct sock
 int close(int fd) {
   RESOLVE(close);
   if (is_shim(fd)) {
+    if (shim_fd[fd] == PVC_RESERVED) vc_mark(pvc_of[fd].sap_addr.vpi, pvc_of[fd].sap_addr.vci, 0);
     if (shim_fd[fd] == PVC_RESERVED)
       trace("close(%d): PVC %d.%d.%d released", fd, pvc_of[fd].sap_addr.itf,
             pvc_of[fd].sap_addr.vpi, pvc_of[fd].sap_addr.vci);

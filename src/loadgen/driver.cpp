@@ -1,0 +1,526 @@
+#include "atmsigd/loadgen/driver.hpp"
+
+#include <cstring>
+
+namespace atmsigd::loadgen {
+namespace {
+
+Message frame(enum atmsvc_msg_type t, Vcc vcc) {
+  Message m(t);
+  m.set_vcc(vcc);
+  return m;
+}
+
+// The connection identifier both halves of a call carry in their as_okay.
+std::uint32_t pvc_key(const Message& m) {
+  const auto& a = m.raw().pvc.sap_addr;
+  return (static_cast<std::uint32_t>(a.vpi) << 16) | static_cast<std::uint16_t>(a.vci);
+}
+
+std::string errno_text(int reply) {
+  const int e = reply < 0 ? -reply : reply;
+  return std::to_string(reply) + " (" + std::strerror(e) + ")";
+}
+
+std::string vcc_text(Vcc v) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+const char* phase_name(Phase p) {
+  switch (p) {
+    case Phase::kIdle:
+      return "idle";
+    case Phase::kListen:
+      return "listen";
+    case Phase::kHold:
+      return "hold";
+    case Phase::kMeasure:
+      return "measure";
+    case Phase::kRelease:
+      return "release";
+    case Phase::kUnlisten:
+      return "unlisten";
+    case Phase::kDone:
+      return "done";
+  }
+  return "?";
+}
+
+Driver::Driver(const DriverConfig& cfg) : cfg_(cfg) {
+  if (cfg_.inflight == 0) cfg_.inflight = 1;
+  const std::size_t slots = std::size_t{cfg_.held} + cfg_.inflight;
+  a_.reserve(slots);
+  b_.reserve(slots);
+  held_.reserve(cfg_.held);
+  setup_us_.reserve(cfg_.measured);
+  a_waiting_.reserve(2 * std::size_t{cfg_.inflight});
+  b_waiting_.reserve(2 * std::size_t{cfg_.inflight});
+}
+
+// --- deadlines -------------------------------------------------------------
+
+template <typename Rec>
+void Driver::arm(std::vector<Rec>& recs, List& l, std::uint32_t i, TimePoint when) {
+  if (recs[i].link.armed) disarm(recs, l, i);
+  Link& k = recs[i].link;
+  k.deadline = when;
+  k.armed = true;
+  k.next = kNil;
+  k.prev = l.tail;
+  if (l.tail != kNil)
+    recs[l.tail].link.next = i;
+  else
+    l.head = i;
+  l.tail = i;
+}
+
+template <typename Rec>
+void Driver::disarm(std::vector<Rec>& recs, List& l, std::uint32_t i) {
+  Link& k = recs[i].link;
+  if (!k.armed) return;
+  if (k.prev != kNil)
+    recs[k.prev].link.next = k.next;
+  else
+    l.head = k.next;
+  if (k.next != kNil)
+    recs[k.next].link.prev = k.prev;
+  else
+    l.tail = k.prev;
+  k = Link{};
+}
+
+std::optional<TimePoint> Driver::next_deadline() const {
+  std::optional<TimePoint> d = listener_deadline_;
+  if (a_list_.head != kNil) d = earliest(d, a_[a_list_.head].link.deadline);
+  if (b_list_.head != kNil) d = earliest(d, b_[b_list_.head].link.deadline);
+  return d;
+}
+
+void Driver::on_timeouts(TimePoint now, Sends& out) {
+  if (listener_deadline_ && *listener_deadline_ <= now) {
+    listener_deadline_.reset();
+    ++stats_.timeouts;
+    // The listener stays in its state: counted as left in the kernel.
+    fail(std::string("timeout waiting for the reply to the listener's ") +
+         (listener_ == LState::kListenWait ? "as_listen" : "as_close") + " on B");
+  }
+  static const char* const kAWait[] = {"",
+                                       "as_okay for as_connect on A",
+                                       "the other half's as_okay (on B)",
+                                       "",
+                                       "as_close acknowledging the caller's close on A",
+                                       "B's as_close",
+                                       ""};
+  while (a_list_.head != kNil && a_[a_list_.head].link.deadline <= now) {
+    const std::uint32_t a = a_list_.head;
+    ++stats_.timeouts;
+    ++stats_.failed;
+    fail("timeout waiting for " + std::string(kAWait[static_cast<int>(a_[a].state)]) + " (call " +
+         vcc_text(kATag | a) + ")");
+    abandon(a, a_[a].peer);
+    call_over(false, now, out);
+  }
+  while (b_list_.head != kNil && b_[b_list_.head].link.deadline <= now) {
+    const std::uint32_t b = b_list_.head;
+    ++stats_.timeouts;
+    const bool accepted = b_[b].state == BState::kAcceptWait;
+    fail("timeout waiting for " +
+         std::string(accepted ? "as_okay for as_accept" : "as_close from the demon") + " on B (" +
+         vcc_text(kBTag | b) + ")");
+    const std::uint32_t a = b_[b].peer;
+    if (a != kNil && a_[a].state != AState::kAbandoned) {
+      ++stats_.failed;
+      abandon(a, b);
+      call_over(false, now, out);
+    } else {
+      abandon(kNil, b);
+    }
+  }
+  refill(now, out);
+}
+
+// --- slots -----------------------------------------------------------------
+
+std::uint32_t Driver::alloc_a() {
+  ++a_open_;
+  if (!a_free_.empty()) {
+    const std::uint32_t i = a_free_.back();
+    a_free_.pop_back();
+    return i;
+  }
+  a_.emplace_back();
+  return static_cast<std::uint32_t>(a_.size() - 1);
+}
+
+std::uint32_t Driver::alloc_b() {
+  ++b_open_;
+  if (!b_free_.empty()) {
+    const std::uint32_t i = b_free_.back();
+    b_free_.pop_back();
+    return i;
+  }
+  b_.emplace_back();
+  return static_cast<std::uint32_t>(b_.size() - 1);
+}
+
+void Driver::free_a(std::uint32_t i) {
+  disarm(a_, a_list_, i);
+  a_[i] = ACall{};
+  a_free_.push_back(i);
+  --a_open_;
+}
+
+void Driver::free_b(std::uint32_t i) {
+  disarm(b_, b_list_, i);
+  b_[i] = BSock{};
+  b_free_.push_back(i);
+  --b_open_;
+}
+
+// An abandoned record keeps its slot (a late frame for it is then known) and
+// counts as a socket left in the kernel.
+void Driver::abandon(std::uint32_t a, std::uint32_t b) {
+  if (a != kNil) {
+    disarm(a_, a_list_, a);
+    if (a_[a].state == AState::kWaitPeer) a_waiting_.erase(a_[a].pvc);
+    a_[a].state = AState::kAbandoned;
+  }
+  if (b != kNil && b_[b].state != BState::kFree) {
+    disarm(b_, b_list_, b);
+    if (b_[b].state == BState::kConnected && b_[b].peer == kNil) b_waiting_.erase(b_[b].pvc);
+    b_[b].state = BState::kAbandoned;
+  }
+}
+
+void Driver::fail(std::string what) {
+  winding_down_ = true;
+  ++stats_.errors_total;
+  if (stats_.errors.size() < kMaxErrors) stats_.errors.push_back(std::move(what));
+}
+
+void Driver::violation(Side side, const Message& m, const std::string& what) {
+  ++stats_.violations;
+  fail(std::string(side == Side::kA ? "A" : "B") + ": " + m.summary() + ": " + what);
+}
+
+std::uint64_t Driver::sockets_left() const {
+  const bool listener_open = listener_ != LState::kNone && listener_ != LState::kClosed;
+  return a_open_ + b_open_ + (listener_open ? 1 : 0);
+}
+
+// --- phases ----------------------------------------------------------------
+
+bool Driver::phase_idle() const {
+  switch (phase_) {
+    case Phase::kListen:
+    case Phase::kUnlisten:
+      return !listener_deadline_;
+    case Phase::kHold:
+    case Phase::kMeasure:
+      return in_flight_ == 0 && (started_ == target_ || winding_down_);
+    case Phase::kRelease:
+      return in_flight_ == 0 && release_next_ == held_.size();
+    case Phase::kIdle:
+    case Phase::kDone:
+      return true;
+  }
+  return true;
+}
+
+void Driver::start(TimePoint now, Sends& out) {
+  phase_ = Phase::kListen;
+  Message m = frame(as_listen, kListenerVcc);
+  m.raw().svc = cfg_.called;
+  m.raw().qos = cfg_.qos;
+  out.b.push_back(m);
+  listener_ = LState::kListenWait;
+  listener_deadline_ = now + cfg_.timeout;
+}
+
+void Driver::begin_hold(TimePoint now, Sends& out) {
+  phase_ = Phase::kHold;
+  target_ = winding_down_ ? 0 : cfg_.held;
+  started_ = in_flight_ = 0;
+  refill(now, out);
+}
+
+void Driver::begin_measure(TimePoint now, Sends& out) {
+  phase_ = Phase::kMeasure;
+  target_ = winding_down_ ? 0 : cfg_.measured;
+  started_ = in_flight_ = 0;
+  refill(now, out);
+}
+
+// Held calls are released even after a failure: nothing is to be left.
+void Driver::begin_release(TimePoint now, Sends& out) {
+  phase_ = Phase::kRelease;
+  target_ = held_.size();
+  started_ = in_flight_ = 0;
+  release_next_ = 0;
+  refill(now, out);
+}
+
+void Driver::begin_unlisten(TimePoint now, Sends& out) {
+  phase_ = Phase::kUnlisten;
+  if (listener_ != LState::kListening) return;
+  out.b.push_back(frame(as_close, kListenerVcc));
+  listener_ = LState::kCloseWait;
+  listener_deadline_ = now + cfg_.timeout;
+}
+
+// Keeps W calls in flight: new ones in the hold and measured phases, closes
+// of held ones in the release phase.
+void Driver::refill(TimePoint now, Sends& out) {
+  if (phase_ == Phase::kRelease) {
+    while (in_flight_ < cfg_.inflight && release_next_ < held_.size()) {
+      const std::uint32_t a = held_[release_next_++];
+      if (a_[a].state != AState::kHeld) continue;  // abandoned meanwhile
+      ++in_flight_;
+      close_call(a, now, out);
+    }
+    return;
+  }
+  if (phase_ != Phase::kHold && phase_ != Phase::kMeasure) return;
+  while (in_flight_ < cfg_.inflight && started_ < target_ && !winding_down_) start_call(now, out);
+}
+
+void Driver::start_call(TimePoint now, Sends& out) {
+  const std::uint32_t a = alloc_a();
+  ACall& c = a_[a];
+  c.state = AState::kConnectWait;
+  c.measured = phase_ == Phase::kMeasure;
+  c.t_connect = now;
+  ++started_;
+  ++in_flight_;
+  Message m = frame(as_connect, kATag | a);
+  m.raw().local.sas_family = AF_ATMSVC;  // not bound: the null local address
+  m.raw().svc = cfg_.called;
+  m.raw().qos = cfg_.qos;
+  out.a.push_back(m);
+  arm(a_, a_list_, a, now + cfg_.timeout);
+}
+
+// One call of the current phase is over (done, refused or abandoned).
+void Driver::call_over(bool ok, TimePoint now, Sends& out) {
+  (void)ok;
+  if (in_flight_ > 0) --in_flight_;
+  refill(now, out);
+}
+
+// --- frames from the demons ------------------------------------------------
+
+void Driver::on_frame(Side side, const Message& m, TimePoint now, Sends& out) {
+  if (auto e = atmsvc::validate_from_demon(m)) {
+    violation(side, m, e->what);
+    return;
+  }
+  if (side == Side::kA)
+    on_a(m, now, out);
+  else
+    on_b(m, now, out);
+}
+
+void Driver::on_a(const Message& m, TimePoint now, Sends& out) {
+  const Vcc vcc = m.vcc();
+  const std::uint32_t a = static_cast<std::uint32_t>(vcc);
+  if ((vcc & ~Vcc{0xffffffff}) != kATag || a >= a_.size() || a_[a].state == AState::kFree) {
+    violation(Side::kA, m, "no such socket in A's kernel");
+    return;
+  }
+  ACall& c = a_[a];
+  if (c.state == AState::kAbandoned) return;  // late: already counted
+  switch (m.type()) {
+    case as_okay:
+      if (c.state == AState::kConnectWait) return a_okay(a, m, now, out);
+      if (c.state == AState::kCloseWait) return;  // fig. 9: crossed our as_close
+      break;
+    case as_error:
+      if (c.state == AState::kConnectWait) {
+        // Refused (e.g. no VPI/VCI left): the socket is gone.
+        ++stats_.failed;
+        fail("call " + vcc_text(vcc) + " refused: " + errno_text(m.reply()));
+        free_a(a);
+        return call_over(false, now, out);
+      }
+      break;
+    case as_close:
+      if (c.state == AState::kCloseWait) {
+        // The demon acknowledged the caller's close.
+        disarm(a_, a_list_, a);
+        c.state = AState::kClosed;
+        return maybe_finish(a, now, out);
+      }
+      break;
+    default:
+      break;
+  }
+  // Anything else (a release from the network, ...) is not what a load run
+  // expects: the call is left as it is and counted as failed.
+  violation(Side::kA, m, "unexpected in call state " + std::to_string(static_cast<int>(c.state)));
+  ++stats_.failed;
+  abandon(a, c.peer);
+  call_over(false, now, out);
+}
+
+void Driver::a_okay(std::uint32_t a, const Message& m, TimePoint now, Sends& out) {
+  ACall& c = a_[a];
+  if (c.measured) {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - c.t_connect);
+    setup_us_.push_back(static_cast<std::uint32_t>(us.count()));
+  }
+  c.pvc = pvc_key(m);
+  auto it = b_waiting_.find(c.pvc);
+  if (it == b_waiting_.end()) {
+    c.state = AState::kWaitPeer;
+    a_waiting_[c.pvc] = a;
+    arm(a_, a_list_, a, now + cfg_.timeout);
+    return;
+  }
+  const std::uint32_t b = it->second;
+  b_waiting_.erase(it);
+  c.peer = b;
+  b_[b].peer = a;
+  both_up(a, now, out);
+}
+
+void Driver::on_b(const Message& m, TimePoint now, Sends& out) {
+  if (m.type() == as_indicate) {
+    if (m.listen_vcc() != kListenerVcc || listener_ != LState::kListening) {
+      violation(Side::kB, m, "as_indicate for no listening socket");
+      return;
+    }
+    // Accept at once (the oldest indication: the kernel's FIFO order).
+    const std::uint32_t b = alloc_b();
+    b_[b].state = BState::kAcceptWait;
+    // The connection identifier comes with the indication (the kernel binds
+    // the new socket to it); the as_okay for the accept need not repeat it.
+    b_[b].pvc = pvc_key(m);
+    Message acc = frame(as_accept, kBTag | b);
+    acc.set_listen_vcc(kListenerVcc);
+    acc.raw().qos = m.raw().qos;
+    out.b.push_back(acc);
+    arm(b_, b_list_, b, now + cfg_.timeout);
+    return;
+  }
+  const Vcc vcc = m.vcc();
+  if (vcc == kListenerVcc) return on_listener(m, now, out);
+  const std::uint32_t b = static_cast<std::uint32_t>(vcc);
+  if ((vcc & ~Vcc{0xffffffff}) != kBTag || b >= b_.size() || b_[b].state == BState::kFree) {
+    violation(Side::kB, m, "no such socket in B's kernel");
+    return;
+  }
+  BSock& s = b_[b];
+  if (s.state == BState::kAbandoned) return;
+  switch (m.type()) {
+    case as_okay:
+      if (s.state == BState::kAcceptWait) return b_okay(b, m, now, out);
+      break;
+    case as_error:
+      if (s.state == BState::kAcceptWait) {
+        // The caller's half reports the failure (refused or timed out).
+        fail("accept of " + vcc_text(vcc) + " failed: " + errno_text(m.reply()));
+        free_b(b);
+        return;
+      }
+      break;
+    case as_close:
+      if (s.state == BState::kConnected && s.peer != kNil &&
+          (a_[s.peer].state == AState::kCloseWait || a_[s.peer].state == AState::kClosed)) {
+        // The caller released: acknowledge, the socket is gone.
+        out.b.push_back(frame(as_close, vcc));
+        disarm(b_, b_list_, b);
+        s.state = BState::kClosed;
+        return maybe_finish(s.peer, now, out);
+      }
+      break;
+    default:
+      break;
+  }
+  violation(Side::kB, m, "unexpected in socket state " + std::to_string(static_cast<int>(s.state)));
+  const std::uint32_t a = s.peer;
+  if (a != kNil && a_[a].state != AState::kAbandoned) {
+    ++stats_.failed;
+    abandon(a, b);
+    call_over(false, now, out);
+  } else {
+    abandon(kNil, b);
+  }
+}
+
+void Driver::b_okay(std::uint32_t b, const Message& m, TimePoint now, Sends& out) {
+  BSock& s = b_[b];
+  (void)m;
+  s.state = BState::kConnected;
+  disarm(b_, b_list_, b);
+  auto it = a_waiting_.find(s.pvc);
+  if (it == a_waiting_.end()) {
+    // A's as_okay is to come: its own deadline covers it.
+    b_waiting_[s.pvc] = b;
+    return;
+  }
+  const std::uint32_t a = it->second;
+  a_waiting_.erase(it);
+  s.peer = a;
+  a_[a].peer = b;
+  both_up(a, now, out);
+}
+
+void Driver::on_listener(const Message& m, TimePoint now, Sends& out) {
+  (void)now;
+  (void)out;
+  if (listener_ == LState::kListenWait && m.type() == as_okay) {
+    listener_ = LState::kListening;
+    listener_deadline_.reset();
+    return;
+  }
+  if (listener_ == LState::kListenWait && m.type() == as_error) {
+    listener_ = LState::kNone;
+    listener_deadline_.reset();
+    fail("as_listen on B refused: " + errno_text(m.reply()));
+    return;
+  }
+  if (listener_ == LState::kCloseWait && (m.type() == as_close || m.type() == as_okay)) {
+    if (m.type() == as_okay) return;  // crossed our close
+    listener_ = LState::kClosed;
+    listener_deadline_.reset();
+    return;
+  }
+  violation(Side::kB, m, "unexpected for the listening socket");
+}
+
+// Both halves are up: hold the call, or release it at once (measured).
+void Driver::both_up(std::uint32_t a, TimePoint now, Sends& out) {
+  disarm(a_, a_list_, a);
+  if (!a_[a].measured) {
+    a_[a].state = AState::kHeld;
+    held_.push_back(a);
+    ++stats_.held;
+    return call_over(true, now, out);
+  }
+  close_call(a, now, out);
+}
+
+void Driver::close_call(std::uint32_t a, TimePoint now, Sends& out) {
+  a_[a].state = AState::kCloseWait;
+  out.a.push_back(frame(as_close, kATag | a));
+  arm(a_, a_list_, a, now + cfg_.timeout);
+  arm(b_, b_list_, a_[a].peer, now + cfg_.timeout);
+}
+
+void Driver::maybe_finish(std::uint32_t a, TimePoint now, Sends& out) {
+  const std::uint32_t b = a_[a].peer;
+  if (a_[a].state != AState::kClosed || b_[b].state != BState::kClosed) return;
+  if (a_[a].measured)
+    ++stats_.completed;
+  else
+    ++stats_.released;
+  free_a(a);
+  free_b(b);
+  call_over(true, now, out);
+}
+
+}  // namespace atmsigd::loadgen
