@@ -79,7 +79,7 @@ need_pkgs() {
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 }
-need_pkgs gnuplot-nox valgrind strace atm-tools
+need_pkgs gnuplot-nox valgrind strace atm-tools python3
 
 # --- build ------------------------------------------------------------------
 if [ "${BENCH_FAKE_LOAD:-0}" != 1 ]; then
