@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 
 #include "atmsigd/kernel_emu/kernel_model.hpp"
 #include "atmsigd/loadgen/driver.hpp"
@@ -21,9 +22,10 @@ const std::string kCaller = "47.0005.80ffe1000000f21a26d8.0020ea000ee0.00";
 // the same VPI/VCI; the caller's close is acknowledged on A and reported on B.
 struct FakeDemons {
   std::deque<std::pair<Side, Message>> to_driver;
-  std::deque<Vcc> indicated;              // A vccs waiting for B's accept (FIFO)
-  std::map<Vcc, Vcc> a_of_b, b_of_a;      // call halves
-  std::map<Vcc, std::uint16_t> vci_of_a;  // the connection identifier of each call
+  std::deque<Vcc> indicated;          // A vccs waiting for B's accept (FIFO)
+  std::map<Vcc, Vcc> a_of_b, b_of_a;  // call halves
+  std::map<Vcc, std::uint16_t> vci_of_a;
+  std::set<Vcc> released;  // A vccs the demon released  // the connection identifier of each call
   std::uint16_t next_vci = 32;
   int connects = 0;
   int refuse_from = -1;             // connects numbered from here on are refused
@@ -86,6 +88,7 @@ struct FakeDemons {
         return;
       }
       case as_close:
+        if (side == Side::kA && released.count(m.vcc()) != 0) return;  // an acknowledgment
         if (side == Side::kA) {
           r = Message(as_close);
           r.set_vcc(b_of_a.at(m.vcc()));
@@ -255,6 +258,42 @@ TEST(LoadgenDriver, HalvesMatchedByTheIndicationsConnectionIdentifier) {
   EXPECT_EQ(h.d->stats().completed, 11u);
   EXPECT_EQ(h.d->stats().released, 3u);
   EXPECT_EQ(h.d->sockets_left(), 0u);
+}
+
+TEST(LoadgenDriver, HeldCallsReleasedByTheNetworkAreFailuresButLeaveNothing) {
+  Harness h(2, 4, 10);
+  h.d->start(h.now, h.out);
+  h.settle();
+  h.d->begin_hold(h.now, h.out);
+  h.settle();
+  ASSERT_EQ(h.d->stats().held, 4u);
+  // Both demons report every held call released (e.g. the link was reset).
+  for (const auto& [a, b] : h.demons.b_of_a) {
+    Message ca(as_close), cb(as_close);
+    ca.set_vcc(a);
+    ca.set_reply(-ENETRESET);
+    cb.set_vcc(b);
+    cb.set_reply(-ENETRESET);
+    h.demons.emit(Side::kA, ca);
+    h.demons.emit(Side::kB, cb);
+    h.demons.released.insert(a);
+  }
+  h.deliver();
+  h.d->begin_measure(h.now, h.out);
+  h.settle();
+  h.d->begin_release(h.now, h.out);
+  h.settle();
+  h.d->begin_unlisten(h.now, h.out);
+  h.settle();
+  const auto& st = h.d->stats();
+  EXPECT_EQ(st.failed, 4u);
+  EXPECT_EQ(st.completed, 0u);  // no new call after a failure
+  EXPECT_EQ(st.released, 0u);
+  ASSERT_FALSE(st.errors.empty());
+  EXPECT_NE(st.errors[0].find("released by demon"), std::string::npos) << st.errors[0];
+  EXPECT_EQ(h.d->sockets_left(), 0u);
+  EXPECT_EQ(h.ka.socket_count(), 0u);
+  EXPECT_EQ(h.kb.socket_count(), 0u);
 }
 
 TEST(LoadgenDriver, RefusalIsAFailureWithItsErrnoAndHeldCallsAreStillReleased) {

@@ -141,6 +141,8 @@ class Driver {
     std::uint32_t pvc = 0;
     AState state = AState::kFree;
     bool measured = false;
+    bool in_flight = false;  // counts towards W
+    bool failed = false;     // counted as failed once
   };
   struct BSock {
     Link link;
@@ -172,7 +174,8 @@ class Driver {
   void both_up(std::uint32_t a, TimePoint now, Sends& out);
   void close_call(std::uint32_t a, TimePoint now, Sends& out);
   void maybe_finish(std::uint32_t a, TimePoint now, Sends& out);
-  void call_over(bool ok, TimePoint now, Sends& out);
+  void leave_flight(std::uint32_t a);
+  void call_failed(std::uint32_t a, std::string what);
   void abandon(std::uint32_t a, std::uint32_t b);
   void fail(std::string what);
   void violation(Side side, const Message& m, const std::string& what);
