@@ -50,15 +50,70 @@ const char* phase_name(Phase p) {
   return "?";
 }
 
-Driver::Driver(const DriverConfig& cfg) : cfg_(cfg) {
+PvcTable::PvcTable(std::size_t expected) {
+  std::size_t n = 16;
+  while (n < 2 * expected) n *= 2;
+  slots_.resize(n);
+  mask_ = n - 1;
+}
+
+void PvcTable::put(std::uint32_t key, std::uint32_t value) {
+  if (2 * (size_ + 1) > slots_.size()) grow();
+  for (std::size_t i = home(key);; i = (i + 1) & mask_) {
+    if (slots_[i].key == key) {
+      slots_[i].value = value;
+      return;
+    }
+    if (slots_[i].key == kEmpty) {
+      slots_[i] = Entry{key, value};
+      ++size_;
+      return;
+    }
+  }
+}
+
+std::optional<std::uint32_t> PvcTable::take(std::uint32_t key) {
+  std::size_t i = home(key);
+  while (slots_[i].key != key) {
+    if (slots_[i].key == kEmpty) return std::nullopt;
+    i = (i + 1) & mask_;
+  }
+  const std::uint32_t value = slots_[i].value;
+  // Backward-shift deletion: later entries of the probe run move up, so no
+  // tombstones accumulate.
+  for (std::size_t j = (i + 1) & mask_; slots_[j].key != kEmpty; j = (j + 1) & mask_) {
+    const std::size_t h = home(slots_[j].key);
+    // Entry j may fill hole i unless its home lies cyclically in (i, j].
+    const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+    if (stays) continue;
+    slots_[i] = slots_[j];
+    i = j;
+  }
+  slots_[i] = Entry{};
+  --size_;
+  return value;
+}
+
+void PvcTable::grow() {
+  std::vector<Entry> old;
+  old.swap(slots_);
+  slots_.resize(old.size() * 2);
+  mask_ = slots_.size() - 1;
+  size_ = 0;
+  for (const Entry& e : old)
+    if (e.key != kEmpty) put(e.key, e.value);
+}
+
+Driver::Driver(const DriverConfig& cfg)
+    : cfg_(cfg),
+      a_waiting_(2 * std::size_t{cfg.inflight}),
+      b_waiting_(2 * std::size_t{cfg.inflight}) {
   if (cfg_.inflight == 0) cfg_.inflight = 1;
   const std::size_t slots = std::size_t{cfg_.held} + cfg_.inflight;
   a_.reserve(slots);
   b_.reserve(slots);
   held_.reserve(cfg_.held);
   setup_us_.reserve(cfg_.measured);
-  a_waiting_.reserve(2 * std::size_t{cfg_.inflight});
-  b_waiting_.reserve(2 * std::size_t{cfg_.inflight});
 }
 
 // --- deadlines -------------------------------------------------------------
@@ -397,15 +452,14 @@ void Driver::a_okay(std::uint32_t a, const Message& m, TimePoint now, Sends& out
     setup_us_.push_back(static_cast<std::uint32_t>(us.count()));
   }
   c.pvc = pvc_key(m);
-  auto it = b_waiting_.find(c.pvc);
-  if (it == b_waiting_.end()) {
+  const auto peer = b_waiting_.take(c.pvc);
+  if (!peer) {
     c.state = AState::kWaitPeer;
-    a_waiting_[c.pvc] = a;
+    a_waiting_.put(c.pvc, a);
     arm(a_, a_list_, a, now + cfg_.timeout);
     return;
   }
-  const std::uint32_t b = it->second;
-  b_waiting_.erase(it);
+  const std::uint32_t b = *peer;
   c.peer = b;
   b_[b].peer = a;
   both_up(a, now, out);
@@ -494,14 +548,13 @@ void Driver::b_okay(std::uint32_t b, const Message& m, TimePoint now, Sends& out
   (void)m;
   s.state = BState::kConnected;
   disarm(b_, b_list_, b);
-  auto it = a_waiting_.find(s.pvc);
-  if (it == a_waiting_.end()) {
+  const auto peer = a_waiting_.take(s.pvc);
+  if (!peer) {
     // A's as_okay is to come: its own deadline covers it.
-    b_waiting_[s.pvc] = b;
+    b_waiting_.put(s.pvc, b);
     return;
   }
-  const std::uint32_t a = it->second;
-  a_waiting_.erase(it);
+  const std::uint32_t a = *peer;
   s.peer = a;
   a_[a].peer = b;
   both_up(a, now, out);

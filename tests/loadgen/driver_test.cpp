@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <random>
 #include <set>
 
 #include "atmsigd/kernel_emu/kernel_model.hpp"
@@ -365,6 +366,45 @@ TEST(LoadgenDriver, DeadlinesStayInOrderWhenReArmed) {
   EXPECT_EQ(h.d->stats().timeouts, 3u);
   // The accepted B halves were never matched to a call: they wait on.
   EXPECT_EQ(h.d->next_deadline(), t0 + std::chrono::microseconds(10) + h.cfg.timeout);
+}
+
+TEST(LoadgenPvcTable, PutTakeEraseAndGrowth) {
+  PvcTable t(2);
+  EXPECT_FALSE(t.take(5).has_value());
+  // Keys that collide and wrap around, more than the initial capacity.
+  for (std::uint32_t k = 0; k < 1000; ++k) t.put(k * 64 + 33, k);
+  EXPECT_EQ(t.size(), 1000u);
+  for (std::uint32_t k = 0; k < 1000; k += 2) EXPECT_EQ(t.take(k * 64 + 33), k);
+  EXPECT_EQ(t.size(), 500u);
+  for (std::uint32_t k = 1; k < 1000; k += 2) EXPECT_EQ(t.take(k * 64 + 33), k) << k;
+  EXPECT_EQ(t.size(), 0u);
+  t.put(7, 1);
+  t.put(7, 2);  // a key put again takes the new value
+  EXPECT_EQ(t.size(), 1u);
+  t.erase(7);
+  EXPECT_FALSE(t.take(7).has_value());
+}
+
+TEST(LoadgenPvcTable, AgreesWithAStandardMapOverRandomOperations) {
+  PvcTable t;
+  std::map<std::uint32_t, std::uint32_t> ref;
+  std::mt19937 rng(13);
+  for (std::uint32_t i = 0; i < 200000; ++i) {
+    const std::uint32_t key = (rng() % 4) << 16 | (32 + rng() % 300);
+    if (rng() % 2 == 0) {
+      t.put(key, i);
+      ref[key] = i;
+    } else {
+      const auto got = t.take(key);
+      const auto it = ref.find(key);
+      ASSERT_EQ(got.has_value(), it != ref.end()) << i;
+      if (got) {
+        EXPECT_EQ(*got, it->second);
+        ref.erase(it);
+      }
+    }
+    ASSERT_EQ(t.size(), ref.size());
+  }
 }
 
 }  // namespace
