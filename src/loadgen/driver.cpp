@@ -50,15 +50,70 @@ const char* phase_name(Phase p) {
   return "?";
 }
 
-Driver::Driver(const DriverConfig& cfg) : cfg_(cfg) {
+PvcTable::PvcTable(std::size_t expected) {
+  std::size_t n = 16;
+  while (n < 2 * expected) n *= 2;
+  slots_.resize(n);
+  mask_ = n - 1;
+}
+
+void PvcTable::put(std::uint32_t key, std::uint32_t value) {
+  if (2 * (size_ + 1) > slots_.size()) grow();
+  for (std::size_t i = home(key);; i = (i + 1) & mask_) {
+    if (slots_[i].key == key) {
+      slots_[i].value = value;
+      return;
+    }
+    if (slots_[i].key == kEmpty) {
+      slots_[i] = Entry{key, value};
+      ++size_;
+      return;
+    }
+  }
+}
+
+std::optional<std::uint32_t> PvcTable::take(std::uint32_t key) {
+  std::size_t i = home(key);
+  while (slots_[i].key != key) {
+    if (slots_[i].key == kEmpty) return std::nullopt;
+    i = (i + 1) & mask_;
+  }
+  const std::uint32_t value = slots_[i].value;
+  // Backward-shift deletion: later entries of the probe run move up, so no
+  // tombstones accumulate.
+  for (std::size_t j = (i + 1) & mask_; slots_[j].key != kEmpty; j = (j + 1) & mask_) {
+    const std::size_t h = home(slots_[j].key);
+    // Entry j may fill hole i unless its home lies cyclically in (i, j].
+    const bool stays = i <= j ? (i < h && h <= j) : (i < h || h <= j);
+    if (stays) continue;
+    slots_[i] = slots_[j];
+    i = j;
+  }
+  slots_[i] = Entry{};
+  --size_;
+  return value;
+}
+
+void PvcTable::grow() {
+  std::vector<Entry> old;
+  old.swap(slots_);
+  slots_.resize(old.size() * 2);
+  mask_ = slots_.size() - 1;
+  size_ = 0;
+  for (const Entry& e : old)
+    if (e.key != kEmpty) put(e.key, e.value);
+}
+
+Driver::Driver(const DriverConfig& cfg)
+    : cfg_(cfg),
+      a_waiting_(2 * std::size_t{cfg.inflight}),
+      b_waiting_(2 * std::size_t{cfg.inflight}) {
   if (cfg_.inflight == 0) cfg_.inflight = 1;
   const std::size_t slots = std::size_t{cfg_.held} + cfg_.inflight;
   a_.reserve(slots);
   b_.reserve(slots);
   held_.reserve(cfg_.held);
   setup_us_.reserve(cfg_.measured);
-  a_waiting_.reserve(2 * std::size_t{cfg_.inflight});
-  b_waiting_.reserve(2 * std::size_t{cfg_.inflight});
 }
 
 // --- deadlines -------------------------------------------------------------
@@ -118,11 +173,10 @@ void Driver::on_timeouts(TimePoint now, Sends& out) {
   while (a_list_.head != kNil && a_[a_list_.head].link.deadline <= now) {
     const std::uint32_t a = a_list_.head;
     ++stats_.timeouts;
-    ++stats_.failed;
-    fail("timeout waiting for " + std::string(kAWait[static_cast<int>(a_[a].state)]) + " (call " +
-         vcc_text(kATag | a) + ")");
+    call_failed(a, "timeout waiting for " + std::string(kAWait[static_cast<int>(a_[a].state)]) +
+                       " (call " + vcc_text(kATag | a) + ")");
+    leave_flight(a);
     abandon(a, a_[a].peer);
-    call_over(false, now, out);
   }
   while (b_list_.head != kNil && b_[b_list_.head].link.deadline <= now) {
     const std::uint32_t b = b_list_.head;
@@ -133,9 +187,9 @@ void Driver::on_timeouts(TimePoint now, Sends& out) {
          vcc_text(kBTag | b) + ")");
     const std::uint32_t a = b_[b].peer;
     if (a != kNil && a_[a].state != AState::kAbandoned) {
-      ++stats_.failed;
+      call_failed(a, "");
+      leave_flight(a);
       abandon(a, b);
-      call_over(false, now, out);
     } else {
       abandon(kNil, b);
     }
@@ -184,7 +238,9 @@ void Driver::free_b(std::uint32_t i) {
 // An abandoned record keeps its slot (a late frame for it is then known) and
 // counts as a socket left in the kernel.
 void Driver::abandon(std::uint32_t a, std::uint32_t b) {
-  if (a != kNil) {
+  if (a != kNil && a_[a].state == AState::kClosed) {
+    free_a(a);  // already closed in the kernel: nothing of it is left
+  } else if (a != kNil) {
     disarm(a_, a_list_, a);
     if (a_[a].state == AState::kWaitPeer) a_waiting_.erase(a_[a].pvc);
     a_[a].state = AState::kAbandoned;
@@ -278,8 +334,9 @@ void Driver::refill(TimePoint now, Sends& out) {
   if (phase_ == Phase::kRelease) {
     while (in_flight_ < cfg_.inflight && release_next_ < held_.size()) {
       const std::uint32_t a = held_[release_next_++];
-      if (a_[a].state != AState::kHeld) continue;  // abandoned meanwhile
+      if (a_[a].state != AState::kHeld) continue;  // failed meanwhile
       ++in_flight_;
+      a_[a].in_flight = true;
       close_call(a, now, out);
     }
     return;
@@ -296,6 +353,7 @@ void Driver::start_call(TimePoint now, Sends& out) {
   c.t_connect = now;
   ++started_;
   ++in_flight_;
+  c.in_flight = true;
   Message m = frame(as_connect, kATag | a);
   m.raw().local.sas_family = AF_ATMSVC;  // not bound: the null local address
   m.raw().svc = cfg_.called;
@@ -304,11 +362,20 @@ void Driver::start_call(TimePoint now, Sends& out) {
   arm(a_, a_list_, a, now + cfg_.timeout);
 }
 
-// One call of the current phase is over (done, refused or abandoned).
-void Driver::call_over(bool ok, TimePoint now, Sends& out) {
-  (void)ok;
-  if (in_flight_ > 0) --in_flight_;
-  refill(now, out);
+// A call of the current phase is over (up and held, done, refused or
+// abandoned): it no longer counts towards W.
+void Driver::leave_flight(std::uint32_t a) {
+  if (!a_[a].in_flight) return;
+  a_[a].in_flight = false;
+  --in_flight_;
+}
+
+// Counted once per call; an empty `what` adds no message (already said).
+void Driver::call_failed(std::uint32_t a, std::string what) {
+  if (!what.empty()) fail(std::move(what));
+  if (a_[a].failed) return;
+  a_[a].failed = true;
+  ++stats_.failed;
 }
 
 // --- frames from the demons ------------------------------------------------
@@ -341,10 +408,10 @@ void Driver::on_a(const Message& m, TimePoint now, Sends& out) {
     case as_error:
       if (c.state == AState::kConnectWait) {
         // Refused (e.g. no VPI/VCI left): the socket is gone.
-        ++stats_.failed;
-        fail("call " + vcc_text(vcc) + " refused: " + errno_text(m.reply()));
+        call_failed(a, "call " + vcc_text(vcc) + " refused: " + errno_text(m.reply()));
+        leave_flight(a);
         free_a(a);
-        return call_over(false, now, out);
+        return refill(now, out);
       }
       break;
     case as_close:
@@ -354,16 +421,28 @@ void Driver::on_a(const Message& m, TimePoint now, Sends& out) {
         c.state = AState::kClosed;
         return maybe_finish(a, now, out);
       }
+      if (c.state == AState::kWaitPeer || c.state == AState::kHeld) {
+        // Released by the network (or the demon): a failed call. The
+        // application closes its socket, as it would on a real kernel.
+        call_failed(a, "call " + vcc_text(vcc) + " released by demon A: " + errno_text(m.reply()));
+        out.a.push_back(frame(as_close, vcc));
+        disarm(a_, a_list_, a);
+        if (c.state == AState::kWaitPeer) a_waiting_.erase(c.pvc);
+        c.state = AState::kClosed;
+        if (c.peer != kNil && b_[c.peer].state == BState::kConnected)
+          arm(b_, b_list_, c.peer, now + cfg_.timeout);  // its close is to come
+        return maybe_finish(a, now, out);
+      }
       break;
     default:
       break;
   }
-  // Anything else (a release from the network, ...) is not what a load run
-  // expects: the call is left as it is and counted as failed.
+  // Anything else is not in the protocol: the call is left as it is.
   violation(Side::kA, m, "unexpected in call state " + std::to_string(static_cast<int>(c.state)));
-  ++stats_.failed;
+  call_failed(a, "");
+  leave_flight(a);
   abandon(a, c.peer);
-  call_over(false, now, out);
+  refill(now, out);
 }
 
 void Driver::a_okay(std::uint32_t a, const Message& m, TimePoint now, Sends& out) {
@@ -373,15 +452,14 @@ void Driver::a_okay(std::uint32_t a, const Message& m, TimePoint now, Sends& out
     setup_us_.push_back(static_cast<std::uint32_t>(us.count()));
   }
   c.pvc = pvc_key(m);
-  auto it = b_waiting_.find(c.pvc);
-  if (it == b_waiting_.end()) {
+  const auto peer = b_waiting_.take(c.pvc);
+  if (!peer) {
     c.state = AState::kWaitPeer;
-    a_waiting_[c.pvc] = a;
+    a_waiting_.put(c.pvc, a);
     arm(a_, a_list_, a, now + cfg_.timeout);
     return;
   }
-  const std::uint32_t b = it->second;
-  b_waiting_.erase(it);
+  const std::uint32_t b = *peer;
   c.peer = b;
   b_[b].peer = a;
   both_up(a, now, out);
@@ -428,13 +506,26 @@ void Driver::on_b(const Message& m, TimePoint now, Sends& out) {
       }
       break;
     case as_close:
-      if (s.state == BState::kConnected && s.peer != kNil &&
-          (a_[s.peer].state == AState::kCloseWait || a_[s.peer].state == AState::kClosed)) {
-        // The caller released: acknowledge, the socket is gone.
+      if (s.state == BState::kConnected) {
+        // Acknowledged at once: the socket is gone.
         out.b.push_back(frame(as_close, vcc));
         disarm(b_, b_list_, b);
         s.state = BState::kClosed;
-        return maybe_finish(s.peer, now, out);
+        const std::uint32_t a = s.peer;
+        if (a == kNil) {
+          // Its caller's half never came up: nothing to finish.
+          b_waiting_.erase(s.pvc);
+          fail("socket " + vcc_text(vcc) +
+               " released by demon B before its call was up: " + errno_text(m.reply()));
+          free_b(b);
+          return;
+        }
+        if (a_[a].state == AState::kCloseWait || a_[a].state == AState::kClosed)
+          return maybe_finish(a, now, out);  // the caller released: the normal end
+        // The network released a call its caller did not: A's close is to come.
+        call_failed(
+            a, "call " + vcc_text(kATag | a) + " released by demon B: " + errno_text(m.reply()));
+        return;
       }
       break;
     default:
@@ -443,9 +534,10 @@ void Driver::on_b(const Message& m, TimePoint now, Sends& out) {
   violation(Side::kB, m, "unexpected in socket state " + std::to_string(static_cast<int>(s.state)));
   const std::uint32_t a = s.peer;
   if (a != kNil && a_[a].state != AState::kAbandoned) {
-    ++stats_.failed;
+    call_failed(a, "");
+    leave_flight(a);
     abandon(a, b);
-    call_over(false, now, out);
+    refill(now, out);
   } else {
     abandon(kNil, b);
   }
@@ -456,14 +548,13 @@ void Driver::b_okay(std::uint32_t b, const Message& m, TimePoint now, Sends& out
   (void)m;
   s.state = BState::kConnected;
   disarm(b_, b_list_, b);
-  auto it = a_waiting_.find(s.pvc);
-  if (it == a_waiting_.end()) {
+  const auto peer = a_waiting_.take(s.pvc);
+  if (!peer) {
     // A's as_okay is to come: its own deadline covers it.
-    b_waiting_[s.pvc] = b;
+    b_waiting_.put(s.pvc, b);
     return;
   }
-  const std::uint32_t a = it->second;
-  a_waiting_.erase(it);
+  const std::uint32_t a = *peer;
   s.peer = a;
   a_[a].peer = b;
   both_up(a, now, out);
@@ -499,7 +590,8 @@ void Driver::both_up(std::uint32_t a, TimePoint now, Sends& out) {
     a_[a].state = AState::kHeld;
     held_.push_back(a);
     ++stats_.held;
-    return call_over(true, now, out);
+    leave_flight(a);
+    return refill(now, out);
   }
   close_call(a, now, out);
 }
@@ -511,16 +603,17 @@ void Driver::close_call(std::uint32_t a, TimePoint now, Sends& out) {
   arm(b_, b_list_, a_[a].peer, now + cfg_.timeout);
 }
 
+// A call is over when both halves are closed (a half never matched, or
+// abandoned, is not waited for).
 void Driver::maybe_finish(std::uint32_t a, TimePoint now, Sends& out) {
   const std::uint32_t b = a_[a].peer;
-  if (a_[a].state != AState::kClosed || b_[b].state != BState::kClosed) return;
-  if (a_[a].measured)
-    ++stats_.completed;
-  else
-    ++stats_.released;
+  if (a_[a].state != AState::kClosed) return;
+  if (b != kNil && b_[b].state != BState::kClosed && b_[b].state != BState::kAbandoned) return;
+  if (!a_[a].failed) ++(a_[a].measured ? stats_.completed : stats_.released);
+  leave_flight(a);
   free_a(a);
-  free_b(b);
-  call_over(true, now, out);
+  if (b != kNil && b_[b].state == BState::kClosed) free_b(b);
+  refill(now, out);
 }
 
 }  // namespace atmsigd::loadgen

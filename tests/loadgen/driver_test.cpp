@@ -6,6 +6,8 @@
 
 #include <deque>
 #include <map>
+#include <random>
+#include <set>
 
 #include "atmsigd/kernel_emu/kernel_model.hpp"
 #include "atmsigd/loadgen/driver.hpp"
@@ -21,9 +23,10 @@ const std::string kCaller = "47.0005.80ffe1000000f21a26d8.0020ea000ee0.00";
 // the same VPI/VCI; the caller's close is acknowledged on A and reported on B.
 struct FakeDemons {
   std::deque<std::pair<Side, Message>> to_driver;
-  std::deque<Vcc> indicated;              // A vccs waiting for B's accept (FIFO)
-  std::map<Vcc, Vcc> a_of_b, b_of_a;      // call halves
-  std::map<Vcc, std::uint16_t> vci_of_a;  // the connection identifier of each call
+  std::deque<Vcc> indicated;          // A vccs waiting for B's accept (FIFO)
+  std::map<Vcc, Vcc> a_of_b, b_of_a;  // call halves
+  std::map<Vcc, std::uint16_t> vci_of_a;
+  std::set<Vcc> released;  // A vccs the demon released  // the connection identifier of each call
   std::uint16_t next_vci = 32;
   int connects = 0;
   int refuse_from = -1;             // connects numbered from here on are refused
@@ -86,6 +89,7 @@ struct FakeDemons {
         return;
       }
       case as_close:
+        if (side == Side::kA && released.count(m.vcc()) != 0) return;  // an acknowledgment
         if (side == Side::kA) {
           r = Message(as_close);
           r.set_vcc(b_of_a.at(m.vcc()));
@@ -257,6 +261,42 @@ TEST(LoadgenDriver, HalvesMatchedByTheIndicationsConnectionIdentifier) {
   EXPECT_EQ(h.d->sockets_left(), 0u);
 }
 
+TEST(LoadgenDriver, HeldCallsReleasedByTheNetworkAreFailuresButLeaveNothing) {
+  Harness h(2, 4, 10);
+  h.d->start(h.now, h.out);
+  h.settle();
+  h.d->begin_hold(h.now, h.out);
+  h.settle();
+  ASSERT_EQ(h.d->stats().held, 4u);
+  // Both demons report every held call released (e.g. the link was reset).
+  for (const auto& [a, b] : h.demons.b_of_a) {
+    Message ca(as_close), cb(as_close);
+    ca.set_vcc(a);
+    ca.set_reply(-ENETRESET);
+    cb.set_vcc(b);
+    cb.set_reply(-ENETRESET);
+    h.demons.emit(Side::kA, ca);
+    h.demons.emit(Side::kB, cb);
+    h.demons.released.insert(a);
+  }
+  h.deliver();
+  h.d->begin_measure(h.now, h.out);
+  h.settle();
+  h.d->begin_release(h.now, h.out);
+  h.settle();
+  h.d->begin_unlisten(h.now, h.out);
+  h.settle();
+  const auto& st = h.d->stats();
+  EXPECT_EQ(st.failed, 4u);
+  EXPECT_EQ(st.completed, 0u);  // no new call after a failure
+  EXPECT_EQ(st.released, 0u);
+  ASSERT_FALSE(st.errors.empty());
+  EXPECT_NE(st.errors[0].find("released by demon"), std::string::npos) << st.errors[0];
+  EXPECT_EQ(h.d->sockets_left(), 0u);
+  EXPECT_EQ(h.ka.socket_count(), 0u);
+  EXPECT_EQ(h.kb.socket_count(), 0u);
+}
+
 TEST(LoadgenDriver, RefusalIsAFailureWithItsErrnoAndHeldCallsAreStillReleased) {
   Harness h(1, 5, 10);
   h.demons.refuse_from = 3;  // e.g. the network side has no VCI left
@@ -326,6 +366,45 @@ TEST(LoadgenDriver, DeadlinesStayInOrderWhenReArmed) {
   EXPECT_EQ(h.d->stats().timeouts, 3u);
   // The accepted B halves were never matched to a call: they wait on.
   EXPECT_EQ(h.d->next_deadline(), t0 + std::chrono::microseconds(10) + h.cfg.timeout);
+}
+
+TEST(LoadgenPvcTable, PutTakeEraseAndGrowth) {
+  PvcTable t(2);
+  EXPECT_FALSE(t.take(5).has_value());
+  // Keys that collide and wrap around, more than the initial capacity.
+  for (std::uint32_t k = 0; k < 1000; ++k) t.put(k * 64 + 33, k);
+  EXPECT_EQ(t.size(), 1000u);
+  for (std::uint32_t k = 0; k < 1000; k += 2) EXPECT_EQ(t.take(k * 64 + 33), k);
+  EXPECT_EQ(t.size(), 500u);
+  for (std::uint32_t k = 1; k < 1000; k += 2) EXPECT_EQ(t.take(k * 64 + 33), k) << k;
+  EXPECT_EQ(t.size(), 0u);
+  t.put(7, 1);
+  t.put(7, 2);  // a key put again takes the new value
+  EXPECT_EQ(t.size(), 1u);
+  t.erase(7);
+  EXPECT_FALSE(t.take(7).has_value());
+}
+
+TEST(LoadgenPvcTable, AgreesWithAStandardMapOverRandomOperations) {
+  PvcTable t;
+  std::map<std::uint32_t, std::uint32_t> ref;
+  std::mt19937 rng(13);
+  for (std::uint32_t i = 0; i < 200000; ++i) {
+    const std::uint32_t key = (rng() % 4) << 16 | (32 + rng() % 300);
+    if (rng() % 2 == 0) {
+      t.put(key, i);
+      ref[key] = i;
+    } else {
+      const auto got = t.take(key);
+      const auto it = ref.find(key);
+      ASSERT_EQ(got.has_value(), it != ref.end()) << i;
+      if (got) {
+        EXPECT_EQ(*got, it->second);
+        ref.erase(it);
+      }
+    }
+    ASSERT_EQ(t.size(), ref.size());
+  }
 }
 
 }  // namespace

@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "atmsigd/atmsvc/message.hpp"
@@ -69,6 +68,29 @@ struct DriverStats {
   std::uint64_t violations = 0;     // frames that do not fit the protocol
   std::uint64_t errors_total = 0;   // messages, of which the first few are kept
   std::vector<std::string> errors;  // the first kMaxErrors messages
+};
+
+// Halves of calls waiting for their other half, keyed by connection
+// identifier: open addressing with linear probing (no allocation per call;
+// grows only if more halves wait than ever before).
+class PvcTable {
+ public:
+  explicit PvcTable(std::size_t expected = 64);
+  void put(std::uint32_t key, std::uint32_t value);
+  // Finds and removes.
+  std::optional<std::uint32_t> take(std::uint32_t key);
+  void erase(std::uint32_t key) { (void)take(key); }
+  std::size_t size() const { return size_; }
+
+ private:
+  static constexpr std::uint32_t kEmpty = 0xffffffffU;  // VPI 65535 is out of range
+  struct Entry {
+    std::uint32_t key = kEmpty, value = 0;
+  };
+  std::size_t home(std::uint32_t key) const { return (key * 0x9e3779b1U) & mask_; }
+  void grow();
+  std::vector<Entry> slots_;
+  std::size_t mask_ = 0, size_ = 0;
 };
 
 class Driver {
@@ -141,6 +163,8 @@ class Driver {
     std::uint32_t pvc = 0;
     AState state = AState::kFree;
     bool measured = false;
+    bool in_flight = false;  // counts towards W
+    bool failed = false;     // counted as failed once
   };
   struct BSock {
     Link link;
@@ -151,6 +175,8 @@ class Driver {
   struct List {
     std::uint32_t head = kNil, tail = kNil;
   };
+  // Compact: a million held calls cost about 100 MB in the generator.
+  static_assert(sizeof(ACall) <= 56 && sizeof(BSock) <= 40);
 
   template <typename Rec>
   void arm(std::vector<Rec>& recs, List& l, std::uint32_t i, TimePoint when);
@@ -172,7 +198,8 @@ class Driver {
   void both_up(std::uint32_t a, TimePoint now, Sends& out);
   void close_call(std::uint32_t a, TimePoint now, Sends& out);
   void maybe_finish(std::uint32_t a, TimePoint now, Sends& out);
-  void call_over(bool ok, TimePoint now, Sends& out);
+  void leave_flight(std::uint32_t a);
+  void call_failed(std::uint32_t a, std::string what);
   void abandon(std::uint32_t a, std::uint32_t b);
   void fail(std::string what);
   void violation(Side side, const Message& m, const std::string& what);
@@ -190,7 +217,7 @@ class Driver {
   List a_list_, b_list_;
   std::uint64_t a_open_ = 0, b_open_ = 0;  // records not free (sockets held)
   // Halves up whose other half is not yet: keyed by VPI << 16 | VCI.
-  std::unordered_map<std::uint32_t, std::uint32_t> a_waiting_, b_waiting_;
+  PvcTable a_waiting_, b_waiting_;
 
   // The current phase's calls.
   std::uint64_t target_ = 0, started_ = 0, in_flight_ = 0;
