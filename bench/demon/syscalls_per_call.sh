@@ -4,7 +4,8 @@
 # each driven by the emulated kernel. The calls go in rounds of W: W connects,
 # then W okays awaited, W closes, W close confirmations awaited (the network
 # side answers each indication as it comes). perf counts raw_syscalls:sys_enter
-# of each demon from link up to the end of the last call; with STRACE=1 an
+# of each demon from link up to the end of the last call (and CPU time from
+# /proc/PID/schedstat, inflated by perf itself); with STRACE=1 an
 # `strace -c` table of each demon is printed as well (slower; counts only).
 # A benchmark, never a pass/fail test.
 # Usage: [LEVEL=warn] [STRACE=1] bench/demon/syscalls_per_call.sh BUILD_DIR [N [W]] [extra demon options...]
@@ -62,14 +63,16 @@ if [ "${STRACE:-0}" = 1 ]; then
   strace -c -f -o "$W/sb" -p "$B" 2>/dev/null & SB=$!
 fi
 sleep 0.3
+CA0=$(cut -d' ' -f1 /proc/$A/schedstat); CB0=$(cut -d' ' -f1 /proc/$B/schedstat)
 T0=$(date +%s.%N)
 "$KERNEL" -s "$W/a.sock" -f "$W/user.script" >"$W/uk.out" 2>&1 || { tail "$W/uk.out" >&2; exit 1; }
 wait "$NK" || { tail "$W/nk.out" >&2; exit 1; }
 T1=$(date +%s.%N)
+CA1=$(cut -d' ' -f1 /proc/$A/schedstat); CB1=$(cut -d' ' -f1 /proc/$B/schedstat)
 kill -INT "$PA" "$PB"; wait "$PA" || true; wait "$PB" || true
 if [ "${STRACE:-0}" = 1 ]; then
   kill -INT "$SA" "$SB"; wait "$SA" || true; wait "$SB" || true
   echo "--- strace -c A"; cat "$W/sa"; echo "--- strace -c B"; cat "$W/sb"
 fi
 SCA=$(grep sys_enter "$W/pa" | cut -d, -f1); SCB=$(grep sys_enter "$W/pb" | cut -d, -f1)
-echo "N=$N W=$WIN: system calls A $SCA B $SCB; per call A $(echo "scale=2; $SCA / $N" | bc) B $(echo "scale=2; $SCB / $N" | bc); $(echo "scale=0; $N / ($T1 - $T0)" | bc) calls/s"
+echo "N=$N W=$WIN: system calls A $SCA B $SCB; per call A $(echo "scale=2; $SCA / $N" | bc) B $(echo "scale=2; $SCB / $N" | bc); CPU per call (schedstat, under perf) A $(( (CA1 - CA0) / N / 1000 )) us B $(( (CB1 - CB0) / N / 1000 )) us; $(echo "scale=0; $N / ($T1 - $T0)" | bc) calls/s"

@@ -80,7 +80,11 @@ bool SendQueue::push(ByteView d) {
     return false;
   }
   if (count_ == slots_.size()) grow();
-  slots_[(head_ + count_) % slots_.size()].assign(d.begin(), d.end());
+  Bytes& slot = slots_[(head_ + count_) % slots_.size()];
+  // One allocation per slot for what signaling sends (frames of 252 octets,
+  // most PDUs), not one per size seen.
+  if (slot.capacity() < d.size()) slot.reserve(std::max<std::size_t>(d.size(), 512));
+  slot.assign(d.begin(), d.end());
   ++count_;
   octets_ += d.size();
   high_water_ = std::max(high_water_, count_);
