@@ -22,9 +22,7 @@ RecvBatch::RecvBatch(std::size_t max_size)
       storage_(new std::uint8_t[kBatch * max_size]),  // uninitialised: untouched pages
       hdrs_(kBatch),
       iov_(kBatch),
-      addrs_(kBatch) {}
-
-int RecvBatch::receive(int fd) {
+      addrs_(kBatch) {
   for (std::size_t i = 0; i < kBatch; ++i) {
     iov_[i].iov_base = storage_.get() + i * max_size_;
     iov_[i].iov_len = max_size_;
@@ -34,16 +32,23 @@ int RecvBatch::receive(int fd) {
     h.msg_iovlen = 1;
     h.msg_name = &addrs_[i];
     h.msg_namelen = sizeof addrs_[i];
-    hdrs_[i].msg_len = 0;
   }
+}
+
+int RecvBatch::receive(int fd) {
+  // The kernel rewrote the address lengths of what it filled last time.
+  for (std::size_t i = 0; i < last_; ++i) hdrs_[i].msg_hdr.msg_namelen = sizeof addrs_[i];
+  last_ = 0;
   if (!single_) {
     const int n = ::recvmmsg(fd, hdrs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (n > 0) last_ = static_cast<std::size_t>(n);
     if (n >= 0 || !unsupported(errno)) return n;
     single_ = true;
   }
   const ssize_t n = ::recvmsg(fd, &hdrs_[0].msg_hdr, MSG_DONTWAIT);
   if (n < 0) return -1;
   hdrs_[0].msg_len = static_cast<unsigned>(n);
+  last_ = 1;
   return 1;
 }
 

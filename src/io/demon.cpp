@@ -699,6 +699,7 @@ void Demon::wait_signals() {
         stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
         return;
     }
+    flush_logs();
     wait_signals();
   });
 }

@@ -53,6 +53,7 @@ class RecvBatch {
   std::vector<struct mmsghdr> hdrs_;
   std::vector<struct iovec> iov_;
   std::vector<struct sockaddr_storage> addrs_;
+  std::size_t last_ = 0;  // datagrams the last call filled
   bool single_ = false;
 };
 
