@@ -91,7 +91,9 @@ TEST_F(BatchE2E, ABurstOfFramesIsAnsweredCompletelyAndInOrder) {
 // signaling reads, every queued reply arrives, in order.
 TEST_F(BatchE2E, AUserOfSignalingThatStopsReadingDoesNotStallTheLoop) {
   start({"saal timer poll 100ms", "saal timer keepalive 100ms", "saal timer noresponse 400ms"});
-  constexpr int kN = 200;
+  // More than a unix datagram socket holds unread (max_dgram_qlen, 10 by
+  // default; and the sender's SO_SNDBUF, about 200 frames), less than the bound.
+  constexpr int kN = 1000;
   std::vector<std::string> lines;
   for (int i = 0; i < kN; ++i)
     lines.push_back("bind B" + std::to_string(i) + " addr=" + kUserAddr + " qos=ubr");
