@@ -87,7 +87,7 @@ TEST(SendQueue, RefusesAndCountsAtTheBoundInDatagramsAndOctets) {
   SendQueue by_octets({100, 40});
   EXPECT_TRUE(by_octets.push(datagram(0, 20)));
   EXPECT_TRUE(by_octets.push(datagram(1, 20)));
-  EXPECT_FALSE(by_octets.push(datagram(2, 1)));
+  EXPECT_FALSE(by_octets.push(datagram(2, 2)));
   EXPECT_EQ(by_octets.dropped(), 1u);
   by_octets.pop();
   EXPECT_TRUE(by_octets.push(datagram(3, 20)));
