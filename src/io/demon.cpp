@@ -230,11 +230,17 @@ bool Demon::start(std::string& error) {
         trace_raw(kFromKernel, f);
         if (opts_.debug)
           print(log::Event{log::Id::kFromKernelHex, {log::Octets{{f.begin(), f.end()}}}});
-        feed(engine::KernelFrame{f});
+        feed_one(engine::KernelFrame{f});
       },
       [this](const std::string& what) {
         print(log::Event{log::Id::kTransportError, {what}});
-      });
+      },
+      [this](ByteView refused) {
+        // Fed after this flush, in end_turn(), as the engine expects.
+        const auto d = atmsvc::decode(refused);
+        if (d.msg) inputs_.emplace_back(engine::ReplyRefused{*d.msg});
+      },
+      [this] { end_turn(); });
   log_.io->info("serving the user of signaling on {}", transport_->describe());
   if (router_) {
     if (entities_.size() == 1)
@@ -309,11 +315,12 @@ bool Demon::open_entity_links(std::string& error) {
         [this, i](ByteView pdu) {
           if (stopped_) return;
           record_pdu(kFromNetwork, i, pdu);
-          feed(engine::LinkPdu{i, pdu});
+          feed_one(engine::LinkPdu{i, pdu});
         },
         [this](const std::string& what) {
           print(log::Event{log::Id::kLinkWarn, {what}});
-        });
+        },
+        [this] { end_turn(); });
     if (links_.size() == 1)
       log_.io->info("signaling link: {}", links_[i].link->describe());
     else
@@ -323,12 +330,49 @@ bool Demon::open_entity_links(std::string& error) {
   return true;
 }
 
-void Demon::feed(engine::Input in) {
+// An input outside a read batch (start, stop, the local addresses): fed
+// and the turn ended at once.
+void Demon::feed(const engine::Input& in) {
+  feed_one(in);
+  end_turn();
+}
+
+// One input of a batch: the engine's actions are performed, their output
+// queued; end_turn() sends it.
+void Demon::feed_one(const engine::Input& in) {
   actions_.clear();
   engine_.handle(in, now(), actions_);
+  ++stats_.inputs;
   perform(actions_);
-  feed_asked();
+}
+
+// The end of the shell's turn (docs/architecture.md): the inputs the actions
+// asked for are fed, every queue is flushed (one sendmmsg per destination),
+// replies the kernel refused are fed in turn, then the timer and the logs.
+void Demon::end_turn() {
+  ++stats_.turns;
+  do {
+    feed_asked();
+    flush_outputs();
+  } while (!inputs_.empty() && !stopped_);
   arm_timer();
+  flush_logs();
+}
+
+void Demon::flush_outputs() {
+  if (transport_) transport_->flush();
+  for (auto& l : links_)
+    if (l.link) l.link->flush();
+}
+
+// Log lines are written once per turn (and at once from warnings up), not
+// one write() per line.
+void Demon::flush_logs() {
+  for (auto* lg : {&log_.demon, &log_.io, &log_.saal, &log_.sig, &log_.policy})
+    if (*lg) {
+      (*lg)->flush();
+      break;  // one sink shared by all
+    }
 }
 
 // What the actions asked for (refused replies, local addresses), fed in turn.
@@ -336,9 +380,7 @@ void Demon::feed_asked() {
   while (!inputs_.empty() && !stopped_) {
     const engine::Input next = std::move(inputs_.front());
     inputs_.pop_front();
-    actions_.clear();
-    engine_.handle(next, now(), actions_);
-    perform(actions_);
+    feed_one(next);
   }
 }
 
@@ -370,17 +412,25 @@ void Demon::perform(std::vector<engine::Action>& actions) {
 }
 
 void Demon::to_kernel(const atmsvc::Message& m) {
-  const Bytes b = atmsvc::encode(m);
-  trace_raw(kToKernel, ByteView(b));
-  if (opts_.debug) print(log::Event{log::Id::kToKernelHex, {log::Octets{b}}});
-  if (!stopped_ && transport_ && !transport_->send(ByteView(b)))
-    inputs_.emplace_back(engine::ReplyRefused{m});
+  const ByteView b(reinterpret_cast<const std::uint8_t*>(&m.raw()), atmsvc::kFrameSize);
+  trace_raw(kToKernel, b);
+  if (opts_.debug) print(log::Event{log::Id::kToKernelHex, {log::Octets{{b.begin(), b.end()}}}});
+  if (stopped_ || !transport_) return;
+  if (!transport_->queue(b))
+    print(log::Event{
+        log::Id::kTransportError,
+        {"the queue to the user of signaling is full (" +
+         std::to_string(transport_->stats().bound) + " frames: it does not read); frame dropped"}});
 }
 
 void Demon::to_link(std::size_t entity, ByteView pdu) {
   if (entity >= links_.size()) return;
   record_pdu(kToNetwork, entity, pdu);
-  links_[entity].link->send(pdu);
+  if (!links_[entity].link->queue(pdu))
+    print(log::Event{log::Id::kLinkWarn,
+                     {"the queue to the signaling link is full (" +
+                      std::to_string(links_[entity].link->stats().bound) + " PDUs); PDU dropped" +
+                      entity_suffix(entity)}});
 }
 
 std::string Demon::entity_suffix(std::size_t entity) const {
@@ -486,6 +536,7 @@ void Demon::stop(const std::string& why) {
   if (stopping_) return;
   stopping_ = true;
   timer_.cancel();
+  armed_.reset();
   signals_.cancel();
   feed(engine::Stop{why});
   if (transport_) transport_->close();  // the kernel is gone; the links drain
@@ -493,29 +544,37 @@ void Demon::stop(const std::string& why) {
 
 void Demon::finish_stop() {
   if (stopped_) return;
+  // What the last actions queued (END, the last replies) goes out first.
+  flush_outputs();
   stopped_ = true;
   timer_.cancel();
+  armed_.reset();
   if (transport_) transport_->close();
   for (auto& l : links_) l.link->close();
+  flush_logs();
   pcap_.close();
   io_.stop();
 }
 
+// At most one re-arm per turn, and only when the engine's next deadline is
+// earlier than the armed one: a later deadline lets the armed timer fire
+// early, for nothing, and be re-armed then (deadlines move later at nearly
+// every input: SSCOP's timers).
 void Demon::arm_timer() {
   if (stopped_) return;
   const auto deadline = engine_.next_deadline();
-  if (!deadline) {
-    timer_.cancel();
-    return;
-  }
+  if (!deadline || (armed_ && *armed_ <= *deadline)) return;
+  armed_ = *deadline;
+  ++stats_.timer_arms;
   timer_.expires_at(*deadline);
   timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopped_) return;
+    armed_.reset();
+    ++stats_.timer_wakes;
     actions_.clear();
     engine_.handle_timeouts(now(), actions_);
     perform(actions_);
-    feed_asked();
-    arm_timer();
+    end_turn();
   });
 }
 
@@ -545,6 +604,19 @@ std::string Demon::status_text() const {
              std::chrono::duration_cast<std::chrono::milliseconds>(*d - Clock::now()).count()) +
          " ms\n";
   s += table_.status_dump();
+  auto io_line = [](const char* what, const IoStats& st) {
+    return std::string(what) + ": " + std::to_string(st.recv_calls) + " receive calls, " +
+           std::to_string(st.send_calls) + " send calls, " + std::to_string(st.write_waits) +
+           " waits for room, " + std::to_string(st.queued) + " queued (most " +
+           std::to_string(st.high_water) + ", bound " + std::to_string(st.bound) + "), " +
+           std::to_string(st.dropped) + " dropped\n";
+  };
+  s += "shell: " + std::to_string(stats_.turns) + " turns, " + std::to_string(stats_.inputs) +
+       " inputs, " + std::to_string(stats_.timer_arms) + " timer arms, " +
+       std::to_string(stats_.timer_wakes) + " timer wakes\n";
+  if (transport_) s += io_line("user of signaling I/O", transport_->stats());
+  for (std::size_t i = 0; i < links_.size(); ++i)
+    s += io_line(("signaling link I/O" + entity_suffix(i)).c_str(), links_[i].link->stats());
   s += "trace buffer: " + std::to_string(trace_.size()) + "/" + std::to_string(trace_.capacity()) +
        " entries\n";
   return s;
@@ -564,6 +636,7 @@ void Demon::write_dump(const char* kind, std::string text) {
       log->error("cannot write dump {}", path);
     else
       log->info("dump written to {}", path);
+    log->flush();
   });
 }
 
@@ -638,6 +711,7 @@ void Demon::wait_signals() {
         stop(sig == SIGINT ? "SIGINT" : "SIGTERM");
         return;
     }
+    flush_logs();
     wait_signals();
   });
 }

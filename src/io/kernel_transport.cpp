@@ -7,11 +7,12 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 
 #include "atmsigd/atmsvc/message.hpp"
+#include "batched_socket.hpp"
 
 namespace atmsigd::io {
 namespace {
@@ -24,7 +25,10 @@ constexpr std::size_t kMaxFrame = 4096;  // anything larger is garbage anyway
 class UnixTransport final : public KernelTransport {
  public:
   UnixTransport(asio::io_context& io, std::string path, std::vector<struct sockaddr_atmsvc> locals)
-      : sock_(io), path_(std::move(path)), locals_(std::move(locals)) {}
+      : sock_(io),
+        path_(std::move(path)),
+        locals_(std::move(locals)),
+        io_(sock_, kMaxFrame, kKernelQueueLimits) {}
   ~UnixTransport() override { close(); }
 
   bool open(std::string& error) {
@@ -52,22 +56,27 @@ class UnixTransport final : public KernelTransport {
     return true;
   }
 
-  void start(Handler on_frame, ErrorHandler on_error) override {
+  void start(Handler on_frame, ErrorHandler on_error, Handler, TurnHandler on_turn) override {
     on_frame_ = std::move(on_frame);
     on_error_ = std::move(on_error);
-    receive();
+    io_.start([this](ByteView f, const struct sockaddr* from,
+                     socklen_t from_len) { on_datagram(f, from, from_len); },
+              [this](int e) { on_error_(std::string("receive failed: ") + std::strerror(e)); },
+              [this](int e, ByteView) {
+                on_error_(std::string("send to the user of signaling failed: ") + std::strerror(e));
+              },
+              std::move(on_turn));
   }
 
-  bool send(ByteView frame) override {
+  bool queue(ByteView frame) override {
     if (!peer_) {
       on_error_("no user of signaling has sent anything yet; frame dropped");
       return true;
     }
-    boost::system::error_code ec;
-    sock_.send(asio::buffer(frame.data(), frame.size()), 0, ec);
-    if (ec) on_error_("send to the user of signaling failed: " + ec.message());
-    return true;
+    return io_.queue(frame);
   }
+  void flush() override { io_.flush(); }
+  IoStats stats() const override { return io_.stats(); }
 
   void close() override {
     boost::system::error_code ec;
@@ -83,39 +92,35 @@ class UnixTransport final : public KernelTransport {
   }
 
  private:
-  void receive() {
-    sock_.async_receive_from(
-        asio::buffer(buf_), from_, [this](const boost::system::error_code& ec, std::size_t n) {
-          if (ec == asio::error::operation_aborted) return;
-          if (ec) {
-            on_error_("receive failed: " + ec.message());
-          } else {
-            if (!peer_) {
-              // Like the original: the first sender is the user of signaling;
-              // the socket is connected to it, so others cannot interfere.
-              if (from_.path().empty()) {
-                on_error_("a peer without an address sent a frame; it cannot be answered");
-              } else {
-                boost::system::error_code cec;
-                sock_.connect(from_, cec);
-                if (cec)
-                  on_error_("cannot connect to the peer: " + cec.message());
-                else
-                  peer_ = from_;
-              }
-            }
-            on_frame_(ByteView(buf_.data(), n));
-          }
-          if (sock_.is_open()) receive();
-        });
+  void on_datagram(ByteView f, const struct sockaddr* from, socklen_t from_len) {
+    if (!peer_) {
+      // Like the original: the first sender is the user of signaling; the
+      // socket is connected to it, so others cannot interfere.
+      unix_dgram::endpoint ep;
+      if (from_len > offsetof(struct sockaddr_un, sun_path) &&
+          from_len <= static_cast<socklen_t>(ep.capacity())) {
+        std::memcpy(ep.data(), from, from_len);
+        ep.resize(from_len);
+      }
+      if (ep.path().empty()) {
+        on_error_("a peer without an address sent a frame; it cannot be answered");
+      } else {
+        boost::system::error_code cec;
+        sock_.connect(ep, cec);
+        if (cec)
+          on_error_("cannot connect to the peer: " + cec.message());
+        else
+          peer_ = ep;
+      }
+    }
+    on_frame_(f);
   }
 
   unix_dgram::socket sock_;
   std::string path_;
   std::vector<struct sockaddr_atmsvc> locals_;
   bool bound_ = false;
-  std::array<std::uint8_t, kMaxFrame> buf_{};
-  unix_dgram::endpoint from_;
+  BatchedSocket<unix_dgram::socket> io_;
   std::optional<unix_dgram::endpoint> peer_;
   Handler on_frame_;
   ErrorHandler on_error_;
@@ -124,28 +129,25 @@ class UnixTransport final : public KernelTransport {
 class AtmKernelTransport final : public KernelTransport {
  public:
   AtmKernelTransport(asio::io_context& io, int fd)
-      : sock_(io, asio::generic::datagram_protocol(PF_ATMSVC, 0), fd), fd_(fd) {}
+      : sock_(io, asio::generic::datagram_protocol(PF_ATMSVC, 0), fd),
+        fd_(fd),
+        io_(sock_, kMaxFrame, kKernelQueueLimits) {}
   ~AtmKernelTransport() override { close(); }
 
-  void start(Handler on_frame, ErrorHandler on_error) override {
-    on_frame_ = std::move(on_frame);
+  void start(Handler on_frame, ErrorHandler on_error, Handler on_refused,
+             TurnHandler on_turn) override {
     on_error_ = std::move(on_error);
-    receive();
+    on_refused_ = std::move(on_refused);
+    io_.start([on_frame = std::move(on_frame)](ByteView f, const struct sockaddr*,
+                                               socklen_t) { on_frame(f); },
+              [this](int e) {
+                on_error_(std::string("receive from the kernel failed: ") + std::strerror(e));
+              },
+              [this](int e, ByteView frame) { refused(e, frame); }, std::move(on_turn));
   }
-  bool send(ByteView frame) override {
-    boost::system::error_code ec;
-    sock_.send(asio::buffer(frame.data(), frame.size()), 0, ec);
-    // Since 2026 the kernel refuses replies for sockets not yet in its VCC
-    // table (as_bind/as_listen/as_connect replies): say so plainly, naming
-    // the message (at the default log level nothing else shows it).
-    if (ec) {
-      const auto d = atmsvc::decode(frame);
-      on_error_("the kernel refused a frame (" + ec.message() + ")" +
-                (ec.value() == EINVAL ? ": it does not know the socket (see docs/kernel.md)" : "") +
-                (d.msg ? "; frame: " + d.msg->summary() : std::string()));
-    }
-    return !(ec && ec.value() == EINVAL);
-  }
+  bool queue(ByteView frame) override { return io_.queue(frame); }
+  void flush() override { io_.flush(); }
+  IoStats stats() const override { return io_.stats(); }
   void close() override {
     boost::system::error_code ec;
     if (sock_.is_open()) sock_.close(ec);
@@ -172,22 +174,21 @@ class AtmKernelTransport final : public KernelTransport {
   }
 
  private:
-  void receive() {
-    sock_.async_receive(asio::buffer(buf_),
-                        [this](const boost::system::error_code& ec, std::size_t n) {
-                          if (ec == asio::error::operation_aborted) return;
-                          if (ec)
-                            on_error_("receive from the kernel failed: " + ec.message());
-                          else
-                            on_frame_(ByteView(buf_.data(), n));
-                          if (sock_.is_open()) receive();
-                        });
+  // Since 2026 the kernel refuses replies for sockets not yet in its VCC
+  // table (as_bind/as_listen/as_connect replies): say so plainly, naming
+  // the message (at the default log level nothing else shows it).
+  void refused(int e, ByteView frame) {
+    const auto d = atmsvc::decode(frame);
+    on_error_("the kernel refused a frame (" + std::string(std::strerror(e)) + ")" +
+              (e == EINVAL ? ": it does not know the socket (see docs/kernel.md)" : "") +
+              (d.msg ? "; frame: " + d.msg->summary() : std::string()));
+    if (e == EINVAL) on_refused_(frame);
   }
 
   asio::generic::datagram_protocol::socket sock_;
   int fd_;
-  std::array<std::uint8_t, kMaxFrame> buf_{};
-  Handler on_frame_;
+  BatchedSocket<asio::generic::datagram_protocol::socket> io_;
+  Handler on_refused_;
   ErrorHandler on_error_;
 };
 

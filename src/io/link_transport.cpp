@@ -3,11 +3,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 
 #include "atmsigd/util/atm_text.hpp"
+#include "batched_socket.hpp"
 
 namespace atmsigd::io {
 namespace {
@@ -19,7 +19,8 @@ constexpr std::size_t kMaxPdu = 65535;  // AAL5 CPCS-SDU
 
 class UdpLink final : public LinkTransport {
  public:
-  UdpLink(asio::io_context& io, udp::endpoint peer) : sock_(io), peer_(std::move(peer)) {}
+  UdpLink(asio::io_context& io, udp::endpoint peer)
+      : sock_(io), peer_(std::move(peer)), io_(sock_, kMaxPdu, kLinkQueueLimits) {}
   ~UdpLink() override { close(); }
 
   bool open(const udp::endpoint& local, std::string& error) {
@@ -34,18 +35,28 @@ class UdpLink final : public LinkTransport {
     local_ = sock_.local_endpoint(ec);
     return true;
   }
-  void start(Handler on_pdu, ErrorHandler on_error) override {
+  void start(Handler on_pdu, ErrorHandler on_error, TurnHandler on_turn) override {
     on_pdu_ = std::move(on_pdu);
     on_error_ = std::move(on_error);
-    receive();
+    io_.set_destination(peer_.data(), static_cast<socklen_t>(peer_.size()));
+    io_.start(
+        [this](ByteView pdu, const struct sockaddr* from, socklen_t from_len) {
+          on_datagram(pdu, from, from_len);
+        },
+        [this](int e) {
+          // ICMP port unreachable etc.: SSCOP's timers deal with a silent peer.
+          if (e != ECONNREFUSED)
+            on_error_(std::string("receive on the UDP signaling link failed: ") + std::strerror(e));
+        },
+        [this](int e, ByteView) {
+          if (e != ECONNREFUSED)
+            on_error_(std::string("sending on the UDP signaling link failed: ") + std::strerror(e));
+        },
+        std::move(on_turn));
   }
-  void send(ByteView pdu) override {
-    boost::system::error_code ec;
-    sock_.send_to(asio::buffer(pdu.data(), pdu.size()), peer_, 0, ec);
-    // ICMP port unreachable etc.: SSCOP's timers deal with a silent peer.
-    if (ec && ec != asio::error::connection_refused)
-      on_error_("sending on the UDP signaling link failed: " + ec.message());
-  }
+  bool queue(ByteView pdu) override { return io_.queue(pdu); }
+  void flush() override { io_.flush(); }
+  IoStats stats() const override { return io_.stats(); }
   void close() override {
     boost::system::error_code ec;
     if (sock_.is_open()) sock_.close(ec);
@@ -56,28 +67,23 @@ class UdpLink final : public LinkTransport {
   }
 
  private:
-  void receive() {
-    sock_.async_receive_from(
-        asio::buffer(buf_), from_, [this](const boost::system::error_code& ec, std::size_t n) {
-          if (ec == asio::error::operation_aborted) return;
-          if (!ec) {
-            if (from_ == peer_)
-              on_pdu_(ByteView(buf_.data(), n));
-            else
-              on_error_("UDP datagram from " + from_.address().to_string() + ":" +
-                        std::to_string(from_.port()) + " is not from the peer; dropped");
-          } else if (ec != asio::error::connection_refused) {
-            on_error_("receive on the UDP signaling link failed: " + ec.message());
-          }
-          if (sock_.is_open()) receive();
-        });
+  void on_datagram(ByteView pdu, const struct sockaddr* from, socklen_t from_len) {
+    udp::endpoint ep;
+    if (from_len <= static_cast<socklen_t>(ep.capacity())) {
+      std::memcpy(ep.data(), from, from_len);
+      ep.resize(from_len);
+    }
+    if (ep == peer_)
+      on_pdu_(pdu);
+    else
+      on_error_("UDP datagram from " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
+                " is not from the peer; dropped");
   }
 
   udp::socket sock_;
   udp::endpoint peer_;
   udp::endpoint local_;
-  udp::endpoint from_;
-  std::array<std::uint8_t, kMaxPdu> buf_{};
+  BatchedSocket<udp::socket> io_;
   Handler on_pdu_;
   ErrorHandler on_error_;
 };
@@ -85,18 +91,25 @@ class UdpLink final : public LinkTransport {
 class PvcLink final : public LinkTransport {
  public:
   PvcLink(asio::io_context& io, int fd, std::string name)
-      : sock_(io, asio::generic::datagram_protocol(PF_ATMPVC, 0), fd), name_(std::move(name)) {}
+      : sock_(io, asio::generic::datagram_protocol(PF_ATMPVC, 0), fd),
+        name_(std::move(name)),
+        io_(sock_, kMaxPdu, kLinkQueueLimits) {}
   ~PvcLink() override { close(); }
-  void start(Handler on_pdu, ErrorHandler on_error) override {
-    on_pdu_ = std::move(on_pdu);
+  void start(Handler on_pdu, ErrorHandler on_error, TurnHandler on_turn) override {
     on_error_ = std::move(on_error);
-    receive();
+    io_.start([on_pdu = std::move(on_pdu)](ByteView pdu, const struct sockaddr*,
+                                           socklen_t) { on_pdu(pdu); },
+              [this](int e) {
+                on_error_(std::string("receive on the signaling PVC failed: ") + std::strerror(e));
+              },
+              [this](int e, ByteView) {
+                on_error_(std::string("sending on the signaling PVC failed: ") + std::strerror(e));
+              },
+              std::move(on_turn));
   }
-  void send(ByteView pdu) override {
-    boost::system::error_code ec;
-    sock_.send(asio::buffer(pdu.data(), pdu.size()), 0, ec);
-    if (ec) on_error_("sending on the signaling PVC failed: " + ec.message());
-  }
+  bool queue(ByteView pdu) override { return io_.queue(pdu); }
+  void flush() override { io_.flush(); }
+  IoStats stats() const override { return io_.stats(); }
   void close() override {
     boost::system::error_code ec;
     if (sock_.is_open()) sock_.close(ec);
@@ -104,21 +117,9 @@ class PvcLink final : public LinkTransport {
   std::string describe() const override { return "ATM PVC " + name_; }
 
  private:
-  void receive() {
-    sock_.async_receive(asio::buffer(buf_),
-                        [this](const boost::system::error_code& ec, std::size_t n) {
-                          if (ec == asio::error::operation_aborted) return;
-                          if (ec)
-                            on_error_("receive on the signaling PVC failed: " + ec.message());
-                          else
-                            on_pdu_(ByteView(buf_.data(), n));
-                          if (sock_.is_open()) receive();
-                        });
-  }
   asio::generic::datagram_protocol::socket sock_;
   std::string name_;
-  std::array<std::uint8_t, kMaxPdu> buf_{};
-  Handler on_pdu_;
+  BatchedSocket<asio::generic::datagram_protocol::socket> io_;
   ErrorHandler on_error_;
 };
 

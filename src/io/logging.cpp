@@ -54,7 +54,9 @@ std::optional<Loggers> make_loggers(const std::optional<std::string>& dest, std:
   auto make = [&](const char* name) {
     auto lg = std::make_shared<spdlog::logger>(name, sink);
     lg->set_pattern(journal ? "%n: %l: %v" : "%b %d %H:%M:%S.%f atmsigd:%n: %^%l%$: %v");
-    lg->flush_on(spdlog::level::trace);
+    // Written at the end of each turn of the loop (Demon::flush_logs), at once
+    // from warnings up.
+    lg->flush_on(spdlog::level::warn);
     return lg;
   };
   l.demon = make("DEMON");

@@ -61,11 +61,18 @@ class Demon final {
   enum TraceTag : int { kFromKernel, kToKernel, kFromNetwork, kToNetwork };
 
   bool open_entity_links(std::string& error);
-  // The shell's whole job: feed one input, write the engine's actions, then
-  // the inputs those actions asked for, then arm the timer.
-  void feed(engine::Input in);
+  // The shell's whole job, one turn of the loop (docs/architecture.md): read
+  // a batch, feed each input and perform the engine's actions (output is
+  // queued), then end_turn(): the inputs the actions asked for, one flush per
+  // destination, the timer (re-armed only when the deadline moved earlier),
+  // the logs.
+  void feed(const engine::Input& in);  // feed_one + end_turn
+  void feed_one(const engine::Input& in);
+  void end_turn();
   void perform(std::vector<engine::Action>& actions);
   void feed_asked();
+  void flush_outputs();
+  void flush_logs();
   void to_kernel(const atmsvc::Message& m);
   void to_link(std::size_t entity, ByteView pdu);
   void link_state(std::size_t entity, bool up);
@@ -104,6 +111,10 @@ class Demon final {
   PcapSunAtmWriter pcap_;
   TraceRing trace_;
   boost::asio::steady_timer timer_;
+  std::optional<TimePoint> armed_;  // when timer_ fires; never after the engine's deadline
+  struct ShellStats {
+    std::uint64_t turns = 0, inputs = 0, timer_arms = 0, timer_wakes = 0;
+  } stats_;
   boost::asio::signal_set signals_;
   // Dumps are written off the event loop, by a thread made at the first dump:
   // never before main() forks for -b (a pool inherited across fork() hangs

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "atmsigd/io/datagram_batch.hpp"
 #include "atmsigd/util/bytes.hpp"
 
 namespace atmsigd::io {
@@ -26,14 +27,23 @@ class KernelTransport {
  public:
   using Handler = std::function<void(ByteView frame)>;
   using ErrorHandler = std::function<void(const std::string& what)>;
+  using TurnHandler = std::function<void()>;
   virtual ~KernelTransport() = default;
-  // Starts receiving; each datagram goes to `on_frame`, send failures and
-  // receive errors to `on_error` (the demon logs them and goes on).
-  virtual void start(Handler on_frame, ErrorHandler on_error) = 0;
-  // False when the kernel refused the frame because it does not know the
-  // socket (today's kernels, docs/kernel.md); other failures are reported to
-  // `on_error` and count as sent.
-  virtual bool send(ByteView frame) = 0;
+  // Starts receiving: on readiness the socket is drained (recvmmsg), each
+  // datagram to `on_frame`, then `on_turn` (the demon's turn ends: flush,
+  // timer). Receive and send failures go to `on_error` (the demon logs them
+  // and goes on); a frame the kernel refused because it does not know the
+  // socket (today's kernels, docs/kernel.md) to `on_refused`. `on_turn` also
+  // follows a flush that went on after the socket was full.
+  virtual void start(Handler on_frame, ErrorHandler on_error, Handler on_refused,
+                     TurnHandler on_turn) = 0;
+  // Queues a frame for the next flush(), in order; false when the queue is
+  // at its bound (the frame is dropped and counted).
+  virtual bool queue(ByteView frame) = 0;
+  // Sends the queued frames (sendmmsg); when the peer cannot take more, the
+  // rest waits for writability, never blocking the loop.
+  virtual void flush() = 0;
+  virtual IoStats stats() const = 0;
   virtual void close() = 0;
   virtual std::string describe() const = 0;
   // The local ATM addresses of an interface (kernel: ioctl ATM_GETADDR).

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "atmsigd/config/options.hpp"
+#include "atmsigd/io/datagram_batch.hpp"
 #include "atmsigd/util/bytes.hpp"
 
 namespace atmsigd::io {
@@ -27,9 +28,16 @@ class LinkTransport {
  public:
   using Handler = std::function<void(ByteView pdu)>;
   using ErrorHandler = std::function<void(const std::string& what)>;
+  using TurnHandler = std::function<void()>;
   virtual ~LinkTransport() = default;
-  virtual void start(Handler on_pdu, ErrorHandler on_error) = 0;
-  virtual void send(ByteView pdu) = 0;
+  // As KernelTransport::start: drained on readiness, each PDU to `on_pdu`,
+  // then `on_turn`.
+  virtual void start(Handler on_pdu, ErrorHandler on_error, TurnHandler on_turn) = 0;
+  // Queues a PDU for the next flush(), in order; false at the bound (dropped,
+  // counted: SSCOP recovers a lost PDU).
+  virtual bool queue(ByteView pdu) = 0;
+  virtual void flush() = 0;
+  virtual IoStats stats() const = 0;
   virtual void close() = 0;
   virtual std::string describe() const = 0;
 };

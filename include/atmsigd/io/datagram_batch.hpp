@@ -1,0 +1,107 @@
+// Batched datagram I/O for the shell (issue 13): one recvmmsg reads up to
+// kBatch datagrams into buffers allocated once; one sendmmsg writes up to
+// kBatch queued datagrams. Both on non-blocking sockets: nothing here waits.
+// The Asio glue (waiting for readiness) is the transports'.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "atmsigd/util/bytes.hpp"
+
+namespace atmsigd::io {
+
+inline constexpr std::size_t kBatch = 32;  // datagrams per recvmmsg / sendmmsg
+
+// What a transport did, for the status dump and the tests.
+struct IoStats {
+  std::uint64_t recv_calls = 0;   // recvmmsg (or recvmsg) calls
+  std::uint64_t send_calls = 0;   // sendmmsg (or sendmsg) calls that sent
+  std::uint64_t write_waits = 0;  // times the socket was full (EAGAIN)
+  std::size_t queued = 0;         // datagrams waiting now
+  std::size_t high_water = 0;     // most datagrams ever waiting
+  std::uint64_t dropped = 0;      // datagrams dropped at the queue's bound
+  std::size_t bound = 0;          // the queue's bound, in datagrams
+};
+
+// Receive side: kBatch slots of `max_size` octets each, allocated once (and
+// not touched before the kernel writes them: a slot costs RSS only for what
+// was received).
+class RecvBatch {
+ public:
+  explicit RecvBatch(std::size_t max_size);
+  RecvBatch(const RecvBatch&) = delete;
+  RecvBatch& operator=(const RecvBatch&) = delete;
+
+  // One recvmmsg(MSG_DONTWAIT): the number of datagrams read (0..kBatch), or
+  // -1 with errno (EAGAIN: nothing there). Fewer than kBatch means the socket
+  // was drained. Where recvmmsg is not supported (ENOSYS, EOPNOTSUPP) it falls
+  // back to recvmsg, one datagram per call, from then on.
+  int receive(int fd);
+  ByteView datagram(std::size_t i) const;
+  const struct sockaddr* from(std::size_t i) const;
+  socklen_t from_len(std::size_t i) const;
+  bool single() const { return single_; }
+
+ private:
+  std::size_t max_size_;
+  std::unique_ptr<std::uint8_t[]> storage_;
+  std::vector<struct mmsghdr> hdrs_;
+  std::vector<struct iovec> iov_;
+  std::vector<struct sockaddr_storage> addrs_;
+  std::size_t last_ = 0;  // datagrams the last call filled
+  bool single_ = false;
+};
+
+// Send side: a FIFO of datagrams waiting for the next sendmmsg, bounded in
+// datagrams and in octets. Slots keep their buffers: once warm, queueing and
+// sending allocate nothing.
+class SendQueue {
+ public:
+  struct Limits {
+    std::size_t datagrams;
+    std::size_t octets;
+  };
+  explicit SendQueue(Limits limits);
+  SendQueue(const SendQueue&) = delete;
+  SendQueue& operator=(const SendQueue&) = delete;
+
+  // Queues a copy of `d`; false (and counted in dropped()) at the bound.
+  bool push(ByteView d);
+  bool empty() const { return count_ == 0; }
+  std::size_t size() const { return count_; }
+  std::size_t octets() const { return octets_; }
+  ByteView front() const;
+  void pop();
+  void clear();
+
+  // One sendmmsg(MSG_DONTWAIT) of up to kBatch datagrams from the front, to
+  // `to` (null: the socket's connected peer). Returns what sendmmsg returned:
+  // the number sent (popped), or -1 with errno, the front datagram not sent.
+  // Falls back to sendmsg where sendmmsg is not supported.
+  int send_some(int fd, const struct sockaddr* to, socklen_t to_len);
+
+  const Limits& limits() const { return limits_; }
+  std::uint64_t dropped() const { return dropped_; }
+  std::size_t high_water() const { return high_water_; }
+
+ private:
+  void grow();
+
+  Limits limits_;
+  std::vector<Bytes> slots_;  // a ring: head_ is the oldest
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
+  std::size_t octets_ = 0;
+  std::size_t high_water_ = 0;
+  std::uint64_t dropped_ = 0;
+  std::vector<struct mmsghdr> hdrs_;
+  std::vector<struct iovec> iov_;
+  bool single_ = false;
+};
+
+}  // namespace atmsigd::io

@@ -1,0 +1,176 @@
+// RecvBatch and SendQueue (the shell's batched datagram I/O) on a unix
+// datagram socket pair: order kept, the bound enforced and counted, a full
+// peer leaves the rest queued, and no heap allocation per datagram once warm.
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <new>
+
+#include "atmsigd/io/datagram_batch.hpp"
+
+// Counts every operator new of this test binary (gtest's too: read it only
+// around the code under test).
+namespace {
+std::atomic<long> g_allocations{0};
+}
+void* operator new(std::size_t n) {
+  ++g_allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace atmsigd::io {
+namespace {
+
+struct Pair {
+  int a = -1, b = -1;
+  Pair() {
+    int fds[2];
+    if (::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, fds) == 0) {
+      a = fds[0];
+      b = fds[1];
+    }
+  }
+  ~Pair() {
+    ::close(a);
+    ::close(b);
+  }
+};
+
+Bytes datagram(std::uint32_t i, std::size_t size = 16) {
+  Bytes d(size, static_cast<std::uint8_t>(i));
+  d[0] = static_cast<std::uint8_t>(i >> 8);
+  d[1] = static_cast<std::uint8_t>(i);
+  return d;
+}
+
+std::uint32_t number(ByteView d) {
+  return (std::uint32_t{d[0]} << 8) | d[1];
+}
+
+TEST(SendQueue, KeepsOrderAcrossGrowthAndWrapAround) {
+  SendQueue q({1000, 1 << 20});
+  std::uint32_t next_in = 0, next_out = 0;
+  for (int round = 0; round < 50; ++round) {
+    for (int i = 0; i < 7 + round; ++i) ASSERT_TRUE(q.push(datagram(next_in++)));
+    for (int i = 0; i < 5 + round; ++i) {
+      ASSERT_EQ(number(q.front()), next_out++);
+      q.pop();
+    }
+  }
+  while (!q.empty()) {
+    ASSERT_EQ(number(q.front()), next_out++);
+    q.pop();
+  }
+  EXPECT_EQ(next_out, next_in);
+  EXPECT_EQ(q.octets(), 0u);
+}
+
+TEST(SendQueue, RefusesAndCountsAtTheBoundInDatagramsAndOctets) {
+  SendQueue by_count({3, 1 << 20});
+  for (std::uint32_t i = 0; i < 3; ++i) EXPECT_TRUE(by_count.push(datagram(i)));
+  EXPECT_FALSE(by_count.push(datagram(3)));
+  EXPECT_EQ(by_count.dropped(), 1u);
+  EXPECT_EQ(by_count.size(), 3u);
+  EXPECT_EQ(number(by_count.front()), 0u);
+
+  SendQueue by_octets({100, 40});
+  EXPECT_TRUE(by_octets.push(datagram(0, 20)));
+  EXPECT_TRUE(by_octets.push(datagram(1, 20)));
+  EXPECT_FALSE(by_octets.push(datagram(2, 2)));
+  EXPECT_EQ(by_octets.dropped(), 1u);
+  by_octets.pop();
+  EXPECT_TRUE(by_octets.push(datagram(3, 20)));
+  EXPECT_EQ(by_octets.high_water(), 2u);
+}
+
+TEST(RecvBatch, DrainsABurstInOrderInBatches) {
+  Pair p;
+  ASSERT_GE(p.a, 0);
+  RecvBatch rx(4096);
+  // The default max_dgram_qlen may be 10: send and receive in rounds.
+  std::uint32_t sent = 0, got = 0;
+  int calls = 0;
+  while (got < 100) {
+    while (sent < 100) {
+      const Bytes d = datagram(sent);
+      if (::send(p.a, d.data(), d.size(), MSG_DONTWAIT) < 0) break;
+      ++sent;
+    }
+    const int n = rx.receive(p.b);
+    ASSERT_GT(n, 0);
+    ++calls;
+    for (int i = 0; i < n; ++i) {
+      const ByteView d = rx.datagram(static_cast<std::size_t>(i));
+      ASSERT_EQ(d.size(), 16u);
+      ASSERT_EQ(number(d), got++);
+    }
+  }
+  EXPECT_LT(calls, 100);  // batched: fewer calls than datagrams
+  EXPECT_EQ(rx.receive(p.b), -1);
+  EXPECT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+TEST(SendQueue, AFullPeerKeepsTheRestQueuedInOrder) {
+  Pair p;
+  ASSERT_GE(p.a, 0);
+  SendQueue q({4096, 1 << 20});
+  for (std::uint32_t i = 0; i < 300; ++i) ASSERT_TRUE(q.push(datagram(i)));
+  // The peer reads nothing: sending stops with EAGAIN, nothing lost.
+  int r = 0;
+  while ((r = q.send_some(p.a, nullptr, 0)) > 0) {
+  }
+  ASSERT_EQ(r, -1);
+  EXPECT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK);
+  EXPECT_GT(q.size(), 0u);
+  // The peer reads: everything arrives, in order.
+  RecvBatch rx(4096);
+  std::uint32_t got = 0;
+  while (got < 300) {
+    const int n = rx.receive(p.b);
+    if (n < 0) {
+      ASSERT_TRUE(errno == EAGAIN || errno == EWOULDBLOCK);
+      ASSERT_FALSE(q.empty());
+      ASSERT_TRUE(q.send_some(p.a, nullptr, 0) > 0 || errno == EAGAIN);
+      continue;
+    }
+    for (int i = 0; i < n; ++i) ASSERT_EQ(number(rx.datagram(static_cast<std::size_t>(i))), got++);
+    if (!q.empty()) q.send_some(p.a, nullptr, 0);
+  }
+  EXPECT_TRUE(q.empty());
+}
+
+// Once the slots are warm, queueing, sending and receiving allocate nothing.
+TEST(DatagramBatch, NoHeapAllocationPerDatagramInSteadyState) {
+  Pair p;
+  ASSERT_GE(p.a, 0);
+  SendQueue q({4096, 1 << 20});
+  RecvBatch rx(4096);
+  const Bytes d = datagram(7, 252);
+  auto cycle = [&] {
+    for (int i = 0; i < 8; ++i) q.push(d);
+    while (!q.empty())
+      if (q.send_some(p.a, nullptr, 0) < 0) return false;
+    return rx.receive(p.b) == 8;
+  };
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(cycle());  // warm up
+  const long before = g_allocations.load();
+  bool ok = true;
+  for (int i = 0; i < 1000; ++i) ok = ok && cycle();
+  const long allocations = g_allocations.load() - before;
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(allocations, 0);
+}
+
+}  // namespace
+}  // namespace atmsigd::io
