@@ -32,9 +32,10 @@ run() {
     echo "spin_check: $name: spin -a failed" >&2
     exit 1
   fi
-  # pan.c is generated code: its warnings are not ours.
+  # pan.c is generated code: its warnings are not ours; -O0 compiles it five
+  # times faster than -O1 and the search runs about as fast.
   # shellcheck disable=SC2086
-  "$cc" -w -O1 -DMEMLIM=1024 $cc_opts -o pan pan.c
+  "$cc" -w -O0 -DMEMLIM=1024 $cc_opts -o pan pan.c
   # shellcheck disable=SC2086
   ./pan -m100000 $pan_opts >"$name.out" 2>&1 || true
   stored=$(sed -n 's/^ *\([0-9.e+]*\) states, stored.*/\1/p' "$name.out")
