@@ -498,7 +498,14 @@ close_wait:
   do
   :: atomic { d2k[V_LISTEN]?s_t, s_r, s_g ->
        if
-       :: s_t == indicate -> kq[klen] = s_g; klen++ /* crossed our close: queued too */
+       :: s_t == indicate ->
+#ifdef KERNEL_REJECTS_AT_ONCE
+          /* as the emulated kernel (kernel_emu) does: out of FIFO order;
+             tests/model/spin_check.sh expects the order assertion to fail */
+          k2d!reject, 0, V_LISTEN, s_g, R_REFUSED
+#else
+          kq[klen] = s_g; klen++ /* crossed our close: queued too */
+#endif
        :: s_t == close ->
           /* acknowledged: every indication still held is rejected, in order
              (net/atm/svc.c svc_disconnect) */
