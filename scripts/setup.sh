@@ -7,7 +7,8 @@ libboost-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev lib
 linux-libc-dev libsystemd-dev
 clang libclang-rt-14-dev
 atm-tools libatm1-dev tshark
-qemu-system-x86 busybox-static cpio"
+qemu-system-x86 busybox-static cpio
+spin"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
