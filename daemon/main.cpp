@@ -66,6 +66,15 @@ int main(int argc, char** argv) {
   if (o.background) {
     // -b: detach after initializing, as the original; a pid file for
     // init systems without service supervision.
+    // The signals the demon handles are blocked across the fork: the pid
+    // file may name the child (and a service manager signal it) before the
+    // child has rebuilt Asio's signal pipe in notify_fork(fork_child); a
+    // signal caught in between would go to the old pipe and be lost (a
+    // SIGTERM then never stopped the demon). Unblocked, it is delivered.
+    sigset_t handled, before;
+    sigemptyset(&handled);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2}) sigaddset(&handled, sig);
+    ::sigprocmask(SIG_BLOCK, &handled, &before);
     io.notify_fork(boost::asio::io_context::fork_prepare);
     const pid_t pid = ::fork();
     if (pid < 0) {
@@ -87,6 +96,7 @@ int main(int argc, char** argv) {
     }
     io.notify_fork(boost::asio::io_context::fork_child);
     ::setsid();
+    ::sigprocmask(SIG_SETMASK, &before, nullptr);
   }
   ::sd_notify(0, "READY=1");  // Type=notify under systemd; a no-op elsewhere
   io.run();

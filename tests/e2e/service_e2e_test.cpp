@@ -209,6 +209,18 @@ TEST(ServiceBackground, DashBEndsOnSigtermAfterDumps) {
   }
 }
 
+// SIGTERM at once, as soon as the pid file names the child (as a service
+// manager may): the child may not have rebuilt Asio's signal pipe yet; the
+// signal must wait (blocked across the fork), not be lost. Ten rounds.
+TEST(ServiceBackground, DashBEndsOnSigtermSentTheMomentThePidFileExists) {
+  for (int round = 0; round < 10; ++round) {
+    Detached d;
+    ASSERT_GT(d.child, 0);
+    EXPECT_EQ(::kill(d.child, SIGTERM), 0);
+    EXPECT_EQ(d.wait(std::chrono::seconds(10)), 0) << "round " << round;
+  }
+}
+
 // Every foreground mode ends with status 0 soon after SIGTERM, also with a
 // signaling link whose peer never answers (the shutdown's waits are bounded).
 TEST(ServiceLifecycle, SigtermEndsEveryModeWithStatusZero) {
