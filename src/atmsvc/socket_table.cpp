@@ -241,6 +241,8 @@ void SocketTable::handle(const TableInput& in, TimePoint now, std::vector<Action
           from_call_control(x.ev, now, out);
         else if constexpr (std::is_same_v<T, SetLocalAddresses>)
           set_local_addresses(x.itf, x.addrs, out);
+        else if constexpr (std::is_same_v<T, UserStalled>)
+          user_stalled_ = x.stalled;
         else
           shutdown(out);
       },
@@ -950,6 +952,11 @@ void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
     if (wants(log::Id::kSocketIncomingDenied))
       emit(out, log::Id::kSocketIncomingDenied, inc.call, inc.calling, d.describe());
     out.push_back(ToCallControl{CcReject{inc.call, RejectReason::kPolicy, 0}});
+    return;
+  }
+  if (user_stalled_) {
+    emit(out, log::Id::kSocketUserStalled, inc.call, inc.calling);
+    out.push_back(ToCallControl{CcReject{inc.call, RejectReason::kUserStalled, 0}});
     return;
   }
   Socket* l = match_listener(inc);

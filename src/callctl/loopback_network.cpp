@@ -85,7 +85,9 @@ void LoopbackNetwork::decide(const NetInput& req, TimePoint, std::vector<NetOutp
   if (const auto* r = std::get_if<CcReject>(&req)) {
     auto it = calls_.find(r->call);
     if (it == calls_.end()) return;
-    const std::uint8_t cause = r->reason == RejectReason::kNoListener ? 88 : 21;  // kPolicy: 21 too
+    const std::uint8_t cause = r->reason == RejectReason::kNoListener    ? 88
+                               : r->reason == RejectReason::kUserStalled ? 41
+                                                                         : 21;
     note(out, log::Id::kLoopbackRejected, r->call, log::Cause{cause});
     const SockId caller = it->second.caller;
     end_call(r->call);

@@ -218,6 +218,9 @@ void Uni::request(const NetInput& req) {
         case RejectReason::kNotIdentified:  // switch mode: no connection identifier
           cv = cause::kNoVpciVciAvailable;
           break;
+        case RejectReason::kUserStalled:  // try again soon: the user may drain
+          cv = cause::kTemporaryFailure;
+          break;
       }
       dispatch(call, {Ev::kRejectRequest, nullptr, cv});
     }

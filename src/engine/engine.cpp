@@ -71,6 +71,14 @@ void Engine::on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out) 
   run(scratch_, now, out);
 }
 
+// The shell's queue to the user of signaling passed its high mark (or fell
+// back): the socket table refuses new incoming calls meanwhile.
+void Engine::on(const UserStalled& s, TimePoint now, std::vector<Action>& out) {
+  scratch_.clear();
+  table_.handle(s, now, scratch_);
+  run(scratch_, now, out);
+}
+
 void Engine::on(const Start&, TimePoint now, std::vector<Action>& out) {
   to_call_control(StartLinks{}, now, out);
 }

@@ -354,9 +354,32 @@ void Demon::end_turn() {
   do {
     feed_asked();
     flush_outputs();
+    check_user_stalled();
   } while (!inputs_.empty() && !stopped_);
   arm_timer();
   flush_logs();
+}
+
+// Issue 14: a user of signaling that stops reading must not take the demon
+// down with it. Its frames wait in a bounded queue (nothing blocks); above
+// half the bound the engine is told, and refuses new incoming calls (cause
+// 41) instead of queueing indications nobody reads; below an eighth it is
+// told the user drained. One line each way (docs/robustness.md).
+void Demon::check_user_stalled() {
+  if (!transport_ || stopped_) return;
+  const IoStats st = transport_->stats();
+  const bool above = st.queued >= st.bound / 2;
+  const bool below = st.queued <= st.bound / 8;
+  if (!user_stalled_ && above) {
+    user_stalled_ = true;
+    ++stats_.stalls;
+    print(log::Event{log::Id::kIoUserStalled, {std::uint64_t{st.queued}}});
+    inputs_.emplace_back(engine::UserStalled{true});
+  } else if (user_stalled_ && below) {
+    user_stalled_ = false;
+    print(log::Event{log::Id::kIoUserDrained, {std::uint64_t{st.queued}}});
+    inputs_.emplace_back(engine::UserStalled{false});
+  }
 }
 
 void Demon::flush_outputs() {

@@ -330,6 +330,25 @@ TEST(Incoming, NoListenerIsRejectedTowardsCallControl) {
   EXPECT_EQ(r.reason, RejectReason::kNoListener);
 }
 
+// Issue 14: while the user of signaling does not read, a new incoming call
+// is refused (no indication queued for nobody); afterwards it is indicated.
+TEST(Incoming, WhileTheUserIsStalledCallsAreRefusedThenIndicatedAgain) {
+  Harness h;
+  h.listen(kL, kAddrA);
+  std::vector<Action> out;
+  h.table.handle(UserStalled{true}, h.now, out);
+  EXPECT_TRUE(out.empty());
+  const std::size_t frames = h.to_kernel.size();
+  h.cc_sends(h.incoming(4, kAddrA));
+  const auto r = h.take_cc<CcReject>();
+  EXPECT_EQ(r.call, 4u);
+  EXPECT_EQ(r.reason, RejectReason::kUserStalled);
+  EXPECT_EQ(h.to_kernel.size(), frames);  // no as_indicate
+  h.table.handle(UserStalled{false}, h.now, out);
+  h.cc_sends(h.incoming(5, kAddrA));
+  EXPECT_EQ(h.last_to_kernel().type(), as_indicate);
+}
+
 TEST(Incoming, WildcardListenerTakesAnyAddress) {
   Harness h;
   h.listen(kL, "");

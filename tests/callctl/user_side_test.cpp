@@ -491,6 +491,15 @@ TEST(UserU6CallPresent, RejectNoListener_ReleaseCompleteCause88) {
   EXPECT_TRUE(u.ev().empty());
 }
 
+// The user of signaling is not reading (issue 14): 41, try again soon.
+TEST(UserU6CallPresent, RejectUserStalled_ReleaseCompleteCause41) {
+  User u;
+  const auto id = u.offered();
+  u.req(CcReject{id, RejectReason::kUserStalled, 0});
+  EXPECT_EQ(cause_of(u.peer.expect(MessageType::kReleaseComplete)), 41);
+  EXPECT_EQ(u.uni().call_count(), 0u);
+}
+
 TEST(UserU6CallPresent, RejectByKernelEbusy_Cause17) {
   User u;
   const auto id = u.offered();

@@ -5,6 +5,7 @@
 // it reads again; the timer is re-armed at most once per turn.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <regex>
 #include <string>
 #include <thread>
@@ -131,6 +132,32 @@ TEST_F(BatchE2E, AUserOfSignalingThatStopsReadingDoesNotStallTheLoop) {
   ASSERT_TRUE(user->run({"connect C to=" + kNetAddr + " qos=ubr"}));
   ASSERT_TRUE(net->run({"expect L indicate", "accept N L", "expect N okay"}));
   ASSERT_TRUE(user->run({"expect C okay", "close C", "expect C close"}));
+  ASSERT_TRUE(net->run({"expect N close reply=0"}));
+}
+
+// Issue 14: while the user of signaling does not read (its queue above half
+// the bound), a new incoming call is refused at once with cause 41
+// (temporary failure): the caller's kernel gets its error at once instead of
+// an indication nobody reads. Once the user reads again, calls are indicated.
+TEST_F(BatchE2E, WhileTheCalledUserDoesNotReadIncomingCallsAreRefusedWithCause41) {
+  start({});
+  ASSERT_TRUE(net->run({"listen L addr=" + kNetAddr + " qos=ubr", "expect L okay"}));
+  constexpr int kN = 2500;  // above half of the queue's bound (4096), below it
+  std::vector<std::string> lines;
+  for (int i = 0; i < kN; ++i)
+    lines.push_back("bind B" + std::to_string(i) + " addr=" + kNetAddr + " qos=ubr");
+  ASSERT_TRUE(net->run(lines));
+  ASSERT_TRUE(net->wait_log("the user of signaling does not read")) << net->log();
+  ASSERT_TRUE(user->run({"connect C to=" + kNetAddr + " qos=ubr",
+                         "expect C error reply=" + std::to_string(-ECONNREFUSED)}));
+  EXPECT_NE(user->log().find("cause 41 (temporary failure)"), std::string::npos) << user->log();
+  EXPECT_NE(net->log().find("refused (cause 41)"), std::string::npos) << net->log();
+  // The user reads: every reply arrives, the demon says so, calls go on.
+  ASSERT_EQ(read_replies(*net->client, kN).size(), static_cast<std::size_t>(kN));
+  ASSERT_TRUE(net->wait_log("the user of signaling reads again")) << net->log();
+  ASSERT_TRUE(user->run({"connect D to=" + kNetAddr + " qos=ubr"}));
+  ASSERT_TRUE(net->run({"expect L indicate", "accept N L", "expect N okay"}));
+  ASSERT_TRUE(user->run({"expect D okay", "close D", "expect D close"}));
   ASSERT_TRUE(net->run({"expect N close reply=0"}));
 }
 

@@ -56,6 +56,7 @@ enum class RejectReason : std::uint8_t {
   kListenerClosed,  // the listening socket went away with the call pending
   kPolicy,          // a "policy reject from" rule matches the calling party
   kNotIdentified,   // switch mode: as_accept without a connection identifier
+  kUserStalled,     // the user of signaling does not read its replies (issue 14)
 };
 
 // Refuse an incoming call. No answer.

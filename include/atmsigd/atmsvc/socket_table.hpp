@@ -125,8 +125,15 @@ struct SetLocalAddresses {
   std::vector<struct sockaddr_atmsvc> addrs;
 };
 struct ShutdownAll {};  // demon shutdown: see SocketTable::shutdown()
-using TableInput =
-    std::variant<FromKernelBytes, FromKernel, FromCallControl, SetLocalAddresses, ShutdownAll>;
+// The user of signaling stopped reading (its queue reached the shell's high
+// mark) or drained again: while stalled, new incoming calls are refused at
+// once (cause 41, temporary failure) instead of queueing indications nobody
+// reads; everything else goes on (issue 14, docs/robustness.md).
+struct UserStalled {
+  bool stalled;
+};
+using TableInput = std::variant<FromKernelBytes, FromKernel, FromCallControl, SetLocalAddresses,
+                                ShutdownAll, UserStalled>;
 
 struct Pending {
   CallId call;
@@ -260,6 +267,7 @@ class SocketTable {
   std::unordered_map<int, std::vector<struct sockaddr_atmsvc>> local_addrs_;
   // Zombie listeners' deadlines (few; scanned only for the next deadline).
   std::unordered_map<Vcc, TimePoint> zombie_deadline_;
+  bool user_stalled_ = false;  // UserStalled: new incoming calls refused
 };
 
 }  // namespace atmsigd::atmsvc

@@ -44,7 +44,9 @@ struct Start {};  // every entity asks for its link
 struct Stop {
   std::string why;
 };
-using Input = std::variant<KernelFrame, LinkPdu, LocalAddresses, ReplyRefused, Start, Stop>;
+using atmsvc::UserStalled;  // the user of signaling stopped reading / drained
+using Input =
+    std::variant<KernelFrame, LinkPdu, LocalAddresses, ReplyRefused, Start, Stop, UserStalled>;
 
 // ---- actions
 using atmsvc::LinkState;            // entity `entity`'s SAAL came up / went down
@@ -79,6 +81,7 @@ class Engine {
   void on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out);
   void on(const Start&, TimePoint now, std::vector<Action>& out);
   void on(const Stop& s, TimePoint now, std::vector<Action>& out);
+  void on(const UserStalled& s, TimePoint now, std::vector<Action>& out);
   // Runs the socket table's actions to completion (call control in between).
   void run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vector<Action>& out);
   // Call control handles `in`; its outputs are performed (below).

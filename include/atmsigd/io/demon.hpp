@@ -69,6 +69,7 @@ class Demon final {
   void feed(const engine::Input& in);  // feed_one + end_turn
   void feed_one(const engine::Input& in);
   void end_turn();
+  void check_user_stalled();
   void perform(std::vector<engine::Action>& actions);
   void feed_asked();
   void flush_outputs();
@@ -114,7 +115,11 @@ class Demon final {
   std::optional<TimePoint> armed_;  // when timer_ fires; never after the engine's deadline
   struct ShellStats {
     std::uint64_t turns = 0, inputs = 0, timer_arms = 0, timer_wakes = 0;
+    std::uint64_t stalls = 0;  // times the user of signaling stopped reading
   } stats_;
+  // The user of signaling does not read (its queue above the high mark):
+  // new incoming calls are refused until it is below the low mark.
+  bool user_stalled_ = false;
   boost::asio::signal_set signals_;
   // Dumps are written off the event loop, by a thread made at the first dump:
   // never before main() forks for -b (a pool inherited across fork() hangs
