@@ -398,6 +398,13 @@ void Uni::place_call(const CcConnect& req) {
     out_->push_back(CcReleased{req.sock, -EALREADY});
     return;
   }
+  if (!pending_room()) {
+    // The link is down and its queue full: no SETUP would ever go out in time.
+    ++stats_.calls_refused_link_down;
+    emit(log::Id::kCallQueueFull, params_.log_name, pending_.size(), "call refused (-ENETDOWN)");
+    out_->push_back(CcReleased{req.sock, -ENETDOWN});
+    return;
+  }
   const auto cref = alloc_cref();
   if (!cref) {
     out_->push_back(CcReleased{req.sock, -EAGAIN});

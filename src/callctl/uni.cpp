@@ -458,10 +458,24 @@ void Uni::send(const Message& m, Key owner) {
          log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
   if (sscf_.established()) {
     to_saal(std::move(bytes));
+  } else if (!pending_room()) {
+    ++stats_.pending_dropped;
+    emit(log::Id::kCallQueueFull, params_.log_name, pending_.size(), "message dropped");
   } else {
     pending_.emplace_back(owner, std::move(bytes));
     if (!link_retry_at_) ensure_link();
   }
+}
+
+// Room in the queue of messages waiting for the link (max_pending). At the
+// bound, messages of calls that no longer exist are purged first: O(queue),
+// only when it is full.
+bool Uni::pending_room() {
+  if (sscf_.established() || pending_.size() < params_.max_pending) return true;
+  std::erase_if(pending_, [this](const auto& p) {
+    return p.first != kGlobalKey && !calls_.contains(p.first);
+  });
+  return pending_.size() < params_.max_pending;
 }
 
 void Uni::resend(const Bytes& bytes) {

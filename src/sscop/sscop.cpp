@@ -1126,7 +1126,7 @@ void Sscop::on_outrec_data_req(In& in) {
   if (clear_buffers_) {
     trace(log::Id::kSscopDataInRecovery);
   } else {
-    tx_queue_.push_back(std::get<AaDataRequest>(*in.event).data);
+    to_transmission_queue(std::get<AaDataRequest>(*in.event).data);
   }
 }
 
@@ -1435,7 +1435,18 @@ void Sscop::on_ready_er(In& in) {
 
 // Q.2110 SDL p.63: Ready, AA-DATA.request -> transmission queue
 void Sscop::on_ready_data_req(In& in) {
-  tx_queue_.push_back(std::get<AaDataRequest>(*in.event).data);
+  to_transmission_queue(std::get<AaDataRequest>(*in.event).data);
+}
+
+// The Transmission Queue has a bound (Params::max_tx_queue); Q.2110 has none
+// because it leaves flow control towards the user to the implementation.
+void Sscop::to_transmission_queue(Bytes data) {
+  if (tx_queue_.size() >= params_.max_tx_queue) {
+    ++stats_.tx_discarded;
+    trace(log::Id::kSscopTxQueueFull, tx_queue_.size());
+    return;
+  }
+  tx_queue_.push_back(std::move(data));
 }
 
 // Q.2110 SDL p.63: Ready, Timer_POLL expiry

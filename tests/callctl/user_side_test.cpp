@@ -351,6 +351,29 @@ TEST(UserU1CallInitiated, StatusActive_ReleasesCause101) {
   }
 }
 
+// Issue 14: the queue of messages waiting for a link that is down is
+// bounded (UniParams::max_pending): at the bound a new call is refused at
+// once with -ENETDOWN; when the link is back the queued SETUPs go out.
+TEST(UserLinkDown, PendingQueueBounded_CallsRefusedEnetdownAtTheBound) {
+  UniParams p = UniParams::defaults(Side::kUser, Version::kUni30);
+  p.max_pending = 3;
+  User u(p);
+  u.link.up = false;
+  u.advance(20s);  // SSCOP gives up: the link is down
+  ASSERT_FALSE(u.uni().link_up());
+  for (atmsvc::SockId s = 1; s <= 5; ++s) u.req(connect_req(s));
+  const auto rel = events_of<CcReleased>(u.take());
+  ASSERT_EQ(rel.size(), 2u);
+  EXPECT_EQ(rel[0].sock, 4u);
+  EXPECT_EQ(rel[0].err, -ENETDOWN);
+  EXPECT_EQ(rel[1].sock, 5u);
+  EXPECT_EQ(u.uni().stats().calls_refused_link_down, 2u);
+  EXPECT_EQ(u.uni().call_count(), 3u);
+  u.link.up = true;
+  u.advance(3s);  // re-established (link_retry): the three SETUPs go out
+  for (int i = 0; i < 3; ++i) u.peer.expect(MessageType::kSetup);
+}
+
 TEST(UserU1CallInitiated, LinkFailure_ClearedAtOnceEnetreset) {
   User u;
   u.place();

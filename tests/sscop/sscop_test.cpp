@@ -649,6 +649,30 @@ TEST(SscopReady, MaxPd_PollAfterMaxPdSdPdus) {
   EXPECT_EQ(h.s.vt_ps(), 1u);
 }
 
+// Issue 14: a peer that grants no credit cannot make the Transmission Queue
+// grow without bound: at Params::max_tx_queue an AA-DATA.request is
+// discarded, counted and traced; the queue drains again once credit comes.
+TEST(SscopReady, NoCredit_TransmissionQueueBoundedRequestsDiscarded) {
+  Params p;
+  p.max_tx_queue = 5;
+  Harness h(p);
+  h.to_out_conn_pend();
+  h.rx(bgak(2));  // peer grants N(MR) = 2
+  for (std::uint8_t i = 0; i < 9; ++i) h.in(AaDataRequest{data(i)});
+  EXPECT_EQ(h.s.vt_s(), 2u);  // two sent
+  EXPECT_EQ(h.s.transmission_queue_size(), 5u);
+  EXPECT_EQ(h.s.stats().tx_discarded, 2u);
+  h.in(AaDataRequest{data(9)});
+  ASSERT_EQ(h.traces().size(), 1u);
+  EXPECT_NE(h.traces()[0].find("transmission queue full (5 SDUs"), std::string::npos);
+  // Credit: the queue drains, requests are taken again.
+  h.advance(750ms);  // POLL N(PS) = 1
+  h.rx(stat(1, 2, 40));
+  EXPECT_EQ(h.s.transmission_queue_size(), 0u);
+  h.in(AaDataRequest{data(10)});
+  EXPECT_EQ(h.s.stats().tx_discarded, 3u);
+}
+
 // Q.2110 SDL p.72: after a STAT, VT(S) >= VT(MS) -> MAA-ERROR W (once); a STAT
 // that opens the window again -> MAA-ERROR X. Not reported by the transmitter.
 TEST(SscopReady, StatWithoutCredit_MaaWThenXWhenStatOpensWindow_p72) {

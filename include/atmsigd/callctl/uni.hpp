@@ -129,6 +129,10 @@ struct UniParams {
   // paces its BGNs with Timer_CC/MaxCC). Without it two ends releasing at the
   // same instant could keep killing each other's establishment.
   Duration link_retry = std::chrono::seconds(1);
+  // Q.2931 messages waiting for the link while it is down, at most (issue
+  // 14). At the bound a new outgoing call is refused at once (-ENETDOWN) and
+  // any other message is dropped (its procedure's timer recovers it).
+  std::size_t max_pending = 4096;
 
   // Interface of the calls (for struct sockaddr_atmpvc) and VPCI mapping.
   short itf = 0;
@@ -180,6 +184,8 @@ struct UniStats {
   std::uint64_t status_sent = 0;
   std::uint64_t link_up = 0;
   std::uint64_t link_down = 0;
+  std::uint64_t pending_dropped = 0;          // messages dropped at max_pending
+  std::uint64_t calls_refused_link_down = 0;  // outgoing calls refused at max_pending
 };
 
 class Uni final : public atmsvc::CallControl {
@@ -376,6 +382,7 @@ class Uni final : public atmsvc::CallControl {
   void send_restart(const std::optional<std::pair<std::uint16_t, std::uint16_t>>& vc, bool ack,
                     bool flag);
   void queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc);
+  bool pending_room();
 
   // timers (the state's timer only through set_state / reenter_state)
   void start_state_timer(Call& c, Timer t);

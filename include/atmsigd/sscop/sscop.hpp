@@ -115,6 +115,10 @@ struct Params {
       67;                     // MaxSTAT: list elements per STAT (odd; even values are rounded down)
   std::uint32_t window = 30;  // receive window: N(MR) = VR(R) + window
   std::size_t max_sdu = kMaxInfo;  // longest AA-DATA/UNITDATA accepted from the user
+  // SDUs waiting in the Transmission Queue (issue 14): a peer that grants no
+  // credit cannot make it grow without bound. At the bound an AA-DATA.request
+  // is discarded and counted (Q.2931's timers recover the message).
+  std::size_t max_tx_queue = 4096;
   // Send a POLL as soon as the retransmission queue has been emptied, instead
   // of waiting for Timer_POLL (FreeBSD ngatm's SSCOP_POLLREX; see docs/saal.md).
   bool poll_after_retransmission = false;
@@ -236,6 +240,7 @@ struct Stats {
   std::uint64_t recoveries = 0;  // ER sent or received (Q.SAAL1: re-establishments)
   std::uint64_t resyncs = 0;     // RS sent or received
   std::uint64_t malformed = 0;
+  std::uint64_t tx_discarded = 0;  // AA-DATA.requests discarded at max_tx_queue
 };
 
 class Sscop {
@@ -434,6 +439,7 @@ class Sscop {
     log::emit(levels(), *out_, id, std::forward<A>(a)...);
   }
   void maa_error(char code, std::uint32_t count = 0);
+  void to_transmission_queue(Bytes data);
   void set_state(State s);
 
   void start(Timer t);
