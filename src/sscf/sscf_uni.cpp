@@ -130,15 +130,19 @@ void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
 // its own (AA-ESTABLISH.response, ...) are queued and fed afterwards, so the
 // SSCOP core is never re-entered.
 void SscfUni::run(sscop::Event ev, TimePoint now, std::vector<Action>& out) {
-  std::vector<sscop::Event> pending;
+  // Member buffers, kept for their capacity: run() is never re-entered
+  // (on_sscop only queues further events).
+  auto& pending = run_pending_;
+  pending.clear();
   pending.push_back(std::move(ev));
   for (std::size_t i = 0; i < pending.size() && i < 64; ++i) {
     scratch_.clear();
     sscop_.handle(pending[i], now, scratch_);
-    std::vector<sscop::Action> actions;
-    actions.swap(scratch_);
-    for (auto& a : actions) on_sscop(a, pending, out);
+    run_actions_.swap(scratch_);
+    for (auto& a : run_actions_) on_sscop(a, pending, out);
+    run_actions_.clear();
   }
+  pending.clear();
 }
 
 void SscfUni::on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending,

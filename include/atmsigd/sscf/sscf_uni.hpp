@@ -142,6 +142,8 @@ class SscfUni {
   sscop::Sscop sscop_;
   State state_ = State::kIdle;
   std::vector<sscop::Action> scratch_;
+  std::vector<sscop::Action> run_actions_;  // run()'s buffers
+  std::vector<sscop::Event> run_pending_;
 };
 
 }  // namespace atmsigd::sscf
