@@ -65,7 +65,11 @@ void Uni::set_state(Call& c, CallState s) {
     c.was_active = true;
     log_established(c);
   }
-  if (const auto t = state_timer(s)) start_state_timer(c, *t);
+  const auto t = state_timer(s);
+  // The SETUP is kept only for T303's retransmission (U1 / N6): a held call
+  // does not carry its encoding.
+  if (t != Timer::kT303) Bytes().swap(c.last_setup);
+  if (t) start_state_timer(c, *t);
 }
 
 void Uni::reenter_state(Call& c) {
