@@ -68,7 +68,7 @@ void Uni::set_state(Call& c, CallState s) {
   const auto t = state_timer(s);
   // The SETUP is kept only for T303's retransmission (U1 / N6): a held call
   // does not carry its encoding.
-  if (t != Timer::kT303) Bytes().swap(c.last_setup);
+  if (t != Timer::kT303 && c.setup) Bytes().swap(c.setup->last_setup);
   if (t) start_state_timer(c, *t);
 }
 
@@ -125,7 +125,7 @@ struct Uni::Machine {
     if (c.sends < u.params_.setup_sends) {
       ++c.sends;
       u.emit_call(log::Id::kCallSetupResent, c);
-      u.resend(c.last_setup);
+      if (c.setup) u.resend(c.setup->last_setup);
       u.reenter_state(c);
       return;
     }
@@ -187,7 +187,7 @@ struct Uni::Machine {
   static void u8_connect_ack(Uni& u, Call& c, const In&) {
     u.set_state(c, CallState::kActive);
     c.phase = Phase::kUp;
-    u.out_->push_back(CcEstablished{c.sock, u.pvc_of(c), c.local, c.qos});
+    u.tell_established(c);
   }
 
   // U8 T313 expiry (§5.2.6): RELEASE cause 102.
@@ -412,7 +412,8 @@ void Uni::place_call(const CcConnect& req) {
   c.we_originated = true;
   c.phase = Phase::kOutgoing;
   c.sock = req.sock;
-  c.qos = req.qos;
+  c.setup = std::make_unique<Call::Setup>();
+  c.setup->qos = req.qos;
   c.local = req.local;
   c.remote = req.called;
   if (!params_.switch_mode && !address_in_use(c.local) && !params_.local_addresses.empty())
@@ -437,7 +438,7 @@ void Uni::place_call(const CcConnect& req) {
     out_->push_back(CcReleased{req.sock, err->err});
     return;
   }
-  c.last_setup = q2931::encode(m, params_.version);
+  c.setup->last_setup = q2931::encode(m, params_.version);
   c.sends = 1;
   const Key k = c.key();
   auto [it, fresh] = calls_.emplace(k, std::move(c));
@@ -528,7 +529,7 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> Uni::vc_of_pvc(
 
 void Uni::accept_call(Call& c) {
   Message m = make(MessageType::kConnect, c);
-  m.add(connect_aal(c.qos, params_.version));
+  m.add(connect_aal(setup_qos(c), params_.version));
   send(m, c.key());
   if (params_.side == Side::kUser) {
     c.phase = Phase::kIncomingAccepted;
@@ -537,7 +538,7 @@ void Uni::accept_call(Call& c) {
     // The network enters N10 on sending CONNECT (Q.2931 §5.2.8).
     c.phase = Phase::kUp;
     set_state(c, CallState::kActive);
-    out_->push_back(CcEstablished{c.sock, pvc_of(c), c.local, c.qos});
+    tell_established(c);
   }
 }
 
@@ -562,12 +563,22 @@ void Uni::connected(Call& c, const Message& m) {
                   Bytes{static_cast<std::uint8_t>(q2931::IeId::kConnectionIdentifier)});
     return;
   }
-  apply_connect(m, c.qos);
+  if (c.setup) apply_connect(m, c.setup->qos);
   if (params_.side == Side::kNetwork) set_state(c, CallState::kConnectRequest);
   send(make(MessageType::kConnectAcknowledge, c), c.key());
   set_state(c, CallState::kActive);
   c.phase = Phase::kUp;
-  out_->push_back(CcEstablished{c.sock, pvc_of(c), c.local, c.qos});
+  tell_established(c);
+}
+
+void Uni::tell_established(Call& c) {
+  out_->push_back(CcEstablished{c.sock, pvc_of(c), c.local, setup_qos(c)});
+  c.setup.reset();
+}
+
+const struct atm_qos& Uni::setup_qos(const Call& c) {
+  static const struct atm_qos kNone {};
+  return c.setup ? c.setup->qos : kNone;
 }
 
 void Uni::take_conn_id(Call& c, const Message& m) {

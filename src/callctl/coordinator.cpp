@@ -231,7 +231,8 @@ void Uni::on_new_setup(const Message& m) {
   c.cref = m.cref.value;
   c.we_originated = false;
   c.phase = Phase::kIncomingOffered;
-  c.qos = in.qos;
+  c.setup = std::make_unique<Call::Setup>();
+  c.setup->qos = in.qos;
   c.local = in.called;
   c.remote = in.calling;
   if (params_.side == Side::kUser) {
@@ -258,7 +259,7 @@ void Uni::on_new_setup(const Message& m) {
   }
   c.id = next_call_id_++;
   const Key k = c.key();
-  auto [it, fresh] = calls_.emplace(k, c);
+  auto [it, fresh] = calls_.emplace(k, std::move(c));
   Call& call = it->second;
   by_id_[call.id] = k;
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;

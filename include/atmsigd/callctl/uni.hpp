@@ -54,6 +54,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -276,6 +277,13 @@ class Uni final : public atmsvc::CallControl {
   }
 
   struct Call {
+    // What only the setup needs: the QoS (until CcEstablished) and the
+    // encoded SETUP (for T303's retransmission in U1/N6). Freed once the call
+    // is established, so a held call does not carry them.
+    struct Setup {
+      struct atm_qos qos;
+      Bytes last_setup;
+    };
     std::uint32_t cref = 0;
     bool we_originated = false;
     CallState state = CallState::kNull;
@@ -285,8 +293,6 @@ class Uni final : public atmsvc::CallControl {
     std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;  // VPCI, VCI
     bool vci_ours = false;  // network side: allocated from our pool
     struct sockaddr_atmsvc local;
-    struct atm_qos qos;
-    Bytes last_setup;                  // for the T303 retransmission
     std::uint8_t release_cause = 0;    // of our RELEASE (T308 retransmission)
     struct sockaddr_atmsvc remote {};  // called (outgoing) / calling (incoming) party, for the log
     std::uint8_t cause = 0;            // the last cause sent or received (the release line)
@@ -295,6 +301,7 @@ class Uni final : public atmsvc::CallControl {
     unsigned sends = 0;                                // of the timed message
     std::optional<TimePoint> t322;
     unsigned enquiries = 0;
+    std::unique_ptr<Setup> setup;
     Key key() const { return key_of(cref, we_originated); }
   };
 
@@ -354,6 +361,10 @@ class Uni final : public atmsvc::CallControl {
   void tell_kernel_gone(Call& c, int err);
   void take_conn_id(Call& c, const q2931::Message& m);
   void connected(Call& c, const q2931::Message& m);
+  // CcEstablished for the kernel; the call's setup part is freed.
+  void tell_established(Call& c);
+  // The call's QoS while it is being set up (a zeroed one after: never read then).
+  static const struct atm_qos& setup_qos(const Call& c);
   // Enters state s: stops the old state's timer, starts the new one's.
   void set_state(Call& c, CallState s);
   // A retransmission re-enters the state: its timer starts again.
