@@ -132,17 +132,17 @@ std::string svc_address_text(const struct sockaddr_atmsvc& a) {
   if (a.sas_addr.pub[0] == 0) {
     if (const std::uint8_t* g = nsap_groups(a.sas_addr.prv[0])) {
       static constexpr char kHex[] = "0123456789ABCDEF";
-      std::string s;
-      s.reserve(2 * ATM_ESA_LEN + 4);
+      char buf[2 * ATM_ESA_LEN + 8];
+      std::size_t n = 0;
       std::size_t i = 0;
       for (; *g != 0; ++g) {
-        if (i != 0) s += '.';
-        for (std::uint8_t n = 0; n < *g; ++n, ++i) {
-          s += kHex[a.sas_addr.prv[i] >> 4];
-          s += kHex[a.sas_addr.prv[i] & 0x0f];
+        if (i != 0) buf[n++] = '.';
+        for (std::uint8_t k = 0; k < *g; ++k, ++i) {
+          buf[n++] = kHex[a.sas_addr.prv[i] >> 4];
+          buf[n++] = kHex[a.sas_addr.prv[i] & 0x0f];
         }
       }
-      return s;
+      return std::string(buf, n);
     }
   }
   return svc_address_text_libatm(a);
