@@ -414,10 +414,10 @@ void Uni::place_call(const CcConnect& req) {
   c.sock = req.sock;
   c.setup = std::make_unique<Call::Setup>();
   c.setup->qos = req.qos;
-  c.local = req.local;
-  c.remote = req.called;
-  if (!params_.switch_mode && !address_in_use(c.local) && !params_.local_addresses.empty())
-    c.local = params_.local_addresses.front();  // a null local address: ours
+  c.setup->local = req.local;
+  c.setup->remote = req.called;
+  if (!params_.switch_mode && !address_in_use(c.setup->local) && !params_.local_addresses.empty())
+    c.setup->local = params_.local_addresses.front();  // a null local address: ours
   Message m = make(MessageType::kSetup, c);
   if (const auto err = outgoing_vc(c, req)) {
     out_->push_back(CcReleased{req.sock, *err});
@@ -431,7 +431,7 @@ void Uni::place_call(const CcConnect& req) {
     ci->vpci = c.vc->first;
     ci->vci = c.vc->second;
   }
-  if (auto err = add_setup_ies(m, req.called, c.local, req.sap, req.qos, params_.version,
+  if (auto err = add_setup_ies(m, req.called, c.setup->local, req.sap, req.qos, params_.version,
                                params_.link_rate, ci ? &*ci : nullptr)) {
     free_vc(c);
     emit(log::Id::kCallRefused, params_.log_name, req.sock, log::Errno{err->err});
@@ -529,7 +529,7 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> Uni::vc_of_pvc(
 
 void Uni::accept_call(Call& c) {
   Message m = make(MessageType::kConnect, c);
-  m.add(connect_aal(setup_qos(c), params_.version));
+  m.add(connect_aal(setup_of(c).qos, params_.version));
   send(m, c.key());
   if (params_.side == Side::kUser) {
     c.phase = Phase::kIncomingAccepted;
@@ -572,13 +572,13 @@ void Uni::connected(Call& c, const Message& m) {
 }
 
 void Uni::tell_established(Call& c) {
-  out_->push_back(CcEstablished{c.sock, pvc_of(c), c.local, setup_qos(c)});
+  out_->push_back(CcEstablished{c.sock, pvc_of(c), c.setup->local, c.setup->qos});
   c.setup.reset();
 }
 
-const struct atm_qos& Uni::setup_qos(const Call& c) {
-  static const struct atm_qos kNone {};
-  return c.setup ? c.setup->qos : kNone;
+const Uni::Call::Setup& Uni::setup_of(const Call& c) {
+  static const Call::Setup kNone{};
+  return c.setup ? *c.setup : kNone;
 }
 
 void Uni::take_conn_id(Call& c, const Message& m) {
@@ -767,8 +767,8 @@ void Uni::log_established(const Call& c) {
   if (!levels().enabled(log::Id::kCallEstablished)) return;
   const bool out = c.we_originated;
   log::emit(levels(), *out_, log::Id::kCallEstablished, log::Hex{c.cref}, params_.log_name,
-            std::string_view(out ? "out" : "in"), out ? c.local : c.remote,
-            out ? c.remote : c.local, pvc_of(c));
+            std::string_view(out ? "out" : "in"), out ? setup_of(c).local : setup_of(c).remote,
+            out ? setup_of(c).remote : setup_of(c).local, pvc_of(c));
 }
 
 // CALL_RELEASED (it was active) or CALL_FAILED, when the call is forgotten.
@@ -780,8 +780,8 @@ void Uni::log_ended(const Call& c) {
   }
   if (!levels().enabled(log::Id::kCallFailed)) return;
   log::emit(levels(), *out_, log::Id::kCallFailed, log::Hex{c.cref}, params_.log_name,
-            std::string_view(c.we_originated ? "out" : "in"), c.we_originated ? c.remote : c.local,
-            log::Cause{c.cause});
+            std::string_view(c.we_originated ? "out" : "in"),
+            c.we_originated ? setup_of(c).remote : setup_of(c).local, log::Cause{c.cause});
 }
 
 }  // namespace atmsigd::callctl

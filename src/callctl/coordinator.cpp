@@ -233,8 +233,8 @@ void Uni::on_new_setup(const Message& m) {
   c.phase = Phase::kIncomingOffered;
   c.setup = std::make_unique<Call::Setup>();
   c.setup->qos = in.qos;
-  c.local = in.called;
-  c.remote = in.calling;
+  c.setup->local = in.called;
+  c.setup->remote = in.calling;
   if (params_.side == Side::kUser) {
     if (!in.conn_id) {
       // UNI: the network always assigns the connection identifier in SETUP.

@@ -1,10 +1,10 @@
 // Bytes per held call through the real cores: two engines back to back (a
 // user-side demon A and a network-side demon B, each a SocketTable and a
-// Q.2931 Uni over SSCF/SSCOP), joined by an in-memory link in virtual time.
-// A's kernel places calls one at a time, B's listener accepts each; every call
-// is then held. The heap growth (mallinfo2) divided by the number of calls is
-// printed; the assertion is a generous bound that catches a regression like
-// doubling, not a tuned figure. ATMSIGD_HELD_CALLS overrides the number.
+// Q.2931 Uni over SSCF/SSCOP behind the EntityRouter, as the demon has them), joined by an
+// in-memory link in virtual time. A's kernel places calls one at a time, B's listener accepts each;
+// every call is then held. The heap growth (mallinfo2) divided by the number of calls is printed;
+// the assertion is a generous bound that catches a regression like doubling, not a tuned figure.
+// ATMSIGD_HELD_CALLS overrides the number.
 #include <malloc.h>
 
 #include <gtest/gtest.h>
@@ -14,7 +14,7 @@
 #include <deque>
 #include <vector>
 
-#include "atmsigd/callctl/uni.hpp"
+#include "atmsigd/callctl/entity_router.hpp"
 #include "atmsigd/engine/engine.hpp"
 #include "atmsigd/kernel_emu/kernel_model.hpp"
 
@@ -28,15 +28,17 @@ const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
 
 struct Side {
   explicit Side(callctl::Side side)
-      : uni([side] {
+      : cc([side] {
           auto p = callctl::UniParams::defaults(side, q2931::Version::kUni31);
           p.levels = &levels;
-          return p;
+          std::vector<callctl::EntitySpec> specs;
+          specs.push_back(callctl::EntitySpec{"0.0.5", p, {}, false});
+          return specs;
         }()) {}
   static inline const log::Levels levels{};  // the demon's default: info
   SocketTable table{SocketTableParams{seconds(10), false, &levels}};
-  callctl::Uni uni;
-  engine::Engine eng{table, uni, &levels};
+  callctl::EntityRouter cc;  // as in the demon: one entity behind the router
+  engine::Engine eng{table, cc, &levels};
   std::vector<engine::Action> out;
   std::vector<Message> to_kernel;
 };
@@ -140,13 +142,13 @@ TEST(HeldCalls, BytesPerHeldCallThroughBothDemons) {
   for (std::size_t i = 0; i < 16; ++i) ASSERT_TRUE(place(i)) << "warm-up call " << i;
   w.step(2s);  // SSCOP's POLL/STAT: the SDs sent so far are acknowledged
   const std::size_t before = heap_in_use();
-  const std::size_t held_before = w.a.uni.call_count();
+  const std::size_t held_before = w.a.cc.call_count();
   for (std::size_t i = 16; i < 16 + n; ++i) ASSERT_TRUE(place(i)) << "call " << i;
   w.step(2s);
   const std::size_t after = heap_in_use();
 
-  ASSERT_EQ(w.a.uni.call_count(), held_before + n);
-  ASSERT_EQ(w.b.uni.call_count(), held_before + n);
+  ASSERT_EQ(w.a.cc.call_count(), held_before + n);
+  ASSERT_EQ(w.b.cc.call_count(), held_before + n);
   ASSERT_EQ(w.a.table.socket_count(), held_before + n);
   ASSERT_EQ(w.b.table.socket_count(), held_before + n + 1);  // and the listener
   const double per_call = static_cast<double>(after - before) / static_cast<double>(n);

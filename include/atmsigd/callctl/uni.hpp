@@ -277,11 +277,15 @@ class Uni final : public atmsvc::CallControl {
   }
 
   struct Call {
-    // What only the setup needs: the QoS (until CcEstablished) and the
-    // encoded SETUP (for T303's retransmission in U1/N6). Freed once the call
-    // is established, so a held call does not carry them.
+    // What only the setup needs: the QoS and the local address (until
+    // CcEstablished), the remote party (for the CALL_ESTABLISHED line, or
+    // CALL_FAILED if it never gets there) and the encoded SETUP (for T303's
+    // retransmission in U1/N6). Freed once the call is established: a held
+    // call does not carry them (a released call's line has no addresses).
     struct Setup {
       struct atm_qos qos;
+      struct sockaddr_atmsvc local;
+      struct sockaddr_atmsvc remote;  // called (outgoing) / calling (incoming) party
       Bytes last_setup;
     };
     std::uint32_t cref = 0;
@@ -291,12 +295,10 @@ class Uni final : public atmsvc::CallControl {
     atmsvc::SockId sock = 0;  // 0: none (incoming call not yet accepted)
     atmsvc::CallId id = 0;    // incoming calls
     std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;  // VPCI, VCI
-    bool vci_ours = false;  // network side: allocated from our pool
-    struct sockaddr_atmsvc local;
-    std::uint8_t release_cause = 0;    // of our RELEASE (T308 retransmission)
-    struct sockaddr_atmsvc remote {};  // called (outgoing) / calling (incoming) party, for the log
-    std::uint8_t cause = 0;            // the last cause sent or received (the release line)
-    bool was_active = false;           // reached U10/N10 (released, not failed)
+    bool vci_ours = false;           // network side: allocated from our pool
+    std::uint8_t release_cause = 0;  // of our RELEASE (T308 retransmission)
+    std::uint8_t cause = 0;          // the last cause sent or received (the release line)
+    bool was_active = false;         // reached U10/N10 (released, not failed)
     std::optional<std::pair<Timer, TimePoint>> timer;  // the state's timer
     unsigned sends = 0;                                // of the timed message
     std::optional<TimePoint> t322;
@@ -363,8 +365,8 @@ class Uni final : public atmsvc::CallControl {
   void connected(Call& c, const q2931::Message& m);
   // CcEstablished for the kernel; the call's setup part is freed.
   void tell_established(Call& c);
-  // The call's QoS while it is being set up (a zeroed one after: never read then).
-  static const struct atm_qos& setup_qos(const Call& c);
+  // The call's setup part (a zeroed one once freed: never read then).
+  static const Call::Setup& setup_of(const Call& c);
   // Enters state s: stops the old state's timer, starts the new one's.
   void set_state(Call& c, CallState s);
   // A retransmission re-enters the state: its timer starts again.
