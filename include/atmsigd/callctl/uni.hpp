@@ -288,21 +288,22 @@ class Uni final : public atmsvc::CallControl {
       struct sockaddr_atmsvc remote;  // called (outgoing) / calling (incoming) party
       Bytes last_setup;
     };
+    // Fields ordered so that the record packs (a held call is mostly this).
     std::uint32_t cref = 0;
-    bool we_originated = false;
     CallState state = CallState::kNull;
     Phase phase = Phase::kOutgoing;
+    std::uint16_t sends = 0;  // of the timed message
     atmsvc::SockId sock = 0;  // 0: none (incoming call not yet accepted)
     atmsvc::CallId id = 0;    // incoming calls
     std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;  // VPCI, VCI
+    bool we_originated = false;
     bool vci_ours = false;           // network side: allocated from our pool
     std::uint8_t release_cause = 0;  // of our RELEASE (T308 retransmission)
     std::uint8_t cause = 0;          // the last cause sent or received (the release line)
     bool was_active = false;         // reached U10/N10 (released, not failed)
+    std::uint16_t enquiries = 0;     // STATUS ENQUIRYs sent (T322)
     std::optional<std::pair<Timer, TimePoint>> timer;  // the state's timer
-    unsigned sends = 0;                                // of the timed message
     std::optional<TimePoint> t322;
-    unsigned enquiries = 0;
     std::unique_ptr<Setup> setup;
     Key key() const { return key_of(cref, we_originated); }
   };
