@@ -406,6 +406,16 @@ class Uni final : public atmsvc::CallControl {
   // link
   void run_sscf(const sscf::Event& ev);
   void process(std::vector<sscf::Action>& acts);
+  // A buffer for SSCF's actions from act_pool_, for the scope of one call
+  // into SSCF (these nest: a message received can make us send one).
+  struct ActBuffer {
+    explicit ActBuffer(Uni& u);
+    ~ActBuffer();
+    ActBuffer(const ActBuffer&) = delete;
+    ActBuffer& operator=(const ActBuffer&) = delete;
+    Uni& uni;
+    std::vector<sscf::Action>* acts;
+  };
   void ensure_link();
   void on_link_up(bool indication);
   void on_link_down();
@@ -445,6 +455,8 @@ class Uni final : public atmsvc::CallControl {
   bool reported_up_ = false;  // the link state the last LinkState said
   // The outputs of the input being handled (set by every entry point).
   std::vector<atmsvc::NetOutput>* out_ = nullptr;
+  std::deque<std::vector<sscf::Action>> act_pool_;  // deque: buffers stay put as it grows
+  std::size_t act_depth_ = 0;
   static constexpr Key kGlobalKey = 0xffffffffu;
   std::deque<std::pair<Key, Bytes>> pending_;  // Q.2931 messages waiting for the link
 
