@@ -155,10 +155,14 @@ TEST(HeldCalls, BytesPerHeldCallThroughBothDemons) {
   std::printf("held calls: %zu, heap growth %zu B, %.0f B per held call for A and B together\n", n,
               after - before, per_call);
   RecordProperty("bytes_per_held_call_pair", static_cast<int>(per_call));
-  if (after <= before) GTEST_SKIP() << "mallinfo2 does not see this allocator (sanitizer build)";
-  // Both demons together (about 1 000 B when this test was written): a bound
-  // that catches a doubling, not a target.
-  EXPECT_LT(per_call, 2500.0);
+  if (after <= before) {
+    // A sanitizer's allocator is not glibc's: mallinfo2 does not see it.
+    std::printf("mallinfo2 sees no heap growth: no bound checked\n");
+    return;
+  }
+  // Both demons together (about 670 B when this test was written, 1 200 B
+  // before issue 13's compaction): a bound that catches a doubling, not a target.
+  EXPECT_LT(per_call, 1300.0);
 }
 
 }  // namespace
