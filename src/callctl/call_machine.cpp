@@ -65,7 +65,11 @@ void Uni::set_state(Call& c, CallState s) {
     c.was_active = true;
     log_established(c);
   }
-  if (const auto t = state_timer(s)) start_state_timer(c, *t);
+  const auto t = state_timer(s);
+  // The SETUP is kept only for T303's retransmission (U1 / N6): a held call
+  // does not carry its encoding.
+  if (t != Timer::kT303 && c.setup) Bytes().swap(c.setup->last_setup);
+  if (t) start_state_timer(c, *t);
 }
 
 void Uni::reenter_state(Call& c) {
@@ -121,7 +125,7 @@ struct Uni::Machine {
     if (c.sends < u.params_.setup_sends) {
       ++c.sends;
       u.emit_call(log::Id::kCallSetupResent, c);
-      u.resend(c.last_setup);
+      if (c.setup) u.resend(c.setup->last_setup);
       u.reenter_state(c);
       return;
     }
@@ -183,7 +187,7 @@ struct Uni::Machine {
   static void u8_connect_ack(Uni& u, Call& c, const In&) {
     u.set_state(c, CallState::kActive);
     c.phase = Phase::kUp;
-    u.out_->push_back(CcEstablished{c.sock, u.pvc_of(c), c.local, c.qos});
+    u.tell_established(c);
   }
 
   // U8 T313 expiry (§5.2.6): RELEASE cause 102.
@@ -415,11 +419,12 @@ void Uni::place_call(const CcConnect& req) {
   c.we_originated = true;
   c.phase = Phase::kOutgoing;
   c.sock = req.sock;
-  c.qos = req.qos;
-  c.local = req.local;
-  c.remote = req.called;
-  if (!params_.switch_mode && !address_in_use(c.local) && !params_.local_addresses.empty())
-    c.local = params_.local_addresses.front();  // a null local address: ours
+  c.setup = std::make_unique<Call::Setup>();
+  c.setup->qos = req.qos;
+  c.setup->local = req.local;
+  c.setup->remote = req.called;
+  if (!params_.switch_mode && !address_in_use(c.setup->local) && !params_.local_addresses.empty())
+    c.setup->local = params_.local_addresses.front();  // a null local address: ours
   Message m = make(MessageType::kSetup, c);
   if (const auto err = outgoing_vc(c, req)) {
     out_->push_back(CcReleased{req.sock, *err});
@@ -433,14 +438,14 @@ void Uni::place_call(const CcConnect& req) {
     ci->vpci = c.vc->first;
     ci->vci = c.vc->second;
   }
-  if (auto err = add_setup_ies(m, req.called, c.local, req.sap, req.qos, params_.version,
+  if (auto err = add_setup_ies(m, req.called, c.setup->local, req.sap, req.qos, params_.version,
                                params_.link_rate, ci ? &*ci : nullptr)) {
     free_vc(c);
     emit(log::Id::kCallRefused, params_.log_name, req.sock, log::Errno{err->err});
     out_->push_back(CcReleased{req.sock, err->err});
     return;
   }
-  c.last_setup = q2931::encode(m, params_.version);
+  c.setup->last_setup = q2931::encode(m, params_.version);
   c.sends = 1;
   const Key k = c.key();
   auto [it, fresh] = calls_.emplace(k, std::move(c));
@@ -531,7 +536,7 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> Uni::vc_of_pvc(
 
 void Uni::accept_call(Call& c) {
   Message m = make(MessageType::kConnect, c);
-  m.add(connect_aal(c.qos, params_.version));
+  m.add(connect_aal(setup_of(c).qos, params_.version));
   send(m, c.key());
   if (params_.side == Side::kUser) {
     c.phase = Phase::kIncomingAccepted;
@@ -540,7 +545,7 @@ void Uni::accept_call(Call& c) {
     // The network enters N10 on sending CONNECT (Q.2931 §5.2.8).
     c.phase = Phase::kUp;
     set_state(c, CallState::kActive);
-    out_->push_back(CcEstablished{c.sock, pvc_of(c), c.local, c.qos});
+    tell_established(c);
   }
 }
 
@@ -565,12 +570,22 @@ void Uni::connected(Call& c, const Message& m) {
                   Bytes{static_cast<std::uint8_t>(q2931::IeId::kConnectionIdentifier)});
     return;
   }
-  apply_connect(m, c.qos);
+  if (c.setup) apply_connect(m, c.setup->qos);
   if (params_.side == Side::kNetwork) set_state(c, CallState::kConnectRequest);
   send(make(MessageType::kConnectAcknowledge, c), c.key());
   set_state(c, CallState::kActive);
   c.phase = Phase::kUp;
-  out_->push_back(CcEstablished{c.sock, pvc_of(c), c.local, c.qos});
+  tell_established(c);
+}
+
+void Uni::tell_established(Call& c) {
+  out_->push_back(CcEstablished{c.sock, pvc_of(c), c.setup->local, c.setup->qos});
+  c.setup.reset();
+}
+
+const Uni::Call::Setup& Uni::setup_of(const Call& c) {
+  static const Call::Setup kNone{};
+  return c.setup ? *c.setup : kNone;
 }
 
 void Uni::take_conn_id(Call& c, const Message& m) {
@@ -759,8 +774,8 @@ void Uni::log_established(const Call& c) {
   if (!levels().enabled(log::Id::kCallEstablished)) return;
   const bool out = c.we_originated;
   log::emit(levels(), *out_, log::Id::kCallEstablished, log::Hex{c.cref}, params_.log_name,
-            std::string_view(out ? "out" : "in"), out ? c.local : c.remote,
-            out ? c.remote : c.local, pvc_of(c));
+            std::string_view(out ? "out" : "in"), out ? setup_of(c).local : setup_of(c).remote,
+            out ? setup_of(c).remote : setup_of(c).local, pvc_of(c));
 }
 
 // CALL_RELEASED (it was active) or CALL_FAILED, when the call is forgotten.
@@ -772,8 +787,8 @@ void Uni::log_ended(const Call& c) {
   }
   if (!levels().enabled(log::Id::kCallFailed)) return;
   log::emit(levels(), *out_, log::Id::kCallFailed, log::Hex{c.cref}, params_.log_name,
-            std::string_view(c.we_originated ? "out" : "in"), c.we_originated ? c.remote : c.local,
-            log::Cause{c.cause});
+            std::string_view(c.we_originated ? "out" : "in"),
+            c.we_originated ? setup_of(c).remote : setup_of(c).local, log::Cause{c.cause});
 }
 
 }  // namespace atmsigd::callctl

@@ -231,9 +231,10 @@ void Uni::on_new_setup(const Message& m) {
   c.cref = m.cref.value;
   c.we_originated = false;
   c.phase = Phase::kIncomingOffered;
-  c.qos = in.qos;
-  c.local = in.called;
-  c.remote = in.calling;
+  c.setup = std::make_unique<Call::Setup>();
+  c.setup->qos = in.qos;
+  c.setup->local = in.called;
+  c.setup->remote = in.calling;
   if (params_.side == Side::kUser) {
     if (!in.conn_id) {
       // UNI: the network always assigns the connection identifier in SETUP.
@@ -259,7 +260,7 @@ void Uni::on_new_setup(const Message& m) {
   }
   c.id = next_call_id_++;
   const Key k = c.key();
-  auto [it, fresh] = calls_.emplace(k, c);
+  auto [it, fresh] = calls_.emplace(k, std::move(c));
   Call& call = it->second;
   by_id_[call.id] = k;
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;

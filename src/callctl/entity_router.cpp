@@ -96,6 +96,10 @@ std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& cal
 }
 
 std::optional<std::size_t> EntityRouter::entity_of_sock(atmsvc::SockId sock) const {
+  if (single()) {
+    if (entities_[0].uni->state_of_sock(sock) == CallState::kNull) return std::nullopt;
+    return 0;
+  }
   const auto it = sock_entity_.find(sock);
   if (it == sock_entity_.end()) return std::nullopt;
   return it->second;
@@ -114,10 +118,14 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
             out.push_back(CcReleased{r.sock, -EHOSTUNREACH});
             return;
           }
-          sock_entity_[r.sock] = *target;
+          if (!single()) sock_entity_[r.sock] = *target;
           if (entities_.size() > 1)
             emit(out, log::Id::kCallRouted, r.sock, entities_[*target].name);
         } else if constexpr (std::is_same_v<T, CcRelease>) {
+          if (single()) {
+            target = 0;  // the Uni ignores a socket it does not know
+            return;
+          }
           const auto it = sock_entity_.find(r.sock);
           if (it == sock_entity_.end()) return;  // never reached an entity
           target = it->second;
@@ -138,7 +146,8 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
             entities_[*target].ours.erase(it->second.uni_call);
             offered_.erase(it);  // answered: the call is the socket's now, or gone
           }
-          if constexpr (std::is_same_v<T, CcAccept>) sock_entity_[r.sock] = *target;
+          if constexpr (std::is_same_v<T, CcAccept>)
+            if (!single()) sock_entity_[r.sock] = *target;
         } else if constexpr (!std::is_same_v<T, atmsvc::LinkPdu> &&
                              !std::is_same_v<T, atmsvc::StartLinks> &&
                              !std::is_same_v<T, atmsvc::StopLinks> &&
@@ -200,7 +209,7 @@ void EntityRouter::forward(std::size_t i, std::vector<NetOutput>& from_uni,
       offered_.erase(it->second);
       e.ours.erase(it);
     } else if (const auto* rel = std::get_if<CcReleased>(&ev)) {
-      sock_entity_.erase(rel->sock);
+      if (!single()) sock_entity_.erase(rel->sock);
     }
     out.push_back(std::move(ev));
   }

@@ -339,10 +339,24 @@ std::optional<Uni::CallInfo> Uni::call_info(std::uint32_t cref, bool we_originat
 // ---------------------------------------------------------------------------
 // The link (SSCF-UNI)
 
+// SSCF's actions go to a buffer of the pool, one per nesting level (a
+// message received may make us send one, which runs SSCF again): no
+// allocation per message once the pool has its capacity.
+Uni::ActBuffer::ActBuffer(Uni& u) : uni(u) {
+  if (u.act_depth_ == u.act_pool_.size()) u.act_pool_.emplace_back();
+  acts = &u.act_pool_[u.act_depth_++];
+  acts->clear();
+}
+
+Uni::ActBuffer::~ActBuffer() {
+  acts->clear();
+  --uni.act_depth_;
+}
+
 void Uni::run_sscf(const sscf::Event& ev) {
-  std::vector<sscf::Action> acts;
-  sscf_.handle(ev, now_, acts);
-  process(acts);
+  ActBuffer b(*this);
+  sscf_.handle(ev, now_, *b.acts);
+  process(*b.acts);
 }
 
 void Uni::process(std::vector<sscf::Action>& acts) {
@@ -485,9 +499,9 @@ void Uni::resend(const Bytes& bytes) {
 }
 
 void Uni::to_saal(Bytes bytes) {
-  std::vector<sscf::Action> acts;
-  sscf_.handle(sscf::AalDataRequest{std::move(bytes)}, now_, acts);
-  process(acts);
+  ActBuffer b(*this);
+  sscf_.handle(sscf::AalDataRequest{std::move(bytes)}, now_, *b.acts);
+  process(*b.acts);
 }
 
 void Uni::send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t cv, Bytes diag) {

@@ -1,7 +1,5 @@
 #include "atmsigd/engine/engine.hpp"
 
-#include <deque>
-
 namespace atmsigd::engine {
 
 using namespace atmsvc;
@@ -144,14 +142,16 @@ std::optional<TimePoint> Engine::next_deadline() const {
 void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vector<Action>& out) {
   // Breadth-first, in order: an action's consequences come after the actions
   // already queued, so kernel frames leave in the order they were decided.
-  std::deque<atmsvc::Action> q(std::make_move_iterator(actions.begin()),
-                               std::make_move_iterator(actions.end()));
+  // The queue and the buffers are members, reused (no allocation per message
+  // in steady state); run() is never re-entered.
+  auto& q = run_queue_;
+  q.clear();
+  for (auto& a : actions) q.push_back(std::move(a));
   actions.clear();
-  std::vector<NetOutput> net;  // local: run() nests inside from_call_control()
-  std::vector<atmsvc::Action> more;
-  while (!q.empty()) {
-    atmsvc::Action a = std::move(q.front());
-    q.pop_front();
+  auto& net = run_net_;
+  auto& more = run_more_;
+  for (std::size_t head = 0; head < q.size(); ++head) {
+    atmsvc::Action& a = q[head];
     if (auto* k = std::get_if<ToKernel>(&a)) {
       if (levels_.enabled(log::Id::kToKernel))
         log::emit(levels_, out, log::Id::kToKernel, k->msg.summary());
@@ -163,7 +163,8 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
         if (const auto e = cc_event_of(o)) {
           more.clear();
           table_.handle(FromCallControl{*e}, now, more);
-          for (auto& m : more) q.push_back(std::move(m));
+          for (auto& m : more)
+            q.push_back(std::move(m));  // may move q's storage: `a` is not used after
         } else {
           pass_on(o, out);
         }
@@ -177,6 +178,7 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
       if (levels_.enabled(e->id)) out.emplace_back(std::move(*e));
     }
   }
+  q.clear();
 }
 
 void Engine::to_call_control(const NetInput& in, TimePoint now, std::vector<Action>& out) {

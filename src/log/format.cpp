@@ -1,5 +1,6 @@
 #include "atmsigd/log/format.hpp"
 
+#include <charconv>
 #include <cstring>
 
 #include "atmsigd/q2931/text.hpp"
@@ -17,21 +18,36 @@ struct Overload : F... {
 template <class... F>
 Overload(F...) -> Overload<F...>;
 
-std::string hex(std::uint64_t v) {
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%#llx", static_cast<unsigned long long>(v));
-  return buf;
+// As printf's "%#llx": 0 is "0", anything else 0x and lower-case digits.
+void append_hex(std::string& s, std::uint64_t v) {
+  if (v == 0) {
+    s += '0';
+    return;
+  }
+  char buf[20];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
+  s += "0x";
+  s.append(buf, r.ptr);
 }
 
-}  // namespace
+template <class T>
+void append_int(std::string& s, T v) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, v);
+  s.append(buf, r.ptr);
+}
 
-std::string format_arg(const Arg& a) {
+std::string other_arg(const Arg& a) {
   return std::visit(Overload{
                         [](std::int64_t v) { return std::to_string(v); },
                         [](std::uint64_t v) { return std::to_string(v); },
                         [](std::string_view v) { return std::string(v); },
                         [](const std::string& v) { return v; },
-                        [](Hex h) { return hex(h.value); },
+                        [](Hex h) {
+                          std::string s;
+                          append_hex(s, h.value);
+                          return s;
+                        },
                         [](Cause c) {
                           return std::to_string(c.value) + " (" +
                                  std::string(q2931::cause_name(c.value)) + ")";
@@ -47,19 +63,45 @@ std::string format_arg(const Arg& a) {
                     a);
 }
 
+// The arguments every call's log lines carry are appended in place (no
+// temporary string each); the rest as format_arg() prints them.
+void append_arg(std::string& s, const Arg& a) {
+  if (const auto* i = std::get_if<std::int64_t>(&a))
+    append_int(s, *i);
+  else if (const auto* u = std::get_if<std::uint64_t>(&a))
+    append_int(s, *u);
+  else if (const auto* v = std::get_if<std::string_view>(&a))
+    s += *v;
+  else if (const auto* t = std::get_if<std::string>(&a))
+    s += *t;
+  else if (const auto* h = std::get_if<Hex>(&a))
+    append_hex(s, h->value);
+  else
+    s += other_arg(a);
+}
+
+}  // namespace
+
+std::string format_arg(const Arg& a) {
+  std::string s;
+  append_arg(s, a);
+  return s;
+}
+
 std::string format(const Event& e) {
   const std::string_view text = spec(e.id).text;
   std::string s;
-  s.reserve(text.size() + 16 * e.args.size());
+  s.reserve(text.size() + 48 * e.args.size());
   std::size_t next = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '{' && i + 1 < text.size() && text[i + 1] == '}') {
-      if (next < e.args.size()) s += format_arg(e.args[next++]);
-      ++i;
-    } else {
-      s += text[i];
-    }
+  std::size_t from = 0;
+  for (;;) {
+    const std::size_t at = text.find("{}", from);
+    if (at == std::string_view::npos) break;
+    s.append(text.substr(from, at - from));
+    if (next < e.args.size()) append_arg(s, e.args[next++]);
+    from = at + 2;
   }
+  s.append(text.substr(from));
   return s;
 }
 

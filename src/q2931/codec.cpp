@@ -277,7 +277,7 @@ DecodeResult decode(ByteView bytes, Version v) {
     scan_ie(scan, id, hdr, std::move(content));
   }
   // §5.6.7.1: mandatory IEs.
-  for (std::uint8_t id : mandatory_ies(m.type, v)) {
+  for (std::uint8_t id : mandatory_ie_list(m.type, v)) {
     if (scan.count[id] == 0 && !scan.reported[id])
       res.verdicts.push_back(make(Problem::kMandatoryIeMissing,
                                   adjust_for_message(mandatory_ie_action(m.type), m.type),

@@ -398,13 +398,34 @@ std::optional<IeRule> ie_rule(MessageType t, std::uint8_t id, Version v) {
   return std::nullopt;
 }
 
-std::vector<std::uint8_t> mandatory_ies(MessageType t, Version v) {
+namespace {
+std::vector<std::uint8_t> compute_mandatory_ies(MessageType t, Version v) {
   std::vector<std::uint8_t> out;
   if (!message_known(t, v)) return out;
   for (const auto& r : kMsgIes)
     if (r.msg == t && in_version(r.mandatory, v) && ie_known(static_cast<std::uint8_t>(r.ie), v))
       out.push_back(static_cast<std::uint8_t>(r.ie));
   return out;
+}
+}  // namespace
+
+const std::vector<std::uint8_t>& mandatory_ie_list(MessageType t, Version v) {
+  constexpr std::size_t kVersions = static_cast<std::size_t>(Version::kQ2931) + 1;
+  using Table = std::array<std::array<std::vector<std::uint8_t>, 256>, kVersions>;
+  static const Table table = [] {
+    Table tb;
+    for (std::size_t vi = 0; vi < kVersions; ++vi)
+      for (std::size_t ti = 0; ti < 256; ++ti)
+        tb[vi][ti] = compute_mandatory_ies(static_cast<MessageType>(ti), static_cast<Version>(vi));
+    return tb;
+  }();
+  static const std::vector<std::uint8_t> kNoIes;
+  if (static_cast<std::size_t>(v) >= kVersions) return kNoIes;
+  return table[static_cast<std::size_t>(v)][static_cast<std::uint8_t>(t)];
+}
+
+std::vector<std::uint8_t> mandatory_ies(MessageType t, Version v) {
+  return mandatory_ie_list(t, v);
 }
 
 std::vector<MessageType> all_message_types() {

@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "atmsigd/q2931/codec.hpp"
 #include "atmsigd/q2931/ie.hpp"
@@ -87,5 +88,7 @@ inline constexpr std::array kIeSpecs = std::to_array<IeSpec>({
 bool in_version(VersionMask mask, Version v);
 const IeSpec* ie_spec(std::uint8_t id);
 const MsgSpec* msg_spec(MessageType t);
+// mandatory_ies(t, v), computed once per (type, version) (the decoder asks per message).
+const std::vector<std::uint8_t>& mandatory_ie_list(MessageType t, Version v);
 
 }  // namespace atmsigd::q2931

@@ -87,21 +87,7 @@ void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
               break;
           }
         } else if constexpr (std::is_same_v<E, AalDataRequest>) {
-          if (e.data.size() > params_.max_sdu) {
-            log::emit(levels(), out, log::Id::kSscfDataTooLong, params_.max_sdu);
-            return;
-          }
-          switch (state_) {
-            case State::kReady:  // Q.2130: AAL-DATA.request -> AA-DATA.request
-              run(sscop::AaDataRequest{e.data}, now, out);
-              break;
-            case State::kIdle:
-            case State::kOutConnPend:
-            case State::kOutDisPend:
-            case State::kOutResyncPend:
-              log::emit(levels(), out, log::Id::kSscfDataNotReady, to_string(state_));
-              break;
-          }
+          data_request(Bytes(e.data), now, out);
         } else if constexpr (std::is_same_v<E, AalUnitdataRequest>) {
           if (e.data.size() > params_.max_sdu) {
             log::emit(levels(), out, log::Id::kSscfUnitdataTooLong);
@@ -111,6 +97,31 @@ void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
         }
       },
       ev);
+}
+
+void SscfUni::handle(Event&& ev, TimePoint now, std::vector<Action>& out) {
+  if (auto* d = std::get_if<AalDataRequest>(&ev))
+    data_request(std::move(d->data), now, out);  // the message moves on, not a copy
+  else
+    handle(static_cast<const Event&>(ev), now, out);
+}
+
+void SscfUni::data_request(Bytes data, TimePoint now, std::vector<Action>& out) {
+  if (data.size() > params_.max_sdu) {
+    log::emit(levels(), out, log::Id::kSscfDataTooLong, params_.max_sdu);
+    return;
+  }
+  switch (state_) {
+    case State::kReady:  // Q.2130: AAL-DATA.request -> AA-DATA.request
+      run(sscop::AaDataRequest{std::move(data)}, now, out);
+      break;
+    case State::kIdle:
+    case State::kOutConnPend:
+    case State::kOutDisPend:
+    case State::kOutResyncPend:
+      log::emit(levels(), out, log::Id::kSscfDataNotReady, to_string(state_));
+      break;
+  }
 }
 
 void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
@@ -130,15 +141,19 @@ void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
 // its own (AA-ESTABLISH.response, ...) are queued and fed afterwards, so the
 // SSCOP core is never re-entered.
 void SscfUni::run(sscop::Event ev, TimePoint now, std::vector<Action>& out) {
-  std::vector<sscop::Event> pending;
+  // Member buffers, kept for their capacity: run() is never re-entered
+  // (on_sscop only queues further events).
+  auto& pending = run_pending_;
+  pending.clear();
   pending.push_back(std::move(ev));
   for (std::size_t i = 0; i < pending.size() && i < 64; ++i) {
     scratch_.clear();
     sscop_.handle(pending[i], now, scratch_);
-    std::vector<sscop::Action> actions;
-    actions.swap(scratch_);
-    for (auto& a : actions) on_sscop(a, pending, out);
+    run_actions_.swap(scratch_);
+    for (auto& a : run_actions_) on_sscop(a, pending, out);
+    run_actions_.clear();
   }
+  pending.clear();
 }
 
 void SscfUni::on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending,

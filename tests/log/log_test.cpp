@@ -109,6 +109,11 @@ TEST(LogFormat, TypedArguments) {
   EXPECT_EQ(format_arg(arg(7u)), "7");
   EXPECT_EQ(format_arg(arg(true)), "yes");
   EXPECT_EQ(format_arg(Octets{{0x0a, 0xff}}), "0a ff");
+  // Hex as printf's %#llx.
+  EXPECT_EQ(format_arg(Hex{0}), "0");
+  EXPECT_EQ(format_arg(Hex{0xabc}), "0xabc");
+  EXPECT_EQ(format_arg(Hex{~std::uint64_t{0}}), "0xffffffffffffffff");
+  EXPECT_EQ(format_arg(arg(std::int64_t{-9223372036854775807 - 1})), "-9223372036854775808");
   // Missing arguments leave nothing, extra ones are ignored.
   EXPECT_EQ(format(Event{Id::kShuttingDown, {}}), "shutting down ()");
   EXPECT_EQ(format(Event{Id::kShuttingDown, {arg("SIGTERM"), arg(1)}}), "shutting down (SIGTERM)");

@@ -119,6 +119,10 @@ class EntityRouter final : public atmsvc::CallControl {
   std::vector<Entity> entities_;
   std::vector<Route> routes_;
   std::optional<std::size_t> default_;
+  // One entity (the usual case): every socket's calls are its, and its Uni
+  // knows them (Uni::state_of_sock); sock_entity_ stays empty, a held call
+  // costs no entry here.
+  bool single() const { return entities_.size() == 1; }
   std::unordered_map<atmsvc::SockId, std::size_t> sock_entity_;
   std::unordered_map<atmsvc::CallId, Offered> offered_;  // ours -> the entity's
   atmsvc::CallId next_call_ = 1;

@@ -54,6 +54,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -278,25 +279,34 @@ class Uni final : public atmsvc::CallControl {
   }
 
   struct Call {
+    // What only the setup needs: the QoS and the local address (until
+    // CcEstablished), the remote party (for the CALL_ESTABLISHED line, or
+    // CALL_FAILED if it never gets there) and the encoded SETUP (for T303's
+    // retransmission in U1/N6). Freed once the call is established: a held
+    // call does not carry them (a released call's line has no addresses).
+    struct Setup {
+      struct atm_qos qos;
+      struct sockaddr_atmsvc local;
+      struct sockaddr_atmsvc remote;  // called (outgoing) / calling (incoming) party
+      Bytes last_setup;
+    };
+    // Fields ordered so that the record packs (a held call is mostly this).
     std::uint32_t cref = 0;
-    bool we_originated = false;
     CallState state = CallState::kNull;
     Phase phase = Phase::kOutgoing;
+    std::uint16_t sends = 0;  // of the timed message
     atmsvc::SockId sock = 0;  // 0: none (incoming call not yet accepted)
     atmsvc::CallId id = 0;    // incoming calls
     std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;  // VPCI, VCI
-    bool vci_ours = false;  // network side: allocated from our pool
-    struct sockaddr_atmsvc local;
-    struct atm_qos qos;
-    Bytes last_setup;                  // for the T303 retransmission
-    std::uint8_t release_cause = 0;    // of our RELEASE (T308 retransmission)
-    struct sockaddr_atmsvc remote {};  // called (outgoing) / calling (incoming) party, for the log
-    std::uint8_t cause = 0;            // the last cause sent or received (the release line)
-    bool was_active = false;           // reached U10/N10 (released, not failed)
+    bool we_originated = false;
+    bool vci_ours = false;           // network side: allocated from our pool
+    std::uint8_t release_cause = 0;  // of our RELEASE (T308 retransmission)
+    std::uint8_t cause = 0;          // the last cause sent or received (the release line)
+    bool was_active = false;         // reached U10/N10 (released, not failed)
+    std::uint16_t enquiries = 0;     // STATUS ENQUIRYs sent (T322)
     std::optional<std::pair<Timer, TimePoint>> timer;  // the state's timer
-    unsigned sends = 0;                                // of the timed message
     std::optional<TimePoint> t322;
-    unsigned enquiries = 0;
+    std::unique_ptr<Setup> setup;
     Key key() const { return key_of(cref, we_originated); }
   };
 
@@ -356,6 +366,10 @@ class Uni final : public atmsvc::CallControl {
   void tell_kernel_gone(Call& c, int err);
   void take_conn_id(Call& c, const q2931::Message& m);
   void connected(Call& c, const q2931::Message& m);
+  // CcEstablished for the kernel; the call's setup part is freed.
+  void tell_established(Call& c);
+  // The call's setup part (a zeroed one once freed: never read then).
+  static const Call::Setup& setup_of(const Call& c);
   // Enters state s: stops the old state's timer, starts the new one's.
   void set_state(Call& c, CallState s);
   // A retransmission re-enters the state: its timer starts again.
@@ -395,6 +409,16 @@ class Uni final : public atmsvc::CallControl {
   // link
   void run_sscf(const sscf::Event& ev);
   void process(std::vector<sscf::Action>& acts);
+  // A buffer for SSCF's actions from act_pool_, for the scope of one call
+  // into SSCF (these nest: a message received can make us send one).
+  struct ActBuffer {
+    explicit ActBuffer(Uni& u);
+    ~ActBuffer();
+    ActBuffer(const ActBuffer&) = delete;
+    ActBuffer& operator=(const ActBuffer&) = delete;
+    Uni& uni;
+    std::vector<sscf::Action>* acts;
+  };
   void ensure_link();
   void on_link_up(bool indication);
   void on_link_down();
@@ -434,6 +458,8 @@ class Uni final : public atmsvc::CallControl {
   bool reported_up_ = false;  // the link state the last LinkState said
   // The outputs of the input being handled (set by every entry point).
   std::vector<atmsvc::NetOutput>* out_ = nullptr;
+  std::deque<std::vector<sscf::Action>> act_pool_;  // deque: buffers stay put as it grows
+  std::size_t act_depth_ = 0;
   static constexpr Key kGlobalKey = 0xffffffffu;
   std::deque<std::pair<Key, Bytes>> pending_;  // Q.2931 messages waiting for the link
 

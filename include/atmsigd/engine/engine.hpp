@@ -103,6 +103,10 @@ class Engine {
   TimePoint drain_until_{};
   std::vector<atmsvc::Action> scratch_;
   std::vector<atmsvc::NetOutput> net_;
+  // run()'s queue and buffers, kept for their capacity.
+  std::vector<atmsvc::Action> run_queue_;
+  std::vector<atmsvc::NetOutput> run_net_;
+  std::vector<atmsvc::Action> run_more_;
 };
 
 }  // namespace atmsigd::engine

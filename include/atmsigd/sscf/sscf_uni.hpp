@@ -124,6 +124,8 @@ class SscfUni {
   explicit SscfUni(const Params& params = {});
 
   void handle(const Event& ev, TimePoint now, std::vector<Action>& out);
+  // The same; an AAL-DATA.request's message is moved on instead of copied.
+  void handle(Event&& ev, TimePoint now, std::vector<Action>& out);
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   std::optional<TimePoint> next_deadline() const { return sscop_.next_deadline(); }
   State state() const { return state_; }
@@ -134,6 +136,8 @@ class SscfUni {
 
  private:
   void run(sscop::Event ev, TimePoint now, std::vector<Action>& out);
+  // AAL-DATA.request (Q.2130): AA-DATA.request in Ready, else refused.
+  void data_request(Bytes data, TimePoint now, std::vector<Action>& out);
   void on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending, std::vector<Action>& out);
   void set_state(State s, std::vector<Action>& out);
   const log::Levels& levels() const;
@@ -142,6 +146,8 @@ class SscfUni {
   sscop::Sscop sscop_;
   State state_ = State::kIdle;
   std::vector<sscop::Action> scratch_;
+  std::vector<sscop::Action> run_actions_;  // run()'s buffers
+  std::vector<sscop::Event> run_pending_;
 };
 
 }  // namespace atmsigd::sscf

@@ -37,6 +37,9 @@ struct AddressPrefix {
 bool prefix_matches(const AddressPrefix& p, const struct sockaddr_atmsvc& a);
 
 std::string svc_address_text(const struct sockaddr_atmsvc& a);
+// The same text, always through libatm's atm2text (the reference the fast
+// path of svc_address_text is tested against).
+std::string svc_address_text_libatm(const struct sockaddr_atmsvc& a);
 std::string pvc_address_text(const struct sockaddr_atmpvc& a);
 std::string qos_text(const struct atm_qos& q);
 std::string sap_text(const struct atm_sap& s);
