@@ -12,6 +12,7 @@
 #include "atmsigd/config/options.hpp"
 #include "atmsigd/io/demon.hpp"
 #include "atmsigd/io/logging.hpp"
+#include "atmsigd/io/privileges.hpp"
 
 int main(int argc, char** argv) {
   using namespace atmsigd;
@@ -62,6 +63,16 @@ int main(int argc, char** argv) {
   if (!demon.start(error)) {
     log->demon->critical("{}", error);
     return 1;
+  }
+  // Every socket is open: nothing later needs a capability (io/privileges.hpp
+  // says why). Dropped here, before -b forks: the drop makes nothing a child
+  // could misuse, it happens while there is still one thread, and a failure
+  // still reaches whoever started the demon (exit status 1).
+  if (const auto drop = io::drop_privileges(); !drop.ok) {
+    log->demon->critical("{}", drop.error);
+    return 1;
+  } else {
+    log->demon->info("{}", drop.note);
   }
   if (o.background) {
     // -b: detach after initializing, as the original; a pid file for

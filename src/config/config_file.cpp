@@ -1,5 +1,8 @@
 #include "atmsigd/config/config_file.hpp"
 
+#include <grp.h>
+#include <pwd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cstring>
@@ -282,6 +285,8 @@ class Parser {
       const auto sz = parse_size(word().text);
       if (!sz) fail_prev("invalid size (e.g. 10M)");
       cfg_.pcap_rotate = sz;
+    } else if (k == "socket") {
+      socket_item();
     } else if (k == "local") {
       const std::string& a = word().text;
       auto p = parse_svc_address(a);
@@ -290,6 +295,61 @@ class Parser {
     } else {
       fail_prev("syntax error");
     }
+  }
+
+  // "io socket owner USER | group GROUP | mode MODE" (ours): who may reach the
+  // unix socket. Names are looked up here, so that an unknown user stops the
+  // demon at start with this line, not at bind time.
+  void socket_item() {
+    static const std::string kSyntax = "syntax error (io socket owner|group|mode VALUE)";
+    const std::string& which = word().text;
+    if (which != "owner" && which != "group" && which != "mode") fail_prev(kSyntax);
+    const std::string& v = word().text;
+    if (which == "mode") {
+      // Octal permission bits. Nothing for others: the first sender on the
+      // socket becomes the user of signaling, so any local user could take
+      // the demon (and every call) over.
+      unsigned m = 0;
+      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), m, 8);
+      if (v.empty() || ec != std::errc() || p != v.data() + v.size() || m > 0777)
+        fail_prev("invalid mode (octal permission bits, e.g. 0660)");
+      if ((m & 0007) != 0)
+        fail_prev(
+            "mode gives access to other users (any local user could become the user of "
+            "signaling); use owner and group");
+      cfg_.socket_mode = m;
+    } else if (which == "owner") {
+      const auto id = lookup_id(v, true);
+      if (!id) fail_prev("unknown user");
+      cfg_.socket_owner = id;
+      cfg_.socket_owner_name = v;
+    } else {
+      const auto id = lookup_id(v, false);
+      if (!id) fail_prev("unknown group");
+      cfg_.socket_group = id;
+      cfg_.socket_group_name = v;
+    }
+  }
+
+  // A user or group name, or a number (taken as it is).
+  static std::optional<unsigned> lookup_id(const std::string& name, bool user) {
+    if (is_number(name)) {
+      if (name.size() > 9) return std::nullopt;
+      return static_cast<unsigned>(std::stoul(name));
+    }
+    std::vector<char> buf(16384);
+    if (user) {
+      struct passwd pw {};
+      struct passwd* r = nullptr;
+      if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &r) != 0 || r == nullptr)
+        return std::nullopt;
+      return r->pw_uid;
+    }
+    struct group gr {};
+    struct group* r = nullptr;
+    if (::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &r) != 0 || r == nullptr)
+      return std::nullopt;
+    return r->gr_gid;
   }
 
   void saal_item() {

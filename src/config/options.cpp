@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 
 #include "atmsigd/config/config_file.hpp"
@@ -134,6 +135,15 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
   o.sig_timers = cfg.sig_timers;
   o.saal_timers = cfg.saal_timers;
   o.saal_params = cfg.saal_params;
+  if (cfg.socket_owner) {
+    o.socket_access.owner = cfg.socket_owner;
+    o.socket_access.owner_name = cfg.socket_owner_name;
+  }
+  if (cfg.socket_group) {
+    o.socket_access.group = cfg.socket_group;
+    o.socket_access.group_name = cfg.socket_group_name;
+  }
+  if (cfg.socket_mode) o.socket_access.mode = *cfg.socket_mode;
   if (o.local_addresses.empty())
     for (const auto& a : cfg.local_addresses)
       if (auto p = parse_svc_address(a)) o.local_addresses.push_back(*p);
@@ -191,6 +201,15 @@ std::string VcRange::text() const {
     return a == b ? std::to_string(a) : std::to_string(a) + "-" + std::to_string(b);
   };
   return span(first_vpci, last_vpci) + " " + span(first_vci, last_vci);
+}
+
+std::string SocketAccess::describe() const {
+  char m[8];
+  std::snprintf(m, sizeof m, "%04o", mode);
+  std::string s = std::string("mode ") + m;
+  if (owner) s += ", owner " + (owner_name.empty() ? std::to_string(*owner) : owner_name);
+  if (group) s += ", group " + (group_name.empty() ? std::to_string(*group) : group_name);
+  return s;
 }
 
 std::string EntityOptions::describe() const {

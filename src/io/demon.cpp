@@ -1,10 +1,13 @@
 #include "atmsigd/io/demon.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 
 #include "atmsigd/config/config_file.hpp"
@@ -218,7 +221,8 @@ bool Demon::start(std::string& error) {
     return false;
   }
   if (opts_.socket_path) {
-    transport_ = open_unix_transport(io_, *opts_.socket_path, opts_.local_addresses, error);
+    transport_ = open_unix_transport(io_, *opts_.socket_path, opts_.local_addresses,
+                                     opts_.socket_access, error);
   } else {
     transport_ = open_kernel_transport(io_, error);
   }
@@ -646,17 +650,42 @@ std::string Demon::status_text() const {
 }
 
 void Demon::write_dump(const char* kind, std::string text) {
-  unsigned& n = std::string(kind) == "status" ? status_dumps_ : trace_dumps_;
-  const std::string path = opts_.dump_dir + "/atmsigd." + std::to_string(::getpid()) + "." + kind +
-                           "." + std::to_string(n++);
+  // Only the dump thread touches the counters.
+  unsigned* n = std::string(kind) == "status" ? &status_dumps_ : &trace_dumps_;
+  const std::string stem =
+      opts_.dump_dir + "/atmsigd." + std::to_string(::getpid()) + "." + kind + ".";
   if (!dump_pool_) dump_pool_.emplace(1);
   // The file is written by the dump thread: the event loop goes on.
-  asio::post(*dump_pool_, [path, text = std::move(text), log = log_.demon] {
-    std::ofstream f(path, std::ios::trunc);
-    f << text;
-    f.close();
-    if (!f)
-      log->error("cannot write dump {}", path);
+  asio::post(*dump_pool_, [n, stem, text = std::move(text), log = log_.demon] {
+    // The name is the configured directory, the pid, the kind and a counter:
+    // nothing from the network or the user of signaling. Always a new file
+    // (O_EXCL; O_NOFOLLOW): a name someone planted in a shared directory
+    // such as /var/tmp, a symbolic link to /etc/... say, is never opened,
+    // let alone truncated; the next number is tried instead (docs/robustness.md).
+    std::string path;
+    int fd = -1;
+    int err = 0;
+    for (int tries = 0; tries < kDumpNameTries && fd < 0; ++tries) {
+      path = stem + std::to_string((*n)++);
+      fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      err = errno;
+      if (fd < 0 && err == EEXIST) log->warn("dump {} exists already, not touched", path);
+      if (fd < 0 && err != EEXIST) break;
+    }
+    bool ok = fd >= 0;
+    for (std::size_t done = 0; ok && done < text.size();) {
+      const ssize_t w = ::write(fd, text.data() + done, text.size() - done);
+      if (w < 0 && errno == EINTR) continue;
+      ok = w > 0;
+      err = errno;
+      if (ok) done += static_cast<std::size_t>(w);
+    }
+    if (fd >= 0 && ::close(fd) < 0 && ok) {
+      ok = false;
+      err = errno;
+    }
+    if (!ok)
+      log->error("cannot write dump {}: {}", path, std::strerror(err));
     else
       log->info("dump written to {}", path);
     log->flush();
@@ -688,6 +717,8 @@ void Demon::reload() {
   needs_restart(next.udp_local != opts_.udp_local || next.udp_peer != opts_.udp_peer,
                 "the UDP link");
   needs_restart(next.log_dest != opts_.log_dest, "the log destination");
+  // The socket file is made once, before the capabilities are dropped.
+  needs_restart(next.socket_access != opts_.socket_access, "io socket (owner, group, mode)");
   needs_restart(next.saal_timers != opts_.saal_timers || next.saal_params != opts_.saal_params,
                 "SAAL parameters");
   {
@@ -710,6 +741,7 @@ void Demon::reload() {
   next.vc_ranges = opts_.vc_ranges;
   next.sig_qos = opts_.sig_qos;
   next.socket_path = opts_.socket_path;
+  next.socket_access = opts_.socket_access;
   next.local_addresses = opts_.local_addresses;
   next.pcap_file = opts_.pcap_file;
   opts_ = std::move(next);

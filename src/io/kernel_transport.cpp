@@ -24,10 +24,12 @@ constexpr std::size_t kMaxFrame = 4096;  // anything larger is garbage anyway
 
 class UnixTransport final : public KernelTransport {
  public:
-  UnixTransport(asio::io_context& io, std::string path, std::vector<struct sockaddr_atmsvc> locals)
+  UnixTransport(asio::io_context& io, std::string path, std::vector<struct sockaddr_atmsvc> locals,
+                config::SocketAccess access)
       : sock_(io),
         path_(std::move(path)),
         locals_(std::move(locals)),
+        access_(std::move(access)),
         io_(sock_, kMaxFrame, kKernelQueueLimits) {}
   ~UnixTransport() override { close(); }
 
@@ -51,8 +53,26 @@ class UnixTransport final : public KernelTransport {
       error = "cannot create unix socket " + path_ + ": " + ec.message();
       return false;
     }
-    ::chmod(path_.c_str(), 0600);
     bound_ = true;
+    // Owner, group and mode ("io socket ..."), before anything is read: the
+    // file was created 0600 (only the demon's user), so nobody else could
+    // have sent a first datagram in between. lchown: the path is the socket
+    // just made, never a link to follow.
+    if (access_.owner || access_.group) {
+      const uid_t uid = access_.owner ? static_cast<uid_t>(*access_.owner) : static_cast<uid_t>(-1);
+      const gid_t gid = access_.group ? static_cast<gid_t>(*access_.group) : static_cast<gid_t>(-1);
+      if (::lchown(path_.c_str(), uid, gid) < 0) {
+        error = "cannot set the owner of unix socket " + path_ + " (" + access_.describe() +
+                "): " + std::strerror(errno);
+        close();
+        return false;
+      }
+    }
+    if (::chmod(path_.c_str(), access_.mode) < 0) {
+      error = "cannot set the mode of unix socket " + path_ + ": " + std::strerror(errno);
+      close();
+      return false;
+    }
     return true;
   }
 
@@ -85,7 +105,9 @@ class UnixTransport final : public KernelTransport {
     bound_ = false;
   }
 
-  std::string describe() const override { return "unix socket " + path_; }
+  std::string describe() const override {
+    return "unix socket " + path_ + " (" + access_.describe() + ")";
+  }
 
   std::optional<std::vector<struct sockaddr_atmsvc>> local_addresses(int) override {
     return locals_;
@@ -119,6 +141,7 @@ class UnixTransport final : public KernelTransport {
   unix_dgram::socket sock_;
   std::string path_;
   std::vector<struct sockaddr_atmsvc> locals_;
+  config::SocketAccess access_;
   bool bound_ = false;
   BatchedSocket<unix_dgram::socket> io_;
   std::optional<unix_dgram::endpoint> peer_;
@@ -196,8 +219,9 @@ class AtmKernelTransport final : public KernelTransport {
 
 std::unique_ptr<KernelTransport> open_unix_transport(asio::io_context& io, const std::string& path,
                                                      std::vector<struct sockaddr_atmsvc> locals,
+                                                     const config::SocketAccess& access,
                                                      std::string& error) {
-  auto t = std::make_unique<UnixTransport>(io, path, std::move(locals));
+  auto t = std::make_unique<UnixTransport>(io, path, std::move(locals), access);
   if (!t->open(error)) return nullptr;
   return t;
 }
@@ -219,7 +243,8 @@ std::unique_ptr<KernelTransport> open_kernel_transport(asio::io_context& io, std
     error = std::string("cannot become the kernel's signaling demon: ioctl(ATMSIGD_CTRL): ") +
             std::strerror(e);
     if (e == EADDRINUSE) error += " -- another signaling demon is running";
-    if (e == EPERM) error += " -- CAP_NET_ADMIN is needed";
+    // net/atm/ioctl.c: capable(CAP_NET_ADMIN) and capable(CAP_SYS_RAWIO).
+    if (e == EPERM) error += " -- CAP_NET_ADMIN and CAP_SYS_RAWIO are needed";
     ::close(fd);
     return nullptr;
   }

@@ -120,6 +120,20 @@ TEST(ConfigFile, OurKeywords) {
   ASSERT_EQ(c.local_addresses.size(), 1u);
 }
 
+TEST(ConfigFile, SocketOwnerGroupAndMode) {
+  // root and group root exist on every system; numbers are taken as they are.
+  const auto c = ok("io { socket owner root socket group root\n socket mode 0660 }");
+  EXPECT_EQ(c.socket_owner, 0u);
+  EXPECT_EQ(c.socket_group, 0u);
+  EXPECT_EQ(c.socket_mode, 0660u);
+  EXPECT_EQ(c.socket_owner_name, "root");
+  const auto n = ok("io socket owner 4242\nio socket group 4343\nio socket mode 640");
+  EXPECT_EQ(n.socket_owner, 4242u);
+  EXPECT_EQ(n.socket_group, 4343u);
+  EXPECT_EQ(n.socket_mode, 0640u);
+  EXPECT_FALSE(ok("io level info").socket_mode);  // unset: the default 0600 applies
+}
+
 TEST(ConfigFile, VcRangesGlobalAndPerEntity) {
   const auto c = ok(R"(sig vc_range 0-15 32-65535
 sig { vpci 256 itf 1
@@ -209,6 +223,24 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{"io udp peer 5000", "t.conf:1: invalid endpoint (host:port) near \"5000\""},
         Bad{"io udp side 1", "t.conf:1: syntax error (io udp local|peer ENDPOINT) near \"side\""},
         Bad{"io pcap_rotate 0", "t.conf:1: invalid size (e.g. 10M) near \"0\""},
+        Bad{"io socket mode 0666",
+            "t.conf:1: mode gives access to other users (any local user could become the user "
+            "of signaling); use owner and group near \"0666\""},
+        Bad{"io socket mode 0602",
+            "t.conf:1: mode gives access to other users (any local user could become the user "
+            "of signaling); use owner and group near \"0602\""},
+        Bad{"io socket mode 0680",
+            "t.conf:1: invalid mode (octal permission bits, e.g. 0660) near \"0680\""},
+        Bad{"io socket mode 4660",
+            "t.conf:1: invalid mode (octal permission bits, e.g. 0660) near \"4660\""},
+        Bad{"io socket mode rw",
+            "t.conf:1: invalid mode (octal permission bits, e.g. 0660) near \"rw\""},
+        Bad{"io level info\nio socket owner no-such-user-atmsigd",
+            "t.conf:2: unknown user near \"no-such-user-atmsigd\""},
+        Bad{"io { socket group no-such-group-atmsigd }",
+            "t.conf:1: unknown group near \"no-such-group-atmsigd\""},
+        Bad{"io socket perms 0660",
+            "t.conf:1: syntax error (io socket owner|group|mode VALUE) near \"perms\""},
         Bad{"sig vc_range 0 31-100", "t.conf:1: VCIs 0-31 are reserved near \"31-100\""},
         Bad{"sig vc_range 0 5", "t.conf:1: VCIs 0-31 are reserved near \"5\""},
         Bad{"sig vc_range 0 32-65536", "t.conf:1: VCI above 65535 (16 bits) near \"32-65536\""},
@@ -400,6 +432,20 @@ TEST(MergeConfig, CommandLineHasPriority) {
   EXPECT_EQ(r.options.log_dest, "/tmp/l");
   EXPECT_EQ(r.options.udp_peer, (UdpEndpoint{"127.0.0.1", 9}));
   EXPECT_EQ(r.options.pcap_file, "/tmp/p.pcap");
+}
+
+TEST(MergeConfig, SocketAccessFromTheFileElseMode0600) {
+  const char* argv[] = {"atmsigd", "0.0.5", "/tmp/s"};
+  auto r = parse_options(3, argv);
+  ASSERT_EQ(r.status, ParseStatus::kRun) << r.message;
+  EXPECT_EQ(r.options.socket_access.mode, 0600u);
+  EXPECT_FALSE(r.options.socket_access.owner);
+  merge_config(std::get<Config>(parse_config("io socket group root io socket mode 0660", "t.conf")),
+               r.options);
+  EXPECT_EQ(r.options.socket_access.mode, 0660u);
+  EXPECT_EQ(r.options.socket_access.group, 0u);
+  EXPECT_FALSE(r.options.socket_access.owner);
+  EXPECT_EQ(r.options.socket_access.describe(), "mode 0660, group root");
 }
 
 TEST(MergeConfig, FileAppliesWhenTheCommandLineIsSilent) {

@@ -1,9 +1,12 @@
 // The demon as a service: dumps on SIGUSR1/SIGUSR2, reload on SIGHUP, -d hex
 // dumps, -b with a pid file.
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -138,6 +141,122 @@ TEST(ServiceDebug, DashDLogsHexDumpsOfEveryFrame) {
   // as_itf_notify is type 10: the frame starts 0a 00 00 00.
   EXPECT_NE(s.proc->output().find("from kernel: 0a 00 00 00"), std::string::npos)
       << s.proc->output();
+}
+
+// Security (docs/robustness.md): the capabilities after start, the socket's
+// access, dumps never following a planted name.
+std::map<std::string, std::string> proc_status(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::map<std::string, std::string> m;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const auto v = line.find_first_not_of(" \t", colon + 1);
+    m[line.substr(0, colon)] = v == std::string::npos ? "" : line.substr(v);
+  }
+  return m;
+}
+
+TEST(ServiceSecurity, NoCapabilityIsKeptAfterStartAndNoNewPrivsIsSet) {
+  // Started as root here (the test runs as root), so it had them all.
+  Service s("");
+  ASSERT_TRUE(wait_for_text(*s.proc, "capabilities dropped: none kept")) << s.proc->output();
+  const auto st = proc_status(s.proc->pid());
+  EXPECT_EQ(st.at("CapEff"), "0000000000000000");
+  EXPECT_EQ(st.at("CapPrm"), "0000000000000000");
+  EXPECT_EQ(st.at("CapInh"), "0000000000000000");
+  EXPECT_EQ(st.at("CapAmb"), "0000000000000000");
+  EXPECT_EQ(st.at("NoNewPrivs"), "1");
+  // Emptying the bounding set needs CAP_SETPCAP, which only a privileged test run has.
+  if (proc_status(::getpid()).at("CapEff") != "0000000000000000") {
+    EXPECT_EQ(st.at("CapBnd"), "0000000000000000");
+  }
+  // Without any, it still serves (and writes a dump, from its dump thread).
+  s.run({"listen L addr=" + kA, "expect L okay", "connect C to=" + kA, "expect L indicate"});
+  s.proc->signal(SIGUSR1);
+  EXPECT_TRUE(wait_for_file(s.dump("status"), std::chrono::seconds(5))) << s.proc->output();
+  s.proc->signal(SIGTERM);
+  EXPECT_EQ(s.proc->wait(), 0);
+  EXPECT_FALSE(std::filesystem::exists(s.sock));  // removed without a capability
+}
+
+TEST(ServiceSecurity, TheSocketIsMode0600ByDefault) {
+  Service s("");
+  ASSERT_TRUE(wait_for_text(*s.proc, "capabilities dropped")) << s.proc->output();
+  struct stat st {};
+  ASSERT_EQ(::lstat(s.sock.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISSOCK(st.st_mode));
+  EXPECT_EQ(st.st_mode & 07777, 0600u);
+  EXPECT_NE(s.proc->output().find("(mode 0600)"), std::string::npos) << s.proc->output();
+  s.proc->signal(SIGTERM);
+  EXPECT_EQ(s.proc->wait(), 0);
+}
+
+TEST(ServiceSecurity, SocketGroupAndModeFromTheConfiguration) {
+  // A group other than ours, if the system has one: "daemon" on Debian.
+  const struct group* g = ::getgrnam("daemon");
+  const std::string group = g != nullptr ? "daemon" : "root";
+  const gid_t gid = g != nullptr ? g->gr_gid : 0;
+  Service s("io { socket group " + group + " socket mode 0660 }\n");
+  ASSERT_TRUE(wait_for_text(*s.proc, "capabilities dropped")) << s.proc->output();
+  struct stat st {};
+  ASSERT_EQ(::lstat(s.sock.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+  EXPECT_EQ(st.st_gid, gid);
+  EXPECT_NE(s.proc->output().find("(mode 0660, group " + group + ")"), std::string::npos)
+      << s.proc->output();
+  s.run({"listen L addr=" + kA, "expect L okay"});  // the user of signaling still gets in
+  // Changed on SIGHUP: the socket file is made once, at start.
+  std::ofstream(s.conf) << "io socket mode 0640\n";
+  s.proc->signal(SIGHUP);
+  EXPECT_TRUE(wait_for_text(*s.proc,
+                            "io socket (owner, group, mode) changed: it takes effect "
+                            "after a restart"))
+      << s.proc->output();
+  ASSERT_EQ(::lstat(s.sock.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0660u);
+  s.proc->signal(SIGTERM);
+  EXPECT_EQ(s.proc->wait(), 0);
+}
+
+TEST(ServiceSecurity, AWorldWritableSocketIsRefusedAtStart) {
+  const std::string conf = temp_path("world.conf");
+  std::ofstream(conf) << "io level info\nio socket mode 0666\n";
+  Process p({ATMSIGD_BINARY, "-c", conf, "--network", "loopback", "0.0.5", temp_path("w.sock")},
+            temp_path("world.log"));
+  EXPECT_EQ(p.wait(), 1);
+  EXPECT_NE(p.output().find(conf + ":2: mode gives access to other users"), std::string::npos)
+      << p.output();
+  EXPECT_FALSE(std::filesystem::exists(temp_path("w.sock")));
+  std::filesystem::remove(conf);
+}
+
+// A symbolic link planted under the next dump's name in a shared dump
+// directory (as /var/tmp is): the demon does not follow it, and the dump goes
+// to the next free name in the dump directory.
+TEST(ServiceSecurity, ADumpNeverFollowsAPlantedSymlink) {
+  Service s("");
+  ASSERT_TRUE(wait_for_text(*s.proc, "capabilities dropped")) << s.proc->output();
+  const std::string victim = temp_path("victim");
+  std::filesystem::remove(victim);
+  std::filesystem::create_symlink(victim, s.dump("status", 0));
+  const std::string existing = s.dump("trace", 0);
+  std::ofstream(existing) << "not the demon's\n";
+  s.proc->signal(SIGUSR1);
+  s.proc->signal(SIGUSR2);
+  ASSERT_TRUE(wait_for_file(s.dump("status", 1), std::chrono::seconds(5))) << s.proc->output();
+  ASSERT_TRUE(wait_for_file(s.dump("trace", 1), std::chrono::seconds(5))) << s.proc->output();
+  EXPECT_FALSE(std::filesystem::exists(victim));                  // the link was not followed
+  EXPECT_TRUE(std::filesystem::is_symlink(s.dump("status", 0)));  // nor replaced
+  EXPECT_EQ(read_file(existing), "not the demon's\n");            // nor a file truncated
+  EXPECT_NE(read_file(s.dump("status", 1)).find("atmsigd status"), std::string::npos);
+  EXPECT_NE(s.proc->output().find("exists already, not touched"), std::string::npos);
+  struct stat st {};
+  ASSERT_EQ(::lstat(s.dump("status", 1).c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  s.proc->signal(SIGTERM);
+  EXPECT_EQ(s.proc->wait(), 0);
 }
 
 // The detached demon of `-b`, reparented to this test (a child subreaper), so

@@ -184,7 +184,7 @@ done
 unit=$root/usr/lib/systemd/system/atmsigd.service
 if [ -f "$unit" ]; then
   for k in "Type=notify" "Restart=on-failure" "ExecStart=/usr/sbin/atmsigd" \
-           "CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW" "NoNewPrivileges=yes" \
+           "CapabilityBoundingSet=CAP_NET_ADMIN CAP_SYS_RAWIO CAP_NET_BIND_SERVICE CAP_CHOWN CAP_SETPCAP" "NoNewPrivileges=yes" \
            "ProtectSystem=strict" "ExecReload=/bin/kill -HUP \$MAINPID" \
            "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_ATMPVC AF_ATMSVC"; do
     check "unit: $k" grep -q "^$k" "$unit"

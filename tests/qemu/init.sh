@@ -135,6 +135,18 @@ if wait_log 'signaling link: ATM PVC 0\.0\.5'; then
 else
   fail "signaling PVC not open"
 fi
+# Kernel mode too keeps no capability once ATMSIGD_CTRL and the PVC are done
+# (docs/robustness.md, "Security"); the checks below (ATM_GETADDR on
+# as_itf_notify, frames both ways, dumps) then run without any.
+if wait_log 'capabilities dropped: none kept' &&
+   grep -q '^CapEff:[[:space:]]*0000000000000000$' /proc/$DEMON/status &&
+   grep -q '^CapPrm:[[:space:]]*0000000000000000$' /proc/$DEMON/status &&
+   grep -q '^CapBnd:[[:space:]]*0000000000000000$' /proc/$DEMON/status &&
+   grep -q '^NoNewPrivs:[[:space:]]*1$' /proc/$DEMON/status; then
+  ok "no capability kept after start, no_new_privs set"
+else
+  fail "capabilities after start: $(grep -E '^(Cap|NoNewPrivs)' /proc/$DEMON/status | tr '\n' ' ')"
+fi
 # The demon's own sockets: the PVC 0.0.5 on itf 0 and the signaling socket (itf 999).
 # Columns: Address Itf VPI VCI Fam ...
 if awk '$2 == 0 && $3 == 0 && $4 == 5 && $5 == "PVC" {f = 1} END {exit !f}' /proc/net/atm/vc; then

@@ -54,7 +54,11 @@ struct Config {
   std::optional<std::string> pcap;              // "io pcap FILE"
   std::optional<std::uint64_t> pcap_rotate;     // "io pcap_rotate SIZE"
   std::vector<std::string> local_addresses;     // "io local ADDRESS"
-  std::vector<std::string> warnings;            // obsolete keywords etc.
+  // "io socket owner USER | group GROUP | mode MODE": users and groups are
+  // looked up while parsing (an unknown one is an error naming the line).
+  std::optional<unsigned> socket_owner, socket_group, socket_mode;
+  std::string socket_owner_name, socket_group_name;
+  std::vector<std::string> warnings;  // obsolete keywords etc.
 };
 
 struct ConfigError {

@@ -98,6 +98,18 @@ struct EntityOptions {
   std::string describe() const;
 };
 
+// Unix-socket mode: who may reach the socket file ("io socket owner|group|mode",
+// atmsigd.conf only). Applied right after bind(), before the first datagram
+// is read; unset owner/group: the demon's own.
+struct SocketAccess {
+  std::optional<unsigned> owner;  // uid
+  std::optional<unsigned> group;  // gid
+  unsigned mode = 0600;           // permission bits; never any for others
+  bool operator==(const SocketAccess&) const = default;
+  std::string describe() const;        // "mode 0660, group atm"
+  std::string owner_name, group_name;  // as written, for describe()
+};
+
 struct Options {
   bool background = false;                        // -b
   std::string config_file = "/etc/atmsigd.conf";  // -c
@@ -125,6 +137,7 @@ struct Options {
   std::optional<std::string> pcap_file;       // capture of the signaling link (SunATM pcap)
   std::uint64_t pcap_rotate = 0;              // rotate the capture at this size (0: never)
   std::string pid_file = "/run/atmsigd.pid";  // written with -b
+  SocketAccess socket_access;                 // "io socket ..." (unix-socket mode)
   // From atmsigd.conf only: protocol timers and SAAL parameters.
   std::map<std::string, Duration> sig_timers;
   std::map<std::string, Duration> saal_timers;

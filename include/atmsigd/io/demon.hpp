@@ -125,8 +125,10 @@ class Demon final {
   // never before main() forks for -b (a pool inherited across fork() hangs
   // the child's exit, issue 14).
   std::optional<boost::asio::thread_pool> dump_pool_;
+  // Dump file numbers: touched only by the dump thread.
   unsigned status_dumps_ = 0;
   unsigned trace_dumps_ = 0;
+  static constexpr int kDumpNameTries = 100;  // names taken by others skipped
   TimePoint started_ = Clock::now();
   bool stopping_ = false;
   bool stopped_ = false;

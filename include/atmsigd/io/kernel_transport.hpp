@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "atmsigd/config/options.hpp"
 #include "atmsigd/io/datagram_batch.hpp"
 #include "atmsigd/util/bytes.hpp"
 
@@ -51,10 +52,12 @@ class KernelTransport {
 };
 
 // Unix-socket mode. The socket file is created with mode 0600 (an existing
-// socket file at the path is replaced) and removed by close().
+// socket file at the path is replaced), then given `access`'s owner, group
+// and mode before anything is read; close() removes it.
 std::unique_ptr<KernelTransport> open_unix_transport(
     boost::asio::io_context& io, const std::string& path,
-    std::vector<struct sockaddr_atmsvc> local_addresses, std::string& error);
+    std::vector<struct sockaddr_atmsvc> local_addresses, const config::SocketAccess& access,
+    std::string& error);
 
 // The real kernel. Fails with a clear message on a kernel without ATM.
 std::unique_ptr<KernelTransport> open_kernel_transport(boost::asio::io_context& io,
