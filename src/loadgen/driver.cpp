@@ -273,6 +273,18 @@ std::uint64_t Driver::sockets_left() const {
 
 // --- phases ----------------------------------------------------------------
 
+// --keep-going: B's halves whose caller's half already ended (refused at
+// once, or its demon died) are still to be ended by B's demon; a phase is not
+// over before they are (or their deadline made them lost). Checked only when
+// the phase's calls are done: O(sockets), not per frame.
+bool Driver::orphans_open() const {
+  if (!cfg_.keep_going) return false;
+  for (const BSock& s : b_)
+    if (s.peer == kNil && (s.state == BState::kAcceptWait || s.state == BState::kConnected))
+      return true;
+  return false;
+}
+
 bool Driver::phase_idle() const {
   switch (phase_) {
     case Phase::kListen:
@@ -280,9 +292,9 @@ bool Driver::phase_idle() const {
       return !listener_deadline_;
     case Phase::kHold:
     case Phase::kMeasure:
-      return in_flight_ == 0 && (started_ == target_ || winding_down_);
+      return in_flight_ == 0 && (started_ == target_ || winding_down_) && !orphans_open();
     case Phase::kRelease:
-      return in_flight_ == 0 && release_next_ == held_.size();
+      return in_flight_ == 0 && release_next_ == held_.size() && !orphans_open();
     case Phase::kIdle:
     case Phase::kDone:
       return true;

@@ -226,6 +226,7 @@ class Driver {
   void fail(std::string what);
   void violation(Side side, const Message& m, const std::string& what);
   void refill(TimePoint now, Sends& out);
+  bool orphans_open() const;
 
   DriverConfig cfg_;
   Phase phase_ = Phase::kIdle;
