@@ -14,7 +14,8 @@
 #
 # Environment: CALLS (1000000), SEED (1), W (64), BIN (build/cc/daemon),
 # EVENT_MAX_S (most seconds between two events, 3), OUTAGE_MAX_MS (2000),
-# MAX_EVENTS (most outages + restarts, default no limit), FAST_TIMERS=1
+# MAX_EVENTS (most outages + restarts, default no limit), FAST_TIMERS (1, the
+# default; 0 keeps the standard timers):
 # (Q.2931 timers T303 1 s, T308 1 s, T309 2 s, T310 2 s, T313 1 s, T322 1 s:
 # and the SSCOP POLL timer 50 ms: calls whose messages an SSCOP recovery
 # dropped end in seconds, and a lost SD is asked for again at once, not in half
@@ -37,7 +38,7 @@ PA=$BASE PB=$((BASE + 1)) RA=$((BASE + 2)) RB=$((BASE + 3))
 mkdir -p "$WORK/da" "$WORK/db"
 # Default timers; call control's warnings only (the log is not the point).
 printf "sig level %s\n%b" "${SIG_LEVEL:-warn}" "${CONF_EXTRA:-}" >"$WORK/conf"
-[ -n "${FAST_TIMERS:-}" ] && printf "sig timer %s\n" "t303 1s" "t308 1s" "t309 2s" "t310 2s" \
+[ "${FAST_TIMERS:-1}" = 1 ] && printf "sig timer %s\n" "t303 1s" "t308 1s" "t309 2s" "t310 2s" \
   "t313 1s" "t322 1s" >>"$WORK/conf" && echo "saal timer poll 50ms" >>"$WORK/conf"
 
 A= B= R= L=
