@@ -51,6 +51,7 @@ class Port {
     }
     path_ = path;
     ino_ = st.st_ino;
+    ctime_ = st.st_ctim;
     client_ = std::make_unique<kemu::UnixClient>();
     pending_.clear();
     sent_ = 0;
@@ -75,7 +76,11 @@ class Port {
   // killed demon leaves the file: connecting is then refused).
   bool alive() const {
     struct stat st {};
-    if (::stat(path_.c_str(), &st) != 0 || st.st_ino != ino_) return false;
+    // The inode number alone is not enough: a socket removed and made again
+    // at once often gets the same one back (found by the soak).
+    if (::stat(path_.c_str(), &st) != 0 || st.st_ino != ino_ ||
+        st.st_ctim.tv_sec != ctime_.tv_sec || st.st_ctim.tv_nsec != ctime_.tv_nsec)
+      return false;
     return bound(path_);
   }
   static bool bound(const std::string& path) {
@@ -158,6 +163,7 @@ class Port {
   std::unique_ptr<kemu::UnixClient> client_;
   std::string path_;
   ino_t ino_ = 0;
+  struct timespec ctime_ {};
   std::vector<Message> pending_;
   std::size_t sent_ = 0;
   std::array<iovec, kBatch> iov_{};
