@@ -24,6 +24,13 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1U, 3600U * 1000U));
   app.add_option("--a-dump-dir", o.a_dump_dir, "A's status dump directory (default: its -D)");
   app.add_option("--b-dump-dir", o.b_dump_dir, "B's status dump directory (default: its -D)");
+  app.add_flag("--keep-going", o.keep_going,
+               "count calls ending with an error (by errno) and go on; exit 0 iff none lost");
+  app.add_flag("--reconnect", o.reconnect,
+               "a demon that dies ends its calls (-EUNATCH); reconnect when it is back "
+               "(implies --keep-going)");
+  app.add_option("--after", o.after,
+                 "calls placed after the release phase, which must all complete (--keep-going)");
   app.add_flag("--trace", o.trace, "print every frame to stderr (for small runs)");
   CLI11_PARSE(app, argc, argv);
   return atmsigd::loadgen::run(o, std::cout, std::cerr);

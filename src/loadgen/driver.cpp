@@ -1,5 +1,6 @@
 #include "atmsigd/loadgen/driver.hpp"
 
+#include <cerrno>
 #include <cstring>
 
 namespace atmsigd::loadgen {
@@ -159,6 +160,7 @@ void Driver::on_timeouts(TimePoint now, Sends& out) {
   if (listener_deadline_ && *listener_deadline_ <= now) {
     listener_deadline_.reset();
     ++stats_.timeouts;
+    if (cfg_.keep_going) ++stats_.lost;
     // The listener stays in its state: counted as left in the kernel.
     fail(std::string("timeout waiting for the reply to the listener's ") +
          (listener_ == LState::kListenWait ? "as_listen" : "as_close") + " on B");
@@ -166,15 +168,15 @@ void Driver::on_timeouts(TimePoint now, Sends& out) {
   static const char* const kAWait[] = {"",
                                        "as_okay for as_connect on A",
                                        "the other half's as_okay (on B)",
-                                       "",
+                                       "as_close from demon A (B's demon died)",
                                        "as_close acknowledging the caller's close on A",
                                        "B's as_close",
                                        ""};
   while (a_list_.head != kNil && a_[a_list_.head].link.deadline <= now) {
     const std::uint32_t a = a_list_.head;
     ++stats_.timeouts;
-    call_failed(a, "timeout waiting for " + std::string(kAWait[static_cast<int>(a_[a].state)]) +
-                       " (call " + vcc_text(kATag | a) + ")");
+    call_lost(a, "timeout waiting for " + std::string(kAWait[static_cast<int>(a_[a].state)]) +
+                     " (call " + vcc_text(kATag | a) + ")");
     leave_flight(a);
     abandon(a, a_[a].peer);
   }
@@ -187,10 +189,11 @@ void Driver::on_timeouts(TimePoint now, Sends& out) {
          vcc_text(kBTag | b) + ")");
     const std::uint32_t a = b_[b].peer;
     if (a != kNil && a_[a].state != AState::kAbandoned) {
-      call_failed(a, "");
+      call_lost(a, "");
       leave_flight(a);
       abandon(a, b);
     } else {
+      if (cfg_.keep_going) ++stats_.lost;  // a socket whose call is not known
       abandon(kNil, b);
     }
   }
@@ -253,7 +256,7 @@ void Driver::abandon(std::uint32_t a, std::uint32_t b) {
 }
 
 void Driver::fail(std::string what) {
-  winding_down_ = true;
+  if (!cfg_.keep_going) winding_down_ = true;
   ++stats_.errors_total;
   if (stats_.errors.size() < kMaxErrors) stats_.errors.push_back(std::move(what));
 }
@@ -270,6 +273,18 @@ std::uint64_t Driver::sockets_left() const {
 
 // --- phases ----------------------------------------------------------------
 
+// --keep-going: B's halves whose caller's half already ended (refused at
+// once, or its demon died) are still to be ended by B's demon; a phase is not
+// over before they are (or their deadline made them lost). Checked only when
+// the phase's calls are done: O(sockets), not per frame.
+bool Driver::orphans_open() const {
+  if (!cfg_.keep_going) return false;
+  for (const BSock& s : b_)
+    if (s.peer == kNil && (s.state == BState::kAcceptWait || s.state == BState::kConnected))
+      return true;
+  return false;
+}
+
 bool Driver::phase_idle() const {
   switch (phase_) {
     case Phase::kListen:
@@ -277,9 +292,9 @@ bool Driver::phase_idle() const {
       return !listener_deadline_;
     case Phase::kHold:
     case Phase::kMeasure:
-      return in_flight_ == 0 && (started_ == target_ || winding_down_);
+      return in_flight_ == 0 && (started_ == target_ || winding_down_) && !orphans_open();
     case Phase::kRelease:
-      return in_flight_ == 0 && release_next_ == held_.size();
+      return in_flight_ == 0 && release_next_ == held_.size() && !orphans_open();
     case Phase::kIdle:
     case Phase::kDone:
       return true;
@@ -311,6 +326,13 @@ void Driver::begin_measure(TimePoint now, Sends& out) {
   refill(now, out);
 }
 
+void Driver::begin_after(TimePoint now, Sends& out, std::uint64_t n) {
+  phase_ = Phase::kMeasure;
+  target_ = winding_down_ ? 0 : n;
+  started_ = in_flight_ = 0;
+  refill(now, out);
+}
+
 // Held calls are released even after a failure: nothing is to be left.
 void Driver::begin_release(TimePoint now, Sends& out) {
   phase_ = Phase::kRelease;
@@ -331,6 +353,7 @@ void Driver::begin_unlisten(TimePoint now, Sends& out) {
 // Keeps W calls in flight: new ones in the hold and measured phases, closes
 // of held ones in the release phase.
 void Driver::refill(TimePoint now, Sends& out) {
+  if (!a_up_) return;  // the callers' demon is away
   if (phase_ == Phase::kRelease) {
     while (in_flight_ < cfg_.inflight && release_next_ < held_.size()) {
       const std::uint32_t a = held_[release_next_++];
@@ -342,6 +365,8 @@ void Driver::refill(TimePoint now, Sends& out) {
     return;
   }
   if (phase_ != Phase::kHold && phase_ != Phase::kMeasure) return;
+  // New calls wait for B's demon and its listener (after a restart).
+  if (!b_up_ || listener_ != LState::kListening) return;
   while (in_flight_ < cfg_.inflight && started_ < target_ && !winding_down_) start_call(now, out);
 }
 
@@ -371,11 +396,25 @@ void Driver::leave_flight(std::uint32_t a) {
 }
 
 // Counted once per call; an empty `what` adds no message (already said).
-void Driver::call_failed(std::uint32_t a, std::string what) {
+// `reply` is the errno the call ended with (0: none, e.g. a timeout).
+void Driver::call_failed(std::uint32_t a, std::string what, int reply) {
   if (!what.empty()) fail(std::move(what));
   if (a_[a].failed) return;
   a_[a].failed = true;
   ++stats_.failed;
+  if (cfg_.keep_going) ++stats_.failed_errno[reply];
+}
+
+// With --keep-going a call whose reply never came (or that met a frame
+// outside the protocol) is lost, not failed: it did not end. Otherwise it is
+// a failed call as before.
+void Driver::call_lost(std::uint32_t a, std::string what) {
+  if (!cfg_.keep_going) return call_failed(a, std::move(what));
+  if (!what.empty()) fail(std::move(what));
+  a_[a].failed = true;  // never counted as completed
+  if (a_[a].lost) return;
+  a_[a].lost = true;
+  ++stats_.lost;
 }
 
 // --- frames from the demons ------------------------------------------------
@@ -408,7 +447,7 @@ void Driver::on_a(const Message& m, TimePoint now, Sends& out) {
     case as_error:
       if (c.state == AState::kConnectWait) {
         // Refused (e.g. no VPI/VCI left): the socket is gone.
-        call_failed(a, "call " + vcc_text(vcc) + " refused: " + errno_text(m.reply()));
+        call_failed(a, "call " + vcc_text(vcc) + " refused: " + errno_text(m.reply()), m.reply());
         leave_flight(a);
         free_a(a);
         return refill(now, out);
@@ -424,7 +463,8 @@ void Driver::on_a(const Message& m, TimePoint now, Sends& out) {
       if (c.state == AState::kWaitPeer || c.state == AState::kHeld) {
         // Released by the network (or the demon): a failed call. The
         // application closes its socket, as it would on a real kernel.
-        call_failed(a, "call " + vcc_text(vcc) + " released by demon A: " + errno_text(m.reply()));
+        call_failed(a, "call " + vcc_text(vcc) + " released by demon A: " + errno_text(m.reply()),
+                    m.reply());
         out.a.push_back(frame(as_close, vcc));
         disarm(a_, a_list_, a);
         if (c.state == AState::kWaitPeer) a_waiting_.erase(c.pvc);
@@ -439,7 +479,7 @@ void Driver::on_a(const Message& m, TimePoint now, Sends& out) {
   }
   // Anything else is not in the protocol: the call is left as it is.
   violation(Side::kA, m, "unexpected in call state " + std::to_string(static_cast<int>(c.state)));
-  call_failed(a, "");
+  call_lost(a, "");
   leave_flight(a);
   abandon(a, c.peer);
   refill(now, out);
@@ -524,7 +564,8 @@ void Driver::on_b(const Message& m, TimePoint now, Sends& out) {
           return maybe_finish(a, now, out);  // the caller released: the normal end
         // The network released a call its caller did not: A's close is to come.
         call_failed(
-            a, "call " + vcc_text(kATag | a) + " released by demon B: " + errno_text(m.reply()));
+            a, "call " + vcc_text(kATag | a) + " released by demon B: " + errno_text(m.reply()),
+            m.reply());
         return;
       }
       break;
@@ -534,11 +575,12 @@ void Driver::on_b(const Message& m, TimePoint now, Sends& out) {
   violation(Side::kB, m, "unexpected in socket state " + std::to_string(static_cast<int>(s.state)));
   const std::uint32_t a = s.peer;
   if (a != kNil && a_[a].state != AState::kAbandoned) {
-    call_failed(a, "");
+    call_lost(a, "");
     leave_flight(a);
     abandon(a, b);
     refill(now, out);
   } else {
+    if (cfg_.keep_going) ++stats_.lost;
     abandon(kNil, b);
   }
 }
@@ -550,8 +592,10 @@ void Driver::b_okay(std::uint32_t b, const Message& m, TimePoint now, Sends& out
   disarm(b_, b_list_, b);
   const auto peer = a_waiting_.take(s.pvc);
   if (!peer) {
-    // A's as_okay is to come: its own deadline covers it.
+    // A's as_okay is to come: its own deadline covers it, unless A's demon
+    // died meanwhile (--keep-going): then B's demon is to close this one.
     b_waiting_.put(s.pvc, b);
+    if (cfg_.keep_going) arm(b_, b_list_, b, now + cfg_.timeout);
     return;
   }
   const std::uint32_t a = *peer;
@@ -561,12 +605,10 @@ void Driver::b_okay(std::uint32_t b, const Message& m, TimePoint now, Sends& out
 }
 
 void Driver::on_listener(const Message& m, TimePoint now, Sends& out) {
-  (void)now;
-  (void)out;
   if (listener_ == LState::kListenWait && m.type() == as_okay) {
     listener_ = LState::kListening;
     listener_deadline_.reset();
-    return;
+    return refill(now, out);  // calls waiting for B (re)listening start
   }
   if (listener_ == LState::kListenWait && m.type() == as_error) {
     listener_ = LState::kNone;
@@ -586,6 +628,7 @@ void Driver::on_listener(const Message& m, TimePoint now, Sends& out) {
 // Both halves are up: hold the call, or release it at once (measured).
 void Driver::both_up(std::uint32_t a, TimePoint now, Sends& out) {
   disarm(a_, a_list_, a);
+  disarm(b_, b_list_, a_[a].peer);
   if (!a_[a].measured) {
     a_[a].state = AState::kHeld;
     held_.push_back(a);
@@ -614,6 +657,92 @@ void Driver::maybe_finish(std::uint32_t a, TimePoint now, Sends& out) {
   free_a(a);
   if (b != kNil && b_[b].state == BState::kClosed) free_b(b);
   refill(now, out);
+}
+
+}  // namespace atmsigd::loadgen
+
+namespace atmsigd::loadgen {
+
+// --- a demon's death and return (--keep-going --reconnect) ------------------
+
+// net/atm/signaling.c sigd_close: when the demon's socket goes, the kernel
+// ends every vcc of that demon with -EUNATCH. The other side's halves are
+// then released by the surviving demon (its link resets): they get a
+// deadline, so a release that never comes is a lost call.
+void Driver::on_side_down(Side side, TimePoint now, Sends& out) {
+  if (side == Side::kA) {
+    if (!a_up_) return;
+    a_up_ = false;
+    ++stats_.downs_a;
+    out.a.clear();
+    for (std::uint32_t a = 0; a < a_.size(); ++a) {
+      ACall& c = a_[a];
+      if (c.state == AState::kFree) continue;
+      const std::uint32_t b = c.peer;
+      if (c.state == AState::kAbandoned) {
+        // Already lost; the kernel releases its socket now.
+        if (b != kNil && b_[b].peer == a) b_[b].peer = kNil;
+        free_a(a);
+        continue;
+      }
+      if (c.state != AState::kClosed) call_failed(a, "", -EUNATCH);
+      leave_flight(a);
+      disarm(a_, a_list_, a);
+      if (c.state == AState::kWaitPeer) a_waiting_.erase(c.pvc);
+      c.state = AState::kClosed;
+      if (b != kNil && (b_[b].state == BState::kConnected || b_[b].state == BState::kAcceptWait))
+        arm(b_, b_list_, b, now + cfg_.timeout);
+      maybe_finish(a, now, out);
+    }
+    // B's halves whose caller was not yet matched: B's demon is to end them.
+    for (std::uint32_t b = 0; b < b_.size(); ++b)
+      if ((b_[b].state == BState::kConnected || b_[b].state == BState::kAcceptWait) &&
+          !b_[b].link.armed)
+        arm(b_, b_list_, b, now + cfg_.timeout);
+    return;
+  }
+  if (!b_up_) return;
+  b_up_ = false;
+  ++stats_.downs_b;
+  out.b.clear();
+  listener_ = LState::kNone;  // B's listening socket went with it
+  listener_deadline_.reset();
+  for (std::uint32_t b = 0; b < b_.size(); ++b) {
+    BSock& s = b_[b];
+    if (s.state == BState::kFree) continue;
+    const std::uint32_t a = s.peer;
+    if (s.state == BState::kConnected && a == kNil) b_waiting_.erase(s.pvc);
+    free_b(b);
+    if (a == kNil) continue;
+    ACall& c = a_[a];
+    c.peer = kNil;
+    if (c.state == AState::kAbandoned) continue;
+    if (c.state == AState::kClosed) {
+      maybe_finish(a, now, out);  // B's close was all it waited for
+      continue;
+    }
+    call_failed(a, "", -EUNATCH);
+    // A's demon is to release it (its link resets): within the timeout.
+    if (!c.link.armed) arm(a_, a_list_, a, now + cfg_.timeout);
+  }
+}
+
+void Driver::on_side_up(Side side, TimePoint now, Sends& out) {
+  if (side == Side::kA) {
+    a_up_ = true;
+    return refill(now, out);
+  }
+  b_up_ = true;
+  const bool wants_listener =
+      phase_ == Phase::kListen || phase_ == Phase::kHold || phase_ == Phase::kMeasure;
+  if (wants_listener && listener_ == LState::kNone) {
+    Message m = frame(as_listen, kListenerVcc);
+    m.raw().svc = cfg_.called;
+    m.raw().qos = cfg_.qos;
+    out.b.push_back(m);
+    listener_ = LState::kListenWait;
+    listener_deadline_ = now + cfg_.timeout;
+  }
 }
 
 }  // namespace atmsigd::loadgen

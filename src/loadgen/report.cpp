@@ -91,6 +91,15 @@ std::string format_report(const Report& r) {
   std::string s;
   const auto& keys = report_keys();
   for (std::size_t i = 0; i < keys.size(); ++i) s += keys[i] + " " + values[i] + "\n";
+  if (r.lost) {
+    s += "lost " + text(r.lost) + "\n";
+    s += "restarts_a " + text(r.restarts_a) + "\n";
+    s += "restarts_b " + text(r.restarts_b) + "\n";
+    s += "after_completed " + text(r.after_completed) + "\n";
+    s += "after_failed " + text(r.after_failed) + "\n";
+    for (const auto& [e, n] : r.failed_errno)
+      s += "failed_errno_" + std::to_string(e) + " " + std::to_string(n) + "\n";
+  }
   return s;
 }
 

@@ -3,11 +3,15 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <ostream>
 #include <stdexcept>
 #include <thread>
@@ -34,18 +38,66 @@ class Port {
       err = std::string(name_) + ": no demon socket at " + path;
       return false;
     }
-    if (!client_.open(path, err)) {
+    return connect(path, err);
+  }
+
+  // A fresh socket to the demon at `path` (again after its restart: the new
+  // demon takes its first sender for its kernel).
+  bool connect(const std::string& path, std::string& err) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      err = std::string(name_) + ": no demon socket at " + path;
+      return false;
+    }
+    path_ = path;
+    ino_ = st.st_ino;
+    ctime_ = st.st_ctim;
+    client_ = std::make_unique<kemu::UnixClient>();
+    pending_.clear();
+    sent_ = 0;
+    if (!client_->open(path, err)) {
       err = std::string(name_) + ": " + err;
       return false;
     }
-    const int fd = client_.fd();
+    const int fd = client_->fd();
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &kSocketBuffer, sizeof kSocketBuffer);
     ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &kSocketBuffer, sizeof kSocketBuffer);
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
     return true;
   }
-  int fd() const { return client_.fd(); }
+  int fd() const { return client_ ? client_->fd() : -1; }
+  void close() {
+    client_.reset();
+    pending_.clear();
+    sent_ = 0;
+  }
+  // The demon behind the socket still lives: the path is the socket we
+  // connected to (a restart makes a new one) and something is bound to it (a
+  // killed demon leaves the file: connecting is then refused).
+  bool alive() const {
+    struct stat st {};
+    // The inode number alone is not enough: a socket removed and made again
+    // at once often gets the same one back (found by the soak).
+    if (::stat(path_.c_str(), &st) != 0 || st.st_ino != ino_ ||
+        st.st_ctim.tv_sec != ctime_.tv_sec || st.st_ctim.tv_nsec != ctime_.tv_nsec)
+      return false;
+    return bound(path_);
+  }
+  static bool bound(const std::string& path) {
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return true;  // cannot tell: assume so
+    struct sockaddr_un sa {};
+    sa.sun_family = AF_UNIX;
+    std::strncpy(sa.sun_path, path.c_str(), sizeof sa.sun_path - 1);
+    const int r = ::connect(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    const int e = errno;
+    ::close(fd);
+    return r == 0 || (e != ECONNREFUSED && e != ENOENT);
+  }
   const char* name() const { return name_; }
+  // The last I/O error was the demon's socket gone (it died).
+  bool gone() const { return gone_; }
+  void clear_gone() { gone_ = false; }
 
   void queue(std::vector<Message>& frames) {
     pending_.insert(pending_.end(), frames.begin(), frames.end());
@@ -68,6 +120,8 @@ class Port {
       if (r < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) return true;
         if (errno == EINTR) continue;
+        gone_ = errno == ECONNREFUSED || errno == ECONNRESET || errno == ENOTCONN ||
+                errno == ENOENT || errno == EPIPE;
         err = std::string(name_) + ": send: " + std::strerror(errno);
         return false;
       }
@@ -92,6 +146,7 @@ class Port {
     const int r = ::recvmmsg(fd(), rhdr_.data(), kBatch, MSG_DONTWAIT, nullptr);
     if (r < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return 0;
+      gone_ = errno == ECONNREFUSED || errno == ECONNRESET || errno == ENOTCONN;
       err = std::string(name_) + ": receive: " + std::strerror(errno);
       return -1;
     }
@@ -104,7 +159,11 @@ class Port {
 
  private:
   const char* name_;
-  kemu::UnixClient client_;
+  bool gone_ = false;
+  std::unique_ptr<kemu::UnixClient> client_;
+  std::string path_;
+  ino_t ino_ = 0;
+  struct timespec ctime_ {};
   std::vector<Message> pending_;
   std::size_t sent_ = 0;
   std::array<iovec, kBatch> iov_{};
@@ -135,9 +194,19 @@ class Runner {
         for (const auto& m : sends_.a) err_ << "A <- " << m.summary() << "\n";
         for (const auto& m : sends_.b) err_ << "B <- " << m.summary() << "\n";
       }
-      a_.queue(sends_.a);
-      b_.queue(sends_.b);
-      if (!a_.flush(e) || !b_.flush(e)) return fatal(e);
+      for (int i = 0; i < 2; ++i) {
+        Port& port = i == 0 ? a_ : b_;
+        auto& frames = i == 0 ? sends_.a : sends_.b;
+        if (!up_[i]) {
+          frames.clear();  // a dead demon's kernel sends nothing
+          continue;
+        }
+        port.queue(frames);
+        if (!port.flush(e)) {
+          if (!gone(i, e)) return fatal(e);
+        }
+      }
+      if (!watch(e)) return fatal(e);
       const bool idle = d_.phase_idle();
       if (idle && !a_.has_pending() && !b_.has_pending()) return true;
       int wait_ms = 1000;
@@ -145,6 +214,7 @@ class Runner {
         const auto left = std::chrono::ceil<milliseconds>(*dl - Clock::now()).count();
         wait_ms = static_cast<int>(std::clamp<long long>(left, 0, 1000));
       }
+      if (o_.reconnect) wait_ms = std::min(wait_ms, 50);  // the demons' paths are polled
       std::array<pollfd, 2> p{pollfd{a_.fd(), POLLIN, 0}, pollfd{b_.fd(), POLLIN, 0}};
       if (a_.has_pending()) p[0].events |= POLLOUT;
       if (b_.has_pending()) p[1].events |= POLLOUT;
@@ -152,7 +222,7 @@ class Runner {
         return fatal(std::string("poll: ") + std::strerror(errno));
       bool got = false;
       for (int i = 0; i < 2; ++i) {
-        if ((p[i].revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
+        if (!up_[i] || (p[i].revents & (POLLIN | POLLERR | POLLHUP)) == 0) continue;
         Port& port = i == 0 ? a_ : b_;
         const Side side = i == 0 ? Side::kA : Side::kB;
         // Drain a few batches: the other side gets its turn after that.
@@ -172,7 +242,11 @@ class Runner {
                 d_.on_frame(side, *dec.msg, now, sends_);
               },
               e);
-          if (n < 0 || bad) return fatal(e);
+          if (bad) return fatal(e);
+          if (n < 0) {
+            if (!gone(i, e)) return fatal(e);
+            break;
+          }
           if (n > 0) got = true;
           if (n < static_cast<int>(kBatch)) break;
         }
@@ -181,13 +255,66 @@ class Runner {
       d_.on_timeouts(now, sends_);
       if (got) {
         last_input = now;
-      } else if (!d_.next_deadline() && !idle && now - last_input > stall) {
+      } else if (!d_.next_deadline() && !idle && now - last_input > stall && up_[0] && up_[1]) {
         return fatal(std::string("nothing from either demon for ") + std::to_string(o_.timeout_ms) +
                      " ms in phase " + phase_name(d_.phase()));
       }
     }
   }
 
+  std::uint64_t restarts(int i) const { return restarts_[i]; }
+
+ private:
+  // An I/O error that says the demon's socket is gone: with --reconnect, the
+  // demon died (handled as the kernel would); otherwise a fatal error.
+  bool gone(int i, const std::string& e) {
+    Port& port = i == 0 ? a_ : b_;
+    if (!o_.reconnect || !port.gone()) return false;
+    port.clear_gone();
+    if (o_.trace) err_ << "atmsigd-load: " << e << "\n";
+    down(i);
+    return true;
+  }
+  void down(int i) {
+    Port& port = i == 0 ? a_ : b_;
+    port.close();
+    up_[i] = false;
+    down_since_[i] = Clock::now();
+    err_ << "atmsigd-load: demon " << port.name() << " gone; its sockets end with -EUNATCH\n";
+    d_.on_side_down(i == 0 ? Side::kA : Side::kB, Clock::now(), sends_);
+  }
+  // --reconnect: every 50 ms, each demon alive? each dead one back?
+  bool watch(std::string& e) {
+    if (!o_.reconnect) return true;
+    const auto now = Clock::now();
+    if (now - last_watch_ < milliseconds(50)) return true;
+    last_watch_ = now;
+    for (int i = 0; i < 2; ++i) {
+      Port& port = i == 0 ? a_ : b_;
+      const std::string& path = i == 0 ? o_.a_sock : o_.b_sock;
+      if (up_[i]) {
+        if (!port.alive()) down(i);
+        continue;
+      }
+      if (!Port::bound(path) || ::access(path.c_str(), F_OK) != 0) {
+        if (now - down_since_[i] > milliseconds(o_.timeout_ms)) {
+          e = std::string("demon ") + port.name() + " not back at " + path + " within " +
+              std::to_string(o_.timeout_ms) + " ms";
+          return false;
+        }
+        continue;
+      }
+      std::string ce;
+      if (!port.connect(path, ce)) continue;  // not quite there yet
+      up_[i] = true;
+      ++restarts_[i];
+      err_ << "atmsigd-load: demon " << port.name() << " back\n";
+      d_.on_side_up(i == 0 ? Side::kA : Side::kB, Clock::now(), sends_);
+    }
+    return true;
+  }
+
+ public:
   Sends& sends() { return sends_; }
   bool fatal(const std::string& e) {
     err_ << "atmsigd-load: " << e << "\n";
@@ -200,6 +327,10 @@ class Runner {
   std::ostream& err_;
   Port a_{"A"}, b_{"B"};
   Sends sends_;
+  bool up_[2] = {true, true};
+  TimePoint down_since_[2] = {};
+  TimePoint last_watch_ = {};
+  std::uint64_t restarts_[2] = {0, 0};
 };
 
 std::optional<std::uint64_t> rss(pid_t pid) {
@@ -260,6 +391,7 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
   cfg.held = o.held;
   cfg.measured = o.measured;
   cfg.timeout = milliseconds(o.timeout_ms);
+  cfg.keep_going = o.keep_going || o.reconnect;
   try {
     cfg.called = kemu::svc_address(o.called);
     cfg.qos = kemu::qos_from_text(o.qos);
@@ -340,6 +472,14 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
     d.begin_release(Clock::now(), r.sends());
     io_ok = r.pump();
   }
+  std::uint64_t after_completed = 0, after_failed = 0;
+  if (io_ok && o.after > 0) {
+    const auto c0 = d.stats().completed, f0 = d.stats().failed, l0 = d.stats().lost;
+    d.begin_after(Clock::now(), r.sends(), o.after);
+    io_ok = r.pump();
+    after_completed = d.stats().completed - c0;
+    after_failed = d.stats().failed - f0 + (d.stats().lost - l0);
+  }
   if (io_ok) {
     d.begin_unlisten(Clock::now(), r.sends());
     io_ok = r.pump();
@@ -351,6 +491,16 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
   rep.left_kernel = d.sockets_left();
   rep.left_a = left_in(o.a_pid, o.a_dump_dir, "a", err);
   rep.left_b = left_in(o.b_pid, o.b_dump_dir, "b", err);
+  if (cfg.keep_going) {
+    rep.lost = d.stats().lost;
+    rep.restarts_a = r.restarts(0);
+    rep.restarts_b = r.restarts(1);
+    rep.failed_errno = d.stats().failed_errno;
+    if (o.after > 0) {
+      rep.after_completed = after_completed;
+      rep.after_failed = after_failed;
+    }
+  }
   out << format_report(rep);
   out.flush();
 
@@ -359,8 +509,12 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
   if (st.errors_total > st.errors.size())
     err << "atmsigd-load: ... and " << st.errors_total - st.errors.size() << " more\n";
   if (st.held < o.held) err << "atmsigd-load: " << st.held << " of " << o.held << " calls held\n";
-  bool ok = io_ok && st.errors_total == 0 && st.failed == 0 && st.completed == o.measured &&
-            st.held == o.held && st.released == st.held;
+  // --keep-going: failed calls are counted, not fatal; lost ones are.
+  bool ok = cfg.keep_going
+                ? io_ok && st.lost == 0 && after_completed == o.after
+                : io_ok && st.errors_total == 0 && st.failed == 0 && st.completed == o.measured &&
+                      st.held == o.held && st.released == st.held;
+  if (cfg.keep_going && st.lost > 0) err << "atmsigd-load: " << st.lost << " call(s) lost\n";
   for (auto [left, what] : {std::pair{rep.left_kernel, "the emulated kernels"},
                             {rep.left_a, "demon A"},
                             {rep.left_b, "demon B"}}) {

@@ -409,3 +409,79 @@ TEST(LoadgenPvcTable, AgreesWithAStandardMapOverRandomOperations) {
 
 }  // namespace
 }  // namespace atmsigd::loadgen
+
+namespace atmsigd::loadgen {
+namespace {
+
+// --keep-going: refusals are counted by errno and the run goes on.
+TEST(LoadgenDriverKeepGoing, RefusalsCountedByErrnoAndTheRunGoesOn) {
+  Harness h(1, 0, 10);
+  h.cfg.keep_going = true;
+  h.d = std::make_unique<Driver>(h.cfg);
+  h.demons.refuse_from = 3;
+  h.run_all();
+  const auto& st = h.d->stats();
+  EXPECT_EQ(st.completed, 3u);
+  EXPECT_EQ(st.failed, 7u);
+  EXPECT_EQ(st.lost, 0u);
+  ASSERT_EQ(st.failed_errno.count(-ENOSPC), 1u);
+  EXPECT_EQ(st.failed_errno.at(-ENOSPC), 7u);
+  EXPECT_FALSE(h.d->winding_down());
+  EXPECT_EQ(h.d->sockets_left(), 0u);
+}
+
+// --keep-going: a reply that never comes makes the call lost, not failed.
+TEST(LoadgenDriverKeepGoing, MissingReplyIsALostCall) {
+  Harness h(2, 0, 2);
+  h.cfg.keep_going = true;
+  h.d = std::make_unique<Driver>(h.cfg);
+  h.demons.drop_accept = true;
+  h.run_all();
+  const auto& st = h.d->stats();
+  // The two calls, and their two accepted B sockets (whose accept is never
+  // answered either).
+  EXPECT_EQ(st.lost, 4u);
+  EXPECT_EQ(st.failed, 0u);
+  EXPECT_EQ(st.completed, 0u);
+}
+
+// --reconnect: demon A dies with calls held: as the kernel's sigd_close,
+// every A socket ends with -EUNATCH; B's halves wait for demon B's release
+// (here given), then nothing is left; when A is back, new calls start.
+TEST(LoadgenDriverKeepGoing, DemonDeathEndsItsSocketsWithEunatchAndTheRunGoesOn) {
+  Harness h(2, 3, 0);
+  h.cfg.keep_going = true;
+  h.d = std::make_unique<Driver>(h.cfg);
+  h.d->start(h.now, h.out);
+  h.settle();
+  h.d->begin_hold(h.now, h.out);
+  h.settle();
+  ASSERT_EQ(h.d->stats().held, 3u);
+  h.d->on_side_down(Side::kA, h.now, h.out);
+  EXPECT_TRUE(h.out.a.empty());
+  EXPECT_FALSE(h.d->side_up(Side::kA));
+  const auto& st = h.d->stats();
+  EXPECT_EQ(st.failed, 3u);
+  ASSERT_EQ(st.failed_errno.count(-EUNATCH), 1u);
+  EXPECT_EQ(st.failed_errno.at(-EUNATCH), 3u);
+  // B's three halves are still open, each with a deadline (the A records,
+  // closed, are kept until their B half ends), and the listener.
+  EXPECT_EQ(h.d->sockets_left(), 3u + 3u + 1u);
+  ASSERT_TRUE(h.d->next_deadline().has_value());
+  // Demon B releases them (its link reset).
+  for (const auto& [bv, av] : h.demons.a_of_b) {
+    Message c(as_close);
+    c.set_vcc(bv);
+    c.set_reply(-ENETRESET);
+    h.d->on_frame(Side::kB, c, h.now, h.out);
+  }
+  EXPECT_EQ(h.out.b.size(), 3u);  // each acknowledged
+  h.out.clear();
+  EXPECT_EQ(h.d->sockets_left(), 1u);  // the listener
+  EXPECT_EQ(st.lost, 0u);
+  h.d->on_side_up(Side::kA, h.now, h.out);
+  EXPECT_TRUE(h.d->side_up(Side::kA));
+}
+
+}  // namespace
+}  // namespace atmsigd::loadgen

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct DriverConfig {
   struct sockaddr_atmsvc called {};
   struct atm_qos qos {};
   Duration timeout = milliseconds(20000);  // for every expected reply
+  // --keep-going: a call that ends with a well-formed error is counted (by
+  // errno) and the run goes on; a reply that never comes is a lost call.
+  bool keep_going = false;
 };
 
 // Frames to send, per side, in order.
@@ -60,14 +64,20 @@ struct Sends {
 };
 
 struct DriverStats {
-  std::uint64_t completed = 0;      // measured calls set up and released
-  std::uint64_t held = 0;           // calls set up and held (hold phase)
-  std::uint64_t released = 0;       // held calls released
-  std::uint64_t failed = 0;         // calls that failed in any phase
-  std::uint64_t timeouts = 0;       // expected replies that did not come
-  std::uint64_t violations = 0;     // frames that do not fit the protocol
-  std::uint64_t errors_total = 0;   // messages, of which the first few are kept
-  std::vector<std::string> errors;  // the first kMaxErrors messages
+  std::uint64_t completed = 0;     // measured calls set up and released
+  std::uint64_t held = 0;          // calls set up and held (hold phase)
+  std::uint64_t released = 0;      // held calls released
+  std::uint64_t failed = 0;        // calls that failed in any phase
+  std::uint64_t timeouts = 0;      // expected replies that did not come
+  std::uint64_t violations = 0;    // frames that do not fit the protocol
+  std::uint64_t errors_total = 0;  // messages, of which the first few are kept
+  // --keep-going: calls (or sockets) whose expected reply never came or that
+  // met a frame outside the protocol; failed calls by the errno they ended
+  // with (a demon's death is -EUNATCH, as the kernel's sigd_close gives).
+  std::uint64_t lost = 0;
+  std::map<int, std::uint64_t> failed_errno;
+  std::uint64_t downs_a = 0, downs_b = 0;  // demon deaths seen
+  std::vector<std::string> errors;         // the first kMaxErrors messages
 };
 
 // Halves of calls waiting for their other half, keyed by connection
@@ -110,9 +120,19 @@ class Driver {
   void begin_measure(TimePoint now, Sends& out);
   void begin_release(TimePoint now, Sends& out);
   void begin_unlisten(TimePoint now, Sends& out);
+  // --after: n more calls set up and released (a measure phase again), after
+  // the release phase: the demons serve calls after what the run did to them.
+  void begin_after(TimePoint now, Sends& out, std::uint64_t n);
 
   void on_frame(Side side, const Message& m, TimePoint now, Sends& out);
   void on_timeouts(TimePoint now, Sends& out);
+  // A demon died (its socket is gone): as the kernel's sigd_close, every
+  // socket of that side ends with -EUNATCH. Its frames are no longer sent.
+  void on_side_down(Side side, TimePoint now, Sends& out);
+  // The demon is back (a new socket at its path): B listens again; calls
+  // start again once both are up and B listens.
+  void on_side_up(Side side, TimePoint now, Sends& out);
+  bool side_up(Side side) const { return side == Side::kA ? a_up_ : b_up_; }
   std::optional<TimePoint> next_deadline() const;
 
   Phase phase() const { return phase_; }
@@ -165,6 +185,7 @@ class Driver {
     bool measured = false;
     bool in_flight = false;  // counts towards W
     bool failed = false;     // counted as failed once
+    bool lost = false;       // counted as lost once (--keep-going)
   };
   struct BSock {
     Link link;
@@ -199,15 +220,18 @@ class Driver {
   void close_call(std::uint32_t a, TimePoint now, Sends& out);
   void maybe_finish(std::uint32_t a, TimePoint now, Sends& out);
   void leave_flight(std::uint32_t a);
-  void call_failed(std::uint32_t a, std::string what);
+  void call_failed(std::uint32_t a, std::string what, int reply = 0);
+  void call_lost(std::uint32_t a, std::string what);
   void abandon(std::uint32_t a, std::uint32_t b);
   void fail(std::string what);
   void violation(Side side, const Message& m, const std::string& what);
   void refill(TimePoint now, Sends& out);
+  bool orphans_open() const;
 
   DriverConfig cfg_;
   Phase phase_ = Phase::kIdle;
   bool winding_down_ = false;
+  bool a_up_ = true, b_up_ = true;
   LState listener_ = LState::kNone;
   std::optional<TimePoint> listener_deadline_;
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,6 +25,12 @@ struct Report {
   std::optional<std::uint64_t> rss_kb_idle_a, rss_kb_idle_b, rss_kb_held_a, rss_kb_held_b;
   std::optional<std::int64_t> bytes_per_held_call_a, bytes_per_held_call_b;
   std::optional<std::uint64_t> left_a, left_b, left_kernel;
+  // --keep-going only (printed after the keys above, which stay as they are):
+  // `lost`, `restarts_a`, `restarts_b`, then `failed_errno_<errno> <count>`
+  // per errno the failed calls ended with, in ascending errno order.
+  std::optional<std::uint64_t> lost, restarts_a, restarts_b;
+  std::optional<std::uint64_t> after_completed, after_failed;  // with --after
+  std::map<int, std::uint64_t> failed_errno;
 };
 
 // The keys, in output order.

@@ -21,6 +21,17 @@ struct Options {
   // Where our demons write their status dumps (empty: from their -D).
   std::string a_dump_dir, b_dump_dir;
   bool trace = false;  // every frame to `err` (slow: for small runs)
+  // --keep-going: calls ending with an error are counted and the run goes
+  // on; exit 0 iff no call is lost and nothing is left.
+  bool keep_going = false;
+  // --reconnect (implies keep_going): a demon that dies is seen as the kernel
+  // sees it (all its sockets end with -EUNATCH); its socket path is polled and
+  // the run goes on with it when it is back (B listens again).
+  bool reconnect = false;
+  // --after N: N calls after the release phase (after the restarts and
+  // faults of the run), reported as after_completed / after_failed; with
+  // --keep-going the exit status needs every one of them completed.
+  std::uint32_t after = 0;
 };
 
 // Runs the load; writes the report to `out` and what went wrong to `err`.
