@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
 #include <deque>
 #include <string>
@@ -223,12 +224,12 @@ class EngineWorld {
         tainted_ = true;
         Bytes frame(atmsvc::kFrameSize, 0);
         const Bytes b = in.bytes(in.byte());
-        std::memcpy(frame.data(), b.data(), std::min(b.size(), frame.size()));
+        if (!b.empty()) std::memcpy(frame.data(), b.data(), std::min(b.size(), frame.size()));
         const int type = (op >> 4) % 16;
         std::memcpy(frame.data(), &type, sizeof type);
         // Half the time aimed at a socket the kernel knows.
         if (auto v = pick(in.byte(), false); v && (op & 0x80) != 0)
-          std::memcpy(frame.data() + sizeof(int), &*v, sizeof *v);
+          std::memcpy(frame.data() + offsetof(struct atmsvc_msg, vcc), &*v, sizeof *v);
         feed(engine::KernelFrame{ByteView(frame)});
         break;
       }
