@@ -235,6 +235,9 @@ class EngineWorld {
       }
       case 6: {  // a short datagram: never a frame
         const Bytes b = in.bytes(in.byte() % 64);
+        // Long enough to name a vcc, it is answered with as_error to that vcc
+        // (docs/kernel.md), which the emulated kernel does not know.
+        if (b.size() >= offsetof(struct atmsvc_msg, vcc) + sizeof(atm_kptr_t)) tainted_ = true;
         feed(engine::KernelFrame{ByteView(b)});
         break;
       }
