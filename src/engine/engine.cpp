@@ -90,6 +90,11 @@ void Engine::on(const Stop& s, TimePoint now, std::vector<Action>& out) {
   bool any_up = false;
   for (std::size_t i = 0; i < cc_.link_count(); ++i) any_up |= cc_.link_up(i);
   if (!any_up) {
+    // Nothing to drain, but call control still holds the calls just released
+    // (their RELEASEs wait for a link that never came) and keeps asking for
+    // its link: StopLinks makes it forget both, as at the end of a drain.
+    stop_ = StopPhase::kAwaitEnd;
+    to_call_control(StopLinks{}, now, out);
     stop_ = StopPhase::kStopped;
     out.emplace_back(Stopped{});
     return;

@@ -10,6 +10,7 @@
 
 #include "atmsigd/callctl/cause_errno.hpp"
 #include "atmsigd/callctl/loopback_network.hpp"
+#include "atmsigd/callctl/uni.hpp"
 #include "atmsigd/kernel_emu/kernel_model.hpp"
 #include "atmsigd/log/format.hpp"
 
@@ -184,6 +185,33 @@ TEST(EngineShutdown, ReleasesEverything) {
   w.send(w.kernel.listen(0x11, kemu::svc_address(kAddrA), kemu::qos_from_text("ubr"),
                          kemu::sap_from_text("")));
   EXPECT_EQ(w.got.size(), before);
+}
+
+// Found by the engine fuzzer: a Stop while the signaling link had never come
+// up reported Stopped at once but left call control holding the call the
+// kernel had just released (its RELEASE queued for the link), with its
+// timers and link attempts still running. It is told StopLinks too.
+TEST(EngineShutdown, WithoutALinkCallControlKeepsNothing) {
+  SocketTable table;
+  callctl::Uni uni(callctl::UniParams::defaults(callctl::Side::kUser, q2931::Version::kUni31));
+  engine::Engine eng{table, uni, &kAll};
+  kemu::KernelModel kernel;
+  std::vector<engine::Action> out;
+  TimePoint now{};
+  eng.handle(engine::Start{}, now, out);  // the BGN is lost: the link stays down
+  const Bytes b = encode(kernel.connect(0x20, kemu::svc_address(""), kemu::svc_address(kAddrA),
+                                        kemu::qos_from_text("ubr"), kemu::sap_from_text("")));
+  eng.handle(engine::KernelFrame{ByteView(b)}, now, out);
+  ASSERT_FALSE(uni.link_up());
+  ASSERT_EQ(uni.call_count(), 1u);
+  out.clear();
+  eng.handle(engine::Stop{"test"}, now, out);
+  Actions a;
+  a.take(out);
+  EXPECT_TRUE(a.stopped);
+  EXPECT_EQ(table.socket_count(), 0u);
+  EXPECT_EQ(uni.call_count(), 0u);
+  EXPECT_EQ(eng.next_deadline(), std::nullopt);
 }
 
 TEST(EngineFrames, DecodedOnceLoggedAtDebugOnlyWhenWanted) {
