@@ -28,6 +28,7 @@
 #include <memory>
 #include <new>
 #include <stdexcept>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -156,11 +157,12 @@ class FlatMap {
   std::pair<iterator, bool> try_emplace(const K& k, A&&... args) {
     std::size_t i = locate(k);
     if (i != cap_) return {iterator(this, i), false};
+    K key = k;  // k may live in the table that grow() frees
     if ((size_ + 1) * 5 > cap_ * 4) grow();
-    i = bucket(hash_(k));
+    i = bucket(hash_(key));
     while (used(i)) i = next(i);
     ::new (static_cast<void*>(&slots_[i]))
-        value_type(std::piecewise_construct, std::forward_as_tuple(k),
+        value_type(std::piecewise_construct, std::forward_as_tuple(std::move(key)),
                    std::forward_as_tuple(std::forward<A>(args)...));
     set_used(i, true);
     ++size_;
