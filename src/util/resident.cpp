@@ -1,37 +1,40 @@
 #include "atmsigd/util/resident.hpp"
 
+#include <link.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
 
 namespace atmsigd::util {
 
-std::size_t release_startup_text() {
-  char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return 0;
-  exe[n] = '\0';
-  std::FILE* f = std::fopen("/proc/self/maps", "re");
-  if (f == nullptr) return 0;
-  std::size_t advised = 0;
-  char line[4096 + 128];
-  while (std::fgets(line, sizeof line, f) != nullptr) {
-    unsigned long lo = 0, hi = 0;  // NOLINT: sscanf's %lx
-    char perms[5] = {};
-    int path_at = 0;
-    if (std::sscanf(line, "%lx-%lx %4s %*s %*s %*s %n", &lo, &hi, perms, &path_at) != 3) continue;
-    if (std::strcmp(perms, "r-xp") != 0 || path_at <= 0) continue;
-    char* path = line + path_at;
-    path[std::strcspn(path, "\n")] = '\0';
-    if (std::strcmp(path, exe) != 0) continue;
-    if (::madvise(reinterpret_cast<void*>(static_cast<std::uintptr_t>(lo)), hi - lo,
-                  MADV_DONTNEED) == 0)
-      advised += hi - lo;
+namespace {
+
+// The executable's (the first object dl_iterate_phdr reports) loadable
+// segments without write permission: text, read-only data, the dynamic
+// linker's tables. RELRO is never among them (it is part of a writable
+// segment, write-protected after relocation), so every page advised here is
+// the file's content as it is on disk. Only whole pages inside a segment.
+int advise_readonly_segments(struct dl_phdr_info* info, std::size_t, void* data) {
+  auto& advised = *static_cast<std::size_t*>(data);
+  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
+  for (int i = 0; i < info->dlpi_phnum; ++i) {
+    const ElfW(Phdr)& ph = info->dlpi_phdr[i];
+    if (ph.p_type != PT_LOAD || (ph.p_flags & PF_W) != 0) continue;
+    const std::uintptr_t begin = info->dlpi_addr + ph.p_vaddr;
+    const std::uintptr_t lo = (begin + page - 1) / page * page;
+    const std::uintptr_t hi = (begin + ph.p_memsz) / page * page;
+    if (hi <= lo) continue;
+    if (::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED) == 0) advised += hi - lo;
   }
-  std::fclose(f);
+  return 1;  // the executable only
+}
+
+}  // namespace
+
+std::size_t release_startup_text() {
+  std::size_t advised = 0;
+  ::dl_iterate_phdr(advise_readonly_segments, &advised);
   return advised;
 }
 
