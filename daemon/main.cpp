@@ -13,7 +13,6 @@
 #include "atmsigd/io/demon.hpp"
 #include "atmsigd/io/logging.hpp"
 #include "atmsigd/io/privileges.hpp"
-#include "atmsigd/util/resident.hpp"
 
 int main(int argc, char** argv) {
   using namespace atmsigd;
@@ -110,8 +109,6 @@ int main(int argc, char** argv) {
     ::setsid();
     ::sigprocmask(SIG_SETMASK, &before, nullptr);
   }
-  // Start-up is over: its code need not stay resident (util/resident.hpp).
-  util::release_startup_text();
   ::sd_notify(0, "READY=1");  // Type=notify under systemd; a no-op elsewhere
   io.run();
   ::sd_notify(0, "STOPPING=1");
