@@ -70,6 +70,7 @@
 #include "atmsigd/q2931/message.hpp"
 #include "atmsigd/sscf/sscf_uni.hpp"
 #include "atmsigd/util/bytes.hpp"
+#include "atmsigd/util/flat_map.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::callctl {
@@ -463,10 +464,12 @@ class Uni final : public atmsvc::CallControl {
   static constexpr Key kGlobalKey = 0xffffffffu;
   std::deque<std::pair<Key, Bytes>> pending_;  // Q.2931 messages waiting for the link
 
-  std::unordered_map<Key, Call> calls_;
-  std::unordered_map<atmsvc::SockId, Key> by_sock_;
-  std::unordered_map<atmsvc::CallId, Key> by_id_;
-  std::unordered_map<std::uint32_t, Key> by_vc_;
+  // Per-call state in flat tables (util/flat_map.hpp): a held call costs its
+  // record in the slab plus a slot in each index, no node (issue 13, memory).
+  util::SlabMap<Key, Call> calls_;
+  util::FlatMap<atmsvc::SockId, Key> by_sock_;
+  util::FlatMap<atmsvc::CallId, Key> by_id_;
+  util::FlatMap<std::uint32_t, Key> by_vc_;
   std::set<std::tuple<TimePoint, Key, std::uint8_t>> timers_;  // armed per-call timers
 
   std::uint32_t next_cref_ = 1;
