@@ -445,6 +445,7 @@ void Uni::place_call(const CcConnect& req) {
     out_->push_back(CcReleased{req.sock, err->err});
     return;
   }
+  // Encoded once: kept for T303's retransmission, and sent.
   c.setup->last_setup = q2931::encode(m, params_.version);
   c.sends = 1;
   const Key k = c.key();
@@ -452,7 +453,7 @@ void Uni::place_call(const CcConnect& req) {
   Call& call = it->second;
   by_sock_[call.sock] = k;
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
-  send(m, k);
+  send_encoded(m, call.setup->last_setup, k);
   dispatch(call, {Ev::kSetupRequest});
 }
 

@@ -198,6 +198,7 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
   const bool abr = qos.txtp.traffic_class == ATM_ABR || qos.rxtp.traffic_class == ATM_ABR;
   if (abr && (ubr || cbr)) return EncodeError{-EINVAL};  // one transfer capability per call
 
+  msg.ies.reserve(msg.ies.size() + 12);  // every IE below, at most: one allocation
   AalParameters aal;
   Aal5 a5;
   a5.fwd_max_sdu = sdu_or_default(qos.txtp.max_sdu);

@@ -55,6 +55,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <set>
 #include <string>
@@ -382,6 +383,7 @@ class Uni final : public atmsvc::CallControl {
   // messages
   q2931::Message make(q2931::MessageType t, const Call& c) const;
   void send(const q2931::Message& m, Key owner);
+  void send_encoded(const q2931::Message& m, Bytes bytes, Key owner);
   // A retransmission of an encoded message (T303's SETUP): sent only while
   // the link is up, never queued.
   void resend(const Bytes& bytes);
@@ -458,7 +460,9 @@ class Uni final : public atmsvc::CallControl {
   bool reported_up_ = false;  // the link state the last LinkState said
   // The outputs of the input being handled (set by every entry point).
   std::vector<atmsvc::NetOutput>* out_ = nullptr;
-  std::deque<std::vector<sscf::Action>> act_pool_;  // deque: buffers stay put as it grows
+  // Buffers on the heap: they stay put as the pool grows (a vector, not a
+  // deque: indexed at every SSCF run).
+  std::vector<std::unique_ptr<std::vector<sscf::Action>>> act_pool_;
   std::size_t act_depth_ = 0;
   static constexpr Key kGlobalKey = 0xffffffffu;
   std::deque<std::pair<Key, Bytes>> pending_;  // Q.2931 messages waiting for the link
@@ -467,7 +471,10 @@ class Uni final : public atmsvc::CallControl {
   std::unordered_map<atmsvc::SockId, Key> by_sock_;
   std::unordered_map<atmsvc::CallId, Key> by_id_;
   std::unordered_map<std::uint32_t, Key> by_vc_;
-  std::set<std::tuple<TimePoint, Key, std::uint8_t>> timers_;  // armed per-call timers
+  // Armed per-call timers; their nodes come from a pool (no malloc/free per
+  // timer started and stopped: three per call).
+  std::pmr::unsynchronized_pool_resource timer_nodes_;
+  std::pmr::set<std::tuple<TimePoint, Key, std::uint8_t>> timers_{&timer_nodes_};
 
   std::uint32_t next_cref_ = 1;
   atmsvc::CallId next_call_id_ = 1;
