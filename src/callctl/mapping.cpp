@@ -254,15 +254,18 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
     h.type = static_cast<std::uint8_t>(sap.bhli.hl_type - 1);
     msg.add(h);
   }
-  std::vector<BroadbandLowLayerInfo> bllis;
-  for (const auto& b : sap.blli) {
-    if (b.l2_proto == ATM_L2_NONE && b.l3_proto == ATM_L3_NONE) break;
-    auto ie = encode_blli(b);
+  // The BLLIs (up to ATM_MAX_BLLI) straight into the message, behind a repeat
+  // indicator if more than one: no list of their own.
+  std::size_t n_blli = 0;
+  while (n_blli < std::size(sap.blli) && (sap.blli[n_blli].l2_proto != ATM_L2_NONE ||
+                                          sap.blli[n_blli].l3_proto != ATM_L3_NONE))
+    ++n_blli;
+  if (n_blli > 1) msg.add(BroadbandRepeatIndicator{});
+  for (std::size_t i = 0; i < n_blli; ++i) {
+    auto ie = encode_blli(sap.blli[i]);
     if (!ie) return EncodeError{-EINVAL};
-    bllis.push_back(*ie);
+    msg.add(std::move(*ie));
   }
-  if (bllis.size() > 1) msg.add(BroadbandRepeatIndicator{});
-  for (auto& b : bllis) msg.add(std::move(b));
 
   encode_party<CalledPartyNumber, CalledPartySubaddress>(msg, called, v);
   if (address_in_use(calling))
