@@ -55,7 +55,6 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <memory_resource>
 #include <optional>
 #include <set>
 #include <string>
@@ -65,6 +64,7 @@
 #include <vector>
 
 #include "atmsigd/atmsvc/call_control.hpp"
+#include "atmsigd/callctl/node_recycler.hpp"
 #include "atmsigd/callctl/vc_allocator.hpp"
 #include "atmsigd/log/log.hpp"
 #include "atmsigd/q2931/codec.hpp"
@@ -471,10 +471,12 @@ class Uni final : public atmsvc::CallControl {
   std::unordered_map<atmsvc::SockId, Key> by_sock_;
   std::unordered_map<atmsvc::CallId, Key> by_id_;
   std::unordered_map<std::uint32_t, Key> by_vc_;
-  // Armed per-call timers; their nodes come from a pool (no malloc/free per
+  // Armed per-call timers; their nodes are recycled (no malloc/free per
   // timer started and stopped: three per call).
-  std::pmr::unsynchronized_pool_resource timer_nodes_;
-  std::pmr::set<std::tuple<TimePoint, Key, std::uint8_t>> timers_{&timer_nodes_};
+  using TimerEntry = std::tuple<TimePoint, Key, std::uint8_t>;
+  NodeRecycler timer_nodes_;
+  std::set<TimerEntry, std::less<TimerEntry>, RecyclingAllocator<TimerEntry>> timers_{
+      RecyclingAllocator<TimerEntry>(&timer_nodes_)};
 
   std::uint32_t next_cref_ = 1;
   atmsvc::CallId next_call_id_ = 1;
