@@ -6,6 +6,7 @@
 // interface), §5.4 (clearing), §5.6 (error handling) and its SDL processes
 // Call-Control-U / Call-Control-N; UNI 3.1 §5.x where it differs (no T301);
 // UNI 4.0 §2 (T301). The party machine of Q.2971 is not here (docs/callctl.md).
+#include <array>
 #include <cerrno>
 
 #include "atmsigd/callctl/cause_errno.hpp"
@@ -283,13 +284,32 @@ struct Uni::Machine {
     Handler h;
   };
   static Handler find(Side side, CallState s, Ev e);
+  static Handler search(Side side, CallState s, Ev e);  // the table below, first match
 };
 
 namespace {
 using S = CallState;
 }
 
+// The rows below, indexed once: a dispatch is a lookup, not a search.
 Uni::Machine::Handler Uni::Machine::find(Side side, CallState s, Ev e) {
+  constexpr unsigned kStates = 16, kEvents = 32;
+  static const auto kIndex = [] {
+    std::array<Handler, 2 * kStates * kEvents> t{};
+    for (unsigned sd = 0; sd < 2; ++sd)
+      for (unsigned st = 0; st < kStates; ++st)
+        for (unsigned ev = 0; ev < kEvents; ++ev)
+          t[(sd * kStates + st) * kEvents + ev] =
+              search(sd == 0 ? Side::kUser : Side::kNetwork, static_cast<CallState>(st),
+                     static_cast<Ev>(ev));
+    return t;
+  }();
+  const auto st = static_cast<unsigned>(s), ev = static_cast<unsigned>(e);
+  if (st >= kStates || ev >= kEvents) return search(side, s, e);
+  return kIndex[((side == Side::kUser ? 0u : 1u) * kStates + st) * kEvents + ev];
+}
+
+Uni::Machine::Handler Uni::Machine::search(Side side, CallState s, Ev e) {
   using M = Machine;
   constexpr auto st = [](CallState x) {
     return static_cast<std::uint16_t>(1u << static_cast<unsigned>(x));
