@@ -210,11 +210,11 @@ struct Uni::Machine {
       Message r = u.make(MessageType::kRelease, c);
       q2931::Cause cv;
       cv.value = c.release_cause;
-      r.add(cv);
+      r.add(std::move(cv));
       q2931::Cause second;
       second.value = cause::kRecoveryOnTimerExpiry;
       second.diagnostics = {'3', '0', '8'};
-      r.add(second);
+      r.add(std::move(second));
       u.send(r, c.key());
       u.reenter_state(c);
       return;
@@ -670,7 +670,7 @@ void Uni::start_release(Call& c, std::uint8_t cv, std::optional<int> tell_kernel
   q2931::Cause cause_ie;
   cause_ie.value = cv;
   cause_ie.diagnostics = std::move(diag);
-  r.add(cause_ie);
+  r.add(std::move(cause_ie));
   c.release_cause = cv;
   c.cause = cv;
   c.sends = 1;

@@ -520,7 +520,7 @@ void Uni::send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t 
   q2931::Cause c;
   c.value = cv;
   c.diagnostics = std::move(diag);
-  m.add(c);
+  m.add(std::move(c));
   send(m, kGlobalKey);
 }
 
@@ -537,7 +537,7 @@ void Uni::send_release_complete(std::uint32_t cref, bool flag, std::optional<std
     q2931::Cause c;
     c.value = *cv;
     c.diagnostics = std::move(diag);
-    m.add(c);
+    m.add(std::move(c));
   }
   send(m, kGlobalKey);
 }
