@@ -409,7 +409,7 @@ struct StateMatrix {
       ROW(kOutConnPend, kEstablishRequest, not_allowed, "-"),
       ROW(kOutConnPend, kEstablishResponse, not_allowed, "-"),
       ROW(kOutConnPend, kReleaseRequest, on_outconn_release_req, "p.35"),
-      ROW(kOutConnPend, kDataRequest, not_allowed, "-"),
+      ROW(kOutConnPend, kDataRequest, on_outconn_data_req, "p.35"),
       ROW(kOutConnPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
       ROW(kOutConnPend, kResyncRequest, not_allowed, "-"),
       ROW(kOutConnPend, kResyncResponse, not_allowed, "-"),
@@ -919,6 +919,18 @@ void Sscop::on_outconn_timer_cc(In&) {
   start(Timer::kCc);
 }
 
+// Q.SAAL1 (HARP sscop_datreq_outconn): while SSCOP re-establishes on its own
+// after a protocol error, SSCF-UNI and Q.2931 still see the link up, so an
+// AA-DATA.request is queued for after the BGAK instead of being lost without
+// a word. Otherwise (Q.2110 has no such transition) it is refused.
+void Sscop::on_outconn_data_req(In& in) {
+  if (!reestablish_) {
+    not_allowed(in);
+    return;
+  }
+  to_transmission_queue(std::get<AaDataRequest>(*in.event).data);
+}
+
 // ---------------------------------------------------------------------------
 // Incoming Connection Pending (state 3)
 
@@ -1223,6 +1235,11 @@ void Sscop::on_ready_sd(In& in) {
     return;
   }
   if (rel_ns < rel_h && rel_ns < rx_buf_.size() && rx_buf_[rel_ns].has_value()) {
+    // A datagram link duplicates: the same SD again is a copy, not an error.
+    if (params_.datagram_link && *rx_buf_[rel_ns] == p.info) {
+      ignore(in);
+      return;
+    }
     protocol_error('Q');  // p.67: an SD already in the receiver buffer: N(S) error
     return;
   }
@@ -1252,6 +1269,12 @@ void Sscop::on_ready_poll(In& in) {
   }
   const std::uint32_t rel_ns = seq_rel(ns, vr_r_);
   if (rel_ns >= kHalf || rel_ns < seq_rel(vr_h_, vr_r_)) {
+    if (params_.datagram_link) {
+      // Overtaken by SDs sent after it (or a late copy): answered with what
+      // we have, VR(H) unchanged; the peer retransmits only SDs sent before it.
+      send_stat(p.ps);
+      return;
+    }
     protocol_error('Q');
     return;
   }
@@ -1264,7 +1287,7 @@ void Sscop::on_ready_poll(In& in) {
 void Sscop::on_ready_stat(In& in) {
   const Pdu& p = *in.pdu;
   if (const char code = stat_error(p)) {
-    protocol_error(code);
+    status_error(in, code);
     return;
   }
   release_acknowledged(p.nr);
@@ -1356,19 +1379,19 @@ void Sscop::on_ready_ustat(In& in) {
   const std::uint32_t span = seq_rel(vt_s_, vt_a_);
   const std::uint32_t rel_nr = seq_rel(p.nr, vt_a_);
   if (p.list.size() != 2) {
-    protocol_error('T');
+    status_error(in, 'T');
     return;
   }
   const std::uint32_t l1 = seq_rel(p.list[0], vt_a_);
   const std::uint32_t l2 = seq_rel(p.list[1], vt_a_);
   // VT(A) <= N(R) < VT(S); N(R) <= SEQ1 < SEQ2 < VT(S).
   if (rel_nr >= span || l1 < rel_nr || l2 <= l1 || l2 >= span) {
-    protocol_error('T');
+    status_error(in, 'T');
     return;
   }
   for (std::uint32_t i = l1; i < l2; ++i) {
     if (i >= tx_buf_.size() || (tx_buf_[i].acked && clear_buffers_)) {
-      protocol_error('T');  // asked for an SD that is no longer buffered
+      status_error(in, 'T');  // asked for an SD that is no longer buffered
       return;
     }
   }
@@ -1677,6 +1700,19 @@ bool Sscop::testing_set_sequence_origin(std::uint32_t origin) {
 // ---------------------------------------------------------------------------
 // Procedures
 
+// A STAT or USTAT that fails Q.2110's checks (p.69-71): a protocol error,
+// except on a datagram link, where it is a late copy or was overtaken (it
+// answers a POLL already answered, or asks for SDs acknowledged since): then
+// it carries nothing new and is discarded; Timer_NO-RESPONSE still bounds a
+// peer that never sends a valid one.
+void Sscop::status_error(In& in, char code) {
+  if (params_.datagram_link) {
+    ignore(in);
+    return;
+  }
+  protocol_error(code);
+}
+
 // Q.2110 SDL p.76: detect retransmission (N(SQ) = VR(SQ)?; VR(SQ) := N(SQ)).
 // Q.SAAL1 has no N(SQ) check: every BGN/RS is new.
 bool Sscop::detect_retransmission(std::uint8_t nsq) {
@@ -1696,7 +1732,12 @@ bool Sscop::detect_retransmission(std::uint8_t nsq) {
 // retransmission: the old connection's calls would stay up, and the new
 // connection's first SDs be discarded as duplicates.
 bool Sscop::bgn_retransmission(std::uint8_t nsq) {
-  if (!peer_past_bgn_) return detect_retransmission(nsq);
+  if (!peer_past_bgn_) {
+    // Q.SAAL1 has no N(SQ): on a datagram link, a BGN before the peer has
+    // shown it got our BGAK is taken for a copy of the one we answered.
+    if (params_.mode == Mode::kQSaal1 && params_.datagram_link) return true;
+    return detect_retransmission(nsq);
+  }
   vr_sq_ = nsq;
   return false;
 }
