@@ -1187,7 +1187,12 @@ void Sscop::on_inrec_er(In& in) {
 void Sscop::on_inrec_recover_resp(In&) {
   if (!clear_buffers_) retrieve_buf_.clear();
   initialize_vr_mr();
-  send_erak();
+  // Q.SAAL1 has no ERAK: the peer's re-establishment (BGN, S = SSCOP) is
+  // answered with BGAK (see on_ready_bgn).
+  if (params_.mode == Mode::kQSaal1)
+    send_bgak({});
+  else
+    send_erak();
   initialize_state_variables();
   set_data_transfer_timers();
   set_state(State::kReady);
@@ -1419,7 +1424,29 @@ void Sscop::on_ready_bgn(In& in) {
     send_bgak({});
     return;
   }
+  if (params_.mode == Mode::kQSaal1 && in.pdu->source_sscop) {
+    peer_sscop_reestablish(*in.pdu);
+    return;
+  }
   peer_bgn_reestablish(*in.pdu);
+}
+
+// Q.SAAL1: a BGN with S = SSCOP is the peer SSCOP's own re-establishment
+// after a protocol error, the draft's counterpart of Q.2110's ER (p.61): the
+// peer reports AA-RECOVER.indication at its end (on_outconn_bgak), and so do
+// we, instead of a release (HARP sscop_bgn_inresyn gives AA-RELEASE and
+// AA-ESTABLISH.indication). With a release, Q.2931 at this end alone would
+// clear every call being set up while the other end keeps them (issue 14's
+// soak: every call of a run ended with -ENETRESET). AA-RECOVER.response sends
+// the BGAK (on_inrec_recover_resp).
+void Sscop::peer_sscop_reestablish(const Pdu& p) {
+  stop_data_transfer_timers();
+  vt_ms_ = p.mr;
+  prepare_recovery();
+  deliver_data();
+  ++stats_.recoveries;
+  emit(AaRecoverIndication{});
+  set_state(State::kInRecPend);
 }
 
 // Q.2110 SDL p.62: Ready, END
@@ -2126,7 +2153,10 @@ void Sscop::maa_error(char code, std::uint32_t count) {
 void Sscop::set_state(State s) {
   if (s == state_) return;
   // A new connection: the peer has not seen our BGAK yet.
-  if (s == State::kReady && (state_ == State::kOutConnPend || state_ == State::kInConnPend))
+  // Q.SAAL1's re-establishment (RecPend, InRecPend) is one too (BGN/BGAK).
+  if (s == State::kReady && (state_ == State::kOutConnPend || state_ == State::kInConnPend ||
+                             (params_.mode == Mode::kQSaal1 &&
+                              (state_ == State::kRecPend || state_ == State::kInRecPend))))
     peer_past_bgn_ = false;
   trace(log::Id::kSscopState, to_string(state_), to_string(s));
   state_ = s;

@@ -1230,6 +1230,35 @@ TEST(SscopQSaal1, DataWhileSscopReestablishes_QueuedAndSentAfterTheBgak) {
   EXPECT_EQ(h.sent()[0].info, data(7));
 }
 
+// Q.SAAL1: the peer SSCOP's own re-establishment (BGN with S = SSCOP) is a
+// recovery at this end too, as it is at the peer's (AA-RECOVER.indication),
+// not a release: Q.2931 keeps its calls (issue 14). A BGN of the peer's user
+// (S = user) is still a new connection.
+TEST(SscopQSaal1, PeerSscopReestablishment_RecoverNotRelease) {
+  Harness h(qsaal());
+  h.to_ready();
+  h.rx(sd(0));
+  h.rx(sd(2));
+  Pdu b = bgn(0, 40);
+  b.source_sscop = true;
+  h.rx(b);
+  EXPECT_EQ(h.count<AaRecoverIndication>(), 1);
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 0);
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 0);
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.s.state(), State::kInRecPend);
+  h.in(AaRecoverResponse{});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kBgak});
+  EXPECT_EQ(h.s.state(), State::kReady);
+  EXPECT_EQ(h.s.vr_r(), 0u);
+  EXPECT_EQ(h.s.vt_ms(), 40u);
+  h.rx(sd(0, data(4)));  // the new connection's first SD
+  EXPECT_EQ(delivered(h), std::vector<Bytes>{data(4)});
+  h.rx(bgn(0));  // S = user
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 1);
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 1);
+}
+
 // A user's own establishment is no re-establishment: data is still refused.
 TEST(SscopQSaal1, DataWhileTheUserEstablishes_Refused) {
   Harness h(qsaal());

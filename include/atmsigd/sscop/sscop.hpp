@@ -401,6 +401,7 @@ class Sscop {
   bool detect_retransmission(std::uint8_t nsq);
   bool bgn_retransmission(std::uint8_t nsq);
   void status_error(In& in, char code);
+  void peer_sscop_reestablish(const Pdu& p);
   void initialize_state_variables();
   void initialize_vr_mr() { vr_mr_ = params_.window & kSeqMask; }
   void set_data_transfer_timers();
