@@ -155,6 +155,8 @@ callctl::UniParams entity_uni_params(const config::Options& o, const config::Ent
   p.switch_mode = e.mode == config::SigMode::kSwitch;
   p.sscf = sscf::Params::for_uni(uni_version(o));
   apply_saal(o, p.sscf);
+  // SSCOP over UDP: datagrams may come twice or out of order (docs/saal.md).
+  p.sscf.sscop.datagram_link = e.udp_peer.has_value();
   for (const auto& [name, d] : o.sig_timers) {
     if (name == "t301")
       p.t301 = d;

@@ -409,7 +409,7 @@ struct StateMatrix {
       ROW(kOutConnPend, kEstablishRequest, not_allowed, "-"),
       ROW(kOutConnPend, kEstablishResponse, not_allowed, "-"),
       ROW(kOutConnPend, kReleaseRequest, on_outconn_release_req, "p.35"),
-      ROW(kOutConnPend, kDataRequest, not_allowed, "-"),
+      ROW(kOutConnPend, kDataRequest, on_outconn_data_req, "p.35"),
       ROW(kOutConnPend, kUnitdataRequest, on_any_unitdata_req, "p.73-74"),
       ROW(kOutConnPend, kResyncRequest, not_allowed, "-"),
       ROW(kOutConnPend, kResyncResponse, not_allowed, "-"),
@@ -933,6 +933,18 @@ void Sscop::on_outconn_timer_cc(In&) {
   start(Timer::kCc);
 }
 
+// Q.SAAL1 (HARP sscop_datreq_outconn): while SSCOP re-establishes on its own
+// after a protocol error, SSCF-UNI and Q.2931 still see the link up, so an
+// AA-DATA.request is queued for after the BGAK instead of being lost without
+// a word. Otherwise (Q.2110 has no such transition) it is refused.
+void Sscop::on_outconn_data_req(In& in) {
+  if (!reestablish_) {
+    not_allowed(in);
+    return;
+  }
+  to_transmission_queue(std::get<AaDataRequest>(*in.event).data);
+}
+
 // ---------------------------------------------------------------------------
 // Incoming Connection Pending (state 3)
 
@@ -1189,7 +1201,12 @@ void Sscop::on_inrec_er(In& in) {
 void Sscop::on_inrec_recover_resp(In&) {
   if (!clear_buffers_) retrieve_buf_.clear();
   initialize_vr_mr();
-  send_erak();
+  // Q.SAAL1 has no ERAK: the peer's re-establishment (BGN, S = SSCOP) is
+  // answered with BGAK (see on_ready_bgn).
+  if (params_.mode == Mode::kQSaal1)
+    send_bgak({});
+  else
+    send_erak();
   initialize_state_variables();
   set_data_transfer_timers();
   set_state(State::kReady);
@@ -1237,6 +1254,11 @@ void Sscop::on_ready_sd(In& in) {
     return;
   }
   if (rel_ns < rel_h && rel_ns < rx_buf_.size() && rx_buf_[rel_ns].has_value()) {
+    // A datagram link duplicates: the same SD again is a copy, not an error.
+    if (params_.datagram_link && *rx_buf_[rel_ns] == p.info) {
+      ignore(in);
+      return;
+    }
     protocol_error('Q');  // p.67: an SD already in the receiver buffer: N(S) error
     return;
   }
@@ -1266,6 +1288,12 @@ void Sscop::on_ready_poll(In& in) {
   }
   const std::uint32_t rel_ns = seq_rel(ns, vr_r_);
   if (rel_ns >= kHalf || rel_ns < seq_rel(vr_h_, vr_r_)) {
+    if (params_.datagram_link) {
+      // Overtaken by SDs sent after it (or a late copy): answered with what
+      // we have, VR(H) unchanged; the peer retransmits only SDs sent before it.
+      send_stat(p.ps);
+      return;
+    }
     protocol_error('Q');
     return;
   }
@@ -1278,7 +1306,7 @@ void Sscop::on_ready_poll(In& in) {
 void Sscop::on_ready_stat(In& in) {
   const Pdu& p = *in.pdu;
   if (const char code = stat_error(p)) {
-    protocol_error(code);
+    status_error(in, code);
     return;
   }
   release_acknowledged(p.nr);
@@ -1370,19 +1398,19 @@ void Sscop::on_ready_ustat(In& in) {
   const std::uint32_t span = seq_rel(vt_s_, vt_a_);
   const std::uint32_t rel_nr = seq_rel(p.nr, vt_a_);
   if (p.list.size() != 2) {
-    protocol_error('T');
+    status_error(in, 'T');
     return;
   }
   const std::uint32_t l1 = seq_rel(p.list[0], vt_a_);
   const std::uint32_t l2 = seq_rel(p.list[1], vt_a_);
   // VT(A) <= N(R) < VT(S); N(R) <= SEQ1 < SEQ2 < VT(S).
   if (rel_nr >= span || l1 < rel_nr || l2 <= l1 || l2 >= span) {
-    protocol_error('T');
+    status_error(in, 'T');
     return;
   }
   for (std::uint32_t i = l1; i < l2; ++i) {
     if (i >= tx_buf_.size() || (tx_buf_[i].acked && clear_buffers_)) {
-      protocol_error('T');  // asked for an SD that is no longer buffered
+      status_error(in, 'T');  // asked for an SD that is no longer buffered
       return;
     }
   }
@@ -1410,7 +1438,29 @@ void Sscop::on_ready_bgn(In& in) {
     send_bgak({});
     return;
   }
+  if (params_.mode == Mode::kQSaal1 && in.pdu->source_sscop) {
+    peer_sscop_reestablish(*in.pdu);
+    return;
+  }
   peer_bgn_reestablish(*in.pdu);
+}
+
+// Q.SAAL1: a BGN with S = SSCOP is the peer SSCOP's own re-establishment
+// after a protocol error, the draft's counterpart of Q.2110's ER (p.61): the
+// peer reports AA-RECOVER.indication at its end (on_outconn_bgak), and so do
+// we, instead of a release (HARP sscop_bgn_inresyn gives AA-RELEASE and
+// AA-ESTABLISH.indication). With a release, Q.2931 at this end alone would
+// clear every call being set up while the other end keeps them (issue 14's
+// soak: every call of a run ended with -ENETRESET). AA-RECOVER.response sends
+// the BGAK (on_inrec_recover_resp).
+void Sscop::peer_sscop_reestablish(const Pdu& p) {
+  stop_data_transfer_timers();
+  vt_ms_ = p.mr;
+  prepare_recovery();
+  deliver_data();
+  ++stats_.recoveries;
+  emit(AaRecoverIndication{});
+  set_state(State::kInRecPend);
 }
 
 // Q.2110 SDL p.62: Ready, END
@@ -1691,6 +1741,19 @@ bool Sscop::testing_set_sequence_origin(std::uint32_t origin) {
 // ---------------------------------------------------------------------------
 // Procedures
 
+// A STAT or USTAT that fails Q.2110's checks (p.69-71): a protocol error,
+// except on a datagram link, where it is a late copy or was overtaken (it
+// answers a POLL already answered, or asks for SDs acknowledged since): then
+// it carries nothing new and is discarded; Timer_NO-RESPONSE still bounds a
+// peer that never sends a valid one.
+void Sscop::status_error(In& in, char code) {
+  if (params_.datagram_link) {
+    ignore(in);
+    return;
+  }
+  protocol_error(code);
+}
+
 // Q.2110 SDL p.76: detect retransmission (N(SQ) = VR(SQ)?; VR(SQ) := N(SQ)).
 // Q.SAAL1 has no N(SQ) check: every BGN/RS is new.
 bool Sscop::detect_retransmission(std::uint8_t nsq) {
@@ -1710,7 +1773,12 @@ bool Sscop::detect_retransmission(std::uint8_t nsq) {
 // retransmission: the old connection's calls would stay up, and the new
 // connection's first SDs be discarded as duplicates.
 bool Sscop::bgn_retransmission(std::uint8_t nsq) {
-  if (!peer_past_bgn_) return detect_retransmission(nsq);
+  if (!peer_past_bgn_) {
+    // Q.SAAL1 has no N(SQ): on a datagram link, a BGN before the peer has
+    // shown it got our BGAK is taken for a copy of the one we answered.
+    if (params_.mode == Mode::kQSaal1 && params_.datagram_link) return true;
+    return detect_retransmission(nsq);
+  }
   vr_sq_ = nsq;
   return false;
 }
@@ -2099,7 +2167,10 @@ void Sscop::maa_error(char code, std::uint32_t count) {
 void Sscop::set_state(State s) {
   if (s == state_) return;
   // A new connection: the peer has not seen our BGAK yet.
-  if (s == State::kReady && (state_ == State::kOutConnPend || state_ == State::kInConnPend))
+  // Q.SAAL1's re-establishment (RecPend, InRecPend) is one too (BGN/BGAK).
+  if (s == State::kReady && (state_ == State::kOutConnPend || state_ == State::kInConnPend ||
+                             (params_.mode == Mode::kQSaal1 &&
+                              (state_ == State::kRecPend || state_ == State::kInRecPend))))
     peer_past_bgn_ = false;
   trace(log::Id::kSscopState, to_string(state_), to_string(s));
   state_ = s;

@@ -27,7 +27,8 @@ struct Relayed {
   std::unique_ptr<Process> relay;
   std::unique_ptr<Side> user, net;
 
-  Relayed(const std::vector<std::string>& faults, const std::vector<std::string>& conf) {
+  Relayed(const std::vector<std::string>& faults, const std::vector<std::string>& conf,
+          const std::string& uni = "uni40") {
     std::vector<std::string> a{ATMSIGD_RELAY,
                                "--a",
                                std::to_string(base),
@@ -41,8 +42,8 @@ struct Relayed {
                                "120"};
     a.insert(a.end(), faults.begin(), faults.end());
     relay = std::make_unique<Process>(a, temp_path("relay.out"));
-    user = std::make_unique<Side>("user", "user", kUserAddr, base, relay_a, "uni40", conf);
-    net = std::make_unique<Side>("net", "network", kNetAddr, base + 1, relay_b, "uni40", conf);
+    user = std::make_unique<Side>("user", "user", kUserAddr, base, relay_a, uni, conf);
+    net = std::make_unique<Side>("net", "network", kNetAddr, base + 1, relay_b, uni, conf);
   }
   ~Relayed() {
     if (relay) stop_all();
@@ -93,10 +94,7 @@ struct Relayed {
 // Loss in both directions, during every setup and release, on a link that
 // keeps order and never duplicates (as an ATM VC): SSCOP's selective
 // retransmission carries every message, every call completes, nothing is
-// left afterwards. (Duplication and reordering are not faults SSCOP hides: a
-// duplicate SD or a POLL overtaken by a later one is a sequence error
-// (MAA-ERROR Q) and starts a recovery in which queued messages may be
-// dropped; Q.2931's STATUS and timers then end the calls: the soak.)
+// left afterwards.
 TEST(RelayFaults, Loss_EveryCallCompletes) {
   Relayed r({"--seed", "11", "--loss", "0.1", "--delay", "1"}, {});
   ASSERT_TRUE(r.links_up());
@@ -109,6 +107,37 @@ TEST(RelayFaults, Loss_EveryCallCompletes) {
     const auto at = counters.find(k);
     ASSERT_NE(at, std::string::npos) << counters;
     EXPECT_GT(std::stoul(counters.substr(at + std::strlen(k))), 0u) << k << counters;
+  }
+}
+
+// Duplication and reordering (with some loss), for UNI 3.0 (Q.SAAL1 SSCOP, as
+// the soak runs) and UNI 4.0 (Q.2110): SSCOP over UDP takes copies and
+// overtaken PDUs for what they are (sscop::Params::datagram_link), so the link
+// is never re-established and every call completes (issue 14: before, every
+// copy of a buffered SD or overtaken POLL re-established the link, and the
+// calls being set up failed).
+TEST(RelayFaults, DuplicationAndReordering_LinkNeverReestablishedEveryCallCompletes) {
+  for (const std::string uni : {"uni30", "uni40"}) {
+    SCOPED_TRACE(uni);
+    Relayed r({"--seed", "5", "--dup", "0.1", "--reorder", "0.1", "--loss", "0.02", "--delay", "1",
+               "--jitter", "2"},
+              kFastSaal, uni);
+    ASSERT_TRUE(r.links_up());
+    ASSERT_TRUE(r.listen());
+    for (int i = 0; i < 40; ++i) ASSERT_TRUE(r.call(std::to_string(i))) << "call " << i;
+    EXPECT_TRUE(r.nothing_held());
+    for (const Side* s : {r.user.get(), r.net.get()}) {
+      const std::string log = s->log();
+      EXPECT_EQ(count_of(log, "signaling link up"), 1u) << log;
+      EXPECT_EQ(count_of(log, "re-established"), 0u) << log;
+      EXPECT_EQ(count_of(log, "signaling link down"), 0u) << log;
+    }
+    const std::string counters = r.stop_all();
+    for (const char* k : {"\nduplicated ", "\nreordered "}) {
+      const auto at = counters.find(k);
+      ASSERT_NE(at, std::string::npos) << counters;
+      EXPECT_GT(std::stoul(counters.substr(at + std::strlen(k))), 0u) << k << counters;
+    }
   }
 }
 

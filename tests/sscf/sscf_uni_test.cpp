@@ -206,6 +206,46 @@ TEST(SscfUniReady, ProtocolError_RecoveryEndsInEstablishIndication) {
   EXPECT_EQ(h.f.sscop().state(), sscop::State::kReady);
 }
 
+// Q.SAAL1 (UNI 3.0): SSCOP re-establishes on its own after a protocol error
+// while SSCF-UNI stays Ready; a message handed down meanwhile is sent after
+// the BGAK (not dropped), and the end is an AAL-ESTABLISH.indication.
+TEST(SscfUniReady, QSaal1ProtocolError_DataMeanwhileSentAfterTheBgak) {
+  H h(Params::for_uni(UniVersion::kUni30));
+  h.establish();
+  Pdu sd = make(PduType::kSd);
+  sd.ns = 3;
+  h.rx(sd);
+  Pdu poll = make(PduType::kPoll);
+  poll.ps = 1;
+  poll.ns = 2;  // behind VR(H): N(S) error, Q
+  h.rx(poll);
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kBgn});
+  ASSERT_EQ(h.f.sscop().state(), sscop::State::kOutConnPend);
+  EXPECT_TRUE(h.f.established());
+  h.in(AalDataRequest{{9, 8, 7}});
+  EXPECT_TRUE(h.sent().empty());
+  h.rx(make(PduType::kBgak));
+  EXPECT_EQ(h.count<AalEstablishIndication>(), 1);
+  EXPECT_EQ(h.count<AalReleaseIndication>(), 0);
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kSd});
+  EXPECT_EQ(h.f.sscop().state(), sscop::State::kReady);
+}
+
+// The other end of it: the peer's BGN with S = SSCOP is answered with BGAK
+// and reported as AAL-ESTABLISH.indication alone, no AAL-RELEASE.indication.
+TEST(SscfUniReady, QSaal1PeerSscopReestablishment_EstablishIndicationOnly) {
+  H h(Params::for_uni(UniVersion::kUni30));
+  h.establish();
+  Pdu b = make(PduType::kBgn);
+  b.source_sscop = true;
+  h.rx(b);
+  EXPECT_EQ(h.sent(), std::vector<PduType>{PduType::kBgak});
+  EXPECT_EQ(h.count<AalReleaseIndication>(), 0);
+  EXPECT_EQ(h.count<AalEstablishIndication>(), 1);
+  EXPECT_TRUE(h.f.established());
+  EXPECT_EQ(h.f.sscop().state(), sscop::State::kReady);
+}
+
 TEST(SscfUniReady, DataBothWays) {
   H h;
   h.establish();

@@ -1208,5 +1208,180 @@ TEST(SscopQSaal1, EveryBgnIsNew) {
   EXPECT_EQ(h.s.state(), State::kInConnPend);
 }
 
+// HARP sscop_datreq_outconn: while SSCOP re-establishes on its own after a
+// protocol error, SSCF-UNI still sees the link up and hands data down; it is
+// queued and sent after the BGAK, not dropped (issue 14, found by the soak).
+TEST(SscopQSaal1, DataWhileSscopReestablishes_QueuedAndSentAfterTheBgak) {
+  Harness h(qsaal());
+  h.to_ready();
+  h.rx(sd(3));
+  h.rx(poll(1, 2));  // protocol error: BGN (S = SSCOP)
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kBgn});
+  ASSERT_EQ(h.s.state(), State::kOutConnPend);
+  h.in(AaDataRequest{data(7)});
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.count<Trace>(), 0) << "not refused";
+  EXPECT_EQ(h.s.transmission_queue_size(), 1u);
+  h.rx(bgak());
+  EXPECT_EQ(h.count<AaRecoverIndication>(), 1);
+  h.in(AaRecoverResponse{});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kSd});
+  EXPECT_EQ(h.sent()[0].ns, 0u);
+  EXPECT_EQ(h.sent()[0].info, data(7));
+}
+
+// Q.SAAL1: the peer SSCOP's own re-establishment (BGN with S = SSCOP) is a
+// recovery at this end too, as it is at the peer's (AA-RECOVER.indication),
+// not a release: Q.2931 keeps its calls (issue 14). A BGN of the peer's user
+// (S = user) is still a new connection.
+TEST(SscopQSaal1, PeerSscopReestablishment_RecoverNotRelease) {
+  Harness h(qsaal());
+  h.to_ready();
+  h.rx(sd(0));
+  h.rx(sd(2));
+  Pdu b = bgn(0, 40);
+  b.source_sscop = true;
+  h.rx(b);
+  EXPECT_EQ(h.count<AaRecoverIndication>(), 1);
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 0);
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 0);
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.s.state(), State::kInRecPend);
+  h.in(AaRecoverResponse{});
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kBgak});
+  EXPECT_EQ(h.s.state(), State::kReady);
+  EXPECT_EQ(h.s.vr_r(), 0u);
+  EXPECT_EQ(h.s.vt_ms(), 40u);
+  h.rx(sd(0, data(4)));  // the new connection's first SD
+  EXPECT_EQ(delivered(h), std::vector<Bytes>{data(4)});
+  h.rx(bgn(0));  // S = user
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 1);
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 1);
+}
+
+// A user's own establishment is no re-establishment: data is still refused.
+TEST(SscopQSaal1, DataWhileTheUserEstablishes_Refused) {
+  Harness h(qsaal());
+  h.in(AaEstablishRequest{});
+  h.in(AaDataRequest{data(7)});
+  EXPECT_EQ(h.s.transmission_queue_size(), 0u);
+  EXPECT_EQ(h.count<Trace>(), 1);
+}
+
+// ------------------------------------------------ a datagram link (issue 14)
+// SSCOP over UDP (Params::datagram_link): the PDU sequences of the soak's
+// fault relay (duplication, reordering) that each re-established the link.
+
+Params datagram(Mode m = Mode::kQ2110) {
+  Params p;
+  p.mode = m;
+  p.datagram_link = true;
+  return p;
+}
+
+TEST(SscopDatagramLink, CopyOfAnSdInTheReceiverBuffer_DiscardedNoRecovery) {
+  Harness h(datagram());
+  h.to_ready();
+  h.rx(sd(2, data(2)));  // USTAT [0,2)
+  h.rx(sd(1, data(1)));
+  h.rx(sd(2, data(2)));  // the relay's copy
+  EXPECT_EQ(h.maa(), "");
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.s.state(), State::kReady);
+  h.rx(sd(0, data(0)));
+  EXPECT_EQ(delivered(h), (std::vector<Bytes>{data(0), data(1), data(2)}));
+  EXPECT_EQ(h.s.stats().recoveries, 0u);
+}
+
+// Another SD under the same N(S) is no copy: still Q.2110's N(S) error.
+TEST(SscopDatagramLink, AnotherSdUnderTheSameNs_StillAnNsError) {
+  Harness h(datagram());
+  h.to_ready();
+  h.rx(sd(2, data(2)));
+  h.rx(sd(2, data(9)));
+  EXPECT_EQ(h.maa(), "Q");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEr});
+}
+
+// Q.SAAL1, as the UNI 3.0 demon runs: the peer sent SD 0..2, POLL N(PS)=1
+// N(S)=3, SD 3; SD 2 was lost and SD 3 overtook the POLL.
+TEST(SscopDatagramLink, PollOvertakenByALaterSd_AnsweredVrHKept) {
+  Harness h(datagram(Mode::kQSaal1));
+  h.to_ready();
+  h.rx(sd(0));
+  h.rx(sd(1));
+  h.rx(sd(3));
+  h.rx(poll(1, 3));
+  EXPECT_EQ(h.maa(), "");
+  ASSERT_EQ(h.sent_types(), std::vector<T>{T::kStat});
+  EXPECT_EQ(h.sent()[0].ps, 1u);
+  EXPECT_EQ(h.sent()[0].nr, 2u);
+  EXPECT_EQ(h.sent()[0].list, (std::vector<std::uint32_t>{2, 3, 4}));
+  EXPECT_EQ(h.s.vr_h(), 4u);
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
+TEST(SscopDatagramLink, StatOvertakenByALaterOne_Discarded) {
+  Harness h(datagram());
+  h.to_ready();
+  for (std::uint8_t i = 0; i < 4; ++i) h.in(AaDataRequest{data(i)});
+  h.advance(750ms);  // POLL 1
+  h.advance(750ms);  // POLL 2
+  ASSERT_EQ(h.s.vt_ps(), 2u);
+  h.rx(stat(2, 4, 40));  // the answer to POLL 2 first: everything acknowledged
+  EXPECT_EQ(h.s.vt_a(), 4u);
+  h.rx(stat(1, 2, 40, {2, 4}));  // the answer to POLL 1, late
+  EXPECT_EQ(h.maa(), "");
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.s.state(), State::kReady);
+  EXPECT_EQ(h.s.vt_a(), 4u);
+  EXPECT_EQ(h.s.vt_pa(), 2u);
+}
+
+TEST(SscopDatagramLink, UstatOvertakenByAStat_Discarded) {
+  Harness h(datagram());
+  h.to_ready();
+  for (std::uint8_t i = 0; i < 5; ++i) h.in(AaDataRequest{data(i)});
+  h.advance(750ms);          // POLL 1
+  h.rx(stat(1, 5, 40));      // everything acknowledged
+  h.rx(ustat(1, 30, 1, 3));  // sent before that STAT, overtaken
+  EXPECT_EQ(h.maa(), "");
+  EXPECT_TRUE(h.sent().empty());
+  EXPECT_EQ(h.s.state(), State::kReady);
+}
+
+// Q.SAAL1's BGN has no N(SQ): a copy that arrives after we answered the
+// original is answered again; once the peer has sent in the new connection a
+// BGN is a new connection, as before.
+TEST(SscopDatagramLink, QSaal1CopyOfTheBgnInReady_BgakAgainNoRelease) {
+  Harness h(datagram(Mode::kQSaal1));
+  h.rx(bgn(0));
+  h.in(AaEstablishResponse{});
+  ASSERT_EQ(h.s.state(), State::kReady);
+  h.rx(bgn(0));  // the relay's copy
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kBgak});
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 0);
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 0);
+  EXPECT_EQ(h.s.state(), State::kReady);
+  h.rx(sd(0));
+  h.rx(bgn(0));
+  EXPECT_EQ(h.count<AaReleaseIndication>(), 1);
+  EXPECT_EQ(h.count<AaEstablishIndication>(), 1);
+  EXPECT_EQ(h.s.state(), State::kInConnPend);
+}
+
+// The same sequences without datagram_link: Q.2110's protocol errors, as
+// the tests above (SdAlreadyInReceiverBuffer_MaaQAndEr_p67, ...) show.
+TEST(SscopDatagramLink, WithoutIt_StaleUstatIsAProtocolError) {
+  Harness h;
+  h.to_ready();
+  for (std::uint8_t i = 0; i < 5; ++i) h.in(AaDataRequest{data(i)});
+  h.advance(750ms);
+  h.rx(stat(1, 5, 40));
+  h.rx(ustat(1, 30, 1, 3));
+  EXPECT_EQ(h.maa(), "T");
+  EXPECT_EQ(h.sent_types(), std::vector<T>{T::kEr});
+}
+
 }  // namespace
 }  // namespace atmsigd::sscop::test

@@ -126,6 +126,14 @@ struct Params {
   // a BGN is never taken for a retransmission (VR(SQ) := N(SQ), no BGREJ), so a
   // peer that restarted with the same N(SQ) is accepted. Off = Q.2110 SDL p.31.
   bool robustness = false;
+  // The link below may duplicate and reorder PDUs (SSCOP over UDP, issue 14),
+  // where Q.2110 assumes an ATM VC that does neither. Then a copy of an SD
+  // already in the receiver buffer is discarded, a POLL overtaken by later SDs
+  // is answered, a STAT or USTAT that answers no outstanding POLL or asks for
+  // what is acknowledged already is discarded, and (Q.SAAL1, no N(SQ)) a BGN
+  // before the peer has shown it got our BGAK is taken for a copy: none of
+  // them is a protocol error that re-establishes the link (docs/saal.md).
+  bool datagram_link = false;
   // Which log events anyone wants (null: every level, as tests want). A
   // Trace is built only for an enabled ID.
   const log::Levels* levels = nullptr;
@@ -328,6 +336,7 @@ class Sscop {
   void on_outconn_bgrej(In& in);
   void on_outconn_release_req(In& in);
   void on_outconn_timer_cc(In& in);
+  void on_outconn_data_req(In& in);
   void on_inconn_establish_resp(In& in);
   void on_inconn_release_req(In& in);
   void on_inconn_bgn(In& in);
@@ -396,6 +405,8 @@ class Sscop {
   // Q.2110 procedures (SDL macros).
   bool detect_retransmission(std::uint8_t nsq);
   bool bgn_retransmission(std::uint8_t nsq);
+  void status_error(In& in, char code);
+  void peer_sscop_reestablish(const Pdu& p);
   void initialize_state_variables();
   void initialize_vr_mr() { vr_mr_ = params_.window & kSeqMask; }
   void set_data_transfer_timers();
