@@ -89,9 +89,14 @@ std::string format_arg(const Arg& a) {
 }
 
 std::string format(const Event& e) {
-  const std::string_view text = spec(e.id).text;
   std::string s;
-  s.reserve(text.size() + 48 * e.args.size());
+  append_event(s, e);
+  return s;
+}
+
+void append_event(std::string& s, const Event& e) {
+  const std::string_view text = spec(e.id).text;
+  s.reserve(s.size() + text.size() + 48 * e.args.size());
   std::size_t next = 0;
   std::size_t from = 0;
   for (;;) {
@@ -102,7 +107,6 @@ std::string format(const Event& e) {
     from = at + 2;
   }
   s.append(text.substr(from));
-  return s;
 }
 
 }  // namespace atmsigd::log
