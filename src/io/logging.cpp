@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <signal.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/uio.h>
 #include <syslog.h>
 #include <systemd/sd-journal.h>
@@ -167,7 +167,9 @@ struct Logger::Shared {
   Kind kind;
   int fd;
   bool own_fd;
-  std::vector<char> ring;
+  // Not zeroed: a page costs memory once a line reaches it.
+  std::unique_ptr<char[]> ring;
+  std::size_t cap;
   std::atomic<std::uint64_t> head{0};
   std::atomic<std::uint64_t> tail{0};
   std::atomic<std::uint64_t> failed{0};  // lines the destination refused (not reported yet)
@@ -178,7 +180,8 @@ struct Logger::Shared {
   bool stop = false;                // under m
   bool done = false;                // under m
 
-  Shared(Kind k, int f, bool own, std::size_t bytes) : kind(k), fd(f), own_fd(own), ring(bytes) {}
+  Shared(Kind k, int f, bool own, std::size_t bytes)
+      : kind(k), fd(f), own_fd(own), ring(new char[bytes]), cap(bytes) {}
   ~Shared() {
     if (own_fd && fd >= 0) ::close(fd);
     if (kind == Kind::kSyslog) ::closelog();
@@ -186,23 +189,21 @@ struct Logger::Shared {
 
   // Copies `n` bytes out of the ring from position `at` (wrapping).
   void copy_out(std::uint64_t at, char* out, std::size_t n) const {
-    const std::size_t cap = ring.size();
     const std::size_t i = static_cast<std::size_t>(at % cap);
     const std::size_t first = std::min(n, cap - i);
-    std::memcpy(out, ring.data() + i, first);
-    std::memcpy(out + first, ring.data(), n - first);
+    std::memcpy(out, ring.get() + i, first);
+    std::memcpy(out + first, ring.get(), n - first);
   }
 
   // A file or stderr: the bytes [t, h) as they are, one writev (two pieces
   // when they wrap). A destination that fails (EPIPE, ENOSPC, EBADF) loses
   // the lines: counted, reported by the loop.
   void write_stream(std::uint64_t t, std::uint64_t h) {
-    const std::size_t cap = ring.size();
     while (t < h) {
       const std::size_t i = static_cast<std::size_t>(t % cap);
       const std::size_t n = static_cast<std::size_t>(h - t);
       const std::size_t first = std::min(n, cap - i);
-      iovec iov[2] = {{ring.data() + i, first}, {ring.data(), n - first}};
+      iovec iov[2] = {{ring.get() + i, first}, {ring.get(), n - first}};
       const ssize_t w = ::writev(fd, iov, n > first ? 2 : 1);
       if (w > 0) {
         t += static_cast<std::uint64_t>(w);
@@ -364,7 +365,7 @@ void Logger::end_line(Severity s) {
     const Frame f{static_cast<std::uint32_t>(scratch_.size() - kFrame), s};
     std::memcpy(scratch_.data(), &f, kFrame);
   }
-  const std::size_t cap = sh.ring.size();
+  const std::size_t cap = sh.cap;
   const std::size_t n = scratch_.size();
   const std::uint64_t h = sh.head.load(std::memory_order_relaxed);
   const std::uint64_t t = sh.tail.load(std::memory_order_acquire);
@@ -375,8 +376,8 @@ void Logger::end_line(Severity s) {
   }
   const std::size_t i = static_cast<std::size_t>(h % cap);
   const std::size_t first = std::min(n, cap - i);
-  std::memcpy(sh.ring.data() + i, scratch_.data(), first);
-  std::memcpy(sh.ring.data(), scratch_.data() + first, n - first);
+  std::memcpy(sh.ring.get() + i, scratch_.data(), first);
+  std::memcpy(sh.ring.get(), scratch_.data() + first, n - first);
   sh.head.store(h + n, std::memory_order_release);
 }
 
@@ -403,7 +404,7 @@ void Logger::report_drops(bool at_exit) {
   const auto now = std::chrono::steady_clock::now();
   const std::uint64_t used =
       sh.head.load(std::memory_order_relaxed) - sh.tail.load(std::memory_order_acquire);
-  const std::size_t cap = sh.ring.size();
+  const std::size_t cap = sh.cap;
   if (at_exit ? cap - used < 256 : (used > cap / 2 || now - last_report_ < kDropReportEvery))
     return;
   const std::uint64_t n = unreported_;
