@@ -249,6 +249,7 @@ struct Logger::Shared {
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
     ::pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+    ::pthread_setname_np(::pthread_self(), "atmsigd-log");  // for ps -L, gdb
     std::string text;
     for (;;) {
       const std::uint64_t t = tail.load(std::memory_order_relaxed);
