@@ -581,6 +581,8 @@ std::string Demon::status_text() const {
   if (transport_) s += io_line("user of signaling I/O", transport_->stats());
   for (std::size_t i = 0; i < links_.size(); ++i)
     s += io_line(("signaling link I/O" + entity_suffix(i)).c_str(), links_[i].link->stats());
+  s +=
+      "log: " + log_->destination() + ", " + std::to_string(log_->dropped()) + " line(s) dropped\n";
   s += "trace buffer: " + std::to_string(trace_.size()) + "/" + std::to_string(trace_.capacity()) +
        " entries\n";
   return s;

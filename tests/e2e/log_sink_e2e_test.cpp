@@ -160,6 +160,17 @@ struct PipedDemon {
       n += e.path().string().find(".status.") != std::string::npos;
     return n;
   }
+  // The status dump (the load generator's own ones it removes).
+  std::string status_dump() const {
+    for (const auto& e : std::filesystem::directory_iterator(dump_dir)) {
+      if (e.path().string().find(".status.") == std::string::npos) continue;
+      std::ifstream in(e.path());
+      std::stringstream ss;
+      ss << in.rdbuf();
+      return ss.str();
+    }
+    return "";
+  }
 };
 
 struct LogSinkE2e : ::testing::Test {
@@ -206,6 +217,17 @@ TEST_F(LogSinkE2e, AStuckStderrPipeDropsLinesButCallsGoOnAndTheCountIsReportedOn
   while (user->dumps() == 0 && std::chrono::steady_clock::now() < end)
     std::this_thread::sleep_for(20ms);
   EXPECT_EQ(user->dumps(), 1u);
+  // It counts what its log dropped so far.
+  std::string dump = user->status_dump();
+  for (int i = 0; i < 250 && dump.find("trace buffer:") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(20ms);  // the dump thread is still writing it
+    dump = user->status_dump();
+  }
+  std::smatch d;
+  ASSERT_TRUE(
+      std::regex_search(dump, d, std::regex("\nlog: stderr, ([0-9]+) line\\(s\\) dropped\n")))
+      << dump;
+  EXPECT_GT(std::stoull(d[1].str()), 0u);
 
   user->start_reading();
   // Once the queue has room again (and a turn of the loop: SSCOP's timers
