@@ -33,6 +33,8 @@
 #include <string>
 #include <vector>
 
+#include "../../tests/support/callctl_builders.hpp"
+#include "../common/fuzz_input.hpp"
 #include "atmsigd/callctl/uni.hpp"
 #include "atmsigd/q2931/codec.hpp"
 #include "atmsigd/sscf/sscf_uni.hpp"
@@ -44,42 +46,6 @@ struct CcReach {
   std::uint64_t established = 0;  // CcEstablished seen by a fake socket layer
   std::uint64_t incoming = 0;     // CcIncoming
 };
-
-struct CcInput {
-  const std::uint8_t* data;
-  std::size_t size;
-  std::size_t pos = 0;
-  bool empty() const { return pos >= size; }
-  std::uint8_t byte() { return pos < size ? data[pos++] : 0; }
-  Bytes bytes(std::size_t n) {
-    n = std::min(n, size - std::min(pos, size));
-    Bytes b(data + pos, data + pos + n);
-    pos += n;
-    return b;
-  }
-};
-
-inline struct sockaddr_atmsvc cc_nsap(std::uint8_t last) {
-  struct sockaddr_atmsvc a;
-  std::memset(&a, 0, sizeof a);
-  a.sas_family = AF_ATMSVC;
-  const std::uint8_t p[20] = {0x47, 0x00, 0x05, 0x80, 0xff, 0xe1, 0x00, 0x00, 0x00, 0xf2,
-                              0x1a, 0x26, 0xd8, 0x00, 0x20, 0xea, 0x00, 0x00, 0x02, 0x00};
-  std::memcpy(a.sas_addr.prv, p, 20);
-  a.sas_addr.prv[18] = last;
-  return a;
-}
-
-inline struct atm_qos cc_ubr() {
-  struct atm_qos q;
-  std::memset(&q, 0, sizeof q);
-  q.aal = ATM_AAL5;
-  q.txtp.traffic_class = ATM_UBR;
-  q.rxtp.traffic_class = ATM_UBR;
-  q.txtp.max_sdu = 8192;
-  q.rxtp.max_sdu = 8192;
-  return q;
-}
 
 // One end of the link.
 struct CcEnd {
@@ -152,9 +118,9 @@ struct CcUniEnd : CcEnd {
     atmsvc::CcConnect c{};
     c.sock = next_sock++;
     std::memset(&c.local, 0, sizeof c.local);
-    c.called = cc_nsap(to);
+    c.called = testkit::nsap(to);
     std::memset(&c.sap, 0, sizeof c.sap);
-    c.qos = cc_ubr();
+    c.qos = testkit::ubr();
     std::memset(&c.pvc, 0, sizeof c.pvc);
     socks.emplace(c.sock, false);
     handle(c, now);
@@ -218,7 +184,7 @@ struct CcRawEnd : CcEnd {
   std::optional<TimePoint> deadline() const override { return sscf.next_deadline(); }
 
   // A message of the codec's types with IEs chosen by the input.
-  void send_message(CcInput& in, TimePoint now) {
+  void send_message(FuzzInput& in, TimePoint now) {
     static constexpr q2931::MessageType kTypes[] = {q2931::MessageType::kSetup,
                                                     q2931::MessageType::kCallProceeding,
                                                     q2931::MessageType::kAlerting,
@@ -250,9 +216,7 @@ struct CcRawEnd : CcEnd {
     m.action = static_cast<q2931::MessageAction>((t >> 5) & 3);
     if (m.type == q2931::MessageType::kSetup) add_setup_ies(m, ies);
     if ((ies & 0x01) != 0) {
-      q2931::Cause cause;
-      cause.value = in.byte() & 0x7f;
-      m.add(cause);
+      m.add(testkit::cause_ie(in.byte() & 0x7f));
     }
     if ((ies & 0x02) != 0) {
       q2931::CallState st;
@@ -260,10 +224,7 @@ struct CcRawEnd : CcEnd {
       m.add(st);
     }
     if ((ies & 0x04) != 0) {
-      q2931::ConnectionIdentifier ci;
-      ci.vpci = 0;
-      ci.vci = static_cast<std::uint16_t>(32 + in.byte());
-      m.add(ci);
+      m.add(testkit::conn_id(0, static_cast<std::uint16_t>(32 + in.byte())));
     }
     if ((ies & 0x08) != 0) {
       q2931::RestartIndicator ri;
@@ -290,14 +251,11 @@ struct CcRawEnd : CcEnd {
     if (version == q2931::Version::kUni30) bc.transfer_capability = 0;
     m.add(bc);
     q2931::CalledPartyNumber cd;
-    const auto to = cc_nsap(1);
+    const auto to = testkit::nsap(1);
     cd.address.assign(to.sas_addr.prv, to.sas_addr.prv + 20);
     m.add(cd);
     if ((ies & 0x20) == 0) {
-      q2931::ConnectionIdentifier ci;
-      ci.vpci = 0;
-      ci.vci = static_cast<std::uint16_t>(32 + (ies >> 6));
-      m.add(ci);
+      m.add(testkit::conn_id(0, static_cast<std::uint16_t>(32 + (ies >> 6))));
     }
     q2931::QosParameter q;
     q.hdr.coding = version == q2931::Version::kUni30 ? q2931::CodingStandard::kNetwork
@@ -327,7 +285,7 @@ class CcWorld {
     raw_ = dynamic_cast<CcRawEnd*>(b_.get());
   }
 
-  std::string run(CcInput& in, CcReach* reach = nullptr) {
+  std::string run(FuzzInput& in, CcReach* reach = nullptr) {
     ua_->handle(atmsvc::StartLinks{}, now_);
     if (ub_) ub_->handle(atmsvc::StartLinks{}, now_);
     if (raw_) raw_->run(sscf::AalEstablishRequest{}, now_);
@@ -418,7 +376,7 @@ class CcWorld {
     pump();
   }
 
-  void step(CcInput& in) {
+  void step(FuzzInput& in) {
     const std::uint8_t op = in.byte();
     CcUniEnd* u = ((op & 0x10) != 0 && ub_ != nullptr) ? ub_ : ua_;
     CcEnd& from = (op & 0x10) != 0 ? *b_ : *a_;
@@ -538,7 +496,7 @@ class CcWorld {
 
 inline std::string run_callctl(const std::uint8_t* data, std::size_t size,
                                CcReach* reach = nullptr) {
-  CcInput in{data, size};
+  FuzzInput in{data, size};
   CcWorld world(in.byte());
   return world.run(in, reach);
 }

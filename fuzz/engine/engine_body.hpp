@@ -38,8 +38,8 @@ class EngineWorld {
         net_(params(callctl::Side::kNetwork)) {}
 
   // reach: calls established as the network's socket layer saw them.
-  std::string run(CcInput& in, CcReach* reach = nullptr) {
-    std::vector<struct sockaddr_atmsvc> locals{cc_nsap(1)};
+  std::string run(FuzzInput& in, CcReach* reach = nullptr) {
+    std::vector<struct sockaddr_atmsvc> locals{testkit::nsap(1)};
     feed(engine::LocalAddresses{0, locals});
     feed(engine::Start{});
     net_.handle(atmsvc::StartLinks{}, now_);
@@ -96,7 +96,7 @@ class EngineWorld {
     for (int i = 0; i < 10000 && error_.empty(); ++i) {
       if (answer_addresses_) {
         answer_addresses_ = false;
-        std::vector<struct sockaddr_atmsvc> locals{cc_nsap(1)};
+        std::vector<struct sockaddr_atmsvc> locals{testkit::nsap(1)};
         std::vector<engine::Action> out;
         eng_.handle(engine::LocalAddresses{0, locals}, now_, out);
         take(out);
@@ -181,14 +181,14 @@ class EngineWorld {
     return live[n % live.size()];
   }
 
-  void step(CcInput& in) {
+  void step(FuzzInput& in) {
     const std::uint8_t op = in.byte();
     switch (op & 0x0f) {
       case 0: {  // listen on one of two addresses, any SAP
         const kemu::Vcc v = new_vcc();
         vccs_.push_back(v);
-        kernel_frame(
-            kernel_.listen(v, cc_nsap(1 + (op >> 4) % 2), cc_ubr(), kemu::sap_from_text("")));
+        kernel_frame(kernel_.listen(v, testkit::nsap(1 + (op >> 4) % 2), testkit::ubr(),
+                                    kemu::sap_from_text("")));
         break;
       }
       case 1: {  // connect to the network (the network's user 0..2)
@@ -196,7 +196,7 @@ class EngineWorld {
         vccs_.push_back(v);
         struct sockaddr_atmsvc none;
         std::memset(&none, 0, sizeof none);
-        kernel_frame(kernel_.connect(v, none, cc_nsap(2 + (op >> 4) % 3), cc_ubr(),
+        kernel_frame(kernel_.connect(v, none, testkit::nsap(2 + (op >> 4) % 3), testkit::ubr(),
                                      kemu::sap_from_text("")));
         break;
       }
@@ -313,7 +313,7 @@ class EngineWorld {
 
 inline std::string run_engine(const std::uint8_t* data, std::size_t size,
                               CcReach* reach = nullptr) {
-  CcInput in{data, size};
+  FuzzInput in{data, size};
   EngineWorld world;
   return world.run(in, reach);
 }

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/fuzz_input.hpp"
 #include "atmsigd/sscop/sscop.hpp"
 
 namespace atmsigd::fuzz {
@@ -25,20 +26,6 @@ struct SscopReach {
   std::uint64_t delivered = 0;  // AA-DATA.indications, both sides
   std::uint64_t recoveries = 0;
   std::uint64_t resyncs = 0;
-};
-
-struct SscopInput {
-  const std::uint8_t* data;
-  std::size_t size;
-  std::size_t pos = 0;
-  bool empty() const { return pos >= size; }
-  std::uint8_t byte() { return pos < size ? data[pos++] : 0; }
-  Bytes bytes(std::size_t n) {
-    n = std::min(n, size - std::min(pos, size));
-    Bytes b(data + pos, data + pos + n);
-    pos += n;
-    return b;
-  }
 };
 
 struct SscopSide {
@@ -57,7 +44,7 @@ class SscopPair {
   explicit SscopPair(sscop::Mode mode) : a_(params(mode)), b_(params(mode)) {}
 
   // Returns an empty string, or the invariant violated.
-  std::string run(SscopInput& in, SscopReach* reach = nullptr) {
+  std::string run(FuzzInput& in, SscopReach* reach = nullptr) {
     while (!in.empty() && error_.empty()) step(in);
     if (reach != nullptr) {
       reach->delivered = a_.delivered + b_.delivered;
@@ -208,7 +195,7 @@ class SscopPair {
   }
 
   // One scripted step.
-  void step(SscopInput& in) {
+  void step(FuzzInput& in) {
     const std::uint8_t op = in.byte();
     SscopSide& side = (op & 0x10) != 0 ? b_ : a_;
     SscopSide& other = (op & 0x10) != 0 ? a_ : b_;
@@ -328,7 +315,7 @@ class SscopPair {
 // empty string or the invariant violated.
 inline std::string run_sscop_pair(const std::uint8_t* data, std::size_t size,
                                   SscopReach* reach = nullptr) {
-  SscopInput in{data, size};
+  FuzzInput in{data, size};
   const sscop::Mode mode = (in.byte() & 1) != 0 ? sscop::Mode::kQSaal1 : sscop::Mode::kQ2110;
   SscopPair pair(mode);
   return pair.run(in, reach);

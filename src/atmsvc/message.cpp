@@ -130,23 +130,24 @@ std::optional<std::string> sap_problem(const struct atm_sap& sap) {
   }
   for (int i = 0; i < ATM_MAX_BLLI; ++i) {
     const auto& b = sap.blli[i];
-    const std::string where = "sap.blli[" + std::to_string(i) + "]: ";
+    // The text is built only for a problem found (this runs on every connect).
+    const auto where = [i] { return "sap.blli[" + std::to_string(i) + "]: "; };
     if (!known_l2(b.l2_proto))
-      return where + "unknown layer 2 protocol " + std::to_string(b.l2_proto);
+      return where() + "unknown layer 2 protocol " + std::to_string(b.l2_proto);
     if (!known_l3(b.l3_proto))
-      return where + "unknown layer 3 protocol " + std::to_string(b.l3_proto);
+      return where() + "unknown layer 3 protocol " + std::to_string(b.l3_proto);
     if (b.l2_proto != ATM_L2_NONE && b.l2_proto != ATM_L2_USER) {
-      if (b.l2.itu.mode > ATM_IMD_EXTENDED) return where + "layer 2 mode out of range";
-      if (b.l2.itu.window > 127) return where + "layer 2 window out of range 0..127";
+      if (b.l2.itu.mode > ATM_IMD_EXTENDED) return where() + "layer 2 mode out of range";
+      if (b.l2.itu.window > 127) return where() + "layer 2 window out of range 0..127";
     }
     if (b.l3_proto == ATM_L3_X25 || b.l3_proto == ATM_L3_ISO8208 || b.l3_proto == ATM_L3_X223) {
-      if (b.l3.itu.mode > ATM_IMD_EXTENDED) return where + "layer 3 mode out of range";
+      if (b.l3.itu.mode > ATM_IMD_EXTENDED) return where() + "layer 3 mode out of range";
       if (b.l3.itu.def_size != 0 && (b.l3.itu.def_size < 4 || b.l3.itu.def_size > 12))
-        return where + "layer 3 default packet size out of range 4..12";
-      if (b.l3.itu.window > 127) return where + "layer 3 window out of range 0..127";
+        return where() + "layer 3 default packet size out of range 4..12";
+      if (b.l3.itu.window > 127) return where() + "layer 3 window out of range 0..127";
     }
     if (b.l3_proto == ATM_L3_H310 && b.l3.h310.term_type > ATM_TT_RXTX)
-      return where + "H.310 terminal type out of range";
+      return where() + "H.310 terminal type out of range";
   }
   return std::nullopt;
 }

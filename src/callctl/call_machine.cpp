@@ -6,6 +6,7 @@
 // interface), §5.4 (clearing), §5.6 (error handling) and its SDL processes
 // Call-Control-U / Call-Control-N; UNI 3.1 §5.x where it differs (no T301);
 // UNI 4.0 §2 (T301). The party machine of Q.2971 is not here (docs/callctl.md).
+#include <array>
 #include <cerrno>
 
 #include "atmsigd/callctl/cause_errno.hpp"
@@ -209,11 +210,11 @@ struct Uni::Machine {
       Message r = u.make(MessageType::kRelease, c);
       q2931::Cause cv;
       cv.value = c.release_cause;
-      r.add(cv);
+      r.add(std::move(cv));
       q2931::Cause second;
       second.value = cause::kRecoveryOnTimerExpiry;
       second.diagnostics = {'3', '0', '8'};
-      r.add(second);
+      r.add(std::move(second));
       u.send(r, c.key());
       u.reenter_state(c);
       return;
@@ -283,13 +284,32 @@ struct Uni::Machine {
     Handler h;
   };
   static Handler find(Side side, CallState s, Ev e);
+  static Handler search(Side side, CallState s, Ev e);  // the table below, first match
 };
 
 namespace {
 using S = CallState;
 }
 
+// The rows below, indexed once: a dispatch is a lookup, not a search.
 Uni::Machine::Handler Uni::Machine::find(Side side, CallState s, Ev e) {
+  constexpr unsigned kStates = 16, kEvents = 32;
+  static const auto kIndex = [] {
+    std::array<Handler, 2 * kStates * kEvents> t{};
+    for (unsigned sd = 0; sd < 2; ++sd)
+      for (unsigned st = 0; st < kStates; ++st)
+        for (unsigned ev = 0; ev < kEvents; ++ev)
+          t[(sd * kStates + st) * kEvents + ev] =
+              search(sd == 0 ? Side::kUser : Side::kNetwork, static_cast<CallState>(st),
+                     static_cast<Ev>(ev));
+    return t;
+  }();
+  const auto st = static_cast<unsigned>(s), ev = static_cast<unsigned>(e);
+  if (st >= kStates || ev >= kEvents) return search(side, s, e);
+  return kIndex[((side == Side::kUser ? 0u : 1u) * kStates + st) * kEvents + ev];
+}
+
+Uni::Machine::Handler Uni::Machine::search(Side side, CallState s, Ev e) {
   using M = Machine;
   constexpr auto st = [](CallState x) {
     return static_cast<std::uint16_t>(1u << static_cast<unsigned>(x));
@@ -445,6 +465,7 @@ void Uni::place_call(const CcConnect& req) {
     out_->push_back(CcReleased{req.sock, err->err});
     return;
   }
+  // Encoded once: kept for T303's retransmission, and sent.
   c.setup->last_setup = q2931::encode(m, params_.version);
   c.sends = 1;
   const Key k = c.key();
@@ -452,7 +473,7 @@ void Uni::place_call(const CcConnect& req) {
   Call& call = it->second;
   by_sock_[call.sock] = k;
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
-  send(m, k);
+  send_encoded(m, call.setup->last_setup, k);
   dispatch(call, {Ev::kSetupRequest});
 }
 
@@ -649,7 +670,7 @@ void Uni::start_release(Call& c, std::uint8_t cv, std::optional<int> tell_kernel
   q2931::Cause cause_ie;
   cause_ie.value = cv;
   cause_ie.diagnostics = std::move(diag);
-  r.add(cause_ie);
+  r.add(std::move(cause_ie));
   c.release_cause = cv;
   c.cause = cv;
   c.sends = 1;

@@ -55,7 +55,7 @@ void Uni::on_q2931(ByteView bytes) {
     return;
   }
   const Message& m = *res.message;
-  if (params_.trace_messages)
+  if (params_.trace_messages && levels().enabled(log::Id::kCallMsgReceived))
     emit(log::Id::kCallMsgReceived, params_.log_name, q2931::message_name(m.type),
          log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
   const q2931::Action action = res.action();

@@ -52,9 +52,9 @@ void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutp
 
 void EntityRouter::to_entity(std::size_t i, const NetInput& in, TimePoint now,
                              std::vector<NetOutput>& out) {
-  scratch_.clear();
-  entities_[i].uni->handle(in, now, scratch_);
-  forward(i, scratch_, out);
+  const std::size_t mark = out.size();
+  entities_[i].uni->handle(in, now, out);
+  translate(i, out, mark);
 }
 
 std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& called) const {
@@ -107,7 +107,9 @@ std::optional<std::size_t> EntityRouter::entity_of_sock(atmsvc::SockId sock) con
 
 void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOutput>& out) {
   std::optional<std::size_t> target;
-  NetInput fwd = req;
+  // The request goes on as it is, but for a call id translated (a copy then).
+  const NetInput* fwd = &req;
+  std::optional<NetInput> translated;
   std::visit(
       [&](const auto& r) {
         using T = std::decay_t<decltype(r)>;
@@ -141,7 +143,7 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
           target = it->second.entity;
           T copy = r;
           copy.call = it->second.uni_call;
-          fwd = copy;
+          fwd = &translated.emplace(copy);
           if constexpr (std::is_same_v<T, CcAccept> || std::is_same_v<T, CcReject>) {
             entities_[*target].ours.erase(it->second.uni_call);
             offered_.erase(it);  // answered: the call is the socket's now, or gone
@@ -158,16 +160,16 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
       },
       req);
   if (!target) return;
-  to_entity(*target, fwd, now, out);
+  to_entity(*target, *fwd, now, out);
 }
 
 void EntityRouter::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
   for (std::size_t i = 0; i < entities_.size(); ++i) {
     const auto d = entities_[i].uni->next_deadline();
     if (!d || *d > now) continue;
-    scratch_.clear();
-    entities_[i].uni->handle_timeouts(now, scratch_);
-    forward(i, scratch_, out);
+    const std::size_t mark = out.size();
+    entities_[i].uni->handle_timeouts(now, out);
+    translate(i, out, mark);
   }
 }
 
@@ -189,10 +191,11 @@ bool EntityRouter::links_idle() const {
   return true;
 }
 
-void EntityRouter::forward(std::size_t i, std::vector<NetOutput>& from_uni,
-                           std::vector<NetOutput>& out) {
+void EntityRouter::translate(std::size_t i, std::vector<NetOutput>& out, std::size_t mark) {
   auto& e = entities_[i];
-  for (auto& ev : from_uni) {
+  std::size_t kept = mark;
+  for (std::size_t at = mark; at < out.size(); ++at) {
+    NetOutput& ev = out[at];
     if (auto* pdu = std::get_if<atmsvc::ToLink>(&ev)) {
       pdu->entity = i;
     } else if (auto* ls = std::get_if<atmsvc::LinkState>(&ev)) {
@@ -211,9 +214,10 @@ void EntityRouter::forward(std::size_t i, std::vector<NetOutput>& from_uni,
     } else if (const auto* rel = std::get_if<CcReleased>(&ev)) {
       if (!single()) sock_entity_.erase(rel->sock);
     }
-    out.push_back(std::move(ev));
+    if (kept != at) out[kept] = std::move(ev);
+    ++kept;
   }
-  from_uni.clear();
+  out.erase(out.begin() + static_cast<std::ptrdiff_t>(kept), out.end());
 }
 
 }  // namespace atmsigd::callctl

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace atmsigd::callctl {
 
@@ -29,18 +30,18 @@ void encode_party(Message& msg, const struct sockaddr_atmsvc& a, Version v) {
     n.plan = numbering::kPlanE164;
     n.type_of_number = numbering::kTypeInternational;
     n.address.assign(a.sas_addr.pub, a.sas_addr.pub + publen);
-    msg.add(n);
+    msg.add(std::move(n));
     if (has_prv) {
       Sub s;
       s.type = is_uni30(v) || v == Version::kUni31 ? 0 : 1;  // NSAP / ATM end system address
       s.address.assign(a.sas_addr.prv, a.sas_addr.prv + ATM_ESA_LEN);
-      msg.add(s);
+      msg.add(std::move(s));
     }
   } else {
     n.plan = numbering::kPlanNsap;
     n.type_of_number = numbering::kTypeUnknown;
     n.address.assign(a.sas_addr.prv, a.sas_addr.prv + ATM_ESA_LEN);
-    msg.add(n);
+    msg.add(std::move(n));
   }
 }
 
@@ -198,6 +199,7 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
   const bool abr = qos.txtp.traffic_class == ATM_ABR || qos.rxtp.traffic_class == ATM_ABR;
   if (abr && (ubr || cbr)) return EncodeError{-EINVAL};  // one transfer capability per call
 
+  msg.ies.reserve(msg.ies.size() + 12);  // every IE below, at most: one allocation
   AalParameters aal;
   Aal5 a5;
   a5.fwd_max_sdu = sdu_or_default(qos.txtp.max_sdu);
@@ -253,15 +255,18 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
     h.type = static_cast<std::uint8_t>(sap.bhli.hl_type - 1);
     msg.add(h);
   }
-  std::vector<BroadbandLowLayerInfo> bllis;
-  for (const auto& b : sap.blli) {
-    if (b.l2_proto == ATM_L2_NONE && b.l3_proto == ATM_L3_NONE) break;
-    auto ie = encode_blli(b);
+  // The BLLIs (up to ATM_MAX_BLLI) straight into the message, behind a repeat
+  // indicator if more than one: no list of their own.
+  std::size_t n_blli = 0;
+  while (n_blli < std::size(sap.blli) &&
+         (sap.blli[n_blli].l2_proto != ATM_L2_NONE || sap.blli[n_blli].l3_proto != ATM_L3_NONE))
+    ++n_blli;
+  if (n_blli > 1) msg.add(BroadbandRepeatIndicator{});
+  for (std::size_t i = 0; i < n_blli; ++i) {
+    auto ie = encode_blli(sap.blli[i]);
     if (!ie) return EncodeError{-EINVAL};
-    bllis.push_back(*ie);
+    msg.add(std::move(*ie));
   }
-  if (bllis.size() > 1) msg.add(BroadbandRepeatIndicator{});
-  for (auto& b : bllis) msg.add(std::move(b));
 
   encode_party<CalledPartyNumber, CalledPartySubaddress>(msg, called, v);
   if (address_in_use(calling))

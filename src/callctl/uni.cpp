@@ -343,8 +343,9 @@ std::optional<Uni::CallInfo> Uni::call_info(std::uint32_t cref, bool we_originat
 // message received may make us send one, which runs SSCF again): no
 // allocation per message once the pool has its capacity.
 Uni::ActBuffer::ActBuffer(Uni& u) : uni(u) {
-  if (u.act_depth_ == u.act_pool_.size()) u.act_pool_.emplace_back();
-  acts = &u.act_pool_[u.act_depth_++];
+  if (u.act_depth_ == u.act_pool_.size())
+    u.act_pool_.push_back(std::make_unique<std::vector<sscf::Action>>());
+  acts = u.act_pool_[u.act_depth_++].get();
   acts->clear();
 }
 
@@ -465,9 +466,13 @@ Message Uni::make(MessageType t, const Call& c) const {
 }
 
 void Uni::send(const Message& m, Key owner) {
+  send_encoded(m, q2931::encode(m, params_.version), owner);
+}
+
+// `bytes`: m's encoding (made once by a caller that keeps a copy).
+void Uni::send_encoded(const Message& m, Bytes bytes, Key owner) {
   ++stats_.messages_out;
-  Bytes bytes = q2931::encode(m, params_.version);
-  if (params_.trace_messages)
+  if (params_.trace_messages && levels().enabled(log::Id::kCallMsgSent))
     emit(log::Id::kCallMsgSent, params_.log_name, q2931::message_name(m.type),
          log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
   if (sscf_.established()) {
@@ -515,7 +520,7 @@ void Uni::send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t 
   q2931::Cause c;
   c.value = cv;
   c.diagnostics = std::move(diag);
-  m.add(c);
+  m.add(std::move(c));
   send(m, kGlobalKey);
 }
 
@@ -532,7 +537,7 @@ void Uni::send_release_complete(std::uint32_t cref, bool flag, std::optional<std
     q2931::Cause c;
     c.value = *cv;
     c.diagnostics = std::move(diag);
-    m.add(c);
+    m.add(std::move(c));
   }
   send(m, kGlobalKey);
 }

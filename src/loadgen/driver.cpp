@@ -202,40 +202,26 @@ void Driver::on_timeouts(TimePoint now, Sends& out) {
 
 // --- slots -----------------------------------------------------------------
 
-std::uint32_t Driver::alloc_a() {
-  ++a_open_;
-  if (!a_free_.empty()) {
-    const std::uint32_t i = a_free_.back();
-    a_free_.pop_back();
+template <typename Rec>
+std::uint32_t Driver::alloc(std::vector<Rec>& recs, std::vector<std::uint32_t>& free,
+                            std::uint64_t& open) {
+  ++open;
+  if (!free.empty()) {
+    const std::uint32_t i = free.back();
+    free.pop_back();
     return i;
   }
-  a_.emplace_back();
-  return static_cast<std::uint32_t>(a_.size() - 1);
+  recs.emplace_back();
+  return static_cast<std::uint32_t>(recs.size() - 1);
 }
 
-std::uint32_t Driver::alloc_b() {
-  ++b_open_;
-  if (!b_free_.empty()) {
-    const std::uint32_t i = b_free_.back();
-    b_free_.pop_back();
-    return i;
-  }
-  b_.emplace_back();
-  return static_cast<std::uint32_t>(b_.size() - 1);
-}
-
-void Driver::free_a(std::uint32_t i) {
-  disarm(a_, a_list_, i);
-  a_[i] = ACall{};
-  a_free_.push_back(i);
-  --a_open_;
-}
-
-void Driver::free_b(std::uint32_t i) {
-  disarm(b_, b_list_, i);
-  b_[i] = BSock{};
-  b_free_.push_back(i);
-  --b_open_;
+template <typename Rec>
+void Driver::release(std::vector<Rec>& recs, List& l, std::vector<std::uint32_t>& free,
+                     std::uint64_t& open, std::uint32_t i) {
+  disarm(recs, l, i);
+  recs[i] = Rec{};
+  free.push_back(i);
+  --open;
 }
 
 // An abandoned record keeps its slot (a late frame for it is then known) and

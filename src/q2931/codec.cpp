@@ -2,6 +2,7 @@
 // UNI 3.1 §5.6, UNI 4.0 §2.6 / §5.6).
 #include "atmsigd/q2931/codec.hpp"
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
@@ -159,14 +160,15 @@ struct IeScan {
 };
 
 // One IE: §5.6.8.1 unrecognized, §5.6.8.3 repeated, §5.6.7.2 / §5.6.8.2 content error.
-void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, Bytes content) {
+// `content` is a view into the message: only an IE kept as unknown copies it.
+void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView content) {
   const MessageType t = s.m.type;
   const std::optional<IeRule> rule = ie_rule(t, id, s.v);
   if (!rule) {
     // §5.6.8.1: unknown, not in this version, or not expected in this message.
     s.verdicts.push_back(make(Problem::kUnrecognizedIe, adjust_for_message(ie_action(hdr, s.v), t),
                               cause::kIeNonExistent, Bytes{id}, id));
-    s.m.ies.emplace_back(UnknownIe{id, hdr, std::move(content)});
+    s.m.ies.emplace_back(UnknownIe{id, hdr, Bytes(content.begin(), content.end())});
     return;
   }
   if (s.count[id] >= rule->max_count) {
@@ -191,7 +193,7 @@ void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, Bytes content) {
                                   adjust_for_message(ie_action(hdr, s.v), t),
                                   cause::kInvalidIeContents, Bytes{id}, id));
     }
-    s.m.ies.emplace_back(UnknownIe{id, hdr, std::move(content)});
+    s.m.ies.emplace_back(UnknownIe{id, hdr, Bytes(content.begin(), content.end())});
     return;
   }
   ++s.count[id];
@@ -236,7 +238,9 @@ std::optional<Cause> DecodeResult::cause() const {
 
 Bytes encode(const Message& msg, Version v) {
   Bytes out;
-  out.reserve(64);
+  // One allocation: a SETUP with its addresses is about 120 octets, the
+  // other messages far less (grown only past this).
+  out.reserve(kHeaderLength + 32 * msg.ies.size());
   wire::put8(out, kProtocolDiscriminator);
   wire::put8(out, kCallReferenceLength);
   wire::put24(out, (msg.cref.flag ? 0x800000u : 0u) | (msg.cref.value & 0x7fffffu));
@@ -258,7 +262,13 @@ DecodeResult decode(ByteView bytes, Version v) {
   if (!decode_header(bytes, v, res, length)) return res;
   Message& m = *res.message;
   IeScan scan{m, res.verdicts, v};
-  wire::Reader r(bytes.subspan(kHeaderLength, length));
+  const ByteView body = bytes.subspan(kHeaderLength, length);
+  // The IEs are counted first (their lengths only): one allocation for the list.
+  std::size_t n = 0;
+  for (std::size_t at = 0; at + 4 <= body.size(); ++n)
+    at += 4 + (static_cast<std::size_t>(body[at + 2]) << 8 | body[at + 3]);
+  m.ies.reserve(std::min<std::size_t>(n, 32));  // a hint: a hostile length cannot make it big
+  wire::Reader r(body);
   while (!r.empty()) {
     std::uint8_t id = 0, inst = 0;
     std::uint16_t ie_len = 0;
@@ -268,13 +278,13 @@ DecodeResult decode(ByteView bytes, Version v) {
                                   cause::kIncorrectMessageLength));
       return res;
     }
-    Bytes content;
-    r.bytes(ie_len, content);
+    ByteView content;
+    r.view(ie_len, content);
     IeHeader hdr;
     hdr.coding = static_cast<CodingStandard>((inst >> 5) & 0x03);
     hdr.follow_instructions = (inst & 0x10) != 0;
     hdr.action = static_cast<IeAction>(inst & 0x07);
-    scan_ie(scan, id, hdr, std::move(content));
+    scan_ie(scan, id, hdr, content);
   }
   // §5.6.7.1: mandatory IEs.
   for (std::uint8_t id : mandatory_ie_list(m.type, v)) {

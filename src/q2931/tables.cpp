@@ -231,11 +231,6 @@ static_assert(unique_keys(kMsgIes,
                           }),
               "each IE appears once per message");
 
-constexpr const MsgSpec* find_msg_spec(MessageType t) {
-  for (const auto& s : kMsgSpecs)
-    if (s.type == t) return &s;
-  return nullptr;
-}
 // Index-based lookups for the compile-time checks: GCC cannot compare a
 // pointer into an inline (external) constexpr table with nullptr in a
 // constant expression under -fsanitize=undefined (which implies
@@ -310,6 +305,37 @@ constexpr bool all_typed_ies_have_specs(std::index_sequence<K...>) {
 static_assert(all_typed_ies_have_specs(std::make_index_sequence<std::variant_size_v<Ie>>{}));
 static_assert(std::variant_size_v<Ie> == kIeSpecs.size() + 1, "one typed IE per table row");
 
+// The tables indexed by code, built once: the lookups of every message
+// decoded are by index, not searches of the tables (about 1.5 KB).
+static_assert(kMsgSpecs.size() < 255 && kIeSpecs.size() < 255 && kMsgIes.size() < 0xffff);
+struct Index {
+  std::array<std::uint8_t, 256> msg{};  // kMsgSpecs index + 1 by message type (0: none)
+  std::array<std::uint8_t, 256> ie{};   // kIeSpecs index + 1 by IE identifier (0: none)
+  // The kMsgIes rows of a message type lie within [rows_from, rows_to).
+  std::array<std::uint16_t, 256> rows_from{};
+  std::array<std::uint16_t, 256> rows_to{};
+};
+const Index& index() {
+  static const Index ix = [] {
+    Index x;
+    for (std::size_t i = kMsgSpecs.size(); i-- > 0;)  // the first row wins, as a search
+      x.msg[static_cast<std::uint8_t>(kMsgSpecs[i].type)] = static_cast<std::uint8_t>(i + 1);
+    for (std::size_t i = kIeSpecs.size(); i-- > 0;)
+      x.ie[static_cast<std::uint8_t>(kIeSpecs[i].id)] = static_cast<std::uint8_t>(i + 1);
+    for (std::size_t i = 0; i < kMsgIes.size(); ++i) {
+      const auto t = static_cast<std::uint8_t>(kMsgIes[i].msg);
+      if (x.rows_to[t] == 0) x.rows_from[t] = static_cast<std::uint16_t>(i);
+      x.rows_to[t] = static_cast<std::uint16_t>(i + 1);
+    }
+    return x;
+  }();
+  return ix;
+}
+const MsgSpec* spec_of(MessageType t) {
+  const std::uint8_t i = index().msg[static_cast<std::uint8_t>(t)];
+  return i != 0 ? &kMsgSpecs[i - 1u] : nullptr;
+}
+
 }  // namespace
 
 bool in_version(VersionMask mask, Version v) {
@@ -317,20 +343,19 @@ bool in_version(VersionMask mask, Version v) {
 }
 
 const IeSpec* ie_spec(std::uint8_t id) {
-  for (const auto& s : kIeSpecs)
-    if (static_cast<std::uint8_t>(s.id) == id) return &s;
-  return nullptr;
+  const std::uint8_t i = index().ie[id];
+  return i != 0 ? &kIeSpecs[i - 1u] : nullptr;
 }
 const MsgSpec* msg_spec(MessageType t) {
-  return find_msg_spec(t);
+  return spec_of(t);
 }
 
 std::optional<Procedure> message_procedure(MessageType t) {
-  const MsgSpec* s = find_msg_spec(t);
+  const MsgSpec* s = spec_of(t);
   return s != nullptr ? std::optional(s->procedure) : std::nullopt;
 }
 std::optional<Direction> message_direction(MessageType t) {
-  const MsgSpec* s = find_msg_spec(t);
+  const MsgSpec* s = spec_of(t);
   return s != nullptr ? std::optional(s->direction) : std::nullopt;
 }
 bool sent_by(MessageType t, Sender who) {
@@ -347,20 +372,20 @@ bool sent_by(MessageType t, Sender who) {
   return false;
 }
 std::optional<GlobalCallRef> global_call_ref(MessageType t) {
-  const MsgSpec* s = find_msg_spec(t);
+  const MsgSpec* s = spec_of(t);
   return s != nullptr ? std::optional(s->global) : std::nullopt;
 }
 std::optional<UnknownCallRef> unknown_call_ref(MessageType t) {
-  const MsgSpec* s = find_msg_spec(t);
+  const MsgSpec* s = spec_of(t);
   return s != nullptr ? std::optional(s->unknown) : std::nullopt;
 }
 Action mandatory_ie_action(MessageType t) {
-  const MsgSpec* s = find_msg_spec(t);
+  const MsgSpec* s = spec_of(t);
   return s != nullptr ? s->mandatory_error : Action::kDiscardReportStatus;
 }
 
 std::string_view message_name(MessageType t) {
-  const MsgSpec* s = find_msg_spec(t);
+  const MsgSpec* s = spec_of(t);
   return s != nullptr ? s->name : std::string_view("UNKNOWN");
 }
 std::string_view ie_name(std::uint8_t id) {
@@ -382,7 +407,7 @@ std::string_view version_name(Version v) {
 }
 
 bool message_known(MessageType t, Version v) {
-  const MsgSpec* s = find_msg_spec(t);
+  const MsgSpec* s = spec_of(t);
   return s != nullptr && in_version(s->versions, v);
 }
 bool ie_known(std::uint8_t id, Version v) {
@@ -392,9 +417,12 @@ bool ie_known(std::uint8_t id, Version v) {
 
 std::optional<IeRule> ie_rule(MessageType t, std::uint8_t id, Version v) {
   if (!message_known(t, v) || !ie_known(id, v)) return std::nullopt;
-  for (const auto& r : kMsgIes)
+  const auto ti = static_cast<std::uint8_t>(t);
+  for (std::size_t i = index().rows_from[ti]; i < index().rows_to[ti]; ++i) {
+    const auto& r = kMsgIes[i];
     if (r.msg == t && static_cast<std::uint8_t>(r.ie) == id)
       return IeRule{r.max_count, in_version(r.mandatory, v)};
+  }
   return std::nullopt;
 }
 

@@ -48,6 +48,12 @@ class Reader {
     pos_ += n;
     return true;
   }
+  bool view(std::size_t n, ByteView& out) {
+    if (left() < n) return false;
+    out = b_.subspan(pos_, n);
+    pos_ += n;
+    return true;
+  }
   ByteView rest() const { return b_.subspan(pos_); }
   void skip_all() { pos_ = b_.size(); }
 

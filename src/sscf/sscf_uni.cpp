@@ -148,7 +148,7 @@ void SscfUni::run(sscop::Event ev, TimePoint now, std::vector<Action>& out) {
   pending.push_back(std::move(ev));
   for (std::size_t i = 0; i < pending.size() && i < 64; ++i) {
     scratch_.clear();
-    sscop_.handle(pending[i], now, scratch_);
+    sscop_.handle(std::move(pending[i]), now, scratch_);  // not used again: its data moves on
     run_actions_.swap(scratch_);
     for (auto& a : run_actions_) on_sscop(a, pending, out);
     run_actions_.clear();

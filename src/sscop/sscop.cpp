@@ -697,16 +697,30 @@ void Sscop::dispatch(SignalInput& in) {
 // Entry points
 
 void Sscop::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
+  handle_event(ev, nullptr, now, out);
+}
+
+void Sscop::handle(Event&& ev, TimePoint now, std::vector<Action>& out) {
+  handle_event(ev, &ev, now, out);
+}
+
+void Sscop::handle_event(const Event& ev, Event* owned, TimePoint now, std::vector<Action>& out) {
   out_ = &out;
   now_ = now;
   if (const auto* rx = std::get_if<PduReceived>(&ev)) {
     receive(rx->bytes);
   } else if (!sdu_too_long(ev)) {
-    SignalInput in{kEventSignal[ev.index()], nullptr, &ev};
+    SignalInput in{kEventSignal[ev.index()], nullptr, &ev, owned};
     dispatch(in);
   }
   if (state_ == State::kReady) service_transmitter();
   out_ = nullptr;
+}
+
+// An AA-DATA.request's data: moved if the caller gave the event up.
+Bytes Sscop::take_data(SignalInput& in) {
+  if (in.owned != nullptr) return std::move(std::get<AaDataRequest>(*in.owned).data);
+  return std::get<AaDataRequest>(*in.event).data;
 }
 
 void Sscop::handle_timeouts(TimePoint now, std::vector<Action>& out) {
@@ -1126,7 +1140,7 @@ void Sscop::on_outrec_data_req(In& in) {
   if (clear_buffers_) {
     trace(log::Id::kSscopDataInRecovery);
   } else {
-    to_transmission_queue(std::get<AaDataRequest>(*in.event).data);
+    to_transmission_queue(take_data(in));
   }
 }
 
@@ -1435,7 +1449,7 @@ void Sscop::on_ready_er(In& in) {
 
 // Q.2110 SDL p.63: Ready, AA-DATA.request -> transmission queue
 void Sscop::on_ready_data_req(In& in) {
-  to_transmission_queue(std::get<AaDataRequest>(*in.event).data);
+  to_transmission_queue(take_data(in));
 }
 
 // The Transmission Queue has a bound (Params::max_tx_queue); Q.2110 has none

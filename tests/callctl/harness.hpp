@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/callctl_builders.hpp"
 #include "atmsigd/callctl/cause_errno.hpp"
 #include "atmsigd/callctl/uni.hpp"
 #include "atmsigd/log/format.hpp"
@@ -36,28 +37,11 @@ using atmsvc::RejectReason;
 using q2931::Message;
 using q2931::MessageType;
 using q2931::Version;
-
-inline struct sockaddr_atmsvc nsap(std::uint8_t last) {
-  struct sockaddr_atmsvc a;
-  std::memset(&a, 0, sizeof a);
-  a.sas_family = AF_ATMSVC;
-  const std::uint8_t p[20] = {0x47, 0x00, 0x05, 0x80, 0xff, 0xe1, 0x00, 0x00, 0x00, 0xf2,
-                              0x1a, 0x26, 0xd8, 0x00, 0x20, 0xea, 0x00, 0x00, 0x02, 0x00};
-  std::memcpy(a.sas_addr.prv, p, 20);
-  a.sas_addr.prv[18] = last;
-  return a;
-}
-
-inline struct atm_qos ubr(int sdu = 8192) {
-  struct atm_qos q;
-  std::memset(&q, 0, sizeof q);
-  q.aal = ATM_AAL5;
-  q.txtp.traffic_class = ATM_UBR;
-  q.rxtp.traffic_class = ATM_UBR;
-  q.txtp.max_sdu = sdu;
-  q.rxtp.max_sdu = sdu;
-  return q;
-}
+using testkit::cause_ie;
+using testkit::conn_id;
+using testkit::msg;
+using testkit::nsap;
+using testkit::ubr;
 
 inline CcConnect connect_req(atmsvc::SockId sock, std::uint8_t to = 1, struct atm_qos qos = ubr()) {
   CcConnect c{};
@@ -278,26 +262,6 @@ struct Fixture {
   std::vector<CcEvent> take() { return std::exchange(ev(), {}); }
 };
 
-// Builders for the messages a scripted peer sends.
-inline Message msg(MessageType t, std::uint32_t cref, bool flag) {
-  Message m;
-  m.type = t;
-  m.cref = {cref, flag};
-  return m;
-}
-inline q2931::Cause cause_ie(std::uint8_t v) {
-  q2931::Cause c;
-  c.value = v;
-  return c;
-}
-inline q2931::ConnectionIdentifier conn_id(std::uint16_t vpci, std::uint16_t vci) {
-  q2931::ConnectionIdentifier c;
-  c.vp_associated = 1;
-  c.exclusivity = 0;
-  c.vpci = vpci;
-  c.vci = vci;
-  return c;
-}
 inline std::optional<std::uint8_t> cause_of(const Message& m) {
   if (const auto* c = m.find<q2931::Cause>()) return c->value;
   return std::nullopt;

@@ -71,13 +71,17 @@ struct Relayed {
   void down() { relay->signal(SIGUSR1); }
   void up() { relay->signal(SIGUSR2); }
   bool listen() { return net->run({"listen L addr=" + kNetAddr, "expect L okay"}); }
-  // One call, set up and released by the caller; every step must succeed.
-  bool call(const std::string& id) {
+  // One call set up and active: socket C<id> on the user side, N<id> the
+  // accepted one on the network side; every step must succeed.
+  bool set_up(const std::string& id = "") {
     return user->run({"connect C" + id + " to=" + kNetAddr}) &&
            net->run({"expect L indicate within=10000", "accept N" + id + " L",
                      "expect N" + id + " okay within=10000"}) &&
-           user->run({"expect C" + id + " okay within=10000", "close C" + id,
-                      "expect C" + id + " close within=10000"}) &&
+           user->run({"expect C" + id + " okay within=10000"});
+  }
+  // One call, set up and released by the caller.
+  bool call(const std::string& id) {
+    return set_up(id) && user->run({"close C" + id, "expect C" + id + " close within=10000"}) &&
            net->run({"expect N" + id + " close reply=0 within=10000"});
   }
   bool nothing_held() {
@@ -138,9 +142,7 @@ TEST(RelayFaults, OutageLongerThanNoResponseShorterThanT309_CallSurvives) {
   Relayed r({}, conf);
   ASSERT_TRUE(r.links_up());
   ASSERT_TRUE(r.listen());
-  ASSERT_TRUE(r.user->run({"connect C to=" + kNetAddr}));
-  ASSERT_TRUE(r.net->run({"expect L indicate", "accept N L", "expect N okay"}));
-  ASSERT_TRUE(r.user->run({"expect C okay"}));
+  ASSERT_TRUE(r.set_up());
   r.down();
   ASSERT_TRUE(r.user->wait_log("T309 started")) << r.user->log();
   ASSERT_TRUE(r.net->wait_log("T309 started")) << r.net->log();
@@ -164,9 +166,7 @@ TEST(RelayFaults, OutageLongerThanT309_BothKernelsGetEnetresetThenNewCallsWork) 
   Relayed r({}, conf);
   ASSERT_TRUE(r.links_up());
   ASSERT_TRUE(r.listen());
-  ASSERT_TRUE(r.user->run({"connect C to=" + kNetAddr}));
-  ASSERT_TRUE(r.net->run({"expect L indicate", "accept N L", "expect N okay"}));
-  ASSERT_TRUE(r.user->run({"expect C okay"}));
+  ASSERT_TRUE(r.set_up());
   r.down();
   ASSERT_TRUE(r.user->run({"expect C close reply=" + kEnetreset + " within=8000"}));
   ASSERT_TRUE(r.net->run({"expect N close reply=" + kEnetreset + " within=8000"}));

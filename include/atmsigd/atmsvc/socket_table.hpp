@@ -27,6 +27,7 @@
 #include "atmsigd/atmsvc/message.hpp"
 #include "atmsigd/atmsvc/policy.hpp"
 #include "atmsigd/log/log.hpp"
+#include "atmsigd/util/flat_map.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::atmsvc {
@@ -256,14 +257,16 @@ class SocketTable {
   const log::Levels* levels_;  // params_.levels, or every level
   Policy policy_;
   SockId next_id_ = 1;
-  std::unordered_map<Vcc, Socket> by_vcc_;
-  std::unordered_map<SockId, Vcc> vcc_of_id_;
+  // Per-socket state in flat tables (util/flat_map.hpp): a socket costs its
+  // record in the slab and a slot in each index, no node (issue 13, memory).
+  util::SlabMap<Vcc, Socket> by_vcc_;
+  util::FlatMap<SockId, Vcc> vcc_of_id_;
   // Listeners by exact SAP (duplicate detection) and by address (matching).
   std::unordered_map<std::string, Vcc> listener_by_sap_;
   std::unordered_map<std::string, std::vector<Vcc>> listeners_by_addr_;
   std::vector<Vcc> wildcard_listeners_;  // listening on the null address
   // Which listener holds a pending indication, by call.
-  std::unordered_map<CallId, Vcc> pending_owner_;
+  util::FlatMap<CallId, Vcc> pending_owner_;
   std::unordered_map<int, std::vector<struct sockaddr_atmsvc>> local_addrs_;
   // Zombie listeners' deadlines (few; scanned only for the next deadline).
   std::unordered_map<Vcc, TimePoint> zombie_deadline_;

@@ -102,12 +102,12 @@ class EntityRouter final : public atmsvc::CallControl {
     atmsvc::CallId uni_call;
   };
   void request(const atmsvc::NetInput& req, TimePoint now, std::vector<atmsvc::NetOutput>& out);
-  // Entity i's Uni handles `in`; its outputs are translated into `out`.
+  // Entity i's Uni handles `in`, appending to `out`; its outputs are translated there.
   void to_entity(std::size_t i, const atmsvc::NetInput& in, TimePoint now,
                  std::vector<atmsvc::NetOutput>& out);
-  // Translates what entity i's Uni emitted and appends it to `out`.
-  void forward(std::size_t i, std::vector<atmsvc::NetOutput>& from_uni,
-               std::vector<atmsvc::NetOutput>& out);
+  // Translates in place what entity i's Uni appended to `out` from `mark` on
+  // (no copy of the outputs: they stay where the Uni put them).
+  void translate(std::size_t i, std::vector<atmsvc::NetOutput>& out, std::size_t mark);
   // A routing event (the router has no entity of its own: an empty one).
   template <class... A>
   void emit(std::vector<atmsvc::NetOutput>& out, log::Id id, A&&... a) const {
@@ -126,7 +126,6 @@ class EntityRouter final : public atmsvc::CallControl {
   std::unordered_map<atmsvc::SockId, std::size_t> sock_entity_;
   std::unordered_map<atmsvc::CallId, Offered> offered_;  // ours -> the entity's
   atmsvc::CallId next_call_ = 1;
-  std::vector<atmsvc::NetOutput> scratch_;
   const log::Levels* levels_ = nullptr;  // the first entity's (null: every event)
 };
 

@@ -64,12 +64,14 @@
 #include <vector>
 
 #include "atmsigd/atmsvc/call_control.hpp"
+#include "atmsigd/callctl/node_recycler.hpp"
 #include "atmsigd/callctl/vc_allocator.hpp"
 #include "atmsigd/log/log.hpp"
 #include "atmsigd/q2931/codec.hpp"
 #include "atmsigd/q2931/message.hpp"
 #include "atmsigd/sscf/sscf_uni.hpp"
 #include "atmsigd/util/bytes.hpp"
+#include "atmsigd/util/flat_map.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::callctl {
@@ -382,6 +384,7 @@ class Uni final : public atmsvc::CallControl {
   // messages
   q2931::Message make(q2931::MessageType t, const Call& c) const;
   void send(const q2931::Message& m, Key owner);
+  void send_encoded(const q2931::Message& m, Bytes bytes, Key owner);
   // A retransmission of an encoded message (T303's SETUP): sent only while
   // the link is up, never queued.
   void resend(const Bytes& bytes);
@@ -458,16 +461,25 @@ class Uni final : public atmsvc::CallControl {
   bool reported_up_ = false;  // the link state the last LinkState said
   // The outputs of the input being handled (set by every entry point).
   std::vector<atmsvc::NetOutput>* out_ = nullptr;
-  std::deque<std::vector<sscf::Action>> act_pool_;  // deque: buffers stay put as it grows
+  // Buffers on the heap: they stay put as the pool grows (a vector, not a
+  // deque: indexed at every SSCF run).
+  std::vector<std::unique_ptr<std::vector<sscf::Action>>> act_pool_;
   std::size_t act_depth_ = 0;
   static constexpr Key kGlobalKey = 0xffffffffu;
   std::deque<std::pair<Key, Bytes>> pending_;  // Q.2931 messages waiting for the link
 
-  std::unordered_map<Key, Call> calls_;
-  std::unordered_map<atmsvc::SockId, Key> by_sock_;
-  std::unordered_map<atmsvc::CallId, Key> by_id_;
-  std::unordered_map<std::uint32_t, Key> by_vc_;
-  std::set<std::tuple<TimePoint, Key, std::uint8_t>> timers_;  // armed per-call timers
+  // Per-call state in flat tables (util/flat_map.hpp): a held call costs its
+  // record in the slab plus a slot in each index, no node (issue 13, memory).
+  util::SlabMap<Key, Call> calls_;
+  util::FlatMap<atmsvc::SockId, Key> by_sock_;
+  util::FlatMap<atmsvc::CallId, Key> by_id_;
+  util::FlatMap<std::uint32_t, Key> by_vc_;
+  // Armed per-call timers; their nodes are recycled (no malloc/free per
+  // timer started and stopped: three per call).
+  using TimerEntry = std::tuple<TimePoint, Key, std::uint8_t>;
+  NodeRecycler timer_nodes_;
+  std::set<TimerEntry, std::less<TimerEntry>, RecyclingAllocator<TimerEntry>> timers_{
+      RecyclingAllocator<TimerEntry>(&timer_nodes_)};
 
   std::uint32_t next_cref_ = 1;
   atmsvc::CallId next_call_id_ = 1;

@@ -204,10 +204,17 @@ class Driver {
   template <typename Rec>
   void disarm(std::vector<Rec>& recs, List& l, std::uint32_t i);
 
-  std::uint32_t alloc_a();
-  std::uint32_t alloc_b();
-  void free_a(std::uint32_t i);
-  void free_b(std::uint32_t i);
+  // A record slot of either side: reused from the free list, or a new one.
+  template <typename Rec>
+  static std::uint32_t alloc(std::vector<Rec>& recs, std::vector<std::uint32_t>& free,
+                             std::uint64_t& open);
+  template <typename Rec>
+  void release(std::vector<Rec>& recs, List& l, std::vector<std::uint32_t>& free,
+               std::uint64_t& open, std::uint32_t i);
+  std::uint32_t alloc_a() { return alloc(a_, a_free_, a_open_); }
+  std::uint32_t alloc_b() { return alloc(b_, b_free_, b_open_); }
+  void free_a(std::uint32_t i) { release(a_, a_list_, a_free_, a_open_, i); }
+  void free_b(std::uint32_t i) { release(b_, b_list_, b_free_, b_open_, i); }
 
   void start_calls(TimePoint now, Sends& out);
   void start_call(TimePoint now, Sends& out);

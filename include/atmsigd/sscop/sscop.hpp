@@ -250,6 +250,7 @@ class Sscop {
     Signal signal;
     Pdu* pdu = nullptr;            // PDU signals (the handler may move its info out)
     const Event* event = nullptr;  // AA-/MAA- primitives
+    Event* owned = nullptr;        // the same, when the caller gave it up (its data may move)
   };
   using Handler = void (Sscop::*)(SignalInput&);
   // One row of the state matrix (ngatm's state_matrix[SSCOP_NSTATES][SIG_NUM]
@@ -267,6 +268,8 @@ class Sscop {
   explicit Sscop(const Params& params = {});
 
   void handle(const Event& ev, TimePoint now, std::vector<Action>& out);
+  // The same, the event's data moved into the transmission queue, not copied.
+  void handle(Event&& ev, TimePoint now, std::vector<Action>& out);
   // Fires every timer due at or before now, earliest first.
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   std::optional<TimePoint> next_deadline() const;
@@ -312,6 +315,8 @@ class Sscop {
   void on_pdu(Pdu& pdu);
   bool sdu_too_long(const Event& ev);
   void dispatch(SignalInput& in);
+  void handle_event(const Event& ev, Event* owned, TimePoint now, std::vector<Action>& out);
+  static Bytes take_data(SignalInput& in);
 
   // Q.2110 SDL handlers, <state>_<signal>, the rows of the state matrix.
   using In = SignalInput;
