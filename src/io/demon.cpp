@@ -595,9 +595,15 @@ void Demon::write_dump(const char* kind, std::string text) {
       opts_.dump_dir + "/atmsigd." + std::to_string(::getpid()) + "." + kind + ".";
   if (!dump_pool_) dump_pool_.emplace(1);
   // The file is written by the dump thread: the event loop goes on.
-  // What it has to say is said by the loop (the log has one producer).
-  asio::post(*dump_pool_, [this, n, stem, text = std::move(text)] {
-    std::vector<std::pair<Severity, std::string>> said;
+  // What it has to say goes to the log's writer directly (the loop's
+  // io_context is single-threaded, nothing may post to it from outside); the
+  // levels are read here, on the loop.
+  const LogLevels levels = log_->levels();
+  asio::post(*dump_pool_, [n, stem, text = std::move(text), logger = log_, levels] {
+    auto say = [&](Severity sev, const std::string& line) {
+      if (levels.enabled(log::Group::kDemon, sev))
+        logger->line_from_thread(log::Group::kDemon, sev, line);
+    };
     // The name is the configured directory, the pid, the kind and a counter:
     // nothing from the network or the user of signaling. Always a new file
     // (O_EXCL; O_NOFOLLOW): a name someone planted in a shared directory
@@ -611,8 +617,7 @@ void Demon::write_dump(const char* kind, std::string text) {
       fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
       err = errno;
       if (fd < 0 && err == EEXIST)
-        said.emplace_back(Severity::kWarn,
-                          fmt::format("dump {} exists already, not touched", path));
+        say(Severity::kWarn, fmt::format("dump {} exists already, not touched", path));
       if (fd < 0 && err != EEXIST) break;
     }
     bool ok = fd >= 0;
@@ -628,14 +633,9 @@ void Demon::write_dump(const char* kind, std::string text) {
       err = errno;
     }
     if (!ok)
-      said.emplace_back(Severity::kError,
-                        fmt::format("cannot write dump {}: {}", path, std::strerror(err)));
+      say(Severity::kError, fmt::format("cannot write dump {}: {}", path, std::strerror(err)));
     else
-      said.emplace_back(Severity::kInfo, fmt::format("dump written to {}", path));
-    asio::post(io_, [this, said = std::move(said)] {
-      for (const auto& [sev, line] : said) log_->line(log::Group::kDemon, sev, "{}", line);
-      flush_logs();
-    });
+      say(Severity::kInfo, fmt::format("dump written to {}", path));
   });
 }
 

@@ -176,6 +176,9 @@ struct Logger::Shared {
   std::mutex m;
   std::condition_variable cv;  // the writer's wake-up
   std::condition_variable done_cv;
+  // Lines from other threads (Logger::line_from_thread), under m: whole
+  // lines (a stream) or records (syslog, the journal) as the ring holds them.
+  std::vector<std::string> foreign;
   std::atomic<bool> asleep{false};  // the writer waits for cv
   bool stop = false;                // under m
   bool done = false;                // under m
@@ -242,6 +245,36 @@ struct Logger::Shared {
     }
   }
 
+  // One line from another thread, as the ring would hold it.
+  void write_foreign(const std::string& line, std::string& text) {
+    if (kind != Kind::kStream) {
+      Frame f{};
+      std::memcpy(&f, line.data(), kFrame);
+      const int prio = kPriority[static_cast<std::size_t>(f.sev)];
+      text.assign(line, kFrame);
+      if (kind == Kind::kSyslog)
+        ::syslog(prio, "%.*s", static_cast<int>(text.size()), text.data());
+      else if (::sd_journal_send("MESSAGE=%.*s", static_cast<int>(text.size()), text.data(),
+                                 "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=atmsigd", nullptr) < 0)
+        failed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    for (std::size_t off = 0; off < line.size();) {
+      const ssize_t w = ::write(fd, line.data() + off, line.size() - off);
+      if (w > 0) {
+        off += static_cast<std::size_t>(w);
+      } else if (w < 0 && errno == EINTR) {
+        continue;
+      } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, 100);
+      } else {
+        failed.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+    }
+  }
+
   void run() {
     // A reader that went away makes write() fail with EPIPE in this thread
     // instead of killing the demon with SIGPIPE.
@@ -251,7 +284,14 @@ struct Logger::Shared {
     ::pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     ::pthread_setname_np(::pthread_self(), "atmsigd-log");  // for ps -L, gdb
     std::string text;
+    std::vector<std::string> others;
     for (;;) {
+      {
+        std::lock_guard lk(m);
+        others.swap(foreign);
+      }
+      for (auto& o : others) write_foreign(o, text);
+      others.clear();
       const std::uint64_t t = tail.load(std::memory_order_relaxed);
       const std::uint64_t h = head.load(std::memory_order_acquire);
       if (h != t) {
@@ -265,6 +305,7 @@ struct Logger::Shared {
         continue;
       }
       std::unique_lock lk(m);
+      if (!foreign.empty()) continue;
       if (stop) break;  // and everything queued written
       // Asleep until the loop wakes us (Logger::flush): set before head is
       // read again, so either we see its lines or it sees that we sleep.
@@ -273,7 +314,7 @@ struct Logger::Shared {
         asleep.store(false);
         continue;
       }
-      cv.wait(lk, [&] { return !asleep.load() || stop; });
+      cv.wait(lk, [&] { return !asleep.load() || stop || !foreign.empty(); });
       asleep.store(false);
     }
     std::lock_guard lk(m);
@@ -380,6 +421,30 @@ void Logger::end_line(Severity s) {
   std::memcpy(sh.ring.get() + i, scratch_.data(), first);
   std::memcpy(sh.ring.get(), scratch_.data() + first, n - first);
   sh.head.store(h + n, std::memory_order_release);
+}
+
+void Logger::line_from_thread(log::Group g, Severity s, std::string_view text) {
+  std::string line;
+  if (kind_ == Kind::kStream) {
+    line = prefix(std::chrono::system_clock::now(), g, s);
+    line += text;
+    line += '\n';
+  } else {
+    const Frame f{static_cast<std::uint32_t>(text.size()), s};
+    line.assign(reinterpret_cast<const char*>(&f), kFrame);
+    line += text;
+  }
+  Shared& sh = *shared_;
+  {
+    std::lock_guard lk(sh.m);
+    if (sh.foreign.size() >= kForeignLines) {
+      sh.failed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    sh.foreign.push_back(std::move(line));
+    sh.asleep.store(false);
+  }
+  sh.cv.notify_all();
 }
 
 void Logger::event(const log::Event& e) {

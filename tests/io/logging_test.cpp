@@ -151,6 +151,31 @@ TEST(Logging, EventsAndLinesReachTheDestinationWithTheirPrefix) {
   EXPECT_TRUE(std::regex_match(out, want)) << out;
 }
 
+// The dump thread's lines go to the writer directly, with the same prefix.
+TEST(Logging, LinesFromAnotherThreadAreWrittenToo) {
+  Pipe p;
+  p.start_reading();
+  {
+    auto lg = Logger::for_fd(p.wr);
+    lg->set_levels(LogLevels::from_config(false, std::nullopt, {}));
+    lg->start();
+    std::thread other(
+        [&] { lg->line_from_thread(log::Group::kDemon, Severity::kInfo, "dump written to /x"); });
+    other.join();
+    lg->info(log::Group::kIo, "from the loop");
+    lg->flush();
+    EXPECT_TRUE(lg->stop());
+  }
+  p.close_write();
+  const std::regex want(
+      "[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} atmsigd:DEMON: info: "
+      "dump written to /x\n");
+  std::smatch m;
+  const std::string out = p.text();
+  EXPECT_TRUE(std::regex_search(out, m, want)) << out;
+  EXPECT_NE(out.find("atmsigd:IO: info: from the loop\n"), std::string::npos) << out;
+}
+
 TEST(Logging, DisabledLinesAreNotWritten) {
   Pipe p;
   p.start_reading();

@@ -105,6 +105,12 @@ class Logger {
   void critical(log::Group g, fmt::format_string<A...> f, A&&... a) {
     line(g, Severity::kCritical, f, std::forward<A>(a)...);
   }
+  // From another thread (the dump thread; rare): the whole line handed to the
+  // writer under its lock, never through the loop's ring. The caller checked
+  // the level on the loop. At most kForeignLines wait; more are dropped and
+  // counted.
+  void line_from_thread(log::Group g, Severity s, std::string_view text);
+  static constexpr std::size_t kForeignLines = 64;
   // End of a turn of the loop: the drop report if due, and the writer woken
   // if it sleeps and there is something new (one wake per turn at most).
   void flush();
