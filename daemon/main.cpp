@@ -44,27 +44,32 @@ int main(int argc, char** argv) {
     notes.push_back("configuration file " + o.config_file + " not found, using defaults");
   }
   std::string error;
-  auto log = io::make_loggers(o.log_dest, error);
+  auto log = io::Logger::open(o.log_dest, error);
   if (!log) {
     std::cerr << "atmsigd: " << error << "\n";
     return 1;
   }
-  io::apply_levels(*log, o.debug, o.default_level, o.group_levels);
-  log->demon->info("Linux ATM signaling {} (modern drop-in), mode {}, signaling VC {}.{}.{}",
-                   config::uni_selection_name(o.uni.value_or(config::UniSelection{})),
-                   config::sig_mode_name(o.mode.value_or(config::SigMode::kUser)),
-                   o.signaling_vc.sap_addr.itf, o.signaling_vc.sap_addr.vpi,
-                   o.signaling_vc.sap_addr.vci);
-  for (const auto& w : o.warnings) log->demon->warn("{}", w);
-  for (const auto& n : notes) log->demon->warn("{}", n);
+  log->set_levels(io::LogLevels::from_config(o.debug, o.default_level, o.group_levels));
+  using log::Group;
+  // Until log->start() (after -b's fork: no thread before it) lines wait in
+  // the log's queue; stop() writes them at any exit.
+  log->info(Group::kDemon,
+            "Linux ATM signaling {} (modern drop-in), mode {}, signaling VC {}.{}.{}",
+            config::uni_selection_name(o.uni.value_or(config::UniSelection{})),
+            config::sig_mode_name(o.mode.value_or(config::SigMode::kUser)),
+            o.signaling_vc.sap_addr.itf, o.signaling_vc.sap_addr.vpi, o.signaling_vc.sap_addr.vci);
+  for (const auto& w : o.warnings) log->warn(Group::kDemon, "{}", w);
+  for (const auto& n : notes) log->warn(Group::kDemon, "{}", n);
 
   // One thread runs the loop and nothing else touches it (the dump thread
-  // has its own pool; signals arrive through Asio's pipe): no locking in
-  // the scheduler and the reactor (issue 13: ~20 mutex operations a call).
+  // has its own pool and hands its lines to the log's writer; signals arrive
+  // through Asio's pipe): no locking in the scheduler and the reactor
+  // (issue 13: ~20 mutex operations a call).
   boost::asio::io_context io(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
-  io::Demon demon(io, cmdline, o, *log);
+  io::Demon demon(io, cmdline, o, log);
   if (!demon.start(error)) {
-    log->demon->critical("{}", error);
+    log->critical(Group::kDemon, "{}", error);
+    log->stop();
     return 1;
   }
   // Every socket is open: nothing later needs a capability (io/privileges.hpp
@@ -72,10 +77,11 @@ int main(int argc, char** argv) {
   // could misuse, it happens while there is still one thread, and a failure
   // still reaches whoever started the demon (exit status 1).
   if (const auto drop = io::drop_privileges(); !drop.ok) {
-    log->demon->critical("{}", drop.error);
+    log->critical(Group::kDemon, "{}", drop.error);
+    log->stop();
     return 1;
   } else {
-    log->demon->info("{}", drop.note);
+    log->info(Group::kDemon, "{}", drop.note);
   }
   if (o.background) {
     // -b: detach after initializing, as the original; a pid file for
@@ -92,17 +98,21 @@ int main(int argc, char** argv) {
     io.notify_fork(boost::asio::io_context::fork_prepare);
     const pid_t pid = ::fork();
     if (pid < 0) {
-      log->demon->critical("fork failed");
+      log->critical(Group::kDemon, "fork failed");
+      log->stop();
       return 1;
     }
     if (pid > 0) {
       // The pid file exists before the parent returns; _exit: the child owns
-      // the sockets, so no destructor may close or remove them here.
+      // the sockets, so no destructor may close or remove them here. The
+      // queued lines are the child's to write.
+      log->discard_queued();
       std::ofstream pf(o.pid_file);
       pf << pid << "\n";
       pf.close();
       if (!pf) {
-        log->demon->critical("cannot write the pid file {}", o.pid_file);
+        log->critical(Group::kDemon, "cannot write the pid file {}", o.pid_file);
+        log->stop();
         ::kill(pid, SIGTERM);
         ::_exit(1);
       }
@@ -112,9 +122,14 @@ int main(int argc, char** argv) {
     ::setsid();
     ::sigprocmask(SIG_SETMASK, &before, nullptr);
   }
+  // The log's writer thread: after the fork (issue 14 item 4).
+  log->start();
   ::sd_notify(0, "READY=1");  // Type=notify under systemd; a no-op elsewhere
   io.run();
   ::sd_notify(0, "STOPPING=1");
   if (o.background) std::filesystem::remove(o.pid_file, ec);
+  // What is queued is written, with the count of dropped lines if any; a
+  // destination stuck for longer than the bound does not hold the exit.
+  log->stop();
   return 0;
 }

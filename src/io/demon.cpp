@@ -97,25 +97,6 @@ std::unique_ptr<callctl::EntityRouter> make_router(const config::Options& o,
   return std::make_unique<callctl::EntityRouter>(std::move(specs));
 }
 
-log::Level from_spdlog(spdlog::level::level_enum l) {
-  switch (l) {
-    case spdlog::level::trace:
-    case spdlog::level::debug:
-      return log::Level::kDebug;
-    case spdlog::level::info:
-      return log::Level::kInfo;
-    case spdlog::level::warn:
-      return log::Level::kWarn;
-    case spdlog::level::err:
-      return log::Level::kError;
-    case spdlog::level::critical:
-    case spdlog::level::off:
-    case spdlog::level::n_levels:
-      return log::Level::kOff;
-  }
-  return log::Level::kInfo;
-}
-
 }  // namespace
 
 // Switch mode is the socket table's as a whole (as_connect must carry a pvc,
@@ -181,11 +162,13 @@ callctl::UniParams entity_uni_params(const config::Options& o, const config::Ent
   return p;
 }
 
-Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts, Loggers log)
+Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts,
+             std::shared_ptr<Logger> log)
     : io_(io),
       cmdline_(std::move(cmdline)),
       opts_(std::move(opts)),
       log_(std::move(log)),
+      levels_(log_->levels().events()),
       entities_(config::signaling_entities(opts_)),
       table_(table_params(opts_, entities_, &levels_)),
       router_(make_router(opts_, entities_, &levels_)),
@@ -196,7 +179,6 @@ Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts
       signals_(io, SIGINT, SIGTERM, SIGUSR1) {
   signals_.add(SIGUSR2);
   signals_.add(SIGHUP);
-  sync_levels();
 }
 
 Demon::~Demon() {
@@ -204,15 +186,6 @@ Demon::~Demon() {
   for (auto& l : links_)
     if (l.link) l.link->close();
   if (dump_pool_) dump_pool_->join();
-}
-
-// The event filter follows the loggers' levels (configuration, -d, SIGHUP).
-void Demon::sync_levels() {
-  levels_.set(log::Group::kDemon, from_spdlog(log_.demon->level()));
-  levels_.set(log::Group::kIo, from_spdlog(log_.io->level()));
-  levels_.set(log::Group::kSaal, from_spdlog(log_.saal->level()));
-  levels_.set(log::Group::kSig, from_spdlog(log_.sig->level()));
-  levels_.set(log::Group::kPolicy, from_spdlog(log_.policy->level()));
 }
 
 bool Demon::start(std::string& error) {
@@ -247,17 +220,17 @@ bool Demon::start(std::string& error) {
         if (d.msg) inputs_.emplace_back(engine::ReplyRefused{*d.msg});
       },
       [this] { end_turn(); });
-  log_.io->info("serving the user of signaling on {}", transport_->describe());
+  log_->info(log::Group::kIo, "serving the user of signaling on {}", transport_->describe());
   if (router_) {
     if (entities_.size() == 1)
-      log_.sig->info("network side: Q.2931 call control, {} side",
-                     router_->uni(0).params().side == callctl::Side::kUser ? "user" : "network");
+      log_->info(log::Group::kSig, "network side: Q.2931 call control, {} side",
+                 router_->uni(0).params().side == callctl::Side::kUser ? "user" : "network");
     else
       for (const auto& e : entities_)
-        log_.sig->info("network side: Q.2931 call control, entity {}", e.describe());
+        log_->info(log::Group::kSig, "network side: Q.2931 call control, entity {}", e.describe());
   } else {
-    log_.sig->info(
-        "network side: stand-in, {}",
+    log_->info(
+        log::Group::kSig, "network side: stand-in, {}",
         opts_.network == "refuse"
             ? "every call refused with cause " + std::to_string(opts_.refuse_cause) + " (" +
                   std::string(q2931::cause_name(static_cast<std::uint8_t>(opts_.refuse_cause))) +
@@ -277,7 +250,7 @@ bool Demon::start(std::string& error) {
     for (const int itf : itfs) {
       auto addrs = transport_->local_addresses(itf);
       if (!addrs) {
-        log_.io->warn("cannot read the local addresses of interface {}", itf);
+        log_->warn(log::Group::kIo, "cannot read the local addresses of interface {}", itf);
         continue;
       }
       feed(engine::LocalAddresses{itf, std::move(*addrs)});
@@ -291,7 +264,8 @@ bool Demon::start(std::string& error) {
 void Demon::apply_policy() {
   atmsvc::Policy policy;
   policy.set_rules(opts_.policy);
-  if (policy.size() != 0) log_.policy->info("{} policy rule(s) in force", policy.size());
+  if (policy.size() != 0)
+    log_->info(log::Group::kPolicy, "{} policy rule(s) in force", policy.size());
   table_.set_policy(std::move(policy));
 }
 
@@ -328,10 +302,10 @@ bool Demon::open_entity_links(std::string& error) {
         },
         [this] { end_turn(); });
     if (links_.size() == 1)
-      log_.io->info("signaling link: {}", links_[i].link->describe());
+      log_->info(log::Group::kIo, "signaling link: {}", links_[i].link->describe());
     else
-      log_.io->info("signaling link of entity {}: {}", pvc_address_text(links_[i].vc),
-                    links_[i].link->describe());
+      log_->info(log::Group::kIo, "signaling link of entity {}: {}", pvc_address_text(links_[i].vc),
+                 links_[i].link->describe());
   }
   return true;
 }
@@ -394,14 +368,10 @@ void Demon::flush_outputs() {
     if (l.link) l.link->flush();
 }
 
-// Log lines are written once per turn (and at once from warnings up), not
-// one write() per line.
+// Log lines are queued as they come and handed to the writer thread once
+// per turn (io/logging.hpp).
 void Demon::flush_logs() {
-  for (auto* lg : {&log_.demon, &log_.io, &log_.saal, &log_.sig, &log_.policy})
-    if (*lg) {
-      (*lg)->flush();
-      break;  // one sink shared by all
-    }
+  log_->flush();
 }
 
 // What the actions asked for (refused replies, local addresses), fed in turn.
@@ -427,7 +397,7 @@ void Demon::perform(std::vector<engine::Action>& actions) {
       if (!transport_) continue;
       auto addrs = transport_->local_addresses(q->itf);
       if (!addrs)
-        log_.io->warn("cannot read the local addresses of interface {}", q->itf);
+        log_->warn(log::Group::kIo, "cannot read the local addresses of interface {}", q->itf);
       else
         inputs_.emplace_back(engine::LocalAddresses{q->itf, std::move(*addrs)});
     } else if (auto* t = std::get_if<engine::Terminate>(&a)) {
@@ -474,52 +444,19 @@ void Demon::link_state(std::size_t entity, bool up) {
     trace_.add(wall_usec(), (up ? "SAAL established" : "SAAL released") + entity_suffix(entity));
 }
 
-// One sink for every event: the group's logger, if its level wants it;
-// warnings and errors rate-limited per ID.
+// One sink for every event, if its group's level wants it; warnings and
+// errors rate-limited per ID. The line is formatted straight into the log's
+// queue (io/logging.hpp): no string per line, nothing waits.
 void Demon::print(const log::Event& e) {
   if (!levels_.enabled(e.id)) return;
-  const log::Spec& spec = log::spec(e.id);
-  if (spec.level >= log::Level::kWarn) {
+  if (log::spec(e.id).level >= log::Level::kWarn) {
     const auto v = limiter_.admit(e.id, now());
     if (!v.print) return;
     if (v.suppressed_before != 0)
-      log_.demon->warn("{}", log::format(log::Event{
-                                 log::Id::kSuppressed,
-                                 {log::arg(v.suppressed_before), log::arg(log::id_name(e.id))}}));
+      log_->event(log::Event{log::Id::kSuppressed,
+                             {log::arg(v.suppressed_before), log::arg(log::id_name(e.id))}});
   }
-  spdlog::logger* lg = log_.demon.get();
-  switch (spec.group) {
-    case log::Group::kDemon:
-      break;
-    case log::Group::kIo:
-      lg = log_.io.get();
-      break;
-    case log::Group::kSaal:
-      lg = log_.saal.get();
-      break;
-    case log::Group::kSig:
-      lg = log_.sig.get();
-      break;
-    case log::Group::kPolicy:
-      lg = log_.policy.get();
-      break;
-  }
-  const std::string text = log::format(e);
-  switch (spec.level) {
-    case log::Level::kDebug:
-      lg->debug("{}", text);
-      break;
-    case log::Level::kInfo:
-      lg->info("{}", text);
-      break;
-    case log::Level::kWarn:
-      lg->warn("{}", text);
-      break;
-    case log::Level::kError:
-    case log::Level::kOff:
-      lg->error("{}", text);
-      break;
-  }
+  log_->event(e);
 }
 
 void Demon::trace_raw(TraceTag tag, ByteView octets) {
@@ -646,6 +583,8 @@ std::string Demon::status_text() const {
   if (transport_) s += io_line("user of signaling I/O", transport_->stats());
   for (std::size_t i = 0; i < links_.size(); ++i)
     s += io_line(("signaling link I/O" + entity_suffix(i)).c_str(), links_[i].link->stats());
+  s +=
+      "log: " + log_->destination() + ", " + std::to_string(log_->dropped()) + " line(s) dropped\n";
   s += "trace buffer: " + std::to_string(trace_.size()) + "/" + std::to_string(trace_.capacity()) +
        " entries\n";
   return s;
@@ -658,7 +597,15 @@ void Demon::write_dump(const char* kind, std::string text) {
       opts_.dump_dir + "/atmsigd." + std::to_string(::getpid()) + "." + kind + ".";
   if (!dump_pool_) dump_pool_.emplace(1);
   // The file is written by the dump thread: the event loop goes on.
-  asio::post(*dump_pool_, [n, stem, text = std::move(text), log = log_.demon] {
+  // What it has to say goes to the log's writer directly (the loop's
+  // io_context is single-threaded, nothing may post to it from outside); the
+  // levels are read here, on the loop.
+  const LogLevels levels = log_->levels();
+  asio::post(*dump_pool_, [n, stem, text = std::move(text), logger = log_, levels] {
+    auto say = [&](Severity sev, const std::string& line) {
+      if (levels.enabled(log::Group::kDemon, sev))
+        logger->line_from_thread(log::Group::kDemon, sev, line);
+    };
     // The name is the configured directory, the pid, the kind and a counter:
     // nothing from the network or the user of signaling. Always a new file
     // (O_EXCL; O_NOFOLLOW): a name someone planted in a shared directory
@@ -671,7 +618,8 @@ void Demon::write_dump(const char* kind, std::string text) {
       path = stem + std::to_string((*n)++);
       fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
       err = errno;
-      if (fd < 0 && err == EEXIST) log->warn("dump {} exists already, not touched", path);
+      if (fd < 0 && err == EEXIST)
+        say(Severity::kWarn, fmt::format("dump {} exists already, not touched", path));
       if (fd < 0 && err != EEXIST) break;
     }
     bool ok = fd >= 0;
@@ -687,30 +635,31 @@ void Demon::write_dump(const char* kind, std::string text) {
       err = errno;
     }
     if (!ok)
-      log->error("cannot write dump {}: {}", path, std::strerror(err));
+      say(Severity::kError, fmt::format("cannot write dump {}: {}", path, std::strerror(err)));
     else
-      log->info("dump written to {}", path);
-    log->flush();
+      say(Severity::kInfo, fmt::format("dump written to {}", path));
   });
 }
 
 void Demon::reload() {
-  log_.demon->info("SIGHUP: reloading {}", opts_.config_file);
+  log_->info(log::Group::kDemon, "SIGHUP: reloading {}", opts_.config_file);
   auto cfg = config::load_config(opts_.config_file);
   if (auto* e = std::get_if<config::ConfigError>(&cfg)) {
-    log_.demon->error("reload failed, keeping the old configuration: {}", e->text());
+    log_->error(log::Group::kDemon, "reload failed, keeping the old configuration: {}", e->text());
     return;
   }
   config::Options next = cmdline_;
   for (const auto& n : config::merge_config(std::get<config::Config>(cfg), next))
-    log_.demon->warn("{}", n);
+    log_->warn(log::Group::kDemon, "{}", n);
   // What may change at run time: levels, trace length, dump directory, policy.
-  apply_levels(log_, next.debug, next.default_level, next.group_levels);
-  sync_levels();
+  // The levels from the configuration itself: the log's and the cores' filter.
+  log_->set_levels(LogLevels::from_config(next.debug, next.default_level, next.group_levels));
+  levels_ = log_->levels().events();
   if (next.trace_length != opts_.trace_length)
     trace_.resize(static_cast<std::size_t>(next.trace_length));
   auto needs_restart = [&](bool changed, const char* what) {
-    if (changed) log_.demon->warn("{} changed: it takes effect after a restart", what);
+    if (changed)
+      log_->warn(log::Group::kDemon, "{} changed: it takes effect after a restart", what);
   };
   needs_restart(next.mode != opts_.mode, "sig mode");
   needs_restart(next.uni != opts_.uni, "the UNI version");
@@ -748,7 +697,7 @@ void Demon::reload() {
   next.pcap_file = opts_.pcap_file;
   opts_ = std::move(next);
   apply_policy();
-  log_.demon->info("configuration reloaded");
+  log_->info(log::Group::kDemon, "configuration reloaded");
 }
 
 void Demon::wait_signals() {

@@ -1,89 +1,552 @@
 #include "atmsigd/io/logging.hpp"
 
-#include <spdlog/sinks/basic_file_sink.h>
-#include <spdlog/sinks/stdout_sinks.h>
-#include <spdlog/sinks/syslog_sink.h>
-#include <spdlog/sinks/systemd_sink.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/uio.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
 #include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <mutex>
+#include <vector>
+
+#include "atmsigd/log/format.hpp"
 
 namespace atmsigd::io {
 
-spdlog::level::level_enum to_spdlog(config::Level l) {
+namespace {
+
+// After a write the writer lets lines gather this long before the next one:
+// under load one write() per batch and no wake-up from the loop at all.
+constexpr auto kBatchDelay = std::chrono::milliseconds(5);
+// syslog and journal records in the ring: length and severity, then the text.
+struct Frame {
+  std::uint32_t len;
+  Severity sev;
+};
+constexpr std::size_t kFrame = sizeof(Frame);
+
+// spdlog's level names ("%l") and logger names ("%n", one logger per group).
+constexpr std::string_view kSeverityName[] = {"debug", "info", "warning", "error", "critical"};
+constexpr std::string_view kGroupName[] = {"DEMON", "IO", "SAAL", "SIG", "POLICY"};
+constexpr int kPriority[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT};
+
+Severity severity_of(config::Level l) {
   switch (l) {
     case config::Level::kDebug:
-      return spdlog::level::debug;
+      return Severity::kDebug;
     case config::Level::kInfo:
-      return spdlog::level::info;
+      return Severity::kInfo;
     case config::Level::kWarn:
-      return spdlog::level::warn;
+      return Severity::kWarn;
     case config::Level::kError:
-      return spdlog::level::err;
+      return Severity::kError;
     case config::Level::kFatal:
-      return spdlog::level::critical;
+      return Severity::kCritical;
   }
-  return spdlog::level::info;
+  return Severity::kInfo;
 }
 
-std::optional<Loggers> make_loggers(const std::optional<std::string>& dest, std::string& error) {
-  spdlog::sink_ptr sink;
-  Loggers l;
-  bool journal = false;
-  try {
-    if (!dest && std::getenv("JOURNAL_STREAM") != nullptr) {
-      // Started by systemd with stderr connected to the journal: write to
-      // the journal directly, with priorities.
-      sink = std::make_shared<spdlog::sinks::systemd_sink_mt>("atmsigd");
-      l.destination = "the systemd journal";
-      journal = true;
-    } else if (!dest || *dest == "stderr") {
-      sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-      l.destination = "stderr";
-    } else if (*dest == "syslog") {
-      sink = std::make_shared<spdlog::sinks::syslog_sink_mt>("atmsigd", LOG_PID, LOG_DAEMON, false);
-      l.destination = "syslog";
-      journal = true;  // syslog adds its own time stamp
-    } else {
-      sink = std::make_shared<spdlog::sinks::basic_file_sink_mt>(*dest, false);
-      l.destination = *dest;
-    }
-  } catch (const spdlog::spdlog_ex& e) {
-    error = std::string("cannot open log destination: ") + e.what();
-    return std::nullopt;
+Severity of_event(log::Level l) {
+  switch (l) {
+    case log::Level::kDebug:
+      return Severity::kDebug;
+    case log::Level::kInfo:
+      return Severity::kInfo;
+    case log::Level::kWarn:
+      return Severity::kWarn;
+    case log::Level::kError:
+    case log::Level::kOff:
+      return Severity::kError;
   }
-  auto make = [&](const char* name) {
-    auto lg = std::make_shared<spdlog::logger>(name, sink);
-    lg->set_pattern(journal ? "%n: %l: %v" : "%b %d %H:%M:%S.%f atmsigd:%n: %^%l%$: %v");
-    // Written at the end of each turn of the loop (Demon::flush_logs), at once
-    // from warnings up.
-    lg->flush_on(spdlog::level::warn);
-    return lg;
+  return Severity::kError;
+}
+
+// " atmsigd:SIG: info: " for each group and severity, made once.
+struct Tags {
+  std::array<std::array<std::string, 5>, log::kGroups> text;
+  Tags() {
+    for (std::size_t g = 0; g < log::kGroups; ++g)
+      for (std::size_t s = 0; s < 5; ++s)
+        text[g][s] = std::string(" atmsigd:") + std::string(kGroupName[g]) + ": " +
+                     std::string(kSeverityName[s]) + ": ";
+  }
+};
+const Tags& tags() {
+  static const Tags t;
+  return t;
+}
+
+void append_usec(std::string& s, std::uint32_t usec) {
+  char d[6];
+  for (int i = 5; i >= 0; --i) {
+    d[i] = static_cast<char>('0' + usec % 10);
+    usec /= 10;
+  }
+  s.append(d, 6);
+}
+
+// "Dec 06 06:17:44." (spdlog's %b %d %H:%M:%S. in local time, English months).
+void time_text(std::int64_t sec, char out[16]) {
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  const std::time_t tt = static_cast<std::time_t>(sec);
+  std::tm tm{};
+  ::localtime_r(&tt, &tm);
+  auto two = [](char* p, int v) {
+    p[0] = static_cast<char>('0' + v / 10 % 10);
+    p[1] = static_cast<char>('0' + v % 10);
   };
-  l.demon = make("DEMON");
-  l.io = make("IO");
-  l.saal = make("SAAL");
-  l.sig = make("SIG");
-  l.policy = make("POLICY");
+  std::memcpy(out, kMonths[tm.tm_mon], 3);
+  out[3] = ' ';
+  two(out + 4, tm.tm_mday);
+  out[6] = ' ';
+  two(out + 7, tm.tm_hour);
+  out[9] = ':';
+  two(out + 10, tm.tm_min);
+  out[12] = ':';
+  two(out + 13, tm.tm_sec);
+  out[15] = '.';
+}
+
+}  // namespace
+
+LogLevels LogLevels::from_config(bool debug, const std::optional<config::Level>& default_level,
+                                 const std::map<std::string, config::Level>& group_levels) {
+  LogLevels l;
+  if (debug) {
+    l.min_.fill(Severity::kDebug);
+    return l;
+  }
+  const auto dflt = group_levels.count("debug") != 0 ? group_levels.at("debug")
+                                                     : default_level.value_or(config::Level::kInfo);
+  for (std::size_t g = 0; g < log::kGroups; ++g) {
+    const auto it = group_levels.find(std::string(log::group_name(static_cast<log::Group>(g))));
+    l.min_[g] = severity_of(it != group_levels.end() ? it->second : dflt);
+  }
   return l;
 }
 
-void apply_levels(Loggers& l, bool debug, const std::optional<config::Level>& default_level,
-                  const std::map<std::string, config::Level>& group_levels) {
-  const auto dflt = group_levels.count("debug") != 0 ? group_levels.at("debug")
-                                                     : default_level.value_or(config::Level::kInfo);
-  auto set = [&](spdlog::logger& lg, const char* group) {
-    if (debug) {
-      lg.set_level(spdlog::level::debug);
+log::Levels LogLevels::events() const {
+  log::Levels e;
+  for (std::size_t g = 0; g < log::kGroups; ++g) {
+    const auto grp = static_cast<log::Group>(g);
+    switch (min_[g]) {
+      case Severity::kDebug:
+        e.set(grp, log::Level::kDebug);
+        break;
+      case Severity::kInfo:
+        e.set(grp, log::Level::kInfo);
+        break;
+      case Severity::kWarn:
+        e.set(grp, log::Level::kWarn);
+        break;
+      case Severity::kError:
+        e.set(grp, log::Level::kError);
+        break;
+      case Severity::kCritical:
+        e.set(grp, log::Level::kOff);
+        break;
+    }
+  }
+  return e;
+}
+
+// The single-producer, single-consumer ring: the loop appends at head, the
+// writer writes from tail. Each side owns its index; the other reads it.
+struct Logger::Shared {
+  Kind kind;
+  int fd;
+  bool own_fd;
+  // Not zeroed: a page costs memory once a line reaches it.
+  std::unique_ptr<char[]> ring;
+  std::size_t cap;
+  std::atomic<std::uint64_t> head{0};
+  std::atomic<std::uint64_t> tail{0};
+  std::atomic<std::uint64_t> failed{0};  // lines the destination refused (not reported yet)
+  std::mutex m;
+  std::condition_variable cv;  // the writer's wake-up
+  std::condition_variable done_cv;
+  // Lines from other threads (Logger::line_from_thread), under m: whole
+  // lines (a stream) or records (syslog, the journal) as the ring holds them.
+  std::vector<std::string> foreign;
+  std::atomic<bool> asleep{false};  // the writer waits for cv
+  bool stop = false;                // under m
+  bool done = false;                // under m
+
+  Shared(Kind k, int f, bool own, std::size_t bytes)
+      : kind(k), fd(f), own_fd(own), ring(new char[bytes]), cap(bytes) {}
+  ~Shared() {
+    if (own_fd && fd >= 0) ::close(fd);
+    if (kind == Kind::kSyslog) ::closelog();
+  }
+
+  // Copies `n` bytes out of the ring from position `at` (wrapping).
+  void copy_out(std::uint64_t at, char* out, std::size_t n) const {
+    const std::size_t i = static_cast<std::size_t>(at % cap);
+    const std::size_t first = std::min(n, cap - i);
+    std::memcpy(out, ring.get() + i, first);
+    std::memcpy(out + first, ring.get(), n - first);
+  }
+
+  // A file or stderr: the bytes [t, h) as they are, one writev (two pieces
+  // when they wrap). A destination that fails (EPIPE, ENOSPC, EBADF) loses
+  // the lines: counted, reported by the loop.
+  void write_stream(std::uint64_t t, std::uint64_t h) {
+    while (t < h) {
+      const std::size_t i = static_cast<std::size_t>(t % cap);
+      const std::size_t n = static_cast<std::size_t>(h - t);
+      const std::size_t first = std::min(n, cap - i);
+      iovec iov[2] = {{ring.get() + i, first}, {ring.get(), n - first}};
+      const ssize_t w = ::writev(fd, iov, n > first ? 2 : 1);
+      if (w > 0) {
+        t += static_cast<std::uint64_t>(w);
+        continue;
+      }
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        // Someone made the descriptor non-blocking: wait for room here.
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, 100);
+        continue;
+      }
+      std::uint64_t lines = 0;
+      for (std::uint64_t k = t; k < h; ++k)
+        lines += ring[static_cast<std::size_t>(k % cap)] == '\n';
+      failed.fetch_add(lines, std::memory_order_relaxed);
       return;
     }
-    auto it = group_levels.find(group);
-    lg.set_level(to_spdlog(it != group_levels.end() ? it->second : dflt));
-  };
-  set(*l.demon, "debug");
-  set(*l.io, "io");
-  set(*l.saal, "saal");
-  set(*l.sig, "sig");
-  set(*l.policy, "policy");
+  }
+
+  // syslog or the journal: one call per record, with its priority.
+  void write_records(std::uint64_t t, std::uint64_t h, std::string& text) {
+    while (t < h) {
+      Frame f{};
+      copy_out(t, reinterpret_cast<char*>(&f), kFrame);
+      text.resize(f.len);
+      copy_out(t + kFrame, text.data(), f.len);
+      t += kFrame + f.len;
+      const int prio = kPriority[static_cast<std::size_t>(f.sev)];
+      if (kind == Kind::kSyslog) {
+        ::syslog(prio, "%.*s", static_cast<int>(text.size()), text.data());
+      } else if (::sd_journal_send("MESSAGE=%.*s", static_cast<int>(text.size()), text.data(),
+                                   "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=atmsigd", nullptr) < 0) {
+        failed.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+  }
+
+  // One line from another thread, as the ring would hold it.
+  void write_foreign(const std::string& line, std::string& text) {
+    if (kind != Kind::kStream) {
+      Frame f{};
+      std::memcpy(&f, line.data(), kFrame);
+      const int prio = kPriority[static_cast<std::size_t>(f.sev)];
+      text.assign(line, kFrame);
+      if (kind == Kind::kSyslog)
+        ::syslog(prio, "%.*s", static_cast<int>(text.size()), text.data());
+      else if (::sd_journal_send("MESSAGE=%.*s", static_cast<int>(text.size()), text.data(),
+                                 "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=atmsigd", nullptr) < 0)
+        failed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    for (std::size_t off = 0; off < line.size();) {
+      const ssize_t w = ::write(fd, line.data() + off, line.size() - off);
+      if (w > 0) {
+        off += static_cast<std::size_t>(w);
+      } else if (w < 0 && errno == EINTR) {
+        continue;
+      } else if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        pollfd p{fd, POLLOUT, 0};
+        ::poll(&p, 1, 100);
+      } else {
+        failed.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+    }
+  }
+
+  void run() {
+    // A reader that went away makes write() fail with EPIPE in this thread
+    // instead of killing the demon with SIGPIPE.
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    ::pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+    ::pthread_setname_np(::pthread_self(), "atmsigd-log");  // for ps -L, gdb
+    std::string text;
+    std::vector<std::string> others;
+    for (;;) {
+      {
+        std::lock_guard lk(m);
+        others.swap(foreign);
+      }
+      for (auto& o : others) write_foreign(o, text);
+      others.clear();
+      const std::uint64_t t = tail.load(std::memory_order_relaxed);
+      const std::uint64_t h = head.load(std::memory_order_acquire);
+      if (h != t) {
+        if (kind == Kind::kStream)
+          write_stream(t, h);
+        else
+          write_records(t, h, text);
+        tail.store(h, std::memory_order_release);
+        std::unique_lock lk(m);
+        cv.wait_for(lk, kBatchDelay, [&] { return stop; });
+        continue;
+      }
+      std::unique_lock lk(m);
+      if (!foreign.empty()) continue;
+      if (stop) break;  // and everything queued written
+      // Asleep until the loop wakes us (Logger::flush): set before head is
+      // read again, so either we see its lines or it sees that we sleep.
+      asleep.store(true);
+      if (head.load() != t) {
+        asleep.store(false);
+        continue;
+      }
+      cv.wait(lk, [&] { return !asleep.load() || stop || !foreign.empty(); });
+      asleep.store(false);
+    }
+    std::lock_guard lk(m);
+    done = true;
+    done_cv.notify_all();
+  }
+};
+
+Logger::Logger(Kind kind, int fd, bool own_fd, std::string destination, std::size_t ring_bytes)
+    : kind_(kind),
+      destination_(std::move(destination)),
+      shared_(std::make_shared<Shared>(kind, fd, own_fd, ring_bytes)) {
+  scratch_.reserve(1024);
+}
+
+Logger::~Logger() {
+  if (started_) stop();
+}
+
+std::shared_ptr<Logger> Logger::open(const std::optional<std::string>& dest, std::string& error) {
+  if (!dest && std::getenv("JOURNAL_STREAM") != nullptr) {
+    // Started by systemd with stderr connected to the journal: write to the
+    // journal directly, with priorities.
+    return std::shared_ptr<Logger>(
+        new Logger(Kind::kJournal, -1, false, "the systemd journal", kRingBytes));
+  }
+  if (!dest || *dest == "stderr")
+    return std::shared_ptr<Logger>(new Logger(Kind::kStream, 2, false, "stderr", kRingBytes));
+  if (*dest == "syslog") {
+    ::openlog("atmsigd", LOG_PID, LOG_DAEMON);  // syslog adds its own time stamp
+    return std::shared_ptr<Logger>(new Logger(Kind::kSyslog, -1, false, "syslog", kRingBytes));
+  }
+  // As spdlog's file sink: the directory made if missing, appended to.
+  std::error_code ec;
+  const auto dir = std::filesystem::path(*dest).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  const int fd = ::open(dest->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+  if (fd < 0) {
+    error = "cannot open log destination: Failed opening file " + *dest +
+            " for writing: " + std::strerror(errno);
+    return nullptr;
+  }
+  return std::shared_ptr<Logger>(new Logger(Kind::kStream, fd, true, *dest, kRingBytes));
+}
+
+std::shared_ptr<Logger> Logger::for_fd(int fd, std::size_t ring_bytes) {
+  return std::shared_ptr<Logger>(
+      new Logger(Kind::kStream, fd, false, "fd " + std::to_string(fd), ring_bytes));
+}
+
+void Logger::append_time(std::chrono::system_clock::time_point t) {
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  const std::int64_t sec = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+  if (sec != cached_sec_) {
+    cached_sec_ = sec;
+    time_text(sec, time_prefix_);
+  }
+  scratch_.append(time_prefix_, sizeof time_prefix_);
+  append_usec(scratch_, static_cast<std::uint32_t>(us - sec * 1000000));
+}
+
+std::string Logger::prefix(std::chrono::system_clock::time_point t, log::Group g, Severity s) {
+  const auto us =
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  const std::int64_t sec = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
+  char text[16];
+  time_text(sec, text);
+  std::string out(text, sizeof text);
+  append_usec(out, static_cast<std::uint32_t>(us - sec * 1000000));
+  out += tags().text[static_cast<std::size_t>(g)][static_cast<std::size_t>(s)];
+  return out;
+}
+
+void Logger::begin_line(log::Group g, Severity s) {
+  scratch_.clear();
+  if (kind_ != Kind::kStream) {
+    scratch_.append(kFrame, '\0');  // the frame, filled in by end_line
+    return;
+  }
+  append_time(std::chrono::system_clock::now());
+  scratch_ += tags().text[static_cast<std::size_t>(g)][static_cast<std::size_t>(s)];
+}
+
+void Logger::end_line(Severity s) {
+  Shared& sh = *shared_;
+  if (kind_ == Kind::kStream) {
+    scratch_ += '\n';
+  } else {
+    const Frame f{static_cast<std::uint32_t>(scratch_.size() - kFrame), s};
+    std::memcpy(scratch_.data(), &f, kFrame);
+  }
+  const std::size_t cap = sh.cap;
+  const std::size_t n = scratch_.size();
+  const std::uint64_t h = sh.head.load(std::memory_order_relaxed);
+  const std::uint64_t t = sh.tail.load(std::memory_order_acquire);
+  if (n > cap / 2 || cap - (h - t) < n) {
+    ++unreported_;
+    ++dropped_;
+    return;
+  }
+  const std::size_t i = static_cast<std::size_t>(h % cap);
+  const std::size_t first = std::min(n, cap - i);
+  std::memcpy(sh.ring.get() + i, scratch_.data(), first);
+  std::memcpy(sh.ring.get(), scratch_.data() + first, n - first);
+  sh.head.store(h + n, std::memory_order_release);
+}
+
+void Logger::line_from_thread(log::Group g, Severity s, std::string_view text) {
+  std::string line;
+  if (kind_ == Kind::kStream) {
+    line = prefix(std::chrono::system_clock::now(), g, s);
+    line += text;
+    line += '\n';
+  } else {
+    const Frame f{static_cast<std::uint32_t>(text.size()), s};
+    line.assign(reinterpret_cast<const char*>(&f), kFrame);
+    line += text;
+  }
+  Shared& sh = *shared_;
+  {
+    std::lock_guard lk(sh.m);
+    if (sh.foreign.size() >= kForeignLines) {
+      sh.failed.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    sh.foreign.push_back(std::move(line));
+    sh.asleep.store(false);
+  }
+  sh.cv.notify_all();
+}
+
+void Logger::event(const log::Event& e) {
+  const log::Spec& sp = log::spec(e.id);
+  const Severity s = of_event(sp.level);
+  if (!enabled(sp.group, s)) return;
+  begin_line(sp.group, s);
+  log::append_event(scratch_, e);
+  end_line(s);
+}
+
+// IO_LOG_DROPPED: how many lines were lost since the last report, once the
+// ring is at least half free again (the writer caught up), at most once per
+// kDropReportEvery; at exit whenever there is room.
+void Logger::report_drops(bool at_exit) {
+  Shared& sh = *shared_;
+  if (sh.failed.load(std::memory_order_relaxed) != 0) {
+    const std::uint64_t f = sh.failed.exchange(0, std::memory_order_relaxed);
+    unreported_ += f;
+    dropped_ += f;
+  }
+  if (unreported_ == 0) return;
+  const auto now = std::chrono::steady_clock::now();
+  const std::uint64_t used =
+      sh.head.load(std::memory_order_relaxed) - sh.tail.load(std::memory_order_acquire);
+  const std::size_t cap = sh.cap;
+  if (at_exit ? cap - used < 256 : (used > cap / 2 || now - last_report_ < kDropReportEvery))
+    return;
+  const std::uint64_t n = unreported_;
+  unreported_ = 0;
+  last_report_ = now;
+  event(log::Event{log::Id::kIoLogDropped, {log::arg(n)}});
+}
+
+std::uint64_t Logger::dropped() const {
+  return dropped_ + shared_->failed.load(std::memory_order_relaxed);
+}
+
+void Logger::flush() {
+  report_drops(false);
+  if (!started_) return;
+  Shared& sh = *shared_;
+  const std::uint64_t h = sh.head.load(std::memory_order_relaxed);
+  if (h == notified_head_) return;
+  notified_head_ = h;
+  // Pairs with the writer's store to `asleep` before it reads head again.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (sh.asleep.load()) {
+    std::lock_guard lk(sh.m);
+    sh.asleep.store(false);
+    sh.cv.notify_one();
+  }
+}
+
+void Logger::start() {
+  if (started_) return;
+  {
+    std::lock_guard lk(shared_->m);
+    shared_->stop = false;
+    shared_->done = false;
+  }
+  // The thread holds the shared state: if it is left behind in a write that
+  // never returns (stop() gave up), nothing it uses is freed under it.
+  writer_ = std::thread([sh = shared_] { sh->run(); });
+  started_ = true;
+}
+
+void Logger::discard_queued() {
+  if (started_) return;
+  shared_->tail.store(shared_->head.load());
+}
+
+bool Logger::stop(std::chrono::milliseconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  start();  // an exit before start(): what is queued is still written
+  Shared& sh = *shared_;
+  // The last drop report needs room: the writer makes it, unless stuck.
+  for (;;) {
+    report_drops(true);
+    if (unreported_ == 0 || std::chrono::steady_clock::now() >= deadline) break;
+    flush();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  {
+    std::lock_guard lk(sh.m);
+    sh.stop = true;
+  }
+  sh.cv.notify_all();
+  bool done = false;
+  {
+    std::unique_lock lk(sh.m);
+    done = sh.done_cv.wait_until(lk, deadline, [&] { return sh.done; });
+  }
+  started_ = false;
+  if (done) {
+    writer_.join();
+    return true;
+  }
+  // Stuck in a write that does not return (a pipe nobody reads, a dead NFS
+  // server): left behind; the process exits without it.
+  writer_.detach();
+  return false;
 }
 
 }  // namespace atmsigd::io

@@ -37,47 +37,39 @@ void append_int(std::string& s, T v) {
   s.append(buf, r.ptr);
 }
 
-std::string other_arg(const Arg& a) {
-  return std::visit(Overload{
-                        [](std::int64_t v) { return std::to_string(v); },
-                        [](std::uint64_t v) { return std::to_string(v); },
-                        [](std::string_view v) { return std::string(v); },
-                        [](const std::string& v) { return v; },
-                        [](Hex h) {
-                          std::string s;
-                          append_hex(s, h.value);
-                          return s;
-                        },
-                        [](Cause c) {
-                          return std::to_string(c.value) + " (" +
-                                 std::string(q2931::cause_name(c.value)) + ")";
-                        },
-                        [](Errno e) {
-                          if (e.value == 0) return std::string("0");
-                          return std::to_string(e.value) + " (" + std::strerror(-e.value) + ")";
-                        },
-                        [](const Octets& o) { return to_hex(ByteView(o.bytes), o.bytes.size()); },
-                        [](const struct sockaddr_atmsvc& s) { return svc_address_text(s); },
-                        [](const struct sockaddr_atmpvc& p) { return pvc_address_text(p); },
-                    },
-                    a);
-}
-
-// The arguments every call's log lines carry are appended in place (no
-// temporary string each); the rest as format_arg() prints them.
+// Every argument appended in place: no temporary string per argument (the
+// default level's lines carry addresses, a VPI/VCI and a cause).
 void append_arg(std::string& s, const Arg& a) {
-  if (const auto* i = std::get_if<std::int64_t>(&a))
-    append_int(s, *i);
-  else if (const auto* u = std::get_if<std::uint64_t>(&a))
-    append_int(s, *u);
-  else if (const auto* v = std::get_if<std::string_view>(&a))
-    s += *v;
-  else if (const auto* t = std::get_if<std::string>(&a))
-    s += *t;
-  else if (const auto* h = std::get_if<Hex>(&a))
-    append_hex(s, h->value);
-  else
-    s += other_arg(a);
+  std::visit(Overload{
+                 [&](std::int64_t v) { append_int(s, v); },
+                 [&](std::uint64_t v) { append_int(s, v); },
+                 [&](std::string_view v) { s += v; },
+                 [&](const std::string& v) { s += v; },
+                 [&](Hex h) { append_hex(s, h.value); },
+                 [&](Cause c) {
+                   append_int(s, unsigned{c.value});
+                   s += " (";
+                   s += q2931::cause_name(c.value);
+                   s += ')';
+                 },
+                 [&](Errno e) {
+                   append_int(s, e.value);
+                   if (e.value == 0) return;
+                   s += " (";
+                   s += std::strerror(-e.value);
+                   s += ')';
+                 },
+                 [&](const Octets& o) { s += to_hex(ByteView(o.bytes), o.bytes.size()); },
+                 [&](const struct sockaddr_atmsvc& v) { append_svc_address_text(s, v); },
+                 [&](const struct sockaddr_atmpvc& p) {
+                   append_int(s, p.sap_addr.itf);
+                   s += '.';
+                   append_int(s, p.sap_addr.vpi);
+                   s += '.';
+                   append_int(s, p.sap_addr.vci);
+                 },
+             },
+             a);
 }
 
 }  // namespace
@@ -89,9 +81,14 @@ std::string format_arg(const Arg& a) {
 }
 
 std::string format(const Event& e) {
-  const std::string_view text = spec(e.id).text;
   std::string s;
-  s.reserve(text.size() + 48 * e.args.size());
+  append_event(s, e);
+  return s;
+}
+
+void append_event(std::string& s, const Event& e) {
+  const std::string_view text = spec(e.id).text;
+  s.reserve(s.size() + text.size() + 48 * e.args.size());
   std::size_t next = 0;
   std::size_t from = 0;
   for (;;) {
@@ -102,7 +99,6 @@ std::string format(const Event& e) {
     from = at + 2;
   }
   s.append(text.substr(from));
-  return s;
 }
 
 }  // namespace atmsigd::log

@@ -126,10 +126,13 @@ const std::uint8_t* nsap_groups(std::uint8_t afi) {
 // fast path for the usual NSAP forms ~200, with the same text
 // (tests/util/atm_text_test.cpp compares the two); the rest goes to libatm.
 std::string svc_address_text(const struct sockaddr_atmsvc& a) {
-  if (a.sas_family != AF_ATMSVC) return "<none>";
-  if (a.sas_addr.prv[0] == 0 && a.sas_addr.pub[0] == 0) return "<null>";
-  if (!terminated(a.sas_addr.pub, sizeof a.sas_addr.pub)) return "<bad E.164>";
-  if (a.sas_addr.pub[0] == 0) {
+  std::string s;
+  append_svc_address_text(s, a);
+  return s;
+}
+
+void append_svc_address_text(std::string& out, const struct sockaddr_atmsvc& a) {
+  if (a.sas_family == AF_ATMSVC && a.sas_addr.pub[0] == 0 && a.sas_addr.prv[0] != 0) {
     if (const std::uint8_t* g = nsap_groups(a.sas_addr.prv[0])) {
       static constexpr char kHex[] = "0123456789ABCDEF";
       char buf[2 * ATM_ESA_LEN + 8];
@@ -142,10 +145,11 @@ std::string svc_address_text(const struct sockaddr_atmsvc& a) {
           buf[n++] = kHex[a.sas_addr.prv[i] & 0x0f];
         }
       }
-      return std::string(buf, n);
+      out.append(buf, n);
+      return;
     }
   }
-  return svc_address_text_libatm(a);
+  out += svc_address_text_libatm(a);
 }
 
 std::string svc_address_text_libatm(const struct sockaddr_atmsvc& a) {

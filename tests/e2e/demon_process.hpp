@@ -62,7 +62,24 @@ class Process {
     }
     return -1;
   }
+  // The demon writes its log from a thread of its own, a few milliseconds
+  // after the event (io/logging.hpp): read once the file stopped growing.
   std::string output() const {
+    if (pid_ > 0 && !exited_) {
+      std::error_code ec;
+      auto size = std::filesystem::file_size(log_, ec);
+      auto stable_since = std::chrono::steady_clock::now();
+      const auto end = stable_since + std::chrono::seconds(2);
+      while (std::chrono::steady_clock::now() < end &&
+             std::chrono::steady_clock::now() - stable_since < std::chrono::milliseconds(50)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        const auto now_size = std::filesystem::file_size(log_, ec);
+        if (now_size != size) {
+          size = now_size;
+          stable_since = std::chrono::steady_clock::now();
+        }
+      }
+    }
     std::ifstream in(log_);
     std::stringstream ss;
     ss << in.rdbuf();

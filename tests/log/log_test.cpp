@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "atmsigd/log/format.hpp"
+#include "atmsigd/q2931/text.hpp"
 #include "atmsigd/util/atm_text.hpp"
 
 // Counts allocations, to show that a disabled event allocates nothing.
@@ -117,6 +118,31 @@ TEST(LogFormat, TypedArguments) {
   // Missing arguments leave nothing, extra ones are ignored.
   EXPECT_EQ(format(Event{Id::kShuttingDown, {}}), "shutting down ()");
   EXPECT_EQ(format(Event{Id::kShuttingDown, {arg("SIGTERM"), arg(1)}}), "shutting down (SIGTERM)");
+}
+
+// Arguments appended in place read as the text helpers make them.
+TEST(LogFormat, InPlaceArgumentsReadAsTheTextHelpers) {
+  for (const std::uint8_t c : {0, 1, 16, 31, 41, 47, 102, 127, 255})
+    EXPECT_EQ(format_arg(Cause{c}),
+              std::to_string(c) + " (" + std::string(q2931::cause_name(c)) + ")");
+  for (const char* t : {"0.0.32", "1.2.300", "3.255.65535"}) {
+    const auto pvc = parse_pvc_address(t);
+    ASSERT_TRUE(pvc) << t;
+    EXPECT_EQ(format_arg(*pvc), pvc_address_text(*pvc));
+    EXPECT_EQ(format_arg(*pvc), t);
+  }
+  for (const char* t : {"47.0005.80ffe1000000f21a26d8.0020ea000ee0.00",
+                        "39.840f.80.113744.0000.0000.0000.0020ea000ee0.00",
+                        "45.000041211234567f.00000000.0020ea000ee0.00", "+4121"}) {
+    const auto svc = parse_svc_address(t);
+    ASSERT_TRUE(svc) << t;
+    EXPECT_EQ(format_arg(*svc), svc_address_text(*svc)) << t;
+    EXPECT_EQ(format_arg(*svc), svc_address_text_libatm(*svc)) << t;
+  }
+  struct sockaddr_atmsvc none {};
+  EXPECT_EQ(format_arg(none), "<none>");
+  none.sas_family = AF_ATMSVC;
+  EXPECT_EQ(format_arg(none), "<null>");
 }
 
 TEST(LogRateLimiter, BurstThenSuppressedWithCount) {

@@ -39,7 +39,8 @@ class Demon final {
  public:
   // `cmdline` is the command line alone (re-merged with the file on SIGHUP),
   // `opts` the command line merged with the configuration file.
-  Demon(boost::asio::io_context& io, config::Options cmdline, config::Options opts, Loggers log);
+  Demon(boost::asio::io_context& io, config::Options cmdline, config::Options opts,
+        std::shared_ptr<Logger> log);
   ~Demon();
 
   // Opens the transports; on failure returns false with `error` set.
@@ -86,15 +87,14 @@ class Demon final {
   void write_dump(const char* kind, std::string text);
   void reload();
   void apply_policy();
-  void sync_levels();
   void finish_stop();  // closes the links, ends the loop
   TimePoint now() const { return Clock::now(); }
 
   boost::asio::io_context& io_;
   config::Options cmdline_;
   config::Options opts_;
-  Loggers log_;
-  log::Levels levels_;
+  std::shared_ptr<Logger> log_;
+  log::Levels levels_;  // the cores' filter: the log's levels (configuration, -d, SIGHUP)
   log::RateLimiter limiter_;
   // The signaling entities (atmsigd.conf "entity", or one from the options).
   // Before table_: switch mode (any entity in mode switch) is the table's.

@@ -9,6 +9,8 @@
 namespace atmsigd::log {
 
 std::string format(const Event& e);
+// The same text appended to `out` (the shell's line buffer: no string per line).
+void append_event(std::string& out, const Event& e);
 std::string format_arg(const Arg& a);
 
 }  // namespace atmsigd::log

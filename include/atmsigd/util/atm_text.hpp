@@ -37,6 +37,8 @@ struct AddressPrefix {
 bool prefix_matches(const AddressPrefix& p, const struct sockaddr_atmsvc& a);
 
 std::string svc_address_text(const struct sockaddr_atmsvc& a);
+// The same text appended to `out` (the log's line buffer: no string per address).
+void append_svc_address_text(std::string& out, const struct sockaddr_atmsvc& a);
 // The same text, always through libatm's atm2text (the reference the fast
 // path of svc_address_text is tested against).
 std::string svc_address_text_libatm(const struct sockaddr_atmsvc& a);

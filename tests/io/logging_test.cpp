@@ -1,0 +1,327 @@
+// The demon's log (io/logging.hpp): lines as spdlog's pattern made them, a
+// bounded queue that drops and counts instead of waiting, the count
+// reported, everything queued written at stop, a stuck destination that does
+// not hold the exit, and the levels computed from the configuration.
+#include "atmsigd/io/logging.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <spdlog/details/log_msg.h>
+#include <spdlog/pattern_formatter.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <regex>
+#include <string>
+#include <thread>
+
+namespace atmsigd::io {
+namespace {
+
+using namespace std::chrono_literals;
+
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
+  return n;
+}
+
+// True once the log's writer thread (named atmsigd-log) of process `pid` is
+// blocked in writev(): the destination is stuck, not merely slow.
+bool log_writer_blocked(pid_t pid, std::chrono::milliseconds timeout) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  const std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
+  do {
+    std::error_code ec;
+    for (const auto& t : std::filesystem::directory_iterator(task_dir, ec)) {
+      std::string comm, call;
+      std::ifstream(t.path() / "comm") >> comm;
+      if (comm != "atmsigd-log") continue;
+      std::ifstream(t.path() / "syscall") >> call;
+      if (call == std::to_string(SYS_writev)) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < end);
+  return false;
+}
+
+// A pipe whose read end a thread drains once told to.
+struct Pipe {
+  int rd = -1, wr = -1;
+  std::thread reader;
+  std::mutex m;
+  std::string got;
+  std::atomic<bool> reading{false};
+  Pipe() {
+    int p[2];
+    EXPECT_EQ(::pipe2(p, O_CLOEXEC), 0);
+    rd = p[0];
+    wr = p[1];
+    ::fcntl(wr, F_SETPIPE_SZ, 4096);  // fills quickly
+  }
+  void start_reading() {
+    reading = true;
+    reader = std::thread([this] {
+      char buf[4096];
+      for (;;) {
+        const ssize_t n = ::read(rd, buf, sizeof buf);
+        if (n <= 0) break;
+        std::lock_guard lk(m);
+        got.append(buf, static_cast<std::size_t>(n));
+      }
+    });
+  }
+  std::string text() {
+    std::lock_guard lk(m);
+    return got;
+  }
+  // Ends the reader (EOF once the write end is closed).
+  void close_write() {
+    if (wr >= 0) ::close(wr);
+    wr = -1;
+    if (reader.joinable()) reader.join();
+  }
+  ~Pipe() {
+    close_write();
+    if (rd >= 0) ::close(rd);
+  }
+};
+
+TEST(Logging, LinesAreByteForByteAsSpdlogsPatternMadeThem) {
+  spdlog::pattern_formatter old("%b %d %H:%M:%S.%f atmsigd:%n: %^%l%$: %v");
+  const std::pair<const char*, log::Group> names[] = {{"DEMON", log::Group::kDemon},
+                                                      {"IO", log::Group::kIo},
+                                                      {"SAAL", log::Group::kSaal},
+                                                      {"SIG", log::Group::kSig},
+                                                      {"POLICY", log::Group::kPolicy}};
+  const std::pair<spdlog::level::level_enum, Severity> levels[] = {
+      {spdlog::level::debug, Severity::kDebug},
+      {spdlog::level::info, Severity::kInfo},
+      {spdlog::level::warn, Severity::kWarn},
+      {spdlog::level::err, Severity::kError},
+      {spdlog::level::critical, Severity::kCritical}};
+  // Times across months, days, hours and microsecond values with zeros.
+  const auto base = std::chrono::system_clock::time_point(std::chrono::seconds(1733465864));
+  const std::chrono::microseconds offsets[] = {0us,
+                                               1us,
+                                               422767us,
+                                               999999us,
+                                               86400000000us * 40 + 7us,
+                                               86400000000us * 200 + 3600000000us * 5 + 10us};
+  int compared = 0;
+  for (const auto off : offsets)
+    for (const auto& [name, g] : names)
+      for (const auto& [sl, s] : levels) {
+        const auto t = base + off;
+        spdlog::details::log_msg msg(t, spdlog::source_loc{}, name, sl, "call 0x1: established");
+        spdlog::memory_buf_t want;
+        old.format(msg, want);
+        EXPECT_EQ(Logger::prefix(t, g, s) + "call 0x1: established\n", fmt::to_string(want));
+        ++compared;
+      }
+  EXPECT_EQ(compared, 6 * 5 * 5);
+}
+
+TEST(Logging, EventsAndLinesReachTheDestinationWithTheirPrefix) {
+  Pipe p;
+  p.start_reading();
+  {
+    auto lg = Logger::for_fd(p.wr);
+    lg->set_levels(LogLevels::from_config(true, std::nullopt, {}));
+    lg->start();
+    lg->event(log::Event{log::Id::kShuttingDown, {log::arg("SIGTERM")}});
+    lg->info(log::Group::kIo, "serving the user of signaling on {}", "unix socket x");
+    lg->flush();
+    EXPECT_TRUE(lg->stop());
+    EXPECT_EQ(lg->dropped(), 0u);
+  }
+  p.close_write();
+  const std::string out = p.text();
+  const std::regex want(
+      "[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} atmsigd:DEMON: info: "
+      "shutting down \\(SIGTERM\\)\n"
+      "[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} atmsigd:IO: info: "
+      "serving the user of signaling on unix socket x\n");
+  EXPECT_TRUE(std::regex_match(out, want)) << out;
+}
+
+// The dump thread's lines go to the writer directly, with the same prefix.
+TEST(Logging, LinesFromAnotherThreadAreWrittenToo) {
+  Pipe p;
+  p.start_reading();
+  {
+    auto lg = Logger::for_fd(p.wr);
+    lg->set_levels(LogLevels::from_config(false, std::nullopt, {}));
+    lg->start();
+    std::thread other(
+        [&] { lg->line_from_thread(log::Group::kDemon, Severity::kInfo, "dump written to /x"); });
+    other.join();
+    lg->info(log::Group::kIo, "from the loop");
+    lg->flush();
+    EXPECT_TRUE(lg->stop());
+  }
+  p.close_write();
+  const std::regex want(
+      "[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} atmsigd:DEMON: info: "
+      "dump written to /x\n");
+  std::smatch m;
+  const std::string out = p.text();
+  EXPECT_TRUE(std::regex_search(out, m, want)) << out;
+  EXPECT_NE(out.find("atmsigd:IO: info: from the loop\n"), std::string::npos) << out;
+}
+
+TEST(Logging, DisabledLinesAreNotWritten) {
+  Pipe p;
+  p.start_reading();
+  {
+    auto lg = Logger::for_fd(p.wr);
+    lg->set_levels(LogLevels::from_config(false, config::Level::kWarn, {}));
+    lg->start();
+    lg->info(log::Group::kSig, "not {}", "this");
+    lg->event(log::Event{log::Id::kShuttingDown, {log::arg("SIGTERM")}});  // info
+    lg->warn(log::Group::kSig, "but {}", "this");
+    lg->flush();
+    EXPECT_TRUE(lg->stop());
+  }
+  p.close_write();
+  EXPECT_EQ(count_of(p.text(), "\n"), 1u) << p.text();
+  EXPECT_NE(p.text().find("atmsigd:SIG: warning: but this\n"), std::string::npos) << p.text();
+}
+
+// The destination does not read: the producer never waits, lines beyond the
+// queue are dropped and counted; once it reads, the count is reported and
+// every line is either written or counted.
+TEST(Logging, AFullQueueDropsAndCountsAndTheCountIsReportedOnceThereIsRoom) {
+  Pipe p;
+  auto lg = Logger::for_fd(p.wr, 16 * 1024);
+  lg->set_levels(LogLevels::from_config(false, std::nullopt, {}));
+  lg->start();
+  constexpr int kLines = 2000;  // about 170 KB: ten times queue and pipe
+  for (int i = 0; i < kLines; ++i) {
+    lg->info(log::Group::kSig, "line #{} of the test, padded to some length ..........", i);
+    if (i % 10 == 9) lg->flush();
+  }
+  const std::uint64_t dropped = lg->dropped();
+  EXPECT_GT(dropped, 0u);
+  EXPECT_LT(dropped, static_cast<std::uint64_t>(kLines));
+  // Nothing was reported while there was no room.
+  p.start_reading();
+  const auto end = std::chrono::steady_clock::now() + 10s;
+  while (p.text().find("log line(s) dropped") == std::string::npos &&
+         std::chrono::steady_clock::now() < end) {
+    lg->flush();
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_TRUE(lg->stop());
+  p.close_write();
+  const std::string out = p.text();
+  ASSERT_EQ(count_of(out, "log line(s) dropped"), 1u) << out.substr(out.size() - 500);
+  const std::smatch m = [&] {
+    std::smatch r;
+    std::regex_search(out, r,
+                      std::regex("atmsigd:IO: warning: ([0-9]+) log line\\(s\\) dropped: the log "
+                                 "destination did not keep up\n"));
+    return r;
+  }();
+  ASSERT_EQ(m.size(), 2u);
+  const std::uint64_t reported = std::stoull(m[1].str());
+  EXPECT_EQ(reported, dropped);
+  // Every line written or counted, none twice.
+  EXPECT_EQ(count_of(out, "of the test") + reported, static_cast<std::uint64_t>(kLines));
+}
+
+TEST(Logging, StopWritesWhatIsQueuedAndReportsDropsAtExit) {
+  Pipe p;
+  auto lg = Logger::for_fd(p.wr, 4096);
+  lg->set_levels(LogLevels::from_config(false, std::nullopt, {}));
+  // Not started (main() before -b's fork): lines wait in the queue.
+  for (int i = 0; i < 200; ++i) lg->info(log::Group::kDemon, "queued line #{} .............", i);
+  const std::uint64_t dropped = lg->dropped();
+  EXPECT_GT(dropped, 0u);
+  p.start_reading();
+  EXPECT_TRUE(lg->stop());
+  p.close_write();
+  const std::string out = p.text();
+  EXPECT_EQ(count_of(out, "queued line #") + dropped, 200u) << out;
+  EXPECT_NE(out.find("queued line #0 "), std::string::npos);
+  EXPECT_NE(out.find(std::to_string(dropped) + " log line(s) dropped"), std::string::npos) << out;
+}
+
+TEST(Logging, TheParentOfAForkLeavesTheQueuedLinesToTheChild) {
+  Pipe p;
+  p.start_reading();
+  auto lg = Logger::for_fd(p.wr);
+  lg->set_levels(LogLevels::from_config(false, std::nullopt, {}));
+  lg->info(log::Group::kDemon, "the child writes this");
+  lg->discard_queued();
+  lg->critical(log::Group::kDemon, "cannot write the pid file x");
+  EXPECT_TRUE(lg->stop());
+  p.close_write();
+  EXPECT_EQ(p.text().find("the child writes this"), std::string::npos) << p.text();
+  EXPECT_NE(p.text().find("atmsigd:DEMON: critical: cannot write the pid file x\n"),
+            std::string::npos)
+      << p.text();
+}
+
+// A destination that never reads again (a pipe nobody reads, a hung NFS
+// mount): stop() gives up after its bound and the process can exit.
+TEST(Logging, StopIsBoundedWhenTheDestinationIsStuck) {
+  Pipe p;
+  auto lg = Logger::for_fd(p.wr, 64 * 1024);
+  lg->set_levels(LogLevels::from_config(false, std::nullopt, {}));
+  lg->start();
+  for (int i = 0; i < 1000; ++i) {
+    lg->info(log::Group::kSig, "line #{} nobody reads ...........................", i);
+    lg->flush();
+  }
+  // The pipe is full: the writer is stuck in writev().
+  ASSERT_TRUE(log_writer_blocked(::getpid(), 10s));
+  int queued = 0;
+  ASSERT_EQ(::ioctl(p.rd, FIONREAD, &queued), 0);
+  EXPECT_GT(queued, 0);
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_FALSE(lg->stop(300ms));
+  // A bound, not a measurement: generous for a busy machine.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+  // The writer left behind ends once its write fails (the reader gone).
+  ::close(p.rd);
+  p.rd = -1;
+  std::this_thread::sleep_for(100ms);
+}
+
+TEST(Logging, LevelsComeFromTheConfiguration) {
+  using config::Level;
+  const auto d = LogLevels::from_config(true, Level::kError, {{"sig", Level::kError}});
+  for (auto g : {log::Group::kDemon, log::Group::kIo, log::Group::kSaal, log::Group::kSig,
+                 log::Group::kPolicy}) {
+    EXPECT_EQ(d.min(g), Severity::kDebug);
+    EXPECT_EQ(d.events().get(g), log::Level::kDebug);
+  }
+  // The default, "debug level" over "level", and per group.
+  const auto c = LogLevels::from_config(
+      false, Level::kWarn,
+      {{"debug", Level::kError}, {"sig", Level::kDebug}, {"policy", Level::kFatal}});
+  EXPECT_EQ(c.min(log::Group::kDemon), Severity::kError);
+  EXPECT_EQ(c.min(log::Group::kIo), Severity::kError);
+  EXPECT_EQ(c.min(log::Group::kSaal), Severity::kError);
+  EXPECT_EQ(c.min(log::Group::kSig), Severity::kDebug);
+  EXPECT_EQ(c.min(log::Group::kPolicy), Severity::kCritical);
+  EXPECT_EQ(c.events().get(log::Group::kSig), log::Level::kDebug);
+  EXPECT_EQ(c.events().get(log::Group::kIo), log::Level::kError);
+  EXPECT_EQ(c.events().get(log::Group::kPolicy), log::Level::kOff);  // fatal: no event
+  EXPECT_TRUE(c.enabled(log::Group::kPolicy, Severity::kCritical));
+  const auto w = LogLevels::from_config(false, Level::kWarn, {});
+  EXPECT_EQ(w.min(log::Group::kSaal), Severity::kWarn);
+  const auto none = LogLevels::from_config(false, std::nullopt, {});
+  EXPECT_EQ(none.min(log::Group::kIo), Severity::kInfo);
+  EXPECT_EQ(none.events().get(log::Group::kIo), log::Level::kInfo);
+}
+
+}  // namespace
+}  // namespace atmsigd::io
