@@ -474,6 +474,10 @@ class Uni final : public atmsvc::CallControl {
   // deque: indexed at every SSCF run).
   std::vector<std::unique_ptr<std::vector<sscf::Action>>> act_pool_;
   std::size_t act_depth_ = 0;
+  // on_q2931()'s decoding, kept for its IE list's storage (no allocation per
+  // message received); a nested on_q2931() (none today) decodes into its own.
+  q2931::DecodeResult rx_;
+  bool rx_busy_ = false;
   static constexpr Key kGlobalKey = 0xffffffffu;
   std::deque<std::pair<Key, Bytes>> pending_;  // Q.2931 messages waiting for the link
 
