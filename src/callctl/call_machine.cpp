@@ -8,6 +8,7 @@
 // UNI 4.0 §2 (T301). The party machine of Q.2971 is not here (docs/callctl.md).
 #include <array>
 #include <cerrno>
+#include <utility>
 
 #include "atmsigd/callctl/cause_errno.hpp"
 #include "atmsigd/callctl/mapping.hpp"
@@ -170,7 +171,7 @@ struct Uni::Machine {
       return;
     }
     u.emit_call(log::Id::kCallAcceptNoVc, c);
-    c.phase = Phase::kIncomingAccepted;
+    u.set_phase(c, Phase::kIncomingAccepted);
     u.start_release(c, cause::kNoVpciVciAvailable, -EINVAL);
   }
 
@@ -187,7 +188,7 @@ struct Uni::Machine {
   // U8 CONNECT ACKNOWLEDGE -> U10 (§5.2.7); T313 stops with the state.
   static void u8_connect_ack(Uni& u, Call& c, const In&) {
     u.set_state(c, CallState::kActive);
-    c.phase = Phase::kUp;
+    u.set_phase(c, Phase::kUp);
     u.tell_established(c);
   }
 
@@ -248,7 +249,7 @@ struct Uni::Machine {
   // RELEASE.request (the kernel closed the socket) in any state (§5.4.3):
   // RELEASE, U11/N12, T308; while clearing, nothing more to send.
   static void unx_release_request(Uni& u, Call& c, const In&) {
-    c.phase = Phase::kGone;
+    u.set_phase(c, Phase::kGone);
     if (releasing(c.state)) return;
     u.start_release(c, normal_release_cause(u.params_.version), std::nullopt);
   }
@@ -560,18 +561,18 @@ void Uni::accept_call(Call& c) {
   m.add(connect_aal(setup_of(c).qos, params_.version));
   send(m, c.key());
   if (params_.side == Side::kUser) {
-    c.phase = Phase::kIncomingAccepted;
+    set_phase(c, Phase::kIncomingAccepted);
     set_state(c, CallState::kConnectRequest);  // T313 starts
   } else {
     // The network enters N10 on sending CONNECT (Q.2931 §5.2.8).
-    c.phase = Phase::kUp;
+    set_phase(c, Phase::kUp);
     set_state(c, CallState::kActive);
     tell_established(c);
   }
 }
 
 void Uni::reject_call(Call& c, std::uint8_t cv) {
-  c.phase = Phase::kGone;
+  set_phase(c, Phase::kGone);
   if (c.state == CallState::kCallPresent && params_.side == Side::kUser) {
     // U6: nothing was answered yet: RELEASE COMPLETE (as the original).
     c.cause = cv;
@@ -595,7 +596,7 @@ void Uni::connected(Call& c, const Message& m) {
   if (params_.side == Side::kNetwork) set_state(c, CallState::kConnectRequest);
   send(make(MessageType::kConnectAcknowledge, c), c.key());
   set_state(c, CallState::kActive);
-  c.phase = Phase::kUp;
+  set_phase(c, Phase::kUp);
   tell_established(c);
 }
 
@@ -661,7 +662,7 @@ void Uni::clear_by_peer(Call& c, const Message& m, bool complete,
 void Uni::start_release(Call& c, std::uint8_t cv, std::optional<int> tell_kernel, Bytes diag) {
   stop_t322(c);
   if (tell_kernel) tell_kernel_gone(c, *tell_kernel);
-  c.phase = Phase::kGone;
+  set_phase(c, Phase::kGone);
   if (c.sock != 0) {
     by_sock_.erase(c.sock);
     c.sock = 0;
@@ -697,13 +698,31 @@ void Uni::tell_kernel_gone(Call& c, int err) {
     case Phase::kGone:
       break;
   }
-  c.phase = Phase::kGone;
+  set_phase(c, Phase::kGone);
 }
 
 void Uni::drop_call(Call& c, std::optional<int> tell_kernel) {
   if (tell_kernel) tell_kernel_gone(c, *tell_kernel);
   if (c.state != CallState::kNull) set_state(c, CallState::kNull);
   erase_call(c.key());
+}
+
+void Uni::set_phase(Call& c, Phase p) {
+  if (c.phase == Phase::kIncomingOffered && p != Phase::kIncomingOffered && c.id != 0)
+    by_id_.erase(c.id);
+  c.phase = p;
+}
+
+const Uni::Call* Uni::find_by_id(atmsvc::CallId id) const {
+  if (id == 0) return nullptr;
+  if (auto it = by_id_.find(id); it != by_id_.end()) return &calls_.at(it->second);
+  for (const auto& [k, c] : calls_)
+    if (c.id == id) return &c;
+  return nullptr;
+}
+
+Uni::Call* Uni::find_by_id(atmsvc::CallId id) {
+  return const_cast<Call*>(std::as_const(*this).find_by_id(id));
 }
 
 void Uni::erase_call(Key k) {

@@ -46,7 +46,15 @@ std::optional<Uni::Ev> Uni::call_event_of(MessageType t) {
 
 void Uni::on_q2931(ByteView bytes) {
   ++stats_.messages_in;
-  const q2931::DecodeResult res = q2931::decode(bytes, params_.version);
+  q2931::DecodeResult nested;
+  q2931::DecodeResult& res = rx_busy_ ? nested : rx_;
+  struct Busy {
+    bool& flag;
+    bool was;
+    ~Busy() { flag = was; }
+  } busy{rx_busy_, rx_busy_};
+  rx_busy_ = true;
+  q2931::decode(bytes, params_.version, res);
   if (!res.message) {
     ++stats_.messages_bad;
     if (levels().enabled(log::Id::kCallUndecodable))

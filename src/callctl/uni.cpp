@@ -200,9 +200,8 @@ void Uni::request(const NetInput& req) {
       dispatch(call->second, {Ev::kAcceptRequest});
     }
   } else if (const auto* r = std::get_if<CcReject>(&req)) {
-    auto it = by_id_.find(r->call);
-    if (it != by_id_.end()) {
-      Call& call = calls_.at(it->second);
+    if (Call* found = find_by_id(r->call)) {
+      Call& call = *found;
       std::uint8_t cv = cause::kCallRejected;
       switch (r->reason) {
         case RejectReason::kNoListener:
@@ -320,9 +319,8 @@ CallState Uni::state_of_sock(SockId sock) const {
 }
 
 CallState Uni::state_of_call(CallId call) const {
-  auto it = by_id_.find(call);
-  if (it == by_id_.end()) return CallState::kNull;
-  return calls_.at(it->second).state;
+  const Call* c = find_by_id(call);
+  return c != nullptr ? c->state : CallState::kNull;
 }
 
 std::optional<Uni::CallInfo> Uni::call_info(std::uint32_t cref, bool we_originated) const {

@@ -149,12 +149,12 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
   // already queued, so kernel frames leave in the order they were decided.
   // The queue and the buffers are members, reused (no allocation per message
   // in steady state); run() is never re-entered.
+  // The actions become the queue by a swap of the two buffers (a ToKernel
+  // holds a 252-octet frame: moving it is copying it).
   auto& q = run_queue_;
   q.clear();
-  for (auto& a : actions) q.push_back(std::move(a));
-  actions.clear();
+  q.swap(actions);
   auto& net = run_net_;
-  auto& more = run_more_;
   for (std::size_t head = 0; head < q.size(); ++head) {
     atmsvc::Action& a = q[head];
     if (auto* k = std::get_if<ToKernel>(&a)) {
@@ -166,10 +166,9 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
       cc_.handle(net_input(c->req), now, net);
       for (auto& o : net) {
         if (const auto e = cc_event_of(o)) {
-          more.clear();
-          table_.handle(FromCallControl{*e}, now, more);
-          for (auto& m : more)
-            q.push_back(std::move(m));  // may move q's storage: `a` is not used after
+          // The table appends its actions to the queue itself (it never
+          // clears `out`); that may move q's storage: `a` is not used after.
+          table_.handle(FromCallControl{*e}, now, q);
         } else {
           pass_on(o, out);
         }

@@ -258,9 +258,20 @@ Bytes encode(const Message& msg, Version v) {
 
 DecodeResult decode(ByteView bytes, Version v) {
   DecodeResult res;
+  decode(bytes, v, res);
+  return res;
+}
+
+void decode(ByteView bytes, Version v, DecodeResult& res) {
+  // The previous message's IE list gives its storage to this one.
+  std::vector<Ie> ies = res.message ? std::move(res.message->ies) : std::vector<Ie>{};
+  ies.clear();
+  res.message.reset();
+  res.verdicts.clear();
   std::uint16_t length = 0;
-  if (!decode_header(bytes, v, res, length)) return res;
+  if (!decode_header(bytes, v, res, length)) return;
   Message& m = *res.message;
+  m.ies = std::move(ies);
   IeScan scan{m, res.verdicts, v};
   const ByteView body = bytes.subspan(kHeaderLength, length);
   // The IEs are counted first (their lengths only): one allocation for the list.
@@ -276,7 +287,7 @@ DecodeResult decode(ByteView bytes, Version v) {
       res.verdicts.push_back(make(Problem::kBadMessageLength,
                                   adjust_for_message(Action::kDiscardReportStatus, m.type),
                                   cause::kIncorrectMessageLength));
-      return res;
+      return;
     }
     ByteView content;
     r.view(ie_len, content);
@@ -293,7 +304,6 @@ DecodeResult decode(ByteView bytes, Version v) {
                                   adjust_for_message(mandatory_ie_action(m.type), m.type),
                                   cause::kMandatoryIeMissing, Bytes{id}, id));
   }
-  return res;
 }
 
 std::string_view problem_name(Problem p) {

@@ -41,7 +41,8 @@ class Reader {
     pos_ += 4;
     return true;
   }
-  bool bytes(std::size_t n, Bytes& out) {
+  template <class Out>  // Bytes or InlineBytes
+  bool bytes(std::size_t n, Out& out) {
     if (left() < n) return false;
     out.assign(b_.begin() + static_cast<std::ptrdiff_t>(pos_),
                b_.begin() + static_cast<std::ptrdiff_t>(pos_ + n));

@@ -301,7 +301,7 @@ Expectation expect(const Message& m, Version v) {
       const auto* n2 = std::get_if<CallingPartyNumber>(&ie);
       const std::uint8_t ton = n1 ? n1->type_of_number : n2->type_of_number;
       const std::uint8_t plan = n1 ? n1->plan : n2->plan;
-      const Bytes& addr = n1 ? n1->address : n2->address;
+      const auto& addr = n1 ? n1->address : n2->address;
       add("q2931.number.type", hex2(ton));
       add("q2931.number.plan", hex2(plan));
       if (n2 && n2->presentation) {

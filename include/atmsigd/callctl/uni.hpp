@@ -379,6 +379,15 @@ class Uni final : public atmsvc::CallControl {
   // The state->timer table (call_machine.cpp).
   std::optional<Timer> state_timer(CallState s) const;
   void erase_call(Key k);
+  // A call's phase changes here: by_id_ names a call only while it is
+  // offered (CcAccept, CcReject and CcIdentify name it by its id; the socket
+  // table names it by its socket once accepted).
+  void set_phase(Call& c, Phase p);
+  // The call with id `id`: by_id_ while it is offered, else a scan of the
+  // calls (ids are never reused). Only a CcReject for a call no longer offered
+  // (the socket table sends none) and state_of_call() get that far.
+  Call* find_by_id(atmsvc::CallId id);
+  const Call* find_by_id(atmsvc::CallId id) const;
   std::vector<Key> keys_where(bool (*pred)(const Call&)) const;
 
   // messages
@@ -465,6 +474,10 @@ class Uni final : public atmsvc::CallControl {
   // deque: indexed at every SSCF run).
   std::vector<std::unique_ptr<std::vector<sscf::Action>>> act_pool_;
   std::size_t act_depth_ = 0;
+  // on_q2931()'s decoding, kept for its IE list's storage (no allocation per
+  // message received); a nested on_q2931() (none today) decodes into its own.
+  q2931::DecodeResult rx_;
+  bool rx_busy_ = false;
   static constexpr Key kGlobalKey = 0xffffffffu;
   std::deque<std::pair<Key, Bytes>> pending_;  // Q.2931 messages waiting for the link
 
@@ -472,7 +485,7 @@ class Uni final : public atmsvc::CallControl {
   // record in the slab plus a slot in each index, no node (issue 13, memory).
   util::SlabMap<Key, Call> calls_;
   util::FlatMap<atmsvc::SockId, Key> by_sock_;
-  util::FlatMap<atmsvc::CallId, Key> by_id_;
+  util::FlatMap<atmsvc::CallId, Key> by_id_;  // offered calls only (set_phase())
   util::FlatMap<std::uint32_t, Key> by_vc_;
   // Armed per-call timers; their nodes are recycled (no malloc/free per
   // timer started and stopped: three per call).

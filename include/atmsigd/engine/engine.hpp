@@ -106,7 +106,6 @@ class Engine {
   // run()'s queue and buffers, kept for their capacity.
   std::vector<atmsvc::Action> run_queue_;
   std::vector<atmsvc::NetOutput> run_net_;
-  std::vector<atmsvc::Action> run_more_;
 };
 
 }  // namespace atmsigd::engine

@@ -80,6 +80,9 @@ struct DecodeResult {
 // Throws std::length_error if the message does not fit the 16-bit length.
 Bytes encode(const Message& msg, Version v);
 DecodeResult decode(ByteView bytes, Version v);
+// The same into `res`, whose storage (the IE list's) is reused: no allocation
+// per message for a caller that keeps one DecodeResult.
+void decode(ByteView bytes, Version v, DecodeResult& res);
 
 // One IE with its 4-octet header, and the contents decoder (used by tests, traces).
 Bytes encode_ie(const Ie& ie, Version v);

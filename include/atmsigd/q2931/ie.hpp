@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "atmsigd/util/bytes.hpp"
+#include "atmsigd/util/inline_bytes.hpp"
 #include "atmsigd/util/uni_version.hpp"
 
 namespace atmsigd::q2931 {
@@ -273,7 +274,8 @@ struct PartyNumberIe {
   std::uint8_t type_of_number = numbering::kTypeUnknown;
   std::uint8_t plan = numbering::kPlanNsap;
   std::optional<PresentationScreening> presentation;  // octet 5a (calling party only)
-  Bytes address;                                      // NSAP: 20 octets; E.164: IA5 digits
+  // NSAP: 20 octets; E.164: IA5 digits. Inline (no allocation per SETUP).
+  InlineBytes<20> address;
   bool operator==(const PartyNumberIe&) const = default;
 };
 using CalledPartyNumber = PartyNumberIe<IeId::kCalledPartyNumber>;
@@ -284,9 +286,9 @@ template <IeId Id>
 struct PartySubaddressIe {
   static constexpr IeId kId = Id;
   IeHeader hdr;
-  std::uint8_t type = 0;  // 0 NSAP, 1 user-specified ATM end system address, 2 user specified
-  bool odd = false;       // odd/even indicator
-  Bytes address;
+  std::uint8_t type = 0;    // 0 NSAP, 1 user-specified ATM end system address, 2 user specified
+  bool odd = false;         // odd/even indicator
+  InlineBytes<20> address;  // an ATM end system address: 20 octets (inline)
   bool operator==(const PartySubaddressIe&) const = default;
 };
 using CalledPartySubaddress = PartySubaddressIe<IeId::kCalledPartySubaddress>;
