@@ -713,16 +713,10 @@ void Uni::set_phase(Call& c, Phase p) {
   c.phase = p;
 }
 
-const Uni::Call* Uni::find_by_id(atmsvc::CallId id) const {
+Uni::Call* Uni::find_offered(atmsvc::CallId id) {
   if (id == 0) return nullptr;
-  if (auto it = by_id_.find(id); it != by_id_.end()) return &calls_.at(it->second);
-  for (const auto& [k, c] : calls_)
-    if (c.id == id) return &c;
-  return nullptr;
-}
-
-Uni::Call* Uni::find_by_id(atmsvc::CallId id) {
-  return const_cast<Call*>(std::as_const(*this).find_by_id(id));
+  auto it = by_id_.find(id);
+  return it != by_id_.end() ? &calls_.at(it->second) : nullptr;
 }
 
 void Uni::erase_call(Key k) {

@@ -200,7 +200,9 @@ void Uni::request(const NetInput& req) {
       dispatch(call->second, {Ev::kAcceptRequest});
     }
   } else if (const auto* r = std::get_if<CcReject>(&req)) {
-    if (Call* found = find_by_id(r->call)) {
+    // Only an offered call can be rejected; for one already gone (the caller
+    // released it meanwhile) there is nothing left to do. O(1) at any K.
+    if (Call* found = find_offered(r->call)) {
       Call& call = *found;
       std::uint8_t cv = cause::kCallRejected;
       switch (r->reason) {
@@ -318,9 +320,14 @@ CallState Uni::state_of_sock(SockId sock) const {
   return calls_.at(it->second).state;
 }
 
+// For tests and dumps, not the message path: a call no longer offered is
+// found by a scan (ids are never reused).
 CallState Uni::state_of_call(CallId call) const {
-  const Call* c = find_by_id(call);
-  return c != nullptr ? c->state : CallState::kNull;
+  if (call == 0) return CallState::kNull;
+  if (auto it = by_id_.find(call); it != by_id_.end()) return calls_.at(it->second).state;
+  for (const auto& [k, c] : calls_)
+    if (c.id == call) return c.state;
+  return CallState::kNull;
 }
 
 std::optional<Uni::CallInfo> Uni::call_info(std::uint32_t cref, bool we_originated) const {

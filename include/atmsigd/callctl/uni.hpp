@@ -383,11 +383,8 @@ class Uni final : public atmsvc::CallControl {
   // offered (CcAccept, CcReject and CcIdentify name it by its id; the socket
   // table names it by its socket once accepted).
   void set_phase(Call& c, Phase p);
-  // The call with id `id`: by_id_ while it is offered, else a scan of the
-  // calls (ids are never reused). Only a CcReject for a call no longer offered
-  // (the socket table sends none) and state_of_call() get that far.
-  Call* find_by_id(atmsvc::CallId id);
-  const Call* find_by_id(atmsvc::CallId id) const;
+  // The offered call with id `id` (by_id_), or null.
+  Call* find_offered(atmsvc::CallId id);
   std::vector<Key> keys_where(bool (*pred)(const Call&)) const;
 
   // messages
