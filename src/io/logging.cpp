@@ -312,15 +312,18 @@ struct Logger::Shared {
     std::string text;
     std::vector<std::string> others;
     for (;;) {
-      if (reopen.exchange(false)) reopen_file(text);
       {
         std::lock_guard lk(m);
         others.swap(foreign);
       }
-      for (auto& o : others) write_foreign(o, text);
-      others.clear();
       const std::uint64_t t = tail.load(std::memory_order_relaxed);
       const std::uint64_t h = head.load(std::memory_order_acquire);
+      // After reading head: the loop sets the flag before it queues its next
+      // line, so a line seen here that came after the SIGHUP sees the flag
+      // too and goes to the new file.
+      if (reopen.exchange(false)) reopen_file(text);
+      for (auto& o : others) write_foreign(o, text);
+      others.clear();
       if (h != t) {
         if (kind == Kind::kStream)
           write_stream(t, h);
