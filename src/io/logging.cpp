@@ -336,6 +336,9 @@ struct Logger::Shared {
       }
       std::unique_lock lk(m);
       if (!foreign.empty() || reopen.load()) continue;
+      // stop is set under m after the loop's last line: head read again
+      // here, not the value read before the lock (lines queued meanwhile).
+      if (stop && head.load(std::memory_order_acquire) != t) continue;
       if (stop) break;  // and everything queued written
       // Asleep until the loop wakes us (Logger::flush): set before head is
       // read again, so either we see its lines or it sees that we sleep.
