@@ -151,6 +151,13 @@ set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${ATMSIGD_PACKAGE_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_SECTION "net")
 set(CPACK_DEBIAN_PACKAGE_PRIORITY "optional")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# libsystemd0 is not linked (issue 13, idle RSS): the journal sink loads it
+# with dlopen() when systemd connects stderr to the journal, and without it
+# the demon writes text to stderr, which the journal takes too (no
+# priorities). dpkg-shlibdeps cannot see a dlopen'ed library, so it is named
+# here; Recommends, not Depends: the demon works without it, and on any
+# systemd machine it is installed anyway (systemd depends on it).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libsystemd0")
 # ilmid/atmaddr (local addresses) and qos(7)/sap(7) come with atm-tools.
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "atm-tools")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

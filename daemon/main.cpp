@@ -1,5 +1,4 @@
 // atmsigd: the ATM signaling demon. Command line as the original's.
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -13,6 +12,7 @@
 #include "atmsigd/io/demon.hpp"
 #include "atmsigd/io/logging.hpp"
 #include "atmsigd/io/privileges.hpp"
+#include "atmsigd/io/service_notify.hpp"
 
 int main(int argc, char** argv) {
   using namespace atmsigd;
@@ -124,9 +124,9 @@ int main(int argc, char** argv) {
   }
   // The log's writer thread: after the fork (issue 14 item 4).
   log->start();
-  ::sd_notify(0, "READY=1");  // Type=notify under systemd; a no-op elsewhere
+  io::notify_service_manager("READY=1");  // Type=notify under systemd; a no-op elsewhere
   io.run();
-  ::sd_notify(0, "STOPPING=1");
+  io::notify_service_manager("STOPPING=1");
   if (o.background) std::filesystem::remove(o.pid_file, ec);
   // What is queued is written, with the count of dropped lines if any; a
   // destination stuck for longer than the bound does not hold the exit.

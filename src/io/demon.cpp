@@ -642,6 +642,9 @@ void Demon::write_dump(const char* kind, std::string text) {
 }
 
 void Demon::reload() {
+  // logrotate: a log file renamed is left for one opened by its name.
+  if (log_->reopen())
+    log_->info(log::Group::kDemon, "SIGHUP: reopening the log file {}", log_->destination());
   log_->info(log::Group::kDemon, "SIGHUP: reloading {}", opts_.config_file);
   auto cfg = config::load_config(opts_.config_file);
   if (auto* e = std::get_if<config::ConfigError>(&cfg)) {

@@ -1,12 +1,12 @@
 #include "atmsigd/io/logging.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/uio.h>
 #include <syslog.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +39,11 @@ constexpr std::size_t kFrame = sizeof(Frame);
 constexpr std::string_view kSeverityName[] = {"debug", "info", "warning", "error", "critical"};
 constexpr std::string_view kGroupName[] = {"DEMON", "IO", "SAAL", "SIG", "POLICY"};
 constexpr int kPriority[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR, LOG_CRIT};
+
+// sd_journal_send(3), from libsystemd.so.0 loaded only when the journal is
+// the sink (issue 13, idle RSS: linked, the library and what it pulls in
+// were 1 MB resident in every demon). Its ABI is stable (the .so.0 soname).
+using JournalSend = int (*)(const char* format, ...);
 
 Severity severity_of(config::Level l) {
   switch (l) {
@@ -167,6 +172,9 @@ struct Logger::Shared {
   Kind kind;
   int fd;
   bool own_fd;
+  JournalSend journal_send = nullptr;  // kJournal only
+  std::string path;                    // a log file (-l FILE): reopened on request
+  std::atomic<bool> reopen{false};     // set by the loop (SIGHUP), done by the writer
   // Not zeroed: a page costs memory once a line reaches it.
   std::unique_ptr<char[]> ring;
   std::size_t cap;
@@ -238,8 +246,8 @@ struct Logger::Shared {
       const int prio = kPriority[static_cast<std::size_t>(f.sev)];
       if (kind == Kind::kSyslog) {
         ::syslog(prio, "%.*s", static_cast<int>(text.size()), text.data());
-      } else if (::sd_journal_send("MESSAGE=%.*s", static_cast<int>(text.size()), text.data(),
-                                   "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=atmsigd", nullptr) < 0) {
+      } else if (journal_send("MESSAGE=%.*s", static_cast<int>(text.size()), text.data(),
+                              "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=atmsigd", nullptr) < 0) {
         failed.fetch_add(1, std::memory_order_relaxed);
       }
     }
@@ -254,8 +262,8 @@ struct Logger::Shared {
       text.assign(line, kFrame);
       if (kind == Kind::kSyslog)
         ::syslog(prio, "%.*s", static_cast<int>(text.size()), text.data());
-      else if (::sd_journal_send("MESSAGE=%.*s", static_cast<int>(text.size()), text.data(),
-                                 "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=atmsigd", nullptr) < 0)
+      else if (journal_send("MESSAGE=%.*s", static_cast<int>(text.size()), text.data(),
+                            "PRIORITY=%d", prio, "SYSLOG_IDENTIFIER=atmsigd", nullptr) < 0)
         failed.fetch_add(1, std::memory_order_relaxed);
       return;
     }
@@ -275,6 +283,24 @@ struct Logger::Shared {
     }
   }
 
+  // logrotate's "postrotate kill -HUP": the file renamed, a new one made at
+  // the same name. Done here, not on the loop: open() on a slow file system
+  // must not hold up signaling. Everything not yet written goes to the new
+  // file. If it cannot be opened the old descriptor stays, and says so.
+  void reopen_file(std::string& text) {
+    const int nfd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+    if (nfd < 0) {
+      const std::string line =
+          Logger::prefix(std::chrono::system_clock::now(), log::Group::kDemon, Severity::kError) +
+          "cannot reopen the log file " + path + ": " + std::strerror(errno) +
+          "; still writing to the old one\n";
+      write_foreign(line, text);
+      return;
+    }
+    ::close(fd);
+    fd = nfd;
+  }
+
   void run() {
     // A reader that went away makes write() fail with EPIPE in this thread
     // instead of killing the demon with SIGPIPE.
@@ -290,10 +316,14 @@ struct Logger::Shared {
         std::lock_guard lk(m);
         others.swap(foreign);
       }
-      for (auto& o : others) write_foreign(o, text);
-      others.clear();
       const std::uint64_t t = tail.load(std::memory_order_relaxed);
       const std::uint64_t h = head.load(std::memory_order_acquire);
+      // After reading head: the loop sets the flag before it queues its next
+      // line, so a line seen here that came after the SIGHUP sees the flag
+      // too and goes to the new file.
+      if (reopen.exchange(false)) reopen_file(text);
+      for (auto& o : others) write_foreign(o, text);
+      others.clear();
       if (h != t) {
         if (kind == Kind::kStream)
           write_stream(t, h);
@@ -305,7 +335,10 @@ struct Logger::Shared {
         continue;
       }
       std::unique_lock lk(m);
-      if (!foreign.empty()) continue;
+      if (!foreign.empty() || reopen.load()) continue;
+      // stop is set under m after the loop's last line: head read again
+      // here, not the value read before the lock (lines queued meanwhile).
+      if (stop && head.load(std::memory_order_acquire) != t) continue;
       if (stop) break;  // and everything queued written
       // Asleep until the loop wakes us (Logger::flush): set before head is
       // read again, so either we see its lines or it sees that we sleep.
@@ -314,7 +347,7 @@ struct Logger::Shared {
         asleep.store(false);
         continue;
       }
-      cv.wait(lk, [&] { return !asleep.load() || stop || !foreign.empty(); });
+      cv.wait(lk, [&] { return !asleep.load() || stop || !foreign.empty() || reopen.load(); });
       asleep.store(false);
     }
     std::lock_guard lk(m);
@@ -337,9 +370,23 @@ Logger::~Logger() {
 std::shared_ptr<Logger> Logger::open(const std::optional<std::string>& dest, std::string& error) {
   if (!dest && std::getenv("JOURNAL_STREAM") != nullptr) {
     // Started by systemd with stderr connected to the journal: write to the
-    // journal directly, with priorities.
-    return std::shared_ptr<Logger>(
-        new Logger(Kind::kJournal, -1, false, "the systemd journal", kRingBytes));
+    // journal directly, with priorities, through libsystemd loaded now (as
+    // systemd loads its optional libraries). Without it: text on stderr,
+    // which the journal takes too, without the priorities.
+    if (void* lib = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL)) {
+      if (void* f = ::dlsym(lib, "sd_journal_send")) {
+        std::shared_ptr<Logger> log(
+            new Logger(Kind::kJournal, -1, false, "the systemd journal", kRingBytes));
+        log->shared_->journal_send = reinterpret_cast<JournalSend>(f);
+        return log;  // the library stays loaded: the writer uses it until exit
+      }
+    }
+    const char* why = ::dlerror();
+    std::shared_ptr<Logger> log(new Logger(Kind::kStream, 2, false, "stderr", kRingBytes));
+    log->warn(log::Group::kDemon,
+              "cannot load libsystemd.so.0 for the journal ({}): logging to stderr as text",
+              why != nullptr ? why : "no sd_journal_send");
+    return log;
   }
   if (!dest || *dest == "stderr")
     return std::shared_ptr<Logger>(new Logger(Kind::kStream, 2, false, "stderr", kRingBytes));
@@ -357,7 +404,21 @@ std::shared_ptr<Logger> Logger::open(const std::optional<std::string>& dest, std
             " for writing: " + std::strerror(errno);
     return nullptr;
   }
-  return std::shared_ptr<Logger>(new Logger(Kind::kStream, fd, true, *dest, kRingBytes));
+  std::shared_ptr<Logger> log(new Logger(Kind::kStream, fd, true, *dest, kRingBytes));
+  log->shared_->path = *dest;
+  return log;
+}
+
+bool Logger::reopen() {
+  Shared& sh = *shared_;
+  if (sh.path.empty()) return false;
+  {
+    std::lock_guard lk(sh.m);
+    sh.reopen.store(true);
+    sh.asleep.store(false);
+  }
+  sh.cv.notify_one();
+  return true;
 }
 
 std::shared_ptr<Logger> Logger::for_fd(int fd, std::size_t ring_bytes) {

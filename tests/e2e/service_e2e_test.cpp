@@ -133,6 +133,38 @@ TEST(ServiceReload, GoodFileChangesPolicyBadFileKeepsTheOld) {
   EXPECT_EQ(s.proc->wait(), 0);
 }
 
+// logrotate's "postrotate kill -HUP": the log file (-l) renamed, SIGHUP makes
+// the demon write to a new file of the same name; the renamed one stops
+// growing.
+bool wait_for_text_in(const std::string& path, const std::string& text) {
+  for (int i = 0; i < 250; ++i) {
+    if (read_file(path).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+TEST(ServiceReload, SighupReopensTheLogFileForLogrotate) {
+  const std::string log = temp_path("rotated.log");
+  const std::string old = log + ".1";
+  std::filesystem::remove(log);
+  std::filesystem::remove(old);
+  Service s("\n", {"-l", log});
+  ASSERT_TRUE(wait_for_text_in(log, "capabilities dropped")) << read_file(log);
+  std::filesystem::rename(log, old);
+  const std::string before = read_file(old);
+  s.proc->signal(SIGHUP);
+  ASSERT_TRUE(wait_for_text_in(log, "configuration reloaded")) << read_file(old);
+  EXPECT_NE(read_file(log).find("SIGHUP: reopening the log file " + log), std::string::npos);
+  // Something logged after the reopen (a status dump) goes to the new file.
+  s.proc->signal(SIGUSR1);
+  ASSERT_TRUE(wait_for_text_in(log, "dump written to")) << read_file(log);
+  EXPECT_EQ(read_file(old), before);  // the renamed file did not grow
+  EXPECT_EQ(read_file(log).find("capabilities dropped"), std::string::npos);
+  std::filesystem::remove(log);
+  std::filesystem::remove(old);
+}
+
 TEST(ServiceDebug, DashDLogsHexDumpsOfEveryFrame) {
   Service s("", {"-d"});
   s.run({"itf_notify 3", "expect-none within=100"});

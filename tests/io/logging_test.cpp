@@ -4,6 +4,7 @@
 // not hold the exit, and the levels computed from the configuration.
 #include "atmsigd/io/logging.hpp"
 
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <spdlog/details/log_msg.h>
@@ -293,6 +294,99 @@ TEST(Logging, StopIsBoundedWhenTheDestinationIsStuck) {
   ::close(p.rd);
   p.rd = -1;
   std::this_thread::sleep_for(100ms);
+}
+
+// SIGHUP for logrotate: the file renamed, reopen() makes the writer open a
+// new one by the name; what is logged after goes there, not to the old one.
+std::string file_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TEST(Logging, ReopenWritesToANewFileOfTheSameName) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("atmsigd-reopen-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  const auto path = dir / "atmsigd.log";
+  std::string error;
+  auto lg = Logger::open(path.string(), error);
+  ASSERT_NE(lg, nullptr) << error;
+  lg->start();
+  lg->info(log::Group::kDemon, "before the rotation");
+  lg->flush();
+  for (int i = 0; i < 250 && file_text(path).empty(); ++i) std::this_thread::sleep_for(20ms);
+  std::filesystem::rename(path, dir / "atmsigd.log.1");
+  EXPECT_TRUE(lg->reopen());
+  lg->info(log::Group::kDemon, "after the rotation");
+  lg->flush();
+  EXPECT_TRUE(lg->stop());
+  const std::string old = file_text(dir / "atmsigd.log.1");
+  const std::string now = file_text(path);
+  EXPECT_EQ(count_of(old, "before the rotation"), 1u) << old;
+  EXPECT_EQ(count_of(old, "after the rotation"), 0u) << old;
+  EXPECT_EQ(count_of(now, "after the rotation"), 1u) << now;
+  std::filesystem::remove_all(dir);
+}
+
+// A file that cannot be opened again (its directory gone): the old
+// descriptor stays, and the log says so there.
+TEST(Logging, AFailedReopenKeepsTheOldFileAndSaysSo) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("atmsigd-reopen-fail-" + std::to_string(::getpid()));
+  const auto moved = dir.string() + ".moved";
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(moved);
+  std::string error;
+  auto lg = Logger::open((dir / "atmsigd.log").string(), error);
+  ASSERT_NE(lg, nullptr) << error;
+  lg->start();
+  std::filesystem::rename(dir, moved);
+  EXPECT_TRUE(lg->reopen());
+  lg->info(log::Group::kDemon, "still logged");
+  lg->flush();
+  EXPECT_TRUE(lg->stop());
+  const std::string old = file_text(std::filesystem::path(moved) / "atmsigd.log");
+  EXPECT_EQ(count_of(old, "cannot reopen the log file " + (dir / "atmsigd.log").string()), 1u)
+      << old;
+  EXPECT_EQ(count_of(old, "still logged"), 1u) << old;
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  std::filesystem::remove_all(moved);
+}
+
+TEST(Logging, OnlyALogFileIsReopened) {
+  Pipe p;
+  auto lg = Logger::for_fd(p.wr);
+  EXPECT_FALSE(lg->reopen());
+}
+
+// Under systemd (JOURNAL_STREAM) the journal sink loads libsystemd.so.0 then,
+// and only then (issue 13, idle RSS: nothing links it).
+bool libsystemd_mapped() {
+  return file_text("/proc/self/maps").find("libsystemd.so") != std::string::npos;
+}
+
+TEST(Logging, TheJournalSinkLoadsLibsystemdOnlyWhenChosen) {
+  ::unsetenv("JOURNAL_STREAM");
+  std::string error;
+  auto plain = Logger::open(std::nullopt, error);
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(plain->destination(), "stderr");
+  EXPECT_FALSE(libsystemd_mapped());
+  ::setenv("JOURNAL_STREAM", "8:1234", 1);
+  auto journal = Logger::open(std::nullopt, error);
+  ::unsetenv("JOURNAL_STREAM");
+  ASSERT_NE(journal, nullptr);
+  void* probe = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+  if (journal->destination() == "the systemd journal") {
+    EXPECT_TRUE(libsystemd_mapped());
+    EXPECT_NE(probe, nullptr);
+  } else {
+    // Not installed here: the fallback, stderr as text.
+    EXPECT_EQ(journal->destination(), "stderr");
+    EXPECT_FALSE(libsystemd_mapped());
+  }
+  if (probe != nullptr) ::dlclose(probe);
+  journal->discard_queued();  // nothing of this test on the test's stderr
 }
 
 TEST(Logging, LevelsComeFromTheConfiguration) {

@@ -65,8 +65,13 @@ check "Depends from dpkg-shlibdeps (libc6): $(field Depends)" \
   sh -c 'printf "%s\n" "$1" | grep -q "libc6 (>= "' - "$(field Depends)"
 # libstdc++ is linked in (daemon/CMakeLists.txt: idle RSS); the shared
 # libraries the demon does link are found.
-check "Depends on libatm1 and libsystemd0" \
-  sh -c 'printf "%s\n" "$1" | grep -q "libatm1" && printf "%s\n" "$1" | grep -q "libsystemd0"' - "$(field Depends)"
+check "Depends on libatm1" \
+  sh -c 'printf "%s\n" "$1" | grep -q "libatm1"' - "$(field Depends)"
+# libsystemd0 is loaded with dlopen() for the journal sink only (issue 13,
+# idle RSS): recommended, never a dependency.
+check "Recommends libsystemd0, does not depend on it" \
+  sh -c 'printf "%s\n" "$1" | grep -q "libsystemd0" && ! printf "%s\n" "$2" | grep -q "libsystemd"' - \
+  "$(field Recommends)" "$(field Depends)"
 check "no Conflicts with atm-tools" [ -z "$(field Conflicts)" ]
 
 mkdir "$tmp/control"

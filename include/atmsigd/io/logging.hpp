@@ -15,7 +15,9 @@
 // Lines are as spdlog's pattern "%b %d %H:%M:%S.%f atmsigd:%n: %l: %v"
 // made them (users grep them): "Dec 06 06:17:44.422767 atmsigd:SIG: info:
 // call 0x1: ...". syslog and the journal get the text alone, with the
-// line's priority.
+// line's priority. The journal is written through libsystemd.so.0, loaded
+// with dlopen() only then (no link-time dependency: issue 13, idle RSS);
+// without it the lines go to stderr as text.
 #pragma once
 
 #include <fmt/format.h>
@@ -114,6 +116,12 @@ class Logger {
   // End of a turn of the loop: the drop report if due, and the writer woken
   // if it sleeps and there is something new (one wake per turn at most).
   void flush();
+
+  // SIGHUP: a log file (-l FILE) closed and opened again by its name, for
+  // logrotate. The writer thread does it (the loop never waits for open());
+  // lines not yet written go to the new file. False for stderr, syslog and
+  // the journal (nothing to reopen).
+  bool reopen();
 
   // The writer thread. Call after any fork.
   void start();
