@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config
 libboost-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
-linux-libc-dev libsystemd-dev
+linux-libc-dev
 clang libclang-rt-14-dev
 atm-tools libatm1-dev tshark
 qemu-system-x86 busybox-static cpio
