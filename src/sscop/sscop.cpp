@@ -730,21 +730,15 @@ void Sscop::handle_timeouts(TimePoint now, std::vector<Action>& out) {
   for (int guard = 0; guard < 64; ++guard) {
     std::optional<std::size_t> due;
     for (std::size_t i = 0; i < kTimerCount; ++i) {
-      if (timers_[i] && *timers_[i] <= now && (!due || *timers_[i] < *timers_[*due])) due = i;
+      if (timers_[i] <= now && (!due || timers_[i] < timers_[*due])) due = i;
     }
     if (!due) break;
-    timers_[*due].reset();
+    stop(static_cast<Timer>(*due));
     SignalInput in{signal_of(static_cast<Timer>(*due))};
     dispatch(in);
     if (state_ == State::kReady) service_transmitter();
   }
   out_ = nullptr;
-}
-
-std::optional<TimePoint> Sscop::next_deadline() const {
-  std::optional<TimePoint> d;
-  for (const auto& t : timers_) d = earliest(d, t);
-  return d;
 }
 
 // A received PDU: malformed ones are MAA-ERROR U (Q.2110 clause 9.1), the
@@ -2193,7 +2187,28 @@ Duration Sscop::duration(Timer t) const {
 }
 
 void Sscop::start(Timer t) {
-  timers_[static_cast<std::size_t>(t)] = now_ + duration(t);
+  TimePoint& at = timers_[static_cast<std::size_t>(t)];
+  const TimePoint was = at;
+  at = now_ + duration(t);
+  if (at <= deadline_) {
+    deadline_ = at;
+  } else if (was == deadline_) {
+    update_deadline();  // the earliest one moved later
+  }
+}
+
+void Sscop::stop(Timer t) {
+  TimePoint& at = timers_[static_cast<std::size_t>(t)];
+  if (at == kNotRunning) return;
+  const TimePoint was = at;
+  at = kNotRunning;
+  if (was == deadline_) update_deadline();
+}
+
+void Sscop::update_deadline() {
+  TimePoint d = kNotRunning;
+  for (const TimePoint t : timers_) d = std::min(d, t);
+  deadline_ = d;
 }
 
 }  // namespace atmsigd::sscop

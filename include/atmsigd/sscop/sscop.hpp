@@ -280,12 +280,17 @@ class Sscop {
   void handle(Event&& ev, TimePoint now, std::vector<Action>& out);
   // Fires every timer due at or before now, earliest first.
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
-  std::optional<TimePoint> next_deadline() const;
+  // The earliest running timer, kept up to date as timers change (asked once
+  // per turn of the event loop, through every layer).
+  std::optional<TimePoint> next_deadline() const {
+    if (deadline_ == kNotRunning) return std::nullopt;
+    return deadline_;
+  }
   State state() const { return state_; }
 
   const Params& params() const { return params_; }
   const Stats& stats() const { return stats_; }
-  bool timer_running(Timer t) const { return timers_[static_cast<std::size_t>(t)].has_value(); }
+  bool timer_running(Timer t) const { return running(t); }
   // State variables, for tests and traces.
   std::uint32_t vt_s() const { return vt_s_; }
   std::uint32_t vt_a() const { return vt_a_; }
@@ -459,13 +464,21 @@ class Sscop {
   void set_state(State s);
 
   void start(Timer t);
-  void stop(Timer t) { timers_[static_cast<std::size_t>(t)].reset(); }
-  bool running(Timer t) const { return timers_[static_cast<std::size_t>(t)].has_value(); }
+  void stop(Timer t);
+  bool running(Timer t) const { return timers_[static_cast<std::size_t>(t)] != kNotRunning; }
+  void update_deadline();
   Duration duration(Timer t) const;
 
   Params params_;
   State state_ = State::kIdle;
-  std::array<std::optional<TimePoint>, kTimerCount> timers_{};
+  // A stopped timer holds kNotRunning; deadline_ is the least of timers_.
+  static constexpr TimePoint kNotRunning = TimePoint::max();
+  std::array<TimePoint, kTimerCount> timers_ = [] {
+    std::array<TimePoint, kTimerCount> a{};
+    a.fill(kNotRunning);
+    return a;
+  }();
+  TimePoint deadline_ = kNotRunning;
   std::vector<Action>* out_ = nullptr;
   TimePoint now_{};
   Stats stats_;
