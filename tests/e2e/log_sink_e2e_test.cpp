@@ -14,42 +14,14 @@
 #include <mutex>
 #include <regex>
 
+#include "../support/loadgen_report.hpp"
+#include "../support/log_writer_probe.hpp"
 #include "call_demons.hpp"
 
 namespace atmsigd::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// True once the log's writer thread (named atmsigd-log) of process `pid` is
-// blocked in writev(): the destination is stuck, not merely slow.
-bool log_writer_blocked(pid_t pid, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  const std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
-  do {
-    std::error_code ec;
-    for (const auto& t : std::filesystem::directory_iterator(task_dir, ec)) {
-      std::string comm, call;
-      std::ifstream(t.path() / "comm") >> comm;
-      if (comm != "atmsigd-log") continue;
-      std::ifstream(t.path() / "syscall") >> call;
-      if (call == std::to_string(SYS_writev)) return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (std::chrono::steady_clock::now() < end);
-  return false;
-}
-
-std::map<std::string, std::string> report_of(const std::string& text) {
-  std::map<std::string, std::string> kv;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream ls(line);
-    std::string k, v, extra;
-    if (ls >> k >> v && !(ls >> extra)) kv[k] = v;
-  }
-  return kv;
-}
 
 // The user-side demon with stdout and stderr on a pipe that is read only
 // when the test says so.

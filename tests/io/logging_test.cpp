@@ -21,9 +21,12 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include "../support/log_writer_probe.hpp"
 
 namespace atmsigd::io {
 namespace {
+
+using test::log_writer_blocked;
 
 using namespace std::chrono_literals;
 
@@ -31,25 +34,6 @@ std::size_t count_of(const std::string& text, const std::string& what) {
   std::size_t n = 0;
   for (auto pos = text.find(what); pos != std::string::npos; pos = text.find(what, pos + 1)) ++n;
   return n;
-}
-
-// True once the log's writer thread (named atmsigd-log) of process `pid` is
-// blocked in writev(): the destination is stuck, not merely slow.
-bool log_writer_blocked(pid_t pid, std::chrono::milliseconds timeout) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  const std::string task_dir = "/proc/" + std::to_string(pid) + "/task";
-  do {
-    std::error_code ec;
-    for (const auto& t : std::filesystem::directory_iterator(task_dir, ec)) {
-      std::string comm, call;
-      std::ifstream(t.path() / "comm") >> comm;
-      if (comm != "atmsigd-log") continue;
-      std::ifstream(t.path() / "syscall") >> call;
-      if (call == std::to_string(SYS_writev)) return true;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (std::chrono::steady_clock::now() < end);
-  return false;
 }
 
 // A pipe whose read end a thread drains once told to.

@@ -7,20 +7,10 @@
 #include <map>
 
 #include "../e2e/call_demons.hpp"
+#include "../support/loadgen_report.hpp"
 
 namespace atmsigd::test {
 namespace {
-
-std::map<std::string, std::string> report_of(const std::string& text) {
-  std::map<std::string, std::string> kv;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream ls(line);
-    std::string k, v, extra;
-    if (ls >> k >> v && !(ls >> extra)) kv[k] = v;
-  }
-  return kv;
-}
 
 TEST(LoadgenE2e, ThousandsOfCallsWithSomeHeldAllCompleteAndNothingIsLeft) {
   const int base = port_base();

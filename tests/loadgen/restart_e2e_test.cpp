@@ -11,6 +11,7 @@
 #include <map>
 
 #include "../e2e/call_demons.hpp"
+#include "../support/loadgen_report.hpp"
 
 namespace atmsigd::test {
 namespace {
@@ -24,17 +25,6 @@ constexpr int kAfter = 500;
 // Memory of the long-lived demon after the run may exceed its idle level by
 // this much (allocator caches, the status dump's buffers), not by calls.
 constexpr long kRssSlackKb = 2048;
-
-std::map<std::string, std::string> report_of(const std::string& text) {
-  std::map<std::string, std::string> kv;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    std::istringstream ls(line);
-    std::string k, v, extra;
-    if (ls >> k >> v && !(ls >> extra)) kv[k] = v;
-  }
-  return kv;
-}
 
 long rss_kb(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");
