@@ -69,7 +69,15 @@ SendQueue::SendQueue(Limits limits)
     : limits_(limits),
       slots_(std::min<std::size_t>(64, limits.datagrams)),
       hdrs_(kBatch),
-      iov_(kBatch) {}
+      iov_(kBatch) {
+  // What send_some() does not change: each header's one iovec.
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    auto& h = hdrs_[i].msg_hdr;
+    h = {};
+    h.msg_iov = &iov_[i];
+    h.msg_iovlen = 1;
+  }
+}
 
 void SendQueue::grow() {
   // Doubling, oldest first in the new ring; the slots' buffers move along.
@@ -112,14 +120,13 @@ void SendQueue::clear() {
 
 int SendQueue::send_some(int fd, const struct sockaddr* to, socklen_t to_len) {
   const std::size_t n = std::min(count_, single_ ? std::size_t{1} : kBatch);
-  for (std::size_t i = 0; i < n; ++i) {
-    auto& s = slots_[(head_ + i) % slots_.size()];
+  const std::size_t ring = slots_.size();
+  for (std::size_t i = 0, at = head_; i < n; ++i, at = at + 1 == ring ? 0 : at + 1) {
+    auto& s = slots_[at];
     iov_[i].iov_base = s.data();
     iov_[i].iov_len = s.size();
+    // Only the destination changes; sendmmsg writes nothing but msg_len.
     auto& h = hdrs_[i].msg_hdr;
-    h = {};
-    h.msg_iov = &iov_[i];
-    h.msg_iovlen = 1;
     h.msg_name = const_cast<struct sockaddr*>(to);
     h.msg_namelen = to != nullptr ? to_len : 0;
   }

@@ -338,6 +338,7 @@ void Demon::end_turn() {
   } while (!inputs_.empty() && !stopped_);
   arm_timer();
   flush_logs();
+  turn_wall_usec_ = 0;
 }
 
 // Issue 14: a user of signaling that stops reading must not take the demon
@@ -441,7 +442,8 @@ std::string Demon::entity_suffix(std::size_t entity) const {
 void Demon::link_state(std::size_t entity, bool up) {
   print(log::Event{up ? log::Id::kLinkUp : log::Id::kLinkDown, {entity_suffix(entity)}});
   if (trace_.enabled())
-    trace_.add(wall_usec(), (up ? "SAAL established" : "SAAL released") + entity_suffix(entity));
+    trace_.add(turn_wall_usec(),
+               (up ? "SAAL established" : "SAAL released") + entity_suffix(entity));
 }
 
 // One sink for every event, if its group's level wants it; warnings and
@@ -459,8 +461,13 @@ void Demon::print(const log::Event& e) {
   log_->event(e);
 }
 
+std::uint64_t Demon::turn_wall_usec() {
+  if (turn_wall_usec_ == 0) turn_wall_usec_ = wall_usec();
+  return turn_wall_usec_;
+}
+
 void Demon::trace_raw(TraceTag tag, ByteView octets) {
-  if (trace_.enabled()) trace_.add_raw(wall_usec(), tag, octets);
+  if (trace_.enabled()) trace_.add_raw(turn_wall_usec(), tag, octets);
 }
 
 // Capture, trace and -d hex dump of one link PDU, in either direction.
@@ -469,7 +476,7 @@ void Demon::record_pdu(TraceTag tag, std::size_t entity, ByteView pdu) {
   if (pcap_.is_open())
     pcap_.write(tag == kToNetwork ? PcapDirection::kToNetwork : PcapDirection::kFromNetwork,
                 static_cast<std::uint8_t>(vc.sap_addr.vpi),
-                static_cast<std::uint16_t>(vc.sap_addr.vci), pdu, wall_usec());
+                static_cast<std::uint16_t>(vc.sap_addr.vci), pdu, turn_wall_usec());
   // The entity's index in the tag's high bits, for the trace's text.
   trace_raw(static_cast<TraceTag>(tag + 4 * static_cast<int>(entity)), pdu);
   if (opts_.debug) {

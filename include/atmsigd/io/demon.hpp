@@ -89,6 +89,10 @@ class Demon final {
   void apply_policy();
   void finish_stop();  // closes the links, ends the loop
   TimePoint now() const { return Clock::now(); }
+  // The wall clock for the trace ring and the capture: read once per turn,
+  // at its first datagram, not once per datagram (issue 13); end_turn()
+  // forgets it.
+  std::uint64_t turn_wall_usec();
 
   boost::asio::io_context& io_;
   config::Options cmdline_;
@@ -111,6 +115,7 @@ class Demon final {
   std::deque<engine::Input> inputs_;  // asked for by actions, fed after them
   PcapSunAtmWriter pcap_;
   TraceRing trace_;
+  std::uint64_t turn_wall_usec_ = 0;  // 0: not read in this turn yet
   boost::asio::steady_timer timer_;
   std::optional<TimePoint> armed_;  // when timer_ fires; never after the engine's deadline
   struct ShellStats {
