@@ -79,6 +79,9 @@ std::optional<BroadbandLowLayerInfo> encode_blli(const struct atm_blli& b) {
       case ATM_L2_ISO7776:
         if (b.l2.itu.mode != ATM_IMD_NONE) l2.mode = b.l2.itu.mode;
         if (b.l2.itu.window != 0) l2.window_size = b.l2.itu.window;
+        // Octet 6 carries the mode: with a window and no mode, "normal"
+        // (the original's default; 0 is not a mode).
+        if (l2.window_size && !l2.mode) l2.mode = ATM_IMD_NORMAL;
         break;
       case ATM_L2_USER:
         l2.user_info = b.l2.user;
@@ -98,6 +101,8 @@ std::optional<BroadbandLowLayerInfo> encode_blli(const struct atm_blli& b) {
         if (b.l3.itu.mode != ATM_IMD_NONE) l3.mode = b.l3.itu.mode;
         if (b.l3.itu.def_size != 0) l3.default_packet_size = b.l3.itu.def_size;
         if (b.l3.itu.window != 0) l3.packet_window_size = b.l3.itu.window;
+        if ((l3.default_packet_size || l3.packet_window_size) && !l3.mode)
+          l3.mode = ATM_IMD_NORMAL;  // octet 7 carries the mode, as above
         break;
       case ATM_L3_TR9577:
         l3.ipi = b.l3.tr9577.ipi;
@@ -127,13 +132,14 @@ void decode_blli(const BroadbandLowLayerInfo& ie, struct atm_blli& b) {
   std::memset(&b, 0, sizeof b);
   if (ie.l2) {
     b.l2_proto = ie.l2->protocol;
-    if (ie.l2->mode) b.l2.itu.mode = *ie.l2->mode;
+    // A mode field of 0 (not a mode) is taken as "normal", as the original does.
+    if (ie.l2->mode) b.l2.itu.mode = *ie.l2->mode != 0 ? *ie.l2->mode : ATM_IMD_NORMAL;
     if (ie.l2->window_size) b.l2.itu.window = *ie.l2->window_size;
     if (ie.l2->user_info) b.l2.user = *ie.l2->user_info;
   }
   if (ie.l3) {
     b.l3_proto = ie.l3->protocol;
-    if (ie.l3->mode) b.l3.itu.mode = *ie.l3->mode;
+    if (ie.l3->mode) b.l3.itu.mode = *ie.l3->mode != 0 ? *ie.l3->mode : ATM_IMD_NORMAL;
     if (ie.l3->default_packet_size) b.l3.itu.def_size = *ie.l3->default_packet_size;
     if (ie.l3->packet_window_size) b.l3.itu.window = *ie.l3->packet_window_size;
     if (ie.l3->user_info) b.l3.user = *ie.l3->user_info;
@@ -297,6 +303,11 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
     msg.add(p);
   }
   return std::nullopt;
+}
+
+std::optional<BroadbandLowLayerInfo> connect_blli(const struct atm_blli& blli) {
+  if (blli.l2_proto == ATM_L2_NONE && blli.l3_proto == ATM_L3_NONE) return std::nullopt;
+  return encode_blli(blli);
 }
 
 AalParameters connect_aal(const struct atm_qos& callee_qos, Version v) {

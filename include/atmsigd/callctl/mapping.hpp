@@ -58,6 +58,10 @@ std::optional<EncodeError> add_setup_ies(q2931::Message& msg, const struct socka
 // The AAL parameters IE of CONNECT for the callee's QoS (forward = rxtp).
 q2931::AalParameters connect_aal(const struct atm_qos& callee_qos, q2931::Version v);
 
+// The B-LLI IE CONNECT returns for a negotiated struct atm_blli; nullopt when
+// none is in use (or it cannot be coded).
+std::optional<q2931::BroadbandLowLayerInfo> connect_blli(const struct atm_blli& blli);
+
 // A decoded SETUP as the callee's kernel sees it.
 struct IncomingSetup {
   struct sockaddr_atmsvc called;
