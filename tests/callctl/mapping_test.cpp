@@ -305,5 +305,87 @@ TEST(SetupMapping, AbrInUni3x_Refused) {
   EXPECT_EQ(e->err, -EINVAL);
 }
 
+// --- B-LLI negotiation (issue 15) ----------------------------------------------
+
+// A window (octet 6a) needs octet 6, which carries the mode: "normal" when the
+// kernel gave none, as the original codes it; a mode field of 0 is decoded as
+// "normal", as the original takes it (tests/interop "Negotiation").
+TEST(BlliMapping, WindowWithoutModeIsNormalMode) {
+  Message m;
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  sap.blli[0].l2_proto = ATM_L2_X25_LL;
+  sap.blli[0].l2.itu.window = 3;
+  sap.blli[1].l2_proto = ATM_L2_HDLC_ABM;
+  sap.blli[1].l3_proto = ATM_L3_X25;
+  sap.blli[1].l3.itu.window = 5;
+  ASSERT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, ubr(8192), Version::kUni31, 1, nullptr));
+  const auto bllis = m.all<q2931::BroadbandLowLayerInfo>();
+  ASSERT_EQ(bllis.size(), 2u);
+  EXPECT_EQ(bllis[0]->l2->mode, ATM_IMD_NORMAL);
+  EXPECT_EQ(bllis[0]->l2->window_size, 3);
+  EXPECT_FALSE(bllis[1]->l2->mode);  // no window: no octet 6
+  EXPECT_EQ(bllis[1]->l3->mode, ATM_IMD_NORMAL);
+  // Decoded: a mode field of 0 is normal mode too.
+  Message in;
+  in.type = MessageType::kSetup;
+  q2931::BroadbandLowLayerInfo b;
+  q2931::BlliLayer2 l2;
+  l2.protocol = ATM_L2_X25_LL;
+  l2.mode = 0;
+  l2.window_size = 7;
+  b.l2 = l2;
+  in.add(b);
+  q2931::CalledPartyNumber cd;
+  cd.plan = q2931::numbering::kPlanNsap;
+  const auto called = nsap(2);
+  cd.address.assign(called.sas_addr.prv, called.sas_addr.prv + ATM_ESA_LEN);
+  in.add(cd);
+  IncomingSetup out;
+  ASSERT_FALSE(decode_setup(in, Version::kUni31, out));
+  EXPECT_EQ(out.sap.blli[0].l2.itu.mode, ATM_IMD_NORMAL);
+  EXPECT_EQ(out.sap.blli[0].l2.itu.window, 7);
+}
+
+TEST(BlliMapping, ConnectBlliOnlyWhenInUse) {
+  struct atm_blli none;
+  std::memset(&none, 0, sizeof none);
+  EXPECT_FALSE(connect_blli(none));
+  struct atm_blli llc = none;
+  llc.l2_proto = ATM_L2_ISO8802;
+  const auto ie = connect_blli(llc);
+  ASSERT_TRUE(ie);
+  ASSERT_TRUE(ie->l2);
+  EXPECT_EQ(ie->l2->protocol, ATM_L2_ISO8802);
+  EXPECT_FALSE(ie->l3);
+}
+
+// Q.2931 Annex C: the B-LLI the socket layer negotiated goes back to the
+// caller in CONNECT; none when it gave none.
+TEST(BlliMapping, AcceptWithANegotiatedBlli_ConnectCarriesIt) {
+  Fixture u(Side::kUser, Version::kUni31);
+  u.send(network_setup(77, 40, Version::kUni31));
+  auto inc = events_of<CcIncoming>(u.take());
+  ASSERT_EQ(inc.size(), 1u);
+  CcAccept a{inc[0].call, 5};
+  a.blli.l2_proto = ATM_L2_X25_LL;
+  a.blli.l2.itu.mode = ATM_IMD_NORMAL;
+  a.blli.l2.itu.window = 3;
+  u.req(a);
+  const Message c = u.peer.expect(MessageType::kConnect);
+  const auto* b = c.find<q2931::BroadbandLowLayerInfo>();
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(b->l2);
+  EXPECT_EQ(b->l2->protocol, ATM_L2_X25_LL);
+  EXPECT_EQ(b->l2->mode, ATM_IMD_NORMAL);
+  EXPECT_EQ(b->l2->window_size, 3);
+
+  u.send(network_setup(78, 41, Version::kUni31));
+  inc = events_of<CcIncoming>(u.take());
+  ASSERT_EQ(inc.size(), 1u);
+  u.req(CcAccept{inc[0].call, 6});
+  EXPECT_EQ(u.peer.expect(MessageType::kConnect).find<q2931::BroadbandLowLayerInfo>(), nullptr);
+}
+
 }  // namespace
 }  // namespace atmsigd::callctl::test
