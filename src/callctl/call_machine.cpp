@@ -561,6 +561,7 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> Uni::vc_of_pvc(
 void Uni::accept_call(Call& c, const struct atm_blli* blli) {
   Message m = make(MessageType::kConnect, c);
   m.add(connect_aal(setup_of(c).qos, params_.version));
+  if (auto td = connect_traffic(setup_of(c).qos, params_.version)) m.add(*td);
   // Q.2931 Annex C: the selected B-LLI goes back to the caller in CONNECT.
   if (blli != nullptr)
     if (auto ie = connect_blli(*blli)) m.add(std::move(*ie));

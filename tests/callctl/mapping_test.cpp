@@ -305,6 +305,141 @@ TEST(SetupMapping, AbrInUni3x_Refused) {
   EXPECT_EQ(e->err, -EINVAL);
 }
 
+// --- traffic negotiation (issue 15, UNI 4.0 §9) ------------------------------
+
+struct atm_qos cbr_range() {
+  struct atm_qos q = ubr(4000);
+  q.txtp.traffic_class = ATM_CBR;
+  q.rxtp.traffic_class = ATM_CBR;
+  q.txtp.max_pcr = 5000;
+  q.txtp.min_pcr = 1000;
+  q.rxtp.max_pcr = 3000;  // no range backward
+  return q;
+}
+
+IncomingSetup round_trip(const Message& m, Version v) {
+  const auto res = q2931::decode(q2931::encode(m, v), v);
+  EXPECT_TRUE(res.ok());
+  IncomingSetup in;
+  EXPECT_FALSE(decode_setup(*res.message, v, in));
+  return in;
+}
+
+Message setup_for(const struct atm_qos& q, Version v) {
+  Message m;
+  m.type = MessageType::kSetup;
+  m.cref = {9, false};
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  EXPECT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, q, v, kDefaultLinkRate, nullptr));
+  return m;
+}
+
+TEST(TrafficMapping, CbrRangeUni40_MinimumAcceptableDescriptor_RoundTrip) {
+  const Message m = setup_for(cbr_range(), Version::kUni40);
+  EXPECT_EQ(m.find<q2931::TrafficDescriptor>()->td.fwd_pcr_01, 5000u);
+  const auto* min = m.find<q2931::MinimumTrafficDescriptor>();
+  ASSERT_NE(min, nullptr);
+  EXPECT_EQ(min->td.fwd_pcr_01, 1000u);
+  EXPECT_FALSE(min->td.bwd_pcr_01);
+  const IncomingSetup in = round_trip(m, Version::kUni40);
+  EXPECT_EQ(in.qos.rxtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(in.qos.rxtp.max_pcr, 5000);
+  EXPECT_EQ(in.qos.rxtp.min_pcr, 1000);
+  EXPECT_EQ(in.qos.txtp.min_pcr, 0);
+  // The callee grants the full PCR, and says so in CONNECT.
+  const auto td = connect_traffic(in.qos, Version::kUni40);
+  ASSERT_TRUE(td);
+  EXPECT_EQ(td->td.fwd_pcr_01, 5000u);
+  EXPECT_EQ(td->td.bwd_pcr_01, 3000u);
+  // Without a range, CONNECT carries no traffic descriptor (as before).
+  EXPECT_FALSE(connect_traffic(
+      round_trip(setup_for(ubr(4000), Version::kUni40), Version::kUni40).qos, Version::kUni40));
+}
+
+TEST(TrafficMapping, CbrRangeUni3x_OnlyThePcr) {
+  for (const Version v : {Version::kUni30, Version::kUni31}) {
+    const Message m = setup_for(cbr_range(), v);
+    EXPECT_EQ(m.find<q2931::MinimumTrafficDescriptor>(), nullptr);
+    EXPECT_EQ(m.find<q2931::TrafficDescriptor>()->td.fwd_pcr_01, 5000u);
+    EXPECT_EQ(round_trip(m, v).qos.rxtp.min_pcr, 0);
+  }
+}
+
+TEST(TrafficMapping, MaxCdvUni40_ExtendedQos_RoundTrip) {
+  struct atm_qos q = cbr_range();
+  q.txtp.max_cdv = 250;
+  q.rxtp.max_cdv = 400;
+  const Message m = setup_for(q, Version::kUni40);
+  const auto* e = m.find<q2931::ExtendedQosParameters>();
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->origin, 0);
+  EXPECT_EQ(e->fwd_acceptable_cdv, 250u);
+  EXPECT_EQ(e->bwd_acceptable_cdv, 400u);
+  EXPECT_EQ(m.find<q2931::QosParameter>()->fwd_class, 0);
+  const IncomingSetup in = round_trip(m, Version::kUni40);
+  EXPECT_EQ(in.qos.rxtp.max_cdv, 250);
+  EXPECT_EQ(in.qos.txtp.max_cdv, 400);
+  EXPECT_EQ(setup_for(q, Version::kUni31).find<q2931::ExtendedQosParameters>(), nullptr);
+}
+
+// VBR as the original offers it: CBR at the PCR CLP=0+1 (SCR and MBS are not
+// in struct atm_qos); alternative descriptors and CLR ignored.
+TEST(TrafficMapping, VbrSetup_OfferedAsCbrAtItsPcr_AlternativeIgnored) {
+  Message m = setup_for(ubr(4000), Version::kUni40);
+  for (auto& ie : m.ies) {
+    if (auto* td = std::get_if<q2931::TrafficDescriptor>(&ie)) {
+      td->td = {};
+      td->td.fwd_pcr_01 = 8000;
+      td->td.bwd_pcr_01 = 6000;
+      td->td.fwd_scr_01 = 2000;
+      td->td.bwd_scr_01 = 1000;
+      td->td.fwd_mbs_01 = 100;
+      td->td.bwd_mbs_01 = 100;
+    }
+    if (auto* bc = std::get_if<q2931::BroadbandBearerCapability>(&ie))
+      bc->transfer_capability = 0x0a;  // VBR non-real time
+  }
+  q2931::AlternativeTrafficDescriptor alt;
+  alt.td.fwd_pcr_01 = 100;
+  alt.td.bwd_pcr_01 = 100;
+  m.add(alt);
+  q2931::ExtendedQosParameters e;
+  e.fwd_acceptable_clr = 8;
+  m.add(e);
+  const IncomingSetup in = round_trip(m, Version::kUni40);
+  EXPECT_EQ(in.qos.rxtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(in.qos.txtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(in.qos.rxtp.max_pcr, 8000);
+  EXPECT_EQ(in.qos.txtp.max_pcr, 6000);
+  EXPECT_EQ(in.qos.rxtp.min_pcr, 0);
+  EXPECT_EQ(in.qos.rxtp.max_cdv, 0);
+}
+
+// A CBR SETUP with a minimum acceptable descriptor: the kernel sees the range,
+// CONNECT grants the full PCRs.
+TEST(TrafficMapping, AcceptOfACbrRange_ConnectCarriesTheTrafficDescriptor) {
+  Fixture u(Side::kUser, Version::kUni40);
+  Message setup = network_setup(77, 40, Version::kUni40);
+  for (auto& ie : setup.ies)
+    if (auto* td = std::get_if<q2931::TrafficDescriptor>(&ie)) td->td.best_effort = false;
+  q2931::MinimumTrafficDescriptor min;
+  min.td.fwd_pcr_01 = 500;
+  setup.add(min);
+  u.send(setup);
+  auto inc = events_of<CcIncoming>(u.take());
+  ASSERT_EQ(inc.size(), 1u);
+  EXPECT_EQ(inc[0].qos.rxtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(inc[0].qos.rxtp.max_pcr, 1000);
+  EXPECT_EQ(inc[0].qos.rxtp.min_pcr, 500);
+  u.req(CcAccept{inc[0].call, 5});
+  const Message c = u.peer.expect(MessageType::kConnect);
+  const auto* td = c.find<q2931::TrafficDescriptor>();
+  ASSERT_NE(td, nullptr);
+  EXPECT_EQ(td->td.fwd_pcr_01, 1000u);
+  EXPECT_EQ(td->td.bwd_pcr_01, 2000u);
+}
+
 // --- B-LLI negotiation (issue 15) ----------------------------------------------
 
 // A window (octet 6a) needs octet 6, which carries the mode: "normal" when the

@@ -696,6 +696,32 @@ TEST_P(Interop, Negotiation) {
   }
 }
 
+// A negotiated call accepted end to end: three BLLIs offered, the third
+// chosen; a CBR range (UNI 4.0: a minimum acceptable traffic descriptor in
+// our SETUP, which the original ignores). Ours as the called side returns the
+// chosen B-LLI in CONNECT (Q.2931 Annex C); the original caller takes it.
+TEST_P(Interop, NegotiatedCallAccepted) {
+  ours_listeners_ = ours_ == net_.get() ? 1 : 0;
+  ASSERT_TRUE(net_->run({"listen L addr=" + kNetAddr2 + " sap=blli:l2=iso8802 qos=cbr:max_sdu=4000",
+                         "expect L okay"}));
+  ASSERT_GE(place_call(*user_, *net_, "C", "N", kNetAddr2,
+                       " sap=blli:l2=x75,blli:l2=lapb,blli:l2=iso8802"
+                       " qos=cbr:min_pcr=500,max_pcr=1000,max_sdu=4000"),
+            32);
+  const auto* l = net_->runner->model().socket(vcc_of(*net_, "L"));
+  ASSERT_NE(l, nullptr);
+  const auto& ind = l->last.raw();
+  EXPECT_EQ(ind.sap.blli[0].l2_proto, ATM_L2_ISO8802);
+  EXPECT_EQ(ind.sap.blli[1].l2_proto, 0);
+  EXPECT_EQ(ind.qos.rxtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(ind.qos.rxtp.max_pcr, 1000);
+  // Called original: it ignores our minimum descriptor; called ours: the
+  // original caller sends none.
+  EXPECT_EQ(ind.qos.rxtp.min_pcr, 0);
+  ASSERT_TRUE(user_->run({"close C", "expect C close"}));
+  ASSERT_TRUE(net_->run({"expect N close reply=0"}));
+}
+
 // as_listen refused (-EADDRINUSE) as the original does: when a listener on
 // the same address would take a call with the new listener's SAP.
 TEST_P(Interop, ListenConflicts) {
