@@ -69,26 +69,143 @@ std::string sap_key(const struct sockaddr_atmsvc& a, const struct atm_sap& sap) 
   return k;
 }
 
-bool bhli_equal(const struct atm_bhli& a, const struct atm_bhli& b) {
-  if (a.hl_type != b.hl_type) return false;
-  if (a.hl_type == ATM_HL_NONE) return true;
-  const auto n = std::min<std::size_t>(a.hl_length, ATM_MAX_HLI);
-  return a.hl_length == b.hl_length && std::memcmp(a.hl_info, b.hl_info, n) == 0;
+// --- SAP and traffic negotiation (docs/atmsvc.md, "Listener matching") -----
+// The rules of the original (linux-atm sigd/sap.c sap_compat with libatm's
+// sap_equal(SXE_COMPATIBLE | SXE_NEGOTIATION | SXE_RESULT)): `l` is the
+// listener's (or an existing listener's, for as_listen), `c` the call's (or
+// the new listener's). Written from their observable behaviour, checked
+// against Debian's binary (tests/interop, "Negotiation").
+
+// An absent BHLI on the listener's side takes any; else type and contents equal.
+bool bhli_compatible(const struct atm_bhli& l, const struct atm_bhli& c) {
+  if (l.hl_type == ATM_HL_NONE) return true;
+  if (l.hl_type != c.hl_type) return false;
+  std::size_t n = 0;
+  switch (l.hl_type) {
+    case ATM_HL_ISO:
+    case ATM_HL_USER:
+      if (l.hl_length != c.hl_length) return false;
+      n = std::min<std::size_t>(l.hl_length, ATM_MAX_HLI);
+      break;
+    case ATM_HL_HLP:
+      n = 4;
+      break;
+    case ATM_HL_VENDOR:
+      n = 7;
+      break;
+    default:
+      break;
+  }
+  return n == 0 || std::memcmp(l.hl_info, c.hl_info, n) == 0;
 }
 
-bool blli_equal(const struct atm_blli& a, const struct atm_blli& b) {
-  if (a.l2_proto != b.l2_proto || a.l3_proto != b.l3_proto) return false;
-  if (a.l2_proto == ATM_L2_USER && a.l2.user != b.l2.user) return false;
-  if (a.l3_proto == ATM_L3_USER && a.l3.user != b.l3.user) return false;
-  if (a.l3_proto == ATM_L3_TR9577 &&
-      (a.l3.tr9577.ipi != b.l3.tr9577.ipi ||
-       std::memcmp(a.l3.tr9577.snap, b.l3.tr9577.snap, sizeof a.l3.tr9577.snap) != 0))
-    return false;
-  return true;
+constexpr unsigned char kNlpidSnap = 0x80;  // ISO/IEC TR 9577: IEEE 802.1 SNAP follows
+
+bool blli_used(const struct atm_blli& b) {
+  return b.l2_proto != ATM_L2_NONE || b.l3_proto != ATM_L3_NONE;
 }
 
-bool class_compatible(const struct atm_trafprm& listener, const struct atm_trafprm& call) {
-  return listener.traffic_class == ATM_ANYCLASS || listener.traffic_class == call.traffic_class;
+// One negotiable field of an ITU BLLI: the result takes the listener's value
+// where the caller gave none; of two different values the smaller one wins.
+// (libatm meant window and packet sizes to go only down from the listener's
+// larger value, but its check never refuses: Debian's atmsigd takes a listener
+// window of 3 for a caller's 7, and refuses a second listener on window 7
+// after one on window 3, tests/interop "Negotiation", "ListenConflicts".)
+void negotiate_field(unsigned char l, unsigned char c, unsigned char& res) {
+  if (res == 0) res = l;
+  if (l != 0 && c != 0 && l != c) res = std::min(l, c);
+}
+
+// The listener's BLLI `l` against one of the caller's, `c`: the protocols
+// equal; ITU mode, window and default packet size negotiated; TR 9577 IPI and
+// SNAP and the layer 3 user information equal. (Layer 2 user information is
+// not compared, as by the original.)
+bool negotiate_blli(const struct atm_blli& l, const struct atm_blli& c, struct atm_blli& res) {
+  res = c;
+  if (l.l2_proto != c.l2_proto || l.l3_proto != c.l3_proto) return false;
+  switch (l.l2_proto) {
+    case ATM_L2_X25_LL:
+    case ATM_L2_X25_ML:
+    case ATM_L2_HDLC_ARM:
+    case ATM_L2_HDLC_NRM:
+    case ATM_L2_HDLC_ABM:
+    case ATM_L2_Q922:
+    case ATM_L2_ISO7776:
+      negotiate_field(l.l2.itu.mode, c.l2.itu.mode, res.l2.itu.mode);
+      negotiate_field(l.l2.itu.window, c.l2.itu.window, res.l2.itu.window);
+      break;
+    default:
+      break;
+  }
+  switch (l.l3_proto) {
+    case ATM_L3_X25:
+    case ATM_L3_ISO8208:
+    case ATM_L3_X223:
+      negotiate_field(l.l3.itu.mode, c.l3.itu.mode, res.l3.itu.mode);
+      negotiate_field(l.l3.itu.def_size, c.l3.itu.def_size, res.l3.itu.def_size);
+      negotiate_field(l.l3.itu.window, c.l3.itu.window, res.l3.itu.window);
+      return true;
+    case ATM_L3_TR9577:
+      if (l.l3.tr9577.ipi != c.l3.tr9577.ipi) return false;
+      return l.l3.tr9577.ipi != kNlpidSnap ||
+             std::memcmp(l.l3.tr9577.snap, c.l3.tr9577.snap, sizeof l.l3.tr9577.snap) == 0;
+    case ATM_L3_USER:
+      return l.l3.user == c.l3.user;
+    default:
+      return true;
+  }
+}
+
+// A listener without BLLI takes any call (the result: the caller's first
+// BLLI); else the first of the listener's BLLIs that one of the caller's
+// matches, in the listener's order, then the caller's. A call without BLLI
+// matches no listener with one.
+bool negotiate_bllis(const struct atm_sap& l, const struct atm_sap& c, struct atm_blli& res,
+                     int& offered) {
+  offered = -1;
+  if (!blli_used(l.blli[0])) {
+    res = c.blli[0];
+    if (blli_used(c.blli[0])) offered = 0;
+    return true;
+  }
+  for (int i = 0; i < ATM_MAX_BLLI && blli_used(l.blli[i]); ++i)
+    for (int j = 0; j < ATM_MAX_BLLI && blli_used(c.blli[j]); ++j)
+      if (negotiate_blli(l.blli[i], c.blli[j], res)) {
+        offered = j;
+        return true;
+      }
+  return false;
+}
+
+// One direction's traffic class: `want` (what one end asks for) against
+// `got` (what the other offers). NONE or ANYCLASS asks for nothing, a UBR or
+// ANYCLASS offer satisfies anything; else the classes are equal, and for CBR
+// the asked minimum PCR fits under the offered maximum (0 or ATM_MAX_PCR: no
+// bound). Beyond the original: ABR against ABR is taken (the original decodes
+// no ABR, and refuses other equal classes as "unsupported").
+bool class_fits(const struct atm_trafprm& want, const struct atm_trafprm& got) {
+  if (want.traffic_class == ATM_NONE || want.traffic_class == ATM_ANYCLASS) return true;
+  if (got.traffic_class == ATM_UBR || got.traffic_class == ATM_ANYCLASS) return true;
+  if (want.traffic_class != got.traffic_class) return false;
+  switch (want.traffic_class) {
+    case ATM_CBR:
+      return got.max_pcr == 0 || got.max_pcr == ATM_MAX_PCR || want.min_pcr <= got.max_pcr;
+    case ATM_ABR:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The QoS part of the original's sap_compat. Both in the callee's view (the
+// call's rxtp = the caller's forward direction).
+bool qos_compatible(const struct atm_qos& l, const struct atm_qos& c) {
+  if (c.aal != 0 && l.aal != c.aal) return false;
+  // The listener's sending SDU must fit the caller's receiving one, and the
+  // caller's sending SDU the listener's receiving one (0: no limit).
+  if (l.txtp.max_sdu != 0 && c.txtp.max_sdu != 0 && l.txtp.max_sdu > c.txtp.max_sdu) return false;
+  if (c.rxtp.max_sdu != 0 && l.rxtp.max_sdu != 0 && c.rxtp.max_sdu > l.rxtp.max_sdu) return false;
+  return class_fits(l.rxtp, c.rxtp) && class_fits(c.txtp, l.txtp);
 }
 
 }  // namespace
@@ -611,7 +728,7 @@ void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
 void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
   const auto& r = ctx.msg->raw();
   const std::string key = sap_key(r.svc, r.sap);
-  if (listener_by_sap_.count(key) != 0) {
+  if (listener_by_sap_.count(key) != 0 || listen_conflict(r.svc, r.sap, r.qos)) {
     emit(ctx.out, log::Id::kSocketSapInUse, log::Hex{ctx.msg->vcc()}, r.svc);
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EADDRINUSE)});
     return;
@@ -717,10 +834,7 @@ void SocketTable::unindex_listener(Socket& s) {
   listener_by_sap_.erase(l.sap_key);
   auto drop = [&](std::vector<Vcc>& v) {
     auto it = std::find(v.begin(), v.end(), s.vcc);
-    if (it != v.end()) {
-      *it = v.back();
-      v.pop_back();
-    }
+    if (it != v.end()) v.erase(it);  // in order: the choice among listeners depends on it
   };
   if (l.addr_key == "*") {
     drop(wildcard_listeners_);
@@ -764,7 +878,7 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
     Socket& n = create(new_vcc, SockState::kAccepting);
     n.call = p.call;
     emit_for(n, out, log::Id::kSocketAccepting, p.call);
-    out.push_back(ToCallControl{CcAccept{p.call, n.id}});
+    out.push_back(ToCallControl{CcAccept{p.call, n.id, p.blli}});
   }
   if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
 }
@@ -918,33 +1032,54 @@ void SocketTable::on_bind(const Message& m, std::vector<Action>& out) {
   out.push_back(ToKernel{ok});
 }
 
-SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc) {
+// The original's lookup_sap for an incoming call: the newest compatible
+// listener on the called address, else the oldest compatible one on the null
+// address. `res` gets the negotiated BLLI, `offered` the index of the
+// caller's BLLI it came from (-1: none).
+SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc, struct atm_blli& res,
+                                                 int& offered) {
   auto compatible = [&](Vcc v) -> Socket* {
     Socket* s = find_vcc(v);
     if (s == nullptr || !s->listener) return nullptr;
     const Listener& l = *s->listener;
-    if (l.sap.bhli.hl_type != ATM_HL_NONE && !bhli_equal(l.sap.bhli, inc.sap.bhli)) return nullptr;
-    const int nl = blli_count(l.sap);
-    if (nl != 0) {
-      bool any = false;
-      for (int i = 0; i < nl && !any; ++i)
-        for (int j = 0; j < blli_count(inc.sap) && !any; ++j)
-          any = blli_equal(l.sap.blli[i], inc.sap.blli[j]);
-      if (!any) return nullptr;
-    }
-    if (inc.qos.aal != 0 && l.qos.aal != inc.qos.aal) return nullptr;
-    if (!class_compatible(l.qos.txtp, inc.qos.txtp) || !class_compatible(l.qos.rxtp, inc.qos.rxtp))
+    if (!qos_compatible(l.qos, inc.qos) || !bhli_compatible(l.sap.bhli, inc.sap.bhli) ||
+        !negotiate_bllis(l.sap, inc.sap, res, offered))
       return nullptr;
     return s;
   };
   if (svc_addr_in_use(inc.called)) {
     if (auto it = listeners_by_addr_.find(addr_key(inc.called)); it != listeners_by_addr_.end())
-      for (Vcc v : it->second)
-        if (Socket* s = compatible(v)) return s;
+      for (auto v = it->second.rbegin(); v != it->second.rend(); ++v)
+        if (Socket* s = compatible(*v)) return s;
   }
   for (Vcc v : wildcard_listeners_)
     if (Socket* s = compatible(v)) return s;
   return nullptr;
+}
+
+// as_listen as the original (lookup_sap with exact_match): the new SAP is
+// refused if an existing listener on the same address (both null, or both the
+// same) would take a call with the new listener's SAP and QoS.
+bool SocketTable::listen_conflict(const struct sockaddr_atmsvc& addr, const struct atm_sap& sap,
+                                  const struct atm_qos& qos) {
+  const std::vector<Vcc>* same = nullptr;
+  if (!svc_addr_in_use(addr)) {
+    same = &wildcard_listeners_;
+  } else if (auto it = listeners_by_addr_.find(addr_key(addr)); it != listeners_by_addr_.end()) {
+    same = &it->second;
+  }
+  if (same == nullptr) return false;
+  for (Vcc v : *same) {
+    const Socket* s = find_vcc(v);
+    if (s == nullptr || !s->listener) continue;
+    const Listener& l = *s->listener;
+    struct atm_blli res {};
+    int offered = -1;
+    if (qos_compatible(l.qos, qos) && bhli_compatible(l.sap.bhli, sap.bhli) &&
+        negotiate_bllis(l.sap, sap, res, offered))
+      return true;
+  }
+  return false;
 }
 
 void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
@@ -959,13 +1094,21 @@ void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
     out.push_back(ToCallControl{CcReject{inc.call, RejectReason::kUserStalled, 0}});
     return;
   }
-  Socket* l = match_listener(inc);
+  struct atm_blli chosen {};
+  int offered = -1;
+  Socket* l = match_listener(inc, chosen, offered);
   if (l == nullptr) {
     emit(out, log::Id::kSocketNoListener, inc.call, inc.called);
     out.push_back(ToCallControl{CcReject{inc.call, RejectReason::kNoListener, 0}});
     return;
   }
-  l->listener->fifo.push_back(Pending{inc.call, false});
+  // CONNECT returns the selected B-LLI when the caller offered a choice or
+  // the negotiation changed it (Q.2931 Annex C); else the call carries none.
+  Pending p{inc.call, false};
+  if (offered >= 0 &&
+      (blli_count(inc.sap) > 1 || std::memcmp(&chosen, &inc.sap.blli[offered], sizeof chosen) != 0))
+    p.blli = chosen;
+  l->listener->fifo.push_back(p);
   pending_owner_[inc.call] = l->vcc;
   Message ind(as_indicate);
   ind.set_listen_vcc(l->vcc);
@@ -975,7 +1118,10 @@ void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
   // No calling party number in the SETUP: an empty ATM address, not none.
   if (ind.raw().svc.sas_family == 0) ind.raw().svc.sas_family = AF_ATMSVC;
   ind.raw().qos = inc.qos;
-  ind.raw().sap = inc.sap;
+  // The negotiated SAP (the original's sap_equal result): the caller's BHLI,
+  // the chosen BLLI alone.
+  ind.raw().sap.bhli = inc.sap.bhli;
+  ind.raw().sap.blli[0] = chosen;
   emit_for(*l, out, log::Id::kSocketIndicate, inc.call, inc.calling);
   out.push_back(ToKernel{ind});
 }

@@ -160,7 +160,9 @@ struct Uni::Machine {
 
   // SETUP.response (CcAccept) in U6/U7/U9 (§5.2.6: CONNECT, U8, T313) or
   // N3/N4 (§5.1.7: CONNECT, the network enters N10 on sending it).
-  static void u6u7u9_n3n4_accept_request(Uni& u, Call& c, const In&) { u.accept_call(c); }
+  static void u6u7u9_n3n4_accept_request(Uni& u, Call& c, const In& in) {
+    u.accept_call(c, in.blli);
+  }
 
   // N1 SETUP.response: switch mode without a connection identifier yet: the
   // original exits ("No CI allocator"); we release this call with cause 45
@@ -556,9 +558,13 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> Uni::vc_of_pvc(
   return std::nullopt;
 }
 
-void Uni::accept_call(Call& c) {
+void Uni::accept_call(Call& c, const struct atm_blli* blli) {
   Message m = make(MessageType::kConnect, c);
   m.add(connect_aal(setup_of(c).qos, params_.version));
+  if (auto td = connect_traffic(setup_of(c).qos, params_.version)) m.add(*td);
+  // Q.2931 Annex C: the selected B-LLI goes back to the caller in CONNECT.
+  if (blli != nullptr)
+    if (auto ie = connect_blli(*blli)) m.add(std::move(*ie));
   send(m, c.key());
   if (params_.side == Side::kUser) {
     set_phase(c, Phase::kIncomingAccepted);

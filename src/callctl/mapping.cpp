@@ -79,6 +79,9 @@ std::optional<BroadbandLowLayerInfo> encode_blli(const struct atm_blli& b) {
       case ATM_L2_ISO7776:
         if (b.l2.itu.mode != ATM_IMD_NONE) l2.mode = b.l2.itu.mode;
         if (b.l2.itu.window != 0) l2.window_size = b.l2.itu.window;
+        // Octet 6 carries the mode: with a window and no mode, "normal"
+        // (the original's default; 0 is not a mode).
+        if (l2.window_size && !l2.mode) l2.mode = ATM_IMD_NORMAL;
         break;
       case ATM_L2_USER:
         l2.user_info = b.l2.user;
@@ -98,6 +101,8 @@ std::optional<BroadbandLowLayerInfo> encode_blli(const struct atm_blli& b) {
         if (b.l3.itu.mode != ATM_IMD_NONE) l3.mode = b.l3.itu.mode;
         if (b.l3.itu.def_size != 0) l3.default_packet_size = b.l3.itu.def_size;
         if (b.l3.itu.window != 0) l3.packet_window_size = b.l3.itu.window;
+        if ((l3.default_packet_size || l3.packet_window_size) && !l3.mode)
+          l3.mode = ATM_IMD_NORMAL;  // octet 7 carries the mode, as above
         break;
       case ATM_L3_TR9577:
         l3.ipi = b.l3.tr9577.ipi;
@@ -127,13 +132,14 @@ void decode_blli(const BroadbandLowLayerInfo& ie, struct atm_blli& b) {
   std::memset(&b, 0, sizeof b);
   if (ie.l2) {
     b.l2_proto = ie.l2->protocol;
-    if (ie.l2->mode) b.l2.itu.mode = *ie.l2->mode;
+    // A mode field of 0 (not a mode) is taken as "normal", as the original does.
+    if (ie.l2->mode) b.l2.itu.mode = *ie.l2->mode != 0 ? *ie.l2->mode : ATM_IMD_NORMAL;
     if (ie.l2->window_size) b.l2.itu.window = *ie.l2->window_size;
     if (ie.l2->user_info) b.l2.user = *ie.l2->user_info;
   }
   if (ie.l3) {
     b.l3_proto = ie.l3->protocol;
-    if (ie.l3->mode) b.l3.itu.mode = *ie.l3->mode;
+    if (ie.l3->mode) b.l3.itu.mode = *ie.l3->mode != 0 ? *ie.l3->mode : ATM_IMD_NORMAL;
     if (ie.l3->default_packet_size) b.l3.itu.def_size = *ie.l3->default_packet_size;
     if (ie.l3->packet_window_size) b.l3.itu.window = *ie.l3->packet_window_size;
     if (ie.l3->user_info) b.l3.user = *ie.l3->user_info;
@@ -159,6 +165,20 @@ bool class_codable(unsigned char c, Version v) {
 }
 
 constexpr std::uint8_t kAtcAbr = 0x0c;  // ATM transfer capability ABR (UNI 4.0)
+
+// The UNI 4.0 negotiation IEs (minimum acceptable ATM traffic descriptor,
+// extended QoS parameters) exist in UNI 4.0 only.
+bool is_uni40(Version v) {
+  return v == Version::kUni40;
+}
+
+// A CBR direction's minimum acceptable PCR (UNI 4.0 §9.1.2): min_pcr when it
+// is below the PCR signalled, else none (0).
+std::uint32_t min_acceptable_pcr(const struct atm_trafprm& tp, int link_rate) {
+  if (tp.traffic_class != ATM_CBR || tp.min_pcr <= 0) return 0;
+  const int pcr = signalled_pcr(tp, link_rate);
+  return tp.min_pcr < pcr ? static_cast<std::uint32_t>(tp.min_pcr) : 0;
+}
 
 // ABR: PCR = max_pcr (or the link rate), MCR = min_pcr.
 std::uint32_t abr_pcr(const struct atm_trafprm& tp, int link_rate) {
@@ -199,7 +219,7 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
   const bool abr = qos.txtp.traffic_class == ATM_ABR || qos.rxtp.traffic_class == ATM_ABR;
   if (abr && (ubr || cbr)) return EncodeError{-EINVAL};  // one transfer capability per call
 
-  msg.ies.reserve(msg.ies.size() + 12);  // every IE below, at most: one allocation
+  msg.ies.reserve(msg.ies.size() + 17);  // every IE below, at most: one allocation
   AalParameters aal;
   Aal5 a5;
   a5.fwd_max_sdu = sdu_or_default(qos.txtp.max_sdu);
@@ -278,6 +298,28 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
   q.fwd_class = 0;
   q.bwd_class = 0;
   msg.add(q);
+  if (is_uni40(v)) {
+    // UNI 4.0 §9.1.2: a CBR range (min_pcr below the PCR signalled) asks for
+    // at least min_pcr: the minimum acceptable ATM traffic descriptor.
+    const std::uint32_t fmin = min_acceptable_pcr(qos.txtp, link_rate);
+    const std::uint32_t bmin = min_acceptable_pcr(qos.rxtp, link_rate);
+    if (fmin != 0 || bmin != 0) {
+      MinimumTrafficDescriptor m;
+      if (fmin != 0) m.td.fwd_pcr_01 = std::min<std::uint32_t>(fmin, 0xffffff);
+      if (bmin != 0) m.td.bwd_pcr_01 = std::min<std::uint32_t>(bmin, 0xffffff);
+      msg.add(m);
+    }
+    // UNI 4.0 §9.2: max_cdv is the acceptable peak-to-peak CDV (microseconds).
+    if (qos.txtp.max_cdv > 0 || qos.rxtp.max_cdv > 0) {
+      ExtendedQosParameters e;
+      e.origin = 0;  // originating user
+      if (qos.txtp.max_cdv > 0)
+        e.fwd_acceptable_cdv = std::min<std::uint32_t>(qos.txtp.max_cdv, 0xffffff);
+      if (qos.rxtp.max_cdv > 0)
+        e.bwd_acceptable_cdv = std::min<std::uint32_t>(qos.rxtp.max_cdv, 0xffffff);
+      msg.add(e);
+    }
+  }
   if (abr) {
     // UNI 4.0 §10: ABR setup parameters (defaults where the kernel gave 0:
     // ICR = PCR, TBE = 16777215, RIF = RDF = 1/16).
@@ -297,6 +339,22 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
     msg.add(p);
   }
   return std::nullopt;
+}
+
+std::optional<TrafficDescriptor> connect_traffic(const struct atm_qos& callee_qos, Version v) {
+  const auto ranged = [](const struct atm_trafprm& tp) {
+    return tp.traffic_class == ATM_CBR && tp.min_pcr > 0;
+  };
+  if (!is_uni40(v) || (!ranged(callee_qos.rxtp) && !ranged(callee_qos.txtp))) return std::nullopt;
+  TrafficDescriptor td;
+  td.td.fwd_pcr_01 = static_cast<std::uint32_t>(std::max(callee_qos.rxtp.max_pcr, 0));
+  td.td.bwd_pcr_01 = static_cast<std::uint32_t>(std::max(callee_qos.txtp.max_pcr, 0));
+  return td;
+}
+
+std::optional<BroadbandLowLayerInfo> connect_blli(const struct atm_blli& blli) {
+  if (blli.l2_proto == ATM_L2_NONE && blli.l3_proto == ATM_L3_NONE) return std::nullopt;
+  return encode_blli(blli);
 }
 
 AalParameters connect_aal(const struct atm_qos& callee_qos, Version v) {
@@ -361,6 +419,26 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
   }
   if (out.qos.rxtp.max_pcr == 0) out.qos.rxtp.traffic_class = ATM_NONE;
   if (out.qos.txtp.max_pcr == 0) out.qos.txtp.traffic_class = ATM_NONE;
+  // UNI 4.0 §9.1.2: a minimum acceptable PCR (CBR; the original ignores the
+  // IE) is the kernel's min_pcr; the call is offered at the full PCR, which
+  // CONNECT confirms (connect_traffic). Alternative descriptors are not taken
+  // (struct atm_qos holds one): the call is offered with its primary one.
+  if (const auto* m = setup.find<MinimumTrafficDescriptor>(); m != nullptr && is_uni40(v)) {
+    auto take = [](const std::optional<std::uint32_t>& min, struct atm_trafprm& tp) {
+      if (!min || tp.traffic_class != ATM_CBR) return;
+      tp.min_pcr = static_cast<int>(std::min<std::uint32_t>(*min, tp.max_pcr));
+    };
+    take(m->td.fwd_pcr_01, out.qos.rxtp);
+    take(m->td.bwd_pcr_01, out.qos.txtp);
+  }
+  // UNI 4.0 §9.2: the acceptable peak-to-peak CDV is the kernel's max_cdv
+  // (cumulative CDV and CLR have no place in struct atm_qos).
+  if (const auto* e = setup.find<ExtendedQosParameters>(); e != nullptr && is_uni40(v)) {
+    if (e->fwd_acceptable_cdv && out.qos.rxtp.traffic_class != ATM_NONE)
+      out.qos.rxtp.max_cdv = static_cast<int>(*e->fwd_acceptable_cdv);
+    if (e->bwd_acceptable_cdv && out.qos.txtp.traffic_class != ATM_NONE)
+      out.qos.txtp.max_cdv = static_cast<int>(*e->bwd_acceptable_cdv);
+  }
 
   if (const auto* h = setup.find<BroadbandHighLayerInfo>()) {
     out.sap.bhli.hl_type = static_cast<unsigned char>(h->type + 1);

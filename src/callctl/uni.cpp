@@ -197,7 +197,9 @@ void Uni::request(const NetInput& req) {
     } else {
       call->second.sock = a->sock;
       by_sock_[a->sock] = call->first;
-      dispatch(call->second, {Ev::kAcceptRequest});
+      In in{Ev::kAcceptRequest};
+      in.blli = &a->blli;
+      dispatch(call->second, in);
     }
   } else if (const auto* r = std::get_if<CcReject>(&req)) {
     // Only an offered call can be rejected; for one already gone (the caller

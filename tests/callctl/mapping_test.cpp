@@ -305,5 +305,222 @@ TEST(SetupMapping, AbrInUni3x_Refused) {
   EXPECT_EQ(e->err, -EINVAL);
 }
 
+// --- traffic negotiation (issue 15, UNI 4.0 §9) ------------------------------
+
+struct atm_qos cbr_range() {
+  struct atm_qos q = ubr(4000);
+  q.txtp.traffic_class = ATM_CBR;
+  q.rxtp.traffic_class = ATM_CBR;
+  q.txtp.max_pcr = 5000;
+  q.txtp.min_pcr = 1000;
+  q.rxtp.max_pcr = 3000;  // no range backward
+  return q;
+}
+
+IncomingSetup round_trip(const Message& m, Version v) {
+  const auto res = q2931::decode(q2931::encode(m, v), v);
+  EXPECT_TRUE(res.ok());
+  IncomingSetup in;
+  EXPECT_FALSE(decode_setup(*res.message, v, in));
+  return in;
+}
+
+Message setup_for(const struct atm_qos& q, Version v) {
+  Message m;
+  m.type = MessageType::kSetup;
+  m.cref = {9, false};
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  EXPECT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, q, v, kDefaultLinkRate, nullptr));
+  return m;
+}
+
+TEST(TrafficMapping, CbrRangeUni40_MinimumAcceptableDescriptor_RoundTrip) {
+  const Message m = setup_for(cbr_range(), Version::kUni40);
+  EXPECT_EQ(m.find<q2931::TrafficDescriptor>()->td.fwd_pcr_01, 5000u);
+  const auto* min = m.find<q2931::MinimumTrafficDescriptor>();
+  ASSERT_NE(min, nullptr);
+  EXPECT_EQ(min->td.fwd_pcr_01, 1000u);
+  EXPECT_FALSE(min->td.bwd_pcr_01);
+  const IncomingSetup in = round_trip(m, Version::kUni40);
+  EXPECT_EQ(in.qos.rxtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(in.qos.rxtp.max_pcr, 5000);
+  EXPECT_EQ(in.qos.rxtp.min_pcr, 1000);
+  EXPECT_EQ(in.qos.txtp.min_pcr, 0);
+  // The callee grants the full PCR, and says so in CONNECT.
+  const auto td = connect_traffic(in.qos, Version::kUni40);
+  ASSERT_TRUE(td);
+  EXPECT_EQ(td->td.fwd_pcr_01, 5000u);
+  EXPECT_EQ(td->td.bwd_pcr_01, 3000u);
+  // Without a range, CONNECT carries no traffic descriptor (as before).
+  EXPECT_FALSE(connect_traffic(
+      round_trip(setup_for(ubr(4000), Version::kUni40), Version::kUni40).qos, Version::kUni40));
+}
+
+TEST(TrafficMapping, CbrRangeUni3x_OnlyThePcr) {
+  for (const Version v : {Version::kUni30, Version::kUni31}) {
+    const Message m = setup_for(cbr_range(), v);
+    EXPECT_EQ(m.find<q2931::MinimumTrafficDescriptor>(), nullptr);
+    EXPECT_EQ(m.find<q2931::TrafficDescriptor>()->td.fwd_pcr_01, 5000u);
+    EXPECT_EQ(round_trip(m, v).qos.rxtp.min_pcr, 0);
+  }
+}
+
+TEST(TrafficMapping, MaxCdvUni40_ExtendedQos_RoundTrip) {
+  struct atm_qos q = cbr_range();
+  q.txtp.max_cdv = 250;
+  q.rxtp.max_cdv = 400;
+  const Message m = setup_for(q, Version::kUni40);
+  const auto* e = m.find<q2931::ExtendedQosParameters>();
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->origin, 0);
+  EXPECT_EQ(e->fwd_acceptable_cdv, 250u);
+  EXPECT_EQ(e->bwd_acceptable_cdv, 400u);
+  EXPECT_EQ(m.find<q2931::QosParameter>()->fwd_class, 0);
+  const IncomingSetup in = round_trip(m, Version::kUni40);
+  EXPECT_EQ(in.qos.rxtp.max_cdv, 250);
+  EXPECT_EQ(in.qos.txtp.max_cdv, 400);
+  EXPECT_EQ(setup_for(q, Version::kUni31).find<q2931::ExtendedQosParameters>(), nullptr);
+}
+
+// VBR as the original offers it: CBR at the PCR CLP=0+1 (SCR and MBS are not
+// in struct atm_qos); alternative descriptors and CLR ignored.
+TEST(TrafficMapping, VbrSetup_OfferedAsCbrAtItsPcr_AlternativeIgnored) {
+  Message m = setup_for(ubr(4000), Version::kUni40);
+  for (auto& ie : m.ies) {
+    if (auto* td = std::get_if<q2931::TrafficDescriptor>(&ie)) {
+      td->td = {};
+      td->td.fwd_pcr_01 = 8000;
+      td->td.bwd_pcr_01 = 6000;
+      td->td.fwd_scr_01 = 2000;
+      td->td.bwd_scr_01 = 1000;
+      td->td.fwd_mbs_01 = 100;
+      td->td.bwd_mbs_01 = 100;
+    }
+    if (auto* bc = std::get_if<q2931::BroadbandBearerCapability>(&ie))
+      bc->transfer_capability = 0x0a;  // VBR non-real time
+  }
+  q2931::AlternativeTrafficDescriptor alt;
+  alt.td.fwd_pcr_01 = 100;
+  alt.td.bwd_pcr_01 = 100;
+  m.add(alt);
+  q2931::ExtendedQosParameters e;
+  e.fwd_acceptable_clr = 8;
+  m.add(e);
+  const IncomingSetup in = round_trip(m, Version::kUni40);
+  EXPECT_EQ(in.qos.rxtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(in.qos.txtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(in.qos.rxtp.max_pcr, 8000);
+  EXPECT_EQ(in.qos.txtp.max_pcr, 6000);
+  EXPECT_EQ(in.qos.rxtp.min_pcr, 0);
+  EXPECT_EQ(in.qos.rxtp.max_cdv, 0);
+}
+
+// A CBR SETUP with a minimum acceptable descriptor: the kernel sees the range,
+// CONNECT grants the full PCRs.
+TEST(TrafficMapping, AcceptOfACbrRange_ConnectCarriesTheTrafficDescriptor) {
+  Fixture u(Side::kUser, Version::kUni40);
+  Message setup = network_setup(77, 40, Version::kUni40);
+  for (auto& ie : setup.ies)
+    if (auto* td = std::get_if<q2931::TrafficDescriptor>(&ie)) td->td.best_effort = false;
+  q2931::MinimumTrafficDescriptor min;
+  min.td.fwd_pcr_01 = 500;
+  setup.add(min);
+  u.send(setup);
+  auto inc = events_of<CcIncoming>(u.take());
+  ASSERT_EQ(inc.size(), 1u);
+  EXPECT_EQ(inc[0].qos.rxtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(inc[0].qos.rxtp.max_pcr, 1000);
+  EXPECT_EQ(inc[0].qos.rxtp.min_pcr, 500);
+  u.req(CcAccept{inc[0].call, 5});
+  const Message c = u.peer.expect(MessageType::kConnect);
+  const auto* td = c.find<q2931::TrafficDescriptor>();
+  ASSERT_NE(td, nullptr);
+  EXPECT_EQ(td->td.fwd_pcr_01, 1000u);
+  EXPECT_EQ(td->td.bwd_pcr_01, 2000u);
+}
+
+// --- B-LLI negotiation (issue 15) ----------------------------------------------
+
+// A window (octet 6a) needs octet 6, which carries the mode: "normal" when the
+// kernel gave none, as the original codes it; a mode field of 0 is decoded as
+// "normal", as the original takes it (tests/interop "Negotiation").
+TEST(BlliMapping, WindowWithoutModeIsNormalMode) {
+  Message m;
+  struct atm_sap sap;
+  std::memset(&sap, 0, sizeof sap);
+  sap.blli[0].l2_proto = ATM_L2_X25_LL;
+  sap.blli[0].l2.itu.window = 3;
+  sap.blli[1].l2_proto = ATM_L2_HDLC_ABM;
+  sap.blli[1].l3_proto = ATM_L3_X25;
+  sap.blli[1].l3.itu.window = 5;
+  ASSERT_FALSE(add_setup_ies(m, nsap(1), nsap(2), sap, ubr(8192), Version::kUni31, 1, nullptr));
+  const auto bllis = m.all<q2931::BroadbandLowLayerInfo>();
+  ASSERT_EQ(bllis.size(), 2u);
+  EXPECT_EQ(bllis[0]->l2->mode, ATM_IMD_NORMAL);
+  EXPECT_EQ(bllis[0]->l2->window_size, 3);
+  EXPECT_FALSE(bllis[1]->l2->mode);  // no window: no octet 6
+  EXPECT_EQ(bllis[1]->l3->mode, ATM_IMD_NORMAL);
+  // Decoded: a mode field of 0 is normal mode too.
+  Message in;
+  in.type = MessageType::kSetup;
+  q2931::BroadbandLowLayerInfo b;
+  q2931::BlliLayer2 l2;
+  l2.protocol = ATM_L2_X25_LL;
+  l2.mode = 0;
+  l2.window_size = 7;
+  b.l2 = l2;
+  in.add(b);
+  q2931::CalledPartyNumber cd;
+  cd.plan = q2931::numbering::kPlanNsap;
+  const auto called = nsap(2);
+  cd.address.assign(called.sas_addr.prv, called.sas_addr.prv + ATM_ESA_LEN);
+  in.add(cd);
+  IncomingSetup out;
+  ASSERT_FALSE(decode_setup(in, Version::kUni31, out));
+  EXPECT_EQ(out.sap.blli[0].l2.itu.mode, ATM_IMD_NORMAL);
+  EXPECT_EQ(out.sap.blli[0].l2.itu.window, 7);
+}
+
+TEST(BlliMapping, ConnectBlliOnlyWhenInUse) {
+  struct atm_blli none;
+  std::memset(&none, 0, sizeof none);
+  EXPECT_FALSE(connect_blli(none));
+  struct atm_blli llc = none;
+  llc.l2_proto = ATM_L2_ISO8802;
+  const auto ie = connect_blli(llc);
+  ASSERT_TRUE(ie);
+  ASSERT_TRUE(ie->l2);
+  EXPECT_EQ(ie->l2->protocol, ATM_L2_ISO8802);
+  EXPECT_FALSE(ie->l3);
+}
+
+// Q.2931 Annex C: the B-LLI the socket layer negotiated goes back to the
+// caller in CONNECT; none when it gave none.
+TEST(BlliMapping, AcceptWithANegotiatedBlli_ConnectCarriesIt) {
+  Fixture u(Side::kUser, Version::kUni31);
+  u.send(network_setup(77, 40, Version::kUni31));
+  auto inc = events_of<CcIncoming>(u.take());
+  ASSERT_EQ(inc.size(), 1u);
+  CcAccept a{inc[0].call, 5};
+  a.blli.l2_proto = ATM_L2_X25_LL;
+  a.blli.l2.itu.mode = ATM_IMD_NORMAL;
+  a.blli.l2.itu.window = 3;
+  u.req(a);
+  const Message c = u.peer.expect(MessageType::kConnect);
+  const auto* b = c.find<q2931::BroadbandLowLayerInfo>();
+  ASSERT_NE(b, nullptr);
+  ASSERT_TRUE(b->l2);
+  EXPECT_EQ(b->l2->protocol, ATM_L2_X25_LL);
+  EXPECT_EQ(b->l2->mode, ATM_IMD_NORMAL);
+  EXPECT_EQ(b->l2->window_size, 3);
+
+  u.send(network_setup(78, 41, Version::kUni31));
+  inc = events_of<CcIncoming>(u.take());
+  ASSERT_EQ(inc.size(), 1u);
+  u.req(CcAccept{inc[0].call, 6});
+  EXPECT_EQ(u.peer.expect(MessageType::kConnect).find<q2931::BroadbandLowLayerInfo>(), nullptr);
+}
+
 }  // namespace
 }  // namespace atmsigd::callctl::test

@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/negotiation_table.hpp"
 #include "../support/tshark.hpp"
 #include "atmsigd/kernel_emu/script.hpp"
 
@@ -647,6 +648,100 @@ TEST_P(Interop, ListenOnASapNonMatchingCallRefused) {
   EXPECT_EQ(got.blli[0].l3_proto, want.blli[0].l3_proto);
   ASSERT_TRUE(user_->run({"close C", "expect C close"}));
   ASSERT_TRUE(net_->run({"expect N close reply=0"}));
+}
+
+// --- Negotiation (issue 15): the same listeners and calls against the
+// original and ours as the called side; what the called kernel sees (the
+// as_indicate's SAP and QoS, or the caller's -111) must be the same. The table
+// is docs/atmsvc.md's "Listener matching"; tests/atmsvc/negotiation_test.cpp
+// runs it against our socket table alone.
+TEST_P(Interop, Negotiation) {
+  ours_listeners_ = 0;
+  called_.insert(hex_octets(kNetAddr2));
+  int i = 0;
+  for (const auto& r : kNegotiationTable) {
+    SCOPED_TRACE(r.what);
+    const std::string l = "L" + std::to_string(i), c = "C" + std::to_string(i++);
+    ASSERT_TRUE(net_->run(
+        {"listen " + l + " addr=" + kNetAddr2 + " sap=" + r.listen_sap + " qos=" + r.listen_qos,
+         "expect " + l + " okay"}));
+    ASSERT_TRUE(user_->run(
+        {"connect " + c + " to=" + kNetAddr2 + " sap=" + r.call_sap + " qos=" + r.call_qos}));
+    if (r.indicated) {
+      ASSERT_TRUE(net_->run({"expect " + l + " indicate"}));
+      const auto* ls = net_->runner->model().socket(vcc_of(*net_, l));
+      ASSERT_NE(ls, nullptr);
+      const auto& got = ls->last.raw();
+      const auto want = kemu::sap_from_text(r.indicated_sap);
+      EXPECT_EQ(got.sap.bhli.hl_type, want.bhli.hl_type);
+      EXPECT_EQ(got.sap.bhli.hl_length, want.bhli.hl_length);
+      EXPECT_EQ(std::memcmp(got.sap.bhli.hl_info, want.bhli.hl_info, want.bhli.hl_length), 0);
+      for (int b = 0; b < ATM_MAX_BLLI; ++b)
+        EXPECT_EQ(std::memcmp(&got.sap.blli[b], &want.blli[b], sizeof want.blli[b]), 0)
+            << "BLLI " << b << ": l2 " << int(got.sap.blli[b].l2_proto) << " mode "
+            << int(got.sap.blli[b].l2.itu.mode) << " window " << int(got.sap.blli[b].l2.itu.window)
+            << " l3 " << int(got.sap.blli[b].l3_proto);
+      // The QoS as the caller asked, in the callee's view (rxtp = forward).
+      const auto q = kemu::qos_from_text(r.call_qos);
+      EXPECT_EQ(got.qos.rxtp.traffic_class, q.txtp.traffic_class);
+      EXPECT_EQ(got.qos.txtp.traffic_class, q.rxtp.traffic_class);
+      EXPECT_EQ(got.qos.rxtp.max_sdu, q.txtp.max_sdu);
+      if (q.txtp.traffic_class == ATM_CBR) {
+        EXPECT_EQ(got.qos.rxtp.max_pcr, q.txtp.max_pcr);
+      }
+      ASSERT_TRUE(net_->run({"reject " + l + " reply=-111"}));
+    }
+    ASSERT_TRUE(user_->run({"expect " + c + " error reply=-111"}));
+    ASSERT_TRUE(net_->run({"close " + l, "expect " + l + " close"}));
+  }
+}
+
+// A negotiated call accepted end to end: three BLLIs offered, the third
+// chosen; a CBR range (UNI 4.0: a minimum acceptable traffic descriptor in
+// our SETUP, which the original ignores). Ours as the called side returns the
+// chosen B-LLI in CONNECT (Q.2931 Annex C); the original caller takes it.
+TEST_P(Interop, NegotiatedCallAccepted) {
+  ours_listeners_ = ours_ == net_.get() ? 1 : 0;
+  ASSERT_TRUE(net_->run({"listen L addr=" + kNetAddr2 + " sap=blli:l2=iso8802 qos=cbr:max_sdu=4000",
+                         "expect L okay"}));
+  ASSERT_GE(place_call(*user_, *net_, "C", "N", kNetAddr2,
+                       " sap=blli:l2=x75,blli:l2=lapb,blli:l2=iso8802"
+                       " qos=cbr:min_pcr=500,max_pcr=1000,max_sdu=4000"),
+            32);
+  const auto* l = net_->runner->model().socket(vcc_of(*net_, "L"));
+  ASSERT_NE(l, nullptr);
+  const auto& ind = l->last.raw();
+  EXPECT_EQ(ind.sap.blli[0].l2_proto, ATM_L2_ISO8802);
+  EXPECT_EQ(ind.sap.blli[1].l2_proto, 0);
+  EXPECT_EQ(ind.qos.rxtp.traffic_class, ATM_CBR);
+  EXPECT_EQ(ind.qos.rxtp.max_pcr, 1000);
+  // Called original: it ignores our minimum descriptor; called ours: the
+  // original caller sends none.
+  EXPECT_EQ(ind.qos.rxtp.min_pcr, 0);
+  ASSERT_TRUE(user_->run({"close C", "expect C close"}));
+  ASSERT_TRUE(net_->run({"expect N close reply=0"}));
+}
+
+// as_listen refused (-EADDRINUSE) as the original does: when a listener on
+// the same address would take a call with the new listener's SAP.
+TEST_P(Interop, ListenConflicts) {
+  ours_listeners_ = 0;
+  int i = 0;
+  for (const auto& r : kListenConflictTable) {
+    SCOPED_TRACE(std::string(r.first) + " then " + r.second);
+    const std::string a = "A" + std::to_string(i), b = "B" + std::to_string(i++);
+    ASSERT_TRUE(net_->run(
+        {"listen " + a + " addr=" + kNetAddr2 + " sap=" + r.first, "expect " + a + " okay"}));
+    if (r.second_reply == 0) {
+      EXPECT_TRUE(net_->run(
+          {"listen " + b + " addr=" + kNetAddr2 + " sap=" + r.second, "expect " + b + " okay"}));
+      ASSERT_TRUE(net_->run({"close " + b, "expect " + b + " close"}));
+    } else {
+      EXPECT_TRUE(net_->run({"listen " + b + " addr=" + kNetAddr2 + " sap=" + r.second,
+                             "expect " + b + " error reply=" + std::to_string(r.second_reply)}));
+    }
+    ASSERT_TRUE(net_->run({"close " + a, "expect " + a + " close"}));
+  }
 }
 
 // 16 calls in flight at once, half from each side's kernel... all from the

@@ -48,6 +48,9 @@ struct CcConnect {
 struct CcAccept {
   CallId call;
   SockId sock;
+  // The B-LLI CONNECT returns to the caller (Q.2931 Annex C), from the SAP
+  // negotiation; l2_proto and l3_proto 0: none.
+  struct atm_blli blli {};
 };
 
 enum class RejectReason : std::uint8_t {

@@ -138,8 +138,9 @@ using TableInput = std::variant<FromKernelBytes, FromKernel, FromCallControl, Se
 
 struct Pending {
   CallId call;
-  bool gone;           // the caller cleared the call before the kernel answered
-  Vcc identified = 0;  // switch mode: the new socket as_identify named (0: none yet)
+  bool gone;                // the caller cleared the call before the kernel answered
+  Vcc identified = 0;       // switch mode: the new socket as_identify named (0: none yet)
+  struct atm_blli blli {};  // the B-LLI CONNECT returns (none: not negotiated)
 };
 
 class SocketTable {
@@ -237,7 +238,9 @@ class SocketTable {
   void on_incoming_gone(const CcIncomingGone& g, std::vector<Action>& out);
   void reject_pending(Listener& l, std::vector<Action>& out);
   void unindex_listener(Socket& s);
-  Socket* match_listener(const CcIncoming& inc);
+  Socket* match_listener(const CcIncoming& inc, struct atm_blli& res, int& offered);
+  bool listen_conflict(const struct sockaddr_atmsvc& addr, const struct atm_sap& sap,
+                       const struct atm_qos& qos);
   std::optional<struct sockaddr_atmsvc> default_local() const;
   bool is_local(const struct sockaddr_atmsvc& a) const;
 

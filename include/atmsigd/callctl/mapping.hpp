@@ -11,6 +11,15 @@
 //    UNI 4.0 / Q.2931 (PCR = max_pcr, MCR = min_pcr, ABR setup parameters from
 //    icr/tbe/frtt/rif/rdf); absent otherwise. VBR cannot be described by
 //    struct atm_trafprm (no SCR/MBS) and is refused (-EINVAL) like the original.
+//    An incoming VBR call (SCR/MBS) is offered as CBR at its PCR CLP=0+1, as
+//    the original does (it knows only best effort -> UBR, else CBR).
+//  * UNI 4.0 only: a CBR min_pcr below the PCR signalled <-> the minimum
+//    acceptable ATM traffic descriptor (PCR CLP=0+1; CONNECT then carries the
+//    traffic descriptor granted); max_cdv <-> the extended QoS parameters'
+//    acceptable peak-to-peak CDV. Alternative traffic descriptors, cumulative
+//    CDV and CLR are not expressible in struct atm_qos: never sent, and a
+//    SETUP carrying them is offered with its primary descriptor (the original
+//    ignores all three IEs).
 //  * QoS parameter: class 0/0, coding "network specific" in UNI 3.0, ITU-T else.
 //  * AAL parameters: AAL5, forward/backward max CPCS-SDU from max_sdu (8192 if
 //    0), Mode = message only in UNI 3.0 (as the original), SSCS null.
@@ -57,6 +66,16 @@ std::optional<EncodeError> add_setup_ies(q2931::Message& msg, const struct socka
 
 // The AAL parameters IE of CONNECT for the callee's QoS (forward = rxtp).
 q2931::AalParameters connect_aal(const struct atm_qos& callee_qos, q2931::Version v);
+
+// The ATM traffic descriptor CONNECT carries when the SETUP asked for
+// negotiation (UNI 4.0 §9.1.2: a minimum acceptable descriptor, here a CBR
+// min_pcr): the PCRs granted, which are the SETUP's. nullopt otherwise.
+std::optional<q2931::TrafficDescriptor> connect_traffic(const struct atm_qos& callee_qos,
+                                                        q2931::Version v);
+
+// The B-LLI IE CONNECT returns for a negotiated struct atm_blli; nullopt when
+// none is in use (or it cannot be coded).
+std::optional<q2931::BroadbandLowLayerInfo> connect_blli(const struct atm_blli& blli);
 
 // A decoded SETUP as the callee's kernel sees it.
 struct IncomingSetup {

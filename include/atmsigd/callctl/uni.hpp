@@ -321,6 +321,7 @@ class Uni final : public atmsvc::CallControl {
     Ev ev;
     const q2931::Message* m;
     std::optional<std::uint8_t> cause;
+    const struct atm_blli* blli = nullptr;  // kAcceptRequest: the B-LLI for CONNECT
   };
   // The call machine (call_machine.cpp): its named handlers and their table.
   struct Machine;
@@ -359,7 +360,7 @@ class Uni final : public atmsvc::CallControl {
   // VCI), the inverse of pvc_of() (none: no VPCI maps to that itf/VPI).
   std::optional<std::pair<std::uint16_t, std::uint16_t>> vc_of_pvc(
       const struct sockaddr_atmpvc& pvc) const;
-  void accept_call(Call& c);
+  void accept_call(Call& c, const struct atm_blli* blli = nullptr);
   void reject_call(Call& c, std::uint8_t cause);
   void clear_by_peer(Call& c, const q2931::Message& m, bool complete,
                      std::optional<std::uint8_t> release_complete_cause = std::nullopt);
