@@ -175,7 +175,16 @@ void Uni::on_restart(const Message& m) {
   // connection identifier (class 2's unexpected one is not echoed).
   std::optional<q2931::ConnectionIdentifier> ack_ci;
   if (cls != 2) ack_ci = *ci;
-  if (!keys.empty() && kernel_stalled_) {
+  // The peer's repetition (its T316) of a RESTART still waiting replaces it:
+  // what it cleared is still not with the kernel.
+  const auto same = [&](const RestartAnswer& a) {
+    return a.ri == *ri && a.ci.has_value() == ack_ci.has_value() &&
+           (!a.ci || (a.ci->vpci == ack_ci->vpci && a.ci->vci == ack_ci->vci));
+  };
+  const auto kept = std::remove_if(answers_.begin(), answers_.end(), same);
+  const bool repeated = kept != answers_.end();
+  answers_.erase(kept, answers_.end());
+  if ((!keys.empty() || repeated) && kernel_stalled_) {
     // The frames ending those calls wait in the shell's queue: Rest 2, T317.
     answers_.push_back(RestartAnswer{*ri, ack_ci, flag, now_ + params_.t317});
     emit(log::Id::kRestartAckWaits, params_.log_name);

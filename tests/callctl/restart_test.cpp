@@ -217,6 +217,25 @@ TEST(RestartT317, Expiry_MaintenanceToldNoAcknowledgement) {
   EXPECT_EQ(class_of(p.peer.expect(MessageType::kRestartAcknowledge)), 0);
 }
 
+// The peer's T316 repeats its RESTART while we wait: one acknowledgement.
+TEST(RestartT317, RepeatedRestartWhileWaiting_AcknowledgedOnce) {
+  Peer p;
+  p.active(1, 0, 32);
+  p.active(2, 0, 33);
+  p.stalled(true);
+  p.restart(0, conn_id(0, 32));
+  p.advance(80s);
+  p.restart(0, conn_id(0, 32));  // nothing left to clear: but still not told
+  p.restart(0, conn_id(0, 33));  // another VC: its own answer
+  EXPECT_TRUE(p.peer.inbox.empty());
+  p.stalled(false);
+  const Message a1 = p.peer.expect(MessageType::kRestartAcknowledge);
+  const Message a2 = p.peer.expect(MessageType::kRestartAcknowledge);
+  EXPECT_EQ(a1.find<q2931::ConnectionIdentifier>()->vci, 32);
+  EXPECT_EQ(a2.find<q2931::ConnectionIdentifier>()->vci, 33);
+  EXPECT_TRUE(p.peer.inbox.empty());
+}
+
 TEST(RestartT317, StalledButNothingToClear_AcknowledgedAtOnce) {
   Peer p;
   p.stalled(true);
