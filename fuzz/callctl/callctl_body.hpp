@@ -429,7 +429,11 @@ class CcWorld {
         const std::uint8_t v = in.byte();
         std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;
         if ((v & 0x80) == 0) vc = std::make_pair(std::uint16_t{0}, std::uint16_t(32 + (v & 0x7f)));
-        u->handle(atmsvc::RestartVcs{0, vc}, now_);
+        if ((op & 0x40) != 0) {  // the user of signaling stalls / drains (T317)
+          u->handle(atmsvc::KernelStalled{(v & 0x40) != 0}, now_);
+          break;
+        }
+        u->handle(atmsvc::RestartVcs{0, vc, (op & 0x20) != 0}, now_);  // 0x20: class 1
         break;
       }
       case 14:

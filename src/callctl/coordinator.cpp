@@ -174,7 +174,7 @@ void Uni::on_global(const Message& m, q2931::Action a, const std::optional<q2931
     case q2931::Action::kDiscardReportStatus:
     case q2931::Action::kClearCall:
       if (m.type != MessageType::kStatus && cv)
-        send_status(0, !m.cref.flag, CallState::kNull, cv->value, cv->diagnostics);
+        send_status(0, !m.cref.flag, global_state(!m.cref.flag), cv->value, cv->diagnostics);
       return;
     case q2931::Action::kProceed:
     case q2931::Action::kProceedReportStatus:
@@ -188,10 +188,10 @@ void Uni::on_global(const Message& m, q2931::Action a, const std::optional<q2931
     else
       on_restart_ack(m);
   } else {
-    emit(log::Id::kCallGlobalStatus, params_.log_name);
+    on_global_status(m);  // §5.6.12 (restart.cpp)
   }
   if (a == q2931::Action::kProceedReportStatus && cv && m.type != MessageType::kStatus)
-    send_status(0, !m.cref.flag, CallState::kNull, cv->value, cv->diagnostics);
+    send_status(0, !m.cref.flag, global_state(!m.cref.flag), cv->value, cv->diagnostics);
 }
 
 // §5.6.3.2: a message for a call reference we do not know.

@@ -40,9 +40,11 @@ void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutp
   if (const auto* p = std::get_if<atmsvc::LinkPdu>(&in)) {
     if (p->entity < entities_.size()) to_entity(p->entity, atmsvc::LinkPdu{0, p->bytes}, now, out);
   } else if (const auto* r = std::get_if<atmsvc::RestartVcs>(&in)) {
-    if (r->entity < entities_.size()) to_entity(r->entity, atmsvc::RestartVcs{0, r->vc}, now, out);
+    if (r->entity < entities_.size())
+      to_entity(r->entity, atmsvc::RestartVcs{0, r->vc, r->vpc}, now, out);
   } else if (std::holds_alternative<atmsvc::StartLinks>(in) ||
              std::holds_alternative<atmsvc::StopLinks>(in) ||
+             std::holds_alternative<atmsvc::KernelStalled>(in) ||
              std::holds_alternative<atmsvc::LocalAddresses>(in)) {
     for (std::size_t i = 0; i < entities_.size(); ++i) to_entity(i, in, now, out);
   } else {
@@ -154,7 +156,8 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
                              !std::is_same_v<T, atmsvc::StartLinks> &&
                              !std::is_same_v<T, atmsvc::StopLinks> &&
                              !std::is_same_v<T, atmsvc::LocalAddresses> &&
-                             !std::is_same_v<T, atmsvc::RestartVcs>) {
+                             !std::is_same_v<T, atmsvc::RestartVcs> &&
+                             !std::is_same_v<T, atmsvc::KernelStalled>) {
           static_assert(sizeof(T) == 0, "EntityRouter::request: a request it does not route");
         }
       },

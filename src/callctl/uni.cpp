@@ -148,7 +148,9 @@ void Uni::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out)
   } else if (const auto* a = std::get_if<LocalAddresses>(&in)) {
     if (a->itf == params_.itf) set_local_addresses(a->addrs);
   } else if (const auto* r = std::get_if<RestartVcs>(&in)) {
-    restart_vcs(r->vc);
+    restart_request(*r);
+  } else if (const auto* k = std::get_if<KernelStalled>(&in)) {
+    on_kernel_stalled(k->stalled);
   } else {
     request(in);
   }
@@ -313,6 +315,7 @@ std::optional<TimePoint> Uni::next_deadline() const {
   d = earliest(d, t309_);
   d = earliest(d, link_retry_at_);
   for (const auto& j : restarts_) d = earliest(d, j.deadline);
+  for (const auto& a : answers_) d = earliest(d, a.t317);
   return d;
 }
 

@@ -388,6 +388,8 @@ class Parser {
       add_vpci(cfg_.vpci, r);
     } else if (k == "vc_range") {
       vc_range(cfg_.vc_ranges);
+    } else if (k == "restart_on_link_up") {  // ours: the original's THOMFLEX build
+      cfg_.restart_on_link_up = true;
     } else if (k == "timer") {
       const std::string& name = word().text;
       const auto& names = sig_timer_names();

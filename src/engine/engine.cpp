@@ -70,11 +70,21 @@ void Engine::on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out) 
 }
 
 // The shell's queue to the user of signaling passed its high mark (or fell
-// back): the socket table refuses new incoming calls meanwhile.
+// back): the socket table refuses new incoming calls meanwhile, and call
+// control holds RESTART ACKNOWLEDGE until the kernel has read what ends the
+// calls a RESTART cleared (Q.2931 §5.5.2, T317).
 void Engine::on(const UserStalled& s, TimePoint now, std::vector<Action>& out) {
   scratch_.clear();
   table_.handle(s, now, scratch_);
   run(scratch_, now, out);
+  if (!stopping()) to_call_control(KernelStalled{s.stalled}, now, out);
+}
+
+void Engine::on(const Restart& r, TimePoint now, std::vector<Action>& out) {
+  if (stopping()) return;
+  const std::size_t n = cc_.link_count();
+  for (std::size_t i = 0; i < n; ++i)
+    if (!r.entity || *r.entity == i) to_call_control(RestartVcs{i, r.vc, r.vpc}, now, out);
 }
 
 void Engine::on(const Start&, TimePoint now, std::vector<Action>& out) {

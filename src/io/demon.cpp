@@ -138,6 +138,7 @@ callctl::UniParams entity_uni_params(const config::Options& o, const config::Ent
   apply_saal(o, p.sscf);
   // SSCOP over UDP: datagrams may come twice or out of order (docs/saal.md).
   p.sscf.sscop.datagram_link = e.udp_peer.has_value();
+  p.restart_on_link_up = o.restart_on_link_up;
   for (const auto& [name, d] : o.sig_timers) {
     if (name == "t301")
       p.t301 = d;
@@ -179,6 +180,7 @@ Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts
       signals_(io, SIGINT, SIGTERM, SIGUSR1) {
   signals_.add(SIGUSR2);
   signals_.add(SIGHUP);
+  signals_.add(kRestartSignal());
 }
 
 Demon::~Demon() {
@@ -682,6 +684,7 @@ void Demon::reload() {
   needs_restart(next.socket_access != opts_.socket_access, "io socket (owner, group, mode)");
   needs_restart(next.saal_timers != opts_.saal_timers || next.saal_params != opts_.saal_params,
                 "SAAL parameters");
+  needs_restart(next.restart_on_link_up != opts_.restart_on_link_up, "sig restart_on_link_up");
   {
     std::vector<std::string> was, now_;
     for (const auto& e : entities_) was.push_back(e.describe());
@@ -696,6 +699,7 @@ void Demon::reload() {
   next.log_dest = opts_.log_dest;
   next.saal_timers = opts_.saal_timers;
   next.saal_params = opts_.saal_params;
+  next.restart_on_link_up = opts_.restart_on_link_up;
   next.entities = opts_.entities;
   next.max_rate = opts_.max_rate;
   next.vpci = opts_.vpci;
@@ -710,9 +714,26 @@ void Demon::reload() {
   log_->info(log::Group::kDemon, "configuration reloaded");
 }
 
+// SIGRTMIN+1 (the operator): RESTART of every VC on every signaling entity
+// (Q.2931 §5.5.1, class 2): the calls are cleared, the peers acknowledge.
+// A real-time signal: no terminal or system sends it by accident, and it
+// carries no VC, so all of them (the control socket of issue 18 will name
+// one through Engine::restart).
+void Demon::restart_all() {
+  if (!router_) return;  // a stand-in has no link to restart
+  print(log::Event{log::Id::kRestartOperator, {std::string("all VCs of every signaling entity")}});
+  feed(engine::Restart{});
+}
+
 void Demon::wait_signals() {
   signals_.async_wait([this](const boost::system::error_code& ec, int sig) {
     if (ec || stopped_) return;
+    if (sig == kRestartSignal()) {
+      restart_all();
+      flush_logs();
+      wait_signals();
+      return;
+    }
     switch (sig) {
       case SIGUSR1:
         write_dump("status", status_text());

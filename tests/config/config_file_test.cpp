@@ -120,6 +120,14 @@ TEST(ConfigFile, OurKeywords) {
   ASSERT_EQ(c.local_addresses.size(), 1u);
 }
 
+// "sig restart_on_link_up" (ours; the original's THOMFLEX build): a flag.
+TEST(ConfigFile, RestartOnLinkUp) {
+  EXPECT_FALSE(ok("sig uni40").restart_on_link_up);
+  EXPECT_TRUE(ok("sig restart_on_link_up").restart_on_link_up);
+  EXPECT_TRUE(ok("sig { uni40 restart_on_link_up timer t316 60s }").restart_on_link_up);
+  EXPECT_EQ(err("sig restart_on_link_up yes"), "t.conf:1: syntax error near \"yes\"");
+}
+
 TEST(ConfigFile, SocketOwnerGroupAndMode) {
   // root and group root exist on every system; numbers are taken as they are.
   const auto c = ok("io { socket owner root socket group root\n socket mode 0660 }");

@@ -47,6 +47,19 @@ TEST(EntityParams, DefaultsAreTheOriginals) {
   EXPECT_EQ(p[0].t308, 30s);
 }
 
+// "sig restart_on_link_up" reaches every entity's UniParams; off by default.
+TEST(EntityParams, RestartOnLinkUp) {
+  EXPECT_FALSE(params_of(merged({}, "")).at(0).restart_on_link_up);
+  const auto p = params_of(merged({}, R"(
+sig restart_on_link_up
+entity 0.0.5 { mode user }
+entity 1.0.5 { mode network }
+)"));
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_TRUE(p[0].restart_on_link_up);
+  EXPECT_TRUE(p[1].restart_on_link_up);
+}
+
 TEST(EntityParams, GlobalKeywords) {
   const auto p = params_of(merged({}, R"(
 sig { mode network uni31 vpci 4 itf 1 vpci 8 itf 2

@@ -848,6 +848,30 @@ TEST_P(Interop, OriginalRestartedAtOnce) {
   ASSERT_TRUE(orig.run({"expect NC close reply=0"}));
 }
 
+// Our operator's RESTART (SIGRTMIN+1, all VCs) toward the original: both
+// kernels lose their calls with ENETRESET, the original clears its side
+// (Q.2931 §5.5.2, as its uni.c does for class 2) and acknowledges, and new
+// calls work after.
+TEST_P(Interop, OurOperatorRestartClearsBothSidesAndTheOriginalAcknowledges) {
+  Demon& ours = *ours_;
+  Demon& orig = *orig_;
+  ours_listeners_ = 1;
+  ASSERT_TRUE(ours.run({"listen L addr=" + ours.addr, "expect L okay"}));
+  ASSERT_TRUE(orig.run({"listen L addr=" + orig.addr, "expect L okay"}));
+  ASSERT_GE(place_call(ours, orig, "A", "NA", orig.addr), 32);
+  ASSERT_GE(place_call(orig, ours, "B", "NB", ours.addr), 32);
+
+  ours.proc->signal(SIGRTMIN + 1);
+  ASSERT_TRUE(ours.run({"expect A close reply=-102", "expect NB close reply=-102"}));
+  ASSERT_TRUE(orig.run({"expect NA close reply=-102", "expect B close reply=-102"}));
+  EXPECT_TRUE(ours.wait_log("RESTART acknowledged")) << ours.logs();
+  ASSERT_TRUE(ours.run({"close A", "close NB"}));
+  ASSERT_TRUE(orig.run({"close NA", "close B"}));
+  ASSERT_GE(place_call(ours, orig, "C", "NC", orig.addr), 32);
+  ASSERT_TRUE(ours.run({"close C", "expect C close"}));
+  ASSERT_TRUE(orig.run({"expect NC close reply=0"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Matrix, Interop,
                          ::testing::Values(Cell{"uni30", true}, Cell{"uni31", true},
                                            Cell{"uni40", true}, Cell{"uni30", false},

@@ -491,6 +491,29 @@ inline std::vector<MsgCase> message_cases() {
   c.push_back({"restart_ack", v31, msg(MT::kRestartAcknowledge, 0, true).add(RestartIndicator{}),
                hx("09 03 80 00 00 4e 80 00 05 79 80 00 01 82")});
   {
+    // Restart classes 0 (the indicated VC) and 1 (every VC in the indicated
+    // VPC, UNI 4.0 / Q.2931) carry the connection identifier.
+    ConnectionIdentifier ci;
+    ci.vp_associated = 1;
+    ci.exclusivity = 0;
+    ci.vpci = 0;
+    ci.vci = 33;
+    RestartIndicator vc;
+    vc.restart_class = 0;
+    c.push_back({"restart_vc", v31, msg(MT::kRestart, 0, false).add(ci).add(vc),
+                 hx("09 03 00 00 00 46 80 00 0e"
+                    "5a 80 00 05 88 00 00 00 21"  // connection identifier: VPCI 0, VCI 33
+                    "79 80 00 01 80")});          // restart indicator: indicated VC
+    ci.vpci = 5;
+    ci.vci = 0;
+    RestartIndicator vpc;
+    vpc.restart_class = 1;
+    c.push_back({"restart_ack_vpc", v40, msg(MT::kRestartAcknowledge, 0, true).add(ci).add(vpc),
+                 hx("09 03 80 00 00 4e 80 00 0e"
+                    "5a 80 00 05 88 00 05 00 00"  // connection identifier: VPCI 5
+                    "79 80 00 01 81")});          // restart indicator: all VCs in the VPC
+  }
+  {
     CallState cs;
     cs.state = 10;
     c.push_back({"status", v31, msg(MT::kStatus, 3, true).add(cs).add(make_cause(30)),

@@ -143,12 +143,22 @@ struct LocalAddresses {
   std::vector<struct sockaddr_atmsvc> addrs;
 };
 // RESTART (Q.2931 §5.5.1) on entity `entity`, asked by the operator or a
-// procedure: of every VC (vc empty) or of one VC (VPCI, VCI). The calls on
-// them are cleared locally (CcReleased -ENETRESET), RESTART is sent and T316
-// runs. A stand-in without links ignores it.
+// procedure: of every VC (vc empty: restart indicator class 2), of one VC
+// (VPCI, VCI: class 0) or, with `vpc`, of every VC in VPCI vc->first (class
+// 1; UNI 4.0 / Q.2931 only, UNI 3.x has no such class). The calls on them are
+// cleared locally (CcReleased -ENETRESET), RESTART is sent and T316 runs. A
+// stand-in without links ignores it.
 struct RestartVcs {
   std::size_t entity = 0;
   std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;
+  bool vpc = false;
+};
+// The shell's queue to the user of signaling stopped draining (stalled: the
+// frames telling the kernel about cleared calls wait there) or drains again.
+// Q.2931 call control answers a RESTART only once the kernel has been told
+// (§5.5.2, T317); a stand-in ignores it.
+struct KernelStalled {
+  bool stalled = false;
 };
 // Send on entity `entity`'s link.
 struct ToLink {
@@ -163,7 +173,7 @@ struct LinkState {
 
 // What call control takes: a socket layer request or something of the links.
 using NetInput = std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, LinkPdu,
-                              StartLinks, StopLinks, LocalAddresses, RestartVcs>;
+                              StartLinks, StopLinks, LocalAddresses, RestartVcs, KernelStalled>;
 // What it gives back, in the order it happened: events for the socket layer
 // (the CcEvent alternatives), PDUs for the links, link state changes, log events.
 using NetOutput = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone, ToLink,

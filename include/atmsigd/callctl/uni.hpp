@@ -48,8 +48,9 @@
 // user: RELEASE cause 102), T301 (ALERTING received, UNI 4.0/Q.2931 only:
 // RELEASE cause 102), T322 (STATUS ENQUIRY sent: resend up to max, then
 // RELEASE cause 41), T316 (RESTART sent: resend up to max), T317 (RESTART
-// received: internal clearing; ours completes at once, so it is never left
-// running).
+// received: internal clearing, i.e. the kernel told of every cleared call;
+// runs only while the shell's queue to the user of signaling is stalled,
+// restart.cpp).
 #pragma once
 
 #include <cstdint>
@@ -160,7 +161,8 @@ struct UniParams {
   // User side: answer an incoming SETUP with CALL PROCEEDING (U9) before the
   // kernel accepts. The original does not (it stays in U6).
   bool user_sends_call_proceeding = false;
-  // Send RESTART (all VCs) whenever the link comes up (the original's THOMFLEX).
+  // Send RESTART (all VCs) whenever the link comes up (the original's
+  // THOMFLEX; atmsigd.conf "sig restart_on_link_up").
   bool restart_on_link_up = false;
   // After T308's second expiry, RESTART the call's VC (Q.2931 §5.4.3).
   bool restart_after_t308 = true;
@@ -232,6 +234,8 @@ class Uni final : public atmsvc::CallControl {
   CallState state_of_call(atmsvc::CallId call) const;
   bool t309_running() const { return t309_.has_value(); }
   bool restart_pending() const { return !restarts_.empty(); }
+  // A RESTART received waits for the kernel to be told (T317 runs).
+  bool restart_answer_pending() const { return !answers_.empty(); }
   // The call with call reference `cref` (we_originated: the call reference
   // is ours): its state, its state's timer if running, whether T322 runs.
   struct CallInfo {
@@ -332,6 +336,7 @@ class Uni final : public atmsvc::CallControl {
   void stop_link();
   void request(const atmsvc::NetInput& req);
   void restart_vcs(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc);
+  void restart_request(const atmsvc::RestartVcs& r);  // restart.cpp
   // A LinkState output when the link changed since the last one.
   void report_link_state();
 
@@ -352,6 +357,14 @@ class Uni final : public atmsvc::CallControl {
   // The restart machine (restart.cpp)
   void on_restart(const q2931::Message& m);
   void on_restart_ack(const q2931::Message& m);
+  void on_global_status(const q2931::Message& m);
+  void on_kernel_stalled(bool stalled);
+  // The restart state of the global call reference a message with flag
+  // `flag` we send would name (Q.2931 §2.1.3: Rest 0, 1 or 2; the call state
+  // IE codes them 0, 61, 62).
+  CallState global_state(bool flag) const;
+  void acknowledge_restart(const q2931::RestartIndicator& ri,
+                           const std::optional<q2931::ConnectionIdentifier>& ci, bool flag);
   // Procedures the call machine's handlers share (call_machine.cpp)
   void place_call(const atmsvc::CcConnect& req);
   std::optional<int> outgoing_vc(Call& c, const atmsvc::CcConnect& req);
@@ -403,16 +416,18 @@ class Uni final : public atmsvc::CallControl {
   void send_release_complete(std::uint32_t cref, bool flag, std::optional<std::uint8_t> cause,
                              Bytes diag = {});
   void send_status_enquiry(Call& c);
-  void send_restart(const std::optional<std::pair<std::uint16_t, std::uint16_t>>& vc, bool ack,
-                    bool flag);
+  void send_restart(std::uint8_t cls, std::pair<std::uint16_t, std::uint16_t> vc);
   void queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc);
+  // class 0: (VPCI, VCI); class 1: VPCI (vc.second unused); class 2: vc unused.
+  void queue_restart(std::uint8_t cls, std::pair<std::uint16_t, std::uint16_t> vc);
+  bool vpci_ours(std::uint16_t vpci) const;
   bool pending_room();
 
   // timers (the state's timer only through set_state / reenter_state)
   void start_state_timer(Call& c, Timer t);
   void stop_state_timer(Call& c);
   void stop_t322(Call& c);
-  void restart_timeouts();  // T316 (restart.cpp)
+  void restart_timeouts();  // T316, T317 (restart.cpp)
   void call_timeout(Call& c, Timer t, TimePoint when);
   Duration duration(Timer t) const;
 
@@ -500,12 +515,24 @@ class Uni final : public atmsvc::CallControl {
 
   std::optional<TimePoint> t309_;
   std::optional<TimePoint> link_retry_at_;
+  // Restart-Start (Rest 1): a RESTART of ours waiting for its acknowledgement.
   struct RestartJob {
-    std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;  // empty: all VCs
-    TimePoint deadline;
+    std::uint8_t cls = 2;                          // restart indicator class
+    std::pair<std::uint16_t, std::uint16_t> vc{};  // class 0: VPCI, VCI; class 1: VPCI
+    TimePoint deadline;                            // T316
     unsigned sends = 0;
   };
   std::vector<RestartJob> restarts_;
+  // Restart-Respond (Rest 2): a RESTART received, cleared here, whose
+  // RESTART ACKNOWLEDGE waits until the kernel has been told (T317).
+  struct RestartAnswer {
+    q2931::RestartIndicator ri;
+    std::optional<q2931::ConnectionIdentifier> ci;
+    bool flag = true;  // of our RESTART ACKNOWLEDGE
+    TimePoint t317;
+  };
+  std::vector<RestartAnswer> answers_;
+  bool kernel_stalled_ = false;  // KernelStalled: the kernel is not reading
 
   UniStats stats_;
 };

@@ -47,6 +47,7 @@ struct Config {
   std::vector<Entity> entities;
   // Ours (the original hard-codes these).
   std::map<std::string, Duration> sig_timers;   // "sig timer t303 4s"
+  bool restart_on_link_up = false;              // "sig restart_on_link_up"
   std::map<std::string, Duration> saal_timers;  // "saal timer cc 1s"
   std::map<std::string, int> saal_params;       // "saal max_cc 4"
   std::optional<UdpEndpoint> udp_local;         // "io udp local [HOST:]PORT"

@@ -140,6 +140,7 @@ struct Options {
   SocketAccess socket_access;                 // "io socket ..." (unix-socket mode)
   // From atmsigd.conf only: protocol timers and SAAL parameters.
   std::map<std::string, Duration> sig_timers;
+  bool restart_on_link_up = false;  // "sig restart_on_link_up": RESTART whenever a link comes up
   std::map<std::string, Duration> saal_timers;
   std::map<std::string, int> saal_params;
   std::vector<atmsvc::PolicyRule> policy;

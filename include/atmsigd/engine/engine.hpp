@@ -45,8 +45,18 @@ struct Stop {
   std::string why;
 };
 using atmsvc::UserStalled;  // the user of signaling stopped reading / drained
-using Input =
-    std::variant<KernelFrame, LinkPdu, LocalAddresses, ReplyRefused, Start, Stop, UserStalled>;
+// The operator's RESTART (Q.2931 §5.5.1): on entity `entity` (none: every
+// entity), of every VC (vc none: class 2), one VC (class 0) or, with vpc,
+// every VC of VPCI vc->first (class 1, UNI 4.0 / Q.2931). The calls are
+// cleared (the kernel gets as_close / as_error -ENETRESET) and RESTART goes
+// out on the link, acknowledged by the peer. Nothing without links.
+struct Restart {
+  std::optional<std::size_t> entity;
+  std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;
+  bool vpc = false;
+};
+using Input = std::variant<KernelFrame, LinkPdu, LocalAddresses, ReplyRefused, Start, Stop,
+                           UserStalled, Restart>;
 
 // ---- actions
 using atmsvc::LinkState;            // entity `entity`'s SAAL came up / went down
@@ -66,6 +76,13 @@ class Engine {
   void handle(const Input& in, TimePoint now, std::vector<Action>& out);
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   std::optional<TimePoint> next_deadline() const;
+  // The operator's trigger (SIGRTMIN+1 in the demon; the control socket
+  // later): handle(Restart{entity, vc, vpc}).
+  void restart(std::optional<std::size_t> entity,
+               std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, TimePoint now,
+               std::vector<Action>& out, bool vpc = false) {
+    handle(Restart{entity, vc, vpc}, now, out);
+  }
 
   const atmsvc::SocketTable& table() const { return table_; }
   const atmsvc::CallControl& call_control() const { return cc_; }
@@ -82,6 +99,7 @@ class Engine {
   void on(const Start&, TimePoint now, std::vector<Action>& out);
   void on(const Stop& s, TimePoint now, std::vector<Action>& out);
   void on(const UserStalled& s, TimePoint now, std::vector<Action>& out);
+  void on(const Restart& r, TimePoint now, std::vector<Action>& out);
   // Runs the socket table's actions to completion (call control in between).
   void run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vector<Action>& out);
   // Call control handles `in`; its outputs are performed (below).

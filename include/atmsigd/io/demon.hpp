@@ -1,13 +1,15 @@
 // The I/O shell: one Asio event loop binding the sans-I/O engine to the user
 // of signaling (kernel or unix socket), the signaling link, a single timer
 // and the signals: SIGINT/SIGTERM (release everything, exit), SIGUSR1
-// (status dump), SIGUSR2 (trace dump), SIGHUP (reload atmsigd.conf).
+// (status dump), SIGUSR2 (trace dump), SIGHUP (reload atmsigd.conf),
+// SIGRTMIN+1 (RESTART of every VC on every signaling entity, Q.2931 §5.5).
 #pragma once
 
 #include <utility>  // before Asio (Boost 1.74 + GCC 12, C++20)
 
 #include <boost/asio.hpp>
 
+#include <csignal>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -84,6 +86,9 @@ class Demon final {
   void trace_raw(TraceTag tag, ByteView octets);
   void arm_timer();
   void wait_signals();
+  void restart_all();
+  // SIGRTMIN+1: glibc's SIGRTMIN is a run-time value.
+  static int kRestartSignal() { return SIGRTMIN + 1; }
   void write_dump(const char* kind, std::string text);
   void reload();
   void apply_policy();

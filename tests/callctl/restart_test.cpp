@@ -1,0 +1,390 @@
+// The restart machine (Q.2931 §5.5, src/callctl/restart.cpp) in virtual time
+// against a scripted peer: classes 0, 1 and 2 sent and received, the
+// connection identifier rules, RESTART ACKNOWLEDGE matching, T316, T317
+// (completion and expiry), STATUS with the global call reference (§5.6.12),
+// RESTART on link re-establishment.
+#include <algorithm>
+
+#include "harness.hpp"
+
+namespace atmsigd::callctl::test {
+namespace {
+
+struct Peer : Fixture {
+  explicit Peer(Version v = Version::kUni40) : Fixture(Side::kUser, v) {}
+  explicit Peer(UniParams p) : Fixture(p, p.version) {}
+
+  std::uint32_t active(atmsvc::SockId sock, std::uint16_t vpci, std::uint16_t vci) {
+    req(connect_req(sock));
+    const Message s = peer.expect(MessageType::kSetup);
+    Message cp = msg(MessageType::kCallProceeding, s.cref.value, true);
+    cp.add(conn_id(vpci, vci));
+    send(cp);
+    send(msg(MessageType::kConnect, s.cref.value, true));
+    peer.expect(MessageType::kConnectAcknowledge);
+    take();
+    return s.cref.value;
+  }
+  // The peer's RESTART (flag 0: its own global call reference).
+  void restart(std::uint8_t cls, std::optional<q2931::ConnectionIdentifier> ci) {
+    Message r = msg(MessageType::kRestart, 0, false);
+    if (ci) r.add(*ci);
+    q2931::RestartIndicator ri;
+    ri.restart_class = cls;
+    r.add(ri);
+    send(r);
+  }
+  // The peer's RESTART ACKNOWLEDGE of ours (flag 1).
+  void acknowledge(std::uint8_t cls, std::optional<q2931::ConnectionIdentifier> ci) {
+    Message a = msg(MessageType::kRestartAcknowledge, 0, true);
+    if (ci) a.add(*ci);
+    q2931::RestartIndicator ri;
+    ri.restart_class = cls;
+    a.add(ri);
+    send(a);
+  }
+  void global_status(bool flag, std::uint8_t state) {
+    Message s = msg(MessageType::kStatus, 0, flag);
+    q2931::CallState cs;
+    cs.state = state;
+    s.add(cs);
+    s.add(cause_ie(30));
+    send(s);
+  }
+  void stalled(bool s) {
+    uut->handle(atmsvc::KernelStalled{s}, link.now);
+    link.pump();
+  }
+  void operator_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc, bool vpc) {
+    uut->handle(atmsvc::RestartVcs{0, vc, vpc}, link.now);
+    link.pump();
+  }
+  std::vector<atmsvc::SockId> released() {
+    std::vector<atmsvc::SockId> r;
+    for (const auto& e : events_of<CcReleased>(take())) {
+      EXPECT_EQ(e.err, -ENETRESET);
+      r.push_back(e.sock);
+    }
+    std::sort(r.begin(), r.end());
+    return r;
+  }
+  bool noted(std::string_view what) const {
+    return std::any_of(uut->notes.begin(), uut->notes.end(),
+                       [&](const std::string& n) { return n.find(what) != std::string::npos; });
+  }
+};
+
+std::uint8_t class_of(const Message& m) {
+  const auto* ri = m.find<q2931::RestartIndicator>();
+  EXPECT_NE(ri, nullptr);
+  return ri != nullptr ? ri->restart_class : 0xff;
+}
+
+std::uint8_t diag_of(const Message& m) {
+  const auto* c = m.find<q2931::Cause>();
+  return c != nullptr && !c->diagnostics.empty() ? c->diagnostics[0] : 0;
+}
+
+// --- RESTART received -----------------------------------------------------------
+
+TEST(RestartReceived, Class1_ClearsEveryCallOfThatVpcAndEchoesTheIdentifier) {
+  Peer p;
+  p.active(1, 1, 32);
+  p.active(2, 1, 33);
+  p.active(3, 2, 32);
+  p.restart(1, conn_id(1, 0));
+  const Message ack = p.peer.expect(MessageType::kRestartAcknowledge);
+  EXPECT_TRUE(ack.cref.is_global());
+  EXPECT_TRUE(ack.cref.flag);
+  EXPECT_EQ(class_of(ack), 1);
+  ASSERT_NE(ack.find<q2931::ConnectionIdentifier>(), nullptr);
+  EXPECT_EQ(ack.find<q2931::ConnectionIdentifier>()->vpci, 1);
+  EXPECT_EQ(p.released(), (std::vector<atmsvc::SockId>{1, 2}));
+  EXPECT_EQ(p.uni().call_count(), 1u);
+  EXPECT_EQ(p.uni().state_of_sock(3), CallState::kActive);
+}
+
+TEST(RestartReceived, Class1InUni31_Status100NothingCleared) {
+  Peer p(Version::kUni31);
+  p.active(1, 1, 32);
+  p.restart(1, conn_id(1, 0));
+  const Message st = p.peer.expect(MessageType::kStatus);
+  EXPECT_TRUE(st.cref.is_global());
+  EXPECT_EQ(cause_of(st), 100);
+  EXPECT_EQ(diag_of(st), 0x79);  // the restart indicator
+  EXPECT_EQ(state_of(st), 0);
+  EXPECT_TRUE(p.released().empty());
+  EXPECT_TRUE(p.noted("refused: STATUS cause 100"));
+}
+
+TEST(RestartReceived, Class1WithoutConnectionIdentifier_Status96) {
+  Peer p;
+  p.active(1, 1, 32);
+  p.restart(1, std::nullopt);
+  const Message st = p.peer.expect(MessageType::kStatus);
+  EXPECT_EQ(cause_of(st), 96);
+  EXPECT_EQ(diag_of(st), 0x5a);  // connection identifier
+  EXPECT_TRUE(p.released().empty());
+}
+
+TEST(RestartReceived, VpciNotOurs_Status82NothingCleared) {
+  UniParams prm = UniParams::defaults(Side::kUser, Version::kUni40);
+  prm.vpci_map = {VpciMapping{4, 0}};  // VPCIs 4.. are interface 0's
+  Peer p(prm);
+  p.active(1, 4, 32);
+  p.restart(0, conn_id(3, 32));
+  const Message st = p.peer.expect(MessageType::kStatus);
+  EXPECT_EQ(cause_of(st), 82);
+  EXPECT_EQ(diag_of(st), 0x5a);
+  EXPECT_TRUE(p.released().empty());
+  p.restart(0, conn_id(4, 32));  // ours: acted upon
+  EXPECT_EQ(class_of(p.peer.expect(MessageType::kRestartAcknowledge)), 0);
+  EXPECT_EQ(p.released(), (std::vector<atmsvc::SockId>{1}));
+}
+
+TEST(RestartReceived, Class0OfAnIdleVc_AcknowledgedAnyway) {
+  Peer p;
+  p.active(1, 0, 32);
+  p.restart(0, conn_id(0, 99));
+  const Message ack = p.peer.expect(MessageType::kRestartAcknowledge);
+  EXPECT_EQ(ack.find<q2931::ConnectionIdentifier>()->vci, 99);
+  EXPECT_TRUE(p.released().empty());
+  EXPECT_EQ(p.uni().call_count(), 1u);
+}
+
+TEST(RestartReceived, Class2WithConnectionIdentifier_ActedUponThenStatus99) {
+  Peer p;
+  p.active(1, 0, 32);
+  p.active(2, 3, 40);
+  p.restart(2, conn_id(0, 32));
+  const Message ack = p.peer.expect(MessageType::kRestartAcknowledge);
+  EXPECT_EQ(class_of(ack), 2);
+  EXPECT_EQ(ack.find<q2931::ConnectionIdentifier>(), nullptr);
+  const Message st = p.peer.expect(MessageType::kStatus);
+  EXPECT_EQ(cause_of(st), 99);
+  EXPECT_EQ(diag_of(st), 0x5a);
+  EXPECT_EQ(p.released(), (std::vector<atmsvc::SockId>{1, 2}));
+}
+
+TEST(RestartReceived, ReservedClass_Status100) {
+  Peer p;
+  p.restart(5, std::nullopt);
+  const Message st = p.peer.expect(MessageType::kStatus);
+  EXPECT_EQ(cause_of(st), 100);
+  EXPECT_EQ(diag_of(st), 0x79);
+}
+
+// --- T317 ---------------------------------------------------------------------------
+
+TEST(RestartT317, KernelStalled_AcknowledgementWaitsForTheDrain) {
+  Peer p;
+  p.active(1, 0, 32);
+  p.stalled(true);
+  p.restart(2, std::nullopt);
+  EXPECT_EQ(p.released(), (std::vector<atmsvc::SockId>{1}));  // cleared toward the kernel
+  EXPECT_TRUE(p.peer.inbox.empty());                          // but not acknowledged
+  EXPECT_TRUE(p.uni().restart_answer_pending());
+  EXPECT_TRUE(p.noted("T317 started"));
+  // A STATUS sent meanwhile for the peer's global call reference says Rest 2.
+  p.restart(7, std::nullopt);
+  const Message st = p.peer.expect(MessageType::kStatus);
+  EXPECT_EQ(state_of(st), 62);
+  p.advance(60s);
+  EXPECT_TRUE(p.peer.inbox.empty());
+  p.stalled(false);  // the kernel has read the as_close: clearing complete
+  const Message ack = p.peer.expect(MessageType::kRestartAcknowledge);
+  EXPECT_EQ(class_of(ack), 2);
+  EXPECT_FALSE(p.uni().restart_answer_pending());
+  EXPECT_TRUE(p.noted("T317 stopped"));
+}
+
+TEST(RestartT317, Expiry_MaintenanceToldNoAcknowledgement) {
+  Peer p;
+  p.active(1, 0, 32);
+  p.stalled(true);
+  p.restart(0, conn_id(0, 32));
+  EXPECT_EQ(p.released(), (std::vector<atmsvc::SockId>{1}));
+  p.advance(89s);
+  EXPECT_TRUE(p.uni().restart_answer_pending());
+  p.advance(2s);  // T317 = 90 s
+  EXPECT_FALSE(p.uni().restart_answer_pending());
+  EXPECT_TRUE(p.noted("T317 expired"));
+  p.stalled(false);
+  p.advance(10s);
+  EXPECT_TRUE(p.peer.inbox.empty());  // Rest 0: nothing left to acknowledge
+  // The peer's T316 sends RESTART again: now answered at once.
+  p.restart(0, conn_id(0, 32));
+  EXPECT_EQ(class_of(p.peer.expect(MessageType::kRestartAcknowledge)), 0);
+}
+
+// The peer's T316 repeats its RESTART while we wait: one acknowledgement.
+TEST(RestartT317, RepeatedRestartWhileWaiting_AcknowledgedOnce) {
+  Peer p;
+  p.active(1, 0, 32);
+  p.active(2, 0, 33);
+  p.stalled(true);
+  p.restart(0, conn_id(0, 32));
+  p.advance(80s);
+  p.restart(0, conn_id(0, 32));  // nothing left to clear: but still not told
+  p.restart(0, conn_id(0, 33));  // another VC: its own answer
+  EXPECT_TRUE(p.peer.inbox.empty());
+  p.stalled(false);
+  const Message a1 = p.peer.expect(MessageType::kRestartAcknowledge);
+  const Message a2 = p.peer.expect(MessageType::kRestartAcknowledge);
+  EXPECT_EQ(a1.find<q2931::ConnectionIdentifier>()->vci, 32);
+  EXPECT_EQ(a2.find<q2931::ConnectionIdentifier>()->vci, 33);
+  EXPECT_TRUE(p.peer.inbox.empty());
+}
+
+TEST(RestartT317, StalledButNothingToClear_AcknowledgedAtOnce) {
+  Peer p;
+  p.stalled(true);
+  p.restart(2, std::nullopt);
+  p.peer.expect(MessageType::kRestartAcknowledge);
+  EXPECT_FALSE(p.uni().restart_answer_pending());
+}
+
+// --- RESTART sent ----------------------------------------------------------------
+
+TEST(RestartSent, Class1_ClearsThatVpcSendsTheVpciAndMatchesOnlyItsAcknowledge) {
+  Peer p;
+  p.active(1, 5, 32);
+  p.active(2, 5, 77);
+  p.active(3, 6, 32);
+  p.operator_restart(std::make_pair(std::uint16_t{5}, std::uint16_t{0}), true);
+  EXPECT_EQ(p.released(), (std::vector<atmsvc::SockId>{1, 2}));
+  const Message r = p.peer.expect(MessageType::kRestart);
+  EXPECT_FALSE(r.cref.flag);
+  EXPECT_EQ(class_of(r), 1);
+  ASSERT_NE(r.find<q2931::ConnectionIdentifier>(), nullptr);
+  EXPECT_EQ(r.find<q2931::ConnectionIdentifier>()->vpci, 5);
+  EXPECT_TRUE(p.uni().restart_pending());
+  p.acknowledge(0, conn_id(5, 0));  // another class: not ours
+  EXPECT_TRUE(p.uni().restart_pending());
+  p.acknowledge(1, conn_id(6, 0));  // another VPCI: not ours
+  EXPECT_TRUE(p.uni().restart_pending());
+  p.acknowledge(1, conn_id(5, 0));
+  EXPECT_FALSE(p.uni().restart_pending());
+  EXPECT_EQ(p.uni().state_of_sock(3), CallState::kActive);
+}
+
+TEST(RestartSent, Class1InUni30_RefusedNothingClearedNothingSent) {
+  Peer p(Version::kUni30);
+  p.active(1, 5, 32);
+  p.operator_restart(std::make_pair(std::uint16_t{5}, std::uint16_t{0}), true);
+  EXPECT_TRUE(p.released().empty());
+  EXPECT_TRUE(p.peer.inbox.empty());
+  EXPECT_FALSE(p.uni().restart_pending());
+  EXPECT_TRUE(p.noted("has no restart class 1"));
+}
+
+TEST(RestartSent, Class0_OnlyTheSameVcAcknowledges) {
+  Peer p;
+  p.active(1, 0, 32);
+  p.active(2, 0, 33);
+  p.operator_restart(std::make_pair(std::uint16_t{0}, std::uint16_t{33}), false);
+  EXPECT_EQ(p.released(), (std::vector<atmsvc::SockId>{2}));
+  const Message r = p.peer.expect(MessageType::kRestart);
+  EXPECT_EQ(class_of(r), 0);
+  EXPECT_EQ(r.find<q2931::ConnectionIdentifier>()->vci, 33);
+  p.acknowledge(0, conn_id(0, 32));
+  EXPECT_TRUE(p.uni().restart_pending());
+  EXPECT_TRUE(p.noted("without a RESTART of ours"));
+  p.acknowledge(2, std::nullopt);
+  EXPECT_TRUE(p.uni().restart_pending());
+  p.acknowledge(0, conn_id(0, 33));
+  EXPECT_FALSE(p.uni().restart_pending());
+}
+
+TEST(RestartSent, T316_ResentWithTheSameClassThenGivenUp) {
+  Peer p;
+  p.operator_restart(std::make_pair(std::uint16_t{2}, std::uint16_t{0}), true);
+  EXPECT_EQ(class_of(p.peer.expect(MessageType::kRestart)), 1);
+  p.advance(119s);
+  EXPECT_TRUE(p.peer.inbox.empty());
+  p.advance(1s);
+  const Message again = p.peer.expect(MessageType::kRestart);
+  EXPECT_EQ(class_of(again), 1);
+  EXPECT_EQ(again.find<q2931::ConnectionIdentifier>()->vpci, 2);
+  p.advance(120s);
+  EXPECT_TRUE(p.peer.inbox.empty());
+  EXPECT_FALSE(p.uni().restart_pending());
+  EXPECT_TRUE(p.noted("giving up"));
+}
+
+// --- STATUS with the global call reference (§5.6.12) -----------------------------
+
+TEST(RestartStatus, InRest0_NoActionTaken) {
+  Peer p;
+  p.active(1, 0, 32);
+  p.global_status(true, 61);
+  p.global_status(false, 10);
+  EXPECT_TRUE(p.peer.inbox.empty());
+  EXPECT_TRUE(p.take().empty());
+  EXPECT_FALSE(p.noted("while ours is"));
+  EXPECT_TRUE(p.noted("global call reference noted"));
+}
+
+TEST(RestartStatus, InRest1_NullIsIncompatibleRest2Fits) {
+  Peer p;
+  p.operator_restart(std::nullopt, false);
+  p.peer.expect(MessageType::kRestart);
+  p.global_status(true, 62);  // the peer is clearing: fits
+  EXPECT_FALSE(p.noted("while ours is"));
+  p.global_status(true, 0);  // the peer has no restart of ours: management told
+  EXPECT_TRUE(p.noted("reports state 0 while ours is 61"));
+  EXPECT_TRUE(p.peer.inbox.empty());       // no further action
+  EXPECT_TRUE(p.uni().restart_pending());  // T316 still runs
+  p.advance(120s);
+  p.peer.expect(MessageType::kRestart);
+}
+
+TEST(RestartStatus, InRest2_OnlyTheWaitingPeerFits) {
+  Peer p;
+  p.active(1, 0, 32);
+  p.stalled(true);
+  p.restart(2, std::nullopt);
+  p.global_status(false, 61);  // the peer waits for our acknowledgement: fits
+  EXPECT_FALSE(p.noted("while ours is"));
+  p.global_status(false, 0);
+  EXPECT_TRUE(p.noted("reports state 0 while ours is 62"));
+  EXPECT_TRUE(p.peer.inbox.empty());
+  EXPECT_TRUE(p.uni().restart_answer_pending());
+}
+
+// --- RESTART on link (re-)establishment -------------------------------------------
+
+TEST(RestartOnLinkUp, EveryEstablishmentSendsRestartOfAllVcs) {
+  UniParams prm = UniParams::defaults(Side::kUser, Version::kUni40);
+  prm.restart_on_link_up = true;
+  Peer p(prm);
+  const Message r = p.peer.expect(MessageType::kRestart);
+  EXPECT_EQ(class_of(r), 2);
+  p.acknowledge(2, std::nullopt);
+  EXPECT_FALSE(p.uni().restart_pending());
+  p.active(1, 0, 32);
+  // The peer's SAAL goes away and comes back: the calls are cleared and the
+  // VCs restarted on re-establishment.
+  std::vector<sscf::Action> acts;
+  p.peer.sscf.handle(sscf::AalReleaseRequest{}, p.link.now, acts);
+  p.peer.act(acts);
+  p.advance(100ms);
+  EXPECT_FALSE(p.uni().link_up());
+  p.advance(3s);  // link_retry: the BGN goes out again, the peer takes it
+  EXPECT_TRUE(p.uni().link_up());
+  // The link is back within T309: the call is checked (STATUS ENQUIRY), then
+  // cleared by the RESTART.
+  p.peer.expect(MessageType::kStatusEnquiry);
+  EXPECT_EQ(class_of(p.peer.expect(MessageType::kRestart)), 2);
+  EXPECT_EQ(events_of<CcReleased>(p.take()).size(), 1u);
+  EXPECT_TRUE(p.uni().restart_pending());
+}
+
+TEST(RestartOnLinkUp, OffByDefault) {
+  Peer p;
+  EXPECT_TRUE(p.peer.inbox.empty());
+  EXPECT_FALSE(p.uni().restart_pending());
+}
+
+}  // namespace
+}  // namespace atmsigd::callctl::test

@@ -1,0 +1,200 @@
+// The operator's RESTART through two engines back to back (a user-side
+// demon A and a network-side demon B, each a SocketTable and Q.2931 call
+// control behind the EntityRouter, as the demon has them), in virtual time:
+// Engine::restart on A clears the calls at both kernels and B acknowledges;
+// B's RESTART ACKNOWLEDGE waits while its user of signaling is stalled (T317).
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <deque>
+#include <vector>
+
+#include "atmsigd/callctl/entity_router.hpp"
+#include "atmsigd/engine/engine.hpp"
+#include "atmsigd/kernel_emu/kernel_model.hpp"
+
+namespace atmsigd::test {
+namespace {
+
+using namespace atmsvc;
+using namespace std::chrono_literals;
+
+const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
+
+struct Side {
+  explicit Side(callctl::Side side)
+      : cc([side] {
+          auto p = callctl::UniParams::defaults(side, q2931::Version::kUni40);
+          p.levels = &levels;
+          std::vector<callctl::EntitySpec> specs;
+          specs.push_back(callctl::EntitySpec{"0.0.5", p, {}, false});
+          return specs;
+        }()) {}
+  static inline const log::Levels levels = log::Levels::all();
+  SocketTable table{SocketTableParams{seconds(10), false, &levels}};
+  callctl::EntityRouter cc;
+  engine::Engine eng{table, cc, &levels};
+  std::vector<engine::Action> out;
+  std::vector<Message> to_kernel;
+  std::vector<log::Id> events;
+  // as_close frames to the kernel with reply -ENETRESET.
+  std::size_t resets() const {
+    std::size_t n = 0;
+    for (const auto& m : to_kernel) n += m.type() == as_close && m.raw().reply == -ENETRESET;
+    return n;
+  }
+  bool saw(log::Id id) const { return std::find(events.begin(), events.end(), id) != events.end(); }
+};
+
+struct World {
+  Side a{callctl::Side::kUser};
+  Side b{callctl::Side::kNetwork};
+  TimePoint now{};
+  std::deque<std::pair<bool, Bytes>> wire;  // (to B?, PDU)
+
+  void take(Side& s, bool from_a) {
+    for (auto& x : s.out) {
+      if (auto* l = std::get_if<engine::ToLink>(&x))
+        wire.emplace_back(from_a, std::move(l->pdu));
+      else if (auto* k = std::get_if<engine::ToKernel>(&x))
+        s.to_kernel.push_back(k->msg);
+      else if (auto* e = std::get_if<log::Event>(&x))
+        s.events.push_back(e->id);
+    }
+    s.out.clear();
+  }
+  void feed(Side& s, const engine::Input& in) {
+    s.eng.handle(in, now, s.out);
+    take(s, &s == &a);
+  }
+  void timers(Side& s) {
+    const auto d = s.eng.next_deadline();
+    if (d && *d <= now) {
+      s.eng.handle_timeouts(now, s.out);
+      take(s, &s == &a);
+    }
+  }
+  void pump() {
+    for (int guard = 0; guard < 100000; ++guard) {
+      timers(a);
+      timers(b);
+      if (wire.empty()) return;
+      auto [to_b, pdu] = std::move(wire.front());
+      wire.pop_front();
+      feed(to_b ? b : a, engine::LinkPdu{0, ByteView(pdu)});
+    }
+    ADD_FAILURE() << "link never went quiet";
+  }
+  void step(Duration d) {
+    const TimePoint end = now + d;
+    while (now < end) {
+      now = std::min(end, now + 100ms);
+      pump();
+    }
+  }
+  void frame(Side& s, const Message& m) {
+    const Bytes bytes = encode(m);
+    feed(s, engine::KernelFrame{ByteView(bytes)});
+    pump();
+  }
+
+  // Links up, B listens, `n` calls from A accepted by B.
+  void calls(std::size_t n) {
+    feed(a, engine::Start{});
+    feed(b, engine::Start{});
+    for (int i = 0; i < 20 && !(a.eng.link_up(0) && b.eng.link_up(0)); ++i) step(100ms);
+    ASSERT_TRUE(a.eng.link_up(0) && b.eng.link_up(0));
+    const auto qos = kemu::qos_from_text("ubr");
+    Message listen(as_listen);
+    listen.set_vcc(0x10);
+    listen.raw().svc = kemu::svc_address(kAddrB);
+    listen.raw().qos = qos;
+    listen.raw().sap = kemu::sap_from_text("");
+    frame(b, listen);
+    for (std::size_t i = 0; i < n; ++i) {
+      Message connect(as_connect);
+      connect.set_vcc(0x100 + i);
+      connect.raw().local = kemu::svc_address("");
+      connect.raw().svc = kemu::svc_address(kAddrB);
+      connect.raw().qos = qos;
+      connect.raw().sap = kemu::sap_from_text("");
+      frame(a, connect);
+      ASSERT_EQ(b.to_kernel.back().type(), as_indicate);
+      Message accept(as_accept);
+      accept.set_listen_vcc(0x10);
+      accept.set_vcc(0x900 + i);
+      accept.raw().qos = b.to_kernel.back().raw().qos;
+      frame(b, accept);
+      ASSERT_EQ(a.to_kernel.back().type(), as_okay);
+      pvcs.push_back(a.to_kernel.back().raw().pvc);
+    }
+    ASSERT_EQ(a.cc.call_count(), n);
+    ASSERT_EQ(b.cc.call_count(), n);
+    a.to_kernel.clear();
+    b.to_kernel.clear();
+  }
+  std::vector<struct sockaddr_atmpvc> pvcs;
+};
+
+TEST(EngineRestart, OperatorRestartClearsBothKernelsAndThePeerAcknowledges) {
+  World w;
+  w.calls(2);
+  w.a.eng.restart(std::nullopt, std::nullopt, w.now, w.a.out);
+  w.take(w.a, true);
+  w.pump();
+  EXPECT_EQ(w.a.resets(), 2u);
+  EXPECT_EQ(w.b.resets(), 2u);
+  EXPECT_EQ(w.a.cc.call_count(), 0u);
+  EXPECT_EQ(w.b.cc.call_count(), 0u);
+  EXPECT_FALSE(w.a.cc.uni(0).restart_pending());  // B's RESTART ACKNOWLEDGE came
+  EXPECT_TRUE(w.a.saw(log::Id::kRestartAcknowledged));
+  EXPECT_TRUE(w.b.saw(log::Id::kRestartReceived));
+}
+
+TEST(EngineRestart, OneVc_OnlyThatCallAtEitherKernel) {
+  World w;
+  w.calls(2);
+  const auto& pvc = w.pvcs[1];
+  w.feed(w.a, engine::Restart{0, std::make_pair(static_cast<std::uint16_t>(pvc.sap_addr.vpi),
+                                                static_cast<std::uint16_t>(pvc.sap_addr.vci))});
+  w.pump();
+  ASSERT_EQ(w.a.resets(), 1u);
+  EXPECT_EQ(w.a.to_kernel.back().vcc(), 0x101u);
+  ASSERT_EQ(w.b.resets(), 1u);
+  EXPECT_EQ(w.b.to_kernel.back().vcc(), 0x901u);
+  EXPECT_EQ(w.a.cc.call_count(), 1u);
+  EXPECT_EQ(w.b.cc.call_count(), 1u);
+  EXPECT_FALSE(w.a.cc.uni(0).restart_pending());
+}
+
+TEST(EngineRestart, AnEntityThatDoesNotExist_Nothing) {
+  World w;
+  w.calls(1);
+  w.feed(w.a, engine::Restart{3, std::nullopt});
+  w.pump();
+  EXPECT_EQ(w.a.resets(), 0u);
+  EXPECT_EQ(w.a.cc.call_count(), 1u);
+}
+
+// T317 through the engine: B's user of signaling is stalled, so the frames
+// ending the calls wait in B's shell; the acknowledgement follows the drain.
+TEST(EngineRestart, PeerUserStalled_AcknowledgementAfterTheDrain) {
+  World w;
+  w.calls(1);
+  w.feed(w.b, engine::UserStalled{true});
+  w.feed(w.a, engine::Restart{});
+  w.pump();
+  EXPECT_EQ(w.b.resets(), 1u);  // handed to B's shell, which holds them
+  EXPECT_TRUE(w.a.cc.uni(0).restart_pending());
+  EXPECT_TRUE(w.b.cc.uni(0).restart_answer_pending());
+  w.step(10s);
+  EXPECT_TRUE(w.a.cc.uni(0).restart_pending());
+  w.feed(w.b, engine::UserStalled{false});
+  w.pump();
+  EXPECT_FALSE(w.b.cc.uni(0).restart_answer_pending());
+  EXPECT_FALSE(w.a.cc.uni(0).restart_pending());
+  EXPECT_TRUE(w.b.saw(log::Id::kRestartClearingComplete));
+}
+
+}  // namespace
+}  // namespace atmsigd::test
