@@ -56,9 +56,8 @@ LOGGER = re.compile(r'atmsigd::io::(Logger|LogLevels|\(anonymous namespace\)::'
 def layer(name, obj, path):
     # The ATM address as text (util/atm_text) is printed by the log lines
     # only on a call's path; the trace ring (util/trace_ring) is the shell's.
-    if ('logging.cpp' in path or 'src/log/' in path or 'atm_text' in path or
-            'include/atmsigd/log/' in path or LOGGER.search(name) or
-            'append_svc_address_text' in name):
+    if ('logging.cpp' in path or 'src/log/' in path or 'include/atmsigd/log/' in path or
+            LOGGER.search(name) or 'svc_address' in name):
         return 'log path'
     if 'trace_ring' in path or 'TraceRing' in name:
         return 'shell (src/io)'

@@ -1,6 +1,8 @@
 #include "atmsigd/log/format.hpp"
 
+#include <array>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 #include "atmsigd/q2931/text.hpp"
@@ -78,6 +80,26 @@ class Writer {
   char buf_[256];
 };
 
+// Where each event's {} are, found once at compile time from the catalog
+// (looking for them in every line printed cost a quarter of its text).
+constexpr std::size_t kMaxHoles = 8;
+struct Holes {
+  std::size_t n = 0;  // more than kMaxHoles: not in `at`, found while printing
+  std::array<std::uint16_t, kMaxHoles> at{};
+};
+constexpr auto kHoles = [] {
+  std::array<Holes, kIds> t{};
+  for (std::size_t i = 0; i < kIds; ++i) {
+    const std::string_view text = kCatalog[i].text;
+    for (std::size_t at = text.find("{}"); at != std::string_view::npos;
+         at = text.find("{}", at + 2)) {
+      if (t[i].n < kMaxHoles) t[i].at[t[i].n] = static_cast<std::uint16_t>(at);
+      ++t[i].n;
+    }
+  }
+  return t;
+}();
+
 void put_arg(Writer& w, const Arg& a) {
   std::visit(Overload{
                  [&](std::int64_t v) { w.integer(v); },
@@ -136,15 +158,21 @@ std::string format(const Event& e) {
 
 void append_event(std::string& s, const Event& e) {
   const std::string_view text = spec(e.id).text;
+  const Holes& h = kHoles[static_cast<std::size_t>(e.id)];
   Writer w(s);
-  std::size_t next = 0;
   std::size_t from = 0;
-  for (;;) {
-    const std::size_t at = text.find("{}", from);
-    if (at == std::string_view::npos) break;
-    w.put(text.substr(from, at - from));
-    if (next < e.args.size()) put_arg(w, e.args[next++]);
-    from = at + 2;
+  if (h.n <= kMaxHoles) {
+    for (std::size_t k = 0; k < h.n; ++k) {
+      w.put(text.substr(from, h.at[k] - from));
+      if (k < e.args.size()) put_arg(w, e.args[k]);
+      from = h.at[k] + 2u;
+    }
+  } else {  // more {} than the table holds: found as it goes
+    std::size_t next = 0;
+    for (std::size_t at; (at = text.find("{}", from)) != std::string_view::npos; from = at + 2) {
+      w.put(text.substr(from, at - from));
+      if (next < e.args.size()) put_arg(w, e.args[next++]);
+    }
   }
   w.put(text.substr(from));
 }
