@@ -23,11 +23,11 @@ Overload(F...) -> Overload<F...>;
 // An event's text is built in a buffer on the stack and appended to the
 // line once (the default level prints two lines per call: appending each
 // piece and each argument to the string cost about as much as the text).
-// A piece that does not fit goes straight to the string.
+// A piece that does not fit goes straight to the string; finish() appends
+// the rest.
 class Writer {
  public:
   explicit Writer(std::string& s) : s_(s) {}
-  ~Writer() { flush(); }
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
   void put(std::string_view v) {
@@ -69,6 +69,7 @@ class Writer {
     flush();
     return s_;
   }
+  void finish() { flush(); }
 
  private:
   void flush() {
@@ -143,10 +144,9 @@ void put_arg(Writer& w, const Arg& a) {
 
 std::string format_arg(const Arg& a) {
   std::string s;
-  {
-    Writer w(s);  // flushed into s at the end of the block
-    put_arg(w, a);
-  }
+  Writer w(s);
+  put_arg(w, a);
+  w.finish();
   return s;
 }
 
@@ -175,6 +175,7 @@ void append_event(std::string& s, const Event& e) {
     }
   }
   w.put(text.substr(from));
+  w.finish();
 }
 
 }  // namespace atmsigd::log
