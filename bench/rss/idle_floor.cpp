@@ -3,7 +3,6 @@
 // libgcc, --as-needed, --gc-sections, the same glibc). Its VmRSS is what
 // any such process costs before its own code and data; bench/rss/idle_rss.sh
 // compares it with an idle demon. A benchmark, never a test.
-#include <signal.h>
 #include <unistd.h>
 
 int main() {
