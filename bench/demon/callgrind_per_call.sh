@@ -9,7 +9,9 @@
 #   --side a|b  which demon runs under callgrind (default a)
 # Usage: bench/demon/callgrind_per_call.sh [--original] [--side a|b] BUILD_DIR [N1 N2]
 #        [extra options for our demons...]
-# Prints `instructions: ...` and `per call: N`.
+# Prints `instructions: ...` and `per call: N`. With CG_KEEP=DIR set, the two
+# profiles are kept as DIR/cg.N1 and DIR/cg.N2 (bench/demon/cg_layers.py
+# splits their difference by layer, bench/demon/cg_diff.py by function).
 set -eu
 IMPL=ours; SIDE=a
 while [ $# -gt 0 ]; do
@@ -38,6 +40,7 @@ run() {
   cat "$PAIR_DIR"/cg.out.* | sed -n 's/^summary: //p' | head -1
   echo "log lines: A $(wc -l <"$PAIR_DIR/a.log") B $(wc -l <"$PAIR_DIR/b.log")" >&2
   grep -h "^cmd:" "$PAIR_DIR"/cg.out.* >&2
+  if [ -n "${CG_KEEP:-}" ]; then mkdir -p "$CG_KEEP" && cp "$(ls "$PAIR_DIR"/cg.out.* | head -1)" "$CG_KEEP/cg.$n"; fi
   rm -rf "$PAIR_DIR"
 }
 I1="$(run "$N1" "$@")"; I2="$(run "$N2" "$@")"

@@ -1,5 +1,6 @@
 #include "atmsigd/io/link_transport.hpp"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -68,16 +69,41 @@ class UdpLink final : public LinkTransport {
 
  private:
   void on_datagram(ByteView pdu, const struct sockaddr* from, socklen_t from_len) {
+    if (from_peer(from, from_len)) {
+      on_pdu_(pdu);
+      return;
+    }
     udp::endpoint ep;
     if (from_len <= static_cast<socklen_t>(ep.capacity())) {
       std::memcpy(ep.data(), from, from_len);
       ep.resize(from_len);
     }
-    if (ep == peer_)
-      on_pdu_(pdu);
-    else
-      on_error_("UDP datagram from " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
-                " is not from the peer; dropped");
+    on_error_("UDP datagram from " + ep.address().to_string() + ":" + std::to_string(ep.port()) +
+              " is not from the peer; dropped");
+  }
+  // The source address against the peer's, as the kernel writes them: family,
+  // port and address (and an IPv6 scope), not through asio's endpoint and
+  // address objects (every datagram in: three or more a call).
+  bool from_peer(const struct sockaddr* from, socklen_t from_len) const {
+    if (from_len != static_cast<socklen_t>(peer_.size()) ||
+        from->sa_family != peer_.data()->sa_family)
+      return false;
+    if (from->sa_family == AF_INET) {
+      struct sockaddr_in a {
+      }, b{};
+      std::memcpy(&a, from, sizeof a);
+      std::memcpy(&b, peer_.data(), sizeof b);
+      return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr;
+    }
+    if (from->sa_family == AF_INET6) {
+      struct sockaddr_in6 a {
+      }, b{};
+      std::memcpy(&a, from, sizeof a);
+      std::memcpy(&b, peer_.data(), sizeof b);
+      return a.sin6_port == b.sin6_port && a.sin6_scope_id == b.sin6_scope_id &&
+             std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr) == 0;
+    }
+    return false;
   }
 
   udp::socket sock_;

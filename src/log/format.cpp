@@ -1,6 +1,8 @@
 #include "atmsigd/log/format.hpp"
 
+#include <array>
 #include <charconv>
+#include <cstdint>
 #include <cstring>
 
 #include "atmsigd/q2931/text.hpp"
@@ -18,55 +20,121 @@ struct Overload : F... {
 template <class... F>
 Overload(F...) -> Overload<F...>;
 
-// As printf's "%#llx": 0 is "0", anything else 0x and lower-case digits.
-void append_hex(std::string& s, std::uint64_t v) {
-  if (v == 0) {
-    s += '0';
-    return;
+// An event's text is built in a buffer on the stack and appended to the
+// line once (the default level prints two lines per call: appending each
+// piece and each argument to the string cost about as much as the text).
+// A piece that does not fit goes straight to the string; finish() appends
+// the rest.
+class Writer {
+ public:
+  explicit Writer(std::string& s) : s_(s) {}
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+  void put(std::string_view v) {
+    if (v.size() > sizeof buf_ - n_) {
+      flush();
+      if (v.size() > sizeof buf_) {
+        s_.append(v);
+        return;
+      }
+    }
+    std::memcpy(buf_ + n_, v.data(), v.size());
+    n_ += v.size();
   }
-  char buf[20];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v, 16);
-  s += "0x";
-  s.append(buf, r.ptr);
-}
+  void put(char c) {
+    if (n_ == sizeof buf_) flush();
+    buf_[n_++] = c;
+  }
+  // Room for `k` characters (k at most the buffer's size), then done(end).
+  char* room(std::size_t k) {
+    if (k > sizeof buf_ - n_) flush();
+    return buf_ + n_;
+  }
+  void done(char* end) { n_ = static_cast<std::size_t>(end - buf_); }
+  template <class T>
+  void integer(T v) {
+    char* p = room(24);
+    done(std::to_chars(p, p + 24, v).ptr);
+  }
+  // As printf's "%#llx": 0 is "0", anything else 0x and lower-case digits.
+  void hex(std::uint64_t v) {
+    if (v == 0) return put('0');
+    char* p = room(20);
+    *p++ = '0';
+    *p++ = 'x';
+    done(std::to_chars(p, p + 18, v, 16).ptr);
+  }
+  // A piece formatted by a function that appends to a string.
+  std::string& string() {
+    flush();
+    return s_;
+  }
+  void finish() { flush(); }
 
-template <class T>
-void append_int(std::string& s, T v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  s.append(buf, r.ptr);
-}
+ private:
+  void flush() {
+    s_.append(buf_, n_);
+    n_ = 0;
+  }
+  std::string& s_;
+  std::size_t n_ = 0;
+  char buf_[256];
+};
 
-// Every argument appended in place: no temporary string per argument (the
-// default level's lines carry addresses, a VPI/VCI and a cause).
-void append_arg(std::string& s, const Arg& a) {
+// Where each event's {} are, found once at compile time from the catalog
+// (looking for them in every line printed cost a quarter of its text).
+constexpr std::size_t kMaxHoles = 8;
+struct Holes {
+  std::size_t n = 0;  // more than kMaxHoles: not in `at`, found while printing
+  std::array<std::uint16_t, kMaxHoles> at{};
+};
+constexpr auto kHoles = [] {
+  std::array<Holes, kIds> t{};
+  for (std::size_t i = 0; i < kIds; ++i) {
+    const std::string_view text = kCatalog[i].text;
+    for (std::size_t at = text.find("{}"); at != std::string_view::npos;
+         at = text.find("{}", at + 2)) {
+      if (t[i].n < kMaxHoles) t[i].at[t[i].n] = static_cast<std::uint16_t>(at);
+      ++t[i].n;
+    }
+  }
+  return t;
+}();
+
+void put_arg(Writer& w, const Arg& a) {
   std::visit(Overload{
-                 [&](std::int64_t v) { append_int(s, v); },
-                 [&](std::uint64_t v) { append_int(s, v); },
-                 [&](std::string_view v) { s += v; },
-                 [&](const std::string& v) { s += v; },
-                 [&](Hex h) { append_hex(s, h.value); },
+                 [&](std::int64_t v) { w.integer(v); },
+                 [&](std::uint64_t v) { w.integer(v); },
+                 [&](std::string_view v) { w.put(v); },
+                 [&](const std::string& v) { w.put(v); },
+                 [&](Hex h) { w.hex(h.value); },
                  [&](Cause c) {
-                   append_int(s, unsigned{c.value});
-                   s += " (";
-                   s += q2931::cause_name(c.value);
-                   s += ')';
+                   w.integer(unsigned{c.value});
+                   w.put(" (");
+                   w.put(q2931::cause_name(c.value));
+                   w.put(')');
                  },
                  [&](Errno e) {
-                   append_int(s, e.value);
+                   w.integer(e.value);
                    if (e.value == 0) return;
-                   s += " (";
-                   s += std::strerror(-e.value);
-                   s += ')';
+                   w.put(" (");
+                   w.put(std::string_view(std::strerror(-e.value)));
+                   w.put(')');
                  },
-                 [&](const Octets& o) { s += to_hex(ByteView(o.bytes), o.bytes.size()); },
-                 [&](const struct sockaddr_atmsvc& v) { append_svc_address_text(s, v); },
+                 [&](const Octets& o) { w.string() += to_hex(ByteView(o.bytes), o.bytes.size()); },
+                 [&](const struct sockaddr_atmsvc& v) {
+                   char* p = w.room(kSvcFastTextMax);
+                   if (char* end = write_svc_address_fast(p, v))
+                     w.done(end);
+                   else
+                     append_svc_address_text(w.string(), v);
+                 },
                  [&](const struct sockaddr_atmpvc& p) {
-                   append_int(s, p.sap_addr.itf);
-                   s += '.';
-                   append_int(s, p.sap_addr.vpi);
-                   s += '.';
-                   append_int(s, p.sap_addr.vci);
+                   w.integer(p.sap_addr.itf);
+                   w.put('.');
+                   w.integer(p.sap_addr.vpi);
+                   w.put('.');
+                   w.integer(p.sap_addr.vci);
                  },
              },
              a);
@@ -76,7 +144,9 @@ void append_arg(std::string& s, const Arg& a) {
 
 std::string format_arg(const Arg& a) {
   std::string s;
-  append_arg(s, a);
+  Writer w(s);
+  put_arg(w, a);
+  w.finish();
   return s;
 }
 
@@ -88,17 +158,24 @@ std::string format(const Event& e) {
 
 void append_event(std::string& s, const Event& e) {
   const std::string_view text = spec(e.id).text;
-  s.reserve(s.size() + text.size() + 48 * e.args.size());
-  std::size_t next = 0;
+  const Holes& h = kHoles[static_cast<std::size_t>(e.id)];
+  Writer w(s);
   std::size_t from = 0;
-  for (;;) {
-    const std::size_t at = text.find("{}", from);
-    if (at == std::string_view::npos) break;
-    s.append(text.substr(from, at - from));
-    if (next < e.args.size()) append_arg(s, e.args[next++]);
-    from = at + 2;
+  if (h.n <= kMaxHoles) {
+    for (std::size_t k = 0; k < h.n; ++k) {
+      w.put(text.substr(from, h.at[k] - from));
+      if (k < e.args.size()) put_arg(w, e.args[k]);
+      from = h.at[k] + 2u;
+    }
+  } else {  // more {} than the table holds: found as it goes
+    std::size_t next = 0;
+    for (std::size_t at; (at = text.find("{}", from)) != std::string_view::npos; from = at + 2) {
+      w.put(text.substr(from, at - from));
+      if (next < e.args.size()) put_arg(w, e.args[next++]);
+    }
   }
-  s.append(text.substr(from));
+  w.put(text.substr(from));
+  w.finish();
 }
 
 }  // namespace atmsigd::log

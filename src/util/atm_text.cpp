@@ -2,6 +2,7 @@
 
 #include <atm.h>
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -132,24 +133,38 @@ std::string svc_address_text(const struct sockaddr_atmsvc& a) {
 }
 
 void append_svc_address_text(std::string& out, const struct sockaddr_atmsvc& a) {
-  if (a.sas_family == AF_ATMSVC && a.sas_addr.pub[0] == 0 && a.sas_addr.prv[0] != 0) {
-    if (const std::uint8_t* g = nsap_groups(a.sas_addr.prv[0])) {
-      static constexpr char kHex[] = "0123456789ABCDEF";
-      char buf[2 * ATM_ESA_LEN + 8];
-      std::size_t n = 0;
-      std::size_t i = 0;
-      for (; *g != 0; ++g) {
-        if (i != 0) buf[n++] = '.';
-        for (std::uint8_t k = 0; k < *g; ++k, ++i) {
-          buf[n++] = kHex[a.sas_addr.prv[i] >> 4];
-          buf[n++] = kHex[a.sas_addr.prv[i] & 0x0f];
-        }
-      }
-      out.append(buf, n);
-      return;
-    }
+  char buf[kSvcFastTextMax];
+  if (char* end = write_svc_address_fast(buf, a)) {
+    out.append(buf, static_cast<std::size_t>(end - buf));
+    return;
   }
   out += svc_address_text_libatm(a);
+}
+
+// Two hex digits per octet from one table: the log's two lines per call
+// print four addresses of 20 octets each.
+char* write_svc_address_fast(char* out, const struct sockaddr_atmsvc& a) {
+  if (a.sas_family != AF_ATMSVC || a.sas_addr.pub[0] != 0 || a.sas_addr.prv[0] == 0) return nullptr;
+  const std::uint8_t* g = nsap_groups(a.sas_addr.prv[0]);
+  if (g == nullptr) return nullptr;
+  static constexpr auto kPairs = [] {
+    std::array<char, 512> t{};
+    constexpr char kHex[] = "0123456789ABCDEF";
+    for (std::size_t i = 0; i < 256; ++i) {
+      t[2 * i] = kHex[i >> 4];
+      t[2 * i + 1] = kHex[i & 0x0f];
+    }
+    return t;
+  }();
+  const std::uint8_t* octet = a.sas_addr.prv;
+  for (bool first = true; *g != 0; ++g, first = false) {
+    if (!first) *out++ = '.';
+    for (std::uint8_t k = *g; k != 0; --k, ++octet) {
+      std::memcpy(out, &kPairs[2 * std::size_t{*octet}], 2);
+      out += 2;
+    }
+  }
+  return out;
 }
 
 std::string svc_address_text_libatm(const struct sockaddr_atmsvc& a) {

@@ -78,9 +78,11 @@ struct Octets {  // a hex dump
 using Arg = std::variant<std::int64_t, std::uint64_t, std::string_view, std::string, Hex, Cause,
                          Errno, Octets, struct sockaddr_atmsvc, struct sockaddr_atmpvc>;
 
-// Integral arguments of any width; string literals stay views (static text only).
+// Integral arguments of any width; string literals stay views (static text
+// only). arg_value() is the value an Arg is made of, so that emit() builds
+// each Arg in place (a sockaddr_atmsvc is 40 octets: no variant moved).
 template <class T>
-Arg arg(T&& v) {
+decltype(auto) arg_value(T&& v) {
   using D = std::decay_t<T>;
   if constexpr (std::is_same_v<D, bool>)
     return std::string_view(v ? "yes" : "no");
@@ -93,7 +95,11 @@ Arg arg(T&& v) {
   else if constexpr (std::is_same_v<D, const char*> || std::is_same_v<D, char*>)
     return std::string_view(v);
   else
-    return Arg(std::forward<T>(v));
+    return std::forward<T>(v);
+}
+template <class T>
+Arg arg(T&& v) {
+  return Arg(arg_value(std::forward<T>(v)));
 }
 
 struct Event {
@@ -129,7 +135,7 @@ void emit(const Levels& levels, Out& out, Id id, A&&... a) {
   if (!levels.enabled(id)) return;
   Event e{id, {}};
   e.args.reserve(sizeof...(a));
-  (e.args.push_back(arg(std::forward<A>(a))), ...);
+  (e.args.emplace_back(arg_value(std::forward<A>(a))), ...);
   out.push_back(std::move(e));
 }
 

@@ -8,6 +8,7 @@
 #include <linux/atm.h>
 #include <linux/atmsap.h>
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,11 @@ bool prefix_matches(const AddressPrefix& p, const struct sockaddr_atmsvc& a);
 std::string svc_address_text(const struct sockaddr_atmsvc& a);
 // The same text appended to `out` (the log's line buffer: no string per address).
 void append_svc_address_text(std::string& out, const struct sockaddr_atmsvc& a);
+// The text of the usual NSAP forms written at `out` (at most
+// kSvcFastTextMax characters), returning the end; nullptr for any other
+// address (E.164, another AFI: libatm's text, svc_address_text).
+inline constexpr std::size_t kSvcFastTextMax = 2 * ATM_ESA_LEN + 8;
+char* write_svc_address_fast(char* out, const struct sockaddr_atmsvc& a);
 // The same text, always through libatm's atm2text (the reference the fast
 // path of svc_address_text is tested against).
 std::string svc_address_text_libatm(const struct sockaddr_atmsvc& a);
