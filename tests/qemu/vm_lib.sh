@@ -155,7 +155,7 @@ vm_boot() {
   timeout -k 5 "$TIMEOUT" "$QEMU" $accel_args -m 512 -smp 1 -nographic -no-reboot \
     -nodefaults -serial stdio -monitor none -display none \
     -kernel "$vm_kernel" -initrd "$vm_initrd" \
-    -append "console=ttyS0 panic=-1 loglevel=4 edd=off" </dev/null >"$vm_console" 2>"$vm_console.stderr" &
+    -append "console=ttyS0 panic=-1 loglevel=4 edd=off ${VM_APPEND:-}" </dev/null >"$vm_console" 2>"$vm_console.stderr" &
   vm=$!
   if [ "$2" -gt 0 ]; then
     i=0
