@@ -38,8 +38,8 @@ KOUT=/tmp/kernel_b.out
 failed=0
 PROBES=
 
-ok() { echo "ATMSIGD-VM: ok $*"; }
-seen() { echo "ATMSIGD-VM: seen $*"; }
+ok() { echo "ATMSIGD-VM: ok $* [$(cut -d" " -f1 /proc/uptime) s]"; }
+seen() { echo "ATMSIGD-VM: seen $* [$(cut -d" " -f1 /proc/uptime) s]"; }
 fail() {
   echo "ATMSIGD-VM: FAIL $*"
   failed=1
@@ -60,7 +60,8 @@ finish() {
   if [ $failed = 0 ]; then echo "ATMSIGD-VM: all checks passed ($MODE)"; fi
   echo "ATMSIGD-VM: end"
   sync
-  poweroff -f
+  # -no-reboot: QEMU exits on a reboot (the patched kernel has no ACPI to power off with)
+  reboot -f
   sleep 10
 }
 
