@@ -8,6 +8,7 @@ linux-libc-dev
 clang libclang-rt-14-dev
 atm-tools libatm1-dev tshark
 qemu-system-x86 busybox-static cpio
+flex bison bc libelf-dev xz-utils
 spin"
 missing=""
 for p in $PKGS; do

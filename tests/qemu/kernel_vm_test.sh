@@ -45,15 +45,7 @@ case "$SANITIZE" in
     ;;
 esac
 
-QEMU=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 is not installed (scripts/setup.sh installs qemu-system-x86)"
-"$QEMU" --version >/dev/null 2>&1 || skip "qemu-system-x86_64 does not run: $("$QEMU" --version 2>&1 | head -3)"
-for tool in busybox cpio dpkg-deb apt-get apt-cache timeout ldd; do
-  command -v $tool >/dev/null 2>&1 || die "$tool is missing (scripts/setup.sh installs it)"
-done
-BUSYBOX=$(command -v busybox)
-# A dynamically linked busybox would need its libraries too; Debian's
-# busybox-static replaces /bin/busybox with a static one.
-if ldd "$BUSYBOX" >/dev/null 2>&1; then die "$BUSYBOX is not static: install busybox-static"; fi
+. "$HERE/vm_lib.sh"
 ATMADDR=$(command -v atmaddr || echo /usr/sbin/atmaddr)
 SVC_SEND=$(command -v svc_send || echo /usr/bin/svc_send)
 SVC_RECV=$(command -v svc_recv || echo /usr/bin/svc_recv)
@@ -64,166 +56,35 @@ done
 [ -x "$CALLER" ] || die "no svc_caller at $CALLER"
 
 # --- Debian's kernel -------------------------------------------------------
-kernel_package() {
-  apt-cache depends linux-image-amd64 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-/ {print $2; exit}'
-}
-PKG=$(kernel_package)
-if [ -z "$PKG" ] && [ "$(id -u)" -eq 0 ]; then
-  echo "apt knows no linux-image-amd64: apt-get update"
-  apt-get update -qq >/dev/null 2>&1
-  PKG=$(kernel_package)
-fi
-[ -n "$PKG" ] || die "apt-cache depends linux-image-amd64 names no linux-image package (apt-get update?)"
-VER=$(apt-cache policy "$PKG" | awk '$1 == "Candidate:" {print $2}')
-[ -n "$VER" ] && [ "$VER" != "(none)" ] || die "no candidate version of $PKG"
-CACHE_ROOT=${ATMSIGD_QEMU_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/atmsigd-qemu}
-KDIR=$CACHE_ROOT/${PKG}_$VER
-if [ ! -f "$KDIR/complete" ]; then
-  echo "fetching $PKG $VER into $KDIR"
-  mkdir -p "$CACHE_ROOT" || die "cannot create $CACHE_ROOT"
-  TMP=$(mktemp -d "$CACHE_ROOT/.fetch.XXXXXX") || die "mktemp in $CACHE_ROOT"
-  trap 'rm -rf "$TMP"' EXIT
-  (cd "$TMP" && apt-get download "$PKG=$VER") >"$TMP/apt.log" 2>&1 ||
-    die "apt-get download $PKG=$VER failed: $(cat "$TMP/apt.log")"
-  DEB=$(ls "$TMP"/*.deb 2>/dev/null | head -1)
-  [ -n "$DEB" ] || die "apt-get download left no .deb: $(cat "$TMP/apt.log")"
-  dpkg-deb -x "$DEB" "$TMP/root" || die "dpkg-deb -x $DEB failed"
-  mkdir -p "$TMP/out/modules"
-  cp "$TMP"/root/boot/vmlinuz-* "$TMP/out/vmlinuz" || die "no vmlinuz in $DEB"
-  MODROOT=$(ls -d "$TMP"/root/lib/modules/* | head -1)
-  [ -d "$MODROOT" ] || die "no /lib/modules in $DEB"
-  # The modules with their dependencies (from each module's .modinfo
-  # "depends=", as modules.dep is made by depmod at install), in load order.
-  order=
-  add_module() {
-    case " $order " in *" $1 "*) return 0 ;; esac
-    f=$(find "$MODROOT" -name "$1.ko" -o -name "$1.ko.xz" -o -name "$1.ko.zst" -o -name "$1.ko.gz" | head -1)
-    [ -n "$f" ] || die "module $1 is not in $DEB"
-    case "$f" in
-      *.ko) cp "$f" "$TMP/out/modules/$1.ko" ;;
-      *.xz) xz -dc "$f" >"$TMP/out/modules/$1.ko" || die "cannot decompress $f" ;;
-      *.zst) zstd -dc "$f" >"$TMP/out/modules/$1.ko" || die "cannot decompress $f" ;;
-      *.gz) gzip -dc "$f" >"$TMP/out/modules/$1.ko" || die "cannot decompress $f" ;;
-    esac
-    deps=$(tr '\0' '\n' <"$TMP/out/modules/$1.ko" | sed -n 's/^depends=//p' | head -1 | tr ',' ' ')
-    for d in $deps; do add_module "$d"; done
-    order="$order $1"
-  }
-  for m in $MODULES; do add_module $m; done
-  echo $order >"$TMP/out/modules/order"
-  echo "$PKG $VER $(basename "$MODROOT")" >"$TMP/out/version"
-  touch "$TMP/out/complete"
-  rm -rf "$KDIR"
-  mv "$TMP/out" "$KDIR" || die "cannot move the kernel into $KDIR"
-  rm -rf "$TMP"
-  trap - EXIT
-fi
+vm_debian_kernel $MODULES
 echo "kernel: $(cat "$KDIR/version"), modules: $(cat "$KDIR/modules/order")"
 
 # --- initramfs ---------------------------------------------------------------
 rm -rf "$WORK"
+mkdir -p "$WORK" || die "cannot create $WORK"
 ROOT=$WORK/root
-mkdir -p "$ROOT/bin" "$ROOT/sbin" "$ROOT/usr/sbin" "$ROOT/usr/bin" "$ROOT/lib/modules" "$ROOT/tmp" ||
-  die "cannot create $ROOT"
-cp "$BUSYBOX" "$ROOT/bin/busybox"
+vm_root "$ROOT"
 cp "$HERE/init.sh" "$ROOT/init"
 chmod 755 "$ROOT/init"
 cp "$KDIR"/modules/* "$ROOT/lib/modules/"
-if [ -n "$STRIP" ] && command -v "$STRIP" >/dev/null 2>&1; then
-  "$STRIP" --strip-debug -o "$ROOT/sbin/atmsigd" "$DEMON" || die "$STRIP $DEMON failed"
-else
-  cp "$DEMON" "$ROOT/sbin/atmsigd"
-fi
-cp "$ATMADDR" "$ROOT/usr/sbin/atmaddr"
-cp "$SVC_SEND" "$SVC_RECV" "$ROOT/usr/bin/"
-cp "$CALLER" "$ROOT/usr/bin/svc_caller"
-# Shared libraries as ldd lists them, and the dynamic loader, at the same paths.
-: >"$WORK/libs"
-for bin in "$DEMON" "$ATMADDR" "$SVC_SEND" "$SVC_RECV"; do
-  ldd "$bin" >"$WORK/ldd.out" 2>&1 || die "ldd $bin failed: $(cat "$WORK/ldd.out")"
-  if grep -q 'not found' "$WORK/ldd.out"; then die "ldd $bin: $(grep 'not found' "$WORK/ldd.out")"; fi
-  awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' "$WORK/ldd.out" >>"$WORK/libs"
-done
-for lib in $(sort -u "$WORK/libs"); do
-  mkdir -p "$ROOT$(dirname "$lib")"
-  cp -L "$lib" "$ROOT$lib" || die "cannot copy $lib"
-done
-(cd "$ROOT" && find . | cpio -o -H newc --quiet >"$WORK/initramfs.cpio") || die "cpio failed"
+vm_add "$ROOT" "$DEMON" /sbin/atmsigd "$STRIP"
+vm_add "$ROOT" "$ATMADDR" /usr/sbin/atmaddr
+vm_add "$ROOT" "$SVC_SEND" /usr/bin/svc_send
+vm_add "$ROOT" "$SVC_RECV" /usr/bin/svc_recv
+vm_add "$ROOT" "$CALLER" /usr/bin/svc_caller
+vm_cpio "$ROOT" "$WORK/initramfs.cpio"
 
 # --- the VM ------------------------------------------------------------------
 CONSOLE=$WORK/console.log
-# run_vm ACCEL PROBE: boots the VM; with PROBE > 0 gives up (status 200) when
-# /init has not said it started within PROBE seconds.
-run_vm() {
-  case "$1" in
-    kvm) accel_args="-enable-kvm" ;;
-    *) accel_args="-accel tcg" ;;
-  esac
-  : >"$CONSOLE"
-  # shellcheck disable=SC2086
-  timeout -k 5 "$TIMEOUT" "$QEMU" $accel_args -m 512 -smp 1 -nographic -no-reboot \
-    -nodefaults -serial stdio -monitor none -display none \
-    -kernel "$KDIR/vmlinuz" -initrd "$WORK/initramfs.cpio" \
-    -append "console=ttyS0 panic=-1 loglevel=4 edd=off" </dev/null >"$CONSOLE" 2>"$WORK/qemu.stderr" &
-  vm=$!
-  if [ "$2" -gt 0 ]; then
-    i=0
-    while [ $i -lt $(($2 * 10)) ] && kill -0 $vm 2>/dev/null && ! grep -q -a 'ATMSIGD-VM: init started' "$CONSOLE"; do
-      sleep 0.1
-      i=$((i + 1))
-    done
-    if kill -0 $vm 2>/dev/null && ! grep -q -a 'ATMSIGD-VM: init started' "$CONSOLE"; then
-      kill $vm
-      wait $vm
-      return 200
-    fi
-  fi
-  wait $vm
-}
-# KVM when /dev/kvm is there and actually boots the kernel (nested KVM in
-# some CI sandboxes opens fine and then hangs or aborts); else TCG.
-# A failed probe is remembered in the cache (per host kernel and QEMU) so
-# that it costs its 10 s once.
-ACCEL=${ATMSIGD_QEMU_ACCEL:-}
-NOKVM=$CACHE_ROOT/kvm-unusable-$(uname -r)-$("$QEMU" --version | head -1 | tr -c 'A-Za-z0-9.\n' '_')
-start=$(date +%s)
-rc=
-if [ -z "$ACCEL" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
-  if [ -f "$NOKVM" ]; then
-    echo "KVM did not work here before ($NOKVM: $(head -c 300 "$NOKVM")); software emulation (TCG)"
-  else
-    echo "booting under qemu-system-x86_64 with KVM, time limit ${TIMEOUT} s"
-    run_vm kvm 10
-    rc=$?
-    if ! grep -q -a 'ATMSIGD-VM: init started' "$CONSOLE"; then
-      why="status $rc: $(head -c 300 "$WORK/qemu.stderr")"
-      echo "KVM did not boot the VM ($why); software emulation (TCG) instead"
-      echo "$why" >"$NOKVM"
-      rc=
-    else
-      ACCEL=kvm
-    fi
-  fi
-fi
-if [ -z "$rc" ]; then
-  case "${ACCEL:-tcg}" in
-    kvm | tcg) ACCEL=${ACCEL:-tcg} ;;
-    *) die "ATMSIGD_QEMU_ACCEL must be kvm or tcg, not $ACCEL" ;;
-  esac
-  echo "booting under qemu-system-x86_64 ($ACCEL), time limit ${TIMEOUT} s"
-  start=$(date +%s)
-  run_vm "$ACCEL" 0
-  rc=$?
-fi
-end=$(date +%s)
-echo "the VM ran $((end - start)) s (qemu exit status $rc)"
-tr -d '\r' <"$CONSOLE" >"$CONSOLE.txt"
+vm_run "$KDIR/vmlinuz" "$WORK/initramfs.cpio" "$CONSOLE"
+rc=$VM_RC
+echo "the VM ran $VM_SECONDS s (qemu exit status $rc)"
 
 if [ $rc -ne 0 ] && ! grep -q 'ATMSIGD-VM: init started' "$CONSOLE.txt"; then
   if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
-    die "/init did not start within ${TIMEOUT} s: $(cat "$WORK/qemu.stderr")"
+    die "/init did not start within ${TIMEOUT} s: $(cat "$CONSOLE.stderr")"
   fi
-  skip "qemu-system-x86_64 cannot start a VM here ($ACCEL, status $rc): $(cat "$WORK/qemu.stderr")"
+  skip "qemu-system-x86_64 cannot start a VM here ($VM_ACCEL, status $rc): $(cat "$CONSOLE.stderr")"
 fi
 
 grep 'ATMSIGD-VM: ok' "$CONSOLE.txt"
@@ -252,7 +113,7 @@ else
   tail -60 "$CONSOLE.txt"
 fi
 echo "----- qemu stderr -----"
-cat "$WORK/qemu.stderr"
+cat "$CONSOLE.stderr"
 [ $rc -eq 124 ] || [ $rc -eq 137 ] && die "the VM did not finish within ${TIMEOUT} s"
 grep 'ATMSIGD-VM: FAIL' "$CONSOLE.txt"
 grep -q 'ATMSIGD-VM: end' "$CONSOLE.txt" || die "/init did not finish (no end marker)"
