@@ -559,6 +559,8 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> Uni::vc_of_pvc(
 void Uni::accept_call(Call& c) {
   Message m = make(MessageType::kConnect, c);
   m.add(connect_aal(setup_of(c).qos, params_.version));
+  // COLP: what the kernel gets as the socket's local address (CcEstablished).
+  if (params_.connected_number) add_connected_party(m, setup_of(c).local, params_.version);
   send(m, c.key());
   if (params_.side == Side::kUser) {
     set_phase(c, Phase::kIncomingAccepted);
