@@ -565,6 +565,8 @@ void Uni::accept_call(Call& c, const struct atm_blli* blli) {
   // Q.2931 Annex C: the selected B-LLI goes back to the caller in CONNECT.
   if (blli != nullptr)
     if (auto ie = connect_blli(*blli)) m.add(std::move(*ie));
+  // COLP: what the kernel gets as the socket's local address (CcEstablished).
+  if (params_.connected_number) add_connected_party(m, setup_of(c).local, params_.version);
   send(m, c.key());
   if (params_.side == Side::kUser) {
     set_phase(c, Phase::kIncomingAccepted);

@@ -14,6 +14,11 @@ namespace {
 bool is_uni30(Version v) {
   return v == Version::kUni30;
 }
+// The original's `uni & S_UNI30`: UNI 3.0, or UNI 3.1 with 3.0 compatibility (where
+// `uni == S_UNI30` is is_uni30()).
+bool with_uni30(Version v) {
+  return v == Version::kUni30 || v == Version::kUni31Compat30;
+}
 
 std::uint16_t sdu_or_default(int sdu) {
   if (sdu <= 0) return kDefaultMaxSdu;
@@ -33,7 +38,9 @@ void encode_party(Message& msg, const struct sockaddr_atmsvc& a, Version v) {
     msg.add(std::move(n));
     if (has_prv) {
       Sub s;
-      s.type = is_uni30(v) || v == Version::kUni31 ? 0 : 1;  // NSAP / ATM end system address
+      s.type = is_uni30(v) || v == Version::kUni31 || v == Version::kUni31Compat30
+                   ? 0
+                   : 1;  // NSAP / ATM end system address
       s.address.assign(a.sas_addr.prv, a.sas_addr.prv + ATM_ESA_LEN);
       msg.add(std::move(s));
     }
@@ -250,7 +257,7 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
     bc.transfer_capability = 0x05;
   else if (abr)
     bc.transfer_capability = kAtcAbr;
-  else if (ubr && is_uni30(v))
+  else if (ubr && with_uni30(v))  // octet 5a forced: UNI 3.0 wants it
     bc.transfer_capability = 0x00;
   msg.add(bc);
 
@@ -262,8 +269,8 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
         h.info.assign(sap.bhli.hl_info,
                       sap.bhli.hl_info + std::min<int>(sap.bhli.hl_length, ATM_MAX_HLI));
         break;
-      case ATM_HL_HLP:
-        if (!is_uni30(v)) return EncodeError{-EINVAL};
+      case ATM_HL_HLP:  // high layer profile: a UNI 3.0 form
+        if (!with_uni30(v)) return EncodeError{-EINVAL};
         h.info.assign(sap.bhli.hl_info, sap.bhli.hl_info + 4);
         break;
       case ATM_HL_VENDOR:
@@ -368,6 +375,16 @@ AalParameters connect_aal(const struct atm_qos& callee_qos, Version v) {
   return aal;
 }
 
+void add_connected_party(Message& connect, const struct sockaddr_atmsvc& local, Version v) {
+  if (!address_in_use(local) || !ie_known(static_cast<std::uint8_t>(IeId::kConnectedNumber), v))
+    return;
+  encode_party<ConnectedNumber, ConnectedSubaddress>(connect, local, v);
+}
+
+struct sockaddr_atmsvc decode_connected_party(const Message& connect) {
+  return decode_party_t<ConnectedNumber, ConnectedSubaddress>(connect);
+}
+
 struct sockaddr_atmsvc decode_party(const Message& msg, bool called) {
   return called ? decode_party_t<CalledPartyNumber, CalledPartySubaddress>(msg)
                 : decode_party_t<CallingPartyNumber, CallingPartySubaddress>(msg);
@@ -385,8 +402,9 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
   if (const auto* aal = setup.find<AalParameters>()) {
     const auto* a5 = std::get_if<Aal5>(&aal->aal);
     if (a5 == nullptr)
-      return SetupProblem{is_uni30(v) ? cause::kAalParametersNotSupported : cause::kAalNotSupported,
-                          static_cast<std::uint8_t>(IeId::kAalParameters)};
+      return SetupProblem{
+          with_uni30(v) ? cause::kAalParametersNotSupported : cause::kAalNotSupported,
+          static_cast<std::uint8_t>(IeId::kAalParameters)};
     if (a5->fwd_max_sdu) out.qos.rxtp.max_sdu = *a5->fwd_max_sdu;
     if (a5->bwd_max_sdu) out.qos.txtp.max_sdu = *a5->bwd_max_sdu;
   }

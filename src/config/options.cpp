@@ -31,6 +31,11 @@ std::string uni_selection_name(const UniSelection& u) {
   return s;
 }
 
+UniVersion protocol_version(const UniSelection& u) {
+  if (u.uni30_compat && u.version == UniVersion::kUni31) return UniVersion::kUni31Compat30;
+  return u.version;
+}
+
 std::optional<UdpEndpoint> parse_udp_endpoint(const std::string& text) {
   UdpEndpoint e;
   std::string port = text;

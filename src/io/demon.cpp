@@ -22,9 +22,10 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The protocol the options select (uni31+uni30 runs UNI 3.1, uni40+q.2963.1 UNI 4.0).
+// The protocol the options select (uni31+uni30 is UNI 3.1 with 3.0 compatibility,
+// uni40+q.2963.1 UNI 4.0).
 UniVersion uni_version(const config::Options& o) {
-  return o.uni.value_or(config::UniSelection{}).version;
+  return config::protocol_version(o.uni.value_or(config::UniSelection{}));
 }
 
 // The Q.2931 network side: one Uni per entity behind the router (--network

@@ -14,7 +14,7 @@ namespace atmsigd::q2931 {
 namespace {
 
 bool is_uni3x(Version v) {
-  return v == Version::kUni30 || v == Version::kUni31;
+  return v == Version::kUni30 || v == Version::kUni31 || v == Version::kUni31Compat30;
 }
 
 Verdict make(Problem p, Action a, std::uint8_t cause_value, Bytes diag = {},
@@ -157,13 +157,51 @@ struct IeScan {
   std::array<std::uint8_t, 256> count{};  // typed IEs accepted, per identifier
   std::array<bool, 256> reported{};       // content error already reported
   std::optional<std::size_t> first_blli{};
+  // Codeset shifts (Q.2931 §4.5.3, §4.5.4): the codeset a locking shift made active,
+  // and the one a non-locking shift gives the next IE only.
+  std::uint8_t locked_codeset = 0;
+  std::optional<std::uint8_t> next_codeset{};
 };
+
+constexpr auto kLockingShift = static_cast<std::uint8_t>(IeId::kBroadbandLockingShift);
+constexpr auto kNonLockingShift = static_cast<std::uint8_t>(IeId::kBroadbandNonLockingShift);
+
+// A shift IE: codeset-independent and allowed in any message (so it has no message
+// row). A locking shift may only move to a higher codeset (§4.5.3); one that does
+// not, or names a reserved codeset, is a content error (§5.6.8.2) and not applied.
+void scan_shift(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView content) {
+  std::optional<Ie> ie;
+  if (ie_known(id, s.v) && content.size() == 1) ie = decode_ie(id, hdr, content, s.v);
+  if (const auto* ls = ie ? std::get_if<BroadbandLockingShift>(&*ie) : nullptr) {
+    if (ls->codeset <= s.locked_codeset)
+      ie.reset();
+    else
+      s.locked_codeset = ls->codeset;
+  } else if (const auto* ns = ie ? std::get_if<BroadbandNonLockingShift>(&*ie) : nullptr) {
+    s.next_codeset = ns->codeset;
+  }
+  if (!ie) {
+    s.verdicts.push_back(make(Problem::kIeContentError,
+                              adjust_for_message(ie_action(hdr, s.v), s.m.type),
+                              cause::kInvalidIeContents, Bytes{id}, id));
+    s.m.ies.emplace_back(UnknownIe{id, hdr, Bytes(content.begin(), content.end())});
+    return;
+  }
+  s.m.ies.push_back(std::move(*ie));
+}
 
 // One IE: §5.6.8.1 unrecognized, §5.6.8.3 repeated, §5.6.7.2 / §5.6.8.2 content error.
 // `content` is a view into the message: only an IE kept as unknown copies it.
 void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView content) {
   const MessageType t = s.m.type;
-  const std::optional<IeRule> rule = ie_rule(t, id, s.v);
+  if (id == kLockingShift || id == kNonLockingShift) {
+    scan_shift(s, id, hdr, content);
+    return;
+  }
+  const std::uint8_t codeset = s.next_codeset.value_or(s.locked_codeset);
+  s.next_codeset.reset();
+  // No IE of a codeset other than 0 is implemented: such an IE is unrecognized.
+  const std::optional<IeRule> rule = codeset == 0 ? ie_rule(t, id, s.v) : std::optional<IeRule>{};
   if (!rule) {
     // §5.6.8.1: unknown, not in this version, or not expected in this message.
     s.verdicts.push_back(make(Problem::kUnrecognizedIe, adjust_for_message(ie_action(hdr, s.v), t),

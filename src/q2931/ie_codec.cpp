@@ -187,8 +187,10 @@ struct AalCoding<Aal1> {
       Tagged<Aal1, std::uint8_t>{0x8b, &Aal1::partially_filled_cells, 1},
   };
 };
-// The Mode sub-field (0x83) exists in UNI 3.0/3.1 only, not in Q.2931 / UNI 4.0.
-constexpr VersionMask kModeVersions = kUni30 | kUni31;
+// The Mode sub-field (0x83) is a UNI 3.0 coding (linux-atm: "UNI 3.0 only"): kept
+// in UNI 3.0 and UNI 3.1 with 3.0 compatibility; plain UNI 3.1, Q.2931 and UNI 4.0
+// do not write it and drop a received one.
+constexpr VersionMask kModeVersions = kUni30Codings;
 template <>
 struct AalCoding<Aal34> {
   static constexpr std::uint8_t kType = 0x03;
@@ -627,6 +629,18 @@ void put_body(Bytes& out, const ConnectionScopeSelection& x, Version) {
   put8(out, 0x80 | (x.type & 0x0f));
   put8(out, x.level);
 }
+template <IeId Id>
+void put_body(Bytes& out, const NarrowbandIe<Id>& x, Version) {
+  wire::put(out, x.content);
+}
+void put_body(Bytes& out, const UserUser& x, Version) {
+  put8(out, x.protocol);
+  wire::put(out, x.info);
+}
+template <IeId Id>
+void put_body(Bytes& out, const ShiftIe<Id>& x, Version) {
+  put8(out, 0x80 | (x.codeset & 0x07));
+}
 void put_body(Bytes& out, const UnknownIe& x, Version) {
   wire::put(out, x.content);
 }
@@ -776,6 +790,24 @@ bool get_body(Reader& r, ConnectionScopeSelection& x, Version) {
   if (!r.u8(o) || !r.u8(x.level)) return false;
   x.type = o & 0x0f;
   return true;
+}
+
+// Narrowband IEs: their Q.931 octets, untouched (the table gives the lengths).
+template <IeId Id>
+bool get_body(Reader& r, NarrowbandIe<Id>& x, Version) {
+  return r.bytes(r.left(), x.content);
+}
+bool get_body(Reader& r, UserUser& x, Version) {
+  return r.u8(x.protocol) && r.bytes(r.left(), x.info);
+}
+// Codesets 1-3 are reserved (Q.2931 §4.5.3): a content error.
+constexpr std::uint8_t kFirstOtherCodeset = 4;
+template <IeId Id>
+bool get_body(Reader& r, ShiftIe<Id>& x, Version) {
+  std::uint8_t o = 0;
+  if (!r.u8(o)) return false;
+  x.codeset = o & 0x07;
+  return x.codeset == 0 || x.codeset >= kFirstOtherCodeset;
 }
 
 template <class T>

@@ -81,10 +81,13 @@ constexpr std::array kMsgIes = std::to_array<MsgIeSpec>({
     {M::kAlerting, I::kEndpointReference, 1, kNone},
     {M::kAlerting, I::kNotificationIndicator, 1, kNone},
     {M::kAlerting, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kAlerting, I::kProgressIndicator, 1, kNone},  // Q.2931 §4.6.5
+    {M::kAlerting, I::kUserUser, 1, kNone},           // Q.2957.1 UUS1
     // CALL PROCEEDING (§3.1.2)
     {M::kCallProceeding, I::kConnectionIdentifier, 1, kNone},
     {M::kCallProceeding, I::kEndpointReference, 1, kNone},
     {M::kCallProceeding, I::kNotificationIndicator, 1, kNone},
+    {M::kCallProceeding, I::kProgressIndicator, 1, kNone},
     // CONNECT (§3.1.3, UNI 4.0 §2.1.3)
     {M::kConnect, I::kAalParameters, 1, kNone},
     {M::kConnect, I::kBroadbandLowLayerInfo, 1, kNone},
@@ -98,15 +101,24 @@ constexpr std::array kMsgIes = std::to_array<MsgIeSpec>({
     {M::kConnect, I::kAbrSetupParameters, 1, kNone},
     {M::kConnect, I::kAbrAdditionalParameters, 1, kNone},
     {M::kConnect, I::kOamTrafficDescriptor, 1, kNone},
+    {M::kConnect, I::kConnectedNumber, 1, kNone},      // Q.2951.5 COLP
+    {M::kConnect, I::kConnectedSubaddress, 1, kNone},  // Q.2951.5 COLP
+    {M::kConnect, I::kNarrowbandBearerCapability, 1, kNone},
+    {M::kConnect, I::kNarrowbandLowLayerCompatibility, 1, kNone},
+    {M::kConnect, I::kProgressIndicator, 1, kNone},
+    {M::kConnect, I::kUserUser, 1, kNone},
     // CONNECT ACKNOWLEDGE (§3.1.4)
     {M::kConnectAcknowledge, I::kNotificationIndicator, 1, kNone},
     // RELEASE (§3.1.5): cause mandatory, up to two
     {M::kRelease, I::kCause, 2, kAll},
     {M::kRelease, I::kNotificationIndicator, 1, kNone},
     {M::kRelease, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kRelease, I::kProgressIndicator, 1, kNone},
+    {M::kRelease, I::kUserUser, 1, kNone},
     // RELEASE COMPLETE (§3.1.6)
     {M::kReleaseComplete, I::kCause, 2, kNone},
     {M::kReleaseComplete, I::kGenericIdentifierTransport, 3, kNone},
+    {M::kReleaseComplete, I::kUserUser, 1, kNone},
     // SETUP (§3.1.7, UNI 3.1 §5.3.1.7, UNI 4.0 §2.1.7)
     {M::kSetup, I::kAalParameters, 1, kNone},
     {M::kSetup, I::kTrafficDescriptor, 1, kAll},
@@ -136,6 +148,12 @@ constexpr std::array kMsgIes = std::to_array<MsgIeSpec>({
     {M::kSetup, I::kAbrAdditionalParameters, 1, kNone},
     {M::kSetup, I::kConnectionScopeSelection, 1, kNone},
     {M::kSetup, I::kOamTrafficDescriptor, 1, kNone},
+    // Narrowband interworking (Q.2931 §4.6): N-HLC and N-LLC repeated as a list.
+    {M::kSetup, I::kNarrowbandBearerCapability, 1, kNone},
+    {M::kSetup, I::kNarrowbandHighLayerCompatibility, 2, kNone},
+    {M::kSetup, I::kNarrowbandLowLayerCompatibility, 3, kNone},
+    {M::kSetup, I::kProgressIndicator, 2, kNone},
+    {M::kSetup, I::kUserUser, 1, kNone},
     // RESTART / RESTART ACKNOWLEDGE (§3.4)
     {M::kRestart, I::kConnectionIdentifier, 1, kNone},
     {M::kRestart, I::kRestartIndicator, 1, kAll},
@@ -276,7 +294,7 @@ constexpr bool every_message_has_a_row_or_is_empty() {
   return true;
 }
 static_assert(every_message_has_a_row_or_is_empty());
-static_assert(kIeSpecs.size() == 32 && kMsgSpecs.size() == 24);
+static_assert(kIeSpecs.size() == 41 && kMsgSpecs.size() == 24);
 constexpr bool msg_columns_consistent() {
   for (const auto& m : kMsgSpecs) {
     // The restart procedure is the one that runs on the global call reference (§5.5).
@@ -339,6 +357,8 @@ const MsgSpec* spec_of(MessageType t) {
 }  // namespace
 
 bool in_version(VersionMask mask, Version v) {
+  // UNI 3.1 with 3.0 compatibility is UNI 3.1 wherever a row does not name it.
+  if (v == Version::kUni31Compat30 && (mask & kUni31) != 0) return true;
   return (mask & static_cast<VersionMask>(1u << static_cast<unsigned>(v))) != 0;
 }
 
@@ -402,6 +422,8 @@ std::string_view version_name(Version v) {
       return "UNI 4.0";
     case Version::kQ2931:
       return "Q.2931";
+    case Version::kUni31Compat30:
+      return "UNI 3.1+3.0";
   }
   return "?";
 }
@@ -438,7 +460,7 @@ std::vector<std::uint8_t> compute_mandatory_ies(MessageType t, Version v) {
 }  // namespace
 
 const std::vector<std::uint8_t>& mandatory_ie_list(MessageType t, Version v) {
-  constexpr std::size_t kVersions = static_cast<std::size_t>(Version::kQ2931) + 1;
+  constexpr std::size_t kVersions = static_cast<std::size_t>(Version::kUni31Compat30) + 1;
   using Table = std::array<std::array<std::vector<std::uint8_t>, 256>, kVersions>;
   static const Table table = [] {
     Table tb;

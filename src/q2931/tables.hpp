@@ -17,7 +17,14 @@ inline constexpr VersionMask kUni30 = 1u << static_cast<unsigned>(Version::kUni3
 inline constexpr VersionMask kUni31 = 1u << static_cast<unsigned>(Version::kUni31);
 inline constexpr VersionMask kUni40 = 1u << static_cast<unsigned>(Version::kUni40);
 inline constexpr VersionMask kQ2931 = 1u << static_cast<unsigned>(Version::kQ2931);
-inline constexpr VersionMask kAllVersions = kUni30 | kUni31 | kUni40 | kQ2931;
+// UNI 3.1 with 3.0 compatibility: a mask with kUni31 includes it (in_version), so
+// the rows name it only where it differs from plain UNI 3.1 (the UNI 3.0 codings
+// it accepts: kUni30Codings).
+inline constexpr VersionMask kUni31Compat30 = 1u << static_cast<unsigned>(Version::kUni31Compat30);
+inline constexpr VersionMask kAllVersions = kUni30 | kUni31 | kUni40 | kQ2931 | kUni31Compat30;
+// The codings of UNI 3.0 that UNI 3.1 dropped (the AAL Mode subfield): UNI 3.0 and
+// the combined mode.
+inline constexpr VersionMask kUni30Codings = kUni30 | kUni31Compat30;
 inline constexpr VersionMask kUni40Q2931 = kUni40 | kQ2931;
 
 struct IeSpec {
@@ -50,10 +57,14 @@ struct MsgIeSpec {
 // Here rather than in tables.cpp so that ie_codec.cpp builds its decoder dispatch
 // from the same rows.
 inline constexpr std::array kIeSpecs = std::to_array<IeSpec>({
+    {IeId::kNarrowbandBearerCapability, "Narrowband bearer capability", 2, 10, kUni40Q2931},
     {IeId::kCause, "Cause", 2, 30, kAllVersions},
     {IeId::kCallState, "Call state", 1, 1, kAllVersions},
+    {IeId::kProgressIndicator, "Progress indicator", 2, 2, kUni40Q2931},
     {IeId::kNotificationIndicator, "Notification indicator", 1, 64, kUni40Q2931},
     {IeId::kEndToEndTransitDelay, "End-to-end transit delay", 1, 7, kUni40Q2931},
+    {IeId::kConnectedNumber, "Connected number", 1, 22, kUni40Q2931},
+    {IeId::kConnectedSubaddress, "Connected subaddress", 1, 21, kUni40Q2931},
     {IeId::kEndpointReference, "Endpoint reference", 3, 3, kAllVersions},
     {IeId::kEndpointState, "Endpoint state", 1, 1, kAllVersions},
     {IeId::kAalParameters, "AAL parameters", 1, 21, kAllVersions},
@@ -64,6 +75,8 @@ inline constexpr std::array kIeSpecs = std::to_array<IeSpec>({
     {IeId::kBroadbandHighLayerInfo, "Broadband high layer information", 1, 9, kAllVersions},
     {IeId::kBroadbandBearerCapability, "Broadband bearer capability", 2, 3, kAllVersions},
     {IeId::kBroadbandLowLayerInfo, "Broadband low layer information", 1, 13, kAllVersions},
+    {IeId::kBroadbandLockingShift, "Broadband locking shift", 1, 1, kAllVersions},
+    {IeId::kBroadbandNonLockingShift, "Broadband non-locking shift", 1, 1, kAllVersions},
     {IeId::kBroadbandSendingComplete, "Broadband sending complete", 1, 1, kAllVersions},
     {IeId::kBroadbandRepeatIndicator, "Broadband repeat indicator", 1, 1, kAllVersions},
     {IeId::kCallingPartyNumber, "Calling party number", 1, 22, kAllVersions},
@@ -72,6 +85,11 @@ inline constexpr std::array kIeSpecs = std::to_array<IeSpec>({
     {IeId::kCalledPartySubaddress, "Called party subaddress", 1, 21, kAllVersions},
     {IeId::kTransitNetworkSelection, "Transit network selection", 1, 9, kAllVersions},
     {IeId::kRestartIndicator, "Restart indicator", 1, 1, kAllVersions},
+    {IeId::kNarrowbandLowLayerCompatibility, "Narrowband low layer compatibility", 2, 16,
+     kUni40Q2931},
+    {IeId::kNarrowbandHighLayerCompatibility, "Narrowband high layer compatibility", 2, 3,
+     kUni40Q2931},
+    {IeId::kUserUser, "User-user", 1, 129, kUni40Q2931},
     {IeId::kGenericIdentifierTransport, "Generic identifier transport", 1, 29, kUni40Q2931},
     {IeId::kMinimumTrafficDescriptor, "Minimum acceptable ATM traffic descriptor", 1, 60,
      kUni40Q2931},

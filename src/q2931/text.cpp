@@ -320,6 +320,18 @@ std::string text(const LeafSequenceNumber& x) {
 std::string text(const ConnectionScopeSelection& x) {
   return std::move(Line(head(0xeb, x.hdr)).num("type", x.type).num("level", x.level)).str();
 }
+template <IeId Id>
+std::string text(const NarrowbandIe<Id>& x) {
+  return std::move(Line(head(static_cast<std::uint8_t>(Id), x.hdr)).bytes("q931", x.content)).str();
+}
+std::string text(const UserUser& x) {
+  return std::move(Line(head(0x7e, x.hdr)).hex("protocol", x.protocol).bytes("info", x.info)).str();
+}
+template <IeId Id>
+std::string text(const ShiftIe<Id>& x) {
+  return std::move(Line(head(static_cast<std::uint8_t>(Id), x.hdr)).num("codeset", x.codeset))
+      .str();
+}
 std::string text(const UnknownIe& x) {
   Line l(head(x.id, x.hdr));
   return std::move(l.hex("id", x.id).bytes("content", x.content)).str();

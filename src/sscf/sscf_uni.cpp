@@ -28,6 +28,7 @@ Params Params::for_uni(UniVersion v) {
       p.sscop.mode = sscop::Mode::kQSaal1;
       break;
     case UniVersion::kUni31:
+    case UniVersion::kUni31Compat30:  // the original: Q.2110 unless plain UNI 3.0
     case UniVersion::kUni40:
     case UniVersion::kQ2931:
       p.sscop.mode = sscop::Mode::kQ2110;

@@ -88,6 +88,19 @@ TEST(Options, EveryUniSpelling) {
   }
 }
 
+// What each selection runs: uni31+uni30 is its own protocol version (UNI 3.1 with
+// the UNI 3.0 forms of the original's S_UNI31|S_UNI30), not plain UNI 3.1.
+TEST(Options, ProtocolVersionOfEachSelection) {
+  EXPECT_EQ(protocol_version(*parse({"-u", "uni30"}).options.uni), UniVersion::kUni30);
+  EXPECT_EQ(protocol_version(*parse({"-u", "uni31"}).options.uni), UniVersion::kUni31);
+  EXPECT_EQ(protocol_version(*parse({"-u", "uni31+uni30"}).options.uni),
+            UniVersion::kUni31Compat30);
+  EXPECT_EQ(protocol_version(*parse({"-u", "3.1+3.0"}).options.uni), UniVersion::kUni31Compat30);
+  EXPECT_EQ(protocol_version(*parse({"-u", "uni40+q.2963.1"}).options.uni), UniVersion::kUni40);
+  EXPECT_EQ(protocol_version(UniSelection{}), UniVersion::kUni30);  // the original's default
+  EXPECT_STREQ(uni_version_name(UniVersion::kUni31Compat30), "UNI 3.1+3.0");
+}
+
 TEST(Options, ModesAndTheOriginalsRefusalOfNet) {
   EXPECT_EQ(parse({"-m", "user"}).options.mode, SigMode::kUser);
   EXPECT_EQ(parse({"-m", "switch"}).options.mode, SigMode::kSwitch);

@@ -85,10 +85,11 @@ inline std::vector<IeCase> ie_cases() {
                     "8a 00 18"     // structured data transfer block size 24
                     "8b 28")});    // partially filled cells: 40 octets
   }
-  {  // AAL3/4, UNI 3.1, streaming mode, MID range 0-1023
+  {  // AAL3/4, UNI 3.1 with 3.0 compatibility (Mode is a UNI 3.0 coding), streaming
+     // mode, MID range 0-1023
     AalParameters a;
     a.aal = Aal34{4096, 4096, 0, 1023, 2, 0};
-    c.push_back({"aal34", Version::kUni31, a,
+    c.push_back({"aal34", Version::kUni31Compat30, a,
                  hx("58 80 00 10"     // length 16
                     "03"              // AAL type 3/4
                     "8c 10 00"        // forward max CPCS-SDU 4096
@@ -430,6 +431,51 @@ inline std::vector<IeCase> ie_cases() {
     s.level = 2;
     c.push_back({"cscope", Version::kUni40, s, hx("eb e0 00 02 81 02")});
   }
+  c.push_back({"connected_number", Version::kUni40, connected_nsap(),
+               hx("4c 80 00 16"  // connected number, length 22
+                  "02"           // octet 5, ext 0: type unknown, plan NSAP
+                  "81"           // octet 5a: presentation allowed, user provided, verified
+                  "47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00")});
+  {
+    ConnectedSubaddress s;
+    s.address = kNsapB;
+    c.push_back({"connected_sub", Version::kUni40, s,
+                 hx("4d 80 00 15 80"  // NSAP, even
+                    "47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00")});
+  }
+  c.push_back({"user_user", Version::kUni40, user_user(),
+               hx("7e 80 00 06"
+                  "04"                  // protocol discriminator: IA5 characters
+                  "68 65 6c 6c 6f")});  // "hello"
+  {  // Q.931 bearer capability: speech, circuit mode 64 kbit/s, G.711 A-law
+    NarrowbandBearerCapability b;
+    b.content = hx("80 90 a3");
+    c.push_back({"n_bc", Version::kQ2931, b, hx("04 80 00 03 80 90 a3")});
+  }
+  {  // Q.931 high layer compatibility: first high layer characteristics, telephony
+    NarrowbandHighLayerCompatibility h;
+    h.content = hx("91 81");
+    c.push_back({"n_hlc", Version::kUni40, h, hx("7d 80 00 02 91 81")});
+  }
+  {  // Q.931 low layer compatibility: unrestricted digital, circuit 64 kbit/s, mu-law
+    NarrowbandLowLayerCompatibility l;
+    l.content = hx("88 90 a2");
+    c.push_back({"n_llc", Version::kQ2931, l, hx("7c 80 00 03 88 90 a2")});
+  }
+  c.push_back({"progress", Version::kUni40, progress(),
+               hx("1e 80 00 02"
+                  "82"      // ITU-T, public network serving the local user
+                  "82")});  // destination address is non-ISDN
+  {
+    BroadbandLockingShift ls;
+    ls.codeset = 5;  // national
+    c.push_back({"locking_shift", Version::kUni31, ls, hx("60 80 00 01 85")});
+  }
+  {
+    BroadbandNonLockingShift ns;
+    ns.codeset = 6;  // local network
+    c.push_back({"non_locking_shift", Version::kQ2931, ns, hx("61 80 00 01 86")});
+  }
   return c;
 }
 
@@ -580,6 +626,25 @@ inline std::vector<MsgCase> message_cases() {
                hx("09 03 80 00 03 8a 80 00 06 08 80 00 02 80 a5")});
   c.push_back({"connection_available", v40, msg(MT::kConnectionAvailable, 3, false),
                hx("09 03 00 00 03 8b 80 00 00")});
+  {  // COLP and user-user in CONNECT (Q.2951.5, Q.2957.1)
+    ConnectedSubaddress s;
+    s.address = kNsapB;
+    c.push_back({"connect_colp_uus", v40,
+                 msg(MT::kConnect, 3, true).add(connected_nsap()).add(s).add(user_user()),
+                 hx("09 03 80 00 03 07 80 00 3d"
+                    "4c 80 00 16 02 81 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00"
+                    "4d 80 00 15 80 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00"
+                    "7e 80 00 06 04 68 65 6c 6c 6f")});
+  }
+  c.push_back({"alerting_progress_uus", v40,
+               msg(MT::kAlerting, 3, true).add(progress()).add(user_user()),
+               hx("09 03 80 00 03 01 80 00 10"
+                  "1e 80 00 02 82 82"
+                  "7e 80 00 06 04 68 65 6c 6c 6f")});
+  c.push_back({"release_uus", v40, msg(MT::kRelease, 3, false).add(make_cause(16)).add(user_user()),
+               hx("09 03 00 00 03 4d 80 00 10"
+                  "08 80 00 02 80 90"
+                  "7e 80 00 06 04 68 65 6c 6c 6f")});
   return c;
 }
 

@@ -342,5 +342,117 @@ TEST(Compat, VerdictTextForTraces) {
             "unrecognized IE 0x7a: proceed, report STATUS cause 99 diag=7a");
 }
 
+// ---- Codeset shifts (Q.2931 §4.5.3 / §4.5.4) ----
+// No IE of codesets 4-7 is implemented: after a locking shift every IE is unrecognized
+// (§5.6.8.1: kept as unknown, cause 99); a non-locking shift covers the next IE only.
+TEST(Compat, LockingShiftMakesTheFollowingIesUnrecognized) {
+  for (Version v : {Version::kUni31, Version::kUni40, Version::kUni31Compat30}) {
+    SCOPED_TRACE(version_name(v));
+    const auto r =
+        decode(with_body(kConnectHead, cat({hx("60 80 00 01 85"), kCause31, kCallState})), v);
+    ASSERT_TRUE(r.message);
+    ASSERT_EQ(r.message->ies.size(), 3u);
+    EXPECT_EQ(std::get<BroadbandLockingShift>(r.message->ies[0]).codeset, 5);
+    EXPECT_EQ(std::get<UnknownIe>(r.message->ies[1]).id, 0x08);  // not a Cause in codeset 5
+    EXPECT_EQ(std::get<UnknownIe>(r.message->ies[2]).id, 0x14);
+    ASSERT_EQ(r.verdicts.size(), 2u);
+    EXPECT_EQ(r.verdicts[0].problem, Problem::kUnrecognizedIe);
+    EXPECT_EQ(r.action(), Action::kProceedReportStatus);
+    EXPECT_EQ(r.cause()->value, cause::kIeNonExistent);
+    EXPECT_EQ(r.cause()->diagnostics, hx("08 14"));
+  }
+}
+
+TEST(Compat, NonLockingShiftCoversTheNextIeOnly) {
+  const Bytes sub = hx("4d 80 00 02 80 47");  // connected subaddress: CONNECT, UNI 4.0
+  const auto r =
+      decode(with_body(kConnectHead, cat({hx("61 80 00 01 86"), sub, sub})), Version::kUni40);
+  ASSERT_TRUE(r.message);
+  ASSERT_EQ(r.message->ies.size(), 3u);
+  EXPECT_EQ(std::get<BroadbandNonLockingShift>(r.message->ies[0]).codeset, 6);
+  EXPECT_EQ(std::get<UnknownIe>(r.message->ies[1]).id, 0x4d);
+  EXPECT_TRUE(std::holds_alternative<ConnectedSubaddress>(r.message->ies[2]));
+  EXPECT_TRUE(single(r, Problem::kUnrecognizedIe, Action::kProceedReportStatus,
+                     cause::kIeNonExistent, hx("4d")));
+  // The message re-encodes as received.
+  EXPECT_EQ(encode(*r.message, Version::kUni40),
+            with_body(kConnectHead, cat({hx("61 80 00 01 86"), sub, sub})));
+}
+
+TEST(Compat, LockingShiftToALowerOrReservedCodesetIsAContentError) {
+  // 7 then 5: the second may not go back (§4.5.3); codeset 2 is reserved.
+  for (const char* second : {"60 80 00 01 85", "60 80 00 01 87", "60 80 00 01 82"}) {
+    SCOPED_TRACE(second);
+    const auto r =
+        decode(with_body(kConnectHead, cat({hx("60 80 00 01 87"), hx(second)})), Version::kUni40);
+    ASSERT_TRUE(r.message);
+    EXPECT_TRUE(single(r, Problem::kIeContentError, Action::kProceedReportStatus,
+                       cause::kInvalidIeContents, hx("60")));
+    EXPECT_EQ(std::get<UnknownIe>(r.message->ies[1]).id, 0x60);
+  }
+  // Its explicit instruction is followed (UNI 4.0): discard the IE and proceed.
+  const auto quiet = decode(
+      with_body(kConnectHead, cat({hx("60 80 00 01 87"), hx("60 91 00 01 85")})), Version::kUni40);
+  EXPECT_EQ(quiet.action(), Action::kProceed);
+}
+
+// The new IEs are where their recommendations put them, and unrecognized elsewhere
+// and in the versions without them (§5.6.8.1).
+TEST(Compat, NewIesFollowTheMessageTables) {
+  const Bytes conn_num = hx("4c 80 00 02 82 47");
+  EXPECT_TRUE(decode(with_body(kConnectHead, conn_num), Version::kUni40).ok());
+  EXPECT_TRUE(decode(with_body(kConnectHead, conn_num), Version::kQ2931).ok());
+  EXPECT_TRUE(single(decode(with_body(kConnectHead, conn_num), Version::kUni31),
+                     Problem::kUnrecognizedIe, Action::kProceedReportStatus, cause::kIeNonExistent,
+                     hx("4c")));
+  EXPECT_TRUE(single(decode(with_body(kConnAckHead, conn_num), Version::kUni40),
+                     Problem::kUnrecognizedIe, Action::kProceedReportStatus, cause::kIeNonExistent,
+                     hx("4c")));
+  const Bytes uu = hx("7e 80 00 02 04 41");
+  EXPECT_TRUE(decode(with_body(kReleaseHead, cat({kCause31, uu})), Version::kUni40).ok());
+  EXPECT_TRUE(decode(with_body(kRelCompHead, uu), Version::kUni40).ok());
+  const Bytes nllc = hx("7c 80 00 02 88 90");
+  EXPECT_TRUE(
+      decode(with_body(kSetupHead, cat({kTd, kBbc, kCalled, nllc, nllc, nllc})), Version::kUni40)
+          .ok());
+  // A fourth N-LLC is one repetition too many (§5.6.8.3): dropped.
+  const auto r = decode(with_body(kSetupHead, cat({kTd, kBbc, kCalled, nllc, nllc, nllc, nllc})),
+                        Version::kUni40);
+  EXPECT_TRUE(single(r, Problem::kRepeatedIe, Action::kProceed, 0));
+  EXPECT_EQ(r.message->all<NarrowbandLowLayerCompatibility>().size(), 3u);
+}
+
+// ---- UNI 3.1 with UNI 3.0 compatibility ----
+// The UNI 3.0 coding of a peer (AAL Mode subfield, network-specific QoS coding, B-BC
+// octet 5a): accepted without a verdict in uni31+uni30 and in plain UNI 3.1, but only
+// uni31+uni30 (like UNI 3.0) keeps the Mode; plain UNI 3.1 drops it.
+TEST(Compat, Uni30PeerSetupInTheCombinedMode) {
+  const Bytes setup30 =
+      hx("09 03 00 00 01 05 80 00 5b"
+         "58 80 00 0b 05 8c 20 00 81 20 00 83 01 84 00"
+         "59 80 00 09 84 05 63 b7 85 05 63 b7 be"
+         "5e 80 00 03 10 80 80"
+         "70 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 02 00"
+         "6c 80 00 15 82 47 00 05 80 ff e1 00 00 00 f2 1a 26 d8 00 20 ea 00 00 01 00"
+         "5c e0 00 02 00 00");
+  const auto both = decode(setup30, Version::kUni31Compat30);
+  ASSERT_TRUE(both.ok());
+  const auto* aal = both.message->find<AalParameters>();
+  ASSERT_NE(aal, nullptr);
+  EXPECT_EQ(std::get<Aal5>(aal->aal).mode, 1);
+  EXPECT_EQ(encode(*both.message, Version::kUni31Compat30), setup30);  // re-encodes as received
+  const auto plain = decode(setup30, Version::kUni31);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(std::get<Aal5>(plain.message->find<AalParameters>()->aal).mode.has_value());
+  EXPECT_NE(encode(*plain.message, Version::kUni31), setup30);
+  // Everything else of the combined mode is UNI 3.1: no UNI 4.0 messages, no
+  // instruction indicator.
+  EXPECT_FALSE(message_known(MessageType::kNotify, Version::kUni31Compat30));
+  EXPECT_FALSE(ie_known(0x4c, Version::kUni31Compat30));
+  const Bytes flagged = hx("09 03 00 00 05 99 91 00 00");  // unknown type, "discard, ignore"
+  EXPECT_EQ(decode(flagged, Version::kUni31Compat30).action(), Action::kDiscardReportStatus);
+  EXPECT_EQ(version_name(Version::kUni31Compat30), "UNI 3.1+3.0");
+}
+
 }  // namespace
 }  // namespace atmsigd::q2931

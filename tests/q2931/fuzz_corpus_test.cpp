@@ -43,6 +43,16 @@ std::vector<Seed> seeds() {
   add("unknown_ie_flagged", Version::kUni40,
       test::hx("09 03 00 00 05 0f 80 00 06 7a 95 00 02 ab cd"));
   add("unknown_msg_flagged", Version::kQ2931, test::hx("09 03 00 00 05 33 91 00 00"));
+  // Codeset shifts: a locking shift to 5 then a codeset-5 "cause"; a non-locking shift
+  // to 6 covering one connected subaddress; a locking shift going back (content error).
+  add("shift_locking", Version::kUni40,
+      test::hx("09 03 80 00 05 07 80 00 0b 60 80 00 01 85 08 80 00 02 80 9f"));
+  add("shift_non_locking", Version::kUni40,
+      test::hx("09 03 80 00 05 07 80 00 11 61 80 00 01 86 4d 80 00 02 80 47 4d 80 00 02 80 47"));
+  add("shift_back", Version::kUni31,
+      test::hx("09 03 80 00 05 07 80 00 0a 60 80 00 01 87 60 80 00 01 85"));
+  // A UNI 3.0 SETUP (AAL Mode, network-coded QoS) in UNI 3.1 with 3.0 compatibility.
+  add("setup_uni31_compat30", Version::kUni31Compat30, test::captured::kCapSetup);
   return out;
 }
 
@@ -61,7 +71,7 @@ TEST(FuzzCorpus, PropertyHoldsOnTheCommittedSeedCorpus) {
 
 TEST(FuzzCorpus, PropertyHoldsOnEveryVectorInEveryVersion) {
   for (auto s : seeds())
-    for (std::uint8_t v = 0; v < 4; ++v) {
+    for (std::uint8_t v = 0; v < 5; ++v) {  // every Version, kUni31Compat30 too
       s.data[0] = v;
       fuzz::decode_one(s.data.data(), s.data.size());
     }

@@ -51,6 +51,24 @@ inline CallingPartyNumber calling_nsap(const Bytes& a = kNsapA) {
   n.address = a;
   return n;
 }
+inline ConnectedNumber connected_nsap(const Bytes& a = kNsapB) {
+  ConnectedNumber n;
+  n.plan = numbering::kPlanNsap;
+  n.presentation = PresentationScreening{0, 1};  // allowed, user provided, verified and passed
+  n.address = a;
+  return n;
+}
+inline UserUser user_user() {
+  UserUser u;
+  u.protocol = 0x04;
+  u.info = Bytes{'h', 'e', 'l', 'l', 'o'};
+  return u;
+}
+inline ProgressIndicator progress() {
+  ProgressIndicator p;
+  p.content = {0x82, 0x82};
+  return p;
+}
 inline Cause make_cause(std::uint8_t value, CauseLocation loc = CauseLocation::kUser) {
   Cause c;
   c.location = loc;

@@ -42,20 +42,47 @@ TEST(IeRoundTrip, EveryTypedIeHasACase) {
   EXPECT_EQ(all_ie_ids().size(), std::variant_size_v<Ie> - 1);
 }
 
-TEST(IeCoding, AalModeIsDroppedForUni40AndKeptForUni3x) {
+// The AAL Mode subfield is a UNI 3.0 coding (linux-atm's msg.fmt: "UNI 3.0 only"):
+// UNI 3.0 and UNI 3.1 with 3.0 compatibility write and keep it; plain UNI 3.1, UNI 4.0
+// and Q.2931 do not write it and drop a received one (tolerated, no error).
+// (Changed: plain UNI 3.1 used to keep it; uni31+uni30 is now the mode that does.)
+TEST(IeCoding, AalModeIsAUni30CodingKeptInUni30AndTheCombinedModeOnly) {
   AalParameters a;
   a.aal = Aal5{9188, 9188, 1, 0};
-  EXPECT_EQ(encode_ie(a, Version::kUni31).size(), 4u + 11u);
+  EXPECT_EQ(encode_ie(a, Version::kUni30).size(), 4u + 11u);
+  EXPECT_EQ(encode_ie(a, Version::kUni31Compat30).size(), 4u + 11u);
+  EXPECT_EQ(encode_ie(a, Version::kUni31).size(), 4u + 9u);
   EXPECT_EQ(encode_ie(a, Version::kUni40).size(), 4u + 9u);
   EXPECT_EQ(encode_ie(a, Version::kQ2931).size(), 4u + 9u);
-  // A Mode subfield received in UNI 4.0 is tolerated and not kept.
   const Bytes with_mode = hx("05 8c 23 e4 81 23 e4 83 01 84 00");
-  const auto v40 = decode_ie(0x58, {}, with_mode, Version::kUni40);
-  ASSERT_TRUE(v40);
-  EXPECT_FALSE(std::get<Aal5>(std::get<AalParameters>(*v40).aal).mode.has_value());
-  const auto v30 = decode_ie(0x58, {}, with_mode, Version::kUni30);
-  ASSERT_TRUE(v30);
-  EXPECT_EQ(std::get<Aal5>(std::get<AalParameters>(*v30).aal).mode, 1);
+  for (Version v : {Version::kUni31, Version::kUni40, Version::kQ2931}) {
+    const auto d = decode_ie(0x58, {}, with_mode, v);
+    ASSERT_TRUE(d) << version_name(v);
+    EXPECT_FALSE(std::get<Aal5>(std::get<AalParameters>(*d).aal).mode.has_value())
+        << version_name(v);
+  }
+  for (Version v : {Version::kUni30, Version::kUni31Compat30}) {
+    const auto d = decode_ie(0x58, {}, with_mode, v);
+    ASSERT_TRUE(d) << version_name(v);
+    EXPECT_EQ(std::get<Aal5>(std::get<AalParameters>(*d).aal).mode, 1) << version_name(v);
+  }
+}
+
+TEST(IeCoding, NewIeContentLimits) {
+  const Version v = Version::kUni40;
+  // The table's length limits (checked by the message decoder): a progress indicator
+  // has exactly 2 octets, an N-HLC 2 or 3.
+  const Bytes alerting = hx("09 03 80 00 05 01 80 00 05 1e 80 00 01 82");  // ALERTING
+  EXPECT_EQ(decode(alerting, v).verdicts.at(0).problem, Problem::kIeContentError);
+  EXPECT_FALSE(decode_ie(0x60, {}, hx("83"), v));    // reserved codeset 3
+  EXPECT_TRUE(decode_ie(0x61, {}, hx("80"), v));     // back to codeset 0: allowed
+  EXPECT_FALSE(decode_ie(0x7e, {}, {}, v));          // user-user: no discriminator
+  EXPECT_TRUE(decode_ie(0x04, {}, hx("88 90"), v));  // N-BC: octets 3 and 4
+  const Bytes long_uu(129, 0x41);                    // discriminator + 128 octets
+  const auto uu = decode_ie(0x7e, {}, long_uu, v);   // beyond the inline 20: heap
+  ASSERT_TRUE(uu);
+  EXPECT_EQ(std::get<UserUser>(*uu).info.size(), 128u);
+  EXPECT_EQ(encode_ie(*uu, v).size(), 4u + 129u);
 }
 
 TEST(IeCoding, SubfieldsInAnyOrderDecodeToTheSameValue) {

@@ -21,7 +21,10 @@
 //   the odd/even indicator of subaddresses (tshark masks 0x10, Q.2931 bit 4 is 0x08),
 //   user-defined AAL (tshark expects AAL type 0x40, Q.2931 codes 0x10).
 // tshark knows no UNI 4.0-only IE (ABR, LIJ, alternative/minimum traffic descriptor,
-// extended QoS, connection scope): for those only the IE header and "no malformed".
+// extended QoS, connection scope) and none of connected number / subaddress and
+// user-user: for those only the IE header and "no malformed". The narrowband IEs
+// (N-BC, N-HLC, N-LLC, progress indicator) it dissects with its Q.931 dissectors,
+// the shifts with one codeset field: compared.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -140,6 +143,15 @@ const std::vector<std::string> kFields = {
     "q2931.endpoint_reference.flag",
     "q2931.endpoint_reference.identifier_value",
     "q2931.endpoint_state",
+    "q2931.locking_codeset",
+    "q931.coding_standard",
+    "q931.information_transfer_capability",
+    "q931.transfer_mode",
+    "q931.information_transfer_rate",
+    "q931.uil1",
+    "q931.high_layer_characteristics",
+    "q931.progress_indicator.location",
+    "q931.progress_indicator.description",
     "_ws.malformed",
     "_ws.expert.message",
 };
@@ -213,7 +225,7 @@ Expectation expect(const Message& m, Version v) {
         add("q2931.aal_type", "0x05");
         if (a5->fwd_max_sdu) add("q2931.aal1.forward_max_cpcs_sdu_size", dec(*a5->fwd_max_sdu));
         if (a5->bwd_max_sdu) add("q2931.aal1.backward_max_cpcs_sdu_size", dec(*a5->bwd_max_sdu));
-        if (a5->mode && (v == Version::kUni30 || v == Version::kUni31))
+        if (a5->mode && (v == Version::kUni30 || v == Version::kUni31Compat30))
           add("q2931.aal1.mode", hex2(*a5->mode));
         if (a5->sscs) add("q2931.aal1.sscs_type", hex2(*a5->sscs));
       } else if (const auto* a34 = std::get_if<Aal34>(&x->aal)) {
@@ -223,7 +235,7 @@ Expectation expect(const Message& m, Version v) {
         if (a34->mid_low && a34->mid_high)
           add("q2931.midrange",
               hexn(static_cast<unsigned>(*a34->mid_low) << 16 | *a34->mid_high, 8));
-        if (a34->mode && (v == Version::kUni30 || v == Version::kUni31))
+        if (a34->mode && (v == Version::kUni30 || v == Version::kUni31Compat30))
           add("q2931.aal1.mode", hex2(*a34->mode));
         if (a34->sscs) add("q2931.aal1.sscs_type", hex2(*a34->sscs));
       } else if (const auto* a1 = std::get_if<Aal1>(&x->aal)) {
@@ -374,8 +386,31 @@ Expectation expect(const Message& m, Version v) {
       add("q2931.endpoint_reference.identifier_value", dec(er->value));
     } else if (const auto* es = std::get_if<EndpointState>(&ie)) {
       add("q2931.endpoint_state", hex2(es->state));
+    } else if (const auto* ls = std::get_if<BroadbandLockingShift>(&ie)) {
+      add("q2931.locking_codeset", dec(ls->codeset));
+    } else if (const auto* ns = std::get_if<BroadbandNonLockingShift>(&ie)) {
+      add("q2931.locking_codeset", dec(ns->codeset));  // one field for both shifts
+    } else if (std::holds_alternative<NarrowbandBearerCapability>(ie) ||
+               std::holds_alternative<NarrowbandLowLayerCompatibility>(ie)) {
+      // Q.931 §4.5.5 / §4.5.19 octets 3, 4, 5 (tshark uses its Q.931 dissector for both).
+      const auto* b = std::get_if<NarrowbandBearerCapability>(&ie);
+      const auto* l = std::get_if<NarrowbandLowLayerCompatibility>(&ie);
+      const ByteView nb = b ? ByteView(b->content) : ByteView(l->content);
+      add("q931.coding_standard", hex2(nb[0] >> 5 & 0x03));
+      add("q931.information_transfer_capability", hex2(nb[0] & 0x1f));
+      add("q931.transfer_mode", hex2(nb[1] >> 5 & 0x03));
+      add("q931.information_transfer_rate", hex2(nb[1] & 0x1f));
+      if (nb.size() > 2 && (nb[2] >> 5 & 0x03) == 1) add("q931.uil1", hex2(nb[2] & 0x1f));
+    } else if (const auto* hlc = std::get_if<NarrowbandHighLayerCompatibility>(&ie)) {
+      add("q931.coding_standard", hex2(hlc->content[0] >> 5 & 0x03));
+      add("q931.high_layer_characteristics", hex2(hlc->content[1] & 0x7f));
+    } else if (const auto* pi = std::get_if<ProgressIndicator>(&ie)) {
+      add("q931.coding_standard", hex2(pi->content[0] >> 5 & 0x03));
+      add("q931.progress_indicator.location", hex2(pi->content[0] & 0x0f));
+      add("q931.progress_indicator.description", hex2(pi->content[1] & 0x7f));
     }
     // NotificationIndicator, GenericIdentifierTransport: tshark shows the header only.
+    // Connected number / subaddress, user-user: unknown to tshark 4.0.17, header only.
     // UNI 4.0-only IEs: unknown to tshark, header only.
   }
   return e;

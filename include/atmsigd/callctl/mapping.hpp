@@ -66,6 +66,13 @@ std::optional<EncodeError> add_setup_ies(q2931::Message& msg, const struct socka
 
 // The AAL parameters IE of CONNECT for the callee's QoS (forward = rxtp).
 q2931::AalParameters connect_aal(const struct atm_qos& callee_qos, q2931::Version v);
+// COLP: the connected number (and, for an E.164 number with an NSAP, the connected
+// subaddress) of CONNECT for the callee's local address. Nothing when the address
+// is null or the version has no connected number (UNI 3.x).
+void add_connected_party(q2931::Message& connect, const struct sockaddr_atmsvc& local,
+                         q2931::Version v);
+// The connected party a CONNECT names (AF_ATMSVC), or a null address.
+struct sockaddr_atmsvc decode_connected_party(const q2931::Message& connect);
 
 // The ATM traffic descriptor CONNECT carries when the SETUP asked for
 // negotiation (UNI 4.0 §9.1.2: a minimum acceptable descriptor, here a CBR

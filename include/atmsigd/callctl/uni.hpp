@@ -129,6 +129,12 @@ struct UniParams {
   unsigned status_enquiry_sends = 3;  // STATUS ENQUIRY at most this often (T322)
   unsigned restart_sends = 2;         // RESTART at most this often (T316)
   bool trace_messages = true;         // a note per message sent/received
+  // COLP (Q.2951.5, UNI 4.0): the callee's CONNECT carries the connected number
+  // (and subaddress) = the accepting socket's local address, in UNI 4.0 / Q.2931.
+  // Off by default: the original demon aborts a call whose message has an IE it
+  // does not know (RELEASE COMPLETE, cause 111), so a CONNECT with it to an
+  // original caller would clear the call.
+  bool connected_number = false;
   // Pause before asking SSCF to re-establish a released link (SSCOP then
   // paces its BGNs with Timer_CC/MaxCC). Without it two ends releasing at the
   // same instant could keep killing each other's establishment.

@@ -33,6 +33,9 @@ struct UniSelection {
 const char* sig_mode_name(SigMode m);
 // "UNI 3.1 with 3.0 compatibility", "UNI 4.0 with Q.2963.1", ...
 std::string uni_selection_name(const UniSelection& u);
+// The protocol the selection runs: uni31+uni30 is UniVersion::kUni31Compat30 (the
+// original's S_UNI31|S_UNI30), uni40+q.2963.1 UNI 4.0, the others their version.
+UniVersion protocol_version(const UniSelection& u);
 
 struct UdpEndpoint {
   std::string host;  // empty: any / loopback

@@ -26,10 +26,14 @@ using Version = ::atmsigd::UniVersion;
 
 // Information element identifiers (Q.2931 §4.5.1 Table 4-3, UNI 4.0 Table 4-?).
 enum class IeId : std::uint8_t {
+  kNarrowbandBearerCapability = 0x04,  // Q.2931 §4.6.2 (N-ISDN interworking)
   kCause = 0x08,
   kCallState = 0x14,
+  kProgressIndicator = 0x1e,  // Q.2931 §4.6.5
   kNotificationIndicator = 0x27,
   kEndToEndTransitDelay = 0x42,
+  kConnectedNumber = 0x4c,      // Q.2951.5 COLP, UNI 4.0 supplementary services
+  kConnectedSubaddress = 0x4d,  // Q.2951.5 COLP
   kEndpointReference = 0x54,
   kEndpointState = 0x55,
   kAalParameters = 0x58,
@@ -40,6 +44,8 @@ enum class IeId : std::uint8_t {
   kBroadbandHighLayerInfo = 0x5d,
   kBroadbandBearerCapability = 0x5e,
   kBroadbandLowLayerInfo = 0x5f,
+  kBroadbandLockingShift = 0x60,     // Q.2931 §4.5.3 (codeset shift, any message)
+  kBroadbandNonLockingShift = 0x61,  // Q.2931 §4.5.4
   kBroadbandSendingComplete = 0x62,
   kBroadbandRepeatIndicator = 0x63,
   kCallingPartyNumber = 0x6c,
@@ -48,6 +54,9 @@ enum class IeId : std::uint8_t {
   kCalledPartySubaddress = 0x71,
   kTransitNetworkSelection = 0x78,
   kRestartIndicator = 0x79,
+  kNarrowbandLowLayerCompatibility = 0x7c,   // Q.2931 §4.6.4
+  kNarrowbandHighLayerCompatibility = 0x7d,  // Q.2931 §4.6.3
+  kUserUser = 0x7e,                          // Q.2957.1 user-to-user signalling
   kGenericIdentifierTransport = 0x7f,
   kMinimumTrafficDescriptor = 0x81,
   kAlternativeTrafficDescriptor = 0x82,
@@ -294,6 +303,12 @@ struct PartySubaddressIe {
 using CalledPartySubaddress = PartySubaddressIe<IeId::kCalledPartySubaddress>;
 using CallingPartySubaddress = PartySubaddressIe<IeId::kCallingPartySubaddress>;
 
+// Connected number (0x4c) / connected subaddress (0x4d), Q.2951.5 (COLP, UNI 4.0):
+// coded as the calling party number (octet 5a: presentation and screening) and
+// subaddress.
+using ConnectedNumber = PartyNumberIe<IeId::kConnectedNumber>;
+using ConnectedSubaddress = PartySubaddressIe<IeId::kConnectedSubaddress>;
+
 // ---------------------------------------------------------------------------
 // Cause (0x08), Q.2931 §4.5.15 / Q.2610.
 namespace cause {
@@ -539,6 +554,45 @@ struct ConnectionScopeSelection {
   bool operator==(const ConnectionScopeSelection&) const = default;
 };
 
+// Narrowband IEs (N-ISDN interworking, Q.2931 §4.6): the Q.931 contents after the
+// broadband 4-octet header, carried transparently as opaque octets (inline up to
+// 16, which holds the longest, N-LLC: no allocation per message).
+template <IeId Id>
+struct NarrowbandIe {
+  static constexpr IeId kId = Id;
+  IeHeader hdr;
+  InlineBytes<16> content;
+  bool operator==(const NarrowbandIe&) const = default;
+};
+using NarrowbandBearerCapability = NarrowbandIe<IeId::kNarrowbandBearerCapability>;
+using NarrowbandHighLayerCompatibility = NarrowbandIe<IeId::kNarrowbandHighLayerCompatibility>;
+using NarrowbandLowLayerCompatibility = NarrowbandIe<IeId::kNarrowbandLowLayerCompatibility>;
+using ProgressIndicator = NarrowbandIe<IeId::kProgressIndicator>;
+
+// User-user (0x7e), Q.2957.1: protocol discriminator (octet 5) and the user
+// information (up to 128 octets; inline up to 20, beyond on the heap).
+struct UserUser {
+  static constexpr IeId kId = IeId::kUserUser;
+  IeHeader hdr;
+  std::uint8_t protocol = 0x04;  // 0x00 user-specific, 0x04 IA5 characters, ...
+  InlineBytes<20> info;
+  bool operator==(const UserUser&) const = default;
+};
+
+// Broadband locking (0x60) / non-locking (0x61) shift, Q.2931 §4.5.3 / §4.5.4: the
+// IEs that follow (all up to the next locking shift / the next one only) belong to
+// codeset `codeset` (0 Q.2931, 4 ISO/IEC, 5 national, 6 local network, 7 user
+// specific). The decoder applies them (docs/q2931-coding.md, "Codeset shifts").
+template <IeId Id>
+struct ShiftIe {
+  static constexpr IeId kId = Id;
+  IeHeader hdr;
+  std::uint8_t codeset = 5;  // octet 5 bits 3-1
+  bool operator==(const ShiftIe&) const = default;
+};
+using BroadbandLockingShift = ShiftIe<IeId::kBroadbandLockingShift>;
+using BroadbandNonLockingShift = ShiftIe<IeId::kBroadbandNonLockingShift>;
+
 // An IE that was not recognized (unknown identifier, not defined for the version
 // or message) or whose contents could not be decoded: kept as opaque octets so
 // traces show it and re-encoding reproduces it.
@@ -549,16 +603,18 @@ struct UnknownIe {
   bool operator==(const UnknownIe&) const = default;
 };
 
-using Ie = std::variant<AalParameters, TrafficDescriptor, AlternativeTrafficDescriptor,
-                        MinimumTrafficDescriptor, BroadbandBearerCapability, BroadbandHighLayerInfo,
-                        BroadbandLowLayerInfo, BroadbandRepeatIndicator, CallState,
-                        CalledPartyNumber, CallingPartyNumber, CalledPartySubaddress,
-                        CallingPartySubaddress, Cause, ConnectionIdentifier, EndToEndTransitDelay,
-                        QosParameter, ExtendedQosParameters, RestartIndicator,
-                        BroadbandSendingComplete, TransitNetworkSelection, NotificationIndicator,
-                        OamTrafficDescriptor, EndpointReference, EndpointState, AbrSetupParameters,
-                        AbrAdditionalParameters, GenericIdentifierTransport, LijCallIdentifier,
-                        LijParameters, LeafSequenceNumber, ConnectionScopeSelection, UnknownIe>;
+using Ie = std::variant<
+    AalParameters, TrafficDescriptor, AlternativeTrafficDescriptor, MinimumTrafficDescriptor,
+    BroadbandBearerCapability, BroadbandHighLayerInfo, BroadbandLowLayerInfo,
+    BroadbandRepeatIndicator, CallState, CalledPartyNumber, CallingPartyNumber,
+    CalledPartySubaddress, CallingPartySubaddress, Cause, ConnectionIdentifier,
+    EndToEndTransitDelay, QosParameter, ExtendedQosParameters, RestartIndicator,
+    BroadbandSendingComplete, TransitNetworkSelection, NotificationIndicator, OamTrafficDescriptor,
+    EndpointReference, EndpointState, AbrSetupParameters, AbrAdditionalParameters,
+    GenericIdentifierTransport, LijCallIdentifier, LijParameters, LeafSequenceNumber,
+    ConnectionScopeSelection, ConnectedNumber, ConnectedSubaddress, NarrowbandBearerCapability,
+    NarrowbandHighLayerCompatibility, NarrowbandLowLayerCompatibility, ProgressIndicator, UserUser,
+    BroadbandLockingShift, BroadbandNonLockingShift, UnknownIe>;
 
 // Identifier octet of any IE.
 std::uint8_t ie_id(const Ie& ie);

@@ -11,6 +11,11 @@ enum class UniVersion : std::uint8_t {
   kUni31,  // ATM Forum UNI 3.1 (Q.2110 SSCOP)
   kUni40,  // ATM Forum UNI 4.0
   kQ2931,  // ITU-T Q.2931 itself
+  // UNI 3.1 with UNI 3.0 compatibility (-u uni31+uni30, the original's
+  // S_UNI31|S_UNI30): sends UNI 3.1 (Q.2110 SSCOP, no AAL mode, ITU-T QoS coding)
+  // but for the UNI 3.0 forms the original keeps with both bits set, and accepts
+  // the UNI 3.0 codings (docs/q2931-coding.md, "UNI 3.1 with 3.0 compatibility").
+  kUni31Compat30,
 };
 
 constexpr const char* uni_version_name(UniVersion v) {
@@ -23,6 +28,8 @@ constexpr const char* uni_version_name(UniVersion v) {
       return "UNI 4.0";
     case UniVersion::kQ2931:
       return "Q.2931";
+    case UniVersion::kUni31Compat30:
+      return "UNI 3.1+3.0";
   }
   return "?";
 }
