@@ -60,20 +60,23 @@ namespace {
 constexpr int kOwnerReserve = ATM_MF_INC_RSV | ATM_MF_DEC_SHP;
 constexpr int kPeerReserve = ATM_MF_INC_RSV | ATM_MF_DEC_RSV | ATM_MF_DEC_SHP;
 
-// The kernel's default for a max_sdu of 0 (net/atm/common.c adjust_tp): what
-// its own copy of the QoS holds once the VC is open.
-int sdu_of(const struct atm_trafprm& tp) {
-  return tp.max_sdu != 0 ? tp.max_sdu : ATM_MAX_AAL5_PDU;
-}
-
 // Q.2963.1 §5.1: only the peak cell rates change; the traffic class and the
-// SDU sizes are the call's (as the original, kernel.c as_modify).
+// SDU sizes are the call's (as the original, kernel.c as_modify). A max_sdu
+// of 0 asks for no particular size: not a change.
 bool only_rates_change(const struct atm_qos& cur, const struct atm_qos& next) {
   auto same = [](const struct atm_trafprm& a, const struct atm_trafprm& b) {
     return a.traffic_class == b.traffic_class &&
-           (a.traffic_class == ATM_NONE || sdu_of(a) == sdu_of(b));
+           (a.traffic_class == ATM_NONE || a.max_sdu == 0 || b.max_sdu == 0 ||
+            a.max_sdu == b.max_sdu);
   };
   return same(cur.txtp, next.txtp) && same(cur.rxtp, next.rxtp);
+}
+
+// The QoS asked for, with the call's SDU sizes where it gives none.
+struct atm_qos with_sizes(struct atm_qos next, const struct atm_qos& cur) {
+  if (next.txtp.max_sdu == 0) next.txtp.max_sdu = cur.txtp.max_sdu;
+  if (next.rxtp.max_sdu == 0) next.rxtp.max_sdu = cur.rxtp.max_sdu;
+  return next;
 }
 
 }  // namespace
@@ -163,12 +166,12 @@ void Uni::ModifyMachine::u10n10_modify_primitive(Uni& u, Call& c, const In& in) 
     u.out_->push_back(CcModifyResult{c.sock, err});
     return;
   }
-  m->pending = std::make_unique<struct atm_qos>(*in.qos);
+  m->pending = std::make_unique<struct atm_qos>(with_sizes(*in.qos, m->qos));
   m->kernel_waits = true;
-  const auto td = modify_traffic(*in.qos, u.params_.link_rate);
+  const auto td = modify_traffic(*m->pending, u.params_.link_rate);
   u.emit_call(log::Id::kCallModifyAsked, c, td.td.fwd_pcr_01.value_or(0),
               td.td.bwd_pcr_01.value_or(0));
-  u.ask_kernel_qos(c, *in.qos, kOwnerReserve, ModPhase::kReserving);
+  u.ask_kernel_qos(c, *m->pending, kOwnerReserve, ModPhase::kReserving);
 }
 
 // U13/N13, U14/N14 MODIFY.request: one modification at a time (the
