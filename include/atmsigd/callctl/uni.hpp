@@ -24,7 +24,9 @@
 // Kernel contract (include/atmsigd/atmsvc/call_control.hpp): exactly one
 // CcEstablished or CcReleased per CcConnect/CcAccept; CcIncoming for every
 // SETUP that can be offered; CcIncomingGone if the caller clears an offered
-// call first; CcRelease/CcReject never answered.
+// call first; CcRelease/CcReject never answered; exactly one CcModifyResult
+// per CcModify (before the call's CcReleased); CcModifyQos answered by the
+// kernel's CcModifyQosAnswer, one at a time per call.
 //
 // States (Q.2931 §2.1): one enum for both sides, numbered as the call state IE
 // codes them; user side U0 U1 U3 U4 U6 U7 U8 U9 U10 U11 U12, network side
@@ -35,9 +37,12 @@
 // decided by a named handler found in the call machine's table
 // (src/callctl/call_machine.cpp); unexpected ones answer STATUS cause 101
 // (or are ignored where §5.6 says so) and leave a note — never an assert.
+// With UniParams::modification (Q.2963.1) an active call may also be in U13
+// / N13 Modify Request or U14 / N14 Modify Received.
 // Files: coordinator.cpp (messages in, by call reference), call_machine.cpp
-// (U0-U12 / N0-N12, state timers), restart.cpp (RESTART, T316/T317), uni.cpp
-// (entry points, the SAAL link, messages out, allocation). docs/callctl.md.
+// (U0-U12 / N0-N12, state timers), modify_machine.cpp (Q.2963.1: U13/U14,
+// T360/T361), restart.cpp (RESTART, T316/T317), uni.cpp (entry points, the
+// SAAL link, messages out, allocation). docs/callctl.md.
 //
 // Timers (defaults per version, all configurable): T303 (SETUP sent: resend
 // once, then RELEASE COMPLETE cause 102), T308 (RELEASE sent: resend once, then
@@ -49,7 +54,9 @@
 // RELEASE cause 102), T322 (STATUS ENQUIRY sent: resend up to max, then
 // RELEASE cause 41), T316 (RESTART sent: resend up to max), T317 (RESTART
 // received: internal clearing; ours completes at once, so it is never left
-// running).
+// running); Q.2963.1: T360 (MODIFY REQUEST sent: RELEASE cause 102), T361
+// (MODIFY ACKNOWLEDGE sent asking for CONNECTION AVAILABLE: the new rates are
+// committed all the same).
 #pragma once
 
 #include <cstdint>
