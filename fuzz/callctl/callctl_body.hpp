@@ -45,6 +45,7 @@ namespace atmsigd::fuzz {
 struct CcReach {
   std::uint64_t established = 0;  // CcEstablished seen by a fake socket layer
   std::uint64_t incoming = 0;     // CcIncoming
+  std::uint64_t modified = 0;     // CcModifyResult 0 (Q.2963.1)
 };
 
 // One end of the link.
@@ -62,6 +63,10 @@ struct CcUniEnd : CcEnd {
   callctl::Uni uni;
   std::map<atmsvc::SockId, bool> socks;  // ours, awaiting an answer (false) or up (true)
   std::set<atmsvc::CallId> offered;
+  // Q.2963.1 (UNI 4.0 with modification): CcModify not yet answered, and the
+  // CcModifyQos the kernel has still to answer (its answer is an input).
+  std::multiset<atmsvc::SockId> modifying;
+  std::deque<atmsvc::SockId> qos_asked;
   atmsvc::SockId next_sock = 1;
   CcReach reach;
   bool reject_offers = false;  // end phase: refuse whatever arrives
@@ -83,6 +88,18 @@ struct CcUniEnd : CcEnd {
         ++reach.established;
       } else if (auto* r = std::get_if<atmsvc::CcReleased>(&o)) {
         if (socks.erase(r->sock) == 0) fail("CcReleased for a socket call control must not know");
+        if (modifying.count(r->sock) != 0) fail("CcReleased before the CcModifyResult");
+      } else if (auto* mr = std::get_if<atmsvc::CcModifyResult>(&o)) {
+        if (auto m = modifying.find(mr->sock); m != modifying.end())
+          modifying.erase(m);
+        else
+          fail("CcModifyResult nobody asked for");
+        if (mr->err == 0) ++reach.modified;
+      } else if (auto* mq = std::get_if<atmsvc::CcModifyQos>(&o)) {
+        if (socks.count(mq->sock) == 0) fail("CcModifyQos for a socket call control must not know");
+        if (std::find(qos_asked.begin(), qos_asked.end(), mq->sock) != qos_asked.end())
+          fail("a second CcModifyQos before the answer to the first");
+        if (qos_asked.size() < 64) qos_asked.push_back(mq->sock);
       } else if (auto* i = std::get_if<atmsvc::CcIncoming>(&o)) {
         if (!offered.insert(i->call).second) fail("CcIncoming twice for one call");
         ++reach.incoming;
@@ -137,7 +154,36 @@ struct CcUniEnd : CcEnd {
   }
   void release(atmsvc::SockId s, TimePoint now) {
     socks.erase(s);
+    modifying.erase(s);  // the kernel closed: nobody waits for the answer
+    std::erase(qos_asked, s);
     handle(atmsvc::CcRelease{s}, now);
+  }
+  // Q.2963.1: the kernel's as_modify on a call of ours (new PCRs from `v`).
+  void modify(atmsvc::SockId s, std::uint8_t v, TimePoint now) {
+    atmsvc::CcModify m{};
+    m.sock = s;
+    m.qos = testkit::ubr();
+    m.qos.txtp.max_pcr = 50000 * (v & 0x0f);  // up to 750000: above the link rate too
+    m.qos.rxtp.max_pcr = 50000 * (v >> 4);
+    const bool up = socks.count(s) != 0 && socks.at(s);
+    modifying.insert(s);  // take() erases one with each answer
+    std::vector<atmsvc::NetOutput> out;
+    now_ = now;
+    uni.handle(m, now, out);
+    // A socket whose call is not up is refused at once.
+    if (!up && std::none_of(out.begin(), out.end(), [&](const atmsvc::NetOutput& o) {
+          const auto* r = std::get_if<atmsvc::CcModifyResult>(&o);
+          return r != nullptr && r->sock == s;
+        }))
+      fail("CcModify of a socket without an active call not answered at once");
+    take(out);
+  }
+  // The kernel answers the oldest CcModifyQos: as_okay, or as_error -EBUSY.
+  void answer_qos(bool ok, TimePoint now) {
+    if (qos_asked.empty()) return;
+    const atmsvc::SockId s = qos_asked.front();
+    qos_asked.pop_front();
+    handle(atmsvc::CcModifyQosAnswer{s, ok ? 0 : -EBUSY}, now);
   }
   // The n-th (mod size) element of a container, if any.
   template <class C>
@@ -298,6 +344,7 @@ class CcWorld {
         if (u != nullptr) {
           reach->established += u->reach.established;
           reach->incoming += u->reach.incoming;
+          reach->modified += u->reach.modified;
         }
     if (error_.empty()) finish();
     return error_;
@@ -311,12 +358,14 @@ class CcWorld {
     p.t317 = std::chrono::seconds(20);
     p.t301 = std::chrono::seconds(30);
     p.trace_messages = false;
+    // Q.2963.1 where it exists: UNI 4.0 (the demon's uni40+q.2963.1).
+    p.modification = version_ == q2931::Version::kUni40;
     return p;
   }
   static Duration longest_timer(const callctl::UniParams& p) {
     const auto& s = p.sscf.sscop;
     return std::max({p.use_t301 ? p.t301 : Duration{}, p.t303, p.t308, p.t309, p.t310, p.t313,
-                     p.t316, p.t317, p.t322, p.link_retry, s.timer_cc, s.timer_poll,
+                     p.t316, p.t317, p.t322, p.t360, p.t361, p.link_retry, s.timer_cc, s.timer_poll,
                      s.timer_keepalive, s.timer_noresponse, s.timer_idle});
   }
 
@@ -443,7 +492,18 @@ class CcWorld {
                     now_);
         break;
       case 15:
-        u->reject_offers = (op & 0x20) != 0;
+        // Q.2963.1 (bit 0x40): the kernel asks for a modification of one of
+        // its calls, or answers call control's QoS change; else the end
+        // phase's "refuse every offer" switch.
+        if ((op & 0x40) != 0) {
+          const std::uint8_t v = in.byte();
+          if ((op & 0x20) != 0)
+            u->answer_qos((v & 1) != 0, now_);
+          else if (auto s = CcUniEnd::pick(u->socks, v))
+            u->modify(*s, in.byte(), now_);
+        } else {
+          u->reject_offers = (op & 0x20) != 0;
+        }
         break;
     }
   }

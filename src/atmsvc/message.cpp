@@ -1,5 +1,7 @@
 #include "atmsigd/atmsvc/message.hpp"
 
+#include <linux/atmdev.h>
+
 #include <cerrno>
 #include <cstdio>
 
@@ -339,9 +341,13 @@ std::optional<FrameError> validate_from_kernel(const Message& m, bool switch_mod
     case as_terminate:
       if (!switch_mode) break;
       return std::nullopt;
-    case as_catch_null:
-    case as_okay:
+    case as_okay:  // the kernel's answer to the demon's as_modify (Q.2963.1, modify_qos)
+      return need_vcc();
     case as_error:
+      if (auto e = need_vcc()) return e;
+      if (m.reply() >= 0) return fail(m, "reply must be a negative errno", 0);
+      return std::nullopt;
+    case as_catch_null:
     case as_indicate:
       return fail(m, "not a message the kernel sends to the demon", 0);
     default:
@@ -375,7 +381,11 @@ std::optional<FrameError> validate_from_demon(const Message& m) {
       if (m.vcc() == 0) return bad("vcc is null");
       if (m.reply() > 0) return bad("reply must be 0 or a negative errno");
       return std::nullopt;
-    case as_modify:
+    case as_modify:  // Q.2963.1: reply carries the ATM_MF_* flags
+      if (m.vcc() == 0) return bad("vcc is null");
+      if (m.reply() <= 0 || (m.reply() & ~(ATM_MF_IMMED | ATM_MF_SET)) != 0)
+        return bad("reply must be ATM_MF_* flags");
+      return std::nullopt;
     case as_addparty:
     case as_dropparty:
       if (m.vcc() == 0) return bad("vcc is null");

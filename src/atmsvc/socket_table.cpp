@@ -226,6 +226,8 @@ const char* state_name(SockState s) {
       return "Listening";
     case SockState::kListenZombie:
       return "ListenZombie";
+    case SockState::kActiveQosWait:
+      return "ActiveQosWait";
   }
   return "?";
 }
@@ -256,6 +258,14 @@ const char* event_name(SockEvent e) {
       return "CC-RELEASED";
     case SockEvent::kZombieTimeout:
       return "ZOMBIE-TIMEOUT";
+    case SockEvent::kKernelOkay:
+      return "as_okay";
+    case SockEvent::kKernelError:
+      return "as_error";
+    case SockEvent::kCcModifyResult:
+      return "CC-MODIFY-RESULT";
+    case SockEvent::kCcModifyQos:
+      return "CC-MODIFY-QOS";
   }
   return "?";
 }
@@ -433,6 +443,10 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kCcEstablished, null_cc_established),
       ATMSVC_CELL(kCcReleased, null_cc_released),
       ATMSVC_CELL(kZombieTimeout, ignore),
+      ATMSVC_CELL(kKernelOkay, stray_qos_answer),
+      ATMSVC_CELL(kKernelError, stray_qos_answer),
+      ATMSVC_CELL(kCcModifyResult, null_cc_modify_result),
+      ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
   }};
   // Connecting (section 3.6) and Accepting (section 3.9) wait alike for call
   // control's answer, and both may be closed before it comes (fig. 9).
@@ -442,13 +456,17 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelAccept, refuse_accept),
       ATMSVC_CELL(kKernelReject, not_allowed),
       ATMSVC_CELL(kKernelClose, release_and_ack_close),
-      ATMSVC_CELL(kKernelModify, refuse_modify_badfd),
+      ATMSVC_CELL(kKernelModify, refuse_modify),
       ATMSVC_CELL(kKernelAddParty, refuse_party_unsupported),
       ATMSVC_CELL(kKernelDropParty, refuse_party_unsupported),
       ATMSVC_CELL(kKernelIdentify, refuse_accept),
       ATMSVC_CELL(kCcEstablished, connecting_cc_established),
       ATMSVC_CELL(kCcReleased, connecting_cc_released),
       ATMSVC_CELL(kZombieTimeout, ignore),
+      ATMSVC_CELL(kKernelOkay, stray_qos_answer),
+      ATMSVC_CELL(kKernelError, stray_qos_answer),
+      ATMSVC_CELL(kCcModifyResult, not_allowed),
+      ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
   }};
   static constexpr Cells kActive{{
       ATMSVC_CELL(kKernelConnect, not_allowed),
@@ -463,6 +481,31 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kCcEstablished, not_allowed),
       ATMSVC_CELL(kCcReleased, active_cc_released),
       ATMSVC_CELL(kZombieTimeout, ignore),
+      ATMSVC_CELL(kKernelOkay, stray_qos_answer),
+      ATMSVC_CELL(kKernelError, stray_qos_answer),
+      ATMSVC_CELL(kCcModifyResult, cc_modify_result),
+      ATMSVC_CELL(kCcModifyQos, active_cc_modify_qos),
+  }};
+  // Q.2963.1: as Active, and the kernel's answer to our as_modify is awaited
+  // (it never comes if the socket is closed meanwhile: net/atm/signaling.c
+  // modify_qos answers only a VC that is ready and not released).
+  static constexpr Cells kActiveQosWait{{
+      ATMSVC_CELL(kKernelConnect, not_allowed),
+      ATMSVC_CELL(kKernelListen, not_allowed),
+      ATMSVC_CELL(kKernelAccept, refuse_accept),
+      ATMSVC_CELL(kKernelReject, not_allowed),
+      ATMSVC_CELL(kKernelClose, release_and_ack_close),
+      ATMSVC_CELL(kKernelModify, active_modify),
+      ATMSVC_CELL(kKernelAddParty, refuse_party_unsupported),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_unsupported),
+      ATMSVC_CELL(kKernelIdentify, refuse_accept),
+      ATMSVC_CELL(kCcEstablished, not_allowed),
+      ATMSVC_CELL(kCcReleased, active_cc_released),
+      ATMSVC_CELL(kZombieTimeout, ignore),
+      ATMSVC_CELL(kKernelOkay, qos_wait_answer),
+      ATMSVC_CELL(kKernelError, qos_wait_answer),
+      ATMSVC_CELL(kCcModifyResult, cc_modify_result),
+      ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
   }};
   // Section 3.4: a release from call control crossing our as_close is not
   // answered again ("already closing": ignore).
@@ -472,13 +515,17 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelAccept, refuse_accept),
       ATMSVC_CELL(kKernelReject, not_allowed),
       ATMSVC_CELL(kKernelClose, closing_by_demon_close),
-      ATMSVC_CELL(kKernelModify, refuse_modify_badfd),
+      ATMSVC_CELL(kKernelModify, refuse_modify),
       ATMSVC_CELL(kKernelAddParty, refuse_party_badfd),
       ATMSVC_CELL(kKernelDropParty, refuse_party_badfd),
       ATMSVC_CELL(kKernelIdentify, refuse_accept),
       ATMSVC_CELL(kCcEstablished, not_allowed),
       ATMSVC_CELL(kCcReleased, ignore),
       ATMSVC_CELL(kZombieTimeout, ignore),
+      ATMSVC_CELL(kKernelOkay, stray_qos_answer),
+      ATMSVC_CELL(kKernelError, stray_qos_answer),
+      ATMSVC_CELL(kCcModifyResult, not_allowed),
+      ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
   }};
   // Listening (fig. 5, 11, 12) and ListenZombie (the listener closed, its FIFO
   // still answered by the kernel) differ only in as_close and the guard timer.
@@ -488,13 +535,17 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelAccept, listening_accept),
       ATMSVC_CELL(kKernelReject, listening_reject),
       ATMSVC_CELL(kKernelClose, listening_close),
-      ATMSVC_CELL(kKernelModify, refuse_modify_badfd),
+      ATMSVC_CELL(kKernelModify, refuse_modify),
       ATMSVC_CELL(kKernelAddParty, refuse_party_badfd),
       ATMSVC_CELL(kKernelDropParty, refuse_party_badfd),
       ATMSVC_CELL(kKernelIdentify, listening_identify),
       ATMSVC_CELL(kCcEstablished, not_allowed),
       ATMSVC_CELL(kCcReleased, not_allowed),
       ATMSVC_CELL(kZombieTimeout, ignore),
+      ATMSVC_CELL(kKernelOkay, stray_qos_answer),
+      ATMSVC_CELL(kKernelError, stray_qos_answer),
+      ATMSVC_CELL(kCcModifyResult, not_allowed),
+      ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
   }};
   static constexpr Cells kListenZombie{{
       ATMSVC_CELL(kKernelConnect, not_allowed),
@@ -502,13 +553,17 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelAccept, listening_accept),
       ATMSVC_CELL(kKernelReject, listening_reject),
       ATMSVC_CELL(kKernelClose, not_allowed),
-      ATMSVC_CELL(kKernelModify, refuse_modify_badfd),
+      ATMSVC_CELL(kKernelModify, refuse_modify),
       ATMSVC_CELL(kKernelAddParty, refuse_party_badfd),
       ATMSVC_CELL(kKernelDropParty, refuse_party_badfd),
       ATMSVC_CELL(kKernelIdentify, listening_identify),
       ATMSVC_CELL(kCcEstablished, not_allowed),
       ATMSVC_CELL(kCcReleased, not_allowed),
       ATMSVC_CELL(kZombieTimeout, listen_zombie_timeout),
+      ATMSVC_CELL(kKernelOkay, stray_qos_answer),
+      ATMSVC_CELL(kKernelError, stray_qos_answer),
+      ATMSVC_CELL(kCcModifyResult, not_allowed),
+      ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
   }};
 #undef ATMSVC_CELL
 
@@ -520,6 +575,7 @@ struct SocketTable::Dispatch {
       {SockState::kClosingByDemon, kClosingByDemon},
       {SockState::kListening, kListening},
       {SockState::kListenZombie, kListenZombie},
+      {SockState::kActiveQosWait, kActiveQosWait},
   }}};
 
   // Every cell in its place and with a handler. (The handler pointer itself
@@ -555,7 +611,7 @@ struct SocketTable::Dispatch {
     SockEvent event;
     bool by_listen_vcc;
   };
-  static constexpr std::array<KernelRoute, 9> kKernelRoutes{{
+  static constexpr std::array<KernelRoute, 11> kKernelRoutes{{
       {as_connect, SockEvent::kKernelConnect, false},
       {as_listen, SockEvent::kKernelListen, false},
       {as_accept, SockEvent::kKernelAccept, true},
@@ -565,6 +621,9 @@ struct SocketTable::Dispatch {
       {as_addparty, SockEvent::kKernelAddParty, false},
       {as_dropparty, SockEvent::kKernelDropParty, false},
       {as_identify, SockEvent::kKernelIdentify, true},  // switch mode only (validated)
+      // Q.2963.1: the kernel's answers to our as_modify (modify_qos).
+      {as_okay, SockEvent::kKernelOkay, false},
+      {as_error, SockEvent::kKernelError, false},
   }};
 };
 
@@ -624,8 +683,13 @@ void SocketTable::from_call_control(const CcEvent& ev, TimePoint now, std::vecto
           step(find_id(e.sock), SockEvent::kCcReleased, ctx);
         } else if constexpr (std::is_same_v<T, CcIncoming>) {
           on_incoming(e, out);
-        } else {
+        } else if constexpr (std::is_same_v<T, CcIncomingGone>) {
           on_incoming_gone(e, out);
+        } else if constexpr (std::is_same_v<T, CcModifyResult>) {
+          step(find_id(e.sock), SockEvent::kCcModifyResult, ctx);
+        } else {
+          static_assert(std::is_same_v<T, CcModifyQos>);
+          step(find_id(e.sock), SockEvent::kCcModifyQos, ctx);
         }
       },
       ev);
@@ -662,9 +726,49 @@ void SocketTable::refuse_accept(Socket* s, Context& ctx) {
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
 }
 
-// as_modify on a socket without a call: as_okay with -EBADFD, as the original.
+// as_modify for a socket the demon does not know: as_okay with -EBADFD (the
+// original crashes: it answers through the socket it did not find).
 void SocketTable::refuse_modify_badfd(Socket* /*s*/, Context& ctx) {
+  if (wants(log::Id::kSocketModifyRefused))
+    emit(ctx.out, log::Id::kSocketModifyRefused, log::Hex{ctx.msg->vcc()},
+         state_name(SockState::kNull), log::Errno{-EBADFD});
   ctx.out.push_back(ToKernel{reply_to(as_okay, ctx.msg->vcc(), -EBADFD)});
+}
+
+// as_modify on a socket without an active call: as the original, -ENOPROTOOPT
+// when the UNI has no Q.2963.1 (whatever the socket's state), else -EBADFD.
+void SocketTable::refuse_modify(Socket* s, Context& ctx) {
+  const int err = params_.modification ? -EBADFD : -ENOPROTOOPT;
+  emit_for(*s, ctx.out, log::Id::kSocketModifyRefused, log::Errno{err});
+  ctx.out.push_back(ToKernel{reply_to(as_okay, s->vcc, err)});
+}
+
+// Call control asks the kernel for a QoS change on a socket that has no
+// active call (or one whose change is still unanswered): never done; answered
+// at once so that call control never waits for it.
+void SocketTable::refuse_modify_qos(Socket* s, Context& ctx) {
+  const SockId id = std::get<CcModifyQos>(*ctx.cc).sock;
+  if (s != nullptr)
+    not_allowed(s, ctx);
+  else
+    emit(ctx.out, log::Id::kSocketLateModify, event_name(ctx.event), id);
+  ctx.out.push_back(ToCallControl{CcModifyQosAnswer{id, -EBADFD}});
+}
+
+// The kernel's as_okay / as_error where no as_modify of ours awaits it: a
+// reply to an as_modify of a socket closed meanwhile (or a kernel's mistake).
+void SocketTable::stray_qos_answer(Socket* /*s*/, Context& ctx) {
+  if (wants(log::Id::kSocketModifyStray))
+    emit(ctx.out, log::Id::kSocketModifyStray, type_name(ctx.msg->type()),
+         log::Hex{ctx.msg->vcc()});
+}
+
+// Q.2963.1: call control's answer to the kernel's as_modify (net/atm/svc.c
+// svc_change_qos returns the reply; as_error would end the socket).
+void SocketTable::cc_modify_result(Socket* s, Context& ctx) {
+  const int err = std::get<CcModifyResult>(*ctx.cc).err;
+  emit_for(*s, ctx.out, log::Id::kSocketModifyRefused, log::Errno{err});
+  ctx.out.push_back(ToKernel{reply_to(as_okay, s->vcc, err)});
 }
 
 // as_addparty / as_dropparty are answered with their own type: -EBADFD
@@ -780,6 +884,12 @@ void SocketTable::null_cc_released(Socket* /*s*/, Context& ctx) {
   emit(ctx.out, log::Id::kSocketLateReleased);
 }
 
+// A modification's answer for a socket that is gone: the kernel has closed it.
+void SocketTable::null_cc_modify_result(Socket* /*s*/, Context& ctx) {
+  emit(ctx.out, log::Id::kSocketLateModify, event_name(ctx.event),
+       std::get<CcModifyResult>(*ctx.cc).sock);
+}
+
 // --- Connecting / Accepting -------------------------------------------------------
 
 // Section 3.2, table 1, fig. 7 and 11: as_okay with pvc, local and qos.
@@ -806,10 +916,39 @@ void SocketTable::connecting_cc_released(Socket* s, Context& ctx) {
 
 // --- Active / ClosingByDemon ------------------------------------------------------
 
-// Q.2963.1 modification is not offered (yet): answer like the original
-// without -u uni40+q.2963.1.
-void SocketTable::active_modify(Socket* /*s*/, Context& ctx) {
-  ctx.out.push_back(ToKernel{reply_to(as_okay, ctx.msg->vcc(), -ENOPROTOOPT)});
+// Q.2963.1: the kernel's as_modify on an active call goes to call control
+// (CcModify; its CcModifyResult becomes the as_okay). Without q.2963.1 it is
+// answered like the original: -ENOPROTOOPT.
+void SocketTable::active_modify(Socket* s, Context& ctx) {
+  if (!params_.modification) {
+    emit_for(*s, ctx.out, log::Id::kSocketModifyRefused, log::Errno{-ENOPROTOOPT});
+    ctx.out.push_back(ToKernel{reply_to(as_okay, s->vcc, -ENOPROTOOPT)});
+    return;
+  }
+  emit_for(*s, ctx.out, log::Id::kSocketModify);
+  ctx.out.push_back(ToCallControl{CcModify{s->id, ctx.msg->raw().qos}});
+}
+
+// Q.2963.1: call control's as_modify to the kernel (reply = the ATM_MF_*
+// flags, qos = the rates to apply); its as_okay / as_error is awaited.
+void SocketTable::active_cc_modify_qos(Socket* s, Context& ctx) {
+  const auto& q = std::get<CcModifyQos>(*ctx.cc);
+  Message m(as_modify);
+  m.set_vcc(s->vcc);
+  m.set_reply(q.flags);
+  m.raw().qos = q.qos;
+  ctx.out.push_back(ToKernel{m});
+  s->state = SockState::kActiveQosWait;
+  emit_for(*s, ctx.out, log::Id::kSocketModifyQos, log::Hex{static_cast<unsigned>(q.flags)});
+}
+
+// Q.2963.1: the kernel's answer to our as_modify, to call control.
+void SocketTable::qos_wait_answer(Socket* s, Context& ctx) {
+  const bool ok = ctx.event == SockEvent::kKernelOkay;
+  const int err = ok ? 0 : (ctx.msg->reply() < 0 ? ctx.msg->reply() : -EIO);
+  s->state = SockState::kActive;
+  emit_for(*s, ctx.out, log::Id::kSocketModifyAnswer, log::Errno{err});
+  ctx.out.push_back(ToCallControl{CcModifyQosAnswer{s->id, err}});
 }
 
 // Section 3.4, fig. 7: closed by the remote party or the network; the
@@ -1181,7 +1320,7 @@ void SocketTable::shutdown(std::vector<Action>& out) {
     if (s == nullptr) continue;
     if (s->listener) reject_pending(*s->listener, out);
     if (s->state == SockState::kConnecting || s->state == SockState::kAccepting ||
-        s->state == SockState::kActive)
+        s->state == SockState::kActive || s->state == SockState::kActiveQosWait)
       out.push_back(ToCallControl{CcRelease{s->id}});
     destroy(*s);
   }

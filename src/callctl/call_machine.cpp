@@ -5,7 +5,9 @@
 // References: Q.2931 (02/95) §5.1 (originating interface), §5.2 (destination
 // interface), §5.4 (clearing), §5.6 (error handling) and its SDL processes
 // Call-Control-U / Call-Control-N; UNI 3.1 §5.x where it differs (no T301);
-// UNI 4.0 §2 (T301). The party machine of Q.2971 is not here (docs/callctl.md).
+// UNI 4.0 §2 (T301). The party machine of Q.2971 is not here (docs/callctl.md);
+// the modification's handlers (Q.2963.1, U13/U14) are in modify_machine.cpp,
+// their rows in the table below.
 #include <array>
 #include <cerrno>
 #include <utility>
@@ -45,6 +47,10 @@ constexpr StateTimer kStateTimers[] = {
     {Side::kNetwork, CallState::kIncomingCallProceeding, Timer::kT310},  // N9: §5.2.5
     {Side::kNetwork, CallState::kCallReceived, Timer::kT301},       // N7: UNI 4.0 / Q.2931 only
     {Side::kNetwork, CallState::kReleaseIndication, Timer::kT308},  // N12: RELEASE sent, §5.4.3
+    // Q.2963.1 §9.1.1: MODIFY REQUEST sent. (T361 runs in U10/N10 beside this
+    // table: modify_machine.cpp starts it, any state change stops it.)
+    {Side::kUser, CallState::kModifyRequest, Timer::kT360},     // U13
+    {Side::kNetwork, CallState::kModifyRequest, Timer::kT360},  // N13
 };
 
 }  // namespace
@@ -314,12 +320,14 @@ Uni::Machine::Handler Uni::Machine::find(Side side, CallState s, Ev e) {
 
 Uni::Machine::Handler Uni::Machine::search(Side side, CallState s, Ev e) {
   using M = Machine;
+  using MM = ModifyMachine;
   constexpr auto st = [](CallState x) {
     return static_cast<std::uint16_t>(1u << static_cast<unsigned>(x));
   };
   constexpr auto ev = [](Ev x) { return 1u << static_cast<unsigned>(x); };
   constexpr std::uint16_t kAny = 0xffff;
   constexpr std::uint16_t kClearing = st(S::kReleaseRequest) | st(S::kReleaseIndication);
+  constexpr std::uint16_t kModifying = st(S::kModifyRequest) | st(S::kModifyReceived);
   static constexpr Row kRows[] = {
       // Establishment, originating side of the call.
       {st(S::kNull), st(S::kNull), ev(Ev::kSetupRequest), &M::u0n0_setup_request},
@@ -349,6 +357,24 @@ Uni::Machine::Handler Uni::Machine::search(Side side, CallState s, Ev e) {
       {st(S::kConnectRequest), 0, ev(Ev::kConnectAck), &M::u8_connect_ack},
       {st(S::kConnectRequest), 0, ev(Ev::kT313), &M::u8_t313},
       {0, st(S::kActive), ev(Ev::kConnectAck), &M::n10_connect_ack},
+      // Connection modification, Q.2963.1 (modify_machine.cpp). The messages
+      // are these events only with UniParams::modification (else
+      // kOtherMessage: STATUS 97); in any other state they are unexpected.
+      {st(S::kActive), st(S::kActive), ev(Ev::kModifyPrimitive), &MM::u10n10_modify_primitive},
+      {kModifying, kModifying, ev(Ev::kModifyPrimitive), &MM::u13u14_modify_primitive},
+      {kAny, kAny, ev(Ev::kModifyPrimitive), &MM::unx_modify_primitive},
+      {st(S::kActive), st(S::kActive), ev(Ev::kQosAnswer), &MM::u10n10_qos_answer},
+      {st(S::kModifyReceived), st(S::kModifyReceived), ev(Ev::kQosAnswer), &MM::u14n14_qos_answer},
+      {st(S::kActive), st(S::kActive), ev(Ev::kModifyRequest), &MM::u10n10_modify_request},
+      {st(S::kModifyRequest), st(S::kModifyRequest), ev(Ev::kModifyRequest),
+       &MM::u13n13_modify_request},
+      {st(S::kModifyRequest), st(S::kModifyRequest), ev(Ev::kModifyAck), &MM::u13n13_modify_ack},
+      {st(S::kModifyRequest), st(S::kModifyRequest), ev(Ev::kModifyReject),
+       &MM::u13n13_modify_reject},
+      {st(S::kModifyRequest), st(S::kModifyRequest), ev(Ev::kT360), &MM::u13n13_t360},
+      {st(S::kActive), st(S::kActive), ev(Ev::kConnectionAvailable),
+       &MM::u10n10_connection_available},
+      {st(S::kActive), st(S::kActive), ev(Ev::kT361), &MM::u10n10_t361},
       // Clearing.
       {kClearing, kClearing, ev(Ev::kT308), &M::u11n12_t308},
       // Any state.
@@ -412,6 +438,22 @@ std::string_view Uni::ev_name(Ev e) {
       return "T310 expiry";
     case Ev::kT313:
       return "T313 expiry";
+    case Ev::kModifyPrimitive:
+      return "MODIFY.request";
+    case Ev::kQosAnswer:
+      return "QOS.confirm";
+    case Ev::kModifyRequest:
+      return "MODIFY REQUEST";
+    case Ev::kModifyAck:
+      return "MODIFY ACKNOWLEDGE";
+    case Ev::kModifyReject:
+      return "MODIFY REJECT";
+    case Ev::kConnectionAvailable:
+      return "CONNECTION AVAILABLE";
+    case Ev::kT360:
+      return "T360 expiry";
+    case Ev::kT361:
+      return "T361 expiry";
   }
   return "?";
 }
@@ -610,6 +652,12 @@ void Uni::connected(Call& c, const Message& m) {
 
 void Uni::tell_established(Call& c) {
   out_->push_back(CcEstablished{c.sock, pvc_of(c), c.setup->local, c.setup->qos});
+  // Q.2963.1: the QoS the kernel now has, for the modifications to come
+  // (only on a UNI that offers them: a held call is otherwise the record).
+  if (params_.modification) {
+    c.mod = std::make_unique<Call::Modify>();
+    c.mod->qos = c.setup->qos;
+  }
   c.setup.reset();
 }
 
@@ -694,6 +742,10 @@ void Uni::start_release(Call& c, std::uint8_t cv, std::optional<int> tell_kernel
 }
 
 void Uni::tell_kernel_gone(Call& c, int err) {
+  // A kernel waiting for its modification's answer gets it first (its
+  // setsockopt returns it; the as_close follows): the release's errno, or
+  // -ECONNRESET for a normal release by the peer.
+  end_modification(c, err != 0 ? err : -ECONNRESET);
   switch (c.phase) {
     case Phase::kOutgoing:
     case Phase::kIncomingAccepted:
@@ -781,20 +833,27 @@ Duration Uni::duration(Timer t) const {
       return params_.t313;
     case Timer::kT322:
       return params_.t322;
+    case Timer::kT360:
+      return params_.t360;
+    case Timer::kT361:
+      return params_.t361;
   }
   return params_.t303;
 }
 
 void Uni::start_state_timer(Call& c, Timer t) {
+  stop_state_timer(c);
   const TimePoint when = now_ + duration(t);
-  c.timer = std::make_pair(t, when);
+  c.timer_on = true;
+  c.timer = t;
+  c.timer_at = when;
   timers_.emplace(when, c.key(), static_cast<std::uint8_t>(t));
 }
 
 void Uni::stop_state_timer(Call& c) {
-  if (!c.timer) return;
-  timers_.erase({c.timer->second, c.key(), static_cast<std::uint8_t>(c.timer->first)});
-  c.timer.reset();
+  if (!c.timer_on) return;
+  timers_.erase({c.timer_at, c.key(), static_cast<std::uint8_t>(c.timer)});
+  c.timer_on = false;
 }
 
 void Uni::stop_t322(Call& c) {

@@ -31,7 +31,48 @@ constexpr std::array kReject = std::to_array<CauseErrno>({
     {c::kNoUserResponding, -ETIMEDOUT, "timed out"},
 });
 
+constexpr std::array kModifyReject = std::to_array<CauseErrno>({
+    {c::kCellRateUnavailable, -EAGAIN, "user cell rate not available"},
+    {c::kResourceUnavailable, -EAGAIN, "resource unavailable, unspecified"},
+    {c::kQosUnavailable, -EAGAIN, "quality of service unavailable"},
+    {c::kUnsupportedTrafficParams, -EINVAL, "unsupported combination of traffic parameters"},
+    {c::kServiceUnavailable, -EOPNOTSUPP, "service or option not available"},
+    {c::kBearerNotImplemented, -EOPNOTSUPP, "bearer capability not implemented"},
+    {c::kMessageTypeNonExistent, -EOPNOTSUPP, "message type non-existent or not implemented"},
+    {c::kMessageNotCompatibleWithState, -EBUSY, "message not compatible with call state"},
+});
+
+constexpr std::array kModifyRefusal = std::to_array<CauseErrno>({
+    {c::kCellRateUnavailable, -EAGAIN, "no bandwidth for the new rates"},
+    {c::kResourceUnavailable, -ENOMEM, "out of memory"},
+    {c::kResourceUnavailable, -ENOBUFS, "out of buffers"},
+    {c::kResourceUnavailable, -EBUSY, "busy"},
+    {c::kUnsupportedTrafficParams, -EINVAL, "rates not acceptable"},
+    {c::kServiceUnavailable, -EOPNOTSUPP, "the device cannot change a VC's QoS"},
+});
+
 }  // namespace
+
+int modify_reject_errno(std::uint8_t cause) {
+  for (const auto& r : kModifyReject)
+    if (r.cause == cause) return r.err;
+  return kModifyRejectDefault;
+}
+
+std::span<const CauseErrno> modify_reject_table() {
+  return kModifyReject;
+}
+
+std::uint8_t modify_refusal_cause(int err) {
+  if (err > 0) err = -err;
+  for (const auto& r : kModifyRefusal)
+    if (r.err == err) return r.cause;
+  return c::kResourceUnavailable;
+}
+
+std::span<const CauseErrno> modify_refusal_table() {
+  return kModifyRefusal;
+}
 
 int setup_failure_errno(std::uint8_t cause) {
   for (const auto& r : kSetupFailure)

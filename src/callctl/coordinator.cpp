@@ -44,6 +44,21 @@ std::optional<Uni::Ev> Uni::call_event_of(MessageType t) {
   return std::nullopt;
 }
 
+// Q.2963.1: the modification messages are the call machine's only on a UNI
+// that offers modification; elsewhere they stay kOtherMessage (STATUS 97).
+std::optional<Uni::Ev> Uni::event_of(MessageType t) const {
+  static constexpr std::pair<MessageType, Ev> kModification[] = {
+      {MessageType::kModifyRequest, Ev::kModifyRequest},
+      {MessageType::kModifyAcknowledge, Ev::kModifyAck},
+      {MessageType::kModifyReject, Ev::kModifyReject},
+      {MessageType::kConnectionAvailable, Ev::kConnectionAvailable},
+  };
+  if (params_.modification)
+    for (const auto& [type, ev] : kModification)
+      if (type == t) return ev;
+  return call_event_of(t);
+}
+
 void Uni::on_q2931(ByteView bytes) {
   ++stats_.messages_in;
   q2931::DecodeResult nested;
@@ -153,7 +168,7 @@ void Uni::on_call_message(Call& c, const Message& m, q2931::Action action,
     send_status(c, cause::kResponseToStatusEnquiry);
   } else if (m.type == MessageType::kStatus) {
     on_status(c, m);
-  } else if (const auto ev = call_event_of(m.type)) {
+  } else if (const auto ev = event_of(m.type)) {
     In in{*ev, &m, std::nullopt};
     // RELEASE with a bad mandatory IE: acted upon, the cause goes into
     // RELEASE COMPLETE instead of a STATUS (§5.6.7).
@@ -293,8 +308,11 @@ void Uni::on_status(Call& c, const Message& m) {
     stop_t322(c);
     c.enquiries = 0;
   }
-  const int peer = st != nullptr ? st->state : 0;
-  const int ours = static_cast<int>(c.state);
+  // Q.2963.1: Modify Request / Modify Received (13, 14) are an active call.
+  auto norm = [](int s) { return s == 13 || s == 14 ? 10 : s; };
+  const int reported = st != nullptr ? st->state : 0;
+  const int peer = norm(reported);
+  const int ours = norm(static_cast<int>(c.state));
   if (peer == 0) {
     // The peer has no such call: release the call reference here. A call in
     // setup is told as for a RELEASE COMPLETE without cause (the original);
@@ -325,10 +343,10 @@ void Uni::on_status(Call& c, const Message& m) {
   // fault relay, issue 14).
   if (out_set(ours) && peer == 10) compatible = false;
   if (!compatible) {
-    emit_call(log::Id::kCallStatusIncompatible, c, peer, label(c.state));
+    emit_call(log::Id::kCallStatusIncompatible, c, reported, label(c.state));
     start_release(c, cause::kMessageNotCompatibleWithState, kErrProtocol);
-  } else if (peer != ours) {
-    emit_call(log::Id::kCallStatusCompatible, c, peer);
+  } else if (reported != static_cast<int>(c.state)) {
+    emit_call(log::Id::kCallStatusCompatible, c, reported);
   }
 }
 

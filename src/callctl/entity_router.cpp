@@ -134,6 +134,13 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
           if (it == sock_entity_.end()) return;  // never reached an entity
           target = it->second;
           sock_entity_.erase(it);
+        } else if constexpr (std::is_same_v<T, atmsvc::CcModify> ||
+                             std::is_same_v<T, atmsvc::CcModifyQosAnswer>) {
+          // Q.2963.1: to the entity of the socket's call. A modification of a
+          // socket no entity holds is refused as the Uni would (-EBADFD).
+          target = entity_of_sock(r.sock);
+          if (!target && std::is_same_v<T, atmsvc::CcModify>)
+            out.push_back(atmsvc::CcModifyResult{r.sock, -EBADFD});
         } else if constexpr (requires { r.call; }) {
           // A request about an offered incoming call (CcAccept, CcReject, and
           // any later one): to the entity that offered it, with its call id.

@@ -94,7 +94,13 @@ void LoopbackNetwork::decide(const NetInput& req, TimePoint, std::vector<NetOutp
     out.push_back(CcReleased{caller, setup_failure_errno(cause)});
     return;
   }
-  // Link inputs (no links here) and CcIdentify (no switch mode) ask nothing.
+  // No Q.2963.1 here: a modification is refused as without q.2963.1.
+  if (const auto* m = std::get_if<CcModify>(&req)) {
+    out.push_back(CcModifyResult{m->sock, -ENOPROTOOPT});
+    return;
+  }
+  // Link inputs (no links here), CcIdentify (no switch mode) and
+  // CcModifyQosAnswer (never asked for) ask nothing.
   const auto* relp = std::get_if<CcRelease>(&req);
   if (relp == nullptr) return;
   const CcRelease& rel = *relp;

@@ -487,6 +487,24 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
   return std::nullopt;
 }
 
+TrafficDescriptor modify_traffic(const struct atm_qos& qos, int link_rate) {
+  auto pcr = [&](const struct atm_trafprm& tp) -> std::uint32_t {
+    return tp.traffic_class == ATM_ABR ? abr_pcr(tp, link_rate)
+                                       : static_cast<std::uint32_t>(signalled_pcr(tp, link_rate));
+  };
+  TrafficDescriptor td;
+  if (qos.txtp.traffic_class != ATM_NONE) td.td.fwd_pcr_01 = pcr(qos.txtp);
+  if (qos.rxtp.traffic_class != ATM_NONE) td.td.bwd_pcr_01 = pcr(qos.rxtp);
+  return td;
+}
+
+void apply_modify(const TrafficParams& td, struct atm_qos& q) {
+  if (td.fwd_pcr_01 && q.rxtp.traffic_class != ATM_NONE)
+    q.rxtp.max_pcr = static_cast<int>(*td.fwd_pcr_01);
+  if (td.bwd_pcr_01 && q.txtp.traffic_class != ATM_NONE)
+    q.txtp.max_pcr = static_cast<int>(*td.bwd_pcr_01);
+}
+
 void apply_connect(const Message& connect, struct atm_qos& q) {
   if (const auto* aal = connect.find<AalParameters>()) {
     if (const auto* a5 = std::get_if<Aal5>(&aal->aal)) {

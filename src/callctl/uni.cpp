@@ -51,6 +51,10 @@ std::string state_name(Side side, CallState s) {
       return p + " Release Request";
     case CallState::kReleaseIndication:
       return p + " Release Indication";
+    case CallState::kModifyRequest:
+      return p + " Modify Request";
+    case CallState::kModifyReceived:
+      return p + " Modify Received";
   }
   return p + " ?";
 }
@@ -69,7 +73,9 @@ std::string_view state_label(Side side, CallState s) {
                                                "U9 Incoming Call Proceeding",
                                                "U10 Active",
                                                "U11 Release Request",
-                                               "U12 Release Indication"};
+                                               "U12 Release Indication",
+                                               "U13 Modify Request",
+                                               "U14 Modify Received"};
   static constexpr std::string_view kNetwork[] = {"N0 Null",
                                                   "N1 Call Initiated",
                                                   "N2 ?",
@@ -82,7 +88,9 @@ std::string_view state_label(Side side, CallState s) {
                                                   "N9 Incoming Call Proceeding",
                                                   "N10 Active",
                                                   "N11 Release Request",
-                                                  "N12 Release Indication"};
+                                                  "N12 Release Indication",
+                                                  "N13 Modify Request",
+                                                  "N14 Modify Received"};
   const auto i = static_cast<std::size_t>(s);
   if (i >= std::size(kUser)) return side == Side::kUser ? "U?" : "N?";
   return side == Side::kUser ? kUser[i] : kNetwork[i];
@@ -102,6 +110,10 @@ std::string_view timer_name(Timer t) {
       return "T313";
     case Timer::kT322:
       return "T322";
+    case Timer::kT360:
+      return "T360";
+    case Timer::kT361:
+      return "T361";
   }
   return "T?";
 }
@@ -238,6 +250,10 @@ void Uni::request(const NetInput& req) {
     }
   } else if (const auto* idf = std::get_if<CcIdentify>(&req)) {
     identify_call(*idf);
+  } else if (const auto* mr = std::get_if<CcModify>(&req)) {
+    modify_request(*mr);
+  } else if (const auto* qa = std::get_if<CcModifyQosAnswer>(&req)) {
+    qos_answer(*qa);
   }
 }
 
@@ -285,8 +301,8 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
     start_release(c, cause::kTemporaryFailure, kErrTimerExpiry);
     return;
   }
-  if (!c.timer || c.timer->first != timer || c.timer->second != when) return;
-  c.timer.reset();
+  if (!c.timer_on || c.timer != timer || c.timer_at != when) return;
+  c.timer_on = false;
   emit_call(log::Id::kCallTimerExpired, c, timer_name(timer), label(c.state));
   switch (timer) {
     case Timer::kT301:
@@ -303,6 +319,12 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
       break;
     case Timer::kT313:
       dispatch(c, {Ev::kT313});
+      break;
+    case Timer::kT360:
+      dispatch(c, {Ev::kT360});
+      break;
+    case Timer::kT361:
+      dispatch(c, {Ev::kT361});
       break;
     case Timer::kT322:
       break;
@@ -341,7 +363,7 @@ std::optional<Uni::CallInfo> Uni::call_info(std::uint32_t cref, bool we_originat
   const Call& c = it->second;
   CallInfo i;
   i.state = c.state;
-  if (c.timer) i.timer = c.timer->first;
+  if (c.timer_on) i.timer = c.timer;
   i.t322 = c.t322.has_value();
   return i;
 }
@@ -448,7 +470,7 @@ void Uni::on_link_down() {
     auto it = calls_.find(k);
     if (it == calls_.end()) continue;
     Call& c = it->second;
-    if (c.state == CallState::kActive) {
+    if (detail::active(c.state)) {  // a modification in progress goes on (T360/T361)
       active = true;
       stop_t322(c);
       continue;

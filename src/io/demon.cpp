@@ -28,6 +28,11 @@ UniVersion uni_version(const config::Options& o) {
   return config::protocol_version(o.uni.value_or(config::UniSelection{}));
 }
 
+// -u uni40+q.2963.1 / sig q.2963.1: connection modification (Q.2963.1).
+bool q2963_1(const config::Options& o) {
+  return o.uni.value_or(config::UniSelection{}).q2963_1;
+}
+
 // The Q.2931 network side: one Uni per entity behind the router (--network
 // uni, the default); null for a stand-in.
 std::unique_ptr<callctl::EntityRouter> make_router(const config::Options& o,
@@ -110,6 +115,8 @@ static atmsvc::SocketTableParams table_params(const config::Options& o,
   p.levels = levels;
   if (o.network == "uni")
     for (const auto& e : entities) p.switch_mode |= e.mode == config::SigMode::kSwitch;
+  // Q.2963.1 is call control's (the stand-ins have none).
+  p.modification = o.network == "uni" && q2963_1(o);
   return p;
 }
 
@@ -159,7 +166,12 @@ callctl::UniParams entity_uni_params(const config::Options& o, const config::Ent
       p.t317 = d;
     else if (name == "t322")
       p.t322 = d;
+    else if (name == "t360")
+      p.t360 = d;
+    else if (name == "t361")
+      p.t361 = d;
   }
+  p.modification = q2963_1(o);
   p.local_addresses = o.local_addresses;
   return p;
 }

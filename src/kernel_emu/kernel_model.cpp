@@ -1,5 +1,7 @@
 #include "atmsigd/kernel_emu/kernel_model.hpp"
 
+#include <linux/atmdev.h>
+
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -13,6 +15,15 @@ std::string vcc_text(Vcc v) {
   char buf[24];
   std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
   return buf;
+}
+
+KSocket new_socket(Vcc vcc, KState st, bool listener, const Message& last = Message()) {
+  KSocket k;
+  k.vcc = vcc;
+  k.state = st;
+  k.listener = listener;
+  k.last = last;
+  return k;
 }
 
 Message base(enum atmsvc_msg_type t, Vcc vcc) {
@@ -75,7 +86,7 @@ Message KernelModel::bind(Vcc vcc, const struct sockaddr_atmsvc& addr, const str
   Message m = base(as_bind, vcc);
   m.raw().svc = addr;
   m.raw().qos = qos;
-  sockets_[vcc] = KSocket{vcc, KState::kBindWait, false, {}, {}, 0};
+  sockets_[vcc] = new_socket(vcc, KState::kBindWait, false);
   return m;
 }
 
@@ -87,7 +98,7 @@ Message KernelModel::connect(Vcc vcc, const struct sockaddr_atmsvc& local,
   m.raw().svc = remote;
   m.raw().qos = qos;
   m.raw().sap = sap;
-  sockets_[vcc] = KSocket{vcc, KState::kConnectWait, false, {}, {}, 0};
+  sockets_[vcc] = new_socket(vcc, KState::kConnectWait, false);
   return m;
 }
 
@@ -97,7 +108,7 @@ Message KernelModel::listen(Vcc vcc, const struct sockaddr_atmsvc& addr, const s
   m.raw().svc = addr;
   m.raw().qos = qos;
   m.raw().sap = sap;
-  sockets_[vcc] = KSocket{vcc, KState::kListenWait, true, {}, {}, 0};
+  sockets_[vcc] = new_socket(vcc, KState::kListenWait, true);
   return m;
 }
 
@@ -109,7 +120,7 @@ std::optional<Message> KernelModel::accept(Vcc new_vcc, Vcc listener) {
   Message m = base(as_accept, new_vcc);
   m.set_listen_vcc(listener);
   m.raw().qos = ind.raw().qos;
-  sockets_[new_vcc] = KSocket{new_vcc, KState::kAcceptWait, false, {}, ind, 0};
+  sockets_[new_vcc] = new_socket(new_vcc, KState::kAcceptWait, false, ind);
   return m;
 }
 
@@ -134,6 +145,19 @@ Message KernelModel::close(Vcc vcc) {
     }
   }
   return base(as_close, vcc);
+}
+
+Message KernelModel::modify(Vcc vcc, const struct atm_qos& qos) {
+  Message m = base(as_modify, vcc);
+  m.raw().qos = qos;
+  // A socket waiting for the demon's answer to another request sends none
+  // (net/atm/svc.c: SO_ATMQOS goes to the demon only once connected).
+  auto it = sockets_.find(vcc);
+  if (it != sockets_.end() && it->second.state != KState::kBindWait &&
+      it->second.state != KState::kConnectWait && it->second.state != KState::kListenWait &&
+      it->second.state != KState::kAcceptWait)
+    ++it->second.modifies_pending;
+  return m;
 }
 
 Message KernelModel::itf_notify(int itf) {
@@ -161,6 +185,15 @@ DemonFrameResult KernelModel::on_demon(const Message& m) {
   }
   KSocket& s = it->second;
   s.last = m;
+  if (m.type() == as_okay && s.modifies_pending > 0 && s.state != KState::kBindWait &&
+      s.state != KState::kConnectWait && s.state != KState::kListenWait &&
+      s.state != KState::kAcceptWait) {
+    // The answer to the application's as_modify (Q.2963.1; svc_change_qos
+    // returns its reply), whatever the socket's state.
+    --s.modifies_pending;
+    s.modify_result = m.reply();
+    return r;
+  }
   switch (m.type()) {
     case as_okay:
       switch (s.state) {
@@ -178,12 +211,36 @@ DemonFrameResult KernelModel::on_demon(const Message& m) {
         case KState::kCloseWait:
           return r;  // fig. 9: crossed our as_close
         case KState::kConnected:
+          violation("as_okay for a connected socket without an as_modify to answer");
+          return r;
         case KState::kListening:
         case KState::kRemoteClosed:
           violation(std::string("as_okay in kernel state ") + kstate_name(s.state));
           return r;
       }
       return r;
+    case as_modify: {
+      // The demon's own (Q.2963.1): answered at once, with the same frame,
+      // unless the VC is closing (modify_qos: not ready or released).
+      if (s.state != KState::kConnected && s.state != KState::kCloseWait &&
+          s.state != KState::kRemoteClosed) {
+        violation(std::string("as_modify in kernel state ") + kstate_name(s.state));
+        return r;
+      }
+      s.qos_asked.push_back(m);
+      if (s.state != KState::kConnected) return r;
+      const bool set = (m.reply() & ATM_MF_SET) == ATM_MF_SET;
+      const auto pa = modify_answers_.find(s.vcc);
+      const ModifyAnswer policy = pa != modify_answers_.end() ? pa->second : ModifyAnswer{};
+      const std::optional<int> answer = set ? policy.set : policy.reserve;
+      if (!answer) return r;
+      Message a = m;
+      a.set_type(*answer == 0 ? as_okay : as_error);
+      a.set_reply(*answer);
+      if (*answer == 0 && set) s.qos = m.raw().qos;
+      r.replies.push_back(a);
+      return r;
+    }
     case as_error:
       switch (s.state) {
         case KState::kBindWait:

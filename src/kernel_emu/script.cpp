@@ -40,7 +40,20 @@ int type_of(const std::string& s) {
   if (s == "error") return as_error;
   if (s == "indicate") return as_indicate;
   if (s == "close") return as_close;
-  throw std::invalid_argument("unknown frame type \"" + s + "\" (okay, error, indicate, close)");
+  if (s == "modify") return as_modify;
+  throw std::invalid_argument("unknown frame type \"" + s +
+                              "\" (okay, error, indicate, close, modify)");
+}
+
+// modify-answer: okay (as_okay), none (no answer) or a negative errno (as_error).
+std::optional<int> answer_of(const std::string& s) {
+  if (s.empty() || s == "okay") return 0;
+  if (s == "none") return std::nullopt;
+  const int e = std::stoi(s);
+  if (e >= 0)
+    throw std::invalid_argument("modify-answer: \"" + s +
+                                "\" is not okay, none or a negative errno");
+  return e;
 }
 
 }  // namespace
@@ -147,6 +160,16 @@ bool ScriptRunner::run_line(const std::string& line) {
       auto m = model_.reject(vcc_for(c.words[1]), std::stoi(get(c, "reply", "-111")));
       if (!m) return fail("reject: " + c.words[1] + " has no pending indication");
       return send(*m);
+    }
+    if (op == "modify") {  // Q.2963.1: SO_ATMQOS on a connected SVC
+      need(1);
+      return send(model_.modify(vcc_for(c.words[1]), qos_from_text(get(c, "qos"))));
+    }
+    if (op == "modify-answer") {  // how the kernel answers the demon's as_modify
+      need(1);
+      model_.set_modify_answer(vcc_for(c.words[1]), ModifyAnswer{answer_of(get(c, "reserve")),
+                                                                 answer_of(get(c, "set"))});
+      return true;
     }
     if (op == "close") {
       need(1);

@@ -601,6 +601,9 @@ void put_body(Bytes& out, const EndpointReference& x, Version) {
 void put_body(Bytes& out, const EndpointState& x, Version) {
   put8(out, x.state & 0x3f);
 }
+void put_body(Bytes& out, const BroadbandReportType& x, Version) {
+  put8(out, x.type);
+}
 void put_body(Bytes& out, const AbrSetupParameters& x, Version v) {
   put_tagged(out, x, kAbrSetupFields, v);
 }
@@ -753,6 +756,9 @@ bool get_body(Reader& r, EndpointState& x, Version) {
   if (!r.u8(o)) return false;
   x.state = o & 0x3f;
   return true;
+}
+bool get_body(Reader& r, BroadbandReportType& x, Version) {
+  return r.u8(x.type);
 }
 bool get_body(Reader& r, AbrSetupParameters& x, Version v) {
   return get_tagged(r, x, kAbrSetupFields, v);

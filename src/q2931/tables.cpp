@@ -222,6 +222,7 @@ constexpr std::array kMsgIes = std::to_array<MsgIeSpec>({
     {M::kModifyRequest, I::kNotificationIndicator, 1, kNone},
     {M::kModifyRequest, I::kGenericIdentifierTransport, 3, kNone},
     {M::kModifyAcknowledge, I::kTrafficDescriptor, 1, kNone},
+    {M::kModifyAcknowledge, I::kBroadbandReportType, 1, kNone},
     {M::kModifyAcknowledge, I::kNotificationIndicator, 1, kNone},
     {M::kModifyAcknowledge, I::kGenericIdentifierTransport, 3, kNone},
     {M::kModifyReject, I::kCause, 1, kAll},
@@ -294,7 +295,7 @@ constexpr bool every_message_has_a_row_or_is_empty() {
   return true;
 }
 static_assert(every_message_has_a_row_or_is_empty());
-static_assert(kIeSpecs.size() == 41 && kMsgSpecs.size() == 24);
+static_assert(kIeSpecs.size() == 42 && kMsgSpecs.size() == 24);
 constexpr bool msg_columns_consistent() {
   for (const auto& m : kMsgSpecs) {
     // The restart procedure is the one that runs on the global call reference (§5.5).

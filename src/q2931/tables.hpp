@@ -96,6 +96,7 @@ inline constexpr std::array kIeSpecs = std::to_array<IeSpec>({
     {IeId::kAlternativeTrafficDescriptor, "Alternative ATM traffic descriptor", 1, 60, kUni40Q2931},
     {IeId::kAbrSetupParameters, "ABR setup parameters", 1, 32, kUni40},
     {IeId::kAbrAdditionalParameters, "ABR additional parameters", 1, 10, kUni40},
+    {IeId::kBroadbandReportType, "Broadband report type", 1, 1, kUni40Q2931},
     {IeId::kLijCallIdentifier, "LIJ call identifier", 5, 5, kUni40},
     {IeId::kLijParameters, "LIJ parameters", 1, 1, kUni40},
     {IeId::kLeafSequenceNumber, "Leaf sequence number", 4, 4, kUni40},

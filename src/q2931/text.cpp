@@ -289,6 +289,14 @@ std::string text(const EndpointReference& x) {
 std::string text(const EndpointState& x) {
   return std::move(Line(head(0x55, x.hdr)).num("state", x.state)).str();
 }
+std::string text(const BroadbandReportType& x) {
+  Line l(head(0x89, x.hdr));
+  if (x.type == report_type::kModificationConfirmation)
+    l.kv("type", "modification-confirmation");
+  else
+    l.num("type", x.type);
+  return std::move(l).str();
+}
 std::string text(const AbrSetupParameters& x) {
   Line l(head(0x84, x.hdr));
   l.opt("fwd_icr", x.fwd_icr).opt("bwd_icr", x.bwd_icr).opt("fwd_tbe", x.fwd_tbe);

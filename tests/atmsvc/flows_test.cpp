@@ -1,5 +1,7 @@
 // The message flows of the internal signaling protocol (figures 4-12 and
 // sections 3.2-3.10, 5.1), driven in virtual time against the kernel model.
+#include <linux/atmdev.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -366,7 +368,7 @@ TEST(Incoming, SpecificListenerBeatsWildcard) {
 
 TEST(Incoming, TrafficClassMustMatchUnlessAny) {
   Harness h;
-  h.listen(kL, kAddrA, "", "cbr:pcr=1000");
+  h.listen(kL, kAddrA, "", "cbr:max_pcr=1000");
   h.cc_sends(h.incoming(4, kAddrA, "", "ubr"));
   EXPECT_EQ(h.take_cc<CcReject>().reason, RejectReason::kNoListener);
 }
@@ -504,6 +506,143 @@ TEST(Modify, WithoutQ29631IsRefusedLikeTheOriginal) {
   ASSERT_NE(k, nullptr);
   EXPECT_EQ(k->msg.type(), as_okay);
   EXPECT_EQ(k->msg.reply(), -ENOPROTOOPT);
+}
+
+// --- Q.2963.1 (SocketTableParams::modification) ----------------------------------
+
+SocketTableParams with_modification() {
+  SocketTableParams p;
+  p.modification = true;
+  return p;
+}
+
+// An active call of kV1 (the caller) under a table with Q.2963.1.
+SockId active_call(Harness& h) {
+  h.connect(kV1, kAddrB, "cbr:max_pcr=1000");
+  const SockId id = h.take_cc<CcConnect>().sock;
+  h.cc_sends(h.established(id));
+  return id;
+}
+
+// The kernel's as_modify goes to call control; call control's reservation is
+// the demon's as_modify (reply = ATM_MF_* flags), the kernel's as_okay comes
+// back as CcModifyQosAnswer 0; the result is the as_okay that ends the
+// kernel's wait.
+TEST(Modify, ForwardedReservedAndAnswered) {
+  Harness h(with_modification());
+  const SockId id = active_call(h);
+  const auto q = kemu::qos_from_text("cbr:max_pcr=3000");
+  h.kernel_sends(h.kernel.modify(kV1, q));
+  const auto m = h.take_cc<CcModify>();
+  EXPECT_EQ(m.sock, id);
+  EXPECT_EQ(m.qos.txtp.max_pcr, 3000);
+  EXPECT_EQ(h.table.state_of(kV1), SockState::kActive);
+  const int reserve = ATM_MF_INC_RSV | ATM_MF_DEC_SHP;
+  h.cc_sends(CcModifyQos{id, q, reserve});
+  // The demon's as_modify; the kernel model answered it at once (as_okay).
+  ASSERT_EQ(h.kernel.socket(kV1)->qos_asked.size(), 1u);
+  EXPECT_EQ(h.kernel.socket(kV1)->qos_asked[0].reply(), reserve);
+  EXPECT_EQ(h.kernel.socket(kV1)->qos_asked[0].raw().qos.txtp.max_pcr, 3000);
+  const auto a = h.take_cc<CcModifyQosAnswer>();
+  EXPECT_EQ(a.sock, id);
+  EXPECT_EQ(a.err, 0);
+  EXPECT_EQ(h.table.state_of(kV1), SockState::kActive);
+  h.cc_sends(CcModifyQos{id, q, ATM_MF_SET});
+  EXPECT_EQ(h.take_cc<CcModifyQosAnswer>().err, 0);
+  EXPECT_EQ(h.kernel.socket(kV1)->qos->txtp.max_pcr, 3000);
+  h.cc_sends(CcModifyResult{id, 0});
+  EXPECT_EQ(h.last_to_kernel().type(), as_okay);
+  EXPECT_EQ(h.last_to_kernel().reply(), 0);
+  EXPECT_EQ(h.kernel.socket(kV1)->modifies_pending, 0);
+  EXPECT_EQ(h.kernel.socket(kV1)->modify_result, 0);
+  EXPECT_TRUE(h.to_cc.empty());
+}
+
+// The kernel refuses (as_error): call control gets its errno; a refusal of
+// call control ends in the as_okay's reply.
+TEST(Modify, KernelRefusesTheReservation_ErrnoToCallControl) {
+  Harness h(with_modification());
+  const SockId id = active_call(h);
+  h.kernel.set_modify_answer(kV1, {-EBUSY, 0});
+  h.kernel_sends(h.kernel.modify(kV1, kemu::qos_from_text("cbr:max_pcr=3000")));
+  (void)h.take_cc<CcModify>();
+  h.cc_sends(CcModifyQos{id, kemu::qos_from_text("cbr:max_pcr=3000"), ATM_MF_INC_RSV});
+  EXPECT_EQ(h.take_cc<CcModifyQosAnswer>().err, -EBUSY);
+  h.cc_sends(CcModifyResult{id, -EBUSY});
+  EXPECT_EQ(h.last_to_kernel().reply(), -EBUSY);
+  EXPECT_EQ(h.kernel.socket(kV1)->modify_result, -EBUSY);
+  EXPECT_EQ(h.table.state_of(kV1), SockState::kActive);
+}
+
+// The application closes while our as_modify is unanswered: the call is
+// released as from Active; the kernel's late answer is a stray.
+TEST(Modify, CloseWhileTheKernelAnswers_ReleasedLateAnswerIgnored) {
+  Harness h(with_modification());
+  const SockId id = active_call(h);
+  h.kernel.set_modify_answer(kV1, {std::nullopt, std::nullopt});
+  h.cc_sends(CcModifyQos{id, kemu::qos_from_text("cbr:max_pcr=3000"), ATM_MF_INC_RSV});
+  EXPECT_EQ(h.table.state_of(kV1), SockState::kActiveQosWait);
+  EXPECT_TRUE(h.to_cc.empty());
+  h.kernel_sends(h.kernel.close(kV1));
+  EXPECT_EQ(h.take_cc<CcRelease>().sock, id);
+  EXPECT_EQ(h.table.socket_count(), 0u);
+  Message late(as_okay);
+  late.set_vcc(kV1);
+  h.kernel_sends(late);
+  EXPECT_TRUE(h.to_cc.empty());
+  EXPECT_TRUE(h.logged(log::Level::kDebug, "without an as_modify of ours"));
+}
+
+// Call control releases while our as_modify is unanswered: as_close, as
+// from Active; the shutdown releases a call in that state too.
+TEST(Modify, ReleasedWhileTheKernelAnswers_AsCloseAndShutdown) {
+  Harness h(with_modification());
+  const SockId id = active_call(h);
+  h.kernel.set_modify_answer(kV1, {std::nullopt, std::nullopt});
+  h.cc_sends(CcModifyQos{id, kemu::qos_from_text("cbr:max_pcr=3000"), ATM_MF_INC_RSV});
+  h.cc_sends(CcReleased{id, -ETIMEDOUT});
+  EXPECT_EQ(h.last_to_kernel().type(), as_close);
+  EXPECT_EQ(h.last_to_kernel().reply(), -ETIMEDOUT);
+
+  Harness s(with_modification());
+  const SockId sid = active_call(s);
+  s.kernel.set_modify_answer(kV1, {std::nullopt, std::nullopt});
+  s.cc_sends(CcModifyQos{sid, kemu::qos_from_text("cbr:max_pcr=3000"), ATM_MF_INC_RSV});
+  std::vector<Action> out;
+  s.table.shutdown(out);
+  s.drain(out);
+  EXPECT_EQ(s.take_cc<CcRelease>().sock, sid);
+}
+
+// Without an active call: as the original, -ENOPROTOOPT without Q.2963.1
+// (whatever the socket), -EBADFD with it; an unknown vcc: -EBADFD.
+TEST(Modify, WithoutAnActiveCall_EnoprotooptOrEbadfd) {
+  for (const bool q2963 : {false, true}) {
+    SCOPED_TRACE(q2963);
+    SocketTableParams p;
+    p.modification = q2963;
+    Harness h(p);
+    h.listen(kL);
+    Message mod = h.kernel.modify(kL, kemu::qos_from_text("ubr"));
+    h.kernel_sends(mod);
+    EXPECT_EQ(h.last_to_kernel().type(), as_okay);
+    EXPECT_EQ(h.last_to_kernel().reply(), q2963 ? -EBADFD : -ENOPROTOOPT);
+    EXPECT_EQ(h.kernel.socket(kL)->modifies_pending, 0);
+    // A socket still connecting and an unknown vcc: the table alone (no
+    // kernel sends as_modify then).
+    h.connect(kV1);
+    (void)h.take_cc<CcConnect>();
+    for (const Vcc v : {kV1, Vcc{0x9999}}) {
+      mod.set_vcc(v);
+      std::vector<Action> out;
+      h.table.from_kernel(mod, h.now, out);
+      const Out o = split(out);
+      ASSERT_EQ(o.to_kernel.size(), 1u);
+      EXPECT_EQ(o.to_kernel[0].type(), as_okay);
+      EXPECT_EQ(o.to_kernel[0].reply(), v == kV1 && !q2963 ? -ENOPROTOOPT : -EBADFD);
+    }
+    EXPECT_TRUE(h.to_cc.empty());
+  }
 }
 
 // Unknown (state, event) pairs are logged, and nothing changes.

@@ -3,7 +3,10 @@
 // public interface, the cell's event is fed, and the outcome (the socket's
 // state afterwards, the frames to the kernel, the requests to call control)
 // is checked against what the cell's handler must do. as_identify exists
-// only in switch mode, so its column is walked there; all others in user mode.
+// only in switch mode, so its column is walked there; all others in user mode,
+// once without Q.2963.1 and once with it (as_modify's cells differ).
+#include <linux/atmdev.h>
+
 #include <cerrno>
 #include <map>
 #include <set>
@@ -18,6 +21,7 @@ namespace {
 constexpr Vcc kS = 0x1000, kL = 0x3000, kN = 0x4000;
 constexpr SockId kGoneId = 999;  // never allocated: the socket of a Null cell
 constexpr int kReleaseErr = -ECONNRESET;
+constexpr int kModifyErr = -EAGAIN;
 
 struct Frame {
   int type;
@@ -43,11 +47,12 @@ std::size_t cc_index() {
 }
 
 struct Probe {
-  explicit Probe(bool in_switch_mode)
-      : table(params(in_switch_mode)), switch_mode(in_switch_mode) {}
-  static SocketTableParams params(bool in_switch_mode) {
+  explicit Probe(bool in_switch_mode, bool with_modification = false)
+      : table(params(in_switch_mode, with_modification)), switch_mode(in_switch_mode) {}
+  static SocketTableParams params(bool in_switch_mode, bool with_modification) {
     SocketTableParams p;
     p.switch_mode = in_switch_mode;
+    p.modification = with_modification;
     return p;
   }
 
@@ -122,6 +127,7 @@ struct Probe {
       case SockState::kConnecting:
       case SockState::kActive:
       case SockState::kClosingByDemon:
+      case SockState::kActiveQosWait:
         connected(st);
         return;
       case SockState::kAccepting:
@@ -141,6 +147,10 @@ struct Probe {
     Harness h;
     (void)cc(h.established(id));
     if (st == SockState::kActive) return;
+    if (st == SockState::kActiveQosWait) {
+      (void)cc(CcModifyQos{id, kemu::qos_from_text("ubr"), ATM_MF_SET});
+      return;
+    }
     (void)cc(CcReleased{id, kReleaseErr});
   }
   void accepting() {
@@ -188,6 +198,17 @@ struct Probe {
         return cc(CcReleased{id, kReleaseErr});
       case SockEvent::kZombieTimeout:
         return timeouts();
+      case SockEvent::kKernelOkay:
+        return feed(on_vcc(as_okay, subject));
+      case SockEvent::kKernelError: {
+        Message m = on_vcc(as_error, subject);
+        m.set_reply(-EIO);
+        return feed(m);
+      }
+      case SockEvent::kCcModifyResult:
+        return cc(CcModifyResult{id, kModifyErr});
+      case SockEvent::kCcModifyQos:
+        return cc(CcModifyQos{id, kemu::qos_from_text("ubr"), ATM_MF_SET});
     }
     return {};
   }
@@ -206,7 +227,7 @@ int type_of(SockEvent ev) {
   return ev == SockEvent::kKernelAddParty ? as_addparty : as_dropparty;
 }
 
-std::optional<Expect> expect(const Transition& t, Vcc subject) {
+std::optional<Expect> expect(const Transition& t, Vcc subject, bool modification) {
   const std::string h = t.handler;
   const std::optional<SockState> same =
       t.state == SockState::kNull ? std::nullopt : std::optional(t.state);
@@ -217,6 +238,18 @@ std::optional<Expect> expect(const Transition& t, Vcc subject) {
   if (h == "ignore") return Expect{same, {}, {}};
   if (h == "refuse_accept") return Expect{same, {{as_error, kN, -EINVAL}}, {}, gone, true};
   if (h == "refuse_modify_badfd") return Expect{same, {{as_okay, subject, -EBADFD}}, {}};
+  // Q.2963.1: as the original, -ENOPROTOOPT without it on any known socket.
+  if (h == "refuse_modify")
+    return Expect{same, {{as_okay, subject, modification ? -EBADFD : -ENOPROTOOPT}}, {}};
+  if (h == "refuse_modify_qos")
+    return Expect{same, {}, {cc_index<CcModifyQosAnswer>()}, {}, t.state != SockState::kNull};
+  if (h == "stray_qos_answer") return Expect{same, {}, {}};
+  if (h == "cc_modify_result") return Expect{same, {{as_okay, subject, kModifyErr}}, {}};
+  if (h == "null_cc_modify_result") return Expect{gone, {}, {}};
+  if (h == "active_cc_modify_qos")
+    return Expect{SockState::kActiveQosWait, {{as_modify, subject, ATM_MF_SET}}, {}};
+  if (h == "qos_wait_answer")
+    return Expect{SockState::kActive, {}, {cc_index<CcModifyQosAnswer>()}};
   if (h == "refuse_party_badfd") return Expect{same, {{type_of(t.event), subject, -EBADFD}}, {}};
   if (h == "refuse_party_unsupported")
     return Expect{same, {{type_of(t.event), subject, -EOPNOTSUPP}}, {}};
@@ -231,7 +264,9 @@ std::optional<Expect> expect(const Transition& t, Vcc subject) {
   if (h == "connecting_cc_established")
     return Expect{SockState::kActive, {{as_okay, subject, 0}}, {}};
   if (h == "connecting_cc_released") return Expect{gone, {{as_error, subject, kReleaseErr}}, {}};
-  if (h == "active_modify") return Expect{same, {{as_okay, subject, -ENOPROTOOPT}}, {}};
+  if (h == "active_modify")
+    return modification ? Expect{same, {}, {cc_index<CcModify>()}}
+                        : Expect{same, {{as_okay, subject, -ENOPROTOOPT}}, {}};
   if (h == "active_cc_released")
     return Expect{SockState::kClosingByDemon, {{as_close, subject, kReleaseErr}}, {}};
   if (h == "closing_by_demon_close") return Expect{gone, {}, {}};
@@ -263,42 +298,65 @@ TEST(TransitionMatrix, HasEveryStateAndEventOnce) {
 // The rows as they were decided when the switch became a matrix (issue 12);
 // a changed cell must be a deliberate change of this list too.
 TEST(TransitionMatrix, RowsAreTheDecidedOnes) {
-  const std::vector<std::string> awaiting = {"not_allowed",
-                                             "not_allowed",
-                                             "refuse_accept",
-                                             "not_allowed",
-                                             "release_and_ack_close",
-                                             "refuse_modify_badfd",
-                                             "refuse_party_unsupported",
-                                             "refuse_party_unsupported",
-                                             "refuse_accept",
-                                             "connecting_cc_established",
-                                             "connecting_cc_released",
-                                             "ignore"};
-  const std::vector<std::string> listening = {
-      "not_allowed",        "not_allowed",         "listening_accept",   "listening_reject",
-      "listening_close",    "refuse_modify_badfd", "refuse_party_badfd", "refuse_party_badfd",
-      "listening_identify", "not_allowed",         "not_allowed",        "ignore"};
+  // The Q.2963.1 columns (as_okay, as_error, CC-MODIFY-RESULT, CC-MODIFY-QOS)
+  // of a state without an active call: the kernel's answers are strays, call
+  // control's requests are refused at once.
+  const std::vector<std::string> no_call = {"stray_qos_answer", "stray_qos_answer", "not_allowed",
+                                            "refuse_modify_qos"};
+  auto with = [](std::vector<std::string> row, const std::vector<std::string>& more) {
+    row.insert(row.end(), more.begin(), more.end());
+    return row;
+  };
+  const std::vector<std::string> awaiting =
+      with({"not_allowed", "not_allowed", "refuse_accept", "not_allowed", "release_and_ack_close",
+            "refuse_modify", "refuse_party_unsupported", "refuse_party_unsupported",
+            "refuse_accept", "connecting_cc_established", "connecting_cc_released", "ignore"},
+           no_call);
+  const std::vector<std::string> listening =
+      with({"not_allowed", "not_allowed", "listening_accept", "listening_reject", "listening_close",
+            "refuse_modify", "refuse_party_badfd", "refuse_party_badfd", "listening_identify",
+            "not_allowed", "not_allowed", "ignore"},
+           no_call);
   std::vector<std::string> zombie = listening;
   zombie[static_cast<std::size_t>(SockEvent::kKernelClose)] = "not_allowed";
   zombie[static_cast<std::size_t>(SockEvent::kZombieTimeout)] = "listen_zombie_timeout";
+  const std::vector<std::string> active = {"not_allowed",
+                                           "not_allowed",
+                                           "refuse_accept",
+                                           "not_allowed",
+                                           "release_and_ack_close",
+                                           "active_modify",
+                                           "refuse_party_unsupported",
+                                           "refuse_party_unsupported",
+                                           "refuse_accept",
+                                           "not_allowed",
+                                           "active_cc_released",
+                                           "ignore",
+                                           "stray_qos_answer",
+                                           "stray_qos_answer",
+                                           "cc_modify_result",
+                                           "active_cc_modify_qos"};
+  std::vector<std::string> qos_wait = active;
+  qos_wait[static_cast<std::size_t>(SockEvent::kKernelOkay)] = "qos_wait_answer";
+  qos_wait[static_cast<std::size_t>(SockEvent::kKernelError)] = "qos_wait_answer";
+  qos_wait[static_cast<std::size_t>(SockEvent::kCcModifyQos)] = "refuse_modify_qos";
   const std::map<SockState, std::vector<std::string>> rows = {
       {SockState::kNull,
        {"null_connect", "null_listen", "null_unknown_listener", "null_reject", "null_close",
         "refuse_modify_badfd", "refuse_party_badfd", "refuse_party_badfd", "null_unknown_listener",
-        "null_cc_established", "null_cc_released", "ignore"}},
+        "null_cc_established", "null_cc_released", "ignore", "stray_qos_answer", "stray_qos_answer",
+        "null_cc_modify_result", "refuse_modify_qos"}},
       {SockState::kConnecting, awaiting},
       {SockState::kAccepting, awaiting},
-      {SockState::kActive,
-       {"not_allowed", "not_allowed", "refuse_accept", "not_allowed", "release_and_ack_close",
-        "active_modify", "refuse_party_unsupported", "refuse_party_unsupported", "refuse_accept",
-        "not_allowed", "active_cc_released", "ignore"}},
+      {SockState::kActive, active},
       {SockState::kClosingByDemon,
-       {"not_allowed", "not_allowed", "refuse_accept", "not_allowed", "closing_by_demon_close",
-        "refuse_modify_badfd", "refuse_party_badfd", "refuse_party_badfd", "refuse_accept",
-        "not_allowed", "ignore", "ignore"}},
+       with({"not_allowed", "not_allowed", "refuse_accept", "not_allowed", "closing_by_demon_close",
+             "refuse_modify", "refuse_party_badfd", "refuse_party_badfd", "refuse_accept",
+             "not_allowed", "ignore", "ignore"},
+            no_call)},
       {SockState::kListening, listening},
       {SockState::kListenZombie, zombie},
+      {SockState::kActiveQosWait, qos_wait},
   };
   for (const auto& t : transitions()) {
     const auto& row = rows.at(t.state);
@@ -307,26 +365,28 @@ TEST(TransitionMatrix, RowsAreTheDecidedOnes) {
 }
 
 TEST(TransitionMatrix, EveryCellBehavesAsItsHandler) {
-  for (const auto& t : transitions()) {
-    SCOPED_TRACE(cell_text(t));
-    Probe p(t.event == SockEvent::kKernelIdentify);
-    p.enter(t.state);
-    if (::testing::Test::HasFatalFailure()) return;
-    ASSERT_EQ(p.table.state_of(p.subject),
-              t.state == SockState::kNull ? std::nullopt : std::optional(t.state));
-    const auto e = expect(t, p.subject);
-    ASSERT_TRUE(e.has_value()) << "no expectation for handler " << t.handler;
-    const Outcome o = p.fire(t.event);
-    EXPECT_EQ(p.table.state_of(p.subject), e->after);
-    EXPECT_EQ(o.to_kernel, e->to_kernel);
-    EXPECT_EQ(o.to_cc, e->to_cc);
-    if (t.event == SockEvent::kKernelAccept || t.event == SockEvent::kKernelIdentify) {
-      EXPECT_EQ(p.table.state_of(kN), e->new_socket);
-    }
-    if (e->warns_not_allowed) {
-      const std::string needle = std::string(event_name(t.event)) + " is not allowed in state " +
-                                 state_name(t.state) + ", ignored";
-      EXPECT_TRUE(logged(o.logs, log::Level::kWarn, needle)) << needle;
+  for (const bool modification : {false, true}) {
+    for (const auto& t : transitions()) {
+      SCOPED_TRACE(cell_text(t) + (modification ? " (q.2963.1)" : ""));
+      Probe p(t.event == SockEvent::kKernelIdentify, modification);
+      p.enter(t.state);
+      if (::testing::Test::HasFatalFailure()) return;
+      ASSERT_EQ(p.table.state_of(p.subject),
+                t.state == SockState::kNull ? std::nullopt : std::optional(t.state));
+      const auto e = expect(t, p.subject, modification);
+      ASSERT_TRUE(e.has_value()) << "no expectation for handler " << t.handler;
+      const Outcome o = p.fire(t.event);
+      EXPECT_EQ(p.table.state_of(p.subject), e->after);
+      EXPECT_EQ(o.to_kernel, e->to_kernel);
+      EXPECT_EQ(o.to_cc, e->to_cc);
+      if (t.event == SockEvent::kKernelAccept || t.event == SockEvent::kKernelIdentify) {
+        EXPECT_EQ(p.table.state_of(kN), e->new_socket);
+      }
+      if (e->warns_not_allowed) {
+        const std::string needle = std::string(event_name(t.event)) + " is not allowed in state " +
+                                   state_name(t.state) + ", ignored";
+        EXPECT_TRUE(logged(o.logs, log::Level::kWarn, needle)) << needle;
+      }
     }
   }
 }

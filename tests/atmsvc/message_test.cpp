@@ -1,6 +1,8 @@
 // The atmsvc codec and the validation of frames from the kernel.
 #include "atmsigd/atmsvc/message.hpp"
 
+#include <linux/atmdev.h>
+
 #include <cerrno>
 
 #include "harness.hpp"
@@ -174,7 +176,7 @@ TEST(Validation, RejectWithoutListenerHasNoReply) {
 }
 
 TEST(Validation, DemonOnlyTypesFromTheKernelAreRefused) {
-  for (int t : {as_catch_null, as_okay, as_error, as_indicate, as_identify, as_terminate}) {
+  for (int t : {as_catch_null, as_indicate, as_identify, as_terminate}) {
     Message m(static_cast<enum atmsvc_msg_type>(t));
     m.set_vcc(0x10);
     const auto e = validate_from_kernel(m);
@@ -182,6 +184,43 @@ TEST(Validation, DemonOnlyTypesFromTheKernelAreRefused) {
     EXPECT_NE(e->what.find("not a message the kernel sends"), std::string::npos);
     EXPECT_EQ(e->reply_errno, 0);
   }
+}
+
+// Q.2963.1: the kernel answers the demon's as_modify with as_okay (reply 0)
+// or as_error (its negative errno) for the socket (net/atm/signaling.c
+// modify_qos); the socket table decides whether one was awaited.
+TEST(Validation, KernelAnswersToTheDemonsModify) {
+  Message ok(as_okay);
+  ok.set_vcc(0x10);
+  EXPECT_FALSE(validate_from_kernel(ok));
+  Message err(as_error);
+  err.set_vcc(0x10);
+  err.set_reply(-EBUSY);
+  EXPECT_FALSE(validate_from_kernel(err));
+  err.set_reply(0);
+  const auto e = validate_from_kernel(err);
+  ASSERT_TRUE(e);
+  EXPECT_NE(e->what.find("negative errno"), std::string::npos);
+  EXPECT_EQ(e->reply_errno, 0);
+  Message null(as_okay);
+  ASSERT_TRUE(validate_from_kernel(null));
+}
+
+// The demon's as_modify carries ATM_MF_* flags in reply (net/atm/signaling.c
+// hands them to change_qos).
+TEST(Validation, DemonsModifyCarriesFlags) {
+  Message m(as_modify);
+  m.set_vcc(0x10);
+  m.set_reply(ATM_MF_SET);
+  EXPECT_FALSE(validate_from_demon(m));
+  m.set_reply(ATM_MF_INC_RSV | ATM_MF_DEC_SHP);
+  EXPECT_FALSE(validate_from_demon(m));
+  m.set_reply(0);
+  EXPECT_TRUE(validate_from_demon(m));
+  m.set_reply(-EINVAL);
+  EXPECT_TRUE(validate_from_demon(m));
+  m.set_reply(0x100);
+  EXPECT_TRUE(validate_from_demon(m));
 }
 
 TEST(Validation, IdentifyAndTerminateOnlyInSwitchMode) {

@@ -23,11 +23,13 @@ TEST(CallctlFuzz, SeedCorpusKeepsTheInvariantsAndGoesDeep) {
     EXPECT_EQ(fuzz::run_callctl(b.data(), b.size(), &r), "") << e.path();
     total.established += r.established;
     total.incoming += r.incoming;
+    total.modified += r.modified;
     ++n;
   }
   EXPECT_GE(n, 4u);
   EXPECT_GE(total.established, 4u);
   EXPECT_GE(total.incoming, 3u);
+  EXPECT_GE(total.modified, 1u);  // q2963-modify: a Q.2963.1 modification granted
 }
 
 }  // namespace

@@ -271,9 +271,14 @@ struct Cell {
 };
 
 std::string cell_name(const ::testing::TestParamInfo<Cell>& i) {
-  std::string uni = i.param.uni;
-  std::replace(uni.begin(), uni.end(), '+', '_');  // uni31+uni30: a test name has no '+'
-  return std::string(i.param.ours_user ? "OursUser_OrigNet_" : "OrigUser_OursNet_") + uni;
+  std::string uni = i.param.uni;  // uni40+q.2963.1 -> uni40_q2963_1
+  std::string name;
+  for (char c : uni)
+    if (std::isalnum(static_cast<unsigned char>(c)) != 0)
+      name += c;
+    else if (c == '+' || (c == '.' && !name.empty() && name.back() != '_' && name.back() != 'q'))
+      name += '_';
+  return std::string(i.param.ours_user ? "OursUser_OrigNet_" : "OrigUser_OursNet_") + name;
 }
 
 // What tshark makes of one frame of our capture.
@@ -874,11 +879,84 @@ TEST_P(Interop, OurOperatorRestartClearsBothSidesAndTheOriginalAcknowledges) {
   ASSERT_TRUE(orig.run({"expect NC close reply=0"}));
 }
 
+bool with_q2963(const Cell& c) {
+  return std::string(c.uni) == "uni40+q.2963.1";
+}
+
+// Q.2963.1: the refusals both demons answer before anything is signalled
+// (the original's kernel.c as_modify; Debian's binary is built without
+// Q2963_1 but with DYNAMIC_UNI, so -u picks the mode and these checks run).
+// Without q.2963.1: -ENOPROTOOPT. With uni40+q.2963.1: -EBADFD on the called
+// side (not the connection owner), -EINVAL for a change of traffic class at
+// the caller. Each demon plays each role across the matrix, so every refusal
+// is checked on both. A listener is where they part: ours answers
+// (-ENOPROTOOPT, or -EBADFD with q.2963.1), the original dies (SIGSEGV: a
+// listening socket has no signaling entity, sock->sig is null).
+TEST_P(Interop, ModifyRefusalsMatchTheOriginal) {
+  ours_listeners_ = 1;
+  const bool q = with_q2963(GetParam());
+  const std::string enoprotoopt = std::to_string(-ENOPROTOOPT);
+  const std::string not_owner = q ? std::to_string(-EBADFD) : enoprotoopt;
+  const std::string class_change = q ? std::to_string(-EINVAL) : enoprotoopt;
+  ASSERT_TRUE(net_->run({"listen L addr=" + kNetAddr, "expect L okay"}));
+  ASSERT_TRUE(user_->run({"listen L addr=" + kUserAddr, "expect L okay"}));
+  ASSERT_GE(place_call(*user_, *net_, "C", "N", kNetAddr), 32);
+  ASSERT_TRUE(net_->run({"modify N qos=ubr", "expect N okay reply=" + not_owner}));
+  ASSERT_TRUE(user_->run({"modify C qos=cbr", "expect C okay reply=" + class_change}));
+  ASSERT_GE(place_call(*net_, *user_, "D", "U", kUserAddr), 32);
+  ASSERT_TRUE(user_->run({"modify U qos=ubr", "expect U okay reply=" + not_owner}));
+  ASSERT_TRUE(net_->run({"modify D qos=cbr", "expect D okay reply=" + class_change}));
+  // Nothing was signalled: the calls are released as any other.
+  ASSERT_TRUE(user_->run({"close C", "expect C close"}));
+  ASSERT_TRUE(net_->run({"expect N close reply=0", "close D", "expect D close"}));
+  ASSERT_TRUE(user_->run({"expect U close reply=0"}));
+  ASSERT_TRUE(ours_->run({"modify L qos=ubr", "expect L okay reply=" + not_owner}));
+  ASSERT_TRUE(orig_->run({"modify L qos=ubr"}));
+  EXPECT_EQ(orig_->proc->wait(), 128 + SIGSEGV) << orig_->logs();
+  expected_msgs_ = {"SETUP",    "CALL_PROC", "CONNECT",  "CONN_ACK", "SETUP",   "CONNECT",
+                    "CONN_ACK", "RELEASE",   "REL_COMP", "RELEASE",  "REL_COMP"};
+}
+
+// Q.2963.1 with a peer original that dies mid-modification: Debian's
+// original (built without Q2963_1) crashes as soon as a modification passes
+// those checks (its state table lacks the modify states), whether its kernel
+// or ours asked for it. Our side sees its link go, and its kernel gets an
+// answer for the modification it asked for (if any) and the call's as_close,
+// -ENETRESET (NO-RESPONSE 1.5 s, T309 1 s here).
+TEST_P(Interop, OriginalDiesMidModification) {
+  if (!with_q2963(GetParam())) GTEST_SKIP() << "only with uni40+q.2963.1";
+  Demon& ours = *ours_;
+  Demon& orig = *orig_;
+  ours_listeners_ = 1;
+  ASSERT_TRUE(ours.run({"listen L addr=" + ours.addr + " qos=cbr", "expect L okay"}));
+  ASSERT_TRUE(orig.run({"listen L addr=" + orig.addr + " qos=cbr", "expect L okay"}));
+  // Ours calls, so ours is the connection owner and asks.
+  ASSERT_GE(place_call(ours, orig, "A", "NA", orig.addr, " qos=cbr:max_pcr=1000"), 32);
+  ASSERT_TRUE(ours.run({"modify A qos=cbr:max_pcr=3000", "expect A modify"}));
+  ASSERT_EQ(orig.proc->wait(), 128 + SIGSEGV) << orig.logs();
+  ASSERT_TRUE(ours.run({"expect A okay reply=-102 within=10000",
+                        "expect A close reply=-102 within=10000", "close A"}));
+  EXPECT_TRUE(ours.wait_log("MODIFY REQUEST")) << ours.logs();
+
+  // Again with the original as the owner: it crashes on its own kernel's
+  // as_modify, before anything goes out.
+  const auto ups = count_of(ours.text_log(), "signaling link up");
+  ASSERT_NO_FATAL_FAILURE(orig.start());
+  ASSERT_TRUE(ours.wait_log("signaling link up", ups + 1)) << ours.logs() << orig.logs();
+  ASSERT_TRUE(orig.wait_log("SSCF: entering state 4/10")) << orig.logs();
+  ASSERT_TRUE(orig.run({"listen L addr=" + orig.addr + " qos=cbr", "expect L okay"}));
+  ASSERT_GE(place_call(orig, ours, "B", "NB", ours.addr, " qos=cbr:max_pcr=1000"), 32);
+  ASSERT_TRUE(orig.run({"modify B qos=cbr:max_pcr=3000"}));
+  ASSERT_EQ(orig.proc->wait(), 128 + SIGSEGV) << orig.logs();
+  ASSERT_TRUE(ours.run({"expect NB close reply=-102 within=10000", "close NB"}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Matrix, Interop,
                          ::testing::Values(Cell{"uni30", true}, Cell{"uni31", true},
-                                           Cell{"uni40", true}, Cell{"uni30", false},
+                                           Cell{"uni40", true}, Cell{"uni40+q.2963.1", true},
+                                           Cell{"uni31+uni30", true}, Cell{"uni30", false},
                                            Cell{"uni31", false}, Cell{"uni40", false},
-                                           Cell{"uni31+uni30", true}, Cell{"uni31+uni30", false}),
+                                           Cell{"uni40+q.2963.1", false}, Cell{"uni31+uni30", false}),
                          cell_name);
 
 }  // namespace

@@ -476,6 +476,8 @@ inline std::vector<IeCase> ie_cases() {
     ns.codeset = 6;  // local network
     c.push_back({"non_locking_shift", Version::kQ2931, ns, hx("61 80 00 01 86")});
   }
+  // Q.2963.1 §8.2.2: type of report, modification confirmation.
+  c.push_back({"bb_report_type", Version::kUni40, BroadbandReportType{}, hx("89 80 00 01 01")});
   return c;
 }
 
@@ -621,6 +623,10 @@ inline std::vector<MsgCase> message_cases() {
   }
   c.push_back(
       {"modify_ack", v40, msg(MT::kModifyAcknowledge, 3, true), hx("09 03 80 00 03 89 80 00 00")});
+  // Q.2963.1 §9.2.2: the acknowledgement asking for CONNECTION AVAILABLE.
+  c.push_back({"modify_ack_report", v40,
+               msg(MT::kModifyAcknowledge, 3, true).add(BroadbandReportType{}),
+               hx("09 03 80 00 03 89 80 00 05 89 80 00 01 01")});
   c.push_back({"modify_reject", v40,
                msg(MT::kModifyReject, 3, true).add(make_cause(cause::kCellRateUnavailable)),
                hx("09 03 80 00 03 8a 80 00 06 08 80 00 02 80 a5")});

@@ -85,7 +85,24 @@ struct CcRelease {
   SockId sock;
 };
 
-using CcRequest = std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify>;
+// Q.2963.1 (UNI 4.0 with q.2963.1): the kernel asks to change the peak cell
+// rates of an active call (as_modify: SO_ATMQOS on a connected SVC) to those
+// of `qos`. Answered by exactly one CcModifyResult; if the call ends first,
+// the CcModifyResult comes before its CcReleased.
+struct CcModify {
+  SockId sock;
+  struct atm_qos qos;
+};
+
+// The kernel's answer to call control's CcModifyQos for this socket: 0
+// (as_okay) or its negative errno (as_error). No answer.
+struct CcModifyQosAnswer {
+  SockId sock;
+  int err;
+};
+
+using CcRequest =
+    std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, CcModify, CcModifyQosAnswer>;
 
 // --- events: call control -> socket layer -----------------------------------
 
@@ -121,7 +138,27 @@ struct CcIncomingGone {
   CallId call;
 };
 
-using CcEvent = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone>;
+// The answer to CcModify: as_okay with reply `err` (0: the call now has the
+// new peak cell rates; else a negative errno, the call goes on unchanged).
+struct CcModifyResult {
+  SockId sock;
+  int err;
+};
+
+// Q.2963.1: apply `qos` to the call's VC (the demon's own as_modify to the
+// kernel, `flags` ATM_MF_* in its reply field: a reservation before the
+// modification is signalled, ATM_MF_SET to commit or roll back). The kernel
+// answers with as_okay or as_error, which come back as CcModifyQosAnswer; at
+// most one is outstanding per socket. A kernel that has closed the socket
+// meanwhile never answers.
+struct CcModifyQos {
+  SockId sock;
+  struct atm_qos qos;
+  int flags;
+};
+
+using CcEvent = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone, CcModifyResult,
+                             CcModifyQos>;
 
 // --- the links: the engine <-> call control ---------------------------------
 // Call control with signaling links (Q.2931 over SAAL) has one per entity,
@@ -172,12 +209,13 @@ struct LinkState {
 };
 
 // What call control takes: a socket layer request or something of the links.
-using NetInput = std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, LinkPdu,
-                              StartLinks, StopLinks, LocalAddresses, RestartVcs, KernelStalled>;
+using NetInput =
+    std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, CcModify, CcModifyQosAnswer,
+                 LinkPdu, StartLinks, StopLinks, LocalAddresses, RestartVcs, KernelStalled>;
 // What it gives back, in the order it happened: events for the socket layer
 // (the CcEvent alternatives), PDUs for the links, link state changes, log events.
-using NetOutput = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone, ToLink,
-                               LinkState, log::Event>;
+using NetOutput = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone,
+                               CcModifyResult, CcModifyQos, ToLink, LinkState, log::Event>;
 
 // The CcEvent inside a NetOutput (none: a link or log output).
 inline std::optional<CcEvent> cc_event_of(const NetOutput& o) {

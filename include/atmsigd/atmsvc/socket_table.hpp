@@ -40,6 +40,9 @@ enum class SockState : std::uint8_t {
   kClosingByDemon,  // as_close sent to the kernel, waiting for its as_close
   kListening,       // as_listen acknowledged
   kListenZombie,    // listener closed, pending indications still to be answered
+  // Q.2963.1: the call is up and our as_modify (CcModifyQos) awaits the
+  // kernel's as_okay / as_error.
+  kActiveQosWait,
 };
 const char* state_name(SockState s);
 
@@ -56,13 +59,19 @@ enum class SockEvent : std::uint8_t {
   kCcEstablished,
   kCcReleased,
   kZombieTimeout,
+  // Q.2963.1: the kernel's answer to our as_modify, and call control's
+  // answer to its as_modify / request to send one.
+  kKernelOkay,
+  kKernelError,
+  kCcModifyResult,
+  kCcModifyQos,
 };
 const char* event_name(SockEvent e);
 
 inline constexpr std::size_t kSockStateCount =
-    static_cast<std::size_t>(SockState::kListenZombie) + 1;
+    static_cast<std::size_t>(SockState::kActiveQosWait) + 1;
 inline constexpr std::size_t kSockEventCount =
-    static_cast<std::size_t>(SockEvent::kZombieTimeout) + 1;
+    static_cast<std::size_t>(SockEvent::kCcModifyQos) + 1;
 
 // One cell of the socket machines' transition matrix.
 struct Transition {
@@ -109,6 +118,11 @@ struct SocketTableParams {
   // Which log events anyone wants; read at every event, so the shell may
   // change the levels in place (SIGHUP). Null: every level (tests).
   const log::Levels* levels = nullptr;
+  // Q.2963.1 (-u uni40+q.2963.1 with the Q.2931 network side): as_modify on
+  // an active call goes to call control (CcModify), which may ask the kernel
+  // for QoS changes (CcModifyQos). Without it as_modify is answered
+  // -ENOPROTOOPT on every socket the demon knows, as the original.
+  bool modification = false;
 };
 
 // ---- inputs: the one face, handle(TableInput, now, out)
@@ -203,6 +217,10 @@ class SocketTable {
   void ignore(Socket* s, Context& ctx);
   void refuse_accept(Socket* s, Context& ctx);
   void refuse_modify_badfd(Socket* s, Context& ctx);
+  void refuse_modify(Socket* s, Context& ctx);
+  void refuse_modify_qos(Socket* s, Context& ctx);
+  void stray_qos_answer(Socket* s, Context& ctx);
+  void cc_modify_result(Socket* s, Context& ctx);
   void refuse_party_badfd(Socket* s, Context& ctx);
   void refuse_party_unsupported(Socket* s, Context& ctx);
   void release_and_ack_close(Socket* s, Context& ctx);
@@ -214,9 +232,12 @@ class SocketTable {
   void null_close(Socket* s, Context& ctx);
   void null_cc_established(Socket* s, Context& ctx);
   void null_cc_released(Socket* s, Context& ctx);
+  void null_cc_modify_result(Socket* s, Context& ctx);
   void connecting_cc_established(Socket* s, Context& ctx);
   void connecting_cc_released(Socket* s, Context& ctx);
   void active_modify(Socket* s, Context& ctx);
+  void active_cc_modify_qos(Socket* s, Context& ctx);
+  void qos_wait_answer(Socket* s, Context& ctx);
   void active_cc_released(Socket* s, Context& ctx);
   void closing_by_demon_close(Socket* s, Context& ctx);
   void listening_accept(Socket* s, Context& ctx);

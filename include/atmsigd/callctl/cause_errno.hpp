@@ -44,6 +44,20 @@ inline constexpr int kSetupFailureDefault = -ECONNREFUSED;  // -ECONNREFUSED
 std::uint8_t reject_cause(int err);
 std::span<const CauseErrno> reject_table();
 
+// Q.2963.1: the cause of the peer's MODIFY REJECT -> the as_okay reply that
+// answers the kernel's as_modify. The original answers -EAGAIN whatever the
+// cause; we keep -EAGAIN for the "not now" causes and for anything unlisted
+// and are more specific where the cause says more (see the docs).
+int modify_reject_errno(std::uint8_t cause);
+std::span<const CauseErrno> modify_reject_table();
+inline constexpr int kModifyRejectDefault = -EAGAIN;  // -EAGAIN
+
+// Q.2963.1: the kernel refused the reservation for a MODIFY REQUEST received
+// (its as_error) -> the cause of our MODIFY REJECT. The original always sends
+// 47 (resource unavailable); we keep 47 for anything unlisted.
+std::uint8_t modify_refusal_cause(int err);
+std::span<const CauseErrno> modify_refusal_table();
+
 // The cause of the RELEASE sent when the kernel closes a socket: 31 (normal,
 // unspecified) in UNI 3.0, 16 (normal call clearing) otherwise — as the original.
 std::uint8_t normal_release_cause(q2931::Version v);

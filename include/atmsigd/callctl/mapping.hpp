@@ -105,6 +105,16 @@ std::optional<SetupProblem> decode_setup(const q2931::Message& setup, q2931::Ver
 // descriptor if the network changed it).
 void apply_connect(const q2931::Message& connect, struct atm_qos& caller_qos);
 
+// Q.2963.1 MODIFY REQUEST of the connection owner: the ATM traffic descriptor
+// of its new QoS, PCR CLP=0+1 forward (txtp) and backward (rxtp) as the SETUP
+// codes them (SELECT_TOP_PCR; ABR: max_pcr), for each direction with a
+// traffic class (the original's send_modify_request).
+q2931::TrafficDescriptor modify_traffic(const struct atm_qos& qos, int link_rate);
+// The other end: a MODIFY REQUEST's PCRs applied to its QoS (forward ->
+// rxtp.max_pcr, backward -> txtp.max_pcr) for each direction with a traffic
+// class, as the original does.
+void apply_modify(const q2931::TrafficParams& td, struct atm_qos& callee_qos);
+
 // Party number/subaddress pair <-> struct sockaddr_atmsvc.
 bool address_in_use(const struct sockaddr_atmsvc& a);
 struct sockaddr_atmsvc decode_party(const q2931::Message& msg, bool called);

@@ -24,7 +24,9 @@
 // Kernel contract (include/atmsigd/atmsvc/call_control.hpp): exactly one
 // CcEstablished or CcReleased per CcConnect/CcAccept; CcIncoming for every
 // SETUP that can be offered; CcIncomingGone if the caller clears an offered
-// call first; CcRelease/CcReject never answered.
+// call first; CcRelease/CcReject never answered; exactly one CcModifyResult
+// per CcModify (before the call's CcReleased); CcModifyQos answered by the
+// kernel's CcModifyQosAnswer, one at a time per call.
 //
 // States (Q.2931 §2.1): one enum for both sides, numbered as the call state IE
 // codes them; user side U0 U1 U3 U4 U6 U7 U8 U9 U10 U11 U12, network side
@@ -35,9 +37,12 @@
 // decided by a named handler found in the call machine's table
 // (src/callctl/call_machine.cpp); unexpected ones answer STATUS cause 101
 // (or are ignored where §5.6 says so) and leave a note — never an assert.
+// With UniParams::modification (Q.2963.1) an active call may also be in U13
+// / N13 Modify Request or U14 / N14 Modify Received.
 // Files: coordinator.cpp (messages in, by call reference), call_machine.cpp
-// (U0-U12 / N0-N12, state timers), restart.cpp (RESTART, T316/T317), uni.cpp
-// (entry points, the SAAL link, messages out, allocation). docs/callctl.md.
+// (U0-U12 / N0-N12, state timers), modify_machine.cpp (Q.2963.1: U13/U14,
+// T360/T361), restart.cpp (RESTART, T316/T317), uni.cpp (entry points, the
+// SAAL link, messages out, allocation). docs/callctl.md.
 //
 // Timers (defaults per version, all configurable): T303 (SETUP sent: resend
 // once, then RELEASE COMPLETE cause 102), T308 (RELEASE sent: resend once, then
@@ -50,7 +55,9 @@
 // RELEASE cause 41), T316 (RESTART sent: resend up to max), T317 (RESTART
 // received: internal clearing, i.e. the kernel told of every cleared call;
 // runs only while the shell's queue to the user of signaling is stalled,
-// restart.cpp).
+// restart.cpp); Q.2963.1: T360 (MODIFY REQUEST sent: RELEASE cause 102), T361
+// (MODIFY ACKNOWLEDGE sent asking for CONNECTION AVAILABLE: the new rates are
+// committed all the same).
 #pragma once
 
 #include <cstdint>
@@ -92,6 +99,9 @@ enum class CallState : std::uint8_t {
   kActive = 10,                 // U10 / N10
   kReleaseRequest = 11,         // U11 sent RELEASE / N11 received RELEASE
   kReleaseIndication = 12,      // U12 received RELEASE / N12 sent RELEASE
+  // Q.2963.1 §7.2 (UniParams::modification): an active call being modified.
+  kModifyRequest = 13,   // U13 / N13 sent MODIFY REQUEST (the connection owner)
+  kModifyReceived = 14,  // U14 / N14 received MODIFY REQUEST (the other end)
 };
 // "U3 Outgoing Call Proceeding" / "N3 Outgoing Call Proceeding".
 std::string state_name(Side side, CallState s);
@@ -99,7 +109,7 @@ std::string state_name(Side side, CallState s);
 std::string_view state_label(Side side, CallState s);
 
 // Timers, named after the recommendation.
-enum class Timer : std::uint8_t { kT301, kT303, kT308, kT310, kT313, kT322 };
+enum class Timer : std::uint8_t { kT301, kT303, kT308, kT310, kT313, kT322, kT360, kT361 };
 
 std::string_view timer_name(Timer t);
 
@@ -124,11 +134,13 @@ struct UniParams {
   Duration t316 = std::chrono::seconds(120);
   Duration t317 = std::chrono::seconds(90);
   Duration t322 = std::chrono::seconds(4);
-  unsigned setup_sends = 2;           // SETUP sent at most this often (T303)
-  unsigned release_sends = 2;         // RELEASE sent at most this often (T308)
-  unsigned status_enquiry_sends = 3;  // STATUS ENQUIRY at most this often (T322)
-  unsigned restart_sends = 2;         // RESTART at most this often (T316)
-  bool trace_messages = true;         // a note per message sent/received
+  Duration t360 = std::chrono::seconds(30);  // Q.2963.1 §13.1: MODIFY REQUEST sent
+  Duration t361 = std::chrono::seconds(20);  // Q.2963.1 §13.2: awaiting CONNECTION AVAILABLE
+  unsigned setup_sends = 2;                  // SETUP sent at most this often (T303)
+  unsigned release_sends = 2;                // RELEASE sent at most this often (T308)
+  unsigned status_enquiry_sends = 3;         // STATUS ENQUIRY at most this often (T322)
+  unsigned restart_sends = 2;                // RESTART at most this often (T316)
+  bool trace_messages = true;                // a note per message sent/received
   // COLP (Q.2951.5, UNI 4.0): the callee's CONNECT carries the connected number
   // (and subaddress) = the accepting socket's local address, in UNI 4.0 / Q.2931.
   // Off by default: the original demon aborts a call whose message has an IE it
@@ -172,6 +184,11 @@ struct UniParams {
   bool restart_on_link_up = false;
   // After T308's second expiry, RESTART the call's VC (Q.2931 §5.4.3).
   bool restart_after_t308 = true;
+  // Q.2963.1 peak cell rate modification (-u uni40+q.2963.1, UNI 4.0 /
+  // Q.2931 only): CcModify, MODIFY REQUEST / ACKNOWLEDGE / REJECT and
+  // CONNECTION AVAILABLE. Without it CcModify is answered -ENOPROTOOPT and
+  // the messages with STATUS cause 97, as before.
+  bool modification = false;
 
   sscf::Params sscf;
 
@@ -275,6 +292,15 @@ class Uni final : public atmsvc::CallControl {
     kT308,
     kT310,
     kT313,
+    // Q.2963.1 (UniParams::modification; without it the messages are kOtherMessage)
+    kModifyPrimitive,      // CcModify: MODIFY.request of the kernel (In::qos)
+    kQosAnswer,            // CcModifyQosAnswer: the kernel's answer (In::err)
+    kModifyRequest,        // MODIFY REQUEST
+    kModifyAck,            // MODIFY ACKNOWLEDGE
+    kModifyReject,         // MODIFY REJECT
+    kConnectionAvailable,  // CONNECTION AVAILABLE
+    kT360,
+    kT361,
   };
   static std::string_view ev_name(Ev e);
   // Where the kernel's socket stands, i.e. what it must still be told.
@@ -290,7 +316,32 @@ class Uni final : public atmsvc::CallControl {
     return (cref & 0x7fffffu) | (we_originated ? 0x800000u : 0u);
   }
 
+  // Q.2963.1: where a modification of the call stands (Call::Modify::phase).
+  // Phases with a CcModifyQos outstanding are marked (*): the kernel's answer
+  // (CcModifyQosAnswer, Ev::kQosAnswer) moves them on.
+  enum class ModPhase : std::uint8_t {
+    kIdle,           // none
+    kReserving,      // (*) owner: reservation asked of the kernel, MODIFY REQUEST not sent
+    kRequested,      // owner: MODIFY REQUEST sent (U13, T360)
+    kCommitting,     // (*) the new QoS set in the kernel (ATM_MF_SET)
+    kRollingBack,    // (*) owner: MODIFY REJECT received, the old QoS set again
+    kIndicated,      // (*) other end: MODIFY REQUEST received (U14), reservation asked
+    kAwaitingAvail,  // other end: MODIFY ACKNOWLEDGE sent with a report type (T361)
+  };
+
   struct Call {
+    // Q.2963.1, on a UNI with UniParams::modification only: the call's QoS as
+    // the kernel has it (kept from the setup part when the call is
+    // established) and the modification in progress. The QoS asked for lives
+    // in a part of its own, allocated only while a modification runs.
+    struct Modify {
+      struct atm_qos qos;
+      std::unique_ptr<struct atm_qos> pending;  // the QoS being signalled (none: idle)
+      ModPhase phase = ModPhase::kIdle;
+      bool kernel_waits = false;  // a CcModify awaits its CcModifyResult
+      bool confirm = false;       // owner: MODIFY ACKNOWLEDGE asked for CONNECTION AVAILABLE
+      int err = 0;                // the CcModifyResult to give once rolled back
+    };
     // What only the setup needs: the QoS and the local address (until
     // CcEstablished), the remote party (for the CALL_ESTABLISHED line, or
     // CALL_FAILED if it never gets there) and the encoded SETUP (for T303's
@@ -315,16 +366,24 @@ class Uni final : public atmsvc::CallControl {
     std::uint8_t release_cause = 0;  // of our RELEASE (T308 retransmission)
     std::uint8_t cause = 0;          // the last cause sent or received (the release line)
     bool was_active = false;         // reached U10/N10 (released, not failed)
+    bool timer_on = false;           // the state's timer runs: timer, timer_at
     std::uint16_t enquiries = 0;     // STATUS ENQUIRYs sent (T322)
-    std::optional<std::pair<Timer, TimePoint>> timer;  // the state's timer
+    Timer timer = Timer::kT303;      // the state's timer (or T361, beside the table)
+    TimePoint timer_at{};
     std::optional<TimePoint> t322;
     std::unique_ptr<Setup> setup;
+    std::unique_ptr<Modify> mod;  // Q.2963.1 only (null without UniParams::modification)
     Key key() const { return key_of(cref, we_originated); }
   };
+  // A held call is this record (docs/performance.md, "Memory"): Q.2963.1's
+  // pointer fits in what packing the state timer's fields freed.
+  static_assert(sizeof(Call) <= 88, "a held call's record grew");
 
   // One event for the call machine. `cause`: for REJECT.request the cause to
   // clear with; for a RELEASE received with a bad mandatory IE the §5.6 cause
   // for our RELEASE COMPLETE.
+  // `qos`: the kernel's new QoS (kModifyPrimitive); `err`: the kernel's
+  // answer (kQosAnswer).
   struct In {
     In(Ev e, const q2931::Message* msg = nullptr, std::optional<std::uint8_t> c = std::nullopt)
         : ev(e), m(msg), cause(c) {}
@@ -332,9 +391,13 @@ class Uni final : public atmsvc::CallControl {
     const q2931::Message* m;
     std::optional<std::uint8_t> cause;
     const struct atm_blli* blli = nullptr;  // kAcceptRequest: the B-LLI for CONNECT
+    const struct atm_qos* qos = nullptr;
+    int err = 0;
   };
-  // The call machine (call_machine.cpp): its named handlers and their table.
+  // The call machine (call_machine.cpp): its named handlers and their table;
+  // the modification's handlers (modify_machine.cpp, Q.2963.1) in its rows.
   struct Machine;
+  struct ModifyMachine;
   void dispatch(Call& c, const In& in);
 
   // Entry points (uni.cpp)
@@ -343,6 +406,9 @@ class Uni final : public atmsvc::CallControl {
   void request(const atmsvc::NetInput& req);
   void restart_vcs(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc);
   void restart_request(const atmsvc::RestartVcs& r);  // restart.cpp
+  // CcModify / CcModifyQosAnswer for the call of a socket (modify_machine.cpp).
+  void modify_request(const atmsvc::CcModify& req);
+  void qos_answer(const atmsvc::CcModifyQosAnswer& ans);
   // A LinkState output when the link changed since the last one.
   void report_link_state();
 
@@ -352,6 +418,9 @@ class Uni final : public atmsvc::CallControl {
   // call control does not implement; none for STATUS / STATUS ENQUIRY (the
   // coordinator answers them) and for a type outside the enum.
   static std::optional<Ev> call_event_of(q2931::MessageType t);
+  // The same for this UNI: the modification messages are events of the call
+  // machine only with UniParams::modification.
+  std::optional<Ev> event_of(q2931::MessageType t) const;
   void on_no_call(const q2931::Message& m, q2931::Action a, const std::optional<q2931::Cause>& c,
                   bool unknown_type);
   void on_call_message(Call& call, const q2931::Message& m, q2931::Action a,
@@ -386,6 +455,12 @@ class Uni final : public atmsvc::CallControl {
   void start_release(Call& c, std::uint8_t cause, std::optional<int> tell_kernel, Bytes diag = {});
   void drop_call(Call& c, std::optional<int> tell_kernel);
   void tell_kernel_gone(Call& c, int err);
+  // Q.2963.1 procedures the modification's handlers share (modify_machine.cpp).
+  // The CcModifyResult a waiting kernel is owed, once; the modification is over.
+  void end_modification(Call& c, std::optional<int> tell_kernel);
+  // Asks the kernel to apply qos with the ATM_MF_* flags (CcModifyQos).
+  void ask_kernel_qos(Call& c, const struct atm_qos& qos, int flags, ModPhase next);
+  void send_modify_reject(Call& c, std::uint8_t cause, Bytes diag = {});
   void take_conn_id(Call& c, const q2931::Message& m);
   void connected(Call& c, const q2931::Message& m);
   // CcEstablished for the kernel; the call's setup part is freed.

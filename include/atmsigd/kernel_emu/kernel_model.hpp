@@ -31,6 +31,14 @@ enum class KState : std::uint8_t {
 };
 const char* kstate_name(KState s);
 
+// How the kernel answers the demon's as_modify (Q.2963.1; net/atm/signaling.c
+// modify_qos hands it to the device's change_qos): as_okay (0), as_error with
+// this negative errno, or never (none: as a VC that is released or not ready).
+struct ModifyAnswer {
+  std::optional<int> reserve = 0;  // an as_modify other than ATM_MF_SET: a reservation
+  std::optional<int> set = 0;      // ATM_MF_SET: commit or roll back
+};
+
 struct KSocket {
   Vcc vcc = 0;
   KState state = KState::kBindWait;
@@ -38,6 +46,12 @@ struct KSocket {
   std::deque<Message> indications;  // listeners: as_indicate not yet answered
   Message last;                     // last frame from the demon for this socket
   int result = 0;                   // reply of the as_error / as_close received
+  // Q.2963.1: the application's as_modify not yet answered (as_okay), what
+  // the demon asked of the kernel and what the kernel applied.
+  int modifies_pending = 0;
+  int modify_result = 0;              // reply of the last as_okay answering an as_modify
+  std::vector<Message> qos_asked;     // the demon's as_modify frames, in order
+  std::optional<struct atm_qos> qos;  // the last QoS applied with ATM_MF_SET
 };
 
 struct DemonFrameResult {
@@ -63,6 +77,13 @@ class KernelModel {
   std::optional<Message> reject(Vcc listener, int reply);
   Message close(Vcc vcc);
   static Message itf_notify(int itf);
+  // Q.2963.1: SO_ATMQOS on a connected SVC (net/atm/svc.c svc_change_qos);
+  // the demon answers with as_okay (reply 0 or a negative errno). Sent for
+  // any vcc (the demon's refusals are tested with it too).
+  Message modify(Vcc vcc, const struct atm_qos& qos);
+  // How the kernel answers the demon's as_modify for this vcc, from now on
+  // (default: as_okay for both kinds); may be set before the socket exists.
+  void set_modify_answer(Vcc vcc, ModifyAnswer a) { modify_answers_[vcc] = a; }
 
   // A frame from the demon.
   DemonFrameResult on_demon(const Message& m);
@@ -75,6 +96,7 @@ class KernelModel {
   void forget(Vcc vcc) { sockets_.erase(vcc); }
   bool auto_ack_close_;
   std::unordered_map<Vcc, KSocket> sockets_;
+  std::unordered_map<Vcc, ModifyAnswer> modify_answers_;
   std::vector<std::string> violations_;
 };
 

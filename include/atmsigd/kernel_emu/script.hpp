@@ -11,9 +11,17 @@
 //                                 CI of LISTENER's call before accept NAME)
 //   terminate                     (switch controller: stop the demon)
 //   close NAME
+//   modify NAME qos=QOS           (Q.2963.1: SO_ATMQOS on a connected SVC; the
+//                                 demon answers with as_okay, reply 0 or -errno)
+//   modify-answer NAME [reserve=okay|none|ERRNO] [set=okay|none|ERRNO]
+//                                 (how this kernel answers the demon's own
+//                                 as_modify for NAME: a reservation, or
+//                                 ATM_MF_SET; default okay, none = never)
 //   itf_notify ITF
 //   raw HEX...                    (any bytes: malformed frames)
-//   expect NAME okay|error|indicate|close [reply=N] [within=MS]
+//   expect NAME okay|error|indicate|close|modify [reply=N] [within=MS]
+//                                 (modify: the demon's own as_modify, reply = its
+//                                 ATM_MF_* flags)
 //   expect-none [within=MS]       (nothing arrives)
 //   wait MS
 //   # comment

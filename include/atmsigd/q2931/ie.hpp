@@ -61,6 +61,7 @@ enum class IeId : std::uint8_t {
   kMinimumTrafficDescriptor = 0x81,
   kAlternativeTrafficDescriptor = 0x82,
   kAbrSetupParameters = 0x84,
+  kBroadbandReportType = 0x89,
   kAbrAdditionalParameters = 0xe4,
   kLijCallIdentifier = 0xe8,
   kLijParameters = 0xe9,
@@ -593,6 +594,18 @@ struct ShiftIe {
 using BroadbandLockingShift = ShiftIe<IeId::kBroadbandLockingShift>;
 using BroadbandNonLockingShift = ShiftIe<IeId::kBroadbandNonLockingShift>;
 
+// Broadband report type (0x89, Q.2963.1 §8.2.2): in MODIFY ACKNOWLEDGE, asks
+// the connection owner for CONNECTION AVAILABLE.
+namespace report_type {
+inline constexpr std::uint8_t kModificationConfirmation = 0x01;
+}  // namespace report_type
+struct BroadbandReportType {
+  static constexpr IeId kId = IeId::kBroadbandReportType;
+  IeHeader hdr;
+  std::uint8_t type = report_type::kModificationConfirmation;  // octet 5
+  bool operator==(const BroadbandReportType&) const = default;
+};
+
 // An IE that was not recognized (unknown identifier, not defined for the version
 // or message) or whose contents could not be decoded: kept as opaque octets so
 // traces show it and re-encoding reproduces it.
@@ -614,7 +627,7 @@ using Ie = std::variant<
     GenericIdentifierTransport, LijCallIdentifier, LijParameters, LeafSequenceNumber,
     ConnectionScopeSelection, ConnectedNumber, ConnectedSubaddress, NarrowbandBearerCapability,
     NarrowbandHighLayerCompatibility, NarrowbandLowLayerCompatibility, ProgressIndicator, UserUser,
-    BroadbandLockingShift, BroadbandNonLockingShift, UnknownIe>;
+    BroadbandLockingShift, BroadbandNonLockingShift, BroadbandReportType, UnknownIe>;
 
 // Identifier octet of any IE.
 std::uint8_t ie_id(const Ie& ie);
