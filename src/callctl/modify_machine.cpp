@@ -65,9 +65,8 @@ constexpr int kPeerReserve = ATM_MF_INC_RSV | ATM_MF_DEC_RSV | ATM_MF_DEC_SHP;
 // of 0 asks for no particular size: not a change.
 bool only_rates_change(const struct atm_qos& cur, const struct atm_qos& next) {
   auto same = [](const struct atm_trafprm& a, const struct atm_trafprm& b) {
-    return a.traffic_class == b.traffic_class &&
-           (a.traffic_class == ATM_NONE || a.max_sdu == 0 || b.max_sdu == 0 ||
-            a.max_sdu == b.max_sdu);
+    return a.traffic_class == b.traffic_class && (a.traffic_class == ATM_NONE || a.max_sdu == 0 ||
+                                                  b.max_sdu == 0 || a.max_sdu == b.max_sdu);
   };
   return same(cur.txtp, next.txtp) && same(cur.rxtp, next.rxtp);
 }

@@ -956,7 +956,8 @@ INSTANTIATE_TEST_SUITE_P(Matrix, Interop,
                                            Cell{"uni40", true}, Cell{"uni40+q.2963.1", true},
                                            Cell{"uni31+uni30", true}, Cell{"uni30", false},
                                            Cell{"uni31", false}, Cell{"uni40", false},
-                                           Cell{"uni40+q.2963.1", false}, Cell{"uni31+uni30", false}),
+                                           Cell{"uni40+q.2963.1", false},
+                                           Cell{"uni31+uni30", false}),
                          cell_name);
 
 }  // namespace
