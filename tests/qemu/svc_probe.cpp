@@ -34,6 +34,8 @@
 
 #include <linux/atm.h>
 
+#include "nsap_text.hpp"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -42,29 +44,6 @@
 #include <vector>
 
 namespace {
-
-bool parse_nsap(const char* text, struct sockaddr_atmsvc& a) {
-  std::memset(&a, 0, sizeof a);
-  a.sas_family = AF_ATMSVC;
-  std::size_t nibbles = 0;
-  for (const char* p = text; *p != '\0'; ++p) {
-    if (*p == '.') continue;
-    int v = 0;
-    if (*p >= '0' && *p <= '9')
-      v = *p - '0';
-    else if (*p >= 'a' && *p <= 'f')
-      v = *p - 'a' + 10;
-    else if (*p >= 'A' && *p <= 'F')
-      v = *p - 'A' + 10;
-    else
-      return false;
-    if (nibbles == 2 * ATM_ESA_LEN) return false;
-    a.sas_addr.prv[nibbles / 2] =
-        static_cast<unsigned char>(a.sas_addr.prv[nibbles / 2] | (nibbles % 2 == 0 ? v << 4 : v));
-    ++nibbles;
-  }
-  return nibbles == 2 * ATM_ESA_LEN;
-}
 
 const char* errno_name(int e) {
   switch (e) {
