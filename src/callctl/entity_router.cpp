@@ -141,6 +141,17 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
           target = entity_of_sock(r.sock);
           if (!target && std::is_same_v<T, atmsvc::CcModify>)
             out.push_back(atmsvc::CcModifyResult{r.sock, -EBADFD});
+        } else if constexpr (std::is_same_v<T, atmsvc::CcAddParty> ||
+                             std::is_same_v<T, atmsvc::CcDropParty>) {
+          // Q.2971: to the entity of the root's call; without one, -EBADFD
+          // as the socket table answers a socket without a call.
+          target = entity_of_sock(r.sock);
+          if (!target) {
+            if constexpr (std::is_same_v<T, atmsvc::CcAddParty>)
+              out.push_back(atmsvc::CcAddPartyResult{r.sock, -EBADFD});
+            else
+              out.push_back(atmsvc::CcDropPartyResult{r.sock, -EBADFD});
+          }
         } else if constexpr (requires { r.call; }) {
           // A request about an offered incoming call (CcAccept, CcReject, and
           // any later one): to the entity that offered it, with its call id.

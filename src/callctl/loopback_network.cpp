@@ -99,6 +99,15 @@ void LoopbackNetwork::decide(const NetInput& req, TimePoint, std::vector<NetOutp
     out.push_back(CcModifyResult{m->sock, -ENOPROTOOPT});
     return;
   }
+  // No point-to-multipoint here either.
+  if (const auto* ap = std::get_if<CcAddParty>(&req)) {
+    out.push_back(CcAddPartyResult{ap->sock, -EOPNOTSUPP});
+    return;
+  }
+  if (const auto* dp = std::get_if<CcDropParty>(&req)) {
+    out.push_back(CcDropPartyResult{dp->sock, -EOPNOTSUPP});
+    return;
+  }
   // Link inputs (no links here), CcIdentify (no switch mode) and
   // CcModifyQosAnswer (never asked for) ask nothing.
   const auto* relp = std::get_if<CcRelease>(&req);

@@ -254,6 +254,10 @@ void Uni::request(const NetInput& req) {
     modify_request(*mr);
   } else if (const auto* qa = std::get_if<CcModifyQosAnswer>(&req)) {
     qos_answer(*qa);
+  } else if (const auto* ap = std::get_if<CcAddParty>(&req)) {
+    out_->push_back(CcAddPartyResult{ap->sock, -EOPNOTSUPP});  // no Q.2971 yet
+  } else if (const auto* dp = std::get_if<CcDropParty>(&req)) {
+    out_->push_back(CcDropPartyResult{dp->sock, -EOPNOTSUPP});
   }
 }
 

@@ -101,8 +101,24 @@ struct CcModifyQosAnswer {
   int err;
 };
 
-using CcRequest =
-    std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, CcModify, CcModifyQosAnswer>;
+// Q.2971 (point-to-multipoint), the root: add a leaf `called` to the call of
+// socket `sock` (as_addparty; the socket's call was placed with a session,
+// its first party has endpoint reference 0). Answered by exactly one
+// CcAddPartyResult; if the call ends first, that comes before its CcReleased.
+struct CcAddParty {
+  SockId sock;
+  struct sockaddr_atmsvc called;
+};
+
+// Q.2971, the root: drop the leaf with endpoint reference `ep_ref`
+// (as_dropparty). Answered by exactly one CcDropPartyResult.
+struct CcDropParty {
+  SockId sock;
+  int ep_ref;
+};
+
+using CcRequest = std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, CcModify,
+                               CcModifyQosAnswer, CcAddParty, CcDropParty>;
 
 // --- events: call control -> socket layer -----------------------------------
 
@@ -157,8 +173,22 @@ struct CcModifyQos {
   int flags;
 };
 
+// The answer to CcAddParty, as_addparty's reply (net/atm/signaling.c: the
+// ATM_ADDPARTY ioctl returns it): the new party's endpoint reference (> 0)
+// once it is added, or a negative errno.
+struct CcAddPartyResult {
+  SockId sock;
+  int reply;
+};
+
+// The answer to CcDropParty, as_dropparty's reply: 0 or a negative errno.
+struct CcDropPartyResult {
+  SockId sock;
+  int reply;
+};
+
 using CcEvent = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone, CcModifyResult,
-                             CcModifyQos>;
+                             CcModifyQos, CcAddPartyResult, CcDropPartyResult>;
 
 // --- the links: the engine <-> call control ---------------------------------
 // Call control with signaling links (Q.2931 over SAAL) has one per entity,
@@ -209,13 +239,14 @@ struct LinkState {
 };
 
 // What call control takes: a socket layer request or something of the links.
-using NetInput =
-    std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, CcModify, CcModifyQosAnswer,
-                 LinkPdu, StartLinks, StopLinks, LocalAddresses, RestartVcs, KernelStalled>;
+using NetInput = std::variant<CcConnect, CcAccept, CcReject, CcRelease, CcIdentify, CcModify,
+                              CcModifyQosAnswer, CcAddParty, CcDropParty, LinkPdu, StartLinks,
+                              StopLinks, LocalAddresses, RestartVcs, KernelStalled>;
 // What it gives back, in the order it happened: events for the socket layer
 // (the CcEvent alternatives), PDUs for the links, link state changes, log events.
-using NetOutput = std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone,
-                               CcModifyResult, CcModifyQos, ToLink, LinkState, log::Event>;
+using NetOutput =
+    std::variant<CcEstablished, CcReleased, CcIncoming, CcIncomingGone, CcModifyResult, CcModifyQos,
+                 CcAddPartyResult, CcDropPartyResult, ToLink, LinkState, log::Event>;
 
 // The CcEvent inside a NetOutput (none: a link or log output).
 inline std::optional<CcEvent> cc_event_of(const NetOutput& o) {
