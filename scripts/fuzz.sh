@@ -7,7 +7,9 @@ set -eu
 cd "$(dirname "$0")/.."
 SECS="${1:-20}"
 JOBS="${JOBS:-2}"
-CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+. scripts/ccache.sh
+# shellcheck disable=SC2086
+CC=clang CXX=clang++ cmake -S . -B build/fuzz -G Ninja $LAUNCHER -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DATMSIGD_FUZZ=ON -DATMSIGD_BUILD_TESTS=OFF -DATMSIGD_BUILD_BENCH=OFF >/dev/null
 targets="$(cmake --build build/fuzz --target help | sed -n 's/^\([A-Za-z0-9_]*_fuzzer\):.*/\1/p')"
 [ -n "$targets" ] || { echo "no fuzz targets" >&2; exit 1; }

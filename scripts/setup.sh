@@ -2,7 +2,7 @@
 # Installs everything the project needs from Debian 12 packages. Idempotent:
 # does nothing when all packages are present; runs `apt-get update` once otherwise.
 set -eu
-PKGS="build-essential cmake ninja-build pkg-config
+PKGS="build-essential cmake ninja-build pkg-config ccache
 libboost-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
 linux-libc-dev
 clang libclang-rt-14-dev

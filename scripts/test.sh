@@ -4,6 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 sh scripts/setup.sh
 JOBS="$(nproc)"
+. scripts/ccache.sh
 # No test may leave a process behind (issue 14): a demon or tool of this
 # build, or Debian's atmsigd of the interop tests, still running after the
 # tests is a failure (and is killed).
@@ -24,7 +25,8 @@ no_survivors() {
 }
 run_build() {
   dir="$1"; shift
-  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  # shellcheck disable=SC2086
+  cmake -S . -B "$dir" -G Ninja $LAUNCHER "$@" >/dev/null
   cmake --build "$dir" -j "$JOBS"
   ctest --test-dir "$dir" -j "$JOBS" --output-on-failure
   sleep 1  # a demon told to stop by a test's last step may still be exiting
@@ -38,3 +40,4 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 echo "== fuzzers (short run; longer: scripts/fuzz.sh SECONDS) =="
 sh scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 echo "fuzzers: no crash"
+[ -z "$LAUNCHER" ] || ccache --show-stats | sed -n "s/^\(cache hit\|cache miss\|cache size\)/ccache: &/p"
