@@ -11,11 +11,9 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <deque>
 #include <vector>
 
-#include "atmsigd/callctl/entity_router.hpp"
-#include "atmsigd/engine/engine.hpp"
+#include "../support/engine_pair.hpp"
 #include "atmsigd/kernel_emu/kernel_model.hpp"
 
 namespace atmsigd::test {
@@ -26,66 +24,7 @@ using namespace std::chrono_literals;
 
 const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
 
-struct Side {
-  explicit Side(callctl::Side side)
-      : cc([side] {
-          auto p = callctl::UniParams::defaults(side, q2931::Version::kUni31);
-          p.levels = &levels;
-          std::vector<callctl::EntitySpec> specs;
-          specs.push_back(callctl::EntitySpec{"0.0.5", p, {}, false});
-          return specs;
-        }()) {}
-  static inline const log::Levels levels{};  // the demon's default: info
-  SocketTable table{SocketTableParams{seconds(10), false, &levels}};
-  callctl::EntityRouter cc;  // as in the demon: one entity behind the router
-  engine::Engine eng{table, cc, &levels};
-  std::vector<engine::Action> out;
-  std::vector<Message> to_kernel;
-};
-
-struct World {
-  Side a{callctl::Side::kUser};
-  Side b{callctl::Side::kNetwork};
-  TimePoint now{};
-  std::deque<std::pair<bool, Bytes>> wire;  // (to B?, PDU)
-
-  void take(Side& s, bool from_a) {
-    for (auto& x : s.out) {
-      if (auto* l = std::get_if<engine::ToLink>(&x))
-        wire.emplace_back(from_a, std::move(l->pdu));
-      else if (auto* k = std::get_if<engine::ToKernel>(&x))
-        s.to_kernel.push_back(k->msg);
-    }
-    s.out.clear();
-  }
-  void feed(Side& s, const engine::Input& in) {
-    s.eng.handle(in, now, s.out);
-    take(s, &s == &a);
-  }
-  void timers(Side& s) {
-    const auto d = s.eng.next_deadline();
-    if (d && *d <= now) {
-      s.eng.handle_timeouts(now, s.out);
-      take(s, &s == &a);
-    }
-  }
-  // Delivers every PDU in flight, running timers that fall due on the way.
-  void pump() {
-    for (int guard = 0; guard < 100000; ++guard) {
-      timers(a);
-      timers(b);
-      if (wire.empty()) return;
-      auto [to_b, pdu] = std::move(wire.front());
-      wire.pop_front();
-      feed(to_b ? b : a, engine::LinkPdu{0, ByteView(pdu)});
-    }
-    ADD_FAILURE() << "link never went quiet";
-  }
-  void step(Duration d) {
-    now += d;
-    pump();
-  }
-};
+const log::Levels kDefault{};  // the demon's default: info
 
 std::size_t heap_in_use() {
   return mallinfo2().uordblks;
@@ -107,11 +46,8 @@ std::size_t anon_resident() {
 TEST(HeldCalls, BytesPerHeldCallThroughBothDemons) {
   std::size_t n = 20000;
   if (const char* e = std::getenv("ATMSIGD_HELD_CALLS")) n = std::strtoul(e, nullptr, 10);
-  World w;
-  w.feed(w.a, engine::Start{});
-  w.feed(w.b, engine::Start{});
-  for (int i = 0; i < 20 && !(w.a.eng.link_up(0) && w.b.eng.link_up(0)); ++i) w.step(100ms);
-  ASSERT_TRUE(w.a.eng.link_up(0) && w.b.eng.link_up(0));
+  EnginePair w(q2931::Version::kUni31, kDefault);
+  w.start();
 
   const Vcc listener = 0x10;
   const auto qos = kemu::qos_from_text("ubr");
@@ -128,11 +64,7 @@ TEST(HeldCalls, BytesPerHeldCallThroughBothDemons) {
   Message accept(as_accept);
   accept.set_listen_vcc(listener);
 
-  auto frame = [&](Side& s, const Message& m) {
-    const Bytes bytes = encode(m);
-    w.feed(s, engine::KernelFrame{ByteView(bytes)});
-    w.pump();
-  };
+  auto frame = [&](EngineSide& s, const Message& m) { w.frame(s, m); };
   frame(w.b, listen);
   ASSERT_EQ(w.b.to_kernel.size(), 1u);
   ASSERT_EQ(w.b.to_kernel.back().type(), as_okay);

@@ -6,11 +6,9 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
-#include <deque>
 #include <vector>
 
-#include "atmsigd/callctl/entity_router.hpp"
-#include "atmsigd/engine/engine.hpp"
+#include "../support/engine_pair.hpp"
 #include "atmsigd/kernel_emu/kernel_model.hpp"
 
 namespace atmsigd::test {
@@ -21,89 +19,21 @@ using namespace std::chrono_literals;
 
 const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
 
-struct Side {
-  explicit Side(callctl::Side side)
-      : cc([side] {
-          auto p = callctl::UniParams::defaults(side, q2931::Version::kUni40);
-          p.levels = &levels;
-          std::vector<callctl::EntitySpec> specs;
-          specs.push_back(callctl::EntitySpec{"0.0.5", p, {}, false});
-          return specs;
-        }()) {}
-  static inline const log::Levels levels = log::Levels::all();
-  SocketTable table{SocketTableParams{seconds(10), false, &levels}};
-  callctl::EntityRouter cc;
-  engine::Engine eng{table, cc, &levels};
-  std::vector<engine::Action> out;
-  std::vector<Message> to_kernel;
-  std::vector<log::Id> events;
-  // as_close frames to the kernel with reply -ENETRESET.
-  std::size_t resets() const {
-    std::size_t n = 0;
-    for (const auto& m : to_kernel) n += m.type() == as_close && m.raw().reply == -ENETRESET;
-    return n;
-  }
-  bool saw(log::Id id) const { return std::find(events.begin(), events.end(), id) != events.end(); }
-};
+// as_close frames to a kernel with reply -ENETRESET.
+std::size_t resets(const EngineSide& s) {
+  std::size_t n = 0;
+  for (const auto& m : s.to_kernel) n += m.type() == as_close && m.raw().reply == -ENETRESET;
+  return n;
+}
 
-struct World {
-  Side a{callctl::Side::kUser};
-  Side b{callctl::Side::kNetwork};
-  TimePoint now{};
-  std::deque<std::pair<bool, Bytes>> wire;  // (to B?, PDU)
+const log::Levels kAll = log::Levels::all();
 
-  void take(Side& s, bool from_a) {
-    for (auto& x : s.out) {
-      if (auto* l = std::get_if<engine::ToLink>(&x))
-        wire.emplace_back(from_a, std::move(l->pdu));
-      else if (auto* k = std::get_if<engine::ToKernel>(&x))
-        s.to_kernel.push_back(k->msg);
-      else if (auto* e = std::get_if<log::Event>(&x))
-        s.events.push_back(e->id);
-    }
-    s.out.clear();
-  }
-  void feed(Side& s, const engine::Input& in) {
-    s.eng.handle(in, now, s.out);
-    take(s, &s == &a);
-  }
-  void timers(Side& s) {
-    const auto d = s.eng.next_deadline();
-    if (d && *d <= now) {
-      s.eng.handle_timeouts(now, s.out);
-      take(s, &s == &a);
-    }
-  }
-  void pump() {
-    for (int guard = 0; guard < 100000; ++guard) {
-      timers(a);
-      timers(b);
-      if (wire.empty()) return;
-      auto [to_b, pdu] = std::move(wire.front());
-      wire.pop_front();
-      feed(to_b ? b : a, engine::LinkPdu{0, ByteView(pdu)});
-    }
-    ADD_FAILURE() << "link never went quiet";
-  }
-  void step(Duration d) {
-    const TimePoint end = now + d;
-    while (now < end) {
-      now = std::min(end, now + 100ms);
-      pump();
-    }
-  }
-  void frame(Side& s, const Message& m) {
-    const Bytes bytes = encode(m);
-    feed(s, engine::KernelFrame{ByteView(bytes)});
-    pump();
-  }
+struct World : EnginePair {
+  World() : EnginePair(q2931::Version::kUni40, kAll) { keep_events = true; }
 
   // Links up, B listens, `n` calls from A accepted by B.
   void calls(std::size_t n) {
-    feed(a, engine::Start{});
-    feed(b, engine::Start{});
-    for (int i = 0; i < 20 && !(a.eng.link_up(0) && b.eng.link_up(0)); ++i) step(100ms);
-    ASSERT_TRUE(a.eng.link_up(0) && b.eng.link_up(0));
+    start();
     const auto qos = kemu::qos_from_text("ubr");
     Message listen(as_listen);
     listen.set_vcc(0x10);
@@ -142,8 +72,8 @@ TEST(EngineRestart, OperatorRestartClearsBothKernelsAndThePeerAcknowledges) {
   w.a.eng.restart(std::nullopt, std::nullopt, w.now, w.a.out);
   w.take(w.a, true);
   w.pump();
-  EXPECT_EQ(w.a.resets(), 2u);
-  EXPECT_EQ(w.b.resets(), 2u);
+  EXPECT_EQ(resets(w.a), 2u);
+  EXPECT_EQ(resets(w.b), 2u);
   EXPECT_EQ(w.a.cc.call_count(), 0u);
   EXPECT_EQ(w.b.cc.call_count(), 0u);
   EXPECT_FALSE(w.a.cc.uni(0).restart_pending());  // B's RESTART ACKNOWLEDGE came
@@ -158,9 +88,9 @@ TEST(EngineRestart, OneVc_OnlyThatCallAtEitherKernel) {
   w.feed(w.a, engine::Restart{0, std::make_pair(static_cast<std::uint16_t>(pvc.sap_addr.vpi),
                                                 static_cast<std::uint16_t>(pvc.sap_addr.vci))});
   w.pump();
-  ASSERT_EQ(w.a.resets(), 1u);
+  ASSERT_EQ(resets(w.a), 1u);
   EXPECT_EQ(w.a.to_kernel.back().vcc(), 0x101u);
-  ASSERT_EQ(w.b.resets(), 1u);
+  ASSERT_EQ(resets(w.b), 1u);
   EXPECT_EQ(w.b.to_kernel.back().vcc(), 0x901u);
   EXPECT_EQ(w.a.cc.call_count(), 1u);
   EXPECT_EQ(w.b.cc.call_count(), 1u);
@@ -172,7 +102,7 @@ TEST(EngineRestart, AnEntityThatDoesNotExist_Nothing) {
   w.calls(1);
   w.feed(w.a, engine::Restart{3, std::nullopt});
   w.pump();
-  EXPECT_EQ(w.a.resets(), 0u);
+  EXPECT_EQ(resets(w.a), 0u);
   EXPECT_EQ(w.a.cc.call_count(), 1u);
 }
 
@@ -184,7 +114,7 @@ TEST(EngineRestart, PeerUserStalled_AcknowledgementAfterTheDrain) {
   w.feed(w.b, engine::UserStalled{true});
   w.feed(w.a, engine::Restart{});
   w.pump();
-  EXPECT_EQ(w.b.resets(), 1u);  // handed to B's shell, which holds them
+  EXPECT_EQ(resets(w.b), 1u);  // handed to B's shell, which holds them
   EXPECT_TRUE(w.a.cc.uni(0).restart_pending());
   EXPECT_TRUE(w.b.cc.uni(0).restart_answer_pending());
   w.step(10s);
