@@ -30,22 +30,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 MODULES="atm adummy"
 TIMEOUT=${ATMSIGD_QEMU_TIMEOUT:-150}
 
-skip() {
-  echo "SKIPPED: $*"
-  exit 77
-}
-die() {
-  echo "FAILED: $*"
-  exit 1
-}
-
-case "$SANITIZE" in
-  ON | on | TRUE | true | 1 | YES | yes)
-    skip "the demon is a sanitizer build (ATMSIGD_SANITIZE=$SANITIZE): the VM test runs in the normal build only (same kernel-mode code, half the CI time)"
-    ;;
-esac
-
-. "$HERE/vm_lib.sh"
+. "$HERE/vm_lib.sh"  # skip(), die(); skips a sanitizer build
 ATMADDR=$(command -v atmaddr || echo /usr/sbin/atmaddr)
 SVC_SEND=$(command -v svc_send || echo /usr/bin/svc_send)
 SVC_RECV=$(command -v svc_recv || echo /usr/bin/svc_recv)

@@ -27,21 +27,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 TIMEOUT=${ATMSIGD_QEMU_TIMEOUT:-240}
 
-skip() {
-  echo "SKIPPED: $*"
-  exit 77
-}
-die() {
-  echo "FAILED: $*"
-  exit 1
-}
-
-case "$SANITIZE" in
-  ON | on | TRUE | true | 1 | YES | yes)
-    skip "the demon is a sanitizer build (ATMSIGD_SANITIZE=$SANITIZE): the VM tests run in the normal build only"
-    ;;
-esac
-. "$HERE/vm_lib.sh"
+. "$HERE/vm_lib.sh"  # skip(), die(); skips a sanitizer build
 ATMADDR=$(command -v atmaddr || echo /usr/sbin/atmaddr)
 [ -x "$ATMADDR" ] || die "$ATMADDR is missing (install atm-tools)"
 for b in "$DEMON" "$KEMU" "$PROBE"; do [ -x "$b" ] || die "no binary at $b"; done

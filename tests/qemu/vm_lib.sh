@@ -1,7 +1,23 @@
-# Shared by the QEMU tests (kernel_vm_test.sh, svc_path_vm_test.sh): Debian's
-# kernel fetched into a cache, an initramfs of our binaries with their
-# shared libraries, and one boot of the VM with the KVM probe. Sourced, not
-# run; the caller defines skip() and die() and sets WORK and TIMEOUT.
+# Shared by the QEMU tests (kernel_vm_test.sh, svc_path_vm_test.sh): skip()
+# and die() with ctest's skip code, the sanitizer-build skip, Debian's kernel
+# fetched into a cache, an initramfs of our binaries with their shared
+# libraries, and one boot of the VM with the KVM probe. Sourced, not run; the
+# caller sets SANITIZE (the build's ATMSIGD_SANITIZE), WORK and TIMEOUT first.
+
+skip() {
+  echo "SKIPPED: $*"
+  exit 77
+}
+die() {
+  echo "FAILED: $*"
+  exit 1
+}
+
+case "${SANITIZE:-OFF}" in
+  ON | on | TRUE | true | 1 | YES | yes)
+    skip "the demon is a sanitizer build (ATMSIGD_SANITIZE=$SANITIZE): the VM tests run in the normal build only (same kernel-mode code, half the CI time)"
+    ;;
+esac
 
 QEMU=$(command -v qemu-system-x86_64) || skip "qemu-system-x86_64 is not installed (scripts/setup.sh installs qemu-system-x86)"
 "$QEMU" --version >/dev/null 2>&1 || skip "qemu-system-x86_64 does not run: $("$QEMU" --version 2>&1 | head -3)"
