@@ -379,6 +379,7 @@ void SocketTable::handle(const TableInput& in, TimePoint now, std::vector<Action
 void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>& out) {
   Decoded d = decode(frame);
   if (d.error) {
+    ++frames_malformed_;
     emit(out, log::Id::kSocketBadFrame, d.error->what);
     if (d.error->reply_errno != 0 && d.error->vcc != 0 && find_vcc(d.error->vcc) == nullptr)
       out.push_back(ToKernel{reply_to(as_error, d.error->vcc, d.error->reply_errno)});
@@ -390,6 +391,7 @@ void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>
 void SocketTable::from_kernel(const Message& m, TimePoint now, std::vector<Action>& out) {
   if (wants(log::Id::kSocketFromKernel)) emit(out, log::Id::kSocketFromKernel, m.summary());
   if (auto e = validate_from_kernel(m, params_.switch_mode)) {
+    ++frames_malformed_;
     emit(out, log::Id::kSocketBadFrame, e->what);
     // An as_error is only owed (and only safe) for a socket the demon does
     // not hold: as_error tells the kernel that the demon has no state.

@@ -504,6 +504,7 @@ void Uni::send(const Message& m, Key owner) {
 // `bytes`: m's encoding (made once by a caller that keeps a copy).
 void Uni::send_encoded(const Message& m, Bytes bytes, Key owner) {
   ++stats_.messages_out;
+  ++stats_.messages_out_by_type[static_cast<std::uint8_t>(m.type)];
   if (params_.trace_messages && levels().enabled(log::Id::kCallMsgSent))
     emit(log::Id::kCallMsgSent, params_.log_name, q2931::message_name(m.type),
          log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
@@ -514,6 +515,7 @@ void Uni::send_encoded(const Message& m, Bytes bytes, Key owner) {
     emit(log::Id::kCallQueueFull, params_.log_name, pending_.size(), "message dropped");
   } else {
     pending_.emplace_back(owner, std::move(bytes));
+    stats_.pending_high_water = std::max(stats_.pending_high_water, pending_.size());
     if (!link_retry_at_) ensure_link();
   }
 }
@@ -532,6 +534,8 @@ bool Uni::pending_room() {
 void Uni::resend(const Bytes& bytes) {
   if (!link_up()) return;
   ++stats_.messages_out;
+  // The message type is octet 6 (Q.2931 §4.4: after the 3-octet call reference).
+  if (bytes.size() > 5) ++stats_.messages_out_by_type[bytes[5]];
   to_saal(bytes);
 }
 

@@ -566,6 +566,17 @@ void Demon::arm_timer() {
   });
 }
 
+engine::Stats Demon::stats() const {
+  engine::Stats s = engine_.stats();
+  const auto queue = [](const IoStats& io) {
+    return engine::QueueCounters{io.high_water, io.bound, io.dropped};
+  };
+  if (transport_) s.kernel_queue = queue(transport_->stats());
+  for (std::size_t i = 0; i < links_.size() && i < s.entities.size(); ++i)
+    if (links_[i].link) s.entities[i].link_queue = queue(links_[i].link->stats());
+  return s;
+}
+
 std::string Demon::status_text() const {
   const auto up = std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started_);
   std::string s = "atmsigd status, pid " + std::to_string(::getpid()) + ", up " +

@@ -183,6 +183,9 @@ class SocketTable {
 
   // Introspection for tests and status dumps.
   std::size_t socket_count() const { return by_vcc_.size(); }
+  // Frames from the kernel refused as malformed (wrong size, or invalid per
+  // Table 1 / section 4.1), for the stats command.
+  std::uint64_t frames_malformed() const { return frames_malformed_; }
   std::optional<SockState> state_of(Vcc vcc) const;
   std::size_t pending_count(Vcc listen_vcc) const;
   std::optional<SockId> sock_id_of(Vcc vcc) const;
@@ -295,6 +298,7 @@ class SocketTable {
   // Zombie listeners' deadlines (few; scanned only for the next deadline).
   std::unordered_map<Vcc, TimePoint> zombie_deadline_;
   bool user_stalled_ = false;  // UserStalled: new incoming calls refused
+  std::uint64_t frames_malformed_ = 0;
 };
 
 }  // namespace atmsigd::atmsvc

@@ -26,6 +26,7 @@
 
 #include "atmsigd/atmsvc/call_control.hpp"
 #include "atmsigd/atmsvc/socket_table.hpp"
+#include "atmsigd/engine/stats.hpp"
 #include "atmsigd/log/log.hpp"
 #include "atmsigd/util/bytes.hpp"
 
@@ -88,6 +89,9 @@ class Engine {
   const atmsvc::CallControl& call_control() const { return cc_; }
   bool link_up(std::size_t entity) const { return cc_.link_up(entity); }
   bool stopping() const { return stop_ != StopPhase::kRunning; }
+  // The counters of the engine and of the cores it holds (the socket table,
+  // call control: every entity's Uni and SSCOP). Off the hot path: copies.
+  Stats stats() const;
 
  private:
   enum class StopPhase : std::uint8_t { kRunning, kAwaitReleases, kAwaitEnd, kStopped };
@@ -124,6 +128,7 @@ class Engine {
   // run()'s queue and buffers, kept for their capacity.
   std::vector<atmsvc::Action> run_queue_;
   std::vector<atmsvc::NetOutput> run_net_;
+  KernelCounters kernel_;  // frames in and out by type, replies refused
 };
 
 }  // namespace atmsigd::engine

@@ -53,6 +53,9 @@ class Demon final {
   // The dumps SIGUSR1/SIGUSR2 write (also used by tests through signals).
   std::string status_text() const;
   std::string trace_text() const;
+  // The counters (the stats command): the engine's and its cores', with the
+  // shell's send queues added.
+  engine::Stats stats() const;
 
  private:
   // One signaling entity's link (Q.2931 mode): entity i of the engine.
