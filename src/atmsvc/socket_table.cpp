@@ -284,11 +284,13 @@ SocketTable::Socket* SocketTable::find_id(SockId id) {
   return it == vcc_of_id_.end() ? nullptr : find_vcc(it->second);
 }
 
-SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st) {
+SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st, TimePoint now) {
   Socket& s = by_vcc_[vcc];
   s.id = next_id_++;
   s.vcc = vcc;
   s.state = st;
+  s.since_s = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
   vcc_of_id_[s.id] = vcc;
   return s;
 }
@@ -316,6 +318,32 @@ std::size_t SocketTable::pending_count(Vcc listen_vcc) const {
   auto it = by_vcc_.find(listen_vcc);
   if (it == by_vcc_.end() || !it->second.listener) return 0;
   return it->second.listener->fifo.size();
+}
+
+SocketTable::SocketView SocketTable::view_of(const Socket& s) {
+  SocketView v;
+  v.id = s.id;
+  v.vcc = s.vcc;
+  v.state = s.state;
+  v.call = s.call;
+  v.since = TimePoint(std::chrono::seconds(s.since_s));
+  if (s.listener) {
+    v.pending = s.listener->fifo.size();
+    v.listen_addr = s.listener->addr;
+  }
+  return v;
+}
+
+void SocketTable::sockets(std::vector<SocketView>& out) const {
+  for (const auto& [vcc, s] : by_vcc_) out.push_back(view_of(s));
+}
+
+std::optional<SocketTable::SocketView> SocketTable::socket_of(SockId id) const {
+  auto it = vcc_of_id_.find(id);
+  if (it == vcc_of_id_.end()) return std::nullopt;
+  auto s = by_vcc_.find(it->second);
+  if (s == by_vcc_.end()) return std::nullopt;
+  return view_of(s->second);
 }
 
 const std::vector<struct sockaddr_atmsvc>& SocketTable::local_addresses(int itf) const {
@@ -812,7 +840,7 @@ void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
     return;
   }
-  Socket& s = create(ctx.msg->vcc(), SockState::kConnecting);
+  Socket& s = create(ctx.msg->vcc(), SockState::kConnecting, ctx.now);
   CcConnect c{};
   c.sock = s.id;
   c.local = r.local;
@@ -839,7 +867,7 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EADDRINUSE)});
     return;
   }
-  Socket& s = create(ctx.msg->vcc(), SockState::kListening);
+  Socket& s = create(ctx.msg->vcc(), SockState::kListening, ctx.now);
   s.listener = std::make_unique<Listener>();
   s.listener->addr = r.svc;
   s.listener->sap = r.sap;
@@ -1016,7 +1044,7 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
     emit_for(l, out, log::Id::kSocketAcceptGone);
     out.push_back(ToKernel{reply_to(as_error, new_vcc, -ECONNABORTED)});
   } else {
-    Socket& n = create(new_vcc, SockState::kAccepting);
+    Socket& n = create(new_vcc, SockState::kAccepting, ctx.now);
     n.call = p.call;
     emit_for(n, out, log::Id::kSocketAccepting, p.call);
     out.push_back(ToCallControl{CcAccept{p.call, n.id, p.blli}});

@@ -368,6 +368,52 @@ std::optional<Uni::CallInfo> Uni::call_info(std::uint32_t cref, bool we_originat
   return i;
 }
 
+// The operator's view (control socket): a copy of what each record holds,
+// on request only. The setup part (addresses, QoS) exists until the call is
+// established; Q.2963.1 keeps the QoS of an established call.
+void Uni::calls(std::vector<CallView>& out) const {
+  for (const auto& [k, c] : calls_) {
+    CallView v;
+    v.cref = c.cref;
+    v.outgoing = c.we_originated;
+    v.state = static_cast<std::uint8_t>(c.state);
+    v.state_name = label(c.state);
+    if (c.timer_on) v.timer = timer_name(c.timer);
+    v.sock = c.sock;
+    if (c.vc) v.pvc = pvc_of(c);
+    v.cause = c.cause;
+    if (c.setup) {
+      v.local = c.setup->local;
+      v.remote = c.setup->remote;
+      v.qos = c.setup->qos;
+    }
+    if (c.mod) {
+      v.qos = c.mod->qos;
+      v.modifying = c.mod->phase != ModPhase::kIdle;
+    }
+    out.push_back(v);
+  }
+}
+
+// The operator's release (control socket): as any clearing this side
+// starts (Q.2931 §5.4.3.1 user side, §5.4.3.4 network side): RELEASE with
+// the operator's cause, T308; the kernel is told as for a failed setup (the
+// cause's errno) or, once accepted or up, -ECONNRESET.
+bool Uni::release_call(std::size_t /*entity*/, std::uint32_t cref, bool outgoing, std::uint8_t cv,
+                       TimePoint now, std::vector<NetOutput>& out) {
+  auto it = calls_.find(key_of(cref, outgoing));
+  if (it == calls_.end()) return false;
+  Call& c = it->second;
+  if (c.state == CallState::kNull || releasing(c.state)) return false;
+  now_ = now;
+  out_ = &out;
+  const int err = c.phase == Phase::kOutgoing ? setup_failure_errno(cv) : kErrRemoteAbort;
+  start_release(c, cv, err);
+  report_link_state();
+  out_ = nullptr;
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 // The link (SSCF-UNI)
 

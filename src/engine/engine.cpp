@@ -91,6 +91,15 @@ void Engine::on(const Restart& r, TimePoint now, std::vector<Action>& out) {
     if (!r.entity || *r.entity == i) to_call_control(RestartVcs{i, r.vc, r.vpc}, now, out);
 }
 
+bool Engine::release_call(std::size_t entity, std::uint32_t cref, bool outgoing, std::uint8_t cause,
+                          TimePoint now, std::vector<Action>& out) {
+  if (stopping()) return false;
+  net_.clear();
+  if (!cc_.release_call(entity, cref, outgoing, cause, now, net_)) return false;
+  from_call_control(net_, now, out);
+  return true;
+}
+
 void Engine::on(const Start&, TimePoint now, std::vector<Action>& out) {
   to_call_control(StartLinks{}, now, out);
 }

@@ -289,6 +289,12 @@ class Uni final : public atmsvc::CallControl {
     bool t322 = false;
   };
   std::optional<CallInfo> call_info(std::uint32_t cref, bool we_originated) const;
+  // The operator's view and release (control socket, docs/control.md).
+  void calls(std::vector<atmsvc::CallView>& out) const override;
+  bool release_call(std::size_t entity, std::uint32_t cref, bool outgoing, std::uint8_t cause,
+                    TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
+  // The link's SSCF (its SSCOP: state and counters), for the operator.
+  const sscf::SscfUni& sscf() const { return sscf_; }
   // Network side: VCIs in use (allocated from vc_ranges).
   std::size_t vcis_in_use() const { return vcs_.in_use_count(); }
 

@@ -85,6 +85,17 @@ class Engine {
     handle(Restart{entity, vc, vpc}, now, out);
   }
 
+  // The operator's release (control socket): call `cref` of entity
+  // `entity` (outgoing: our call reference) cleared with RELEASE cause
+  // `cause`, the kernel told (docs/control.md). False: no such call, it is
+  // already being cleared, or the demon is stopping.
+  bool release_call(std::size_t entity, std::uint32_t cref, bool outgoing, std::uint8_t cause,
+                    TimePoint now, std::vector<Action>& out);
+  // Read-only queries for the operator (control socket): every call call
+  // control holds, every socket the table knows.
+  void calls(std::vector<atmsvc::CallView>& out) const { cc_.calls(out); }
+  void sockets(std::vector<atmsvc::SocketTable::SocketView>& out) const { table_.sockets(out); }
+
   const atmsvc::SocketTable& table() const { return table_; }
   const atmsvc::CallControl& call_control() const { return cc_; }
   bool link_up(std::size_t entity) const { return cc_.link_up(entity); }
