@@ -395,4 +395,17 @@ std::string stats_table(const nlohmann::json& j) {
   return out;
 }
 
+Command stats_command(std::function<engine::Stats()> snapshot) {
+  return {"stats", "[format]",
+          "counters: calls by cause, messages by type, SSCOP, links, queues (format: json or "
+          "prometheus)",
+          [snapshot = std::move(snapshot)](Backend&, const Json& args) -> Json {
+            const std::string format = string_arg(args, "format").value_or("json");
+            if (format == "json") return stats_json(snapshot());
+            if (format == "prometheus")
+              return Json{{"format", "prometheus"}, {"text", stats_prometheus(snapshot())}};
+            throw Error("bad-argument", "format: json or prometheus, not \"" + format + "\"");
+          }};
+}
+
 }  // namespace atmsigd::control

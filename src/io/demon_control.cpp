@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <unordered_map>
 
+#include "atmsigd/control/stats_render.hpp"
 #include "atmsigd/io/control_server.hpp"
 #include "atmsigd/io/demon.hpp"
 #include "atmsigd/q2931/text.hpp"
@@ -312,6 +313,8 @@ bool Demon::open_control(std::string& error) {
     return off(dir.string() + " does not exist");
   control_backend_ = std::make_unique<DemonControl>(*this);
   protocol_ = std::make_unique<control::Protocol>(*control_backend_);
+  // stats: its snapshot is the shell's (the engine's counters and the queues).
+  protocol_->add(control::stats_command([this] { return stats(); }));
   ControlServer::Params p;
   p.path = path;
   p.access = opts_.control_access;

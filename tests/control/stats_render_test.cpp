@@ -293,6 +293,51 @@ TEST(StatsTable, OneLinePerCounter_NonZeroLabelsWithCauseNames) {
   EXPECT_EQ(lines, 1 + demon + 2 * (1 + per_entity));  // headings and one line per counter
 }
 
+// The commands' view of the demon, unused by stats (its snapshot is given).
+struct NoBackend final : Backend {
+  Status status() const override { return {}; }
+  std::vector<CallRow> calls() const override { return {}; }
+  std::vector<SocketRow> sockets() const override { return {}; }
+  std::vector<TraceLine> trace() const override { return {}; }
+  std::vector<TraceLine> trace_of(const CallRow&) const override { return {}; }
+  std::string release(std::size_t, std::uint32_t, bool, std::uint8_t) override { return "no"; }
+  std::string restart(std::optional<std::size_t>,
+                      std::optional<std::pair<std::uint16_t, std::uint16_t>>) override {
+    return "no";
+  }
+  std::string set_log_level(const std::string&, const std::string&) override { return "no"; }
+  std::vector<std::string> entity_names() const override { return {}; }
+};
+
+TEST(StatsCommand, JsonByDefault_PrometheusOnRequest_OtherFormatsRefused) {
+  NoBackend b;
+  Protocol p(b);
+  int snapshots = 0;
+  p.add(stats_command([&] {
+    ++snapshots;
+    return sample_stats();
+  }));
+  const Json j = Json::parse(p.handle_line(R"({"command":"stats","id":3})"));
+  EXPECT_EQ(j["ok"], true) << j.dump();
+  EXPECT_EQ(j["id"], 3);
+  EXPECT_EQ(j["result"], stats_json(sample_stats()));
+  const Json pr =
+      Json::parse(p.handle_line(R"({"command":"stats","args":{"format":"prometheus"}})"));
+  ASSERT_EQ(pr["ok"], true) << pr.dump();
+  EXPECT_EQ(pr["result"]["format"], "prometheus");
+  const Parsed parsed = parse_prometheus(pr["result"]["text"].get<std::string>());
+  EXPECT_TRUE(parsed.errors.empty());
+  EXPECT_EQ(parsed.type.size(), counters().size());
+  const Json bad = Json::parse(p.handle_line(R"({"command":"stats","args":{"format":"xml"}})"));
+  EXPECT_EQ(bad["ok"], false);
+  EXPECT_EQ(bad["error"]["code"], "bad-argument");
+  EXPECT_EQ(snapshots, 2);
+  const Json help = Json::parse(p.handle_line(R"({"command":"help"})"));
+  bool listed = false;
+  for (const auto& c : help["result"]["commands"]) listed |= c["name"] == "stats";
+  EXPECT_TRUE(listed);
+}
+
 TEST(StatsDocs, EveryCounterIsInControlMd) {
   std::ifstream f(std::string(ATMSIGD_SOURCE_DIR) + "/docs/control.md");
   ASSERT_TRUE(f) << "docs/control.md";

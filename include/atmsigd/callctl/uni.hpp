@@ -273,7 +273,6 @@ class Uni final : public atmsvc::CallControl {
   // Inspection (tests, status dumps).
   const UniParams& params() const { return params_; }
   const UniStats& stats() const { return stats_; }
-  const sscf::SscfUni& sscf() const { return sscf_; }
   // State of the call of socket `sock` / incoming call `call` (kNull if none).
   CallState state_of_sock(atmsvc::SockId sock) const;
   CallState state_of_call(atmsvc::CallId call) const;

@@ -10,12 +10,14 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
 
+#include "atmsigd/control/protocol.hpp"
 #include "atmsigd/engine/stats.hpp"
 
 namespace atmsigd::control {
@@ -66,5 +68,11 @@ std::string stats_prometheus(const engine::Stats& s);
 // socket sends it): one line per counter, labelled ones with their non-zero
 // values only; each entity's block after the demon's.
 std::string stats_table(const nlohmann::json& j);
+
+// The control socket's `stats` command (docs/control.md), added to the
+// Protocol by the shell, which alone can take the snapshot. Argument
+// "format": "json" (the default: the result is stats_json()) or
+// "prometheus" (the result is {"format": "prometheus", "text": ...}).
+Command stats_command(std::function<engine::Stats()> snapshot);
 
 }  // namespace atmsigd::control
