@@ -201,6 +201,12 @@ void print_call(const Json& c) {
                         "remote", "vc", "qos", "vcc", "socket_state", "age_s", "cause",
                         "cause_name", "modifying", "addresses_from"})
     std::cout << k << ": " << (std::string(k) == "age_s" ? age_text(c[k]) : text(c[k])) << "\n";
+  if (c["vcc"].is_number_unsigned()) {
+    char vcc[32];
+    std::snprintf(vcc, sizeof vcc, "0x%llx",
+                  static_cast<unsigned long long>(c["vcc"].get<std::uint64_t>()));
+    std::cout << "vcc (hex): " << vcc << "\n";
+  }
   std::cout << "trace:" << (c["trace"].empty() ? " none in the trace buffer" : "") << "\n";
   print_trace(c["trace"]);
 }
