@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "atmsigd/control/stats_render.hpp"
+
 namespace {
 
 using Json = nlohmann::json;
@@ -262,6 +264,11 @@ int main(int argc, char** argv) {
   log->add_option("LEVEL", level, "debug, info, warn, error, fatal")->required();
   auto* trace = app.add_subcommand("trace", "the trace buffer");
   trace->add_option("--limit", limit, "the last this many entries");
+  auto* stats = app.add_subcommand(
+      "stats", "counters: calls by cause, messages by type, SSCOP, links, queues");
+  bool prometheus = false;
+  stats->add_flag("--prometheus", prometheus,
+                  "the Prometheus text format (for node-exporter's textfile collector)");
   auto* raw = app.add_subcommand("raw", "send any command with JSON arguments (printed as JSON)");
   std::string raw_command, raw_args;
   raw->add_option("COMMAND", raw_command, "the command")->required();
@@ -309,6 +316,9 @@ int main(int argc, char** argv) {
   } else if (*trace) {
     request["command"] = "trace";
     if (limit != 0) args["limit"] = limit;
+  } else if (*stats) {
+    request["command"] = "stats";
+    if (prometheus) args["format"] = "prometheus";
   } else if (*raw) {
     request["command"] = raw_command;
     if (!raw_args.empty()) {
@@ -359,5 +369,7 @@ int main(int argc, char** argv) {
     std::cout << "log group " << text(r["group"]) << " at level " << text(r["level"]) << "\n";
   else if (cmd == "trace")
     print_trace(r["trace"]);
+  else if (cmd == "stats")
+    std::cout << (prometheus ? r.value("text", std::string()) : atmsigd::control::stats_table(r));
   return 0;
 }

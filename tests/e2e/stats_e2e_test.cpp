@@ -1,7 +1,8 @@
 // The stats command against two running demons (user side and network side
 // over SSCOP/UDP on loopback, each with its emulated kernel and its control
 // socket): calls placed, accepted and rejected, then the counters of both
-// read through the control socket, as JSON and as Prometheus text.
+// read through the control socket, as JSON and as Prometheus text, and with
+// atmsigctl stats (table, -j, --prometheus).
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -10,10 +11,13 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "call_demons.hpp"
 
@@ -53,6 +57,22 @@ json control_request(const std::string& path, const json& request) {
   ::close(fd);
   if (reply.find('\n') == std::string::npos) return nullptr;
   return json::parse(reply.substr(0, reply.find('\n')), nullptr, false);
+}
+
+// atmsigctl's exit status and output (stdout and stderr).
+std::pair<int, std::string> atmsigctl(const std::vector<std::string>& args) {
+  const std::string out = temp_path("stats-ctl.out");
+  std::vector<std::string> argv{ATMSIGCTL_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::pair<int, std::string> r;
+  {
+    Process p(argv, out);
+    r.first = p.wait(std::chrono::seconds(10));
+    r.second = p.output();
+  }
+  std::error_code ec;
+  std::filesystem::remove(out, ec);
+  return r;
 }
 
 std::uint64_t sum(const json& o) {
@@ -169,6 +189,23 @@ TEST_F(StatsTwoDemons, CallsAcceptedAndRejected_CountersOfBothDemons) {
             std::string::npos);
   EXPECT_NE(text.find("atmsigd_kernel_frames_sent_total{type=\"as_indicate\"} 2\n"),
             std::string::npos);
+
+  // atmsigctl: the table, the JSON, the Prometheus text.
+  const auto [st, table] = atmsigctl({"-s", net_ctl, "stats"});
+  EXPECT_EQ(st, 0) << table;
+  EXPECT_NE(table.find("entity 0.0.5\n"), std::string::npos) << table;
+  EXPECT_NE(table.find("as_indicate=2"), std::string::npos) << table;
+  EXPECT_NE(table.find("16=1(normal call clearing)"), std::string::npos) << table;
+  const auto [sj, js] = atmsigctl({"-s", net_ctl, "-j", "stats"});
+  EXPECT_EQ(sj, 0) << js;
+  const json parsed = json::parse(js, nullptr, false);
+  ASSERT_TRUE(parsed.is_object()) << js;
+  EXPECT_EQ(parsed["result"]["entities"][0]["calls_accepted"], 1);
+  const auto [sp, prom] = atmsigctl({"-s", user_ctl, "stats", "--prometheus"});
+  EXPECT_EQ(sp, 0) << prom;
+  EXPECT_EQ(prom.rfind("# HELP atmsigd_", 0), 0u) << prom;
+  EXPECT_NE(prom.find("atmsigd_calls_connected_total{entity=\"0.0.5\"} 1\n"), std::string::npos)
+      << prom;
 }
 
 }  // namespace
