@@ -4,9 +4,11 @@
 # target exists):   include(Packaging)
 #
 # Layout (prefix /usr in the package):
-#   sbin/atmsigd                      (installed by daemon/CMakeLists.txt)
+#   sbin/atmsigd, sbin/atmsigctl      (installed by daemon/CMakeLists.txt)
 #   bin/atmsigd-kernel                the emulated kernel
-#   share/man/man8/atmsigd.8[.gz], share/man/man5/atmsigd.conf.5[.gz]
+#   share/man/man8/atmsigd.8[.gz], share/man/man8/atmsigctl.8[.gz],
+#   share/man/man5/atmsigd.conf.5[.gz]
+#   share/bash-completion/completions/atmsigctl
 #   lib/systemd/system/atmsigd.service
 #   share/doc/atmsigd/{README.md,LICENSE,examples/atmsigd.conf}
 #
@@ -36,7 +38,7 @@ endif()
 
 # --- man pages (gzipped when gzip is there, as Debian ships them) ----------
 find_program(ATMSIGD_GZIP gzip)
-set(_atmsigd_man_pages "atmsigd.8" "atmsigd.conf.5")
+set(_atmsigd_man_pages "atmsigd.8" "atmsigd.conf.5" "atmsigctl.8")
 set(_atmsigd_man_outputs "")
 foreach(page IN LISTS _atmsigd_man_pages)
   string(REGEX MATCH "[0-9]$" _section "${page}")
@@ -63,6 +65,9 @@ endif()
 # --- unit, example configuration, documentation ----------------------------
 install(FILES "${ATMSIGD_ROOT}/conf/atmsigd.service" DESTINATION "${ATMSIGD_SYSTEMD_UNITDIR}")
 install(FILES "${ATMSIGD_ROOT}/conf/atmsigd.conf" DESTINATION "${ATMSIGD_DOCDIR}/examples")
+# atmsigctl's completion, where bash-completion loads it on demand.
+install(FILES "${ATMSIGD_ROOT}/conf/atmsigctl.bash-completion"
+        DESTINATION "${CMAKE_INSTALL_DATAROOTDIR}/bash-completion/completions" RENAME atmsigctl)
 install(FILES "${ATMSIGD_ROOT}/README.md" "${ATMSIGD_ROOT}/LICENSE" DESTINATION "${ATMSIGD_DOCDIR}")
 
 # --- maintainer scripts ----------------------------------------------------

@@ -284,11 +284,13 @@ SocketTable::Socket* SocketTable::find_id(SockId id) {
   return it == vcc_of_id_.end() ? nullptr : find_vcc(it->second);
 }
 
-SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st) {
+SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st, TimePoint now) {
   Socket& s = by_vcc_[vcc];
   s.id = next_id_++;
   s.vcc = vcc;
   s.state = st;
+  s.since_s = static_cast<std::uint32_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
   vcc_of_id_[s.id] = vcc;
   return s;
 }
@@ -316,6 +318,32 @@ std::size_t SocketTable::pending_count(Vcc listen_vcc) const {
   auto it = by_vcc_.find(listen_vcc);
   if (it == by_vcc_.end() || !it->second.listener) return 0;
   return it->second.listener->fifo.size();
+}
+
+SocketTable::SocketView SocketTable::view_of(const Socket& s) {
+  SocketView v;
+  v.id = s.id;
+  v.vcc = s.vcc;
+  v.state = s.state;
+  v.call = s.call;
+  v.since = TimePoint(std::chrono::seconds(s.since_s));
+  if (s.listener) {
+    v.pending = s.listener->fifo.size();
+    v.listen_addr = s.listener->addr;
+  }
+  return v;
+}
+
+void SocketTable::sockets(std::vector<SocketView>& out) const {
+  for (const auto& [vcc, s] : by_vcc_) out.push_back(view_of(s));
+}
+
+std::optional<SocketTable::SocketView> SocketTable::socket_of(SockId id) const {
+  auto it = vcc_of_id_.find(id);
+  if (it == vcc_of_id_.end()) return std::nullopt;
+  auto s = by_vcc_.find(it->second);
+  if (s == by_vcc_.end()) return std::nullopt;
+  return view_of(s->second);
 }
 
 const std::vector<struct sockaddr_atmsvc>& SocketTable::local_addresses(int itf) const {
@@ -379,6 +407,7 @@ void SocketTable::handle(const TableInput& in, TimePoint now, std::vector<Action
 void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>& out) {
   Decoded d = decode(frame);
   if (d.error) {
+    ++frames_malformed_;
     emit(out, log::Id::kSocketBadFrame, d.error->what);
     if (d.error->reply_errno != 0 && d.error->vcc != 0 && find_vcc(d.error->vcc) == nullptr)
       out.push_back(ToKernel{reply_to(as_error, d.error->vcc, d.error->reply_errno)});
@@ -390,6 +419,7 @@ void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>
 void SocketTable::from_kernel(const Message& m, TimePoint now, std::vector<Action>& out) {
   if (wants(log::Id::kSocketFromKernel)) emit(out, log::Id::kSocketFromKernel, m.summary());
   if (auto e = validate_from_kernel(m, params_.switch_mode)) {
+    ++frames_malformed_;
     emit(out, log::Id::kSocketBadFrame, e->what);
     // An as_error is only owed (and only safe) for a socket the demon does
     // not hold: as_error tells the kernel that the demon has no state.
@@ -818,7 +848,7 @@ void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
     return;
   }
-  Socket& s = create(ctx.msg->vcc(), SockState::kConnecting);
+  Socket& s = create(ctx.msg->vcc(), SockState::kConnecting, ctx.now);
   CcConnect c{};
   c.sock = s.id;
   c.local = r.local;
@@ -845,7 +875,7 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
     ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EADDRINUSE)});
     return;
   }
-  Socket& s = create(ctx.msg->vcc(), SockState::kListening);
+  Socket& s = create(ctx.msg->vcc(), SockState::kListening, ctx.now);
   s.listener = std::make_unique<Listener>();
   s.listener->addr = r.svc;
   s.listener->sap = r.sap;
@@ -1022,7 +1052,7 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
     emit_for(l, out, log::Id::kSocketAcceptGone);
     out.push_back(ToKernel{reply_to(as_error, new_vcc, -ECONNABORTED)});
   } else {
-    Socket& n = create(new_vcc, SockState::kAccepting);
+    Socket& n = create(new_vcc, SockState::kAccepting, ctx.now);
     n.call = p.call;
     emit_for(n, out, log::Id::kSocketAccepting, p.call);
     out.push_back(ToCallControl{CcAccept{p.call, n.id, p.blli}});

@@ -71,6 +71,7 @@ void Uni::set_state(Call& c, CallState s) {
   c.state = s;
   if (s == CallState::kActive && !c.was_active) {
     c.was_active = true;
+    ++(c.we_originated ? stats_.calls_connected : stats_.calls_accepted);
     log_established(c);
   }
   const auto t = state_timer(s);
@@ -461,8 +462,11 @@ std::string_view Uni::ev_name(Ev e) {
 // ---------------------------------------------------------------------------
 // Procedures the handlers share
 
+// calls_failed[0] counts the calls refused here, before a SETUP went out.
 void Uni::place_call(const CcConnect& req) {
+  ++stats_.calls_placed;
   if (by_sock_.contains(req.sock)) {
+    ++stats_.calls_failed[0];
     emit(log::Id::kCallSockBusy, params_.log_name, req.sock);
     out_->push_back(CcReleased{req.sock, -EALREADY});
     return;
@@ -470,12 +474,14 @@ void Uni::place_call(const CcConnect& req) {
   if (!pending_room()) {
     // The link is down and its queue full: no SETUP would ever go out in time.
     ++stats_.calls_refused_link_down;
+    ++stats_.calls_failed[0];
     emit(log::Id::kCallQueueFull, params_.log_name, pending_.size(), "call refused (-ENETDOWN)");
     out_->push_back(CcReleased{req.sock, -ENETDOWN});
     return;
   }
   const auto cref = alloc_cref();
   if (!cref) {
+    ++stats_.calls_failed[0];
     out_->push_back(CcReleased{req.sock, -EAGAIN});
     return;
   }
@@ -492,6 +498,7 @@ void Uni::place_call(const CcConnect& req) {
     c.setup->local = params_.local_addresses.front();  // a null local address: ours
   Message m = make(MessageType::kSetup, c);
   if (const auto err = outgoing_vc(c, req)) {
+    ++stats_.calls_failed[0];
     out_->push_back(CcReleased{req.sock, *err});
     return;
   }
@@ -506,6 +513,7 @@ void Uni::place_call(const CcConnect& req) {
   if (auto err = add_setup_ies(m, req.called, c.setup->local, req.sap, req.qos, params_.version,
                                params_.link_rate, ci ? &*ci : nullptr)) {
     free_vc(c);
+    ++stats_.calls_failed[0];
     emit(log::Id::kCallRefused, params_.log_name, req.sock, log::Errno{err->err});
     out_->push_back(CcReleased{req.sock, err->err});
     return;
@@ -783,6 +791,11 @@ void Uni::erase_call(Key k) {
   auto it = calls_.find(k);
   if (it == calls_.end()) return;
   Call& c = it->second;
+  // The call's end, counted by its cause (the last one sent or received).
+  auto& by_cause = c.was_active      ? stats_.calls_released
+                   : c.we_originated ? stats_.calls_failed
+                                     : stats_.calls_rejected;
+  ++by_cause[c.cause & 0x7f];
   log_ended(c);
   stop_state_timer(c);  // cleanup of the timer set (drop_call has left the state already)
   stop_t322(c);

@@ -78,6 +78,7 @@ void Uni::on_q2931(ByteView bytes) {
     return;
   }
   const Message& m = *res.message;
+  ++stats_.messages_in_by_type[static_cast<std::uint8_t>(m.type)];
   if (params_.trace_messages && levels().enabled(log::Id::kCallMsgReceived))
     emit(log::Id::kCallMsgReceived, params_.log_name, q2931::message_name(m.type),
          log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
@@ -241,8 +242,10 @@ void Uni::on_unknown_cref(const Message& m) {
 }
 
 void Uni::on_new_setup(const Message& m) {
+  ++stats_.calls_offered;
   IncomingSetup in;
   if (auto prob = decode_setup(m, params_.version, in)) {
+    ++stats_.calls_rejected[prob->cause & 0x7f];
     emit(log::Id::kCallSetupRefused, params_.log_name, log::Hex{m.cref.value},
          log::Cause{prob->cause});
     Bytes diag;
@@ -261,11 +264,13 @@ void Uni::on_new_setup(const Message& m) {
   if (params_.side == Side::kUser) {
     if (!in.conn_id) {
       // UNI: the network always assigns the connection identifier in SETUP.
+      ++stats_.calls_rejected[cause::kMandatoryIeMissing];
       send_release_complete(c.cref, true, cause::kMandatoryIeMissing,
                             Bytes{static_cast<std::uint8_t>(q2931::IeId::kConnectionIdentifier)});
       return;
     }
     if (by_vc_.contains(vc_key(in.conn_id->vpci, in.conn_id->vci))) {
+      ++stats_.calls_rejected[cause::kRequestedVpciVciNotAvailable];
       send_release_complete(c.cref, true, cause::kRequestedVpciVciNotAvailable);
       return;
     }
@@ -275,6 +280,7 @@ void Uni::on_new_setup(const Message& m) {
     if (!vc) {
       // Every range is held: refused at once (§5.1.2, cause 45), not left to T303.
       emit(log::Id::kCallSetupNoVci, params_.log_name);
+      ++stats_.calls_rejected[cause::kNoVpciVciAvailable];
       send_release_complete(c.cref, true, cause::kNoVpciVciAvailable);
       return;
     }

@@ -206,6 +206,23 @@ std::size_t EntityRouter::call_count() const {
   return n;
 }
 
+void EntityRouter::calls(std::vector<atmsvc::CallView>& out) const {
+  for (std::size_t i = 0; i < entities_.size(); ++i) {
+    const std::size_t mark = out.size();
+    entities_[i].uni->calls(out);
+    for (std::size_t j = mark; j < out.size(); ++j) out[j].entity = i;
+  }
+}
+
+bool EntityRouter::release_call(std::size_t entity, std::uint32_t cref, bool outgoing,
+                                std::uint8_t cause, TimePoint now, std::vector<NetOutput>& out) {
+  if (entity >= entities_.size()) return false;
+  const std::size_t mark = out.size();
+  const bool done = entities_[entity].uni->release_call(0, cref, outgoing, cause, now, out);
+  translate(entity, out, mark);
+  return done;
+}
+
 bool EntityRouter::links_idle() const {
   for (const auto& e : entities_)
     if (!e.uni->link_idle()) return false;

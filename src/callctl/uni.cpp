@@ -372,6 +372,52 @@ std::optional<Uni::CallInfo> Uni::call_info(std::uint32_t cref, bool we_originat
   return i;
 }
 
+// The operator's view (control socket): a copy of what each record holds,
+// on request only. The setup part (addresses, QoS) exists until the call is
+// established; Q.2963.1 keeps the QoS of an established call.
+void Uni::calls(std::vector<CallView>& out) const {
+  for (const auto& [k, c] : calls_) {
+    CallView v;
+    v.cref = c.cref;
+    v.outgoing = c.we_originated;
+    v.state = static_cast<std::uint8_t>(c.state);
+    v.state_name = label(c.state);
+    if (c.timer_on) v.timer = timer_name(c.timer);
+    v.sock = c.sock;
+    if (c.vc) v.pvc = pvc_of(c);
+    v.cause = c.cause;
+    if (c.setup) {
+      v.local = c.setup->local;
+      v.remote = c.setup->remote;
+      v.qos = c.setup->qos;
+    }
+    if (c.mod) {
+      v.qos = c.mod->qos;
+      v.modifying = c.mod->phase != ModPhase::kIdle;
+    }
+    out.push_back(v);
+  }
+}
+
+// The operator's release (control socket): as any clearing this side
+// starts (Q.2931 §5.4.3.1 user side, §5.4.3.4 network side): RELEASE with
+// the operator's cause, T308; the kernel is told as for a failed setup (the
+// cause's errno) or, once accepted or up, -ECONNRESET.
+bool Uni::release_call(std::size_t /*entity*/, std::uint32_t cref, bool outgoing, std::uint8_t cv,
+                       TimePoint now, std::vector<NetOutput>& out) {
+  auto it = calls_.find(key_of(cref, outgoing));
+  if (it == calls_.end()) return false;
+  Call& c = it->second;
+  if (c.state == CallState::kNull || releasing(c.state)) return false;
+  now_ = now;
+  out_ = &out;
+  const int err = c.phase == Phase::kOutgoing ? setup_failure_errno(cv) : kErrRemoteAbort;
+  start_release(c, cv, err);
+  report_link_state();
+  out_ = nullptr;
+  return true;
+}
+
 // ---------------------------------------------------------------------------
 // The link (SSCF-UNI)
 
@@ -508,6 +554,7 @@ void Uni::send(const Message& m, Key owner) {
 // `bytes`: m's encoding (made once by a caller that keeps a copy).
 void Uni::send_encoded(const Message& m, Bytes bytes, Key owner) {
   ++stats_.messages_out;
+  ++stats_.messages_out_by_type[static_cast<std::uint8_t>(m.type)];
   if (params_.trace_messages && levels().enabled(log::Id::kCallMsgSent))
     emit(log::Id::kCallMsgSent, params_.log_name, q2931::message_name(m.type),
          log::Hex{m.cref.value}, m.cref.flag ? "dest" : "orig", detail::contents_length(bytes));
@@ -518,6 +565,7 @@ void Uni::send_encoded(const Message& m, Bytes bytes, Key owner) {
     emit(log::Id::kCallQueueFull, params_.log_name, pending_.size(), "message dropped");
   } else {
     pending_.emplace_back(owner, std::move(bytes));
+    stats_.pending_high_water = std::max(stats_.pending_high_water, pending_.size());
     if (!link_retry_at_) ensure_link();
   }
 }
@@ -536,6 +584,8 @@ bool Uni::pending_room() {
 void Uni::resend(const Bytes& bytes) {
   if (!link_up()) return;
   ++stats_.messages_out;
+  // The message type is octet 6 (Q.2931 §4.4: after the 3-octet call reference).
+  if (bytes.size() > 5) ++stats_.messages_out_by_type[bytes[5]];
   to_saal(bytes);
 }
 

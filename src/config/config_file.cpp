@@ -13,6 +13,35 @@
 #include "atmsigd/util/atm_text.hpp"
 
 namespace atmsigd::config {
+// Octal permission bits ("0660"), at most 0777.
+std::optional<unsigned> parse_socket_mode(const std::string& v) {
+  unsigned m = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), m, 8);
+  if (v.empty() || ec != std::errc() || p != v.data() + v.size() || m > 0777) return std::nullopt;
+  return m;
+}
+
+// A user or group name, or a number (taken as it is).
+std::optional<unsigned> lookup_id(const std::string& name, bool user) {
+  if (!name.empty() && name.find_first_not_of("0123456789") == std::string::npos) {
+    if (name.size() > 9) return std::nullopt;
+    return static_cast<unsigned>(std::stoul(name));
+  }
+  std::vector<char> buf(16384);
+  if (user) {
+    struct passwd pw {};
+    struct passwd* r = nullptr;
+    if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &r) != 0 || r == nullptr)
+      return std::nullopt;
+    return r->pw_uid;
+  }
+  struct group gr {};
+  struct group* r = nullptr;
+  if (::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &r) != 0 || r == nullptr)
+    return std::nullopt;
+  return r->gr_gid;
+}
+
 namespace {
 
 struct Token {
@@ -287,6 +316,8 @@ class Parser {
       cfg_.pcap_rotate = sz;
     } else if (k == "socket") {
       socket_item();
+    } else if (k == "control") {
+      control_item();
     } else if (k == "local") {
       const std::string& a = word().text;
       auto p = parse_svc_address(a);
@@ -300,6 +331,40 @@ class Parser {
   // "io socket owner USER | group GROUP | mode MODE" (ours): who may reach the
   // unix socket. Names are looked up here, so that an unknown user stops the
   // demon at start with this line, not at bind time.
+  // "io control PATH | off | owner USER | group GROUP | mode MODE" (ours):
+  // the control socket (docs/control.md). Its mode, like the unix socket's,
+  // gives nothing to others: any local user could release every call.
+  void control_item() {
+    static const std::string kSyntax =
+        "syntax error (io control PATH|off, io control owner|group|mode VALUE)";
+    const std::string& which = word().text;
+    if (which == "off" || (!which.empty() && which[0] == '/')) {
+      cfg_.control_path = which;
+      return;
+    }
+    if (which != "owner" && which != "group" && which != "mode") fail_prev(kSyntax);
+    const std::string& v = word().text;
+    if (which == "mode") {
+      const auto m = parse_socket_mode(v);
+      if (!m) fail_prev("invalid mode (octal permission bits, e.g. 0660)");
+      if ((*m & 0007) != 0)
+        fail_prev(
+            "mode gives access to other users (any local user could release every call); "
+            "use owner and group");
+      cfg_.control_mode = m;
+    } else if (which == "owner") {
+      const auto id = lookup_id(v, true);
+      if (!id) fail_prev("unknown user");
+      cfg_.control_owner = id;
+      cfg_.control_owner_name = v;
+    } else {
+      const auto id = lookup_id(v, false);
+      if (!id) fail_prev("unknown group");
+      cfg_.control_group = id;
+      cfg_.control_group_name = v;
+    }
+  }
+
   void socket_item() {
     static const std::string kSyntax = "syntax error (io socket owner|group|mode VALUE)";
     const std::string& which = word().text;
@@ -329,27 +394,6 @@ class Parser {
       cfg_.socket_group = id;
       cfg_.socket_group_name = v;
     }
-  }
-
-  // A user or group name, or a number (taken as it is).
-  static std::optional<unsigned> lookup_id(const std::string& name, bool user) {
-    if (is_number(name)) {
-      if (name.size() > 9) return std::nullopt;
-      return static_cast<unsigned>(std::stoul(name));
-    }
-    std::vector<char> buf(16384);
-    if (user) {
-      struct passwd pw {};
-      struct passwd* r = nullptr;
-      if (::getpwnam_r(name.c_str(), &pw, buf.data(), buf.size(), &r) != 0 || r == nullptr)
-        return std::nullopt;
-      return r->pw_uid;
-    }
-    struct group gr {};
-    struct group* r = nullptr;
-    if (::getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &r) != 0 || r == nullptr)
-      return std::nullopt;
-    return r->gr_gid;
   }
 
   void saal_item() {

@@ -68,8 +68,9 @@ std::string usage() {
          "  long options (ours): --network uni|loopback|refuse, --refuse-cause N,\n"
          "               --local-address ADDR (repeatable; unix-socket mode),\n"
          "               --udp-local [HOST:]PORT --udp-peer HOST:PORT (SSCOP over UDP),\n"
-         "               --pcap FILE [--pcap-rotate SIZE] (capture of the link), --pid-file FILE, "
-         "--help\n";
+         "               --pcap FILE [--pcap-rotate SIZE] (capture of the link), --pid-file FILE,\n"
+         "               --control PATH|off [--control-owner USER] [--control-group GROUP]\n"
+         "               [--control-mode MODE] (the control socket, atmsigctl), --help\n";
 }
 
 namespace {
@@ -150,6 +151,17 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
     o.socket_access.group_name = cfg.socket_group_name;
   }
   if (cfg.socket_mode) o.socket_access.mode = *cfg.socket_mode;
+  // The control socket: the command line wins, item by item.
+  if (cfg.control_path && !o.was_given("--control")) o.control_path = cfg.control_path;
+  if (cfg.control_owner && !o.was_given("--control-owner")) {
+    o.control_access.owner = cfg.control_owner;
+    o.control_access.owner_name = cfg.control_owner_name;
+  }
+  if (cfg.control_group && !o.was_given("--control-group")) {
+    o.control_access.group = cfg.control_group;
+    o.control_access.group_name = cfg.control_group_name;
+  }
+  if (cfg.control_mode && !o.was_given("--control-mode")) o.control_access.mode = *cfg.control_mode;
   if (o.local_addresses.empty())
     for (const auto& a : cfg.local_addresses)
       if (auto p = parse_svc_address(a)) o.local_addresses.push_back(*p);
@@ -280,6 +292,14 @@ ParseResult parse_options(int argc, const char* const* argv) {
   app.add_option("--pid-file", o.pid_file, "pid file written with -b (default /run/atmsigd.pid)");
   std::string rotate;
   auto* rot_opt = app.add_option("--pcap-rotate", rotate, "rotate the capture at SIZE (e.g. 10M)");
+  std::string control, control_owner, control_group, control_mode;
+  auto* ctl_opt = app.add_option(
+      "--control", control,
+      "control socket path, or off (default " + std::string(kDefaultControlPath) + ")");
+  auto* ctlo_opt = app.add_option("--control-owner", control_owner, "the control socket's owner");
+  auto* ctlg_opt = app.add_option("--control-group", control_group, "the control socket's group");
+  auto* ctlm_opt =
+      app.add_option("--control-mode", control_mode, "the control socket's mode (default 0600)");
   auto* vc_opt = app.add_option("vc", vc, "[itf.]vpi.vci of the signaling VC");
   auto* sock_opt = app.add_option("socket_path", sock, "unix socket towards the user of signaling");
 
@@ -369,6 +389,31 @@ ParseResult parse_options(int argc, const char* const* argv) {
     const auto sz = parse_size(rotate);
     if (!sz) return usage_error("invalid size \"" + rotate + "\" for --pcap-rotate (e.g. 10M)");
     o.pcap_rotate = *sz;
+  }
+  if (ctl_opt->count() != 0) {
+    if (control != "off" && (control.empty() || control[0] != '/'))
+      return usage_error("invalid value \"" + control +
+                         "\" for --control (an absolute path, or off)");
+    o.control_path = control;
+  }
+  if (ctlo_opt->count() != 0) {
+    o.control_access.owner = lookup_id(control_owner, true);
+    if (!o.control_access.owner)
+      return usage_error("unknown user \"" + control_owner + "\" for --control-owner");
+    o.control_access.owner_name = control_owner;
+  }
+  if (ctlg_opt->count() != 0) {
+    o.control_access.group = lookup_id(control_group, false);
+    if (!o.control_access.group)
+      return usage_error("unknown group \"" + control_group + "\" for --control-group");
+    o.control_access.group_name = control_group;
+  }
+  if (ctlm_opt->count() != 0) {
+    const auto m = parse_socket_mode(control_mode);
+    if (!m || (*m & 0007) != 0)
+      return usage_error("invalid mode \"" + control_mode +
+                         "\" for --control-mode (octal, nothing for others, e.g. 0660)");
+    o.control_access.mode = *m;
   }
   if (vc_opt->count() != 0) {
     auto pvc = parse_pvc_address(vc);

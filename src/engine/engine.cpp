@@ -1,5 +1,7 @@
 #include "atmsigd/engine/engine.hpp"
 
+#include "atmsigd/callctl/entity_router.hpp"
+
 namespace atmsigd::engine {
 
 using namespace atmsvc;
@@ -25,6 +27,7 @@ void Engine::handle(const Input& in, TimePoint now, std::vector<Action>& out) {
 void Engine::on(const KernelFrame& f, TimePoint now, std::vector<Action>& out) {
   if (stopping()) return;
   auto d = decode(f.bytes);
+  if (d.msg) ++kernel_.frames_in[KernelCounters::index(d.msg->type())];
   if (d.msg && levels_.enabled(log::Id::kFromKernel))
     log::emit(levels_, out, log::Id::kFromKernel, d.msg->summary());
   scratch_.clear();
@@ -60,6 +63,7 @@ void Engine::on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out) 
     vcc = r.msg.vcc();
   else if (r.msg.type() == as_indicate)
     vcc = r.msg.listen_vcc();
+  ++kernel_.replies_refused;
   if (vcc == 0 || !table_.state_of(vcc)) return;
   log::emit(levels_, out, log::Id::kReplyRefused, log::Hex{vcc});
   Message close(as_close);
@@ -85,6 +89,15 @@ void Engine::on(const Restart& r, TimePoint now, std::vector<Action>& out) {
   const std::size_t n = cc_.link_count();
   for (std::size_t i = 0; i < n; ++i)
     if (!r.entity || *r.entity == i) to_call_control(RestartVcs{i, r.vc, r.vpc}, now, out);
+}
+
+bool Engine::release_call(std::size_t entity, std::uint32_t cref, bool outgoing, std::uint8_t cause,
+                          TimePoint now, std::vector<Action>& out) {
+  if (stopping()) return false;
+  net_.clear();
+  if (!cc_.release_call(entity, cref, outgoing, cause, now, net_)) return false;
+  from_call_control(net_, now, out);
+  return true;
 }
 
 void Engine::on(const Start&, TimePoint now, std::vector<Action>& out) {
@@ -170,6 +183,7 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
     if (auto* k = std::get_if<ToKernel>(&a)) {
       if (levels_.enabled(log::Id::kToKernel))
         log::emit(levels_, out, log::Id::kToKernel, k->msg.summary());
+      ++kernel_.frames_out[KernelCounters::index(k->msg.type())];
       out.emplace_back(std::move(*k));
     } else if (auto* c = std::get_if<ToCallControl>(&a)) {
       net.clear();
@@ -223,6 +237,36 @@ void Engine::pass_on(NetOutput& o, std::vector<Action>& out) {
   } else if (auto* ev = std::get_if<log::Event>(&o)) {
     if (levels_.enabled(ev->id)) out.emplace_back(std::move(*ev));
   }
+}
+
+namespace {
+EntityStats entity_stats(const callctl::Uni& u, std::string name) {
+  EntityStats e;
+  e.name = std::move(name);
+  e.link_up = u.link_up();
+  e.calls_held = u.call_count();
+  e.calls = u.stats();
+  e.sscop = u.sscf().sscop().stats();
+  return e;
+}
+}  // namespace
+
+// Call control is known here only as the interface; its entities are asked
+// for by their concrete type (a stand-in network has none). Not the hot path.
+Stats Engine::stats() const {
+  Stats s;
+  s.kernel = kernel_;
+  s.kernel.frames_malformed = table_.frames_malformed();
+  s.sockets = table_.socket_count();
+  s.calls_held = cc_.call_count();
+  if (const auto* r = dynamic_cast<const callctl::EntityRouter*>(&cc_)) {
+    s.entities.reserve(r->size());
+    for (std::size_t i = 0; i < r->size(); ++i)
+      s.entities.push_back(entity_stats(r->uni(i), r->name(i)));
+  } else if (const auto* u = dynamic_cast<const callctl::Uni*>(&cc_)) {
+    s.entities.push_back(entity_stats(*u, "0"));
+  }
+  return s;
 }
 
 }  // namespace atmsigd::engine

@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "atmsigd/config/config_file.hpp"
+#include "atmsigd/io/control_server.hpp"
 #include "atmsigd/log/format.hpp"
 #include "atmsigd/q2931/text.hpp"
 #include "atmsigd/sscop/pdu.hpp"
@@ -197,6 +198,7 @@ Demon::Demon(asio::io_context& io, config::Options cmdline, config::Options opts
 }
 
 Demon::~Demon() {
+  close_control();
   if (transport_) transport_->close();
   for (auto& l : links_)
     if (l.link) l.link->close();
@@ -218,6 +220,7 @@ bool Demon::start(std::string& error) {
   }
   if (!transport_) return false;
   if (router_ && !open_entity_links(error)) return false;
+  if (!open_control(error)) return false;
   transport_->start(
       [this](ByteView f) {
         if (stopping_) return;
@@ -502,7 +505,12 @@ void Demon::record_pdu(TraceTag tag, std::size_t entity, ByteView pdu) {
 }
 
 std::string Demon::trace_text() const {
-  return trace_.format([this](int tag, ByteView octets) -> std::string {
+  return trace_.format(
+      [this](int tag, ByteView octets) -> std::string { return trace_entry_text(tag, octets); });
+}
+
+std::string Demon::trace_entry_text(int tag, ByteView octets) const {
+  {
     const int kind = tag % 4;
     const std::size_t entity = static_cast<std::size_t>(tag / 4);
     if (kind == kFromKernel || kind == kToKernel) {
@@ -517,7 +525,7 @@ std::string Demon::trace_text() const {
     const auto d = sscop::decode(octets);
     const auto* p = std::get_if<sscop::Pdu>(&d);
     return where + ": " + (p != nullptr ? sscop::describe(*p) : std::string("malformed"));
-  });
+  }
 }
 
 void Demon::stop(const std::string& why) {
@@ -526,6 +534,7 @@ void Demon::stop(const std::string& why) {
   timer_.cancel();
   armed_.reset();
   signals_.cancel();
+  close_control();  // no command during the drain
   feed(engine::Stop{why});
   if (transport_) transport_->close();  // the kernel is gone; the links drain
 }
@@ -539,6 +548,7 @@ void Demon::finish_stop() {
   armed_.reset();
   if (transport_) transport_->close();
   for (auto& l : links_) l.link->close();
+  close_control();
   flush_logs();
   pcap_.close();
   io_.stop();
@@ -564,6 +574,17 @@ void Demon::arm_timer() {
     perform(actions_);
     end_turn();
   });
+}
+
+engine::Stats Demon::stats() const {
+  engine::Stats s = engine_.stats();
+  const auto queue = [](const IoStats& io) {
+    return engine::QueueCounters{io.high_water, io.bound, io.dropped};
+  };
+  if (transport_) s.kernel_queue = queue(transport_->stats());
+  for (std::size_t i = 0; i < links_.size() && i < s.entities.size(); ++i)
+    if (links_[i].link) s.entities[i].link_queue = queue(links_[i].link->stats());
+  return s;
 }
 
 std::string Demon::status_text() const {
@@ -695,6 +716,9 @@ void Demon::reload() {
   needs_restart(next.log_dest != opts_.log_dest, "the log destination");
   // The socket file is made once, before the capabilities are dropped.
   needs_restart(next.socket_access != opts_.socket_access, "io socket (owner, group, mode)");
+  needs_restart(
+      next.control_path != opts_.control_path || next.control_access != opts_.control_access,
+      "io control (path, owner, group, mode)");
   needs_restart(next.saal_timers != opts_.saal_timers || next.saal_params != opts_.saal_params,
                 "SAAL parameters");
   needs_restart(next.restart_on_link_up != opts_.restart_on_link_up, "sig restart_on_link_up");
@@ -720,6 +744,8 @@ void Demon::reload() {
   next.sig_qos = opts_.sig_qos;
   next.socket_path = opts_.socket_path;
   next.socket_access = opts_.socket_access;
+  next.control_path = opts_.control_path;
+  next.control_access = opts_.control_access;
   next.local_addresses = opts_.local_addresses;
   next.pcap_file = opts_.pcap_file;
   opts_ = std::move(next);
@@ -730,8 +756,8 @@ void Demon::reload() {
 // SIGRTMIN+1 (the operator): RESTART of every VC on every signaling entity
 // (Q.2931 §5.5.1, class 2): the calls are cleared, the peers acknowledge.
 // A real-time signal: no terminal or system sends it by accident, and it
-// carries no VC, so all of them (the control socket of issue 18 will name
-// one through Engine::restart).
+// carries no VC, so all of them (the control socket names one:
+// demon_control.cpp).
 void Demon::restart_all() {
   if (!router_) return;  // a stand-in has no link to restart
   print(log::Event{log::Id::kRestartOperator, {std::string("all VCs of every signaling entity")}});

@@ -2155,6 +2155,8 @@ const log::Levels& Sscop::levels() const {
 }
 
 void Sscop::maa_error(char code, std::uint32_t count) {
+  if (code >= 'A' && code < 'A' + static_cast<int>(Stats::kMaaCodes))
+    ++stats_.maa_errors[code - 'A'];
   emit(MaaErrorIndication{code, count});
 }
 

@@ -97,17 +97,20 @@ man_page() {  # the page, compressed or not
   done
   return 1
 }
-for p in usr/sbin/atmsigd usr/bin/atmsigd-kernel; do
+for p in usr/sbin/atmsigd usr/sbin/atmsigctl usr/bin/atmsigd-kernel; do
   check "/$p executable" [ -f "$root/$p" -a -x "$root/$p" ]
 done
 for p in usr/lib/systemd/system/atmsigd.service \
          usr/share/doc/atmsigd/examples/atmsigd.conf \
          usr/share/doc/atmsigd/README.md \
-         usr/share/doc/atmsigd/LICENSE; do
+         usr/share/doc/atmsigd/LICENSE \
+         usr/share/bash-completion/completions/atmsigctl; do
   check "/$p" [ -f "$root/$p" ]
 done
 man8=$(man_page 8 atmsigd); check "atmsigd(8) installed" [ -n "$man8" ]
 man5=$(man_page 5 atmsigd.conf); check "atmsigd.conf(5) installed" [ -n "$man5" ]
+man8ctl=$(man_page 8 atmsigctl); check "atmsigctl(8) installed" [ -n "$man8ctl" ]
+check "atmsigctl's bash completion parses" bash -n "$root/usr/share/bash-completion/completions/atmsigctl"
 check "nothing in /etc (atm-tools owns /etc/atmsigd.conf)" [ ! -e "$root/etc" ]
 check "no file outside /usr" \
   sh -c '[ -z "$(ls -A "$1" | grep -v "^usr$")" ]' - "$root"
@@ -121,6 +124,10 @@ check "atmsigd -V exits 0 and prints ${version:-the version} ($out)" \
 "$root/usr/sbin/atmsigd" -Z >/dev/null 2>&1; rc=$?
 check "atmsigd with a wrong option exits 2" [ "$rc" -eq 2 ]
 check "atmsigd-kernel --help exits 0" sh -c '"$1" --help >/dev/null 2>&1' - "$root/usr/bin/atmsigd-kernel"
+check "atmsigctl --help exits 0" sh -c '"$1" --help >/dev/null 2>&1' - "$root/usr/sbin/atmsigctl"
+"$root/usr/sbin/atmsigctl" -s "$tmp/none.ctl" status >/dev/null 2>"$tmp/ctl.err"; rc=$?
+check "atmsigctl without a demon exits 1 and says so" \
+  sh -c '[ "$1" -eq 1 ] && grep -q "not running" "$2"' - "$rc" "$tmp/ctl.err"
 
 # The shipped example configuration starts the demon (unix-socket mode).
 sock=$tmp/sig.sock
@@ -172,7 +179,7 @@ fi
 
 # --- man pages render without warnings -------------------------------------
 cat_page() { case "$1" in *.gz) gzip -dc "$1" ;; *) cat "$1" ;; esac; }
-for page in "$man8" "$man5"; do
+for page in "$man8" "$man5" "$man8ctl"; do
   [ -n "$page" ] || continue
   name=$(basename "$page")
   check "$name: .TH names version ${version:-?}" \

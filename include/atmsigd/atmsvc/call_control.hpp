@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -267,6 +268,25 @@ inline NetInput net_input(const CcRequest& r) {
   return std::visit([](const auto& x) -> NetInput { return x; }, r);
 }
 
+// The operator's view of one call held by call control (the control socket,
+// docs/control.md): what its record holds, copied out on request (never on
+// the message path). The addresses and the QoS only while the call is being
+// set up: an established call keeps none (docs/performance.md, "Memory").
+struct CallView {
+  std::size_t entity = 0;
+  std::uint32_t cref = 0;
+  bool outgoing = false;        // our call reference: our user of signaling placed the call
+  std::uint8_t state = 0;       // the call state IE's code (U/N number)
+  std::string_view state_name;  // "U10 Active" (static text)
+  std::string_view timer;       // the state's timer if it runs ("T303"), else empty
+  SockId sock = 0;              // 0: offered, not accepted yet
+  std::optional<struct sockaddr_atmpvc> pvc;  // the call's VC once known
+  std::uint8_t cause = 0;                     // the last cause sent or received (0: none)
+  bool modifying = false;                     // Q.2963.1: a modification in progress
+  std::optional<struct sockaddr_atmsvc> local, remote;
+  std::optional<struct atm_qos> qos;
+};
+
 // The network side as the socket layer sees it. Sans-I/O like every core:
 // one input and `now` in, its outputs appended to `out`, next_deadline().
 class CallControl {
@@ -281,6 +301,18 @@ class CallControl {
   virtual std::size_t link_count() const { return 0; }
   virtual bool link_up(std::size_t /*entity*/) const { return false; }
   virtual bool links_idle() const { return true; }
+  // The operator's view (control socket): every call held, appended to
+  // `out` (none for a stand-in).
+  virtual void calls(std::vector<CallView>& /*out*/) const {}
+  // The operator's release (control socket): the call with call reference
+  // `cref` on entity `entity` (outgoing: the call reference is ours) is
+  // cleared with RELEASE cause `cause` and the kernel told. False if there is
+  // no such call or it is already being cleared (nothing happens then).
+  virtual bool release_call(std::size_t /*entity*/, std::uint32_t /*cref*/, bool /*outgoing*/,
+                            std::uint8_t /*cause*/, TimePoint /*now*/,
+                            std::vector<NetOutput>& /*out*/) {
+    return false;
+  }
 };
 
 }  // namespace atmsigd::atmsvc

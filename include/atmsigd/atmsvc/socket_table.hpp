@@ -183,11 +183,27 @@ class SocketTable {
 
   // Introspection for tests and status dumps.
   std::size_t socket_count() const { return by_vcc_.size(); }
+  // Frames from the kernel refused as malformed (wrong size, or invalid per
+  // Table 1 / section 4.1), for the stats command.
+  std::uint64_t frames_malformed() const { return frames_malformed_; }
   std::optional<SockState> state_of(Vcc vcc) const;
   std::size_t pending_count(Vcc listen_vcc) const;
   std::optional<SockId> sock_id_of(Vcc vcc) const;
   const std::vector<struct sockaddr_atmsvc>& local_addresses(int itf) const;
   std::string status_dump() const;
+  // The operator's view of one socket (control socket, docs/control.md).
+  struct SocketView {
+    SockId id = 0;
+    Vcc vcc = 0;
+    SockState state = SockState::kNull;
+    CallId call = 0;          // kAccepting: the call being accepted
+    std::size_t pending = 0;  // a listener's indications waiting for the kernel
+    TimePoint since{};        // the kernel's request that made it (second resolution)
+    std::optional<struct sockaddr_atmsvc> listen_addr;  // a listener's address
+  };
+  // Every socket, appended to `out` (on request only: a scan).
+  void sockets(std::vector<SocketView>& out) const;
+  std::optional<SocketView> socket_of(SockId id) const;
 
  private:
   struct Listener;
@@ -195,6 +211,9 @@ class SocketTable {
     SockId id = 0;
     Vcc vcc = 0;
     SockState state = SockState::kNull;
+    // When the kernel's request made it, in whole seconds of the clock:
+    // in the padding after `state`, the record does not grow (issue 13).
+    std::uint32_t since_s = 0;
     CallId call = 0;                     // kAccepting: the call being accepted
     std::unique_ptr<Listener> listener;  // kListening / kListenZombie only
   };
@@ -206,7 +225,8 @@ class SocketTable {
   // The transition function: looks up the (state, event) cell and runs its handler.
   void step(Socket* s, SockEvent ev, Context& ctx);
 
-  Socket& create(Vcc vcc, SockState st);
+  Socket& create(Vcc vcc, SockState st, TimePoint now);
+  static SocketView view_of(const Socket& s);
   void destroy(Socket& s);
   Socket* find_vcc(Vcc vcc);
   Socket* find_id(SockId id);
@@ -295,6 +315,7 @@ class SocketTable {
   // Zombie listeners' deadlines (few; scanned only for the next deadline).
   std::unordered_map<Vcc, TimePoint> zombie_deadline_;
   bool user_stalled_ = false;  // UserStalled: new incoming calls refused
+  std::uint64_t frames_malformed_ = 0;
 };
 
 }  // namespace atmsigd::atmsvc

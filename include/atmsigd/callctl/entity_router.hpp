@@ -82,6 +82,10 @@ class EntityRouter final : public atmsvc::CallControl {
     return i < entities_.size() && entities_[i].uni->link_up();
   }
   bool links_idle() const override;
+  // Every entity's calls (CallView::entity set), and the release of one.
+  void calls(std::vector<atmsvc::CallView>& out) const override;
+  bool release_call(std::size_t entity, std::uint32_t cref, bool outgoing, std::uint8_t cause,
+                    TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
 
   // Incoming calls offered and not yet accepted or rejected (tests, dumps).
   std::size_t offered_calls() const { return offered_.size(); }

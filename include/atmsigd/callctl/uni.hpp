@@ -60,6 +60,7 @@
 // committed all the same).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -204,8 +205,13 @@ struct UniParams {
   static UniParams defaults(Side side, q2931::Version v);
 };
 
-// Counters for status dumps and tests.
+// Counters for status dumps, tests and the stats command (engine::Stats;
+// their names and meanings: src/control/stats_render.cpp, docs/control.md).
+// Plain increments where the fact happens; the arrays are indexed by the
+// value itself (no lookup on the hot path).
 struct UniStats {
+  static constexpr std::size_t kCauses = 128;        // Q.2931 cause values are 7 bits
+  static constexpr std::size_t kMessageTypes = 256;  // a message type is one octet
   std::uint64_t messages_in = 0;
   std::uint64_t messages_out = 0;
   std::uint64_t messages_bad = 0;  // discarded by §5.6
@@ -214,6 +220,21 @@ struct UniStats {
   std::uint64_t link_down = 0;
   std::uint64_t pending_dropped = 0;          // messages dropped at max_pending
   std::uint64_t calls_refused_link_down = 0;  // outgoing calls refused at max_pending
+  // Messages received (decoded) and sent, by message type (retransmissions too).
+  std::array<std::uint64_t, kMessageTypes> messages_in_by_type{};
+  std::array<std::uint64_t, kMessageTypes> messages_out_by_type{};
+  // Calls. Outgoing: every CcConnect is placed; it ends connected (U10/N10
+  // reached) or failed by its cause (0: refused here before a SETUP went
+  // out). Incoming: every new SETUP is offered; it ends accepted or rejected
+  // by its cause. A call that was active ends released by its cause.
+  std::uint64_t calls_placed = 0;
+  std::uint64_t calls_connected = 0;
+  std::uint64_t calls_offered = 0;
+  std::uint64_t calls_accepted = 0;
+  std::array<std::uint64_t, kCauses> calls_failed{};
+  std::array<std::uint64_t, kCauses> calls_rejected{};
+  std::array<std::uint64_t, kCauses> calls_released{};
+  std::size_t pending_high_water = 0;  // messages waiting for the link, at most
 };
 
 class Uni final : public atmsvc::CallControl {
@@ -267,6 +288,12 @@ class Uni final : public atmsvc::CallControl {
     bool t322 = false;
   };
   std::optional<CallInfo> call_info(std::uint32_t cref, bool we_originated) const;
+  // The operator's view and release (control socket, docs/control.md).
+  void calls(std::vector<atmsvc::CallView>& out) const override;
+  bool release_call(std::size_t entity, std::uint32_t cref, bool outgoing, std::uint8_t cause,
+                    TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
+  // The link's SSCF (its SSCOP: state and counters), for the operator.
+  const sscf::SscfUni& sscf() const { return sscf_; }
   // Network side: VCIs in use (allocated from vc_ranges).
   std::size_t vcis_in_use() const { return vcs_.in_use_count(); }
 

@@ -59,8 +59,17 @@ struct Config {
   // looked up while parsing (an unknown one is an error naming the line).
   std::optional<unsigned> socket_owner, socket_group, socket_mode;
   std::string socket_owner_name, socket_group_name;
+  // "io control PATH | off" and "io control owner|group|mode VALUE".
+  std::optional<std::string> control_path;
+  std::optional<unsigned> control_owner, control_group, control_mode;
+  std::string control_owner_name, control_group_name;
   std::vector<std::string> warnings;  // obsolete keywords etc.
 };
+
+// A user (user: true) or group name, or a number taken as it is; none if unknown.
+std::optional<unsigned> lookup_id(const std::string& name, bool user);
+// Octal permission bits ("0660"), at most 0777; none if not that.
+std::optional<unsigned> parse_socket_mode(const std::string& v);
 
 struct ConfigError {
   std::string file;

@@ -113,6 +113,9 @@ struct SocketAccess {
   std::string owner_name, group_name;  // as written, for describe()
 };
 
+// The control socket's default: in the systemd unit's runtime directory.
+inline constexpr const char* kDefaultControlPath = "/run/atmsigd/atmsigd.ctl";
+
 struct Options {
   bool background = false;                        // -b
   std::string config_file = "/etc/atmsigd.conf";  // -c
@@ -141,6 +144,10 @@ struct Options {
   std::uint64_t pcap_rotate = 0;              // rotate the capture at this size (0: never)
   std::string pid_file = "/run/atmsigd.pid";  // written with -b
   SocketAccess socket_access;                 // "io socket ..." (unix-socket mode)
+  // The control socket (docs/control.md): "io control PATH|off" / --control;
+  // none: kDefaultControlPath, if its directory exists. "off": none at all.
+  std::optional<std::string> control_path;
+  SocketAccess control_access;  // "io control owner|group|mode", --control-owner/-group/-mode
   // From atmsigd.conf only: protocol timers and SAAL parameters.
   std::map<std::string, Duration> sig_timers;
   bool restart_on_link_up = false;  // "sig restart_on_link_up": RESTART whenever a link comes up

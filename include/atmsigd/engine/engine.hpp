@@ -26,6 +26,7 @@
 
 #include "atmsigd/atmsvc/call_control.hpp"
 #include "atmsigd/atmsvc/socket_table.hpp"
+#include "atmsigd/engine/stats.hpp"
 #include "atmsigd/log/log.hpp"
 #include "atmsigd/util/bytes.hpp"
 
@@ -84,10 +85,24 @@ class Engine {
     handle(Restart{entity, vc, vpc}, now, out);
   }
 
+  // The operator's release (control socket): call `cref` of entity
+  // `entity` (outgoing: our call reference) cleared with RELEASE cause
+  // `cause`, the kernel told (docs/control.md). False: no such call, it is
+  // already being cleared, or the demon is stopping.
+  bool release_call(std::size_t entity, std::uint32_t cref, bool outgoing, std::uint8_t cause,
+                    TimePoint now, std::vector<Action>& out);
+  // Read-only queries for the operator (control socket): every call call
+  // control holds, every socket the table knows.
+  void calls(std::vector<atmsvc::CallView>& out) const { cc_.calls(out); }
+  void sockets(std::vector<atmsvc::SocketTable::SocketView>& out) const { table_.sockets(out); }
+
   const atmsvc::SocketTable& table() const { return table_; }
   const atmsvc::CallControl& call_control() const { return cc_; }
   bool link_up(std::size_t entity) const { return cc_.link_up(entity); }
   bool stopping() const { return stop_ != StopPhase::kRunning; }
+  // The counters of the engine and of the cores it holds (the socket table,
+  // call control: every entity's Uni and SSCOP). Off the hot path: copies.
+  Stats stats() const;
 
  private:
   enum class StopPhase : std::uint8_t { kRunning, kAwaitReleases, kAwaitEnd, kStopped };
@@ -124,6 +139,7 @@ class Engine {
   // run()'s queue and buffers, kept for their capacity.
   std::vector<atmsvc::Action> run_queue_;
   std::vector<atmsvc::NetOutput> run_net_;
+  KernelCounters kernel_;  // frames in and out by type, replies refused
 };
 
 }  // namespace atmsigd::engine

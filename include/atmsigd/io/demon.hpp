@@ -21,6 +21,7 @@
 #include "atmsigd/callctl/loopback_network.hpp"
 #include "atmsigd/callctl/uni.hpp"
 #include "atmsigd/config/options.hpp"
+#include "atmsigd/control/protocol.hpp"
 #include "atmsigd/engine/engine.hpp"
 #include "atmsigd/io/kernel_transport.hpp"
 #include "atmsigd/io/link_transport.hpp"
@@ -36,6 +37,9 @@ namespace atmsigd::io {
 // rate (max_rate), with the global UNI version, Q.2931 timers ("sig timer"),
 // SAAL timers and parameters and local addresses.
 callctl::UniParams entity_uni_params(const config::Options& o, const config::EntityOptions& e);
+
+class ControlServer;
+class DemonControl;
 
 class Demon final {
  public:
@@ -53,8 +57,14 @@ class Demon final {
   // The dumps SIGUSR1/SIGUSR2 write (also used by tests through signals).
   std::string status_text() const;
   std::string trace_text() const;
+  // The counters (the stats command): the engine's and its cores', with the
+  // shell's send queues added.
+  engine::Stats stats() const;
 
  private:
+  // The control socket's commands (demon_control.cpp) read and drive the
+  // demon as the signals do, on the loop.
+  friend class DemonControl;
   // One signaling entity's link (Q.2931 mode): entity i of the engine.
   struct EntityLink {
     std::unique_ptr<LinkTransport> link;
@@ -64,6 +74,11 @@ class Demon final {
   enum TraceTag : int { kFromKernel, kToKernel, kFromNetwork, kToNetwork };
 
   bool open_entity_links(std::string& error);
+  // The control socket (docs/control.md; demon_control.cpp).
+  bool open_control(std::string& error);
+  void close_control();
+  // One raw trace entry as text (the trace dump, the control socket).
+  std::string trace_entry_text(int tag, ByteView octets) const;
   // The shell's whole job, one turn of the loop (docs/architecture.md): read
   // a batch, feed each input and perform the engine's actions (output is
   // queued), then end_turn(): the inputs the actions asked for, one flush per
@@ -142,6 +157,11 @@ class Demon final {
   TimePoint started_ = Clock::now();
   bool stopping_ = false;
   bool stopped_ = false;
+  // The control socket: its commands' view of the demon, the protocol, the
+  // acceptor (destroyed first).
+  std::unique_ptr<control::Backend> control_backend_;
+  std::unique_ptr<control::Protocol> protocol_;
+  std::unique_ptr<ControlServer> control_;
 };
 
 }  // namespace atmsigd::io

@@ -249,6 +249,10 @@ struct Stats {
   std::uint64_t resyncs = 0;     // RS sent or received
   std::uint64_t malformed = 0;
   std::uint64_t tx_discarded = 0;  // AA-DATA.requests discarded at max_tx_queue
+  // MAA-ERROR.indications by code ('A'..'X' at index 0..23, Q.2110 Table
+  // C.1): protocol errors of the peer, lost PDUs (V: retransmissions), ...
+  static constexpr std::size_t kMaaCodes = 24;
+  std::array<std::uint64_t, kMaaCodes> maa_errors{};
 };
 
 class Sscop {

@@ -1,0 +1,186 @@
+// Engine::stats(): the kernel frames by type, malformed frames, and each
+// entity's counters, through two engines back to back (a user-side demon A
+// and a network-side demon B, each a SocketTable and a Uni behind the
+// EntityRouter, as the demon has them), in virtual time.
+#include <gtest/gtest.h>
+
+#include <deque>
+#include <vector>
+
+#include "atmsigd/callctl/entity_router.hpp"
+#include "atmsigd/callctl/loopback_network.hpp"
+#include "atmsigd/engine/engine.hpp"
+#include "atmsigd/kernel_emu/kernel_model.hpp"
+
+namespace atmsigd::test {
+namespace {
+
+using namespace atmsvc;
+using namespace std::chrono_literals;
+
+const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
+
+struct Side {
+  explicit Side(callctl::Side side)
+      : cc([side] {
+          auto p = callctl::UniParams::defaults(side, q2931::Version::kUni31);
+          p.levels = &levels;
+          std::vector<callctl::EntitySpec> specs;
+          specs.push_back(callctl::EntitySpec{"0.0.5", p, {}, false});
+          return specs;
+        }()) {}
+  static inline const log::Levels levels{};
+  SocketTable table{SocketTableParams{seconds(10), false, &levels}};
+  callctl::EntityRouter cc;
+  engine::Engine eng{table, cc, &levels};
+  std::vector<engine::Action> out;
+  std::vector<Message> to_kernel;
+};
+
+struct World {
+  Side a{callctl::Side::kUser};
+  Side b{callctl::Side::kNetwork};
+  TimePoint now{};
+  std::deque<std::pair<bool, Bytes>> wire;  // (to B?, PDU)
+
+  void take(Side& s, bool from_a) {
+    for (auto& x : s.out) {
+      if (auto* l = std::get_if<engine::ToLink>(&x))
+        wire.emplace_back(from_a, std::move(l->pdu));
+      else if (auto* k = std::get_if<engine::ToKernel>(&x))
+        s.to_kernel.push_back(k->msg);
+    }
+    s.out.clear();
+  }
+  void feed(Side& s, const engine::Input& in) {
+    s.eng.handle(in, now, s.out);
+    take(s, &s == &a);
+  }
+  void timers(Side& s) {
+    const auto d = s.eng.next_deadline();
+    if (d && *d <= now) {
+      s.eng.handle_timeouts(now, s.out);
+      take(s, &s == &a);
+    }
+  }
+  void pump() {
+    for (int guard = 0; guard < 100000; ++guard) {
+      timers(a);
+      timers(b);
+      if (wire.empty()) return;
+      auto [to_b, pdu] = std::move(wire.front());
+      wire.pop_front();
+      feed(to_b ? b : a, engine::LinkPdu{0, ByteView(pdu)});
+    }
+    ADD_FAILURE() << "link never went quiet";
+  }
+  void step(Duration d) {
+    now += d;
+    pump();
+  }
+  void frame(Side& s, const Message& m) {
+    const Bytes bytes = encode(m);
+    feed(s, engine::KernelFrame{ByteView(bytes)});
+    pump();
+  }
+};
+
+std::uint64_t in_of(const engine::Stats& s, int type) {
+  return s.kernel.frames_in[engine::KernelCounters::index(type)];
+}
+std::uint64_t out_of(const engine::Stats& s, int type) {
+  return s.kernel.frames_out[engine::KernelCounters::index(type)];
+}
+
+TEST(EngineStats, CallBetweenTwoEngines_FramesByTypeAndEntityCounters) {
+  World w;
+  w.feed(w.a, engine::Start{});
+  w.feed(w.b, engine::Start{});
+  for (int i = 0; i < 20 && !(w.a.eng.link_up(0) && w.b.eng.link_up(0)); ++i) w.step(100ms);
+  ASSERT_TRUE(w.a.eng.link_up(0) && w.b.eng.link_up(0));
+
+  const auto qos = kemu::qos_from_text("ubr");
+  Message listen(as_listen);
+  listen.set_vcc(0x10);
+  listen.raw().svc = kemu::svc_address(kAddrB);
+  listen.raw().qos = qos;
+  listen.raw().sap = kemu::sap_from_text("");
+  w.frame(w.b, listen);
+  Message connect(as_connect);
+  connect.set_vcc(0x20);
+  connect.raw().local = kemu::svc_address("");
+  connect.raw().svc = kemu::svc_address(kAddrB);
+  connect.raw().qos = qos;
+  connect.raw().sap = kemu::sap_from_text("");
+  w.frame(w.a, connect);
+  ASSERT_EQ(w.b.to_kernel.back().type(), as_indicate);
+  Message accept(as_accept);
+  accept.set_vcc(0x30);
+  accept.set_listen_vcc(0x10);
+  accept.raw().qos = w.b.to_kernel.back().raw().qos;
+  w.frame(w.b, accept);
+  w.step(1ms);
+  ASSERT_EQ(w.a.to_kernel.back().type(), as_okay);
+
+  {
+    const engine::Stats a = w.a.eng.stats();
+    const engine::Stats b = w.b.eng.stats();
+    EXPECT_EQ(in_of(a, as_connect), 1u);
+    EXPECT_EQ(out_of(a, as_okay), 1u);
+    EXPECT_EQ(in_of(b, as_listen), 1u);
+    EXPECT_EQ(in_of(b, as_accept), 1u);
+    EXPECT_EQ(out_of(b, as_indicate), 1u);
+    EXPECT_EQ(out_of(b, as_okay), 2u);  // the listen and the accept
+    EXPECT_EQ(a.calls_held, 1u);
+    EXPECT_EQ(b.sockets, 2u);  // the listener and the call
+    ASSERT_EQ(a.entities.size(), 1u);
+    ASSERT_EQ(b.entities.size(), 1u);
+    EXPECT_EQ(a.entities[0].name, "0.0.5");
+    EXPECT_TRUE(a.entities[0].link_up);
+    EXPECT_EQ(a.entities[0].calls.calls_placed, 1u);
+    EXPECT_EQ(a.entities[0].calls.calls_connected, 1u);
+    EXPECT_EQ(b.entities[0].calls.calls_offered, 1u);
+    EXPECT_EQ(b.entities[0].calls.calls_accepted, 1u);
+    EXPECT_EQ(a.entities[0].calls.link_up, 1u);
+    EXPECT_GE(a.entities[0].sscop.sd_sent, 2u);  // SETUP, CONNECT ACKNOWLEDGE
+  }
+
+  Message close(as_close);
+  close.set_vcc(0x20);
+  w.frame(w.a, close);
+  w.step(10ms);
+  const engine::Stats a = w.a.eng.stats();
+  const engine::Stats b = w.b.eng.stats();
+  EXPECT_EQ(in_of(a, as_close), 1u);
+  EXPECT_EQ(out_of(b, as_close), 1u);  // the callee's socket is told
+  EXPECT_EQ(a.entities[0].calls.calls_released[q2931::cause::kNormalCallClearing], 1u);
+  EXPECT_EQ(b.entities[0].calls.calls_released[q2931::cause::kNormalCallClearing], 1u);
+  EXPECT_EQ(a.calls_held, 0u);
+}
+
+TEST(EngineStats, MalformedAndInvalidFramesCounted_StandInHasNoEntities) {
+  SocketTable table;
+  callctl::LoopbackNetwork net{callctl::LoopbackNetwork::Params{}};
+  engine::Engine eng{table, net};
+  std::vector<engine::Action> out;
+  const Bytes short_frame(10, 0);
+  eng.handle(engine::KernelFrame{ByteView(short_frame)}, TimePoint{}, out);
+  EXPECT_EQ(eng.stats().kernel.frames_malformed, 1u);
+  Message identify(as_identify);  // only a user of signaling in switch mode sends it
+  identify.set_vcc(0x10);
+  const Bytes b = encode(identify);
+  eng.handle(engine::KernelFrame{ByteView(b)}, TimePoint{}, out);
+  const engine::Stats s = eng.stats();
+  EXPECT_EQ(s.kernel.frames_malformed, 2u);
+  EXPECT_EQ(in_of(s, as_identify), 1u);  // decoded, then refused
+  EXPECT_TRUE(s.entities.empty());
+}
+
+TEST(EngineStats, KernelTypeOutOfRange_CountedAsOther) {
+  EXPECT_EQ(engine::KernelCounters::index(-1), engine::KernelCounters::kTypes);
+  EXPECT_EQ(engine::KernelCounters::index(99), engine::KernelCounters::kTypes);
+  EXPECT_EQ(engine::KernelCounters::index(as_connect), static_cast<std::size_t>(as_connect));
+}
+
+}  // namespace
+}  // namespace atmsigd::test
