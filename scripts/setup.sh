@@ -3,8 +3,9 @@
 # does nothing when all packages are present; runs `apt-get update` once otherwise.
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config ccache
-libboost-dev libspdlog-dev libfmt-dev libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+libboost-dev libspdlog-dev libfmt-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
 linux-libc-dev
+nlohmann-json3-dev
 clang libclang-rt-14-dev
 atm-tools libatm1-dev tshark
 qemu-system-x86 busybox-static cpio

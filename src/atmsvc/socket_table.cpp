@@ -285,6 +285,9 @@ SocketTable::Socket* SocketTable::find_id(SockId id) {
 }
 
 SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st, TimePoint now) {
+  // A held call's socket is this record (docs/performance.md, "Memory"):
+  // since_s lives in the padding after the state.
+  static_assert(sizeof(Socket) <= 40, "a socket's record grew");
   Socket& s = by_vcc_[vcc];
   s.id = next_id_++;
   s.vcc = vcc;

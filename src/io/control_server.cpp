@@ -29,7 +29,8 @@ ControlServer::ControlServer(asio::io_context& io, Params params, control::Proto
       params_(std::move(params)),
       protocol_(protocol),
       print_(std::move(print)),
-      acceptor_(io) {}
+      acceptor_(io),
+      retry_(io) {}
 
 ControlServer::~ControlServer() {
   close();
@@ -105,6 +106,7 @@ void ControlServer::close() {
   closed_ = true;
   boost::system::error_code ec;
   acceptor_.close(ec);
+  retry_.cancel();
   for (auto& c : clients_) {
     c->done = true;
     c->timer.cancel();
@@ -136,7 +138,15 @@ void ControlServer::accept() {
         serve(c);
       }
     }
-    // EMFILE and the like: the next accept may succeed (a client left).
+    if (ec) {
+      // EMFILE and the like: tried again a little later (a client may have
+      // left), never in a loop that would starve the demon's other work.
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([this](const boost::system::error_code& e) {
+        if (!e && !closed_) accept();
+      });
+      return;
+    }
     accept();
   });
 }

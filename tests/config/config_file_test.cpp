@@ -599,3 +599,49 @@ TEST(ConfigFile, TheShippedExampleParses) {
 
 }  // namespace
 }  // namespace atmsigd::config
+
+namespace atmsigd::config {
+namespace {
+
+// Issue 18: the control socket's path and access, file and command line.
+TEST(ConfigFile, ControlSocket) {
+  const auto c = ok("io { control /run/x.ctl control group root control mode 0660 }");
+  EXPECT_EQ(c.control_path, "/run/x.ctl");
+  EXPECT_EQ(c.control_group, 0u);
+  EXPECT_EQ(c.control_mode, 0660u);
+  EXPECT_EQ(ok("io control off").control_path, "off");
+  EXPECT_FALSE(ok("io level info").control_path);  // unset: the default path
+  EXPECT_EQ(err("io control run/x.ctl"),
+            "t.conf:1: syntax error (io control PATH|off, io control owner|group|mode VALUE) "
+            "near \"run/x.ctl\"");
+  EXPECT_EQ(err("io control mode 0606"),
+            "t.conf:1: mode gives access to other users (any local user could release every "
+            "call); use owner and group near \"0606\"");
+  EXPECT_EQ(err("io control owner no-such-user-atmsigd"),
+            "t.conf:1: unknown user near \"no-such-user-atmsigd\"");
+}
+
+TEST(MergeConfig, ControlSocketTheCommandLineWinsItemByItem) {
+  const char* argv[] = {"atmsigd", "--control", "/tmp/a.ctl", "--control-mode",
+                        "0640",    "0.0.5",     "/tmp/s"};
+  auto r = parse_options(7, argv);
+  ASSERT_EQ(r.status, ParseStatus::kRun) << r.message;
+  merge_config(std::get<Config>(parse_config(
+                   "io control /tmp/b.ctl io control mode 0660 io control group root", "t.conf")),
+               r.options);
+  EXPECT_EQ(r.options.control_path, "/tmp/a.ctl");
+  EXPECT_EQ(r.options.control_access.mode, 0640u);
+  EXPECT_EQ(r.options.control_access.group, 0u);
+  const char* bad[] = {"atmsigd", "--control", "relative.ctl"};
+  EXPECT_EQ(parse_options(3, bad).status, ParseStatus::kUsageError);
+  const char* others[] = {"atmsigd", "--control-mode", "0666"};
+  EXPECT_EQ(parse_options(3, others).status, ParseStatus::kUsageError);
+  const char* nobody[] = {"atmsigd", "--control-owner", "no-such-user-atmsigd"};
+  EXPECT_EQ(parse_options(3, nobody).status, ParseStatus::kUsageError);
+  const char* none[] = {"atmsigd"};
+  EXPECT_FALSE(
+      parse_options(1, none).options.control_path);  // the default, if its directory exists
+}
+
+}  // namespace
+}  // namespace atmsigd::config

@@ -70,6 +70,7 @@ class ControlServer {
   control::Protocol& protocol_;
   Print print_;
   boost::asio::local::stream_protocol::acceptor acceptor_;
+  boost::asio::steady_timer retry_;  // accept() again after a failure
   std::vector<std::shared_ptr<Client>> clients_;
   bool bound_ = false;
   bool closed_ = false;
