@@ -168,6 +168,10 @@ TEST(ServiceReload, SighupReopensTheLogFileForLogrotate) {
 TEST(ServiceDebug, DashDLogsHexDumpsOfEveryFrame) {
   Service s("", {"-d"});
   s.run({"itf_notify 3", "expect-none within=100"});
+  // The dump is written when the demon has read the frame: wait for it
+  // rather than for a fixed time (a SIGTERM first may end the demon before
+  // it reads the frame at all on a loaded machine).
+  EXPECT_TRUE(wait_for_text(*s.proc, "from kernel: 0a 00 00 00")) << s.proc->output();
   s.proc->signal(SIGTERM);
   EXPECT_EQ(s.proc->wait(), 0);
   // as_itf_notify is type 10: the frame starts 0a 00 00 00.
