@@ -14,7 +14,13 @@
  *                 listen FIFO, and call control (the network) as
  *                 nondeterministic events: CC-ESTABLISHED, CC-RELEASED,
  *                 an incoming call, an incoming call cleared by its caller,
- *                 the zombie listener's guard timer, and the demon's death.
+ *                 the zombie listener's guard timer, and the demon's death;
+ *                 with MODIFY, Q.2963.1 (q.2963.1 on): the kernel's
+ *                 as_modify answered by CC-MODIFY-RESULT (call control in
+ *                 U13/N13, Modify Request), and CC-MODIFY-QOS (a peer's
+ *                 MODIFY REQUEST, U14/N14 Modify Received) sending the
+ *                 demon's as_modify, answered by the kernel's as_okay /
+ *                 as_error in ActiveQosWait.
  *   channels:     k2d, the single sequential queue kernel -> demon (2.1);
  *                 d2k[vcc], the demon's frames to each kernel socket (the
  *                 kernel demultiplexes by vcc). Both bounded: every socket
@@ -42,6 +48,9 @@
 #ifndef DEATH
 #define DEATH 1 /* the demon may die (shutdown) at any point */
 #endif
+#ifndef MODIFY
+#define MODIFY 0 /* Q.2963.1: the caller's socket may be modified, once each way */
+#endif
 
 /* vccs: the kernel's socket pointers; 0 is "no socket" */
 #define V_CALLER 1
@@ -57,22 +66,25 @@
 #define S_CLOSING 4 /* ClosingByDemon: as_close sent, waiting for the kernel's */
 #define S_LISTENING 5
 #define S_ZOMBIE 6 /* ListenZombie: closed listener, indications pending */
+#define S_QOS_WAIT 7 /* ActiveQosWait: our as_modify awaits the kernel's answer */
 
 /* reply codes (the test maps them to errnos) */
 #define R_NONE 0
 #define R_REFUSED 1 /* -ECONNREFUSED */
 #define R_RESET 2   /* -ECONNRESET */
 #define R_ABORTED 3 /* -ECONNABORTED */
+#define R_BADFD 4   /* -EBADFD */
+#define R_INVAL 5   /* -EINVAL */
 
 /* CcReject reasons: numerically atmsvc::RejectReason */
 #define RJ_NO_LISTENER 0
 #define RJ_KERNEL 1
 #define RJ_CLOSED 2
 
-#define KQ (3 * NCALL + 4) /* every frame the kernel side can ever send */
-#define DQ (NCALL + 2)     /* per socket: okay, indications, close */
+#define KQ (3 * NCALL + 6) /* every frame the kernel side can ever send */
+#define DQ (NCALL + 4)     /* per socket: okay, indications, close, modify + its answer */
 
-mtype = { connect, listen, accept, reject, close, okay, error, indicate };
+mtype = { connect, listen, accept, reject, close, okay, error, indicate, modify };
 
 /* kernel -> demon: type, vcc, listen_vcc, call (ghost: which indication the
    kernel answers; not in the real frame), reply */
@@ -86,6 +98,11 @@ byte fcall[NCALL];  /* the listen FIFO: calls, oldest first */
 bool fgone[NCALL];  /* ... cleared by the caller before the kernel answered */
 byte flen;
 byte offered;       /* calls offered so far */
+/* Q.2963.1, call control's side (not the table's state): a kernel as_modify
+   passed to call control and not yet answered; call control's one
+   modification of the caller's call done */
+bool ccpend[NV];
+bool ccmod_done;
 bool demon_dead;
 bool finished; /* the final check passed (or the demon died) */
 
@@ -99,6 +116,7 @@ hidden byte s_v, s_lv, s_c, s_r, s_g, s_i, s_nv, s_p;
 byte kalive = 2; /* kernel sockets not yet ended (caller, listener, accepted) */
 byte naccepted;  /* sockets created by as_accept */
 bool kl_closed;  /* the kernel's listener sent its as_close */
+bool kmod_done;  /* the caller's application asked for its one modification */
 
 /* Simulation only (the agreement test): -DBIAS offers incoming calls only
    while someone listens or after the listener closed, so that random runs
@@ -123,6 +141,7 @@ inline print_type(T) {
   :: T == okay -> printf("okay")
   :: T == error -> printf("error")
   :: T == indicate -> printf("indicate")
+  :: T == modify -> printf("modify")
   fi
 }
 
@@ -238,10 +257,13 @@ inline on_kernel() {
   :: s_t == close ->
      if
      :: dstate[s_v] == S_NULL -> skip /* stray close (fig. 10) */
-     :: dstate[s_v] == S_CONNECTING || dstate[s_v] == S_ACCEPTING || dstate[s_v] == S_ACTIVE ->
-        /* fig. 7, 9: release the call, acknowledge, forget */
+     :: dstate[s_v] == S_CONNECTING || dstate[s_v] == S_ACCEPTING || dstate[s_v] == S_ACTIVE ||
+        dstate[s_v] == S_QOS_WAIT ->
+        /* fig. 7, 9: release the call, acknowledge, forget (a modification
+           under way is forgotten with the call) */
         printf("cc release %d; ", s_v);
         dstate[s_v] = S_NULL;
+        ccpend[s_v] = 0;
         to_kernel(close, s_v, R_NONE, 0)
      :: dstate[s_v] == S_CLOSING -> dstate[s_v] = S_NULL /* the kernel's ack (3.4) */
      :: dstate[s_v] == S_LISTENING ->
@@ -250,6 +272,27 @@ inline on_kernel() {
         :: flen == 0 -> dstate[s_v] = S_NULL
         :: else -> dstate[s_v] = S_ZOMBIE /* the kernel still answers the FIFO */
         fi
+     :: else -> assert(false)
+     fi
+  :: s_t == modify ->
+     /* Q.2963.1: the application's modification (net/atm/svc.c
+        svc_change_qos) goes to call control on an active call; without
+        one it is refused at once (-EBADFD) */
+     if
+     :: dstate[s_v] == S_ACTIVE || dstate[s_v] == S_QOS_WAIT ->
+        assert(!ccpend[s_v]);
+        ccpend[s_v] = 1;
+        printf("cc modify %d; ", s_v)
+     :: else -> to_kernel(okay, s_v, R_BADFD, 0)
+     fi
+  :: s_t == okay || s_t == error ->
+     /* the kernel's answer to our as_modify, to call control; one that
+        crossed call control's release (ClosingByDemon) is dropped */
+     if
+     :: dstate[s_v] == S_QOS_WAIT ->
+        dstate[s_v] = S_ACTIVE;
+        printf("cc modanswer %d %d; ", s_v, s_r)
+     :: dstate[s_v] == S_CLOSING -> skip
      :: else -> assert(false)
      fi
   :: else -> assert(false)
@@ -281,7 +324,8 @@ inline on_kernel() {
   fi
 
 #define AWAITING(V) (dstate[V] == S_CONNECTING || dstate[V] == S_ACCEPTING)
-#define HAS_CALL(V) (AWAITING(V) || dstate[V] == S_ACTIVE)
+#define HAS_CALL(V) (AWAITING(V) || dstate[V] == S_ACTIVE || dstate[V] == S_QOS_WAIT)
+#define MOD_PENDING(V) (ccpend[V])
 
 /* The same for the listen FIFO's entries the caller can still clear. */
 #define CLEARABLE(K) (flen > K && !fgone[K])
@@ -320,8 +364,9 @@ inline cc_released() {
   :: s_r = R_RESET
   fi;
   step_begin(); printf("cc released %d %d | ", s_v, s_r);
+  ccpend[s_v] = 0; /* call control answers no modification of a released call */
   if
-  :: dstate[s_v] == S_ACTIVE -> /* remote or network close (3.4) */
+  :: dstate[s_v] == S_ACTIVE || dstate[s_v] == S_QOS_WAIT -> /* remote or network close (3.4) */
      dstate[s_v] = S_CLOSING;
      to_kernel(close, s_v, s_r, 0)
   :: else -> /* setup failed (3.3, fig. 8) */
@@ -332,6 +377,19 @@ inline cc_released() {
      fi;
      to_kernel(error, s_v, s_r, 0)
   fi
+}
+
+/* Q.2963.1: call control's answer to the kernel's as_modify (U13/N13 left:
+   MODIFY ACKNOWLEDGE, REJECT, T360), 0 or an errno, as the as_okay's reply */
+inline cc_modify_result() {
+  PICK_SOCKET(MOD_PENDING);
+  if
+  :: s_r = R_NONE
+  :: s_r = R_INVAL
+  fi;
+  step_begin(); printf("cc modresult %d %d | ", s_v, s_r);
+  ccpend[s_v] = 0;
+  to_kernel(okay, s_v, s_r, 0)
 }
 
 /* the caller of an indicated call gave up before the kernel answered it */
@@ -350,6 +408,14 @@ end_idle:
   :: atomic { k2d?s_t, s_v, s_lv, s_c, s_r -> on_kernel(); step_end() }
   :: atomic { ANY_SOCKET(AWAITING) -> cc_established(); step_end() }
   :: atomic { ANY_SOCKET(HAS_CALL) -> cc_released(); step_end() }
+  :: atomic { ANY_SOCKET(MOD_PENDING) -> cc_modify_result(); step_end() }
+  :: atomic { MODIFY && !ccmod_done && dstate[V_CALLER] == S_ACTIVE ->
+       /* Q.2963.1: a peer's MODIFY REQUEST (U14/N14): the demon's as_modify */
+       ccmod_done = 1;
+       step_begin(); printf("cc modqos %d | ", V_CALLER);
+       dstate[V_CALLER] = S_QOS_WAIT;
+       to_kernel(modify, V_CALLER, R_NONE, 0);
+       step_end() }
   :: atomic { offered < NCALL && OFFER_OK ->
        /* an incoming call (fig. 5): indicated to the listener, or refused */
        s_c = offered;
@@ -381,11 +447,13 @@ end_idle:
        :: s_v < NV ->
           if
           :: s_v == V_LISTEN && (dstate[s_v] == S_LISTENING || dstate[s_v] == S_ZOMBIE) -> reject_pending()
-          :: dstate[s_v] == S_CONNECTING || dstate[s_v] == S_ACCEPTING || dstate[s_v] == S_ACTIVE ->
+          :: dstate[s_v] == S_CONNECTING || dstate[s_v] == S_ACCEPTING || dstate[s_v] == S_ACTIVE ||
+             dstate[s_v] == S_QOS_WAIT ->
              printf("cc release %d; ", s_v)
           :: else -> skip
           fi;
           dstate[s_v] = S_NULL;
+          ccpend[s_v] = 0;
           s_v++
        :: else -> break
        od;
@@ -435,6 +503,32 @@ connected:
   :: atomic { d2k[V]?s_t, s_r, s_g ->
        if
        :: s_t == close -> k2d!close, V, 0, 0, 0; goto done /* acknowledged (fig. 7) */
+       :: s_t == modify -> /* net/atm/signaling.c modify_qos answers at once */
+          if
+          :: k2d!okay, V, 0, 0, R_NONE
+          :: k2d!error, V, 0, 0, R_INVAL
+          fi
+       :: else -> assert(false)
+       fi }
+  :: atomic { !demon_dead -> k2d!close, V, 0, 0, 0; goto close_wait }
+  :: atomic { MODIFY && caller && !kmod_done && !demon_dead ->
+       /* the application's one modification: it waits for the answer */
+       kmod_done = 1;
+       k2d!modify, V, 0, 0, 0;
+       goto modify_wait }
+  :: demon_dead -> goto done
+  od;
+modify_wait:
+  do
+  :: atomic { d2k[V]?s_t, s_r, s_g ->
+       if
+       :: s_t == okay -> goto connected /* the answer, whatever its reply */
+       :: s_t == close -> k2d!close, V, 0, 0, 0; goto done
+       :: s_t == modify -> /* the demon's, crossing ours */
+          if
+          :: k2d!okay, V, 0, 0, R_NONE
+          :: k2d!error, V, 0, 0, R_INVAL
+          fi
        :: else -> assert(false)
        fi }
   :: atomic { !demon_dead -> k2d!close, V, 0, 0, 0; goto close_wait }
@@ -445,6 +539,7 @@ close_wait:
   :: atomic { d2k[V]?s_t, s_r, s_g ->
        if
        :: s_t == okay -> skip                    /* crossed our close (fig. 9) */
+       :: s_t == modify -> skip /* a released VC's as_modify is not answered */
        :: s_t == error || s_t == close -> goto done /* fig. 10, or the ack / crossing */
        :: else -> assert(false)
        fi }

@@ -390,6 +390,53 @@ struct sockaddr_atmsvc decode_party(const Message& msg, bool called) {
                 : decode_party_t<CallingPartyNumber, CallingPartySubaddress>(msg);
 }
 
+namespace {
+
+// What struct atm_qos cannot present as the caller meant it, refused instead
+// of offered wrong (docs/callctl.md, "Traffic and QoS refused"). The original
+// offers all of these; only cases it would mis-present are refused, so that
+// what it accepts stays accepted.
+std::optional<SetupProblem> traffic_problem(const Message& setup, Version v, bool abr) {
+  const auto* td = setup.find<TrafficDescriptor>();
+  if (td == nullptr) return std::nullopt;
+  const TrafficParams& t = td->td;
+  // Every allowed combination of the traffic descriptor (UNI 3.1 Annex 9,
+  // UNI 4.0 / TM 4.0's table of combinations) has the PCR for CLP=0+1 in each
+  // direction that carries cells. A direction with a PCR for CLP=0, an SCR, an
+  // MBS or an MCR but without it is not one of them: cause 73 (unsupported
+  // combination of traffic parameters). The original would offer that
+  // direction as ATM_NONE, i.e. as a one-way call.
+  auto other_rates = [](const auto& pcr0, const auto& scr0, const auto& scr01, const auto& mbs0,
+                        const auto& mbs01,
+                        const auto& mcr) { return pcr0 || scr0 || scr01 || mbs0 || mbs01 || mcr; };
+  if ((!t.fwd_pcr_01 && other_rates(t.fwd_pcr_0, t.fwd_scr_0, t.fwd_scr_01, t.fwd_mbs_0,
+                                    t.fwd_mbs_01, t.fwd_mcr_01)) ||
+      (!t.bwd_pcr_01 && other_rates(t.bwd_pcr_0, t.bwd_scr_0, t.bwd_scr_01, t.bwd_mbs_0,
+                                    t.bwd_mbs_01, t.bwd_mcr_01)))
+    return SetupProblem{cause::kUnsupportedTrafficParams, std::nullopt};
+  // ABR (UNI 4.0, TM 4.0 §5.10): the MCR is at most the PCR. Above it the
+  // kernel would get min_pcr > max_pcr: cause 73.
+  if (abr && ((t.fwd_mcr_01 && t.fwd_pcr_01 && *t.fwd_mcr_01 > *t.fwd_pcr_01) ||
+              (t.bwd_mcr_01 && t.bwd_pcr_01 && *t.bwd_mcr_01 > *t.bwd_pcr_01)))
+    return SetupProblem{cause::kUnsupportedTrafficParams, std::nullopt};
+  // Extended QoS (UNI 4.0 §9.2): a cumulative CDV already above the
+  // acceptable one means the end-to-end objective is broken before the call
+  // reaches us; the kernel would get max_cdv = the acceptable CDV as if it
+  // held. Cause 49 (quality of service unavailable), as a network node clears
+  // such a call.
+  if (const auto* e = setup.find<ExtendedQosParameters>(); e != nullptr && is_uni40(v)) {
+    auto broken = [](const auto& acceptable, const auto& cumulative) {
+      return acceptable && cumulative && *cumulative > *acceptable;
+    };
+    if (broken(e->fwd_acceptable_cdv, e->fwd_cumulative_cdv) ||
+        broken(e->bwd_acceptable_cdv, e->bwd_cumulative_cdv))
+      return SetupProblem{cause::kQosUnavailable, std::nullopt};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 std::optional<SetupProblem> decode_setup(const Message& setup, Version v, IncomingSetup& out) {
   std::memset(&out.called, 0, sizeof out.called);
   std::memset(&out.calling, 0, sizeof out.calling);
@@ -411,6 +458,7 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
   const TrafficDescriptor* td = setup.find<TrafficDescriptor>();
   const auto* bc = setup.find<BroadbandBearerCapability>();
   const bool abr = has_abr(v) && bc != nullptr && bc->transfer_capability == kAtcAbr;
+  if (auto prob = traffic_problem(setup, v, abr)) return prob;
   const unsigned char cls = td != nullptr && td->td.best_effort ? ATM_UBR : abr ? ATM_ABR : ATM_CBR;
   out.qos.rxtp.traffic_class = cls;
   out.qos.txtp.traffic_class = cls;

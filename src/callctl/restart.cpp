@@ -55,6 +55,26 @@ const char* version_name(q2931::Version v) {
   return v == q2931::Version::kUni30 ? "UNI 3.0" : "UNI 3.1";
 }
 
+// §5.5: the VCs of a restart in progress (ours until RESTART ACKNOWLEDGE or
+// T316's last expiry, the peer's until we acknowledge it or T317 expires)
+// are not given to a new call: the allocator blocks them meanwhile.
+void block(VcAllocator& vcs, std::uint8_t cls, std::pair<std::uint16_t, std::uint16_t> vc,
+           bool on) {
+  if (cls == 0) {
+    on ? vcs.block_vc(vc) : vcs.unblock_vc(vc);
+  } else if (cls == 1) {
+    on ? vcs.block_vpci(vc.first) : vcs.unblock_vpci(vc.first);
+  } else {
+    on ? vcs.block_all() : vcs.unblock_all();
+  }
+}
+
+void block(VcAllocator& vcs, const q2931::RestartIndicator& ri,
+           const std::optional<q2931::ConnectionIdentifier>& ci, bool on) {
+  block(vcs, ri.restart_class,
+        ci ? std::pair{ci->vpci, ci->vci} : std::pair<std::uint16_t, std::uint16_t>{}, on);
+}
+
 }  // namespace
 
 // The operator's or a procedure's RestartVcs.
@@ -102,9 +122,11 @@ void Uni::queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> v
 void Uni::queue_restart(std::uint8_t cls, std::pair<std::uint16_t, std::uint16_t> vc) {
   if (cls == 1) vc.second = 0;
   if (cls == 2) vc = {};
-  restarts_.erase(std::remove_if(restarts_.begin(), restarts_.end(),
-                                 [&](const RestartJob& j) { return j.cls == cls && j.vc == vc; }),
-                  restarts_.end());
+  const auto replaced =
+      std::remove_if(restarts_.begin(), restarts_.end(),
+                     [&](const RestartJob& j) { return j.cls == cls && j.vc == vc; });
+  if (replaced == restarts_.end()) block(vcs_, cls, vc, true);  // else blocked already
+  restarts_.erase(replaced, restarts_.end());
   restarts_.push_back(RestartJob{cls, vc, now_ + params_.t316, 1});
   if (cls == 0)
     emit(log::Id::kRestartVcSent, params_.log_name, vc.first, vc.second);
@@ -186,9 +208,12 @@ void Uni::on_restart(const Message& m) {
   answers_.erase(kept, answers_.end());
   if ((!keys.empty() || repeated) && kernel_stalled_) {
     // The frames ending those calls wait in the shell's queue: Rest 2, T317.
+    // Until acknowledged, the VCs are not given to new calls (§5.5).
+    if (!repeated) block(vcs_, *ri, ack_ci, true);
     answers_.push_back(RestartAnswer{*ri, ack_ci, flag, now_ + params_.t317});
     emit(log::Id::kRestartAckWaits, params_.log_name);
   } else {
+    if (repeated) block(vcs_, *ri, ack_ci, false);
     acknowledge_restart(*ri, ack_ci, flag);
   }
   if (cls == 2 && ci != nullptr) {  // §5.5.2 -> §5.6.8.3: unexpected recognized IE
@@ -217,6 +242,7 @@ void Uni::on_kernel_stalled(bool stalled) {
   answers_.clear();
   for (const auto& a : answers) {
     emit(log::Id::kRestartClearingComplete, params_.log_name);
+    block(vcs_, a.ri, a.ci, false);
     acknowledge_restart(a.ri, a.ci, a.flag);
   }
 }
@@ -241,6 +267,7 @@ void Uni::on_restart_ack(const Message& m) {
     emit(log::Id::kRestartAckUnexpected, params_.log_name);
     return;
   }
+  block(vcs_, it->cls, it->vc, false);
   restarts_.erase(it);
   emit(log::Id::kRestartAcknowledged, params_.log_name);
 }
@@ -297,7 +324,12 @@ void Uni::restart_timeouts() {
       send_restart(j.cls, j.vc);
       ++i;
     } else {
+      // Q.2931 would keep the VCs out of service until maintenance acts; a
+      // peer that never acknowledges (the original answers a class 0
+      // RESTART of an idle VC with STATUS 100) would take them for good, so
+      // they return to service and the warning tells maintenance.
       emit(log::Id::kRestartGaveUp, params_.log_name);
+      block(vcs_, j.cls, j.vc, false);
       restarts_.erase(restarts_.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }
@@ -307,6 +339,7 @@ void Uni::restart_timeouts() {
       continue;
     }
     emit(log::Id::kRestartT317Expired, params_.log_name);
+    block(vcs_, answers_[i].ri, answers_[i].ci, false);
     answers_.erase(answers_.begin() + static_cast<std::ptrdiff_t>(i));
   }
 }

@@ -434,6 +434,8 @@ class Parser {
       vc_range(cfg_.vc_ranges);
     } else if (k == "restart_on_link_up") {  // ours: the original's THOMFLEX build
       cfg_.restart_on_link_up = true;
+    } else if (k == "connected_number") {  // ours: COLP in CONNECT (UNI 4.0)
+      cfg_.connected_number = true;
     } else if (k == "timer") {
       const std::string& name = word().text;
       const auto& names = sig_timer_names();

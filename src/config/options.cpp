@@ -140,6 +140,7 @@ std::vector<std::string> merge_config(const Config& cfg, Options& o) {
   if (cfg.pcap_rotate && !o.was_given("--pcap-rotate")) o.pcap_rotate = *cfg.pcap_rotate;
   o.sig_timers = cfg.sig_timers;
   o.restart_on_link_up = cfg.restart_on_link_up;
+  o.connected_number = cfg.connected_number;
   o.saal_timers = cfg.saal_timers;
   o.saal_params = cfg.saal_params;
   if (cfg.socket_owner) {

@@ -148,6 +148,7 @@ callctl::UniParams entity_uni_params(const config::Options& o, const config::Ent
   // SSCOP over UDP: datagrams may come twice or out of order (docs/saal.md).
   p.sscf.sscop.datagram_link = e.udp_peer.has_value();
   p.restart_on_link_up = o.restart_on_link_up;
+  p.connected_number = o.connected_number;
   for (const auto& [name, d] : o.sig_timers) {
     if (name == "t301")
       p.t301 = d;
@@ -722,6 +723,7 @@ void Demon::reload() {
   needs_restart(next.saal_timers != opts_.saal_timers || next.saal_params != opts_.saal_params,
                 "SAAL parameters");
   needs_restart(next.restart_on_link_up != opts_.restart_on_link_up, "sig restart_on_link_up");
+  needs_restart(next.connected_number != opts_.connected_number, "sig connected_number");
   {
     std::vector<std::string> was, now_;
     for (const auto& e : entities_) was.push_back(e.describe());
@@ -737,6 +739,7 @@ void Demon::reload() {
   next.saal_timers = opts_.saal_timers;
   next.saal_params = opts_.saal_params;
   next.restart_on_link_up = opts_.restart_on_link_up;
+  next.connected_number = opts_.connected_number;
   next.entities = opts_.entities;
   next.max_rate = opts_.max_rate;
   next.vpci = opts_.vpci;

@@ -498,6 +498,11 @@ constexpr std::tuple kExtQosFields{
     Tagged<ExtendedQosParameters, std::uint8_t>{0xa3, &ExtendedQosParameters::bwd_acceptable_clr,
                                                 1},
 };
+// MDCR (af-cs-0147; coding as ngatm's): both sub-fields, nothing else.
+constexpr std::tuple kMdcrFields{
+    Tagged<MinimumDesiredCellRate, std::uint32_t>{0x00, &MinimumDesiredCellRate::fwd_mdcr, 3},
+    Tagged<MinimumDesiredCellRate, std::uint32_t>{0x02, &MinimumDesiredCellRate::bwd_mdcr, 3},
+};
 constexpr std::tuple kAbrSetupFields{
     Tagged<AbrSetupParameters, std::uint32_t>{0xc2, &AbrSetupParameters::fwd_icr, 3},
     Tagged<AbrSetupParameters, std::uint32_t>{0xc3, &AbrSetupParameters::bwd_icr, 3},
@@ -606,6 +611,10 @@ void put_body(Bytes& out, const BroadbandReportType& x, Version) {
 }
 void put_body(Bytes& out, const AbrSetupParameters& x, Version v) {
   put_tagged(out, x, kAbrSetupFields, v);
+}
+void put_body(Bytes& out, const MinimumDesiredCellRate& x, Version v) {
+  put8(out, x.origin);
+  put_tagged(out, x, kMdcrFields, v);
 }
 void put_body(Bytes& out, const AbrAdditionalParameters& x, Version v) {
   put_tagged(out, x, kAbrAdditionalFields, v);
@@ -762,6 +771,10 @@ bool get_body(Reader& r, BroadbandReportType& x, Version) {
 }
 bool get_body(Reader& r, AbrSetupParameters& x, Version v) {
   return get_tagged(r, x, kAbrSetupFields, v);
+}
+bool get_body(Reader& r, MinimumDesiredCellRate& x, Version v) {
+  return r.u8(x.origin) && x.origin <= 1 && get_tagged(r, x, kMdcrFields, v) && x.fwd_mdcr &&
+         x.bwd_mdcr;
 }
 bool get_body(Reader& r, AbrAdditionalParameters& x, Version v) {
   return get_tagged(r, x, kAbrAdditionalFields, v);

@@ -146,6 +146,7 @@ constexpr std::array kMsgIes = std::to_array<MsgIeSpec>({
     {M::kSetup, I::kExtendedQosParameters, 1, kNone},
     {M::kSetup, I::kAbrSetupParameters, 1, kNone},
     {M::kSetup, I::kAbrAdditionalParameters, 1, kNone},
+    {M::kSetup, I::kMinimumDesiredCellRate, 1, kNone},
     {M::kSetup, I::kConnectionScopeSelection, 1, kNone},
     {M::kSetup, I::kOamTrafficDescriptor, 1, kNone},
     // Narrowband interworking (Q.2931 §4.6): N-HLC and N-LLC repeated as a list.
@@ -295,7 +296,7 @@ constexpr bool every_message_has_a_row_or_is_empty() {
   return true;
 }
 static_assert(every_message_has_a_row_or_is_empty());
-static_assert(kIeSpecs.size() == 42 && kMsgSpecs.size() == 24);
+static_assert(kIeSpecs.size() == 43 && kMsgSpecs.size() == 24);
 constexpr bool msg_columns_consistent() {
   for (const auto& m : kMsgSpecs) {
     // The restart procedure is the one that runs on the global call reference (§5.5).

@@ -102,6 +102,7 @@ inline constexpr std::array kIeSpecs = std::to_array<IeSpec>({
     {IeId::kLeafSequenceNumber, "Leaf sequence number", 4, 4, kUni40},
     {IeId::kConnectionScopeSelection, "Connection scope selection", 2, 2, kUni40},
     {IeId::kExtendedQosParameters, "Extended QoS parameters", 1, 21, kUni40},
+    {IeId::kMinimumDesiredCellRate, "Minimum desired cell rate", 9, 9, kUni40},
 });
 
 bool in_version(VersionMask mask, Version v);

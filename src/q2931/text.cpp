@@ -304,6 +304,11 @@ std::string text(const AbrSetupParameters& x) {
   l.opt("bwd_rif", x.bwd_rif).opt("fwd_rdf", x.fwd_rdf).opt("bwd_rdf", x.bwd_rdf);
   return std::move(l).str();
 }
+std::string text(const MinimumDesiredCellRate& x) {
+  Line l(head(0xf0, x.hdr));
+  l.num("origin", x.origin).opt("fwd_mdcr", x.fwd_mdcr).opt("bwd_mdcr", x.bwd_mdcr);
+  return std::move(l).str();
+}
 std::string text(const AbrAdditionalParameters& x) {
   Line l(head(0xe4, x.hdr));
   if (x.fwd_record) l.hex("fwd", *x.fwd_record, 8);

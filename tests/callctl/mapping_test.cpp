@@ -440,6 +440,167 @@ TEST(TrafficMapping, AcceptOfACbrRange_ConnectCarriesTheTrafficDescriptor) {
   EXPECT_EQ(td->td.bwd_pcr_01, 2000u);
 }
 
+// --- Traffic and QoS struct atm_qos cannot present (docs/callctl.md,
+// "Traffic and QoS refused"): refused with the cause, the rest offered as the
+// original offers it. Each row: a SETUP's traffic IEs and the verdict.
+struct TrafficRow {
+  const char* what;
+  Version v;
+  bool abr;  // ATM transfer capability ABR in the B-BC
+  q2931::TrafficParams td;
+  std::optional<q2931::ExtendedQosParameters> exqos;
+  std::optional<std::uint8_t> cause;  // none: offered
+};
+
+q2931::TrafficParams tp(std::initializer_list<std::pair<int, std::uint32_t>> fields,
+                        bool best_effort = false) {
+  q2931::TrafficParams t;
+  t.best_effort = best_effort;
+  for (const auto& [id, v] : fields) {
+    switch (id) {
+      case 0x82:
+        t.fwd_pcr_0 = v;
+        break;
+      case 0x83:
+        t.bwd_pcr_0 = v;
+        break;
+      case 0x84:
+        t.fwd_pcr_01 = v;
+        break;
+      case 0x85:
+        t.bwd_pcr_01 = v;
+        break;
+      case 0x88:
+        t.fwd_scr_0 = v;
+        break;
+      case 0x89:
+        t.bwd_scr_0 = v;
+        break;
+      case 0x90:
+        t.fwd_scr_01 = v;
+        break;
+      case 0x91:
+        t.bwd_scr_01 = v;
+        break;
+      case 0x92:
+        t.fwd_mcr_01 = v;
+        break;
+      case 0x93:
+        t.bwd_mcr_01 = v;
+        break;
+      case 0xa0:
+        t.fwd_mbs_0 = v;
+        break;
+      case 0xa1:
+        t.bwd_mbs_0 = v;
+        break;
+      case 0xb0:
+        t.fwd_mbs_01 = v;
+        break;
+      case 0xb1:
+        t.bwd_mbs_01 = v;
+        break;
+      default:
+        ADD_FAILURE() << "no traffic subfield " << id;
+    }
+  }
+  return t;
+}
+
+q2931::ExtendedQosParameters cdv(std::uint32_t acceptable, std::uint32_t cumulative) {
+  q2931::ExtendedQosParameters e;
+  e.origin = 1;
+  e.fwd_acceptable_cdv = acceptable;
+  e.fwd_cumulative_cdv = cumulative;
+  return e;
+}
+
+const TrafficRow kTrafficRows[] = {
+    {"UBR", Version::kUni31, false, tp({{0x84, 1000}, {0x85, 1000}}, true), {}, {}},
+    {"CBR", Version::kUni31, false, tp({{0x84, 1000}, {0x85, 2000}}), {}, {}},
+    {"CBR one way (PCR 0 backward)", Version::kUni31, false, tp({{0x84, 1000}, {0x85, 0}}), {}, {}},
+    {"CBR.2: PCR CLP=0 and CLP=0+1",
+     Version::kUni31,
+     false,
+     tp({{0x82, 900}, {0x84, 1000}, {0x83, 900}, {0x85, 1000}}),
+     {},
+     {}},
+    {"VBR: offered as CBR at the PCR",
+     Version::kUni31,
+     false,
+     tp({{0x84, 1000}, {0x85, 1000}, {0x88, 500}, {0x89, 500}, {0xa0, 50}, {0xa1, 50}}),
+     {},
+     {}},
+    {"forward SCR without forward PCR CLP=0+1",
+     Version::kUni31,
+     false,
+     tp({{0x88, 500}, {0xa0, 50}, {0x85, 1000}}),
+     {},
+     73},
+    {"backward PCR CLP=0 only", Version::kUni40, false, tp({{0x84, 1000}, {0x83, 1000}}), {}, 73},
+    {"UNI 3.0 too", Version::kUni30, false, tp({{0x82, 1000}, {0x85, 1000}}), {}, 73},
+    {"ABR, MCR below the PCR",
+     Version::kUni40,
+     true,
+     tp({{0x84, 1000}, {0x85, 1000}, {0x92, 100}, {0x93, 1000}}),
+     {},
+     {}},
+    {"ABR, MCR above the PCR",
+     Version::kUni40,
+     true,
+     tp({{0x84, 1000}, {0x85, 1000}, {0x92, 100}, {0x93, 2000}}),
+     {},
+     73},
+    {"cumulative CDV within the acceptable",
+     Version::kUni40,
+     false,
+     tp({{0x84, 1000}, {0x85, 1000}}),
+     cdv(500, 400),
+     {}},
+    {"cumulative CDV above the acceptable", Version::kUni40, false,
+     tp({{0x84, 1000}, {0x85, 1000}}), cdv(500, 600), 49},
+};
+
+TEST(TrafficRefused, Table) {
+  for (const auto& row : kTrafficRows) {
+    SCOPED_TRACE(row.what);
+    Message m = setup_for(ubr(4000), row.v);
+    for (auto& ie : m.ies) {
+      if (auto* td = std::get_if<q2931::TrafficDescriptor>(&ie)) td->td = row.td;
+      if (auto* bc = std::get_if<q2931::BroadbandBearerCapability>(&ie))
+        bc->transfer_capability = row.abr ? 0x0c : (row.v == Version::kUni30 ? 0 : 0x05);
+    }
+    if (row.exqos) m.add(*row.exqos);
+    const auto res = q2931::decode(q2931::encode(m, row.v), row.v);
+    ASSERT_TRUE(res.message.has_value());
+    IncomingSetup in;
+    const auto prob = decode_setup(*res.message, row.v, in);
+    EXPECT_EQ(prob.has_value(), row.cause.has_value());
+    if (prob && row.cause) {
+      EXPECT_EQ(prob->cause, *row.cause);
+      EXPECT_FALSE(prob->ie.has_value());  // causes 73 and 49 carry no diagnostic
+    }
+    if (!prob && !row.cause) {  // offered: every direction with cells has its PCR
+      EXPECT_EQ(in.qos.rxtp.max_pcr, static_cast<int>(row.td.fwd_pcr_01.value_or(0)));
+      EXPECT_EQ(in.qos.txtp.max_pcr, static_cast<int>(row.td.bwd_pcr_01.value_or(0)));
+    }
+  }
+}
+
+// End to end through call control: RELEASE COMPLETE with the cause, nothing
+// offered to the kernel.
+TEST(TrafficRefused, SetupWithoutPcrClp01_ReleaseComplete73) {
+  Fixture u(Side::kUser, Version::kUni40);
+  Message setup = network_setup(77, 40, Version::kUni40);
+  for (auto& ie : setup.ies)
+    if (auto* td = std::get_if<q2931::TrafficDescriptor>(&ie))
+      td->td = tp({{0x84, 1000}, {0x83, 1000}, {0x89, 500}});
+  u.send(setup);
+  const Message rc = u.peer.expect(MessageType::kReleaseComplete);
+  EXPECT_EQ(cause_of(rc), 73);
+  EXPECT_TRUE(events_of<CcIncoming>(u.take()).empty());
+}
+
 // --- B-LLI negotiation (issue 15) ----------------------------------------------
 
 // A window (octet 6a) needs octet 6, which carries the mode: "normal" when the

@@ -386,5 +386,132 @@ TEST(RestartOnLinkUp, OffByDefault) {
   EXPECT_FALSE(p.uni().restart_pending());
 }
 
+// --- §5.5: the VCs of a restart in progress are not given to new calls -----------
+
+UniParams network(std::vector<VcRange> r, Version v = Version::kUni40) {
+  UniParams p = UniParams::defaults(Side::kNetwork, v);
+  p.vc_ranges = std::move(r);
+  return p;
+}
+
+// The peer (a user) calls: the VC of our CALL PROCEEDING, or none when the
+// SETUP is refused with RELEASE COMPLETE cause 45 (no VPCI/VCI available).
+std::optional<std::pair<int, int>> offer(Peer& p, std::uint32_t cref) {
+  p.send(network_setup(cref, 0, p.peer.version, false));
+  const Message m = p.peer.next();
+  p.take();
+  if (m.type == MessageType::kReleaseComplete) {
+    EXPECT_EQ(cause_of(m), 45);
+    return std::nullopt;
+  }
+  EXPECT_EQ(q2931::message_name(m.type), q2931::message_name(MessageType::kCallProceeding));
+  const auto* ci = m.find<q2931::ConnectionIdentifier>();
+  EXPECT_NE(ci, nullptr);
+  if (ci == nullptr) return std::nullopt;
+  return std::pair<int, int>{ci->vpci, ci->vci};
+}
+
+// The caller gives up (RELEASE COMPLETE): its VC is free again.
+void hang_up(Peer& p, std::uint32_t cref) {
+  Message rc = msg(MessageType::kReleaseComplete, cref, false);
+  rc.add(cause_ie(16));
+  p.send(rc);
+  p.take();
+}
+
+using VcPair = std::optional<std::pair<int, int>>;
+
+TEST(RestartBlocksVcs, OurClass0_TheVcIsNotReusedBeforeTheAcknowledgement) {
+  Peer p(network({VcRange{0, 0, 32, 33}}));
+  EXPECT_EQ(offer(p, 1), (VcPair{{0, 32}}));
+  EXPECT_EQ(offer(p, 2), (VcPair{{0, 33}}));
+  hang_up(p, 1);
+  hang_up(p, 2);  // both free, 32 the longest: the next call would get it
+  p.operator_restart(std::pair<std::uint16_t, std::uint16_t>{0, 32}, false);
+  EXPECT_EQ(class_of(p.peer.expect(MessageType::kRestart)), 0);
+  EXPECT_EQ(offer(p, 3), (VcPair{{0, 33}}));  // another VC
+  EXPECT_EQ(offer(p, 4), std::nullopt);       // none other free: cause 45
+  p.acknowledge(0, conn_id(0, 32));
+  EXPECT_FALSE(p.uni().restart_pending());
+  EXPECT_EQ(offer(p, 5), (VcPair{{0, 32}}));
+}
+
+TEST(RestartBlocksVcs, OurClass0_BackInServiceWhenT316GivesUp) {
+  Peer p(network({VcRange{0, 0, 32, 32}}));
+  EXPECT_EQ(offer(p, 1), (VcPair{{0, 32}}));
+  p.operator_restart(std::pair<std::uint16_t, std::uint16_t>{0, 32}, false);  // clears call 1
+  p.peer.expect(MessageType::kRestart);
+  EXPECT_EQ(p.uni().call_count(), 0u);
+  EXPECT_EQ(offer(p, 2), std::nullopt);
+  p.advance(p.fixture_params.t316);
+  p.peer.expect(MessageType::kRestart);  // sent again
+  EXPECT_EQ(offer(p, 3), std::nullopt);
+  p.advance(p.fixture_params.t316);  // given up: maintenance is told
+  EXPECT_FALSE(p.uni().restart_pending());
+  EXPECT_TRUE(p.noted("giving up"));
+  EXPECT_EQ(offer(p, 4), (VcPair{{0, 32}}));
+}
+
+TEST(RestartBlocksVcs, PeersClass0_TheVcWaitsUntilWeAcknowledge) {
+  Peer p(network({VcRange{0, 0, 32, 32}}));
+  EXPECT_EQ(offer(p, 1), (VcPair{{0, 32}}));
+  p.stalled(true);  // the kernel is not reading: the acknowledgement waits (T317)
+  p.restart(0, conn_id(0, 32));
+  EXPECT_TRUE(p.peer.inbox.empty());
+  EXPECT_TRUE(p.uni().restart_answer_pending());
+  EXPECT_EQ(offer(p, 2), std::nullopt);
+  p.stalled(false);
+  p.peer.expect(MessageType::kRestartAcknowledge);
+  EXPECT_EQ(offer(p, 3), (VcPair{{0, 32}}));
+}
+
+TEST(RestartBlocksVcs, PeersClass0_BackInServiceWhenT317Expires) {
+  Peer p(network({VcRange{0, 0, 32, 32}}));
+  EXPECT_EQ(offer(p, 1), (VcPair{{0, 32}}));
+  p.stalled(true);
+  p.restart(0, conn_id(0, 32));
+  EXPECT_EQ(offer(p, 2), std::nullopt);
+  p.advance(p.fixture_params.t317);
+  EXPECT_FALSE(p.uni().restart_answer_pending());
+  EXPECT_TRUE(p.peer.inbox.empty());  // no RESTART ACKNOWLEDGE
+  EXPECT_EQ(offer(p, 3), (VcPair{{0, 32}}));
+}
+
+TEST(RestartBlocksVcs, OurClass2_EveryNewCallRefusedUntilAcknowledged) {
+  Peer p(network({VcRange{}}));
+  p.operator_restart(std::nullopt, false);
+  EXPECT_EQ(class_of(p.peer.expect(MessageType::kRestart)), 2);
+  EXPECT_EQ(offer(p, 1), std::nullopt);
+  p.req(connect_req(7));  // nor an outgoing one
+  EXPECT_EQ(events_of<CcReleased>(p.take()).at(0).err, -EAGAIN);
+  p.acknowledge(2, std::nullopt);
+  EXPECT_EQ(offer(p, 2), (VcPair{{0, 32}}));
+}
+
+TEST(RestartBlocksVcs, OurClass1_OnlyThatVpciIsHeldBack) {
+  Peer p(network({VcRange{0, 0, 32, 33}, VcRange{1, 1, 32, 33}}));
+  p.operator_restart(std::pair<std::uint16_t, std::uint16_t>{0, 0}, true);
+  EXPECT_EQ(class_of(p.peer.expect(MessageType::kRestart)), 1);
+  EXPECT_EQ(offer(p, 1), (VcPair{{1, 32}}));
+  EXPECT_EQ(offer(p, 2), (VcPair{{1, 33}}));
+  EXPECT_EQ(offer(p, 3), std::nullopt);
+  p.acknowledge(1, conn_id(0, 0));
+  EXPECT_EQ(offer(p, 4), (VcPair{{0, 32}}));
+  EXPECT_EQ(offer(p, 5), (VcPair{{0, 33}}));
+}
+
+TEST(RestartBlocksVcs, RestartsOfBothEndsOnOneVc_HeldUntilBothAreOver) {
+  Peer p(network({VcRange{0, 0, 32, 32}}));
+  p.operator_restart(std::pair<std::uint16_t, std::uint16_t>{0, 32}, false);
+  p.peer.expect(MessageType::kRestart);
+  EXPECT_EQ(offer(p, 1), std::nullopt);
+  p.stalled(true);
+  p.restart(0, conn_id(0, 32));  // nothing to clear: acknowledged at once
+  p.peer.expect(MessageType::kRestartAcknowledge);
+  EXPECT_EQ(offer(p, 2), std::nullopt);  // ours still waits
+  p.acknowledge(0, conn_id(0, 32));
+  EXPECT_EQ(offer(p, 3), (VcPair{{0, 32}}));
+}
+
 }  // namespace
 }  // namespace atmsigd::callctl::test

@@ -140,5 +140,70 @@ TEST(VcAllocator, AMillionHeldAcrossRangesThenReleasedAndReused) {
   EXPECT_EQ(a.allocate(), held[2]);
 }
 
+// Restarts (Q.2931 §5.5): blocked identifiers are not handed out.
+TEST(VcAllocatorBlocks, ABlockedReleasedVcIsSkippedAndComesBackFirst) {
+  VcAllocator a({VcRange{0, 0, 32, 34}});
+  for (int i = 0; i < 3; ++i) a.allocate();
+  a.release({0, 33});
+  a.release({0, 32});
+  a.block_vc({0, 33});
+  EXPECT_TRUE(a.blocked({0, 33}));
+  EXPECT_EQ(a.allocate(), (Vc{0, 32}));
+  EXPECT_EQ(a.allocate(), std::nullopt);
+  a.unblock_vc({0, 33});
+  EXPECT_FALSE(a.blocked({0, 33}));
+  EXPECT_EQ(a.allocate(), (Vc{0, 33}));
+  EXPECT_EQ(a.in_use_count(), 3u);
+}
+
+TEST(VcAllocatorBlocks, BlocksCount_TwoBlocksNeedTwoUnblocks) {
+  VcAllocator a({VcRange{0, 0, 32, 32}});
+  a.block_vc({0, 32});
+  a.block_vc({0, 32});
+  a.unblock_vc({0, 32});
+  EXPECT_EQ(a.allocate(), std::nullopt);
+  a.unblock_vc({0, 32});
+  a.unblock_vc({0, 32});  // one too many: ignored
+  EXPECT_EQ(a.allocate(), (Vc{0, 32}));
+}
+
+TEST(VcAllocatorBlocks, ABlockedVpciParksItsNeverUsedRowInOneStep) {
+  VcAllocator a({VcRange{0, 1, 32, 65535}});
+  a.block_vpci(0);
+  // The next is VPCI 1's first: VPCI 0's 65504 never-used VCs parked at once.
+  EXPECT_EQ(a.allocate(), (Vc{1, 32}));
+  EXPECT_EQ(a.allocate(), (Vc{1, 33}));
+  a.unblock_vpci(0);
+  EXPECT_EQ(a.allocate(), (Vc{0, 32}));
+  EXPECT_EQ(a.allocate(), (Vc{0, 33}));
+  EXPECT_TRUE(a.in_use({0, 33}));
+  EXPECT_TRUE(a.release({0, 32}));
+  EXPECT_EQ(a.in_use_count(), 3u);
+}
+
+TEST(VcAllocatorBlocks, BlockAllRefusesEverythingUntilUnblocked) {
+  VcAllocator a({VcRange{}});
+  a.block_all();
+  EXPECT_TRUE(a.blocked({0, 40}));
+  EXPECT_EQ(a.allocate(), std::nullopt);
+  a.unblock_all();
+  EXPECT_EQ(a.allocate(), (Vc{0, 32}));
+}
+
+TEST(VcAllocatorBlocks, AVcBlockedInsideAParkedRowIsStillSkipped) {
+  VcAllocator a({VcRange{0, 1, 32, 34}});
+  a.block_vpci(0);
+  a.block_vc({0, 33});
+  EXPECT_EQ(a.allocate(), (Vc{1, 32}));
+  a.unblock_vpci(0);
+  EXPECT_EQ(a.allocate(), (Vc{0, 32}));
+  EXPECT_EQ(a.allocate(), (Vc{0, 34}));
+  EXPECT_EQ(a.allocate(), (Vc{1, 33}));
+  EXPECT_EQ(a.allocate(), (Vc{1, 34}));
+  EXPECT_EQ(a.allocate(), std::nullopt);
+  a.unblock_vc({0, 33});
+  EXPECT_EQ(a.allocate(), (Vc{0, 33}));
+}
+
 }  // namespace
 }  // namespace atmsigd::callctl

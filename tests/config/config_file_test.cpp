@@ -128,6 +128,15 @@ TEST(ConfigFile, RestartOnLinkUp) {
   EXPECT_EQ(err("sig restart_on_link_up yes"), "t.conf:1: syntax error near \"yes\"");
 }
 
+// "sig connected_number" (ours; COLP in CONNECT): a flag, off by default.
+TEST(ConfigFile, ConnectedNumber) {
+  EXPECT_FALSE(ok("sig uni40").connected_number);
+  EXPECT_TRUE(ok("sig connected_number").connected_number);
+  EXPECT_TRUE(ok("sig { uni40 connected_number level debug }").connected_number);
+  EXPECT_EQ(err("sig connected_number on"), "t.conf:1: syntax error near \"on\"");
+  EXPECT_EQ(err("io connected_number"), "t.conf:1: syntax error near \"connected_number\"");
+}
+
 TEST(ConfigFile, SocketOwnerGroupAndMode) {
   // root and group root exist on every system; numbers are taken as they are.
   const auto c = ok("io { socket owner root socket group root\n socket mode 0660 }");

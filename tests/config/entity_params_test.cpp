@@ -60,6 +60,20 @@ entity 1.0.5 { mode network }
   EXPECT_TRUE(p[1].restart_on_link_up);
 }
 
+// "sig connected_number" reaches every entity's UniParams; off by default (the
+// original clears a call whose CONNECT carries the IE).
+TEST(EntityParams, ConnectedNumber) {
+  EXPECT_FALSE(params_of(merged({"-u", "uni40"}, "")).at(0).connected_number);
+  const auto p = params_of(merged({}, R"(
+sig { uni40 connected_number }
+entity 0.0.5 { mode user }
+entity 1.0.5 { mode network }
+)"));
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_TRUE(p[0].connected_number);
+  EXPECT_TRUE(p[1].connected_number);
+}
+
 TEST(EntityParams, GlobalKeywords) {
   const auto p = params_of(merged({}, R"(
 sig { mode network uni31 vpci 4 itf 1 vpci 8 itf 2

@@ -155,9 +155,12 @@ struct Side {
   }
 };
 
-// Ports for one test process (each ctest case is its own process).
+// Four consecutive UDP ports for one test process (each ctest case is its
+// own process), picked on the first call and the same after (a test that
+// relaunches its demons finds them on the same ports).
 inline int port_base() {
-  return 30000 + (::getpid() % 4000) * 2;
+  static const int base = free_udp_ports(4);
+  return base;
 }
 
 }  // namespace atmsigd::test

@@ -33,7 +33,7 @@ bool wait_for(const std::string& path, const std::string& text) {
 }
 
 TEST(ConfigKeywords, FromTheFileTakeEffect) {
-  const int base = 46000 + (::getpid() % 2000) * 2;
+  const int base = free_udp_ports(2);
   const std::string dir = temp_path("cfgkw");
   std::filesystem::create_directories(dir);
   const std::string log = dir + "/a.log";

@@ -83,7 +83,8 @@ std::string udp(int port) {
 class TwoEntities : public ::testing::Test {
  protected:
   void SetUp() override {
-    const int base = 40000 + (::getpid() % 2000) * 4;
+    const int base = free_udp_ports(4);
+    ASSERT_GT(base, 0);
     pcap = temp_path("entities.pcap");
     conf = write_file("entities.conf",
                       "sig mode user\n"
@@ -209,7 +210,7 @@ TEST_F(TwoEntities, CallsRoutedByCalledNumberWithEachEntitysRateAndVpciMapping) 
 }
 
 TEST(Entities, NoRouteAndNoDefault_ConnectFailsWithEhostunreach) {
-  const int base = 40000 + (::getpid() % 2000) * 4;
+  const int base = free_udp_ports(4);
   const std::string conf =
       write_file("noroute.conf",
                  // the routing decision is logged at debug (global sections come first)
@@ -241,7 +242,7 @@ TEST(Entities, AnEntityWithoutUdpOpensItsOwnPvcOnItsVc) {
   // The first entity runs over UDP; the second has no udp items, so it opens
   // PF_ATMPVC on 0.1.5 with its qos. Without an ATM interface 0 (or without
   // ATM in the kernel) that fails, the demon names the entity and stops.
-  const int base = 40000 + (::getpid() % 2000) * 4;
+  const int base = free_udp_ports(4);
   const std::string conf =
       write_file("pvc.conf", "entity 0.0.5 { udp local " + udp(base) + " udp peer " +
                                  udp(base + 1) + " }\nentity 0.1.5 { qos ubr }\n");

@@ -31,7 +31,7 @@ bool wait_for_text(const Process& p, const std::string& text, std::chrono::milli
 }
 
 struct Ports {
-  int a = 20000 + (::getpid() % 5000) * 2;
+  int a = free_udp_ports(2);
   int b = a + 1;
 };
 

@@ -21,8 +21,8 @@ const std::vector<std::string> kFastSaal = {"saal timer poll 200ms", "saal timer
 
 struct Relayed {
   int base = port_base();
-  // The relay's two ports: another range than port_base()'s pairs.
-  int relay_a = 20000 + (::getpid() % 4000) * 2;
+  // The relay's two ports: the other two of port_base()'s four.
+  int relay_a = base + 2;
   int relay_b = relay_a + 1;
   std::unique_ptr<Process> relay;
   std::unique_ptr<Side> user, net;

@@ -53,6 +53,13 @@ struct Service {
   std::unique_ptr<kemu::ScriptRunner> runner;
 
   explicit Service(const std::string& config, std::vector<std::string> extra = {}) {
+    // A demon of an earlier test of this process that was killed (not
+    // stopped) left its socket here: wait_for_socket() would take it for
+    // the new demon's and the client would be refused (seen running the
+    // binary whole: ServiceDebug.DashDLogsHexDumpsOfEveryFrame after a
+    // test that kills its demon).
+    std::error_code ec;
+    std::filesystem::remove(sock, ec);
     std::filesystem::create_directories(dir);
     std::ofstream(conf) << config;
     std::vector<std::string> a{ATMSIGD_BINARY,    "-c", conf, "-D", dir, "--network", "loopback",
@@ -66,7 +73,12 @@ struct Service {
     EXPECT_TRUE(client.open(sock, err)) << err;
     runner = std::make_unique<kemu::ScriptRunner>(client, trace);
   }
-  ~Service() { std::filesystem::remove_all(dir); }
+  ~Service() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    std::filesystem::remove(sock, ec);
+    std::filesystem::remove(conf, ec);
+  }
   void run(const std::vector<std::string>& lines) {
     EXPECT_TRUE(runner->run_lines(lines)) << trace.str() << "\n" << proc->output();
   }
@@ -168,6 +180,10 @@ TEST(ServiceReload, SighupReopensTheLogFileForLogrotate) {
 TEST(ServiceDebug, DashDLogsHexDumpsOfEveryFrame) {
   Service s("", {"-d"});
   s.run({"itf_notify 3", "expect-none within=100"});
+  // The dump is written when the demon has read the frame: wait for it
+  // rather than for a fixed time (a SIGTERM first may end the demon before
+  // it reads the frame at all on a loaded machine).
+  EXPECT_TRUE(wait_for_text(*s.proc, "from kernel: 0a 00 00 00")) << s.proc->output();
   s.proc->signal(SIGTERM);
   EXPECT_EQ(s.proc->wait(), 0);
   // as_itf_notify is type 10: the frame starts 0a 00 00 00.

@@ -17,6 +17,12 @@
 // RandomRuns: whole random simulations (spin -n<seed>) of the model, with the
 // demon's death and both release variants, replayed run by run into one
 // table each.
+//
+// Q.2963.1 (MODIFY, a walker of its own and half the random runs): the
+// kernel's as_modify to call control and CC-MODIFY-RESULT back as as_okay;
+// CC-MODIFY-QOS as the demon's as_modify, ActiveQosWait, and the kernel's
+// as_okay / as_error back to call control; with every crossing (close,
+// release, the two modifications).
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -80,6 +86,10 @@ int errno_of(int r) {
       return -ECONNRESET;
     case 3:
       return -ECONNABORTED;
+    case 4:
+      return -EBADFD;
+    case 5:
+      return -EINVAL;
   }
   ADD_FAILURE() << "unknown reply code " << r;
   return -EPROTO;
@@ -95,14 +105,18 @@ std::string code_of(int err) {
       return "2";
     case -ECONNABORTED:
       return "3";
+    case -EBADFD:
+      return "4";
+    case -EINVAL:
+      return "5";
   }
   return "errno" + std::to_string(err);
 }
 
-const std::map<std::string, int> kTypes = {{"connect", as_connect}, {"listen", as_listen},
-                                           {"accept", as_accept},   {"reject", as_reject},
-                                           {"close", as_close},     {"okay", as_okay},
-                                           {"error", as_error},     {"indicate", as_indicate}};
+const std::map<std::string, int> kTypes = {
+    {"connect", as_connect}, {"listen", as_listen},     {"accept", as_accept},
+    {"reject", as_reject},   {"close", as_close},       {"okay", as_okay},
+    {"error", as_error},     {"indicate", as_indicate}, {"modify", as_modify}};
 
 std::string type_name(int t) {
   for (const auto& [name, type] : kTypes)
@@ -189,6 +203,9 @@ class Replayer {
            : t == as_listen ? SockEvent::kKernelListen
            : t == as_accept ? SockEvent::kKernelAccept
            : t == as_reject ? SockEvent::kKernelReject
+           : t == as_modify ? SockEvent::kKernelModify
+           : t == as_okay   ? SockEvent::kKernelOkay
+           : t == as_error  ? SockEvent::kKernelError
                             : SockEvent::kKernelClose);
       table_.from_kernel(m, now_, out);
     } else if (in[0] == "cc" && in[1] == "established") {
@@ -216,6 +233,16 @@ class Replayer {
       i.sap = kemu::sap_from_text("");
       i.qos = kemu::qos_from_text("ubr");
       table_.from_call_control(CcEvent(i), now_, out);
+    } else if (in[0] == "cc" && in[1] == "modresult") {
+      const int v = std::stoi(in[2]);
+      note(cells, v, SockEvent::kCcModifyResult);
+      table_.from_call_control(CcEvent(CcModifyResult{id_of(v), errno_of(std::stoi(in[3]))}), now_,
+                               out);
+    } else if (in[0] == "cc" && in[1] == "modqos") {
+      const int v = std::stoi(in[2]);
+      note(cells, v, SockEvent::kCcModifyQos);
+      table_.from_call_control(
+          CcEvent(CcModifyQos{id_of(v), kemu::qos_from_text("cbr:max_pcr=1000"), 0}), now_, out);
     } else if (in[0] == "cc" && in[1] == "gone") {
       table_.from_call_control(CcEvent(CcIncomingGone{kCallBase + std::stoul(in[2])}), now_, out);
     } else if (in[0] == "timeout") {
@@ -273,7 +300,8 @@ class Replayer {
     Message m(static_cast<enum atmsvc_msg_type>(t));
     if (v != 0) m.set_vcc(vcc(v));
     if (lv != 0) m.set_listen_vcc(vcc(lv));
-    if (t == as_reject) m.set_reply(errno_of(r));
+    if (t == as_reject || t == as_okay || t == as_error) m.set_reply(errno_of(r));
+    if (t == as_modify) m.raw().qos = kemu::qos_from_text("cbr:max_pcr=2000");
     return m;
   }
 
@@ -315,6 +343,10 @@ class Replayer {
                             std::to_string(static_cast<int>(q.reason)) + " " + code_of(q.err));
               else if constexpr (std::is_same_v<T, CcRelease>)
                 r.push_back("cc release " + v_of(id_before, q.sock));
+              else if constexpr (std::is_same_v<T, CcModify>)
+                r.push_back("cc modify " + v_of(id_before, q.sock));
+              else if constexpr (std::is_same_v<T, CcModifyQosAnswer>)
+                r.push_back("cc modanswer " + v_of(id_before, q.sock) + " " + code_of(q.err));
               else
                 r.push_back("cc identify");
             },
@@ -326,8 +358,8 @@ class Replayer {
     return r;
   }
 
-  SocketTable table_;
-  kemu::KernelModel kernel_;  // builds the frames only
+  SocketTable table_{SocketTableParams{.modification = true}};  // q.2963.1 on
+  kemu::KernelModel kernel_;                                    // builds the frames only
   TimePoint now_{};
 };
 
@@ -393,6 +425,19 @@ const std::set<Cell> kProtocolCells = {
     {"Listening", "as_close"},
     {"ListenZombie", "as_reject"},
     {"ListenZombie", "ZOMBIE-TIMEOUT"},
+    // Q.2963.1 (walk_modify)
+    {"Active", "as_modify"},
+    {"Active", "CC-MODIFY-RESULT"},
+    {"Active", "CC-MODIFY-QOS"},
+    {"ActiveQosWait", "as_okay"},
+    {"ActiveQosWait", "as_error"},
+    {"ActiveQosWait", "as_close"},
+    {"ActiveQosWait", "as_modify"},
+    {"ActiveQosWait", "CC-RELEASED"},
+    {"ActiveQosWait", "CC-MODIFY-RESULT"},
+    {"ClosingByDemon", "as_modify"},
+    {"ClosingByDemon", "as_okay"},
+    {"ClosingByDemon", "as_error"},
 };
 
 struct WalkResult {
@@ -467,13 +512,18 @@ TEST(ModelAgreement, ExhaustiveWalk) {
   std::set<Cell> cells;
   const WalkResult two = walk(MODEL_WALK_TWO_CALLS, cells);
   const WalkResult death = walk(MODEL_WALK_DEATH, cells);
+  const WalkResult modify = walk(MODEL_WALK_MODIFY, cells);
   std::printf(
       "model walk: two calls: %zu demon steps over %zu demon states; "
-      "one call and the demon's death: %zu steps over %zu states; %zu table steps replayed\n",
-      two.steps, two.states, death.steps, death.states, two.replayed + death.replayed);
-  EXPECT_EQ(two.disagreements + death.disagreements, 0u) << "steps where the table disagrees";
+      "one call and the demon's death: %zu steps over %zu states; "
+      "Q.2963.1: %zu steps over %zu states; %zu table steps replayed\n",
+      two.steps, two.states, death.steps, death.states, modify.steps, modify.states,
+      two.replayed + death.replayed + modify.replayed);
+  EXPECT_EQ(two.disagreements + death.disagreements + modify.disagreements, 0u)
+      << "steps where the table disagrees";
   EXPECT_GT(two.steps, 1000u);  // the model as checked: NCALL=2 has ~1700
   EXPECT_GT(death.steps, 300u);
+  EXPECT_GT(modify.steps, 300u);
 
   std::set<Cell> matrix;
   for (const auto& t : transitions()) matrix.insert({state_name(t.state), event_name(t.event)});
@@ -489,11 +539,12 @@ TEST(ModelAgreement, RandomRuns) {
   ScratchDir dir;
   std::size_t steps = 0, finals = 0, deaths = 0;
   for (int seed = 1; seed <= 40; ++seed) {
-    // The demon may die in half of the runs; -DBIAS offers calls to a listener.
+    // The demon may die in half of the runs, the others have Q.2963.1
+    // modifications; -DBIAS offers calls to a listener.
     const std::string cmd =
         "cd '" + dir.path.string() + "' && '" SPIN_EXECUTABLE "' -T -n" + std::to_string(seed) +
         " -DNCALL=2 -DVARIANTS=1 -DBIAS -DDEATH=" + (seed % 2 == 0 ? "1" : "0") +
-        " '" ATMSVC_MODEL "' 2>&1";
+        " -DMODIFY=" + (seed % 2 == 0 ? "0" : "1") + " '" ATMSVC_MODEL "' 2>&1";
     Replayer r;
     bool ended = false;
     for (const auto& line : run(cmd)) {

@@ -399,6 +399,18 @@ inline std::vector<IeCase> ie_cases() {
     c.push_back({"abr_add", Version::kUni40, a, hx("e4 e0 00 0a c2 12 34 56 78 c3 9a bc de f0")});
   }
   {
+    // af-cs-0147 as ngatm codes it: origin, forward (0x00) and backward (0x02)
+    // MDCR in cells/s.
+    MinimumDesiredCellRate m;
+    m.fwd_mdcr = 1000;
+    m.bwd_mdcr = 500;
+    c.push_back({"mdcr", Version::kUni40, m,
+                 hx("f0 80 00 09"
+                    "00"               // origin: originating user
+                    "00 00 03 e8"      // forward MDCR 1000 cells/s
+                    "02 00 01 f4")});  // backward MDCR 500 cells/s
+  }
+  {
     GenericIdentifierTransport g;
     g.hdr = net;
     g.standard = 1;

@@ -7,11 +7,18 @@
 // number held (release finds its range among the configured ones: O(ranges)).
 // Memory: one bit per identifier ever handed out plus 4 bytes per released one
 // waiting for reuse; nothing for the part of a range never reached.
+//
+// Restarts (Q.2931 §5.5): identifiers being restarted are blocked, one VC
+// (class 0), one VPCI (class 1) or all (class 2), and are not handed out
+// until unblocked; blocks count (both directions may restart the same VC).
+// allocate() stays O(1) amortized: a blocked candidate is parked once (a
+// never-used VPCI row at a time, not VC by VC) and comes back on unblock.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -40,6 +47,17 @@ class VcAllocator {
   bool release(Vc vc);
 
   bool in_use(Vc vc) const;
+
+  // §5.5: a restart of one VC, of a VPCI's VCs, of every VC begins or ends.
+  // An unblock without its block is ignored.
+  void block_vc(Vc vc);
+  void unblock_vc(Vc vc);
+  void block_vpci(std::uint16_t vpci);
+  void unblock_vpci(std::uint16_t vpci);
+  void block_all() { ++all_blocks_; }
+  void unblock_all();
+  // allocate() will not hand `vc` out while this holds.
+  bool blocked(Vc vc) const;
   std::size_t in_use_count() const { return count_; }
   std::uint64_t capacity() const { return capacity_; }
 
@@ -64,6 +82,23 @@ class VcAllocator {
   std::vector<std::uint64_t> busy_;  // a bit per index < fresh_
   std::deque<std::uint32_t> free_;   // released indices, oldest first
   std::size_t count_ = 0;
+
+  // Restart blocks and what allocate() skipped because of them: free index
+  // spans [first, end) not handed out, parked until unblocked, then handed
+  // out before the never-used ones (they were free first).
+  struct Span {
+    std::uint64_t first = 0, end = 0;
+  };
+  bool any_blocks() const {
+    return all_blocks_ != 0 || !vc_blocks_.empty() || !vpci_blocks_.empty();
+  }
+  bool blocked_index(std::uint64_t i) const;
+  void unpark();
+  std::unordered_map<std::uint64_t, std::uint32_t> vc_blocks_;    // index -> count
+  std::unordered_map<std::uint16_t, std::uint32_t> vpci_blocks_;  // VPCI -> count
+  std::uint32_t all_blocks_ = 0;
+  std::vector<Span> parked_;
+  std::deque<Span> unparked_;
 };
 
 }  // namespace atmsigd::callctl

@@ -48,6 +48,7 @@ struct Config {
   // Ours (the original hard-codes these).
   std::map<std::string, Duration> sig_timers;   // "sig timer t303 4s"
   bool restart_on_link_up = false;              // "sig restart_on_link_up"
+  bool connected_number = false;                // "sig connected_number"
   std::map<std::string, Duration> saal_timers;  // "saal timer cc 1s"
   std::map<std::string, int> saal_params;       // "saal max_cc 4"
   std::optional<UdpEndpoint> udp_local;         // "io udp local [HOST:]PORT"

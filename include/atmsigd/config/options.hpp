@@ -151,6 +151,7 @@ struct Options {
   // From atmsigd.conf only: protocol timers and SAAL parameters.
   std::map<std::string, Duration> sig_timers;
   bool restart_on_link_up = false;  // "sig restart_on_link_up": RESTART whenever a link comes up
+  bool connected_number = false;    // "sig connected_number": COLP in CONNECT (UNI 4.0)
   std::map<std::string, Duration> saal_timers;
   std::map<std::string, int> saal_params;
   std::vector<atmsvc::PolicyRule> policy;

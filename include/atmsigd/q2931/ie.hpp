@@ -68,6 +68,7 @@ enum class IeId : std::uint8_t {
   kLeafSequenceNumber = 0xea,
   kConnectionScopeSelection = 0xeb,
   kExtendedQosParameters = 0xec,
+  kMinimumDesiredCellRate = 0xf0,  // UNI 4.0+ addendum af-cs-0147 (UBR with MDCR)
 };
 
 // Octet 2 of an IE, bits 7-6.
@@ -503,6 +504,18 @@ struct AbrSetupParameters {
   std::optional<std::uint8_t> bwd_rdf;    // 0xcb
   bool operator==(const AbrSetupParameters&) const = default;
 };
+// Minimum desired cell rate (0xf0, UNI 4.0 addendum af-cs-0147.000, UBR with
+// an MDCR, TM 4.1). The coding is ngatm's (libunimsg uni_hdr.h / uni_ie.c, the
+// one public source found): an origin octet, then the forward (identifier
+// 0x00) and backward (0x02) MDCR in cells/s, 3 octets each; both required.
+struct MinimumDesiredCellRate {
+  static constexpr IeId kId = IeId::kMinimumDesiredCellRate;
+  IeHeader hdr;
+  std::uint8_t origin = 0;                // 0 originating user, 1 network
+  std::optional<std::uint32_t> fwd_mdcr;  // 0x00
+  std::optional<std::uint32_t> bwd_mdcr;  // 0x02
+  bool operator==(const MinimumDesiredCellRate&) const = default;
+};
 struct AbrAdditionalParameters {
   static constexpr IeId kId = IeId::kAbrAdditionalParameters;
   IeHeader hdr;
@@ -616,18 +629,20 @@ struct UnknownIe {
   bool operator==(const UnknownIe&) const = default;
 };
 
-using Ie = std::variant<
-    AalParameters, TrafficDescriptor, AlternativeTrafficDescriptor, MinimumTrafficDescriptor,
-    BroadbandBearerCapability, BroadbandHighLayerInfo, BroadbandLowLayerInfo,
-    BroadbandRepeatIndicator, CallState, CalledPartyNumber, CallingPartyNumber,
-    CalledPartySubaddress, CallingPartySubaddress, Cause, ConnectionIdentifier,
-    EndToEndTransitDelay, QosParameter, ExtendedQosParameters, RestartIndicator,
-    BroadbandSendingComplete, TransitNetworkSelection, NotificationIndicator, OamTrafficDescriptor,
-    EndpointReference, EndpointState, AbrSetupParameters, AbrAdditionalParameters,
-    GenericIdentifierTransport, LijCallIdentifier, LijParameters, LeafSequenceNumber,
-    ConnectionScopeSelection, ConnectedNumber, ConnectedSubaddress, NarrowbandBearerCapability,
-    NarrowbandHighLayerCompatibility, NarrowbandLowLayerCompatibility, ProgressIndicator, UserUser,
-    BroadbandLockingShift, BroadbandNonLockingShift, BroadbandReportType, UnknownIe>;
+using Ie =
+    std::variant<AalParameters, TrafficDescriptor, AlternativeTrafficDescriptor,
+                 MinimumTrafficDescriptor, BroadbandBearerCapability, BroadbandHighLayerInfo,
+                 BroadbandLowLayerInfo, BroadbandRepeatIndicator, CallState, CalledPartyNumber,
+                 CallingPartyNumber, CalledPartySubaddress, CallingPartySubaddress, Cause,
+                 ConnectionIdentifier, EndToEndTransitDelay, QosParameter, ExtendedQosParameters,
+                 RestartIndicator, BroadbandSendingComplete, TransitNetworkSelection,
+                 NotificationIndicator, OamTrafficDescriptor, EndpointReference, EndpointState,
+                 AbrSetupParameters, AbrAdditionalParameters, GenericIdentifierTransport,
+                 LijCallIdentifier, LijParameters, LeafSequenceNumber, ConnectionScopeSelection,
+                 ConnectedNumber, ConnectedSubaddress, NarrowbandBearerCapability,
+                 NarrowbandHighLayerCompatibility, NarrowbandLowLayerCompatibility,
+                 ProgressIndicator, UserUser, BroadbandLockingShift, BroadbandNonLockingShift,
+                 BroadbandReportType, MinimumDesiredCellRate, UnknownIe>;
 
 // Identifier octet of any IE.
 std::uint8_t ie_id(const Ie& ie);
