@@ -67,7 +67,9 @@ class MultipointCall : public ::testing::Test {
       t.insert(d.type);
       // CONNECT (0x07) and SETUP (0x05): tshark's one-octet over-read of a
       // final AAL parameters / traffic descriptor IE (docs/q2931-coding.md).
-      if (d.malformed) EXPECT_TRUE(d.type == "0x07" || d.type == "0x05") << "malformed " << d.type;
+      if (d.malformed) {
+        EXPECT_TRUE(d.type == "0x07" || d.type == "0x05") << "malformed " << d.type;
+      }
     }
     return t;
   }
