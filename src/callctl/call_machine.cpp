@@ -730,6 +730,11 @@ void Uni::clear_by_peer(Call& c, const Message& m, bool complete,
 void Uni::start_release(Call& c, std::uint8_t cv, std::optional<int> tell_kernel, Bytes diag) {
   stop_t322(c);
   if (tell_kernel) tell_kernel_gone(c, *tell_kernel);
+  // Q.2971: RELEASE clears every party of the call (leaf parties' sockets told).
+  if (Multipoint* mp = mp_of(c)) {
+    end_parties(c, 0, false);
+    mp->parties.clear();
+  }
   set_phase(c, Phase::kGone);
   if (c.sock != 0) {
     by_sock_.erase(c.sock);
