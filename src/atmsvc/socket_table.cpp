@@ -849,8 +849,9 @@ void SocketTable::cc_modify_result(Socket* s, Context& ctx) {
   ctx.out.push_back(ToKernel{reply_to(as_okay, s->vcc, err)});
 }
 
-// as_addparty / as_dropparty are answered with their own type: -EBADFD
-// without a call, -EOPNOTSUPP (no point-to-multipoint) with one.
+// as_addparty / as_dropparty are answered with their own type (the ioctl
+// returns the reply): -EBADFD on a socket without an active call
+// (docs/multipoint.md).
 void SocketTable::refuse_party_badfd(Socket* /*s*/, Context& ctx) {
   ctx.out.push_back(ToKernel{
       reply_to(static_cast<enum atmsvc_msg_type>(ctx.msg->type()), ctx.msg->vcc(), -EBADFD)});
