@@ -393,6 +393,11 @@ TEST(EntityRouter, TimersMerged_DeadOutlinkTimesOutOnlyItsCall) {
 namespace atmsigd::callctl::test {
 namespace {
 
+using atmsvc::CcAddParty;
+using atmsvc::CcAddPartyResult;
+using atmsvc::CcDropParty;
+using atmsvc::CcDropPartyResult;
+
 // Q.2971 (issue 17): a root's CcAddParty / CcDropParty go to the entity of
 // its call (there ADD PARTY goes out on that entity's link, and the answer
 // comes back through the router); a socket no entity holds gets -EBADFD at
