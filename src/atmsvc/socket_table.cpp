@@ -228,6 +228,10 @@ const char* state_name(SockState s) {
       return "ListenZombie";
     case SockState::kActiveQosWait:
       return "ActiveQosWait";
+    case SockState::kAddPartyWait:
+      return "AddPartyWait";
+    case SockState::kDropPartyWait:
+      return "DropPartyWait";
   }
   return "?";
 }
@@ -266,6 +270,10 @@ const char* event_name(SockEvent e) {
       return "CC-MODIFY-RESULT";
     case SockEvent::kCcModifyQos:
       return "CC-MODIFY-QOS";
+    case SockEvent::kCcAddPartyResult:
+      return "CC-ADD-PARTY-RESULT";
+    case SockEvent::kCcDropPartyResult:
+      return "CC-DROP-PARTY-RESULT";
   }
   return "?";
 }
@@ -286,7 +294,7 @@ SocketTable::Socket* SocketTable::find_id(SockId id) {
 
 SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st, TimePoint now) {
   // A held call's socket is this record (docs/performance.md, "Memory"):
-  // since_s lives in the padding after the state.
+  // since_s and multipoint live in the padding after the state.
   static_assert(sizeof(Socket) <= 40, "a socket's record grew");
   Socket& s = by_vcc_[vcc];
   s.id = next_id_++;
@@ -480,6 +488,8 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelError, stray_qos_answer),
       ATMSVC_CELL(kCcModifyResult, null_cc_modify_result),
       ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
+      ATMSVC_CELL(kCcAddPartyResult, late_party_result),
+      ATMSVC_CELL(kCcDropPartyResult, late_party_result),
   }};
   // Connecting (section 3.6) and Accepting (section 3.9) wait alike for call
   // control's answer, and both may be closed before it comes (fig. 9).
@@ -490,8 +500,10 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelReject, not_allowed),
       ATMSVC_CELL(kKernelClose, release_and_ack_close),
       ATMSVC_CELL(kKernelModify, refuse_modify),
-      ATMSVC_CELL(kKernelAddParty, refuse_party_unsupported),
-      ATMSVC_CELL(kKernelDropParty, refuse_party_unsupported),
+      // Q.2971: no call up yet (a non-blocking connect()), so no party to
+      // add or drop: as every state without an active call.
+      ATMSVC_CELL(kKernelAddParty, refuse_party_badfd),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_badfd),
       ATMSVC_CELL(kKernelIdentify, refuse_accept),
       ATMSVC_CELL(kCcEstablished, connecting_cc_established),
       ATMSVC_CELL(kCcReleased, connecting_cc_released),
@@ -500,6 +512,8 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelError, stray_qos_answer),
       ATMSVC_CELL(kCcModifyResult, not_allowed),
       ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
+      ATMSVC_CELL(kCcAddPartyResult, not_allowed),
+      ATMSVC_CELL(kCcDropPartyResult, not_allowed),
   }};
   static constexpr Cells kActive{{
       ATMSVC_CELL(kKernelConnect, not_allowed),
@@ -508,8 +522,8 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelReject, not_allowed),
       ATMSVC_CELL(kKernelClose, release_and_ack_close),
       ATMSVC_CELL(kKernelModify, active_modify),
-      ATMSVC_CELL(kKernelAddParty, refuse_party_unsupported),
-      ATMSVC_CELL(kKernelDropParty, refuse_party_unsupported),
+      ATMSVC_CELL(kKernelAddParty, active_add_party),
+      ATMSVC_CELL(kKernelDropParty, active_drop_party),
       ATMSVC_CELL(kKernelIdentify, refuse_accept),
       ATMSVC_CELL(kCcEstablished, not_allowed),
       ATMSVC_CELL(kCcReleased, active_cc_released),
@@ -518,6 +532,8 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelError, stray_qos_answer),
       ATMSVC_CELL(kCcModifyResult, cc_modify_result),
       ATMSVC_CELL(kCcModifyQos, active_cc_modify_qos),
+      ATMSVC_CELL(kCcAddPartyResult, not_allowed),
+      ATMSVC_CELL(kCcDropPartyResult, not_allowed),
   }};
   // Q.2963.1: as Active, and the kernel's answer to our as_modify is awaited
   // (it never comes if the socket is closed meanwhile: net/atm/signaling.c
@@ -529,8 +545,9 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelReject, not_allowed),
       ATMSVC_CELL(kKernelClose, release_and_ack_close),
       ATMSVC_CELL(kKernelModify, active_modify),
-      ATMSVC_CELL(kKernelAddParty, refuse_party_unsupported),
-      ATMSVC_CELL(kKernelDropParty, refuse_party_unsupported),
+      // Our as_modify is outstanding: one request at a time per socket.
+      ATMSVC_CELL(kKernelAddParty, refuse_party_busy),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_busy),
       ATMSVC_CELL(kKernelIdentify, refuse_accept),
       ATMSVC_CELL(kCcEstablished, not_allowed),
       ATMSVC_CELL(kCcReleased, active_cc_released),
@@ -539,6 +556,52 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelError, qos_wait_answer),
       ATMSVC_CELL(kCcModifyResult, cc_modify_result),
       ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
+      ATMSVC_CELL(kCcAddPartyResult, not_allowed),
+      ATMSVC_CELL(kCcDropPartyResult, not_allowed),
+  }};
+  // Q.2971, the root: an as_addparty (as_dropparty) waits for call control's
+  // answer. The kernel sends nothing else for the socket meanwhile but
+  // as_close (svc_addparty holds the socket's lock until the answer);
+  // call control answers before it releases the call.
+  static constexpr Cells kAddPartyWait{{
+      ATMSVC_CELL(kKernelConnect, not_allowed),
+      ATMSVC_CELL(kKernelListen, not_allowed),
+      ATMSVC_CELL(kKernelAccept, refuse_accept),
+      ATMSVC_CELL(kKernelReject, not_allowed),
+      ATMSVC_CELL(kKernelClose, release_and_ack_close),
+      ATMSVC_CELL(kKernelModify, refuse_modify),
+      ATMSVC_CELL(kKernelAddParty, refuse_party_busy),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_busy),
+      ATMSVC_CELL(kKernelIdentify, refuse_accept),
+      ATMSVC_CELL(kCcEstablished, not_allowed),
+      ATMSVC_CELL(kCcReleased, party_wait_cc_released),
+      ATMSVC_CELL(kZombieTimeout, ignore),
+      ATMSVC_CELL(kKernelOkay, stray_qos_answer),
+      ATMSVC_CELL(kKernelError, stray_qos_answer),
+      ATMSVC_CELL(kCcModifyResult, not_allowed),
+      ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
+      ATMSVC_CELL(kCcAddPartyResult, party_wait_result),
+      ATMSVC_CELL(kCcDropPartyResult, not_allowed),
+  }};
+  static constexpr Cells kDropPartyWait{{
+      ATMSVC_CELL(kKernelConnect, not_allowed),
+      ATMSVC_CELL(kKernelListen, not_allowed),
+      ATMSVC_CELL(kKernelAccept, refuse_accept),
+      ATMSVC_CELL(kKernelReject, not_allowed),
+      ATMSVC_CELL(kKernelClose, release_and_ack_close),
+      ATMSVC_CELL(kKernelModify, refuse_modify),
+      ATMSVC_CELL(kKernelAddParty, refuse_party_busy),
+      ATMSVC_CELL(kKernelDropParty, refuse_party_busy),
+      ATMSVC_CELL(kKernelIdentify, refuse_accept),
+      ATMSVC_CELL(kCcEstablished, not_allowed),
+      ATMSVC_CELL(kCcReleased, party_wait_cc_released),
+      ATMSVC_CELL(kZombieTimeout, ignore),
+      ATMSVC_CELL(kKernelOkay, stray_qos_answer),
+      ATMSVC_CELL(kKernelError, stray_qos_answer),
+      ATMSVC_CELL(kCcModifyResult, not_allowed),
+      ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
+      ATMSVC_CELL(kCcAddPartyResult, not_allowed),
+      ATMSVC_CELL(kCcDropPartyResult, party_wait_result),
   }};
   // Section 3.4: a release from call control crossing our as_close is not
   // answered again ("already closing": ignore).
@@ -559,6 +622,9 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelError, stray_qos_answer),
       ATMSVC_CELL(kCcModifyResult, not_allowed),
       ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
+      // An answer after party_wait_cc_released answered the kernel itself.
+      ATMSVC_CELL(kCcAddPartyResult, late_party_result),
+      ATMSVC_CELL(kCcDropPartyResult, late_party_result),
   }};
   // Listening (fig. 5, 11, 12) and ListenZombie (the listener closed, its FIFO
   // still answered by the kernel) differ only in as_close and the guard timer.
@@ -579,6 +645,8 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelError, stray_qos_answer),
       ATMSVC_CELL(kCcModifyResult, not_allowed),
       ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
+      ATMSVC_CELL(kCcAddPartyResult, not_allowed),
+      ATMSVC_CELL(kCcDropPartyResult, not_allowed),
   }};
   static constexpr Cells kListenZombie{{
       ATMSVC_CELL(kKernelConnect, not_allowed),
@@ -597,6 +665,8 @@ struct SocketTable::Dispatch {
       ATMSVC_CELL(kKernelError, stray_qos_answer),
       ATMSVC_CELL(kCcModifyResult, not_allowed),
       ATMSVC_CELL(kCcModifyQos, refuse_modify_qos),
+      ATMSVC_CELL(kCcAddPartyResult, not_allowed),
+      ATMSVC_CELL(kCcDropPartyResult, not_allowed),
   }};
 #undef ATMSVC_CELL
 
@@ -609,6 +679,8 @@ struct SocketTable::Dispatch {
       {SockState::kListening, kListening},
       {SockState::kListenZombie, kListenZombie},
       {SockState::kActiveQosWait, kActiveQosWait},
+      {SockState::kAddPartyWait, kAddPartyWait},
+      {SockState::kDropPartyWait, kDropPartyWait},
   }}};
 
   // Every cell in its place and with a handler. (The handler pointer itself
@@ -722,15 +794,11 @@ void SocketTable::from_call_control(const CcEvent& ev, TimePoint now, std::vecto
           step(find_id(e.sock), SockEvent::kCcModifyResult, ctx);
         } else if constexpr (std::is_same_v<T, CcModifyQos>) {
           step(find_id(e.sock), SockEvent::kCcModifyQos, ctx);
+        } else if constexpr (std::is_same_v<T, CcAddPartyResult>) {
+          step(find_id(e.sock), SockEvent::kCcAddPartyResult, ctx);
         } else {
-          // Q.2971: as_addparty / as_dropparty's reply (not asked for yet:
-          // the table still refuses both itself).
-          static_assert(std::is_same_v<T, CcAddPartyResult> ||
-                        std::is_same_v<T, CcDropPartyResult>);
-          if (const Socket* s = find_id(e.sock))
-            out.push_back(
-                ToKernel{reply_to(std::is_same_v<T, CcAddPartyResult> ? as_addparty : as_dropparty,
-                                  s->vcc, e.reply)});
+          static_assert(std::is_same_v<T, CcDropPartyResult>);
+          step(find_id(e.sock), SockEvent::kCcDropPartyResult, ctx);
         }
       },
       ev);
@@ -812,16 +880,38 @@ void SocketTable::cc_modify_result(Socket* s, Context& ctx) {
   ctx.out.push_back(ToKernel{reply_to(as_okay, s->vcc, err)});
 }
 
-// as_addparty / as_dropparty are answered with their own type: -EBADFD
-// without a call, -EOPNOTSUPP (no point-to-multipoint) with one.
+// as_addparty / as_dropparty are answered with their own type (the ioctl
+// returns the reply): -EBADFD on a socket without an active call
+// (docs/multipoint.md).
 void SocketTable::refuse_party_badfd(Socket* /*s*/, Context& ctx) {
   ctx.out.push_back(ToKernel{
       reply_to(static_cast<enum atmsvc_msg_type>(ctx.msg->type()), ctx.msg->vcc(), -EBADFD)});
 }
 
-void SocketTable::refuse_party_unsupported(Socket* /*s*/, Context& ctx) {
-  ctx.out.push_back(ToKernel{
-      reply_to(static_cast<enum atmsvc_msg_type>(ctx.msg->type()), ctx.msg->vcc(), -EOPNOTSUPP)});
+// A second party request while one of the socket's requests is unanswered
+// (the kernel serialises them under the socket's lock, so only a kernel that
+// does not can send it): -EALREADY, as svc_connect answers a second connect
+// while one waits. Without a session: -EINVAL first, as svc_ioctl's own check.
+void SocketTable::refuse_party_busy(Socket* s, Context& ctx) {
+  const int err = !s->multipoint ? -EINVAL : -EALREADY;
+  emit_for(*s, ctx.out, log::Id::kSocketPartyRefused, type_name(ctx.msg->type()), log::Errno{err});
+  ctx.out.push_back(
+      ToKernel{reply_to(static_cast<enum atmsvc_msg_type>(ctx.msg->type()), s->vcc, err)});
+}
+
+// Call control's answer to a party request of a socket that is gone (closed
+// by the kernel meanwhile, or already answered by party_wait_cc_released).
+void SocketTable::late_party_result(Socket* /*s*/, Context& ctx) {
+  const SockId id = std::visit(
+      [](const auto& e) -> SockId {
+        using T = std::decay_t<decltype(e)>;
+        if constexpr (std::is_same_v<T, CcAddPartyResult> || std::is_same_v<T, CcDropPartyResult>)
+          return e.sock;
+        else
+          return 0;
+      },
+      *ctx.cc);
+  emit(ctx.out, log::Id::kSocketLateModify, event_name(ctx.event), id);
 }
 
 // Section 3.4, fig. 7 and 9: the application closes (also before as_okay):
@@ -865,6 +955,7 @@ void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
   c.sap = r.sap;
   c.qos = r.qos;
   c.session = r.session;
+  s.multipoint = r.session != 0;  // Q.2971: a point-to-multipoint root
   emit_for(s, ctx.out, log::Id::kSocketConnect, r.svc);
   ctx.out.push_back(ToCallControl{c});
 }
@@ -999,6 +1090,73 @@ void SocketTable::active_cc_released(Socket* s, Context& ctx) {
   ctx.out.push_back(ToKernel{reply_to(as_close, s->vcc, err > 0 ? -err : err)});
   s->state = SockState::kClosingByDemon;
   emit_for(*s, ctx.out, log::Id::kSocketReleased);
+}
+
+// --- Q.2971, the root: AddPartyWait / DropPartyWait (docs/multipoint.md) --------
+
+// The kernel's as_addparty (ioctl ATM_ADDPARTY: svc = the leaf) on an active
+// call: a root's goes to call control and waits for its answer. A socket
+// connected without a session (SO_MULTIPOINT set only after connect(): the
+// kernel's own check passes, but the call is point-to-point) gets -EINVAL,
+// the kernel's answer to ATM_ADDPARTY without a session (svc_ioctl).
+void SocketTable::active_add_party(Socket* s, Context& ctx) {
+  const auto& leaf = ctx.msg->raw().svc;
+  int err = 0;
+  if (!s->multipoint)
+    err = -EINVAL;
+  else if (leaf.sas_family != AF_ATMSVC)
+    err = -EAFNOSUPPORT;  // the kernel copies the address unchecked
+  else if (!svc_addr_in_use(leaf))
+    err = -EDESTADDRREQ;  // as as_connect without a destination
+  if (err != 0) {
+    emit_for(*s, ctx.out, log::Id::kSocketPartyRefused, type_name(as_addparty), log::Errno{err});
+    ctx.out.push_back(ToKernel{reply_to(as_addparty, s->vcc, err)});
+    return;
+  }
+  emit_for(*s, ctx.out, log::Id::kSocketAddParty, leaf);
+  ctx.out.push_back(ToCallControl{CcAddParty{s->id, leaf}});
+  s->state = SockState::kAddPartyWait;
+}
+
+// The kernel's as_dropparty (ioctl ATM_DROPPARTY: reply = the endpoint
+// reference) on an active root's call; as active_add_party.
+void SocketTable::active_drop_party(Socket* s, Context& ctx) {
+  const int ep_ref = ctx.msg->reply();
+  if (!s->multipoint) {
+    emit_for(*s, ctx.out, log::Id::kSocketPartyRefused, type_name(as_dropparty),
+             log::Errno{-EINVAL});
+    ctx.out.push_back(ToKernel{reply_to(as_dropparty, s->vcc, -EINVAL)});
+    return;
+  }
+  emit_for(*s, ctx.out, log::Id::kSocketDropParty, ep_ref);
+  ctx.out.push_back(ToCallControl{CcDropParty{s->id, ep_ref}});
+  s->state = SockState::kDropPartyWait;
+}
+
+// Call control's answer: the kernel message of the request's type with the
+// reply (net/atm/signaling.c sigd_send: sk_err_soft = -reply, the ioctl
+// returns it: the new endpoint reference, 0, or a negative errno).
+void SocketTable::party_wait_result(Socket* s, Context& ctx) {
+  const bool add = ctx.event == SockEvent::kCcAddPartyResult;
+  const int reply =
+      add ? std::get<CcAddPartyResult>(*ctx.cc).reply : std::get<CcDropPartyResult>(*ctx.cc).reply;
+  s->state = SockState::kActive;
+  emit_for(*s, ctx.out, log::Id::kSocketPartyAnswer, type_name(add ? as_addparty : as_dropparty),
+           reply);
+  ctx.out.push_back(ToKernel{reply_to(add ? as_addparty : as_dropparty, s->vcc, reply)});
+}
+
+// The call ended with the party request unanswered (call control owes the
+// answer first): the kernel's waiting ioctl is answered here, with the
+// release's errno, before the as_close, which alone would wake it with 0
+// (sk_err_soft untouched: for ATM_ADDPARTY an endpoint reference of 0).
+void SocketTable::party_wait_cc_released(Socket* s, Context& ctx) {
+  const int err = std::get<CcReleased>(*ctx.cc).err;
+  const int reply = err < 0 ? err : -ECONNRESET;
+  const auto type = s->state == SockState::kAddPartyWait ? as_addparty : as_dropparty;
+  emit_for(*s, ctx.out, log::Id::kSocketPartyUnanswered, type_name(type), log::Errno{reply});
+  ctx.out.push_back(ToKernel{reply_to(type, s->vcc, reply)});
+  active_cc_released(s, ctx);
 }
 
 // Section 3.4: the kernel's acknowledgement of our as_close: forget the socket.
@@ -1361,7 +1519,8 @@ void SocketTable::shutdown(std::vector<Action>& out) {
     if (s == nullptr) continue;
     if (s->listener) reject_pending(*s->listener, out);
     if (s->state == SockState::kConnecting || s->state == SockState::kAccepting ||
-        s->state == SockState::kActive || s->state == SockState::kActiveQosWait)
+        s->state == SockState::kActive || s->state == SockState::kActiveQosWait ||
+        s->state == SockState::kAddPartyWait || s->state == SockState::kDropPartyWait)
       out.push_back(ToCallControl{CcRelease{s->id}});
     destroy(*s);
   }
@@ -1381,6 +1540,7 @@ std::string SocketTable::status_dump() const {
            " pending=" + std::to_string(s.listener->fifo.size());
     }
     if (s.state == SockState::kAccepting) d += " call=#" + std::to_string(s.call);
+    if (s.multipoint) d += " multipoint";
     d += "\n";
   }
   for (const auto& [itf, list] : local_addrs_)

@@ -471,6 +471,11 @@ void Uni::place_call(const CcConnect& req) {
     out_->push_back(CcReleased{req.sock, -EALREADY});
     return;
   }
+  // UNI 4.0 §6: a leaf asking to join a root's call (party_machine.cpp).
+  if (req.called.sas_addr.lij_type == ATM_LIJ) {
+    place_join(req);
+    return;
+  }
   if (!pending_room()) {
     // The link is down and its queue full: no SETUP would ever go out in time.
     ++stats_.calls_refused_link_down;
@@ -518,6 +523,8 @@ void Uni::place_call(const CcConnect& req) {
     out_->push_back(CcReleased{req.sock, err->err});
     return;
   }
+  // Q.2971: a session asks for a point-to-multipoint call (party_machine.cpp).
+  if (req.session != 0) start_multipoint(c, m, req);
   // Encoded once: kept for T303's retransmission, and sent.
   c.setup->last_setup = q2931::encode(m, params_.version);
   c.sends = 1;
@@ -660,6 +667,11 @@ void Uni::connected(Call& c, const Message& m) {
 
 void Uni::tell_established(Call& c) {
   out_->push_back(CcEstablished{c.sock, pvc_of(c), c.setup->local, c.setup->qos});
+  // Q.2971: the call's own party is active with the call.
+  if (Multipoint* mp = mp_of(c)) {
+    auto own = mp->parties.find(c.we_originated ? 0 : mp->next_ep);
+    if (own != mp->parties.end()) set_party_state(c, own->second, PartyState::kActive);
+  }
   // Q.2963.1: the QoS the kernel now has, for the modifications to come
   // (only on a UNI that offers them: a held call is otherwise the record).
   if (params_.modification) {
@@ -726,6 +738,11 @@ void Uni::clear_by_peer(Call& c, const Message& m, bool complete,
 void Uni::start_release(Call& c, std::uint8_t cv, std::optional<int> tell_kernel, Bytes diag) {
   stop_t322(c);
   if (tell_kernel) tell_kernel_gone(c, *tell_kernel);
+  // Q.2971: RELEASE clears every party of the call (leaf parties' sockets told).
+  if (Multipoint* mp = mp_of(c)) {
+    end_parties(c, 0, false);
+    mp->parties.clear();
+  }
   set_phase(c, Phase::kGone);
   if (c.sock != 0) {
     by_sock_.erase(c.sock);
@@ -754,6 +771,9 @@ void Uni::tell_kernel_gone(Call& c, int err) {
   // setsockopt returns it; the as_close follows): the release's errno, or
   // -ECONNRESET for a normal release by the peer.
   end_modification(c, err != 0 ? err : -ECONNRESET);
+  // Q.2971: the root's pending as_addparty / as_dropparty and the leaf
+  // parties' own sockets, before the call's CcReleased.
+  if (c.p2mp) end_parties(c, err, true);
   switch (c.phase) {
     case Phase::kOutgoing:
     case Phase::kIncomingAccepted:
@@ -797,6 +817,11 @@ void Uni::erase_call(Key k) {
                                      : stats_.calls_rejected;
   ++by_cause[c.cause & 0x7f];
   log_ended(c);
+  if (c.p2mp) {
+    // Whatever party is left (normally told already by tell_kernel_gone).
+    end_parties(c, kErrNetworkReset, false);
+    mp_.erase(k);
+  }
   stop_state_timer(c);  // cleanup of the timer set (drop_call has left the state already)
   stop_t322(c);
   free_vc(c);

@@ -125,6 +125,15 @@ void Uni::on_no_call(const Message& m, q2931::Action action, const std::optional
       send_status(m.cref.value, !m.cref.flag, CallState::kNull, cv->value, cv->diagnostics);
     return;
   }
+  // UNI 4.0 §6: leaf-initiated join (party_machine.cpp).
+  if (m.type == MessageType::kLeafSetupRequest && !m.cref.flag) {
+    on_leaf_setup_request(m);
+    return;
+  }
+  if (m.type == MessageType::kLeafSetupFailure && joins_.contains(m.cref.value)) {
+    on_leaf_setup_failure(m);
+    return;
+  }
   if (m.type != MessageType::kSetup || m.cref.flag) {
     on_unknown_cref(m);
     return;
@@ -166,9 +175,19 @@ void Uni::on_call_message(Call& c, const Message& m, q2931::Action action,
   const Key k = c.key();
   const bool report = action == q2931::Action::kProceedReportStatus && cv.has_value();
   if (m.type == MessageType::kStatusEnquiry) {
-    send_status(c, cause::kResponseToStatusEnquiry);
+    if (c.p2mp)
+      on_party_status_enquiry(c, m);  // Q.2971 §9.5
+    else
+      send_status(c, cause::kResponseToStatusEnquiry);
   } else if (m.type == MessageType::kStatus) {
+    const bool p2mp = c.p2mp;
     on_status(c, m);
+    if (p2mp) {
+      auto again = calls_.find(k);
+      if (again != calls_.end()) on_party_status(again->second, m);
+    }
+  } else if (c.p2mp && q2931::message_procedure(m.type) == q2931::Procedure::kPointToMultipoint) {
+    on_party_message(c, m);  // Q.2971 (party_machine.cpp)
   } else if (const auto ev = event_of(m.type)) {
     In in{*ev, &m, std::nullopt};
     // RELEASE with a bad mandatory IE: acted upon, the cause goes into
@@ -261,6 +280,9 @@ void Uni::on_new_setup(const Message& m) {
   c.setup->qos = in.qos;
   c.setup->local = in.called;
   c.setup->remote = in.calling;
+  // UNI 4.0 §6: the root's answer to a LEAF SETUP REQUEST of ours.
+  std::optional<Join> join = take_join(m);
+  if (join) c.setup->local = join->local;
   if (params_.side == Side::kUser) {
     if (!in.conn_id) {
       // UNI: the network always assigns the connection identifier in SETUP.
@@ -293,9 +315,18 @@ void Uni::on_new_setup(const Message& m) {
   Call& call = it->second;
   by_id_[call.id] = k;
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
+  // Q.2971: a SETUP with an endpoint reference: a leaf of a p2mp call.
+  start_leaf(call, m, in.qos, in.sap);
   dispatch(call, {Ev::kSetup, &m});
   auto again = calls_.find(k);
   if (again == calls_.end()) return;
+  if (join) {
+    // The join's socket takes the call at once (as if accepted).
+    call.sock = join->sock;
+    by_sock_[call.sock] = k;
+    dispatch(call, {Ev::kAcceptRequest});
+    return;
+  }
   CcIncoming inc{};
   inc.call = call.id;
   inc.pvc = pvc_of(call);

@@ -205,7 +205,9 @@ void Uni::request(const NetInput& req) {
   } else if (const auto* a = std::get_if<CcAccept>(&req)) {
     auto it = by_id_.find(a->call);
     auto call = it == by_id_.end() ? calls_.end() : calls_.find(it->second);
-    if (call == calls_.end() || call->second.phase != Phase::kIncomingOffered) {
+    if (call == calls_.end() && party_accept(*a)) {
+      // Q.2971: an offered leaf party (party_machine.cpp).
+    } else if (call == calls_.end() || call->second.phase != Phase::kIncomingOffered) {
       emit(log::Id::kCallAcceptGone, params_.log_name, a->call);
       out_->push_back(CcReleased{a->sock, kErrCallerGone});
     } else {
@@ -218,8 +220,8 @@ void Uni::request(const NetInput& req) {
   } else if (const auto* r = std::get_if<CcReject>(&req)) {
     // Only an offered call can be rejected; for one already gone (the caller
     // released it meanwhile) there is nothing left to do. O(1) at any K.
-    if (Call* found = find_offered(r->call)) {
-      Call& call = *found;
+    Call* found = find_offered(r->call);
+    {
       std::uint8_t cv = cause::kCallRejected;
       switch (r->reason) {
         case RejectReason::kNoListener:
@@ -239,9 +241,13 @@ void Uni::request(const NetInput& req) {
           cv = cause::kTemporaryFailure;
           break;
       }
-      dispatch(call, {Ev::kRejectRequest, nullptr, cv});
+      if (found != nullptr)
+        dispatch(*found, {Ev::kRejectRequest, nullptr, cv});
+      else
+        party_reject(*r, cv);  // Q.2971: an offered leaf party, if it is one
     }
   } else if (const auto* rel = std::get_if<CcRelease>(&req)) {
+    if (party_release(rel->sock)) return;  // Q.2971: only a leaf party of the call goes
     auto it = by_sock_.find(rel->sock);
     if (it != by_sock_.end()) {
       Call& call = calls_.at(it->second);
@@ -255,9 +261,9 @@ void Uni::request(const NetInput& req) {
   } else if (const auto* qa = std::get_if<CcModifyQosAnswer>(&req)) {
     qos_answer(*qa);
   } else if (const auto* ap = std::get_if<CcAddParty>(&req)) {
-    out_->push_back(CcAddPartyResult{ap->sock, -EOPNOTSUPP});  // no Q.2971 yet
+    add_party_request(*ap);  // Q.2971 (party_machine.cpp)
   } else if (const auto* dp = std::get_if<CcDropParty>(&req)) {
-    out_->push_back(CcDropPartyResult{dp->sock, -EOPNOTSUPP});
+    drop_party_request(*dp);
   }
 }
 
@@ -273,6 +279,13 @@ void Uni::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
     auto it = calls_.find(key);
     if (it != calls_.end()) call_timeout(it->second, static_cast<Timer>(t), when);
   }
+  // Q.2971 party timers, UNI 4.0 T331 (party_machine.cpp).
+  while (!party_timers_.empty() && std::get<0>(*party_timers_.begin()) <= now) {
+    const auto [when, key, ep, t] = *party_timers_.begin();
+    party_timers_.erase(party_timers_.begin());
+    party_timeout(key, ep, static_cast<PartyTimer>(t), when);
+  }
+  if (!joins_.empty()) join_timeouts();
   if (link_retry_at_ && *link_retry_at_ <= now) {
     link_retry_at_.reset();
     ensure_link();
@@ -338,6 +351,8 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
 std::optional<TimePoint> Uni::next_deadline() const {
   std::optional<TimePoint> d = sscf_.next_deadline();
   if (!timers_.empty()) d = earliest(d, std::get<0>(*timers_.begin()));
+  if (!party_timers_.empty()) d = earliest(d, std::get<0>(*party_timers_.begin()));
+  for (const auto& [cref, j] : joins_) d = earliest(d, j.t331);
   d = earliest(d, t309_);
   d = earliest(d, link_retry_at_);
   for (const auto& j : restarts_) d = earliest(d, j.deadline);
@@ -544,6 +559,11 @@ Message Uni::make(MessageType t, const Call& c) const {
   m.type = t;
   // Flag 0 from the side that allocated the call reference, 1 towards it.
   m.cref = {c.cref, !c.we_originated};
+  // Q.2971 §9.2: a leaf's answers to the SETUP echo its endpoint reference.
+  if (c.p2mp && !c.we_originated &&
+      (t == MessageType::kCallProceeding || t == MessageType::kAlerting ||
+       t == MessageType::kConnect))
+    if (const Multipoint* mp = mp_of(c)) m.add(ep_ie(c, mp->next_ep));
   return m;
 }
 
@@ -611,6 +631,14 @@ void Uni::send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t 
 }
 
 void Uni::send_status(const Call& c, std::uint8_t cv, Bytes diag) {
+  // Q.2971 §9.5: a p2mp call's STATUS names the call's own party (the root's
+  // party 0, a leaf's party of the SETUP) and its endpoint state.
+  if (const Multipoint* mp = mp_of(c)) {
+    const std::uint16_t ep = c.we_originated ? 0 : mp->next_ep;
+    auto it = mp->parties.find(ep);
+    send_party_status(c, it != mp->parties.end() ? &it->second : nullptr, ep, cv, std::move(diag));
+    return;
+  }
   send_status(c.cref, !c.we_originated, c.state, cv, std::move(diag));
 }
 
@@ -645,7 +673,7 @@ std::optional<std::uint32_t> Uni::alloc_cref() {
   for (std::uint32_t tries = 0; tries < 0x7ffffeu; ++tries) {
     const std::uint32_t v = next_cref_;
     next_cref_ = next_cref_ >= 0x7ffffeu ? 1 : next_cref_ + 1;
-    if (!calls_.contains(key_of(v, true))) return v;
+    if (!calls_.contains(key_of(v, true)) && !joins_.contains(v)) return v;
   }
   return std::nullopt;
 }

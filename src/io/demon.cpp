@@ -172,6 +172,13 @@ callctl::UniParams entity_uni_params(const config::Options& o, const config::Ent
       p.t360 = d;
     else if (name == "t361")
       p.t361 = d;
+    // Q.2971 (issue 17): accepted by the config file, applied here too.
+    else if (name == "t397")
+      p.t397 = d;
+    else if (name == "t398")
+      p.t398 = d;
+    else if (name == "t399")
+      p.t399 = d;
   }
   p.modification = q2963_1(o);
   p.local_addresses = o.local_addresses;

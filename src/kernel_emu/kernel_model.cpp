@@ -92,13 +92,29 @@ Message KernelModel::bind(Vcc vcc, const struct sockaddr_atmsvc& addr, const str
 
 Message KernelModel::connect(Vcc vcc, const struct sockaddr_atmsvc& local,
                              const struct sockaddr_atmsvc& remote, const struct atm_qos& qos,
-                             const struct atm_sap& sap) {
+                             const struct atm_sap& sap, bool multipoint) {
   Message m = base(as_connect, vcc);
   m.raw().local = local;
   m.raw().svc = remote;
   m.raw().qos = qos;
   m.raw().sap = sap;
+  if (multipoint) m.raw().session = ++last_session_;
   sockets_[vcc] = new_socket(vcc, KState::kConnectWait, false);
+  sockets_[vcc].session = m.raw().session;
+  return m;
+}
+
+Message KernelModel::add_party(Vcc vcc, const struct sockaddr_atmsvc& leaf) {
+  Message m = base(as_addparty, vcc);
+  m.raw().svc = leaf;
+  if (auto it = sockets_.find(vcc); it != sockets_.end()) it->second.party_pending = as_addparty;
+  return m;
+}
+
+Message KernelModel::drop_party(Vcc vcc, int ep_ref) {
+  Message m = base(as_dropparty, vcc);
+  m.set_reply(ep_ref);
+  if (auto it = sockets_.find(vcc); it != sockets_.end()) it->second.party_pending = as_dropparty;
   return m;
 }
 
@@ -273,7 +289,27 @@ DemonFrameResult KernelModel::on_demon(const Message& m) {
       }
       s.indications.push_back(m);
       return r;
+    case as_addparty:
+    case as_dropparty:
+      // net/atm/signaling.c sigd_send: the waiting ioctl returns the reply.
+      if (s.party_pending != m.type()) {
+        violation(std::string(atmsvc::type_name(m.type())) + " without the kernel's request");
+        return r;
+      }
+      s.party_pending = 0;
+      s.party_result = m.reply();
+      if (m.type() == as_addparty && m.reply() == 0)
+        violation("as_addparty with reply 0: neither an endpoint reference nor an errno");
+      if (m.type() == as_dropparty && m.reply() > 0)
+        violation("as_dropparty with a positive reply");
+      return r;
     case as_close:
+      // An as_close would wake a waiting ATM_ADDPARTY / ATM_DROPPARTY with 0
+      // (vcc_release_async clears ATM_VF_WAITING, sk_err_soft is untouched):
+      // the party request is answered first.
+      if (s.party_pending != 0 && s.state == KState::kConnected)
+        violation(std::string("as_close while ") + atmsvc::type_name(s.party_pending) +
+                  " waits for its answer");
       switch (s.state) {
         case KState::kCloseWait: {
           // The demon acknowledged our close. A listener's queued indications

@@ -41,8 +41,10 @@ int type_of(const std::string& s) {
   if (s == "indicate") return as_indicate;
   if (s == "close") return as_close;
   if (s == "modify") return as_modify;
+  if (s == "addparty") return as_addparty;
+  if (s == "dropparty") return as_dropparty;
   throw std::invalid_argument("unknown frame type \"" + s +
-                              "\" (okay, error, indicate, close, modify)");
+                              "\" (okay, error, indicate, close, modify, addparty, dropparty)");
 }
 
 // modify-answer: okay (as_okay), none (no answer) or a negative errno (as_error).
@@ -122,13 +124,54 @@ bool ScriptRunner::run_line(const std::string& line) {
       if (!p) throw std::invalid_argument("bad pvc " + t);
       pvc = *p;
     };
+    // Q.2971 / UNI 4.0 LIJ (docs/multipoint.md): a bare word "multipoint"
+    // (SO_MULTIPOINT: the connect carries a session number, a root), and
+    // lij=TYPE:ID on the called address (sockaddr_atmsvc lij_type, lij_id;
+    // TYPE none, join, rpj or nj as ATM_LIJ_*).
+    auto flag = [&](const std::string& w) {
+      for (std::size_t i = 2; i < c.words.size(); ++i)
+        if (c.words[i] == w) return true;
+      return false;
+    };
+    auto lij_of = [&](struct sockaddr_atmsvc& a) {
+      const std::string t = get(c, "lij");
+      if (t.empty()) return;
+      const auto colon = t.find(':');
+      const std::string type = t.substr(0, colon);
+      static const std::map<std::string, int> kTypes = {
+          {"none", ATM_LIJ_NONE}, {"join", ATM_LIJ}, {"rpj", ATM_LIJ_RPJ}, {"nj", ATM_LIJ_NJ}};
+      auto k = kTypes.find(type);
+      if (k == kTypes.end() || colon == std::string::npos)
+        throw std::invalid_argument("lij=" + t + ": TYPE:ID with TYPE none, join, rpj or nj");
+      a.sas_addr.lij_type = static_cast<char>(k->second);
+      a.sas_addr.lij_id = static_cast<__u32>(std::stoul(t.substr(colon + 1)));
+    };
+    // ep=N, or ep=NAME: an endpoint reference saved by `expect ... save=NAME`.
+    auto ep_of = [&](const std::string& t) {
+      if (auto v = eps_.find(t); v != eps_.end()) return v->second;
+      return std::stoi(t);
+    };
     if (op == "connect") {
       need(1);
-      Message m = model_.connect(vcc_for(c.words[1]), svc_address(get(c, "from")),
-                                 svc_address(get(c, "to")), qos_from_text(get(c, "qos")),
-                                 sap_from_text(get(c, "sap")));
+      struct sockaddr_atmsvc to = svc_address(get(c, "to"));
+      lij_of(to);
+      Message m = model_.connect(vcc_for(c.words[1]), svc_address(get(c, "from")), to,
+                                 qos_from_text(get(c, "qos")), sap_from_text(get(c, "sap")),
+                                 flag("multipoint"));
+      if (!get(c, "session").empty())
+        m.raw().session = static_cast<unsigned>(std::stoul(get(c, "session")));
       pvc_of(m.raw().pvc);
       return send(m);
+    }
+    if (op == "addparty") {  // ioctl ATM_ADDPARTY
+      need(1);
+      struct sockaddr_atmsvc to = svc_address(get(c, "to"));
+      lij_of(to);
+      return send(model_.add_party(vcc_for(c.words[1]), to));
+    }
+    if (op == "dropparty") {  // ioctl ATM_DROPPARTY
+      need(1);
+      return send(model_.drop_party(vcc_for(c.words[1]), ep_of(get(c, "ep", "0"))));
     }
     if (op == "identify") {  // switch controller: the CI of the oldest indication
       need(2);
@@ -221,8 +264,15 @@ bool ScriptRunner::run_line(const std::string& line) {
       need(2);
       const Vcc vcc = vcc_for(c.words[1]);
       const int type = type_of(c.words[2]);
-      const bool want_reply = c.kv.count("reply") != 0;
-      const int reply = want_reply ? std::stoi(get(c, "reply")) : 0;
+      // Party answers: ep=N (or ep=NAME saved before), ep=any (> 0),
+      // err=-ERRNO; save=NAME keeps the endpoint reference for dropparty.
+      const bool any_ep = get(c, "ep") == "any";
+      const bool want_reply =
+          c.kv.count("reply") != 0 || c.kv.count("err") != 0 || (c.kv.count("ep") != 0 && !any_ep);
+      const int reply = !want_reply                ? 0
+                        : c.kv.count("reply") != 0 ? std::stoi(get(c, "reply"))
+                        : c.kv.count("err") != 0   ? std::stoi(get(c, "err"))
+                                                   : ep_of(get(c, "ep"));
       const auto within = std::chrono::milliseconds(
           std::stoi(get(c, "within", std::to_string(default_timeout.count()))));
       const auto end = std::chrono::steady_clock::now() + within;
@@ -235,6 +285,10 @@ bool ScriptRunner::run_line(const std::string& line) {
           if (want_reply && m.reply() != reply)
             return fail("expected " + c.words[2] + " with reply " + std::to_string(reply) +
                         ", got " + m.summary());
+          if (any_ep && m.reply() <= 0)
+            return fail("expected " + c.words[2] + " with an endpoint reference, got " +
+                        m.summary());
+          if (!get(c, "save").empty()) eps_[get(c, "save")] = m.reply();
           out_ << "ok: " << c.words[1] << " got " << atmsvc::type_name(type) << "\n";
           return true;
         }

@@ -22,6 +22,8 @@ constexpr Vcc kS = 0x1000, kL = 0x3000, kN = 0x4000;
 constexpr SockId kGoneId = 999;  // never allocated: the socket of a Null cell
 constexpr int kReleaseErr = -ECONNRESET;
 constexpr int kModifyErr = -EAGAIN;
+constexpr int kPartyEp = 5;       // call control's answer to as_addparty: the new leaf
+constexpr unsigned kSession = 7;  // every connection under test is a Q.2971 root
 
 struct Frame {
   int type;
@@ -91,6 +93,7 @@ struct Probe {
     kemu::KernelModel k;
     Message m = k.connect(vcc, kemu::svc_address(kAddrA), kemu::svc_address(kAddrB),
                           kemu::qos_from_text("ubr"), kemu::sap_from_text(""));
+    m.raw().session = kSession;
     if (switch_mode) {
       m.raw().pvc.sap_family = AF_ATMPVC;
       m.raw().pvc.sap_addr.vci = 900;
@@ -118,6 +121,17 @@ struct Probe {
     m.set_vcc(vcc);
     return m;
   }
+  // ioctl ATM_ADDPARTY: the leaf in svc; ATM_DROPPARTY: the endpoint reference in reply.
+  static Message add_party(Vcc vcc) {
+    Message m = on_vcc(as_addparty, vcc);
+    m.raw().svc = kemu::svc_address(kAddrB);
+    return m;
+  }
+  static Message drop_party(Vcc vcc) {
+    Message m = on_vcc(as_dropparty, vcc);
+    m.set_reply(kPartyEp);
+    return m;
+  }
 
   // Brings the subject into state st through the public interface.
   void enter(SockState st) {
@@ -128,6 +142,8 @@ struct Probe {
       case SockState::kActive:
       case SockState::kClosingByDemon:
       case SockState::kActiveQosWait:
+      case SockState::kAddPartyWait:
+      case SockState::kDropPartyWait:
         connected(st);
         return;
       case SockState::kAccepting:
@@ -149,6 +165,11 @@ struct Probe {
     if (st == SockState::kActive) return;
     if (st == SockState::kActiveQosWait) {
       (void)cc(CcModifyQos{id, kemu::qos_from_text("ubr"), ATM_MF_SET});
+      return;
+    }
+    if (st == SockState::kAddPartyWait || st == SockState::kDropPartyWait) {
+      const Outcome party = feed(st == SockState::kAddPartyWait ? add_party(kS) : drop_party(kS));
+      ASSERT_EQ(party.to_cc.size(), 1u);
       return;
     }
     (void)cc(CcReleased{id, kReleaseErr});
@@ -187,9 +208,9 @@ struct Probe {
       case SockEvent::kKernelModify:
         return feed(on_vcc(as_modify, subject));
       case SockEvent::kKernelAddParty:
-        return feed(on_vcc(as_addparty, subject));
+        return feed(add_party(subject));
       case SockEvent::kKernelDropParty:
-        return feed(on_vcc(as_dropparty, subject));
+        return feed(drop_party(subject));
       case SockEvent::kCcEstablished: {
         Harness h;
         return cc(h.established(id));
@@ -209,6 +230,10 @@ struct Probe {
         return cc(CcModifyResult{id, kModifyErr});
       case SockEvent::kCcModifyQos:
         return cc(CcModifyQos{id, kemu::qos_from_text("ubr"), ATM_MF_SET});
+      case SockEvent::kCcAddPartyResult:
+        return cc(CcAddPartyResult{id, kPartyEp});
+      case SockEvent::kCcDropPartyResult:
+        return cc(CcDropPartyResult{id, 0});
     }
     return {};
   }
@@ -251,8 +276,23 @@ std::optional<Expect> expect(const Transition& t, Vcc subject, bool modification
   if (h == "qos_wait_answer")
     return Expect{SockState::kActive, {}, {cc_index<CcModifyQosAnswer>()}};
   if (h == "refuse_party_badfd") return Expect{same, {{type_of(t.event), subject, -EBADFD}}, {}};
-  if (h == "refuse_party_unsupported")
-    return Expect{same, {{type_of(t.event), subject, -EOPNOTSUPP}}, {}};
+  // Q.2971 (docs/multipoint.md): the subject is a root (connected with a session).
+  if (h == "refuse_party_busy") return Expect{same, {{type_of(t.event), subject, -EALREADY}}, {}};
+  if (h == "late_party_result") return Expect{same, {}, {}};
+  if (h == "active_add_party")
+    return Expect{SockState::kAddPartyWait, {}, {cc_index<CcAddParty>()}};
+  if (h == "active_drop_party")
+    return Expect{SockState::kDropPartyWait, {}, {cc_index<CcDropParty>()}};
+  if (h == "party_wait_result")
+    return t.event == SockEvent::kCcAddPartyResult
+               ? Expect{SockState::kActive, {{as_addparty, subject, kPartyEp}}, {}}
+               : Expect{SockState::kActive, {{as_dropparty, subject, 0}}, {}};
+  if (h == "party_wait_cc_released")
+    return Expect{
+        SockState::kClosingByDemon,
+        {{t.state == SockState::kAddPartyWait ? as_addparty : as_dropparty, subject, kReleaseErr},
+         {as_close, subject, kReleaseErr}},
+        {}};
   if (h == "release_and_ack_close")
     return Expect{gone, {{as_close, subject, 0}}, {cc_index<CcRelease>()}};
   if (h == "null_connect") return Expect{SockState::kConnecting, {}, {cc_index<CcConnect>()}};
@@ -301,62 +341,72 @@ TEST(TransitionMatrix, RowsAreTheDecidedOnes) {
   // The Q.2963.1 columns (as_okay, as_error, CC-MODIFY-RESULT, CC-MODIFY-QOS)
   // of a state without an active call: the kernel's answers are strays, call
   // control's requests are refused at once.
-  const std::vector<std::string> no_call = {"stray_qos_answer", "stray_qos_answer", "not_allowed",
-                                            "refuse_modify_qos"};
+  // ... and the Q.2971 answers (CC-ADD-PARTY-RESULT, CC-DROP-PARTY-RESULT)
+  // where no party request can wait.
+  const std::vector<std::string> no_call = {"stray_qos_answer",  "stray_qos_answer", "not_allowed",
+                                            "refuse_modify_qos", "not_allowed",      "not_allowed"};
   auto with = [](std::vector<std::string> row, const std::vector<std::string>& more) {
     row.insert(row.end(), more.begin(), more.end());
     return row;
   };
   const std::vector<std::string> awaiting =
       with({"not_allowed", "not_allowed", "refuse_accept", "not_allowed", "release_and_ack_close",
-            "refuse_modify", "refuse_party_unsupported", "refuse_party_unsupported",
-            "refuse_accept", "connecting_cc_established", "connecting_cc_released", "ignore"},
+            "refuse_modify", "refuse_party_badfd", "refuse_party_badfd", "refuse_accept",
+            "connecting_cc_established", "connecting_cc_released", "ignore"},
            no_call);
   const std::vector<std::string> listening =
       with({"not_allowed", "not_allowed", "listening_accept", "listening_reject", "listening_close",
             "refuse_modify", "refuse_party_badfd", "refuse_party_badfd", "listening_identify",
             "not_allowed", "not_allowed", "ignore"},
            no_call);
+  std::vector<std::string> closing =
+      with({"not_allowed", "not_allowed", "refuse_accept", "not_allowed", "closing_by_demon_close",
+            "refuse_modify", "refuse_party_badfd", "refuse_party_badfd", "refuse_accept",
+            "not_allowed", "ignore", "ignore"},
+           no_call);
+  closing[static_cast<std::size_t>(SockEvent::kCcAddPartyResult)] = "late_party_result";
+  closing[static_cast<std::size_t>(SockEvent::kCcDropPartyResult)] = "late_party_result";
   std::vector<std::string> zombie = listening;
   zombie[static_cast<std::size_t>(SockEvent::kKernelClose)] = "not_allowed";
   zombie[static_cast<std::size_t>(SockEvent::kZombieTimeout)] = "listen_zombie_timeout";
-  const std::vector<std::string> active = {"not_allowed",
-                                           "not_allowed",
-                                           "refuse_accept",
-                                           "not_allowed",
-                                           "release_and_ack_close",
-                                           "active_modify",
-                                           "refuse_party_unsupported",
-                                           "refuse_party_unsupported",
-                                           "refuse_accept",
-                                           "not_allowed",
-                                           "active_cc_released",
-                                           "ignore",
-                                           "stray_qos_answer",
-                                           "stray_qos_answer",
-                                           "cc_modify_result",
-                                           "active_cc_modify_qos"};
+  const std::vector<std::string> active = {
+      "not_allowed",           "not_allowed",      "refuse_accept",      "not_allowed",
+      "release_and_ack_close", "active_modify",    "active_add_party",   "active_drop_party",
+      "refuse_accept",         "not_allowed",      "active_cc_released", "ignore",
+      "stray_qos_answer",      "stray_qos_answer", "cc_modify_result",   "active_cc_modify_qos",
+      "not_allowed",           "not_allowed"};
   std::vector<std::string> qos_wait = active;
   qos_wait[static_cast<std::size_t>(SockEvent::kKernelOkay)] = "qos_wait_answer";
   qos_wait[static_cast<std::size_t>(SockEvent::kKernelError)] = "qos_wait_answer";
   qos_wait[static_cast<std::size_t>(SockEvent::kCcModifyQos)] = "refuse_modify_qos";
+  qos_wait[static_cast<std::size_t>(SockEvent::kKernelAddParty)] = "refuse_party_busy";
+  qos_wait[static_cast<std::size_t>(SockEvent::kKernelDropParty)] = "refuse_party_busy";
+  // Q.2971: a root's party request waits for call control (issue 17).
+  std::vector<std::string> add_wait = active;
+  add_wait[static_cast<std::size_t>(SockEvent::kKernelModify)] = "refuse_modify";
+  add_wait[static_cast<std::size_t>(SockEvent::kKernelAddParty)] = "refuse_party_busy";
+  add_wait[static_cast<std::size_t>(SockEvent::kKernelDropParty)] = "refuse_party_busy";
+  add_wait[static_cast<std::size_t>(SockEvent::kCcReleased)] = "party_wait_cc_released";
+  add_wait[static_cast<std::size_t>(SockEvent::kCcModifyResult)] = "not_allowed";
+  add_wait[static_cast<std::size_t>(SockEvent::kCcModifyQos)] = "refuse_modify_qos";
+  std::vector<std::string> drop_wait = add_wait;
+  add_wait[static_cast<std::size_t>(SockEvent::kCcAddPartyResult)] = "party_wait_result";
+  drop_wait[static_cast<std::size_t>(SockEvent::kCcDropPartyResult)] = "party_wait_result";
   const std::map<SockState, std::vector<std::string>> rows = {
       {SockState::kNull,
        {"null_connect", "null_listen", "null_unknown_listener", "null_reject", "null_close",
         "refuse_modify_badfd", "refuse_party_badfd", "refuse_party_badfd", "null_unknown_listener",
         "null_cc_established", "null_cc_released", "ignore", "stray_qos_answer", "stray_qos_answer",
-        "null_cc_modify_result", "refuse_modify_qos"}},
+        "null_cc_modify_result", "refuse_modify_qos", "late_party_result", "late_party_result"}},
       {SockState::kConnecting, awaiting},
       {SockState::kAccepting, awaiting},
       {SockState::kActive, active},
-      {SockState::kClosingByDemon,
-       with({"not_allowed", "not_allowed", "refuse_accept", "not_allowed", "closing_by_demon_close",
-             "refuse_modify", "refuse_party_badfd", "refuse_party_badfd", "refuse_accept",
-             "not_allowed", "ignore", "ignore"},
-            no_call)},
+      {SockState::kClosingByDemon, closing},
       {SockState::kListening, listening},
       {SockState::kListenZombie, zombie},
       {SockState::kActiveQosWait, qos_wait},
+      {SockState::kAddPartyWait, add_wait},
+      {SockState::kDropPartyWait, drop_wait},
   };
   for (const auto& t : transitions()) {
     const auto& row = rows.at(t.state);

@@ -389,3 +389,44 @@ TEST(EntityRouter, TimersMerged_DeadOutlinkTimesOutOnlyItsCall) {
 
 }  // namespace
 }  // namespace atmsigd::callctl::test
+
+namespace atmsigd::callctl::test {
+namespace {
+
+using atmsvc::CcAddParty;
+using atmsvc::CcAddPartyResult;
+using atmsvc::CcDropParty;
+using atmsvc::CcDropPartyResult;
+
+// Q.2971 (issue 17): a root's CcAddParty / CcDropParty go to the entity of
+// its call (there ADD PARTY goes out on that entity's link, and the answer
+// comes back through the router); a socket no entity holds gets -EBADFD at
+// once, as the socket table answers a socket without a call.
+TEST(EntityRouter, PartyRequestsGoToTheEntityOfTheRootsCall) {
+  Net n({entity("A", {}, true), entity("B", {prefix(nsap(2), std::nullopt)})});
+  n.req(CcAddParty{77, nsap(2)});
+  n.req(CcDropParty{77, 1});
+  const auto none = n.take();
+  ASSERT_EQ(none.size(), 2u);
+  EXPECT_EQ(std::get<CcAddPartyResult>(none[0]).reply, -EBADFD);
+  EXPECT_EQ(std::get<CcDropPartyResult>(none[1]).reply, -EBADFD);
+
+  CcConnect root = connect_req(5, 2);
+  root.session = 1;
+  n.req(root);
+  auto inc = events_of<CcIncoming>(std::exchange(n.peers[1]->events, {}));
+  ASSERT_EQ(inc.size(), 1u);
+  n.peers[1]->request(CcAccept{inc[0].call, 500}, n.now);
+  n.advance(10ms);
+  ASSERT_EQ(events_of<CcEstablished>(n.take()).size(), 1u);
+  n.req(CcAddParty{5, nsap(2)});
+  n.advance(10ms);
+  // The ADD PARTY reached entity B's peer (a new incoming party there), not A's.
+  EXPECT_EQ(events_of<CcIncoming>(std::exchange(n.peers[1]->events, {})).size(), 1u);
+  EXPECT_TRUE(events_of<CcIncoming>(std::exchange(n.peers[0]->events, {})).empty());
+  n.req(CcRelease{5});
+  n.advance(10ms);
+}
+
+}  // namespace
+}  // namespace atmsigd::callctl::test

@@ -144,6 +144,8 @@ struct Demon {
   static constexpr const char* kOurConfig =
       "saal { timer poll 250ms timer keepalive 500ms timer noresponse 1500ms }\n"
       "sig timer t309 1s\n"
+      // Q.2971: an ADD PARTY the original cannot answer fails in 2 s, not 14.
+      "sig timer t399 2s\n"
       // The checks follow call control's decisions, logged at debug.
       "sig level debug\n";
 
@@ -950,6 +952,32 @@ TEST_P(Interop, OriginalDiesMidModification) {
   ASSERT_EQ(orig.proc->wait(), 128 + SIGSEGV) << orig.logs();
   ASSERT_TRUE(ours.run({"expect NB close reply=-102 within=10000", "close NB"}));
 }
+
+// Q.2971 (issue 17) with Debian's original as the leaf: built without
+// MULTIPOINT, it still takes a point-to-multipoint SETUP as a call and echoes
+// its endpoint reference (sigd/uni.c setup_call keeps it, CALL PROCEEDING and
+// CONNECT carry it), but knows no ADD PARTY (its uni_call answers STATUS,
+// cause 97). So party 0 works; an added party fails at our root's ioctl
+// (T399, shortened); the call goes on and is released by the root. One cell
+// only (CI time, a suite of its own): ours user side, UNI 4.0. The other way round (ours as a
+// leaf under the original's root) is impossible: without MULTIPOINT the
+// original ignores as_connect's session, never sends a point-to-multipoint
+// SETUP or ADD PARTY, and never answers as_addparty (docs/interop.md).
+class InteropP2mp : public Interop {};
+TEST_P(InteropP2mp, PointToMultipointTowardTheOriginalLeaf) {
+  ASSERT_TRUE(net_->run({"listen L addr=" + kNetAddr, "expect L okay"}));
+  ASSERT_GE(place_call(*user_, *net_, "R", "N", kNetAddr, " multipoint"), 32);
+  called_.insert(hex_octets(kNetAddr2));
+  ASSERT_TRUE(user_->run({"addparty R to=" + kNetAddr2, "expect R addparty within=8000"}));
+  const auto* r = user_->runner->model().socket(vcc_of(*user_, "R"));
+  ASSERT_NE(r, nullptr);
+  EXPECT_LT(r->party_result, 0) << "the original added a party";
+  // Party 0 is still up: the root's close releases it.
+  ASSERT_TRUE(user_->run({"close R", "expect R close"}));
+  ASSERT_TRUE(net_->run({"expect N close reply=0"}));
+  EXPECT_TRUE(user_->wait_log("ADD PARTY")) << user_->logs();
+}
+INSTANTIATE_TEST_SUITE_P(Uni40, InteropP2mp, ::testing::Values(Cell{"uni40", true}), cell_name);
 
 INSTANTIATE_TEST_SUITE_P(Matrix, Interop,
                          ::testing::Values(Cell{"uni30", true}, Cell{"uni31", true},

@@ -43,6 +43,12 @@ enum class SockState : std::uint8_t {
   // Q.2963.1: the call is up and our as_modify (CcModifyQos) awaits the
   // kernel's as_okay / as_error.
   kActiveQosWait,
+  // Q.2971, the root (a socket connected with a session): the kernel's
+  // as_addparty / as_dropparty went to call control (CcAddParty /
+  // CcDropParty); its answer is awaited. One at a time per socket (the kernel
+  // holds the socket's lock while it waits: net/atm/svc.c svc_addparty).
+  kAddPartyWait,
+  kDropPartyWait,
 };
 const char* state_name(SockState s);
 
@@ -65,13 +71,16 @@ enum class SockEvent : std::uint8_t {
   kKernelError,
   kCcModifyResult,
   kCcModifyQos,
+  // Q.2971: call control's answers to as_addparty / as_dropparty.
+  kCcAddPartyResult,
+  kCcDropPartyResult,
 };
 const char* event_name(SockEvent e);
 
 inline constexpr std::size_t kSockStateCount =
-    static_cast<std::size_t>(SockState::kActiveQosWait) + 1;
+    static_cast<std::size_t>(SockState::kDropPartyWait) + 1;
 inline constexpr std::size_t kSockEventCount =
-    static_cast<std::size_t>(SockEvent::kCcModifyQos) + 1;
+    static_cast<std::size_t>(SockEvent::kCcDropPartyResult) + 1;
 
 // One cell of the socket machines' transition matrix.
 struct Transition {
@@ -214,6 +223,11 @@ class SocketTable {
     // When the kernel's request made it, in whole seconds of the clock:
     // in the padding after `state`, the record does not grow (issue 13).
     std::uint32_t since_s = 0;
+    // Q.2971: as_connect came with a session (net/atm/signaling.c sigd_enq2
+    // numbers the connects of SO_MULTIPOINT sockets): a point-to-multipoint
+    // root, whose as_addparty / as_dropparty go to call control. One octet,
+    // in the padding after `state` with since_s: the record does not grow.
+    bool multipoint = false;
     CallId call = 0;                     // kAccepting: the call being accepted
     std::unique_ptr<Listener> listener;  // kListening / kListenZombie only
   };
@@ -242,7 +256,8 @@ class SocketTable {
   void stray_qos_answer(Socket* s, Context& ctx);
   void cc_modify_result(Socket* s, Context& ctx);
   void refuse_party_badfd(Socket* s, Context& ctx);
-  void refuse_party_unsupported(Socket* s, Context& ctx);
+  void refuse_party_busy(Socket* s, Context& ctx);
+  void late_party_result(Socket* s, Context& ctx);
   void release_and_ack_close(Socket* s, Context& ctx);
   // <state>_<event>:
   void null_connect(Socket* s, Context& ctx);
@@ -259,6 +274,10 @@ class SocketTable {
   void active_cc_modify_qos(Socket* s, Context& ctx);
   void qos_wait_answer(Socket* s, Context& ctx);
   void active_cc_released(Socket* s, Context& ctx);
+  void active_add_party(Socket* s, Context& ctx);
+  void active_drop_party(Socket* s, Context& ctx);
+  void party_wait_result(Socket* s, Context& ctx);
+  void party_wait_cc_released(Socket* s, Context& ctx);
   void closing_by_demon_close(Socket* s, Context& ctx);
   void listening_accept(Socket* s, Context& ctx);
   void listening_reject(Socket* s, Context& ctx);

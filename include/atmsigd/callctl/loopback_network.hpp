@@ -52,10 +52,29 @@ class LoopbackNetwork final : public atmsvc::CallControl {
     struct sockaddr_atmsvc called;
     int caller_vci = 0;
     int callee_vci = 0;
+    // Q.2971 (docs/multipoint.md, "Loopback"): a root's call (session != 0)
+    // is party 0 (its callee, endpoint reference 0) plus the parties added
+    // with CcAddParty, each a Call of its own (offered to a local listener
+    // like any call) whose `root` names the root's call; caller stays 0 in
+    // those, the root's socket is the root call's caller.
+    struct atm_sap sap {};  // offered again to each added party
+    unsigned int session = 0;
+    CallId root = 0;              // a party: the root's call
+    int ep_ref = 0;               // a party: its endpoint reference
+    bool first_gone = false;      // a root: party 0 left, the call goes on
+    CallId adding = 0;            // a root: the party whose CcAddParty awaits its answer
+    int next_ep = 1;              // a root: the next endpoint reference
+    std::vector<CallId> parties;  // a root: the parties added (offered or up)
   };
   void decide(const atmsvc::NetInput& in, TimePoint now, std::vector<atmsvc::NetOutput>& out);
   struct sockaddr_atmpvc pvc(int vci) const;
   void end_call(CallId id);
+  // Q.2971 in loopback: the root's requests and the ends of its parties.
+  void add_party(const atmsvc::CcAddParty& a, std::vector<atmsvc::NetOutput>& out);
+  void drop_party(const atmsvc::CcDropParty& d, std::vector<atmsvc::NetOutput>& out);
+  void party_gone(CallId root, CallId party, std::vector<atmsvc::NetOutput>& out);
+  void release_root(CallId root, SockId except, std::vector<atmsvc::NetOutput>& out);
+  bool root_empty(const Call& r) const;
   // Its decisions are LOOPBACK_* events (debug).
   template <typename... Args>
   void note(std::vector<atmsvc::NetOutput>& out, log::Id id, const Args&... args) const {

@@ -68,6 +68,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -114,6 +115,23 @@ enum class Timer : std::uint8_t { kT301, kT303, kT308, kT310, kT313, kT322, kT36
 
 std::string_view timer_name(Timer t);
 
+// Q.2971 party states (point-to-multipoint); the value is the endpoint state
+// IE code (Q.2971 §8.2.2). The party machine is party_machine.cpp.
+enum class PartyState : std::uint8_t {
+  kNull = 0,
+  kAddPartyInitiated = 1,       // root: ADD PARTY (or the SETUP of party 0) sent
+  kPartyAlertingDelivered = 4,  // leaf: PARTY ALERTING sent
+  kAddPartyReceived = 6,        // leaf: ADD PARTY (or the SETUP) received
+  kPartyAlertingReceived = 7,   // root: PARTY ALERTING received (T397)
+  kActive = 10,
+  kDropPartyInitiated = 11,  // DROP PARTY sent (T398)
+  kDropPartyReceived = 12,   // DROP PARTY received
+};
+std::string_view party_state_label(PartyState s);
+// Q.2971 / UNI 4.0 party timers and T331 (UNI 4.0 §6, LEAF SETUP REQUEST).
+enum class PartyTimer : std::uint8_t { kT397, kT398, kT399, kT331 };
+std::string_view party_timer_name(PartyTimer t);
+
 // VPCI -> (interface, VPI), like the original's "vpci N itf M": the entry with
 // the largest vpci <= the VPCI applies, VPI = VPCI - entry.vpci.
 struct VpciMapping {
@@ -135,13 +153,18 @@ struct UniParams {
   Duration t316 = std::chrono::seconds(120);
   Duration t317 = std::chrono::seconds(90);
   Duration t322 = std::chrono::seconds(4);
-  Duration t360 = std::chrono::seconds(30);  // Q.2963.1 §13.1: MODIFY REQUEST sent
-  Duration t361 = std::chrono::seconds(20);  // Q.2963.1 §13.2: awaiting CONNECTION AVAILABLE
-  unsigned setup_sends = 2;                  // SETUP sent at most this often (T303)
-  unsigned release_sends = 2;                // RELEASE sent at most this often (T308)
-  unsigned status_enquiry_sends = 3;         // STATUS ENQUIRY at most this often (T322)
-  unsigned restart_sends = 2;                // RESTART at most this often (T316)
-  bool trace_messages = true;                // a note per message sent/received
+  Duration t360 = std::chrono::seconds(30);   // Q.2963.1 §13.1: MODIFY REQUEST sent
+  Duration t361 = std::chrono::seconds(20);   // Q.2963.1 §13.2: awaiting CONNECTION AVAILABLE
+  Duration t397 = std::chrono::seconds(180);  // Q.2971: PARTY ALERTING received
+  Duration t398 = std::chrono::seconds(4);    // Q.2971: DROP PARTY sent
+  Duration t399 = std::chrono::seconds(14);   // Q.2971 / UNI 3.1 / UNI 4.0: ADD PARTY sent
+  Duration t331 = std::chrono::seconds(60);   // UNI 4.0 §6: LEAF SETUP REQUEST sent
+  unsigned leaf_setup_sends = 2;              // LEAF SETUP REQUEST at most this often (T331)
+  unsigned setup_sends = 2;                   // SETUP sent at most this often (T303)
+  unsigned release_sends = 2;                 // RELEASE sent at most this often (T308)
+  unsigned status_enquiry_sends = 3;          // STATUS ENQUIRY at most this often (T322)
+  unsigned restart_sends = 2;                 // RESTART at most this often (T316)
+  bool trace_messages = true;                 // a note per message sent/received
   // COLP (Q.2951.5, UNI 4.0): the callee's CONNECT carries the connected number
   // (and subaddress) = the accepting socket's local address, in UNI 4.0 / Q.2931.
   // Off by default: the original demon aborts a call whose message has an IE it
@@ -296,6 +319,18 @@ class Uni final : public atmsvc::CallControl {
   const sscf::SscfUni& sscf() const { return sscf_; }
   // Network side: VCIs in use (allocated from vc_ranges).
   std::size_t vcis_in_use() const { return vcs_.in_use_count(); }
+  // Q.2971: the party with endpoint reference `ep` of the call with call
+  // reference `cref` (we_originated as above): its state and running timer.
+  struct PartyInfo {
+    PartyState state = PartyState::kNull;
+    std::optional<PartyTimer> timer;
+    atmsvc::SockId sock = 0;  // a leaf party added by ADD PARTY: its socket
+  };
+  std::optional<PartyInfo> party_info(std::uint32_t cref, bool we_originated,
+                                      std::uint16_t ep) const;
+  // Parties (not Null) of that call; leaf joins (LEAF SETUP REQUEST) pending.
+  std::size_t party_count(std::uint32_t cref, bool we_originated) const;
+  std::size_t joins_pending() const { return joins_.size(); }
 
  private:
   // Per-call events: local primitives, messages, timers.
@@ -393,6 +428,7 @@ class Uni final : public atmsvc::CallControl {
     std::uint8_t release_cause = 0;  // of our RELEASE (T308 retransmission)
     std::uint8_t cause = 0;          // the last cause sent or received (the release line)
     bool was_active = false;         // reached U10/N10 (released, not failed)
+    bool p2mp = false;               // Q.2971: its parties are in mp_ (party_machine.cpp)
     bool timer_on = false;           // the state's timer runs: timer, timer_at
     std::uint16_t enquiries = 0;     // STATUS ENQUIRYs sent (T322)
     Timer timer = Timer::kT303;      // the state's timer (or T361, beside the table)
@@ -508,6 +544,107 @@ class Uni final : public atmsvc::CallControl {
   // The offered call with id `id` (by_id_), or null.
   Call* find_offered(atmsvc::CallId id);
   std::vector<Key> keys_where(bool (*pred)(const Call&)) const;
+
+  // Q.2971 point-to-multipoint (party_machine.cpp). Only p2mp calls have a
+  // Multipoint, in mp_ (a held point-to-point call does not grow). Endpoint
+  // references are allocated by the call's originator (the root side).
+  enum class PEv : std::uint8_t {
+    kAddPartyRequest,   // CcAddParty (root)
+    kAcceptRequest,     // CcAccept of an offered leaf party
+    kRejectRequest,     // CcReject of an offered leaf party (In::cause)
+    kDropPartyRequest,  // CcDropParty (root) / CcRelease of a leaf party's socket
+    kAddParty,
+    kAddPartyAck,
+    kAddPartyReject,
+    kPartyAlerting,
+    kDropParty,
+    kDropPartyAck,
+    kT397,
+    kT398,
+    kT399,
+  };
+  static std::string_view pev_name(PEv e);
+  struct Party {
+    std::uint16_t ep = 0;
+    PartyState state = PartyState::kNull;
+    bool own_sock = false;    // an added leaf party: sock/id are its own
+    bool add_waits = false;   // root: a CcAddPartyResult is owed
+    bool drop_waits = false;  // root: a CcDropPartyResult is owed
+    bool timer_on = false;
+    PartyTimer timer = PartyTimer::kT399;
+    std::uint8_t cause = 0;  // of our DROP PARTY (T398), or the one that ended it
+    TimePoint timer_at{};
+    atmsvc::SockId sock = 0;
+    atmsvc::CallId id = 0;
+    std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;  // network side: its own VC
+    struct sockaddr_atmsvc local {};                            // leaf: the called address
+  };
+  struct Multipoint {
+    std::unordered_map<std::uint16_t, Party> parties;  // by endpoint reference
+    std::uint16_t next_ep = 1;                         // root: the next reference to try
+    struct atm_qos qos {};                             // leaf: the call's, for added parties
+    struct atm_sap sap {};
+    char lij_type = 0;  // root: ATM_LIJ_RPJ / ATM_LIJ_NJ
+    std::uint32_t lij_id = 0;
+  };
+  struct PIn {
+    PEv ev;
+    const q2931::Message* m = nullptr;
+    std::optional<std::uint8_t> cause{};
+  };
+  struct PartyMachine;
+  using PartyRef = std::pair<Key, std::uint16_t>;
+  // A leaf-initiated join of ours (UNI 4.0 §6): LEAF SETUP REQUEST sent on
+  // call reference `cref`, waiting for the root's SETUP / ADD PARTY (T331).
+  struct Join {
+    atmsvc::SockId sock = 0;
+    std::uint32_t seq = 0;
+    struct sockaddr_atmsvc local {};
+    struct atm_qos qos {};
+    Bytes request;  // the encoded LEAF SETUP REQUEST (T331's retransmission)
+    unsigned sends = 1;
+    TimePoint t331{};
+  };
+  void party_dispatch(Call& c, Multipoint& mp, Party& p, const PIn& in);
+  void add_party_request(const atmsvc::CcAddParty& req);
+  void drop_party_request(const atmsvc::CcDropParty& req);
+  bool party_accept(const atmsvc::CcAccept& a);
+  bool party_reject(const atmsvc::CcReject& r, std::uint8_t cause);
+  bool party_release(atmsvc::SockId sock);
+  void on_party_message(Call& c, const q2931::Message& m);
+  void on_party_status_enquiry(Call& c, const q2931::Message& m);
+  void on_party_status(Call& c, const q2931::Message& m);
+  void on_incoming_add_party(Call& c, Multipoint& mp, const q2931::Message& m);
+  void set_party_state(Call& c, Party& p, PartyState s);
+  void start_party_timer(Call& c, Party& p, PartyTimer t);
+  void stop_party_timer(Call& c, Party& p);
+  void party_timeout(Key k, std::uint16_t ep, PartyTimer t, TimePoint when);
+  // The party is gone (Null): its records, maps, timer and VC; the call is
+  // released when it was the last (cause, tell the root's kernel err).
+  void remove_party(Call& c, Multipoint& mp, std::uint16_t ep, std::uint8_t cause,
+                    std::optional<int> root_err);
+  bool last_party(const Multipoint& mp, std::uint16_t ep) const;
+  void send_party_message(const Call& c, q2931::MessageType t, const Party& p,
+                          std::optional<std::uint8_t> cause = std::nullopt, Bytes diag = {});
+  void send_party_status(const Call& c, const Party* p, std::uint16_t ep, std::uint8_t cause,
+                         Bytes diag = {});
+  // The call ends: what every party's kernel is still owed (before the
+  // call's CcReleased), then the party records go.
+  void end_parties(Call& c, int err, bool tell);
+  Multipoint* mp_of(const Call& c);
+  const Multipoint* mp_of(const Call& c) const;
+  // The endpoint reference IE of party `ep` as this side sends it.
+  q2931::EndpointReference ep_ie(const Call& c, std::uint16_t ep) const;
+  void start_multipoint(Call& c, q2931::Message& setup, const atmsvc::CcConnect& req);
+  void start_leaf(Call& c, const q2931::Message& setup, const struct atm_qos& qos,
+                  const struct atm_sap& sap);
+  // UNI 4.0 §6 leaf-initiated join (party_machine.cpp).
+  void place_join(const atmsvc::CcConnect& req);
+  void on_leaf_setup_request(const q2931::Message& m);
+  void on_leaf_setup_failure(const q2931::Message& m);
+  // A SETUP / ADD PARTY answering a join of ours: its socket, else 0.
+  std::optional<Join> take_join(const q2931::Message& m);
+  void join_timeouts();
 
   // messages
   q2931::Message make(q2931::MessageType t, const Call& c) const;
@@ -641,6 +778,14 @@ class Uni final : public atmsvc::CallControl {
   };
   std::vector<RestartAnswer> answers_;
   bool kernel_stalled_ = false;  // KernelStalled: the kernel is not reading
+
+  // Q.2971 (party_machine.cpp)
+  std::unordered_map<Key, Multipoint> mp_;
+  std::unordered_map<atmsvc::CallId, PartyRef> party_ids_;    // offered leaf parties
+  std::unordered_map<atmsvc::SockId, PartyRef> party_socks_;  // accepted leaf parties
+  std::set<std::tuple<TimePoint, Key, std::uint16_t, std::uint8_t>> party_timers_;
+  std::unordered_map<std::uint32_t, Join> joins_;  // by our call reference
+  std::uint32_t next_leaf_seq_ = 1;
 
   UniStats stats_;
 };

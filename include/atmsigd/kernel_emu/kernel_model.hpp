@@ -52,6 +52,13 @@ struct KSocket {
   int modify_result = 0;              // reply of the last as_okay answering an as_modify
   std::vector<Message> qos_asked;     // the demon's as_modify frames, in order
   std::optional<struct atm_qos> qos;  // the last QoS applied with ATM_MF_SET
+  // Q.2971 (docs/multipoint.md): the session number its as_connect carried
+  // (0: point-to-point), the party request waiting for the demon's answer
+  // (as_addparty / as_dropparty; 0: none; the ioctl blocks until it comes)
+  // and the reply of the last answer (an endpoint reference, 0 or an errno).
+  unsigned int session = 0;
+  int party_pending = 0;
+  int party_result = 0;
 };
 
 struct DemonFrameResult {
@@ -67,9 +74,19 @@ class KernelModel {
 
   // The application's operations; each returns the frame to send.
   Message bind(Vcc vcc, const struct sockaddr_atmsvc& addr, const struct atm_qos& qos);
+  // multipoint: the socket has SO_MULTIPOINT set (ATM_VF_SESSION), so the
+  // as_connect carries the next session number, as net/atm/signaling.c
+  // sigd_enq2 numbers them.
   Message connect(Vcc vcc, const struct sockaddr_atmsvc& local,
                   const struct sockaddr_atmsvc& remote, const struct atm_qos& qos,
-                  const struct atm_sap& sap);
+                  const struct atm_sap& sap, bool multipoint = false);
+  // Q.2971: ioctl ATM_ADDPARTY (svc = the leaf) and ATM_DROPPARTY (reply =
+  // the endpoint reference), net/atm/svc.c svc_addparty / svc_dropparty: the
+  // ioctl waits for the demon's message of the same type. Sent for any vcc
+  // (the real kernel refuses a socket without SO_MULTIPOINT itself, -EINVAL;
+  // the demon's refusals are tested with it too).
+  Message add_party(Vcc vcc, const struct sockaddr_atmsvc& leaf);
+  Message drop_party(Vcc vcc, int ep_ref);
   Message listen(Vcc vcc, const struct sockaddr_atmsvc& addr, const struct atm_qos& qos,
                  const struct atm_sap& sap);
   // Accepts the oldest indication on the listener (nullopt: none queued).
@@ -97,6 +114,7 @@ class KernelModel {
   bool auto_ack_close_;
   std::unordered_map<Vcc, KSocket> sockets_;
   std::unordered_map<Vcc, ModifyAnswer> modify_answers_;
+  unsigned int last_session_ = 0;  // sigd_enq2's static counter
   std::vector<std::string> violations_;
 };
 

@@ -3,6 +3,15 @@
 // KernelModel). One command per line:
 //
 //   connect NAME to=ADDR [from=ADDR] [qos=QOS] [sap=SAP] [pvc=[ITF.]VPI.VCI]
+//           [multipoint] [session=N] [lij=TYPE:ID]
+//                                 (multipoint: SO_MULTIPOINT, the as_connect
+//                                 carries the next session number, a Q.2971
+//                                 root; session=N forces one; lij: the called
+//                                 address's lij_type (none, join, rpj, nj) and
+//                                 lij_id, UNI 4.0 leaf-initiated join)
+//   addparty NAME to=ADDR [lij=TYPE:ID]  (ioctl ATM_ADDPARTY; the demon answers
+//                                 as_addparty: reply = endpoint reference or -errno)
+//   dropparty NAME ep=N|SAVED     (ioctl ATM_DROPPARTY; as_dropparty, reply 0 or -errno)
 //   listen NAME [addr=ADDR] [qos=QOS] [sap=SAP]
 //   bind NAME [addr=ADDR] [qos=QOS]
 //   accept NAME LISTENER          (accepts LISTENER's oldest indication)
@@ -19,9 +28,11 @@
 //                                 ATM_MF_SET; default okay, none = never)
 //   itf_notify ITF
 //   raw HEX...                    (any bytes: malformed frames)
-//   expect NAME okay|error|indicate|close|modify [reply=N] [within=MS]
+//   expect NAME okay|error|indicate|close|modify|addparty|dropparty [reply=N]
+//          [ep=N|any|SAVED] [err=-ERRNO] [save=SAVED] [within=MS]
 //                                 (modify: the demon's own as_modify, reply = its
-//                                 ATM_MF_* flags)
+//                                 ATM_MF_* flags; addparty: ep=any any endpoint
+//                                 reference > 0, save=SAVED keeps it for dropparty)
 //   expect-none [within=MS]       (nothing arrives)
 //   wait MS
 //   # comment
@@ -64,6 +75,7 @@ class ScriptRunner {
   std::ostream& out_;
   KernelModel model_;
   std::map<std::string, Vcc> names_;
+  std::map<std::string, int> eps_;  // endpoint references saved by `expect ... save=`
   Vcc next_vcc_ = 0x1000;
   std::deque<Message> unmatched_;
   std::size_t failures_ = 0;
