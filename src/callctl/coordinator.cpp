@@ -3,7 +3,8 @@
 // reference to the restart machine (§5.5), a known call to the call machine,
 // an unknown call reference to §5.6.3.2's answers, a new SETUP to a new call.
 // STATUS and STATUS ENQUIRY are answered here for every call (§5.6.11, §5.6.12).
-// The party machine of Q.2971 will take ADD PARTY & co. here (docs/callctl.md).
+// The party machine of Q.2971 (party_machine.cpp) takes ADD PARTY & co. of a
+// point-to-multipoint call, and LEAF SETUP REQUEST / FAILURE (UNI 4.0 §6).
 #include <algorithm>
 
 #include "atmsigd/callctl/cause_errno.hpp"

@@ -110,7 +110,6 @@ void copy_ies(const Message& from, Message& to) {
     if ((std::holds_alternative<T>(ie) || ...)) to.ies.push_back(ie);
 }
 
-
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -739,8 +738,6 @@ void Uni::on_party_message(Call& c, const Message& m) {
     if (it != mp->parties.end() || c.we_originated || !detail::active(c.state)) {
       // A reference in use, or an ADD PARTY towards the root / before the call
       // is active: not compatible with the state (Q.2971 §9.5).
-      Party probe;
-      probe.ep = ep;
       const Party* known = it != mp->parties.end() ? &it->second : nullptr;
       emit_call(log::Id::kCallPartyUnexpected, c, ep, "ADD PARTY",
                 party_state_label(known != nullptr ? known->state : PS::kNull));

@@ -462,6 +462,165 @@ TEST_P(Root, Refused_NoP2mpCallUnknownPartyNotActive) {
   EXPECT_TRUE(peer.inbox.empty());
 }
 
+// Every party state the root enters x every party message: the state after
+// and the message answered (none: kNone), reviewed against Q.2971 §9.1, §9.3,
+// §9.5. ADD PARTY names the party's own reference (towards the root: STATUS).
+constexpr MessageType kNone = MessageType::kNotify;
+struct Cell {
+  MessageType in;
+  PartyState after;
+  MessageType answer;
+};
+struct StateRow {
+  PartyState state;
+  std::vector<Cell> cells;
+};
+
+TEST_P(Root, EveryPartyStateTimesEveryMessage) {
+  using MT = MessageType;
+  const std::vector<StateRow> table = {
+      {PartyState::kAddPartyInitiated,
+       {{MT::kPartyAlerting, PartyState::kPartyAlertingReceived, kNone},
+        {MT::kAddPartyAcknowledge, PartyState::kActive, kNone},
+        {MT::kAddPartyReject, PartyState::kNull, kNone},
+        {MT::kDropParty, PartyState::kNull, MT::kDropPartyAcknowledge},
+        {MT::kDropPartyAcknowledge, PartyState::kNull, kNone},
+        {MT::kAddParty, PartyState::kAddPartyInitiated, MT::kStatus}}},
+      {PartyState::kPartyAlertingReceived,
+       {{MT::kPartyAlerting, PartyState::kPartyAlertingReceived, MT::kStatus},
+        {MT::kAddPartyAcknowledge, PartyState::kActive, kNone},
+        {MT::kAddPartyReject, PartyState::kNull, kNone},
+        {MT::kDropParty, PartyState::kNull, MT::kDropPartyAcknowledge},
+        {MT::kDropPartyAcknowledge, PartyState::kNull, kNone},
+        {MT::kAddParty, PartyState::kPartyAlertingReceived, MT::kStatus}}},
+      {PartyState::kActive,
+       {{MT::kPartyAlerting, PartyState::kActive, MT::kStatus},
+        {MT::kAddPartyAcknowledge, PartyState::kActive, MT::kStatus},
+        {MT::kAddPartyReject, PartyState::kActive, MT::kStatus},
+        {MT::kDropParty, PartyState::kNull, MT::kDropPartyAcknowledge},
+        {MT::kDropPartyAcknowledge, PartyState::kNull, kNone},
+        {MT::kAddParty, PartyState::kActive, MT::kStatus}}},
+      {PartyState::kDropPartyInitiated,
+       {{MT::kPartyAlerting, PartyState::kDropPartyInitiated, kNone},
+        {MT::kAddPartyAcknowledge, PartyState::kDropPartyInitiated, kNone},
+        {MT::kAddPartyReject, PartyState::kDropPartyInitiated, kNone},
+        {MT::kDropParty, PartyState::kNull, kNone},
+        {MT::kDropPartyAcknowledge, PartyState::kNull, kNone},
+        {MT::kAddParty, PartyState::kDropPartyInitiated, MT::kStatus}}},
+  };
+  const auto cref = root_call();
+  for (const auto& row : table) {
+    for (const auto& cell : row.cells) {
+      SCOPED_TRACE(std::string(party_state_label(row.state)) + " x " +
+                   std::string(q2931::message_name(cell.in)));
+      const auto ep = add(cref);
+      if (row.state == PartyState::kPartyAlertingReceived)
+        peer_sends(MT::kPartyAlerting, cref, true, {epref(ep, true)});
+      if (row.state == PartyState::kActive || row.state == PartyState::kDropPartyInitiated)
+        peer_sends(MT::kAddPartyAcknowledge, cref, true, {epref(ep, true)});
+      if (row.state == PartyState::kDropPartyInitiated) {
+        req(CcDropParty{1, ep});
+        peer.expect(MT::kDropParty);
+      }
+      ASSERT_EQ(pstate(cref, ep), row.state);
+      take();
+      std::vector<q2931::Ie> ies{epref(ep, true)};
+      if (cell.in == MT::kAddPartyReject || cell.in == MT::kDropParty) ies.push_back(cause_ie(16));
+      if (cell.in == MT::kAddParty) ies.insert(ies.begin(), called(7));
+      peer_sends(cell.in, cref, true, ies);
+      EXPECT_EQ(pstate(cref, ep), cell.after);
+      if (cell.answer == kNone) {
+        EXPECT_TRUE(peer.inbox.empty());
+      } else {
+        const Message a = peer.expect(cell.answer);
+        EXPECT_EQ(ep_of(a), ep);
+        if (cell.answer == MT::kStatus) {
+          EXPECT_EQ(cause_of(a), cause::kMessageNotCompatibleWithState);
+          EXPECT_EQ(ep_state(a), static_cast<std::uint8_t>(row.state));
+        }
+      }
+      // Whatever is left of the party goes (locally), for the next cell.
+      if (pstate(cref, ep) != PartyState::kNull) {
+        peer_sends(MT::kDropPartyAcknowledge, cref, true, {epref(ep, true)});
+        ASSERT_EQ(pstate(cref, ep), PartyState::kNull);
+      }
+      take();
+      EXPECT_EQ(uni().state_of_sock(1), CallState::kActive);
+    }
+  }
+}
+
+// The leaf's party states (P6 offered, P10, P11) x the messages of the root.
+TEST_P(Leaf, EveryPartyStateTimesEveryMessage) {
+  using MT = MessageType;
+  const std::vector<StateRow> table = {
+      {PartyState::kAddPartyReceived,
+       {{MT::kAddParty, PartyState::kAddPartyReceived, MT::kStatus},
+        {MT::kAddPartyAcknowledge, PartyState::kAddPartyReceived, MT::kStatus},
+        {MT::kPartyAlerting, PartyState::kAddPartyReceived, MT::kStatus},
+        {MT::kDropParty, PartyState::kNull, MT::kDropPartyAcknowledge},
+        {MT::kDropPartyAcknowledge, PartyState::kNull, kNone}}},
+      {PartyState::kActive,
+       {{MT::kAddParty, PartyState::kActive, MT::kStatus},
+        {MT::kAddPartyReject, PartyState::kActive, MT::kStatus},
+        {MT::kPartyAlerting, PartyState::kActive, MT::kStatus},
+        {MT::kDropParty, PartyState::kNull, MT::kDropPartyAcknowledge},
+        {MT::kDropPartyAcknowledge, PartyState::kNull, kNone}}},
+      {PartyState::kDropPartyInitiated,
+       {{MT::kAddParty, PartyState::kDropPartyInitiated, MT::kStatus},
+        {MT::kAddPartyAcknowledge, PartyState::kDropPartyInitiated, kNone},
+        {MT::kDropParty, PartyState::kNull, kNone},
+        {MT::kDropPartyAcknowledge, PartyState::kNull, kNone}}},
+  };
+  const auto cref = leaf_call();
+  std::uint16_t ep = 10;
+  atmsvc::SockId sock = 20;
+  for (const auto& row : table) {
+    for (const auto& cell : row.cells) {
+      SCOPED_TRACE(std::string(party_state_label(row.state)) + " x " +
+                   std::string(q2931::message_name(cell.in)));
+      ++ep;
+      ++sock;
+      const CcIncoming inc = add_party_in(cref, ep);
+      if (row.state != PartyState::kAddPartyReceived) {
+        req(CcAccept{inc.call, sock});
+        peer.expect(MT::kAddPartyAcknowledge);
+      }
+      if (row.state == PartyState::kDropPartyInitiated) {
+        req(CcRelease{sock});
+        peer.expect(MT::kDropParty);
+      }
+      ASSERT_EQ(pstate(cref, ep, false), row.state);
+      take();
+      std::vector<q2931::Ie> ies{epref(ep, false)};
+      if (cell.in == MT::kAddPartyReject || cell.in == MT::kDropParty) ies.push_back(cause_ie(16));
+      if (cell.in == MT::kAddParty) ies.insert(ies.begin(), called(2));
+      peer_sends(cell.in, cref, false, ies);
+      EXPECT_EQ(pstate(cref, ep, false), cell.after);
+      if (cell.answer == kNone) {
+        EXPECT_TRUE(peer.inbox.empty());
+      } else {
+        const Message a = peer.expect(cell.answer);
+        EXPECT_EQ(ep_of(a), ep);
+      }
+      // The party's kernel: told once its party is gone.
+      const auto ev = take();
+      if (cell.after == PartyState::kNull && row.state == PartyState::kAddPartyReceived) {
+        EXPECT_EQ(events_of<CcIncomingGone>(ev).size(), 1u);
+      }
+      if (cell.after == PartyState::kNull && row.state == PartyState::kActive) {
+        EXPECT_EQ(events_of<CcReleased>(ev).size(), 1u);
+      }
+      if (pstate(cref, ep, false) != PartyState::kNull) {
+        peer_sends(MT::kDropPartyAcknowledge, cref, false, {epref(ep, false)});
+        ASSERT_EQ(pstate(cref, ep, false), PartyState::kNull);
+      }
+      take();
+      EXPECT_EQ(uni().state_of_sock(2), CallState::kActive);
+    }
+  }
+}
+
 // --- the leaf ---------------------------------------------------------------
 
 TEST_P(Leaf, Setup_EndpointReferenceEchoedInConnectAndStatus) {

@@ -580,7 +580,20 @@ inline std::vector<MsgCase> message_cases() {
                  hx("09 03 80 00 03 7d 80 00 0b"
                     "14 80 00 01 0a"         // call state U10
                     "08 80 00 02 80 9e")});  // cause 30 response to STATUS ENQUIRY
+    // Q.2971: a p2mp call's STATUS names the party and its state (callctl).
+    EndpointState es;
+    es.state = 10;
+    c.push_back({"status_party", v31,
+                 msg(MT::kStatus, 3, true).add(cs).add(make_cause(30)).add(epref(1, true)).add(es),
+                 hx("09 03 80 00 03 7d 80 00 17"
+                    "14 80 00 01 0a"
+                    "08 80 00 02 80 9e"
+                    "54 80 00 03 00 80 01"  // endpoint reference 1, flag 1
+                    "55 80 00 01 0a")});    // endpoint state P10 Active
   }
+  // A leaf's CONNECT echoes the SETUP's endpoint reference (Q.2971 §9.2).
+  c.push_back({"connect_epref", v31, msg(MT::kConnect, 3, true).add(epref(0, true)),
+               hx("09 03 80 00 03 07 80 00 07 54 80 00 03 00 80 00")});
   c.push_back(
       {"status_enquiry", v31, msg(MT::kStatusEnquiry, 3, false), hx("09 03 00 00 03 75 80 00 00")});
   {
@@ -622,6 +635,13 @@ inline std::vector<MsgCase> message_cases() {
                  hx("09 03 00 00 09 91 80 00 43" + calling + called +
                     "e8 e0 00 05 80 00 00 12 34"   // LIJ call identifier
                     "ea e0 00 04 00 00 00 07")});  // leaf sequence number 7
+    // The root's ADD PARTY answering a leaf's join (UNI 4.0 §6), as callctl sends it.
+    c.push_back(
+        {"add_party_leaf_seq", v40,
+         msg(MT::kAddParty, 3, false).add(called_nsap()).add(calling_nsap()).add(epref(2)).add(seq),
+         hx("09 03 00 00 03 80 80 00 41" + called + calling +
+            "54 80 00 03 00 00 02"         // endpoint reference 2
+            "ea e0 00 04 00 00 00 07")});  // leaf sequence number 7
     c.push_back({"leaf_setup_failure", v40,
                  msg(MT::kLeafSetupFailure, 9, true).add(make_cause(3)).add(seq),
                  hx("09 03 80 00 09 90 80 00 0e 08 80 00 02 80 83 ea e0 00 04 00 00 00 07")});
