@@ -1,6 +1,8 @@
-// Q.2931 / UNI 3.0, 3.1, 4.0 point-to-point call control for one signaling
-// link (one UNI), user side or network side, over its own SAAL (SSCF-UNI over
-// SSCOP). Sans-I/O like every core: no socket, no clock, no timer of its own.
+// Q.2931 / UNI 3.0, 3.1, 4.0 call control for one signaling link (one UNI),
+// user side or network side, over its own SAAL (SSCF-UNI over SSCOP):
+// point-to-point calls, Q.2963.1 modification (modify_machine.cpp) and Q.2971
+// point-to-multipoint parties with UNI 4.0 leaf-initiated join
+// (party_machine.cpp). Sans-I/O like every core: no socket, no clock, no timer of its own.
 //
 //   Uni uni(UniParams::defaults(Side::kUser, q2931::Version::kUni30));
 //   std::vector<atmsvc::NetOutput> out;
