@@ -220,14 +220,14 @@ class SocketTable {
     SockId id = 0;
     Vcc vcc = 0;
     SockState state = SockState::kNull;
-    // When the kernel's request made it, in whole seconds of the clock:
-    // in the padding after `state`, the record does not grow (issue 13).
-    std::uint32_t since_s = 0;
     // Q.2971: as_connect came with a session (net/atm/signaling.c sigd_enq2
     // numbers the connects of SO_MULTIPOINT sockets): a point-to-multipoint
     // root, whose as_addparty / as_dropparty go to call control. One octet,
     // in the padding after `state` with since_s: the record does not grow.
     bool multipoint = false;
+    // When the kernel's request made it, in whole seconds of the clock:
+    // in the padding after `state`, the record does not grow (issue 13).
+    std::uint32_t since_s = 0;
     CallId call = 0;                     // kAccepting: the call being accepted
     std::unique_ptr<Listener> listener;  // kListening / kListenZombie only
   };
