@@ -4,10 +4,9 @@
 // EntityRouter, as the demon has them), in virtual time.
 #include <gtest/gtest.h>
 
-#include <deque>
 #include <vector>
 
-#include "atmsigd/callctl/entity_router.hpp"
+#include "../support/engine_pair.hpp"
 #include "atmsigd/callctl/loopback_network.hpp"
 #include "atmsigd/engine/engine.hpp"
 #include "atmsigd/kernel_emu/kernel_model.hpp"
@@ -20,70 +19,7 @@ using namespace std::chrono_literals;
 
 const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
 
-struct Side {
-  explicit Side(callctl::Side side)
-      : cc([side] {
-          auto p = callctl::UniParams::defaults(side, q2931::Version::kUni31);
-          p.levels = &levels;
-          std::vector<callctl::EntitySpec> specs;
-          specs.push_back(callctl::EntitySpec{"0.0.5", p, {}, false});
-          return specs;
-        }()) {}
-  static inline const log::Levels levels{};
-  SocketTable table{SocketTableParams{seconds(10), false, &levels}};
-  callctl::EntityRouter cc;
-  engine::Engine eng{table, cc, &levels};
-  std::vector<engine::Action> out;
-  std::vector<Message> to_kernel;
-};
-
-struct World {
-  Side a{callctl::Side::kUser};
-  Side b{callctl::Side::kNetwork};
-  TimePoint now{};
-  std::deque<std::pair<bool, Bytes>> wire;  // (to B?, PDU)
-
-  void take(Side& s, bool from_a) {
-    for (auto& x : s.out) {
-      if (auto* l = std::get_if<engine::ToLink>(&x))
-        wire.emplace_back(from_a, std::move(l->pdu));
-      else if (auto* k = std::get_if<engine::ToKernel>(&x))
-        s.to_kernel.push_back(k->msg);
-    }
-    s.out.clear();
-  }
-  void feed(Side& s, const engine::Input& in) {
-    s.eng.handle(in, now, s.out);
-    take(s, &s == &a);
-  }
-  void timers(Side& s) {
-    const auto d = s.eng.next_deadline();
-    if (d && *d <= now) {
-      s.eng.handle_timeouts(now, s.out);
-      take(s, &s == &a);
-    }
-  }
-  void pump() {
-    for (int guard = 0; guard < 100000; ++guard) {
-      timers(a);
-      timers(b);
-      if (wire.empty()) return;
-      auto [to_b, pdu] = std::move(wire.front());
-      wire.pop_front();
-      feed(to_b ? b : a, engine::LinkPdu{0, ByteView(pdu)});
-    }
-    ADD_FAILURE() << "link never went quiet";
-  }
-  void step(Duration d) {
-    now += d;
-    pump();
-  }
-  void frame(Side& s, const Message& m) {
-    const Bytes bytes = encode(m);
-    feed(s, engine::KernelFrame{ByteView(bytes)});
-    pump();
-  }
-};
+const log::Levels kDefault{};  // the demon's default: info
 
 std::uint64_t in_of(const engine::Stats& s, int type) {
   return s.kernel.frames_in[engine::KernelCounters::index(type)];
@@ -93,11 +29,8 @@ std::uint64_t out_of(const engine::Stats& s, int type) {
 }
 
 TEST(EngineStats, CallBetweenTwoEngines_FramesByTypeAndEntityCounters) {
-  World w;
-  w.feed(w.a, engine::Start{});
-  w.feed(w.b, engine::Start{});
-  for (int i = 0; i < 20 && !(w.a.eng.link_up(0) && w.b.eng.link_up(0)); ++i) w.step(100ms);
-  ASSERT_TRUE(w.a.eng.link_up(0) && w.b.eng.link_up(0));
+  EnginePair w(q2931::Version::kUni31, kDefault);
+  w.start();
 
   const auto qos = kemu::qos_from_text("ubr");
   Message listen(as_listen);
