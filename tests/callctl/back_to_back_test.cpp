@@ -12,55 +12,14 @@
 namespace atmsigd::callctl::test {
 namespace {
 
-struct B2B {
-  explicit B2B(Version v = Version::kUni30)
-      : B2B(UniParams::defaults(Side::kUser, v), UniParams::defaults(Side::kNetwork, v)) {}
-  B2B(UniParams user_params, UniParams net_params)
-      : user(std::move(user_params)), net(std::move(net_params)), link(user, net) {
-    user.start(link.now);
-    net.start(link.now);
-    link.advance(100ms);
-  }
-  UniEnd user;
-  UniEnd net;
-  Link link;
-
-  void req(UniEnd& e, const atmsvc::CcRequest& r) {
-    e.request(r, link.now);
-    link.pump();
-  }
-  static std::vector<CcEvent> take(UniEnd& e) { return std::exchange(e.events, {}); }
-  // Calls from `from` (sock) to `to`, which accepts with socket `as`.
-  std::pair<CcEstablished, CcEstablished> call(UniEnd& from, atmsvc::SockId sock, UniEnd& to,
-                                               atmsvc::SockId as) {
-    req(from, connect_req(sock));
-    auto inc = events_of<CcIncoming>(take(to));
-    EXPECT_EQ(inc.size(), 1u);
-    if (inc.empty()) return {};
-    req(to, CcAccept{inc[0].call, as});
-    link.advance(10ms);
-    auto a = events_of<CcEstablished>(take(from));
-    auto b = events_of<CcEstablished>(take(to));
-    EXPECT_EQ(a.size(), 1u);
-    EXPECT_EQ(b.size(), 1u);
-    if (a.empty() || b.empty()) return {};
-    return {a[0], b[0]};
-  }
-  void expect_idle() {
-    EXPECT_EQ(user.uni.call_count(), 0u);
-    EXPECT_EQ(net.uni.call_count(), 0u);
-    EXPECT_EQ(net.uni.vcis_in_use(), 0u);
-  }
-};
-
 TEST(BackToBack, LinkComesUp) {
-  B2B t;
+  UniPair t;
   EXPECT_TRUE(t.user.uni.link_up());
   EXPECT_TRUE(t.net.uni.link_up());
 }
 
 TEST(BackToBack, UserCallsNetwork_AcceptedWithConsistentVciAndQos_ReleasedByCaller) {
-  B2B t;
+  UniPair t;
   auto [a, b] = t.call(t.user, 1, t.net, 101);
   EXPECT_EQ(a.pvc.sap_addr.vci, 32);
   EXPECT_EQ(b.pvc.sap_addr.vci, 32);
@@ -69,7 +28,7 @@ TEST(BackToBack, UserCallsNetwork_AcceptedWithConsistentVciAndQos_ReleasedByCall
   EXPECT_EQ(a.qos.rxtp.max_sdu, b.qos.txtp.max_sdu);
   EXPECT_EQ(b.qos.rxtp.max_pcr, 353207);  // what the caller signalled (ATM_MAX_PCR)
   t.req(t.user, CcRelease{1});
-  auto rel = events_of<CcReleased>(B2B::take(t.net));
+  auto rel = events_of<CcReleased>(UniPair::take(t.net));
   ASSERT_EQ(rel.size(), 1u);
   EXPECT_EQ(rel[0].sock, 101u);
   EXPECT_EQ(rel[0].err, 0);
@@ -77,11 +36,11 @@ TEST(BackToBack, UserCallsNetwork_AcceptedWithConsistentVciAndQos_ReleasedByCall
 }
 
 TEST(BackToBack, NetworkCallsUser_ReleasedByCallee) {
-  B2B t;
+  UniPair t;
   auto [a, b] = t.call(t.net, 7, t.user, 201);
   EXPECT_EQ(a.pvc.sap_addr.vci, b.pvc.sap_addr.vci);
   t.req(t.user, CcRelease{201});
-  auto rel = events_of<CcReleased>(B2B::take(t.net));
+  auto rel = events_of<CcReleased>(UniPair::take(t.net));
   ASSERT_EQ(rel.size(), 1u);
   EXPECT_EQ(rel[0].sock, 7u);
   EXPECT_EQ(rel[0].err, 0);
@@ -95,7 +54,7 @@ TEST(BackToBack, NetworkCallsUser_ReleasedByCallee) {
 TEST(BackToBack, RangesExhausted_SetupRefusedCause45_CallerEconnrefused_ThenReused) {
   auto np = UniParams::defaults(Side::kNetwork, Version::kUni30);
   np.vc_ranges = {VcRange{1, 1, 32, 33}, VcRange{2, 2, 40, 40}};  // three VCs
-  B2B t(UniParams::defaults(Side::kUser, Version::kUni30), np);
+  UniPair t(UniParams::defaults(Side::kUser, Version::kUni30), np);
   std::vector<std::pair<int, int>> vcs;
   for (atmsvc::SockId s = 1; s <= 3; ++s) {
     auto [a, b] = t.call(t.user, s, t.net, 100 + s);
@@ -109,12 +68,12 @@ TEST(BackToBack, RangesExhausted_SetupRefusedCause45_CallerEconnrefused_ThenReus
   // The fourth: refused before T303 could run, nothing offered to the called side.
   const TimePoint asked = t.link.now;
   t.req(t.user, connect_req(4));
-  const auto rel = events_of<CcReleased>(B2B::take(t.user));
+  const auto rel = events_of<CcReleased>(UniPair::take(t.user));
   ASSERT_EQ(rel.size(), 1u);
   EXPECT_EQ(rel[0].sock, 4u);
   EXPECT_EQ(rel[0].err, -ECONNREFUSED);
   EXPECT_EQ(t.link.now, asked);
-  EXPECT_TRUE(events_of<CcIncoming>(B2B::take(t.net)).empty());
+  EXPECT_TRUE(events_of<CcIncoming>(UniPair::take(t.net)).empty());
   std::size_t failed45 = 0;
   for (const auto& e : t.user.logs)
     if (e.id == log::Id::kCallFailed &&
@@ -126,7 +85,7 @@ TEST(BackToBack, RangesExhausted_SetupRefusedCause45_CallerEconnrefused_ThenReus
 
   // One released: the next call gets exactly that VC.
   t.req(t.user, CcRelease{2});
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, 0);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).err, 0);
   auto [a, b] = t.call(t.user, 5, t.net, 105);
   EXPECT_EQ(a.pvc.sap_addr.vpi, 1);
   EXPECT_EQ(a.pvc.sap_addr.vci, 33);
@@ -138,16 +97,16 @@ TEST(BackToBack, RangesExhausted_SetupRefusedCause45_CallerEconnrefused_ThenReus
 
 TEST(BackToBack, Uni31AndUni40_CallAndRelease) {
   for (Version v : {Version::kUni31, Version::kUni40}) {
-    B2B t(v);
+    UniPair t(v);
     t.call(t.user, 1, t.net, 101);
     t.req(t.net, CcRelease{101});
-    EXPECT_EQ(events_of<CcReleased>(B2B::take(t.user)).at(0).err, 0);
+    EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.user)).at(0).err, 0);
     t.expect_idle();
   }
 }
 
 TEST(BackToBack, AbrCallUni40_CalleeSeesAbrWithMcr) {
-  B2B t(Version::kUni40);
+  UniPair t(Version::kUni40);
   struct atm_qos q = ubr();
   q.txtp.traffic_class = ATM_ABR;
   q.rxtp.traffic_class = ATM_ABR;
@@ -155,80 +114,80 @@ TEST(BackToBack, AbrCallUni40_CalleeSeesAbrWithMcr) {
   q.txtp.min_pcr = 500;
   q.rxtp.max_pcr = 10000;
   t.req(t.user, connect_req(1, 1, q));
-  auto inc = events_of<CcIncoming>(B2B::take(t.net));
+  auto inc = events_of<CcIncoming>(UniPair::take(t.net));
   ASSERT_EQ(inc.size(), 1u);
   EXPECT_EQ(inc[0].qos.rxtp.traffic_class, ATM_ABR);
   EXPECT_EQ(inc[0].qos.rxtp.max_pcr, 20000);
   EXPECT_EQ(inc[0].qos.rxtp.min_pcr, 500);
   EXPECT_EQ(inc[0].qos.txtp.max_pcr, 10000);
   t.req(t.net, CcAccept{inc[0].call, 101});
-  EXPECT_EQ(events_of<CcEstablished>(B2B::take(t.user)).at(0).qos.txtp.traffic_class, ATM_ABR);
+  EXPECT_EQ(events_of<CcEstablished>(UniPair::take(t.user)).at(0).qos.txtp.traffic_class, ATM_ABR);
   t.req(t.user, CcRelease{1});
   t.expect_idle();
 }
 
 TEST(BackToBack, RejectedByTheKernel_CallerGetsEconnrefused) {
-  B2B t;
+  UniPair t;
   t.req(t.user, connect_req(1));
-  auto inc = events_of<CcIncoming>(B2B::take(t.net));
+  auto inc = events_of<CcIncoming>(UniPair::take(t.net));
   ASSERT_EQ(inc.size(), 1u);
   t.req(t.net, CcReject{inc[0].call, RejectReason::kKernelRejected, 0});
-  auto rel = events_of<CcReleased>(B2B::take(t.user));
+  auto rel = events_of<CcReleased>(UniPair::take(t.user));
   ASSERT_EQ(rel.size(), 1u);
   EXPECT_EQ(rel[0].err, -ECONNREFUSED);
   t.expect_idle();
 }
 
 TEST(BackToBack, NobodyListens_CallerGetsEconnrefused) {
-  B2B t;
+  UniPair t;
   t.req(t.net, connect_req(1));
-  auto inc = events_of<CcIncoming>(B2B::take(t.user));
+  auto inc = events_of<CcIncoming>(UniPair::take(t.user));
   ASSERT_EQ(inc.size(), 1u);
   t.req(t.user, CcReject{inc[0].call, RejectReason::kNoListener, 0});
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ECONNREFUSED);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).err, -ECONNREFUSED);
   t.expect_idle();
 }
 
 TEST(BackToBack, BusyCallee_CallerGetsEconnrefusedCause17) {
-  B2B t;
+  UniPair t;
   t.req(t.net, connect_req(1));
-  auto inc = events_of<CcIncoming>(B2B::take(t.user));
+  auto inc = events_of<CcIncoming>(UniPair::take(t.user));
   ASSERT_EQ(inc.size(), 1u);
   t.req(t.user, CcReject{inc[0].call, RejectReason::kKernelRejected, -EBUSY});
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ECONNREFUSED);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).err, -ECONNREFUSED);
   t.expect_idle();
 }
 
 TEST(BackToBack, CallerGivesUpBeforeAnswer_CalleeGetsIncomingGone) {
-  B2B t;
+  UniPair t;
   t.req(t.user, connect_req(1));
-  auto inc = events_of<CcIncoming>(B2B::take(t.net));
+  auto inc = events_of<CcIncoming>(UniPair::take(t.net));
   ASSERT_EQ(inc.size(), 1u);
   t.req(t.user, CcRelease{1});
-  auto gone = events_of<CcIncomingGone>(B2B::take(t.net));
+  auto gone = events_of<CcIncomingGone>(UniPair::take(t.net));
   ASSERT_EQ(gone.size(), 1u);
   t.req(t.net, CcAccept{inc[0].call, 101});
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ECONNABORTED);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).err, -ECONNABORTED);
   t.expect_idle();
 }
 
 TEST(BackToBack, UserCalleeNeverAnswers_T303TwiceEtimedoutAndGone) {
-  B2B t;
+  UniPair t;
   t.req(t.net, connect_req(1));
-  EXPECT_EQ(events_of<CcIncoming>(B2B::take(t.user)).size(), 1u);
+  EXPECT_EQ(events_of<CcIncoming>(UniPair::take(t.user)).size(), 1u);
   t.link.advance(8s);
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ETIMEDOUT);
-  EXPECT_EQ(events_of<CcIncomingGone>(B2B::take(t.user)).size(), 1u);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).err, -ETIMEDOUT);
+  EXPECT_EQ(events_of<CcIncomingGone>(UniPair::take(t.user)).size(), 1u);
   t.expect_idle();
 }
 
 TEST(BackToBack, NetworkCalleeNeverAnswers_T310EtimedoutAndGone) {
-  B2B t;
+  UniPair t;
   t.req(t.user, connect_req(1));
-  EXPECT_EQ(events_of<CcIncoming>(B2B::take(t.net)).size(), 1u);
+  EXPECT_EQ(events_of<CcIncoming>(UniPair::take(t.net)).size(), 1u);
   t.link.advance(10s);
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.user)).at(0).err, -ETIMEDOUT);
-  EXPECT_EQ(events_of<CcIncomingGone>(B2B::take(t.net)).size(), 1u);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.user)).at(0).err, -ETIMEDOUT);
+  EXPECT_EQ(events_of<CcIncomingGone>(UniPair::take(t.net)).size(), 1u);
   t.expect_idle();
 }
 
@@ -247,7 +206,7 @@ TEST(BackToBack, PeerSilent_LinkNeverUp_ConnectFailsAfterT303) {
 }
 
 TEST(BackToBack, ShortLinkOutageDuringCall_CallSurvivesStatusEnquiryBothSides) {
-  B2B t;
+  UniPair t;
   t.call(t.user, 1, t.net, 101);
   t.link.up = false;
   t.link.advance(8s);
@@ -262,17 +221,17 @@ TEST(BackToBack, ShortLinkOutageDuringCall_CallSurvivesStatusEnquiryBothSides) {
   EXPECT_EQ(t.net.uni.state_of_sock(101), CallState::kActive);
   EXPECT_GE(t.user.uni.stats().messages_out, 4u);
   t.req(t.user, CcRelease{1});
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, 0);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).err, 0);
   t.expect_idle();
 }
 
 TEST(BackToBack, LongLinkOutage_T309ClearsBothSidesEnetreset) {
-  B2B t;
+  UniPair t;
   t.call(t.user, 1, t.net, 101);
   t.link.up = false;
   t.link.advance(30s);
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.user)).at(0).err, -ENETRESET);
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ENETRESET);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.user)).at(0).err, -ENETRESET);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).err, -ENETRESET);
   t.link.up = true;
   t.link.advance(5s);
   EXPECT_TRUE(t.user.uni.link_up());
@@ -281,25 +240,25 @@ TEST(BackToBack, LongLinkOutage_T309ClearsBothSidesEnetreset) {
 }
 
 TEST(BackToBack, OutageDuringSetup_ClearedAtOnce) {
-  B2B t;
+  UniPair t;
   t.req(t.user, connect_req(1));
-  B2B::take(t.net);
+  UniPair::take(t.net);
   t.link.up = false;
   t.link.advance(8s);
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.user)).at(0).err, -ENETRESET);
-  auto ev = B2B::take(t.net);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.user)).at(0).err, -ENETRESET);
+  auto ev = UniPair::take(t.net);
   EXPECT_EQ(events_of<CcIncomingGone>(ev).size(), 1u);
   t.expect_idle();
 }
 
 TEST(BackToBack, Restart_ClearsEverythingOnBothSides) {
-  B2B t;
+  UniPair t;
   t.call(t.user, 1, t.net, 101);
   t.call(t.net, 2, t.user, 102);
   t.net.restart(std::nullopt, t.link.now);
   t.link.advance(10ms);
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).size(), 2u);
-  auto rel = events_of<CcReleased>(B2B::take(t.user));
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).size(), 2u);
+  auto rel = events_of<CcReleased>(UniPair::take(t.user));
   EXPECT_EQ(rel.size(), 2u);
   for (const auto& r : rel) EXPECT_EQ(r.err, -ENETRESET);
   EXPECT_FALSE(t.net.uni.restart_pending());  // acknowledged
@@ -307,13 +266,13 @@ TEST(BackToBack, Restart_ClearsEverythingOnBothSides) {
 }
 
 TEST(BackToBack, RestartOneVc_OnlyThatCall) {
-  B2B t;
+  UniPair t;
   auto [a, b] = t.call(t.user, 1, t.net, 101);
   t.call(t.user, 2, t.net, 102);
   t.user.restart(std::make_pair(std::uint16_t{0}, static_cast<std::uint16_t>(a.pvc.sap_addr.vci)),
                  t.link.now);
   t.link.advance(10ms);
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).sock, 101u);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).sock, 101u);
   EXPECT_EQ(t.user.uni.call_count(), 1u);
   EXPECT_EQ(t.net.uni.call_count(), 1u);
   EXPECT_FALSE(t.user.uni.restart_pending());
@@ -324,10 +283,10 @@ TEST(BackToBack, RestartOneVc_OnlyThatCall) {
 // its link is down; the stopped end never establishes the link again, not even
 // when the peer offers it (BGN).
 TEST(BackToBack, StopLinkAfterRelease_PeerClearsAtOnceAndTheLinkStaysDown) {
-  B2B t;
+  UniPair t;
   t.call(t.user, 1, t.net, 101);
   t.req(t.user, CcRelease{1});
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, 0);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).err, 0);
   EXPECT_EQ(t.user.uni.call_count(), 0u);  // RELEASE COMPLETE came back
   t.user.stop_link(t.link.now);
   EXPECT_FALSE(t.user.uni.link_idle());  // END sent, ENDAK not yet received
@@ -346,7 +305,7 @@ TEST(BackToBack, StopLinkAfterRelease_PeerClearsAtOnceAndTheLinkStaysDown) {
 // kernel side is gone), the peer keeps it under T309 and clears it with
 // -ENETRESET when T309 expires.
 TEST(BackToBack, StopLinkWithAnActiveCall_PeerClearsAfterT309) {
-  B2B t;
+  UniPair t;
   t.call(t.user, 1, t.net, 101);
   t.user.stop_link(t.link.now);
   EXPECT_EQ(t.user.uni.call_count(), 0u);
@@ -355,13 +314,13 @@ TEST(BackToBack, StopLinkWithAnActiveCall_PeerClearsAfterT309) {
   EXPECT_FALSE(t.user.uni.t309_running());
   EXPECT_TRUE(t.net.uni.t309_running());
   t.link.advance(11s);
-  EXPECT_EQ(events_of<CcReleased>(B2B::take(t.net)).at(0).err, -ENETRESET);
+  EXPECT_EQ(events_of<CcReleased>(UniPair::take(t.net)).at(0).err, -ENETRESET);
   EXPECT_EQ(t.net.uni.call_count(), 0u);
   EXPECT_TRUE(t.user.events.empty());  // nothing for a kernel that is gone
 }
 
 TEST(BackToBack, ManyCallsAtOnce_BothDirections_NothingLeaks) {
-  B2B t;
+  UniPair t;
   constexpr int kCalls = 300;
   for (int i = 1; i <= kCalls; ++i) {
     UniEnd& from = (i % 2) != 0 ? t.user : t.net;
@@ -370,12 +329,12 @@ TEST(BackToBack, ManyCallsAtOnce_BothDirections_NothingLeaks) {
   t.link.pump();
   t.link.advance(100ms);
   for (UniEnd* e : {&t.user, &t.net}) {
-    for (const auto& inc : events_of<CcIncoming>(B2B::take(*e)))
+    for (const auto& inc : events_of<CcIncoming>(UniPair::take(*e)))
       e->request(CcAccept{inc.call, 100000 + inc.call}, t.link.now);
   }
   t.link.advance(1s);
-  auto ua = B2B::take(t.user);
-  auto na = B2B::take(t.net);
+  auto ua = UniPair::take(t.user);
+  auto na = UniPair::take(t.net);
   EXPECT_EQ(events_of<CcEstablished>(ua).size() + events_of<CcEstablished>(na).size(), 2u * kCalls);
   EXPECT_EQ(t.user.uni.call_count(), static_cast<std::size_t>(kCalls));
   EXPECT_EQ(t.net.uni.vcis_in_use(), static_cast<std::size_t>(kCalls));
@@ -387,8 +346,8 @@ TEST(BackToBack, ManyCallsAtOnce_BothDirections_NothingLeaks) {
     from.request(CcRelease{static_cast<atmsvc::SockId>(i)}, t.link.now);
   }
   t.link.advance(1s);
-  auto ur = events_of<CcReleased>(B2B::take(t.user));
-  auto nr = events_of<CcReleased>(B2B::take(t.net));
+  auto ur = events_of<CcReleased>(UniPair::take(t.user));
+  auto nr = events_of<CcReleased>(UniPair::take(t.net));
   EXPECT_EQ(ur.size() + nr.size(), static_cast<std::size_t>(kCalls));
   for (const auto& r : ur) EXPECT_EQ(r.err, 0);
   t.expect_idle();
@@ -396,7 +355,7 @@ TEST(BackToBack, ManyCallsAtOnce_BothDirections_NothingLeaks) {
 
 TEST(BackToBack, EveryMessageOnTheWireDecodesCleanly) {
   // Wraps the link to decode every Q.2931 message inside the SSCOP SDs.
-  B2B t;
+  UniPair t;
   t.call(t.user, 1, t.net, 101);
   t.call(t.net, 2, t.user, 102);
   t.req(t.user, CcRelease{1});

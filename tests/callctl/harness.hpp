@@ -262,6 +262,55 @@ struct Fixture {
   std::vector<CcEvent> take() { return std::exchange(ev(), {}); }
 };
 
+// Two Unis joined through their SSCOP PDUs (the in-memory link, virtual time):
+// `user` places calls and `net` is offered them unless the test says otherwise.
+// The link is up when the constructor returns.
+struct UniPair {
+  explicit UniPair(Version v = Version::kUni30)
+      : UniPair(UniParams::defaults(Side::kUser, v), UniParams::defaults(Side::kNetwork, v)) {}
+  UniPair(UniParams user_params, UniParams net_params)
+      : user(std::move(user_params)), net(std::move(net_params)), link(user, net) {
+    user.start(link.now);
+    net.start(link.now);
+    link.advance(100ms);
+  }
+  UniEnd user;
+  UniEnd net;
+  Link link;
+
+  void req(UniEnd& e, const atmsvc::CcRequest& r) {
+    e.request(r, link.now);
+    link.pump();
+  }
+  static std::vector<CcEvent> take(UniEnd& e) { return std::exchange(e.events, {}); }
+  // `from` calls (socket `sock`) `to`, which is offered the call: its CallId.
+  atmsvc::CallId offer(UniEnd& from, atmsvc::SockId sock, UniEnd& to) {
+    req(from, connect_req(sock));
+    auto inc = events_of<CcIncoming>(take(to));
+    EXPECT_EQ(inc.size(), 1u);
+    return inc.empty() ? 0 : inc[0].call;
+  }
+  // `from` calls `to`, which accepts with socket `as`: both ends' CcEstablished.
+  std::pair<CcEstablished, CcEstablished> call(UniEnd& from, atmsvc::SockId sock, UniEnd& to,
+                                               atmsvc::SockId as) {
+    const auto id = offer(from, sock, to);
+    if (id == 0) return {};
+    req(to, CcAccept{id, as});
+    link.advance(10ms);
+    auto a = events_of<CcEstablished>(take(from));
+    auto b = events_of<CcEstablished>(take(to));
+    EXPECT_EQ(a.size(), 1u);
+    EXPECT_EQ(b.size(), 1u);
+    if (a.empty() || b.empty()) return {};
+    return {a[0], b[0]};
+  }
+  void expect_idle() {
+    EXPECT_EQ(user.uni.call_count(), 0u);
+    EXPECT_EQ(net.uni.call_count(), 0u);
+    EXPECT_EQ(net.uni.vcis_in_use(), 0u);
+  }
+};
+
 inline std::optional<std::uint8_t> cause_of(const Message& m) {
   if (const auto* c = m.find<q2931::Cause>()) return c->value;
   return std::nullopt;

@@ -662,15 +662,8 @@ INSTANTIATE_TEST_SUITE_P(Q2963, Other, ::testing::Values(Side::kUser, Side::kNet
 
 // A user-side and a network-side Uni with Q.2963.1, each playing its kernel
 // (it answers every CcModifyQos with `answer`, or never).
-struct ModB2B {
-  ModB2B() : user(params(Side::kUser)), net(params(Side::kNetwork)), link(user, net) {
-    user.start(link.now);
-    net.start(link.now);
-    link.advance(100ms);
-  }
-  UniEnd user;
-  UniEnd net;
-  Link link;
+struct ModB2B : UniPair {
+  ModB2B() : UniPair(params(Side::kUser), params(Side::kNetwork)) {}
   std::optional<int> user_answer = 0;
   std::optional<int> net_answer = 0;
   std::vector<CcModifyQos> user_asked, net_asked;

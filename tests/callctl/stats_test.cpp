@@ -11,31 +11,8 @@
 namespace atmsigd::callctl::test {
 namespace {
 
-struct Pair {
-  Pair()
-      : user(UniParams::defaults(Side::kUser, Version::kUni31)),
-        net(UniParams::defaults(Side::kNetwork, Version::kUni31)),
-        link(user, net) {
-    user.start(link.now);
-    net.start(link.now);
-    link.advance(100ms);
-  }
-  UniEnd user;
-  UniEnd net;
-  Link link;
-
-  void req(UniEnd& e, const atmsvc::CcRequest& r) {
-    e.request(r, link.now);
-    link.pump();
-  }
-  static std::vector<CcEvent> take(UniEnd& e) { return std::exchange(e.events, {}); }
-  // `from` calls `to`, which is offered the call: its CallId.
-  atmsvc::CallId offer(UniEnd& from, atmsvc::SockId sock, UniEnd& to) {
-    req(from, connect_req(sock));
-    auto inc = events_of<CcIncoming>(take(to));
-    EXPECT_EQ(inc.size(), 1u);
-    return inc.empty() ? 0 : inc[0].call;
-  }
+struct Pair : UniPair {
+  Pair() : UniPair(Version::kUni31) {}
 };
 
 std::uint64_t in_of(const UniEnd& e, MessageType t) {

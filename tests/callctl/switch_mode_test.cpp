@@ -169,47 +169,33 @@ TEST(SwitchIncoming, IdentifyInNetworkMode_IgnoredCallProceedingAlreadySent) {
 
 // --- back to back: a switch-mode Uni against a user-side Uni -----------------
 
-struct SwitchB2B {
-  SwitchB2B()
-      : user(UniParams::defaults(Side::kUser, Version::kUni30)),
-        sw(switch_params()),
-        link(user, sw) {
-    user.start(link.now);
-    sw.start(link.now);
-    link.advance(100ms);
-  }
-  UniEnd user;
-  UniEnd sw;
-  Link link;
-  void req(UniEnd& e, const atmsvc::CcRequest& r) {
-    e.request(r, link.now);
-    link.pump();
-  }
-  static std::vector<CcEvent> take(UniEnd& e) { return std::exchange(e.events, {}); }
+// `net` is the switch-mode end.
+struct SwitchB2B : UniPair {
+  SwitchB2B() : UniPair(UniParams::defaults(Side::kUser, Version::kUni30), switch_params()) {}
 };
 
 TEST(SwitchBackToBack, UserCallsSwitch_IdentifyAcceptRelease_BothSeeTheControllersCi) {
   SwitchB2B t;
   t.req(t.user, connect_req(1));
-  auto inc = events_of<CcIncoming>(SwitchB2B::take(t.sw));
+  auto inc = events_of<CcIncoming>(SwitchB2B::take(t.net));
   ASSERT_EQ(inc.size(), 1u);
   EXPECT_EQ(t.user.uni.state_of_sock(1), CallState::kCallInitiated);  // no CALL PROC yet
-  t.req(t.sw, CcIdentify{inc[0].call, 50, pvc(0, 321)});
+  t.req(t.net, CcIdentify{inc[0].call, 50, pvc(0, 321)});
   EXPECT_EQ(t.user.uni.state_of_sock(1), CallState::kOutgoingCallProceeding);
-  t.req(t.sw, CcAccept{inc[0].call, 101});
+  t.req(t.net, CcAccept{inc[0].call, 101});
   t.link.advance(10ms);
   auto a = events_of<CcEstablished>(SwitchB2B::take(t.user));
-  auto b = events_of<CcEstablished>(SwitchB2B::take(t.sw));
+  auto b = events_of<CcEstablished>(SwitchB2B::take(t.net));
   ASSERT_EQ(a.size(), 1u);
   ASSERT_EQ(b.size(), 1u);
   EXPECT_EQ(a[0].pvc.sap_addr.vci, 321);
   EXPECT_EQ(b[0].pvc.sap_addr.vci, 321);
   t.req(t.user, CcRelease{1});
-  auto rel = events_of<CcReleased>(SwitchB2B::take(t.sw));
+  auto rel = events_of<CcReleased>(SwitchB2B::take(t.net));
   ASSERT_EQ(rel.size(), 1u);
   EXPECT_EQ(rel[0].sock, 101u);
   EXPECT_EQ(t.user.uni.call_count(), 0u);
-  EXPECT_EQ(t.sw.uni.call_count(), 0u);
+  EXPECT_EQ(t.net.uni.call_count(), 0u);
 }
 
 TEST(SwitchBackToBack, SwitchCallsUser_WithPvc_UserGetsThatCi) {
@@ -217,35 +203,35 @@ TEST(SwitchBackToBack, SwitchCallsUser_WithPvc_UserGetsThatCi) {
   CcConnect c = connect_req(7);
   c.pvc = pvc(0, 4000);
   c.local = nsap(0x33);
-  t.req(t.sw, c);
+  t.req(t.net, c);
   auto inc = events_of<CcIncoming>(SwitchB2B::take(t.user));
   ASSERT_EQ(inc.size(), 1u);
   EXPECT_EQ(inc[0].pvc.sap_addr.vci, 4000);
   EXPECT_EQ(inc[0].calling.sas_addr.prv[18], 0x33);
   t.req(t.user, CcAccept{inc[0].call, 201});
   t.link.advance(10ms);
-  EXPECT_EQ(events_of<CcEstablished>(SwitchB2B::take(t.sw)).at(0).pvc.sap_addr.vci, 4000);
+  EXPECT_EQ(events_of<CcEstablished>(SwitchB2B::take(t.net)).at(0).pvc.sap_addr.vci, 4000);
   EXPECT_EQ(events_of<CcEstablished>(SwitchB2B::take(t.user)).at(0).pvc.sap_addr.vci, 4000);
   t.req(t.user, CcRelease{201});
-  EXPECT_EQ(events_of<CcReleased>(SwitchB2B::take(t.sw)).at(0).err, 0);
+  EXPECT_EQ(events_of<CcReleased>(SwitchB2B::take(t.net)).at(0).err, 0);
   EXPECT_EQ(t.user.uni.call_count(), 0u);
-  EXPECT_EQ(t.sw.uni.call_count(), 0u);
+  EXPECT_EQ(t.net.uni.call_count(), 0u);
 }
 
 TEST(SwitchBackToBack, AcceptWithoutIdentify_CallerReleasedCause45) {
   SwitchB2B t;
   t.req(t.user, connect_req(1));
-  auto inc = events_of<CcIncoming>(SwitchB2B::take(t.sw));
+  auto inc = events_of<CcIncoming>(SwitchB2B::take(t.net));
   ASSERT_EQ(inc.size(), 1u);
-  t.req(t.sw, CcAccept{inc[0].call, 101});
+  t.req(t.net, CcAccept{inc[0].call, 101});
   t.link.advance(10ms);
-  EXPECT_EQ(events_of<CcReleased>(SwitchB2B::take(t.sw)).at(0).err, -EINVAL);
+  EXPECT_EQ(events_of<CcReleased>(SwitchB2B::take(t.net)).at(0).err, -EINVAL);
   auto rel = events_of<CcReleased>(SwitchB2B::take(t.user));
   ASSERT_EQ(rel.size(), 1u);
   EXPECT_EQ(rel[0].sock, 1u);
   EXPECT_LT(rel[0].err, 0);
   EXPECT_EQ(t.user.uni.call_count(), 0u);
-  EXPECT_EQ(t.sw.uni.call_count(), 0u);
+  EXPECT_EQ(t.net.uni.call_count(), 0u);
 }
 
 }  // namespace
