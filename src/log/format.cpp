@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <variant>
 
 #include "atmsigd/q2931/text.hpp"
 #include "atmsigd/util/atm_text.hpp"
@@ -140,6 +142,80 @@ void put_arg(Writer& w, const Arg& a) {
              a);
 }
 
+// The same text written into a caller's buffer (the log line, in the
+// writer's ring): no string and no second copy. Each piece checks its room
+// and gives up (nullptr) if it does not fit; the caller then uses
+// append_event, which always fits.
+char* put_text(char* p, char* end, std::string_view v) {
+  if (static_cast<std::size_t>(end - p) < v.size()) return nullptr;
+  std::memcpy(p, v.data(), v.size());
+  return p + v.size();
+}
+
+template <class T>
+char* put_integer(char* p, char* end, T v) {
+  if (end - p < 24) return nullptr;
+  return std::to_chars(p, end, v).ptr;
+}
+
+// put_arg_at switches on the index: the alternatives' order of log.hpp.
+static_assert(std::is_same_v<std::variant_alternative_t<5, Arg>, Cause> &&
+              std::is_same_v<std::variant_alternative_t<8, Arg>, struct sockaddr_atmsvc> &&
+              std::is_same_v<std::variant_alternative_t<9, Arg>, struct sockaddr_atmpvc>);
+
+char* put_arg_at(char* p, char* end, const Arg& a) {
+  switch (a.index()) {
+    case 0:
+      return put_integer(p, end, *std::get_if<std::int64_t>(&a));
+    case 1:
+      return put_integer(p, end, *std::get_if<std::uint64_t>(&a));
+    case 2:
+      return put_text(p, end, *std::get_if<std::string_view>(&a));
+    case 3:
+      return put_text(p, end, *std::get_if<std::string>(&a));
+    case 4: {
+      const std::uint64_t v = std::get_if<Hex>(&a)->value;
+      if (end - p < 24) return nullptr;
+      if (v == 0) {
+        *p = '0';
+        return p + 1;
+      }
+      p[0] = '0';
+      p[1] = 'x';
+      return std::to_chars(p + 2, end, v, 16).ptr;
+    }
+    case 5: {
+      const std::uint8_t c = std::get_if<Cause>(&a)->value;
+      const std::string_view name = q2931::cause_name(c);
+      if (static_cast<std::size_t>(end - p) < name.size() + 8) return nullptr;
+      p = std::to_chars(p, end, unsigned{c}).ptr;
+      p[0] = ' ';
+      p[1] = '(';
+      std::memcpy(p + 2, name.data(), name.size());
+      p += 2 + name.size();
+      *p++ = ')';
+      return p;
+    }
+    case 8: {
+      const auto& v = *std::get_if<struct sockaddr_atmsvc>(&a);
+      if (static_cast<std::size_t>(end - p) >= kSvcFastTextMax)
+        if (char* e = write_svc_address_fast(p, v)) return e;
+      return put_text(p, end, svc_address_text(v));
+    }
+    case 9: {
+      const auto& v = *std::get_if<struct sockaddr_atmpvc>(&a);
+      if (end - p < 3 * 12) return nullptr;
+      p = std::to_chars(p, end, v.sap_addr.itf).ptr;
+      *p++ = '.';
+      p = std::to_chars(p, end, v.sap_addr.vpi).ptr;
+      *p++ = '.';
+      return std::to_chars(p, end, v.sap_addr.vci).ptr;
+    }
+    default:  // Errno, Octets (rare: -d and errors): through the string
+      return put_text(p, end, format_arg(a));
+  }
+}
+
 }  // namespace
 
 std::string format_arg(const Arg& a) {
@@ -154,6 +230,20 @@ std::string format(const Event& e) {
   std::string s;
   append_event(s, e);
   return s;
+}
+
+char* write_event(char* p, char* end, const Event& e) {
+  const std::string_view text = spec(e.id).text;
+  const Holes& h = kHoles[static_cast<std::size_t>(e.id)];
+  if (h.n > kMaxHoles) return nullptr;
+  std::size_t from = 0;
+  for (std::size_t k = 0; k < h.n; ++k) {
+    p = put_text(p, end, text.substr(from, h.at[k] - from));
+    if (p != nullptr && k < e.args.size()) p = put_arg_at(p, end, e.args[k]);
+    if (p == nullptr) return nullptr;
+    from = h.at[k] + 2u;
+  }
+  return put_text(p, end, text.substr(from));
 }
 
 void append_event(std::string& s, const Event& e) {

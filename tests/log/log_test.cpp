@@ -145,6 +145,39 @@ TEST(LogFormat, InPlaceArgumentsReadAsTheTextHelpers) {
   EXPECT_EQ(format_arg(none), "<null>");
 }
 
+// write_event (the log's lines, written in place) makes format's text, or
+// gives up (nullptr) when the buffer is too small, never writing past it.
+TEST(LogFormat, WrittenInPlaceAsFormatMakesIt) {
+  const auto addr = parse_svc_address("47.0005.80ffe1000000f21a26d8.0020ea000ee0.00");
+  const auto e164 = parse_svc_address("+4121");
+  const auto pvc = parse_pvc_address("3.255.65535");
+  ASSERT_TRUE(addr && e164 && pvc);
+  const Event events[] = {
+      {Id::kCallEstablished,
+       {arg(Hex{0x1a}), arg(", entity 0.0.5"), arg("out"), arg(*addr), arg(*e164), arg(*pvc)}},
+      {Id::kCallReleased, {arg(Hex{0}), arg(""), arg(Cause{16})}},
+      {Id::kCallFailed,
+       {arg(Hex{~std::uint64_t{0}}), arg(std::string("")), arg("in"), arg(*addr), arg(Cause{255})}},
+      {Id::kShuttingDown, {}},
+      {Id::kShuttingDown, {arg("SIGTERM"), arg(1)}},
+      {Id::kFromKernelHex, {Octets{{0x0a, 0xff}}}},
+      {Id::kSuppressed, {arg(std::int64_t{-9223372036854775807 - 1}), arg(std::string("X"))}},
+  };
+  for (const Event& e : events) {
+    const std::string want = format(e);
+    char buf[512];
+    char* end = write_event(buf, buf + sizeof buf, e);
+    ASSERT_NE(end, nullptr) << want;
+    EXPECT_EQ(std::string(buf, end), want);
+    // Too small by one: nothing claimed written, nothing past the end.
+    for (std::size_t room = 0; room < want.size(); ++room) {
+      std::string small(room + 8, '#');
+      EXPECT_EQ(write_event(small.data(), small.data() + room, e), nullptr) << want << " " << room;
+      EXPECT_EQ(small.substr(room), "########");
+    }
+  }
+}
+
 TEST(LogRateLimiter, BurstThenSuppressedWithCount) {
   RateLimiter r(3, std::chrono::seconds(10));
   const TimePoint t0{};
