@@ -158,6 +158,41 @@ char* put_integer(char* p, char* end, T v) {
   return std::to_chars(p, end, v).ptr;
 }
 
+// The text of the last few NSAP addresses printed: a call's line names the
+// local address (one of the few the interface has) and its peer, which in a
+// test bed or between two switches repeats too. Per thread (the loop's;
+// tests format from others); a miss costs one unrolled conversion.
+struct AddressTextCache {
+  static constexpr std::size_t kEntries = 4;
+  struct Entry {
+    std::uint8_t prv[ATM_ESA_LEN];
+    std::uint8_t len = 0;  // 0: empty
+    char text[kSvcFastTextMax];
+  };
+  std::array<Entry, kEntries> e{};
+  std::size_t next = 0;
+};
+thread_local AddressTextCache t_addresses;
+
+char* put_svc_address(char* p, const struct sockaddr_atmsvc& a) {
+  const bool nsap = a.sas_family == AF_ATMSVC && a.sas_addr.pub[0] == 0;
+  AddressTextCache& c = t_addresses;
+  if (nsap)
+    for (const auto& x : c.e)
+      if (x.len != 0 && std::memcmp(x.prv, a.sas_addr.prv, ATM_ESA_LEN) == 0) {
+        std::memcpy(p, x.text, kSvcFastTextMax);
+        return p + x.len;
+      }
+  char* end = write_svc_address_fast(p, a);
+  if (end == nullptr || !nsap) return end;
+  auto& x = c.e[c.next];
+  c.next = (c.next + 1) % AddressTextCache::kEntries;
+  std::memcpy(x.prv, a.sas_addr.prv, ATM_ESA_LEN);
+  x.len = static_cast<std::uint8_t>(end - p);
+  std::memcpy(x.text, p, x.len);
+  return end;
+}
+
 // put_arg_at switches on the index: the alternatives' order of log.hpp.
 static_assert(std::is_same_v<std::variant_alternative_t<5, Arg>, Cause> &&
               std::is_same_v<std::variant_alternative_t<8, Arg>, struct sockaddr_atmsvc> &&
@@ -199,7 +234,7 @@ char* put_arg_at(char* p, char* end, const Arg& a) {
     case 8: {
       const auto& v = *std::get_if<struct sockaddr_atmsvc>(&a);
       if (static_cast<std::size_t>(end - p) >= kSvcFastTextMax)
-        if (char* e = write_svc_address_fast(p, v)) return e;
+        if (char* e = put_svc_address(p, v)) return e;
       return put_text(p, end, svc_address_text(v));
     }
     case 9: {

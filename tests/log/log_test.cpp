@@ -7,6 +7,7 @@
 #include <fstream>
 #include <new>
 #include <sstream>
+#include <vector>
 
 #include "atmsigd/log/format.hpp"
 #include "atmsigd/q2931/text.hpp"
@@ -176,6 +177,33 @@ TEST(LogFormat, WrittenInPlaceAsFormatMakesIt) {
       EXPECT_EQ(small.substr(room), "########");
     }
   }
+}
+
+// The addresses' text is kept for the last few printed: hits, misses and
+// evictions all read as svc_address_text makes them.
+TEST(LogFormat, AddressesWrittenInPlaceReadAsTheirText) {
+  std::vector<struct sockaddr_atmsvc> addrs;
+  for (const char* t : {"47.0005.80ffe1000000f21a26d8.0020ea000ee0.00",
+                        "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00",
+                        "39.840f.80.113744.0000.0000.0000.0020ea000ee0.00",
+                        "49.000000000000000000000001.0020ea000ee0.00",
+                        "c7.000000000000000000000001.0020ea000ee0.07",
+                        "45.000041211234567f.00000000.0020ea000ee0.00", "+4121"}) {
+    const auto a = parse_svc_address(t);
+    ASSERT_TRUE(a) << t;
+    addrs.push_back(*a);
+  }
+  for (int round = 0; round < 3; ++round)
+    for (std::size_t i = 0; i < addrs.size(); ++i) {
+      const auto& a = addrs[(i * (round + 1)) % addrs.size()];
+      const Event e{Id::kCallFailed, {arg(Hex{1}), arg(""), arg("out"), arg(a), arg(Cause{1})}};
+      char buf[256];
+      char* end = write_event(buf, buf + sizeof buf, e);
+      ASSERT_NE(end, nullptr);
+      EXPECT_EQ(std::string(buf, end), "call 0x1: out " + svc_address_text(a) +
+                                           " failed, cause 1 (" +
+                                           std::string(q2931::cause_name(1)) + ")");
+    }
 }
 
 TEST(LogRateLimiter, BurstThenSuppressedWithCount) {
