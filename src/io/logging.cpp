@@ -214,9 +214,10 @@ struct Logger::Shared {
   // Lines from other threads (Logger::line_from_thread), under m: whole
   // lines (a stream) or records (syslog, the journal) as the ring holds them.
   std::vector<std::string> foreign;
-  std::atomic<bool> asleep{false};  // the writer waits for cv
-  bool stop = false;                // under m
-  bool done = false;                // under m
+  std::atomic<bool> has_foreign{false};  // foreign is not empty (set under m)
+  std::atomic<bool> asleep{false};       // the writer waits for cv
+  bool stop = false;                     // under m
+  bool done = false;                     // under m
 
   Shared(Kind k, int f, bool own, std::size_t bytes)
       : kind(k), fd(f), own_fd(own), ring(new char[bytes]), cap(bytes) {}
@@ -339,9 +340,11 @@ struct Logger::Shared {
     std::string text;
     std::vector<std::string> others;
     for (;;) {
-      {
+      // The lock only when another thread left a line (rare: the dumps).
+      if (has_foreign.load(std::memory_order_acquire)) {
         std::lock_guard lk(m);
         others.swap(foreign);
+        has_foreign.store(false, std::memory_order_relaxed);
       }
       const std::uint64_t t = tail.load(std::memory_order_relaxed);
       const std::uint64_t h = head.load(std::memory_order_acquire);
@@ -519,6 +522,7 @@ void Logger::line_from_thread(log::Group g, Severity s, std::string_view text) {
       return;
     }
     sh.foreign.push_back(std::move(line));
+    sh.has_foreign.store(true, std::memory_order_release);
     sh.asleep.store(false);
   }
   sh.cv.notify_all();

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -158,6 +159,37 @@ char* put_integer(char* p, char* end, T v) {
   return std::to_chars(p, end, v).ptr;
 }
 
+// Every catalog text once more, one after the other with kPad octets after
+// the last: a piece of at most kPad octets is copied as kPad at once (the
+// line's buffer has the room) and the line moves on by its length.
+constexpr std::size_t kPad = 16;
+constexpr std::size_t kTextsSize = [] {
+  std::size_t n = kPad;
+  for (const Spec& sp : kCatalog) n += sp.text.size();
+  return n;
+}();
+struct PaddedTexts {
+  std::array<char, kTextsSize> chars{};
+  std::array<std::uint32_t, kIds> at{};  // where each ID's text starts
+};
+constexpr PaddedTexts kPadded = [] {
+  PaddedTexts t{};
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < kIds; ++i) {
+    t.at[i] = static_cast<std::uint32_t>(n);
+    for (const char c : kCatalog[i].text) t.chars[n++] = c;
+  }
+  return t;
+}();
+
+char* put_piece(char* p, char* end, const char* from, std::size_t n) {
+  if (n <= kPad && end - p >= static_cast<std::ptrdiff_t>(kPad)) {
+    std::memcpy(p, from, kPad);
+    return p + n;
+  }
+  return put_text(p, end, std::string_view(from, n));
+}
+
 // The text of the last few NSAP addresses printed: a call's line names the
 // local address (one of the few the interface has) and its peer, which in a
 // test bed or between two switches repeats too. Per thread (the loop's;
@@ -268,17 +300,19 @@ std::string format(const Event& e) {
 }
 
 char* write_event(char* p, char* end, const Event& e) {
-  const std::string_view text = spec(e.id).text;
-  const Holes& h = kHoles[static_cast<std::size_t>(e.id)];
+  const std::size_t id = static_cast<std::size_t>(e.id);
+  const Holes& h = kHoles[id];
   if (h.n > kMaxHoles) return nullptr;
+  const char* const text = kPadded.chars.data() + kPadded.at[id];
+  const std::size_t args = e.args.size();
   std::size_t from = 0;
   for (std::size_t k = 0; k < h.n; ++k) {
-    p = put_text(p, end, text.substr(from, h.at[k] - from));
-    if (p != nullptr && k < e.args.size()) p = put_arg_at(p, end, e.args[k]);
+    p = put_piece(p, end, text + from, h.at[k] - from);
+    if (p != nullptr && k < args) p = put_arg_at(p, end, e.args[k]);
     if (p == nullptr) return nullptr;
     from = h.at[k] + 2u;
   }
-  return put_text(p, end, text.substr(from));
+  return put_piece(p, end, text + from, kCatalog[id].text.size() - from);
 }
 
 void append_event(std::string& s, const Event& e) {
