@@ -538,7 +538,7 @@ void Logger::event(const log::Event& e) {
   end_line(s);
 }
 
-// "Dec 06 06:17:44.422767 atmsigd:SIG: info: " at `p` (room: kPrefixMax).
+// "Dec 06 06:17:44.422767 atmsigd:SIG: info: " at `p` (room: kPrefixRoom).
 char* Logger::write_prefix(char* p, log::Group g, Severity s) {
   timespec ts{};
   ::clock_gettime(CLOCK_REALTIME, &ts);
@@ -559,7 +559,9 @@ bool Logger::write_line(log::Group g, Severity s, const log::Event& e) {
   const std::uint64_t h = sh.head.load(std::memory_order_relaxed);
   const std::uint64_t t = sh.tail.load(std::memory_order_acquire);
   const std::size_t i = static_cast<std::size_t>(h % cap);
-  const bool in_ring = cap - (h - t) >= kLineMax && cap - i >= kLineMax;
+  // (A ring of at least two lines' room: a line in it is never above half
+  // the ring, the bound end_line drops at.)
+  const bool in_ring = cap >= 2 * kLineMax && cap - (h - t) >= kLineMax && cap - i >= kLineMax;
   char* const start = in_ring ? sh.ring.get() + i : line_.get();
   char* p = kind_ == Kind::kStream ? write_prefix(start, g, s) : start + kFrame;
   p = log::write_event(p, start + kLineMax - 1, e);  // room left for the newline
