@@ -227,6 +227,7 @@ bool Demon::start(std::string& error) {
     transport_ = open_kernel_transport(io_, error);
   }
   if (!transport_) return false;
+  user_queue_bound_ = transport_->stats().bound;
   if (router_ && !open_entity_links(error)) return false;
   if (!open_control(error)) return false;
   transport_->start(
@@ -374,17 +375,19 @@ void Demon::end_turn() {
 // told the user drained. One line each way (docs/robustness.md).
 void Demon::check_user_stalled() {
   if (!transport_ || stopped_) return;
-  const IoStats st = transport_->stats();
-  const bool above = st.queued >= st.bound / 2;
-  const bool below = st.queued <= st.bound / 8;
+  // The queue's length alone at every turn (the whole IoStats is not needed).
+  const std::size_t queued = transport_->queued();
+  if (!user_stalled_ && queued < user_queue_bound_ / 2) return;
+  const bool above = queued >= user_queue_bound_ / 2;
+  const bool below = queued <= user_queue_bound_ / 8;
   if (!user_stalled_ && above) {
     user_stalled_ = true;
     ++stats_.stalls;
-    print(log::Event{log::Id::kIoUserStalled, {std::uint64_t{st.queued}}});
+    print(log::Event{log::Id::kIoUserStalled, {std::uint64_t{queued}}});
     inputs_.emplace_back(engine::UserStalled{true});
   } else if (user_stalled_ && below) {
     user_stalled_ = false;
-    print(log::Event{log::Id::kIoUserDrained, {std::uint64_t{st.queued}}});
+    print(log::Event{log::Id::kIoUserDrained, {std::uint64_t{queued}}});
     inputs_.emplace_back(engine::UserStalled{false});
   }
 }

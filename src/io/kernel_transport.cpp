@@ -97,6 +97,7 @@ class UnixTransport final : public KernelTransport {
   }
   void flush() override { io_.flush(); }
   IoStats stats() const override { return io_.stats(); }
+  std::size_t queued() const override { return io_.output().size(); }
 
   void close() override {
     boost::system::error_code ec;
@@ -171,6 +172,7 @@ class AtmKernelTransport final : public KernelTransport {
   bool queue(ByteView frame) override { return io_.queue(frame); }
   void flush() override { io_.flush(); }
   IoStats stats() const override { return io_.stats(); }
+  std::size_t queued() const override { return io_.output().size(); }
   void close() override {
     boost::system::error_code ec;
     if (sock_.is_open()) sock_.close(ec);

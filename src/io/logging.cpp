@@ -76,28 +76,55 @@ Severity of_event(log::Level l) {
   return Severity::kError;
 }
 
-// " atmsigd:SIG: info: " for each group and severity, made once.
-struct Tags {
-  std::array<std::array<std::string, 5>, log::kGroups> text;
-  Tags() {
-    for (std::size_t g = 0; g < log::kGroups; ++g)
-      for (std::size_t s = 0; s < 5; ++s)
-        text[g][s] = std::string(" atmsigd:") + std::string(kGroupName[g]) + ": " +
-                     std::string(kSeverityName[s]) + ": ";
-  }
+// The tags as fixed arrays: a line copies kTagCopy octets at once and moves
+// on by the tag's length (the line buffer always has that room).
+constexpr std::size_t kTagCopy = 32;
+struct TagText {
+  std::array<char, kTagCopy> text{};
+  std::uint8_t len = 0;
 };
-const Tags& tags() {
-  static const Tags t;
+constexpr auto kTagTexts = [] {
+  std::array<std::array<TagText, 5>, log::kGroups> t{};
+  for (std::size_t g = 0; g < log::kGroups; ++g)
+    for (std::size_t s = 0; s < 5; ++s) {
+      TagText& x = t[g][s];
+      auto add = [&](std::string_view v) {
+        for (const char c : v) x.text[x.len++] = c;
+      };
+      add(" atmsigd:");
+      add(kGroupName[g]);
+      add(": ");
+      add(kSeverityName[s]);
+      add(": ");
+    }
   return t;
-}
+}();
 
-void append_usec(std::string& s, std::uint32_t usec) {
-  char d[6];
-  for (int i = 5; i >= 0; --i) {
-    d[i] = static_cast<char>('0' + usec % 10);
-    usec /= 10;
+// "00" to "99": the microseconds two digits at a time.
+constexpr auto kTwoDigits = [] {
+  std::array<char, 200> t{};
+  for (std::size_t i = 0; i < 100; ++i) {
+    t[2 * i] = static_cast<char>('0' + i / 10);
+    t[2 * i + 1] = static_cast<char>('0' + i % 10);
   }
-  s.append(d, 6);
+  return t;
+}();
+
+static_assert(kTagTexts[static_cast<std::size_t>(log::Group::kPolicy)][4].len < kTagCopy);
+
+// The prefix of a line at `p` from the second's text ("Dec 06 06:17:44.")
+// and the microseconds: at most kPrefixRoom octets written, the end returned.
+constexpr std::size_t kPrefixRoom = 16 + 6 + kTagCopy;
+char* put_prefix(char* p, const char (&second)[16], std::uint32_t usec, log::Group g, Severity s) {
+  std::memcpy(p, second, sizeof second);
+  p += sizeof second;
+  std::memcpy(p, &kTwoDigits[2 * (usec / 10000)], 2);
+  std::memcpy(p + 2, &kTwoDigits[2 * (usec / 100 % 100)], 2);
+  std::memcpy(p + 4, &kTwoDigits[2 * (usec % 100)], 2);
+  p += 6;
+  const TagText& tag = kTagTexts[static_cast<std::size_t>(g)][static_cast<std::size_t>(s)];
+  std::memcpy(p, tag.text.data(), kTagCopy);
+  return p + tag.len;
 }
 
 // "Dec 06 06:17:44." (spdlog's %b %d %H:%M:%S. in local time, English months).
@@ -187,9 +214,10 @@ struct Logger::Shared {
   // Lines from other threads (Logger::line_from_thread), under m: whole
   // lines (a stream) or records (syslog, the journal) as the ring holds them.
   std::vector<std::string> foreign;
-  std::atomic<bool> asleep{false};  // the writer waits for cv
-  bool stop = false;                // under m
-  bool done = false;                // under m
+  std::atomic<bool> has_foreign{false};  // foreign is not empty (set under m)
+  std::atomic<bool> asleep{false};       // the writer waits for cv
+  bool stop = false;                     // under m
+  bool done = false;                     // under m
 
   Shared(Kind k, int f, bool own, std::size_t bytes)
       : kind(k), fd(f), own_fd(own), ring(new char[bytes]), cap(bytes) {}
@@ -312,9 +340,11 @@ struct Logger::Shared {
     std::string text;
     std::vector<std::string> others;
     for (;;) {
-      {
+      // The lock only when another thread left a line (rare: the dumps).
+      if (has_foreign.load(std::memory_order_acquire)) {
         std::lock_guard lk(m);
         others.swap(foreign);
+        has_foreign.store(false, std::memory_order_relaxed);
       }
       const std::uint64_t t = tail.load(std::memory_order_relaxed);
       const std::uint64_t h = head.load(std::memory_order_acquire);
@@ -359,7 +389,8 @@ struct Logger::Shared {
 Logger::Logger(Kind kind, int fd, bool own_fd, std::string destination, std::size_t ring_bytes)
     : kind_(kind),
       destination_(std::move(destination)),
-      shared_(std::make_shared<Shared>(kind, fd, own_fd, ring_bytes)) {
+      shared_(std::make_shared<Shared>(kind, fd, own_fd, ring_bytes)),
+      line_(new char[kLineMax]) {
   scratch_.reserve(1024);
 }
 
@@ -426,28 +457,16 @@ std::shared_ptr<Logger> Logger::for_fd(int fd, std::size_t ring_bytes) {
       new Logger(Kind::kStream, fd, false, "fd " + std::to_string(fd), ring_bytes));
 }
 
-void Logger::append_time(std::chrono::system_clock::time_point t) {
-  const auto us =
-      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
-  const std::int64_t sec = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
-  if (sec != cached_sec_) {
-    cached_sec_ = sec;
-    time_text(sec, time_prefix_);
-  }
-  scratch_.append(time_prefix_, sizeof time_prefix_);
-  append_usec(scratch_, static_cast<std::uint32_t>(us - sec * 1000000));
-}
-
 std::string Logger::prefix(std::chrono::system_clock::time_point t, log::Group g, Severity s) {
   const auto us =
       std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
   const std::int64_t sec = us >= 0 ? us / 1000000 : (us - 999999) / 1000000;
   char text[16];
   time_text(sec, text);
-  std::string out(text, sizeof text);
-  append_usec(out, static_cast<std::uint32_t>(us - sec * 1000000));
-  out += tags().text[static_cast<std::size_t>(g)][static_cast<std::size_t>(s)];
-  return out;
+  // The same code as every event's line (write_prefix): tests compare it.
+  char line[kPrefixRoom];
+  const char* end = put_prefix(line, text, static_cast<std::uint32_t>(us - sec * 1000000), g, s);
+  return std::string(line, static_cast<std::size_t>(end - line));
 }
 
 void Logger::begin_line(log::Group g, Severity s) {
@@ -456,8 +475,8 @@ void Logger::begin_line(log::Group g, Severity s) {
     scratch_.append(kFrame, '\0');  // the frame, filled in by end_line
     return;
   }
-  append_time(std::chrono::system_clock::now());
-  scratch_ += tags().text[static_cast<std::size_t>(g)][static_cast<std::size_t>(s)];
+  char prefix[kPrefixRoom];
+  scratch_.append(prefix, static_cast<std::size_t>(write_prefix(prefix, g, s) - prefix));
 }
 
 void Logger::end_line(Severity s) {
@@ -503,6 +522,7 @@ void Logger::line_from_thread(log::Group g, Severity s, std::string_view text) {
       return;
     }
     sh.foreign.push_back(std::move(line));
+    sh.has_foreign.store(true, std::memory_order_release);
     sh.asleep.store(false);
   }
   sh.cv.notify_all();
@@ -512,9 +532,59 @@ void Logger::event(const log::Event& e) {
   const log::Spec& sp = log::spec(e.id);
   const Severity s = of_event(sp.level);
   if (!enabled(sp.group, s)) return;
+  if (write_line(sp.group, s, e)) return;
   begin_line(sp.group, s);
   log::append_event(scratch_, e);
   end_line(s);
+}
+
+// "Dec 06 06:17:44.422767 atmsigd:SIG: info: " at `p` (room: kPrefixRoom).
+char* Logger::write_prefix(char* p, log::Group g, Severity s) {
+  timespec ts{};
+  ::clock_gettime(CLOCK_REALTIME, &ts);
+  if (ts.tv_sec != cached_sec_) {
+    cached_sec_ = ts.tv_sec;
+    time_text(ts.tv_sec, time_prefix_);
+  }
+  return put_prefix(p, time_prefix_, static_cast<std::uint32_t>(ts.tv_nsec / 1000), g, s);
+}
+
+// An event's line written in place (issue 13: the default level prints two
+// lines per call): straight into the ring when it has kLineMax contiguous
+// octets free at its head, else into line_ and copied. False if the text
+// does not fit in kLineMax (the caller builds it in scratch_ instead).
+bool Logger::write_line(log::Group g, Severity s, const log::Event& e) {
+  Shared& sh = *shared_;
+  const std::size_t cap = sh.cap;
+  const std::uint64_t h = sh.head.load(std::memory_order_relaxed);
+  const std::uint64_t t = sh.tail.load(std::memory_order_acquire);
+  const std::size_t i = static_cast<std::size_t>(h % cap);
+  // (A ring of at least two lines' room: a line in it is never above half
+  // the ring, the bound end_line drops at.)
+  const bool in_ring = cap >= 2 * kLineMax && cap - (h - t) >= kLineMax && cap - i >= kLineMax;
+  char* const start = in_ring ? sh.ring.get() + i : line_.get();
+  char* p = kind_ == Kind::kStream ? write_prefix(start, g, s) : start + kFrame;
+  p = log::write_event(p, start + kLineMax - 1, e);  // room left for the newline
+  if (p == nullptr) return false;
+  if (kind_ == Kind::kStream) {
+    *p++ = '\n';
+  } else {
+    const Frame f{static_cast<std::uint32_t>(p - start - kFrame), s};
+    std::memcpy(start, &f, kFrame);
+  }
+  const std::size_t n = static_cast<std::size_t>(p - start);
+  if (!in_ring) {
+    if (n > cap / 2 || cap - (h - t) < n) {
+      ++unreported_;
+      ++dropped_;
+      return true;
+    }
+    const std::size_t first = std::min(n, cap - i);
+    std::memcpy(sh.ring.get() + i, start, first);
+    std::memcpy(sh.ring.get(), start + first, n - first);
+  }
+  sh.head.store(h + n, std::memory_order_release);
+  return true;
 }
 
 // IO_LOG_DROPPED: how many lines were lost since the last report, once the

@@ -2,8 +2,11 @@
 
 #include <array>
 #include <charconv>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
+#include <variant>
 
 #include "atmsigd/q2931/text.hpp"
 #include "atmsigd/util/atm_text.hpp"
@@ -140,6 +143,146 @@ void put_arg(Writer& w, const Arg& a) {
              a);
 }
 
+// The same text written into a caller's buffer (the log line, in the
+// writer's ring): no string and no second copy. Each piece checks its room
+// and gives up (nullptr) if it does not fit; the caller then uses
+// append_event, which always fits.
+char* put_text(char* p, char* end, std::string_view v) {
+  if (static_cast<std::size_t>(end - p) < v.size()) return nullptr;
+  std::memcpy(p, v.data(), v.size());
+  return p + v.size();
+}
+
+template <class T>
+char* put_integer(char* p, char* end, T v) {
+  if (end - p < 24) return nullptr;
+  return std::to_chars(p, end, v).ptr;
+}
+
+// Every catalog text once more, one after the other with kPad octets after
+// the last: a piece of at most kPad octets is copied as kPad at once (the
+// line's buffer has the room) and the line moves on by its length.
+constexpr std::size_t kPad = 16;
+constexpr std::size_t kTextsSize = [] {
+  std::size_t n = kPad;
+  for (const Spec& sp : kCatalog) n += sp.text.size();
+  return n;
+}();
+struct PaddedTexts {
+  std::array<char, kTextsSize> chars{};
+  std::array<std::uint32_t, kIds> at{};  // where each ID's text starts
+};
+constexpr PaddedTexts kPadded = [] {
+  PaddedTexts t{};
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < kIds; ++i) {
+    t.at[i] = static_cast<std::uint32_t>(n);
+    for (const char c : kCatalog[i].text) t.chars[n++] = c;
+  }
+  return t;
+}();
+
+char* put_piece(char* p, char* end, const char* from, std::size_t n) {
+  if (n <= kPad && end - p >= static_cast<std::ptrdiff_t>(kPad)) {
+    std::memcpy(p, from, kPad);
+    return p + n;
+  }
+  return put_text(p, end, std::string_view(from, n));
+}
+
+// The text of the last few NSAP addresses printed: a call's line names the
+// local address (one of the few the interface has) and its peer, which in a
+// test bed or between two switches repeats too. Per thread (the loop's;
+// tests format from others); a miss costs one unrolled conversion.
+struct AddressTextCache {
+  static constexpr std::size_t kEntries = 4;
+  struct Entry {
+    std::uint8_t prv[ATM_ESA_LEN];
+    std::uint8_t len = 0;  // 0: empty
+    char text[kSvcFastTextMax];
+  };
+  std::array<Entry, kEntries> e{};
+  std::size_t next = 0;
+};
+thread_local AddressTextCache t_addresses;
+
+char* put_svc_address(char* p, const struct sockaddr_atmsvc& a) {
+  const bool nsap = a.sas_family == AF_ATMSVC && a.sas_addr.pub[0] == 0;
+  AddressTextCache& c = t_addresses;
+  if (nsap)
+    for (const auto& x : c.e)
+      if (x.len != 0 && std::memcmp(x.prv, a.sas_addr.prv, ATM_ESA_LEN) == 0) {
+        std::memcpy(p, x.text, kSvcFastTextMax);
+        return p + x.len;
+      }
+  char* end = write_svc_address_fast(p, a);
+  if (end == nullptr || !nsap) return end;
+  auto& x = c.e[c.next];
+  c.next = (c.next + 1) % AddressTextCache::kEntries;
+  std::memcpy(x.prv, a.sas_addr.prv, ATM_ESA_LEN);
+  x.len = static_cast<std::uint8_t>(end - p);
+  std::memcpy(x.text, p, x.len);
+  return end;
+}
+
+// put_arg_at switches on the index: the alternatives' order of log.hpp.
+static_assert(std::is_same_v<std::variant_alternative_t<5, Arg>, Cause> &&
+              std::is_same_v<std::variant_alternative_t<8, Arg>, struct sockaddr_atmsvc> &&
+              std::is_same_v<std::variant_alternative_t<9, Arg>, struct sockaddr_atmpvc>);
+
+char* put_arg_at(char* p, char* end, const Arg& a) {
+  switch (a.index()) {
+    case 0:
+      return put_integer(p, end, *std::get_if<std::int64_t>(&a));
+    case 1:
+      return put_integer(p, end, *std::get_if<std::uint64_t>(&a));
+    case 2:
+      return put_text(p, end, *std::get_if<std::string_view>(&a));
+    case 3:
+      return put_text(p, end, *std::get_if<std::string>(&a));
+    case 4: {
+      const std::uint64_t v = std::get_if<Hex>(&a)->value;
+      if (end - p < 24) return nullptr;
+      if (v == 0) {
+        *p = '0';
+        return p + 1;
+      }
+      p[0] = '0';
+      p[1] = 'x';
+      return std::to_chars(p + 2, end, v, 16).ptr;
+    }
+    case 5: {
+      const std::uint8_t c = std::get_if<Cause>(&a)->value;
+      const std::string_view name = q2931::cause_name(c);
+      if (static_cast<std::size_t>(end - p) < name.size() + 8) return nullptr;
+      p = std::to_chars(p, end, unsigned{c}).ptr;
+      p[0] = ' ';
+      p[1] = '(';
+      std::memcpy(p + 2, name.data(), name.size());
+      p += 2 + name.size();
+      *p++ = ')';
+      return p;
+    }
+    case 8: {
+      const auto& v = *std::get_if<struct sockaddr_atmsvc>(&a);
+      if (static_cast<std::size_t>(end - p) >= kSvcFastTextMax)
+        if (char* e = put_svc_address(p, v)) return e;
+      return put_text(p, end, svc_address_text(v));
+    }
+    case 9: {
+      const auto& v = *std::get_if<struct sockaddr_atmpvc>(&a);
+      if (end - p < 3 * 12) return nullptr;
+      p = std::to_chars(p, end, v.sap_addr.itf).ptr;
+      *p++ = '.';
+      p = std::to_chars(p, end, v.sap_addr.vpi).ptr;
+      *p++ = '.';
+      return std::to_chars(p, end, v.sap_addr.vci).ptr;
+    }
+    default:  // Errno, Octets (rare: -d and errors): through the string
+      return put_text(p, end, format_arg(a));
+  }
+}
+
 }  // namespace
 
 std::string format_arg(const Arg& a) {
@@ -154,6 +297,22 @@ std::string format(const Event& e) {
   std::string s;
   append_event(s, e);
   return s;
+}
+
+char* write_event(char* p, char* end, const Event& e) {
+  const std::size_t id = static_cast<std::size_t>(e.id);
+  const Holes& h = kHoles[id];
+  if (h.n > kMaxHoles) return nullptr;
+  const char* const text = kPadded.chars.data() + kPadded.at[id];
+  const std::size_t args = e.args.size();
+  std::size_t from = 0;
+  for (std::size_t k = 0; k < h.n; ++k) {
+    p = put_piece(p, end, text + from, h.at[k] - from);
+    if (p != nullptr && k < args) p = put_arg_at(p, end, e.args[k]);
+    if (p == nullptr) return nullptr;
+    from = h.at[k] + 2u;
+  }
+  return put_piece(p, end, text + from, kCatalog[id].text.size() - from);
 }
 
 void append_event(std::string& s, const Event& e) {

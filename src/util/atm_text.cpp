@@ -100,24 +100,22 @@ std::string safe(const char* buf, std::size_t n) {
 
 namespace {
 
-// The dotted groups (octets per group) libatm's A2T_PRETTY prints for the
-// common private NSAP forms with no E.164 part: DCC/ICD (and their group
-// AFIs) 1.2.10.6.1, local (49, C7) 1.12.6.1. Null: leave it to libatm.
-const std::uint8_t* nsap_groups(std::uint8_t afi) {
-  static constexpr std::uint8_t kDccIcd[] = {1, 2, 10, 6, 1, 0};
-  static constexpr std::uint8_t kLocal[] = {1, 12, 6, 1, 0};
-  switch (afi) {
-    case 0x39:  // DCC
-    case 0x47:  // ICD
-    case 0xbd:  // DCC group
-    case 0xc5:  // ICD group
-      return kDccIcd;
-    case 0x49:  // local
-    case 0xc7:  // local group
-      return kLocal;
-    default:
-      return nullptr;
+// Two hex digits per octet from one table.
+constexpr auto kHexPairs = [] {
+  std::array<char, 512> t{};
+  constexpr char kHex[] = "0123456789ABCDEF";
+  for (std::size_t i = 0; i < 256; ++i) {
+    t[2 * i] = kHex[i >> 4];
+    t[2 * i + 1] = kHex[i & 0x0f];
   }
+  return t;
+}();
+
+// N octets as 2N hex digits; N known at compile time, so the copies unroll.
+template <std::size_t N>
+char* put_octets(char* out, const std::uint8_t* octet) {
+  for (std::size_t k = 0; k < N; ++k) std::memcpy(out + 2 * k, &kHexPairs[2 * octet[k]], 2);
+  return out + 2 * N;
 }
 
 }  // namespace
@@ -141,30 +139,37 @@ void append_svc_address_text(std::string& out, const struct sockaddr_atmsvc& a) 
   out += svc_address_text_libatm(a);
 }
 
-// Two hex digits per octet from one table: the log's two lines per call
-// print four addresses of 20 octets each.
+// The dotted groups libatm's A2T_PRETTY prints for the common private NSAP
+// forms with no E.164 part: DCC/ICD (and their group AFIs) 1.2.10.6.1, local
+// (49, C7) 1.12.6.1; each layout written out whole (the log's two lines per
+// call print three or four addresses of 20 octets each).
 char* write_svc_address_fast(char* out, const struct sockaddr_atmsvc& a) {
   if (a.sas_family != AF_ATMSVC || a.sas_addr.pub[0] != 0 || a.sas_addr.prv[0] == 0) return nullptr;
-  const std::uint8_t* g = nsap_groups(a.sas_addr.prv[0]);
-  if (g == nullptr) return nullptr;
-  static constexpr auto kPairs = [] {
-    std::array<char, 512> t{};
-    constexpr char kHex[] = "0123456789ABCDEF";
-    for (std::size_t i = 0; i < 256; ++i) {
-      t[2 * i] = kHex[i >> 4];
-      t[2 * i + 1] = kHex[i & 0x0f];
-    }
-    return t;
-  }();
-  const std::uint8_t* octet = a.sas_addr.prv;
-  for (bool first = true; *g != 0; ++g, first = false) {
-    if (!first) *out++ = '.';
-    for (std::uint8_t k = *g; k != 0; --k, ++octet) {
-      std::memcpy(out, &kPairs[2 * std::size_t{*octet}], 2);
-      out += 2;
-    }
+  const std::uint8_t* o = a.sas_addr.prv;
+  switch (o[0]) {
+    case 0x39:  // DCC
+    case 0x47:  // ICD
+    case 0xbd:  // DCC group
+    case 0xc5:  // ICD group
+      out = put_octets<1>(out, o);
+      *out++ = '.';
+      out = put_octets<2>(out, o + 1);
+      *out++ = '.';
+      out = put_octets<10>(out, o + 3);
+      break;
+    case 0x49:  // local
+    case 0xc7:  // local group
+      out = put_octets<1>(out, o);
+      *out++ = '.';
+      out = put_octets<12>(out, o + 1);
+      break;
+    default:  // anything else: libatm's text
+      return nullptr;
   }
-  return out;
+  *out++ = '.';
+  out = put_octets<6>(out, o + 13);
+  *out++ = '.';
+  return put_octets<1>(out, o + 19);
 }
 
 std::string svc_address_text_libatm(const struct sockaddr_atmsvc& a) {

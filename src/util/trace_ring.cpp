@@ -1,5 +1,7 @@
 #include "atmsigd/util/trace_ring.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <ctime>
 
 namespace atmsigd {
@@ -7,45 +9,66 @@ namespace atmsigd {
 void TraceRing::resize(std::size_t capacity) {
   std::vector<Entry> keep = snapshot();
   cap_ = capacity;
-  buf_.assign(cap_, Entry{});
+  buf_.clear();
+  buf_.resize(cap_);
   head_ = 0;
   count_ = 0;
   // Keep the newest entries that still fit.
   const std::size_t from = keep.size() > cap_ ? keep.size() - cap_ : 0;
   for (std::size_t i = from; i < keep.size(); ++i) {
-    buf_[head_] = std::move(keep[i]);
-    head_ = (head_ + 1) % cap_;
-    ++count_;
+    Entry& e = keep[i];
+    if (e.tag < 0)
+      next_slot(e.usec, -1).text = std::move(e.text);
+    else
+      put_raw(e.usec, e.tag,
+              ByteView(reinterpret_cast<const std::uint8_t*>(e.text.data()), e.text.size()));
   }
+}
+
+TraceRing::Slot& TraceRing::next_slot(std::uint64_t usec, int tag) {
+  Slot& s = buf_[head_];
+  s.usec = usec;
+  s.tag = tag;
+  if (++head_ == cap_) head_ = 0;
+  if (count_ < cap_) ++count_;
+  return s;
+}
+
+void TraceRing::put_raw(std::uint64_t usec, int tag, ByteView octets) {
+  Slot& s = next_slot(usec, tag);
+  if (octets.size() > s.room) {
+    const std::size_t room = std::max<std::size_t>(octets.size(), 256);
+    s.raw.reset(new std::uint8_t[room]);
+    s.room = static_cast<std::uint32_t>(room);
+  }
+  if (!octets.empty()) std::memcpy(s.raw.get(), octets.data(), octets.size());
+  s.len = static_cast<std::uint32_t>(octets.size());
 }
 
 void TraceRing::add(std::uint64_t usec, std::string text) {
   ++total_;
   if (cap_ == 0) return;
-  buf_[head_] = Entry{usec, std::move(text), -1};
-  head_ = (head_ + 1) % cap_;
-  if (count_ < cap_) ++count_;
+  next_slot(usec, -1).text = std::move(text);
 }
 
 void TraceRing::add_raw(std::uint64_t usec, int tag, ByteView octets) {
   ++total_;
   if (cap_ == 0) return;
-  Entry& e = buf_[head_];
-  e.usec = usec;
-  e.tag = tag;
-  // clear + append keeps the slot's capacity and copies without assign's
-  // aliasing checks (every datagram in and out passes here: ~10 a call).
-  e.text.clear();
-  e.text.append(reinterpret_cast<const char*>(octets.data()), octets.size());
-  if (++head_ == cap_) head_ = 0;
-  if (count_ < cap_) ++count_;
+  put_raw(usec, tag, octets);
 }
 
 std::vector<TraceRing::Entry> TraceRing::snapshot() const {
   std::vector<Entry> out;
   out.reserve(count_);
   const std::size_t start = (head_ + cap_ - count_) % (cap_ == 0 ? 1 : cap_);
-  for (std::size_t i = 0; i < count_; ++i) out.push_back(buf_[(start + i) % cap_]);
+  for (std::size_t i = 0; i < count_; ++i) {
+    const Slot& s = buf_[(start + i) % cap_];
+    if (s.tag < 0)
+      out.push_back(Entry{s.usec, s.text, -1});
+    else
+      out.push_back(
+          Entry{s.usec, std::string(reinterpret_cast<const char*>(s.raw.get()), s.len), s.tag});
+  }
   return out;
 }
 

@@ -221,6 +221,57 @@ TEST(Logging, AFullQueueDropsAndCountsAndTheCountIsReportedOnceThereIsRoom) {
   EXPECT_EQ(count_of(out, "of the test") + reported, static_cast<std::uint64_t>(kLines));
 }
 
+// Events are written in place: into the ring itself where it has room for
+// a whole line, else built aside and copied across its end. Every line comes
+// out whole and in order, or is counted as dropped, whatever the ring's size.
+TEST(Logging, EventLinesWrittenInPlaceComeOutWholeAcrossTheRingsEnd) {
+  for (const std::size_t ring : {std::size_t{600}, std::size_t{3000}, std::size_t{64 * 1024}}) {
+    Pipe p;
+    p.start_reading();
+    auto lg = Logger::for_fd(p.wr, ring);
+    lg->set_levels(LogLevels::from_config(false, std::nullopt, {}));
+    lg->start();
+    constexpr int kLines = 400;
+    for (int i = 0; i < kLines; ++i) {
+      lg->event(
+          log::Event{log::Id::kCallReleased,
+                     {log::arg(log::Hex{static_cast<std::uint64_t>(i)}),
+                      log::arg(i % 3 == 0 ? ", entity 0.0.5" : ""), log::arg(log::Cause{16})}});
+      if (i % 7 == 6) lg->flush();
+    }
+    EXPECT_TRUE(lg->stop());
+    p.close_write();
+    const std::string out = p.text();
+    const std::regex line(
+        "[A-Z][a-z]{2} [0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6} atmsigd:SIG: info: call "
+        "(0|0x[0-9a-f]+)(, entity 0\\.0\\.5)?: released, cause 16 \\(normal call clearing\\)");
+    std::size_t lines = 0, reported = 0;
+    long last = -1;
+    for (std::size_t at = 0; at < out.size();) {
+      const std::size_t nl = out.find('\n', at);
+      ASSERT_NE(nl, std::string::npos) << "ring " << ring << ": a line cut short";
+      const std::string l = out.substr(at, nl - at);
+      at = nl + 1;
+      std::smatch m;
+      if (std::regex_search(l, m, std::regex("([0-9]+) log line\\(s\\) dropped"))) {
+        reported += std::stoul(m[1].str());
+        continue;
+      }
+      ASSERT_TRUE(std::regex_match(l, m, line)) << "ring " << ring << ": " << l;
+      const long n = m[1].str() == "0" ? 0 : std::stol(m[1].str().substr(2), nullptr, 16);
+      EXPECT_GT(n, last) << "ring " << ring;
+      EXPECT_EQ(m[2].matched, n % 3 == 0) << l;
+      last = n;
+      ++lines;
+    }
+    EXPECT_EQ(lines + reported, static_cast<std::size_t>(kLines)) << "ring " << ring;
+    EXPECT_EQ(reported, lg->dropped()) << "ring " << ring;
+    if (ring == 64 * 1024) {
+      EXPECT_EQ(lines, static_cast<std::size_t>(kLines));
+    }
+  }
+}
+
 TEST(Logging, StopWritesWhatIsQueuedAndReportsDropsAtExit) {
   Pipe p;
   auto lg = Logger::for_fd(p.wr, 4096);

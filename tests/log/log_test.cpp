@@ -7,6 +7,7 @@
 #include <fstream>
 #include <new>
 #include <sstream>
+#include <vector>
 
 #include "atmsigd/log/format.hpp"
 #include "atmsigd/q2931/text.hpp"
@@ -143,6 +144,66 @@ TEST(LogFormat, InPlaceArgumentsReadAsTheTextHelpers) {
   EXPECT_EQ(format_arg(none), "<none>");
   none.sas_family = AF_ATMSVC;
   EXPECT_EQ(format_arg(none), "<null>");
+}
+
+// write_event (the log's lines, written in place) makes format's text, or
+// gives up (nullptr) when the buffer is too small, never writing past it.
+TEST(LogFormat, WrittenInPlaceAsFormatMakesIt) {
+  const auto addr = parse_svc_address("47.0005.80ffe1000000f21a26d8.0020ea000ee0.00");
+  const auto e164 = parse_svc_address("+4121");
+  const auto pvc = parse_pvc_address("3.255.65535");
+  ASSERT_TRUE(addr && e164 && pvc);
+  const Event events[] = {
+      {Id::kCallEstablished,
+       {arg(Hex{0x1a}), arg(", entity 0.0.5"), arg("out"), arg(*addr), arg(*e164), arg(*pvc)}},
+      {Id::kCallReleased, {arg(Hex{0}), arg(""), arg(Cause{16})}},
+      {Id::kCallFailed,
+       {arg(Hex{~std::uint64_t{0}}), arg(std::string("")), arg("in"), arg(*addr), arg(Cause{255})}},
+      {Id::kShuttingDown, {}},
+      {Id::kShuttingDown, {arg("SIGTERM"), arg(1)}},
+      {Id::kFromKernelHex, {Octets{{0x0a, 0xff}}}},
+      {Id::kSuppressed, {arg(std::int64_t{-9223372036854775807 - 1}), arg(std::string("X"))}},
+  };
+  for (const Event& e : events) {
+    const std::string want = format(e);
+    char buf[512];
+    char* end = write_event(buf, buf + sizeof buf, e);
+    ASSERT_NE(end, nullptr) << want;
+    EXPECT_EQ(std::string(buf, end), want);
+    // Too small by one: nothing claimed written, nothing past the end.
+    for (std::size_t room = 0; room < want.size(); ++room) {
+      std::string small(room + 8, '#');
+      EXPECT_EQ(write_event(small.data(), small.data() + room, e), nullptr) << want << " " << room;
+      EXPECT_EQ(small.substr(room), "########");
+    }
+  }
+}
+
+// The addresses' text is kept for the last few printed: hits, misses and
+// evictions all read as svc_address_text makes them.
+TEST(LogFormat, AddressesWrittenInPlaceReadAsTheirText) {
+  std::vector<struct sockaddr_atmsvc> addrs;
+  for (const char* t : {"47.0005.80ffe1000000f21a26d8.0020ea000ee0.00",
+                        "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00",
+                        "39.840f.80.113744.0000.0000.0000.0020ea000ee0.00",
+                        "49.000000000000000000000001.0020ea000ee0.00",
+                        "c7.000000000000000000000001.0020ea000ee0.07",
+                        "45.000041211234567f.00000000.0020ea000ee0.00", "+4121"}) {
+    const auto a = parse_svc_address(t);
+    ASSERT_TRUE(a) << t;
+    addrs.push_back(*a);
+  }
+  for (int round = 0; round < 3; ++round)
+    for (std::size_t i = 0; i < addrs.size(); ++i) {
+      const auto& a = addrs[(i * (round + 1)) % addrs.size()];
+      const Event e{Id::kCallFailed, {arg(Hex{1}), arg(""), arg("out"), arg(a), arg(Cause{1})}};
+      char buf[256];
+      char* end = write_event(buf, buf + sizeof buf, e);
+      ASSERT_NE(end, nullptr);
+      EXPECT_EQ(std::string(buf, end), "call 0x1: out " + svc_address_text(a) +
+                                           " failed, cause 1 (" +
+                                           std::string(q2931::cause_name(1)) + ")");
+    }
 }
 
 TEST(LogRateLimiter, BurstThenSuppressedWithCount) {

@@ -37,6 +37,39 @@ TEST(TraceRing, ResizeKeepsTheNewest) {
   EXPECT_EQ(s[2].text, "e9");
 }
 
+// Raw entries keep their octets whatever the sizes before them in the slot
+// (its buffer grows and is reused), mixed with text entries, across resize.
+TEST(TraceRing, RawEntriesKeepTheirOctetsAcrossReuseAndResize) {
+  TraceRing r(3);
+  auto octets = [](std::size_t n, std::uint8_t fill) { return Bytes(n, fill); };
+  const std::size_t sizes[] = {252, 0, 1000, 12, 300, 252, 5};
+  for (std::size_t i = 0; i < std::size(sizes); ++i) {
+    const Bytes b = octets(sizes[i], static_cast<std::uint8_t>(i + 1));
+    r.add_raw(i, static_cast<int>(i % 4), ByteView(b));
+  }
+  r.add(99, "text");
+  auto s = r.snapshot();
+  ASSERT_EQ(s.size(), 3u);
+  EXPECT_EQ(s[0].text, std::string(252, '\x06'));
+  EXPECT_EQ(s[0].tag, 1);
+  EXPECT_EQ(s[0].usec, 5u);
+  EXPECT_EQ(s[1].text, std::string(5, '\x07'));
+  EXPECT_EQ(s[1].tag, 2);
+  EXPECT_EQ(s[2].text, "text");
+  EXPECT_EQ(s[2].tag, -1);
+  r.resize(2);
+  s = r.snapshot();
+  ASSERT_EQ(s.size(), 2u);
+  EXPECT_EQ(s[0].text, std::string(5, '\x07'));
+  EXPECT_EQ(s[0].tag, 2);
+  EXPECT_EQ(s[1].text, "text");
+  EXPECT_EQ(r.total(), 8u);
+  const std::string f = r.format([](int tag, ByteView b) {
+    return "tag " + std::to_string(tag) + " of " + std::to_string(b.size());
+  });
+  EXPECT_NE(f.find("tag 2 of 5\n"), std::string::npos) << f;
+}
+
 TEST(TraceRing, FormatHasTimestampsAndHeader) {
   TraceRing r(2);
   r.add(1'000'000'000'123'456ULL, "as_connect vcc=0x1");

@@ -145,6 +145,7 @@ class Demon final {
   // The user of signaling does not read (its queue above the high mark):
   // new incoming calls are refused until it is below the low mark.
   bool user_stalled_ = false;
+  std::size_t user_queue_bound_ = 0;  // the user's queue bound, in frames
   boost::asio::signal_set signals_;
   // Dumps are written off the event loop, by a thread made at the first dump:
   // never before main() forks for -b (a pool inherited across fork() hangs

@@ -45,6 +45,8 @@ class KernelTransport {
   // rest waits for writability, never blocking the loop.
   virtual void flush() = 0;
   virtual IoStats stats() const = 0;
+  // Frames waiting now (stats().queued; the demon asks at every turn).
+  virtual std::size_t queued() const = 0;
   virtual void close() = 0;
   virtual std::string describe() const = 0;
   // The local ATM addresses of an interface (kernel: ioctl ATM_GETADDR).

@@ -144,7 +144,10 @@ class Logger {
   void begin_line(log::Group g, Severity s);
   void end_line(Severity s);
   void report_drops(bool at_exit);
-  void append_time(std::chrono::system_clock::time_point t);
+  // An event's line at most kLineMax octets long, formatted in place.
+  static constexpr std::size_t kLineMax = 1024;
+  bool write_line(log::Group g, Severity s, const log::Event& e);
+  char* write_prefix(char* p, log::Group g, Severity s);
 
   Kind kind_;
   std::string destination_;
@@ -153,6 +156,8 @@ class Logger {
   std::thread writer_;
   bool started_ = false;
   std::string scratch_;  // the line being formatted: reused, no allocation per line
+  // An event's line when the ring has no kLineMax contiguous octets free.
+  std::unique_ptr<char[]> line_;
   // The cached "Dec 06 06:17:44." of the current second.
   std::int64_t cached_sec_ = -1;
   char time_prefix_[16] = {};

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,8 @@ class TraceRing {
   std::size_t capacity() const { return cap_; }
   bool enabled() const { return cap_ != 0; }
   void add(std::uint64_t usec, std::string text);
-  // Octets with a tag (e.g. "frame from the kernel"), copied into the slot.
+  // Octets with a tag (e.g. "frame from the kernel"; at least 0), copied
+  // into the slot.
   void add_raw(std::uint64_t usec, int tag, ByteView octets);
   std::size_t size() const { return count_; }
   std::uint64_t total() const { return total_; }  // entries ever added
@@ -40,7 +42,20 @@ class TraceRing {
   std::string format(const Formatter& raw = {}) const;
 
  private:
-  std::vector<Entry> buf_;
+  // A slot: add()'s text, or add_raw()'s octets in a buffer that grows to
+  // the largest datagram seen and is then reused (a copy and nothing else
+  // per datagram: about ten a call, issue 13).
+  struct Slot {
+    std::uint64_t usec = 0;
+    int tag = -1;
+    std::uint32_t len = 0;
+    std::uint32_t room = 0;
+    std::unique_ptr<std::uint8_t[]> raw;
+    std::string text;
+  };
+  Slot& next_slot(std::uint64_t usec, int tag);
+  void put_raw(std::uint64_t usec, int tag, ByteView octets);
+  std::vector<Slot> buf_;
   std::size_t cap_ = 0;
   std::size_t head_ = 0;  // next slot to write
   std::size_t count_ = 0;
