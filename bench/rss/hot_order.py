@@ -98,6 +98,8 @@ def main():
     print("  {")
     seen = set()
     for sym in hot + rest:
+        if rest and sym == rest[0]:
+            print("    /* Only start-up and idle ran these. */")
         for name in [sym] + sorted(set(aliases[address[sym]]) - {sym}):
             sec = section(name)
             if sec in seen or not re.fullmatch(r"[A-Za-z0-9_.$]+", sec):
