@@ -33,6 +33,6 @@ callgrind_control -d calls "$A_PID" >/dev/null
 callgrind_control -d calls "$B_PID" >/dev/null
 pair_stop
 python3 "$HERE/hot_order.py" "$BUILD/daemon/atmsigd" "$PAIR_DIR" >"$OUT"
-echo "wrote $OUT: $(grep -c '^    \*(' "$OUT") sections"
+echo "wrote $OUT: $(grep -c "^\*(" "$OUT") sections"
 if [ -n "${HOT_KEEP:-}" ]; then mkdir -p "$HOT_KEEP" && cp "$PAIR_DIR"/*.cg* "$HOT_KEEP"; fi
 rm -rf "$PAIR_DIR"
