@@ -1,11 +1,13 @@
 // atmsigd: the ATM signaling demon. Command line as the original's.
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iostream>
+#include <string>
+#include <string_view>
 
 #include "atmsigd/config/config_file.hpp"
 #include "atmsigd/config/options.hpp"
@@ -14,15 +16,40 @@
 #include "atmsigd/io/privileges.hpp"
 #include "atmsigd/io/service_notify.hpp"
 
+namespace {
+
+// Text to stdout / stderr with write(2): no iostream, whose std::cout and
+// std::cerr would set up libstdc++'s whole locale at every start (issue 13,
+// idle RSS: its code and the libc locale pages it touches stay resident).
+bool put(int fd, std::string_view text) {
+  while (!text.empty()) {
+    const ssize_t n = ::write(fd, text.data(), text.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+// The pid file, "PID\n", replacing what was there.
+bool write_pid_file(const std::string& path, pid_t pid) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) return false;
+  const bool ok = put(fd, std::to_string(pid) + "\n");
+  return ::close(fd) == 0 && ok;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace atmsigd;
   auto parsed = config::parse_options(argc, argv);
   switch (parsed.status) {
     case config::ParseStatus::kUsageError:
-      std::cerr << parsed.message;
+      put(2, parsed.message);
       return 2;
     case config::ParseStatus::kExit:
-      std::cout << parsed.message;
+      put(1, parsed.message);
       return 0;
     case config::ParseStatus::kRun:
       break;
@@ -36,7 +63,7 @@ int main(int argc, char** argv) {
   if (std::filesystem::exists(o.config_file, ec)) {
     auto cfg = config::load_config(o.config_file);
     if (auto* e = std::get_if<config::ConfigError>(&cfg)) {
-      std::cerr << "atmsigd: " << e->text() << "\n";
+      put(2, "atmsigd: " + e->text() + "\n");
       return 1;
     }
     notes = config::merge_config(std::get<config::Config>(cfg), o);
@@ -46,7 +73,7 @@ int main(int argc, char** argv) {
   std::string error;
   auto log = io::Logger::open(o.log_dest, error);
   if (!log) {
-    std::cerr << "atmsigd: " << error << "\n";
+    put(2, "atmsigd: " + error + "\n");
     return 1;
   }
   log->set_levels(io::LogLevels::from_config(o.debug, o.default_level, o.group_levels));
@@ -107,10 +134,7 @@ int main(int argc, char** argv) {
       // the sockets, so no destructor may close or remove them here. The
       // queued lines are the child's to write.
       log->discard_queued();
-      std::ofstream pf(o.pid_file);
-      pf << pid << "\n";
-      pf.close();
-      if (!pf) {
+      if (!write_pid_file(o.pid_file, pid)) {
         log->critical(Group::kDemon, "cannot write the pid file {}", o.pid_file);
         log->stop();
         ::kill(pid, SIGTERM);

@@ -1,13 +1,14 @@
 #include "atmsigd/config/config_file.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <tuple>
 
 #include "atmsigd/util/atm_text.hpp"
@@ -721,12 +722,25 @@ ConfigResult parse_config(std::string_view text, const std::string& file_name) {
   }
 }
 
+// With read(2), not an ifstream: an iostream would set up libstdc++'s whole
+// locale at start-up (issue 13, idle RSS).
 ConfigResult load_config(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return ConfigError{path, 0, "", "cannot read the configuration file"};
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_config(ss.str(), path);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ConfigError{path, 0, "", "cannot read the configuration file"};
+  std::string text;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      ::close(fd);
+      return ConfigError{path, 0, "", "cannot read the configuration file"};
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return parse_config(text, path);
 }
 
 }  // namespace atmsigd::config

@@ -1,7 +1,6 @@
 #include "atmsigd/config/options.hpp"
 
-#include <CLI/CLI.hpp>
-
+#include <getopt.h>
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
@@ -257,86 +256,195 @@ ParseResult parse_options(int argc, const char* const* argv) {
   o.signaling_vc.sap_addr.vpi = 0;
   o.signaling_vc.sap_addr.vci = 5;
 
-  CLI::App app{"atmsigd - ATM signaling demon", "atmsigd"};
-  app.set_help_flag("--help", "print this help and exit");
-  app.allow_extras(false);
-
-  std::string cfg, dump, log, mode, qos, uni, pcr, network, vc, sock;
-  std::vector<std::string> locals;
-  int trace = -1;
-  bool obsolete_a = false, obsolete_n = false;
-  app.add_flag("-b", o.background, "run in the background after initializing");
-  auto* c_opt = app.add_option("-c", cfg, "configuration file (default /etc/atmsigd.conf)");
-  app.add_flag("-d", o.debug, "debugging output");
-  app.add_option("-D", dump, "directory for status and trace dumps (default /var/tmp)");
-  auto* l_opt = app.add_option("-l", log, "log destination: a file, syslog or stderr");
-  auto* m_opt = app.add_option("-m", mode, "mode: user, network or switch");
-  app.add_flag("-n", o.numeric, "print addresses in numeric format only");
-  auto* q_opt = app.add_option("-q", qos, "QoS of the signaling VC (qos(7))");
-  auto* t_opt = app.add_option("-t", trace, "trace buffer entries (0: no tracing)");
-  auto* u_opt = app.add_option("-u", uni, "UNI version");
-  app.add_flag("-V", o.version, "print the version and exit");
-  app.add_flag("-A", obsolete_a, "obsolete");
-  app.add_flag("-N", obsolete_n, "obsolete");
-  auto* p_opt = app.add_option("-P", pcr, "obsolete");
-  app.add_option("--network", network,
-                 "network side: uni (Q.2931, the default), or a stand-in: loopback, refuse");
-  app.add_option("--refuse-cause", o.refuse_cause, "Q.2931 cause used by --network refuse")
-      ->check(CLI::Range(1, 127));
-  app.add_option("--local-address", locals, "a local ATM address (unix-socket mode)")
-      ->allow_extra_args(false);
-  std::string udp_local, udp_peer, pcap;
-  auto* udpl_opt =
-      app.add_option("--udp-local", udp_local, "[host:]port of the UDP signaling link");
-  auto* udpp_opt = app.add_option("--udp-peer", udp_peer, "host:port of the peer's UDP link end");
-  auto* pcap_opt = app.add_option("--pcap", pcap, "write the signaling link to a pcap file");
-  app.add_option("--pid-file", o.pid_file, "pid file written with -b (default /run/atmsigd.pid)");
-  std::string rotate;
-  auto* rot_opt = app.add_option("--pcap-rotate", rotate, "rotate the capture at SIZE (e.g. 10M)");
-  std::string control, control_owner, control_group, control_mode;
-  auto* ctl_opt = app.add_option(
-      "--control", control,
-      "control socket path, or off (default " + std::string(kDefaultControlPath) + ")");
-  auto* ctlo_opt = app.add_option("--control-owner", control_owner, "the control socket's owner");
-  auto* ctlg_opt = app.add_option("--control-group", control_group, "the control socket's group");
-  auto* ctlm_opt =
-      app.add_option("--control-mode", control_mode, "the control socket's mode (default 0600)");
-  auto* vc_opt = app.add_option("vc", vc, "[itf.]vpi.vci of the signaling VC");
-  auto* sock_opt = app.add_option("socket_path", sock, "unix socket towards the user of signaling");
-
-  // Like getopt: a repeated option takes its last value.
-  for (CLI::Option* opt : app.get_options())
-    if (opt->get_expected_max() == 1) opt->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   auto usage_error = [&](const std::string& what) {
     r.options.given.clear();
     r.status = ParseStatus::kUsageError;
     r.message = "atmsigd: " + what + "\n" + usage();
     return r;
   };
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp&) {
+  // getopt_long, as the original's getopt (issue 13: CLI11 brought 150 kB of
+  // code and, through its iostreams, libstdc++'s whole locale set-up into
+  // every start). Options given are named in `given` as merge_config and
+  // reload ask for them: "-D", "--pcap-rotate", "vc". A repeated option
+  // takes its last value, like getopt.
+  enum Long : int {
+    kNetwork = 256,
+    kRefuseCause,
+    kLocalAddress,
+    kUdpLocal,
+    kUdpPeer,
+    kPcap,
+    kPidFile,
+    kPcapRotate,
+    kControl,
+    kControlOwner,
+    kControlGroup,
+    kControlMode,
+    kHelp,
+  };
+  static const struct option kLong[] = {
+      {"network", required_argument, nullptr, kNetwork},
+      {"refuse-cause", required_argument, nullptr, kRefuseCause},
+      {"local-address", required_argument, nullptr, kLocalAddress},
+      {"udp-local", required_argument, nullptr, kUdpLocal},
+      {"udp-peer", required_argument, nullptr, kUdpPeer},
+      {"pcap", required_argument, nullptr, kPcap},
+      {"pid-file", required_argument, nullptr, kPidFile},
+      {"pcap-rotate", required_argument, nullptr, kPcapRotate},
+      {"control", required_argument, nullptr, kControl},
+      {"control-owner", required_argument, nullptr, kControlOwner},
+      {"control-group", required_argument, nullptr, kControlGroup},
+      {"control-mode", required_argument, nullptr, kControlMode},
+      {"help", no_argument, nullptr, kHelp},
+      {nullptr, 0, nullptr, 0}};
+  auto long_name = [](int id) {
+    for (const auto& l : kLong)
+      if (l.val == id) return std::string("--") + l.name;
+    return std::string("?");
+  };
+  auto given = [&](std::string name) {
+    if (!o.was_given(name)) o.given.push_back(std::move(name));
+  };
+
+  std::string cfg, dump, log, mode, qos, uni, network, vc, sock;
+  std::vector<std::string> locals;
+  std::optional<std::string> trace, refuse_cause, udp_local, udp_peer, rotate;
+  std::optional<std::string> control, control_owner, control_group, control_mode;
+  bool obsolete_a = false, obsolete_n = false, obsolete_p = false, help = false;
+  // getopt permutes its argv (operands after the options) and keeps state in
+  // globals: a copy, and optind = 0 to start afresh at each call.
+  std::vector<char*> args;
+  for (int i = 0; i < argc; ++i) args.push_back(const_cast<char*>(argv[i]));
+  args.push_back(nullptr);
+  ::opterr = 0;
+  ::optind = 0;
+  int c;
+  while ((c = ::getopt_long(argc, args.data(), ":bc:dD:l:m:nq:t:u:VANP:", kLong, nullptr)) != -1) {
+    const std::string arg = ::optarg != nullptr ? ::optarg : "";
+    switch (c) {
+      case 'b':
+        o.background = true;
+        break;
+      case 'c':
+        cfg = arg;
+        break;
+      case 'd':
+        o.debug = true;
+        break;
+      case 'D':
+        dump = arg;
+        break;
+      case 'l':
+        log = arg;
+        break;
+      case 'm':
+        mode = arg;
+        break;
+      case 'n':
+        o.numeric = true;
+        break;
+      case 'q':
+        qos = arg;
+        break;
+      case 't':
+        trace = arg;
+        break;
+      case 'u':
+        uni = arg;
+        break;
+      case 'V':
+        o.version = true;
+        break;
+      case 'A':
+        obsolete_a = true;
+        break;
+      case 'N':
+        obsolete_n = true;
+        break;
+      case 'P':
+        obsolete_p = true;
+        break;
+      case kNetwork:
+        network = arg;
+        break;
+      case kRefuseCause:
+        refuse_cause = arg;
+        break;
+      case kLocalAddress:
+        locals.push_back(arg);
+        break;
+      case kUdpLocal:
+        udp_local = arg;
+        break;
+      case kUdpPeer:
+        udp_peer = arg;
+        break;
+      case kPcap:
+        o.pcap_file = arg;
+        break;
+      case kPidFile:
+        o.pid_file = arg;
+        break;
+      case kPcapRotate:
+        rotate = arg;
+        break;
+      case kControl:
+        control = arg;
+        break;
+      case kControlOwner:
+        control_owner = arg;
+        break;
+      case kControlGroup:
+        control_group = arg;
+        break;
+      case kControlMode:
+        control_mode = arg;
+        break;
+      case kHelp:
+        help = true;
+        break;
+      case ':':  // optopt: the short option's letter, or the long option's id
+        return usage_error((::optopt < 256 ? std::string("-") + static_cast<char>(::optopt)
+                                           : long_name(::optopt)) +
+                           " needs an argument");
+      default:  // '?': not an option of ours
+        if (::optopt != 0 && ::optopt < 256)
+          return usage_error(std::string("unknown option -") + static_cast<char>(::optopt));
+        return usage_error(std::string("unknown option ") + args[::optind - 1]);
+    }
+    if (c < 256)
+      given(std::string("-") + static_cast<char>(c));
+    else if (c != kHelp)
+      given(long_name(c));
+  }
+  if (help) {
     r.status = ParseStatus::kExit;
     r.message = usage();
     return r;
-  } catch (const CLI::ParseError& e) {
-    return usage_error(e.what());
   }
-
-  for (const CLI::Option* opt : app.get_options())
-    if (opt->count() != 0) o.given.push_back(opt->get_name());
+  // Operands: [[itf.]vpi.vci [socket_path]].
+  const int operands = argc - ::optind;
+  if (operands > 2) return usage_error(std::string("unexpected argument ") + args[::optind + 2]);
+  if (operands >= 1) {
+    vc = args[::optind];
+    given("vc");
+  }
+  if (operands == 2) {
+    sock = args[::optind + 1];
+    given("socket_path");
+  }
   if (o.version) {
     r.status = ParseStatus::kExit;
     r.message = "atmsigd (modern drop-in) " ATMSIGD_VERSION "\n";
     return r;
   }
-  if (c_opt->count() != 0) {
+  if (o.was_given("-c")) {
     o.config_file = cfg;
     o.config_given = true;
   }
   if (!dump.empty()) o.dump_dir = dump;
-  if (l_opt->count() != 0) o.log_dest = log;
-  if (m_opt->count() != 0) {
+  if (o.was_given("-l")) o.log_dest = log;
+  if (o.was_given("-m")) {
     if (mode == "user")
       o.mode = SigMode::kUser;
     else if (mode == "network")
@@ -346,22 +454,32 @@ ParseResult parse_options(int argc, const char* const* argv) {
     else
       return usage_error("invalid mode \"" + mode + "\" for -m (user, network or switch)");
   }
-  if (q_opt->count() != 0) {
+  if (o.was_given("-q")) {
     if (!parse_qos(qos)) return usage_error("invalid QoS \"" + qos + "\" for -q (see qos(7))");
     o.sig_qos = qos;
   }
-  if (t_opt->count() != 0) {
-    if (trace < 0) return usage_error("invalid trace length " + std::to_string(trace) + " for -t");
-    o.trace_length = trace;
+  if (trace) {
+    int n = -1;
+    auto [p, ec] = std::from_chars(trace->data(), trace->data() + trace->size(), n);
+    if (ec != std::errc() || p != trace->data() + trace->size() || n < 0)
+      return usage_error("invalid trace length " + *trace + " for -t");
+    o.trace_length = n;
   }
-  if (u_opt->count() != 0) {
+  if (refuse_cause) {
+    int n = 0;
+    auto [p, ec] =
+        std::from_chars(refuse_cause->data(), refuse_cause->data() + refuse_cause->size(), n);
+    if (ec != std::errc() || p != refuse_cause->data() + refuse_cause->size() || n < 1 || n > 127)
+      return usage_error("invalid cause " + *refuse_cause + " for --refuse-cause (1-127)");
+    o.refuse_cause = n;
+  }
+  if (o.was_given("-u")) {
     o.uni = parse_uni(uni);
     if (!o.uni) return usage_error("invalid UNI version \"" + uni + "\" for -u");
   }
   if (obsolete_a) o.warnings.push_back("-A is obsolete and has no effect");
   if (obsolete_n) o.warnings.push_back("-N is obsolete and has no effect");
-  if (p_opt->count() != 0)
-    o.warnings.push_back("-P is obsolete; use -q to set the signaling VC's QoS");
+  if (obsolete_p) o.warnings.push_back("-P is obsolete; use -q to set the signaling VC's QoS");
   if (!network.empty()) {
     if (network != "uni" && network != "loopback" && network != "refuse")
       return usage_error("invalid value \"" + network +
@@ -374,54 +492,53 @@ ParseResult parse_options(int argc, const char* const* argv) {
       return usage_error("invalid ATM address \"" + a + "\" for --local-address");
     o.local_addresses.push_back(*addr);
   }
-  if (udpl_opt->count() != 0) {
-    o.udp_local = parse_udp_endpoint(udp_local);
+  if (udp_local) {
+    o.udp_local = parse_udp_endpoint(*udp_local);
     if (!o.udp_local)
-      return usage_error("invalid endpoint \"" + udp_local + "\" for --udp-local ([host:]port)");
+      return usage_error("invalid endpoint \"" + *udp_local + "\" for --udp-local ([host:]port)");
   }
-  if (udpp_opt->count() != 0) {
-    o.udp_peer = parse_udp_endpoint(udp_peer);
+  if (udp_peer) {
+    o.udp_peer = parse_udp_endpoint(*udp_peer);
     if (!o.udp_peer || o.udp_peer->host.empty())
-      return usage_error("invalid endpoint \"" + udp_peer + "\" for --udp-peer (host:port)");
+      return usage_error("invalid endpoint \"" + *udp_peer + "\" for --udp-peer (host:port)");
   }
   if (o.udp_local && !o.udp_peer) return usage_error("--udp-local needs --udp-peer");
-  if (pcap_opt->count() != 0) o.pcap_file = pcap;
-  if (rot_opt->count() != 0) {
-    const auto sz = parse_size(rotate);
-    if (!sz) return usage_error("invalid size \"" + rotate + "\" for --pcap-rotate (e.g. 10M)");
+  if (rotate) {
+    const auto sz = parse_size(*rotate);
+    if (!sz) return usage_error("invalid size \"" + *rotate + "\" for --pcap-rotate (e.g. 10M)");
     o.pcap_rotate = *sz;
   }
-  if (ctl_opt->count() != 0) {
-    if (control != "off" && (control.empty() || control[0] != '/'))
-      return usage_error("invalid value \"" + control +
+  if (control) {
+    if (*control != "off" && (control->empty() || (*control)[0] != '/'))
+      return usage_error("invalid value \"" + *control +
                          "\" for --control (an absolute path, or off)");
-    o.control_path = control;
+    o.control_path = *control;
   }
-  if (ctlo_opt->count() != 0) {
-    o.control_access.owner = lookup_id(control_owner, true);
+  if (control_owner) {
+    o.control_access.owner = lookup_id(*control_owner, true);
     if (!o.control_access.owner)
-      return usage_error("unknown user \"" + control_owner + "\" for --control-owner");
-    o.control_access.owner_name = control_owner;
+      return usage_error("unknown user \"" + *control_owner + "\" for --control-owner");
+    o.control_access.owner_name = *control_owner;
   }
-  if (ctlg_opt->count() != 0) {
-    o.control_access.group = lookup_id(control_group, false);
+  if (control_group) {
+    o.control_access.group = lookup_id(*control_group, false);
     if (!o.control_access.group)
-      return usage_error("unknown group \"" + control_group + "\" for --control-group");
-    o.control_access.group_name = control_group;
+      return usage_error("unknown group \"" + *control_group + "\" for --control-group");
+    o.control_access.group_name = *control_group;
   }
-  if (ctlm_opt->count() != 0) {
-    const auto m = parse_socket_mode(control_mode);
+  if (control_mode) {
+    const auto m = parse_socket_mode(*control_mode);
     if (!m || (*m & 0007) != 0)
-      return usage_error("invalid mode \"" + control_mode +
+      return usage_error("invalid mode \"" + *control_mode +
                          "\" for --control-mode (octal, nothing for others, e.g. 0660)");
     o.control_access.mode = *m;
   }
-  if (vc_opt->count() != 0) {
+  if (o.was_given("vc")) {
     auto pvc = parse_pvc_address(vc);
     if (!pvc) return usage_error("invalid signaling VC \"" + vc + "\" ([itf.]vpi.vci)");
     o.signaling_vc = *pvc;
   }
-  if (sock_opt->count() != 0) {
+  if (o.was_given("socket_path")) {
     if (sock.empty()) return usage_error("empty socket path");
     o.socket_path = sock;
   }

@@ -1,14 +1,15 @@
 #include "atmsigd/io/privileges.hpp"
 
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 namespace atmsigd::io {
 namespace {
@@ -24,10 +25,17 @@ bool has_effective(const __user_cap_data_struct (&data)[2], int cap) {
   return (data[cap / 32].effective & (1U << (cap % 32))) != 0;
 }
 
+// read(2), not an ifstream: an iostream sets up libstdc++'s whole locale
+// (issue 13, idle RSS).
 int last_cap() {
-  std::ifstream f("/proc/sys/kernel/cap_last_cap");
+  char buf[16];
+  const int fd = ::open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return CAP_LAST_CAP;
+  const ssize_t len = ::read(fd, buf, sizeof buf);
+  ::close(fd);
   int n = -1;
-  if (f >> n && n >= 0 && n < 64) return n;
+  if (len > 0) std::from_chars(buf, buf + len, n);
+  if (n >= 0 && n < 64) return n;
   return CAP_LAST_CAP;
 }
 
