@@ -839,8 +839,20 @@ std::optional<Ie> decode_as(const IeHeader& hdr, ByteView content, Version v) {
   return Ie{std::move(x)};
 }
 
+// The decoder's path: the IE built in its place at the end of the list.
+template <class T>
+bool append_as(IeList& ies, const IeHeader& hdr, ByteView content, Version v) {
+  T& x = *std::get_if<T>(&ies.emplace_back(std::in_place_type<T>));
+  x.hdr = hdr;
+  Reader r(content);
+  if (get_body(r, x, v) && r.empty()) return true;  // no octets the coding does not define
+  ies.pop_back();
+  return false;
+}
+
 // ---- Decoder dispatch, derived from kIeSpecs and the alternatives of Ie ----
 using IeDecoder = std::optional<Ie> (*)(const IeHeader&, ByteView, Version);
+using IeAppender = bool (*)(IeList&, const IeHeader&, ByteView, Version);
 using IeAlternatives = std::make_index_sequence<std::variant_size_v<Ie>>;
 
 template <class T>
@@ -875,12 +887,34 @@ constexpr IeDecoder decoder_for(IeId id, std::index_sequence<K...>) {
   (typed_decoder<std::variant_alternative_t<K, Ie>>(id, d, found), ...);
   return d;
 }
+template <class T>
+constexpr void typed_appender(IeId id, IeAppender& d, bool& found) {
+  if constexpr (!std::is_same_v<T, UnknownIe>) {
+    if (!found && T::kId == id) {
+      d = &append_as<T>;
+      found = true;
+    }
+  }
+}
+template <std::size_t... K>
+constexpr IeAppender appender_for(IeId id, std::index_sequence<K...>) {
+  IeAppender d = nullptr;
+  bool found = false;
+  (typed_appender<std::variant_alternative_t<K, Ie>>(id, d, found), ...);
+  return d;
+}
 
-// Row i of kIeSpecs decodes with kIeDecoders[i].
+// Row i of kIeSpecs decodes with kIeDecoders[i] (kIeAppenders[i] in place).
 constexpr auto kIeDecoders = [] {
   std::array<IeDecoder, kIeSpecs.size()> d{};
   for (std::size_t i = 0; i < kIeSpecs.size(); ++i)
     d[i] = decoder_for(kIeSpecs[i].id, IeAlternatives{});
+  return d;
+}();
+constexpr auto kIeAppenders = [] {
+  std::array<IeAppender, kIeSpecs.size()> d{};
+  for (std::size_t i = 0; i < kIeSpecs.size(); ++i)
+    d[i] = appender_for(kIeSpecs[i].id, IeAlternatives{});
   return d;
 }();
 
@@ -930,6 +964,11 @@ Bytes encode_ie(const Ie& ie, Version v) {
   Bytes out;
   encode_ie_into(out, ie, v);
   return out;
+}
+
+bool decode_ie_append(IeList& ies, std::size_t row, const IeHeader& hdr, ByteView content,
+                      Version v) {
+  return kIeAppenders[row](ies, hdr, content, v);
 }
 
 std::optional<Ie> decode_ie(std::uint8_t id, const IeHeader& hdr, ByteView content, Version v) {
