@@ -282,22 +282,36 @@ std::optional<Cause> DecodeResult::cause() const {
 
 Bytes encode(const Message& msg, Version v) {
   Bytes out;
-  // One allocation: a SETUP with its addresses is about 120 octets, the
-  // other messages far less (grown only past this).
+  encode(msg, v, out);
+  return out;
+}
+
+void encode(const Message& msg, Version v, Bytes& out) {
+  out.clear();
+  // At most one allocation (none into a kept buffer): a SETUP with its
+  // addresses is about 120 octets, the other messages far less (grown only
+  // past this).
   out.reserve(kHeaderLength + 32 * msg.ies.size());
-  wire::put8(out, kProtocolDiscriminator);
-  wire::put8(out, kCallReferenceLength);
-  wire::put24(out, (msg.cref.flag ? 0x800000u : 0u) | (msg.cref.value & 0x7fffffu));
-  wire::put8(out, static_cast<std::uint8_t>(msg.type));
-  wire::put8(out, 0x80 | (msg.follow_instructions ? 0x10 : 0) |
-                      (static_cast<std::uint8_t>(msg.action) & 0x03));
-  wire::put16(out, 0);
-  for (const auto& ie : msg.ies) encode_ie_into(out, ie, v);
+  const std::uint32_t cref = (msg.cref.flag ? 0x800000u : 0u) | (msg.cref.value & 0x7fffffu);
+  const std::uint8_t head[kHeaderLength] = {
+      kProtocolDiscriminator,
+      kCallReferenceLength,
+      static_cast<std::uint8_t>(cref >> 16),
+      static_cast<std::uint8_t>(cref >> 8),
+      static_cast<std::uint8_t>(cref),
+      static_cast<std::uint8_t>(msg.type),
+      static_cast<std::uint8_t>(0x80 | (msg.follow_instructions ? 0x10 : 0) |
+                                (static_cast<std::uint8_t>(msg.action) & 0x03)),
+      0,
+      0};
+  wire::Writer w(out);
+  w.put(head, kHeaderLength);  // the length patched below
+  for (const auto& ie : msg.ies) encode_ie_into(w, ie, v);
+  w.finish();
   const std::size_t len = out.size() - kHeaderLength;
   if (len > 0xffff) throw std::length_error("q2931: message longer than 65535 octets");
   out[7] = static_cast<std::uint8_t>(len >> 8);
   out[8] = static_cast<std::uint8_t>(len);
-  return out;
 }
 
 DecodeResult decode(ByteView bytes, Version v) {

@@ -4,11 +4,13 @@
 #include "atmsigd/q2931/ie.hpp"
 #include "atmsigd/q2931/message.hpp"
 #include "atmsigd/util/bytes.hpp"
+#include "wire.hpp"
 
 namespace atmsigd::q2931 {
 
 // Appends the IE (4-octet header and contents) to `out`.
 void encode_ie_into(Bytes& out, const Ie& ie, Version v);
+void encode_ie_into(wire::Writer& out, const Ie& ie, Version v);
 
 // Decodes the contents of the IE of kIeSpecs row `row` straight into a new last
 // element of `ies` (no temporary, no copy); false, and nothing added, on a

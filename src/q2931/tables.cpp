@@ -328,11 +328,6 @@ static_assert(std::variant_size_v<Ie> == kIeSpecs.size() + 1, "one typed IE per 
 // The tables indexed by code, built at compile time: the lookups of every
 // message decoded are by index, not searches of the tables.
 static_assert(kMsgSpecs.size() < 255);
-constexpr bool in_version_c(VersionMask mask, Version v) {
-  // UNI 3.1 with 3.0 compatibility is UNI 3.1 wherever a row does not name it.
-  if (v == Version::kUni31Compat30 && (mask & kUni31) != 0) return true;
-  return (mask & static_cast<VersionMask>(1u << static_cast<unsigned>(v))) != 0;
-}
 // kMsgSpecs index + 1 by message type (0: none).
 constexpr auto kMsgRowByType = [] {
   std::array<std::uint8_t, 256> a{};
@@ -351,8 +346,8 @@ constexpr RulesTable kRules = [] {
       for (const auto& row : kMsgIes) {
         if (row.msg != kMsgSpecs[mi].type) continue;
         const std::size_t ie = kIeRowById[static_cast<std::uint8_t>(row.ie)];
-        if (!in_version_c(kIeSpecs[ie].versions, v)) continue;
-        const bool mandatory = in_version_c(row.mandatory, v);
+        if (!in_version(kIeSpecs[ie].versions, v)) continue;
+        const bool mandatory = in_version(row.mandatory, v);
         r.rule[ie] = static_cast<std::uint8_t>((row.max_count & kRuleCount) |
                                                (mandatory ? kRuleMandatory : 0));
         if (mandatory) r.mandatory[r.mandatory_count++] = static_cast<std::uint8_t>(row.ie);
@@ -380,10 +375,6 @@ const MsgSpec* spec_of(MessageType t) {
 
 }  // namespace
 
-bool in_version(VersionMask mask, Version v) {
-  return in_version_c(mask, v);
-}
-
 const IeSpec* ie_spec(std::uint8_t id) {
   const std::uint8_t i = kIeRowById[id];
   return i != kNoIe ? &kIeSpecs[i] : nullptr;
@@ -392,7 +383,7 @@ const IeSpec* ie_spec(std::uint8_t id) {
 const MsgRules* msg_rules(MessageType t, Version v) {
   const std::uint8_t i = kMsgRowByType[static_cast<std::uint8_t>(t)];
   if (i == 0 || static_cast<std::size_t>(v) >= kVersionCount ||
-      !in_version_c(kMsgSpecs[i - 1u].versions, v))
+      !in_version(kMsgSpecs[i - 1u].versions, v))
     return nullptr;
   return &kRules[static_cast<std::size_t>(v)][i - 1u];
 }

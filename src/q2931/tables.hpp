@@ -119,7 +119,12 @@ static_assert(kIeSpecs.size() < kNoIe);
 
 inline constexpr std::size_t kVersionCount = static_cast<std::size_t>(Version::kUni31Compat30) + 1;
 
-bool in_version(VersionMask mask, Version v);
+// Inline: the encoder and decoder ask it per sub-field.
+constexpr bool in_version(VersionMask mask, Version v) {
+  // UNI 3.1 with 3.0 compatibility is UNI 3.1 wherever a row does not name it.
+  if (v == Version::kUni31Compat30 && (mask & kUni31) != 0) return true;
+  return (mask & static_cast<VersionMask>(1u << static_cast<unsigned>(v))) != 0;
+}
 const IeSpec* ie_spec(std::uint8_t id);
 const MsgSpec* msg_spec(MessageType t);
 
