@@ -73,7 +73,8 @@ class Writer {
  public:
   explicit Writer(Bytes& out) : out_(out) {
     const std::size_t n = out_.size();
-    out_.resize(std::max(out_.capacity(), n + kSlack));
+    // All the capacity reserved (no second allocation), or some room if none.
+    out_.resize(out_.capacity() > n ? out_.capacity() : n + kSlack);
     p_ = out_.data() + n;
     end_ = out_.data() + out_.size();
   }
