@@ -6,6 +6,7 @@
 // The party machine of Q.2971 (party_machine.cpp) takes ADD PARTY & co. of a
 // point-to-multipoint call, and LEAF SETUP REQUEST / FAILURE (UNI 4.0 §6).
 #include <algorithm>
+#include <memory>
 
 #include "atmsigd/callctl/cause_errno.hpp"
 #include "atmsigd/callctl/mapping.hpp"
@@ -62,8 +63,12 @@ std::optional<Uni::Ev> Uni::event_of(MessageType t) const {
 
 void Uni::on_q2931(ByteView bytes) {
   ++stats_.messages_in;
-  q2931::DecodeResult nested;
-  q2931::DecodeResult& res = rx_busy_ ? nested : rx_;
+  // A decode inside a decode (rare) gets its own result; the usual one reuses
+  // rx_ and builds nothing (an empty std::optional<Message> zeroes its inline
+  // IE list).
+  std::unique_ptr<q2931::DecodeResult> nested;
+  if (rx_busy_) nested = std::make_unique<q2931::DecodeResult>();
+  q2931::DecodeResult& res = rx_busy_ ? *nested : rx_;
   struct Busy {
     bool& flag;
     bool was;

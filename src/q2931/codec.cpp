@@ -90,21 +90,25 @@ bool is_reporting(Action a) {
 
 // The header checks (§5.6.1-§5.6.4, message length). False when they decided the
 // message's fate already; else `length` is that of the IE part.
-bool decode_header(ByteView bytes, Version v, DecodeResult& res, std::uint16_t& length) {
+bool decode_header(ByteView bytes, Version v, DecodeResult& res, std::uint16_t& length,
+                   const MsgRules*& rules) {
   auto& verdicts = res.verdicts;
   // §5.6.1: a message too short to hold the header is ignored.
   if (bytes.size() < 2 || (bytes.size() < kHeaderLength && bytes[0] == kProtocolDiscriminator &&
                            (bytes[1] & 0x0f) == kCallReferenceLength)) {
+    res.message.reset();
     verdicts.push_back(make(Problem::kMessageTooShort, Action::kDiscardIgnore, 0));
     return false;
   }
   // §5.6.2: protocol discriminator.
   if (bytes[0] != kProtocolDiscriminator) {
+    res.message.reset();
     verdicts.push_back(make(Problem::kBadProtocolDiscriminator, Action::kDiscardIgnore, 0));
     return false;
   }
   // §5.6.3.1: call reference length (octet 2 bits 4-1) must be 3, bits 8-5 spare 0.
   if (bytes[1] != kCallReferenceLength) {
+    res.message.reset();
     verdicts.push_back(make(Problem::kBadCallReference, Action::kDiscardIgnore, 0));
     return false;
   }
@@ -116,7 +120,9 @@ bool decode_header(ByteView bytes, Version v, DecodeResult& res, std::uint16_t& 
   hr.u8(ext);
   hr.u16(length);
 
-  Message& m = res.message.emplace();
+  // The kept message (and its IE list's storage) takes the new one's header.
+  Message& m = res.message ? *res.message : res.message.emplace();
+  m.ies.clear();
   m.cref.flag = (cref & 0x800000u) != 0;
   m.cref.value = cref & 0x7fffffu;
   m.type = static_cast<MessageType>(type);
@@ -124,7 +130,8 @@ bool decode_header(ByteView bytes, Version v, DecodeResult& res, std::uint16_t& 
   m.action = static_cast<MessageAction>(ext & 0x03);
 
   // §5.6.4: message type.
-  if (!message_known(m.type, v)) {
+  rules = msg_rules(m.type, v);
+  if (rules == nullptr) {
     verdicts.push_back(make(Problem::kUnknownMessageType,
                             unknown_message_action(m.follow_instructions, m.action, v),
                             cause::kMessageTypeNonExistent, Bytes{type}));
@@ -154,9 +161,11 @@ struct IeScan {
   Message& m;
   std::vector<Verdict>& verdicts;
   Version v;
-  std::array<std::uint8_t, 256> count{};  // typed IEs accepted, per identifier
-  std::array<bool, 256> reported{};       // content error already reported
-  std::optional<std::size_t> first_blli{};
+  const MsgRules& rules;
+  // Per kIeSpecs row: typed IEs accepted, and whether a content error was reported.
+  std::array<std::uint8_t, kIeSpecs.size()> count{};
+  std::array<bool, kIeSpecs.size()> reported{};
+  bool seen_blli = false;
   // Codeset shifts (Q.2931 §4.5.3, §4.5.4): the codeset a locking shift made active,
   // and the one a non-locking shift gives the next IE only.
   std::uint8_t locked_codeset = 0;
@@ -201,28 +210,27 @@ void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView content) 
   const std::uint8_t codeset = s.next_codeset.value_or(s.locked_codeset);
   s.next_codeset.reset();
   // No IE of a codeset other than 0 is implemented: such an IE is unrecognized.
-  const std::optional<IeRule> rule = codeset == 0 ? ie_rule(t, id, s.v) : std::optional<IeRule>{};
-  if (!rule) {
+  const std::uint8_t row = kIeRowById[id];
+  const std::uint8_t rule = codeset == 0 && row != kNoIe ? s.rules.rule[row] : 0;
+  if (rule == 0) {
     // §5.6.8.1: unknown, not in this version, or not expected in this message.
     s.verdicts.push_back(make(Problem::kUnrecognizedIe, adjust_for_message(ie_action(hdr, s.v), t),
                               cause::kIeNonExistent, Bytes{id}, id));
     s.m.ies.emplace_back(UnknownIe{id, hdr, Bytes(content.begin(), content.end())});
     return;
   }
-  if (s.count[id] >= rule->max_count) {
+  if (s.count[row] >= (rule & kRuleCount)) {
     // §5.6.8.3 (Q.2931 §4.5.1): repetitions beyond those allowed are ignored.
     s.verdicts.push_back(make(Problem::kRepeatedIe, Action::kProceed, 0, {}, id));
     return;
   }
-  const IeSpec* spec = ie_spec(id);
-  std::optional<Ie> ie;
-  if (content.size() >= spec->min_len && content.size() <= spec->max_len)
-    ie = decode_ie(id, hdr, content, s.v);
-  if (!ie) {
+  const IeSpec& spec = kIeSpecs[row];
+  if (content.size() < spec.min_len || content.size() > spec.max_len ||
+      !decode_ie_append(s.m.ies, row, hdr, content, s.v)) {
     // §5.6.7.2 (mandatory) / §5.6.8.2 (optional): content error, cause 100.
-    if (!s.reported[id]) {
-      s.reported[id] = true;
-      if (rule->mandatory)
+    if (!s.reported[row]) {
+      s.reported[row] = true;
+      if ((rule & kRuleMandatory) != 0)
         s.verdicts.push_back(make(Problem::kMandatoryIeContentError,
                                   adjust_for_message(mandatory_ie_action(t), t),
                                   cause::kInvalidIeContents, Bytes{id}, id));
@@ -234,13 +242,11 @@ void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView content) 
     s.m.ies.emplace_back(UnknownIe{id, hdr, Bytes(content.begin(), content.end())});
     return;
   }
-  ++s.count[id];
+  ++s.count[row];
   // §4.5.1: the broadband repeat indicator precedes the IEs it repeats. Tolerated.
-  if (id == static_cast<std::uint8_t>(IeId::kBroadbandLowLayerInfo) && !s.first_blli)
-    s.first_blli = s.m.ies.size();
-  if (id == static_cast<std::uint8_t>(IeId::kBroadbandRepeatIndicator) && s.first_blli)
+  if (id == static_cast<std::uint8_t>(IeId::kBroadbandLowLayerInfo)) s.seen_blli = true;
+  if (id == static_cast<std::uint8_t>(IeId::kBroadbandRepeatIndicator) && s.seen_blli)
     s.verdicts.push_back(make(Problem::kIeOutOfSequence, Action::kProceed, 0, {}, id));
-  s.m.ies.push_back(std::move(*ie));
 }
 
 }  // namespace
@@ -276,22 +282,36 @@ std::optional<Cause> DecodeResult::cause() const {
 
 Bytes encode(const Message& msg, Version v) {
   Bytes out;
-  // One allocation: a SETUP with its addresses is about 120 octets, the
-  // other messages far less (grown only past this).
+  encode(msg, v, out);
+  return out;
+}
+
+void encode(const Message& msg, Version v, Bytes& out) {
+  out.clear();
+  // At most one allocation (none into a kept buffer): a SETUP with its
+  // addresses is about 120 octets, the other messages far less (grown only
+  // past this).
   out.reserve(kHeaderLength + 32 * msg.ies.size());
-  wire::put8(out, kProtocolDiscriminator);
-  wire::put8(out, kCallReferenceLength);
-  wire::put24(out, (msg.cref.flag ? 0x800000u : 0u) | (msg.cref.value & 0x7fffffu));
-  wire::put8(out, static_cast<std::uint8_t>(msg.type));
-  wire::put8(out, 0x80 | (msg.follow_instructions ? 0x10 : 0) |
-                      (static_cast<std::uint8_t>(msg.action) & 0x03));
-  wire::put16(out, 0);
-  for (const auto& ie : msg.ies) encode_ie_into(out, ie, v);
+  const std::uint32_t cref = (msg.cref.flag ? 0x800000u : 0u) | (msg.cref.value & 0x7fffffu);
+  const std::uint8_t head[kHeaderLength] = {
+      kProtocolDiscriminator,
+      kCallReferenceLength,
+      static_cast<std::uint8_t>(cref >> 16),
+      static_cast<std::uint8_t>(cref >> 8),
+      static_cast<std::uint8_t>(cref),
+      static_cast<std::uint8_t>(msg.type),
+      static_cast<std::uint8_t>(0x80 | (msg.follow_instructions ? 0x10 : 0) |
+                                (static_cast<std::uint8_t>(msg.action) & 0x03)),
+      0,
+      0};
+  wire::Writer w(out);
+  w.put(head, kHeaderLength);  // the length patched below
+  for (const auto& ie : msg.ies) encode_ie_into(w, ie, v);
+  w.finish();
   const std::size_t len = out.size() - kHeaderLength;
   if (len > 0xffff) throw std::length_error("q2931: message longer than 65535 octets");
   out[7] = static_cast<std::uint8_t>(len >> 8);
   out[8] = static_cast<std::uint8_t>(len);
-  return out;
 }
 
 DecodeResult decode(ByteView bytes, Version v) {
@@ -301,22 +321,13 @@ DecodeResult decode(ByteView bytes, Version v) {
 }
 
 void decode(ByteView bytes, Version v, DecodeResult& res) {
-  // The previous message's IE list gives its storage to this one.
-  std::vector<Ie> ies = res.message ? std::move(res.message->ies) : std::vector<Ie>{};
-  ies.clear();
-  res.message.reset();
   res.verdicts.clear();
   std::uint16_t length = 0;
-  if (!decode_header(bytes, v, res, length)) return;
+  const MsgRules* rules = nullptr;
+  if (!decode_header(bytes, v, res, length, rules)) return;
   Message& m = *res.message;
-  m.ies = std::move(ies);
-  IeScan scan{m, res.verdicts, v};
+  IeScan scan{m, res.verdicts, v, *rules};
   const ByteView body = bytes.subspan(kHeaderLength, length);
-  // The IEs are counted first (their lengths only): one allocation for the list.
-  std::size_t n = 0;
-  for (std::size_t at = 0; at + 4 <= body.size(); ++n)
-    at += 4 + (static_cast<std::size_t>(body[at + 2]) << 8 | body[at + 3]);
-  m.ies.reserve(std::min<std::size_t>(n, 32));  // a hint: a hostile length cannot make it big
   wire::Reader r(body);
   while (!r.empty()) {
     std::uint8_t id = 0, inst = 0;
@@ -336,8 +347,10 @@ void decode(ByteView bytes, Version v, DecodeResult& res) {
     scan_ie(scan, id, hdr, content);
   }
   // §5.6.7.1: mandatory IEs.
-  for (std::uint8_t id : mandatory_ie_list(m.type, v)) {
-    if (scan.count[id] == 0 && !scan.reported[id])
+  for (std::size_t i = 0; i < rules->mandatory_count; ++i) {
+    const std::uint8_t id = rules->mandatory[i];
+    const std::uint8_t row = kIeRowById[id];
+    if (scan.count[row] == 0 && !scan.reported[row])
       res.verdicts.push_back(make(Problem::kMandatoryIeMissing,
                                   adjust_for_message(mandatory_ie_action(m.type), m.type),
                                   cause::kMandatoryIeMissing, Bytes{id}, id));

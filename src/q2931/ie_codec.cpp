@@ -21,6 +21,7 @@ using wire::put24;
 using wire::put32;
 using wire::put8;
 using wire::Reader;
+using wire::Writer;
 
 // ---- Identifier-tagged sub-fields ----
 // An IE whose contents are (identifier, value) sub-fields has ONE table: a tuple of the
@@ -52,7 +53,7 @@ struct TaggedPair {
   std::uint8_t octets;  // of each value
 };
 
-void put_value(Bytes& out, std::uint32_t v, std::uint8_t octets) {
+void put_value(Writer& out, std::uint32_t v, std::uint8_t octets) {
   switch (octets) {
     case 1:
       put8(out, v);
@@ -88,18 +89,18 @@ bool get_value(Reader& r, std::uint32_t& v, std::uint8_t octets) {
 }
 
 template <class S, class V>
-void put_sub(Bytes& out, const S& s, const Tagged<S, V>& f, Version v) {
+void put_sub(Writer& out, const S& s, const Tagged<S, V>& f, Version v) {
   const auto& val = s.*(f.member);
   if (!val || !in_version(f.versions, v)) return;
   put8(out, f.id);
   put_value(out, *val, f.octets);
 }
 template <class S>
-void put_sub(Bytes& out, const S& s, const TagOnly<S>& f, Version) {
+void put_sub(Writer& out, const S& s, const TagOnly<S>& f, Version) {
   if (s.*(f.member)) put8(out, f.id);
 }
 template <class S, class V>
-void put_sub(Bytes& out, const S& s, const TaggedPair<S, V>& f, Version) {
+void put_sub(Writer& out, const S& s, const TaggedPair<S, V>& f, Version) {
   const auto& a = s.*(f.first);
   const auto& b = s.*(f.second);
   if (!a || !b) return;
@@ -135,7 +136,7 @@ int get_sub(Reader& r, std::uint8_t id, S& s, const TaggedPair<S, V>& f, Version
 }
 
 template <class S, class... F>
-void put_tagged(Bytes& out, const S& s, const std::tuple<F...>& fields, Version v) {
+void put_tagged(Writer& out, const S& s, const std::tuple<F...>& fields, Version v) {
   std::apply([&](const auto&... f) { (put_sub(out, s, f, v), ...); }, fields);
 }
 // Reads sub-fields to the end of the contents; an unknown identifier or a truncated
@@ -233,7 +234,7 @@ bool get_aal_as(Reader& r, AalParameters& a, Version v) {
   return true;
 }
 
-void put_aal(Bytes& out, const AalParameters& a, Version v) {
+void put_aal(Writer& out, const AalParameters& a, Version v) {
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
@@ -286,7 +287,7 @@ constexpr std::tuple kTdFields{
 static_assert(unique_ids(kTdFields));
 
 // ---- Broadband bearer capability ----
-void put_bbc(Bytes& out, const BroadbandBearerCapability& b) {
+void put_bbc(Writer& out, const BroadbandBearerCapability& b) {
   put8(out, (b.transfer_capability ? 0x00 : 0x80) | (b.bearer_class & 0x1f));
   if (b.transfer_capability) put8(out, 0x80 | (*b.transfer_capability & 0x7f));
   put8(out, 0x80 | (b.clipping & 0x03) << 5 | (b.up_config & 0x03));
@@ -332,7 +333,7 @@ bool get_group(Reader& r, std::uint8_t* g, std::size_t max, std::size_t& n) {
   return true;
 }
 
-void put_blli_l2(Bytes& out, const BlliLayer2& l2) {
+void put_blli_l2(Writer& out, const BlliLayer2& l2) {
   if ((l2.protocol & 0x1f) == kBlliUserSpecified) {
     put8(out, blli_head(kBlliLayer2, l2.protocol, !l2.user_info));
     if (l2.user_info) put8(out, kExt | (*l2.user_info & 0x7f));
@@ -360,7 +361,7 @@ bool get_blli_l2(const std::uint8_t* g, std::size_t n, BlliLayer2& l2) {
   return true;
 }
 
-void put_blli_l3(Bytes& out, const BlliLayer3& l3) {
+void put_blli_l3(Writer& out, const BlliLayer3& l3) {
   const std::uint8_t proto = l3.protocol & 0x1f;
   if (proto == kBlliUserSpecified) {
     put8(out, blli_head(kBlliLayer3, proto, !l3.user_info));
@@ -416,7 +417,7 @@ bool get_blli_l3(Reader& r, const std::uint8_t* g, std::size_t n, BlliLayer3& l3
   return true;
 }
 
-void put_blli(Bytes& out, const BroadbandLowLayerInfo& b) {
+void put_blli(Writer& out, const BroadbandLowLayerInfo& b) {
   if (b.l1_protocol) put8(out, blli_head(kBlliLayer1, *b.l1_protocol, true));
   if (b.l2) put_blli_l2(out, *b.l2);
   if (b.l3) put_blli_l3(out, *b.l3);
@@ -446,7 +447,7 @@ bool get_blli(Reader& r, BroadbandLowLayerInfo& b) {
 
 // ---- Party number / subaddress ----
 template <IeId Id>
-void put_number(Bytes& out, const PartyNumberIe<Id>& n) {
+void put_number(Writer& out, const PartyNumberIe<Id>& n) {
   put8(out, (n.presentation ? 0x00 : 0x80) | (n.type_of_number & 0x07) << 4 | (n.plan & 0x0f));
   if (n.presentation)
     put8(out,
@@ -469,7 +470,7 @@ bool get_number(Reader& r, PartyNumberIe<Id>& n) {
   return true;
 }
 template <IeId Id>
-void put_subaddress(Bytes& out, const PartySubaddressIe<Id>& s) {
+void put_subaddress(Writer& out, const PartySubaddressIe<Id>& s) {
   put8(out, 0x80 | (s.type & 0x07) << 4 | (s.odd ? 0x08 : 0));
   wire::put(out, s.address);
 }
@@ -530,96 +531,96 @@ constexpr std::tuple kTransitDelayFields{
 static_assert(unique_ids(kTransitDelayFields));
 
 // ---- Contents encoders, one overload per IE type ----
-void put_body(Bytes& out, const AalParameters& x, Version v) {
+void put_body(Writer& out, const AalParameters& x, Version v) {
   put_aal(out, x, v);
 }
 template <IeId Id>
-void put_body(Bytes& out, const TrafficDescriptorIe<Id>& x, Version v) {
+void put_body(Writer& out, const TrafficDescriptorIe<Id>& x, Version v) {
   put_tagged(out, x.td, kTdFields, v);
 }
-void put_body(Bytes& out, const BroadbandBearerCapability& x, Version) {
+void put_body(Writer& out, const BroadbandBearerCapability& x, Version) {
   put_bbc(out, x);
 }
-void put_body(Bytes& out, const BroadbandHighLayerInfo& x, Version) {
+void put_body(Writer& out, const BroadbandHighLayerInfo& x, Version) {
   put8(out, 0x80 | (x.type & 0x7f));
   wire::put(out, x.info);
 }
-void put_body(Bytes& out, const BroadbandLowLayerInfo& x, Version) {
+void put_body(Writer& out, const BroadbandLowLayerInfo& x, Version) {
   put_blli(out, x);
 }
-void put_body(Bytes& out, const BroadbandRepeatIndicator& x, Version) {
+void put_body(Writer& out, const BroadbandRepeatIndicator& x, Version) {
   put8(out, 0x80 | (x.indicator & 0x0f));
 }
-void put_body(Bytes& out, const CallState& x, Version) {
+void put_body(Writer& out, const CallState& x, Version) {
   put8(out, x.state & 0x3f);
 }
 template <IeId Id>
-void put_body(Bytes& out, const PartyNumberIe<Id>& x, Version) {
+void put_body(Writer& out, const PartyNumberIe<Id>& x, Version) {
   put_number(out, x);
 }
 template <IeId Id>
-void put_body(Bytes& out, const PartySubaddressIe<Id>& x, Version) {
+void put_body(Writer& out, const PartySubaddressIe<Id>& x, Version) {
   put_subaddress(out, x);
 }
-void put_body(Bytes& out, const Cause& x, Version) {
+void put_body(Writer& out, const Cause& x, Version) {
   put8(out, 0x80 | (static_cast<std::uint8_t>(x.location) & 0x0f));
   put8(out, 0x80 | (x.value & 0x7f));
   wire::put(out, x.diagnostics);
 }
-void put_body(Bytes& out, const ConnectionIdentifier& x, Version) {
+void put_body(Writer& out, const ConnectionIdentifier& x, Version) {
   put8(out, 0x80 | (x.vp_associated & 0x03) << 3 | (x.exclusivity & 0x07));
   put16(out, x.vpci);
   put16(out, x.vci);
 }
-void put_body(Bytes& out, const EndToEndTransitDelay& x, Version v) {
+void put_body(Writer& out, const EndToEndTransitDelay& x, Version v) {
   put_tagged(out, x, kTransitDelayFields, v);
 }
-void put_body(Bytes& out, const QosParameter& x, Version) {
+void put_body(Writer& out, const QosParameter& x, Version) {
   put8(out, x.fwd_class);
   put8(out, x.bwd_class);
 }
-void put_body(Bytes& out, const ExtendedQosParameters& x, Version v) {
+void put_body(Writer& out, const ExtendedQosParameters& x, Version v) {
   put8(out, x.origin);
   put_tagged(out, x, kExtQosFields, v);
 }
-void put_body(Bytes& out, const RestartIndicator& x, Version) {
+void put_body(Writer& out, const RestartIndicator& x, Version) {
   put8(out, 0x80 | (x.restart_class & 0x07));
 }
-void put_body(Bytes& out, const BroadbandSendingComplete&, Version) {
+void put_body(Writer& out, const BroadbandSendingComplete&, Version) {
   put8(out, 0xa1);
 }
-void put_body(Bytes& out, const TransitNetworkSelection& x, Version) {
+void put_body(Writer& out, const TransitNetworkSelection& x, Version) {
   put8(out, 0x80 | (x.type & 0x07) << 4 | (x.plan & 0x0f));
-  out.insert(out.end(), x.network_id.begin(), x.network_id.end());
+  wire::put(out, {reinterpret_cast<const std::uint8_t*>(x.network_id.data()), x.network_id.size()});
 }
-void put_body(Bytes& out, const NotificationIndicator& x, Version) {
+void put_body(Writer& out, const NotificationIndicator& x, Version) {
   wire::put(out, x.description);
 }
-void put_body(Bytes& out, const OamTrafficDescriptor& x, Version) {
+void put_body(Writer& out, const OamTrafficDescriptor& x, Version) {
   put8(out, 0x80 | (x.shaping & 0x03) << 5 | (x.compliance ? 0x10 : 0) | (x.fault_mgmt & 0x07));
   put8(out, 0x80 | (x.fwd_f5 & 0x07) << 4 | (x.bwd_f5 & 0x07));
 }
-void put_body(Bytes& out, const EndpointReference& x, Version) {
+void put_body(Writer& out, const EndpointReference& x, Version) {
   put8(out, x.type);
   put16(out, (x.flag ? 0x8000u : 0u) | (x.value & 0x7fffu));
 }
-void put_body(Bytes& out, const EndpointState& x, Version) {
+void put_body(Writer& out, const EndpointState& x, Version) {
   put8(out, x.state & 0x3f);
 }
-void put_body(Bytes& out, const BroadbandReportType& x, Version) {
+void put_body(Writer& out, const BroadbandReportType& x, Version) {
   put8(out, x.type);
 }
-void put_body(Bytes& out, const AbrSetupParameters& x, Version v) {
+void put_body(Writer& out, const AbrSetupParameters& x, Version v) {
   put_tagged(out, x, kAbrSetupFields, v);
 }
-void put_body(Bytes& out, const MinimumDesiredCellRate& x, Version v) {
+void put_body(Writer& out, const MinimumDesiredCellRate& x, Version v) {
   put8(out, x.origin);
   put_tagged(out, x, kMdcrFields, v);
 }
-void put_body(Bytes& out, const AbrAdditionalParameters& x, Version v) {
+void put_body(Writer& out, const AbrAdditionalParameters& x, Version v) {
   put_tagged(out, x, kAbrAdditionalFields, v);
 }
-void put_body(Bytes& out, const GenericIdentifierTransport& x, Version) {
+void put_body(Writer& out, const GenericIdentifierTransport& x, Version) {
   put8(out, x.standard);
   for (const auto& id : x.identifiers) {
     put8(out, id.type);
@@ -627,33 +628,33 @@ void put_body(Bytes& out, const GenericIdentifierTransport& x, Version) {
     wire::put(out, id.value);
   }
 }
-void put_body(Bytes& out, const LijCallIdentifier& x, Version) {
+void put_body(Writer& out, const LijCallIdentifier& x, Version) {
   put8(out, 0x80 | (x.type & 0x0f));
   put32(out, x.value);
 }
-void put_body(Bytes& out, const LijParameters& x, Version) {
+void put_body(Writer& out, const LijParameters& x, Version) {
   put8(out, 0x80 | (x.screening & 0x0f));
 }
-void put_body(Bytes& out, const LeafSequenceNumber& x, Version) {
+void put_body(Writer& out, const LeafSequenceNumber& x, Version) {
   put32(out, x.value);
 }
-void put_body(Bytes& out, const ConnectionScopeSelection& x, Version) {
+void put_body(Writer& out, const ConnectionScopeSelection& x, Version) {
   put8(out, 0x80 | (x.type & 0x0f));
   put8(out, x.level);
 }
 template <IeId Id>
-void put_body(Bytes& out, const NarrowbandIe<Id>& x, Version) {
+void put_body(Writer& out, const NarrowbandIe<Id>& x, Version) {
   wire::put(out, x.content);
 }
-void put_body(Bytes& out, const UserUser& x, Version) {
+void put_body(Writer& out, const UserUser& x, Version) {
   put8(out, x.protocol);
   wire::put(out, x.info);
 }
 template <IeId Id>
-void put_body(Bytes& out, const ShiftIe<Id>& x, Version) {
+void put_body(Writer& out, const ShiftIe<Id>& x, Version) {
   put8(out, 0x80 | (x.codeset & 0x07));
 }
-void put_body(Bytes& out, const UnknownIe& x, Version) {
+void put_body(Writer& out, const UnknownIe& x, Version) {
   wire::put(out, x.content);
 }
 
@@ -839,8 +840,20 @@ std::optional<Ie> decode_as(const IeHeader& hdr, ByteView content, Version v) {
   return Ie{std::move(x)};
 }
 
+// The decoder's path: the IE built in its place at the end of the list.
+template <class T>
+bool append_as(IeList& ies, const IeHeader& hdr, ByteView content, Version v) {
+  T& x = *std::get_if<T>(&ies.emplace_back(std::in_place_type<T>));
+  x.hdr = hdr;
+  Reader r(content);
+  if (get_body(r, x, v) && r.empty()) return true;  // no octets the coding does not define
+  ies.pop_back();
+  return false;
+}
+
 // ---- Decoder dispatch, derived from kIeSpecs and the alternatives of Ie ----
 using IeDecoder = std::optional<Ie> (*)(const IeHeader&, ByteView, Version);
+using IeAppender = bool (*)(IeList&, const IeHeader&, ByteView, Version);
 using IeAlternatives = std::make_index_sequence<std::variant_size_v<Ie>>;
 
 template <class T>
@@ -875,12 +888,34 @@ constexpr IeDecoder decoder_for(IeId id, std::index_sequence<K...>) {
   (typed_decoder<std::variant_alternative_t<K, Ie>>(id, d, found), ...);
   return d;
 }
+template <class T>
+constexpr void typed_appender(IeId id, IeAppender& d, bool& found) {
+  if constexpr (!std::is_same_v<T, UnknownIe>) {
+    if (!found && T::kId == id) {
+      d = &append_as<T>;
+      found = true;
+    }
+  }
+}
+template <std::size_t... K>
+constexpr IeAppender appender_for(IeId id, std::index_sequence<K...>) {
+  IeAppender d = nullptr;
+  bool found = false;
+  (typed_appender<std::variant_alternative_t<K, Ie>>(id, d, found), ...);
+  return d;
+}
 
-// Row i of kIeSpecs decodes with kIeDecoders[i].
+// Row i of kIeSpecs decodes with kIeDecoders[i] (kIeAppenders[i] in place).
 constexpr auto kIeDecoders = [] {
   std::array<IeDecoder, kIeSpecs.size()> d{};
   for (std::size_t i = 0; i < kIeSpecs.size(); ++i)
     d[i] = decoder_for(kIeSpecs[i].id, IeAlternatives{});
+  return d;
+}();
+constexpr auto kIeAppenders = [] {
+  std::array<IeAppender, kIeSpecs.size()> d{};
+  for (std::size_t i = 0; i < kIeSpecs.size(); ++i)
+    d[i] = appender_for(kIeSpecs[i].id, IeAlternatives{});
   return d;
 }();
 
@@ -912,24 +947,48 @@ const IeHeader& ie_header(const Ie& ie) {
   return std::visit([](const auto& x) -> const IeHeader& { return x.hdr; }, ie);
 }
 
-void encode_ie_into(Bytes& out, const Ie& ie, Version v) {
-  const IeHeader& h = ie_header(ie);
-  put8(out, ie_id(ie));
-  put8(out, 0x80 | static_cast<std::uint8_t>(h.coding) << 5 | (h.follow_instructions ? 0x10 : 0) |
-                (static_cast<std::uint8_t>(h.action) & 0x07));
-  const std::size_t len_at = out.size();
-  put16(out, 0);
-  std::visit([&](const auto& x) { put_body(out, x, v); }, ie);
+void encode_ie_into(Writer& out, const Ie& ie, Version v) {
+  const std::size_t len_at = out.size() + 2;
+  // One dispatch on the IE's type: identifier, octet 2, the length patched below.
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        std::uint8_t id = 0;
+        if constexpr (std::is_same_v<T, UnknownIe>) {
+          id = x.id;
+        } else {
+          id = static_cast<std::uint8_t>(T::kId);
+        }
+        const IeHeader& h = x.hdr;
+        put8(out, id);
+        put8(out, 0x80 | static_cast<std::uint8_t>(h.coding) << 5 |
+                      (h.follow_instructions ? 0x10 : 0) |
+                      (static_cast<std::uint8_t>(h.action) & 0x07));
+        put16(out, 0);
+        put_body(out, x, v);
+      },
+      ie);
   const std::size_t len = out.size() - len_at - 2;
   if (len > 0xffff) throw std::length_error("q2931: IE longer than 65535 octets");
-  out[len_at] = static_cast<std::uint8_t>(len >> 8);
-  out[len_at + 1] = static_cast<std::uint8_t>(len);
+  out.patch(len_at, static_cast<std::uint8_t>(len >> 8));
+  out.patch(len_at + 1, static_cast<std::uint8_t>(len));
+}
+
+void encode_ie_into(Bytes& out, const Ie& ie, Version v) {
+  Writer w(out);
+  encode_ie_into(w, ie, v);
+  w.finish();
 }
 
 Bytes encode_ie(const Ie& ie, Version v) {
   Bytes out;
   encode_ie_into(out, ie, v);
   return out;
+}
+
+bool decode_ie_append(IeList& ies, std::size_t row, const IeHeader& hdr, ByteView content,
+                      Version v) {
+  return kIeAppenders[row](ies, hdr, content, v);
 }
 
 std::optional<Ie> decode_ie(std::uint8_t id, const IeHeader& hdr, ByteView content, Version v) {

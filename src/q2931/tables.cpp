@@ -325,48 +325,67 @@ constexpr bool all_typed_ies_have_specs(std::index_sequence<K...>) {
 static_assert(all_typed_ies_have_specs(std::make_index_sequence<std::variant_size_v<Ie>>{}));
 static_assert(std::variant_size_v<Ie> == kIeSpecs.size() + 1, "one typed IE per table row");
 
-// The tables indexed by code, built once: the lookups of every message
-// decoded are by index, not searches of the tables (about 1.5 KB).
-static_assert(kMsgSpecs.size() < 255 && kIeSpecs.size() < 255 && kMsgIes.size() < 0xffff);
-struct Index {
-  std::array<std::uint8_t, 256> msg{};  // kMsgSpecs index + 1 by message type (0: none)
-  std::array<std::uint8_t, 256> ie{};   // kIeSpecs index + 1 by IE identifier (0: none)
-  // The kMsgIes rows of a message type lie within [rows_from, rows_to).
-  std::array<std::uint16_t, 256> rows_from{};
-  std::array<std::uint16_t, 256> rows_to{};
-};
-const Index& index() {
-  static const Index ix = [] {
-    Index x;
-    for (std::size_t i = kMsgSpecs.size(); i-- > 0;)  // the first row wins, as a search
-      x.msg[static_cast<std::uint8_t>(kMsgSpecs[i].type)] = static_cast<std::uint8_t>(i + 1);
-    for (std::size_t i = kIeSpecs.size(); i-- > 0;)
-      x.ie[static_cast<std::uint8_t>(kIeSpecs[i].id)] = static_cast<std::uint8_t>(i + 1);
-    for (std::size_t i = 0; i < kMsgIes.size(); ++i) {
-      const auto t = static_cast<std::uint8_t>(kMsgIes[i].msg);
-      if (x.rows_to[t] == 0) x.rows_from[t] = static_cast<std::uint16_t>(i);
-      x.rows_to[t] = static_cast<std::uint16_t>(i + 1);
+// The tables indexed by code, built at compile time: the lookups of every
+// message decoded are by index, not searches of the tables.
+static_assert(kMsgSpecs.size() < 255);
+// kMsgSpecs index + 1 by message type (0: none).
+constexpr auto kMsgRowByType = [] {
+  std::array<std::uint8_t, 256> a{};
+  for (std::size_t i = kMsgSpecs.size(); i-- > 0;)  // the first row wins, as a search
+    a[static_cast<std::uint8_t>(kMsgSpecs[i].type)] = static_cast<std::uint8_t>(i + 1);
+  return a;
+}();
+// [version][kMsgSpecs index]: kMsgIes and kIeSpecs as direct-index rules.
+using RulesTable = std::array<std::array<MsgRules, kMsgSpecs.size()>, kVersionCount>;
+constexpr RulesTable kRules = [] {
+  RulesTable t{};
+  for (std::size_t vi = 0; vi < kVersionCount; ++vi) {
+    const auto v = static_cast<Version>(vi);
+    for (std::size_t mi = 0; mi < kMsgSpecs.size(); ++mi) {
+      MsgRules& r = t[vi][mi];
+      for (const auto& row : kMsgIes) {
+        if (row.msg != kMsgSpecs[mi].type) continue;
+        const std::size_t ie = kIeRowById[static_cast<std::uint8_t>(row.ie)];
+        if (!in_version(kIeSpecs[ie].versions, v)) continue;
+        const bool mandatory = in_version(row.mandatory, v);
+        r.rule[ie] = static_cast<std::uint8_t>((row.max_count & kRuleCount) |
+                                               (mandatory ? kRuleMandatory : 0));
+        if (mandatory) r.mandatory[r.mandatory_count++] = static_cast<std::uint8_t>(row.ie);
+      }
     }
-    return x;
-  }();
-  return ix;
+  }
+  return t;
+}();
+constexpr bool rules_fit() {
+  for (const auto& m : kMsgSpecs) {
+    std::size_t n = 0;
+    for (const auto& row : kMsgIes) n += row.msg == m.type && row.mandatory != kNone ? 1 : 0;
+    if (n > kMaxMandatoryIes) return false;
+  }
+  for (const auto& row : kMsgIes)
+    if (row.max_count > kRuleCount) return false;
+  return true;
 }
+static_assert(rules_fit(), "kMaxMandatoryIes / kRuleCount hold every message's rules");
+
 const MsgSpec* spec_of(MessageType t) {
-  const std::uint8_t i = index().msg[static_cast<std::uint8_t>(t)];
+  const std::uint8_t i = kMsgRowByType[static_cast<std::uint8_t>(t)];
   return i != 0 ? &kMsgSpecs[i - 1u] : nullptr;
 }
 
 }  // namespace
 
-bool in_version(VersionMask mask, Version v) {
-  // UNI 3.1 with 3.0 compatibility is UNI 3.1 wherever a row does not name it.
-  if (v == Version::kUni31Compat30 && (mask & kUni31) != 0) return true;
-  return (mask & static_cast<VersionMask>(1u << static_cast<unsigned>(v))) != 0;
+const IeSpec* ie_spec(std::uint8_t id) {
+  const std::uint8_t i = kIeRowById[id];
+  return i != kNoIe ? &kIeSpecs[i] : nullptr;
 }
 
-const IeSpec* ie_spec(std::uint8_t id) {
-  const std::uint8_t i = index().ie[id];
-  return i != 0 ? &kIeSpecs[i - 1u] : nullptr;
+const MsgRules* msg_rules(MessageType t, Version v) {
+  const std::uint8_t i = kMsgRowByType[static_cast<std::uint8_t>(t)];
+  if (i == 0 || static_cast<std::size_t>(v) >= kVersionCount ||
+      !in_version(kMsgSpecs[i - 1u].versions, v))
+    return nullptr;
+  return &kRules[static_cast<std::size_t>(v)][i - 1u];
 }
 const MsgSpec* msg_spec(MessageType t) {
   return spec_of(t);
@@ -440,44 +459,17 @@ bool ie_known(std::uint8_t id, Version v) {
 }
 
 std::optional<IeRule> ie_rule(MessageType t, std::uint8_t id, Version v) {
-  if (!message_known(t, v) || !ie_known(id, v)) return std::nullopt;
-  const auto ti = static_cast<std::uint8_t>(t);
-  for (std::size_t i = index().rows_from[ti]; i < index().rows_to[ti]; ++i) {
-    const auto& r = kMsgIes[i];
-    if (r.msg == t && static_cast<std::uint8_t>(r.ie) == id)
-      return IeRule{r.max_count, in_version(r.mandatory, v)};
-  }
-  return std::nullopt;
-}
-
-namespace {
-std::vector<std::uint8_t> compute_mandatory_ies(MessageType t, Version v) {
-  std::vector<std::uint8_t> out;
-  if (!message_known(t, v)) return out;
-  for (const auto& r : kMsgIes)
-    if (r.msg == t && in_version(r.mandatory, v) && ie_known(static_cast<std::uint8_t>(r.ie), v))
-      out.push_back(static_cast<std::uint8_t>(r.ie));
-  return out;
-}
-}  // namespace
-
-const std::vector<std::uint8_t>& mandatory_ie_list(MessageType t, Version v) {
-  constexpr std::size_t kVersions = static_cast<std::size_t>(Version::kUni31Compat30) + 1;
-  using Table = std::array<std::array<std::vector<std::uint8_t>, 256>, kVersions>;
-  static const Table table = [] {
-    Table tb;
-    for (std::size_t vi = 0; vi < kVersions; ++vi)
-      for (std::size_t ti = 0; ti < 256; ++ti)
-        tb[vi][ti] = compute_mandatory_ies(static_cast<MessageType>(ti), static_cast<Version>(vi));
-    return tb;
-  }();
-  static const std::vector<std::uint8_t> kNoIes;
-  if (static_cast<std::size_t>(v) >= kVersions) return kNoIes;
-  return table[static_cast<std::size_t>(v)][static_cast<std::uint8_t>(t)];
+  const MsgRules* m = msg_rules(t, v);
+  const std::uint8_t ie = kIeRowById[id];
+  if (m == nullptr || ie == kNoIe || m->rule[ie] == 0) return std::nullopt;
+  return IeRule{static_cast<std::uint8_t>(m->rule[ie] & kRuleCount),
+                (m->rule[ie] & kRuleMandatory) != 0};
 }
 
 std::vector<std::uint8_t> mandatory_ies(MessageType t, Version v) {
-  return mandatory_ie_list(t, v);
+  const MsgRules* m = msg_rules(t, v);
+  if (m == nullptr) return {};
+  return {m->mandatory.begin(), m->mandatory.begin() + m->mandatory_count};
 }
 
 std::vector<MessageType> all_message_types() {

@@ -105,10 +105,43 @@ inline constexpr std::array kIeSpecs = std::to_array<IeSpec>({
     {IeId::kMinimumDesiredCellRate, "Minimum desired cell rate", 9, 9, kUni40},
 });
 
-bool in_version(VersionMask mask, Version v);
+// kIeSpecs row of each IE identifier (kNoIe: none), built at compile time from
+// kIeSpecs: the decoder's per-IE lookup is an index, inlined.
+inline constexpr std::uint8_t kNoIe = 0xff;
+inline constexpr auto kIeRowById = [] {
+  std::array<std::uint8_t, 256> a{};
+  a.fill(kNoIe);
+  for (std::size_t i = kIeSpecs.size(); i-- > 0;)  // the first row wins, as a search
+    a[static_cast<std::uint8_t>(kIeSpecs[i].id)] = static_cast<std::uint8_t>(i);
+  return a;
+}();
+static_assert(kIeSpecs.size() < kNoIe);
+
+inline constexpr std::size_t kVersionCount = static_cast<std::size_t>(Version::kUni31Compat30) + 1;
+
+// Inline: the encoder and decoder ask it per sub-field.
+constexpr bool in_version(VersionMask mask, Version v) {
+  // UNI 3.1 with 3.0 compatibility is UNI 3.1 wherever a row does not name it.
+  if (v == Version::kUni31Compat30 && (mask & kUni31) != 0) return true;
+  return (mask & static_cast<VersionMask>(1u << static_cast<unsigned>(v))) != 0;
+}
 const IeSpec* ie_spec(std::uint8_t id);
 const MsgSpec* msg_spec(MessageType t);
-// mandatory_ies(t, v), computed once per (type, version) (the decoder asks per message).
-const std::vector<std::uint8_t>& mandatory_ie_list(MessageType t, Version v);
+
+// What the decoder needs of one message type in one version, from the tables at
+// compile time (tables.cpp): each IE's rule by kIeSpecs row and the mandatory
+// IEs. rule[row]: the repetitions allowed (kRuleCount bits, 0: the IE may not
+// appear: unknown in the version or not in the message), kRuleMandatory if
+// mandatory.
+inline constexpr std::uint8_t kRuleMandatory = 0x80;
+inline constexpr std::uint8_t kRuleCount = 0x7f;
+inline constexpr std::size_t kMaxMandatoryIes = 8;
+struct MsgRules {
+  std::array<std::uint8_t, kIeSpecs.size()> rule{};
+  std::array<std::uint8_t, kMaxMandatoryIes> mandatory{};  // IE identifiers, table order
+  std::uint8_t mandatory_count = 0;
+};
+// The rules of message type t in version v; nullptr if t is not a message of v.
+const MsgRules* msg_rules(MessageType t, Version v);
 
 }  // namespace atmsigd::q2931

@@ -1,8 +1,10 @@
 // Private: bounds-checked octet reader and big-endian writer.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "atmsigd/util/bytes.hpp"
 
@@ -62,6 +64,70 @@ class Reader {
   ByteView b_;
   std::size_t pos_ = 0;
 };
+
+// Big-endian writer appending to a Bytes: each write is a bound check and a
+// pointer bump, inlined; only growing the buffer is a call. The buffer is
+// sized to its capacity while writing and cut to what was written by
+// finish().
+class Writer {
+ public:
+  explicit Writer(Bytes& out) : out_(out) {
+    const std::size_t n = out_.size();
+    // All the capacity reserved (no second allocation), or some room if none.
+    out_.resize(out_.capacity() > n ? out_.capacity() : n + kSlack);
+    p_ = out_.data() + n;
+    end_ = out_.data() + out_.size();
+  }
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  void put8(std::uint32_t v) {
+    if (p_ == end_) [[unlikely]]
+      grow(1);
+    *p_++ = static_cast<std::uint8_t>(v);
+  }
+  void put(const std::uint8_t* b, std::size_t n) {
+    if (static_cast<std::size_t>(end_ - p_) < n) [[unlikely]]
+      grow(n);
+    if (n != 0) std::memcpy(p_, b, n);
+    p_ += n;
+  }
+  std::size_t size() const { return static_cast<std::size_t>(p_ - out_.data()); }
+  // Overwrites an octet already written (a length).
+  void patch(std::size_t at, std::uint8_t v) { out_[at] = v; }
+  void finish() { out_.resize(size()); }
+
+ private:
+  static constexpr std::size_t kSlack = 64;
+  [[gnu::noinline]] void grow(std::size_t n) {
+    const std::size_t at = size();
+    out_.resize(std::max(2 * out_.size(), at + n + kSlack));
+    p_ = out_.data() + at;
+    end_ = out_.data() + out_.size();
+  }
+  Bytes& out_;
+  std::uint8_t* p_ = nullptr;
+  std::uint8_t* end_ = nullptr;
+};
+
+inline void put8(Writer& out, std::uint32_t v) {
+  out.put8(v);
+}
+inline void put16(Writer& out, std::uint32_t v) {
+  out.put8(v >> 8);
+  out.put8(v);
+}
+inline void put24(Writer& out, std::uint32_t v) {
+  out.put8(v >> 16);
+  put16(out, v);
+}
+inline void put32(Writer& out, std::uint32_t v) {
+  put16(out, v >> 16);
+  put16(out, v);
+}
+inline void put(Writer& out, ByteView b) {
+  out.put(b.data(), b.size());
+}
 
 inline void put8(Bytes& out, std::uint32_t v) {
   out.push_back(static_cast<std::uint8_t>(v));

@@ -186,7 +186,7 @@ TEST(UserU0Null, ConnectUnknownCref_ReleaseCompleteCause81) {
 TEST(UserU0Null, SetupWithoutCalledNumber_ReleaseCompleteCause96) {
   User u;
   Message s = network_setup(5, 40, Version::kUni30);
-  std::erase_if(s.ies, [](const q2931::Ie& ie) {
+  erase_if(s.ies, [](const q2931::Ie& ie) {
     return std::holds_alternative<q2931::CalledPartyNumber>(ie);
   });
   u.send(s);

@@ -79,6 +79,9 @@ struct DecodeResult {
 // version-specific coding: the AAL Mode subfield is written only for UNI 3.0/3.1.
 // Throws std::length_error if the message does not fit the 16-bit length.
 Bytes encode(const Message& msg, Version v);
+// The same into `out` (its contents replaced, its capacity reused): no
+// allocation for a caller that keeps one buffer.
+void encode(const Message& msg, Version v, Bytes& out);
 DecodeResult decode(ByteView bytes, Version v);
 // The same into `res`, whose storage (the IE list's) is reused: no allocation
 // per message for a caller that keeps one DecodeResult.

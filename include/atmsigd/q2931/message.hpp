@@ -2,13 +2,16 @@
 // the message compatibility instruction indicator, length) and the IEs in wire order.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <optional>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "atmsigd/q2931/ie.hpp"
+#include "atmsigd/q2931/ie_list.hpp"
 
 namespace atmsigd::q2931 {
 
@@ -64,13 +67,62 @@ struct CallReference {
   bool operator==(const CallReference&) const = default;
 };
 
+// IEs a message holds without a heap block: more than any message the demon
+// builds (a SETUP: at most 17, usually 7-9) or a peer usually sends.
+inline constexpr std::size_t kInlineIes = 12;
+using IeList = InlineVector<Ie, kInlineIes>;
+
+// The IEs of type T in a message, in wire order: a view (no allocation), valid
+// while the message is. size() and operator[] walk the list.
+template <class T>
+class IesOf {
+ public:
+  class iterator {
+   public:
+    using value_type = const T*;
+    using difference_type = std::ptrdiff_t;
+    iterator() = default;
+    iterator(const Ie* at, const Ie* end) : at_(at), end_(end) { skip(); }
+    const T* operator*() const { return std::get_if<T>(at_); }
+    iterator& operator++() {
+      ++at_;
+      skip();
+      return *this;
+    }
+    iterator operator++(int) {
+      iterator old = *this;
+      ++*this;
+      return old;
+    }
+    bool operator==(const iterator& o) const { return at_ == o.at_; }
+
+   private:
+    void skip() {
+      while (at_ != end_ && !std::holds_alternative<T>(*at_)) ++at_;
+    }
+    const Ie* at_ = nullptr;
+    const Ie* end_ = nullptr;
+  };
+  IesOf(const Ie* first, const Ie* last) : first_(first), last_(last) {}
+  iterator begin() const { return {first_, last_}; }
+  iterator end() const { return {last_, last_}; }
+  std::size_t size() const { return static_cast<std::size_t>(std::distance(begin(), end())); }
+  bool empty() const { return begin() == end(); }
+  const T* operator[](std::size_t i) const { return *std::next(begin(), static_cast<long>(i)); }
+  const T* front() const { return *begin(); }
+
+ private:
+  const Ie* first_;
+  const Ie* last_;
+};
+
 struct Message {
   MessageType type = MessageType::kSetup;  // may hold an unknown code after decoding
   CallReference cref;
   // Message compatibility instruction indicator (octet 7).
   bool follow_instructions = false;
   MessageAction action = MessageAction::kClearCall;
-  std::vector<Ie> ies;  // in wire order
+  IeList ies;  // in wire order
 
   bool operator==(const Message&) const = default;
 
@@ -81,12 +133,10 @@ struct Message {
       if (const T* p = std::get_if<T>(&ie)) return p;
     return nullptr;
   }
+  // Every IE of type T (a view into `ies`).
   template <class T>
-  std::vector<const T*> all() const {
-    std::vector<const T*> out;
-    for (const auto& ie : ies)
-      if (const T* p = std::get_if<T>(&ie)) out.push_back(p);
-    return out;
+  IesOf<T> all() const {
+    return {ies.begin(), ies.end()};
   }
   template <class T>
   Message& add(T ie) {
