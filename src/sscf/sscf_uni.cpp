@@ -126,16 +126,19 @@ void SscfUni::data_request(Bytes data, TimePoint now, std::vector<Action>& out) 
 }
 
 void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
-  std::vector<sscop::Event> pending;
+  // Buffers of their own (run() has its own), kept for their capacity.
+  auto& pending = timeout_pending_;
+  pending.clear();
   scratch_.clear();
   sscop_.handle_timeouts(now, scratch_);
-  std::vector<sscop::Action> actions;
-  actions.swap(scratch_);
-  for (auto& a : actions) on_sscop(a, pending, out);
+  timeout_actions_.swap(scratch_);
+  for (auto& a : timeout_actions_) on_sscop(a, pending, out);
+  timeout_actions_.clear();
   for (std::size_t i = 0; i < pending.size(); ++i) {
     sscop::Event ev = std::move(pending[i]);
     run(std::move(ev), now, out);
   }
+  pending.clear();
 }
 
 // Feeds one event to SSCOP and maps its actions; responses that SSCF gives on
@@ -146,10 +149,15 @@ void SscfUni::run(sscop::Event ev, TimePoint now, std::vector<Action>& out) {
   // (on_sscop only queues further events).
   auto& pending = run_pending_;
   pending.clear();
-  pending.push_back(std::move(ev));
-  for (std::size_t i = 0; i < pending.size() && i < 64; ++i) {
+  // The event itself goes straight in (the common case queues nothing).
+  scratch_.clear();
+  sscop_.handle(std::move(ev), now, scratch_);  // not used again: its data moves on
+  run_actions_.swap(scratch_);
+  for (auto& a : run_actions_) on_sscop(a, pending, out);
+  run_actions_.clear();
+  for (std::size_t i = 0; i < pending.size() && i < 63; ++i) {
     scratch_.clear();
-    sscop_.handle(std::move(pending[i]), now, scratch_);  // not used again: its data moves on
+    sscop_.handle(std::move(pending[i]), now, scratch_);
     run_actions_.swap(scratch_);
     for (auto& a : run_actions_) on_sscop(a, pending, out);
     run_actions_.clear();
@@ -186,7 +194,7 @@ void SscfUni::on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending,
           set_state(State::kIdle, out);
           out.emplace_back(AalReleaseConfirm{});
         } else if constexpr (std::is_same_v<A, sscop::AaDataIndication>) {
-          out.emplace_back(AalDataIndication{std::move(x.data)});
+          out.emplace_back(AalDataIndication{x.data});
         } else if constexpr (std::is_same_v<A, sscop::AaUnitdataIndication>) {
           out.emplace_back(AalUnitdataIndication{std::move(x.data)});
         } else if constexpr (std::is_same_v<A, sscop::AaResyncIndication>) {

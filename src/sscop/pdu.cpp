@@ -189,6 +189,14 @@ Bytes encode(const Pdu& pdu, Mode mode) {
 }
 
 std::variant<Pdu, DecodeError> decode(ByteView b, Mode mode) {
+  Pdu p;
+  ByteView info;
+  if (auto err = decode_view(b, mode, p, info)) return std::move(*err);
+  p.info.assign(info.begin(), info.end());
+  return p;
+}
+
+std::optional<DecodeError> decode_view(ByteView b, Mode mode, Pdu& p, ByteView& info) {
   const std::size_t n = b.size();
   if (n < 4) return DecodeError{'U', "PDU shorter than 4 octets (" + std::to_string(n) + ")"};
   if (n % 4 != 0)
@@ -196,7 +204,13 @@ std::variant<Pdu, DecodeError> decode(ByteView b, Mode mode) {
   const std::uint8_t first = b[n - 4];
   const std::uint8_t code = first & kTypeMask;
   const std::uint8_t pad = first >> 6;
-  Pdu p;
+  // Every field afresh; the list keeps its capacity (no allocation per STAT).
+  p.sq = 0;
+  p.mr = p.ns = p.ps = p.nr = 0;
+  p.source_sscop = false;
+  p.list.clear();
+  p.info.clear();
+  info = {};
   switch (code) {
     case 0x1:
       p.type = PduType::kBgn;
@@ -265,9 +279,8 @@ std::variant<Pdu, DecodeError> decode(ByteView b, Mode mode) {
     if (body > kMaxInfo + 3) {
       return DecodeError{'U', std::string(to_string(p.type)) + " information field too long"};
     }
-    p.info.assign(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(body - pad));
+    info = b.first(body - pad);
   } else if (lay.variable_list) {
-    p.list.reserve(body / 4);
     for (std::size_t off = 0; off < body; off += 4) p.list.push_back(get32(b, off) & kSeqMask);
   } else if (body != 0) {
     return DecodeError{'U', std::string(to_string(p.type)) + " length " + std::to_string(n) +
@@ -315,13 +328,18 @@ std::variant<Pdu, DecodeError> decode(ByteView b, Mode mode) {
     case PduType::kUstat:
       p.nr = last;
       p.mr = get32(b, n - 8) & kSeqMask;
-      p.list = {get32(b, n - 16) & kSeqMask, get32(b, n - 12) & kSeqMask};
+      p.list.push_back(get32(b, n - 16) & kSeqMask);
+      p.list.push_back(get32(b, n - 12) & kSeqMask);
       break;
   }
-  return p;
+  return std::nullopt;
 }
 
 std::string describe(const Pdu& p) {
+  return describe(p, p.info);
+}
+
+std::string describe(const Pdu& p, ByteView info) {
   std::string s(to_string(p.type));
   auto num = [&s](const char* name, std::uint32_t v) {
     s += ' ';
@@ -370,7 +388,7 @@ std::string describe(const Pdu& p) {
       s += ']';
       break;
   }
-  if (!p.info.empty()) num("len", static_cast<std::uint32_t>(p.info.size()));
+  if (!info.empty()) num("len", static_cast<std::uint32_t>(info.size()));
   return s;
 }
 

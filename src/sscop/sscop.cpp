@@ -14,20 +14,20 @@ namespace {
 
 constexpr std::uint32_t kHalf = 1u << 23;
 
-// SD PDU: data, pad, PL|type|N(S). Built directly (hot path, no Pdu copy).
-Bytes make_sd(const Bytes& data, std::uint32_t ns) {
-  const std::size_t pad = (4 - data.size() % 4) % 4;
-  Bytes pdu;
-  pdu.reserve(data.size() + pad + 4);
-  pdu.insert(pdu.end(), data.begin(), data.end());
-  pdu.insert(pdu.end(), pad, std::uint8_t{0});
+// SD PDU: data, pad, PL|type|N(S). The SDU becomes the PDU: pad and trailer
+// are appended in place (no copy while the buffer has the room; encode() is
+// not asked, hot path).
+void append_sd_trailer(Bytes& pdu, std::uint32_t ns) {
+  const std::size_t pad = (4 - pdu.size() % 4) % 4;
   const std::uint32_t w = (static_cast<std::uint32_t>(pad) << 30) |
                           (static_cast<std::uint32_t>(PduType::kSd) << 24) | (ns & kSeqMask);
-  pdu.push_back(static_cast<std::uint8_t>(w >> 24));
-  pdu.push_back(static_cast<std::uint8_t>(w >> 16));
-  pdu.push_back(static_cast<std::uint8_t>(w >> 8));
-  pdu.push_back(static_cast<std::uint8_t>(w));
-  return pdu;
+  const std::size_t at = pdu.size();
+  pdu.resize(at + pad + 4);  // the pad octets are zero
+  std::uint8_t* t = pdu.data() + at + pad;
+  t[0] = static_cast<std::uint8_t>(w >> 24);
+  t[1] = static_cast<std::uint8_t>(w >> 16);
+  t[2] = static_cast<std::uint8_t>(w >> 8);
+  t[3] = static_cast<std::uint8_t>(w);
 }
 
 // MAA-ERROR code for an unsolicited or inappropriate PDU (Q.2110 Table, A..M).
@@ -708,6 +708,7 @@ void Sscop::handle_event(const Event& ev, Event* owned, TimePoint now, std::vect
   out_ = &out;
   now_ = now;
   if (const auto* rx = std::get_if<PduReceived>(&ev)) {
+    release_delivered();  // the views of the last indications expire here
     receive(rx->bytes);
   } else if (!sdu_too_long(ev)) {
     SignalInput in{kEventSignal[ev.index()], nullptr, &ev, owned};
@@ -726,6 +727,7 @@ Bytes Sscop::take_data(SignalInput& in) {
 void Sscop::handle_timeouts(TimePoint now, std::vector<Action>& out) {
   out_ = &out;
   now_ = now;
+  release_delivered();
   // Bounded: each expiry either stops its timer or restarts it after `now`.
   for (int guard = 0; guard < 64; ++guard) {
     std::optional<std::size_t> due;
@@ -743,22 +745,51 @@ void Sscop::handle_timeouts(TimePoint now, std::vector<Action>& out) {
 
 // A received PDU: malformed ones are MAA-ERROR U (Q.2110 clause 9.1), the
 // others go to the matrix.
+// Decoded in place: an SD's data is not copied (its indication views it).
 void Sscop::receive(ByteView bytes) {
-  auto decoded = decode(bytes, params_.mode);
-  if (auto* err = std::get_if<DecodeError>(&decoded)) {
+  ByteView info;
+  if (auto err = decode_view(bytes, params_.mode, rx_pdu_, info)) {
     ++stats_.malformed;
     maa_error(err->code);
     if (tracing(log::Id::kSscopMalformed))
       trace(log::Id::kSscopMalformed, std::move(err->reason), to_hex(bytes, 32));
     return;
   }
-  on_pdu(std::get<Pdu>(decoded));
+  // The handlers of the rarer PDUs take their SSCOP-UU/data as Bytes.
+  if (rx_pdu_.type != PduType::kSd && rx_pdu_.type != PduType::kSdp)
+    rx_pdu_.info.assign(info.begin(), info.end());
+  on_pdu(rx_pdu_, info);
 }
 
-void Sscop::on_pdu(Pdu& p) {
+void Sscop::on_pdu(Pdu& p, ByteView info) {
   if (data_phase(p.type)) peer_past_bgn_ = true;
-  SignalInput in{signal_of(p.type), &p, nullptr};
+  SignalInput in{signal_of(p.type), &p, nullptr, nullptr, info};
   dispatch(in);
+}
+
+// An SD taken from the receiver buffer: kept in delivered_ while its
+// indication's view may be read.
+void Sscop::deliver(Bytes data, std::uint32_t sn) {
+  delivered_.push_back(std::move(data));
+  emit(AaDataIndication{ByteView(delivered_.back()), sn});
+}
+
+void Sscop::release_delivered() {
+  for (auto& b : delivered_) recycle(std::move(b));
+  delivered_.clear();
+}
+
+Bytes Sscop::spare_buffer() {
+  if (spare_.empty()) return {};
+  Bytes b = std::move(spare_.back());
+  spare_.pop_back();
+  return b;
+}
+
+void Sscop::recycle(Bytes&& b) {
+  if (b.capacity() == 0 || spare_.size() >= kSpareBuffers) return;
+  b.clear();
+  spare_.push_back(std::move(b));
 }
 
 // AA-DATA, AA-UNITDATA and MAA-UNITDATA longer than max_sdu are refused in
@@ -1234,11 +1265,11 @@ void Sscop::on_ready_sd(In& in) {
   if (rel_ns == 0) {
     if (rel_h == 0) vr_h_ = seq_add(p.ns, 1);
     if (!rx_buf_.empty()) rx_buf_.pop_front();
-    emit(AaDataIndication{std::move(p.info), p.ns});
+    emit(AaDataIndication{in.info, p.ns});  // a view of the received PDU
     ++stats_.sd_delivered;
     vr_r_ = seq_add(vr_r_, 1);
     while (!rx_buf_.empty() && rx_buf_.front().has_value()) {
-      emit(AaDataIndication{std::move(*rx_buf_.front()), vr_r_});
+      deliver(std::move(*rx_buf_.front()), vr_r_);
       rx_buf_.pop_front();
       ++stats_.sd_delivered;
       vr_r_ = seq_add(vr_r_, 1);
@@ -1249,7 +1280,7 @@ void Sscop::on_ready_sd(In& in) {
   }
   if (rel_ns < rel_h && rel_ns < rx_buf_.size() && rx_buf_[rel_ns].has_value()) {
     // A datagram link duplicates: the same SD again is a copy, not an error.
-    if (params_.datagram_link && *rx_buf_[rel_ns] == p.info) {
+    if (params_.datagram_link && std::ranges::equal(*rx_buf_[rel_ns], in.info)) {
       ignore(in);
       return;
     }
@@ -1260,13 +1291,13 @@ void Sscop::on_ready_sd(In& in) {
   if (rel_ns > rel_h && p.type == PduType::kSd) send_ustat(vr_h_, p.ns);
   if (rel_ns >= rel_h) vr_h_ = seq_add(p.ns, 1);
   if (rx_buf_.size() <= rel_ns) rx_buf_.resize(rel_ns + 1);
-  rx_buf_[rel_ns] = std::move(p.info);
+  rx_buf_[rel_ns] = Bytes(in.info.begin(), in.info.end());  // out of sequence: a copy
 }
 
 // Q.SAAL1 (Q.2110 SDL p.66-67 in one PDU): Ready, SDP -> as SD, then as POLL
 void Sscop::on_ready_sdp(In& in) {
   Pdu poll = *in.pdu;
-  SignalInput poll_in{Signal::kSdp, &poll, nullptr};
+  SignalInput poll_in{Signal::kSdp, &poll, nullptr, nullptr, in.info};
   on_ready_sd(in);
   if (state_ == State::kReady) on_ready_poll(poll_in);
 }
@@ -1367,7 +1398,7 @@ std::uint32_t Sscop::stat_apply_list(const Pdu& p) {
         if (idx >= tx_buf_.size()) continue;
         TxEntry& e = tx_buf_[idx];
         e.acked = true;
-        if (clear_buffers_) Bytes().swap(e.data);
+        if (clear_buffers_) recycle(std::move(e.pdu));
       }
     }
   }
@@ -1643,7 +1674,7 @@ void Sscop::peer_rs_resync(const Pdu& p) {
 void Sscop::unexpected(In& in) {
   maa_error(unsolicited_code(in.pdu->type));
   if (tracing(log::Id::kSscopPduUnexpected))
-    trace(log::Id::kSscopPduUnexpected, describe(*in.pdu), to_string(state_));
+    trace(log::Id::kSscopPduUnexpected, describe(*in.pdu, in.info), to_string(state_));
 }
 
 // Q.2110 SDL p.32-33: Idle, a PDU of a connection we do not have: MAA-ERROR, END (S = SSCOP)
@@ -1681,7 +1712,7 @@ void Sscop::peer_gone(In& in) {
 // A PDU Q.2110's SDL drops without a word in this state (e.g. p.34, 40, 60).
 void Sscop::ignore(In& in) {
   if (tracing(log::Id::kSscopPduIgnored))
-    trace(log::Id::kSscopPduIgnored, describe(*in.pdu), to_string(state_));
+    trace(log::Id::kSscopPduIgnored, describe(*in.pdu, in.info), to_string(state_));
 }
 
 // A primitive the user may not issue in this state (Q.2110 has no transition for it).
@@ -1874,8 +1905,7 @@ void Sscop::prepare_retrieval() {
   }
   for (std::size_t i = 0; i < tx_buf_.size(); ++i) {
     if (!tx_buf_[i].acked) {
-      retrieve_buf_.emplace_back(seq_add(vt_a_, static_cast<std::uint32_t>(i)),
-                                 std::move(tx_buf_[i].data));
+      retrieve_buf_.emplace_back(seq_add(vt_a_, static_cast<std::uint32_t>(i)), sdu_of(tx_buf_[i]));
     }
   }
   tx_buf_.clear();
@@ -1890,8 +1920,7 @@ void Sscop::prepare_recovery() {
   }
   for (std::size_t i = 0; i < tx_buf_.size(); ++i) {
     if (!tx_buf_[i].acked) {
-      retrieve_buf_.emplace_back(seq_add(vt_a_, static_cast<std::uint32_t>(i)),
-                                 std::move(tx_buf_[i].data));
+      retrieve_buf_.emplace_back(seq_add(vt_a_, static_cast<std::uint32_t>(i)), sdu_of(tx_buf_[i]));
     }
   }
   tx_buf_.clear();
@@ -1901,8 +1930,7 @@ void Sscop::deliver_data() {
   if (!clear_buffers_) {
     for (std::size_t i = 0; i < rx_buf_.size(); ++i) {
       if (rx_buf_[i]) {
-        emit(AaDataIndication{std::move(*rx_buf_[i]),
-                              seq_add(vr_r_, static_cast<std::uint32_t>(i))});
+        deliver(std::move(*rx_buf_[i]), seq_add(vr_r_, static_cast<std::uint32_t>(i)));
         ++stats_.sd_delivered;
       }
     }
@@ -1925,7 +1953,8 @@ void Sscop::retrieve(const AaRetrieveRequest& r) {
     }
   }
   retrieve_buf_.clear();
-  for (auto& data : tx_queue_) emit(AaRetrieveIndication{std::move(data)});
+  for (std::size_t i = 0; i < tx_queue_.size(); ++i)
+    emit(AaRetrieveIndication{std::move(tx_queue_[i])});
   tx_queue_.clear();
   emit(AaRetrieveCompleteIndication{});
 }
@@ -1937,7 +1966,10 @@ bool Sscop::sd_before_poll(std::uint32_t sd_ps, std::uint32_t nps) const {
 
 void Sscop::release_acknowledged(std::uint32_t nr) {
   const std::uint32_t k = seq_rel(nr, vt_a_);
-  for (std::uint32_t i = 0; i < k && !tx_buf_.empty(); ++i) tx_buf_.pop_front();
+  for (std::uint32_t i = 0; i < k && !tx_buf_.empty(); ++i) {
+    recycle(std::move(tx_buf_.front().pdu));
+    tx_buf_.pop_front();
+  }
   vt_a_ = nr;
 }
 
@@ -1969,7 +2001,8 @@ void Sscop::send_poll() {
 
 // Q.2110 SDL p.68: the STAT answering a POLL, segmented at MaxSTAT elements.
 void Sscop::send_stat(std::uint32_t nps) {
-  Pdu s;
+  Pdu& s = stat_pdu_;  // reused: the list keeps its capacity
+  s.list.clear();
   s.type = PduType::kStat;
   s.ps = nps;
   s.mr = vr_mr_;
@@ -2022,7 +2055,7 @@ void Sscop::service_transmitter() {
       TxEntry& e = tx_buf_[idx];
       e.in_rexmit = false;
       e.ps = vt_ps_;
-      emit(SendPdu{make_sd(e.data, ns)});
+      emit(SendPdu{Bytes(e.pdu)});  // the PDU as first sent (same N(S)): a copy
       ++stats_.sd_retransmitted;
       vt_pd_ += 1;
       ensure_poll_phase();
@@ -2044,12 +2077,17 @@ void Sscop::service_transmitter() {
       }
       return;
     }
-    TxEntry e;
-    e.data = std::move(tx_queue_.front());
+    // The SDU becomes the SD PDU that goes out; the transmission buffer keeps
+    // a copy in a recycled buffer (no allocation in steady state).
+    Bytes pdu = std::move(tx_queue_.front());
     tx_queue_.pop_front();
+    const auto len = static_cast<std::uint32_t>(pdu.size());
+    append_sd_trailer(pdu, vt_s_);
+    TxEntry& e = tx_buf_.emplace_back();
+    e.pdu = spare_buffer();
+    e.pdu.assign(pdu.begin(), pdu.end());
+    e.len = len;
     e.ps = vt_ps_;
-    Bytes pdu = make_sd(e.data, vt_s_);
-    tx_buf_.push_back(std::move(e));
     emit(SendPdu{std::move(pdu)});
     ++stats_.sd_sent;
     vt_s_ = seq_add(vt_s_, 1);

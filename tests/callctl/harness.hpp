@@ -130,7 +130,8 @@ struct RawEnd : End {
   void act(std::vector<sscf::Action>& acts) {
     for (auto& a : acts) {
       if (auto* s = std::get_if<sscf::SendPdu>(&a)) out.push_back(s->bytes);
-      if (auto* d = std::get_if<sscf::AalDataIndication>(&a)) inbox.push_back(d->data);
+      if (auto* d = std::get_if<sscf::AalDataIndication>(&a))
+        inbox.emplace_back(d->data.begin(), d->data.end());  // a view: copied
       if (std::holds_alternative<sscf::AalEstablishIndication>(a) ||
           std::holds_alternative<sscf::AalEstablishConfirm>(a))
         ++ups;

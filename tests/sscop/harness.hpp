@@ -95,11 +95,16 @@ struct Harness {
     out.clear();
     s.handle(ev, now, out);
   }
+  // The PDU fed last stays here: an AaDataIndication in `out` views it.
+  Bytes last_rx;
   void rx(const Pdu& p) {
-    const Bytes b = encode(p, s.params().mode);
-    in(PduReceived{b});
+    last_rx = encode(p, s.params().mode);
+    in(PduReceived{last_rx});
   }
-  void rx_bytes(const Bytes& b) { in(PduReceived{b}); }
+  void rx_bytes(const Bytes& b) {
+    last_rx = b;
+    in(PduReceived{last_rx});
+  }
   // Advances virtual time and fires due timers.
   void advance(Duration d) {
     now += d;

@@ -142,7 +142,7 @@ Bytes message(std::uint32_t n, std::mt19937_64& rng) {
   return b;
 }
 
-bool message_ok(const Bytes& b, std::uint32_t& n) {
+bool message_ok(ByteView b, std::uint32_t& n) {
   if (b.size() < 4) return false;
   n = (std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) | (std::uint32_t{b[2]} << 8) | b[3];
   for (std::size_t i = 4; i < b.size(); ++i) {

@@ -16,7 +16,7 @@ Bytes data(std::uint8_t v, std::size_t n = 5) {
 std::vector<Bytes> delivered(const Harness& h) {
   std::vector<Bytes> r;
   for (const auto& a : h.out) {
-    if (auto* d = std::get_if<AaDataIndication>(&a)) r.push_back(d->data);
+    if (auto* d = std::get_if<AaDataIndication>(&a)) r.emplace_back(d->data.begin(), d->data.end());
   }
   return r;
 }

@@ -22,7 +22,11 @@
 //      AalEstablishConfirm   the link requested by AalEstablishRequest is up
 //      AalReleaseIndication  the link went down (peer release or SSCOP failure)
 //      AalReleaseConfirm     the AalReleaseRequest completed
-//      AalDataIndication     a Q.2931 message received in order, exactly once
+//      AalDataIndication     a Q.2931 message received in order, exactly once; its
+//                            data is a view (SSCOP's AaDataIndication): valid until
+//                            the next PduReceived or handle_timeouts() (an
+//                            AalDataRequest made meanwhile leaves it valid), and
+//                            no longer than the caller keeps the PduReceived bytes
 //      AalUnitdataIndication unassured data received
 //      MaaError              SSCOP's MAA-ERROR (code 'A'..'X'), for logging/statistics
 //      Trace                 a log::Event of group saal (SSCF's and SSCOP's steps),
@@ -106,7 +110,7 @@ struct AalReleaseIndication {
 };
 struct AalReleaseConfirm {};
 struct AalDataIndication {
-  Bytes data;
+  ByteView data;  // a view: see the contract above
 };
 struct AalUnitdataIndication {
   Bytes data;
@@ -148,6 +152,8 @@ class SscfUni {
   std::vector<sscop::Action> scratch_;
   std::vector<sscop::Action> run_actions_;  // run()'s buffers
   std::vector<sscop::Event> run_pending_;
+  std::vector<sscop::Action> timeout_actions_;  // handle_timeouts()'s
+  std::vector<sscop::Event> timeout_pending_;
 };
 
 }  // namespace atmsigd::sscf

@@ -28,6 +28,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -100,8 +101,14 @@ Bytes encode(const Pdu& pdu, Mode mode = Mode::kQ2110);
 void encode_to(const Pdu& pdu, Mode mode, Bytes& out);
 
 std::variant<Pdu, DecodeError> decode(ByteView bytes, Mode mode = Mode::kQ2110);
+// The same in place, for the receive path: every field of `pdu` is set (its
+// list keeps its capacity), pdu.info is left empty and `info` views the info
+// field inside `bytes` instead (no copy). Returns the error, if any.
+std::optional<DecodeError> decode_view(ByteView bytes, Mode mode, Pdu& pdu, ByteView& info);
 
 // One-line human description ("SD N(S)=5 len=12"), for traces.
 std::string describe(const Pdu& pdu);
+// The same for a Pdu from decode_view(), whose info field is `info`.
+std::string describe(const Pdu& pdu, ByteView info);
 
 }  // namespace atmsigd::sscop

@@ -17,6 +17,17 @@
 //  * Malformed PDUs yield MaaErrorIndication{'U'} plus a Trace and are dropped.
 //  * A Trace carries a log::Event of group saal (messages.def) and is emitted
 //    only if Params::levels wants its ID: a disabled one costs one comparison.
+//  * Buffers (docs/saal.md, "Buffers and ownership"): an AA-DATA.request's
+//    data is taken over (moved in) and becomes the SD PDU that SendPdu hands
+//    out, its trailer appended in place; the transmission buffer keeps its own
+//    copy in a buffer it recycles. AaDataIndication::data is a VIEW, not a
+//    copy: of the PduReceived bytes for an SD received in sequence, else of
+//    the receiver buffer. It is valid until the next PduReceived or
+//    handle_timeouts() of this entity (any other input, e.g. an
+//    AA-DATA.request made while acting on it, leaves it valid) and, for the
+//    first kind, no longer than the caller keeps the PduReceived bytes. A user
+//    that keeps the data copies it. Nothing is allocated per SD in steady
+//    state (in sequence, window open).
 #pragma once
 
 #include <array>
@@ -32,6 +43,7 @@
 
 #include "atmsigd/log/log.hpp"
 #include "atmsigd/sscop/pdu.hpp"
+#include "atmsigd/sscop/ring.hpp"
 #include "atmsigd/util/bytes.hpp"
 #include "atmsigd/util/time.hpp"
 
@@ -199,7 +211,7 @@ struct AaReleaseIndication {
 };
 struct AaReleaseConfirm {};
 struct AaDataIndication {
-  Bytes data;
+  ByteView data;         // a view: see the contract above for how long it is valid
   std::uint32_t sn = 0;  // N(S) it arrived with
 };
 struct AaUnitdataIndication {
@@ -263,6 +275,7 @@ class Sscop {
     Pdu* pdu = nullptr;            // PDU signals (the handler may move its info out)
     const Event* event = nullptr;  // AA-/MAA- primitives
     Event* owned = nullptr;        // the same, when the caller gave it up (its data may move)
+    ByteView info{};               // PDU signals: the info field, in the received bytes
   };
   using Handler = void (Sscop::*)(SignalInput&);
   // One row of the state matrix (ngatm's state_matrix[SSCOP_NSTATES][SIG_NUM]
@@ -318,8 +331,12 @@ class Sscop {
   std::size_t transmission_buffer_size() const { return tx_buf_.size(); }
 
  private:
+  // One SD of the Transmission Buffer: the whole SD PDU as sent (data, pad,
+  // trailer: N(S) never changes), so a retransmission is a copy and nothing
+  // is encoded again; `len` octets of it are the SDU (for AA-RETRIEVE).
   struct TxEntry {
-    Bytes data;
+    Bytes pdu;
+    std::uint32_t len = 0;
     std::uint32_t ps = 0;    // VT(PS) when last (re)transmitted
     bool acked = false;      // selectively acknowledged by a STAT
     bool in_rexmit = false;  // queued for retransmission
@@ -329,11 +346,19 @@ class Sscop {
 
   // Dispatch.
   void receive(ByteView bytes);
-  void on_pdu(Pdu& pdu);
+  void on_pdu(Pdu& pdu, ByteView info);
   bool sdu_too_long(const Event& ev);
   void dispatch(SignalInput& in);
   void handle_event(const Event& ev, Event* owned, TimePoint now, std::vector<Action>& out);
   static Bytes take_data(SignalInput& in);
+  void deliver(Bytes data, std::uint32_t sn);  // AA-DATA.indication of a buffered SD
+  Bytes spare_buffer();                        // a recycled buffer (empty, with capacity)
+  void recycle(Bytes&& b);
+  void release_delivered();          // delivered_ back to the spares
+  static Bytes sdu_of(TxEntry& e) {  // the SDU of an entry (its PDU is gone)
+    e.pdu.resize(e.len);
+    return std::move(e.pdu);
+  }
 
   // Q.2110 SDL handlers, <state>_<signal>, the rows of the state matrix.
   using In = SignalInput;
@@ -504,12 +529,24 @@ class Sscop {
   // Saved SSCOP-UU of the PDU being retransmitted under Timer_CC.
   Bytes uu_bgn_, uu_end_, uu_rs_;
 
-  std::deque<Bytes> tx_queue_;               // Transmission Queue (not yet sent)
-  std::deque<TxEntry> tx_buf_;               // Transmission Buffer, index = N(S) - VT(A)
-  std::deque<std::uint32_t> rexmit_q_;       // Retransmission Queue (N(S) values)
-  std::deque<std::optional<Bytes>> rx_buf_;  // Receiver Buffer, index = N(S) - VR(R)
+  // Rings, not deques: their storage stays when elements go (no allocation
+  // per SD in steady state).
+  Ring<Bytes> tx_queue_;               // Transmission Queue (not yet sent)
+  Ring<TxEntry> tx_buf_;               // Transmission Buffer, index = N(S) - VT(A)
+  Ring<std::uint32_t> rexmit_q_;       // Retransmission Queue (N(S) values)
+  Ring<std::optional<Bytes>> rx_buf_;  // Receiver Buffer, index = N(S) - VR(R)
   std::deque<std::pair<std::uint32_t, Bytes>>
       retrieve_buf_;  // unacknowledged SDs kept for AA-RETRIEVE
+  // The receive path decodes into rx_pdu_ (its STAT list keeps its capacity).
+  Pdu rx_pdu_;
+  Pdu stat_pdu_;  // send_stat()'s, for the same reason
+  // SDs delivered from the receiver buffer, kept while their indications'
+  // views may be read (cleared by the next PduReceived or handle_timeouts()).
+  std::vector<Bytes> delivered_;
+  // Buffers of acknowledged SDs, reused for the copies the transmission
+  // buffer keeps (at most kSpareBuffers).
+  static constexpr std::size_t kSpareBuffers = 64;
+  std::vector<Bytes> spare_;
 };
 
 }  // namespace atmsigd::sscop
