@@ -142,6 +142,13 @@ void print_status(const Json& r) {
             << "sockets " << text(r["sockets"]) << ", calls " << text(r["calls"]) << ", trace "
             << text(r["trace"]["entries"]) << "/" << text(r["trace"]["capacity"])
             << ", control clients " << text(r["control_clients"]) << "\n";
+  if (r.contains("log")) {
+    std::cout << "log level " << text(r["log"]["level"]);
+    for (const auto& [g, l] : r["log"]["groups"].items()) std::cout << ", " << g << " " << text(l);
+    if (r["log"].value("set_live", false))
+      std::cout << " (set live with atmsigctl log: until a reload)";
+    std::cout << "\n";
+  }
   for (const auto& e : r["entities"]) {
     std::cout << "entity " << text(e["name"]) << " (" << text(e["side"]) << " side): link "
               << text(e["link"]) << ", SSCF " << text(e["sscf_state"]) << ", SSCOP "
@@ -156,10 +163,14 @@ std::vector<std::string> call_cells(const Json& c, bool with_entity) {
   if (with_entity) r.push_back(text(c["entity"]));
   r.push_back(text(c["cref"]) + "/" + text(c["direction"]));
   r.push_back(text(c["state"]));
-  r.push_back(text(c["local"]));
-  r.push_back(text(c["remote"]));
+  // null: none (an incoming call without a calling party); "unknown": the
+  // demon's table of distinct addresses was full when the call came up.
+  const bool unknown = c.value("details_unknown", false);
+  auto detail = [&](const char* k) { return c[k].is_null() && unknown ? "unknown" : text(c[k]); };
+  r.push_back(detail("local"));
+  r.push_back(detail("remote"));
   r.push_back(text(c["vc"]));
-  r.push_back(text(c["qos"]));
+  r.push_back(detail("qos"));
   r.push_back(age_text(c["age_s"]));
   return r;
 }
@@ -201,7 +212,7 @@ void print_trace(const Json& lines) {
 void print_call(const Json& c) {
   for (const char* k : {"entity", "cref", "direction", "state", "state_code", "timer", "local",
                         "remote", "vc", "qos", "vcc", "socket_state", "age_s", "cause",
-                        "cause_name", "modifying", "addresses_from"})
+                        "cause_name", "modifying", "details_unknown"})
     std::cout << k << ": " << (std::string(k) == "age_s" ? age_text(c[k]) : text(c[k])) << "\n";
   if (c["vcc"].is_number_unsigned()) {
     char vcc[32];
@@ -254,10 +265,15 @@ int main(int argc, char** argv) {
   release->add_option("CAUSE", cause, "Q.2931 cause (default 16, normal call clearing)")
       ->check(CLI::Range(1, 127));
   release->add_option("--entity", entity, "a signaling entity (its VC)");
-  auto* restart = app.add_subcommand("restart", "RESTART of one VC or of all");
+  auto* restart = app.add_subcommand("restart", "RESTART of one VC, of one VPC or of all");
   std::string vc;
   restart->add_option("VC", vc, "VPCI.VCI (none: every VC)");
   restart->add_option("--entity", entity, "a signaling entity (its VC; none: every one)");
+  auto* restart_vpc =
+      restart->add_subcommand("vpc", "RESTART of every VC of one VPC (UNI 4.0, Q.2931)");
+  std::optional<unsigned> vpci;
+  restart_vpc->add_option("VPCI", vpci, "the VPC's VPCI")->required()->check(CLI::Range(0, 65535));
+  restart_vpc->add_option("--entity", entity, "a signaling entity (its VC; none: every one)");
   auto* log = app.add_subcommand("log", "change a log group's level live");
   std::string group, level;
   log->add_option("GROUP", group, "all, demon, io, saal, sig, policy")->required();
@@ -308,6 +324,7 @@ int main(int argc, char** argv) {
   } else if (*restart) {
     request["command"] = "restart";
     put("vc", vc);
+    if (*restart_vpc) args["vpc"] = *vpci;
     put("entity", entity);
   } else if (*log) {
     request["command"] = "log";
@@ -366,7 +383,8 @@ int main(int argc, char** argv) {
     std::cout << "RESTART of " << text(r["restart"]) << " sent on " << r["entities"].size()
               << " entit" << (r["entities"].size() == 1 ? "y" : "ies") << "\n";
   else if (cmd == "log")
-    std::cout << "log group " << text(r["group"]) << " at level " << text(r["level"]) << "\n";
+    std::cout << "log group " << text(r["group"]) << " at level " << text(r["level"])
+              << " (until a reload, SIGHUP, re-applies atmsigd.conf's levels)\n";
   else if (cmd == "trace")
     print_trace(r["trace"]);
   else if (cmd == "stats")

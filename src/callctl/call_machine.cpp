@@ -678,6 +678,7 @@ void Uni::tell_established(Call& c) {
     c.mod = std::make_unique<Call::Modify>();
     c.mod->qos = c.setup->qos;
   }
+  keep_details(c);  // the operator's view keeps the addresses, QoS (call_details.cpp)
   c.setup.reset();
 }
 
@@ -830,6 +831,7 @@ void Uni::erase_call(Key k) {
     if (s != by_sock_.end() && s->second == k) by_sock_.erase(s);
   }
   if (c.id != 0) by_id_.erase(c.id);
+  drop_details(c);
   calls_.erase(it);
 }
 

@@ -389,7 +389,8 @@ std::optional<Uni::CallInfo> Uni::call_info(std::uint32_t cref, bool we_originat
 
 // The operator's view (control socket): a copy of what each record holds,
 // on request only. The setup part (addresses, QoS) exists until the call is
-// established; Q.2963.1 keeps the QoS of an established call.
+// established, the intern tables hold them after (call_details.cpp);
+// Q.2963.1 keeps the QoS of an established call.
 void Uni::calls(std::vector<CallView>& out) const {
   for (const auto& [k, c] : calls_) {
     CallView v;
@@ -405,6 +406,8 @@ void Uni::calls(std::vector<CallView>& out) const {
       v.local = c.setup->local;
       v.remote = c.setup->remote;
       v.qos = c.setup->qos;
+    } else {
+      view_details(c, v);
     }
     if (c.mod) {
       v.qos = c.mod->qos;

@@ -57,7 +57,7 @@ Json render_call(const CallRow& c) {
   j["cause"] = c.cause == 0 ? Json(nullptr) : Json(c.cause);
   j["cause_name"] = c.cause == 0 ? Json(nullptr) : Json(c.cause_name);
   j["modifying"] = c.modifying;
-  j["addresses_from"] = c.addresses_from.empty() ? Json(nullptr) : Json(c.addresses_from);
+  j["details_unknown"] = c.details_unknown;
   return j;
 }
 
@@ -93,6 +93,9 @@ Json render_status(const Status& s) {
   j["calls"] = s.calls;
   j["trace"] = Json{{"entries", s.trace_entries}, {"capacity", s.trace_capacity}};
   j["control_clients"] = s.control_clients;
+  Json groups = Json::object();
+  for (const auto& [g, l] : s.log_groups) groups[g] = l;
+  j["log"] = Json{{"level", s.log_level}, {"groups", groups}, {"set_live", s.log_levels_set_live}};
   Json ents = Json::array();
   for (const auto& e : s.entities) {
     Json je;
@@ -270,8 +273,32 @@ Json cmd_release(Backend& b, const Json& args) {
   return Json{{"released", render_call(c)}, {"cause", cause}};
 }
 
+// RESTART of a whole VPC (restart indicator class 1, Q.2931 §5.5.1): UNI 4.0
+// and Q.2931 only, so on the entities named that have it.
+Json restart_vpc(Backend& b, const Json& args, std::optional<std::size_t> ent) {
+  if (args.contains("vc")) bad("vc and vpc: give one of them");
+  const auto vpci = number_arg(args, "vpc", 0, 0xffff);
+  const auto names = b.entity_names();
+  Json ents = Json::array();
+  std::vector<std::size_t> targets;
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if ((!ent || *ent == i) && b.restarts_vpc(i)) targets.push_back(i);
+  if (targets.empty())
+    throw Error("failed", std::string("RESTART of a VPC (class 1) needs UNI 4.0 or Q.2931: ") +
+                              (ent ? "entity " + names[*ent] + " has not" : "no entity has"));
+  for (std::size_t i : targets) {
+    if (const auto why =
+            b.restart(i, std::make_pair(static_cast<std::uint16_t>(*vpci), std::uint16_t{0}), true);
+        !why.empty())
+      throw Error("failed", why);
+    ents.push_back(names[i]);
+  }
+  return Json{{"restart", "VPC " + std::to_string(*vpci)}, {"entities", ents}};
+}
+
 Json cmd_restart(Backend& b, const Json& args) {
   const auto ent = entity_arg(b, args);
+  if (args.contains("vpc")) return restart_vpc(b, args, ent);
   std::optional<std::pair<std::uint16_t, std::uint16_t>> vc;
   if (const auto v = string_arg(args, "vc")) {
     const auto dot = v->find('.');
@@ -281,7 +308,7 @@ Json cmd_restart(Backend& b, const Json& args) {
       bad("vc: \"" + *v + "\" is not VPCI.VCI (e.g. 0.32)");
     vc = std::make_pair(static_cast<std::uint16_t>(*vpci), static_cast<std::uint16_t>(*vci));
   }
-  if (const auto why = b.restart(ent, vc); !why.empty()) throw Error("failed", why);
+  if (const auto why = b.restart(ent, vc, false); !why.empty()) throw Error("failed", why);
   const auto names = b.entity_names();
   Json ents = Json::array();
   for (std::size_t i = 0; i < names.size(); ++i)
@@ -308,7 +335,8 @@ Json cmd_log(Backend& b, const Json& args) {
   if (std::find(kLevels.begin(), kLevels.end(), *level) == kLevels.end())
     bad("no log level \"" + *level + "\" (debug, info, warn, error, fatal)");
   if (const auto why = b.set_log_level(*group, *level); !why.empty()) throw Error("failed", why);
-  return Json{{"group", *group}, {"level", *level}};
+  // Until SIGHUP: a reload re-applies atmsigd.conf, its levels included.
+  return Json{{"group", *group}, {"level", *level}, {"until", "reload"}};
 }
 
 Json cmd_trace(Backend& b, const Json& args) {
@@ -354,8 +382,11 @@ std::vector<Command> builtin_commands() {
        cmd_show},
       {"release", "call [cause] [direction] [entity]",
        "release one call (RELEASE with the cause, default 16), the kernel told", cmd_release},
-      {"restart", "[vc] [entity]", "RESTART of one VC (VPCI.VCI) or of all VCs", cmd_restart},
-      {"log", "group level", "change a log group's level live (until SIGHUP re-reads the file)",
+      {"restart", "[vc | vpc] [entity]",
+       "RESTART of one VC (vc: VPCI.VCI), of one VPC (vpc: VPCI; UNI 4.0, Q.2931) or of all VCs",
+       cmd_restart},
+      {"log", "group level",
+       "change a log group's level live (until a reload, SIGHUP, re-applies atmsigd.conf)",
        cmd_log},
       {"trace", "[limit]", "the trace buffer, oldest first", cmd_trace},
   };

@@ -113,6 +113,10 @@ constexpr CounterDef kCounters[] = {
     {.name = "calls_refused_link_down",
      .help = "Outgoing calls refused at once because the link is down and its queue full.",
      .entity = [](const EntityStats& e) { return e.calls.calls_refused_link_down; }},
+    {.name = "calls_details_unknown",
+     .help = "Established calls whose address or QoS the operator's view could not keep "
+             "(the entity's table of distinct values full; the call is not affected).",
+     .entity = [](const EntityStats& e) { return e.calls.call_details_unknown; }},
 
     // ---- per entity: Q.2931 messages
     {.name = "q2931_messages_received",
@@ -127,6 +131,9 @@ constexpr CounterDef kCounters[] = {
      .help = "Q.2931 messages received that could not be decoded or were discarded "
              "(Q.2931 section 5.6).",
      .entity = [](const EntityStats& e) { return e.calls.messages_bad; }},
+    {.name = "q2931_status_sent",
+     .help = "Q.2931 STATUS messages sent (answers to STATUS ENQUIRY, section 5.6 errors).",
+     .entity = [](const EntityStats& e) { return e.calls.status_sent; }},
     {.name = "q2931_pending_high_water",
      .help = "Most Q.2931 messages ever waiting for the link to come up.",
      .kind = Kind::kGauge,
@@ -392,6 +399,14 @@ std::string stats_table(const nlohmann::json& j) {
     for (const CounterDef& d : kCounters)
       if (per_entity(d) && e.contains(d.name)) table_line(out, d, e[d.name]);
   }
+  return out;
+}
+
+std::vector<std::pair<std::string_view, std::uint64_t>> entity_scalars(
+    const engine::EntityStats& e) {
+  std::vector<std::pair<std::string_view, std::uint64_t>> out;
+  for (const CounterDef& d : kCounters)
+    if (d.entity != nullptr) out.emplace_back(d.name, d.entity(e));
   return out;
 }
 

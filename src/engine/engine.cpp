@@ -1,7 +1,5 @@
 #include "atmsigd/engine/engine.hpp"
 
-#include "atmsigd/callctl/entity_router.hpp"
-
 namespace atmsigd::engine {
 
 using namespace atmsvc;
@@ -239,33 +237,18 @@ void Engine::pass_on(NetOutput& o, std::vector<Action>& out) {
   }
 }
 
-namespace {
-EntityStats entity_stats(const callctl::Uni& u, std::string name) {
-  EntityStats e;
-  e.name = std::move(name);
-  e.link_up = u.link_up();
-  e.calls_held = u.call_count();
-  e.calls = u.stats();
-  e.sscop = u.sscf().sscop().stats();
-  return e;
-}
-}  // namespace
-
-// Call control is known here only as the interface; its entities are asked
-// for by their concrete type (a stand-in network has none). Not the hot path.
+// Call control is known here only as the interface: it hands over its
+// entities' counters (a stand-in network has none). Not the hot path.
 Stats Engine::stats() const {
   Stats s;
   s.kernel = kernel_;
   s.kernel.frames_malformed = table_.frames_malformed();
   s.sockets = table_.socket_count();
   s.calls_held = cc_.call_count();
-  if (const auto* r = dynamic_cast<const callctl::EntityRouter*>(&cc_)) {
-    s.entities.reserve(r->size());
-    for (std::size_t i = 0; i < r->size(); ++i)
-      s.entities.push_back(entity_stats(r->uni(i), r->name(i)));
-  } else if (const auto* u = dynamic_cast<const callctl::Uni*>(&cc_)) {
-    s.entities.push_back(entity_stats(*u, "0"));
-  }
+  std::vector<callctl::EntityCounters> entities;
+  cc_.entity_counters(entities);
+  s.entities.reserve(entities.size());
+  for (auto& e : entities) s.entities.push_back(EntityStats{std::move(e), {}});
   return s;
 }
 

@@ -710,6 +710,11 @@ void Demon::reload() {
     log_->warn(log::Group::kDemon, "{}", n);
   // What may change at run time: levels, trace length, dump directory, policy.
   // The levels from the configuration itself: the log's and the cores' filter.
+  // A reload re-applies the file (as Kea's config-reload): levels set live
+  // with `atmsigctl log` give way to it (docs/control.md, "log").
+  if (levels_set_live_)
+    log_->info(log::Group::kDemon, "SIGHUP: the log levels set with atmsigctl log are replaced");
+  levels_set_live_ = false;
   log_->set_levels(LogLevels::from_config(next.debug, next.default_level, next.group_levels));
   levels_ = log_->levels().events();
   if (next.trace_length != opts_.trace_length)

@@ -34,6 +34,22 @@ std::optional<config::Level> level_of(const std::string& w) {
   return std::nullopt;
 }
 
+std::string level_name(config::Level l) {
+  switch (l) {
+    case config::Level::kDebug:
+      return "debug";
+    case config::Level::kInfo:
+      return "info";
+    case config::Level::kWarn:
+      return "warn";
+    case config::Level::kError:
+      return "error";
+    case config::Level::kFatal:
+      return "fatal";
+  }
+  return "?";
+}
+
 std::int64_t age_of(TimePoint since) {
   return std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch() -
                                                           since.time_since_epoch())
@@ -61,7 +77,19 @@ class DemonControl final : public control::Backend {
     s.trace_entries = d_.trace_.size();
     s.trace_capacity = d_.trace_.capacity();
     s.control_clients = d_.control_ ? d_.control_->clients() : 0;
+    // As LogLevels::from_config reads them ("debug level" sets the default).
+    const auto& o = d_.opts_;
+    const auto dflt = o.group_levels.count("debug") != 0
+                          ? o.group_levels.at("debug")
+                          : o.default_level.value_or(config::Level::kInfo);
+    s.log_level = level_name(o.debug ? config::Level::kDebug : dflt);
+    for (const auto& [g, l] : o.group_levels)
+      if (g != "debug") s.log_groups[g] = level_name(o.debug ? config::Level::kDebug : l);
+    s.log_levels_set_live = d_.levels_set_live_;
     if (d_.router_) {
+      // The counters: the stats table's own (one number each, by its names),
+      // the same snapshot as `stats` (src/control/stats_render.cpp).
+      const engine::Stats st = d_.stats();
       for (std::size_t i = 0; i < d_.router_->size(); ++i) {
         const auto& u = d_.router_->uni(i);
         control::EntityStatus e;
@@ -71,17 +99,9 @@ class DemonControl final : public control::Backend {
         e.sscf_state = std::string(sscf::to_string(u.sscf().state()));
         e.sscop_state = std::string(sscop::to_string(u.sscf().sscop().state()));
         e.calls = u.call_count();
-        const auto& q = u.stats();
-        const auto& k = u.sscf().sscop().stats();
-        e.counters = {
-            {"q2931_messages_in", q.messages_in},   {"q2931_messages_out", q.messages_out},
-            {"q2931_messages_bad", q.messages_bad}, {"q2931_status_sent", q.status_sent},
-            {"link_up_events", q.link_up},          {"link_down_events", q.link_down},
-            {"sscop_sd_sent", k.sd_sent},           {"sscop_sd_retransmitted", k.sd_retransmitted},
-            {"sscop_sd_delivered", k.sd_delivered}, {"sscop_polls_sent", k.polls_sent},
-            {"sscop_stats_sent", k.stats_sent},     {"sscop_ustats_sent", k.ustats_sent},
-            {"sscop_recoveries", k.recoveries},     {"sscop_resyncs", k.resyncs},
-            {"sscop_malformed", k.malformed}};
+        if (i < st.entities.size())
+          for (const auto& [name, value] : control::entity_scalars(st.entities[i]))
+            e.counters.emplace(name, value);
         s.entities.push_back(std::move(e));
       }
     }
@@ -95,7 +115,6 @@ class DemonControl final : public control::Backend {
     d_.engine_.sockets(socks);
     std::unordered_map<atmsvc::SockId, const atmsvc::SocketTable::SocketView*> by_id;
     for (const auto& s : socks) by_id[s.id] = &s;
-    const Frames frames = kernel_frames();
     const auto names = entity_names();
     std::vector<control::CallRow> rows;
     rows.reserve(views.size());
@@ -117,15 +136,12 @@ class DemonControl final : public control::Backend {
         r.socket_state = atmsvc::state_name(it->second->state);
         r.age_s = age_of(it->second->since);
       }
-      if (v.local || v.remote) {
-        r.addresses_from = "setup";
-        if (v.local && v.local->sas_family == AF_ATMSVC) r.local = svc_address_text(*v.local);
-        if (v.remote && v.remote->sas_family == AF_ATMSVC) r.remote = svc_address_text(*v.remote);
-        if (v.qos) r.qos = qos_text(*v.qos);
-      } else {
-        from_trace(frames, r);
-      }
-      if (!r.qos && v.qos) r.qos = qos_text(*v.qos);
+      // Call control keeps them for the call's whole life (its setup part,
+      // then its intern tables); unknown only if a table was full.
+      if (v.local && v.local->sas_family == AF_ATMSVC) r.local = svc_address_text(*v.local);
+      if (v.remote && v.remote->sas_family == AF_ATMSVC) r.remote = svc_address_text(*v.remote);
+      if (v.qos) r.qos = qos_text(*v.qos);
+      r.details_unknown = v.details_unknown;
       rows.push_back(std::move(r));
     }
     return rows;
@@ -194,16 +210,24 @@ class DemonControl final : public control::Backend {
   }
 
   std::string restart(std::optional<std::size_t> entity,
-                      std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) override {
+                      std::optional<std::pair<std::uint16_t, std::uint16_t>> vc,
+                      bool vpc) override {
     if (d_.stopping_) return "the demon is stopping";
     if (!d_.router_)
       return "no signaling link to restart (network stand-in " + d_.opts_.network + ")";
-    std::string what = vc ? "VC " + std::to_string(vc->first) + "." + std::to_string(vc->second)
-                          : std::string("all VCs");
+    std::string what = vpc  ? "VPC " + std::to_string(vc ? vc->first : 0)
+                       : vc ? "VC " + std::to_string(vc->first) + "." + std::to_string(vc->second)
+                            : std::string("all VCs");
     what += entity ? " of entity " + d_.router_->name(*entity) : " of every signaling entity";
     d_.print(log::Event{log::Id::kRestartOperator, {what}});
-    d_.feed(engine::Restart{entity, vc, false});
+    d_.feed(engine::Restart{entity, vc, vpc && vc});
     return {};
+  }
+
+  bool restarts_vpc(std::size_t entity) const override {
+    if (!d_.router_ || entity >= d_.router_->size()) return false;
+    const auto v = d_.router_->uni(entity).params().version;
+    return v == q2931::Version::kUni40 || v == q2931::Version::kQ2931;
   }
 
   std::string set_log_level(const std::string& group, const std::string& level) override {
@@ -219,6 +243,7 @@ class DemonControl final : public control::Backend {
     }
     d_.log_->set_levels(LogLevels::from_config(o.debug, o.default_level, o.group_levels));
     d_.levels_ = d_.log_->levels().events();
+    d_.levels_set_live_ = true;
     d_.print(log::Event{log::Id::kLogLevelOperator, {group, level}});
     d_.flush_logs();
     return {};
@@ -237,62 +262,6 @@ class DemonControl final : public control::Backend {
   static ByteView bytes_of(const std::string& s) {
     return ByteView(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
   }
-  // The kernel frames still in the trace ring that carry a call's addresses:
-  // as_connect (the caller's local, called party, QoS asked), as_okay (the
-  // local address and QoS granted), as_indicate (the calling party, by VC).
-  struct Frames {
-    std::unordered_map<std::uint64_t, atmsvc::Message> connect, okay;
-    std::unordered_map<std::string, atmsvc::Message> indicate;
-  };
-  Frames kernel_frames() const {
-    Frames f;
-    for (const auto& e : d_.trace_.snapshot()) {
-      const int kind = e.tag < 0 ? -1 : e.tag % 4;
-      if (kind != Demon::kFromKernel && kind != Demon::kToKernel) continue;
-      const auto dec = atmsvc::decode(bytes_of(e.text));
-      if (!dec.msg) continue;
-      const auto& m = *dec.msg;
-      if (kind == Demon::kFromKernel && m.type() == as_connect)
-        f.connect.insert_or_assign(m.vcc(), m);
-      else if (kind == Demon::kToKernel && m.type() == as_okay)
-        f.okay.insert_or_assign(m.vcc(), m);
-      else if (kind == Demon::kToKernel && m.type() == as_indicate &&
-               m.raw().pvc.sap_family == AF_ATMPVC)
-        f.indicate.insert_or_assign(pvc_address_text(m.raw().pvc), m);
-    }
-    return f;
-  }
-  static void from_trace(const Frames& f, control::CallRow& r) {
-    auto svc = [](const struct sockaddr_atmsvc& a) -> std::optional<std::string> {
-      if (a.sas_family != AF_ATMSVC) return std::nullopt;
-      return svc_address_text(a);
-    };
-    const atmsvc::Message* okay = nullptr;
-    const atmsvc::Message* connect = nullptr;
-    const atmsvc::Message* indicate = nullptr;
-    if (r.vcc) {
-      if (auto it = f.okay.find(*r.vcc); it != f.okay.end()) okay = &it->second;
-      if (auto it = f.connect.find(*r.vcc); it != f.connect.end()) connect = &it->second;
-    }
-    if (!r.outgoing && r.vc)
-      if (auto it = f.indicate.find(*r.vc); it != f.indicate.end()) indicate = &it->second;
-    if (okay != nullptr) {
-      r.local = svc(okay->raw().local);
-      r.qos = qos_text(okay->raw().qos);
-    }
-    if (r.outgoing && connect != nullptr) {
-      if (!r.local) r.local = svc(connect->raw().local);
-      r.remote = svc(connect->raw().svc);
-      if (!r.qos) r.qos = qos_text(connect->raw().qos);
-    }
-    if (indicate != nullptr) {
-      if (!r.local) r.local = svc(indicate->raw().local);
-      r.remote = svc(indicate->raw().svc);
-      if (!r.qos) r.qos = qos_text(indicate->raw().qos);
-    }
-    if (okay != nullptr || connect != nullptr || indicate != nullptr) r.addresses_from = "trace";
-  }
-
   Demon& d_;
 };
 

@@ -22,8 +22,27 @@ struct Operator : Fixture {
   }
 };
 
-TEST(OperatorView, ACallInSetupShowsItsAddressesAnActiveOneDoesNotKeepThem) {
+bool same_prv(const std::optional<struct sockaddr_atmsvc>& a, const struct sockaddr_atmsvc& b) {
+  return a && std::memcmp(a->sas_addr.prv, b.sas_addr.prv, 20) == 0;
+}
+
+// Our call: active at the user side, the CONNECT received.
+std::uint32_t place_active(Operator& p, atmsvc::SockId sock, std::uint16_t vci,
+                           std::uint8_t to = 1) {
+  p.req(connect_req(sock, to));
+  const Message s = p.peer.expect(MessageType::kSetup);
+  Message cp = msg(MessageType::kCallProceeding, s.cref.value, true);
+  cp.add(conn_id(0, vci));
+  p.send(cp);
+  p.send(msg(MessageType::kConnect, s.cref.value, true));
+  p.peer.expect(MessageType::kConnectAcknowledge);
+  p.take();
+  return s.cref.value;
+}
+
+TEST(OperatorView, ACallShowsItsAddressesAndQosInSetupAndOnceActive) {
   Operator p;
+  p.uni().set_local_addresses({nsap(7)});
   p.req(connect_req(1));
   const Message s = p.peer.expect(MessageType::kSetup);
   auto v = p.views();
@@ -34,8 +53,8 @@ TEST(OperatorView, ACallInSetupShowsItsAddressesAnActiveOneDoesNotKeepThem) {
   EXPECT_EQ(v[0].state_name, "U1 Call Initiated");
   EXPECT_EQ(v[0].timer, "T303");
   EXPECT_EQ(v[0].sock, 1u);
-  ASSERT_TRUE(v[0].remote);
-  EXPECT_EQ(std::memcmp(v[0].remote->sas_addr.prv, nsap(1).sas_addr.prv, 20), 0);
+  EXPECT_TRUE(same_prv(v[0].remote, nsap(1)));
+  EXPECT_TRUE(same_prv(v[0].local, nsap(7)));  // a null local address: ours
   EXPECT_TRUE(v[0].qos);
   EXPECT_FALSE(v[0].pvc);
   Message cp = msg(MessageType::kCallProceeding, s.cref.value, true);
@@ -49,8 +68,91 @@ TEST(OperatorView, ACallInSetupShowsItsAddressesAnActiveOneDoesNotKeepThem) {
   EXPECT_TRUE(v[0].timer.empty());
   ASSERT_TRUE(v[0].pvc);
   EXPECT_EQ(v[0].pvc->sap_addr.vci, 40);
-  EXPECT_FALSE(v[0].remote);  // freed with the setup part (issue 13, memory)
-  EXPECT_FALSE(v[0].local);
+  // The setup part is freed; the intern tables keep them (issue 18).
+  EXPECT_TRUE(same_prv(v[0].remote, nsap(1)));
+  EXPECT_TRUE(same_prv(v[0].local, nsap(7)));
+  ASSERT_TRUE(v[0].qos);
+  EXPECT_EQ(v[0].qos->txtp.traffic_class, ATM_UBR);
+  EXPECT_FALSE(v[0].details_unknown);
+  EXPECT_EQ(p.uni().details_held(), 3u);  // local, remote, QoS
+}
+
+TEST(OperatorView, AnIncomingCallShowsTheCallingPartyAsRemoteOnceActive) {
+  Operator p;
+  p.send(network_setup(77, 40, Version::kUni31));
+  const auto inc = events_of<CcIncoming>(p.take());
+  ASSERT_EQ(inc.size(), 1u);
+  p.req(CcAccept{inc[0].call, 5});
+  p.peer.expect(MessageType::kConnect);
+  p.send(msg(MessageType::kConnectAcknowledge, 77, false));
+  const auto v = p.views();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_EQ(v[0].state, 10);
+  EXPECT_FALSE(v[0].outgoing);
+  EXPECT_TRUE(same_prv(v[0].local, nsap(1)));   // the called party
+  EXPECT_TRUE(same_prv(v[0].remote, nsap(9)));  // the calling party
+  EXPECT_TRUE(v[0].qos);
+}
+
+// Calls to one party share its entry; the entries go with the last call.
+TEST(OperatorView, ManyCallsShareTheirAddressesAndTheTableEmptiesWithThem) {
+  Operator p;
+  std::vector<std::uint32_t> crefs;
+  for (std::uint16_t i = 0; i < 8; ++i)
+    crefs.push_back(place_active(p, 10 + i, static_cast<std::uint16_t>(40 + i), i % 2 ? 1 : 2));
+  // Two remote parties, one local (null: none kept), one QoS.
+  EXPECT_EQ(p.uni().details_held(), 3u);
+  for (const auto& v : p.views()) EXPECT_TRUE(v.remote);
+  for (auto cref : crefs) {
+    ASSERT_TRUE(p.release(cref, true, 16));
+    p.peer.expect(MessageType::kRelease);
+    p.send(msg(MessageType::kReleaseComplete, cref, true));
+  }
+  EXPECT_EQ(p.uni().call_count(), 0u);
+  EXPECT_EQ(p.uni().details_held(), 0u);
+}
+
+// A full table: the call goes on, its address is unknown, a counter says so.
+TEST(OperatorView, AFullTableLeavesTheAddressUnknownAndCountsIt) {
+  UniParams params = UniParams::defaults(Side::kUser, Version::kUni31);
+  params.details_bound = 1;
+  Fixture f(params, Version::kUni31);
+  auto views = [&] {
+    std::vector<atmsvc::CallView> v;
+    f.uni().calls(v);
+    return v;
+  };
+  f.req(connect_req(1, 1));
+  const Message s = f.peer.expect(MessageType::kSetup);
+  Message cp = msg(MessageType::kCallProceeding, s.cref.value, true);
+  cp.add(conn_id(0, 40));
+  f.send(cp);
+  f.send(msg(MessageType::kConnect, s.cref.value, true));
+  f.peer.expect(MessageType::kConnectAcknowledge);
+  const auto est = events_of<CcEstablished>(f.take());
+  ASSERT_EQ(est.size(), 1u);  // the call itself is not affected
+  const auto v = views();
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_TRUE(same_prv(v[0].remote, nsap(1)));  // the first value fits
+  EXPECT_TRUE(v[0].qos);                        // its own table
+  f.req(connect_req(2, 2));
+  const Message s2 = f.peer.expect(MessageType::kSetup);
+  Message cp2 = msg(MessageType::kCallProceeding, s2.cref.value, true);
+  cp2.add(conn_id(0, 41));
+  f.send(cp2);
+  f.send(msg(MessageType::kConnect, s2.cref.value, true));
+  f.peer.expect(MessageType::kConnectAcknowledge);
+  ASSERT_EQ(events_of<CcEstablished>(f.take()).size(), 1u);
+  bool unknown_seen = false;
+  for (const auto& w : views()) {
+    if (w.cref != s2.cref.value) continue;
+    unknown_seen = true;
+    EXPECT_TRUE(w.details_unknown);
+    EXPECT_FALSE(w.remote);  // nsap(2): no room
+    EXPECT_TRUE(w.qos);      // the same QoS: shared
+  }
+  EXPECT_TRUE(unknown_seen);
+  EXPECT_EQ(f.uni().stats().call_details_unknown, 1u);
 }
 
 TEST(OperatorRelease, AnActiveCallIsReleasedWithTheCauseAndTheKernelTold) {

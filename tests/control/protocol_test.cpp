@@ -25,7 +25,6 @@ class FakeBackend : public Backend {
     a.vcc = 0x1000;
     a.socket_state = "Active";
     a.age_s = 12;
-    a.addresses_from = "trace";
     CallRow b = a;  // the same call reference, the peer's: an incoming call in setup
     b.outgoing = false;
     b.state_code = 6;
@@ -35,7 +34,7 @@ class FakeBackend : public Backend {
     b.vcc.reset();
     b.socket_state.reset();
     b.age_s.reset();
-    b.addresses_from = "setup";
+    b.details_unknown = true;  // call control's table was full
     CallRow c = a;
     c.cref = 7;
     c.cause = 41;
@@ -61,6 +60,9 @@ class FakeBackend : public Backend {
     e.sscop_state = "Data Transfer Ready";
     e.counters = {{"sscop_sd_retransmitted", 2}};
     s.entities.push_back(e);
+    s.log_level = "info";
+    s.log_groups = {{"sig", "debug"}};
+    s.log_levels_set_live = true;
     return s;
   }
   std::vector<CallRow> calls() const override { return calls_; }
@@ -91,10 +93,13 @@ class FakeBackend : public Backend {
     return cref == 7 ? "the call is being cleared already" : "";
   }
   std::string restart(std::optional<std::size_t> entity,
-                      std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) override {
+                      std::optional<std::pair<std::uint16_t, std::uint16_t>> vc,
+                      bool vpc) override {
     restarts.emplace_back(entity, vc);
+    vpcs.push_back(vpc);
     return "";
   }
+  bool restarts_vpc(std::size_t /*entity*/) const override { return class1; }
   std::string set_log_level(const std::string& group, const std::string& level) override {
     levels.emplace_back(group, level);
     return "";
@@ -112,6 +117,8 @@ class FakeBackend : public Backend {
   std::vector<
       std::pair<std::optional<std::size_t>, std::optional<std::pair<std::uint16_t, std::uint16_t>>>>
       restarts;
+  std::vector<bool> vpcs;
+  bool class1 = false;  // the entity has UNI 4.0 or Q.2931
   std::vector<std::pair<std::string, std::string>> levels;
   mutable std::uint32_t traced = 0;
 };
@@ -156,6 +163,9 @@ TEST_F(ProtocolTest, Status) {
   EXPECT_EQ(r["entities"][0]["link"], "up");
   EXPECT_EQ(r["entities"][0]["sscop_state"], "Data Transfer Ready");
   EXPECT_EQ(r["entities"][0]["counters"]["sscop_sd_retransmitted"], 2);
+  EXPECT_EQ(r["log"]["level"], "info");
+  EXPECT_EQ(r["log"]["groups"]["sig"], "debug");
+  EXPECT_EQ(r["log"]["set_live"], true);
 }
 
 TEST_F(ProtocolTest, CallsSortedWithEveryField) {
@@ -178,8 +188,9 @@ TEST_F(ProtocolTest, CallsSortedWithEveryField) {
   EXPECT_EQ(a["age_s"], 12);
   EXPECT_TRUE(a["timer"].is_null());
   EXPECT_TRUE(a["cause"].is_null());
-  EXPECT_EQ(a["addresses_from"], "trace");
+  EXPECT_EQ(a["details_unknown"], false);
   const Json& in = r["calls"][0];
+  EXPECT_EQ(in["details_unknown"], true);
   EXPECT_TRUE(in["vcc"].is_null());
   EXPECT_TRUE(in["age_s"].is_null());
   EXPECT_EQ(r["calls"][2]["cause"], 41);
@@ -287,10 +298,29 @@ TEST_F(ProtocolTest, Restart) {
   EXPECT_EQ(b.restarts.size(), 2u);
 }
 
+// RESTART of a whole VPC (class 1): only where UNI 4.0 / Q.2931 has it.
+TEST_F(ProtocolTest, RestartOfAVpcNeedsClass1) {
+  EXPECT_EQ(error_code(R"({"command":"restart","args":{"vpc":5}})"), "failed");  // UNI 3.x
+  EXPECT_TRUE(b.restarts.empty());
+  b.class1 = true;
+  Json r = ok(R"({"command":"restart","args":{"vpc":"5"}})");
+  EXPECT_EQ(r["restart"], "VPC 5");
+  EXPECT_EQ(r["entities"], Json::array({"0.0.5"}));
+  ASSERT_EQ(b.restarts.size(), 1u);
+  EXPECT_EQ(b.restarts[0].first, std::optional<std::size_t>(0));
+  EXPECT_EQ(b.restarts[0].second->first, 5);
+  EXPECT_TRUE(b.vpcs[0]);
+  EXPECT_EQ(error_code(R"({"command":"restart","args":{"vpc":70000}})"), "bad-argument");
+  EXPECT_EQ(error_code(R"({"command":"restart","args":{"vpc":"x"}})"), "bad-argument");
+  EXPECT_EQ(error_code(R"({"command":"restart","args":{"vpc":5,"vc":"5.32"}})"), "bad-argument");
+  EXPECT_EQ(b.restarts.size(), 1u);
+}
+
 TEST_F(ProtocolTest, Log) {
   const Json r = ok(R"({"command":"log","args":{"group":"sig","level":"debug"}})");
   EXPECT_EQ(r["group"], "sig");
   EXPECT_EQ(r["level"], "debug");
+  EXPECT_EQ(r["until"], "reload");  // a reload re-applies atmsigd.conf's levels
   ok(R"({"command":"log","args":{"group":"all","level":"warn"}})");
   ASSERT_EQ(b.levels.size(), 2u);
   EXPECT_EQ(b.levels[1], std::make_pair(std::string("all"), std::string("warn")));

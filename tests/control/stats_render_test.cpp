@@ -302,9 +302,10 @@ struct NoBackend final : Backend {
   std::vector<TraceLine> trace_of(const CallRow&) const override { return {}; }
   std::string release(std::size_t, std::uint32_t, bool, std::uint8_t) override { return "no"; }
   std::string restart(std::optional<std::size_t>,
-                      std::optional<std::pair<std::uint16_t, std::uint16_t>>) override {
+                      std::optional<std::pair<std::uint16_t, std::uint16_t>>, bool) override {
     return "no";
   }
+  bool restarts_vpc(std::size_t) const override { return false; }
   std::string set_log_level(const std::string&, const std::string&) override { return "no"; }
   std::vector<std::string> entity_names() const override { return {}; }
 };

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -141,7 +142,22 @@ TEST_F(Control, EveryCommandWithACallUp) {
   EXPECT_EQ(st["result"]["calls"], 1);
   ASSERT_EQ(st["result"]["entities"].size(), 1u);
   EXPECT_EQ(st["result"]["entities"][0]["link"], "up");
-  EXPECT_GE(st["result"]["entities"][0]["counters"]["q2931_messages_in"].get<int>(), 2);
+  // status's counters are the stats table's own (names and values).
+  const Json counters = st["result"]["entities"][0]["counters"];
+  EXPECT_EQ(counters["calls_placed"], 1) << counters;
+  EXPECT_EQ(counters["calls_connected"], 1) << counters;
+  EXPECT_GE(counters["sscop_sd_sent"].get<int>(), 2) << counters;
+  EXPECT_FALSE(counters.contains("q2931_messages_in")) << counters;
+  const Json sj = json_of(user_ctl, {"stats"});
+  ASSERT_TRUE(sj.value("ok", false)) << sj;
+  for (const auto& [k, v] : counters.items()) {
+    ASSERT_TRUE(sj["result"]["entities"][0].contains(k)) << k << " is not a stats counter";
+    // The link's counters move on with SSCOP's POLLs between the two asks.
+    const bool moving = k == "link_queue_high_water" || k.rfind("sscop_", 0) == 0;
+    if (!moving) {
+      EXPECT_EQ(sj["result"]["entities"][0][k], v) << k;
+    }
+  }
   EXPECT_GE(st["result"]["uptime_s"].get<int>(), 0);
 
   // calls on both ends: the same VC; addresses, direction.
@@ -158,6 +174,7 @@ TEST_F(Control, EveryCommandWithACallUp) {
   EXPECT_FALSE(c["qos"].is_null());
   EXPECT_GE(c["age_s"].get<int>(), 0);
   EXPECT_EQ(c["socket_state"], "Active");
+  EXPECT_EQ(c["details_unknown"], false);
   Json nc = json_of(net_ctl, {"calls"});
   ASSERT_EQ(nc["result"]["count"], 1) << nc;
   EXPECT_EQ(nc["result"]["calls"][0]["direction"], "in");
@@ -203,9 +220,10 @@ TEST_F(Control, EveryCommandWithACallUp) {
   EXPECT_EQ(tr["result"]["trace"].size(), 5u);
   EXPECT_GT(tr["result"]["entries"].get<int>(), 5);
 
-  // log: a group's level live.
+  // log: a group's level live, until a reload.
   const auto lg = ctl({"-s", user_ctl, "log", "saal", "debug"});
   EXPECT_EQ(lg.status, 0) << lg.out;
+  EXPECT_NE(lg.out.find("until a reload"), std::string::npos) << lg.out;
   EXPECT_TRUE(user->wait_log("operator: log group saal at level debug"));
 
   // Errors: unknown command, bad argument, no such call.
@@ -240,6 +258,131 @@ TEST_F(Control, EveryCommandWithACallUp) {
   const auto badvc = ctl({"-s", user_ctl, "restart", "zero"});
   EXPECT_EQ(badvc.status, 1);
   EXPECT_NE(badvc.out.find("VPCI.VCI"), std::string::npos) << badvc.out;
+  // A whole VPC (class 1): UNI 3.1 has none.
+  const auto novpc = ctl({"-s", user_ctl, "restart", "vpc", "0"});
+  EXPECT_EQ(novpc.status, 1) << novpc.out;
+  EXPECT_NE(novpc.out.find("needs UNI 4.0 or Q.2931"), std::string::npos) << novpc.out;
+}
+
+// The addresses of a held call stay for its whole life, on both sides,
+// though the trace buffer (20 entries, the default) moved on long ago.
+TEST(ControlDefaultTrace, AHeldCallKeepsItsAddressesAfterTheTraceMovedOn) {
+  const int base = port_base();
+  const std::string user_ctl = temp_path("user20.ctl"), net_ctl = temp_path("net20.ctl");
+  Side user("user20", "user", kUserAddr, base, base + 1, "uni31",
+            std::vector<std::string>{"io control " + user_ctl});
+  Side net("net20", "network", kNetAddr, base + 1, base, "uni31",
+           std::vector<std::string>{"io control " + net_ctl});
+  ASSERT_TRUE(user.wait_log("signaling link up")) << user.log();
+  ASSERT_TRUE(net.wait_log("signaling link up")) << net.log();
+  ASSERT_TRUE(net.wait_log("control socket on " + net_ctl)) << net.log();
+  ASSERT_TRUE(net.run({"listen L addr=" + kNetAddr + " qos=ubr", "expect L okay"}));
+  ASSERT_TRUE(user.run({"connect C to=" + kNetAddr + " qos=ubr,aal5:max_sdu=8192"}));
+  ASSERT_TRUE(net.run({"expect L indicate", "accept N L", "expect N okay"}));
+  ASSERT_TRUE(user.run({"expect C okay"}));
+  auto json_of = [](const std::string& sock, const std::vector<std::string>& args) {
+    std::vector<std::string> a{"-s", sock, "-j"};
+    a.insert(a.end(), args.begin(), args.end());
+    const auto r = ctl(a);
+    Json j = Json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j.is_discarded() ? Json::object() : j;
+  };
+  const Json first = json_of(user_ctl, {"calls"});
+  ASSERT_EQ(first["result"]["count"], 1) << first;
+  const std::string vcc_key = [&] {
+    char b[32];
+    std::snprintf(
+        b, sizeof b, "vcc=0x%llx ",
+        static_cast<unsigned long long>(first["result"]["calls"][0]["vcc"].get<std::uint64_t>()));
+    return std::string(b);
+  }();
+  for (int i = 0; i < 8; ++i) {
+    const std::string d = "D" + std::to_string(i), m = "M" + std::to_string(i);
+    ASSERT_TRUE(user.run({"connect " + d + " to=" + kNetAddr}));
+    ASSERT_TRUE(net.run({"expect L indicate", "accept " + m + " L", "expect " + m + " okay"}));
+    ASSERT_TRUE(user.run({"expect " + d + " okay", "close " + d, "expect " + d + " close"}));
+    ASSERT_TRUE(net.run({"expect " + m + " close", "close " + m}));
+  }
+  Json tr = json_of(user_ctl, {"trace"});
+  ASSERT_TRUE(tr.value("ok", false)) << tr;
+  EXPECT_EQ(tr["result"]["entries"], 20);
+  for (const auto& l : tr["result"]["trace"])  // the held call's frames are gone
+    EXPECT_EQ(l["text"].get<std::string>().find(vcc_key), std::string::npos) << l;
+  Json uc = json_of(user_ctl, {"calls"});
+  ASSERT_EQ(uc["result"]["count"], 1) << uc;
+  const Json c = uc["result"]["calls"][0];
+  EXPECT_EQ(c["local"], upper(kUserAddr)) << c;
+  EXPECT_EQ(c["remote"], upper(kNetAddr)) << c;
+  EXPECT_NE(c["qos"].get<std::string>().find("max_sdu=8192"), std::string::npos) << c;
+  Json nc = json_of(net_ctl, {"calls"});
+  ASSERT_EQ(nc["result"]["count"], 1) << nc;
+  EXPECT_EQ(nc["result"]["calls"][0]["local"], upper(kNetAddr)) << nc;
+  EXPECT_EQ(nc["result"]["calls"][0]["remote"], upper(kUserAddr)) << nc;
+  EXPECT_FALSE(nc["result"]["calls"][0]["qos"].is_null()) << nc;
+  const auto table = ctl({"-s", net_ctl, "calls"});
+  EXPECT_NE(table.out.find(upper(kUserAddr)), std::string::npos) << table.out;
+  const auto shown =
+      ctl({"-s", user_ctl, "show", "call", std::to_string(c["cref"].get<unsigned>()) + "/out"});
+  EXPECT_NE(shown.out.find("remote: " + upper(kNetAddr)), std::string::npos) << shown.out;
+  EXPECT_EQ(
+      json_of(user_ctl, {"status"})["result"]["entities"][0]["counters"]["calls_details_unknown"],
+      0);
+  ASSERT_TRUE(user.run({"close C", "expect C close"}));
+  ASSERT_TRUE(net.run({"expect N close"}));
+  EXPECT_EQ(user.stop(), 0);
+  EXPECT_EQ(net.stop(), 0);
+}
+
+// A reload (SIGHUP) re-applies atmsigd.conf: a level set live gives way.
+TEST_F(Control, AReloadReplacesTheLevelsSetLive) {
+  // The test demons' atmsigd.conf says "sig level debug" (call_demons.hpp).
+  Json st = json_of(user_ctl, {"status"});
+  EXPECT_EQ(st["result"]["log"]["level"], "info") << st;
+  EXPECT_EQ(st["result"]["log"]["groups"]["sig"], "debug") << st;
+  EXPECT_EQ(st["result"]["log"]["set_live"], false) << st;
+  Json lg = json_of(user_ctl, {"log", "sig", "warn"});
+  ASSERT_TRUE(lg.value("ok", false)) << lg;
+  EXPECT_EQ(lg["result"]["until"], "reload");
+  ASSERT_TRUE(json_of(user_ctl, {"log", "io", "debug"}).value("ok", false));
+  st = json_of(user_ctl, {"status"});
+  EXPECT_EQ(st["result"]["log"]["groups"]["sig"], "warn") << st;
+  EXPECT_EQ(st["result"]["log"]["groups"]["io"], "debug") << st;
+  EXPECT_EQ(st["result"]["log"]["set_live"], true) << st;
+  user->proc->signal(SIGHUP);
+  ASSERT_TRUE(user->wait_log("configuration reloaded")) << user->log();
+  EXPECT_TRUE(user->wait_log("the log levels set with atmsigctl log are replaced"));
+  // The file's levels again: sig at debug, io at the default.
+  st = json_of(user_ctl, {"status"});
+  EXPECT_EQ(st["result"]["log"]["groups"]["sig"], "debug") << st;
+  EXPECT_FALSE(st["result"]["log"]["groups"].contains("io")) << st;
+  EXPECT_EQ(st["result"]["log"]["set_live"], false) << st;
+  const auto shown = ctl({"-s", user_ctl, "status"});
+  EXPECT_NE(shown.out.find("log level info, sig debug\n"), std::string::npos) << shown.out;
+}
+
+// RESTART of a whole VPC (class 1) on UNI 4.0: the call on it is cleared.
+TEST(ControlUni40, RestartOfAVpcClearsItsCalls) {
+  const int base = port_base();
+  const std::string user_ctl = temp_path("user40.ctl");
+  Side user("user40", "user", kUserAddr, base, base + 1, "uni40",
+            std::vector<std::string>{"io control " + user_ctl});
+  Side net("net40", "network", kNetAddr, base + 1, base, "uni40", std::vector<std::string>{});
+  ASSERT_TRUE(user.wait_log("signaling link up")) << user.log();
+  ASSERT_TRUE(net.wait_log("signaling link up")) << net.log();
+  ASSERT_TRUE(user.wait_log("control socket on " + user_ctl)) << user.log();
+  ASSERT_TRUE(net.run({"listen L addr=" + kNetAddr + " qos=ubr", "expect L okay"}));
+  ASSERT_TRUE(user.run({"connect C to=" + kNetAddr + " qos=ubr"}));
+  ASSERT_TRUE(net.run({"expect L indicate", "accept N L", "expect N okay"}));
+  ASSERT_TRUE(user.run({"expect C okay"}));
+  const auto r = ctl({"-s", user_ctl, "restart", "vpc", "0"});
+  EXPECT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("RESTART of VPC 0 sent on 1 entity"), std::string::npos) << r.out;
+  EXPECT_TRUE(user.wait_log("operator: RESTART of VPC 0")) << user.log();
+  ASSERT_TRUE(user.run({"expect C close", "close C"}));
+  ASSERT_TRUE(net.run({"expect N close", "close N"}));
+  EXPECT_EQ(user.stop(), 0);
+  EXPECT_EQ(net.stop(), 0);
 }
 
 TEST_F(Control, MisbehavingClientsDisturbNothing) {

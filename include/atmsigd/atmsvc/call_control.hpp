@@ -21,6 +21,10 @@
 #include "atmsigd/util/bytes.hpp"
 #include "atmsigd/util/time.hpp"
 
+namespace atmsigd::callctl {
+struct EntityCounters;  // include/atmsigd/callctl/entity_counters.hpp
+}
+
 namespace atmsigd::atmsvc {
 
 // Demon-internal socket identity. Unlike the kernel's vcc it is never reused,
@@ -285,6 +289,7 @@ struct CallView {
   bool modifying = false;                     // Q.2963.1: a modification in progress
   std::optional<struct sockaddr_atmsvc> local, remote;
   std::optional<struct atm_qos> qos;
+  bool details_unknown = false;  // an address or the QoS was not kept (a table was full)
 };
 
 // The network side as the socket layer sees it. Sans-I/O like every core:
@@ -313,6 +318,11 @@ class CallControl {
                             std::vector<NetOutput>& /*out*/) {
     return false;
   }
+  // The counters of each signaling entity (the stats snapshot, off the hot
+  // path), appended to `out`; none for a stand-in. Named by a declaration
+  // only: the type is call control's (the layer that implements this), so
+  // neither this layer nor the engine needs a concrete call control type.
+  virtual void entity_counters(std::vector<callctl::EntityCounters>& /*out*/) const {}
 };
 
 }  // namespace atmsigd::atmsvc

@@ -86,6 +86,7 @@ class EntityRouter final : public atmsvc::CallControl {
   void calls(std::vector<atmsvc::CallView>& out) const override;
   bool release_call(std::size_t entity, std::uint32_t cref, bool outgoing, std::uint8_t cause,
                     TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
+  void entity_counters(std::vector<EntityCounters>& out) const override;  // entity_counters.cpp
 
   // Incoming calls offered and not yet accepted or rejected (tests, dumps).
   std::size_t offered_calls() const { return offered_.size(); }

@@ -84,6 +84,7 @@
 #include "atmsigd/sscf/sscf_uni.hpp"
 #include "atmsigd/util/bytes.hpp"
 #include "atmsigd/util/flat_map.hpp"
+#include "atmsigd/util/intern_table.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::callctl {
@@ -216,6 +217,10 @@ struct UniParams {
   // the messages with STATUS cause 97, as before.
   bool modification = false;
 
+  // The operator's view (call_details.cpp): distinct addresses and QoS values
+  // of established calls kept at most, each (beyond: shown unknown, counted).
+  std::size_t details_bound = 4096;
+
   sscf::Params sscf;
 
   // Which log events anyone wants (null: every one, as tests want); an
@@ -260,6 +265,9 @@ struct UniStats {
   std::array<std::uint64_t, kCauses> calls_rejected{};
   std::array<std::uint64_t, kCauses> calls_released{};
   std::size_t pending_high_water = 0;  // messages waiting for the link, at most
+  // Established calls whose address or QoS the operator's view could not
+  // keep (the Uni's intern table full; the call itself is not affected).
+  std::uint64_t call_details_unknown = 0;
 };
 
 class Uni final : public atmsvc::CallControl {
@@ -317,6 +325,9 @@ class Uni final : public atmsvc::CallControl {
   void calls(std::vector<atmsvc::CallView>& out) const override;
   bool release_call(std::size_t entity, std::uint32_t cref, bool outgoing, std::uint8_t cause,
                     TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
+  void entity_counters(std::vector<EntityCounters>& out) const override;  // entity_counters.cpp
+  // Distinct addresses / QoS values the established calls' view holds (tests).
+  std::size_t details_held() const { return addresses_.size() + qos_.size(); }
   // The link's SSCF (its SSCOP: state and counters), for the operator.
   const sscf::SscfUni& sscf() const { return sscf_; }
   // Network side: VCIs in use (allocated from vc_ranges).
@@ -434,6 +445,13 @@ class Uni final : public atmsvc::CallControl {
     bool timer_on = false;           // the state's timer runs: timer, timer_at
     std::uint16_t enquiries = 0;     // STATUS ENQUIRYs sent (T322)
     Timer timer = Timer::kT303;      // the state's timer (or T361, beside the table)
+    // Once established, for the operator (call_details.cpp): the local and
+    // remote address and the QoS as indices into the Uni's intern tables
+    // (util::InternTable: kNone none, kUnknown the table was full), in
+    // what was padding.
+    std::uint16_t local_ix = 0;
+    std::uint16_t remote_ix = 0;
+    std::uint16_t qos_ix = 0;
     TimePoint timer_at{};
     std::optional<TimePoint> t322;
     std::unique_ptr<Setup> setup;
@@ -530,6 +548,11 @@ class Uni final : public atmsvc::CallControl {
   void connected(Call& c, const q2931::Message& m);
   // CcEstablished for the kernel; the call's setup part is freed.
   void tell_established(Call& c);
+  // The operator's view of a held call (call_details.cpp): its addresses and
+  // QoS interned once established, released at its end, read by calls().
+  void keep_details(Call& c);
+  void drop_details(const Call& c);
+  void view_details(const Call& c, atmsvc::CallView& v) const;
   // The call's setup part (a zeroed one once freed: never read then).
   static const Call::Setup& setup_of(const Call& c);
   // Enters state s: stops the old state's timer, starts the new one's.
@@ -790,6 +813,10 @@ class Uni final : public atmsvc::CallControl {
   std::uint32_t next_leaf_seq_ = 1;
 
   UniStats stats_;
+  // The addresses (local and remote) and QoS of the established calls, each
+  // distinct value once (call_details.cpp).
+  util::InternTable<struct sockaddr_atmsvc> addresses_{params_.details_bound};
+  util::InternTable<struct atm_qos> qos_{params_.details_bound};
 };
 
 }  // namespace atmsigd::callctl

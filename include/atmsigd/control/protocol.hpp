@@ -40,7 +40,9 @@ struct EntityStatus {
   std::string sscf_state;
   std::string sscop_state;
   std::size_t calls = 0;
-  std::map<std::string, std::uint64_t> counters;  // SSCOP and Q.2931 counters by name
+  // The entity's counters that are one number, named as in `stats` (its
+  // table: src/control/stats_render.cpp).
+  std::map<std::string, std::uint64_t> counters;
 };
 
 struct Status {
@@ -57,11 +59,17 @@ struct Status {
   std::size_t trace_entries = 0;
   std::size_t trace_capacity = 0;
   std::size_t control_clients = 0;
+  // The log levels in force: the default and each group's, and whether
+  // `log` changed them since the configuration was (re)read (a SIGHUP
+  // re-applies atmsigd.conf's levels).
+  std::string log_level;
+  std::map<std::string, std::string> log_groups;
+  bool log_levels_set_live = false;
 };
 
 // One call: call control's view (call reference, state) joined with the
-// socket table's (vcc, socket state, age) and, for the addresses and QoS,
-// call control's setup part or the trace ring's kernel frames.
+// socket table's (vcc, socket state, age); the addresses and QoS are call
+// control's, kept for the call's whole life.
 struct CallRow {
   std::size_t entity = 0;
   std::string entity_name;
@@ -77,7 +85,7 @@ struct CallRow {
   std::uint8_t cause = 0;
   std::string cause_name;
   bool modifying = false;
-  std::string addresses_from;  // "setup", "trace" or "" (not known any more)
+  bool details_unknown = false;  // an address or the QoS not kept (call control's table full)
 };
 
 struct SocketRow {
@@ -106,8 +114,13 @@ class Backend {
   // The actions: an empty string when done, else why not.
   virtual std::string release(std::size_t entity, std::uint32_t cref, bool outgoing,
                               std::uint8_t cause) = 0;
+  // RESTART (Q.2931 §5.5.1) on `entity` (none: every one): of VC `vc`, of
+  // its whole VPC (vpc: class 1, vc's VCI ignored) or of every VC (no vc).
   virtual std::string restart(std::optional<std::size_t> entity,
-                              std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) = 0;
+                              std::optional<std::pair<std::uint16_t, std::uint16_t>> vc,
+                              bool vpc) = 0;
+  // Whether `entity` can restart a whole VPC (class 1: UNI 4.0, Q.2931).
+  virtual bool restarts_vpc(std::size_t entity) const = 0;
   virtual std::string set_log_level(const std::string& group, const std::string& level) = 0;
   // Signaling entities by name (for "entity": NAME arguments).
   virtual std::vector<std::string> entity_names() const = 0;

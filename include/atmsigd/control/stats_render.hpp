@@ -14,6 +14,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -68,6 +70,11 @@ std::string stats_prometheus(const engine::Stats& s);
 // socket sends it): one line per counter, labelled ones with their non-zero
 // values only; each entity's block after the demon's.
 std::string stats_table(const nlohmann::json& j);
+
+// An entity's counters that are one number (not labelled), by their names
+// in the table, in its order: what `status` shows per entity.
+std::vector<std::pair<std::string_view, std::uint64_t>> entity_scalars(
+    const engine::EntityStats& e);
 
 // The control socket's `stats` command (docs/control.md), added to the
 // Protocol by the shell, which alone can take the snapshot. Argument

@@ -13,8 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "atmsigd/callctl/uni.hpp"
-#include "atmsigd/sscop/sscop.hpp"
+#include "atmsigd/callctl/entity_counters.hpp"
 
 namespace atmsigd::engine {
 
@@ -42,13 +41,9 @@ struct QueueCounters {
   std::uint64_t dropped = 0;
 };
 
-// One signaling entity: its call control, its SSCOP, its link's queue.
-struct EntityStats {
-  std::string name;  // "0.0.5" (atmsigd.conf's entity), "0" for a single one
-  bool link_up = false;
-  std::size_t calls_held = 0;
-  callctl::UniStats calls;
-  sscop::Stats sscop;
+// One signaling entity: its call control, its SSCOP (as call control hands
+// them over), its link's queue.
+struct EntityStats : callctl::EntityCounters {
   QueueCounters link_queue;  // the shell's (zero until the shell adds it)
 };
 

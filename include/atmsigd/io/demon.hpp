@@ -118,7 +118,8 @@ class Demon final {
   config::Options cmdline_;
   config::Options opts_;
   std::shared_ptr<Logger> log_;
-  log::Levels levels_;  // the cores' filter: the log's levels (configuration, -d, SIGHUP)
+  log::Levels levels_;            // the cores' filter: the log's levels (configuration, -d, SIGHUP)
+  bool levels_set_live_ = false;  // `atmsigctl log` changed them (a reload re-applies the file's)
   log::RateLimiter limiter_;
   // The signaling entities (atmsigd.conf "entity", or one from the options).
   // Before table_: switch mode (any entity in mode switch) is the table's.

@@ -1,0 +1,99 @@
+// util::InternTable: one entry per distinct value, counted users, bounded.
+#include "atmsigd/util/intern_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include <array>
+
+namespace atmsigd::util {
+namespace {
+
+using Addr = std::array<std::uint8_t, 20>;
+using Table = InternTable<Addr>;
+
+Addr addr(std::uint8_t last) {
+  Addr a{};
+  a[0] = 0x47;
+  a[19] = last;
+  return a;
+}
+
+TEST(InternTable, EqualValuesShareOneEntryUntilTheirLastUserGoes) {
+  Table t(16);
+  const auto a = t.acquire(addr(1));
+  const auto b = t.acquire(addr(1));
+  const auto c = t.acquire(addr(2));
+  EXPECT_NE(a, Table::kNone);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  EXPECT_EQ(t.size(), 2u);
+  ASSERT_NE(t.find(a), nullptr);
+  EXPECT_EQ(*t.find(a), addr(1));
+  EXPECT_EQ(*t.find(c), addr(2));
+  t.release(a);
+  EXPECT_EQ(t.size(), 2u);  // b still names it
+  ASSERT_NE(t.find(b), nullptr);
+  t.release(b);
+  EXPECT_EQ(t.size(), 1u);
+  EXPECT_EQ(t.find(b), nullptr);  // no record names it
+  EXPECT_EQ(t.stored(), 2u);      // kept, idle
+  // The same value again: the same entry, found, not inserted.
+  EXPECT_EQ(t.acquire(addr(1)), a);
+  EXPECT_EQ(t.size(), 2u);
+  EXPECT_EQ(t.find(Table::kNone), nullptr);
+  t.release(Table::kNone);  // nothing
+  EXPECT_EQ(t.size(), 2u);
+}
+
+TEST(InternTable, ANewValueTakesTheRoomOfTheOneIdleLongest) {
+  Table t(3);
+  const auto a = t.acquire(addr(1));
+  const auto b = t.acquire(addr(2));
+  const auto c = t.acquire(addr(3));
+  t.release(b);
+  t.release(a);  // idle: b, then a
+  const auto d = t.acquire(addr(4));
+  EXPECT_EQ(d, b);  // addr(2) was idle longest
+  EXPECT_EQ(*t.find(d), addr(4));
+  EXPECT_EQ(t.acquire(addr(1)), a);                // still there
+  EXPECT_EQ(t.acquire(addr(2)), Table::kUnknown);  // all three in use now
+  EXPECT_EQ(t.stored(), 3u);
+  t.release(c);
+  EXPECT_EQ(t.acquire(addr(2)), c);
+  EXPECT_EQ(t.overflows(), 1u);
+}
+
+TEST(InternTable, AFullTableAnswersUnknownAndCountsIt) {
+  Table t(2);
+  const auto a = t.acquire(addr(1));
+  t.acquire(addr(2));
+  EXPECT_EQ(t.acquire(addr(1)), a);  // a known value still fits
+  EXPECT_EQ(t.acquire(addr(3)), Table::kUnknown);
+  EXPECT_EQ(t.overflows(), 1u);
+  EXPECT_EQ(t.find(Table::kUnknown), nullptr);
+  t.release(Table::kUnknown);  // nothing
+  t.release(a);
+  t.release(a);  // addr(1) idle: room again
+  EXPECT_NE(t.acquire(addr(3)), Table::kUnknown);
+  EXPECT_EQ(t.size(), 2u);
+}
+
+TEST(InternTable, ManyValuesComeAndGo) {
+  Table t(Table::kMaxBound);
+  std::vector<Table::Index> ix;
+  for (unsigned i = 0; i < 3000; ++i) {
+    Addr a = addr(static_cast<std::uint8_t>(i));
+    a[18] = static_cast<std::uint8_t>(i >> 8);
+    ix.push_back(t.acquire(a));
+  }
+  EXPECT_EQ(t.size(), 3000u);
+  for (unsigned i = 0; i < 3000; ++i) {
+    ASSERT_NE(t.find(ix[i]), nullptr);
+    EXPECT_EQ((*t.find(ix[i]))[19], static_cast<std::uint8_t>(i));
+  }
+  for (auto i : ix) t.release(i);
+  EXPECT_EQ(t.size(), 0u);
+}
+
+}  // namespace
+}  // namespace atmsigd::util
