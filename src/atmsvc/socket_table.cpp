@@ -20,8 +20,8 @@ struct SocketTable::Listener {
 };
 
 struct SocketTable::Context {
-  const Message* msg = nullptr;  // kernel events
-  const CcEvent* cc = nullptr;   // call-control events
+  const Message* msg = nullptr;   // kernel events
+  const NetOutput* cc = nullptr;  // call-control events (a CcEvent alternative)
   TimePoint now{};
   std::vector<Action>& out;
   SockEvent event{};  // set by step()
@@ -778,11 +778,19 @@ void SocketTable::on_terminate(std::vector<Action>& out) {
 // --- input from call control ------------------------------------------------
 
 void SocketTable::from_call_control(const CcEvent& ev, TimePoint now, std::vector<Action>& out) {
+  const NetOutput o = std::visit([](const auto& e) -> NetOutput { return e; }, ev);
+  from_call_control(o, now, out);
+}
+
+void SocketTable::from_call_control(const NetOutput& ev, TimePoint now, std::vector<Action>& out) {
   Context ctx{nullptr, &ev, now, out};
   std::visit(
       [&](const auto& e) {
         using T = std::decay_t<decltype(e)>;
-        if constexpr (std::is_same_v<T, CcEstablished>) {
+        if constexpr (std::is_same_v<T, ToLink> || std::is_same_v<T, LinkState> ||
+                      std::is_same_v<T, log::Event>) {
+          // not an event of the socket layer (the engine passes only CcEvents)
+        } else if constexpr (std::is_same_v<T, CcEstablished>) {
           step(find_id(e.sock), SockEvent::kCcEstablished, ctx);
         } else if constexpr (std::is_same_v<T, CcReleased>) {
           step(find_id(e.sock), SockEvent::kCcReleased, ctx);

@@ -53,15 +53,28 @@ constexpr StateTimer kStateTimers[] = {
     {Side::kNetwork, CallState::kModifyRequest, Timer::kT360},  // N13
 };
 
+// kStateTimers indexed by side and state (kNoTimer: none), made at compile
+// time: set_state() looks its timer up, it does not search the rows.
+constexpr std::uint8_t kNoTimer = 0xff;
+constexpr std::size_t kStateSlots = 16;
+constexpr auto kStateTimerIndex = [] {
+  std::array<std::uint8_t, 2 * kStateSlots> t{};
+  t.fill(kNoTimer);
+  for (const StateTimer& r : kStateTimers)
+    t[(r.side == Side::kUser ? 0 : kStateSlots) + static_cast<std::size_t>(r.state)] =
+        static_cast<std::uint8_t>(r.timer);
+  return t;
+}();
+
 }  // namespace
 
 std::optional<Timer> Uni::state_timer(CallState s) const {
-  for (const StateTimer& r : kStateTimers) {
-    if (r.side != params_.side || r.state != s) continue;
-    if (r.timer == Timer::kT301 && !params_.use_t301) return std::nullopt;
-    return r.timer;
-  }
-  return std::nullopt;
+  const auto i = static_cast<std::size_t>(s);
+  if (i >= kStateSlots) return std::nullopt;
+  const std::uint8_t t = kStateTimerIndex[(params_.side == Side::kUser ? 0 : kStateSlots) + i];
+  if (t == kNoTimer) return std::nullopt;
+  if (static_cast<Timer>(t) == Timer::kT301 && !params_.use_t301) return std::nullopt;
+  return static_cast<Timer>(t);
 }
 
 void Uni::set_state(Call& c, CallState s) {
@@ -75,9 +88,10 @@ void Uni::set_state(Call& c, CallState s) {
     log_established(c);
   }
   const auto t = state_timer(s);
-  // The SETUP is kept only for T303's retransmission (U1 / N6): a held call
-  // does not carry its encoding.
-  if (t != Timer::kT303 && c.setup) Bytes().swap(c.setup->last_setup);
+  // The SETUP is kept only for T303's retransmission (U1 / N6). Its buffer
+  // stays with the setup part, which goes back to the pool at CcEstablished:
+  // a held call carries neither.
+  if (t != Timer::kT303 && c.setup) c.setup->last_setup.clear();
   if (t) start_state_timer(c, *t);
 }
 
@@ -495,7 +509,7 @@ void Uni::place_call(const CcConnect& req) {
   c.we_originated = true;
   c.phase = Phase::kOutgoing;
   c.sock = req.sock;
-  c.setup = std::make_unique<Call::Setup>();
+  c.setup = take_setup();
   c.setup->qos = req.qos;
   c.setup->local = req.local;
   c.setup->remote = req.called;
@@ -525,15 +539,17 @@ void Uni::place_call(const CcConnect& req) {
   }
   // Q.2971: a session asks for a point-to-multipoint call (party_machine.cpp).
   if (req.session != 0) start_multipoint(c, m, req);
-  // Encoded once: kept for T303's retransmission, and sent.
-  c.setup->last_setup = q2931::encode(m, params_.version);
+  // Encoded once: sent, and copied for T303's retransmission into the
+  // setup part's buffer (a pooled one keeps its capacity: no allocation).
+  Bytes encoded = q2931::encode(m, params_.version);
+  c.setup->last_setup.assign(encoded.begin(), encoded.end());
   c.sends = 1;
   const Key k = c.key();
   auto [it, fresh] = calls_.emplace(k, std::move(c));
   Call& call = it->second;
   by_sock_[call.sock] = k;
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
-  send_encoded(m, call.setup->last_setup, k);
+  send_encoded(m, std::move(encoded), k);
   dispatch(call, {Ev::kSetupRequest});
 }
 
@@ -679,7 +695,26 @@ void Uni::tell_established(Call& c) {
     c.mod->qos = c.setup->qos;
   }
   keep_details(c);  // the operator's view keeps the addresses, QoS (call_details.cpp)
-  c.setup.reset();
+  free_setup(c);
+}
+
+// The setup parts are recycled (kSetupPool at most kept): an outgoing or
+// incoming call allocates neither the part nor its SETUP's buffer.
+std::unique_ptr<Uni::Call::Setup> Uni::take_setup() {
+  if (setup_pool_.empty()) return std::make_unique<Call::Setup>();
+  auto s = std::move(setup_pool_.back());
+  setup_pool_.pop_back();
+  return s;
+}
+
+void Uni::free_setup(Call& c) {
+  if (!c.setup) return;
+  if (setup_pool_.size() < kSetupPool) {
+    c.setup->last_setup.clear();
+    setup_pool_.push_back(std::move(c.setup));
+  } else {
+    c.setup.reset();
+  }
 }
 
 const Uni::Call::Setup& Uni::setup_of(const Call& c) {
@@ -832,6 +867,7 @@ void Uni::erase_call(Key k) {
   }
   if (c.id != 0) by_id_.erase(c.id);
   drop_details(c);
+  free_setup(c);
   calls_.erase(it);
 }
 
@@ -887,19 +923,35 @@ void Uni::start_state_timer(Call& c, Timer t) {
   c.timer_on = true;
   c.timer = t;
   c.timer_at = when;
-  timers_.emplace(when, c.key(), static_cast<std::uint8_t>(t));
+  timers_.push(static_cast<std::size_t>(t), when, c.key());
 }
 
 void Uni::stop_state_timer(Call& c) {
   if (!c.timer_on) return;
-  timers_.erase({c.timer_at, c.key(), static_cast<std::uint8_t>(c.timer)});
   c.timer_on = false;
+  prune_timers(c.timer);
 }
 
 void Uni::stop_t322(Call& c) {
   if (!c.t322) return;
-  timers_.erase({*c.t322, c.key(), static_cast<std::uint8_t>(Timer::kT322)});
   c.t322.reset();
+  prune_timers(Timer::kT322);
+}
+
+// An entry of the timer queues is live while the call's record still has
+// that timer armed for that instant (T322 beside the state's timer).
+bool Uni::timer_live(Key k, std::size_t t, TimePoint when) const {
+  const auto it = calls_.find(k);
+  if (it == calls_.end()) return false;
+  const Call& c = it->second;
+  if (static_cast<Timer>(t) == Timer::kT322) return c.t322 && *c.t322 == when;
+  return c.timer_on && static_cast<std::size_t>(c.timer) == t && c.timer_at == when;
+}
+
+void Uni::prune_timers(Timer t) {
+  timers_.prune(static_cast<std::size_t>(t), [this](Key k, std::size_t kind, TimePoint when) {
+    return timer_live(k, kind, when);
+  });
 }
 
 namespace {

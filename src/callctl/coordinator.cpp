@@ -282,7 +282,7 @@ void Uni::on_new_setup(const Message& m) {
   c.cref = m.cref.value;
   c.we_originated = false;
   c.phase = Phase::kIncomingOffered;
-  c.setup = std::make_unique<Call::Setup>();
+  c.setup = take_setup();
   c.setup->qos = in.qos;
   c.setup->local = in.called;
   c.setup->remote = in.calling;

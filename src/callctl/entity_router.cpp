@@ -161,11 +161,13 @@ void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOu
             return;
           }
           target = it->second.entity;
-          T copy = r;
-          copy.call = it->second.uni_call;
-          fwd = &translated.emplace(copy);
+          if (!single()) {  // one entity: its ids are ours, the request goes as it is
+            T copy = r;
+            copy.call = it->second.uni_call;
+            fwd = &translated.emplace(copy);
+          }
           if constexpr (std::is_same_v<T, CcAccept> || std::is_same_v<T, CcReject>) {
-            entities_[*target].ours.erase(it->second.uni_call);
+            if (!single()) entities_[*target].ours.erase(it->second.uni_call);
             offered_.erase(it);  // answered: the call is the socket's now, or gone
           }
           if constexpr (std::is_same_v<T, CcAccept>)
@@ -239,16 +241,24 @@ void EntityRouter::translate(std::size_t i, std::vector<NetOutput>& out, std::si
     } else if (auto* ls = std::get_if<atmsvc::LinkState>(&ev)) {
       ls->entity = i;
     } else if (auto* inc = std::get_if<CcIncoming>(&ev)) {
-      const atmsvc::CallId ours = next_call_++;
-      e.ours[inc->call] = ours;
-      offered_[ours] = Offered{i, inc->call};
-      inc->call = ours;
+      if (single()) {
+        offered_[inc->call] = Offered{i, inc->call};  // one entity: its ids are unique
+      } else {
+        const atmsvc::CallId ours = next_call_++;
+        e.ours[inc->call] = ours;
+        offered_[ours] = Offered{i, inc->call};
+        inc->call = ours;
+      }
     } else if (auto* gone = std::get_if<CcIncomingGone>(&ev)) {
-      const auto it = e.ours.find(gone->call);
-      if (it == e.ours.end()) continue;  // already answered by the kernel
-      gone->call = it->second;
-      offered_.erase(it->second);
-      e.ours.erase(it);
+      if (single()) {
+        if (offered_.erase(gone->call) == 0) continue;  // already answered by the kernel
+      } else {
+        const auto it = e.ours.find(gone->call);
+        if (it == e.ours.end()) continue;  // already answered by the kernel
+        gone->call = it->second;
+        offered_.erase(it->second);
+        e.ours.erase(it);
+      }
     } else if (const auto* rel = std::get_if<CcReleased>(&ev)) {
       if (!single()) sock_entity_.erase(rel->sock);
     }

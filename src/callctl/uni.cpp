@@ -155,7 +155,7 @@ void Uni::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out)
     const auto mark = static_cast<std::ptrdiff_t>(out.size());
     stop_link();
     out.erase(std::remove_if(out.begin() + mark, out.end(),
-                             [](const NetOutput& o) { return cc_event_of(o).has_value(); }),
+                             [](const NetOutput& o) { return is_cc_event(o); }),
               out.end());
   } else if (const auto* a = std::get_if<LocalAddresses>(&in)) {
     if (a->itf == params_.itf) set_local_addresses(a->addrs);
@@ -273,11 +273,13 @@ void Uni::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
   std::vector<sscf::Action> acts;
   sscf_.handle_timeouts(now, acts);
   process(acts);
-  while (!timers_.empty() && std::get<0>(*timers_.begin()) <= now) {
-    const auto [when, key, t] = *timers_.begin();
-    timers_.erase(timers_.begin());
+  // The expired timers in deadline order; every front is live (prune_timers).
+  for (auto t = timers_.earliest(); t && timers_.front(*t).when <= now; t = timers_.earliest()) {
+    const auto [when, key] = timers_.front(*t);
+    timers_.pop(*t);
+    prune_timers(static_cast<Timer>(*t));
     auto it = calls_.find(key);
-    if (it != calls_.end()) call_timeout(it->second, static_cast<Timer>(t), when);
+    if (it != calls_.end()) call_timeout(it->second, static_cast<Timer>(*t), when);
   }
   // Q.2971 party timers, UNI 4.0 T331 (party_machine.cpp).
   while (!party_timers_.empty() && std::get<0>(*party_timers_.begin()) <= now) {
@@ -309,6 +311,7 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
   if (timer == Timer::kT322) {
     if (!c.t322 || *c.t322 != when) return;
     c.t322.reset();
+    prune_timers(Timer::kT322);
     if (c.enquiries < params_.status_enquiry_sends) {
       send_status_enquiry(c);
       return;
@@ -320,6 +323,7 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
   }
   if (!c.timer_on || c.timer != timer || c.timer_at != when) return;
   c.timer_on = false;
+  prune_timers(timer);
   emit_call(log::Id::kCallTimerExpired, c, timer_name(timer), label(c.state));
   switch (timer) {
     case Timer::kT301:
@@ -350,7 +354,7 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
 
 std::optional<TimePoint> Uni::next_deadline() const {
   std::optional<TimePoint> d = sscf_.next_deadline();
-  if (!timers_.empty()) d = earliest(d, std::get<0>(*timers_.begin()));
+  d = earliest(d, timers_.next_deadline());
   if (!party_timers_.empty()) d = earliest(d, std::get<0>(*party_timers_.begin()));
   for (const auto& [cref, j] : joins_) d = earliest(d, j.t331);
   d = earliest(d, t309_);
@@ -664,7 +668,7 @@ void Uni::send_status_enquiry(Call& c) {
   send(make(MessageType::kStatusEnquiry, c), c.key());
   stop_t322(c);
   c.t322 = now_ + params_.t322;
-  timers_.emplace(*c.t322, c.key(), static_cast<std::uint8_t>(Timer::kT322));
+  timers_.push(static_cast<std::size_t>(Timer::kT322), *c.t322, c.key());
 }
 
 // ---------------------------------------------------------------------------

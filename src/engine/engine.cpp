@@ -187,10 +187,10 @@ void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vecto
       net.clear();
       cc_.handle(net_input(c->req), now, net);
       for (auto& o : net) {
-        if (const auto e = cc_event_of(o)) {
+        if (is_cc_event(o)) {
           // The table appends its actions to the queue itself (it never
           // clears `out`); that may move q's storage: `a` is not used after.
-          table_.handle(FromCallControl{*e}, now, q);
+          table_.from_call_control(o, now, q);
         } else {
           pass_on(o, out);
         }
@@ -216,10 +216,10 @@ void Engine::to_call_control(const NetInput& in, TimePoint now, std::vector<Acti
 void Engine::from_call_control(std::vector<NetOutput>& outputs, TimePoint now,
                                std::vector<Action>& out) {
   for (auto& o : outputs) {
-    if (const auto e = cc_event_of(o)) {
+    if (is_cc_event(o)) {
       if (stopping()) continue;  // the kernel is closed: the events go nowhere
       scratch_.clear();
-      table_.handle(FromCallControl{*e}, now, scratch_);
+      table_.from_call_control(o, now, scratch_);
       run(scratch_, now, out);
     } else {
       pass_on(o, out);

@@ -268,6 +268,12 @@ inline std::optional<CcEvent> cc_event_of(const NetOutput& o) {
 }
 
 // A CcRequest as a NetInput.
+// Whether a NetOutput is one of the CcEvents (no copy, unlike cc_event_of).
+inline bool is_cc_event(const NetOutput& o) {
+  return !std::holds_alternative<ToLink>(o) && !std::holds_alternative<LinkState>(o) &&
+         !std::holds_alternative<log::Event>(o);
+}
+
 inline NetInput net_input(const CcRequest& r) {
   return std::visit([](const auto& x) -> NetInput { return x; }, r);
 }

@@ -179,6 +179,9 @@ class SocketTable {
   void from_kernel(ByteView frame, TimePoint now, std::vector<Action>& out);
   void from_kernel(const Message& msg, TimePoint now, std::vector<Action>& out);
   void from_call_control(const CcEvent& ev, TimePoint now, std::vector<Action>& out);
+  // The same, from call control's output list as it is (the engine's path:
+  // no copy of the event); `ev` must be one of the CcEvents (is_cc_event()).
+  void from_call_control(const NetOutput& ev, TimePoint now, std::vector<Action>& out);
   void set_local_addresses(int itf, std::vector<struct sockaddr_atmsvc> addrs,
                            std::vector<Action>& out);
   // Replaces the policy rules (at start and on SIGHUP).

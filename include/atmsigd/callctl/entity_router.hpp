@@ -38,6 +38,7 @@
 #include "atmsigd/callctl/uni.hpp"
 #include "atmsigd/util/atm_text.hpp"
 #include "atmsigd/util/bytes.hpp"
+#include "atmsigd/util/flat_map.hpp"
 
 namespace atmsigd::callctl {
 
@@ -95,7 +96,9 @@ class EntityRouter final : public atmsvc::CallControl {
   struct Entity {
     std::string name;
     std::unique_ptr<Uni> uni;
-    std::unordered_map<atmsvc::CallId, atmsvc::CallId> ours;  // the Uni's CallId -> ours
+    // The Uni's CallId -> ours (several entities only: with one, the Uni's
+    // ids are unique and pass unchanged).
+    util::FlatMap<atmsvc::CallId, atmsvc::CallId> ours;
   };
   struct Route {
     AddressPrefix prefix;
@@ -128,8 +131,9 @@ class EntityRouter final : public atmsvc::CallControl {
   // knows them (Uni::state_of_sock); sock_entity_ stays empty, a held call
   // costs no entry here.
   bool single() const { return entities_.size() == 1; }
-  std::unordered_map<atmsvc::SockId, std::size_t> sock_entity_;
-  std::unordered_map<atmsvc::CallId, Offered> offered_;  // ours -> the entity's
+  util::FlatMap<atmsvc::SockId, std::size_t> sock_entity_;
+  // Offered calls: ours -> the entity's (flat: no node per incoming call).
+  util::FlatMap<atmsvc::CallId, Offered> offered_;
   atmsvc::CallId next_call_ = 1;
   const log::Levels* levels_ = nullptr;  // the first entity's (null: every event)
 };

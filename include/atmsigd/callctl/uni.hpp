@@ -76,7 +76,7 @@
 #include <vector>
 
 #include "atmsigd/atmsvc/call_control.hpp"
-#include "atmsigd/callctl/node_recycler.hpp"
+#include "atmsigd/callctl/timer_queues.hpp"
 #include "atmsigd/callctl/vc_allocator.hpp"
 #include "atmsigd/log/log.hpp"
 #include "atmsigd/q2931/codec.hpp"
@@ -553,6 +553,10 @@ class Uni final : public atmsvc::CallControl {
   void keep_details(Call& c);
   void drop_details(const Call& c);
   void view_details(const Call& c, atmsvc::CallView& v) const;
+  // A setup part from the pool (its fields are the caller's to set), and
+  // back to it (c.setup is null after).
+  std::unique_ptr<Call::Setup> take_setup();
+  void free_setup(Call& c);
   // The call's setup part (a zeroed one once freed: never read then).
   static const Call::Setup& setup_of(const Call& c);
   // Enters state s: stops the old state's timer, starts the new one's.
@@ -767,15 +771,20 @@ class Uni final : public atmsvc::CallControl {
   // Per-call state in flat tables (util/flat_map.hpp): a held call costs its
   // record in the slab plus a slot in each index, no node (issue 13, memory).
   util::SlabMap<Key, Call> calls_;
+  // Setup parts of calls gone or established, for the next calls (take_setup).
+  static constexpr std::size_t kSetupPool = 32;
+  std::vector<std::unique_ptr<Call::Setup>> setup_pool_;
   util::FlatMap<atmsvc::SockId, Key> by_sock_;
   util::FlatMap<atmsvc::CallId, Key> by_id_;  // offered calls only (set_phase())
   util::FlatMap<std::uint32_t, Key> by_vc_;
-  // Armed per-call timers; their nodes are recycled (no malloc/free per
-  // timer started and stopped: three per call).
-  using TimerEntry = std::tuple<TimePoint, Key, std::uint8_t>;
-  NodeRecycler timer_nodes_;
-  std::set<TimerEntry, std::less<TimerEntry>, RecyclingAllocator<TimerEntry>> timers_{
-      RecyclingAllocator<TimerEntry>(&timer_nodes_)};
+  // Armed per-call timers, one FIFO per Timer (timer_queues.hpp): starting
+  // one is an append, stopping one marks the call's record (pruned at the
+  // front). Nothing is allocated per timer once the queues have their peak.
+  static constexpr std::size_t kTimerKinds = static_cast<std::size_t>(Timer::kT361) + 1;
+  TimerQueues<kTimerKinds> timers_;
+  // Whether timer `t` of call `k` is armed for `when` (a queue's entry is live).
+  bool timer_live(Key k, std::size_t t, TimePoint when) const;
+  void prune_timers(Timer t);
 
   std::uint32_t next_cref_ = 1;
   atmsvc::CallId next_call_id_ = 1;

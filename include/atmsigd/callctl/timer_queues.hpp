@@ -1,0 +1,116 @@
+// The armed per-call timers of one Uni: one FIFO of (deadline, call key) per
+// kind of timer. A kind's duration is fixed (UniParams) and `now` never goes
+// back, so each kind's entries arrive in deadline order: starting a timer is
+// an append, the earliest deadline is the least of N fronts, and nothing is
+// searched or rebalanced (the std::set it replaces cost a tree insert and
+// erase per timer, three timers a call). O(1) per timer whatever the number
+// of calls.
+//
+// Stopping a timer leaves its entry where it is (the call's record says
+// whether its timer runs and until when): the owner calls prune() after a
+// stop and after pop(), which drops the entries at the front that are no
+// longer armed, so every front is a live timer and earliest() is exact.
+// Stale entries behind a live front wait until they reach the front; they
+// are bounded by the calls started within the longest timer's duration.
+//
+// Storage: a ring buffer per kind that doubles when full and never shrinks
+// (no allocation per timer once it has held its peak).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "atmsigd/util/time.hpp"
+
+namespace atmsigd::callctl {
+
+template <std::size_t N>
+class TimerQueues {
+ public:
+  struct Entry {
+    TimePoint when;
+    std::uint32_t key;
+  };
+
+  bool empty() const {
+    for (const auto& q : queues_)
+      if (q.size != 0) return false;
+    return true;
+  }
+  std::size_t size(std::size_t kind) const { return queues_[kind].size; }
+
+  // Arms timer `kind` of call `key` for `when`.
+  void push(std::size_t kind, TimePoint when, std::uint32_t key) {
+    Ring& q = queues_[kind];
+    q.push_back(Entry{when, key});
+    // A deadline earlier than the last one (a clock that went back, in
+    // tests): moved to its place, so the queue stays in order.
+    for (std::size_t i = q.size - 1; i > 0 && q.at(i).when < q.at(i - 1).when; --i)
+      std::swap(q.at(i), q.at(i - 1));
+  }
+
+  // Drops the entries at the front of `kind`'s queue that are no longer
+  // armed: live(key, kind, when) says whether one is.
+  template <class Live>
+  void prune(std::size_t kind, Live&& live) {
+    Ring& q = queues_[kind];
+    while (q.size != 0 && !live(q.front().key, kind, q.front().when)) q.pop_front();
+  }
+
+  // The kind whose front is the earliest (ties: the lower key, then the
+  // lower kind, as the set ordered them); none if every queue is empty.
+  std::optional<std::size_t> earliest() const {
+    std::optional<std::size_t> best;
+    for (std::size_t k = 0; k < N; ++k) {
+      const Ring& q = queues_[k];
+      if (q.size == 0) continue;
+      if (!best) {
+        best = k;
+        continue;
+      }
+      const Entry& a = q.front();
+      const Entry& b = queues_[*best].front();
+      if (std::tie(a.when, a.key) < std::tie(b.when, b.key)) best = k;
+    }
+    return best;
+  }
+  std::optional<TimePoint> next_deadline() const {
+    const auto k = earliest();
+    if (!k) return std::nullopt;
+    return queues_[*k].front().when;
+  }
+  const Entry& front(std::size_t kind) const { return queues_[kind].front(); }
+  void pop(std::size_t kind) { queues_[kind].pop_front(); }
+
+ private:
+  struct Ring {
+    std::vector<Entry> buf;  // capacity a power of two (or empty)
+    std::size_t head = 0;
+    std::size_t size = 0;
+    Entry& at(std::size_t i) { return buf[(head + i) & (buf.size() - 1)]; }
+    const Entry& front() const { return buf[head]; }
+    void push_back(const Entry& e) {
+      if (size == buf.size()) grow();
+      at(size) = e;
+      ++size;
+    }
+    void pop_front() {
+      head = (head + 1) & (buf.size() - 1);
+      --size;
+    }
+    void grow() {
+      std::vector<Entry> bigger(buf.empty() ? 16 : 2 * buf.size());
+      for (std::size_t i = 0; i < size; ++i) bigger[i] = at(i);
+      buf = std::move(bigger);
+      head = 0;
+    }
+  };
+  std::array<Ring, N> queues_;
+};
+
+}  // namespace atmsigd::callctl
