@@ -78,6 +78,37 @@ TEST(InternTable, AFullTableAnswersUnknownAndCountsIt) {
   EXPECT_EQ(t.size(), 2u);
 }
 
+// The two values acquired last are found by a compare, not a lookup: right
+// even when their room was since given to another value.
+TEST(InternTable, TheLastValuesAcquiredAreFoundByCompareNeverByAStaleIndex) {
+  Table t(1);
+  const auto a = t.acquire(addr(1));
+  t.release(a);
+  const auto b = t.acquire(addr(2));  // takes addr(1)'s room
+  EXPECT_EQ(b, a);
+  EXPECT_EQ(*t.find(b), addr(2));
+  EXPECT_EQ(t.acquire(addr(1)), Table::kUnknown);  // gone, and the table is full
+  EXPECT_EQ(t.acquire(addr(2)), b);
+  EXPECT_EQ(t.size(), 1u);
+  t.release(b);
+  t.release(b);
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.find(b), nullptr);
+  // A call's local and remote address, call after call: two entries, kept.
+  Table u(4);
+  for (int i = 0; i < 100; ++i) {
+    const auto x = u.acquire(addr(7));
+    const auto y = u.acquire(addr(8));
+    EXPECT_NE(x, y);
+    EXPECT_EQ(*u.find(x), addr(7));
+    EXPECT_EQ(*u.find(y), addr(8));
+    u.release(x);
+    u.release(y);
+  }
+  EXPECT_EQ(u.stored(), 2u);
+  EXPECT_EQ(u.size(), 0u);
+}
+
 TEST(InternTable, ManyValuesComeAndGo) {
   Table t(Table::kMaxBound);
   std::vector<Table::Index> ix;

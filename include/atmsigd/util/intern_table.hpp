@@ -14,6 +14,7 @@
 // value merely take two entries.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -36,16 +37,14 @@ class InternTable {
   explicit InternTable(std::size_t bound) : bound_(bound < kMaxBound ? bound : kMaxBound) {}
 
   Index acquire(const T& v) {
+    // The values acquired last first: a call's local address and its peer's
+    // alternate, so most acquisitions are one of the two, found by a compare
+    // instead of a hash and a probe. An entry given to another value since
+    // simply compares unequal.
+    for (const Index r : recent_)
+      if (r != kNone && std::memcmp(&entries_[r - 1].value, &v, sizeof(T)) == 0) return take(r);
     const Key k{v};
-    if (auto it = index_.find(k); it != index_.end()) {
-      const Index i = it->second;
-      Entry& e = entries_[i - 1];
-      if (e.refs++ == 0) {
-        unlink(i);
-        ++in_use_;
-      }
-      return i;
-    }
+    if (auto it = index_.find(k); it != index_.end()) return take(it->second);
     Index i;
     if (entries_.size() < bound_) {
       entries_.push_back(Entry{v});
@@ -63,6 +62,7 @@ class InternTable {
     entries_[i - 1].refs = 1;
     ++in_use_;
     index_.emplace(k, i);
+    remember(i);
     return i;
   }
 
@@ -128,6 +128,23 @@ class InternTable {
     Index prev = kNone, next = kNone;  // the idle list (refs == 0), oldest first
   };
 
+  // One more user of entry i (idle until now: off the idle list).
+  Index take(Index i) {
+    Entry& e = entries_[i - 1];
+    if (e.refs++ == 0) {
+      unlink(i);
+      ++in_use_;
+    }
+    remember(i);
+    return i;
+  }
+  void remember(Index i) {
+    if (recent_[0] != i) {
+      recent_[1] = recent_[0];
+      recent_[0] = i;
+    }
+  }
+
   void unlink(Index i) {
     Entry& e = entries_[i - 1];
     if (e.prev != kNone)
@@ -145,6 +162,7 @@ class InternTable {
   std::vector<Entry> entries_;  // index i is entries_[i - 1]
   FlatMap<Key, Index, KeyHash> index_;
   Index idle_head_ = kNone, idle_tail_ = kNone;
+  std::array<Index, 2> recent_{};  // acquired last, newest first
   std::size_t in_use_ = 0;
   std::uint64_t overflows_ = 0;
 };
