@@ -622,11 +622,10 @@ std::optional<std::pair<std::uint16_t, std::uint16_t>> Uni::vc_of_pvc(
   // The VPCI whose pvc_of() is (itf, vpi).
   for (const auto& e : params_.vpci_map) {
     if (e.itf != pvc.sap_addr.itf || e.vpci + vpi > 65535) continue;
-    Call probe;
-    probe.vc =
+    const auto vc =
         std::make_pair(static_cast<std::uint16_t>(e.vpci + vpi), static_cast<std::uint16_t>(vci));
-    const auto back = pvc_of(probe);
-    if (back.sap_addr.itf == pvc.sap_addr.itf && back.sap_addr.vpi == vpi) return probe.vc;
+    const auto back = pvc_of(vc);
+    if (back.sap_addr.itf == pvc.sap_addr.itf && back.sap_addr.vpi == vpi) return vc;
   }
   return std::nullopt;
 }
@@ -682,7 +681,7 @@ void Uni::connected(Call& c, const Message& m) {
 }
 
 void Uni::tell_established(Call& c) {
-  out_->push_back(CcEstablished{c.sock, pvc_of(c), c.setup->local, c.setup->qos});
+  out_->push_back(CcEstablished{c.sock, pvc_of(c.vc), c.setup->local, c.setup->qos});
   // Q.2971: the call's own party is active with the call.
   if (Multipoint* mp = mp_of(c)) {
     auto own = mp->parties.find(c.we_originated ? 0 : mp->next_ep);
@@ -810,6 +809,10 @@ void Uni::tell_kernel_gone(Call& c, int err) {
   // Q.2971: the root's pending as_addparty / as_dropparty and the leaf
   // parties' own sockets, before the call's CcReleased.
   if (c.p2mp) end_parties(c, err, true);
+  tell_socket_gone(c, err);
+}
+
+void Uni::tell_socket_gone(Call& c, int err) {
   switch (c.phase) {
     case Phase::kOutgoing:
     case Phase::kIncomingAccepted:
@@ -968,7 +971,7 @@ void Uni::log_established(const Call& c) {
   const bool out = c.we_originated;
   log::emit(levels(), *out_, log::Id::kCallEstablished, log::Hex{c.cref}, params_.log_name,
             std::string_view(out ? "out" : "in"), out ? setup_of(c).local : setup_of(c).remote,
-            out ? setup_of(c).remote : setup_of(c).local, pvc_of(c));
+            out ? setup_of(c).remote : setup_of(c).local, pvc_of(c.vc));
 }
 
 // CALL_RELEASED (it was active) or CALL_FAILED, when the call is forgotten.

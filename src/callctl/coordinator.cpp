@@ -333,9 +333,14 @@ void Uni::on_new_setup(const Message& m) {
     dispatch(call, {Ev::kAcceptRequest});
     return;
   }
+  offer(call.id, call.vc, in);
+}
+
+void Uni::offer(atmsvc::CallId id, const std::optional<std::pair<std::uint16_t, std::uint16_t>>& vc,
+                const IncomingSetup& in) {
   CcIncoming inc{};
-  inc.call = call.id;
-  inc.pvc = pvc_of(call);
+  inc.call = id;
+  inc.pvc = pvc_of(vc);
   inc.called = in.called;
   inc.calling = in.calling;
   inc.sap = in.sap;

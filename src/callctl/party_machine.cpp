@@ -314,19 +314,7 @@ void Uni::remove_party(Call& c, Multipoint& mp, std::uint16_t ep, std::uint8_t c
   } else if (!c.we_originated) {
     // A leaf's own party (the SETUP's): its socket is told, the call may go on
     // for the other parties of ours.
-    switch (c.phase) {
-      case Phase::kOutgoing:
-      case Phase::kIncomingAccepted:
-      case Phase::kUp:
-        out_->push_back(CcReleased{c.sock, 0});
-        break;
-      case Phase::kIncomingOffered:
-        out_->push_back(CcIncomingGone{c.id});
-        break;
-      case Phase::kGone:
-        break;
-    }
-    set_phase(c, Phase::kGone);
+    tell_socket_gone(c, 0);
     if (c.sock != 0) {
       by_sock_.erase(c.sock);
       c.sock = 0;
@@ -470,9 +458,7 @@ struct Uni::PartyMachine {
   static void l_p6p4_accept_request(Uni& u, Call& c, Multipoint& mp, Party& p, const PIn&) {
     u.send_party_message(c, MessageType::kAddPartyAcknowledge, p);
     u.set_party_state(c, p, PS::kActive);
-    Call probe;
-    probe.vc = p.vc ? p.vc : c.vc;
-    u.out_->push_back(CcEstablished{p.sock, u.pvc_of(probe), p.local, mp.qos});
+    u.out_->push_back(CcEstablished{p.sock, u.pvc_of(p.vc ? p.vc : c.vc), p.local, mp.qos});
   }
 
   // Leaf, P6/P4 ADD PARTY REJECT.request (CcReject, Q.2971 §9.2.4): ADD PARTY
@@ -824,16 +810,7 @@ void Uni::on_incoming_add_party(Call& c, Multipoint& mp, const Message& m) {
   emit_call(log::Id::kCallPartyState, c, ep, party_state_label(PS::kNull),
             party_state_label(PS::kAddPartyReceived));
   party_ids_[party.id] = {k, ep};
-  CcIncoming inc{};
-  inc.call = party.id;
-  Call probe;
-  probe.vc = party.vc ? party.vc : c.vc;
-  inc.pvc = pvc_of(probe);
-  inc.called = in.called;
-  inc.calling = in.calling;
-  inc.sap = in.sap;
-  inc.qos = in.qos;
-  out_->push_back(inc);
+  offer(party.id, party.vc ? party.vc : c.vc, in);
 }
 
 // STATUS ENQUIRY on a p2mp call (Q.2971 §9.5): STATUS with the endpoint

@@ -404,7 +404,7 @@ void Uni::calls(std::vector<CallView>& out) const {
     v.state_name = label(c.state);
     if (c.timer_on) v.timer = timer_name(c.timer);
     v.sock = c.sock;
-    if (c.vc) v.pvc = pvc_of(c);
+    if (c.vc) v.pvc = pvc_of(c.vc);
     v.cause = c.cause;
     if (c.setup) {
       v.local = c.setup->local;
@@ -698,12 +698,13 @@ void Uni::free_vc(Call& c) {
   c.vc.reset();
 }
 
-struct sockaddr_atmpvc Uni::pvc_of(const Call& c) const {
+struct sockaddr_atmpvc Uni::pvc_of(
+    const std::optional<std::pair<std::uint16_t, std::uint16_t>>& vc) const {
   struct sockaddr_atmpvc a;
   std::memset(&a, 0, sizeof a);
   a.sap_family = AF_ATMPVC;
-  if (!c.vc) return a;
-  const std::uint16_t vpci = c.vc->first;
+  if (!vc) return a;
+  const std::uint16_t vpci = vc->first;
   short itf = params_.itf;
   int vpi = vpci;
   const VpciMapping* best = nullptr;
@@ -715,7 +716,7 @@ struct sockaddr_atmpvc Uni::pvc_of(const Call& c) const {
   }
   a.sap_addr.itf = itf;
   a.sap_addr.vpi = static_cast<short>(vpi);
-  a.sap_addr.vci = c.vc->second;
+  a.sap_addr.vci = vc->second;
   return a;
 }
 

@@ -89,6 +89,8 @@
 
 namespace atmsigd::callctl {
 
+struct IncomingSetup;  // mapping.hpp: a decoded SETUP as the callee's kernel sees it
+
 enum class Side : std::uint8_t { kUser, kNetwork };
 
 // Call states; the value is the call state IE code (Q.2931 §4.5.7).
@@ -538,6 +540,13 @@ class Uni final : public atmsvc::CallControl {
   void start_release(Call& c, std::uint8_t cause, std::optional<int> tell_kernel, Bytes diag = {});
   void drop_call(Call& c, std::optional<int> tell_kernel);
   void tell_kernel_gone(Call& c, int err);
+  // The call's own socket (CcReleased) or, still offered, its offer
+  // (CcIncomingGone) is told once; the call's phase becomes kGone.
+  void tell_socket_gone(Call& c, int err);
+  // CcIncoming: the SETUP (or ADD PARTY) `in` offered to the kernel as call
+  // `id` on VC `vc`.
+  void offer(atmsvc::CallId id, const std::optional<std::pair<std::uint16_t, std::uint16_t>>& vc,
+             const IncomingSetup& in);
   // Q.2963.1 procedures the modification's handlers share (modify_machine.cpp).
   // The CcModifyResult a waiting kernel is owed, once; the modification is over.
   void end_modification(Call& c, std::optional<int> tell_kernel);
@@ -726,7 +735,9 @@ class Uni final : public atmsvc::CallControl {
   std::optional<std::uint32_t> alloc_cref();
   std::optional<VcAllocator::Vc> alloc_vc();
   void free_vc(Call& c);
-  struct sockaddr_atmpvc pvc_of(const Call& c) const;
+  // The kernel's (itf, VPI, VCI) of a (VPCI, VCI) (vpci_map); none: AF_ATMPVC, all zero.
+  struct sockaddr_atmpvc pvc_of(
+      const std::optional<std::pair<std::uint16_t, std::uint16_t>>& vc) const;
   static std::uint32_t vc_key(std::uint16_t vpci, std::uint16_t vci) {
     return static_cast<std::uint32_t>(vpci) << 16 | vci;
   }
