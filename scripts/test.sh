@@ -2,6 +2,10 @@
 # Sets up, builds (normal and ASan+UBSan) and runs every test. Used by .ci/run.
 set -eu
 cd "$(dirname "$0")/.."
+# Each phase says when it starts, so a CI log shows where its time went
+# (CI's budget: 30 minutes on 2 cores).
+phase() { echo "== $1 ($(date -u +%H:%M:%S) UTC) =="; }
+phase "setup"
 sh scripts/setup.sh
 JOBS="$(nproc)"
 . scripts/ccache.sh
@@ -32,12 +36,13 @@ run_build() {
   sleep 1  # a demon told to stop by a test's last step may still be exiting
   no_survivors
 }
-echo "== normal build =="
+phase "normal build"
 run_build build/ci-release -DCMAKE_BUILD_TYPE=RelWithDebInfo
-echo "== ASan+UBSan build =="
+phase "ASan+UBSan build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_build build/ci-asan -DCMAKE_BUILD_TYPE=Debug -DATMSIGD_SANITIZE=ON -DATMSIGD_BUILD_BENCH=OFF
-echo "== fuzzers (short run; longer: scripts/fuzz.sh SECONDS) =="
+phase "fuzzers (short run; longer: scripts/fuzz.sh SECONDS)"
 sh scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 echo "fuzzers: no crash"
+phase "done"
 [ -z "$LAUNCHER" ] || ccache --show-stats | sed -n "s/^\(cache hit\|cache miss\|cache size\)/ccache: &/p"
