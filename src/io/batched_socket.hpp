@@ -1,7 +1,17 @@
 // The Asio glue of batched datagram I/O, shared by the transports: wait for
-// readiness (async_wait, never one async_receive per datagram), then drain
-// with recvmmsg; queue outputs and flush them with sendmmsg once per turn,
+// readiness (never one async_receive per datagram), then drain with
+// recvmmsg; queue outputs and flush them with sendmmsg once per turn,
 // waiting for writability when the socket is full. Never blocks the loop.
+//
+// Readiness to read (issue 13): an async_wait per turn costs Asio an
+// operation made and completed and an epoll_ctl (an async_wait re-arms the
+// descriptor) each time, ≈ 250 instructions and a system call a turn. With
+// Boost 1.74's epoll reactor and a loop without locking (the demon's io_context,
+// BOOST_ASIO_CONCURRENCY_HINT_UNSAFE), the socket's read queue holds one
+// reactor operation of ours instead, armed once: the reactor calls it at
+// each readiness event (edge-triggered), it drains the socket there and
+// stays queued. Closing the socket takes it out (aborted) as any operation.
+// Elsewhere (another Boost, a locking loop) the async_wait path as before.
 #pragma once
 
 #include <utility>  // before Asio (Boost 1.74 + GCC 12, C++20)
@@ -10,6 +20,8 @@
 
 #include <cerrno>
 #include <functional>
+
+#include <boost/asio/detail/concurrency_hint.hpp>
 
 #include "atmsigd/io/datagram_batch.hpp"
 
@@ -21,6 +33,16 @@ inline constexpr SendQueue::Limits kLinkQueueLimits{4096, 1 << 20};
 // At most this many recvmmsg batches per readiness before the other sockets
 // and the timer get a turn (the rest is read in the next turn).
 inline constexpr int kBatchesPerTurn = 8;
+
+#if BOOST_ASIO_VERSION == 101800 && defined(BOOST_ASIO_HAS_EPOLL)
+#define ATMSIGD_PERSISTENT_READ 1
+// A socket's reactor registration, protected in basic_socket: through a
+// pointer to member named in a derived class (the standard way in).
+template <class Socket>
+struct SocketImplOf : Socket {
+  static auto& of(Socket& s) { return (s.*(&SocketImplOf::impl_)).get_implementation(); }
+};
+#endif
 
 template <class Socket>
 class BatchedSocket {
@@ -37,6 +59,19 @@ class BatchedSocket {
 
   BatchedSocket(Socket& s, std::size_t max_datagram, SendQueue::Limits limits)
       : sock_(s), rx_(max_datagram), tx_(limits) {}
+  BatchedSocket(const BatchedSocket&) = delete;
+  BatchedSocket& operator=(const BatchedSocket&) = delete;
+  ~BatchedSocket() {
+#ifdef ATMSIGD_PERSISTENT_READ
+    if (read_op_ == nullptr) return;
+    // Closing the socket takes the operation out of the reactor, to be
+    // completed (aborted) or destroyed by the loop, which frees it; it
+    // must not call back into this object then.
+    boost::system::error_code ec;
+    if (sock_.is_open()) sock_.close(ec);
+    read_op_->owner = nullptr;
+#endif
+  }
 
   void start(OnDatagram on_datagram, OnRecvError on_recv_error, OnSendError on_send_error,
              OnTurn on_turn) {
@@ -55,7 +90,9 @@ class BatchedSocket {
     to_len_ = len;
   }
 
-  bool queue(ByteView d) { return tx_.push(d); }
+  bool queue(ByteView d) {
+    return tx_.push(d);
+  }
 
   // Sends what is queued, in order, until done or the socket is full (then
   // waits for writability and goes on by itself).
@@ -81,8 +118,12 @@ class BatchedSocket {
     }
   }
 
-  void discard_output() { tx_.clear(); }
-  const SendQueue& output() const { return tx_; }
+  void discard_output() {
+    tx_.clear();
+  }
+  const SendQueue& output() const {
+    return tx_;
+  }
   IoStats stats() const {
     return IoStats{recv_calls_,      send_calls_,   write_waits_,          tx_.size(),
                    tx_.high_water(), tx_.dropped(), tx_.limits().datagrams};
@@ -90,6 +131,10 @@ class BatchedSocket {
 
  private:
   void wait_read() {
+#ifdef ATMSIGD_PERSISTENT_READ
+    if (read_op_ != nullptr) return;  // armed: it stays
+    if (!persistent_refused_ && arm_read_op()) return;
+#endif
     sock_.async_wait(Socket::wait_read, [this](const boost::system::error_code& ec) {
       if (ec == boost::asio::error::operation_aborted || !sock_.is_open()) return;
       drain();
@@ -144,6 +189,57 @@ class BatchedSocket {
       on_turn_();
     });
   }
+
+#ifdef ATMSIGD_PERSISTENT_READ
+  // Our operation in the socket's read queue: performed at every readiness
+  // event, never done (it stays queued); completed only when the reactor
+  // lets it go (the socket closed: aborted; the loop destroyed), which
+  // frees it.
+  struct ReadOp final : boost::asio::detail::reactor_op {
+    explicit ReadOp(BatchedSocket* o)
+        : reactor_op(boost::system::error_code(), &perform_ready, &let_go), owner(o) {}
+    static status perform_ready(reactor_op* base) {
+      auto* op = static_cast<ReadOp*>(base);
+      if (op->owner != nullptr && op->owner->sock_.is_open()) op->owner->drain();
+      return not_done;
+    }
+    static void let_go(void* loop, boost::asio::detail::scheduler_operation* base,
+                       const boost::system::error_code& ec, std::size_t) {
+      auto* op = static_cast<ReadOp*>(base);
+      BatchedSocket* o = op->owner;
+      delete op;
+      if (o == nullptr) return;
+      o->read_op_ = nullptr;
+      // Refused by the reactor at once (not aborted by a close): the
+      // async_wait path from now on.
+      if (loop != nullptr && ec != boost::asio::error::operation_aborted && o->sock_.is_open()) {
+        o->persistent_refused_ = true;
+        o->wait_read();
+      }
+    }
+    BatchedSocket* owner;
+  };
+
+  // Queues ReadOp on the socket's read side, once; false where the loop
+  // locks (an operation performed under the descriptor's lock may close
+  // its own socket only without one).
+  bool arm_read_op() {
+    namespace asio = boost::asio;
+    auto& ctx = asio::query(sock_.get_executor(), asio::execution::context);
+    if (BOOST_ASIO_CONCURRENCY_HINT_IS_LOCKING(
+            REACTOR_IO, asio::use_service<asio::detail::scheduler>(ctx).concurrency_hint()))
+      return false;
+    auto& impl = SocketImplOf<Socket>::of(sock_);
+    read_op_ = new ReadOp(this);
+    // Not speculative: the reactor re-arms the descriptor once (epoll_ctl),
+    // so what arrived before is reported too.
+    asio::use_service<asio::detail::reactor>(ctx).start_op(
+        asio::detail::reactor::read_op, impl.socket_, impl.reactor_data_, read_op_, false, false);
+    return true;
+  }
+  ReadOp* read_op_ = nullptr;
+  bool persistent_refused_ = false;
+#endif
 
   Socket& sock_;
   RecvBatch rx_;

@@ -1,6 +1,8 @@
 #include "atmsigd/io/datagram_batch.hpp"
 
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,6 +15,17 @@ namespace {
 // them: one datagram per system call instead.
 bool unsupported(int e) {
   return e == ENOSYS || e == EOPNOTSUPP;
+}
+
+// recvmmsg and sendmmsg through syscall(2): glibc's wrappers are
+// cancellation points, each switching asynchronous cancellation on and off
+// around the call (≈ 50 instructions a call, issue 13); the demon cancels
+// no thread. Same arguments, same result, errno as the wrappers set it.
+int raw_recvmmsg(int fd, struct mmsghdr* v, unsigned n, int flags) {
+  return static_cast<int>(::syscall(SYS_recvmmsg, fd, v, n, flags, nullptr));
+}
+int raw_sendmmsg(int fd, struct mmsghdr* v, unsigned n, int flags) {
+  return static_cast<int>(::syscall(SYS_sendmmsg, fd, v, n, flags));
 }
 
 }  // namespace
@@ -40,7 +53,7 @@ int RecvBatch::receive(int fd) {
   for (std::size_t i = 0; i < last_; ++i) hdrs_[i].msg_hdr.msg_namelen = sizeof addrs_[i];
   last_ = 0;
   if (!single_) {
-    const int n = ::recvmmsg(fd, hdrs_.data(), kBatch, MSG_DONTWAIT, nullptr);
+    const int n = raw_recvmmsg(fd, hdrs_.data(), kBatch, MSG_DONTWAIT);
     if (n > 0) last_ = static_cast<std::size_t>(n);
     if (n >= 0 || !unsupported(errno)) return n;
     single_ = true;
@@ -52,66 +65,78 @@ int RecvBatch::receive(int fd) {
   return 1;
 }
 
-ByteView RecvBatch::datagram(std::size_t i) const {
-  return ByteView(storage_.get() + i * max_size_,
-                  std::min<std::size_t>(hdrs_[i].msg_len, max_size_));
-}
-
-const struct sockaddr* RecvBatch::from(std::size_t i) const {
-  return reinterpret_cast<const struct sockaddr*>(&addrs_[i]);
-}
-
-socklen_t RecvBatch::from_len(std::size_t i) const {
-  return hdrs_[i].msg_hdr.msg_namelen;
-}
-
 SendQueue::SendQueue(Limits limits)
     : limits_(limits),
-      slots_(std::min<std::size_t>(64, limits.datagrams)),
-      hdrs_(kBatch),
-      iov_(kBatch) {
-  // What send_some() does not change: each header's one iovec.
-  for (std::size_t i = 0; i < kBatch; ++i) {
+      ring_(std::max<std::size_t>(1, std::min<std::size_t>(64, limits.datagrams))) {
+  arena_.reset(new std::uint8_t[ring_ * kSlot]);  // uninitialised: untouched pages
+  big_.resize(ring_);
+  hdrs_.resize(ring_);
+  iov_.resize(ring_);
+  link_headers();
+}
+
+void SendQueue::link_headers() {
+  for (std::size_t i = 0; i < ring_; ++i) {
     auto& h = hdrs_[i].msg_hdr;
     h = {};
     h.msg_iov = &iov_[i];
     h.msg_iovlen = 1;
+    h.msg_name = const_cast<struct sockaddr*>(to_);
+    h.msg_namelen = to_ != nullptr ? to_len_ : 0;
   }
 }
 
 void SendQueue::grow() {
-  // Doubling, oldest first in the new ring; the slots' buffers move along.
-  std::vector<Bytes> next(std::min(slots_.size() * 2, limits_.datagrams));
-  for (std::size_t i = 0; i < count_; ++i) next[i] = std::move(slots_[(head_ + i) % slots_.size()]);
-  slots_ = std::move(next);
+  // Doubling, oldest first in the new ring; the large buffers move along,
+  // the octets in the arena are copied.
+  const std::size_t next = std::min(ring_ * 2, limits_.datagrams);
+  std::unique_ptr<std::uint8_t[]> arena(new std::uint8_t[next * kSlot]);
+  std::vector<Bytes> big(next);
+  std::vector<struct iovec> iov(next);
+  for (std::size_t i = 0; i < count_; ++i) {
+    const std::size_t at = (head_ + i) % ring_;
+    const std::size_t len = iov_[at].iov_len;
+    big[i] = std::move(big_[at]);
+    if (len <= kSlot) {
+      std::memcpy(arena.get() + i * kSlot, iov_[at].iov_base, len);
+      iov[i].iov_base = arena.get() + i * kSlot;
+    } else {
+      iov[i].iov_base = big[i].data();
+    }
+    iov[i].iov_len = len;
+  }
+  arena_ = std::move(arena);
+  big_ = std::move(big);
+  iov_ = std::move(iov);
+  hdrs_.assign(next, mmsghdr{});
+  ring_ = next;
   head_ = 0;
+  link_headers();
 }
 
 bool SendQueue::push(ByteView d) {
-  if (count_ >= limits_.datagrams || octets_ + d.size() > limits_.octets) {
+  const std::size_t len = d.size();
+  if (count_ >= limits_.datagrams || octets_ + len > limits_.octets) {
     ++dropped_;
     return false;
   }
-  if (count_ == slots_.size()) grow();
-  Bytes& slot = slots_[(head_ + count_) % slots_.size()];
-  // One allocation per slot for what signaling sends (frames of 252 octets,
-  // most PDUs), not one per size seen.
-  if (slot.capacity() < d.size()) slot.reserve(std::max<std::size_t>(d.size(), 512));
-  slot.assign(d.begin(), d.end());
+  if (count_ == ring_) grow();
+  std::size_t at = head_ + count_;
+  if (at >= ring_) at -= ring_;
+  std::uint8_t* slot = arena_.get() + at * kSlot;
+  if (len > kSlot) {
+    // Rare (a large SETUP): the slot's own buffer, grown once.
+    Bytes& b = big_[at];
+    if (b.size() < len) b.resize(len);
+    slot = b.data();
+  }
+  if (len != 0) std::memcpy(slot, d.data(), len);
+  iov_[at].iov_base = slot;
+  iov_[at].iov_len = len;
   ++count_;
-  octets_ += d.size();
-  high_water_ = std::max(high_water_, count_);
+  octets_ += len;
+  if (count_ > high_water_) high_water_ = count_;
   return true;
-}
-
-ByteView SendQueue::front() const {
-  return ByteView(slots_[head_]);
-}
-
-void SendQueue::pop() {
-  octets_ -= slots_[head_].size();
-  head_ = (head_ + 1) % slots_.size();
-  --count_;
 }
 
 void SendQueue::clear() {
@@ -119,23 +144,21 @@ void SendQueue::clear() {
 }
 
 int SendQueue::send_some(int fd, const struct sockaddr* to, socklen_t to_len) {
-  const std::size_t n = std::min(count_, single_ ? std::size_t{1} : kBatch);
-  const std::size_t ring = slots_.size();
-  for (std::size_t i = 0, at = head_; i < n; ++i, at = at + 1 == ring ? 0 : at + 1) {
-    auto& s = slots_[at];
-    iov_[i].iov_base = s.data();
-    iov_[i].iov_len = s.size();
-    // Only the destination changes; sendmmsg writes nothing but msg_len.
-    auto& h = hdrs_[i].msg_hdr;
-    h.msg_name = const_cast<struct sockaddr*>(to);
-    h.msg_namelen = to != nullptr ? to_len : 0;
+  if (to != to_ || (to != nullptr && to_len != to_len_)) {
+    to_ = to;
+    to_len_ = to_len;
+    link_headers();
   }
+  // The headers from the front to the ring's end are contiguous.
+  std::size_t n = std::min(count_, ring_ - head_);
+  if (n > kBatch) n = kBatch;
   int sent = -1;
   if (!single_) {
-    sent = ::sendmmsg(fd, hdrs_.data(), static_cast<unsigned>(n), MSG_DONTWAIT | MSG_NOSIGNAL);
+    sent = raw_sendmmsg(fd, &hdrs_[head_], static_cast<unsigned>(n), MSG_DONTWAIT | MSG_NOSIGNAL);
     if (sent < 0 && unsupported(errno)) single_ = true;
   }
-  if (single_) sent = ::sendmsg(fd, &hdrs_[0].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
+  if (single_)
+    sent = ::sendmsg(fd, &hdrs_[head_].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
   for (int i = 0; i < sent; ++i) pop();
   return sent;
 }

@@ -80,12 +80,6 @@ void apply_saal(const config::Options& o, sscf::Params& params) {
   }
 }
 
-std::uint64_t wall_usec() {
-  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                        std::chrono::system_clock::now().time_since_epoch())
-                                        .count());
-}
-
 std::unique_ptr<callctl::EntityRouter> make_router(const config::Options& o,
                                                    const std::vector<config::EntityOptions>& ents,
                                                    const log::Levels* levels) {
@@ -105,6 +99,12 @@ std::unique_ptr<callctl::EntityRouter> make_router(const config::Options& o,
 }
 
 }  // namespace
+
+std::uint64_t Demon::wall_usec() {
+  return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                        std::chrono::system_clock::now().time_since_epoch())
+                                        .count());
+}
 
 // Switch mode is the socket table's as a whole (as_connect must carry a pvc,
 // as_identify and as_terminate are accepted) as soon as one entity is a switch
@@ -340,6 +340,7 @@ bool Demon::open_entity_links(std::string& error) {
 // An input outside a read batch (start, stop, the local addresses): fed
 // and the turn ended at once.
 void Demon::feed(const engine::Input& in) {
+  turn_now_valid_ = false;
   feed_one(in);
   end_turn();
 }
@@ -348,7 +349,7 @@ void Demon::feed(const engine::Input& in) {
 // queued; end_turn() sends it.
 void Demon::feed_one(const engine::Input& in) {
   actions_.clear();
-  engine_.handle(in, now(), actions_);
+  engine_.handle(in, turn_now(), actions_);
   ++stats_.inputs;
   perform(actions_);
 }
@@ -366,6 +367,7 @@ void Demon::end_turn() {
   arm_timer();
   flush_logs();
   turn_wall_usec_ = 0;
+  turn_now_valid_ = false;
 }
 
 // Issue 14: a user of signaling that stops reading must not take the demon
@@ -490,24 +492,14 @@ void Demon::print(const log::Event& e) {
   log_->event(e);
 }
 
-std::uint64_t Demon::turn_wall_usec() {
-  if (turn_wall_usec_ == 0) turn_wall_usec_ = wall_usec();
-  return turn_wall_usec_;
-}
-
-void Demon::trace_raw(TraceTag tag, ByteView octets) {
-  if (trace_.enabled()) trace_.add_raw(turn_wall_usec(), tag, octets);
-}
-
-// Capture, trace and -d hex dump of one link PDU, in either direction.
-void Demon::record_pdu(TraceTag tag, std::size_t entity, ByteView pdu) {
+// Capture and -d hex dump of one link PDU, in either direction (the trace:
+// record_pdu()).
+void Demon::record_pdu_more(TraceTag tag, std::size_t entity, ByteView pdu) {
   const auto& vc = links_[entity].vc;
   if (pcap_.is_open())
     pcap_.write(tag == kToNetwork ? PcapDirection::kToNetwork : PcapDirection::kFromNetwork,
                 static_cast<std::uint8_t>(vc.sap_addr.vpi),
                 static_cast<std::uint16_t>(vc.sap_addr.vci), pdu, turn_wall_usec());
-  // The entity's index in the tag's high bits, for the trace's text.
-  trace_raw(static_cast<TraceTag>(tag + 4 * static_cast<int>(entity)), pdu);
   if (opts_.debug) {
     const std::string where = links_.size() > 1 ? " " + pvc_address_text(vc) : std::string();
     print(log::Event{tag == kToNetwork ? log::Id::kToNetworkHex : log::Id::kFromNetworkHex,
@@ -581,7 +573,8 @@ void Demon::arm_timer() {
     armed_.reset();
     ++stats_.timer_wakes;
     actions_.clear();
-    engine_.handle_timeouts(now(), actions_);
+    turn_now_valid_ = false;
+    engine_.handle_timeouts(turn_now(), actions_);
     perform(actions_);
     end_turn();
   });

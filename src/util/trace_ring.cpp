@@ -15,14 +15,16 @@ void TraceRing::resize(std::size_t capacity) {
   count_ = 0;
   // Keep the newest entries that still fit.
   const std::size_t from = keep.size() > cap_ ? keep.size() - cap_ : 0;
+  const std::uint64_t total = total_;  // add_raw() counts; these were counted
   for (std::size_t i = from; i < keep.size(); ++i) {
     Entry& e = keep[i];
     if (e.tag < 0)
       next_slot(e.usec, -1).text = std::move(e.text);
     else
-      put_raw(e.usec, e.tag,
+      add_raw(e.usec, e.tag,
               ByteView(reinterpret_cast<const std::uint8_t*>(e.text.data()), e.text.size()));
   }
+  total_ = total;
 }
 
 TraceRing::Slot& TraceRing::next_slot(std::uint64_t usec, int tag) {
@@ -34,27 +36,16 @@ TraceRing::Slot& TraceRing::next_slot(std::uint64_t usec, int tag) {
   return s;
 }
 
-void TraceRing::put_raw(std::uint64_t usec, int tag, ByteView octets) {
-  Slot& s = next_slot(usec, tag);
-  if (octets.size() > s.room) {
-    const std::size_t room = std::max<std::size_t>(octets.size(), 256);
-    s.raw.reset(new std::uint8_t[room]);
-    s.room = static_cast<std::uint32_t>(room);
-  }
-  if (!octets.empty()) std::memcpy(s.raw.get(), octets.data(), octets.size());
-  s.len = static_cast<std::uint32_t>(octets.size());
+void TraceRing::grow(Slot& s, std::size_t len) {
+  const std::size_t room = std::max<std::size_t>(len, 256);
+  s.raw.reset(new std::uint8_t[room]);
+  s.room = static_cast<std::uint32_t>(room);
 }
 
 void TraceRing::add(std::uint64_t usec, std::string text) {
   ++total_;
   if (cap_ == 0) return;
   next_slot(usec, -1).text = std::move(text);
-}
-
-void TraceRing::add_raw(std::uint64_t usec, int tag, ByteView octets) {
-  ++total_;
-  if (cap_ == 0) return;
-  put_raw(usec, tag, octets);
 }
 
 std::vector<TraceRing::Entry> TraceRing::snapshot() const {

@@ -42,9 +42,15 @@ class RecvBatch {
   // was drained. Where recvmmsg is not supported (ENOSYS, EOPNOTSUPP) it falls
   // back to recvmsg, one datagram per call, from then on.
   int receive(int fd);
-  ByteView datagram(std::size_t i) const;
-  const struct sockaddr* from(std::size_t i) const;
-  socklen_t from_len(std::size_t i) const;
+  // Inline: three calls per datagram read.
+  ByteView datagram(std::size_t i) const {
+    const std::size_t len = hdrs_[i].msg_len;
+    return ByteView(storage_.get() + i * max_size_, len < max_size_ ? len : max_size_);
+  }
+  const struct sockaddr* from(std::size_t i) const {
+    return reinterpret_cast<const struct sockaddr*>(&addrs_[i]);
+  }
+  socklen_t from_len(std::size_t i) const { return hdrs_[i].msg_hdr.msg_namelen; }
   bool single() const { return single_; }
 
  private:
@@ -58,14 +64,19 @@ class RecvBatch {
 };
 
 // Send side: a FIFO of datagrams waiting for the next sendmmsg, bounded in
-// datagrams and in octets. Slots keep their buffers: once warm, queueing and
-// sending allocate nothing.
+// datagrams and in octets. A ring of slots of kSlot octets in one array
+// (a frame to the kernel, 252 octets, and most PDUs fit), each with its
+// sendmmsg header and iovec made ready as it is queued: queueing is a copy
+// and two stores, sending one system call (issue 13). A larger datagram
+// takes a buffer of its own, kept for the slot's next large one. Once warm,
+// queueing and sending allocate nothing.
 class SendQueue {
  public:
   struct Limits {
     std::size_t datagrams;
     std::size_t octets;
   };
+  static constexpr std::size_t kSlot = 512;
   explicit SendQueue(Limits limits);
   SendQueue(const SendQueue&) = delete;
   SendQueue& operator=(const SendQueue&) = delete;
@@ -75,14 +86,22 @@ class SendQueue {
   bool empty() const { return count_ == 0; }
   std::size_t size() const { return count_; }
   std::size_t octets() const { return octets_; }
-  ByteView front() const;
-  void pop();
+  ByteView front() const {
+    const auto& v = iov_[head_];
+    return ByteView(static_cast<const std::uint8_t*>(v.iov_base), v.iov_len);
+  }
+  void pop() {
+    octets_ -= iov_[head_].iov_len;
+    if (++head_ == ring_) head_ = 0;
+    --count_;
+  }
   void clear();
 
-  // One sendmmsg(MSG_DONTWAIT) of up to kBatch datagrams from the front, to
-  // `to` (null: the socket's connected peer). Returns what sendmmsg returned:
-  // the number sent (popped), or -1 with errno, the front datagram not sent.
-  // Falls back to sendmsg where sendmmsg is not supported.
+  // One sendmmsg(MSG_DONTWAIT) of up to kBatch datagrams from the front (up
+  // to the ring's end), to `to` (null: the socket's connected peer). Returns
+  // what sendmmsg returned: the number sent (popped), or -1 with errno, the
+  // front datagram not sent. Falls back to sendmsg where sendmmsg is not
+  // supported.
   int send_some(int fd, const struct sockaddr* to, socklen_t to_len);
 
   const Limits& limits() const { return limits_; }
@@ -91,16 +110,23 @@ class SendQueue {
 
  private:
   void grow();
+  // The ring's headers: each slot's one iovec, the destination.
+  void link_headers();
 
   Limits limits_;
-  std::vector<Bytes> slots_;  // a ring: head_ is the oldest
-  std::size_t head_ = 0;
+  std::size_t ring_;  // slots
+  // ring_ * kSlot octets, uninitialised: a slot costs RSS once used.
+  std::unique_ptr<std::uint8_t[]> arena_;
+  std::vector<Bytes> big_;  // a slot's buffer for a datagram over kSlot
+  std::vector<struct mmsghdr> hdrs_;
+  std::vector<struct iovec> iov_;
+  const struct sockaddr* to_ = nullptr;  // the headers' destination
+  socklen_t to_len_ = 0;
+  std::size_t head_ = 0;  // the oldest
   std::size_t count_ = 0;
   std::size_t octets_ = 0;
   std::size_t high_water_ = 0;
   std::uint64_t dropped_ = 0;
-  std::vector<struct mmsghdr> hdrs_;
-  std::vector<struct iovec> iov_;
   bool single_ = false;
 };
 

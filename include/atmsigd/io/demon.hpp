@@ -96,9 +96,18 @@ class Demon final {
   void to_link(std::size_t entity, ByteView pdu);
   void link_state(std::size_t entity, bool up);
   void print(const log::Event& e);
-  void record_pdu(TraceTag tag, std::size_t entity, ByteView pdu);
+  // Capture, trace and -d hex dump of one link PDU: the trace inline, the
+  // rest (off by default) out of line.
+  void record_pdu(TraceTag tag, std::size_t entity, ByteView pdu) {
+    if (pcap_.is_open() || opts_.debug) record_pdu_more(tag, entity, pdu);
+    // The entity's index in the tag's high bits, for the trace's text.
+    trace_raw(static_cast<TraceTag>(tag + 4 * static_cast<int>(entity)), pdu);
+  }
+  void record_pdu_more(TraceTag tag, std::size_t entity, ByteView pdu);
   std::string entity_suffix(std::size_t entity) const;
-  void trace_raw(TraceTag tag, ByteView octets);
+  void trace_raw(TraceTag tag, ByteView octets) {
+    if (trace_.enabled()) trace_.add_raw(turn_wall_usec(), tag, octets);
+  }
   void arm_timer();
   void wait_signals();
   void restart_all();
@@ -109,10 +118,24 @@ class Demon final {
   void apply_policy();
   void finish_stop();  // closes the links, ends the loop
   TimePoint now() const { return Clock::now(); }
+  // The engine's clock for the inputs of one turn: read at its first input,
+  // not once per input (issue 13); end_turn() forgets it, and an input that
+  // may start a turn (feed(), the timer) reads it afresh.
+  TimePoint turn_now() {
+    if (!turn_now_valid_) {
+      turn_now_ = Clock::now();
+      turn_now_valid_ = true;
+    }
+    return turn_now_;
+  }
   // The wall clock for the trace ring and the capture: read once per turn,
   // at its first datagram, not once per datagram (issue 13); end_turn()
   // forgets it.
-  std::uint64_t turn_wall_usec();
+  std::uint64_t turn_wall_usec() {
+    if (turn_wall_usec_ == 0) turn_wall_usec_ = wall_usec();
+    return turn_wall_usec_;
+  }
+  static std::uint64_t wall_usec();
 
   boost::asio::io_context& io_;
   config::Options cmdline_;
@@ -137,6 +160,8 @@ class Demon final {
   PcapSunAtmWriter pcap_;
   TraceRing trace_;
   std::uint64_t turn_wall_usec_ = 0;  // 0: not read in this turn yet
+  TimePoint turn_now_{};
+  bool turn_now_valid_ = false;
   boost::asio::steady_timer timer_;
   std::optional<TimePoint> armed_;  // when timer_ fires; never after the engine's deadline
   struct ShellStats {
