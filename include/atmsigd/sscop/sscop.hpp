@@ -295,6 +295,11 @@ class Sscop {
   void handle(const Event& ev, TimePoint now, std::vector<Action>& out);
   // The same, the event's data moved into the transmission queue, not copied.
   void handle(Event&& ev, TimePoint now, std::vector<Action>& out);
+  // The two inputs of every message, without building an Event (the hot path,
+  // docs/saal.md "The hot path"): the same as handle(PduReceived{pdu}) and
+  // handle(AaDataRequest{std::move(data)}) (the data moved in), action for action.
+  void receive(ByteView pdu, TimePoint now, std::vector<Action>& out);
+  void data_request(Bytes&& data, TimePoint now, std::vector<Action>& out);
   // Fires every timer due at or before now, earliest first.
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   // The earliest running timer, kept up to date as timers change (asked once
@@ -345,7 +350,9 @@ class Sscop {
   friend struct StateMatrix;  // the table (sscop.cpp) names the private handlers
 
   // Dispatch.
-  void receive(ByteView bytes);
+  void receive_pdu(ByteView bytes);
+  // Ready only: SDs to send (queued or to retransmit)? Asked after every input.
+  bool transmitter_pending() const { return !rexmit_q_.empty() || !tx_queue_.empty(); }
   void on_pdu(Pdu& pdu, ByteView info);
   bool sdu_too_long(const Event& ev);
   void dispatch(SignalInput& in);
@@ -456,6 +463,7 @@ class Sscop {
   void check_credit();         // SDL p.72 label L: MAA-ERROR W / X
   void retrieve(const AaRetrieveRequest& r);
   void service_transmitter();  // Ready: send retransmissions and new SDs
+  void send_new_sd(Bytes&& sdu);  // p.64: N(S) = VT(S), the SDU becomes the PDU
   void ensure_poll_phase();    // an SD goes out: IDLE/KEEP-ALIVE -> POLL
   void send_poll();
   void send_stat(std::uint32_t nps);
