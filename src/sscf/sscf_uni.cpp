@@ -51,14 +51,18 @@ const log::Levels& SscfUni::levels() const {
 }
 
 void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
+  if (const auto* rx = std::get_if<PduReceived>(&ev)) {
+    // The hot path: no visit, no sscop::Event built (every state takes a PDU).
+    scratch_.clear();
+    sscop_.receive(rx->bytes, now, scratch_);
+    take(now, out);
+    return;
+  }
   std::visit(
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, PduReceived>) {
-          // The hot path: no sscop::Event built (every state takes a PDU).
-          scratch_.clear();
-          sscop_.receive(e.bytes, now, scratch_);
-          take(now, out);
+          // Taken above.
         } else if constexpr (std::is_same_v<E, AalEstablishRequest>) {
           switch (state_) {
             case State::kIdle:

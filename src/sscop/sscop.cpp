@@ -793,11 +793,21 @@ void Sscop::receive_pdu(ByteView bytes) {
       trace(log::Id::kSscopMalformed, std::move(err->reason), to_hex(bytes, 32));
     return;
   }
+  if (rx_pdu_.type == PduType::kSd && state_ == State::kReady) {
+    // Every message's PDU: the matrix's row (Ready, SD) without asking it.
+    peer_past_bgn_ = true;
+    SignalInput in{Signal::kSd, &rx_pdu_, nullptr, nullptr, info};
+    on_ready_sd(in);
+    return;
+  }
   // The handlers of the rarer PDUs take their SSCOP-UU/data as Bytes.
   if (rx_pdu_.type != PduType::kSd && rx_pdu_.type != PduType::kSdp)
     rx_pdu_.info.assign(info.begin(), info.end());
   on_pdu(rx_pdu_, info);
 }
+static_assert(StateMatrix::kRows[StateMatrix::kIndex[index_of(State::kReady)]
+                                                    [index_of(Signal::kSd)]]
+                  .name == "on_ready_sd");
 
 void Sscop::on_pdu(Pdu& p, ByteView info) {
   if (data_phase(p.type)) peer_past_bgn_ = true;
@@ -2005,7 +2015,11 @@ bool Sscop::sd_before_poll(std::uint32_t sd_ps, std::uint32_t nps) const {
 void Sscop::release_acknowledged(std::uint32_t nr) {
   const std::uint32_t k = seq_rel(nr, vt_a_);
   for (std::uint32_t i = 0; i < k && !tx_buf_.empty(); ++i) {
-    recycle(std::move(tx_buf_.front().pdu));
+    Bytes& b = tx_buf_.front().pdu;
+    if (b.capacity() != 0 && spare_.size() < kSpareBuffers) {  // recycle(), inline
+      b.clear();
+      spare_.push_back(std::move(b));
+    }
     tx_buf_.pop_front();
   }
   vt_a_ = nr;
