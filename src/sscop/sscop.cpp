@@ -730,9 +730,9 @@ void Sscop::receive(ByteView pdu, TimePoint now, std::vector<Action>& out) {
 }
 
 // The matrix's row the hot path below takes without asking it.
-static_assert(StateMatrix::kRows[StateMatrix::kIndex[index_of(State::kReady)]
-                                                    [index_of(Signal::kDataRequest)]]
-                  .name == "on_ready_data_req");
+static_assert(
+    StateMatrix::kRows[StateMatrix::kIndex[index_of(State::kReady)][index_of(Signal::kDataRequest)]]
+        .name == "on_ready_data_req");
 
 // The hot path: an AA-DATA.request in Ready goes to the transmission queue
 // (Q.2110 SDL p.63, on_ready_data_req) without an Event around it; in any
@@ -805,9 +805,9 @@ void Sscop::receive_pdu(ByteView bytes) {
     rx_pdu_.info.assign(info.begin(), info.end());
   on_pdu(rx_pdu_, info);
 }
-static_assert(StateMatrix::kRows[StateMatrix::kIndex[index_of(State::kReady)]
-                                                    [index_of(Signal::kSd)]]
-                  .name == "on_ready_sd");
+static_assert(
+    StateMatrix::kRows[StateMatrix::kIndex[index_of(State::kReady)][index_of(Signal::kSd)]].name ==
+    "on_ready_sd");
 
 void Sscop::on_pdu(Pdu& p, ByteView info) {
   if (data_phase(p.type)) peer_past_bgn_ = true;

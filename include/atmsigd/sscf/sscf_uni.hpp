@@ -150,8 +150,8 @@ class SscfUni {
   Params params_;
   sscop::Sscop sscop_;
   State state_ = State::kIdle;
-  std::vector<sscop::Action> scratch_;      // SSCOP's actions, mapped by take()
-  std::vector<sscop::Event> run_pending_;  // take()'s: SSCF's own responses
+  std::vector<sscop::Action> scratch_;          // SSCOP's actions, mapped by take()
+  std::vector<sscop::Event> run_pending_;       // take()'s: SSCF's own responses
   std::vector<sscop::Action> timeout_actions_;  // handle_timeouts()'s
   std::vector<sscop::Event> timeout_pending_;
 };

@@ -462,9 +462,9 @@ class Sscop {
   bool window_closed() const;  // VT(S) >= VT(MS)
   void check_credit();         // SDL p.72 label L: MAA-ERROR W / X
   void retrieve(const AaRetrieveRequest& r);
-  void service_transmitter();  // Ready: send retransmissions and new SDs
+  void service_transmitter();     // Ready: send retransmissions and new SDs
   void send_new_sd(Bytes&& sdu);  // p.64: N(S) = VT(S), the SDU becomes the PDU
-  void ensure_poll_phase();    // an SD goes out: IDLE/KEEP-ALIVE -> POLL
+  void ensure_poll_phase();       // an SD goes out: IDLE/KEEP-ALIVE -> POLL
   void send_poll();
   void send_stat(std::uint32_t nps);
   void send_ustat(std::uint32_t l1, std::uint32_t l2);
