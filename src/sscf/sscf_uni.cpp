@@ -177,7 +177,13 @@ void SscfUni::take(TimePoint now, std::vector<Action>& out) {
       on_sscop(a, pending, out);
   }
   scratch_.clear();
-  if (pending.empty()) return;
+  if (!pending.empty()) take_pending(now, out);
+}
+
+// SSCF's own responses (rare: establishment, resynchronization, recovery),
+// apart so that take() stays small.
+void SscfUni::take_pending(TimePoint now, std::vector<Action>& out) {
+  auto& pending = run_pending_;
   for (std::size_t i = 0; i < pending.size() && i < 63; ++i) {
     sscop_.handle(std::move(pending[i]), now, scratch_);
     for (auto& a : scratch_) on_sscop(a, pending, out);

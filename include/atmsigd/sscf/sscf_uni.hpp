@@ -143,6 +143,7 @@ class SscfUni {
   // AAL-DATA.request (Q.2130): AA-DATA.request in Ready, else refused.
   void data_request(Bytes&& data, TimePoint now, std::vector<Action>& out);
   void take(TimePoint now, std::vector<Action>& out);  // maps scratch_'s actions
+  [[gnu::noinline]] void take_pending(TimePoint now, std::vector<Action>& out);
   void on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending, std::vector<Action>& out);
   void set_state(State s, std::vector<Action>& out);
   const log::Levels& levels() const;

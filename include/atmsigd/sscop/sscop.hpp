@@ -296,7 +296,7 @@ class Sscop {
   // The same, the event's data moved into the transmission queue, not copied.
   void handle(Event&& ev, TimePoint now, std::vector<Action>& out);
   // The two inputs of every message, without building an Event (the hot path,
-  // docs/saal.md "The hot path"): the same as handle(PduReceived{pdu}) and
+  // docs/saal.md, "Buffers and ownership"): the same as handle(PduReceived{pdu}) and
   // handle(AaDataRequest{std::move(data)}) (the data moved in), action for action.
   void receive(ByteView pdu, TimePoint now, std::vector<Action>& out);
   void data_request(Bytes&& data, TimePoint now, std::vector<Action>& out);
