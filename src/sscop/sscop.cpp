@@ -2146,6 +2146,9 @@ void Sscop::send_new_sd(Bytes&& pdu) {
     e.pdu.swap(spare_.back());
     spare_.pop_back();
   }
+  // A buffer new to the pool gets room for any message at once, so that it
+  // is not grown again when it comes back for a longer one.
+  if (e.pdu.capacity() < pdu.size()) e.pdu.reserve(std::max(pdu.size(), kSpareCapacity));
   e.pdu.assign(pdu.begin(), pdu.end());
   e.len = len;
   e.ps = vt_ps_;

@@ -554,6 +554,7 @@ class Sscop {
   // Buffers of acknowledged SDs, reused for the copies the transmission
   // buffer keeps (at most kSpareBuffers).
   static constexpr std::size_t kSpareBuffers = 64;
+  static constexpr std::size_t kSpareCapacity = 256;  // least capacity of a copy's buffer
   std::vector<Bytes> spare_;
 };
 
