@@ -51,11 +51,18 @@ const log::Levels& SscfUni::levels() const {
 }
 
 void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
+  if (const auto* rx = std::get_if<PduReceived>(&ev)) {
+    // The hot path: no visit, no sscop::Event built (every state takes a PDU).
+    scratch_.clear();
+    sscop_.receive(rx->bytes, now, scratch_);
+    take(now, out);
+    return;
+  }
   std::visit(
       [&](const auto& e) {
         using E = std::decay_t<decltype(e)>;
         if constexpr (std::is_same_v<E, PduReceived>) {
-          run(sscop::PduReceived{e.bytes}, now, out);
+          // Taken above.
         } else if constexpr (std::is_same_v<E, AalEstablishRequest>) {
           switch (state_) {
             case State::kIdle:
@@ -88,7 +95,8 @@ void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
               break;
           }
         } else if constexpr (std::is_same_v<E, AalDataRequest>) {
-          data_request(Bytes(e.data), now, out);
+          Bytes copy(e.data);
+          data_request(std::move(copy), now, out);
         } else if constexpr (std::is_same_v<E, AalUnitdataRequest>) {
           if (e.data.size() > params_.max_sdu) {
             log::emit(levels(), out, log::Id::kSscfUnitdataTooLong);
@@ -107,14 +115,17 @@ void SscfUni::handle(Event&& ev, TimePoint now, std::vector<Action>& out) {
     handle(static_cast<const Event&>(ev), now, out);
 }
 
-void SscfUni::data_request(Bytes data, TimePoint now, std::vector<Action>& out) {
+void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out) {
   if (data.size() > params_.max_sdu) {
     log::emit(levels(), out, log::Id::kSscfDataTooLong, params_.max_sdu);
     return;
   }
   switch (state_) {
     case State::kReady:  // Q.2130: AAL-DATA.request -> AA-DATA.request
-      run(sscop::AaDataRequest{std::move(data)}, now, out);
+      // The hot path: no sscop::Event built, the message moves on.
+      scratch_.clear();
+      sscop_.data_request(std::move(data), now, scratch_);
+      take(now, out);
       break;
     case State::kIdle:
     case State::kOutConnPend:
@@ -145,22 +156,38 @@ void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
 // its own (AA-ESTABLISH.response, ...) are queued and fed afterwards, so the
 // SSCOP core is never re-entered.
 void SscfUni::run(sscop::Event ev, TimePoint now, std::vector<Action>& out) {
-  // Member buffers, kept for their capacity: run() is never re-entered
-  // (on_sscop only queues further events).
-  auto& pending = run_pending_;
-  pending.clear();
-  // The event itself goes straight in (the common case queues nothing).
   scratch_.clear();
   sscop_.handle(std::move(ev), now, scratch_);  // not used again: its data moves on
-  run_actions_.swap(scratch_);
-  for (auto& a : run_actions_) on_sscop(a, pending, out);
-  run_actions_.clear();
+  take(now, out);
+}
+
+// Maps the actions SSCOP left in scratch_, then feeds SSCF's own responses
+// (each mapped the same way). The two actions of every message (SendPdu, the
+// data indication) are mapped here directly; the others ask on_sscop().
+// Member buffers, kept for their capacity: take() is never re-entered
+// (on_sscop only queues further events).
+void SscfUni::take(TimePoint now, std::vector<Action>& out) {
+  auto& pending = run_pending_;  // empty: every take() leaves it so
+  for (auto& a : scratch_) {
+    if (auto* pdu = std::get_if<sscop::SendPdu>(&a))
+      out.emplace_back(std::move(*pdu));
+    else if (auto* d = std::get_if<sscop::AaDataIndication>(&a))
+      out.emplace_back(AalDataIndication{d->data});
+    else
+      on_sscop(a, pending, out);
+  }
+  scratch_.clear();
+  if (!pending.empty()) take_pending(now, out);
+}
+
+// SSCF's own responses (rare: establishment, resynchronization, recovery),
+// apart so that take() stays small.
+void SscfUni::take_pending(TimePoint now, std::vector<Action>& out) {
+  auto& pending = run_pending_;
   for (std::size_t i = 0; i < pending.size() && i < 63; ++i) {
-    scratch_.clear();
     sscop_.handle(std::move(pending[i]), now, scratch_);
-    run_actions_.swap(scratch_);
-    for (auto& a : run_actions_) on_sscop(a, pending, out);
-    run_actions_.clear();
+    for (auto& a : scratch_) on_sscop(a, pending, out);
+    scratch_.clear();
   }
   pending.clear();
 }

@@ -705,16 +705,54 @@ void Sscop::handle(Event&& ev, TimePoint now, std::vector<Action>& out) {
 }
 
 void Sscop::handle_event(const Event& ev, Event* owned, TimePoint now, std::vector<Action>& out) {
+  if (const auto* rx = std::get_if<PduReceived>(&ev)) {
+    receive(rx->bytes, now, out);
+    return;
+  }
   out_ = &out;
   now_ = now;
-  if (const auto* rx = std::get_if<PduReceived>(&ev)) {
-    release_delivered();  // the views of the last indications expire here
-    receive(rx->bytes);
-  } else if (!sdu_too_long(ev)) {
+  if (!sdu_too_long(ev)) {
     SignalInput in{kEventSignal[ev.index()], nullptr, &ev, owned};
     dispatch(in);
   }
-  if (state_ == State::kReady) service_transmitter();
+  if (state_ == State::kReady && transmitter_pending()) service_transmitter();
+  out_ = nullptr;
+}
+
+// The hot path: a PDU from the link, without an Event around it.
+void Sscop::receive(ByteView pdu, TimePoint now, std::vector<Action>& out) {
+  out_ = &out;
+  now_ = now;
+  if (!delivered_.empty()) release_delivered();  // the views of the last indications expire here
+  receive_pdu(pdu);
+  if (state_ == State::kReady && transmitter_pending()) service_transmitter();
+  out_ = nullptr;
+}
+
+// The matrix's row the hot path below takes without asking it.
+static_assert(
+    StateMatrix::kRows[StateMatrix::kIndex[index_of(State::kReady)][index_of(Signal::kDataRequest)]]
+        .name == "on_ready_data_req");
+
+// The hot path: an AA-DATA.request in Ready goes to the transmission queue
+// (Q.2110 SDL p.63, on_ready_data_req) without an Event around it; in any
+// other state, or too long, it takes the matrix's way.
+void Sscop::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out) {
+  if (state_ != State::kReady || data.size() > params_.max_sdu) {
+    Event ev{AaDataRequest{std::move(data)}};
+    handle_event(ev, &ev, now, out);
+    return;
+  }
+  out_ = &out;
+  now_ = now;
+  if (tx_queue_.empty() && rexmit_q_.empty() && params_.max_tx_queue != 0 && !window_closed()) {
+    // Nothing waits and the peer gave credit: what service_transmitter()
+    // would do with it at once, without the trip through the queue.
+    send_new_sd(std::move(data));
+  } else {
+    to_transmission_queue(std::move(data));
+    if (transmitter_pending()) service_transmitter();
+  }
   out_ = nullptr;
 }
 
@@ -738,7 +776,7 @@ void Sscop::handle_timeouts(TimePoint now, std::vector<Action>& out) {
     stop(static_cast<Timer>(*due));
     SignalInput in{signal_of(static_cast<Timer>(*due))};
     dispatch(in);
-    if (state_ == State::kReady) service_transmitter();
+    if (state_ == State::kReady && transmitter_pending()) service_transmitter();
   }
   out_ = nullptr;
 }
@@ -746,7 +784,7 @@ void Sscop::handle_timeouts(TimePoint now, std::vector<Action>& out) {
 // A received PDU: malformed ones are MAA-ERROR U (Q.2110 clause 9.1), the
 // others go to the matrix.
 // Decoded in place: an SD's data is not copied (its indication views it).
-void Sscop::receive(ByteView bytes) {
+void Sscop::receive_pdu(ByteView bytes) {
   ByteView info;
   if (auto err = decode_view(bytes, params_.mode, rx_pdu_, info)) {
     ++stats_.malformed;
@@ -755,11 +793,21 @@ void Sscop::receive(ByteView bytes) {
       trace(log::Id::kSscopMalformed, std::move(err->reason), to_hex(bytes, 32));
     return;
   }
+  if (rx_pdu_.type == PduType::kSd && state_ == State::kReady) {
+    // Every message's PDU: the matrix's row (Ready, SD) without asking it.
+    peer_past_bgn_ = true;
+    SignalInput in{Signal::kSd, &rx_pdu_, nullptr, nullptr, info};
+    on_ready_sd(in);
+    return;
+  }
   // The handlers of the rarer PDUs take their SSCOP-UU/data as Bytes.
   if (rx_pdu_.type != PduType::kSd && rx_pdu_.type != PduType::kSdp)
     rx_pdu_.info.assign(info.begin(), info.end());
   on_pdu(rx_pdu_, info);
 }
+static_assert(
+    StateMatrix::kRows[StateMatrix::kIndex[index_of(State::kReady)][index_of(Signal::kSd)]].name ==
+    "on_ready_sd");
 
 void Sscop::on_pdu(Pdu& p, ByteView info) {
   if (data_phase(p.type)) peer_past_bgn_ = true;
@@ -1967,7 +2015,11 @@ bool Sscop::sd_before_poll(std::uint32_t sd_ps, std::uint32_t nps) const {
 void Sscop::release_acknowledged(std::uint32_t nr) {
   const std::uint32_t k = seq_rel(nr, vt_a_);
   for (std::uint32_t i = 0; i < k && !tx_buf_.empty(); ++i) {
-    recycle(std::move(tx_buf_.front().pdu));
+    Bytes& b = tx_buf_.front().pdu;
+    if (b.capacity() != 0 && spare_.size() < kSpareBuffers) {  // recycle(), inline
+      b.clear();
+      spare_.push_back(std::move(b));
+    }
     tx_buf_.pop_front();
   }
   vt_a_ = nr;
@@ -2077,24 +2129,35 @@ void Sscop::service_transmitter() {
       }
       return;
     }
-    // The SDU becomes the SD PDU that goes out; the transmission buffer keeps
-    // a copy in a recycled buffer (no allocation in steady state).
-    Bytes pdu = std::move(tx_queue_.front());
+    Bytes sdu = std::move(tx_queue_.front());
     tx_queue_.pop_front();
-    const auto len = static_cast<std::uint32_t>(pdu.size());
-    append_sd_trailer(pdu, vt_s_);
-    TxEntry& e = tx_buf_.emplace_back();
-    e.pdu = spare_buffer();
-    e.pdu.assign(pdu.begin(), pdu.end());
-    e.len = len;
-    e.ps = vt_ps_;
-    emit(SendPdu{std::move(pdu)});
-    ++stats_.sd_sent;
-    vt_s_ = seq_add(vt_s_, 1);
-    vt_pd_ += 1;
-    ensure_poll_phase();
-    if (vt_pd_ >= params_.max_pd) send_poll();
+    send_new_sd(std::move(sdu));
   }
+}
+
+// Q.2110 SDL p.64: a new SD, N(S) = VT(S), within the credit. The SDU becomes
+// the SD PDU that goes out; the transmission buffer keeps a copy in a
+// recycled buffer (no allocation in steady state).
+void Sscop::send_new_sd(Bytes&& pdu) {
+  const auto len = static_cast<std::uint32_t>(pdu.size());
+  append_sd_trailer(pdu, vt_s_);
+  TxEntry& e = tx_buf_.emplace_back();
+  if (!spare_.empty()) {
+    e.pdu.swap(spare_.back());
+    spare_.pop_back();
+  }
+  // A buffer new to the pool gets room for any message at once, so that it
+  // is not grown again when it comes back for a longer one.
+  if (e.pdu.capacity() < pdu.size()) e.pdu.reserve(std::max(pdu.size(), kSpareCapacity));
+  e.pdu.assign(pdu.begin(), pdu.end());
+  e.len = len;
+  e.ps = vt_ps_;
+  emit(SendPdu{std::move(pdu)});
+  ++stats_.sd_sent;
+  vt_s_ = seq_add(vt_s_, 1);
+  vt_pd_ += 1;
+  ensure_poll_phase();
+  if (vt_pd_ >= params_.max_pd) send_poll();
 }
 
 // ---------------------------------------------------------------------------

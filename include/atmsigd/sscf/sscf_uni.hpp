@@ -141,7 +141,9 @@ class SscfUni {
  private:
   void run(sscop::Event ev, TimePoint now, std::vector<Action>& out);
   // AAL-DATA.request (Q.2130): AA-DATA.request in Ready, else refused.
-  void data_request(Bytes data, TimePoint now, std::vector<Action>& out);
+  void data_request(Bytes&& data, TimePoint now, std::vector<Action>& out);
+  void take(TimePoint now, std::vector<Action>& out);  // maps scratch_'s actions
+  [[gnu::noinline]] void take_pending(TimePoint now, std::vector<Action>& out);
   void on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending, std::vector<Action>& out);
   void set_state(State s, std::vector<Action>& out);
   const log::Levels& levels() const;
@@ -149,9 +151,8 @@ class SscfUni {
   Params params_;
   sscop::Sscop sscop_;
   State state_ = State::kIdle;
-  std::vector<sscop::Action> scratch_;
-  std::vector<sscop::Action> run_actions_;  // run()'s buffers
-  std::vector<sscop::Event> run_pending_;
+  std::vector<sscop::Action> scratch_;          // SSCOP's actions, mapped by take()
+  std::vector<sscop::Event> run_pending_;       // take()'s: SSCF's own responses
   std::vector<sscop::Action> timeout_actions_;  // handle_timeouts()'s
   std::vector<sscop::Event> timeout_pending_;
 };

@@ -295,6 +295,11 @@ class Sscop {
   void handle(const Event& ev, TimePoint now, std::vector<Action>& out);
   // The same, the event's data moved into the transmission queue, not copied.
   void handle(Event&& ev, TimePoint now, std::vector<Action>& out);
+  // The two inputs of every message, without building an Event (the hot path,
+  // docs/saal.md, "Buffers and ownership"): the same as handle(PduReceived{pdu}) and
+  // handle(AaDataRequest{std::move(data)}) (the data moved in), action for action.
+  void receive(ByteView pdu, TimePoint now, std::vector<Action>& out);
+  void data_request(Bytes&& data, TimePoint now, std::vector<Action>& out);
   // Fires every timer due at or before now, earliest first.
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   // The earliest running timer, kept up to date as timers change (asked once
@@ -345,7 +350,9 @@ class Sscop {
   friend struct StateMatrix;  // the table (sscop.cpp) names the private handlers
 
   // Dispatch.
-  void receive(ByteView bytes);
+  void receive_pdu(ByteView bytes);
+  // Ready only: SDs to send (queued or to retransmit)? Asked after every input.
+  bool transmitter_pending() const { return !rexmit_q_.empty() || !tx_queue_.empty(); }
   void on_pdu(Pdu& pdu, ByteView info);
   bool sdu_too_long(const Event& ev);
   void dispatch(SignalInput& in);
@@ -455,8 +462,9 @@ class Sscop {
   bool window_closed() const;  // VT(S) >= VT(MS)
   void check_credit();         // SDL p.72 label L: MAA-ERROR W / X
   void retrieve(const AaRetrieveRequest& r);
-  void service_transmitter();  // Ready: send retransmissions and new SDs
-  void ensure_poll_phase();    // an SD goes out: IDLE/KEEP-ALIVE -> POLL
+  void service_transmitter();     // Ready: send retransmissions and new SDs
+  void send_new_sd(Bytes&& sdu);  // p.64: N(S) = VT(S), the SDU becomes the PDU
+  void ensure_poll_phase();       // an SD goes out: IDLE/KEEP-ALIVE -> POLL
   void send_poll();
   void send_stat(std::uint32_t nps);
   void send_ustat(std::uint32_t l1, std::uint32_t l2);
@@ -546,6 +554,7 @@ class Sscop {
   // Buffers of acknowledged SDs, reused for the copies the transmission
   // buffer keeps (at most kSpareBuffers).
   static constexpr std::size_t kSpareBuffers = 64;
+  static constexpr std::size_t kSpareCapacity = 256;  // least capacity of a copy's buffer
   std::vector<Bytes> spare_;
 };
 
