@@ -258,9 +258,7 @@ Decoded decode(ByteView frame) {
     d.error = std::move(e);
     return d;
   }
-  Message m;
-  std::memcpy(&m.raw(), frame.data(), kFrameSize);
-  d.msg = m;
+  d.msg.emplace(frame.data());  // one copy of the frame, straight into the result
   return d;
 }
 

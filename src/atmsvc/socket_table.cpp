@@ -37,20 +37,43 @@ std::string vcc_text(Vcc v) {
   return buf;
 }
 
-Message reply_to(enum atmsvc_msg_type type, Vcc vcc, int reply = 0) {
-  Message m(type);
-  m.set_vcc(vcc);
-  m.set_reply(reply);
+// A message to the kernel made in place at the end of the action list: a
+// 252-octet frame, not built aside, copied into a variant and moved again
+// (issue 13). The reference holds until the next action is appended.
+Message& kernel_msg(std::vector<Action>& out, enum atmsvc_msg_type type) {
+  Message& m = std::get_if<ToKernel>(&out.emplace_back(std::in_place_type<ToKernel>))->msg;
+  m.set_type(type);
   return m;
 }
 
-// NSAP addresses by their 20 octets, E.164 by the digit string.
-std::string addr_key(const struct sockaddr_atmsvc& a) {
-  if (a.sas_addr.prv[0] != 0)
-    return "n" + std::string(reinterpret_cast<const char*>(a.sas_addr.prv), ATM_ESA_LEN);
-  if (a.sas_addr.pub[0] != 0)
-    return "e" + std::string(a.sas_addr.pub, strnlen(a.sas_addr.pub, sizeof a.sas_addr.pub));
+void send_reply(std::vector<Action>& out, enum atmsvc_msg_type type, Vcc vcc, int r = 0) {
+  Message& m = kernel_msg(out, type);
+  m.set_vcc(vcc);
+  m.set_reply(r);
+}
+
+// NSAP addresses by their 20 octets, E.164 by the digit string. Written at
+// `buf` (room: kAddrKeyMax), so that a lookup builds no std::string.
+constexpr std::size_t kAddrKeyMax = 1 + ATM_ESA_LEN;
+static_assert(kAddrKeyMax >= 1 + ATM_E164_LEN + 1);
+std::string_view addr_key_at(char* buf, const struct sockaddr_atmsvc& a) {
+  if (a.sas_addr.prv[0] != 0) {
+    buf[0] = 'n';
+    std::memcpy(buf + 1, a.sas_addr.prv, ATM_ESA_LEN);
+    return {buf, 1 + ATM_ESA_LEN};
+  }
+  if (a.sas_addr.pub[0] != 0) {
+    const std::size_t n = strnlen(a.sas_addr.pub, sizeof a.sas_addr.pub);
+    buf[0] = 'e';
+    std::memcpy(buf + 1, a.sas_addr.pub, n);
+    return {buf, 1 + n};
+  }
   return "*";
+}
+
+std::string addr_key(const struct sockaddr_atmsvc& a) {
+  char buf[kAddrKeyMax];
+  return std::string(addr_key_at(buf, a));
 }
 
 std::string sap_key(const struct sockaddr_atmsvc& a, const struct atm_sap& sap) {
@@ -307,8 +330,10 @@ SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st, TimePoint now) {
 }
 
 void SocketTable::destroy(Socket& s) {
-  unindex_listener(s);
-  zombie_deadline_.erase(s.vcc);
+  if (s.listener) {
+    unindex_listener(s);
+    zombie_deadline_.erase(s.vcc);  // only a listener becomes a zombie
+  }
   vcc_of_id_.erase(s.id);
   by_vcc_.erase(s.vcc);  // s is dangling after this line
 }
@@ -421,7 +446,7 @@ void SocketTable::from_kernel(ByteView frame, TimePoint now, std::vector<Action>
     ++frames_malformed_;
     emit(out, log::Id::kSocketBadFrame, d.error->what);
     if (d.error->reply_errno != 0 && d.error->vcc != 0 && find_vcc(d.error->vcc) == nullptr)
-      out.push_back(ToKernel{reply_to(as_error, d.error->vcc, d.error->reply_errno)});
+      send_reply(out, as_error, d.error->vcc, d.error->reply_errno);
     return;
   }
   from_kernel(*d.msg, now, out);
@@ -435,7 +460,7 @@ void SocketTable::from_kernel(const Message& m, TimePoint now, std::vector<Actio
     // An as_error is only owed (and only safe) for a socket the demon does
     // not hold: as_error tells the kernel that the demon has no state.
     if (e->reply_errno != 0 && e->vcc != 0 && find_vcc(e->vcc) == nullptr)
-      out.push_back(ToKernel{reply_to(as_error, e->vcc, e->reply_errno)});
+      send_reply(out, as_error, e->vcc, e->reply_errno);
     return;
   }
   dispatch_kernel(m, now, out);
@@ -839,8 +864,7 @@ void SocketTable::ignore(Socket* /*s*/, Context& /*ctx*/) {}
 // 3.9): the new socket gets an error, unless the demon holds it.
 void SocketTable::refuse_accept(Socket* s, Context& ctx) {
   not_allowed(s, ctx);
-  if (find_vcc(ctx.msg->vcc()) == nullptr)
-    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
+  if (find_vcc(ctx.msg->vcc()) == nullptr) send_reply(ctx.out, as_error, ctx.msg->vcc(), -EINVAL);
 }
 
 // as_modify for a socket the demon does not know: as_okay with -EBADFD (the
@@ -849,7 +873,7 @@ void SocketTable::refuse_modify_badfd(Socket* /*s*/, Context& ctx) {
   if (wants(log::Id::kSocketModifyRefused))
     emit(ctx.out, log::Id::kSocketModifyRefused, log::Hex{ctx.msg->vcc()},
          state_name(SockState::kNull), log::Errno{-EBADFD});
-  ctx.out.push_back(ToKernel{reply_to(as_okay, ctx.msg->vcc(), -EBADFD)});
+  send_reply(ctx.out, as_okay, ctx.msg->vcc(), -EBADFD);
 }
 
 // as_modify on a socket without an active call: as the original, -ENOPROTOOPT
@@ -857,7 +881,7 @@ void SocketTable::refuse_modify_badfd(Socket* /*s*/, Context& ctx) {
 void SocketTable::refuse_modify(Socket* s, Context& ctx) {
   const int err = params_.modification ? -EBADFD : -ENOPROTOOPT;
   emit_for(*s, ctx.out, log::Id::kSocketModifyRefused, log::Errno{err});
-  ctx.out.push_back(ToKernel{reply_to(as_okay, s->vcc, err)});
+  send_reply(ctx.out, as_okay, s->vcc, err);
 }
 
 // Call control asks the kernel for a QoS change on a socket that has no
@@ -885,15 +909,14 @@ void SocketTable::stray_qos_answer(Socket* /*s*/, Context& ctx) {
 void SocketTable::cc_modify_result(Socket* s, Context& ctx) {
   const int err = std::get<CcModifyResult>(*ctx.cc).err;
   emit_for(*s, ctx.out, log::Id::kSocketModifyRefused, log::Errno{err});
-  ctx.out.push_back(ToKernel{reply_to(as_okay, s->vcc, err)});
+  send_reply(ctx.out, as_okay, s->vcc, err);
 }
 
 // as_addparty / as_dropparty are answered with their own type (the ioctl
 // returns the reply): -EBADFD on a socket without an active call
 // (docs/multipoint.md).
 void SocketTable::refuse_party_badfd(Socket* /*s*/, Context& ctx) {
-  ctx.out.push_back(ToKernel{
-      reply_to(static_cast<enum atmsvc_msg_type>(ctx.msg->type()), ctx.msg->vcc(), -EBADFD)});
+  send_reply(ctx.out, static_cast<enum atmsvc_msg_type>(ctx.msg->type()), ctx.msg->vcc(), -EBADFD);
 }
 
 // A second party request while one of the socket's requests is unanswered
@@ -903,8 +926,7 @@ void SocketTable::refuse_party_badfd(Socket* /*s*/, Context& ctx) {
 void SocketTable::refuse_party_busy(Socket* s, Context& ctx) {
   const int err = !s->multipoint ? -EINVAL : -EALREADY;
   emit_for(*s, ctx.out, log::Id::kSocketPartyRefused, type_name(ctx.msg->type()), log::Errno{err});
-  ctx.out.push_back(
-      ToKernel{reply_to(static_cast<enum atmsvc_msg_type>(ctx.msg->type()), s->vcc, err)});
+  send_reply(ctx.out, static_cast<enum atmsvc_msg_type>(ctx.msg->type()), s->vcc, err);
 }
 
 // Call control's answer to a party request of a socket that is gone (closed
@@ -926,9 +948,9 @@ void SocketTable::late_party_result(Socket* /*s*/, Context& ctx) {
 // the call is released, the as_close acknowledged, the socket forgotten.
 void SocketTable::release_and_ack_close(Socket* s, Context& ctx) {
   const Vcc vcc = s->vcc;
-  ctx.out.push_back(ToCallControl{CcRelease{s->id}});
+  ctx.out.emplace_back(std::in_place_type<ToCallControl>, CcRelease{s->id});  // no variant moved
   destroy(*s);
-  ctx.out.push_back(ToKernel{reply_to(as_close, vcc, 0)});
+  send_reply(ctx.out, as_close, vcc, 0);
 }
 
 // --- Null -----------------------------------------------------------------------
@@ -940,17 +962,23 @@ void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
   if (const auto d = policy_.outgoing(r.svc); !d.allow) {
     if (wants(log::Id::kSocketConnectDenied))
       emit(ctx.out, log::Id::kSocketConnectDenied, log::Hex{ctx.msg->vcc()}, r.svc, d.describe());
-    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EACCES)});
+    send_reply(ctx.out, as_error, ctx.msg->vcc(), -EACCES);
     return;
   }
   if (params_.switch_mode && r.pvc.sap_family != AF_ATMPVC) {
     // The original exits ("No CI allocator (use -A)"); we refuse this call only.
     emit(ctx.out, log::Id::kSocketConnectNoPvc, log::Hex{ctx.msg->vcc()}, r.svc);
-    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
+    send_reply(ctx.out, as_error, ctx.msg->vcc(), -EINVAL);
     return;
   }
   Socket& s = create(ctx.msg->vcc(), SockState::kConnecting, ctx.now);
-  CcConnect c{};
+  s.multipoint = r.session != 0;  // Q.2971: a point-to-multipoint root
+  emit_for(s, ctx.out, log::Id::kSocketConnect, r.svc);
+  // Made in place in the action list (no CcConnect copied twice): a
+  // CcRequest starts as a value-initialised CcConnect, its first alternative.
+  static_assert(std::is_same_v<std::variant_alternative_t<0, CcRequest>, CcConnect>);
+  CcConnect& c = *std::get_if<CcConnect>(
+      &std::get_if<ToCallControl>(&ctx.out.emplace_back(std::in_place_type<ToCallControl>))->req);
   c.sock = s.id;
   c.local = r.local;
   // Section 4.1.7: a null local address is replaced by a valid one. Not in
@@ -963,9 +991,6 @@ void SocketTable::null_connect(Socket* /*s*/, Context& ctx) {
   c.sap = r.sap;
   c.qos = r.qos;
   c.session = r.session;
-  s.multipoint = r.session != 0;  // Q.2971: a point-to-multipoint root
-  emit_for(s, ctx.out, log::Id::kSocketConnect, r.svc);
-  ctx.out.push_back(ToCallControl{c});
 }
 
 // Section 3.7, fig. 5: a listener is created unless its SAP is taken.
@@ -974,7 +999,7 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
   const std::string key = sap_key(r.svc, r.sap);
   if (listener_by_sap_.count(key) != 0 || listen_conflict(r.svc, r.sap, r.qos)) {
     emit(ctx.out, log::Id::kSocketSapInUse, log::Hex{ctx.msg->vcc()}, r.svc);
-    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EADDRINUSE)});
+    send_reply(ctx.out, as_error, ctx.msg->vcc(), -EADDRINUSE);
     return;
   }
   Socket& s = create(ctx.msg->vcc(), SockState::kListening, ctx.now);
@@ -990,7 +1015,7 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
   else
     wildcard_listeners_.push_back(s.vcc);
   emit_for(s, ctx.out, log::Id::kSocketListen, r.svc);
-  ctx.out.push_back(ToKernel{reply_to(as_okay, s.vcc)});
+  send_reply(ctx.out, as_okay, s.vcc);
 }
 
 // as_accept / as_identify for a listener the demon does not know: the new
@@ -999,8 +1024,7 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
 void SocketTable::null_unknown_listener(Socket* /*s*/, Context& ctx) {
   emit(ctx.out, log::Id::kSocketUnknownListener, event_name(ctx.event),
        log::Hex{ctx.msg->listen_vcc()});
-  if (find_vcc(ctx.msg->vcc()) == nullptr)
-    ctx.out.push_back(ToKernel{reply_to(as_error, ctx.msg->vcc(), -EINVAL)});
+  if (find_vcc(ctx.msg->vcc()) == nullptr) send_reply(ctx.out, as_error, ctx.msg->vcc(), -EINVAL);
 }
 
 // Section 3.10: as_reject is never answered, not even for an unknown listener.
@@ -1035,12 +1059,11 @@ void SocketTable::null_cc_modify_result(Socket* /*s*/, Context& ctx) {
 // Section 3.2, table 1, fig. 7 and 11: as_okay with pvc, local and qos.
 void SocketTable::connecting_cc_established(Socket* s, Context& ctx) {
   const auto& e = std::get<CcEstablished>(*ctx.cc);
-  Message ok(as_okay);
+  Message& ok = kernel_msg(ctx.out, as_okay);
   ok.set_vcc(s->vcc);
   ok.raw().pvc = e.pvc;
   ok.raw().local = e.local;
   ok.raw().qos = e.qos;
-  ctx.out.push_back(ToKernel{ok});
   s->state = SockState::kActive;
   emit_for(*s, ctx.out, log::Id::kSocketCallUp, e.pvc);
 }
@@ -1051,7 +1074,7 @@ void SocketTable::connecting_cc_released(Socket* s, Context& ctx) {
   const Vcc vcc = s->vcc;
   emit_for(*s, ctx.out, log::Id::kSocketSetupFailed, log::Errno{err < 0 ? err : -ECONNREFUSED});
   destroy(*s);
-  ctx.out.push_back(ToKernel{reply_to(as_error, vcc, err < 0 ? err : -ECONNREFUSED)});
+  send_reply(ctx.out, as_error, vcc, err < 0 ? err : -ECONNREFUSED);
 }
 
 // --- Active / ClosingByDemon ------------------------------------------------------
@@ -1062,7 +1085,7 @@ void SocketTable::connecting_cc_released(Socket* s, Context& ctx) {
 void SocketTable::active_modify(Socket* s, Context& ctx) {
   if (!params_.modification) {
     emit_for(*s, ctx.out, log::Id::kSocketModifyRefused, log::Errno{-ENOPROTOOPT});
-    ctx.out.push_back(ToKernel{reply_to(as_okay, s->vcc, -ENOPROTOOPT)});
+    send_reply(ctx.out, as_okay, s->vcc, -ENOPROTOOPT);
     return;
   }
   emit_for(*s, ctx.out, log::Id::kSocketModify);
@@ -1073,11 +1096,10 @@ void SocketTable::active_modify(Socket* s, Context& ctx) {
 // flags, qos = the rates to apply); its as_okay / as_error is awaited.
 void SocketTable::active_cc_modify_qos(Socket* s, Context& ctx) {
   const auto& q = std::get<CcModifyQos>(*ctx.cc);
-  Message m(as_modify);
+  Message& m = kernel_msg(ctx.out, as_modify);
   m.set_vcc(s->vcc);
   m.set_reply(q.flags);
   m.raw().qos = q.qos;
-  ctx.out.push_back(ToKernel{m});
   s->state = SockState::kActiveQosWait;
   emit_for(*s, ctx.out, log::Id::kSocketModifyQos, log::Hex{static_cast<unsigned>(q.flags)});
 }
@@ -1095,7 +1117,7 @@ void SocketTable::qos_wait_answer(Socket* s, Context& ctx) {
 // kernel's as_close will acknowledge ours.
 void SocketTable::active_cc_released(Socket* s, Context& ctx) {
   const int err = std::get<CcReleased>(*ctx.cc).err;
-  ctx.out.push_back(ToKernel{reply_to(as_close, s->vcc, err > 0 ? -err : err)});
+  send_reply(ctx.out, as_close, s->vcc, err > 0 ? -err : err);
   s->state = SockState::kClosingByDemon;
   emit_for(*s, ctx.out, log::Id::kSocketReleased);
 }
@@ -1118,7 +1140,7 @@ void SocketTable::active_add_party(Socket* s, Context& ctx) {
     err = -EDESTADDRREQ;  // as as_connect without a destination
   if (err != 0) {
     emit_for(*s, ctx.out, log::Id::kSocketPartyRefused, type_name(as_addparty), log::Errno{err});
-    ctx.out.push_back(ToKernel{reply_to(as_addparty, s->vcc, err)});
+    send_reply(ctx.out, as_addparty, s->vcc, err);
     return;
   }
   emit_for(*s, ctx.out, log::Id::kSocketAddParty, leaf);
@@ -1133,7 +1155,7 @@ void SocketTable::active_drop_party(Socket* s, Context& ctx) {
   if (!s->multipoint) {
     emit_for(*s, ctx.out, log::Id::kSocketPartyRefused, type_name(as_dropparty),
              log::Errno{-EINVAL});
-    ctx.out.push_back(ToKernel{reply_to(as_dropparty, s->vcc, -EINVAL)});
+    send_reply(ctx.out, as_dropparty, s->vcc, -EINVAL);
     return;
   }
   emit_for(*s, ctx.out, log::Id::kSocketDropParty, ep_ref);
@@ -1151,7 +1173,7 @@ void SocketTable::party_wait_result(Socket* s, Context& ctx) {
   s->state = SockState::kActive;
   emit_for(*s, ctx.out, log::Id::kSocketPartyAnswer, type_name(add ? as_addparty : as_dropparty),
            reply);
-  ctx.out.push_back(ToKernel{reply_to(add ? as_addparty : as_dropparty, s->vcc, reply)});
+  send_reply(ctx.out, add ? as_addparty : as_dropparty, s->vcc, reply);
 }
 
 // The call ended with the party request unanswered (call control owes the
@@ -1163,7 +1185,7 @@ void SocketTable::party_wait_cc_released(Socket* s, Context& ctx) {
   const int reply = err < 0 ? err : -ECONNRESET;
   const auto type = s->state == SockState::kAddPartyWait ? as_addparty : as_dropparty;
   emit_for(*s, ctx.out, log::Id::kSocketPartyUnanswered, type_name(type), log::Errno{reply});
-  ctx.out.push_back(ToKernel{reply_to(type, s->vcc, reply)});
+  send_reply(ctx.out, type, s->vcc, reply);
   active_cc_released(s, ctx);
 }
 
@@ -1205,7 +1227,7 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
   }
   if (fifo.empty()) {
     emit_for(l, out, log::Id::kSocketAcceptNoPending);
-    out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
+    send_reply(out, as_error, new_vcc, -EINVAL);
     return;
   }
   Pending p = fifo.front();
@@ -1219,12 +1241,12 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
   pending_owner_.erase(p.call);
   if (p.gone) {
     emit_for(l, out, log::Id::kSocketAcceptGone);
-    out.push_back(ToKernel{reply_to(as_error, new_vcc, -ECONNABORTED)});
+    send_reply(out, as_error, new_vcc, -ECONNABORTED);
   } else {
     Socket& n = create(new_vcc, SockState::kAccepting, ctx.now);
     n.call = p.call;
     emit_for(n, out, log::Id::kSocketAccepting, p.call);
-    out.push_back(ToCallControl{CcAccept{p.call, n.id, p.blli}});
+    out.emplace_back(std::in_place_type<ToCallControl>, CcAccept{p.call, n.id, p.blli});
   }
   if (l.state == SockState::kListenZombie && fifo.empty()) destroy(l);
 }
@@ -1234,7 +1256,7 @@ void SocketTable::listening_accept(Socket* s, Context& ctx) {
 void SocketTable::refuse_unidentified_accept(Socket& l, Context& ctx) {
   const Vcc new_vcc = ctx.msg->vcc();
   emit_for(l, ctx.out, log::Id::kSocketAcceptUnidentified, log::Hex{new_vcc});
-  ctx.out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
+  send_reply(ctx.out, as_error, new_vcc, -EINVAL);
   if (auto q = take_pending(*l.listener, 0, false); q && !q->gone)
     ctx.out.push_back(ToCallControl{CcReject{q->call, RejectReason::kNotIdentified, 0}});
   if (l.state == SockState::kListenZombie && l.listener->fifo.empty()) destroy(l);
@@ -1303,7 +1325,7 @@ void SocketTable::listening_identify(Socket* s, Context& ctx) {
   }
   if (p == nullptr) {
     emit_for(l, out, log::Id::kSocketIdentifyNoPending);
-    out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
+    send_reply(out, as_error, new_vcc, -EINVAL);
     return;
   }
   p->identified = new_vcc;
@@ -1311,7 +1333,7 @@ void SocketTable::listening_identify(Socket* s, Context& ctx) {
     // The original exits ("No CI allocator"); we refuse this call only. The
     // indication stays queued as gone: its as_accept gets -ECONNABORTED.
     emit_for(l, out, log::Id::kSocketIdentifyNoPvc, p->call);
-    out.push_back(ToKernel{reply_to(as_error, new_vcc, -EINVAL)});
+    send_reply(out, as_error, new_vcc, -EINVAL);
     if (!p->gone) {
       p->gone = true;
       out.push_back(ToCallControl{CcReject{p->call, RejectReason::kNotIdentified, 0}});
@@ -1333,7 +1355,7 @@ void SocketTable::listening_close(Socket* s, Context& ctx) {
   Socket& l = *s;
   const Vcc vcc = l.vcc;
   unindex_listener(l);
-  ctx.out.push_back(ToKernel{reply_to(as_close, vcc, 0)});
+  send_reply(ctx.out, as_close, vcc, 0);
   if (l.listener->fifo.empty()) {
     destroy(l);
     return;
@@ -1372,7 +1394,7 @@ void SocketTable::on_bind(const Message& m, std::vector<Action>& out) {
     }
   } else if (!is_local(svc)) {
     emit(out, log::Id::kSocketBindNotLocal, log::Hex{m.vcc()}, svc);
-    out.push_back(ToKernel{reply_to(as_error, m.vcc(), -EADDRNOTAVAIL)});
+    send_reply(out, as_error, m.vcc(), -EADDRNOTAVAIL);
     return;
   }
   out.push_back(ToKernel{ok});
@@ -1394,7 +1416,9 @@ SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc, struct a
     return s;
   };
   if (svc_addr_in_use(inc.called)) {
-    if (auto it = listeners_by_addr_.find(addr_key(inc.called)); it != listeners_by_addr_.end())
+    char key[kAddrKeyMax];
+    if (auto it = listeners_by_addr_.find(addr_key_at(key, inc.called));
+        it != listeners_by_addr_.end())
       for (auto v = it->second.rbegin(); v != it->second.rend(); ++v)
         if (Socket* s = compatible(*v)) return s;
   }
@@ -1456,7 +1480,8 @@ void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
     p.blli = chosen;
   l->listener->fifo.push_back(p);
   pending_owner_[inc.call] = l->vcc;
-  Message ind(as_indicate);
+  emit_for(*l, out, log::Id::kSocketIndicate, inc.call, inc.calling);
+  Message& ind = kernel_msg(out, as_indicate);
   ind.set_listen_vcc(l->vcc);
   ind.raw().pvc = inc.pvc;
   ind.raw().local = inc.called;
@@ -1468,8 +1493,6 @@ void SocketTable::on_incoming(const CcIncoming& inc, std::vector<Action>& out) {
   // the chosen BLLI alone.
   ind.raw().sap.bhli = inc.sap.bhli;
   ind.raw().sap.blli[0] = chosen;
-  emit_for(*l, out, log::Id::kSocketIndicate, inc.call, inc.calling);
-  out.push_back(ToKernel{ind});
 }
 
 void SocketTable::on_incoming_gone(const CcIncomingGone& g, std::vector<Action>& out) {

@@ -148,9 +148,23 @@ void put_arg(Writer& w, const Arg& a) {
 // and gives up (nullptr) if it does not fit; the caller then uses
 // append_event, which always fits.
 char* put_text(char* p, char* end, std::string_view v) {
-  if (static_cast<std::size_t>(end - p) < v.size()) return nullptr;
-  std::memcpy(p, v.data(), v.size());
-  return p + v.size();
+  const std::size_t n = v.size();
+  if (static_cast<std::size_t>(end - p) < n) return nullptr;
+  const char* s = v.data();
+  // Short texts (a call's name, "in"/"out", a cause's name) with two
+  // overlapping fixed-size copies instead of a call to memcpy.
+  if (n >= 8 && n <= 16) {
+    std::memcpy(p, s, 8);
+    std::memcpy(p + n - 8, s + n - 8, 8);
+  } else if (n >= 4 && n < 8) {
+    std::memcpy(p, s, 4);
+    std::memcpy(p + n - 4, s + n - 4, 4);
+  } else if (n < 4) {
+    for (std::size_t i = 0; i < n; ++i) p[i] = s[i];
+  } else {
+    std::memcpy(p, s, n);
+  }
+  return p + n;
 }
 
 template <class T>
@@ -258,8 +272,7 @@ char* put_arg_at(char* p, char* end, const Arg& a) {
       p = std::to_chars(p, end, unsigned{c}).ptr;
       p[0] = ' ';
       p[1] = '(';
-      std::memcpy(p + 2, name.data(), name.size());
-      p += 2 + name.size();
+      p = put_text(p + 2, end, name);  // room checked above
       *p++ = ')';
       return p;
     }

@@ -1,6 +1,7 @@
 #include "atmsigd/log/log.hpp"
 
 #include <cctype>
+#include <new>
 #include <utility>
 
 namespace atmsigd::log {
@@ -25,6 +26,48 @@ std::string id_name(Id id) {
     s += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
   return s;
+}
+
+namespace {
+
+// The free arrays of this thread, at most kKept (a burst of debug events may
+// take more; they go back to the heap). Freed with the thread.
+struct ArgBlocks {
+  struct Free {
+    Free* next;
+  };
+  static constexpr std::size_t kBytes = kPooledArgs * sizeof(Arg);
+  static constexpr unsigned kKept = 64;
+  Free* head = nullptr;
+  unsigned n = 0;
+  ArgBlocks() = default;
+  ArgBlocks(const ArgBlocks&) = delete;
+  ArgBlocks& operator=(const ArgBlocks&) = delete;
+  ~ArgBlocks() {
+    while (head != nullptr) ::operator delete(std::exchange(head, head->next));
+    n = 0;
+  }
+};
+static_assert(alignof(Arg) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
+thread_local ArgBlocks t_blocks;
+
+}  // namespace
+
+void* take_arg_block() {
+  ArgBlocks& b = t_blocks;
+  if (b.head == nullptr) return ::operator new(ArgBlocks::kBytes);
+  --b.n;
+  return std::exchange(b.head, b.head->next);
+}
+
+void give_arg_block(void* p) noexcept {
+  ArgBlocks& b = t_blocks;
+  if (b.n == ArgBlocks::kKept) {
+    ::operator delete(p);
+    return;
+  }
+  ++b.n;
+  b.head = ::new (p) ArgBlocks::Free{b.head};
 }
 
 RateLimiter::Verdict RateLimiter::admit(Id id, TimePoint now) {

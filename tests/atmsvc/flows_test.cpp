@@ -366,6 +366,26 @@ TEST(Incoming, SpecificListenerBeatsWildcard) {
   EXPECT_EQ(h.last_to_kernel().listen_vcc(), kN1);
 }
 
+// The listeners by address are found by a key written on the stack (issue
+// 13): NSAP by its 20 octets, E.164 by its digits; a longer or shorter
+// number, or another NSAP, is another address.
+TEST(Incoming, ListenersByNsapAndByE164Digits) {
+  Harness h;
+  h.listen(kL, "");
+  h.listen(kN1, kAddrB);
+  h.listen(kN2, "+4121");
+  h.cc_sends(h.incoming(4, "+4121"));
+  EXPECT_EQ(h.last_to_kernel().listen_vcc(), kN2);
+  h.cc_sends(h.incoming(5, kAddrB));
+  EXPECT_EQ(h.last_to_kernel().listen_vcc(), kN1);
+  h.cc_sends(h.incoming(6, "+41212"));
+  EXPECT_EQ(h.last_to_kernel().listen_vcc(), kL);
+  h.cc_sends(h.incoming(7, "+412"));
+  EXPECT_EQ(h.last_to_kernel().listen_vcc(), kL);
+  h.cc_sends(h.incoming(8, kAddrA));
+  EXPECT_EQ(h.last_to_kernel().listen_vcc(), kL);
+}
+
 TEST(Incoming, TrafficClassMustMatchUnlessAny) {
   Harness h;
   h.listen(kL, kAddrA, "", "cbr:max_pcr=1000");

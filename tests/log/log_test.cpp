@@ -95,6 +95,52 @@ TEST(LogEmit, DisabledEventAllocatesNothing) {
   EXPECT_EQ(format(out[0]), "call 0x1: released, cause 16 (normal call clearing)");
 }
 
+// An enabled event's arguments: arrays of up to kPooledArgs come back to a
+// per-thread free list and are reused (issue 13: no malloc per logged line);
+// longer ones, and copies, behave as a vector's.
+TEST(LogEmit, ArgumentArraysAreReused) {
+  if (!kArgsPooled) GTEST_SKIP() << "pool off under ASan";
+  const Levels all = Levels::all();
+  std::vector<Event> out;
+  out.reserve(4);
+  emit(all, out, Id::kCallReleased, Hex{1}, std::string_view(""), Cause{16});
+  out.clear();  // one array now waits on this thread's list
+  const std::size_t before = g_allocations;
+  for (int i = 0; i < 1000; ++i) {
+    emit(all, out, Id::kCallReleased, Hex{2}, std::string_view(""), Cause{16});
+    out.clear();
+  }
+  EXPECT_EQ(g_allocations - before, 0u);
+  emit(all, out, Id::kCallReleased, Hex{3}, std::string_view(""), Cause{31});
+  const Event copy = out[0];  // a copy has its own array
+  out.clear();
+  emit(all, out, Id::kCallReleased, Hex{4}, std::string_view(""), Cause{16});
+  EXPECT_EQ(format(copy), "call 0x3: released, cause 31 (normal, unspecified)");
+  EXPECT_EQ(format(out[0]), "call 0x4: released, cause 16 (normal call clearing)");
+  // More arguments than a pooled array holds: from the heap, same text.
+  Event many{Id::kDemonStarted, {}};
+  for (std::size_t i = 0; i < kPooledArgs + 3; ++i) many.args.emplace_back(std::uint64_t{i});
+  EXPECT_EQ(format(many), "Linux ATM signaling 0 (modern drop-in), mode 1, signaling VC 2");
+  Event moved = std::move(many);
+  EXPECT_EQ(moved.args.size(), kPooledArgs + 3);
+}
+
+// Text arguments of every short length (copied in fixed-size pieces) read as
+// the appending formatter makes them, in place and through format().
+TEST(LogFormat, TextArgumentsOfEveryLength) {
+  const std::string text = "abcdefghijklmnopqrstuvwxyz0123456789";
+  for (std::size_t n = 0; n <= text.size(); ++n) {
+    const Event e{Id::kSocketConnectDenied,
+                  {arg(Hex{5}), arg(std::string_view(text).substr(0, n)), arg("x")}};
+    const std::string want = "atmsvc: as_connect 0x5 to " + text.substr(0, n) + ": x";
+    EXPECT_EQ(format(e), want);
+    char buf[128];
+    char* end = write_event(buf, buf + sizeof buf, e);
+    ASSERT_NE(end, nullptr);
+    EXPECT_EQ(std::string(buf, end), want);
+  }
+}
+
 TEST(LogFormat, TypedArguments) {
   const auto addr = parse_svc_address("47.0005.80ffe1000000f21a26d8.0020ea000ee0.00");
   ASSERT_TRUE(addr);

@@ -62,6 +62,8 @@ class Message {
  public:
   Message() { std::memset(&raw_, 0, sizeof raw_); }
   explicit Message(enum atmsvc_msg_type type) : Message() { set_type(type); }
+  // A frame's kFrameSize octets as they are (decode(): one copy, no zeroing first).
+  explicit Message(const std::uint8_t* frame) { std::memcpy(&raw_, frame, sizeof raw_); }
 
   // The type is read and written as an int: a frame may carry any value, and
   // loading an out-of-range value through the enum type is undefined.

@@ -19,6 +19,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <variant>
 #include <vector>
@@ -328,8 +329,14 @@ class SocketTable {
   util::SlabMap<Vcc, Socket> by_vcc_;
   util::FlatMap<SockId, Vcc> vcc_of_id_;
   // Listeners by exact SAP (duplicate detection) and by address (matching).
-  std::unordered_map<std::string, Vcc> listener_by_sap_;
-  std::unordered_map<std::string, std::vector<Vcc>> listeners_by_addr_;
+  // Looked up by a key written on the stack (an incoming call builds no
+  // std::string): the hash and equality take a string_view.
+  struct KeyHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+  };
+  std::unordered_map<std::string, Vcc, KeyHash, std::equal_to<>> listener_by_sap_;
+  std::unordered_map<std::string, std::vector<Vcc>, KeyHash, std::equal_to<>> listeners_by_addr_;
   std::vector<Vcc> wildcard_listeners_;  // listening on the null address
   // Which listener holds a pending indication, by call.
   util::FlatMap<CallId, Vcc> pending_owner_;

@@ -18,8 +18,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <new>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -102,9 +107,141 @@ Arg arg(T&& v) {
   return Arg(arg_value(std::forward<T>(v)));
 }
 
+// An event's arguments (issue 13: the default level prints two lines per
+// call, and a std::vector allocated an array for each). Arrays of up to
+// kPooledArgs come from a free list of this thread (a pop and a push, no
+// malloc/free); longer ones, and every array under ASan (so that it still
+// sees a use after free), from the heap. The event stays two words: it
+// travels inside every core's action variant (sscop::Action is 40 octets),
+// which an inline store of the arguments would multiply. The subset of
+// std::vector's interface the demon and its tests use.
+inline constexpr std::size_t kPooledArgs = 8;
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kArgsPooled = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kArgsPooled = false;
+#else
+inline constexpr bool kArgsPooled = true;
+#endif
+#else
+inline constexpr bool kArgsPooled = true;
+#endif
+void* take_arg_block();  // room for kPooledArgs Args
+void give_arg_block(void* p) noexcept;
+
+class Args {
+ public:
+  Args() noexcept = default;
+  Args(std::initializer_list<Arg> l) {  // NOLINT: as std::vector's
+    reserve(l.size());
+    for (const Arg& a : l) emplace_back(a);
+  }
+  Args(const Args& o) {
+    reserve(o.n_);
+    for (const Arg& a : o) emplace_back(a);
+  }
+  Args(Args&& o) noexcept
+      : p_(std::exchange(o.p_, nullptr)),
+        n_(std::exchange(o.n_, 0)),
+        cap_(std::exchange(o.cap_, 0)) {}
+  Args& operator=(const Args& o) {
+    if (this != &o) {
+      Args t(o);
+      swap(t);
+    }
+    return *this;
+  }
+  Args& operator=(Args&& o) noexcept {
+    Args t(std::move(o));
+    swap(t);
+    return *this;
+  }
+  ~Args() { release(); }
+  void swap(Args& o) noexcept {
+    std::swap(p_, o.p_);
+    std::swap(n_, o.n_);
+    std::swap(cap_, o.cap_);
+  }
+
+  std::size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  Arg& operator[](std::size_t i) { return p_[i]; }
+  const Arg& operator[](std::size_t i) const { return p_[i]; }
+  const Arg& at(std::size_t i) const {
+    if (i >= n_) throw std::out_of_range("log::Args::at");
+    return p_[i];
+  }
+  Arg* begin() { return p_; }
+  Arg* end() { return p_ + n_; }
+  const Arg* begin() const { return p_; }
+  const Arg* end() const { return p_ + n_; }
+
+  void reserve(std::size_t n) {
+    if (n > cap_) grow(n);
+  }
+  template <class... V>
+  Arg& emplace_back(V&&... v) {
+    if (n_ == cap_) grow(n_ < kPooledArgs ? kPooledArgs : 2 * n_);
+    Arg* a = ::new (static_cast<void*>(p_ + n_)) Arg(std::forward<V>(v)...);
+    ++n_;
+    return *a;
+  }
+  void push_back(const Arg& a) { emplace_back(a); }
+
+ private:
+  template <class V>
+  struct Trivial;
+  template <class... T>
+  struct Trivial<std::variant<T...>> {
+    static constexpr bool kOf[] = {std::is_trivially_destructible_v<T>...};
+  };
+  static void destroy(Arg& a) noexcept {
+    // Most arguments are numbers, views and addresses: no destructor to visit.
+    const std::size_t i = a.index();
+    if (i < std::variant_size_v<Arg> && !Trivial<Arg>::kOf[i]) a.~Arg();
+  }
+  static Arg* allocate(std::size_t n, std::uint32_t& cap) {
+    if (kArgsPooled && n <= kPooledArgs) {
+      cap = kPooledArgs;
+      return static_cast<Arg*>(take_arg_block());
+    }
+    cap = static_cast<std::uint32_t>(n);
+    return static_cast<Arg*>(::operator new(n * sizeof(Arg)));
+  }
+  static void deallocate(Arg* p, std::uint32_t cap) noexcept {
+    if (kArgsPooled && cap == kPooledArgs)
+      give_arg_block(p);
+    else
+      ::operator delete(p);
+  }
+  void grow(std::size_t n) {
+    std::uint32_t cap = 0;
+    Arg* p = allocate(n, cap);
+    for (std::uint32_t i = 0; i < n_; ++i) {
+      ::new (static_cast<void*>(p + i)) Arg(std::move(p_[i]));
+      destroy(p_[i]);
+    }
+    if (p_ != nullptr) deallocate(p_, cap_);
+    p_ = p;
+    cap_ = cap;
+  }
+  void release() noexcept {
+    if (p_ == nullptr) return;
+    for (std::uint32_t i = 0; i < n_; ++i) destroy(p_[i]);
+    deallocate(p_, cap_);
+    p_ = nullptr;
+    n_ = cap_ = 0;
+  }
+
+  Arg* p_ = nullptr;
+  std::uint32_t n_ = 0;
+  std::uint32_t cap_ = 0;
+};
+
 struct Event {
   Id id;
-  std::vector<Arg> args;
+  Args args;
 };
 
 // Which events anyone wants: the lowest level per group. Cores read it, the
@@ -136,7 +273,7 @@ void emit(const Levels& levels, Out& out, Id id, A&&... a) {
   Event e{id, {}};
   e.args.reserve(sizeof...(a));
   (e.args.emplace_back(arg_value(std::forward<A>(a))), ...);
-  out.push_back(std::move(e));
+  out.emplace_back(std::move(e));  // an action variant made in place, not moved into
 }
 
 // Repeated warnings: at most `burst` events of one ID per `window`; the first
