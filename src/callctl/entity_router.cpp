@@ -150,7 +150,7 @@ void EntityRouter::to_entity(std::size_t i, const NetInput& in, TimePoint now,
   Uni& u = *entities_[i].uni;
   const auto offers = u.offers_told();
   u.handle(in, now, out);
-  translate(i, out, mark, offers);
+  if (!single() || u.offers_told() != offers) translate(i, out, mark, offers);
 }
 
 std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& called) const {
@@ -210,7 +210,7 @@ void EntityRouter::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
     const std::size_t mark = out.size();
     const auto offers = entities_[i].uni->offers_told();
     entities_[i].uni->handle_timeouts(now, out);
-    translate(i, out, mark, offers);
+    if (!single() || entities_[i].uni->offers_told() != offers) translate(i, out, mark, offers);
   }
 }
 
@@ -241,7 +241,8 @@ bool EntityRouter::release_call(std::size_t entity, std::uint32_t cref, bool out
   const std::size_t mark = out.size();
   const auto offers = entities_[entity].uni->offers_told();
   const bool done = entities_[entity].uni->release_call(0, cref, outgoing, cause, now, out);
-  translate(entity, out, mark, offers);
+  if (!single() || entities_[entity].uni->offers_told() != offers)
+    translate(entity, out, mark, offers);
   return done;
 }
 

@@ -118,7 +118,8 @@ class EntityRouter final : public atmsvc::CallControl {
                  std::vector<atmsvc::NetOutput>& out);
   // Translates in place what entity i's Uni appended to `out` from `mark` on
   // (no copy of the outputs: they stay where the Uni put them); `offers`:
-  // the Uni's offers_told() before (with one entity, nothing else to do).
+  // the Uni's offers_told() before (with one entity, nothing else to do:
+  // the callers test that first, translate() is not even called).
   void translate(std::size_t i, std::vector<atmsvc::NetOutput>& out, std::size_t mark,
                  std::uint64_t offers);
   // A routing event (the router has no entity of its own: an empty one).
