@@ -80,7 +80,10 @@ std::optional<Timer> Uni::state_timer(CallState s) const {
 void Uni::set_state(Call& c, CallState s) {
   if (c.state == s) return;
   stop_state_timer(c);
-  if (params_.trace_messages) emit_call(log::Id::kCallState, c, label(c.state), label(s));
+  // The labels are arguments: built only if the event is wanted (it is not
+  // at the default level).
+  if (params_.trace_messages && levels().enabled(log::Id::kCallState))
+    emit_call(log::Id::kCallState, c, label(c.state), label(s));
   c.state = s;
   if (s == CallState::kActive && !c.was_active) {
     c.was_active = true;
@@ -308,32 +311,16 @@ struct Uni::Machine {
     Handler h;
   };
   static Handler find(Side side, CallState s, Ev e);
-  static Handler search(Side side, CallState s, Ev e);  // the table below, first match
+  // The table below, first match (constexpr: find()'s index is made at
+  // compile time, no guard for a static's initialisation on each dispatch).
+  static constexpr Handler search(Side side, CallState s, Ev e);
 };
 
 namespace {
 using S = CallState;
 }
 
-// The rows below, indexed once: a dispatch is a lookup, not a search.
-Uni::Machine::Handler Uni::Machine::find(Side side, CallState s, Ev e) {
-  constexpr unsigned kStates = 16, kEvents = 32;
-  static const auto kIndex = [] {
-    std::array<Handler, 2 * kStates * kEvents> t{};
-    for (unsigned sd = 0; sd < 2; ++sd)
-      for (unsigned st = 0; st < kStates; ++st)
-        for (unsigned ev = 0; ev < kEvents; ++ev)
-          t[(sd * kStates + st) * kEvents + ev] =
-              search(sd == 0 ? Side::kUser : Side::kNetwork, static_cast<CallState>(st),
-                     static_cast<Ev>(ev));
-    return t;
-  }();
-  const auto st = static_cast<unsigned>(s), ev = static_cast<unsigned>(e);
-  if (st >= kStates || ev >= kEvents) return search(side, s, e);
-  return kIndex[((side == Side::kUser ? 0u : 1u) * kStates + st) * kEvents + ev];
-}
-
-Uni::Machine::Handler Uni::Machine::search(Side side, CallState s, Ev e) {
+constexpr Uni::Machine::Handler Uni::Machine::search(Side side, CallState s, Ev e) {
   using M = Machine;
   using MM = ModifyMachine;
   constexpr auto st = [](CallState x) {
@@ -343,7 +330,7 @@ Uni::Machine::Handler Uni::Machine::search(Side side, CallState s, Ev e) {
   constexpr std::uint16_t kAny = 0xffff;
   constexpr std::uint16_t kClearing = st(S::kReleaseRequest) | st(S::kReleaseIndication);
   constexpr std::uint16_t kModifying = st(S::kModifyRequest) | st(S::kModifyReceived);
-  static constexpr Row kRows[] = {
+  constexpr Row kRows[] = {
       // Establishment, originating side of the call.
       {st(S::kNull), st(S::kNull), ev(Ev::kSetupRequest), &M::u0n0_setup_request},
       {st(S::kCallInitiated), st(S::kCallPresent), ev(Ev::kCallProceeding),
@@ -407,6 +394,24 @@ Uni::Machine::Handler Uni::Machine::search(Side side, CallState s, Ev e) {
     if ((states & st(s)) != 0 && (r.evs & ev(e)) != 0) return r.h;
   }
   return &M::unx_unexpected;
+}
+
+// The rows below, indexed at compile time: a dispatch is a lookup, not a search.
+Uni::Machine::Handler Uni::Machine::find(Side side, CallState s, Ev e) {
+  constexpr unsigned kStates = 16, kEvents = 32;
+  static constexpr auto kIndex = [] {
+    std::array<Handler, 2 * kStates * kEvents> t{};
+    for (unsigned sd = 0; sd < 2; ++sd)
+      for (unsigned st = 0; st < kStates; ++st)
+        for (unsigned ev = 0; ev < kEvents; ++ev)
+          t[(sd * kStates + st) * kEvents + ev] =
+              search(sd == 0 ? Side::kUser : Side::kNetwork, static_cast<CallState>(st),
+                     static_cast<Ev>(ev));
+    return t;
+  }();
+  const auto st = static_cast<unsigned>(s), ev = static_cast<unsigned>(e);
+  if (st >= kStates || ev >= kEvents) return search(side, s, e);
+  return kIndex[((side == Side::kUser ? 0u : 1u) * kStates + st) * kEvents + ev];
 }
 
 void Uni::dispatch(Call& c, const In& in) {
@@ -821,6 +826,7 @@ void Uni::tell_socket_gone(Call& c, int err) {
       break;
     case Phase::kIncomingOffered:
       out_->push_back(CcIncomingGone{c.id});
+      ++offers_told_;
       break;
     case Phase::kGone:
       break;
@@ -932,11 +938,13 @@ void Uni::start_state_timer(Call& c, Timer t) {
 void Uni::stop_state_timer(Call& c) {
   if (!c.timer_on) return;
   c.timer_on = false;
+  timers_.drop_front_if(static_cast<std::size_t>(c.timer), c.key(), c.timer_at);
   prune_timers(c.timer);
 }
 
 void Uni::stop_t322(Call& c) {
   if (!c.t322) return;
+  timers_.drop_front_if(static_cast<std::size_t>(Timer::kT322), c.key(), *c.t322);
   c.t322.reset();
   prune_timers(Timer::kT322);
 }

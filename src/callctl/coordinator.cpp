@@ -26,24 +26,32 @@ namespace cause = q2931::cause;
 // name; every other procedure's (restart, point-to-multipoint, modification,
 // leaf-initiated join: kMsgSpecs' procedure column) is kOtherMessage.
 std::optional<Uni::Ev> Uni::call_event_of(MessageType t) {
-  const auto proc = q2931::message_procedure(t);
-  if (!proc) return std::nullopt;
-  if (*proc != q2931::Procedure::kCallControl) return Ev::kOtherMessage;
   // STATUS and STATUS ENQUIRY are not here: the coordinator answers them
-  // (§5.6.11, §5.6.12).
-  static constexpr std::pair<MessageType, Ev> kEvents[] = {
-      {MessageType::kSetup, Ev::kSetup},
-      {MessageType::kCallProceeding, Ev::kCallProceeding},
-      {MessageType::kAlerting, Ev::kAlerting},
-      {MessageType::kConnect, Ev::kConnect},
-      {MessageType::kConnectAcknowledge, Ev::kConnectAck},
-      {MessageType::kRelease, Ev::kRelease},
-      {MessageType::kReleaseComplete, Ev::kReleaseComplete},
-      {MessageType::kNotify, Ev::kNotify},
-  };
-  for (const auto& [type, ev] : kEvents)
-    if (type == t) return ev;
-  return std::nullopt;
+  // (§5.6.11, §5.6.12). The point-to-point messages (all of the call
+  // control procedure) by a switch, before the procedure's table.
+  switch (static_cast<std::uint8_t>(t)) {  // the others: default
+    case static_cast<std::uint8_t>(MessageType::kSetup):
+      return Ev::kSetup;
+    case static_cast<std::uint8_t>(MessageType::kCallProceeding):
+      return Ev::kCallProceeding;
+    case static_cast<std::uint8_t>(MessageType::kAlerting):
+      return Ev::kAlerting;
+    case static_cast<std::uint8_t>(MessageType::kConnect):
+      return Ev::kConnect;
+    case static_cast<std::uint8_t>(MessageType::kConnectAcknowledge):
+      return Ev::kConnectAck;
+    case static_cast<std::uint8_t>(MessageType::kRelease):
+      return Ev::kRelease;
+    case static_cast<std::uint8_t>(MessageType::kReleaseComplete):
+      return Ev::kReleaseComplete;
+    case static_cast<std::uint8_t>(MessageType::kNotify):
+      return Ev::kNotify;
+    default:
+      break;
+  }
+  const auto proc = q2931::message_procedure(t);
+  if (!proc || *proc == q2931::Procedure::kCallControl) return std::nullopt;
+  return Ev::kOtherMessage;
 }
 
 // Q.2963.1: the modification messages are the call machine's only on a UNI
@@ -346,6 +354,7 @@ void Uni::offer(atmsvc::CallId id, const std::optional<std::pair<std::uint16_t, 
   inc.sap = in.sap;
   inc.qos = in.qos;
   out_->push_back(inc);
+  ++offers_told_;
 }
 
 // §5.6.11 / §5.6.12: STATUS received for a known call.

@@ -21,6 +21,17 @@ using atmsvc::CcReleased;
 using atmsvc::NetInput;
 using atmsvc::NetOutput;
 
+namespace {
+// The index of alternative T in NetOutput (a switch's case label).
+template <class T, std::size_t I = 0>
+constexpr std::size_t variant_index() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, NetOutput>, T>)
+    return I;
+  else
+    return variant_index<T, I + 1>();
+}
+}  // namespace
+
 EntityRouter::EntityRouter(std::vector<EntitySpec> entities) {
   if (!entities.empty()) levels_ = entities.front().params.levels;
   entities_.reserve(entities.size());
@@ -36,27 +47,110 @@ EntityRouter::EntityRouter(std::vector<EntitySpec> entities) {
   }
 }
 
-void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
-  if (const auto* p = std::get_if<atmsvc::LinkPdu>(&in)) {
-    if (p->entity < entities_.size()) to_entity(p->entity, atmsvc::LinkPdu{0, p->bytes}, now, out);
-  } else if (const auto* r = std::get_if<atmsvc::RestartVcs>(&in)) {
-    if (r->entity < entities_.size())
-      to_entity(r->entity, atmsvc::RestartVcs{0, r->vc, r->vpc}, now, out);
-  } else if (std::holds_alternative<atmsvc::StartLinks>(in) ||
-             std::holds_alternative<atmsvc::StopLinks>(in) ||
-             std::holds_alternative<atmsvc::KernelStalled>(in) ||
-             std::holds_alternative<atmsvc::LocalAddresses>(in)) {
-    for (std::size_t i = 0; i < entities_.size(); ++i) to_entity(i, in, now, out);
+template <class T>
+void EntityRouter::request(const T& r, const NetInput& req, TimePoint now,
+                           std::vector<NetOutput>& out) {
+  std::optional<std::size_t> target;
+  // The request goes on as it is, but for a call id translated (a copy then).
+  const NetInput* fwd = &req;
+  std::optional<NetInput> translated;
+  if constexpr (std::is_same_v<T, CcConnect>) {
+    target = route(r.called, r.local);
+    if (!target) {
+      emit(out, log::Id::kCallNoRoute, r.sock, r.called);
+      out.push_back(CcReleased{r.sock, -EHOSTUNREACH});
+      return;
+    }
+    if (!single()) sock_entity_[r.sock] = *target;
+    if (entities_.size() > 1) emit(out, log::Id::kCallRouted, r.sock, entities_[*target].name);
+  } else if constexpr (std::is_same_v<T, CcRelease>) {
+    if (single()) {
+      target = 0;  // the Uni ignores a socket it does not know
+    } else {
+      const auto it = sock_entity_.find(r.sock);
+      if (it == sock_entity_.end()) return;  // never reached an entity
+      target = it->second;
+      sock_entity_.erase(it);
+    }
+  } else if constexpr (std::is_same_v<T, atmsvc::CcModify> ||
+                       std::is_same_v<T, atmsvc::CcModifyQosAnswer>) {
+    // Q.2963.1: to the entity of the socket's call. A modification of a
+    // socket no entity holds is refused as the Uni would (-EBADFD).
+    target = entity_of_sock(r.sock);
+    if (!target && std::is_same_v<T, atmsvc::CcModify>)
+      out.push_back(atmsvc::CcModifyResult{r.sock, -EBADFD});
+  } else if constexpr (std::is_same_v<T, atmsvc::CcAddParty> ||
+                       std::is_same_v<T, atmsvc::CcDropParty>) {
+    // Q.2971: to the entity of the root's call; without one, -EBADFD
+    // as the socket table answers a socket without a call.
+    target = entity_of_sock(r.sock);
+    if (!target) {
+      if constexpr (std::is_same_v<T, atmsvc::CcAddParty>)
+        out.push_back(atmsvc::CcAddPartyResult{r.sock, -EBADFD});
+      else
+        out.push_back(atmsvc::CcDropPartyResult{r.sock, -EBADFD});
+    }
+  } else if constexpr (requires { r.call; }) {
+    // A request about an offered incoming call (CcAccept, CcReject, and
+    // any later one): to the entity that offered it, with its call id.
+    const auto it = offered_.find(r.call);
+    if (it == offered_.end()) {
+      emit(out, log::Id::kCallNoOffered, r.call);
+      return;
+    }
+    target = it->second.entity;
+    if (!single()) {  // one entity: its ids are ours, the request goes as it is
+      T copy = r;
+      copy.call = it->second.uni_call;
+      fwd = &translated.emplace(copy);
+    }
+    if constexpr (std::is_same_v<T, CcAccept> || std::is_same_v<T, CcReject>) {
+      if (!single()) entities_[*target].ours.erase(it->second.uni_call);
+      offered_.erase(it);  // answered: the call is the socket's now, or gone
+    }
+    if constexpr (std::is_same_v<T, CcAccept>)
+      if (!single()) sock_entity_[r.sock] = *target;
   } else {
-    request(in, now, out);
+    static_assert(sizeof(T) == 0, "EntityRouter::request: a request it does not route");
   }
+  if (!target) return;
+  to_entity(*target, *fwd, now, out);
+}
+
+void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
+  // One visit: the input's type picks its branch (no chain of tests).
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, atmsvc::LinkPdu>) {
+          if (x.entity < entities_.size()) {
+            if (x.entity == 0)
+              to_entity(0, in, now, out);  // already entity 0's, as the Uni sees it
+            else
+              to_entity(x.entity, atmsvc::LinkPdu{0, x.bytes}, now, out);
+          }
+        } else if constexpr (std::is_same_v<T, atmsvc::RestartVcs>) {
+          if (x.entity < entities_.size())
+            to_entity(x.entity, atmsvc::RestartVcs{0, x.vc, x.vpc}, now, out);
+        } else if constexpr (std::is_same_v<T, atmsvc::StartLinks> ||
+                             std::is_same_v<T, atmsvc::StopLinks> ||
+                             std::is_same_v<T, atmsvc::KernelStalled> ||
+                             std::is_same_v<T, atmsvc::LocalAddresses>) {
+          for (std::size_t i = 0; i < entities_.size(); ++i) to_entity(i, in, now, out);
+        } else {
+          request(x, in, now, out);
+        }
+      },
+      in);
 }
 
 void EntityRouter::to_entity(std::size_t i, const NetInput& in, TimePoint now,
                              std::vector<NetOutput>& out) {
   const std::size_t mark = out.size();
-  entities_[i].uni->handle(in, now, out);
-  translate(i, out, mark);
+  Uni& u = *entities_[i].uni;
+  const auto offers = u.offers_told();
+  u.handle(in, now, out);
+  if (!single() || u.offers_told() != offers) translate(i, out, mark, offers);
 }
 
 std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& called) const {
@@ -75,7 +169,9 @@ std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& cal
 std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& called,
                                                const struct sockaddr_atmsvc& local) const {
   const auto by_called = route(called);
-  if (!address_in_use(local)) return by_called;
+  // One entity: it owns the address or not, the called number decides
+  // either way (below: every entity owns it, or none).
+  if (single() || !address_in_use(local)) return by_called;
   AddressPrefix whole;
   whole.addr = local;
   std::optional<std::size_t> owner;
@@ -107,96 +203,19 @@ std::optional<std::size_t> EntityRouter::entity_of_sock(atmsvc::SockId sock) con
   return it->second;
 }
 
-void EntityRouter::request(const NetInput& req, TimePoint now, std::vector<NetOutput>& out) {
-  std::optional<std::size_t> target;
-  // The request goes on as it is, but for a call id translated (a copy then).
-  const NetInput* fwd = &req;
-  std::optional<NetInput> translated;
-  std::visit(
-      [&](const auto& r) {
-        using T = std::decay_t<decltype(r)>;
-        if constexpr (std::is_same_v<T, CcConnect>) {
-          target = route(r.called, r.local);
-          if (!target) {
-            emit(out, log::Id::kCallNoRoute, r.sock, r.called);
-            out.push_back(CcReleased{r.sock, -EHOSTUNREACH});
-            return;
-          }
-          if (!single()) sock_entity_[r.sock] = *target;
-          if (entities_.size() > 1)
-            emit(out, log::Id::kCallRouted, r.sock, entities_[*target].name);
-        } else if constexpr (std::is_same_v<T, CcRelease>) {
-          if (single()) {
-            target = 0;  // the Uni ignores a socket it does not know
-            return;
-          }
-          const auto it = sock_entity_.find(r.sock);
-          if (it == sock_entity_.end()) return;  // never reached an entity
-          target = it->second;
-          sock_entity_.erase(it);
-        } else if constexpr (std::is_same_v<T, atmsvc::CcModify> ||
-                             std::is_same_v<T, atmsvc::CcModifyQosAnswer>) {
-          // Q.2963.1: to the entity of the socket's call. A modification of a
-          // socket no entity holds is refused as the Uni would (-EBADFD).
-          target = entity_of_sock(r.sock);
-          if (!target && std::is_same_v<T, atmsvc::CcModify>)
-            out.push_back(atmsvc::CcModifyResult{r.sock, -EBADFD});
-        } else if constexpr (std::is_same_v<T, atmsvc::CcAddParty> ||
-                             std::is_same_v<T, atmsvc::CcDropParty>) {
-          // Q.2971: to the entity of the root's call; without one, -EBADFD
-          // as the socket table answers a socket without a call.
-          target = entity_of_sock(r.sock);
-          if (!target) {
-            if constexpr (std::is_same_v<T, atmsvc::CcAddParty>)
-              out.push_back(atmsvc::CcAddPartyResult{r.sock, -EBADFD});
-            else
-              out.push_back(atmsvc::CcDropPartyResult{r.sock, -EBADFD});
-          }
-        } else if constexpr (requires { r.call; }) {
-          // A request about an offered incoming call (CcAccept, CcReject, and
-          // any later one): to the entity that offered it, with its call id.
-          const auto it = offered_.find(r.call);
-          if (it == offered_.end()) {
-            emit(out, log::Id::kCallNoOffered, r.call);
-            return;
-          }
-          target = it->second.entity;
-          if (!single()) {  // one entity: its ids are ours, the request goes as it is
-            T copy = r;
-            copy.call = it->second.uni_call;
-            fwd = &translated.emplace(copy);
-          }
-          if constexpr (std::is_same_v<T, CcAccept> || std::is_same_v<T, CcReject>) {
-            if (!single()) entities_[*target].ours.erase(it->second.uni_call);
-            offered_.erase(it);  // answered: the call is the socket's now, or gone
-          }
-          if constexpr (std::is_same_v<T, CcAccept>)
-            if (!single()) sock_entity_[r.sock] = *target;
-        } else if constexpr (!std::is_same_v<T, atmsvc::LinkPdu> &&
-                             !std::is_same_v<T, atmsvc::StartLinks> &&
-                             !std::is_same_v<T, atmsvc::StopLinks> &&
-                             !std::is_same_v<T, atmsvc::LocalAddresses> &&
-                             !std::is_same_v<T, atmsvc::RestartVcs> &&
-                             !std::is_same_v<T, atmsvc::KernelStalled>) {
-          static_assert(sizeof(T) == 0, "EntityRouter::request: a request it does not route");
-        }
-      },
-      req);
-  if (!target) return;
-  to_entity(*target, *fwd, now, out);
-}
-
 void EntityRouter::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
   for (std::size_t i = 0; i < entities_.size(); ++i) {
     const auto d = entities_[i].uni->next_deadline();
     if (!d || *d > now) continue;
     const std::size_t mark = out.size();
+    const auto offers = entities_[i].uni->offers_told();
     entities_[i].uni->handle_timeouts(now, out);
-    translate(i, out, mark);
+    if (!single() || entities_[i].uni->offers_told() != offers) translate(i, out, mark, offers);
   }
 }
 
 std::optional<TimePoint> EntityRouter::next_deadline() const {
+  if (single()) return entities_[0].uni->next_deadline();
   std::optional<TimePoint> d;
   for (const auto& e : entities_) d = earliest(d, e.uni->next_deadline());
   return d;
@@ -220,8 +239,10 @@ bool EntityRouter::release_call(std::size_t entity, std::uint32_t cref, bool out
                                 std::uint8_t cause, TimePoint now, std::vector<NetOutput>& out) {
   if (entity >= entities_.size()) return false;
   const std::size_t mark = out.size();
+  const auto offers = entities_[entity].uni->offers_told();
   const bool done = entities_[entity].uni->release_call(0, cref, outgoing, cause, now, out);
-  translate(entity, out, mark);
+  if (!single() || entities_[entity].uni->offers_told() != offers)
+    translate(entity, out, mark, offers);
   return done;
 }
 
@@ -231,41 +252,59 @@ bool EntityRouter::links_idle() const {
   return true;
 }
 
-void EntityRouter::translate(std::size_t i, std::vector<NetOutput>& out, std::size_t mark) {
+void EntityRouter::translate(std::size_t i, std::vector<NetOutput>& out, std::size_t mark,
+                             std::uint64_t offers) {
   auto& e = entities_[i];
+  // One entity: its link is entity 0 as the Uni says, its ids are ours; only
+  // an offer (CcIncoming, CcIncomingGone) is the router's business.
+  if (single() && e.uni->offers_told() == offers) return;
+  // Outputs are dropped (an offer already answered) only here: until the
+  // first one, nothing moves.
   std::size_t kept = mark;
   for (std::size_t at = mark; at < out.size(); ++at) {
     NetOutput& ev = out[at];
-    if (auto* pdu = std::get_if<atmsvc::ToLink>(&ev)) {
-      pdu->entity = i;
-    } else if (auto* ls = std::get_if<atmsvc::LinkState>(&ev)) {
-      ls->entity = i;
-    } else if (auto* inc = std::get_if<CcIncoming>(&ev)) {
-      if (single()) {
-        offered_[inc->call] = Offered{i, inc->call};  // one entity: its ids are unique
-      } else {
-        const atmsvc::CallId ours = next_call_++;
-        e.ours[inc->call] = ours;
-        offered_[ours] = Offered{i, inc->call};
-        inc->call = ours;
+    switch (ev.index()) {
+      case variant_index<atmsvc::ToLink>():
+        std::get_if<atmsvc::ToLink>(&ev)->entity = i;
+        break;
+      case variant_index<atmsvc::LinkState>():
+        std::get_if<atmsvc::LinkState>(&ev)->entity = i;
+        break;
+      case variant_index<CcIncoming>(): {
+        auto* inc = std::get_if<CcIncoming>(&ev);
+        if (single()) {
+          offered_[inc->call] = Offered{i, inc->call};  // one entity: its ids are unique
+        } else {
+          const atmsvc::CallId ours = next_call_++;
+          e.ours[inc->call] = ours;
+          offered_[ours] = Offered{i, inc->call};
+          inc->call = ours;
+        }
+        break;
       }
-    } else if (auto* gone = std::get_if<CcIncomingGone>(&ev)) {
-      if (single()) {
-        if (offered_.erase(gone->call) == 0) continue;  // already answered by the kernel
-      } else {
-        const auto it = e.ours.find(gone->call);
-        if (it == e.ours.end()) continue;  // already answered by the kernel
-        gone->call = it->second;
-        offered_.erase(it->second);
-        e.ours.erase(it);
+      case variant_index<CcIncomingGone>(): {
+        auto* gone = std::get_if<CcIncomingGone>(&ev);
+        if (single()) {
+          if (offered_.erase(gone->call) == 0) continue;  // already answered by the kernel
+        } else {
+          const auto it = e.ours.find(gone->call);
+          if (it == e.ours.end()) continue;  // already answered by the kernel
+          gone->call = it->second;
+          offered_.erase(it->second);
+          e.ours.erase(it);
+        }
+        break;
       }
-    } else if (const auto* rel = std::get_if<CcReleased>(&ev)) {
-      if (!single()) sock_entity_.erase(rel->sock);
+      case variant_index<CcReleased>():
+        if (!single()) sock_entity_.erase(std::get_if<CcReleased>(&ev)->sock);
+        break;
+      default:
+        break;
     }
     if (kept != at) out[kept] = std::move(ev);
     ++kept;
   }
-  out.erase(out.begin() + static_cast<std::ptrdiff_t>(kept), out.end());
+  if (kept != out.size()) out.erase(out.begin() + static_cast<std::ptrdiff_t>(kept), out.end());
 }
 
 }  // namespace atmsigd::callctl

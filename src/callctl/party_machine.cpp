@@ -309,7 +309,10 @@ void Uni::remove_party(Call& c, Multipoint& mp, std::uint16_t ep, std::uint8_t c
     out_->push_back(CcAddPartyResult{c.sock, root_err.value_or(kErrCallerGone)});
   if (p.drop_waits && root_there) out_->push_back(CcDropPartyResult{c.sock, 0});
   if (p.own_sock) {
-    if (p.id != 0 && party_ids_.erase(p.id) != 0) out_->push_back(CcIncomingGone{p.id});
+    if (p.id != 0 && party_ids_.erase(p.id) != 0) {
+      out_->push_back(CcIncomingGone{p.id});
+      ++offers_told_;
+    }
     if (p.sock != 0 && party_socks_.erase(p.sock) != 0) out_->push_back(CcReleased{p.sock, 0});
   } else if (!c.we_originated) {
     // A leaf's own party (the SETUP's): its socket is told, the call may go on
@@ -338,7 +341,10 @@ void Uni::end_parties(Call& c, int err, bool tell) {
     if (p.drop_waits && root_there) out_->push_back(CcDropPartyResult{c.sock, 0});
     p.add_waits = p.drop_waits = false;
     if (p.own_sock) {
-      if (p.id != 0 && party_ids_.erase(p.id) != 0) out_->push_back(CcIncomingGone{p.id});
+      if (p.id != 0 && party_ids_.erase(p.id) != 0) {
+        out_->push_back(CcIncomingGone{p.id});
+        ++offers_told_;
+      }
       if (p.sock != 0 && party_socks_.erase(p.sock) != 0) out_->push_back(CcReleased{p.sock, err});
       p.id = 0;
       p.sock = 0;

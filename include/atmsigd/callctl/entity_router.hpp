@@ -109,13 +109,19 @@ class EntityRouter final : public atmsvc::CallControl {
     std::size_t entity;
     atmsvc::CallId uni_call;
   };
-  void request(const atmsvc::NetInput& req, TimePoint now, std::vector<atmsvc::NetOutput>& out);
+  // A socket layer's request `r`, which is `req`'s alternative.
+  template <class T>
+  void request(const T& r, const atmsvc::NetInput& req, TimePoint now,
+               std::vector<atmsvc::NetOutput>& out);
   // Entity i's Uni handles `in`, appending to `out`; its outputs are translated there.
   void to_entity(std::size_t i, const atmsvc::NetInput& in, TimePoint now,
                  std::vector<atmsvc::NetOutput>& out);
   // Translates in place what entity i's Uni appended to `out` from `mark` on
-  // (no copy of the outputs: they stay where the Uni put them).
-  void translate(std::size_t i, std::vector<atmsvc::NetOutput>& out, std::size_t mark);
+  // (no copy of the outputs: they stay where the Uni put them); `offers`:
+  // the Uni's offers_told() before (with one entity, nothing else to do:
+  // the callers test that first, translate() is not even called).
+  void translate(std::size_t i, std::vector<atmsvc::NetOutput>& out, std::size_t mark,
+                 std::uint64_t offers);
   // A routing event (the router has no entity of its own: an empty one).
   template <class... A>
   void emit(std::vector<atmsvc::NetOutput>& out, log::Id id, A&&... a) const {

@@ -13,11 +13,15 @@
 // Stale entries behind a live front wait until they reach the front; they
 // are bounded by the calls started within the longest timer's duration.
 //
+// A bitmask says which queues hold entries: earliest() looks at those only
+// (one or two of the eight, mostly), empty() is one test.
+//
 // Storage: a ring buffer per kind that doubles when full and never shrinks
 // (no allocation per timer once it has held its peak).
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -37,17 +41,14 @@ class TimerQueues {
     std::uint32_t key;
   };
 
-  bool empty() const {
-    for (const auto& q : queues_)
-      if (q.size != 0) return false;
-    return true;
-  }
+  bool empty() const { return armed_ == 0; }
   std::size_t size(std::size_t kind) const { return queues_[kind].size; }
 
   // Arms timer `kind` of call `key` for `when`.
   void push(std::size_t kind, TimePoint when, std::uint32_t key) {
     Ring& q = queues_[kind];
     q.push_back(Entry{when, key});
+    armed_ |= Mask{1} << kind;
     // A deadline earlier than the last one (a clock that went back, in
     // tests): moved to its place, so the queue stays in order.
     for (std::size_t i = q.size - 1; i > 0 && q.at(i).when < q.at(i - 1).when; --i)
@@ -59,16 +60,23 @@ class TimerQueues {
   template <class Live>
   void prune(std::size_t kind, Live&& live) {
     Ring& q = queues_[kind];
-    while (q.size != 0 && !live(q.front().key, kind, q.front().when)) q.pop_front();
+    while (q.size != 0 && !live(q.front().key, kind, q.front().when)) pop(kind);
+  }
+  // Drops the front of `kind`'s queue if it is (key, when): a timer just
+  // stopped is usually the front, and needs no look-up to know it is dead.
+  void drop_front_if(std::size_t kind, std::uint32_t key, TimePoint when) {
+    Ring& q = queues_[kind];
+    if (q.size != 0 && q.front().key == key && q.front().when == when) pop(kind);
   }
 
   // The kind whose front is the earliest (ties: the lower key, then the
   // lower kind, as the set ordered them); none if every queue is empty.
   std::optional<std::size_t> earliest() const {
     std::optional<std::size_t> best;
-    for (std::size_t k = 0; k < N; ++k) {
+    // Only the queues holding entries (the bits of armed_), lowest kind first.
+    for (Mask m = armed_; m != 0; m &= m - 1) {
+      const auto k = static_cast<std::size_t>(std::countr_zero(m));
       const Ring& q = queues_[k];
-      if (q.size == 0) continue;
       if (!best) {
         best = k;
         continue;
@@ -85,7 +93,11 @@ class TimerQueues {
     return queues_[*k].front().when;
   }
   const Entry& front(std::size_t kind) const { return queues_[kind].front(); }
-  void pop(std::size_t kind) { queues_[kind].pop_front(); }
+  void pop(std::size_t kind) {
+    Ring& q = queues_[kind];
+    q.pop_front();
+    if (q.size == 0) armed_ &= ~(Mask{1} << kind);
+  }
 
  private:
   struct Ring {
@@ -110,7 +122,10 @@ class TimerQueues {
       head = 0;
     }
   };
+  using Mask = std::uint32_t;
+  static_assert(N <= 32, "one bit of armed_ per kind");
   std::array<Ring, N> queues_;
+  Mask armed_ = 0;  // bit k: queue k holds entries
 };
 
 }  // namespace atmsigd::callctl

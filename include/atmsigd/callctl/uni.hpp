@@ -346,6 +346,9 @@ class Uni final : public atmsvc::CallControl {
   // Parties (not Null) of that call; leaf joins (LEAF SETUP REQUEST) pending.
   std::size_t party_count(std::uint32_t cref, bool we_originated) const;
   std::size_t joins_pending() const { return joins_.size(); }
+  // CcIncoming and CcIncomingGone outputs so far: the entity router with one
+  // entity has nothing else to translate in an input's outputs.
+  std::uint64_t offers_told() const { return offers_told_; }
 
  private:
   // Per-call events: local primitives, messages, timers.
@@ -488,7 +491,19 @@ class Uni final : public atmsvc::CallControl {
   // Entry points (uni.cpp)
   void start_link();
   void stop_link();
-  void request(const atmsvc::NetInput& req);
+  // One input of handle() (a template over NetInput's types, uni.cpp).
+  template <class T>
+  void on_input(const T& x);
+  // The socket layer's requests, one per type.
+  void request(const atmsvc::CcConnect& c);
+  void request(const atmsvc::CcAccept& a);
+  void request(const atmsvc::CcReject& r);
+  void request(const atmsvc::CcRelease& rel);
+  void request(const atmsvc::CcIdentify& idf);
+  void request(const atmsvc::CcModify& mr);
+  void request(const atmsvc::CcModifyQosAnswer& qa);
+  void request(const atmsvc::CcAddParty& ap);
+  void request(const atmsvc::CcDropParty& dp);
   void restart_vcs(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc);
   void restart_request(const atmsvc::RestartVcs& r);  // restart.cpp
   // CcModify / CcModifyQosAnswer for the call of a socket (modify_machine.cpp).
@@ -833,6 +848,7 @@ class Uni final : public atmsvc::CallControl {
   std::uint32_t next_leaf_seq_ = 1;
 
   UniStats stats_;
+  std::uint64_t offers_told_ = 0;  // offers_told()
   // The addresses (local and remote) and QoS of the established calls, each
   // distinct value once (call_details.cpp).
   util::InternTable<struct sockaddr_atmsvc> addresses_{params_.details_bound};
