@@ -30,25 +30,23 @@ void encode_party(Message& msg, const struct sockaddr_atmsvc& a, Version v) {
   const std::size_t publen = strnlen(a.sas_addr.pub, sizeof a.sas_addr.pub);
   const bool has_prv = std::any_of(std::begin(a.sas_addr.prv), std::end(a.sas_addr.prv),
                                    [](unsigned char b) { return b != 0; });
-  Number n;
+  // Built in place in the message (no temporary IE copied in).
+  Number& n = msg.emplace<Number>();
   if (publen > 0) {
     n.plan = numbering::kPlanE164;
     n.type_of_number = numbering::kTypeInternational;
     n.address.assign(a.sas_addr.pub, a.sas_addr.pub + publen);
-    msg.add(std::move(n));
     if (has_prv) {
-      Sub s;
+      Sub& s = msg.emplace<Sub>();
       s.type = is_uni30(v) || v == Version::kUni31 || v == Version::kUni31Compat30
                    ? 0
                    : 1;  // NSAP / ATM end system address
       s.address.assign(a.sas_addr.prv, a.sas_addr.prv + ATM_ESA_LEN);
-      msg.add(std::move(s));
     }
   } else {
     n.plan = numbering::kPlanNsap;
     n.type_of_number = numbering::kTypeUnknown;
     n.address.assign(a.sas_addr.prv, a.sas_addr.prv + ATM_ESA_LEN);
-    msg.add(std::move(n));
   }
 }
 
@@ -226,17 +224,17 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
   const bool abr = qos.txtp.traffic_class == ATM_ABR || qos.rxtp.traffic_class == ATM_ABR;
   if (abr && (ubr || cbr)) return EncodeError{-EINVAL};  // one transfer capability per call
 
-  msg.ies.reserve(msg.ies.size() + 17);  // every IE below, at most: one allocation
-  AalParameters aal;
-  Aal5 a5;
+  // No reserve: the IEs below fit the message's inline room (kInlineIes; a
+  // SETUP has 7-9, at most 17 with UNI 4.0 parameters and three B-LLIs, then
+  // one heap block). Reserving the maximum took a heap block for every SETUP.
+  // The usual IEs are built in place in the message (no temporary copied in).
+  Aal5& a5 = *std::get_if<Aal5>(&msg.emplace<AalParameters>().aal);  // Aal5: the default
   a5.fwd_max_sdu = sdu_or_default(qos.txtp.max_sdu);
   a5.bwd_max_sdu = sdu_or_default(qos.rxtp.max_sdu);
   if (is_uni30(v)) a5.mode = static_cast<std::uint8_t>(AalMode::kMessage);
   a5.sscs = 0;
-  aal.aal = a5;
-  msg.add(aal);
 
-  TrafficDescriptor td;
+  TrafficDescriptor& td = msg.emplace<TrafficDescriptor>();
   if (abr) {
     td.td.fwd_pcr_01 = abr_pcr(qos.txtp, link_rate);
     td.td.bwd_pcr_01 = abr_pcr(qos.rxtp, link_rate);
@@ -249,9 +247,8 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
     td.td.bwd_pcr_01 = static_cast<std::uint32_t>(signalled_pcr(qos.rxtp, link_rate));
   }
   td.td.best_effort = ubr;
-  msg.add(td);
 
-  BroadbandBearerCapability bc;
+  BroadbandBearerCapability& bc = msg.emplace<BroadbandBearerCapability>();
   bc.bearer_class = bearer_class::kBcobX;
   if (cbr)
     bc.transfer_capability = 0x05;
@@ -259,7 +256,6 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
     bc.transfer_capability = kAtcAbr;
   else if (ubr && with_uni30(v))  // octet 5a forced: UNI 3.0 wants it
     bc.transfer_capability = 0x00;
-  msg.add(bc);
 
   if (sap.bhli.hl_type != ATM_HL_NONE) {
     BroadbandHighLayerInfo h;
@@ -300,11 +296,10 @@ std::optional<EncodeError> add_setup_ies(Message& msg, const struct sockaddr_atm
     encode_party<CallingPartyNumber, CallingPartySubaddress>(msg, calling, v);
   if (conn_id != nullptr) msg.add(*conn_id);
 
-  QosParameter q;
+  QosParameter& q = msg.emplace<QosParameter>();
   q.hdr.coding = is_uni30(v) ? CodingStandard::kNetwork : CodingStandard::kItuT;
   q.fwd_class = 0;
   q.bwd_class = 0;
-  msg.add(q);
   if (is_uni40(v)) {
     // UNI 4.0 §9.1.2: a CBR range (min_pcr below the PCR signalled) asks for
     // at least min_pcr: the minimum acceptable ATM traffic descriptor.

@@ -13,6 +13,11 @@
 namespace atmsigd::q2931 {
 namespace {
 
+// The stack scratch of the encoder: more than any message the demon sends (a
+// SETUP with both addresses, UNI 4.0 parameters and three B-LLIs is about
+// 200 octets).
+constexpr std::size_t kEncodeScratch = 512;
+
 bool is_uni3x(Version v) {
   return v == Version::kUni30 || v == Version::kUni31 || v == Version::kUni31Compat30;
 }
@@ -287,11 +292,12 @@ Bytes encode(const Message& msg, Version v) {
 }
 
 void encode(const Message& msg, Version v, Bytes& out) {
+  // Written on the stack (nothing zeroed, nothing allocated), then copied
+  // once into `out`, with room for SSCOP's SD trailer behind it (one
+  // allocation at most, none into a kept buffer). Only a message larger than
+  // the scratch spills into `out` directly.
+  std::uint8_t scratch[kEncodeScratch];
   out.clear();
-  // At most one allocation (none into a kept buffer): a SETUP with its
-  // addresses is about 120 octets, the other messages far less (grown only
-  // past this).
-  out.reserve(kHeaderLength + 32 * msg.ies.size());
   const std::uint32_t cref = (msg.cref.flag ? 0x800000u : 0u) | (msg.cref.value & 0x7fffffu);
   const std::uint8_t head[kHeaderLength] = {
       kProtocolDiscriminator,
@@ -304,14 +310,21 @@ void encode(const Message& msg, Version v, Bytes& out) {
                                 (static_cast<std::uint8_t>(msg.action) & 0x03)),
       0,
       0};
-  wire::Writer w(out);
+  wire::Writer w(scratch, sizeof scratch, out);
   w.put(head, kHeaderLength);  // the length patched below
   for (const auto& ie : msg.ies) encode_ie_into(w, ie, v);
-  w.finish();
-  const std::size_t len = out.size() - kHeaderLength;
+  const std::size_t len = w.size() - kHeaderLength;
   if (len > 0xffff) throw std::length_error("q2931: message longer than 65535 octets");
-  out[7] = static_cast<std::uint8_t>(len >> 8);
-  out[8] = static_cast<std::uint8_t>(len);
+  w.patch(7, static_cast<std::uint8_t>(len >> 8));
+  w.patch(8, static_cast<std::uint8_t>(len));
+  bool spilled = false;
+  const ByteView bytes = w.take(spilled);
+  if (spilled) {
+    out.reserve(out.size() + kSduTrailerRoom);
+    return;
+  }
+  out.reserve(bytes.size() + kSduTrailerRoom);
+  out.assign(bytes.begin(), bytes.end());
 }
 
 DecodeResult decode(ByteView bytes, Version v) {

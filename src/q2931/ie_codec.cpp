@@ -53,7 +53,9 @@ struct TaggedPair {
   std::uint8_t octets;  // of each value
 };
 
-void put_value(Writer& out, std::uint32_t v, std::uint8_t octets) {
+// Inlined (as the sub-field accessors below): each table entry then is a
+// presence test and a constant-width write, not a call with a switch.
+[[gnu::always_inline]] inline void put_value(Writer& out, std::uint32_t v, std::uint8_t octets) {
   switch (octets) {
     case 1:
       put8(out, v);
@@ -69,7 +71,7 @@ void put_value(Writer& out, std::uint32_t v, std::uint8_t octets) {
       break;
   }
 }
-bool get_value(Reader& r, std::uint32_t& v, std::uint8_t octets) {
+[[gnu::always_inline]] inline bool get_value(Reader& r, std::uint32_t& v, std::uint8_t octets) {
   std::uint8_t b = 0;
   std::uint16_t w = 0;
   switch (octets) {
@@ -89,18 +91,20 @@ bool get_value(Reader& r, std::uint32_t& v, std::uint8_t octets) {
 }
 
 template <class S, class V>
-void put_sub(Writer& out, const S& s, const Tagged<S, V>& f, Version v) {
+[[gnu::always_inline]] inline void put_sub(Writer& out, const S& s, const Tagged<S, V>& f,
+                                           Version v) {
   const auto& val = s.*(f.member);
   if (!val || !in_version(f.versions, v)) return;
   put8(out, f.id);
   put_value(out, *val, f.octets);
 }
 template <class S>
-void put_sub(Writer& out, const S& s, const TagOnly<S>& f, Version) {
+[[gnu::always_inline]] inline void put_sub(Writer& out, const S& s, const TagOnly<S>& f, Version) {
   if (s.*(f.member)) put8(out, f.id);
 }
 template <class S, class V>
-void put_sub(Writer& out, const S& s, const TaggedPair<S, V>& f, Version) {
+[[gnu::always_inline]] inline void put_sub(Writer& out, const S& s, const TaggedPair<S, V>& f,
+                                           Version) {
   const auto& a = s.*(f.first);
   const auto& b = s.*(f.second);
   if (!a || !b) return;
@@ -112,7 +116,8 @@ void put_sub(Writer& out, const S& s, const TaggedPair<S, V>& f, Version) {
 // Reads the value(s) of sub-field `id` if `f` describes it: 1 read, 0 not this
 // sub-field, -1 truncated.
 template <class S, class V>
-int get_sub(Reader& r, std::uint8_t id, S& s, const Tagged<S, V>& f, Version v) {
+[[gnu::always_inline]] inline int get_sub(Reader& r, std::uint8_t id, S& s, const Tagged<S, V>& f,
+                                          Version v) {
   if (f.id != id) return 0;
   std::uint32_t x = 0;
   if (!get_value(r, x, f.octets)) return -1;
@@ -120,13 +125,15 @@ int get_sub(Reader& r, std::uint8_t id, S& s, const Tagged<S, V>& f, Version v) 
   return 1;
 }
 template <class S>
-int get_sub(Reader&, std::uint8_t id, S& s, const TagOnly<S>& f, Version) {
+[[gnu::always_inline]] inline int get_sub(Reader&, std::uint8_t id, S& s, const TagOnly<S>& f,
+                                          Version) {
   if (f.id != id) return 0;
   s.*(f.member) = true;
   return 1;
 }
 template <class S, class V>
-int get_sub(Reader& r, std::uint8_t id, S& s, const TaggedPair<S, V>& f, Version) {
+[[gnu::always_inline]] inline int get_sub(Reader& r, std::uint8_t id, S& s,
+                                          const TaggedPair<S, V>& f, Version) {
   if (f.id != id) return 0;
   std::uint32_t a = 0, b = 0;
   if (!get_value(r, a, f.octets) || !get_value(r, b, f.octets)) return -1;
@@ -975,9 +982,13 @@ void encode_ie_into(Writer& out, const Ie& ie, Version v) {
 }
 
 void encode_ie_into(Bytes& out, const Ie& ie, Version v) {
-  Writer w(out);
+  std::uint8_t scratch[256];
+  Bytes spill;
+  Writer w(scratch, sizeof scratch, spill);
   encode_ie_into(w, ie, v);
-  w.finish();
+  bool spilled = false;
+  const ByteView b = w.take(spilled);
+  out.insert(out.end(), b.begin(), b.end());
 }
 
 Bytes encode_ie(const Ie& ie, Version v) {

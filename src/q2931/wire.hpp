@@ -65,19 +65,15 @@ class Reader {
   std::size_t pos_ = 0;
 };
 
-// Big-endian writer appending to a Bytes: each write is a bound check and a
-// pointer bump, inlined; only growing the buffer is a call. The buffer is
-// sized to its capacity while writing and cut to what was written by
-// finish().
+// Big-endian writer: each write is a bound check and a pointer bump, inlined;
+// only spilling is a call. It writes into the caller's scratch octets (on the
+// stack: nothing to zero, nothing to allocate) and moves to `spill` only past
+// them (a message larger than any the demon sends); take() hands back what
+// was written.
 class Writer {
  public:
-  explicit Writer(Bytes& out) : out_(out) {
-    const std::size_t n = out_.size();
-    // All the capacity reserved (no second allocation), or some room if none.
-    out_.resize(out_.capacity() > n ? out_.capacity() : n + kSlack);
-    p_ = out_.data() + n;
-    end_ = out_.data() + out_.size();
-  }
+  Writer(std::uint8_t* scratch, std::size_t n, Bytes& spill)
+      : spill_(spill), base_(scratch), p_(scratch), end_(scratch + n) {}
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
@@ -92,22 +88,37 @@ class Writer {
     if (n != 0) std::memcpy(p_, b, n);
     p_ += n;
   }
-  std::size_t size() const { return static_cast<std::size_t>(p_ - out_.data()); }
+  std::size_t size() const { return static_cast<std::size_t>(p_ - base_); }
   // Overwrites an octet already written (a length).
-  void patch(std::size_t at, std::uint8_t v) { out_[at] = v; }
-  void finish() { out_.resize(size()); }
+  void patch(std::size_t at, std::uint8_t v) { base_[at] = v; }
+  // What was written; `spilled` when it is in `spill` (then cut to it).
+  ByteView take(bool& spilled) {
+    spilled = spilled_;
+    if (spilled_) spill_.resize(size());  // shrinks: the data stay where they are
+    return {base_, size()};
+  }
 
  private:
   static constexpr std::size_t kSlack = 64;
   [[gnu::noinline]] void grow(std::size_t n) {
     const std::size_t at = size();
-    out_.resize(std::max(2 * out_.size(), at + n + kSlack));
-    p_ = out_.data() + at;
-    end_ = out_.data() + out_.size();
+    const std::size_t want = std::max(2 * (at + n), at + n + kSlack);
+    if (!spilled_) {
+      spill_.resize(want);
+      std::memcpy(spill_.data(), base_, at);
+      spilled_ = true;
+    } else {
+      spill_.resize(want);
+    }
+    base_ = spill_.data();
+    p_ = base_ + at;
+    end_ = base_ + spill_.size();
   }
-  Bytes& out_;
-  std::uint8_t* p_ = nullptr;
-  std::uint8_t* end_ = nullptr;
+  Bytes& spill_;
+  std::uint8_t* base_;
+  std::uint8_t* p_;
+  std::uint8_t* end_;
+  bool spilled_ = false;
 };
 
 inline void put8(Writer& out, std::uint32_t v) {

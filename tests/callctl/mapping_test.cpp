@@ -45,6 +45,16 @@ TEST(SetupMapping, Uni30Ubr_IsByteForByteTheOriginalsSetup) {
             to_hex(from_hex(kOriginalSetupUni30), 200));
 }
 
+// Issue 13: a usual SETUP's IEs stay in the message's inline room (no heap
+// block per SETUP; a reserve for the largest SETUP used to take one).
+TEST(SetupMapping, UsualSetup_StaysInTheInlineIeList) {
+  for (Version v : {Version::kUni30, Version::kUni31, Version::kUni40}) {
+    const Message m = our_setup(v);
+    EXPECT_GE(m.ies.size(), 6u);  // AAL, traffic, bearer, called, calling, QoS
+    EXPECT_EQ(m.ies.capacity(), q2931::IeList::inline_capacity()) << static_cast<int>(v);
+  }
+}
+
 TEST(SetupMapping, Uni30Ubr_FieldByField) {
   const Bytes wire = q2931::encode(our_setup(Version::kUni30), Version::kUni30);
   const auto res = q2931::decode(wire, Version::kUni30);

@@ -67,5 +67,71 @@ TEST(DecodeAllocations, NoneForSetupConnectReleaseWithTheNewIes) {
   EXPECT_EQ(*res.message, release);
 }
 
+// Issue 13: encoding into a kept buffer allocates nothing; a fresh encoding
+// allocates once; either way SSCOP's SD trailer fits behind the message
+// (kSduTrailerRoom), so appending it moves nothing. An empty message (CONNECT
+// ACKNOWLEDGE) too: it used to leave no room.
+TEST(EncodeAllocations, KeptBufferNoneFreshOneTrailerRoomAlways) {
+  const Version v = Version::kUni31;
+  Message setup = test::original_setup(true);
+  Message ack;
+  ack.type = MessageType::kConnectAcknowledge;
+  ack.cref = {1, false};
+  Message release;
+  release.type = MessageType::kRelease;
+  release.cref = {1, false};
+  release.add(test::make_cause(16));
+  const Message* msgs[] = {&setup, &ack, &release};
+
+  Bytes kept;
+  for (const Message* m : msgs) encode(*m, v, kept);  // sizes the kept buffer
+  const long before = g_allocations.load();
+  for (int i = 0; i < 100; ++i)
+    for (const Message* m : msgs) encode(*m, v, kept);
+  EXPECT_EQ(g_allocations.load() - before, 0);
+  EXPECT_EQ(kept, encode(release, v));
+
+  for (const Message* m : msgs) {
+    const long b = g_allocations.load();
+    const Bytes fresh = encode(*m, v);
+    EXPECT_EQ(g_allocations.load() - b, 1);
+    EXPECT_GE(fresh.capacity(), fresh.size() + kSduTrailerRoom);
+    encode(*m, v, kept);
+    EXPECT_EQ(kept, fresh);
+    EXPECT_GE(kept.capacity(), kept.size() + kSduTrailerRoom);
+  }
+}
+
+// A message larger than the encoder's stack scratch spills into the output
+// buffer: the same octets, and the trailer room too.
+TEST(EncodeAllocations, LargeMessageSpillsWithTheSameOctets) {
+  const Version v = Version::kUni40;
+  Message m;
+  m.type = MessageType::kSetup;
+  m.cref = {7, false};
+  Bytes expect = test::hx("09 03 00 00 07 05 80 00 00");
+  std::size_t len = 0;
+  for (std::uint8_t k = 0; k < 6; ++k) {
+    UnknownIe u;
+    u.id = static_cast<std::uint8_t>(0x60 + k);  // raw contents, written as they are
+    u.hdr.follow_instructions = true;
+    u.content.assign(300, static_cast<std::uint8_t>(k));
+    m.add(u);
+    const Bytes head = {u.id, 0x90, 0x01, 0x2c};
+    expect.insert(expect.end(), head.begin(), head.end());
+    expect.insert(expect.end(), u.content.begin(), u.content.end());
+    len += 4 + 300;
+  }
+  expect[7] = static_cast<std::uint8_t>(len >> 8);
+  expect[8] = static_cast<std::uint8_t>(len);
+  const Bytes w = encode(m, v);
+  EXPECT_EQ(w, expect);
+  EXPECT_GE(w.capacity(), w.size() + kSduTrailerRoom);
+  Bytes kept = test::hx("01 02 03");
+  encode(m, v, kept);
+  EXPECT_EQ(kept, expect);
+  EXPECT_EQ(encode_ie(m.ies[0], v), Bytes(expect.begin() + 9, expect.begin() + 9 + 304));
+}
+
 }  // namespace
 }  // namespace atmsigd::q2931

@@ -9,6 +9,7 @@
 // decoder produced.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -75,12 +76,19 @@ struct DecodeResult {
   std::optional<Cause> cause() const;
 };
 
+// Octets an encoding keeps free behind it (capacity): SSCOP appends its SD
+// trailer (pad, then PL/type/N(S): at most 3 + 4 octets) in place to the
+// SDU it is handed, so a message sent needs no second buffer (docs/saal.md,
+// "Buffers and ownership").
+inline constexpr std::size_t kSduTrailerRoom = 8;
+
 // Encodes the message. IEs are written in vector order with their own IeHeader;
 // version-specific coding: the AAL Mode subfield is written only for UNI 3.0/3.1.
 // Throws std::length_error if the message does not fit the 16-bit length.
 Bytes encode(const Message& msg, Version v);
 // The same into `out` (its contents replaced, its capacity reused): no
-// allocation for a caller that keeps one buffer.
+// allocation for a caller that keeps one buffer. Either way the result has
+// kSduTrailerRoom octets of capacity to spare.
 void encode(const Message& msg, Version v, Bytes& out);
 DecodeResult decode(ByteView bytes, Version v);
 // The same into `res`, whose storage (the IE list's) is reused: no allocation

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "atmsigd/q2931/ie.hpp"
@@ -142,6 +143,12 @@ struct Message {
   Message& add(T ie) {
     ies.emplace_back(std::move(ie));
     return *this;
+  }
+  // A new last IE of type T, default-constructed in place, to be filled (no
+  // temporary to build and copy: the SETUP's IEs are made this way).
+  template <class T>
+  T& emplace() {
+    return *std::get_if<T>(&ies.emplace_back(std::in_place_type<T>));
   }
 };
 
