@@ -20,7 +20,9 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -98,7 +100,18 @@ std::span<const Transition> transitions();
 struct ToKernel {
   Message msg;
 };
+// Built from one request, in place: emplace_back(std::in_place_type<
+// ToCallControl>, CcRelease{...}) makes the request inside the action, no
+// variant moved (issue 13). Constructors, not an aggregate: clang 14 (the
+// fuzz build) has no parenthesized aggregate initialization.
 struct ToCallControl {
+  ToCallControl() = default;
+  template <class R>
+  requires(!std::is_same_v<std::remove_cvref_t<R>, ToCallControl> &&
+           std::is_constructible_v<CcRequest, std::in_place_type_t<std::remove_cvref_t<R>>, R&&>)
+      ToCallControl(R&& r)
+      : req(std::in_place_type<std::remove_cvref_t<R>>, std::forward<R>(r)) {}
+  ToCallControl(CcRequest r) : req(std::move(r)) {}
   CcRequest req;
 };
 // The shell must look up the local addresses of this interface (real kernel:
