@@ -178,6 +178,59 @@ for s in "ab":
 o("")
 
 
+# --- what bounds the CPU per call --------------------------------------------------
+def shell_floor(path):
+    """bench/shell/shell_floor.sh's output: instructions per call (W = 1) and the
+    median CPU per call of its runs at W = 64."""
+    instr, cpus = None, []
+    for line in read(path).splitlines():
+        if line.startswith("instructions per call"):
+            instr = line.rsplit(":", 1)[1].strip()
+        elif line.startswith("W=64 run"):
+            f = line.split(":", 1)[1].split()
+            kv = dict(zip(f[0::2], f[1::2]))
+            if num(kv.get("cpu_us_per_call")) is not None:
+                cpus.append(num(kv["cpu_us_per_call"]))
+    cpus.sort()
+    return instr, (cpus[len(cpus) // 2] if cpus else None)
+
+
+split = keyvals(f"{RES}/split")
+sf_instr, sf_cpu = shell_floor(f"{RES}/shell-floor")
+o("### What bounds the CPU per call (W = 64, K = 0)\n")
+o("The demon's own transports and loop with an engine that does nothing "
+  "(`bench/shell/shell_floor.sh`: the datagrams of a call's A side, its own driver): "
+  f"{fmt(sf_instr)} instructions per call at W = 1, {fmt(sf_cpu, 1)} µs CPU per call at W = 64 "
+  "(the median of its runs).\n")
+if "split_samples_a" in split:
+    o("Where our demons' CPU goes in a separate run of the W = 64, K = 0 cell "
+      "(`bench/demon/cpu_split.sh`: perf's cpu-clock samples of each demon during the measured "
+      "phase, by the system call on the stack; the kernel's work of a `sendmmsg` on loopback "
+      "includes delivering each datagram and waking its reader). µs per call = the run's CPU "
+      "per call × the share:\n")
+    o("| side | CPU µs/call | user space | sendmmsg | recvmmsg | epoll_wait | other kernel "
+      "| kernel / batched floor | samples |")
+    o("|---|---|---|---|---|---|---|---|---|")
+    for s, fl in (("a", fa), ("b", fb)):
+        cpu = num(split.get(f"cpu_us_per_call_{s}"))
+        part = {x: num(split.get(f"split_{x}_pct_{s}"))
+                for x in ("user", "sendmmsg", "recvmmsg", "epoll_wait", "other")}
+        if cpu is None or None in part.values():
+            o(f"| {s.upper()} | – | | | | | | | |")
+            continue
+        us = {x: cpu * v / 100 for x, v in part.items()}
+        kernel = cpu - us["user"]
+        cells_ = " | ".join(f"{fmt(us[x], 1)} ({fmt(part[x], 0)} %)"
+                            for x in ("user", "sendmmsg", "recvmmsg", "epoll_wait", "other"))
+        o(f"| {s.upper()} | {fmt(cpu, 1)} | {cells_} | {ratio(kernel, num(fl), 2)} "
+          f"| {fmt(split.get(f'split_samples_{s}'))} |")
+    o("")
+    o("The kernel's share alone, against the batched floor, is the least the ratio CPU / "
+      "floor can be whatever the demon's own instructions cost.\n")
+else:
+    o(f"Where our demons' CPU goes: not measured ({read(RES + '/split.err', 'no perf')}).\n")
+
+
 # --- targets of issue 13 -------------------------------------------------------
 def verdict(ok):
     return "–" if ok is None else ("met" if ok else "not met")

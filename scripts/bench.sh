@@ -82,7 +82,7 @@ need_pkgs() {
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 }
-need_pkgs gnuplot-nox valgrind strace atm-tools python3
+need_pkgs gnuplot-nox valgrind strace atm-tools python3 linux-perf
 
 # --- build ------------------------------------------------------------------
 if [ "${BENCH_FAKE_LOAD:-0}" != 1 ]; then
@@ -92,7 +92,7 @@ if [ "${BENCH_FAKE_LOAD:-0}" != 1 ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATMSIGD_BUILD_BENCH=ON \
     $launcher >/dev/null
   cmake --build "$BUILD" -j"$(nproc)" --target atmsigd atmsigd-kernel atmsigd-load \
-    atmsigd_interop_shim floor_probe >/dev/null
+    atmsigd_interop_shim floor_probe shell_floor >/dev/null
 fi
 BUILD_TYPE="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || echo RelWithDebInfo)"
 
@@ -199,6 +199,12 @@ if [ "${BENCH_FAKE_LOAD:-0}" = 1 ]; then
   for s in ours-a ours-b original-a original-b; do echo 99999 >"$RES/cg-$s"; done
   printf 'udp_out_a 3.24\nudp_in_a 3.24\nunix_out_a 2\nunix_in_a 2\nsyscalls_a 26\nudp_out_b 3.24\nudp_in_b 3.24\nunix_out_b 3\nunix_in_b 2\nsyscalls_b 26\n' |
     tee "$RES/dg-ours" >"$RES/dg-original"
+  printf 'instructions per call (W=1): 3400\nW=64 run 1: calls 20000 cpu_us_per_call 8.5 recv_calls_per_call 0.2 send_calls_per_call 0.3\nW=64 run 2: calls 20000 cpu_us_per_call 8.9 recv_calls_per_call 0.2 send_calls_per_call 0.3\n' >"$RES/shell-floor"
+  printf 'calls_per_s 26000\ncpu_us_per_call_a 23.0\ncpu_us_per_call_b 24.0\nsyscalls_per_call_a 1.6\nsyscalls_per_call_b 1.3\n' >"$RES/split"
+  for s in a b; do
+    printf 'split_user_pct_%s 31.0\nsplit_sendmmsg_pct_%s 42.0\nsplit_recvmmsg_pct_%s 18.0\nsplit_epoll_wait_pct_%s 5.0\nsplit_other_pct_%s 4.0\nsplit_samples_%s 2000\n' \
+      "$s" "$s" "$s" "$s" "$s" "$s" >>"$RES/split"
+  done
   printf 'batch 32\nudp_size 64\nunix_size 252\nudp_send_us 1.2\nudp_recv_us 0.5\nudp_send_batched_us 1.0\nudp_recv_batched_us 0.4\nunix_send_us 0.7\nunix_recv_us 0.8\nunix_send_batched_us 0.6\nunix_recv_batched_us 0.7\nfloor_us_per_call_a 8.6\nfloor_batched_us_per_call_a 7.6\nfloor_us_per_call_b 9.3\nfloor_batched_us_per_call_b 8.2\ndatagrams_a udp_out=3 udp_in=3 unix_out=2 unix_in=2\ndatagrams_b udp_out=3 udp_in=3 unix_out=3 unix_in=2\n' >"$RES/floor"
 else
   for impl in ours original; do
@@ -216,6 +222,18 @@ else
   done
   say "transport floor"
   "$BUILD/bench/floor/floor_probe" >"$RES/floor"
+  # What bounds the CPU per call beyond the floor: the demon's transports and
+  # loop with an engine that does nothing, and where our demons' CPU goes.
+  say "shell floor (bench/shell/shell_floor.sh)"
+  sh "$ROOT/bench/shell/shell_floor.sh" "$BUILD" 20 120 64 >"$RES/shell-floor" \
+    2>"$RES/shell-floor.err" || true
+  if perf record -q -e cpu-clock -o /dev/null -- true >/dev/null 2>&1; then
+    say "where the CPU goes (perf, ours, W = 64, K = 0)"
+    sh "$ROOT/bench/demon/cpu_split.sh" --keys "$BUILD" 64 0 "$N_W64" >"$RES/split" \
+      2>"$RES/split.err" || true
+  else
+    echo "perf cannot sample here (perf_event_paranoid, or no perf)" >"$RES/split.err"
+  fi
 fi
 
 # --- the report ---------------------------------------------------------------

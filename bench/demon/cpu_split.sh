@@ -8,8 +8,10 @@
 # system call (the kernel's work for a sendmmsg on loopback includes
 # delivering the datagram and waking its reader). Needs perf and root (or
 # perf_event_paranoid <= 1). A benchmark: figures depend on the machine's load.
-# Usage: bench/demon/cpu_split.sh BUILD_DIR [W K N]   (env: SECS, DELAY, KEEP=DIR)
+# Usage: bench/demon/cpu_split.sh [--keys] BUILD_DIR [W K N]   (env: SECS, DELAY, KEEP=DIR)
+#   --keys: key-value lines (perf_split.py --keys) for scripts/bench.sh
 set -eu
+KEYS=""; [ "${1:-}" = --keys ] && { KEYS=1; shift; }
 BUILD="${1:?build dir}"; W="${2:-64}"; K="${3:-0}"; N="${4:-100000}"
 SECS="${SECS:-3}"; DELAY="${DELAY:-1}"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -34,6 +36,10 @@ wait "$pa" || true
 wait "$load"
 grep -E '^(calls_per_s|cpu_us_per_call_[ab]|syscalls_per_call_[ab]|failed) ' "$OUT/load.out"
 for side in a b; do
-  echo "demon $side:"
-  perf script -i "$OUT/$side.data" 2>/dev/null | python3 "$HERE/perf_split.py"
+  if [ -n "$KEYS" ]; then
+    perf script -i "$OUT/$side.data" 2>/dev/null | python3 "$HERE/perf_split.py" --keys "$side"
+  else
+    echo "demon $side:"
+    perf script -i "$OUT/$side.data" 2>/dev/null | python3 "$HERE/perf_split.py"
+  fi
 done
