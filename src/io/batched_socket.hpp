@@ -157,6 +157,12 @@ class BatchedSocket {
         on_recv_error_(e);
         if (!sock_.is_open()) return;
         if (e == ECONNREFUSED) continue;  // an ICMP error of an earlier send: read on
+        // Another error (the socket's pending one, reported once): datagrams
+        // may still wait behind it. The persistent read operation is only
+        // called again at the next edge, which may not come: read again
+        // after the others had their turn (as the async_wait re-armed and
+        // re-checked).
+        more = true;
         break;
       }
       for (int i = 0; i < n && sock_.is_open(); ++i)
