@@ -157,6 +157,9 @@ class Demon final {
   std::vector<EntityLink> links_;  // Q.2931 mode: one per entity
   std::vector<engine::Action> actions_;
   std::deque<engine::Input> inputs_;  // asked for by actions, fed after them
+  // Written since the last flush_outputs(): the user's queue, the links'.
+  bool kernel_queued_ = false;
+  bool links_queued_ = false;
   PcapSunAtmWriter pcap_;
   TraceRing trace_;
   std::uint64_t turn_wall_usec_ = 0;  // 0: not read in this turn yet
