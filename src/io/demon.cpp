@@ -236,7 +236,8 @@ bool Demon::start(std::string& error) {
         trace_raw(kFromKernel, f);
         if (opts_.debug)
           print(log::Event{log::Id::kFromKernelHex, {log::Octets{{f.begin(), f.end()}}}});
-        feed_one(engine::KernelFrame{f});
+        kernel_frame_->bytes = f;
+        feed_one(kernel_frame_in_);
       },
       [this](const std::string& what) {
         print(log::Event{log::Id::kTransportError, {what}});
@@ -322,7 +323,9 @@ bool Demon::open_entity_links(std::string& error) {
         [this, i](ByteView pdu) {
           if (stopped_) return;
           record_pdu(kFromNetwork, i, pdu);
-          feed_one(engine::LinkPdu{i, pdu});
+          link_pdu_->entity = i;
+          link_pdu_->bytes = pdu;
+          feed_one(link_pdu_in_);
         },
         [this](const std::string& what) {
           print(log::Event{log::Id::kLinkWarn, {what}});
