@@ -153,12 +153,24 @@ class BatchedSocket {
       if (n < 0) {
         const int e = errno;
         if (e == EINTR) continue;
-        if (e == EAGAIN || e == EWOULDBLOCK) break;
+        if (e == EAGAIN || e == EWOULDBLOCK) {
+          retried_after_error_ = false;
+          break;
+        }
         on_recv_error_(e);
         if (!sock_.is_open()) return;
         if (e == ECONNREFUSED) continue;  // an ICMP error of an earlier send: read on
+        // Another error (the socket's pending one, reported once): datagrams
+        // may still wait behind it. The persistent read operation is only
+        // called again at the next edge, which may not come: read again
+        // after the others had their turn (as the async_wait re-armed and
+        // re-checked). Once: an error that comes back at once (one that
+        // does not clear) waits for the next edge instead of spinning.
+        more = !retried_after_error_;
+        retried_after_error_ = more;
         break;
       }
+      retried_after_error_ = false;
       for (int i = 0; i < n && sock_.is_open(); ++i)
         on_datagram_(rx_.datagram(static_cast<std::size_t>(i)),
                      rx_.from(static_cast<std::size_t>(i)),
@@ -247,6 +259,7 @@ class BatchedSocket {
   const struct sockaddr* to_ = nullptr;
   socklen_t to_len_ = 0;
   bool waiting_write_ = false;
+  bool retried_after_error_ = false;  // drain() reads again once after an error
   std::uint64_t recv_calls_ = 0;
   std::uint64_t send_calls_ = 0;
   std::uint64_t write_waits_ = 0;

@@ -236,7 +236,8 @@ bool Demon::start(std::string& error) {
         trace_raw(kFromKernel, f);
         if (opts_.debug)
           print(log::Event{log::Id::kFromKernelHex, {log::Octets{{f.begin(), f.end()}}}});
-        feed_one(engine::KernelFrame{f});
+        kernel_frame_->bytes = f;
+        feed_one(kernel_frame_in_);
       },
       [this](const std::string& what) {
         print(log::Event{log::Id::kTransportError, {what}});
@@ -322,7 +323,9 @@ bool Demon::open_entity_links(std::string& error) {
         [this, i](ByteView pdu) {
           if (stopped_) return;
           record_pdu(kFromNetwork, i, pdu);
-          feed_one(engine::LinkPdu{i, pdu});
+          link_pdu_->entity = i;
+          link_pdu_->bytes = pdu;
+          feed_one(link_pdu_in_);
         },
         [this](const std::string& what) {
           print(log::Event{log::Id::kLinkWarn, {what}});
@@ -360,9 +363,14 @@ void Demon::feed_one(const engine::Input& in) {
 void Demon::end_turn() {
   ++stats_.turns;
   do {
-    feed_asked();
-    flush_outputs();
-    check_user_stalled();
+    if (!inputs_.empty()) feed_asked();
+    // Only the queues written since the last flush (issue 13: an empty
+    // queue has nothing to send; one waiting for room flushes itself). The
+    // user's queue grows only when written: otherwise its length matters
+    // only while stalled (has it drained?).
+    const bool to_user = kernel_queued_;
+    if (to_user || links_queued_) flush_outputs();
+    if (to_user || user_stalled_) check_user_stalled();
   } while (!inputs_.empty() && !stopped_);
   arm_timer();
   flush_logs();
@@ -395,6 +403,8 @@ void Demon::check_user_stalled() {
 }
 
 void Demon::flush_outputs() {
+  kernel_queued_ = false;
+  links_queued_ = false;
   if (transport_) transport_->flush();
   for (auto& l : links_)
     if (l.link) l.link->flush();
@@ -447,6 +457,7 @@ void Demon::to_kernel(const atmsvc::Message& m) {
   trace_raw(kToKernel, b);
   if (opts_.debug) print(log::Event{log::Id::kToKernelHex, {log::Octets{{b.begin(), b.end()}}}});
   if (stopped_ || !transport_) return;
+  kernel_queued_ = true;
   if (!transport_->queue(b))
     print(log::Event{
         log::Id::kTransportError,
@@ -457,6 +468,7 @@ void Demon::to_kernel(const atmsvc::Message& m) {
 void Demon::to_link(std::size_t entity, ByteView pdu) {
   if (entity >= links_.size()) return;
   record_pdu(kToNetwork, entity, pdu);
+  links_queued_ = true;
   if (!links_[entity].link->queue(pdu))
     print(log::Event{log::Id::kLinkWarn,
                      {"the queue to the signaling link is full (" +

@@ -96,5 +96,69 @@ TEST(BatchedSocket, DestroyedWhileArmedBeforeItsLoopLeavesNothingToCall) {
   EXPECT_EQ(datagrams, 1);
 }
 
+// A receive error other than EAGAIN/ECONNREFUSED, with a datagram waiting
+// behind it: the socket's pending error (ECONNRESET: its connected peer
+// disconnected with datagrams unread, net/unix/af_unix.c) makes recvmmsg
+// fail once although a datagram waits. The datagram must still be read in
+// the same loop run: the persistent read operation is called at the next
+// edge only, which never comes, so drain() reads again by itself.
+void reads_on_after_a_receive_error(int hint) {
+  boost::asio::io_context io(hint);
+  unix_dgram::socket sock(io);
+  // Abstract names (no file), this process's own.
+  const std::string stem =
+      "atmsigd-batched-socket-test-" + std::to_string(::getpid()) + "-" + std::to_string(hint);
+  const unix_dgram::endpoint ours(std::string(1, '\0') + stem + "-ours");
+  const unix_dgram::endpoint peer_ep(std::string(1, '\0') + stem + "-peer");
+  boost::system::error_code ec;
+  sock.open(unix_dgram(), ec);
+  ASSERT_FALSE(ec);
+  sock.bind(ours, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  unix_dgram::socket peer(io);
+  peer.open(unix_dgram(), ec);
+  ASSERT_FALSE(ec);
+  peer.bind(peer_ep, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  sock.connect(peer_ep, ec);
+  ASSERT_FALSE(ec) << ec.message();
+  peer.connect(ours, ec);
+  ASSERT_FALSE(ec) << ec.message();
+
+  std::vector<std::string> got;
+  std::vector<int> errors;
+  BatchedSocket<unix_dgram::socket> b(sock, 4096, kKernelQueueLimits);
+  b.start(
+      [&](ByteView d, const struct sockaddr*, socklen_t) { got.emplace_back(d.begin(), d.end()); },
+      [&](int e) { errors.push_back(e); }, [](int, ByteView) {}, [] {});
+  io.poll();
+  ASSERT_TRUE(got.empty());
+
+  // Our socket sends to its peer, which does not read; the peer then
+  // disconnects: its unread datagram is purged and our socket gets
+  // ECONNRESET as its pending error. Then the peer sends to us by name.
+  const char unread[] = "unread";
+  ASSERT_EQ(::send(sock.native_handle(), unread, sizeof unread, 0), ssize_t(sizeof unread));
+  struct sockaddr unspec {};
+  unspec.sa_family = AF_UNSPEC;
+  ASSERT_EQ(::connect(peer.native_handle(), &unspec, sizeof unspec), 0);
+  const std::string after = "after the error";
+  ASSERT_EQ(::sendto(peer.native_handle(), after.data(), after.size(), 0, ours.data(),
+                     static_cast<socklen_t>(ours.size())),
+            ssize_t(after.size()));
+
+  io.poll();
+  EXPECT_EQ(errors, (std::vector<int>{ECONNRESET}));
+  EXPECT_EQ(got, (std::vector<std::string>{after}));
+}
+
+TEST(BatchedSocket, UnlockedLoopReadsOnAfterAReceiveError) {
+  reads_on_after_a_receive_error(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE);
+}
+
+TEST(BatchedSocket, LockingLoopReadsOnAfterAReceiveError) {
+  reads_on_after_a_receive_error(BOOST_ASIO_CONCURRENCY_HINT_DEFAULT);
+}
+
 }  // namespace
 }  // namespace atmsigd::io

@@ -156,7 +156,16 @@ class Demon final {
   std::unique_ptr<KernelTransport> transport_;
   std::vector<EntityLink> links_;  // Q.2931 mode: one per entity
   std::vector<engine::Action> actions_;
+  // The inputs of every datagram read, made once and refilled (issue 13: a
+  // variant made and destroyed per datagram); the engine keeps no reference.
+  engine::Input kernel_frame_in_{engine::KernelFrame{}};
+  engine::Input link_pdu_in_{engine::LinkPdu{0, {}}};
+  engine::KernelFrame* const kernel_frame_ = std::get_if<engine::KernelFrame>(&kernel_frame_in_);
+  engine::LinkPdu* const link_pdu_ = std::get_if<engine::LinkPdu>(&link_pdu_in_);
   std::deque<engine::Input> inputs_;  // asked for by actions, fed after them
+  // Written since the last flush_outputs(): the user's queue, the links'.
+  bool kernel_queued_ = false;
+  bool links_queued_ = false;
   PcapSunAtmWriter pcap_;
   TraceRing trace_;
   std::uint64_t turn_wall_usec_ = 0;  // 0: not read in this turn yet
