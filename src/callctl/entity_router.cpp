@@ -47,13 +47,12 @@ EntityRouter::EntityRouter(std::vector<EntitySpec> entities) {
   }
 }
 
-template <class T>
-void EntityRouter::request(const T& r, const NetInput& req, TimePoint now,
-                           std::vector<NetOutput>& out) {
+template <class T, class In>
+void EntityRouter::request(const T& r, const In& req, TimePoint now, std::vector<NetOutput>& out) {
   std::optional<std::size_t> target;
   // The request goes on as it is, but for a call id translated (a copy then).
-  const NetInput* fwd = &req;
-  std::optional<NetInput> translated;
+  const In* fwd = &req;
+  std::optional<In> translated;
   if constexpr (std::is_same_v<T, CcConnect>) {
     target = route(r.called, r.local);
     if (!target) {
@@ -127,11 +126,11 @@ void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutp
             if (x.entity == 0)
               to_entity(0, in, now, out);  // already entity 0's, as the Uni sees it
             else
-              to_entity(x.entity, atmsvc::LinkPdu{0, x.bytes}, now, out);
+              to_entity<NetInput>(x.entity, atmsvc::LinkPdu{0, x.bytes}, now, out);
           }
         } else if constexpr (std::is_same_v<T, atmsvc::RestartVcs>) {
           if (x.entity < entities_.size())
-            to_entity(x.entity, atmsvc::RestartVcs{0, x.vc, x.vpc}, now, out);
+            to_entity<NetInput>(x.entity, atmsvc::RestartVcs{0, x.vc, x.vpc}, now, out);
         } else if constexpr (std::is_same_v<T, atmsvc::StartLinks> ||
                              std::is_same_v<T, atmsvc::StopLinks> ||
                              std::is_same_v<T, atmsvc::KernelStalled> ||
@@ -144,12 +143,21 @@ void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutp
       in);
 }
 
-void EntityRouter::to_entity(std::size_t i, const NetInput& in, TimePoint now,
+void EntityRouter::handle_request(const atmsvc::CcRequest& r, TimePoint now,
+                                  std::vector<NetOutput>& out) {
+  std::visit([&](const auto& x) { request(x, r, now, out); }, r);
+}
+
+template <class In>
+void EntityRouter::to_entity(std::size_t i, const In& in, TimePoint now,
                              std::vector<NetOutput>& out) {
   const std::size_t mark = out.size();
   Uni& u = *entities_[i].uni;
   const auto offers = u.offers_told();
-  u.handle(in, now, out);
+  if constexpr (std::is_same_v<In, atmsvc::CcRequest>)
+    u.handle_request(in, now, out);
+  else
+    u.handle(in, now, out);
   if (!single() || u.offers_told() != offers) translate(i, out, mark, offers);
 }
 

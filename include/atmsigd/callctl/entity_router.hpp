@@ -75,6 +75,9 @@ class EntityRouter final : public atmsvc::CallControl {
   // LocalAddresses).
   void handle(const atmsvc::NetInput& in, TimePoint now,
               std::vector<atmsvc::NetOutput>& out) override;
+  // The engine's path: a request routed by reference (no NetInput copy).
+  void handle_request(const atmsvc::CcRequest& r, TimePoint now,
+                      std::vector<atmsvc::NetOutput>& out) override;
   void handle_timeouts(TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
   std::optional<TimePoint> next_deadline() const override;
   std::size_t call_count() const override;
@@ -109,13 +112,14 @@ class EntityRouter final : public atmsvc::CallControl {
     std::size_t entity;
     atmsvc::CallId uni_call;
   };
-  // A socket layer's request `r`, which is `req`'s alternative.
-  template <class T>
-  void request(const T& r, const atmsvc::NetInput& req, TimePoint now,
-               std::vector<atmsvc::NetOutput>& out);
-  // Entity i's Uni handles `in`, appending to `out`; its outputs are translated there.
-  void to_entity(std::size_t i, const atmsvc::NetInput& in, TimePoint now,
-                 std::vector<atmsvc::NetOutput>& out);
+  // A socket layer's request `r`, which is `req`'s alternative (`req`: a
+  // NetInput or a CcRequest).
+  template <class T, class In>
+  void request(const T& r, const In& req, TimePoint now, std::vector<atmsvc::NetOutput>& out);
+  // Entity i's Uni handles `in` (a NetInput or a CcRequest), appending to
+  // `out`; its outputs are translated there.
+  template <class In>
+  void to_entity(std::size_t i, const In& in, TimePoint now, std::vector<atmsvc::NetOutput>& out);
   // Translates in place what entity i's Uni appended to `out` from `mark` on
   // (no copy of the outputs: they stay where the Uni put them); `offers`:
   // the Uni's offers_told() before (with one entity, nothing else to do:
