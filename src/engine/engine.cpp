@@ -199,7 +199,8 @@ void Engine::run(std::size_t head, TimePoint now, std::vector<Action>& out) {
       case variant_index<ToCallControl>: {
         net.clear();
         cc_.handle_request(std::get_if<ToCallControl>(&out[head])->req, now, net);  // by reference
-        out[head].emplace<Handled>();
+        // It stays in the list (the shell skips it): a variant's emplace
+        // would cost a visit of the alternative it replaces.
         for (auto& o : net) {
           if (is_cc_event(o))
             table_.from_call_control(o, now, out);

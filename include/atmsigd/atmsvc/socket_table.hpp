@@ -127,15 +127,15 @@ struct Terminate {
 };
 // After Stop (engine::Stop): nothing more to do, the shell closes and exits.
 struct Stopped {};
-// An action the engine has performed itself (a request call control took) or
-// dropped (an event its levels do not want): nothing for the shell.
+// An event the engine dropped (its levels do not want it): nothing for the
+// shell.
 struct Handled {};
 // Log events (catalog IDs kSocket*, group sig), emitted only if the levels
 // want them.
 //
 // One action list for the table, the engine and the shell (issue 13): the
 // table appends here, the engine runs the requests to call control in place
-// (each becomes Handled) and appends call control's link PDUs, link states
+// (they stay, the shell skips them) and appends call control's link PDUs, link states
 // and events behind; the shell performs the list as it is. A kernel frame is
 // built once, where the shell reads it. The table itself makes only the first
 // five alternatives.

@@ -112,14 +112,20 @@ class EntityRouter final : public atmsvc::CallControl {
     std::size_t entity;
     atmsvc::CallId uni_call;
   };
-  // A socket layer's request `r`, which is `req`'s alternative (`req`: a
-  // NetInput or a CcRequest).
-  template <class T, class In>
-  void request(const T& r, const In& req, TimePoint now, std::vector<atmsvc::NetOutput>& out);
-  // Entity i's Uni handles `in` (a NetInput or a CcRequest), appending to
-  // `out`; its outputs are translated there.
-  template <class In>
-  void to_entity(std::size_t i, const In& in, TimePoint now, std::vector<atmsvc::NetOutput>& out);
+  // A NetInput, or with kRequest a CcRequest (the engine's path, by
+  // reference). A bool, not the type: the profiles' layer script names a
+  // function by its template arguments (bench/demon/cg_layers.py).
+  template <bool kRequest>
+  using InputOf = std::conditional_t<kRequest, atmsvc::CcRequest, atmsvc::NetInput>;
+  // A socket layer's request `r`, which is `req`'s alternative.
+  template <class T, bool kRequest>
+  void request(const T& r, const InputOf<kRequest>& req, TimePoint now,
+               std::vector<atmsvc::NetOutput>& out);
+  // Entity i's Uni handles `in`, appending to `out`; its outputs are
+  // translated there.
+  template <bool kRequest>
+  void to_entity(std::size_t i, const InputOf<kRequest>& in, TimePoint now,
+                 std::vector<atmsvc::NetOutput>& out);
   // Translates in place what entity i's Uni appended to `out` from `mark` on
   // (no copy of the outputs: they stay where the Uni put them); `offers`:
   // the Uni's offers_told() before (with one entity, nothing else to do:

@@ -69,8 +69,8 @@ using atmsvc::ToKernel;
 using atmsvc::ToLink;  // send on entity `entity`'s link
 // The socket table's action list is the engine's (issue 13: one buffer, a
 // kernel frame built once where the shell reads it). Two alternatives are
-// nothing for the shell: ToCallControl (never left: the engine turns each
-// into Handled once call control took it) and Handled.
+// nothing for the shell: ToCallControl (call control has taken it) and
+// Handled (an event the engine's levels do not want).
 using atmsvc::Handled;
 using atmsvc::ToCallControl;
 using Action = atmsvc::Action;
@@ -122,7 +122,7 @@ class Engine {
   void on(const UserStalled& s, TimePoint now, std::vector<Action>& out);
   void on(const Restart& r, TimePoint now, std::vector<Action>& out);
   // Runs the actions of `out` from `head` on to completion, in place: each
-  // request goes to call control (and becomes Handled), whose outputs are
+  // request goes to call control (it stays: the shell skips it), whose outputs are
   // appended behind, CcEvents through the socket table.
   void run(std::size_t head, TimePoint now, std::vector<Action>& out);
   // Call control handles `in`; its outputs are performed (below).
