@@ -7,16 +7,16 @@ using namespace atmsvc;
 namespace {
 const log::Levels kDefaultLevels;
 
-// The index of alternative T in Action, for a switch (no chain of get_ifs).
-template <class T, std::size_t I = 0>
-constexpr std::size_t action_index() {
-  if constexpr (std::is_same_v<std::variant_alternative_t<I, Action>, T>)
+// The index of alternative T in variant V, for a switch (no chain of get_ifs).
+template <class T, class V, std::size_t I = 0>
+constexpr std::size_t index_in() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, V>, T>)
     return I;
   else
-    return action_index<T, I + 1>();
+    return index_in<T, V, I + 1>();
 }
 template <class T>
-constexpr std::size_t variant_index = action_index<T>();
+constexpr std::size_t variant_index = index_in<T, Action>();
 
 // Stop: RELEASE COMPLETEs awaited this long, then END; ENDAK awaited until
 // kDrainFor after the Stop. Bounded, so a dead peer cannot hold the exit.
@@ -240,12 +240,20 @@ void Engine::from_call_control(std::vector<NetOutput>& outputs, TimePoint now,
 }
 
 void Engine::pass_on(NetOutput& o, std::vector<Action>& out) {
-  if (auto* l = std::get_if<ToLink>(&o)) {
-    out.emplace_back(std::move(*l));
-  } else if (const auto* st = std::get_if<LinkState>(&o)) {
-    out.emplace_back(*st);
-  } else if (auto* ev = std::get_if<log::Event>(&o)) {
-    if (levels_.enabled(ev->id)) out.emplace_back(std::move(*ev));
+  switch (o.index()) {
+    case index_in<ToLink, NetOutput>():
+      out.emplace_back(std::in_place_type<ToLink>, std::move(*std::get_if<ToLink>(&o)));
+      break;
+    case index_in<LinkState, NetOutput>():
+      out.emplace_back(std::in_place_type<LinkState>, *std::get_if<LinkState>(&o));
+      break;
+    case index_in<log::Event, NetOutput>(): {
+      auto& ev = *std::get_if<log::Event>(&o);
+      if (levels_.enabled(ev.id)) out.emplace_back(std::in_place_type<log::Event>, std::move(ev));
+      break;
+    }
+    default:  // the CcEvents are the caller's
+      break;
   }
 }
 
