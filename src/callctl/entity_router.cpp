@@ -47,13 +47,13 @@ EntityRouter::EntityRouter(std::vector<EntitySpec> entities) {
   }
 }
 
-template <class T>
-void EntityRouter::request(const T& r, const NetInput& req, TimePoint now,
+template <class T, bool kRequest>
+void EntityRouter::request(const T& r, const InputOf<kRequest>& req, TimePoint now,
                            std::vector<NetOutput>& out) {
   std::optional<std::size_t> target;
   // The request goes on as it is, but for a call id translated (a copy then).
-  const NetInput* fwd = &req;
-  std::optional<NetInput> translated;
+  const InputOf<kRequest>* fwd = &req;
+  std::optional<InputOf<kRequest>> translated;
   if constexpr (std::is_same_v<T, CcConnect>) {
     target = route(r.called, r.local);
     if (!target) {
@@ -114,7 +114,7 @@ void EntityRouter::request(const T& r, const NetInput& req, TimePoint now,
     static_assert(sizeof(T) == 0, "EntityRouter::request: a request it does not route");
   }
   if (!target) return;
-  to_entity(*target, *fwd, now, out);
+  to_entity<kRequest>(*target, *fwd, now, out);
 }
 
 void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
@@ -125,31 +125,40 @@ void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutp
         if constexpr (std::is_same_v<T, atmsvc::LinkPdu>) {
           if (x.entity < entities_.size()) {
             if (x.entity == 0)
-              to_entity(0, in, now, out);  // already entity 0's, as the Uni sees it
+              to_entity<false>(0, in, now, out);  // already entity 0's, as the Uni sees it
             else
-              to_entity(x.entity, atmsvc::LinkPdu{0, x.bytes}, now, out);
+              to_entity<false>(x.entity, atmsvc::LinkPdu{0, x.bytes}, now, out);
           }
         } else if constexpr (std::is_same_v<T, atmsvc::RestartVcs>) {
           if (x.entity < entities_.size())
-            to_entity(x.entity, atmsvc::RestartVcs{0, x.vc, x.vpc}, now, out);
+            to_entity<false>(x.entity, atmsvc::RestartVcs{0, x.vc, x.vpc}, now, out);
         } else if constexpr (std::is_same_v<T, atmsvc::StartLinks> ||
                              std::is_same_v<T, atmsvc::StopLinks> ||
                              std::is_same_v<T, atmsvc::KernelStalled> ||
                              std::is_same_v<T, atmsvc::LocalAddresses>) {
-          for (std::size_t i = 0; i < entities_.size(); ++i) to_entity(i, in, now, out);
+          for (std::size_t i = 0; i < entities_.size(); ++i) to_entity<false>(i, in, now, out);
         } else {
-          request(x, in, now, out);
+          request<T, false>(x, in, now, out);
         }
       },
       in);
 }
 
-void EntityRouter::to_entity(std::size_t i, const NetInput& in, TimePoint now,
+void EntityRouter::handle_request(const atmsvc::CcRequest& r, TimePoint now,
+                                  std::vector<NetOutput>& out) {
+  std::visit([&](const auto& x) { request<std::decay_t<decltype(x)>, true>(x, r, now, out); }, r);
+}
+
+template <bool kRequest>
+void EntityRouter::to_entity(std::size_t i, const InputOf<kRequest>& in, TimePoint now,
                              std::vector<NetOutput>& out) {
   const std::size_t mark = out.size();
   Uni& u = *entities_[i].uni;
   const auto offers = u.offers_told();
-  u.handle(in, now, out);
+  if constexpr (kRequest)
+    u.handle_request(in, now, out);
+  else
+    u.handle(in, now, out);
   if (!single() || u.offers_told() != offers) translate(i, out, mark, offers);
 }
 

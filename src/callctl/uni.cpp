@@ -177,6 +177,14 @@ void Uni::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out)
   out_ = nullptr;
 }
 
+void Uni::handle_request(const atmsvc::CcRequest& r, TimePoint now, std::vector<NetOutput>& out) {
+  now_ = now;
+  out_ = &out;
+  std::visit([this](const auto& x) { request(x); }, r);  // as on_input's last branch
+  report_link_state();
+  out_ = nullptr;
+}
+
 void Uni::report_link_state() {
   const bool up = sscf_.established();
   if (up == reported_up_) return;

@@ -7,6 +7,17 @@ using namespace atmsvc;
 namespace {
 const log::Levels kDefaultLevels;
 
+// The index of alternative T in variant V, for a switch (no chain of get_ifs).
+template <class T, class V, std::size_t I = 0>
+constexpr std::size_t index_in() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, V>, T>)
+    return I;
+  else
+    return index_in<T, V, I + 1>();
+}
+template <class T>
+constexpr std::size_t variant_index = index_in<T, Action>();
+
 // Stop: RELEASE COMPLETEs awaited this long, then END; ENDAK awaited until
 // kDrainFor after the Stop. Bounded, so a dead peer cannot hold the exit.
 constexpr auto kReleasesFor = std::chrono::milliseconds(500);
@@ -28,12 +39,12 @@ void Engine::on(const KernelFrame& f, TimePoint now, std::vector<Action>& out) {
   if (d.msg) ++kernel_.frames_in[KernelCounters::index(d.msg->type())];
   if (d.msg && levels_.enabled(log::Id::kFromKernel))
     log::emit(levels_, out, log::Id::kFromKernel, d.msg->summary());
-  scratch_.clear();
+  const std::size_t head = out.size();
   if (d.msg)
-    table_.handle(FromKernel{*d.msg}, now, scratch_);
+    table_.from_kernel(*d.msg, now, out);
   else
-    table_.handle(FromKernelBytes{f.bytes}, now, scratch_);  // the table names what is wrong
-  run(scratch_, now, out);
+    table_.from_kernel(f.bytes, now, out);  // the table names what is wrong
+  run(head, now, out);
 }
 
 void Engine::on(const LinkPdu& p, TimePoint now, std::vector<Action>& out) {
@@ -44,9 +55,9 @@ void Engine::on(const LinkPdu& p, TimePoint now, std::vector<Action>& out) {
 void Engine::on(const LocalAddresses& a, TimePoint now, std::vector<Action>& out) {
   if (stopping()) return;
   to_call_control(a, now, out);  // the entities of interface a.itf
-  scratch_.clear();
-  table_.handle(SetLocalAddresses{a.itf, a.addrs}, now, scratch_);
-  run(scratch_, now, out);
+  const std::size_t head = out.size();
+  table_.handle(SetLocalAddresses{a.itf, a.addrs}, now, out);
+  run(head, now, out);
 }
 
 // Today's kernels refuse a reply for a socket that is not in their VCC table
@@ -66,9 +77,9 @@ void Engine::on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out) 
   log::emit(levels_, out, log::Id::kReplyRefused, log::Hex{vcc});
   Message close(as_close);
   close.set_vcc(vcc);
-  scratch_.clear();
-  table_.handle(FromKernel{close}, now, scratch_);
-  run(scratch_, now, out);
+  const std::size_t head = out.size();
+  table_.handle(FromKernel{close}, now, out);
+  run(head, now, out);
 }
 
 // The shell's queue to the user of signaling passed its high mark (or fell
@@ -76,9 +87,9 @@ void Engine::on(const ReplyRefused& r, TimePoint now, std::vector<Action>& out) 
 // control holds RESTART ACKNOWLEDGE until the kernel has read what ends the
 // calls a RESTART cleared (Q.2931 §5.5.2, T317).
 void Engine::on(const UserStalled& s, TimePoint now, std::vector<Action>& out) {
-  scratch_.clear();
-  table_.handle(s, now, scratch_);
-  run(scratch_, now, out);
+  const std::size_t head = out.size();
+  table_.handle(s, now, out);
+  run(head, now, out);
   if (!stopping()) to_call_control(KernelStalled{s.stalled}, now, out);
 }
 
@@ -105,9 +116,9 @@ void Engine::on(const Start&, TimePoint now, std::vector<Action>& out) {
 void Engine::on(const Stop& s, TimePoint now, std::vector<Action>& out) {
   if (stopping()) return;
   log::emit(levels_, out, log::Id::kShuttingDown, s.why);
-  scratch_.clear();
-  table_.handle(ShutdownAll{}, now, scratch_);
-  run(scratch_, now, out);  // the RELEASEs of the calls just cleared go out too
+  const std::size_t head = out.size();
+  table_.handle(ShutdownAll{}, now, out);
+  run(head, now, out);  // the RELEASEs of the calls just cleared go out too
   bool any_up = false;
   for (std::size_t i = 0; i < cc_.link_count(); ++i) any_up |= cc_.link_up(i);
   if (!any_up) {
@@ -141,9 +152,9 @@ void Engine::drain(TimePoint now, std::vector<Action>& out) {
 void Engine::handle_timeouts(TimePoint now, std::vector<Action>& out) {
   if (stop_ == StopPhase::kStopped) return;
   if (!stopping()) {
-    scratch_.clear();
-    table_.handle_timeouts(now, scratch_);
-    run(scratch_, now, out);
+    const std::size_t head = out.size();
+    table_.handle_timeouts(now, out);
+    run(head, now, out);
   }
   net_.clear();
   cc_.handle_timeouts(now, net_);
@@ -165,46 +176,47 @@ std::optional<TimePoint> Engine::next_deadline() const {
   return std::nullopt;
 }
 
-void Engine::run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vector<Action>& out) {
-  // Breadth-first, in order: an action's consequences come after the actions
-  // already queued, so kernel frames leave in the order they were decided.
-  // The queue and the buffers are members, reused (no allocation per message
-  // in steady state); run() is never re-entered.
-  // The actions become the queue by a swap of the two buffers (a ToKernel
-  // holds a 252-octet frame: moving it is copying it).
-  auto& q = run_queue_;
-  q.clear();
-  q.swap(actions);
+void Engine::run(std::size_t head, TimePoint now, std::vector<Action>& out) {
+  // Breadth-first, in place, in order: an action's consequences are appended
+  // behind the actions already there, so kernel frames leave in the order the
+  // table decided them and link PDUs in the order call control made them (a
+  // PDU may now follow a frame decided before it was made: the shell flushes
+  // both once per turn). The table appends to `out` itself, which may move
+  // its storage: an action is found again by its index after each call.
+  // run() is never re-entered (call control does not call the engine).
   auto& net = run_net_;
-  for (std::size_t head = 0; head < q.size(); ++head) {
-    atmsvc::Action& a = q[head];
-    if (auto* k = std::get_if<ToKernel>(&a)) {
-      if (levels_.enabled(log::Id::kToKernel))
-        log::emit(levels_, out, log::Id::kToKernel, k->msg.summary());
-      ++kernel_.frames_out[KernelCounters::index(k->msg.type())];
-      out.emplace_back(std::move(*k));
-    } else if (auto* c = std::get_if<ToCallControl>(&a)) {
-      net.clear();
-      cc_.handle(net_input(c->req), now, net);
-      for (auto& o : net) {
-        if (is_cc_event(o)) {
-          // The table appends its actions to the queue itself (it never
-          // clears `out`); that may move q's storage: `a` is not used after.
-          table_.from_call_control(o, now, q);
-        } else {
-          pass_on(o, out);
-        }
+  for (; head < out.size(); ++head) {
+    switch (out[head].index()) {
+      case variant_index<ToKernel>: {
+        const Message& m = std::get_if<ToKernel>(&out[head])->msg;
+        ++kernel_.frames_out[KernelCounters::index(m.type())];
+        // Debug only: the line comes behind what is queued (the text is made
+        // before the event is appended).
+        if (levels_.enabled(log::Id::kToKernel))
+          log::emit(levels_, out, log::Id::kToKernel, m.summary());
+        break;
       }
-    } else if (auto* qa = std::get_if<QueryLocalAddresses>(&a)) {
-      out.emplace_back(*qa);
-    } else if (auto* t = std::get_if<Terminate>(&a)) {
-      out.emplace_back(std::move(*t));
-    } else if (auto* e = std::get_if<log::Event>(&a)) {
-      // The table emitted it for its own levels; the engine's may want less.
-      if (levels_.enabled(e->id)) out.emplace_back(std::move(*e));
+      case variant_index<ToCallControl>: {
+        net.clear();
+        cc_.handle_request(std::get_if<ToCallControl>(&out[head])->req, now, net);  // by reference
+        // It stays in the list (the shell skips it): a variant's emplace
+        // would cost a visit of the alternative it replaces.
+        for (auto& o : net) {
+          if (is_cc_event(o))
+            table_.from_call_control(o, now, out);
+          else
+            pass_on(o, out);
+        }
+        break;
+      }
+      case variant_index<log::Event>:
+        // The table emitted it for its own levels; the engine's may want less.
+        if (!levels_.enabled(std::get_if<log::Event>(&out[head])->id)) out[head].emplace<Handled>();
+        break;
+      default:  // QueryLocalAddresses, Terminate, and what call control gave
+        break;
     }
   }
-  q.clear();
 }
 
 void Engine::to_call_control(const NetInput& in, TimePoint now, std::vector<Action>& out) {
@@ -218,9 +230,9 @@ void Engine::from_call_control(std::vector<NetOutput>& outputs, TimePoint now,
   for (auto& o : outputs) {
     if (is_cc_event(o)) {
       if (stopping()) continue;  // the kernel is closed: the events go nowhere
-      scratch_.clear();
-      table_.from_call_control(o, now, scratch_);
-      run(scratch_, now, out);
+      const std::size_t head = out.size();
+      table_.from_call_control(o, now, out);
+      run(head, now, out);
     } else {
       pass_on(o, out);
     }
@@ -228,12 +240,20 @@ void Engine::from_call_control(std::vector<NetOutput>& outputs, TimePoint now,
 }
 
 void Engine::pass_on(NetOutput& o, std::vector<Action>& out) {
-  if (auto* l = std::get_if<ToLink>(&o)) {
-    out.emplace_back(std::move(*l));
-  } else if (const auto* st = std::get_if<LinkState>(&o)) {
-    out.emplace_back(*st);
-  } else if (auto* ev = std::get_if<log::Event>(&o)) {
-    if (levels_.enabled(ev->id)) out.emplace_back(std::move(*ev));
+  switch (o.index()) {
+    case index_in<ToLink, NetOutput>():
+      out.emplace_back(std::in_place_type<ToLink>, std::move(*std::get_if<ToLink>(&o)));
+      break;
+    case index_in<LinkState, NetOutput>():
+      out.emplace_back(std::in_place_type<LinkState>, *std::get_if<LinkState>(&o));
+      break;
+    case index_in<log::Event, NetOutput>(): {
+      auto& ev = *std::get_if<log::Event>(&o);
+      if (levels_.enabled(ev.id)) out.emplace_back(std::in_place_type<log::Event>, std::move(ev));
+      break;
+    }
+    default:  // the CcEvents are the caller's
+      break;
   }
 }
 

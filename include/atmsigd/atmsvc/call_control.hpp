@@ -304,6 +304,13 @@ class CallControl {
  public:
   virtual ~CallControl() = default;
   virtual void handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) = 0;
+  // A request of the socket layer, the same as handle(net_input(r), ...):
+  // the engine's path, which hands over the request in its action list by
+  // reference. Call control overrides it to take the request without a copy
+  // into a NetInput (issue 13); a stand-in need not.
+  virtual void handle_request(const CcRequest& r, TimePoint now, std::vector<NetOutput>& out) {
+    handle(net_input(r), now, out);
+  }
   virtual void handle_timeouts(TimePoint now, std::vector<NetOutput>& out) = 0;
   virtual std::optional<TimePoint> next_deadline() const = 0;
   // Number of calls it still holds (for leak checks and status dumps).

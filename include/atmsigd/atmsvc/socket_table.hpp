@@ -125,9 +125,22 @@ struct QueryLocalAddresses {
 struct Terminate {
   std::string why;
 };
+// After Stop (engine::Stop): nothing more to do, the shell closes and exits.
+struct Stopped {};
+// An event the engine dropped (its levels do not want it): nothing for the
+// shell.
+struct Handled {};
 // Log events (catalog IDs kSocket*, group sig), emitted only if the levels
 // want them.
-using Action = std::variant<ToKernel, ToCallControl, QueryLocalAddresses, log::Event, Terminate>;
+//
+// One action list for the table, the engine and the shell (issue 13): the
+// table appends here, the engine runs the requests to call control in place
+// (they stay, the shell skips them) and appends call control's link PDUs, link states
+// and events behind; the shell performs the list as it is. A kernel frame is
+// built once, where the shell reads it. The table itself makes only the first
+// five alternatives.
+using Action = std::variant<ToKernel, ToCallControl, QueryLocalAddresses, log::Event, Terminate,
+                            ToLink, LinkState, Stopped, Handled>;
 
 struct SocketTableParams {
   // How long a closed listener waits for the kernel to answer the indications

@@ -75,6 +75,9 @@ class EntityRouter final : public atmsvc::CallControl {
   // LocalAddresses).
   void handle(const atmsvc::NetInput& in, TimePoint now,
               std::vector<atmsvc::NetOutput>& out) override;
+  // The engine's path: a request routed by reference (no NetInput copy).
+  void handle_request(const atmsvc::CcRequest& r, TimePoint now,
+                      std::vector<atmsvc::NetOutput>& out) override;
   void handle_timeouts(TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
   std::optional<TimePoint> next_deadline() const override;
   std::size_t call_count() const override;
@@ -109,12 +112,19 @@ class EntityRouter final : public atmsvc::CallControl {
     std::size_t entity;
     atmsvc::CallId uni_call;
   };
+  // A NetInput, or with kRequest a CcRequest (the engine's path, by
+  // reference). A bool, not the type: the profiles' layer script names a
+  // function by its template arguments (bench/demon/cg_layers.py).
+  template <bool kRequest>
+  using InputOf = std::conditional_t<kRequest, atmsvc::CcRequest, atmsvc::NetInput>;
   // A socket layer's request `r`, which is `req`'s alternative.
-  template <class T>
-  void request(const T& r, const atmsvc::NetInput& req, TimePoint now,
+  template <class T, bool kRequest>
+  void request(const T& r, const InputOf<kRequest>& req, TimePoint now,
                std::vector<atmsvc::NetOutput>& out);
-  // Entity i's Uni handles `in`, appending to `out`; its outputs are translated there.
-  void to_entity(std::size_t i, const atmsvc::NetInput& in, TimePoint now,
+  // Entity i's Uni handles `in`, appending to `out`; its outputs are
+  // translated there.
+  template <bool kRequest>
+  void to_entity(std::size_t i, const InputOf<kRequest>& in, TimePoint now,
                  std::vector<atmsvc::NetOutput>& out);
   // Translates in place what entity i's Uni appended to `out` from `mark` on
   // (no copy of the outputs: they stay where the Uni put them); `offers`:

@@ -290,6 +290,9 @@ class Uni final : public atmsvc::CallControl {
   // this UNI's interface replace the local address list.
   void handle(const atmsvc::NetInput& in, TimePoint now,
               std::vector<atmsvc::NetOutput>& out) override;
+  // The engine's path: a request by reference (no NetInput copy).
+  void handle_request(const atmsvc::CcRequest& r, TimePoint now,
+                      std::vector<atmsvc::NetOutput>& out) override;
   void handle_timeouts(TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
   std::optional<TimePoint> next_deadline() const override;
   std::size_t call_count() const override { return calls_.size(); }

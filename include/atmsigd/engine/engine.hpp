@@ -10,6 +10,7 @@
 //   eng.handle(engine::LinkPdu{i, bytes}, now, out);    // a PDU on entity i's link
 //   eng.handle_timeouts(now, out);                      // at next_deadline()
 //   for (auto& a : out) ... write ToKernel / ToLink, log Events, ...
+//                           (skip ToCallControl / Handled: the engine's own)
 //
 // The shell's whole job: read, feed, write the actions, arm one timer.
 // Actions that ask the shell something (QueryLocalAddresses) are answered by
@@ -62,12 +63,17 @@ using Input = std::variant<KernelFrame, LinkPdu, LocalAddresses, ReplyRefused, S
 // ---- actions
 using atmsvc::LinkState;            // entity `entity`'s SAAL came up / went down
 using atmsvc::QueryLocalAddresses;  // answer with LocalAddresses
+using atmsvc::Stopped;              // after Stop: nothing more to do, the shell closes and exits
 using atmsvc::Terminate;            // as_terminate: the shell feeds Stop
 using atmsvc::ToKernel;
 using atmsvc::ToLink;  // send on entity `entity`'s link
-struct Stopped {};     // after Stop: nothing more to do, the shell closes and exits
-using Action =
-    std::variant<ToKernel, ToLink, LinkState, QueryLocalAddresses, Terminate, log::Event, Stopped>;
+// The socket table's action list is the engine's (issue 13: one buffer, a
+// kernel frame built once where the shell reads it). Two alternatives are
+// nothing for the shell: ToCallControl (call control has taken it) and
+// Handled (an event the engine's levels do not want).
+using atmsvc::Handled;
+using atmsvc::ToCallControl;
+using Action = atmsvc::Action;
 
 class Engine {
  public:
@@ -115,8 +121,10 @@ class Engine {
   void on(const Stop& s, TimePoint now, std::vector<Action>& out);
   void on(const UserStalled& s, TimePoint now, std::vector<Action>& out);
   void on(const Restart& r, TimePoint now, std::vector<Action>& out);
-  // Runs the socket table's actions to completion (call control in between).
-  void run(std::vector<atmsvc::Action>& actions, TimePoint now, std::vector<Action>& out);
+  // Runs the actions of `out` from `head` on to completion, in place: each
+  // request goes to call control (it stays: the shell skips it), whose outputs are
+  // appended behind, CcEvents through the socket table.
+  void run(std::size_t head, TimePoint now, std::vector<Action>& out);
   // Call control handles `in`; its outputs are performed (below).
   void to_call_control(const atmsvc::NetInput& in, TimePoint now, std::vector<Action>& out);
   // Call control's outputs in order: link PDUs, link states and log events
@@ -134,10 +142,8 @@ class Engine {
   StopPhase stop_ = StopPhase::kRunning;
   TimePoint release_by_{};
   TimePoint drain_until_{};
-  std::vector<atmsvc::Action> scratch_;
   std::vector<atmsvc::NetOutput> net_;
-  // run()'s queue and buffers, kept for their capacity.
-  std::vector<atmsvc::Action> run_queue_;
+  // run()'s buffer for call control's outputs, kept for its capacity.
   std::vector<atmsvc::NetOutput> run_net_;
   KernelCounters kernel_;  // frames in and out by type, replies refused
 };
