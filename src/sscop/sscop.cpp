@@ -2150,6 +2150,7 @@ void Sscop::send_new_sd(Bytes&& pdu) {
   append_sd_trailer(pdu, vt_s_);
   TxEntry& e = tx_buf_.emplace_back();
   e.pdu = take_buffer();
+  if (e.pdu.capacity() < pdu.size()) e.pdu.reserve(pdu.size());  // a long message
   e.pdu.assign(pdu.begin(), pdu.end());
   e.len = len;
   e.ps = vt_ps_;

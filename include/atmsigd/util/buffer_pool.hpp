@@ -16,8 +16,9 @@
 // locked. A buffer may be given back to any thread's pool.
 #pragma once
 
+#include <array>
 #include <cstddef>
-#include <vector>
+#include <utility>
 
 #include "atmsigd/util/bytes.hpp"
 
@@ -46,53 +47,51 @@ class BufferPool {
   // and MaxPD 25 SDs between POLLs), with the messages in flight.
   static constexpr std::size_t kKept = 64;
 
-  BufferPool() = default;
+  constexpr BufferPool() = default;
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
 
-  // An empty buffer of capacity >= kCapacity: a kept one, else a new one.
+  // An empty buffer of capacity >= kCapacity: a kept one (three words
+  // swapped), else a new one.
   Bytes take() {
-    if (spare_.empty()) {
-      Bytes b;
+    Bytes b;
+    if (n_ == 0) [[unlikely]] {
       b.reserve(kCapacity);
-      return b;
+    } else {
+      b.swap(slots_[--n_]);
     }
-    Bytes b = std::move(spare_.back());
-    spare_.pop_back();
     return b;
   }
   // Kept (emptied) if the pool has room and its capacity fits, else freed.
+  // Either way `b` is left without storage.
   void give_back(Bytes&& b) noexcept {
-    if (b.capacity() < kCapacity || b.capacity() > kMaxCapacity || spare_.size() >= kKept) {
+    const std::size_t cap = b.capacity();
+    if (cap < kCapacity || cap > kMaxCapacity || n_ == kKept) [[unlikely]] {
       Bytes().swap(b);
       return;
     }
-    if (spare_.capacity() == 0) reserve_slots();
     b.clear();
-    spare_.push_back(std::move(b));
+    slots_[n_++].swap(b);  // the slot was empty
   }
-  std::size_t kept() const { return spare_.size(); }
+  std::size_t kept() const { return n_; }
 
  private:
-  // Once, so that push_back never allocates (noexcept); a failed reserve
-  // leaves the pool empty: the buffer is then freed, not kept.
-  void reserve_slots() noexcept {
-    try {
-      spare_.reserve(kKept);
-    } catch (...) {
-    }
-  }
-
-  std::vector<Bytes> spare_;
+  // Slots [0, n_) hold kept buffers, the others none: no allocation but the
+  // buffers themselves (a std::vector of them would grow).
+  std::array<Bytes, kKept> slots_{};
+  std::size_t n_ = 0;
 };
 
-// This thread's pool.
-BufferPool& this_thread_buffers();
+// This thread's pool (constant-initialized: its first use costs nothing).
+inline thread_local BufferPool t_buffer_pool;
+inline BufferPool& this_thread_buffers() {
+  return t_buffer_pool;
+}
 
 // An empty buffer with room for a message (BufferPool::take of this thread).
 inline Bytes take_buffer() {
   if constexpr (kBuffersPooled) {
-    return this_thread_buffers().take();
+    return t_buffer_pool.take();
   } else {
     Bytes b;
     b.reserve(BufferPool::kCapacity);
@@ -104,7 +103,7 @@ inline Bytes take_buffer() {
 // freed at once).
 inline void give_back_buffer(Bytes&& b) noexcept {
   if constexpr (kBuffersPooled) {
-    this_thread_buffers().give_back(std::move(b));
+    t_buffer_pool.give_back(std::move(b));
   } else {
     Bytes().swap(b);
   }
