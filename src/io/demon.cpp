@@ -16,6 +16,7 @@
 #include "atmsigd/q2931/text.hpp"
 #include "atmsigd/sscop/pdu.hpp"
 #include "atmsigd/util/atm_text.hpp"
+#include "atmsigd/util/buffer_pool.hpp"
 
 namespace atmsigd::io {
 
@@ -431,6 +432,7 @@ void Demon::perform(std::vector<engine::Action>& actions) {
       to_kernel(k->msg);
     } else if (auto* l = std::get_if<engine::ToLink>(&a)) {
       to_link(l->entity, ByteView(l->pdu));
+      give_back_buffer(std::move(l->pdu));  // copied into the send ring: to the pool (issue 13)
     } else if (auto* st = std::get_if<engine::LinkState>(&a)) {
       link_state(st->entity, st->up);
     } else if (auto* e = std::get_if<log::Event>(&a)) {

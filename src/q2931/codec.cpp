@@ -6,6 +6,8 @@
 #include <array>
 #include <stdexcept>
 
+#include "atmsigd/util/buffer_pool.hpp"
+
 #include "ie_codec.hpp"
 #include "tables.hpp"
 #include "wire.hpp"
@@ -286,7 +288,7 @@ std::optional<Cause> DecodeResult::cause() const {
 }
 
 Bytes encode(const Message& msg, Version v) {
-  Bytes out;
+  Bytes out = take_buffer();  // issue 13: the shell gives it back once sent
   encode(msg, v, out);
   return out;
 }

@@ -3,6 +3,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "atmsigd/util/buffer_pool.hpp"
+
 namespace atmsigd::sscf {
 
 std::string_view to_string(State s) {
@@ -95,7 +97,8 @@ void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
               break;
           }
         } else if constexpr (std::is_same_v<E, AalDataRequest>) {
-          Bytes copy(e.data);
+          Bytes copy = take_buffer();  // the caller keeps its message
+          copy.assign(e.data.begin(), e.data.end());
           data_request(std::move(copy), now, out);
         } else if constexpr (std::is_same_v<E, AalUnitdataRequest>) {
           if (e.data.size() > params_.max_sdu) {

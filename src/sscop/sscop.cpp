@@ -827,17 +827,10 @@ void Sscop::release_delivered() {
   delivered_.clear();
 }
 
-Bytes Sscop::spare_buffer() {
-  if (spare_.empty()) return {};
-  Bytes b = std::move(spare_.back());
-  spare_.pop_back();
-  return b;
-}
-
+// A buffer SSCOP is done with goes back to the thread's pool
+// (util/buffer_pool.hpp), for the next message of any layer.
 void Sscop::recycle(Bytes&& b) {
-  if (b.capacity() == 0 || spare_.size() >= kSpareBuffers) return;
-  b.clear();
-  spare_.push_back(std::move(b));
+  give_back_buffer(std::move(b));
 }
 
 // AA-DATA, AA-UNITDATA and MAA-UNITDATA longer than max_sdu are refused in
@@ -1339,7 +1332,9 @@ void Sscop::on_ready_sd(In& in) {
   if (rel_ns > rel_h && p.type == PduType::kSd) send_ustat(vr_h_, p.ns);
   if (rel_ns >= rel_h) vr_h_ = seq_add(p.ns, 1);
   if (rx_buf_.size() <= rel_ns) rx_buf_.resize(rel_ns + 1);
-  rx_buf_[rel_ns] = Bytes(in.info.begin(), in.info.end());  // out of sequence: a copy
+  Bytes copy = take_buffer();  // out of sequence: a copy
+  copy.assign(in.info.begin(), in.info.end());
+  rx_buf_[rel_ns] = std::move(copy);
 }
 
 // Q.SAAL1 (Q.2110 SDL p.66-67 in one PDU): Ready, SDP -> as SD, then as POLL
@@ -1581,6 +1576,7 @@ void Sscop::to_transmission_queue(Bytes data) {
   if (tx_queue_.size() >= params_.max_tx_queue) {
     ++stats_.tx_discarded;
     trace(log::Id::kSscopTxQueueFull, tx_queue_.size());
+    give_back_buffer(std::move(data));
     return;
   }
   tx_queue_.push_back(std::move(data));
@@ -1882,9 +1878,23 @@ void Sscop::stop_data_transfer_timers() {
 }
 
 void Sscop::release_buffers() {
-  tx_queue_.clear();
-  tx_buf_.clear();
+  drop_transmitter();
   rexmit_q_.clear();
+  drop_receiver();
+}
+
+// The buffers of what is discarded go back to the pool.
+void Sscop::drop_transmitter() {
+  tx_queue_.for_each([](Bytes& b) { give_back_buffer(std::move(b)); });
+  tx_queue_.clear();
+  tx_buf_.for_each([](TxEntry& e) { give_back_buffer(std::move(e.pdu)); });
+  tx_buf_.clear();
+}
+
+void Sscop::drop_receiver() {
+  rx_buf_.for_each([](std::optional<Bytes>& b) {
+    if (b) give_back_buffer(std::move(*b));
+  });
   rx_buf_.clear();
 }
 
@@ -1897,8 +1907,7 @@ void Sscop::clear_all_buffers() {
 // queue and buffer survived a release/resync for AA-RETRIEVE; now they go.
 void Sscop::clear_transmitter() {
   if (clear_buffers_) return;
-  tx_queue_.clear();
-  tx_buf_.clear();
+  drop_transmitter();
   retrieve_buf_.clear();
 }
 
@@ -1944,10 +1953,9 @@ void Sscop::send_ustat(std::uint32_t l1, std::uint32_t l2) {
 
 void Sscop::prepare_retrieval() {
   rexmit_q_.clear();
-  rx_buf_.clear();
+  drop_receiver();
   if (clear_buffers_) {
-    tx_queue_.clear();
-    tx_buf_.clear();
+    drop_transmitter();
     retrieve_buf_.clear();
     return;
   }
@@ -2015,11 +2023,7 @@ bool Sscop::sd_before_poll(std::uint32_t sd_ps, std::uint32_t nps) const {
 void Sscop::release_acknowledged(std::uint32_t nr) {
   const std::uint32_t k = seq_rel(nr, vt_a_);
   for (std::uint32_t i = 0; i < k && !tx_buf_.empty(); ++i) {
-    Bytes& b = tx_buf_.front().pdu;
-    if (b.capacity() != 0 && spare_.size() < kSpareBuffers) {  // recycle(), inline
-      b.clear();
-      spare_.push_back(std::move(b));
-    }
+    give_back_buffer(std::move(tx_buf_.front().pdu));
     tx_buf_.pop_front();
   }
   vt_a_ = nr;
@@ -2107,7 +2111,9 @@ void Sscop::service_transmitter() {
       TxEntry& e = tx_buf_[idx];
       e.in_rexmit = false;
       e.ps = vt_ps_;
-      emit(SendPdu{Bytes(e.pdu)});  // the PDU as first sent (same N(S)): a copy
+      Bytes copy = take_buffer();  // the PDU as first sent (same N(S)): a copy
+      copy.assign(e.pdu.begin(), e.pdu.end());
+      emit(SendPdu{std::move(copy)});
       ++stats_.sd_retransmitted;
       vt_pd_ += 1;
       ensure_poll_phase();
@@ -2136,19 +2142,15 @@ void Sscop::service_transmitter() {
 }
 
 // Q.2110 SDL p.64: a new SD, N(S) = VT(S), within the credit. The SDU becomes
-// the SD PDU that goes out; the transmission buffer keeps a copy in a
-// recycled buffer (no allocation in steady state).
+// the SD PDU that goes out; the transmission buffer keeps a copy in a buffer
+// of the pool, given back when the SD is acknowledged (no allocation in
+// steady state).
 void Sscop::send_new_sd(Bytes&& pdu) {
   const auto len = static_cast<std::uint32_t>(pdu.size());
   append_sd_trailer(pdu, vt_s_);
   TxEntry& e = tx_buf_.emplace_back();
-  if (!spare_.empty()) {
-    e.pdu.swap(spare_.back());
-    spare_.pop_back();
-  }
-  // A buffer new to the pool gets room for any message at once, so that it
-  // is not grown again when it comes back for a longer one.
-  if (e.pdu.capacity() < pdu.size()) e.pdu.reserve(std::max(pdu.size(), kSpareCapacity));
+  e.pdu = take_buffer();
+  if (e.pdu.capacity() < pdu.size()) e.pdu.reserve(pdu.size());  // a long message
   e.pdu.assign(pdu.begin(), pdu.end());
   e.len = len;
   e.ps = vt_ps_;
@@ -2164,8 +2166,10 @@ void Sscop::send_new_sd(Bytes&& pdu) {
 // PDU senders
 
 void Sscop::send(const Pdu& p) {
-  Bytes b = encode(p, params_.mode);
+  Bytes b = take_buffer();  // POLL, STAT, ...: no allocation either
+  encode_to(p, params_.mode, b);
   if (b.empty()) {
+    give_back_buffer(std::move(b));
     trace(log::Id::kSscopNotCodable, to_string(p.type));
     return;
   }

@@ -20,7 +20,10 @@
 //  * Buffers (docs/saal.md, "Buffers and ownership"): an AA-DATA.request's
 //    data is taken over (moved in) and becomes the SD PDU that SendPdu hands
 //    out, its trailer appended in place; the transmission buffer keeps its own
-//    copy in a buffer it recycles. AaDataIndication::data is a VIEW, not a
+//    copy in a buffer of the thread's pool (util/buffer_pool.hpp), as is
+//    every PDU SSCOP makes itself (POLL, STAT, ..., retransmissions) and each
+//    copy of an out-of-sequence SD; the buffers it is done with go back to
+//    the pool. AaDataIndication::data is a VIEW, not a
 //    copy: of the PduReceived bytes for an SD received in sequence, else of
 //    the receiver buffer. It is valid until the next PduReceived or
 //    handle_timeouts() of this entity (any other input, e.g. an
@@ -44,6 +47,7 @@
 #include "atmsigd/log/log.hpp"
 #include "atmsigd/sscop/pdu.hpp"
 #include "atmsigd/sscop/ring.hpp"
+#include "atmsigd/util/buffer_pool.hpp"
 #include "atmsigd/util/bytes.hpp"
 #include "atmsigd/util/time.hpp"
 
@@ -359,10 +363,9 @@ class Sscop {
   void handle_event(const Event& ev, Event* owned, TimePoint now, std::vector<Action>& out);
   static Bytes take_data(SignalInput& in);
   void deliver(Bytes data, std::uint32_t sn);  // AA-DATA.indication of a buffered SD
-  Bytes spare_buffer();                        // a recycled buffer (empty, with capacity)
-  void recycle(Bytes&& b);
-  void release_delivered();          // delivered_ back to the spares
-  static Bytes sdu_of(TxEntry& e) {  // the SDU of an entry (its PDU is gone)
+  void recycle(Bytes&& b);                     // back to the buffer pool
+  void release_delivered();                    // delivered_ back to the pool
+  static Bytes sdu_of(TxEntry& e) {            // the SDU of an entry (its PDU is gone)
     e.pdu.resize(e.len);
     return std::move(e.pdu);
   }
@@ -453,6 +456,8 @@ class Sscop {
   void set_data_transfer_timers();
   void stop_data_transfer_timers();
   void release_buffers();
+  void drop_transmitter();  // transmission queue and buffer emptied, buffers to the pool
+  void drop_receiver();     // the receiver buffer likewise
   void prepare_retrieval();
   void prepare_recovery();
   void deliver_data();
@@ -551,11 +556,6 @@ class Sscop {
   // SDs delivered from the receiver buffer, kept while their indications'
   // views may be read (cleared by the next PduReceived or handle_timeouts()).
   std::vector<Bytes> delivered_;
-  // Buffers of acknowledged SDs, reused for the copies the transmission
-  // buffer keeps (at most kSpareBuffers).
-  static constexpr std::size_t kSpareBuffers = 64;
-  static constexpr std::size_t kSpareCapacity = 256;  // least capacity of a copy's buffer
-  std::vector<Bytes> spare_;
 };
 
 }  // namespace atmsigd::sscop
