@@ -61,7 +61,7 @@ Severity severity_of(config::Level l) {
   return Severity::kInfo;
 }
 
-Severity of_event(log::Level l) {
+constexpr Severity of_event(log::Level l) {
   switch (l) {
     case log::Level::kDebug:
       return Severity::kDebug;
@@ -75,6 +75,13 @@ Severity of_event(log::Level l) {
   }
   return Severity::kError;
 }
+
+// Each event's severity, from the catalog once.
+constexpr auto kEventSeverity = [] {
+  std::array<Severity, log::kIds> t{};
+  for (std::size_t i = 0; i < log::kIds; ++i) t[i] = of_event(log::kCatalog[i].level);
+  return t;
+}();
 
 // The tags as fixed arrays: a line copies kTagCopy octets at once and moves
 // on by the tag's length (the line buffer always has that room).
@@ -118,9 +125,11 @@ constexpr std::size_t kPrefixRoom = 16 + 6 + kTagCopy;
 char* put_prefix(char* p, const char (&second)[16], std::uint32_t usec, log::Group g, Severity s) {
   std::memcpy(p, second, sizeof second);
   p += sizeof second;
-  std::memcpy(p, &kTwoDigits[2 * (usec / 10000)], 2);
-  std::memcpy(p + 2, &kTwoDigits[2 * (usec / 100 % 100)], 2);
-  std::memcpy(p + 4, &kTwoDigits[2 * (usec % 100)], 2);
+  const std::uint32_t hundreds = usec / 100;  // two divisions by constants, not three
+  const std::uint32_t hi = hundreds / 100;
+  std::memcpy(p, &kTwoDigits[2 * hi], 2);
+  std::memcpy(p + 2, &kTwoDigits[2 * (hundreds - 100 * hi)], 2);
+  std::memcpy(p + 4, &kTwoDigits[2 * (usec - 100 * hundreds)], 2);
   p += 6;
   const TagText& tag = kTagTexts[static_cast<std::size_t>(g)][static_cast<std::size_t>(s)];
   std::memcpy(p, tag.text.data(), kTagCopy);
@@ -390,7 +399,8 @@ Logger::Logger(Kind kind, int fd, bool own_fd, std::string destination, std::siz
     : kind_(kind),
       destination_(std::move(destination)),
       shared_(std::make_shared<Shared>(kind, fd, own_fd, ring_bytes)),
-      line_(new char[kLineMax]) {
+      line_(new char[kLineMax]),
+      failed_(&shared_->failed) {
   scratch_.reserve(1024);
 }
 
@@ -500,7 +510,8 @@ void Logger::end_line(Severity s) {
   const std::size_t first = std::min(n, cap - i);
   std::memcpy(sh.ring.get() + i, scratch_.data(), first);
   std::memcpy(sh.ring.get(), scratch_.data() + first, n - first);
-  sh.head.store(h + n, std::memory_order_release);
+  head_ = h + n;
+  sh.head.store(head_, std::memory_order_release);
 }
 
 void Logger::line_from_thread(log::Group g, Severity s, std::string_view text) {
@@ -529,11 +540,12 @@ void Logger::line_from_thread(log::Group g, Severity s, std::string_view text) {
 }
 
 void Logger::event(const log::Event& e) {
-  const log::Spec& sp = log::spec(e.id);
-  const Severity s = of_event(sp.level);
-  if (!enabled(sp.group, s)) return;
-  if (write_line(sp.group, s, e)) return;
-  begin_line(sp.group, s);
+  const auto id = static_cast<std::size_t>(e.id);
+  const log::Group g = log::kCatalog[id].group;
+  const Severity s = kEventSeverity[id];
+  if (!enabled(g, s)) return;
+  if (write_line(g, s, e)) return;
+  begin_line(g, s);
   log::append_event(scratch_, e);
   end_line(s);
 }
@@ -583,7 +595,8 @@ bool Logger::write_line(log::Group g, Severity s, const log::Event& e) {
     std::memcpy(sh.ring.get() + i, start, first);
     std::memcpy(sh.ring.get(), start + first, n - first);
   }
-  sh.head.store(h + n, std::memory_order_release);
+  head_ = h + n;
+  sh.head.store(head_, std::memory_order_release);
   return true;
 }
 
@@ -614,12 +627,11 @@ std::uint64_t Logger::dropped() const {
   return dropped_ + shared_->failed.load(std::memory_order_relaxed);
 }
 
-void Logger::flush() {
+void Logger::flush_more() {
   Shared& sh = *shared_;
-  // Once a loop turn: nothing dropped is the case to make cheap (issue 13).
   if (unreported_ != 0 || sh.failed.load(std::memory_order_relaxed) != 0) report_drops(false);
   if (!started_) return;
-  const std::uint64_t h = sh.head.load(std::memory_order_relaxed);
+  const std::uint64_t h = head_;
   if (h == notified_head_) return;
   notified_head_ = h;
   // Pairs with the writer's store to `asleep` before it reads head again.

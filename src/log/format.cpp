@@ -147,7 +147,7 @@ void put_arg(Writer& w, const Arg& a) {
 // writer's ring): no string and no second copy. Each piece checks its room
 // and gives up (nullptr) if it does not fit; the caller then uses
 // append_event, which always fits.
-char* put_text(char* p, char* end, std::string_view v) {
+[[gnu::always_inline]] inline char* put_text(char* p, char* end, std::string_view v) {
   const std::size_t n = v.size();
   if (static_cast<std::size_t>(end - p) < n) return nullptr;
   const char* s = v.data();
@@ -173,35 +173,54 @@ char* put_integer(char* p, char* end, T v) {
   return std::to_chars(p, end, v).ptr;
 }
 
-// Every catalog text once more, one after the other with kPad octets after
-// the last: a piece of at most kPad octets is copied as kPad at once (the
-// line's buffer has the room) and the line moves on by its length.
-constexpr std::size_t kPad = 16;
-constexpr std::size_t kTextsSize = [] {
+// Every catalog text once more without its {}: the pieces between them one
+// after the other, kPad octets after the last, and each piece's length. A
+// piece of at most kPad octets is copied as kPad at once (the line keeps
+// that room) and the line moves on by its length: a line is a few copies of
+// fixed size and its arguments, with no search and no per-piece bounds.
+constexpr std::size_t kPad = 32;
+constexpr std::size_t kPiecesSize = [] {
   std::size_t n = kPad;
   for (const Spec& sp : kCatalog) n += sp.text.size();
   return n;
 }();
-struct PaddedTexts {
-  std::array<char, kTextsSize> chars{};
-  std::array<std::uint32_t, kIds> at{};  // where each ID's text starts
+struct Plan {
+  std::uint32_t at = 0;                  // the first piece in kPlans.chars
+  std::uint8_t len[kMaxHoles + 1] = {};  // the pieces' lengths
+  bool usable = false;                   // at most kMaxHoles {} and pieces of < 256 octets
 };
-constexpr PaddedTexts kPadded = [] {
-  PaddedTexts t{};
+struct Plans {
+  std::array<char, kPiecesSize> chars{};
+  std::array<Plan, kIds> of{};
+};
+constexpr Plans kPlans = [] {
+  Plans t{};
   std::size_t n = 0;
   for (std::size_t i = 0; i < kIds; ++i) {
-    t.at[i] = static_cast<std::uint32_t>(n);
-    for (const char c : kCatalog[i].text) t.chars[n++] = c;
+    const std::string_view text = kCatalog[i].text;
+    Plan& pl = t.of[i];
+    pl.at = static_cast<std::uint32_t>(n);
+    pl.usable = kHoles[i].n <= kMaxHoles;
+    std::size_t from = 0;
+    for (std::size_t k = 0; k <= kHoles[i].n && pl.usable; ++k) {
+      const std::size_t to = k < kHoles[i].n ? kHoles[i].at[k] : text.size();
+      if (to - from > 255) pl.usable = false;
+      pl.len[k] = static_cast<std::uint8_t>(to - from);
+      for (std::size_t j = from; j < to; ++j) t.chars[n++] = text[j];
+      from = to + 2;
+    }
   }
   return t;
 }();
 
-char* put_piece(char* p, char* end, const char* from, std::size_t n) {
-  if (n <= kPad && end - p >= static_cast<std::ptrdiff_t>(kPad)) {
+// Copies a piece of the plan: kPad octets at once if it is that short.
+inline char* put_piece(char* p, const char* from, std::size_t n) {
+  if (n <= kPad) [[likely]] {
     std::memcpy(p, from, kPad);
     return p + n;
   }
-  return put_text(p, end, std::string_view(from, n));
+  std::memcpy(p, from, n);
+  return p + n;
 }
 
 // The text of the last few NSAP addresses printed: a call's line names the
@@ -220,12 +239,26 @@ struct AddressTextCache {
 };
 thread_local AddressTextCache t_addresses;
 
+// The 20 octets of two NSAP addresses compared as three words.
+static_assert(ATM_ESA_LEN == 20);
+inline bool same_nsap(const std::uint8_t* x, const std::uint8_t* y) {
+  std::uint64_t a0, a1, b0, b1;
+  std::uint32_t a2, b2;
+  std::memcpy(&a0, x, 8);
+  std::memcpy(&b0, y, 8);
+  std::memcpy(&a1, x + 8, 8);
+  std::memcpy(&b1, y + 8, 8);
+  std::memcpy(&a2, x + 16, 4);
+  std::memcpy(&b2, y + 16, 4);
+  return ((a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2)) == 0;
+}
+
 char* put_svc_address(char* p, const struct sockaddr_atmsvc& a) {
   const bool nsap = a.sas_family == AF_ATMSVC && a.sas_addr.pub[0] == 0;
   AddressTextCache& c = t_addresses;
   if (nsap)
     for (const auto& x : c.e)
-      if (x.len != 0 && std::memcmp(x.prv, a.sas_addr.prv, ATM_ESA_LEN) == 0) {
+      if (x.len != 0 && same_nsap(x.prv, a.sas_addr.prv)) {
         std::memcpy(p, x.text, kSvcFastTextMax);
         return p + x.len;
       }
@@ -244,7 +277,42 @@ static_assert(std::is_same_v<std::variant_alternative_t<5, Arg>, Cause> &&
               std::is_same_v<std::variant_alternative_t<8, Arg>, struct sockaddr_atmsvc> &&
               std::is_same_v<std::variant_alternative_t<9, Arg>, struct sockaddr_atmpvc>);
 
-char* put_arg_at(char* p, char* end, const Arg& a) {
+// "00" to "99".
+constexpr auto kTwoDigits = [] {
+  std::array<char, 200> t{};
+  for (std::size_t i = 0; i < 100; ++i) {
+    t[2 * i] = static_cast<char>('0' + i / 10);
+    t[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}();
+
+// A number as std::to_chars writes it (room for 24 characters checked by the
+// caller), the small ones a PVC and a cause have without its loop.
+template <class T>
+char* put_small(char* p, T v) {
+  bool small = v < 1000;
+  if constexpr (std::is_signed_v<T>) small = small && v >= 0;
+  if (small) {
+    const auto u = static_cast<unsigned>(v);
+    if (u < 10) {
+      *p = static_cast<char>('0' + u);
+      return p + 1;
+    }
+    if (u < 100) {
+      std::memcpy(p, &kTwoDigits[2 * u], 2);
+      return p + 2;
+    }
+    *p = static_cast<char>('0' + u / 100);
+    std::memcpy(p + 1, &kTwoDigits[2 * (u % 100)], 2);
+    return p + 3;
+  }
+  return std::to_chars(p, p + 24, v).ptr;
+}
+
+// Inlined into the line's loop (issue 13: called, its entry and exit cost
+// as much as a number's text).
+[[gnu::always_inline]] inline char* put_arg_at(char* p, char* end, const Arg& a) {
   switch (a.index()) {
     case 0:
       return put_integer(p, end, *std::get_if<std::int64_t>(&a));
@@ -269,7 +337,7 @@ char* put_arg_at(char* p, char* end, const Arg& a) {
       const std::uint8_t c = std::get_if<Cause>(&a)->value;
       const std::string_view name = q2931::cause_name(c);
       if (static_cast<std::size_t>(end - p) < name.size() + 8) return nullptr;
-      p = std::to_chars(p, end, unsigned{c}).ptr;
+      p = put_small(p, c);
       p[0] = ' ';
       p[1] = '(';
       p = put_text(p + 2, end, name);  // room checked above
@@ -285,15 +353,37 @@ char* put_arg_at(char* p, char* end, const Arg& a) {
     case 9: {
       const auto& v = *std::get_if<struct sockaddr_atmpvc>(&a);
       if (end - p < 3 * 12) return nullptr;
-      p = std::to_chars(p, end, v.sap_addr.itf).ptr;
+      p = put_small(p, v.sap_addr.itf);
       *p++ = '.';
-      p = std::to_chars(p, end, v.sap_addr.vpi).ptr;
+      p = put_small(p, v.sap_addr.vpi);
       *p++ = '.';
-      return std::to_chars(p, end, v.sap_addr.vci).ptr;
+      return put_small(p, v.sap_addr.vci);
     }
     default:  // Errno, Octets (rare: -d and errors): through the string
       return put_text(p, end, format_arg(a));
   }
+}
+
+// A piece at `p` with its room checked (the end of a small buffer).
+char* put_piece_checked(char* p, char* end, const char* from, std::size_t n) {
+  if (end - p >= static_cast<std::ptrdiff_t>(kPad) && n <= kPad) return put_piece(p, from, n);
+  if (end - p < static_cast<std::ptrdiff_t>(n)) return nullptr;
+  std::memcpy(p, from, n);
+  return p + n;
+}
+
+// The line from its hole k on (the argument k, the piece after it, ...)
+// with every piece's room checked: a buffer near its end.
+char* write_rest_checked(char* p, char* end, const Event& e, const Plan& pl, std::size_t k,
+                         const char* t) {
+  const std::size_t holes = kHoles[static_cast<std::size_t>(e.id)].n;
+  const std::size_t args = e.args.size();
+  for (; k < holes && p != nullptr; ++k) {
+    if (k < args) p = put_arg_at(p, end, e.args[k]);
+    if (p != nullptr) p = put_piece_checked(p, end, t, pl.len[k + 1]);
+    t += pl.len[k + 1];
+  }
+  return p;
 }
 
 }  // namespace
@@ -313,19 +403,32 @@ std::string format(const Event& e) {
 }
 
 char* write_event(char* p, char* end, const Event& e) {
-  const std::size_t id = static_cast<std::size_t>(e.id);
-  const Holes& h = kHoles[id];
-  if (h.n > kMaxHoles) return nullptr;
-  const char* const text = kPadded.chars.data() + kPadded.at[id];
-  const std::size_t args = e.args.size();
-  std::size_t from = 0;
-  for (std::size_t k = 0; k < h.n; ++k) {
-    p = put_piece(p, end, text + from, h.at[k] - from);
-    if (p != nullptr && k < args) p = put_arg_at(p, end, e.args[k]);
-    if (p == nullptr) return nullptr;
-    from = h.at[k] + 2u;
+  const Plan& pl = kPlans.of[static_cast<std::size_t>(e.id)];
+  if (!pl.usable) return nullptr;
+  // Room for a piece copied as kPad kept after each argument: put_arg_at
+  // checks its argument's own against arg_end, the pieces need no check
+  // (at most 255 octets each). A buffer with less room: every piece checked.
+  constexpr std::ptrdiff_t kPieceRoom = 256 + kPad;
+  const char* t = kPlans.chars.data() + pl.at;
+  if (end - p < 2 * kPieceRoom) {
+    p = put_piece_checked(p, end, t, pl.len[0]);
+    return p == nullptr ? nullptr : write_rest_checked(p, end, e, pl, 0, t + pl.len[0]);
   }
-  return put_piece(p, end, text + from, kCatalog[id].text.size() - from);
+  const std::size_t holes = kHoles[static_cast<std::size_t>(e.id)].n;
+  const std::size_t args = e.args.size();
+  char* const arg_end = end - kPieceRoom;
+  p = put_piece(p, t, pl.len[0]);
+  t += pl.len[0];
+  for (std::size_t k = 0; k < holes; ++k) {
+    if (k < args) {
+      char* const q = p <= arg_end ? put_arg_at(p, arg_end, e.args[k]) : nullptr;
+      if (q == nullptr) return write_rest_checked(p, end, e, pl, k, t);  // a long argument
+      p = q;
+    }
+    p = put_piece(p, t, pl.len[k + 1]);
+    t += pl.len[k + 1];
+  }
+  return p;
 }
 
 void append_event(std::string& s, const Event& e) {

@@ -20,10 +20,13 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
+static std::atomic<std::size_t> g_frees{0};
 void operator delete(void* p) noexcept {
+  if (p != nullptr) ++g_frees;
   std::free(p);
 }
 void operator delete(void* p, std::size_t) noexcept {
+  if (p != nullptr) ++g_frees;
   std::free(p);
 }
 
@@ -123,6 +126,47 @@ TEST(LogEmit, ArgumentArraysAreReused) {
   EXPECT_EQ(format(many), "Linux ATM signaling 0 (modern drop-in), mode 1, signaling VC 2");
   Event moved = std::move(many);
   EXPECT_EQ(moved.args.size(), kPooledArgs + 3);
+}
+
+// Arguments with a destructor (strings past the small-string size, octets)
+// at any position, through emit, emplace_back, copies and moves: each
+// released once (release() visits only the marked ones), nothing left.
+TEST(LogEmit, ArgumentsWithDestructorsAreReleased) {
+  const std::string big(100, 'x');  // on the heap, not in the string itself
+  {
+    // Pooled arrays stay on this thread's list: four there before counting.
+    std::vector<Event> warm;
+    warm.reserve(4);
+    for (int i = 0; i < 4; ++i) emit(Levels::all(), warm, Id::kCallReleased, Hex{1}, "", Cause{16});
+  }
+  const std::size_t allocs = g_allocations, frees = g_frees;
+  {
+    const Levels all = Levels::all();
+    std::vector<Event> out;
+    out.reserve(8);
+    emit(all, out, Id::kCallReleased, Hex{1}, big, Cause{16});
+    emit(all, out, Id::kSuppressed, std::uint64_t{2}, std::string(big));
+    EXPECT_EQ(format(out[0]), "call 0x1" + big + ": released, cause 16 (normal call clearing)");
+    Event many{Id::kDemonStarted, {}};
+    for (std::size_t i = 0; i < 12; ++i) {
+      if (i == 0 || i == 6 || i == 7 || i == 11)
+        many.args.emplace_back(big + std::to_string(i));
+      else if (i == 9)
+        many.args.emplace_back(Octets{std::vector<std::uint8_t>(64, 0xab)});
+      else
+        many.args.emplace_back(std::uint64_t{i});
+    }
+    EXPECT_EQ(format(many),
+              "Linux ATM signaling " + big + "0 (modern drop-in), mode 1, signaling VC 2");
+    Event copy = many;
+    Event moved = std::move(many);
+    EXPECT_EQ(std::get<std::string>(copy.args[11]), big + "11");
+    EXPECT_EQ(std::get<std::string>(moved.args[7]), big + "7");
+    copy = moved;
+    moved = std::move(copy);
+    out.emplace_back(std::move(moved));
+  }
+  EXPECT_EQ(g_allocations - allocs, g_frees - frees);
 }
 
 // Text arguments of every short length (copied in fixed-size pieces) read as
@@ -250,6 +294,55 @@ TEST(LogFormat, AddressesWrittenInPlaceReadAsTheirText) {
                                            " failed, cause 1 (" +
                                            std::string(q2931::cause_name(1)) + ")");
     }
+}
+
+// In a buffer as large as the log's line (the pieces copied without
+// checks, each argument checking its own room) as in a small one, and
+// across the two (a long argument near the end): the text format() makes,
+// or nullptr when it does not fit, never a character past the end.
+TEST(LogFormat, WrittenInPlaceInALineBuffer) {
+  const auto addr = parse_svc_address("47.0005.80ffe1000000f21a26d8.0020ea000ee0.00");
+  ASSERT_TRUE(addr);
+  std::vector<Event> events;
+  for (const char* pvc : {"0.0.0", "1.9.99", "3.255.65535", "0.100.1000", "1.10.32"}) {
+    const auto v = parse_pvc_address(pvc);
+    ASSERT_TRUE(v) << pvc;
+    events.push_back({Id::kCallEstablished,
+                      {arg(Hex{0x7fffff}), arg(""), arg("in"), arg(*addr), arg(*addr), arg(*v)}});
+  }
+  struct sockaddr_atmpvc odd {};
+  odd.sap_addr.itf = -1;
+  odd.sap_addr.vpi = 1000;
+  odd.sap_addr.vci = -32;
+  events.push_back(
+      {Id::kCallEstablished, {arg(Hex{1}), arg(""), arg("in"), arg(*addr), arg(*addr), arg(odd)}});
+  for (unsigned c = 0; c < 256; ++c)
+    events.push_back(
+        {Id::kCallReleased, {arg(Hex{c}), arg(std::string("")), arg(Cause{std::uint8_t(c)})}});
+  for (const std::size_t n : {30u, 200u, 300u, 700u, 1100u})
+    events.push_back({Id::kCallReleased, {arg(Hex{1}), arg(std::string(n, 'n')), arg(Cause{16})}});
+  events.push_back({Id::kCallReleased, {arg(Hex{1})}});  // fewer arguments than {}
+  for (const Event& e : events) {
+    const std::string want = format(e);
+    for (const std::size_t room : {std::size_t{1024}, std::size_t{4096}, want.size(),
+                                   want.size() + 64, want.size() + 300, want.size() + 600}) {
+      std::string buf(room + 64, '#');
+      char* end = write_event(buf.data(), buf.data() + room, e);
+      EXPECT_EQ(buf.substr(room), std::string(64, '#'));
+      // A number asks for the room of its longest text (24): an exact fit
+      // may be refused, the caller then appends through the string.
+      if (end == nullptr) {
+        EXPECT_LT(room, want.size() + 64) << want.substr(0, 80);
+        continue;
+      }
+      EXPECT_EQ(std::string(buf.data(), end), want);
+    }
+    if (want.size() > 0) {
+      std::string buf(want.size() + 63, '#');
+      EXPECT_EQ(write_event(buf.data(), buf.data() + want.size() - 1, e), nullptr);
+      EXPECT_EQ(buf.substr(want.size() - 1), std::string(64, '#'));
+    }
+  }
 }
 
 TEST(LogRateLimiter, BurstThenSuppressedWithCount) {

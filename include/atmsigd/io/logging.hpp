@@ -115,7 +115,13 @@ class Logger {
   static constexpr std::size_t kForeignLines = 64;
   // End of a turn of the loop: the drop report if due, and the writer woken
   // if it sleeps and there is something new (one wake per turn at most).
-  void flush();
+  // Inline: most turns log nothing and drop nothing (issue 13).
+  void flush() {
+    if (head_ == notified_head_ && unreported_ == 0 &&
+        failed_->load(std::memory_order_relaxed) == 0)
+      return;
+    flush_more();
+  }
 
   // SIGHUP: a log file (-l FILE) closed and opened again by its name, for
   // logrotate. The writer thread does it (the loop never waits for open());
@@ -144,6 +150,7 @@ class Logger {
   void begin_line(log::Group g, Severity s);
   void end_line(Severity s);
   void report_drops(bool at_exit);
+  void flush_more();
   // An event's line at most kLineMax octets long, formatted in place.
   static constexpr std::size_t kLineMax = 1024;
   bool write_line(log::Group g, Severity s, const log::Event& e);
@@ -166,6 +173,9 @@ class Logger {
   std::uint64_t dropped_ = 0;  // in all
   std::chrono::steady_clock::time_point last_report_{};
   std::uint64_t notified_head_ = 0;  // what the writer was last woken for
+  std::uint64_t head_ = 0;           // the ring's head as this side last stored it
+  // Lines the destination refused (Shared::failed, set by the writer).
+  const std::atomic<std::uint64_t>* failed_ = nullptr;
 };
 
 }  // namespace atmsigd::io
