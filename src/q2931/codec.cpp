@@ -294,6 +294,8 @@ std::optional<Cause> DecodeResult::cause_of_verdicts() const {
 }
 
 Bytes encode(const Message& msg, Version v) {
+  // The one place the codec makes an output buffer (the SDU that travels to
+  // SSCOP and the shell): a buffer pool would hand it out here.
   Bytes out;
   encode(msg, v, out);
   return out;
