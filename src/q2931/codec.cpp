@@ -78,8 +78,8 @@ Action adjust_for_message(Action a, MessageType t) {
 }
 
 // §5.6.3.3: whether the call reference is one the message may not carry.
-bool invalid_global_use(const Message& m) {
-  switch (*global_call_ref(m.type)) {
+bool invalid_global_use(const Message& m, GlobalCallRef global) {
+  switch (global) {
     case GlobalCallRef::kNever:
       return m.cref.is_global();
     case GlobalCallRef::kOnly:
@@ -146,7 +146,7 @@ bool decode_header(ByteView bytes, Version v, DecodeResult& res, std::uint16_t& 
   }
   // §5.6.3.3: the global call reference where the message may not carry it, or its
   // absence where the message needs it.
-  if (invalid_global_use(m)) {
+  if (invalid_global_use(m, rules->global)) {
     verdicts.push_back(make(Problem::kInvalidCallReference,
                             adjust_for_message(Action::kDiscardReportStatus, m.type),
                             cause::kInvalidCallReference));
@@ -169,15 +169,19 @@ struct IeScan {
   std::vector<Verdict>& verdicts;
   Version v;
   const MsgRules& rules;
-  // Per kIeSpecs row: typed IEs accepted, and whether a content error was reported.
-  std::array<std::uint8_t, kIeSpecs.size()> count{};
-  std::array<bool, kIeSpecs.size()> reported{};
+  // Per kIeSpecs row: typed IEs accepted (kSeenCount bits), and kSeenReported
+  // once a content error was reported. One array: one clear per message.
+  std::array<std::uint8_t, kIeSpecs.size()> seen{};
   bool seen_blli = false;
   // Codeset shifts (Q.2931 §4.5.3, §4.5.4): the codeset a locking shift made active,
-  // and the one a non-locking shift gives the next IE only.
+  // and the one a non-locking shift gives the next IE only (kNoShift: none).
   std::uint8_t locked_codeset = 0;
-  std::optional<std::uint8_t> next_codeset{};
+  std::uint8_t next_codeset = kNoShift;
+  static constexpr std::uint8_t kNoShift = 0xff;
+  static constexpr std::uint8_t kSeenReported = 0x80;
+  static constexpr std::uint8_t kSeenCount = 0x7f;
 };
+static_assert(kRuleCount <= IeScan::kSeenCount, "a count fits beside the reported bit");
 
 constexpr auto kLockingShift = static_cast<std::uint8_t>(IeId::kBroadbandLockingShift);
 constexpr auto kNonLockingShift = static_cast<std::uint8_t>(IeId::kBroadbandNonLockingShift);
@@ -194,7 +198,7 @@ void scan_shift(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView conten
     else
       s.locked_codeset = ls->codeset;
   } else if (const auto* ns = ie ? std::get_if<BroadbandNonLockingShift>(&*ie) : nullptr) {
-    s.next_codeset = ns->codeset;
+    s.next_codeset = ns->codeset;  // 0-7: never kNoShift
   }
   if (!ie) {
     s.verdicts.push_back(make(Problem::kIeContentError,
@@ -208,38 +212,43 @@ void scan_shift(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView conten
 
 // One IE: §5.6.8.1 unrecognized, §5.6.8.3 repeated, §5.6.7.2 / §5.6.8.2 content error.
 // `content` is a view into the message: only an IE kept as unknown copies it.
-void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView content) {
+// Inlined into decode's loop: the usual IE (expected, not repeated, well
+// coded) is a table read, two tests and the appender's call.
+[[gnu::always_inline]] inline void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr,
+                                           ByteView content) {
   const MessageType t = s.m.type;
-  if (id == kLockingShift || id == kNonLockingShift) {
+  if (id == kLockingShift || id == kNonLockingShift) [[unlikely]] {
     scan_shift(s, id, hdr, content);
     return;
   }
-  const std::uint8_t codeset = s.next_codeset.value_or(s.locked_codeset);
-  s.next_codeset.reset();
+  std::uint8_t codeset = s.locked_codeset;
+  if (s.next_codeset != IeScan::kNoShift) [[unlikely]] {
+    codeset = s.next_codeset;
+    s.next_codeset = IeScan::kNoShift;
+  }
   // No IE of a codeset other than 0 is implemented: such an IE is unrecognized.
   const std::uint8_t row = kIeRowById[id];
   const std::uint8_t rule = codeset == 0 && row != kNoIe ? s.rules.rule[row] : 0;
-  if (rule == 0) {
+  if (rule == 0) [[unlikely]] {
     // §5.6.8.1: unknown, not in this version, or not expected in this message.
     s.verdicts.push_back(make(Problem::kUnrecognizedIe, adjust_for_message(ie_action(hdr, s.v), t),
                               cause::kIeNonExistent, Bytes{id}, id));
     s.m.ies.emplace_back(UnknownIe{id, hdr, Bytes(content.begin(), content.end())});
     return;
   }
-  if (s.count[row] >= (rule & kRuleCount)) {
+  std::uint8_t& seen = s.seen[row];
+  if ((seen & IeScan::kSeenCount) >= (rule & kRuleCount)) [[unlikely]] {
     // §5.6.8.3 (Q.2931 §4.5.1): repetitions beyond those allowed are ignored.
     s.verdicts.push_back(make(Problem::kRepeatedIe, Action::kProceed, 0, {}, id));
     return;
   }
-  const IeSpec& spec = kIeSpecs[row];
-  if (content.size() < spec.min_len || content.size() > spec.max_len ||
-      !decode_ie_append(s.m.ies, row, hdr, content, s.v)) {
+  if (!decode_ie_append(s.m.ies, row, hdr, content, s.v)) [[unlikely]] {
     // §5.6.7.2 (mandatory) / §5.6.8.2 (optional): content error, cause 100.
-    if (!s.reported[row]) {
-      s.reported[row] = true;
+    if ((seen & IeScan::kSeenReported) == 0) {
+      seen |= IeScan::kSeenReported;
       if ((rule & kRuleMandatory) != 0)
         s.verdicts.push_back(make(Problem::kMandatoryIeContentError,
-                                  adjust_for_message(mandatory_ie_action(t), t),
+                                  adjust_for_message(s.rules.mandatory_error, t),
                                   cause::kInvalidIeContents, Bytes{id}, id));
       else
         s.verdicts.push_back(make(Problem::kIeContentError,
@@ -249,7 +258,7 @@ void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView content) 
     s.m.ies.emplace_back(UnknownIe{id, hdr, Bytes(content.begin(), content.end())});
     return;
   }
-  ++s.count[row];
+  ++seen;
   // §4.5.1: the broadband repeat indicator precedes the IEs it repeats. Tolerated.
   if (id == static_cast<std::uint8_t>(IeId::kBroadbandLowLayerInfo)) s.seen_blli = true;
   if (id == static_cast<std::uint8_t>(IeId::kBroadbandRepeatIndicator) && s.seen_blli)
@@ -258,15 +267,14 @@ void scan_ie(IeScan& s, std::uint8_t id, const IeHeader& hdr, ByteView content) 
 
 }  // namespace
 
-Action DecodeResult::action() const {
-  if (!message) return Action::kDiscardIgnore;
+Action DecodeResult::worst_action() const {
   Action worst = Action::kProceed;
   for (const auto& v : verdicts)
     if (static_cast<int>(v.action) > static_cast<int>(worst)) worst = v.action;
   return worst;
 }
 
-std::optional<Cause> DecodeResult::cause() const {
+std::optional<Cause> DecodeResult::cause_of_verdicts() const {
   const Action a = action();
   if (!message || !is_reporting(a)) return std::nullopt;
   const Verdict* first = nullptr;
@@ -288,7 +296,10 @@ std::optional<Cause> DecodeResult::cause() const {
 }
 
 Bytes encode(const Message& msg, Version v) {
-  Bytes out = take_buffer();  // issue 13: the shell gives it back once sent
+  // The one place the codec makes an output buffer (the SDU that travels to
+  // SSCOP and the shell): from the thread's pool; the shell gives it back
+  // once sent (issue 13).
+  Bytes out = take_buffer();
   encode(msg, v, out);
   return out;
 }
@@ -342,19 +353,22 @@ void decode(ByteView bytes, Version v, DecodeResult& res) {
   if (!decode_header(bytes, v, res, length, rules)) return;
   Message& m = *res.message;
   IeScan scan{m, res.verdicts, v, *rules};
-  const ByteView body = bytes.subspan(kHeaderLength, length);
-  wire::Reader r(body);
-  while (!r.empty()) {
-    std::uint8_t id = 0, inst = 0;
-    std::uint16_t ie_len = 0;
-    if (!r.u8(id) || !r.u8(inst) || !r.u16(ie_len) || r.left() < ie_len) {
+  // The IEs, read with a pointer (each IE: one bound test for its header,
+  // one for its contents).
+  const std::uint8_t* p = bytes.data() + kHeaderLength;
+  const std::uint8_t* const end = p + length;
+  while (p != end) {
+    if (end - p < 4 || end - p - 4 < (p[2] << 8 | p[3])) [[unlikely]] {
       res.verdicts.push_back(make(Problem::kBadMessageLength,
                                   adjust_for_message(Action::kDiscardReportStatus, m.type),
                                   cause::kIncorrectMessageLength));
       return;
     }
-    ByteView content;
-    r.view(ie_len, content);
+    const std::uint8_t id = p[0];
+    const std::uint8_t inst = p[1];
+    const std::size_t ie_len = static_cast<std::size_t>(p[2] << 8 | p[3]);
+    const ByteView content(p + 4, ie_len);
+    p += 4 + ie_len;
     IeHeader hdr;
     hdr.coding = static_cast<CodingStandard>((inst >> 5) & 0x03);
     hdr.follow_instructions = (inst & 0x10) != 0;
@@ -364,10 +378,9 @@ void decode(ByteView bytes, Version v, DecodeResult& res) {
   // §5.6.7.1: mandatory IEs.
   for (std::size_t i = 0; i < rules->mandatory_count; ++i) {
     const std::uint8_t id = rules->mandatory[i];
-    const std::uint8_t row = kIeRowById[id];
-    if (scan.count[row] == 0 && !scan.reported[row])
+    if (scan.seen[kIeRowById[id]] == 0)  // neither accepted nor reported as bad
       res.verdicts.push_back(make(Problem::kMandatoryIeMissing,
-                                  adjust_for_message(mandatory_ie_action(m.type), m.type),
+                                  adjust_for_message(rules->mandatory_error, m.type),
                                   cause::kMandatoryIeMissing, Bytes{id}, id));
   }
 }

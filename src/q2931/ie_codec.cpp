@@ -56,20 +56,7 @@ struct TaggedPair {
 // Inlined (as the sub-field accessors below): each table entry then is a
 // presence test and a constant-width write, not a call with a switch.
 [[gnu::always_inline]] inline void put_value(Writer& out, std::uint32_t v, std::uint8_t octets) {
-  switch (octets) {
-    case 1:
-      put8(out, v);
-      break;
-    case 2:
-      put16(out, v);
-      break;
-    case 3:
-      put24(out, v);
-      break;
-    default:
-      put32(out, v);
-      break;
-  }
+  out.put_be(v, octets);
 }
 [[gnu::always_inline]] inline bool get_value(Reader& r, std::uint32_t& v, std::uint8_t octets) {
   std::uint8_t b = 0;
@@ -95,6 +82,13 @@ template <class S, class V>
                                            Version v) {
   const auto& val = s.*(f.member);
   if (!val || !in_version(f.versions, v)) return;
+  if (f.octets < 4) {  // identifier and value: one write
+    const std::uint32_t bits = 8u * f.octets;
+    out.put_be(
+        std::uint32_t{f.id} << bits | (static_cast<std::uint32_t>(*val) & ((1u << bits) - 1)),
+        f.octets + 1u);
+    return;
+  }
   put8(out, f.id);
   put_value(out, *val, f.octets);
 }
@@ -919,10 +913,18 @@ constexpr auto kIeDecoders = [] {
     d[i] = decoder_for(kIeSpecs[i].id, IeAlternatives{});
   return d;
 }();
+// The decoder's per-IE row: the length limits beside the appender (one
+// compact row read per IE, not kIeSpecs' wide one).
+struct AppendRow {
+  IeAppender append;
+  std::uint8_t min_len;
+  std::uint8_t max_len;
+};
 constexpr auto kIeAppenders = [] {
-  std::array<IeAppender, kIeSpecs.size()> d{};
+  std::array<AppendRow, kIeSpecs.size()> d{};
   for (std::size_t i = 0; i < kIeSpecs.size(); ++i)
-    d[i] = appender_for(kIeSpecs[i].id, IeAlternatives{});
+    d[i] = {appender_for(kIeSpecs[i].id, IeAlternatives{}), kIeSpecs[i].min_len,
+            kIeSpecs[i].max_len};
   return d;
 }();
 
@@ -967,11 +969,11 @@ void encode_ie_into(Writer& out, const Ie& ie, Version v) {
           id = static_cast<std::uint8_t>(T::kId);
         }
         const IeHeader& h = x.hdr;
-        put8(out, id);
-        put8(out, 0x80 | static_cast<std::uint8_t>(h.coding) << 5 |
-                      (h.follow_instructions ? 0x10 : 0) |
-                      (static_cast<std::uint8_t>(h.action) & 0x07));
-        put16(out, 0);
+        // Identifier, octet 2, length 0 (patched below): one 4-octet write.
+        const std::uint32_t octet2 = 0x80 | static_cast<std::uint32_t>(h.coding) << 5 |
+                                     (h.follow_instructions ? 0x10 : 0) |
+                                     (static_cast<std::uint32_t>(h.action) & 0x07);
+        put32(out, std::uint32_t{id} << 24 | octet2 << 16);
         put_body(out, x, v);
       },
       ie);
@@ -999,7 +1001,9 @@ Bytes encode_ie(const Ie& ie, Version v) {
 
 bool decode_ie_append(IeList& ies, std::size_t row, const IeHeader& hdr, ByteView content,
                       Version v) {
-  return kIeAppenders[row](ies, hdr, content, v);
+  const AppendRow& a = kIeAppenders[row];
+  if (content.size() < a.min_len || content.size() > a.max_len) return false;
+  return a.append(ies, hdr, content, v);
 }
 
 std::optional<Ie> decode_ie(std::uint8_t id, const IeHeader& hdr, ByteView content, Version v) {

@@ -14,7 +14,7 @@ void encode_ie_into(wire::Writer& out, const Ie& ie, Version v);
 
 // Decodes the contents of the IE of kIeSpecs row `row` straight into a new last
 // element of `ies` (no temporary, no copy); false, and nothing added, on a
-// content error.
+// content error (a length outside the row's limits included).
 bool decode_ie_append(IeList& ies, std::size_t row, const IeHeader& hdr, ByteView content,
                       Version v);
 

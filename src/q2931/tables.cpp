@@ -343,6 +343,8 @@ constexpr RulesTable kRules = [] {
     const auto v = static_cast<Version>(vi);
     for (std::size_t mi = 0; mi < kMsgSpecs.size(); ++mi) {
       MsgRules& r = t[vi][mi];
+      r.global = kMsgSpecs[mi].global;
+      r.mandatory_error = kMsgSpecs[mi].mandatory_error;
       for (const auto& row : kMsgIes) {
         if (row.msg != kMsgSpecs[mi].type) continue;
         const std::size_t ie = kIeRowById[static_cast<std::uint8_t>(row.ie)];

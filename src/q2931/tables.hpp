@@ -140,6 +140,9 @@ struct MsgRules {
   std::array<std::uint8_t, kIeSpecs.size()> rule{};
   std::array<std::uint8_t, kMaxMandatoryIes> mandatory{};  // IE identifiers, table order
   std::uint8_t mandatory_count = 0;
+  // The message's columns the decoder reads (kMsgSpecs): one lookup per message.
+  GlobalCallRef global = GlobalCallRef::kNever;
+  Action mandatory_error = Action::kDiscardReportStatus;
 };
 // The rules of message type t in version v; nullptr if t is not a message of v.
 const MsgRules* msg_rules(MessageType t, Version v);

@@ -68,12 +68,22 @@ struct DecodeResult {
   bool ok() const { return message.has_value() && verdicts.empty(); }
   // Highest-precedence action of all verdicts (kProceed if none; kDiscardIgnore if
   // there is no message).
-  Action action() const;
+  Action action() const {
+    if (!message) return Action::kDiscardIgnore;
+    return verdicts.empty() ? Action::kProceed : worst_action();  // inline: the usual case
+  }
   // The Cause IE call control sends with that action (STATUS / RELEASE / RELEASE
   // COMPLETE): the cause of the first verdict with the winning action, with the
   // diagnostics of all verdicts of the same cause value (e.g. several IE ids for 99).
   // nullopt for kProceed and kDiscardIgnore.
-  std::optional<Cause> cause() const;
+  std::optional<Cause> cause() const {
+    if (verdicts.empty()) return std::nullopt;  // inline: the usual case
+    return cause_of_verdicts();
+  }
+
+ private:
+  Action worst_action() const;
+  std::optional<Cause> cause_of_verdicts() const;
 };
 
 // Octets an encoding keeps free behind it (capacity): SSCOP appends its SD
