@@ -346,6 +346,12 @@ class Uni final : public atmsvc::CallControl {
   // Parties (not Null) of that call; leaf joins (LEAF SETUP REQUEST) pending.
   std::size_t party_count(std::uint32_t cref, bool we_originated) const;
   std::size_t joins_pending() const { return joins_.size(); }
+  // The coordinator's table of message types (kMessageRows), for its tests:
+  // a type's procedure (none: not a type of q2931::MessageType), and the call
+  // machine's event's name ("": the coordinator's own, STATUS / STATUS
+  // ENQUIRY, or none) on a UNI with or without Q.2963.1 modification.
+  static std::optional<q2931::Procedure> procedure_of(q2931::MessageType t);
+  static std::string_view call_event_name(q2931::MessageType t, bool modification);
   // CcIncoming and CcIncomingGone outputs so far: the entity router with one
   // entity has nothing else to translate in an input's outputs.
   std::uint64_t offers_told() const { return offers_told_; }
@@ -383,6 +389,16 @@ class Uni final : public atmsvc::CallControl {
     kT361,
   };
   static std::string_view ev_name(Ev e);
+  // Which message is which call event: one row per message type octet, the
+  // one place that says it (coordinator.cpp; the procedure column is
+  // kMsgSpecs', a test checks it against q2931::message_procedure).
+  struct MessageRow {
+    bool known = false;  // a type of q2931::MessageType
+    q2931::Procedure procedure = q2931::Procedure::kCallControl;
+    bool has_event = false;     // the call machine takes it (not STATUS / STATUS ENQUIRY)
+    Ev ev = Ev::kOtherMessage;  // its event; modification's only with UniParams::modification
+  };
+  static const std::array<MessageRow, 256> kMessageRows;
   // Where the kernel's socket stands, i.e. what it must still be told.
   enum class Phase : std::uint8_t {
     kOutgoing,          // CcConnect not yet answered
