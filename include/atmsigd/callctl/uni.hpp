@@ -700,6 +700,12 @@ class Uni final : public atmsvc::CallControl {
   // The call ends: what every party's kernel is still owed (before the
   // call's CcReleased), then the party records go.
   void end_parties(Call& c, int err, bool tell);
+  // An added leaf's own VC back to the pool, out of RESTART's index.
+  void release_party_vc(Party& p);
+  // The added leaves whose own VC a RESTART names (class 0: that VC; class 1:
+  // every VC of the VPCI), and the clearing of one of them (restart.cpp).
+  std::vector<PartyRef> parties_on(std::uint16_t vpci, std::optional<std::uint16_t> vci) const;
+  void restart_party(PartyRef ref);
   Multipoint* mp_of(const Call& c);
   const Multipoint* mp_of(const Call& c) const;
   // The endpoint reference IE of party `ep` as this side sends it.
@@ -859,6 +865,8 @@ class Uni final : public atmsvc::CallControl {
   std::unordered_map<Key, Multipoint> mp_;
   std::unordered_map<atmsvc::CallId, PartyRef> party_ids_;    // offered leaf parties
   std::unordered_map<atmsvc::SockId, PartyRef> party_socks_;  // accepted leaf parties
+  // Network side: the added leaves' own VCs (vc_key), RESTART's index of them.
+  std::unordered_map<std::uint32_t, PartyRef> party_vcs_;
   std::set<std::tuple<TimePoint, Key, std::uint16_t, std::uint8_t>> party_timers_;
   std::unordered_map<std::uint32_t, Join> joins_;  // by our call reference
   std::uint32_t next_leaf_seq_ = 1;
