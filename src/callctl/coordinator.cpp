@@ -22,51 +22,80 @@ using q2931::Message;
 using q2931::MessageType;
 namespace cause = q2931::cause;
 
-// The call machine's event for a message: the point-to-point messages by
-// name; every other procedure's (restart, point-to-multipoint, modification,
-// leaf-initiated join: kMsgSpecs' procedure column) is kOtherMessage.
+// Which message is which call event. The point-to-point messages (§5.1-§5.4)
+// by name; STATUS and STATUS ENQUIRY are the coordinator's (§5.6.11,
+// §5.6.12), no event; every other procedure's (restart, point-to-multipoint,
+// leaf-initiated join) is kOtherMessage, and modification's (Q.2963.1) is the
+// call machine's own only on a UNI that offers it.
+constexpr std::array<Uni::MessageRow, 256> Uni::kMessageRows = [] {
+  using P = q2931::Procedure;
+  struct Fact {
+    MessageType type;
+    P procedure;
+    bool has_event;
+    Ev ev;
+  };
+  constexpr Fact kFacts[] = {
+      {MessageType::kAlerting, P::kCallControl, true, Ev::kAlerting},
+      {MessageType::kCallProceeding, P::kCallControl, true, Ev::kCallProceeding},
+      {MessageType::kSetup, P::kCallControl, true, Ev::kSetup},
+      {MessageType::kConnect, P::kCallControl, true, Ev::kConnect},
+      {MessageType::kConnectAcknowledge, P::kCallControl, true, Ev::kConnectAck},
+      {MessageType::kRelease, P::kCallControl, true, Ev::kRelease},
+      {MessageType::kReleaseComplete, P::kCallControl, true, Ev::kReleaseComplete},
+      {MessageType::kNotify, P::kCallControl, true, Ev::kNotify},
+      {MessageType::kStatusEnquiry, P::kCallControl, false, Ev::kOtherMessage},
+      {MessageType::kStatus, P::kCallControl, false, Ev::kOtherMessage},
+      {MessageType::kRestart, P::kRestart, true, Ev::kOtherMessage},
+      {MessageType::kRestartAcknowledge, P::kRestart, true, Ev::kOtherMessage},
+      {MessageType::kAddParty, P::kPointToMultipoint, true, Ev::kOtherMessage},
+      {MessageType::kAddPartyAcknowledge, P::kPointToMultipoint, true, Ev::kOtherMessage},
+      {MessageType::kAddPartyReject, P::kPointToMultipoint, true, Ev::kOtherMessage},
+      {MessageType::kDropParty, P::kPointToMultipoint, true, Ev::kOtherMessage},
+      {MessageType::kDropPartyAcknowledge, P::kPointToMultipoint, true, Ev::kOtherMessage},
+      {MessageType::kPartyAlerting, P::kPointToMultipoint, true, Ev::kOtherMessage},
+      {MessageType::kModifyRequest, P::kModification, true, Ev::kModifyRequest},
+      {MessageType::kModifyAcknowledge, P::kModification, true, Ev::kModifyAck},
+      {MessageType::kModifyReject, P::kModification, true, Ev::kModifyReject},
+      {MessageType::kConnectionAvailable, P::kModification, true, Ev::kConnectionAvailable},
+      {MessageType::kLeafSetupFailure, P::kLeafInitiatedJoin, true, Ev::kOtherMessage},
+      {MessageType::kLeafSetupRequest, P::kLeafInitiatedJoin, true, Ev::kOtherMessage},
+  };
+  std::array<MessageRow, 256> rows{};
+  for (const Fact& f : kFacts)
+    rows[static_cast<std::uint8_t>(f.type)] = {true, f.procedure, f.has_event, f.ev};
+  return rows;
+}();
+
 std::optional<Uni::Ev> Uni::call_event_of(MessageType t) {
-  // STATUS and STATUS ENQUIRY are not here: the coordinator answers them
-  // (§5.6.11, §5.6.12). The point-to-point messages (all of the call
-  // control procedure) by a switch, before the procedure's table.
-  switch (static_cast<std::uint8_t>(t)) {  // the others: default
-    case static_cast<std::uint8_t>(MessageType::kSetup):
-      return Ev::kSetup;
-    case static_cast<std::uint8_t>(MessageType::kCallProceeding):
-      return Ev::kCallProceeding;
-    case static_cast<std::uint8_t>(MessageType::kAlerting):
-      return Ev::kAlerting;
-    case static_cast<std::uint8_t>(MessageType::kConnect):
-      return Ev::kConnect;
-    case static_cast<std::uint8_t>(MessageType::kConnectAcknowledge):
-      return Ev::kConnectAck;
-    case static_cast<std::uint8_t>(MessageType::kRelease):
-      return Ev::kRelease;
-    case static_cast<std::uint8_t>(MessageType::kReleaseComplete):
-      return Ev::kReleaseComplete;
-    case static_cast<std::uint8_t>(MessageType::kNotify):
-      return Ev::kNotify;
-    default:
-      break;
-  }
-  const auto proc = q2931::message_procedure(t);
-  if (!proc || *proc == q2931::Procedure::kCallControl) return std::nullopt;
-  return Ev::kOtherMessage;
+  const MessageRow& row = kMessageRows[static_cast<std::uint8_t>(t)];
+  if (!row.has_event) return std::nullopt;
+  if (row.procedure == q2931::Procedure::kModification) return Ev::kOtherMessage;
+  return row.ev;
 }
 
 // Q.2963.1: the modification messages are the call machine's only on a UNI
 // that offers modification; elsewhere they stay kOtherMessage (STATUS 97).
 std::optional<Uni::Ev> Uni::event_of(MessageType t) const {
-  static constexpr std::pair<MessageType, Ev> kModification[] = {
-      {MessageType::kModifyRequest, Ev::kModifyRequest},
-      {MessageType::kModifyAcknowledge, Ev::kModifyAck},
-      {MessageType::kModifyReject, Ev::kModifyReject},
-      {MessageType::kConnectionAvailable, Ev::kConnectionAvailable},
-  };
-  if (params_.modification)
-    for (const auto& [type, ev] : kModification)
-      if (type == t) return ev;
-  return call_event_of(t);
+  const MessageRow& row = kMessageRows[static_cast<std::uint8_t>(t)];
+  if (!row.has_event) return std::nullopt;
+  if (row.procedure == q2931::Procedure::kModification && !params_.modification)
+    return Ev::kOtherMessage;
+  return row.ev;
+}
+
+std::optional<q2931::Procedure> Uni::procedure_of(MessageType t) {
+  const MessageRow& row = kMessageRows[static_cast<std::uint8_t>(t)];
+  if (!row.known) return std::nullopt;
+  return row.procedure;
+}
+
+std::string_view Uni::call_event_name(MessageType t, bool modification) {
+  const MessageRow& row = kMessageRows[static_cast<std::uint8_t>(t)];
+  if (!row.has_event) return {};
+  if (row.procedure == q2931::Procedure::kModification && !modification)
+    return ev_name(Ev::kOtherMessage);
+  return ev_name(row.ev);
 }
 
 void Uni::on_q2931(ByteView bytes) {
@@ -200,7 +229,8 @@ void Uni::on_call_message(Call& c, const Message& m, q2931::Action action,
       auto again = calls_.find(k);
       if (again != calls_.end()) on_party_status(again->second, m);
     }
-  } else if (c.p2mp && q2931::message_procedure(m.type) == q2931::Procedure::kPointToMultipoint) {
+  } else if (c.p2mp && kMessageRows[static_cast<std::uint8_t>(m.type)].procedure ==
+                           q2931::Procedure::kPointToMultipoint) {
     on_party_message(c, m);  // Q.2971 (party_machine.cpp)
   } else if (const auto ev = event_of(m.type)) {
     In in{*ev, &m, std::nullopt};

@@ -327,8 +327,15 @@ void Uni::remove_party(Call& c, Multipoint& mp, std::uint16_t ep, std::uint8_t c
     emit_call(log::Id::kCallPartyState, c, p.ep, party_state_label(p.state),
               party_state_label(PS::kNull));
   stop_party_timer(c, p);
-  if (p.vc) vcs_.release(*p.vc);
+  release_party_vc(p);
   mp.parties.erase(it);
+}
+
+void Uni::release_party_vc(Party& p) {
+  if (!p.vc) return;
+  party_vcs_.erase(vc_key(p.vc->first, p.vc->second));
+  vcs_.release(*p.vc);
+  p.vc.reset();
 }
 
 void Uni::end_parties(Call& c, int err, bool tell) {
@@ -349,10 +356,7 @@ void Uni::end_parties(Call& c, int err, bool tell) {
       p.id = 0;
       p.sock = 0;
     }
-    if (p.vc) {
-      vcs_.release(*p.vc);
-      p.vc.reset();
-    }
+    release_party_vc(p);
     stop_party_timer(c, p);
   }
 }
@@ -805,6 +809,7 @@ void Uni::on_incoming_add_party(Call& c, Multipoint& mp, const Message& m) {
     p.sock = join->sock;
     p.local = join->local;
     Party& party = mp.parties.emplace(ep, p).first->second;
+    if (party.vc) party_vcs_[vc_key(party.vc->first, party.vc->second)] = {k, ep};
     emit_call(log::Id::kCallPartyState, c, ep, party_state_label(PS::kNull),
               party_state_label(PS::kAddPartyReceived));
     party_socks_[party.sock] = {k, ep};
@@ -813,6 +818,7 @@ void Uni::on_incoming_add_party(Call& c, Multipoint& mp, const Message& m) {
   }
   p.id = next_call_id_++;
   Party& party = mp.parties.emplace(ep, p).first->second;
+  if (party.vc) party_vcs_[vc_key(party.vc->first, party.vc->second)] = {k, ep};
   emit_call(log::Id::kCallPartyState, c, ep, party_state_label(PS::kNull),
             party_state_label(PS::kAddPartyReceived));
   party_ids_[party.id] = {k, ep};

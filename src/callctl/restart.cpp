@@ -90,6 +90,7 @@ void Uni::restart_request(const RestartVcs& r) {
       if (it != calls_.end() && it->second.vc && it->second.vc->first == r.vc->first)
         drop_call(it->second, kErrNetworkReset);
     }
+    for (const PartyRef& ref : parties_on(r.vc->first, std::nullopt)) restart_party(ref);
     queue_restart(1, {r.vc->first, 0});
     return;
   }
@@ -107,7 +108,51 @@ void Uni::restart_vcs(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc)
     auto it = calls_.find(k);
     if (it != calls_.end()) drop_call(it->second, kErrNetworkReset);
   }
+  if (vc && keys.empty())
+    for (const PartyRef& ref : parties_on(vc->first, vc->second)) restart_party(ref);
   queue_restart(vc);
+}
+
+// Network side: an added leaf has a VC of its own (party_vcs_), which no
+// call's record names; a RESTART of it clears that leaf only.
+std::vector<Uni::PartyRef> Uni::parties_on(std::uint16_t vpci,
+                                           std::optional<std::uint16_t> vci) const {
+  std::vector<PartyRef> refs;
+  if (vci) {
+    if (auto it = party_vcs_.find(vc_key(vpci, *vci)); it != party_vcs_.end())
+      refs.push_back(it->second);
+    return refs;
+  }
+  for (const auto& [vk, ref] : party_vcs_)
+    if ((vk >> 16) == vpci) refs.push_back(ref);
+  return refs;
+}
+
+// The leaf's socket is told -ENETRESET (an offered leaf: CcIncomingGone),
+// and the party leaves the call as a leaf that closed would, cause 41
+// temporary failure toward the root: ADD PARTY REJECT while offered, DROP
+// PARTY once accepted, RELEASE for the last party (Q.2971 §9.2.4, §9.3.1).
+void Uni::restart_party(PartyRef ref) {
+  auto ci = calls_.find(ref.first);
+  Multipoint* mp = ci == calls_.end() ? nullptr : mp_of(ci->second);
+  if (mp == nullptr) return;
+  auto it = mp->parties.find(ref.second);
+  if (it == mp->parties.end()) return;
+  Call& c = ci->second;
+  Party& p = it->second;
+  if (p.id != 0 && party_ids_.erase(p.id) != 0) {
+    out_->push_back(CcIncomingGone{p.id});
+    ++offers_told_;
+  }
+  if (p.sock != 0 && party_socks_.erase(p.sock) != 0)
+    out_->push_back(CcReleased{p.sock, kErrNetworkReset});
+  const bool offered = p.state == PartyState::kAddPartyReceived;  // not yet accepted
+  p.id = 0;
+  p.sock = 0;
+  if (detail::releasing(c.state)) return;
+  party_dispatch(
+      c, *mp, p,
+      {offered ? PEv::kRejectRequest : PEv::kDropPartyRequest, nullptr, cause::kTemporaryFailure});
 }
 
 void Uni::queue_restart(std::optional<std::pair<std::uint16_t, std::uint16_t>> vc) {
@@ -188,11 +233,16 @@ void Uni::on_restart(const Message& m) {
     for (const auto& [k, c] : calls_)
       if (c.vc && c.vc->first == ci->vpci) keys.push_back(k);
   }
-  emit(log::Id::kRestartReceived, params_.log_name, cls, keys.size());
+  // The added leaves' own VCs (network side): the calls first, whose
+  // clearing takes their parties' VCs with them.
+  std::vector<PartyRef> parties;
+  if (cls != 2) parties = parties_on(ci->vpci, cls == 0 ? std::optional(ci->vci) : std::nullopt);
+  emit(log::Id::kRestartReceived, params_.log_name, cls, keys.size() + parties.size());
   for (Key k : keys) {
     auto it = calls_.find(k);
     if (it != calls_.end()) drop_call(it->second, kErrNetworkReset);
   }
+  for (const PartyRef& ref : parties) restart_party(ref);
   // RESTART ACKNOWLEDGE: the same class; for classes 0 and 1 the same
   // connection identifier (class 2's unexpected one is not echoed).
   std::optional<q2931::ConnectionIdentifier> ack_ci;

@@ -261,6 +261,26 @@ struct Fixture {
   }
   void advance(Duration d) { link.advance(d); }
   std::vector<CcEvent> take() { return std::exchange(ev(), {}); }
+  // Our outgoing call brought to Active by the scripted peer: CcConnect ->
+  // SETUP, CALL PROCEEDING with the connection identifier (user side; the
+  // network's SETUP carries its own), CONNECT -> CONNECT ACKNOWLEDGE. Returns
+  // the SETUP; the call's events are left for the test to take.
+  Message outgoing_active(const CcConnect& c, std::uint16_t vci = 32, std::uint16_t vpci = 0) {
+    req(c);
+    const Message s = peer.expect(MessageType::kSetup);
+    EXPECT_FALSE(s.cref.flag);
+    if (fixture_params.side == Side::kUser) {
+      Message cp = msg(MessageType::kCallProceeding, s.cref.value, true);
+      cp.add(conn_id(vpci, vci));
+      send(cp);
+    }
+    send(msg(MessageType::kConnect, s.cref.value, true));
+    peer.expect(MessageType::kConnectAcknowledge);
+    return s;
+  }
+  Message outgoing_active(atmsvc::SockId sock, std::uint8_t to = 1, std::uint16_t vci = 32) {
+    return outgoing_active(connect_req(sock, to), vci);
+  }
 };
 
 // Two Unis joined through their SSCOP PDUs (the in-memory link, virtual time):

@@ -53,12 +53,7 @@ struct Mod : Fixture {
   }
   // Our outgoing call, active: we are the connection owner.
   std::uint32_t owner_call(atmsvc::SockId sock = 1, struct atm_qos q = cbr(1000, 2000)) {
-    req(connect_req(sock, 1, q));
-    const Message s = peer.expect(MessageType::kSetup);
-    if (side == Side::kUser)
-      peer_sends(MessageType::kCallProceeding, s.cref.value, true, {conn_id(0, 32)});
-    peer_sends(MessageType::kConnect, s.cref.value, true);
-    peer.expect(MessageType::kConnectAcknowledge);
+    const Message s = outgoing_active(connect_req(sock, 1, q), 32);
     EXPECT_EQ(events_of<CcEstablished>(take()).size(), 1u);
     EXPECT_EQ(uni().state_of_sock(sock), CallState::kActive);
     return s.cref.value;

@@ -29,13 +29,7 @@ bool same_prv(const std::optional<struct sockaddr_atmsvc>& a, const struct socka
 // Our call: active at the user side, the CONNECT received.
 std::uint32_t place_active(Operator& p, atmsvc::SockId sock, std::uint16_t vci,
                            std::uint8_t to = 1) {
-  p.req(connect_req(sock, to));
-  const Message s = p.peer.expect(MessageType::kSetup);
-  Message cp = msg(MessageType::kCallProceeding, s.cref.value, true);
-  cp.add(conn_id(0, vci));
-  p.send(cp);
-  p.send(msg(MessageType::kConnect, s.cref.value, true));
-  p.peer.expect(MessageType::kConnectAcknowledge);
+  const Message s = p.outgoing_active(sock, to, vci);
   p.take();
   return s.cref.value;
 }
@@ -122,26 +116,14 @@ TEST(OperatorView, AFullTableLeavesTheAddressUnknownAndCountsIt) {
     f.uni().calls(v);
     return v;
   };
-  f.req(connect_req(1, 1));
-  const Message s = f.peer.expect(MessageType::kSetup);
-  Message cp = msg(MessageType::kCallProceeding, s.cref.value, true);
-  cp.add(conn_id(0, 40));
-  f.send(cp);
-  f.send(msg(MessageType::kConnect, s.cref.value, true));
-  f.peer.expect(MessageType::kConnectAcknowledge);
+  const Message s = f.outgoing_active(1, 1, 40);
   const auto est = events_of<CcEstablished>(f.take());
   ASSERT_EQ(est.size(), 1u);  // the call itself is not affected
   const auto v = views();
   ASSERT_EQ(v.size(), 1u);
   EXPECT_TRUE(same_prv(v[0].remote, nsap(1)));  // the first value fits
   EXPECT_TRUE(v[0].qos);                        // its own table
-  f.req(connect_req(2, 2));
-  const Message s2 = f.peer.expect(MessageType::kSetup);
-  Message cp2 = msg(MessageType::kCallProceeding, s2.cref.value, true);
-  cp2.add(conn_id(0, 41));
-  f.send(cp2);
-  f.send(msg(MessageType::kConnect, s2.cref.value, true));
-  f.peer.expect(MessageType::kConnectAcknowledge);
+  const Message s2 = f.outgoing_active(2, 2, 41);
   ASSERT_EQ(events_of<CcEstablished>(f.take()).size(), 1u);
   bool unknown_seen = false;
   for (const auto& w : views()) {
@@ -157,13 +139,7 @@ TEST(OperatorView, AFullTableLeavesTheAddressUnknownAndCountsIt) {
 
 TEST(OperatorRelease, AnActiveCallIsReleasedWithTheCauseAndTheKernelTold) {
   Operator p;
-  p.req(connect_req(1));
-  const Message s = p.peer.expect(MessageType::kSetup);
-  Message cp = msg(MessageType::kCallProceeding, s.cref.value, true);
-  cp.add(conn_id(0, 40));
-  p.send(cp);
-  p.send(msg(MessageType::kConnect, s.cref.value, true));
-  p.peer.expect(MessageType::kConnectAcknowledge);
+  const Message s = p.outgoing_active(1, 1, 40);
   p.take();
   EXPECT_FALSE(p.release(s.cref.value, false, 31));  // not that direction: nothing
   EXPECT_FALSE(p.release(s.cref.value + 1, true, 31));

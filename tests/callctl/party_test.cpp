@@ -761,6 +761,64 @@ TEST_P(Leaf, AddPartyForAReferenceInUse_Status101) {
   EXPECT_TRUE(take().empty());
 }
 
+// Network side: an added leaf's own VC is in the RESTART index. The peer's
+// RESTART of that one VC (class 0) clears that leaf only: its socket is told
+// -ENETRESET, the root is sent DROP PARTY cause 41, the call's own party
+// stays; the VC goes back to the pool when the drop is acknowledged.
+TEST(LeafNetwork, RestartOfAnAddedLeafsVc_ClearsThatLeafOnly) {
+  Party f(Side::kNetwork);
+  const auto cref = f.leaf_call();
+  const CcIncoming inc = f.add_party_in(cref, 5);
+  f.req(CcAccept{inc.call, 8});
+  f.peer.expect(MessageType::kAddPartyAcknowledge);
+  f.take();
+  ASSERT_EQ(f.uni().vcis_in_use(), 2u);
+  Message r = msg(MessageType::kRestart, 0, false);
+  r.add(conn_id(inc.pvc.sap_addr.vpi, inc.pvc.sap_addr.vci));
+  q2931::RestartIndicator ri;
+  ri.restart_class = 0;
+  r.add(ri);
+  f.send(r);
+  const Message d = f.peer.expect(MessageType::kDropParty);
+  EXPECT_EQ(ep_of(d), 5);
+  EXPECT_EQ(cause_of(d), cause::kTemporaryFailure);
+  f.peer.expect(MessageType::kRestartAcknowledge);
+  const auto gone = events_of<CcReleased>(f.take());
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].sock, 8u);
+  EXPECT_EQ(gone[0].err, -ENETRESET);
+  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kDropPartyInitiated);
+  EXPECT_EQ(f.pstate(cref, 0, false), PartyState::kActive);
+  EXPECT_EQ(f.uni().state_of_sock(2), CallState::kActive);
+  f.peer_sends(MessageType::kDropPartyAcknowledge, cref, false, {epref(5, false)});
+  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kNull);
+  EXPECT_EQ(f.uni().vcis_in_use(), 1u);
+  EXPECT_TRUE(f.take().empty());
+}
+
+// The same for our own RESTART of that VC (the operator's, class 0), and for
+// a leaf still offered: CcIncomingGone and ADD PARTY REJECT.
+TEST(LeafNetwork, OurRestartOfAnOfferedLeafsVc_RejectsThatLeaf) {
+  Party f(Side::kNetwork);
+  const auto cref = f.leaf_call();
+  const CcIncoming inc = f.add_party_in(cref, 5);
+  f.uut->restart(
+      std::pair<std::uint16_t, std::uint16_t>{inc.pvc.sap_addr.vpi, inc.pvc.sap_addr.vci},
+      f.link.now);
+  f.link.pump();
+  const Message rej = f.peer.expect(MessageType::kAddPartyReject);
+  EXPECT_EQ(ep_of(rej), 5);
+  EXPECT_EQ(cause_of(rej), cause::kTemporaryFailure);
+  const Message rs = f.peer.expect(MessageType::kRestart);
+  ASSERT_NE(rs.find<q2931::ConnectionIdentifier>(), nullptr);
+  EXPECT_EQ(rs.find<q2931::ConnectionIdentifier>()->vci, inc.pvc.sap_addr.vci);
+  const auto gone = events_of<CcIncomingGone>(f.take());
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].call, inc.call);
+  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kNull);
+  EXPECT_EQ(f.uni().state_of_sock(2), CallState::kActive);
+}
+
 TEST(PointToPoint, PartyMessagesStillStatus97) {
   Fixture f(params(Side::kUser), Version::kUni40);
   f.send(network_setup(5, 40, Version::kUni40));

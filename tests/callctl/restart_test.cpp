@@ -15,13 +15,7 @@ struct Peer : Fixture {
   explicit Peer(UniParams p) : Fixture(p, p.version) {}
 
   std::uint32_t active(atmsvc::SockId sock, std::uint16_t vpci, std::uint16_t vci) {
-    req(connect_req(sock));
-    const Message s = peer.expect(MessageType::kSetup);
-    Message cp = msg(MessageType::kCallProceeding, s.cref.value, true);
-    cp.add(conn_id(vpci, vci));
-    send(cp);
-    send(msg(MessageType::kConnect, s.cref.value, true));
-    peer.expect(MessageType::kConnectAcknowledge);
+    const Message s = outgoing_active(connect_req(sock), vci, vpci);
     take();
     return s.cref.value;
   }

@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <tuple>
 
 #include "harness.hpp"
@@ -697,6 +699,65 @@ INSTANTIATE_TEST_SUITE_P(AllPairs, StateTable,
                                             ::testing::Range(0, static_cast<int>(Start::kCount)),
                                             ::testing::Range(0, static_cast<int>(Stim::kCount))),
                          name);
+
+}  // namespace
+}  // namespace atmsigd::callctl::test
+
+namespace atmsigd::callctl::test {
+namespace {
+
+// The coordinator's one table of message types (Uni::kMessageRows) says the
+// same as the codec's kMsgSpecs for every type octet: which types exist and
+// their procedure; the call machine's events are the eight point-to-point
+// messages, kOtherMessage for the other procedures, none for STATUS / STATUS
+// ENQUIRY and for unknown types; modification's own events only with it.
+TEST(MessageRows, AgreeWithTheCodecsProcedureTable) {
+  using q2931::MessageType;
+  using q2931::Procedure;
+  const std::map<MessageType, std::string_view> kPointToPoint = {
+      {MessageType::kSetup, "SETUP"},
+      {MessageType::kCallProceeding, "CALL PROCEEDING"},
+      {MessageType::kAlerting, "ALERTING"},
+      {MessageType::kConnect, "CONNECT"},
+      {MessageType::kConnectAcknowledge, "CONNECT ACKNOWLEDGE"},
+      {MessageType::kRelease, "RELEASE"},
+      {MessageType::kReleaseComplete, "RELEASE COMPLETE"},
+      {MessageType::kNotify, "NOTIFY"},
+  };
+  int known = 0;
+  for (int octet = 0; octet < 256; ++octet) {
+    const auto t = static_cast<MessageType>(octet);
+    SCOPED_TRACE(octet);
+    const std::optional<Procedure> proc = q2931::message_procedure(t);
+    EXPECT_EQ(Uni::procedure_of(t), proc);
+    const std::string_view plain = Uni::call_event_name(t, false);
+    const std::string_view with_modify = Uni::call_event_name(t, true);
+    if (!proc) {
+      EXPECT_EQ(plain, "");
+      EXPECT_EQ(with_modify, "");
+      continue;
+    }
+    ++known;
+    if (auto p2p = kPointToPoint.find(t); p2p != kPointToPoint.end()) {
+      EXPECT_EQ(*proc, Procedure::kCallControl);
+      EXPECT_EQ(plain, p2p->second);
+      EXPECT_EQ(with_modify, p2p->second);
+    } else if (*proc == Procedure::kCallControl) {  // STATUS, STATUS ENQUIRY
+      EXPECT_TRUE(t == MessageType::kStatus || t == MessageType::kStatusEnquiry);
+      EXPECT_EQ(plain, "");
+      EXPECT_EQ(with_modify, "");
+    } else {
+      EXPECT_EQ(plain, "unimplemented message");
+      if (*proc == Procedure::kModification)
+        EXPECT_NE(with_modify, "unimplemented message");
+      else
+        EXPECT_EQ(with_modify, "unimplemented message");
+    }
+  }
+  EXPECT_EQ(known, 24);
+  EXPECT_EQ(Uni::call_event_name(MessageType::kModifyRequest, true), "MODIFY REQUEST");
+  EXPECT_EQ(Uni::call_event_name(MessageType::kConnectionAvailable, true), "CONNECTION AVAILABLE");
+}
 
 }  // namespace
 }  // namespace atmsigd::callctl::test

@@ -29,10 +29,7 @@ struct User : Fixture {
     send(m);
   }
   std::uint32_t active(atmsvc::SockId sock = 1, std::uint16_t vci = 32) {
-    const auto cref = place(sock);
-    net(MessageType::kCallProceeding, cref, {conn_id(0, vci)});
-    net(MessageType::kConnect, cref);
-    peer.expect(MessageType::kConnectAcknowledge);
+    const auto cref = outgoing_active(sock, 1, vci).cref.value;
     take();
     return cref;
   }

@@ -349,6 +349,12 @@ class Uni final : public atmsvc::CallControl {
   // Parties (not Null) of that call; leaf joins (LEAF SETUP REQUEST) pending.
   std::size_t party_count(std::uint32_t cref, bool we_originated) const;
   std::size_t joins_pending() const { return joins_.size(); }
+  // The coordinator's table of message types (kMessageRows), for its tests:
+  // a type's procedure (none: not a type of q2931::MessageType), and the call
+  // machine's event's name ("": the coordinator's own, STATUS / STATUS
+  // ENQUIRY, or none) on a UNI with or without Q.2963.1 modification.
+  static std::optional<q2931::Procedure> procedure_of(q2931::MessageType t);
+  static std::string_view call_event_name(q2931::MessageType t, bool modification);
   // CcIncoming and CcIncomingGone outputs so far: the entity router with one
   // entity has nothing else to translate in an input's outputs.
   std::uint64_t offers_told() const { return offers_told_; }
@@ -386,6 +392,16 @@ class Uni final : public atmsvc::CallControl {
     kT361,
   };
   static std::string_view ev_name(Ev e);
+  // Which message is which call event: one row per message type octet, the
+  // one place that says it (coordinator.cpp; the procedure column is
+  // kMsgSpecs', a test checks it against q2931::message_procedure).
+  struct MessageRow {
+    bool known = false;  // a type of q2931::MessageType
+    q2931::Procedure procedure = q2931::Procedure::kCallControl;
+    bool has_event = false;     // the call machine takes it (not STATUS / STATUS ENQUIRY)
+    Ev ev = Ev::kOtherMessage;  // its event; modification's only with UniParams::modification
+  };
+  static const std::array<MessageRow, 256> kMessageRows;
   // Where the kernel's socket stands, i.e. what it must still be told.
   enum class Phase : std::uint8_t {
     kOutgoing,          // CcConnect not yet answered
@@ -687,6 +703,12 @@ class Uni final : public atmsvc::CallControl {
   // The call ends: what every party's kernel is still owed (before the
   // call's CcReleased), then the party records go.
   void end_parties(Call& c, int err, bool tell);
+  // An added leaf's own VC back to the pool, out of RESTART's index.
+  void release_party_vc(Party& p);
+  // The added leaves whose own VC a RESTART names (class 0: that VC; class 1:
+  // every VC of the VPCI), and the clearing of one of them (restart.cpp).
+  std::vector<PartyRef> parties_on(std::uint16_t vpci, std::optional<std::uint16_t> vci) const;
+  void restart_party(PartyRef ref);
   Multipoint* mp_of(const Call& c);
   const Multipoint* mp_of(const Call& c) const;
   // The endpoint reference IE of party `ep` as this side sends it.
@@ -846,6 +868,8 @@ class Uni final : public atmsvc::CallControl {
   std::unordered_map<Key, Multipoint> mp_;
   std::unordered_map<atmsvc::CallId, PartyRef> party_ids_;    // offered leaf parties
   std::unordered_map<atmsvc::SockId, PartyRef> party_socks_;  // accepted leaf parties
+  // Network side: the added leaves' own VCs (vc_key), RESTART's index of them.
+  std::unordered_map<std::uint32_t, PartyRef> party_vcs_;
   std::set<std::tuple<TimePoint, Key, std::uint16_t, std::uint8_t>> party_timers_;
   std::unordered_map<std::uint32_t, Join> joins_;  // by our call reference
   std::uint32_t next_leaf_seq_ = 1;
