@@ -107,16 +107,6 @@ constexpr auto kTagTexts = [] {
   return t;
 }();
 
-// "00" to "99": the microseconds two digits at a time.
-constexpr auto kTwoDigits = [] {
-  std::array<char, 200> t{};
-  for (std::size_t i = 0; i < 100; ++i) {
-    t[2 * i] = static_cast<char>('0' + i / 10);
-    t[2 * i + 1] = static_cast<char>('0' + i % 10);
-  }
-  return t;
-}();
-
 static_assert(kTagTexts[static_cast<std::size_t>(log::Group::kPolicy)][4].len < kTagCopy);
 
 // The prefix of a line at `p` from the second's text ("Dec 06 06:17:44.")
@@ -127,9 +117,9 @@ char* put_prefix(char* p, const char (&second)[16], std::uint32_t usec, log::Gro
   p += sizeof second;
   const std::uint32_t hundreds = usec / 100;  // two divisions by constants, not three
   const std::uint32_t hi = hundreds / 100;
-  std::memcpy(p, &kTwoDigits[2 * hi], 2);
-  std::memcpy(p + 2, &kTwoDigits[2 * (hundreds - 100 * hi)], 2);
-  std::memcpy(p + 4, &kTwoDigits[2 * (usec - 100 * hundreds)], 2);
+  std::memcpy(p, &log::kTwoDigits[2 * hi], 2);
+  std::memcpy(p + 2, &log::kTwoDigits[2 * (hundreds - 100 * hi)], 2);
+  std::memcpy(p + 4, &log::kTwoDigits[2 * (usec - 100 * hundreds)], 2);
   p += 6;
   const TagText& tag = kTagTexts[static_cast<std::size_t>(g)][static_cast<std::size_t>(s)];
   std::memcpy(p, tag.text.data(), kTagCopy);

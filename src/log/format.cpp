@@ -277,16 +277,6 @@ static_assert(std::is_same_v<std::variant_alternative_t<5, Arg>, Cause> &&
               std::is_same_v<std::variant_alternative_t<8, Arg>, struct sockaddr_atmsvc> &&
               std::is_same_v<std::variant_alternative_t<9, Arg>, struct sockaddr_atmpvc>);
 
-// "00" to "99".
-constexpr auto kTwoDigits = [] {
-  std::array<char, 200> t{};
-  for (std::size_t i = 0; i < 100; ++i) {
-    t[2 * i] = static_cast<char>('0' + i / 10);
-    t[2 * i + 1] = static_cast<char>('0' + i % 10);
-  }
-  return t;
-}();
-
 // A number as std::to_chars writes it (room for 24 characters checked by the
 // caller), the small ones a PVC and a cause have without its loop.
 template <class T>
