@@ -53,6 +53,30 @@ LOGGER = re.compile(r'atmsigd::io::(Logger|LogLevels|\(anonymous namespace\)::'
                     r'(append_usec|time_text|Tags|Frame|severity_of|of_event))')
 
 
+def strip_templates(text):
+    """`text` without its template argument lists: the layer of
+    `atmsigd::callctl::Router::to<std::variant<atmsigd::atmsvc::X>>` is the
+    function's namespace, not its arguments'. `operator<` and `operator<<`
+    keep their brackets."""
+    out, depth, i = [], 0, 0
+    while i < len(text):
+        if text.startswith('operator<<', i) or text.startswith('operator<', i):
+            n = 10 if text.startswith('operator<<', i) else 9
+            if depth == 0:
+                out.append(text[i:i + n])
+            i += n
+            continue
+        c = text[i]
+        if c == '<':
+            depth += 1
+        elif c == '>' and depth > 0:
+            depth -= 1
+        elif depth == 0:
+            out.append(c)
+        i += 1
+    return ''.join(out)
+
+
 def layer(name, obj, path):
     # The ATM address as text (util/atm_text) is printed by the log lines
     # only on a call's path; the trace ring (util/trace_ring) is the shell's.
@@ -63,7 +87,7 @@ def layer(name, obj, path):
         return 'shell (src/io)'
     if MALLOC.match(name) or '/malloc/' in path:
         return 'malloc/free'
-    head = name.split('(')[0]
+    head = strip_templates(name.split('(')[0])
     m = re.search(r'atmsigd::(\w+)::', name)
     if not m:  # a name callgrind left mangled: 7atmsigd4sscf...
         mm = re.search(r'7atmsigd(\d+)', name)
@@ -72,7 +96,7 @@ def layer(name, obj, path):
             ns = name[mm.end():mm.end() + n]
             m = re.match(r'(\w+)', ns + '::')
     mp = re.search(r'(?:src|include/atmsigd)/(\w+)/', path)
-    lead = re.match(r'^(?:[\w:<>,* ]+ )?atmsigd::(\w+)::', head)
+    lead = re.match(r'^(?:[\w:,* ]+ )?atmsigd::(\w+)::', head)
     if lead:
         return NAMESPACES.get(lead.group(1), 'other')
     if 'boost::asio' in head:
