@@ -306,13 +306,14 @@ SocketTable::SocketTable(SocketTableParams params)
 SocketTable::~SocketTable() = default;
 
 SocketTable::Socket* SocketTable::find_vcc(Vcc vcc) {
-  auto it = by_vcc_.find(vcc);
-  return it == by_vcc_.end() ? nullptr : &it->second;
+  return by_vcc_.find_ptr(vcc);
 }
 
+// One probe: the id index holds the record's address (the slab's records
+// stay put), not the vcc to look up again.
 SocketTable::Socket* SocketTable::find_id(SockId id) {
-  auto it = vcc_of_id_.find(id);
-  return it == vcc_of_id_.end() ? nullptr : find_vcc(it->second);
+  Socket* const* s = socket_of_id_.find_ptr(id);
+  return s == nullptr ? nullptr : *s;
 }
 
 SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st, TimePoint now) {
@@ -325,7 +326,7 @@ SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st, TimePoint now) {
   s.state = st;
   s.since_s = static_cast<std::uint32_t>(
       std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
-  vcc_of_id_[s.id] = vcc;
+  socket_of_id_.emplace_absent(s.id, &s);  // ids are never reused
   return s;
 }
 
@@ -334,7 +335,7 @@ void SocketTable::destroy(Socket& s) {
     unindex_listener(s);
     zombie_deadline_.erase(s.vcc);  // only a listener becomes a zombie
   }
-  vcc_of_id_.erase(s.id);
+  socket_of_id_.erase(s.id);
   by_vcc_.erase(s.vcc);  // s is dangling after this line
 }
 
@@ -375,11 +376,9 @@ void SocketTable::sockets(std::vector<SocketView>& out) const {
 }
 
 std::optional<SocketTable::SocketView> SocketTable::socket_of(SockId id) const {
-  auto it = vcc_of_id_.find(id);
-  if (it == vcc_of_id_.end()) return std::nullopt;
-  auto s = by_vcc_.find(it->second);
-  if (s == by_vcc_.end()) return std::nullopt;
-  return view_of(s->second);
+  Socket* const* s = socket_of_id_.find_ptr(id);
+  if (s == nullptr) return std::nullopt;
+  return view_of(**s);
 }
 
 const std::vector<struct sockaddr_atmsvc>& SocketTable::local_addresses(int itf) const {

@@ -47,7 +47,15 @@ void differential(std::uint64_t key_range, int ops, std::uint32_t seed) {
   std::mt19937_64 rng(seed);
   for (int n = 0; n < ops; ++n) {
     const std::uint64_t k = rng() % key_range;
-    switch (rng() % 6) {
+    switch (rng() % 7) {
+      case 6: {
+        // emplace_absent: only for a key known to be absent.
+        if (ref.contains(k)) break;
+        const std::uint64_t v = rng();
+        EXPECT_EQ(m.emplace_absent(k, v), v);
+        ref.emplace(k, v);
+        break;
+      }
       case 0:
       case 1: {
         const std::uint64_t v = rng();
@@ -65,9 +73,17 @@ void differential(std::uint64_t key_range, int ops, std::uint32_t seed) {
         break;
       }
       case 3:
-      case 4:
         ASSERT_EQ(m.erase(k), ref.erase(k)) << "op " << n;
         break;
+      case 4: {
+        // erase_into: the value moved out, untouched when absent.
+        std::uint64_t v = 12345;
+        auto rit = ref.find(k);
+        ASSERT_EQ(m.erase_into(k, v), rit != ref.end()) << "op " << n;
+        EXPECT_EQ(v, rit != ref.end() ? rit->second : 12345u);
+        if (rit != ref.end()) ref.erase(rit);
+        break;
+      }
       default: {
         auto it = m.find(k);
         auto rit = ref.find(k);
@@ -76,6 +92,14 @@ void differential(std::uint64_t key_range, int ops, std::uint32_t seed) {
           EXPECT_EQ(it->second, rit->second);
         }
         EXPECT_EQ(m.contains(k), ref.contains(k));
+        // find_ptr: the same slot as find(), null when absent.
+        const auto* p = m.find_ptr(k);
+        ASSERT_EQ(p == nullptr, rit == ref.end());
+        if (p != nullptr) {
+          EXPECT_EQ(p, &it->second);
+        }
+        const auto& cm = m;
+        EXPECT_EQ(cm.find_ptr(k), p);
       }
     }
     ASSERT_EQ(m.size(), ref.size());
@@ -168,6 +192,9 @@ TEST(SlabMap, MatchesMapAndKeepsRecordsInPlace) {
   std::mt19937_64 rng(7);
   for (int n = 0; n < 50000; ++n) {
     const std::uint64_t k = rng() % 3000;
+    if (!ref.contains(k)) {
+      EXPECT_EQ(m.find_ptr(k), nullptr);
+    }
     if (rng() % 3 == 0) {
       const bool had = ref.erase(k) != 0;
       ASSERT_EQ(m.erase(k), had ? 1u : 0u);
@@ -182,6 +209,8 @@ TEST(SlabMap, MatchesMapAndKeepsRecordsInPlace) {
       auto it = m.find(k);
       ASSERT_NE(it, m.end());
       EXPECT_EQ(&it->second, where[k]);
+      EXPECT_EQ(m.find_ptr(k), where[k]);
+      EXPECT_EQ(static_cast<const decltype(m)&>(m).find_ptr(k), where[k]);
       EXPECT_EQ(it->second.id, k);
       EXPECT_EQ(*it->second.extra, static_cast<int>(k));
       auto [again, fresh] = m.emplace(k, Record{});

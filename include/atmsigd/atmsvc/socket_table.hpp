@@ -353,7 +353,9 @@ class SocketTable {
   // Per-socket state in flat tables (util/flat_map.hpp): a socket costs its
   // record in the slab and a slot in each index, no node (issue 13, memory).
   util::SlabMap<Vcc, Socket> by_vcc_;
-  util::FlatMap<SockId, Vcc> vcc_of_id_;
+  // The record of a socket by its id (call control's name for it): the
+  // slab's records stay put until erased, so one probe finds it (issue 13).
+  util::FlatMap<SockId, Socket*> socket_of_id_;
   // Listeners by exact SAP (duplicate detection) and by address (matching).
   // Looked up by a key written on the stack (an incoming call builds no
   // std::string): the hash and equality take a string_view.

@@ -139,6 +139,16 @@ class FlatMap {
 
   iterator find(const K& k) { return iterator(this, locate(k)); }
   const_iterator find(const K& k) const { return const_iterator(this, locate(k)); }
+  // The value of k, null if none: one probe, no iterator (find() and a
+  // comparison with end() each scan the occupancy bitmap; issue 13).
+  V* find_ptr(const K& k) {
+    const std::size_t i = locate(k);
+    return i == cap_ ? nullptr : &slots_[i].second;
+  }
+  const V* find_ptr(const K& k) const {
+    const std::size_t i = locate(k);
+    return i == cap_ ? nullptr : &slots_[i].second;
+  }
   bool contains(const K& k) const { return locate(k) != cap_; }
   std::size_t count(const K& k) const { return contains(k) ? 1 : 0; }
   V& at(const K& k) {
@@ -155,18 +165,16 @@ class FlatMap {
   // Inserts (k, V(args...)) unless k is present; returns where k is.
   template <class... A>
   std::pair<iterator, bool> try_emplace(const K& k, A&&... args) {
-    std::size_t i = locate(k);
+    const std::size_t i = locate(k);
     if (i != cap_) return {iterator(this, i), false};
-    K key = k;  // k may live in the table that grow() frees
-    if ((size_ + 1) * 5 > cap_ * 4) grow();
-    i = bucket(hash_(key));
-    while (used(i)) i = next(i);
-    ::new (static_cast<void*>(&slots_[i]))
-        value_type(std::piecewise_construct, std::forward_as_tuple(std::move(key)),
-                   std::forward_as_tuple(std::forward<A>(args)...));
-    set_used(i, true);
-    ++size_;
-    return {iterator(this, i), true};
+    return {iterator(this, insert_absent(k, std::forward<A>(args)...)), true};
+  }
+  // Inserts (k, V(args...)) for a k the caller knows to be absent: no
+  // lookup first. Returns the new value.
+  template <class... A>
+  V& emplace_absent(const K& k, A&&... args) {
+    const std::size_t i = insert_absent(k, std::forward<A>(args)...);  // may move slots_
+    return slots_[i].second;
   }
   template <class U>
   std::pair<iterator, bool> emplace(const K& k, U&& v) {
@@ -181,6 +189,14 @@ class FlatMap {
     return 1;
   }
   void erase(const_iterator it) { erase_slot(it.slot()); }
+  // Erases k, its value moved to `out` first; false (out untouched) if none.
+  bool erase_into(const K& k, V& out) {
+    const std::size_t i = locate(k);
+    if (i == cap_) return false;
+    out = std::move(slots_[i].second);
+    erase_slot(i);
+    return true;
+  }
 
   void clear() {
     for (std::size_t i = 0; i < cap_; ++i)
@@ -206,6 +222,20 @@ class FlatMap {
   }
   static std::size_t bytes_for(std::size_t cap) {
     return cap == 0 ? 0 : slots_offset(cap) + cap * sizeof(value_type);
+  }
+  // Puts (k, V(args...)) in a free slot of k's cluster; k must be absent.
+  template <class... A>
+  std::size_t insert_absent(const K& k, A&&... args) {
+    K key = k;  // k may live in the table that grow() frees
+    if ((size_ + 1) * 5 > cap_ * 4) grow();
+    std::size_t i = bucket(hash_(key));
+    while (used(i)) i = next(i);
+    ::new (static_cast<void*>(&slots_[i]))
+        value_type(std::piecewise_construct, std::forward_as_tuple(std::move(key)),
+                   std::forward_as_tuple(std::forward<A>(args)...));
+    set_used(i, true);
+    ++size_;
+    return i;
   }
   bool used(std::size_t i) const { return (bits_[i / 64] >> (i % 64)) & 1u; }
   void set_used(std::size_t i, bool b) {
@@ -377,6 +407,16 @@ class SlabMap {
 
   iterator find(const K& k) { return iterator(this, index_.find(k)); }
   const_iterator find(const K& k) const { return const_iterator(this, index_.find(k)); }
+  // The record of k, null if none (one probe, no iterator). Records stay put:
+  // the pointer holds until k is erased.
+  T* find_ptr(const K& k) {
+    const std::uint32_t* i = index_.find_ptr(k);
+    return i == nullptr ? nullptr : &slab_[*i];
+  }
+  const T* find_ptr(const K& k) const {
+    const std::uint32_t* i = index_.find_ptr(k);
+    return i == nullptr ? nullptr : &slab_[*i];
+  }
   bool contains(const K& k) const { return index_.contains(k); }
   T& at(const K& k) { return slab_[index_.at(k)]; }
   const T& at(const K& k) const { return slab_[index_.at(k)]; }
@@ -389,17 +429,16 @@ class SlabMap {
     return {iterator(this, index_.try_emplace(k, i).first), true};
   }
   T& operator[](const K& k) {
-    auto it = index_.find(k);
-    if (it != index_.end()) return slab_[it->second];
+    if (const std::uint32_t* i = index_.find_ptr(k)) return slab_[*i];
     const std::uint32_t i = slab_.add(T{});
-    index_.try_emplace(k, i);
+    index_.emplace_absent(k, i);
     return slab_[i];
   }
 
   std::size_t erase(const K& k) {
-    auto it = index_.find(k);
-    if (it == index_.end()) return 0;
-    erase(iterator(this, it));
+    std::uint32_t i = 0;
+    if (!index_.erase_into(k, i)) return 0;
+    slab_.remove(i);
     return 1;
   }
   void erase(const_iterator it) {
