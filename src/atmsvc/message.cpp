@@ -132,7 +132,11 @@ std::optional<std::string> sap_problem(const struct atm_sap& sap) {
   }
   for (int i = 0; i < ATM_MAX_BLLI; ++i) {
     const auto& b = sap.blli[i];
-    // The text is built only for a problem found (this runs on every connect).
+    // An unused entry (no protocol in either layer) has nothing to check: the
+    // usual case, one test (this runs on every connect; issue 13).
+    static_assert(ATM_L2_NONE == 0 && ATM_L3_NONE == 0);
+    if ((b.l2_proto | b.l3_proto) == 0) continue;
+    // The text is built only for a problem found.
     const auto where = [i] { return "sap.blli[" + std::to_string(i) + "]: "; };
     if (!known_l2(b.l2_proto))
       return where() + "unknown layer 2 protocol " + std::to_string(b.l2_proto);
@@ -238,28 +242,35 @@ std::string Message::summary() const {
   return s;
 }
 
-Decoded decode(ByteView frame) {
+namespace {
+
+// A frame of the wrong size: what is wrong, and whom to answer.
+[[gnu::noinline]] Decoded decode_bad_size(ByteView frame) {
   Decoded d;
-  if (frame.size() != kFrameSize) {
-    FrameError e{"frame of " + std::to_string(frame.size()) + " octets, expected " +
-                     std::to_string(kFrameSize) + " (sizeof struct atmsvc_msg)",
-                 0, 0};
-    if (frame.size() >= offsetof(struct atmsvc_msg, listen_vcc)) {
-      int type;
-      Vcc vcc;
-      std::memcpy(&type, frame.data(), sizeof type);
-      std::memcpy(&vcc, frame.data() + offsetof(struct atmsvc_msg, vcc), sizeof vcc);
-      e.what = std::string(type_name(type)) + ": " + e.what;
-      if (awaits_reply(type) && vcc != 0) {
-        e.vcc = vcc;
-        e.reply_errno = -EINVAL;
-      }
+  FrameError e{"frame of " + std::to_string(frame.size()) + " octets, expected " +
+                   std::to_string(kFrameSize) + " (sizeof struct atmsvc_msg)",
+               0, 0};
+  if (frame.size() >= offsetof(struct atmsvc_msg, listen_vcc)) {
+    int type;
+    Vcc vcc;
+    std::memcpy(&type, frame.data(), sizeof type);
+    std::memcpy(&vcc, frame.data() + offsetof(struct atmsvc_msg, vcc), sizeof vcc);
+    e.what = std::string(type_name(type)) + ": " + e.what;
+    if (awaits_reply(type) && vcc != 0) {
+      e.vcc = vcc;
+      e.reply_errno = -EINVAL;
     }
-    d.error = std::move(e);
-    return d;
   }
-  d.msg.emplace(frame.data());  // one copy of the frame, straight into the result
+  d.error = std::move(e);
   return d;
+}
+
+}  // namespace
+
+Decoded decode(ByteView frame) {
+  if (frame.size() != kFrameSize) [[unlikely]]
+    return decode_bad_size(frame);
+  return Decoded(frame.data());  // one copy of the frame, nothing zeroed first
 }
 
 Bytes encode(const Message& m) {

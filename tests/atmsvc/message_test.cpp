@@ -33,6 +33,14 @@ TEST(Codec, RoundTripIsByteExact) {
   EXPECT_FALSE(d.error.has_value());
   EXPECT_EQ(*d.msg, m);
   EXPECT_EQ(encode(*d.msg), b);
+  // The frame's constructor: the same message, no error.
+  const Decoded made(b.data());
+  ASSERT_TRUE(made.msg.has_value());
+  EXPECT_FALSE(made.error.has_value());
+  EXPECT_EQ(*made.msg, m);
+  const Decoded none;
+  EXPECT_FALSE(none.msg.has_value());
+  EXPECT_FALSE(none.error.has_value());
 }
 
 TEST(Codec, BlliListIsTheLeadingEntriesInUse) {

@@ -111,6 +111,12 @@ struct FrameError {
 };
 
 struct Decoded {
+  // Constructors, not an aggregate: GCC zero-fills an aggregate holding a
+  // std::optional as a whole (312 octets) before it makes the members, the
+  // frame's copy included (issue 13).
+  Decoded() {}  // NOLINT(modernize-use-equals-default): see above
+  // A frame of kFrameSize octets, copied once straight into msg.
+  explicit Decoded(const std::uint8_t* frame) : msg(std::in_place, frame) {}
   std::optional<Message> msg;
   std::optional<FrameError> error;
 };
