@@ -854,7 +854,6 @@ bool append_as(IeList& ies, const IeHeader& hdr, ByteView content, Version v) {
 
 // ---- Decoder dispatch, derived from kIeSpecs and the alternatives of Ie ----
 using IeDecoder = std::optional<Ie> (*)(const IeHeader&, ByteView, Version);
-using IeAppender = bool (*)(IeList&, const IeHeader&, ByteView, Version);
 using IeAlternatives = std::make_index_sequence<std::variant_size_v<Ie>>;
 
 template <class T>
@@ -915,11 +914,6 @@ constexpr auto kIeDecoders = [] {
 }();
 // The decoder's per-IE row: the length limits beside the appender (one
 // compact row read per IE, not kIeSpecs' wide one).
-struct AppendRow {
-  IeAppender append;
-  std::uint8_t min_len;
-  std::uint8_t max_len;
-};
 constexpr auto kIeAppenders = [] {
   std::array<AppendRow, kIeSpecs.size()> d{};
   for (std::size_t i = 0; i < kIeSpecs.size(); ++i)
@@ -999,12 +993,8 @@ Bytes encode_ie(const Ie& ie, Version v) {
   return out;
 }
 
-bool decode_ie_append(IeList& ies, std::size_t row, const IeHeader& hdr, ByteView content,
-                      Version v) {
-  const AppendRow& a = kIeAppenders[row];
-  if (content.size() < a.min_len || content.size() > a.max_len) return false;
-  return a.append(ies, hdr, content, v);
-}
+// Constant-initialized (no start-up code), read by the inline decode_ie_append.
+const std::array<AppendRow, kIeSpecs.size()> kIeAppendRows = kIeAppenders;
 
 std::optional<Ie> decode_ie(std::uint8_t id, const IeHeader& hdr, ByteView content, Version v) {
   const IeSpec* spec = ie_spec(id);

@@ -358,6 +358,19 @@ constexpr RulesTable kRules = [] {
   }
   return t;
 }();
+// The decoder's fast path (codec.cpp scan_ie) takes an IE with a rule as no
+// shift: the shift IEs are allowed in any message without a message row.
+constexpr bool shifts_have_no_rule() {
+  const std::uint8_t rows[] = {
+      kIeRowById[static_cast<std::uint8_t>(IeId::kBroadbandLockingShift)],
+      kIeRowById[static_cast<std::uint8_t>(IeId::kBroadbandNonLockingShift)]};
+  for (const auto& per_version : kRules)
+    for (const auto& m : per_version)
+      for (const std::uint8_t row : rows)
+        if (row != kNoIe && m.rule[row] != 0) return false;
+  return true;
+}
+static_assert(shifts_have_no_rule(), "a shift IE has no rule in any message");
 constexpr bool rules_fit() {
   for (const auto& m : kMsgSpecs) {
     std::size_t n = 0;
@@ -369,6 +382,20 @@ constexpr bool rules_fit() {
   return true;
 }
 static_assert(rules_fit(), "kMaxMandatoryIes / kRuleCount hold every message's rules");
+
+// [version][message type]: kRules' row + 1, 0 if the type is no message of
+// the version (one load a message decoded, no version test; issue 13).
+using RulesRowTable = std::array<std::array<std::uint8_t, 256>, kVersionCount>;
+constexpr RulesRowTable kRulesRow = [] {
+  RulesRowTable t{};
+  for (std::size_t vi = 0; vi < kVersionCount; ++vi)
+    for (std::size_t type = 0; type < 256; ++type) {
+      const std::uint8_t i = kMsgRowByType[type];
+      if (i != 0 && in_version(kMsgSpecs[i - 1u].versions, static_cast<Version>(vi)))
+        t[vi][type] = i;
+    }
+  return t;
+}();
 
 const MsgSpec* spec_of(MessageType t) {
   const std::uint8_t i = kMsgRowByType[static_cast<std::uint8_t>(t)];
@@ -383,11 +410,10 @@ const IeSpec* ie_spec(std::uint8_t id) {
 }
 
 const MsgRules* msg_rules(MessageType t, Version v) {
-  const std::uint8_t i = kMsgRowByType[static_cast<std::uint8_t>(t)];
-  if (i == 0 || static_cast<std::size_t>(v) >= kVersionCount ||
-      !in_version(kMsgSpecs[i - 1u].versions, v))
-    return nullptr;
-  return &kRules[static_cast<std::size_t>(v)][i - 1u];
+  const auto vi = static_cast<std::size_t>(v);
+  if (vi >= kVersionCount) return nullptr;
+  const std::uint8_t i = kRulesRow[vi][static_cast<std::uint8_t>(t)];
+  return i != 0 ? &kRules[vi][i - 1u] : nullptr;
 }
 const MsgSpec* msg_spec(MessageType t) {
   return spec_of(t);

@@ -379,6 +379,26 @@ TEST(Compat, NonLockingShiftCoversTheNextIeOnly) {
             with_body(kConnectHead, cat({hx("61 80 00 01 86"), sub, sub})));
 }
 
+// The codeset a non-locking shift names is the next IE's that is not itself a
+// shift; a non-locking shift to codeset 0 leaves the next IE as it is.
+TEST(Compat, NonLockingShiftSkipsShiftsAndMayNameCodesetZero) {
+  const Bytes sub = hx("4d 80 00 02 80 47");  // connected subaddress: CONNECT, UNI 4.0
+  const auto r =
+      decode(with_body(kConnectHead, cat({hx("61 80 00 01 86"), hx("60 80 00 01 85"), sub, sub})),
+             Version::kUni40);
+  ASSERT_TRUE(r.message);
+  ASSERT_EQ(r.message->ies.size(), 4u);
+  EXPECT_EQ(std::get<BroadbandLockingShift>(r.message->ies[1]).codeset, 5);
+  EXPECT_EQ(std::get<UnknownIe>(r.message->ies[2]).id, 0x4d);  // codeset 6, then 5
+  EXPECT_EQ(std::get<UnknownIe>(r.message->ies[3]).id, 0x4d);  // codeset 5 (locked)
+  const auto zero =
+      decode(with_body(kConnectHead, cat({hx("61 80 00 01 80"), sub})), Version::kUni40);
+  ASSERT_TRUE(zero.message);
+  ASSERT_EQ(zero.message->ies.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<ConnectedSubaddress>(zero.message->ies[1]));
+  EXPECT_TRUE(zero.verdicts.empty());
+}
+
 TEST(Compat, LockingShiftToALowerOrReservedCodesetIsAContentError) {
   // 7 then 5: the second may not go back (§4.5.3); codeset 2 is reserved.
   for (const char* second : {"60 80 00 01 85", "60 80 00 01 87", "60 80 00 01 82"}) {
