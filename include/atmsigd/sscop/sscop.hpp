@@ -363,7 +363,6 @@ class Sscop {
   void handle_event(const Event& ev, Event* owned, TimePoint now, std::vector<Action>& out);
   static Bytes take_data(SignalInput& in);
   void deliver(Bytes data, std::uint32_t sn);  // AA-DATA.indication of a buffered SD
-  void recycle(Bytes&& b);                     // back to the buffer pool
   void release_delivered();                    // delivered_ back to the pool
   static Bytes sdu_of(TxEntry& e) {            // the SDU of an entry (its PDU is gone)
     e.pdu.resize(e.len);
