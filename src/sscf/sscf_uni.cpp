@@ -1,11 +1,26 @@
 #include "atmsigd/sscf/sscf_uni.hpp"
 
+#include <cstddef>
+#include <iterator>
 #include <type_traits>
 #include <utility>
 
 #include "atmsigd/util/buffer_pool.hpp"
 
 namespace atmsigd::sscf {
+
+namespace {
+
+// The index of alternative T in sscop::Action.
+template <class T, std::size_t I = 0>
+consteval std::size_t variant_index() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, sscop::Action>, T>)
+    return I;
+  else
+    return variant_index<T, I + 1>();
+}
+
+}  // namespace
 
 std::string_view to_string(State s) {
   switch (s) {
@@ -54,10 +69,7 @@ const log::Levels& SscfUni::levels() const {
 
 void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
   if (const auto* rx = std::get_if<PduReceived>(&ev)) {
-    // The hot path: no visit, no sscop::Event built (every state takes a PDU).
-    scratch_.clear();
-    sscop_.receive(rx->bytes, now, scratch_);
-    take(now, out);
+    receive(rx->bytes, now, out);
     return;
   }
   std::visit(
@@ -118,6 +130,13 @@ void SscfUni::handle(Event&& ev, TimePoint now, std::vector<Action>& out) {
     handle(static_cast<const Event&>(ev), now, out);
 }
 
+void SscfUni::receive(ByteView pdu, TimePoint now, std::vector<Action>& out) {
+  // No visit, no sscop::Event built (every state takes a PDU).
+  const std::size_t from = out.size();
+  sscop_.receive(pdu, now, out);
+  take(from, now, out);
+}
+
 void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out) {
   if (data.size() > params_.max_sdu) {
     log::emit(levels(), out, log::Id::kSscfDataTooLong, params_.max_sdu);
@@ -126,9 +145,11 @@ void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out
   switch (state_) {
     case State::kReady:  // Q.2130: AAL-DATA.request -> AA-DATA.request
       // The hot path: no sscop::Event built, the message moves on.
-      scratch_.clear();
-      sscop_.data_request(std::move(data), now, scratch_);
-      take(now, out);
+      {
+        const std::size_t from = out.size();
+        sscop_.data_request(std::move(data), now, out);
+        take(from, now, out);
+      }
       break;
     case State::kIdle:
     case State::kOutConnPend:
@@ -140,53 +161,49 @@ void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out
 }
 
 void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
-  // Buffers of their own (run() has its own), kept for their capacity.
-  auto& pending = timeout_pending_;
-  pending.clear();
-  scratch_.clear();
-  sscop_.handle_timeouts(now, scratch_);
-  timeout_actions_.swap(scratch_);
-  for (auto& a : timeout_actions_) on_sscop(a, pending, out);
-  timeout_actions_.clear();
-  for (std::size_t i = 0; i < pending.size(); ++i) {
-    sscop::Event ev = std::move(pending[i]);
-    run(std::move(ev), now, out);
-  }
-  pending.clear();
+  const std::size_t from = out.size();
+  sscop_.handle_timeouts(now, out);
+  take(from, now, out);
 }
 
 // Feeds one event to SSCOP and maps its actions; responses that SSCF gives on
 // its own (AA-ESTABLISH.response, ...) are queued and fed afterwards, so the
 // SSCOP core is never re-entered.
 void SscfUni::run(sscop::Event ev, TimePoint now, std::vector<Action>& out) {
-  scratch_.clear();
-  sscop_.handle(std::move(ev), now, scratch_);  // not used again: its data moves on
-  take(now, out);
+  const std::size_t from = out.size();
+  sscop_.handle(std::move(ev), now, out);  // not used again: its data moves on
+  take(from, now, out);
 }
 
-// Maps the actions SSCOP left in scratch_, then feeds SSCF's own responses
-// (each mapped the same way). The two actions of every message (SendPdu, the
-// data indication) are mapped here directly; the others ask on_sscop().
-// Member buffers, kept for their capacity: take() is never re-entered
-// (on_sscop only queues further events).
-void SscfUni::take(TimePoint now, std::vector<Action>& out) {
-  auto& pending = run_pending_;  // empty: every take() leaves it so
-  for (auto& a : scratch_) {
-    if (auto* pdu = std::get_if<sscop::SendPdu>(&a))
-      out.emplace_back(std::move(*pdu));
-    else if (auto* d = std::get_if<sscop::AaDataIndication>(&a))
-      out.emplace_back(AalDataIndication{d->data});
-    else
-      on_sscop(a, pending, out);
+// SSCOP appended its actions to `out` from `from` on. Those of every message
+// (SendPdu, the data indication) and a Trace are SSCF's own as they stand
+// (the same alternatives of sscop::Action): nothing is moved or built. The
+// first other one hands the rest of the list to take_rest().
+void SscfUni::take(std::size_t from, TimePoint now, std::vector<Action>& out) {
+  constexpr std::size_t kPdu = variant_index<sscop::SendPdu>();
+  constexpr std::size_t kData = variant_index<sscop::AaDataIndication>();
+  constexpr std::size_t kTrace = variant_index<sscop::Trace>();
+  for (std::size_t i = from; i < out.size(); ++i) {
+    const std::size_t k = out[i].index();
+    if (k != kPdu && k != kData && k != kTrace) [[unlikely]] {
+      take_rest(i, now, out);
+      return;
+    }
   }
-  scratch_.clear();
-  if (!pending.empty()) take_pending(now, out);
 }
 
-// SSCF's own responses (rare: establishment, resynchronization, recovery),
-// apart so that take() stays small.
-void SscfUni::take_pending(TimePoint now, std::vector<Action>& out) {
-  auto& pending = run_pending_;
+// The rarer actions (establishment, resynchronization, recovery, release,
+// ...) from index `from` on: moved aside and mapped one by one as Q.2130
+// says, then SSCF's own responses fed to SSCOP (each mapped the same way).
+// Member buffers, kept for their capacity: take_rest() is never re-entered
+// (on_sscop only queues further events).
+void SscfUni::take_rest(std::size_t from, TimePoint now, std::vector<Action>& out) {
+  const auto first = out.begin() + static_cast<std::ptrdiff_t>(from);
+  scratch_.assign(std::make_move_iterator(first), std::make_move_iterator(out.end()));
+  out.erase(first, out.end());
+  auto& pending = run_pending_;  // empty: every take_rest() leaves it so
+  for (auto& a : scratch_) on_sscop(a, pending, out);
+  scratch_.clear();
   for (std::size_t i = 0; i < pending.size() && i < 63; ++i) {
     sscop_.handle(std::move(pending[i]), now, scratch_);
     for (auto& a : scratch_) on_sscop(a, pending, out);
@@ -224,7 +241,7 @@ void SscfUni::on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending,
           set_state(State::kIdle, out);
           out.emplace_back(AalReleaseConfirm{});
         } else if constexpr (std::is_same_v<A, sscop::AaDataIndication>) {
-          out.emplace_back(AalDataIndication{x.data});
+          out.emplace_back(x);  // the same alternative
         } else if constexpr (std::is_same_v<A, sscop::AaUnitdataIndication>) {
           out.emplace_back(AalUnitdataIndication{std::move(x.data)});
         } else if constexpr (std::is_same_v<A, sscop::AaResyncIndication>) {
