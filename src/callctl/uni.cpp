@@ -15,6 +15,7 @@
 #include "atmsigd/callctl/cause_errno.hpp"
 #include "atmsigd/callctl/mapping.hpp"
 #include "atmsigd/q2931/text.hpp"
+#include "atmsigd/util/buffer_pool.hpp"
 #include "uni_internal.hpp"
 
 namespace atmsigd::callctl {
@@ -505,6 +506,15 @@ void Uni::to_saal(Bytes bytes) {
 void Uni::process(std::size_t from) {
   const std::size_t end = acts_.size();
   for (std::size_t i = from; i < end; ++i) {
+    // Every message's two actions first, without a visit.
+    if (auto* pdu = std::get_if<sscf::SendPdu>(&acts_[i])) {
+      out_->emplace_back(ToLink{0, std::move(pdu->bytes)});
+      continue;
+    }
+    if (const auto* d = std::get_if<sscf::AalDataIndication>(&acts_[i])) {
+      on_q2931(d->data);
+      continue;
+    }
     std::visit(
         [&](auto& x) {
           using T = std::decay_t<decltype(x)>;
@@ -652,7 +662,7 @@ void Uni::resend(const Bytes& bytes) {
   ++stats_.messages_out;
   // The message type is octet 6 (Q.2931 §4.4: after the 3-octet call reference).
   if (bytes.size() > 5) ++stats_.messages_out_by_type[bytes[5]];
-  to_saal(bytes);
+  to_saal(pooled_copy(bytes));  // the caller keeps its copy
 }
 
 void Uni::send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t cv, Bytes diag) {

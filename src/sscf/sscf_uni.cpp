@@ -133,8 +133,9 @@ void SscfUni::handle(Event&& ev, TimePoint now, std::vector<Action>& out) {
 void SscfUni::receive(ByteView pdu, TimePoint now, std::vector<Action>& out) {
   // No visit, no sscop::Event built (every state takes a PDU).
   const std::size_t from = out.size();
+  const std::uint64_t signals = sscop_.signals_emitted();
   sscop_.receive(pdu, now, out);
-  take(from, now, out);
+  take(from, signals, now, out);
 }
 
 void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out) {
@@ -147,8 +148,9 @@ void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out
       // The hot path: no sscop::Event built, the message moves on.
       {
         const std::size_t from = out.size();
+        const std::uint64_t signals = sscop_.signals_emitted();
         sscop_.data_request(std::move(data), now, out);
-        take(from, now, out);
+        take(from, signals, now, out);
       }
       break;
     case State::kIdle:
@@ -162,8 +164,9 @@ void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out
 
 void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
   const std::size_t from = out.size();
+  const std::uint64_t signals = sscop_.signals_emitted();
   sscop_.handle_timeouts(now, out);
-  take(from, now, out);
+  take(from, signals, now, out);
 }
 
 // Feeds one event to SSCOP and maps its actions; responses that SSCF gives on
@@ -171,25 +174,20 @@ void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
 // SSCOP core is never re-entered.
 void SscfUni::run(sscop::Event ev, TimePoint now, std::vector<Action>& out) {
   const std::size_t from = out.size();
+  const std::uint64_t signals = sscop_.signals_emitted();
   sscop_.handle(std::move(ev), now, out);  // not used again: its data moves on
-  take(from, now, out);
+  take(from, signals, now, out);
 }
 
 // SSCOP appended its actions to `out` from `from` on. Those of every message
 // (SendPdu, the data indication) and a Trace are SSCF's own as they stand
-// (the same alternatives of sscop::Action): nothing is moved or built. The
-// first other one hands the rest of the list to take_rest().
-void SscfUni::take(std::size_t from, TimePoint now, std::vector<Action>& out) {
-  constexpr std::size_t kPdu = variant_index<sscop::SendPdu>();
-  constexpr std::size_t kData = variant_index<sscop::AaDataIndication>();
-  constexpr std::size_t kTrace = variant_index<sscop::Trace>();
-  for (std::size_t i = from; i < out.size(); ++i) {
-    const std::size_t k = out[i].index();
-    if (k != kPdu && k != kData && k != kTrace) [[unlikely]] {
-      take_rest(i, now, out);
-      return;
-    }
-  }
+// (the same alternatives of sscop::Action): nothing is moved or built, and
+// unless SSCOP emitted another kind (its count moved from `signals`) the list
+// is not even looked at.
+void SscfUni::take(std::size_t from, std::uint64_t signals, TimePoint now,
+                   std::vector<Action>& out) {
+  if (sscop_.signals_emitted() != signals) [[unlikely]]
+    take_rest(from, now, out);
 }
 
 // The rarer actions (establishment, resynchronization, recovery, release,
@@ -198,7 +196,13 @@ void SscfUni::take(std::size_t from, TimePoint now, std::vector<Action>& out) {
 // Member buffers, kept for their capacity: take_rest() is never re-entered
 // (on_sscop only queues further events).
 void SscfUni::take_rest(std::size_t from, TimePoint now, std::vector<Action>& out) {
-  const auto first = out.begin() + static_cast<std::ptrdiff_t>(from);
+  constexpr std::size_t kPdu = variant_index<sscop::SendPdu>();
+  constexpr std::size_t kData = variant_index<sscop::AaDataIndication>();
+  constexpr std::size_t kTrace = variant_index<sscop::Trace>();
+  auto first = out.begin() + static_cast<std::ptrdiff_t>(from);
+  while (first != out.end() &&
+         (first->index() == kPdu || first->index() == kData || first->index() == kTrace))
+    ++first;  // the first action to map
   scratch_.assign(std::make_move_iterator(first), std::make_move_iterator(out.end()));
   out.erase(first, out.end());
   auto& pending = run_pending_;  // empty: every take_rest() leaves it so

@@ -141,10 +141,11 @@ class SscfUni {
 
  private:
   void run(sscop::Event ev, TimePoint now, std::vector<Action>& out);
-  // Maps in place the actions SSCOP appended to `out` from index `from` on;
-  // the actions of a message (SendPdu, the data indication, a Trace) are
-  // SSCF's as they are, and only a rarer one goes to take_rest().
-  void take(std::size_t from, TimePoint now, std::vector<Action>& out);
+  // Maps in place the actions SSCOP appended to `out` from index `from` on
+  // (`signals`: SSCOP's signals_emitted() before); the actions of a message
+  // (SendPdu, the data indication, a Trace) are SSCF's as they are, and only
+  // a rarer one goes to take_rest().
+  void take(std::size_t from, std::uint64_t signals, TimePoint now, std::vector<Action>& out);
   [[gnu::noinline]] void take_rest(std::size_t from, TimePoint now, std::vector<Action>& out);
   void on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending, std::vector<Action>& out);
   void set_state(State s, std::vector<Action>& out);
