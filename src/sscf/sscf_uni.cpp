@@ -109,9 +109,7 @@ void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
               break;
           }
         } else if constexpr (std::is_same_v<E, AalDataRequest>) {
-          Bytes copy = take_buffer();  // the caller keeps its message
-          copy.assign(e.data.begin(), e.data.end());
-          data_request(std::move(copy), now, out);
+          data_request(pooled_copy(e.data), now, out);  // the caller keeps its message
         } else if constexpr (std::is_same_v<E, AalUnitdataRequest>) {
           if (e.data.size() > params_.max_sdu) {
             log::emit(levels(), out, log::Id::kSscfUnitdataTooLong);
