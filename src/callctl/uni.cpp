@@ -15,6 +15,7 @@
 #include "atmsigd/callctl/cause_errno.hpp"
 #include "atmsigd/callctl/mapping.hpp"
 #include "atmsigd/q2931/text.hpp"
+#include "atmsigd/util/buffer_pool.hpp"
 #include "uni_internal.hpp"
 
 namespace atmsigd::callctl {
@@ -146,7 +147,7 @@ template <class T>
 void Uni::on_input(const T& x) {
   if constexpr (std::is_same_v<T, LinkPdu>) {
     // Shut down and released: the link is dead to us (a peer's BGN goes unanswered).
-    if (!(stopping_ && sscf_.state() == sscf::State::kIdle)) run_sscf(sscf::PduReceived{x.bytes});
+    if (!(stopping_ && sscf_.state() == sscf::State::kIdle)) receive_pdu(x.bytes);
   } else if constexpr (std::is_same_v<T, StartLinks>) {
     start_link();
   } else if constexpr (std::is_same_v<T, StopLinks>) {
@@ -294,9 +295,9 @@ void Uni::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
   now_ = now;
   out_ = &out;
   {
-    ActBuffer b(*this);  // a pooled buffer: no allocation per timeout
-    sscf_.handle_timeouts(now, *b.acts);
-    process(*b.acts);
+    const std::size_t from = acts_.size();
+    sscf_.handle_timeouts(now, acts_);
+    process(from);
   }
   // The expired timers in deadline order; every front is live (prune_timers).
   for (auto t = timers_.earliest(); t && timers_.front(*t).when <= now; t = timers_.earliest()) {
@@ -473,28 +474,47 @@ bool Uni::release_call(std::size_t /*entity*/, std::uint32_t cref, bool outgoing
 // ---------------------------------------------------------------------------
 // The link (SSCF-UNI)
 
-// SSCF's actions go to a buffer of the pool, one per nesting level (a
-// message received may make us send one, which runs SSCF again): no
-// allocation per message once the pool has its capacity.
-Uni::ActBuffer::ActBuffer(Uni& u) : uni(u) {
-  if (u.act_depth_ == u.act_pool_.size())
-    u.act_pool_.push_back(std::make_unique<std::vector<sscf::Action>>());
-  acts = u.act_pool_[u.act_depth_++].get();  // empty: the destructor cleared it
-}
-
-Uni::ActBuffer::~ActBuffer() {
-  acts->clear();
-  --uni.act_depth_;
-}
-
+// SSCF's actions go to one list, acts_, for the whole input: SSCF (and
+// SSCOP below it) append to it, and each call into SSCF acts on what it
+// appended, from index `from` on. These calls nest (a message received may
+// make us send one, which runs SSCF again): the nested call's actions come
+// after the outer one's, which are left alone, and the outermost call (the
+// list was empty) clears the list at its end. Nothing is allocated per
+// message once the list has its capacity, and no list is taken per call.
 void Uni::run_sscf(const sscf::Event& ev) {
-  ActBuffer b(*this);
-  sscf_.handle(ev, now_, *b.acts);
-  process(*b.acts);
+  const std::size_t from = acts_.size();
+  sscf_.handle(ev, now_, acts_);
+  process(from);
 }
 
-void Uni::process(std::vector<sscf::Action>& acts) {
-  for (auto& a : acts) {
+void Uni::receive_pdu(ByteView pdu) {
+  const std::size_t from = acts_.size();
+  sscf_.receive(pdu, now_, acts_);  // the hot path: no sscf::Event built
+  process(from);
+}
+
+void Uni::to_saal(Bytes bytes) {
+  const std::size_t from = acts_.size();
+  sscf_.data_request(std::move(bytes), now_, acts_);  // the message moves on
+  process(from);
+}
+
+// Acts on acts_[from, its size at the call). An action's handler may run SSCF
+// again (its actions appended behind, acted on by that nested call) and so
+// move the list: each action is looked up by index, and not touched after
+// its handler.
+void Uni::process(std::size_t from) {
+  const std::size_t end = acts_.size();
+  for (std::size_t i = from; i < end; ++i) {
+    // Every message's two actions first, without a visit.
+    if (auto* pdu = std::get_if<sscf::SendPdu>(&acts_[i])) {
+      out_->emplace_back(ToLink{0, std::move(pdu->bytes)});
+      continue;
+    }
+    if (const auto* d = std::get_if<sscf::AalDataIndication>(&acts_[i])) {
+      on_q2931(d->data);
+      continue;
+    }
     std::visit(
         [&](auto& x) {
           using T = std::decay_t<decltype(x)>;
@@ -516,9 +536,11 @@ void Uni::process(std::vector<sscf::Action>& acts) {
           } else if constexpr (std::is_same_v<T, sscf::Trace>) {
             out_->emplace_back(std::move(x.event));  // built only if the saal level wants it
           }
+          // SSCOP's other primitives never leave SSCF (sscf_uni.hpp).
         },
-        a);
+        acts_[i]);
   }
+  if (from == 0) acts_.clear();  // the outermost call: the input's actions are done
 }
 
 void Uni::ensure_link() {
@@ -543,9 +565,7 @@ void Uni::on_link_up(bool indication) {
   auto pending = std::exchange(pending_, {});
   for (auto& [k, bytes] : pending) {
     if (k != kGlobalKey && !calls_.contains(k)) continue;
-    std::vector<sscf::Action> acts;
-    sscf_.handle(sscf::AalDataRequest{std::move(bytes)}, now_, acts);
-    process(acts);
+    to_saal(std::move(bytes));
   }
   if (t309_ || recovery) {
     // Q.2931 §5.6.9: the calls that survived are checked with STATUS ENQUIRY.
@@ -642,13 +662,7 @@ void Uni::resend(const Bytes& bytes) {
   ++stats_.messages_out;
   // The message type is octet 6 (Q.2931 §4.4: after the 3-octet call reference).
   if (bytes.size() > 5) ++stats_.messages_out_by_type[bytes[5]];
-  to_saal(bytes);
-}
-
-void Uni::to_saal(Bytes bytes) {
-  ActBuffer b(*this);
-  sscf_.handle(sscf::AalDataRequest{std::move(bytes)}, now_, *b.acts);
-  process(*b.acts);
+  to_saal(pooled_copy(bytes));  // the caller keeps its copy
 }
 
 void Uni::send_status(std::uint32_t cref, bool flag, CallState st, std::uint8_t cv, Bytes diag) {

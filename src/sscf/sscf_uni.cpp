@@ -1,11 +1,26 @@
 #include "atmsigd/sscf/sscf_uni.hpp"
 
+#include <cstddef>
+#include <iterator>
 #include <type_traits>
 #include <utility>
 
 #include "atmsigd/util/buffer_pool.hpp"
 
 namespace atmsigd::sscf {
+
+namespace {
+
+// The index of alternative T in sscop::Action.
+template <class T, std::size_t I = 0>
+consteval std::size_t variant_index() {
+  if constexpr (std::is_same_v<std::variant_alternative_t<I, sscop::Action>, T>)
+    return I;
+  else
+    return variant_index<T, I + 1>();
+}
+
+}  // namespace
 
 std::string_view to_string(State s) {
   switch (s) {
@@ -54,10 +69,7 @@ const log::Levels& SscfUni::levels() const {
 
 void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
   if (const auto* rx = std::get_if<PduReceived>(&ev)) {
-    // The hot path: no visit, no sscop::Event built (every state takes a PDU).
-    scratch_.clear();
-    sscop_.receive(rx->bytes, now, scratch_);
-    take(now, out);
+    receive(rx->bytes, now, out);
     return;
   }
   std::visit(
@@ -97,9 +109,7 @@ void SscfUni::handle(const Event& ev, TimePoint now, std::vector<Action>& out) {
               break;
           }
         } else if constexpr (std::is_same_v<E, AalDataRequest>) {
-          Bytes copy = take_buffer();  // the caller keeps its message
-          copy.assign(e.data.begin(), e.data.end());
-          data_request(std::move(copy), now, out);
+          data_request(pooled_copy(e.data), now, out);  // the caller keeps its message
         } else if constexpr (std::is_same_v<E, AalUnitdataRequest>) {
           if (e.data.size() > params_.max_sdu) {
             log::emit(levels(), out, log::Id::kSscfUnitdataTooLong);
@@ -118,6 +128,14 @@ void SscfUni::handle(Event&& ev, TimePoint now, std::vector<Action>& out) {
     handle(static_cast<const Event&>(ev), now, out);
 }
 
+void SscfUni::receive(ByteView pdu, TimePoint now, std::vector<Action>& out) {
+  // No visit, no sscop::Event built (every state takes a PDU).
+  const std::size_t from = out.size();
+  const std::uint64_t signals = sscop_.signals_emitted();
+  sscop_.receive(pdu, now, out);
+  take(from, signals, now, out);
+}
+
 void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out) {
   if (data.size() > params_.max_sdu) {
     log::emit(levels(), out, log::Id::kSscfDataTooLong, params_.max_sdu);
@@ -126,9 +144,12 @@ void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out
   switch (state_) {
     case State::kReady:  // Q.2130: AAL-DATA.request -> AA-DATA.request
       // The hot path: no sscop::Event built, the message moves on.
-      scratch_.clear();
-      sscop_.data_request(std::move(data), now, scratch_);
-      take(now, out);
+      {
+        const std::size_t from = out.size();
+        const std::uint64_t signals = sscop_.signals_emitted();
+        sscop_.data_request(std::move(data), now, out);
+        take(from, signals, now, out);
+      }
       break;
     case State::kIdle:
     case State::kOutConnPend:
@@ -140,53 +161,51 @@ void SscfUni::data_request(Bytes&& data, TimePoint now, std::vector<Action>& out
 }
 
 void SscfUni::handle_timeouts(TimePoint now, std::vector<Action>& out) {
-  // Buffers of their own (run() has its own), kept for their capacity.
-  auto& pending = timeout_pending_;
-  pending.clear();
-  scratch_.clear();
-  sscop_.handle_timeouts(now, scratch_);
-  timeout_actions_.swap(scratch_);
-  for (auto& a : timeout_actions_) on_sscop(a, pending, out);
-  timeout_actions_.clear();
-  for (std::size_t i = 0; i < pending.size(); ++i) {
-    sscop::Event ev = std::move(pending[i]);
-    run(std::move(ev), now, out);
-  }
-  pending.clear();
+  const std::size_t from = out.size();
+  const std::uint64_t signals = sscop_.signals_emitted();
+  sscop_.handle_timeouts(now, out);
+  take(from, signals, now, out);
 }
 
 // Feeds one event to SSCOP and maps its actions; responses that SSCF gives on
 // its own (AA-ESTABLISH.response, ...) are queued and fed afterwards, so the
 // SSCOP core is never re-entered.
 void SscfUni::run(sscop::Event ev, TimePoint now, std::vector<Action>& out) {
-  scratch_.clear();
-  sscop_.handle(std::move(ev), now, scratch_);  // not used again: its data moves on
-  take(now, out);
+  const std::size_t from = out.size();
+  const std::uint64_t signals = sscop_.signals_emitted();
+  sscop_.handle(std::move(ev), now, out);  // not used again: its data moves on
+  take(from, signals, now, out);
 }
 
-// Maps the actions SSCOP left in scratch_, then feeds SSCF's own responses
-// (each mapped the same way). The two actions of every message (SendPdu, the
-// data indication) are mapped here directly; the others ask on_sscop().
-// Member buffers, kept for their capacity: take() is never re-entered
+// SSCOP appended its actions to `out` from `from` on. Those of every message
+// (SendPdu, the data indication) and a Trace are SSCF's own as they stand
+// (the same alternatives of sscop::Action): nothing is moved or built, and
+// unless SSCOP emitted another kind (its count moved from `signals`) the list
+// is not even looked at.
+void SscfUni::take(std::size_t from, std::uint64_t signals, TimePoint now,
+                   std::vector<Action>& out) {
+  if (sscop_.signals_emitted() != signals) [[unlikely]]
+    take_rest(from, now, out);
+}
+
+// The rarer actions (establishment, resynchronization, recovery, release,
+// ...) from index `from` on: moved aside and mapped one by one as Q.2130
+// says, then SSCF's own responses fed to SSCOP (each mapped the same way).
+// Member buffers, kept for their capacity: take_rest() is never re-entered
 // (on_sscop only queues further events).
-void SscfUni::take(TimePoint now, std::vector<Action>& out) {
-  auto& pending = run_pending_;  // empty: every take() leaves it so
-  for (auto& a : scratch_) {
-    if (auto* pdu = std::get_if<sscop::SendPdu>(&a))
-      out.emplace_back(std::move(*pdu));
-    else if (auto* d = std::get_if<sscop::AaDataIndication>(&a))
-      out.emplace_back(AalDataIndication{d->data});
-    else
-      on_sscop(a, pending, out);
-  }
+void SscfUni::take_rest(std::size_t from, TimePoint now, std::vector<Action>& out) {
+  constexpr std::size_t kPdu = variant_index<sscop::SendPdu>();
+  constexpr std::size_t kData = variant_index<sscop::AaDataIndication>();
+  constexpr std::size_t kTrace = variant_index<sscop::Trace>();
+  auto first = out.begin() + static_cast<std::ptrdiff_t>(from);
+  while (first != out.end() &&
+         (first->index() == kPdu || first->index() == kData || first->index() == kTrace))
+    ++first;  // the first action to map
+  scratch_.assign(std::make_move_iterator(first), std::make_move_iterator(out.end()));
+  out.erase(first, out.end());
+  auto& pending = run_pending_;  // empty: every take_rest() leaves it so
+  for (auto& a : scratch_) on_sscop(a, pending, out);
   scratch_.clear();
-  if (!pending.empty()) take_pending(now, out);
-}
-
-// SSCF's own responses (rare: establishment, resynchronization, recovery),
-// apart so that take() stays small.
-void SscfUni::take_pending(TimePoint now, std::vector<Action>& out) {
-  auto& pending = run_pending_;
   for (std::size_t i = 0; i < pending.size() && i < 63; ++i) {
     sscop_.handle(std::move(pending[i]), now, scratch_);
     for (auto& a : scratch_) on_sscop(a, pending, out);
@@ -224,7 +243,7 @@ void SscfUni::on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending,
           set_state(State::kIdle, out);
           out.emplace_back(AalReleaseConfirm{});
         } else if constexpr (std::is_same_v<A, sscop::AaDataIndication>) {
-          out.emplace_back(AalDataIndication{x.data});
+          out.emplace_back(x);  // the same alternative
         } else if constexpr (std::is_same_v<A, sscop::AaUnitdataIndication>) {
           out.emplace_back(AalUnitdataIndication{std::move(x.data)});
         } else if constexpr (std::is_same_v<A, sscop::AaResyncIndication>) {

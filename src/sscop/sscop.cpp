@@ -823,14 +823,8 @@ void Sscop::deliver(Bytes data, std::uint32_t sn) {
 }
 
 void Sscop::release_delivered() {
-  for (auto& b : delivered_) recycle(std::move(b));
+  for (auto& b : delivered_) give_back_buffer(std::move(b));
   delivered_.clear();
-}
-
-// A buffer SSCOP is done with goes back to the thread's pool
-// (util/buffer_pool.hpp), for the next message of any layer.
-void Sscop::recycle(Bytes&& b) {
-  give_back_buffer(std::move(b));
 }
 
 // AA-DATA, AA-UNITDATA and MAA-UNITDATA longer than max_sdu are refused in
@@ -1332,9 +1326,7 @@ void Sscop::on_ready_sd(In& in) {
   if (rel_ns > rel_h && p.type == PduType::kSd) send_ustat(vr_h_, p.ns);
   if (rel_ns >= rel_h) vr_h_ = seq_add(p.ns, 1);
   if (rx_buf_.size() <= rel_ns) rx_buf_.resize(rel_ns + 1);
-  Bytes copy = take_buffer();  // out of sequence: a copy
-  copy.assign(in.info.begin(), in.info.end());
-  rx_buf_[rel_ns] = std::move(copy);
+  rx_buf_[rel_ns] = pooled_copy(in.info);  // out of sequence: a copy
 }
 
 // Q.SAAL1 (Q.2110 SDL p.66-67 in one PDU): Ready, SDP -> as SD, then as POLL
@@ -1441,7 +1433,7 @@ std::uint32_t Sscop::stat_apply_list(const Pdu& p) {
         if (idx >= tx_buf_.size()) continue;
         TxEntry& e = tx_buf_[idx];
         e.acked = true;
-        if (clear_buffers_) recycle(std::move(e.pdu));
+        if (clear_buffers_) give_back_buffer(std::move(e.pdu));
       }
     }
   }
@@ -2111,9 +2103,7 @@ void Sscop::service_transmitter() {
       TxEntry& e = tx_buf_[idx];
       e.in_rexmit = false;
       e.ps = vt_ps_;
-      Bytes copy = take_buffer();  // the PDU as first sent (same N(S)): a copy
-      copy.assign(e.pdu.begin(), e.pdu.end());
-      emit(SendPdu{std::move(copy)});
+      emit(SendPdu{pooled_copy(e.pdu)});  // the PDU as first sent (same N(S)): a copy
       ++stats_.sd_retransmitted;
       vt_pd_ += 1;
       ensure_poll_phase();
@@ -2149,9 +2139,7 @@ void Sscop::send_new_sd(Bytes&& pdu) {
   const auto len = static_cast<std::uint32_t>(pdu.size());
   append_sd_trailer(pdu, vt_s_);
   TxEntry& e = tx_buf_.emplace_back();
-  e.pdu = take_buffer();
-  if (e.pdu.capacity() < pdu.size()) e.pdu.reserve(pdu.size());  // a long message
-  e.pdu.assign(pdu.begin(), pdu.end());
+  e.pdu = pooled_copy(pdu);
   e.len = len;
   e.ps = vt_ps_;
   emit(SendPdu{std::move(pdu)});

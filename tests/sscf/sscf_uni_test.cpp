@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <deque>
 #include <random>
 #include <string>
@@ -77,6 +78,21 @@ struct H {
     out.clear();
   }
 };
+
+// SSCF's actions are sscop::Action's alternatives, but only SSCF's own
+// primitives ever leave it: the SSCOP ones it maps or logs never do.
+bool sscf_only(const std::vector<Action>& out) {
+  for (const auto& a : out) {
+    if (std::holds_alternative<sscop::AaResyncIndication>(a) ||
+        std::holds_alternative<sscop::AaResyncConfirm>(a) ||
+        std::holds_alternative<sscop::AaRecoverIndication>(a) ||
+        std::holds_alternative<sscop::AaRetrieveIndication>(a) ||
+        std::holds_alternative<sscop::AaRetrieveCompleteIndication>(a) ||
+        std::holds_alternative<sscop::MaaUnitdataIndication>(a))
+      return false;
+  }
+  return true;
+}
 
 Pdu make(PduType t, std::uint8_t sq = 0) {
   Pdu p;
@@ -392,14 +408,70 @@ TEST(SscfUniAnyState, EveryEventInEveryStateIsDecided) {
       }
       h.in(ev);
       EXPECT_FALSE(h.out.empty());
+      EXPECT_TRUE(sscf_only(h.out));
       for (int i = 0; i < 50 && h.f.next_deadline(); ++i) {
         h.now = *h.f.next_deadline();
         h.out.clear();
         h.f.handle_timeouts(h.now, h.out);
+        EXPECT_TRUE(sscf_only(h.out));
       }
       EXPECT_FALSE(h.f.next_deadline().has_value());
     }
   }
+}
+
+// receive() and data_request() (the hot path, no Event built) act as
+// handle(PduReceived) and handle(AalDataRequest), and like every input they
+// append behind what the caller's list holds already: a caller (call control)
+// keeps one list for a whole input. A rarer SSCOP action (here the peer's RS,
+// an AA-RESYNC.indication) is mapped in place, behind the list's earlier
+// actions and in SSCOP's order.
+TEST(SscfUniList, HotPathsMatchHandleAndAppendBehind) {
+  H a, b;
+  a.establish();
+  b.establish();
+  const Action sentinel = SendPdu{Bytes{0xee}};
+  auto same_behind = [&] {
+    ASSERT_EQ(b.out.size(), a.out.size() + 1);
+    ASSERT_TRUE(std::holds_alternative<SendPdu>(b.out[0]));
+    EXPECT_EQ(std::get<SendPdu>(b.out[0]).bytes, Bytes{0xee});
+    for (std::size_t i = 0; i < a.out.size(); ++i) {
+      EXPECT_EQ(b.out[i + 1].index(), a.out[i].index()) << i;
+      if (const auto* s = std::get_if<SendPdu>(&a.out[i])) {
+        EXPECT_EQ(std::get<SendPdu>(b.out[i + 1]).bytes, s->bytes) << i;
+      }
+      if (const auto* d = std::get_if<AalDataIndication>(&a.out[i])) {
+        EXPECT_TRUE(std::ranges::equal(std::get<AalDataIndication>(b.out[i + 1]).data, d->data));
+      }
+    }
+    EXPECT_TRUE(sscf_only(b.out));
+  };
+
+  a.in(AalDataRequest{{1, 2, 3}});
+  b.out = {sentinel};
+  b.f.data_request(Bytes{1, 2, 3}, b.now, b.out);
+  EXPECT_EQ(a.sent(), std::vector<PduType>{PduType::kSd});
+  same_behind();
+
+  Pdu sd = make(PduType::kSd);
+  sd.ns = 0;
+  sd.info = {7, 8};
+  a.rx(sd);
+  const Bytes sd_bytes = sscop::encode(sd, b.f.params().sscop.mode);
+  b.out = {sentinel};
+  b.f.receive(sd_bytes, b.now, b.out);
+  ASSERT_NE(a.first<AalDataIndication>(), nullptr);
+  same_behind();
+
+  const Pdu rs = make(PduType::kRs, 1);
+  a.rx(rs);
+  const Bytes rs_bytes = sscop::encode(rs, b.f.params().sscop.mode);
+  b.out = {sentinel};
+  b.f.receive(rs_bytes, b.now, b.out);
+  EXPECT_EQ(a.sent(), std::vector<PduType>{PduType::kRsak});
+  EXPECT_EQ(a.count<AalEstablishIndication>(), 1);
+  same_behind();
+  EXPECT_TRUE(b.f.established());
 }
 
 // Two SSCF-UNI entities over a lossy FIFO link (loss, duplication, delay): all

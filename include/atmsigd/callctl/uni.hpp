@@ -755,18 +755,11 @@ class Uni final : public atmsvc::CallControl {
   Duration duration(Timer t) const;
 
   // link
+  // Each call into SSCF appends to acts_ and acts on what it appended
+  // (process(from), uni.cpp: "The link (SSCF-UNI)").
   void run_sscf(const sscf::Event& ev);
-  void process(std::vector<sscf::Action>& acts);
-  // A buffer for SSCF's actions from act_pool_, for the scope of one call
-  // into SSCF (these nest: a message received can make us send one).
-  struct ActBuffer {
-    explicit ActBuffer(Uni& u);
-    ~ActBuffer();
-    ActBuffer(const ActBuffer&) = delete;
-    ActBuffer& operator=(const ActBuffer&) = delete;
-    Uni& uni;
-    std::vector<sscf::Action>* acts;
-  };
+  void receive_pdu(ByteView pdu);  // a PDU from the link
+  void process(std::size_t from);
   void ensure_link();
   void on_link_up(bool indication);
   void on_link_down();
@@ -808,10 +801,9 @@ class Uni final : public atmsvc::CallControl {
   bool reported_up_ = false;  // the link state the last LinkState said
   // The outputs of the input being handled (set by every entry point).
   std::vector<atmsvc::NetOutput>* out_ = nullptr;
-  // Buffers on the heap: they stay put as the pool grows (a vector, not a
-  // deque: indexed at every SSCF run).
-  std::vector<std::unique_ptr<std::vector<sscf::Action>>> act_pool_;
-  std::size_t act_depth_ = 0;
+  // SSCF's actions for the whole input (nested calls into SSCF append
+  // behind; the outermost clears it), kept for its capacity.
+  std::vector<sscf::Action> acts_;
   // on_q2931()'s decoding, kept for its IE list's storage (no allocation per
   // message received); a nested on_q2931() (none today) decodes into its own.
   q2931::DecodeResult rx_;

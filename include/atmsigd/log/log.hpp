@@ -28,6 +28,7 @@
 #include <variant>
 #include <vector>
 
+#include "atmsigd/util/sanitizer.hpp"
 #include "atmsigd/util/time.hpp"
 
 namespace atmsigd::log {
@@ -116,17 +117,7 @@ Arg arg(T&& v) {
 // which an inline store of the arguments would multiply. The subset of
 // std::vector's interface the demon and its tests use.
 inline constexpr std::size_t kPooledArgs = 8;
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kArgsPooled = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kArgsPooled = false;
-#else
-inline constexpr bool kArgsPooled = true;
-#endif
-#else
-inline constexpr bool kArgsPooled = true;
-#endif
+inline constexpr bool kArgsPooled = !kAddressSanitizer;
 void* take_arg_block();  // room for kPooledArgs Args
 void give_arg_block(void* p) noexcept;
 

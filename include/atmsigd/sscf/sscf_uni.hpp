@@ -32,6 +32,8 @@
 //      Trace                 a log::Event of group saal (SSCF's and SSCOP's steps),
 //                            emitted only if Params::levels wants its ID
 //  * The link is usable for AalDataRequest iff established() is true.
+//  * handle(), receive(), data_request() and handle_timeouts() append to
+//    `out` (never clear it): a caller may keep one list for several calls.
 //  * Never throws, never re-enters; every (state, input) pair is decided.
 #pragma once
 
@@ -96,32 +98,24 @@ using Event = std::variant<PduReceived, AalEstablishRequest, AalReleaseRequest, 
                            AalUnitdataRequest>;
 
 // ---- Outputs
+// SSCF's actions are SSCOP's (one variant, sscop::Action): SSCOP appends its
+// actions straight to the caller's list and SSCF maps in place only the few
+// that differ (establishment, resynchronization, recovery, release, retrieval),
+// so a message's SendPdu and data indication are built once and never moved
+// from one list to another (docs/saal.md, "SSCF-UNI"). The names below are
+// SSCF's primitives; an output list of SSCF holds only these alternatives
+// (never AaResyncIndication, AaResyncConfirm, AaRecoverIndication,
+// AaRetrieve*Indication or MaaUnitdataIndication: SSCF maps or logs them).
 using SendPdu = sscop::SendPdu;
 using Trace = sscop::Trace;
-struct AalEstablishIndication {
-  Bytes uu;
-};
-struct AalEstablishConfirm {
-  Bytes uu;
-};
-struct AalReleaseIndication {
-  Bytes uu;
-  sscop::Source source = sscop::Source::kUser;
-};
-struct AalReleaseConfirm {};
-struct AalDataIndication {
-  ByteView data;  // a view: see the contract above
-};
-struct AalUnitdataIndication {
-  Bytes data;
-};
-struct MaaError {
-  char code = 'A';
-  std::uint32_t count = 0;
-};
-using Action =
-    std::variant<SendPdu, AalEstablishIndication, AalEstablishConfirm, AalReleaseIndication,
-                 AalReleaseConfirm, AalDataIndication, AalUnitdataIndication, MaaError, Trace>;
+using AalEstablishIndication = sscop::AaEstablishIndication;  // uu
+using AalEstablishConfirm = sscop::AaEstablishConfirm;        // uu
+using AalReleaseIndication = sscop::AaReleaseIndication;      // uu, source
+using AalReleaseConfirm = sscop::AaReleaseConfirm;
+using AalDataIndication = sscop::AaDataIndication;  // data: a view, see the contract above
+using AalUnitdataIndication = sscop::AaUnitdataIndication;
+using MaaError = sscop::MaaErrorIndication;  // code, count
+using Action = sscop::Action;
 
 class SscfUni {
  public:
@@ -130,6 +124,13 @@ class SscfUni {
   void handle(const Event& ev, TimePoint now, std::vector<Action>& out);
   // The same; an AAL-DATA.request's message is moved on instead of copied.
   void handle(Event&& ev, TimePoint now, std::vector<Action>& out);
+  // The two inputs of every message without building an Event (the hot
+  // path): the same as handle(PduReceived{pdu}) and
+  // handle(AalDataRequest{std::move(data)}) (the message moved on, not
+  // copied), action for action.
+  void receive(ByteView pdu, TimePoint now, std::vector<Action>& out);
+  // AAL-DATA.request (Q.2130): AA-DATA.request in Ready, else refused.
+  void data_request(Bytes&& data, TimePoint now, std::vector<Action>& out);
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   std::optional<TimePoint> next_deadline() const { return sscop_.next_deadline(); }
   State state() const { return state_; }
@@ -140,10 +141,12 @@ class SscfUni {
 
  private:
   void run(sscop::Event ev, TimePoint now, std::vector<Action>& out);
-  // AAL-DATA.request (Q.2130): AA-DATA.request in Ready, else refused.
-  void data_request(Bytes&& data, TimePoint now, std::vector<Action>& out);
-  void take(TimePoint now, std::vector<Action>& out);  // maps scratch_'s actions
-  [[gnu::noinline]] void take_pending(TimePoint now, std::vector<Action>& out);
+  // Maps in place the actions SSCOP appended to `out` from index `from` on
+  // (`signals`: SSCOP's signals_emitted() before); the actions of a message
+  // (SendPdu, the data indication, a Trace) are SSCF's as they are, and only
+  // a rarer one goes to take_rest().
+  void take(std::size_t from, std::uint64_t signals, TimePoint now, std::vector<Action>& out);
+  [[gnu::noinline]] void take_rest(std::size_t from, TimePoint now, std::vector<Action>& out);
   void on_sscop(sscop::Action& a, std::vector<sscop::Event>& pending, std::vector<Action>& out);
   void set_state(State s, std::vector<Action>& out);
   const log::Levels& levels() const;
@@ -151,10 +154,8 @@ class SscfUni {
   Params params_;
   sscop::Sscop sscop_;
   State state_ = State::kIdle;
-  std::vector<sscop::Action> scratch_;          // SSCOP's actions, mapped by take()
-  std::vector<sscop::Event> run_pending_;       // take()'s: SSCF's own responses
-  std::vector<sscop::Action> timeout_actions_;  // handle_timeouts()'s
-  std::vector<sscop::Event> timeout_pending_;
+  std::vector<sscop::Action> scratch_;     // take_rest()'s: the actions it maps
+  std::vector<sscop::Event> run_pending_;  // take_rest()'s: SSCF's own responses
 };
 
 }  // namespace atmsigd::sscf

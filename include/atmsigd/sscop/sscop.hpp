@@ -40,6 +40,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -313,6 +314,10 @@ class Sscop {
     return deadline_;
   }
   State state() const { return state_; }
+  // How many actions other than SendPdu, AaDataIndication and Trace (the
+  // actions of every message) this entity has emitted: a user that maps
+  // SSCOP's signals (SSCF) looks at its list only when this moved.
+  std::uint64_t signals_emitted() const { return signals_; }
 
   const Params& params() const { return params_; }
   const Stats& stats() const { return stats_; }
@@ -363,7 +368,6 @@ class Sscop {
   void handle_event(const Event& ev, Event* owned, TimePoint now, std::vector<Action>& out);
   static Bytes take_data(SignalInput& in);
   void deliver(Bytes data, std::uint32_t sn);  // AA-DATA.indication of a buffered SD
-  void recycle(Bytes&& b);                     // back to the buffer pool
   void release_delivered();                    // delivered_ back to the pool
   static Bytes sdu_of(TxEntry& e) {            // the SDU of an entry (its PDU is gone)
     e.pdu.resize(e.len);
@@ -491,6 +495,8 @@ class Sscop {
   // Outputs.
   template <typename A>
   void emit(A&& a) {
+    using T = std::decay_t<A>;
+    if constexpr (!std::is_same_v<T, SendPdu> && !std::is_same_v<T, AaDataIndication>) ++signals_;
     out_->emplace_back(std::forward<A>(a));
   }
   const log::Levels& levels() const;
@@ -513,6 +519,7 @@ class Sscop {
 
   Params params_;
   State state_ = State::kIdle;
+  std::uint64_t signals_ = 0;  // signals_emitted()
   // A stopped timer holds kNotRunning; deadline_ is the least of timers_.
   static constexpr TimePoint kNotRunning = TimePoint::max();
   std::array<TimePoint, kTimerCount> timers_ = [] {

@@ -21,20 +21,11 @@
 #include <utility>
 
 #include "atmsigd/util/bytes.hpp"
+#include "atmsigd/util/sanitizer.hpp"
 
 namespace atmsigd {
 
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kBuffersPooled = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kBuffersPooled = false;
-#else
-inline constexpr bool kBuffersPooled = true;
-#endif
-#else
-inline constexpr bool kBuffersPooled = true;
-#endif
+inline constexpr bool kBuffersPooled = !kAddressSanitizer;
 
 class BufferPool {
  public:
@@ -97,6 +88,14 @@ inline Bytes take_buffer() {
     b.reserve(BufferPool::kCapacity);
     return b;
   }
+}
+
+// A copy of `v` in a buffer of the pool (an out-of-sequence SD that SSCOP
+// keeps, a retransmission, the transmission buffer's copy of an SD sent).
+inline Bytes pooled_copy(ByteView v) {
+  Bytes b = take_buffer();
+  b.assign(v.begin(), v.end());  // grows for a longer message
+  return b;
 }
 
 // The buffer of a message that is done with (its content goes; under ASan,
