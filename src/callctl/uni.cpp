@@ -137,7 +137,9 @@ Uni::Uni(UniParams params)
         s.levels = params_.levels;
         return s;
       }()),
-      vcs_(params_.vc_ranges) {}
+      vcs_(params_.vc_ranges) {
+  make_timer_tables();
+}
 
 // ---------------------------------------------------------------------------
 // Entry points
