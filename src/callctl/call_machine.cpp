@@ -949,15 +949,21 @@ void Uni::start_state_timer(Call& c, Timer t) {
 void Uni::stop_state_timer(Call& c) {
   if (!c.timer_on) return;
   c.timer_on = false;
-  timers_.drop_front_if(static_cast<std::size_t>(c.timer), c.key(), c.timer_at);
-  prune_timers(c.timer);
+  // Not the front: the front is another call's live timer, nothing to prune.
+  // The front (always, one call in flight): dropped, and the entries behind
+  // it pruned only if there are some.
+  const auto kind = static_cast<std::size_t>(c.timer);
+  if (timers_.drop_front_if(kind, c.key(), c.timer_at) && timers_.size(kind) != 0)
+    prune_timers(c.timer);
 }
 
 void Uni::stop_t322(Call& c) {
   if (!c.t322) return;
-  timers_.drop_front_if(static_cast<std::size_t>(Timer::kT322), c.key(), *c.t322);
+  const bool dropped =
+      timers_.drop_front_if(static_cast<std::size_t>(Timer::kT322), c.key(), *c.t322);
   c.t322.reset();
-  prune_timers(Timer::kT322);
+  if (dropped && timers_.size(static_cast<std::size_t>(Timer::kT322)) != 0)
+    prune_timers(Timer::kT322);
 }
 
 // An entry of the timer queues is live while the call's record still has

@@ -74,9 +74,13 @@ class TimerQueues {
   }
   // Drops the front of `kind`'s queue if it is (key, when): a timer just
   // stopped is usually the front, and needs no look-up to know it is dead.
-  void drop_front_if(std::size_t kind, std::uint32_t key, TimePoint when) {
+  // True if it was dropped: only then may the new front be a dead entry
+  // (prune); otherwise the front is another, live, timer.
+  bool drop_front_if(std::size_t kind, std::uint32_t key, TimePoint when) {
     Ring& q = queues_[kind];
-    if (q.size != 0 && q.front().key == key && q.front().when == when) pop(kind);
+    if (q.size == 0 || q.front().key != key || q.front().when != when) return false;
+    pop(kind);
+    return true;
   }
 
   // The kind whose front is the earliest (ties: the lower key, then the
