@@ -106,6 +106,9 @@ TEST(TimerQueues, KeptEarliestIsTheSearchedOneUnderRandomTraffic) {
     const auto k = searched(q);
     ASSERT_EQ(q.next_deadline(), k ? std::optional<TimePoint>(q.front(*k).when) : std::nullopt);
     ASSERT_EQ(q.empty(), !k.has_value());
+    if (k) {
+      ASSERT_EQ(q.earliest_when(), q.front(*k).when);
+    }
   }
 }
 

@@ -93,12 +93,17 @@ class TimerQueues {
     if (best_ == kNone) return std::nullopt;
     return queues_[best_].front().when;
   }
+  // The earliest deadline, if !empty(): next_deadline() without the
+  // std::optional (asked every turn; the optional went through the stack).
+  TimePoint earliest_when() const { return queues_[best_].front().when; }
   const Entry& front(std::size_t kind) const { return queues_[kind].front(); }
-  void pop(std::size_t kind) {
+  // Inline (a call per stop and expiry otherwise): the search of the fronts
+  // only when the earliest queue's front went and other queues hold entries.
+  [[gnu::always_inline]] void pop(std::size_t kind) {
     Ring& q = queues_[kind];
     q.pop_front();
     if (q.size == 0) armed_ &= ~(Mask{1} << kind);
-    if (kind == best_) best_ = find_earliest();
+    if (kind == best_) best_ = armed_ == 0 ? kNone : find_earliest();
   }
 
  private:
@@ -137,7 +142,7 @@ class TimerQueues {
   }
   // The earliest front, looked for among the queues holding entries (lowest
   // kind first); kNone if none does.
-  std::uint8_t find_earliest() const {
+  [[gnu::noinline]] std::uint8_t find_earliest() const {
     std::uint8_t best = kNone;
     for (Mask m = armed_; m != 0; m &= m - 1) {
       const auto k = static_cast<std::size_t>(std::countr_zero(m));
