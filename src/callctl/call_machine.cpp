@@ -77,6 +77,16 @@ std::optional<Timer> Uni::state_timer(CallState s) const {
   return static_cast<Timer>(t);
 }
 
+void Uni::make_timer_tables() {
+  static_assert(std::tuple_size_v<decltype(state_timers_)> == kStateSlots);
+  static_assert(kNoStateTimer == kNoTimer);
+  for (std::size_t i = 0; i < kStateSlots; ++i) {
+    const auto t = state_timer(static_cast<CallState>(i));
+    state_timers_[i] = t ? static_cast<std::uint8_t>(*t) : kNoStateTimer;
+  }
+  for (std::size_t t = 0; t < kTimerKinds; ++t) durations_[t] = duration(static_cast<Timer>(t));
+}
+
 void Uni::set_state(Call& c, CallState s) {
   if (c.state == s) return;
   stop_state_timer(c);
@@ -90,12 +100,13 @@ void Uni::set_state(Call& c, CallState s) {
     ++(c.we_originated ? stats_.calls_connected : stats_.calls_accepted);
     log_established(c);
   }
-  const auto t = state_timer(s);
+  const auto i = static_cast<std::size_t>(s);
+  const std::uint8_t t = i < kStateSlots ? state_timers_[i] : kNoStateTimer;
   // The SETUP is kept only for T303's retransmission (U1 / N6). Its buffer
   // stays with the setup part, which goes back to the pool at CcEstablished:
   // a held call carries neither.
-  if (t != Timer::kT303 && c.setup) c.setup->last_setup.clear();
-  if (t) start_state_timer(c, *t);
+  if (t != static_cast<std::uint8_t>(Timer::kT303) && c.setup) c.setup->last_setup.clear();
+  if (t != kNoStateTimer) start_state_timer(c, static_cast<Timer>(t));
 }
 
 void Uni::reenter_state(Call& c) {
@@ -928,7 +939,7 @@ Duration Uni::duration(Timer t) const {
 
 void Uni::start_state_timer(Call& c, Timer t) {
   stop_state_timer(c);
-  const TimePoint when = now_ + duration(t);
+  const TimePoint when = now_ + durations_[static_cast<std::size_t>(t)];
   c.timer_on = true;
   c.timer = t;
   c.timer_at = when;
@@ -938,15 +949,21 @@ void Uni::start_state_timer(Call& c, Timer t) {
 void Uni::stop_state_timer(Call& c) {
   if (!c.timer_on) return;
   c.timer_on = false;
-  timers_.drop_front_if(static_cast<std::size_t>(c.timer), c.key(), c.timer_at);
-  prune_timers(c.timer);
+  // Not the front: the front is another call's live timer, nothing to prune.
+  // The front (always, one call in flight): dropped, and the entries behind
+  // it pruned only if there are some.
+  const auto kind = static_cast<std::size_t>(c.timer);
+  if (timers_.drop_front_if(kind, c.key(), c.timer_at) && timers_.size(kind) != 0)
+    prune_timers(c.timer);
 }
 
 void Uni::stop_t322(Call& c) {
   if (!c.t322) return;
-  timers_.drop_front_if(static_cast<std::size_t>(Timer::kT322), c.key(), *c.t322);
+  const bool dropped =
+      timers_.drop_front_if(static_cast<std::size_t>(Timer::kT322), c.key(), *c.t322);
   c.t322.reset();
-  prune_timers(Timer::kT322);
+  if (dropped && timers_.size(static_cast<std::size_t>(Timer::kT322)) != 0)
+    prune_timers(Timer::kT322);
 }
 
 // An entry of the timer queues is live while the call's record still has

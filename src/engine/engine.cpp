@@ -164,8 +164,15 @@ void Engine::handle_timeouts(TimePoint now, std::vector<Action>& out) {
 
 std::optional<TimePoint> Engine::next_deadline() const {
   switch (stop_) {
-    case StopPhase::kRunning:
-      return earliest(table_.next_deadline(), cc_.next_deadline());
+    case StopPhase::kRunning: {
+      // Every turn of the shell's loop: the two compared in place (earliest()
+      // moved both optionals through the stack).
+      const auto c = cc_.next_deadline();
+      const auto t = table_.next_deadline();
+      if (!t) return c;
+      if (!c || *t < *c) return t;
+      return c;
+    }
     case StopPhase::kAwaitReleases:
       return earliest(cc_.next_deadline(), std::optional<TimePoint>(release_by_));
     case StopPhase::kAwaitEnd:

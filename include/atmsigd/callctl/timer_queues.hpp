@@ -13,8 +13,15 @@
 // Stale entries behind a live front wait until they reach the front; they
 // are bounded by the calls started within the longest timer's duration.
 //
-// A bitmask says which queues hold entries: earliest() looks at those only
-// (one or two of the eight, mostly), empty() is one test.
+// A bitmask says which queues hold entries, and the queue whose front is the
+// earliest is kept as entries come and go (asked every turn of the shell's
+// loop through next_deadline(), more often than a timer starts or stops):
+// earliest() and next_deadline() read it. A push changes only its own
+// queue's front, and only when that queue was empty (or the clock went
+// back); a pop of another queue than the earliest leaves the earliest as it
+// was (that queue's new front is later than its old one). Only a pop of the
+// earliest queue's front looks at the fronts again, those of the queues
+// holding entries (one or two of the eight, mostly).
 //
 // Storage: a ring buffer per kind that doubles when full and never shrinks
 // (no allocation per timer once it has held its peak).
@@ -51,8 +58,11 @@ class TimerQueues {
     armed_ |= Mask{1} << kind;
     // A deadline earlier than the last one (a clock that went back, in
     // tests): moved to its place, so the queue stays in order.
-    for (std::size_t i = q.size - 1; i > 0 && q.at(i).when < q.at(i - 1).when; --i)
-      std::swap(q.at(i), q.at(i - 1));
+    std::size_t i = q.size - 1;
+    for (; i > 0 && q.at(i).when < q.at(i - 1).when; --i) std::swap(q.at(i), q.at(i - 1));
+    // The entry is its queue's front: that queue may now be the earliest.
+    if (i == 0 && (best_ == kNone || kind == best_ || before(kind, best_)))
+      best_ = static_cast<std::uint8_t>(kind);
   }
 
   // Drops the entries at the front of `kind`'s queue that are no longer
@@ -64,39 +74,36 @@ class TimerQueues {
   }
   // Drops the front of `kind`'s queue if it is (key, when): a timer just
   // stopped is usually the front, and needs no look-up to know it is dead.
-  void drop_front_if(std::size_t kind, std::uint32_t key, TimePoint when) {
+  // True if it was dropped: only then may the new front be a dead entry
+  // (prune); otherwise the front is another, live, timer.
+  bool drop_front_if(std::size_t kind, std::uint32_t key, TimePoint when) {
     Ring& q = queues_[kind];
-    if (q.size != 0 && q.front().key == key && q.front().when == when) pop(kind);
+    if (q.size == 0 || q.front().key != key || q.front().when != when) return false;
+    pop(kind);
+    return true;
   }
 
   // The kind whose front is the earliest (ties: the lower key, then the
   // lower kind, as the set ordered them); none if every queue is empty.
   std::optional<std::size_t> earliest() const {
-    std::optional<std::size_t> best;
-    // Only the queues holding entries (the bits of armed_), lowest kind first.
-    for (Mask m = armed_; m != 0; m &= m - 1) {
-      const auto k = static_cast<std::size_t>(std::countr_zero(m));
-      const Ring& q = queues_[k];
-      if (!best) {
-        best = k;
-        continue;
-      }
-      const Entry& a = q.front();
-      const Entry& b = queues_[*best].front();
-      if (std::tie(a.when, a.key) < std::tie(b.when, b.key)) best = k;
-    }
-    return best;
+    if (best_ == kNone) return std::nullopt;
+    return best_;
   }
   std::optional<TimePoint> next_deadline() const {
-    const auto k = earliest();
-    if (!k) return std::nullopt;
-    return queues_[*k].front().when;
+    if (best_ == kNone) return std::nullopt;
+    return queues_[best_].front().when;
   }
+  // The earliest deadline, if !empty(): next_deadline() without the
+  // std::optional (asked every turn; the optional went through the stack).
+  TimePoint earliest_when() const { return queues_[best_].front().when; }
   const Entry& front(std::size_t kind) const { return queues_[kind].front(); }
-  void pop(std::size_t kind) {
+  // Inline (a call per stop and expiry otherwise): the search of the fronts
+  // only when the earliest queue's front went and other queues hold entries.
+  [[gnu::always_inline]] void pop(std::size_t kind) {
     Ring& q = queues_[kind];
     q.pop_front();
     if (q.size == 0) armed_ &= ~(Mask{1} << kind);
+    if (kind == best_) best_ = armed_ == 0 ? kNone : find_earliest();
   }
 
  private:
@@ -124,8 +131,29 @@ class TimerQueues {
   };
   using Mask = std::uint32_t;
   static_assert(N <= 32, "one bit of armed_ per kind");
+  static constexpr std::uint8_t kNone = 0xff;
+
+  // Whether queue a's front comes before queue b's (both hold entries):
+  // by deadline, then key, then kind.
+  bool before(std::size_t a, std::size_t b) const {
+    const Entry& x = queues_[a].front();
+    const Entry& y = queues_[b].front();
+    return std::tie(x.when, x.key, a) < std::tie(y.when, y.key, b);
+  }
+  // The earliest front, looked for among the queues holding entries (lowest
+  // kind first); kNone if none does.
+  [[gnu::noinline]] std::uint8_t find_earliest() const {
+    std::uint8_t best = kNone;
+    for (Mask m = armed_; m != 0; m &= m - 1) {
+      const auto k = static_cast<std::size_t>(std::countr_zero(m));
+      if (best == kNone || before(k, best)) best = static_cast<std::uint8_t>(k);
+    }
+    return best;
+  }
+
   std::array<Ring, N> queues_;
-  Mask armed_ = 0;  // bit k: queue k holds entries
+  Mask armed_ = 0;             // bit k: queue k holds entries
+  std::uint8_t best_ = kNone;  // the queue whose front is the earliest (kNone: all empty)
 };
 
 }  // namespace atmsigd::callctl

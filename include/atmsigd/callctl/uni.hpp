@@ -606,8 +606,11 @@ class Uni final : public atmsvc::CallControl {
   void set_state(Call& c, CallState s);
   // A retransmission re-enters the state: its timer starts again.
   void reenter_state(Call& c);
-  // The state->timer table (call_machine.cpp).
+  // The state->timer table (call_machine.cpp), for this Uni's side and
+  // use_t301: state_timers_ below.
   std::optional<Timer> state_timer(CallState s) const;
+  // Fills state_timers_ and durations_ from params_ (the constructor).
+  void make_timer_tables();
   void erase_call(Key k);
   // A call's phase changes here: by_id_ names a call only while it is
   // offered (CcAccept, CcReject and CcIdentify name it by its id; the socket
@@ -825,6 +828,13 @@ class Uni final : public atmsvc::CallControl {
   // front). Nothing is allocated per timer once the queues have their peak.
   static constexpr std::size_t kTimerKinds = static_cast<std::size_t>(Timer::kT361) + 1;
   TimerQueues<kTimerKinds> timers_;
+  // Made once from params_ (make_timer_tables(); params_ never changes): the
+  // timer each state starts, by state (kNoStateTimer: none; T301 only with
+  // use_t301), and each timer's duration. set_state() reads them instead of
+  // the rows of the table and the switch of duration().
+  static constexpr std::uint8_t kNoStateTimer = 0xff;
+  std::array<std::uint8_t, 16> state_timers_{};
+  std::array<Duration, kTimerKinds> durations_{};
   // Whether timer `t` of call `k` is armed for `when` (a queue's entry is live).
   bool timer_live(Key k, std::size_t t, TimePoint when) const;
   void prune_timers(Timer t);
