@@ -23,6 +23,8 @@
 
 #include <boost/asio/detail/concurrency_hint.hpp>
 
+#include <sys/epoll.h>
+
 #include "atmsigd/io/datagram_batch.hpp"
 
 namespace atmsigd::io {
@@ -41,14 +43,29 @@ inline constexpr int kBatchesPerTurn = 8;
 template <class Socket>
 struct SocketImplOf : Socket {
   static auto& of(Socket& s) { return (s.*(&SocketImplOf::impl_)).get_implementation(); }
+  static const auto& of(const Socket& s) {
+    return (s.*(&SocketImplOf::impl_)).get_implementation();
+  }
+};
+// The events the reactor last reported for a descriptor (protected in
+// scheduler_operation: through a pointer to member named in a derived class).
+struct TaskResultOf : boost::asio::detail::scheduler_operation {
+  static unsigned of(const boost::asio::detail::scheduler_operation* o) {
+    return o->*(&TaskResultOf::task_result_);
+  }
 };
 #endif
 
-template <class Socket>
+// One datagram read: its octets, its source. The transports pass a functor
+// type of their own (a pointer to themselves), so that each datagram read is
+// a direct, inlined call rather than a std::function hop (issue 13: two hops
+// per datagram, socket -> transport -> demon, before).
+using OnDatagramFunction = std::function<void(ByteView, const struct sockaddr*, socklen_t)>;
+
+template <class Socket, class OnDatagramT = OnDatagramFunction>
 class BatchedSocket {
  public:
-  // One datagram read: its octets, its source.
-  using OnDatagram = std::function<void(ByteView, const struct sockaddr*, socklen_t)>;
+  using OnDatagram = OnDatagramT;
   // A receive error (errno), or a datagram the socket refused to send (errno,
   // the datagram), which is dropped.
   using OnRecvError = std::function<void(int)>;
@@ -116,6 +133,33 @@ class BatchedSocket {
       on_send_error_(e, tx_.front());
       tx_.pop();
     }
+  }
+
+  // The reactor has reported this socket readable (or in error) and its
+  // drain has not run yet: it runs later in this round of the loop, behind
+  // the handler running now (the reactor queues every descriptor an
+  // epoll_wait reported, then itself). The demon then leaves its turn open
+  // for that drain to end (docs/architecture.md, "the shell's turn"). False
+  // where it cannot tell (the async_wait path): the turn ends as before.
+  bool read_pending() const {
+#ifdef ATMSIGD_PERSISTENT_READ
+    namespace detail = boost::asio::detail;
+    if (read_op_ == nullptr) return false;
+      // descriptor_state is a private base's operation: a C-style cast is the
+      // one that converts to an inaccessible base (as static_cast would).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+    const auto* d =
+        (const detail::scheduler_operation*)SocketImplOf<Socket>::of(sock_).reactor_data_;
+#pragma GCC diagnostic pop
+    // Queued: linked to the next operation (the reactor's own task is
+    // always queued behind the descriptors it reported).
+    return d != nullptr &&
+           detail::op_queue_access::next(const_cast<detail::scheduler_operation*>(d)) != nullptr &&
+           (TaskResultOf::of(d) & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0;
+#else
+    return false;
+#endif
   }
 
   void discard_output() {

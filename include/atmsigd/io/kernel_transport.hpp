@@ -47,6 +47,9 @@ class KernelTransport {
   virtual IoStats stats() const = 0;
   // Frames waiting now (stats().queued; the demon asks at every turn).
   virtual std::size_t queued() const = 0;
+  // The loop has seen the socket readable and will drain it next, in this
+  // round (BatchedSocket::read_pending): the demon's turn may wait for it.
+  virtual bool read_pending() const { return false; }
   virtual void close() = 0;
   virtual std::string describe() const = 0;
   // The local ATM addresses of an interface (kernel: ioctl ATM_GETADDR).

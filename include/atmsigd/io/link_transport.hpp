@@ -37,6 +37,8 @@ class LinkTransport {
   // counted: SSCOP recovers a lost PDU).
   virtual bool queue(ByteView pdu) = 0;
   virtual void flush() = 0;
+  // As KernelTransport::read_pending.
+  virtual bool read_pending() const { return false; }
   virtual IoStats stats() const = 0;
   virtual void close() = 0;
   virtual std::string describe() const = 0;
