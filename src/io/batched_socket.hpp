@@ -23,9 +23,8 @@
 
 #include <boost/asio/detail/concurrency_hint.hpp>
 
-#include <sys/epoll.h>
-
 #include "atmsigd/io/datagram_batch.hpp"
+#include "atmsigd/io/read_probe.hpp"
 
 namespace atmsigd::io {
 
@@ -36,8 +35,7 @@ inline constexpr SendQueue::Limits kLinkQueueLimits{4096, 1 << 20};
 // and the timer get a turn (the rest is read in the next turn).
 inline constexpr int kBatchesPerTurn = 8;
 
-#if BOOST_ASIO_VERSION == 101800 && defined(BOOST_ASIO_HAS_EPOLL)
-#define ATMSIGD_PERSISTENT_READ 1
+#ifdef ATMSIGD_PERSISTENT_READ  // read_probe.hpp
 // A socket's reactor registration, protected in basic_socket: through a
 // pointer to member named in a derived class (the standard way in).
 template <class Socket>
@@ -45,13 +43,6 @@ struct SocketImplOf : Socket {
   static auto& of(Socket& s) { return (s.*(&SocketImplOf::impl_)).get_implementation(); }
   static const auto& of(const Socket& s) {
     return (s.*(&SocketImplOf::impl_)).get_implementation();
-  }
-};
-// The events the reactor last reported for a descriptor (protected in
-// scheduler_operation: through a pointer to member named in a derived class).
-struct TaskResultOf : boost::asio::detail::scheduler_operation {
-  static unsigned of(const boost::asio::detail::scheduler_operation* o) {
-    return o->*(&TaskResultOf::task_result_);
   }
 };
 #endif
@@ -87,6 +78,7 @@ class BatchedSocket {
     boost::system::error_code ec;
     if (sock_.is_open()) sock_.close(ec);
     read_op_->owner = nullptr;
+    read_armed_ = false;
 #endif
   }
 
@@ -142,23 +134,22 @@ class BatchedSocket {
   // for that drain to end (docs/architecture.md, "the shell's turn"). False
   // where it cannot tell (the async_wait path): the turn ends as before.
   bool read_pending() const {
+    return read_probe().pending();
+  }
+  // The same, to be asked without a call (the demon keeps one per socket);
+  // valid while the socket is open.
+  ReadProbe read_probe() const {
 #ifdef ATMSIGD_PERSISTENT_READ
-    namespace detail = boost::asio::detail;
-    if (read_op_ == nullptr) return false;
-      // descriptor_state is a private base's operation: a C-style cast is the
-      // one that converts to an inaccessible base (as static_cast would).
+    // descriptor_state is a private base's operation: a C-style cast is the
+    // one that converts to an inaccessible base (as static_cast would).
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"
-    const auto* d =
-        (const detail::scheduler_operation*)SocketImplOf<Socket>::of(sock_).reactor_data_;
+    const auto* d = (const boost::asio::detail::scheduler_operation*)SocketImplOf<Socket>::of(sock_)
+                        .reactor_data_;
 #pragma GCC diagnostic pop
-    // Queued: linked to the next operation (the reactor's own task is
-    // always queued behind the descriptors it reported).
-    return d != nullptr &&
-           detail::op_queue_access::next(const_cast<detail::scheduler_operation*>(d)) != nullptr &&
-           (TaskResultOf::of(d) & (EPOLLIN | EPOLLERR | EPOLLHUP)) != 0;
+    return ReadProbe(&read_armed_, d);
 #else
-    return false;
+    return ReadProbe();
 #endif
   }
 
@@ -266,6 +257,7 @@ class BatchedSocket {
       delete op;
       if (o == nullptr) return;
       o->read_op_ = nullptr;
+      o->read_armed_ = false;
       // Refused by the reactor at once (not aborted by a close): the
       // async_wait path from now on.
       if (loop != nullptr && ec != boost::asio::error::operation_aborted && o->sock_.is_open()) {
@@ -287,6 +279,7 @@ class BatchedSocket {
       return false;
     auto& impl = SocketImplOf<Socket>::of(sock_);
     read_op_ = new ReadOp(this);
+    read_armed_ = true;
     // Not speculative: the reactor re-arms the descriptor once (epoll_ctl),
     // so what arrived before is reported too.
     asio::use_service<asio::detail::reactor>(ctx).start_op(
@@ -294,6 +287,7 @@ class BatchedSocket {
     return true;
   }
   ReadOp* read_op_ = nullptr;
+  bool read_armed_ = false;  // read_op_ is queued (read_probe())
   bool persistent_refused_ = false;
 #endif
 

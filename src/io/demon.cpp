@@ -293,6 +293,9 @@ bool Demon::start(std::string& error) {
       feed(engine::LocalAddresses{itf, std::move(*addrs)});
     }
   });
+  // Every socket's probe, asked at each end of a read (end_read_turn).
+  read_probes_.push_back(transport_->read_probe());
+  for (const auto& l : links_) read_probes_.push_back(l.link->read_probe());
   feed(engine::Start{});
   wait_signals();
   return true;
@@ -395,9 +398,8 @@ void Demon::end_turn() {
 // stopping) leaves nothing pending: stop() and finish_stop() flush
 // themselves.
 void Demon::end_read_turn() {
-  if (transport_ && transport_->read_pending()) return;
-  for (const auto& l : links_)
-    if (l.link->read_pending()) return;
+  for (const ReadProbe& p : read_probes_)
+    if (p.pending()) return;
   end_turn();
 }
 
@@ -625,7 +627,8 @@ void Demon::stop(const std::string& why) {
   timer_.cancel();
   armed_.reset();
   signals_.cancel();
-  close_control();  // no command during the drain
+  close_control();       // no command during the drain
+  read_probes_.clear();  // the kernel's socket closes: every drain ends its turn from now on
   feed(engine::Stop{why});
   if (transport_) transport_->close();  // the kernel is gone; the links drain
 }
@@ -637,6 +640,7 @@ void Demon::finish_stop() {
   stopped_ = true;
   timer_.cancel();
   armed_.reset();
+  read_probes_.clear();
   if (transport_) transport_->close();
   for (auto& l : links_) l.link->close();
   close_control();

@@ -95,7 +95,7 @@ class UnixTransport final : public KernelTransport {
     return io_.queue(frame);
   }
   void flush() override { io_.flush(); }
-  bool read_pending() const override { return io_.read_pending(); }
+  ReadProbe read_probe() const override { return io_.read_probe(); }
   IoStats stats() const override { return io_.stats(); }
   std::size_t queued() const override { return io_.output().size(); }
 
@@ -178,7 +178,7 @@ class AtmKernelTransport final : public KernelTransport {
   }
   bool queue(ByteView frame) override { return io_.queue(frame); }
   void flush() override { io_.flush(); }
-  bool read_pending() const override { return io_.read_pending(); }
+  ReadProbe read_probe() const override { return io_.read_probe(); }
   IoStats stats() const override { return io_.stats(); }
   std::size_t queued() const override { return io_.output().size(); }
   void close() override {

@@ -55,7 +55,7 @@ class UdpLink final : public LinkTransport {
   }
   bool queue(ByteView pdu) override { return io_.queue(pdu); }
   void flush() override { io_.flush(); }
-  bool read_pending() const override { return io_.read_pending(); }
+  ReadProbe read_probe() const override { return io_.read_probe(); }
   IoStats stats() const override { return io_.stats(); }
   void close() override {
     boost::system::error_code ec;
@@ -142,7 +142,7 @@ class PvcLink final : public LinkTransport {
   }
   bool queue(ByteView pdu) override { return io_.queue(pdu); }
   void flush() override { io_.flush(); }
-  bool read_pending() const override { return io_.read_pending(); }
+  ReadProbe read_probe() const override { return io_.read_probe(); }
   IoStats stats() const override { return io_.stats(); }
   void close() override {
     boost::system::error_code ec;

@@ -88,7 +88,7 @@ class Demon final {
   void feed_one(const engine::Input& in);
   void end_turn();
   // A socket's batch was fed: the turn ends, unless another socket's batch
-  // follows in this round of the loop (read_pending): one end of turn for
+  // follows in this round of the loop (read_probes_): one end of turn for
   // the datagrams one epoll_wait reported (issue 13).
   void end_read_turn();
   void check_user_stalled();
@@ -181,6 +181,8 @@ class Demon final {
   engine::KernelFrame* const kernel_frame_ = std::get_if<engine::KernelFrame>(&kernel_frame_in_);
   engine::LinkPdu* const link_pdu_ = std::get_if<engine::LinkPdu>(&link_pdu_in_);
   std::deque<engine::Input> inputs_;  // asked for by actions, fed after them
+  // The kernel's and the links' sockets, while all are open (end_read_turn).
+  std::vector<ReadProbe> read_probes_;
   // Written since the last flush_outputs(): the user's queue, the links'.
   bool kernel_queued_ = false;
   bool links_queued_ = false;
