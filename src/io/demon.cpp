@@ -374,6 +374,16 @@ void Demon::feed_one(const engine::Input& in) {
 // replies the kernel refused are fed in turn, then the timer and the logs.
 void Demon::end_turn() {
   ++stats_.turns;
+  send_turn_outputs();
+  arm_timer();
+  flush_logs();
+  turn_wall_usec_ = 0;
+  turn_now_valid_ = false;
+}
+
+// What the turn's inputs queued goes out (and what its actions asked for is
+// fed, and goes out too).
+void Demon::send_turn_outputs() {
   do {
     if (!inputs_.empty()) feed_asked();
     // Only the queues written since the last flush (issue 13: an empty
@@ -384,22 +394,24 @@ void Demon::end_turn() {
     if (to_user || links_queued_) flush_written();
     if (to_user || user_stalled_) check_user_stalled();
   } while (!inputs_.empty() && !stopped_);
-  arm_timer();
-  flush_logs();
-  turn_wall_usec_ = 0;
-  turn_now_valid_ = false;
 }
 
 // The socket that read last may not be the only one the loop saw readable:
 // the others' batches come next, in the same round (no wait in between), and
-// the last of them ends the turn. Their inputs share the turn's clock, their
-// outputs one flush per destination (one sendmmsg), the timer one look at
-// the engine's deadline. A socket closed before its drain (the demon
-// stopping) leaves nothing pending: stop() and finish_stop() flush
-// themselves.
+// the last of them ends the turn. Its outputs go out at once, as at the end
+// of any turn (the peers see the same timing: holding them for the next
+// drain delayed their answers to the next round, more drains a call under
+// callgrind), but the rest of the turn's end waits for the last drain: one
+// look at the engine's deadline for the timer, one wake of the log writer,
+// one clock read for the round's inputs. A socket closed before its drain
+// (the demon stopping) leaves nothing pending: stop() and finish_stop()
+// drop the probes first.
 void Demon::end_read_turn() {
   for (const ReadProbe& p : read_probes_)
-    if (p.pending()) return;
+    if (p.pending()) {
+      send_turn_outputs();
+      return;
+    }
   end_turn();
 }
 

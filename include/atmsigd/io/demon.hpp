@@ -87,9 +87,11 @@ class Demon final {
   void feed(const engine::Input& in);  // feed_one + end_turn
   void feed_one(const engine::Input& in);
   void end_turn();
-  // A socket's batch was fed: the turn ends, unless another socket's batch
-  // follows in this round of the loop (read_probes_): one end of turn for
-  // the datagrams one epoll_wait reported (issue 13).
+  void send_turn_outputs();  // end_turn's first part: the inputs asked for, the flush
+  // A socket's batch was fed: its outputs are sent; the turn ends, unless
+  // another socket's batch follows in this round of the loop
+  // (read_probes_): one timer check and one log wake for the datagrams one
+  // epoll_wait reported (issue 13).
   void end_read_turn();
   void check_user_stalled();
   void perform(std::vector<engine::Action>& actions);
