@@ -24,6 +24,7 @@
 #include <boost/asio/detail/concurrency_hint.hpp>
 
 #include "atmsigd/io/datagram_batch.hpp"
+#include "atmsigd/io/read_probe.hpp"
 
 namespace atmsigd::io {
 
@@ -34,21 +35,28 @@ inline constexpr SendQueue::Limits kLinkQueueLimits{4096, 1 << 20};
 // and the timer get a turn (the rest is read in the next turn).
 inline constexpr int kBatchesPerTurn = 8;
 
-#if BOOST_ASIO_VERSION == 101800 && defined(BOOST_ASIO_HAS_EPOLL)
-#define ATMSIGD_PERSISTENT_READ 1
+#ifdef ATMSIGD_PERSISTENT_READ  // read_probe.hpp
 // A socket's reactor registration, protected in basic_socket: through a
 // pointer to member named in a derived class (the standard way in).
 template <class Socket>
 struct SocketImplOf : Socket {
   static auto& of(Socket& s) { return (s.*(&SocketImplOf::impl_)).get_implementation(); }
+  static const auto& of(const Socket& s) {
+    return (s.*(&SocketImplOf::impl_)).get_implementation();
+  }
 };
 #endif
 
-template <class Socket>
+// One datagram read: its octets, its source. The transports pass a functor
+// type of their own (a pointer to themselves), so that each datagram read is
+// a direct, inlined call rather than a std::function hop (issue 13: two hops
+// per datagram, socket -> transport -> demon, before).
+using OnDatagramFunction = std::function<void(ByteView, const struct sockaddr*, socklen_t)>;
+
+template <class Socket, class OnDatagramT = OnDatagramFunction>
 class BatchedSocket {
  public:
-  // One datagram read: its octets, its source.
-  using OnDatagram = std::function<void(ByteView, const struct sockaddr*, socklen_t)>;
+  using OnDatagram = OnDatagramT;
   // A receive error (errno), or a datagram the socket refused to send (errno,
   // the datagram), which is dropped.
   using OnRecvError = std::function<void(int)>;
@@ -70,6 +78,7 @@ class BatchedSocket {
     boost::system::error_code ec;
     if (sock_.is_open()) sock_.close(ec);
     read_op_->owner = nullptr;
+    read_armed_ = false;
 #endif
   }
 
@@ -116,6 +125,32 @@ class BatchedSocket {
       on_send_error_(e, tx_.front());
       tx_.pop();
     }
+  }
+
+  // The reactor has reported this socket readable (or in error) and its
+  // drain has not run yet: it runs later in this round of the loop, behind
+  // the handler running now (the reactor queues every descriptor an
+  // epoll_wait reported, then itself). The demon then leaves its turn open
+  // for that drain to end (docs/architecture.md, "the shell's turn"). False
+  // where it cannot tell (the async_wait path): the turn ends as before.
+  bool read_pending() const {
+    return read_probe().pending();
+  }
+  // The same, to be asked without a call (the demon keeps one per socket);
+  // valid while the socket is open.
+  ReadProbe read_probe() const {
+#ifdef ATMSIGD_PERSISTENT_READ
+    // descriptor_state is a private base's operation: a C-style cast is the
+    // one that converts to an inaccessible base (as static_cast would).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+    const auto* d = (const boost::asio::detail::scheduler_operation*)SocketImplOf<Socket>::of(sock_)
+                        .reactor_data_;
+#pragma GCC diagnostic pop
+    return ReadProbe(&read_armed_, d);
+#else
+    return ReadProbe();
+#endif
   }
 
   void discard_output() {
@@ -222,6 +257,7 @@ class BatchedSocket {
       delete op;
       if (o == nullptr) return;
       o->read_op_ = nullptr;
+      o->read_armed_ = false;
       // Refused by the reactor at once (not aborted by a close): the
       // async_wait path from now on.
       if (loop != nullptr && ec != boost::asio::error::operation_aborted && o->sock_.is_open()) {
@@ -243,6 +279,7 @@ class BatchedSocket {
       return false;
     auto& impl = SocketImplOf<Socket>::of(sock_);
     read_op_ = new ReadOp(this);
+    read_armed_ = true;
     // Not speculative: the reactor re-arms the descriptor once (epoll_ctl),
     // so what arrived before is reported too.
     asio::use_service<asio::detail::reactor>(ctx).start_op(
@@ -250,6 +287,7 @@ class BatchedSocket {
     return true;
   }
   ReadOp* read_op_ = nullptr;
+  bool read_armed_ = false;  // read_op_ is queued (read_probe())
   bool persistent_refused_ = false;
 #endif
 

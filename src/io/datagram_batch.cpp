@@ -114,12 +114,8 @@ void SendQueue::grow() {
   link_headers();
 }
 
-bool SendQueue::push(ByteView d) {
+bool SendQueue::push_slow(ByteView d) {
   const std::size_t len = d.size();
-  if (count_ >= limits_.datagrams || octets_ + len > limits_.octets) {
-    ++dropped_;
-    return false;
-  }
   if (count_ == ring_) grow();
   std::size_t at = head_ + count_;
   if (at >= ring_) at -= ring_;

@@ -9,6 +9,8 @@
 #include <csignal>
 #include <cstring>
 #include <fstream>
+#include <type_traits>
+#include <variant>
 
 #include "atmsigd/config/config_file.hpp"
 #include "atmsigd/io/control_server.hpp"
@@ -105,6 +107,12 @@ std::uint64_t Demon::wall_usec() {
   return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                         std::chrono::system_clock::now().time_since_epoch())
                                         .count());
+}
+
+void Demon::resync_wall() {
+  wall_base_steady_ = Clock::now();
+  wall_base_usec_ = wall_usec();
+  wall_resync_at_ = wall_base_steady_ + kWallResync;
 }
 
 // Switch mode is the socket table's as a whole (as_connect must carry a pvc,
@@ -248,7 +256,7 @@ bool Demon::start(std::string& error) {
         const auto d = atmsvc::decode(refused);
         if (d.msg) inputs_.emplace_back(engine::ReplyRefused{*d.msg});
       },
-      [this] { end_turn(); });
+      [this] { end_read_turn(); });
   log_->info(log::Group::kIo, "serving the user of signaling on {}", transport_->describe());
   if (router_) {
     if (entities_.size() == 1)
@@ -285,6 +293,9 @@ bool Demon::start(std::string& error) {
       feed(engine::LocalAddresses{itf, std::move(*addrs)});
     }
   });
+  // Every socket's probe, asked at each end of a read (end_read_turn).
+  read_probes_.push_back(transport_->read_probe());
+  for (const auto& l : links_) read_probes_.push_back(l.link->read_probe());
   feed(engine::Start{});
   wait_signals();
   return true;
@@ -331,7 +342,7 @@ bool Demon::open_entity_links(std::string& error) {
         [this](const std::string& what) {
           print(log::Event{log::Id::kLinkWarn, {what}});
         },
-        [this] { end_turn(); });
+        [this] { end_read_turn(); });
     if (links_.size() == 1)
       log_->info(log::Group::kIo, "signaling link: {}", links_[i].link->describe());
     else
@@ -363,6 +374,16 @@ void Demon::feed_one(const engine::Input& in) {
 // replies the kernel refused are fed in turn, then the timer and the logs.
 void Demon::end_turn() {
   ++stats_.turns;
+  send_turn_outputs();
+  arm_timer();
+  flush_logs();
+  turn_wall_usec_ = 0;
+  turn_now_valid_ = false;
+}
+
+// What the turn's inputs queued goes out (and what its actions asked for is
+// fed, and goes out too).
+void Demon::send_turn_outputs() {
   do {
     if (!inputs_.empty()) feed_asked();
     // Only the queues written since the last flush (issue 13: an empty
@@ -370,13 +391,28 @@ void Demon::end_turn() {
     // user's queue grows only when written: otherwise its length matters
     // only while stalled (has it drained?).
     const bool to_user = kernel_queued_;
-    if (to_user || links_queued_) flush_outputs();
+    if (to_user || links_queued_) flush_written();
     if (to_user || user_stalled_) check_user_stalled();
   } while (!inputs_.empty() && !stopped_);
-  arm_timer();
-  flush_logs();
-  turn_wall_usec_ = 0;
-  turn_now_valid_ = false;
+}
+
+// The socket that read last may not be the only one the loop saw readable:
+// the others' batches come next, in the same round (no wait in between), and
+// the last of them ends the turn. Its outputs go out at once, as at the end
+// of any turn (the peers see the same timing: holding them for the next
+// drain delayed their answers to the next round, more drains a call under
+// callgrind), but the rest of the turn's end waits for the last drain: one
+// look at the engine's deadline for the timer, one wake of the log writer,
+// one clock read for the round's inputs. A socket closed before its drain
+// (the demon stopping) leaves nothing pending: stop() and finish_stop()
+// drop the probes first.
+void Demon::end_read_turn() {
+  for (const ReadProbe& p : read_probes_)
+    if (p.pending()) {
+      send_turn_outputs();
+      return;
+    }
+  end_turn();
 }
 
 // Issue 14: a user of signaling that stops reading must not take the demon
@@ -411,6 +447,22 @@ void Demon::flush_outputs() {
     if (l.link) l.link->flush();
 }
 
+// The end of a turn: only the queues written in it (issue 13: at W=1 most
+// turns write to one destination). One not written has nothing new to
+// send: what an earlier flush left (the socket was full) goes out when the
+// socket has room, by itself.
+void Demon::flush_written() {
+  if (kernel_queued_) {
+    kernel_queued_ = false;
+    if (transport_) transport_->flush();
+  }
+  if (links_queued_) {
+    links_queued_ = false;
+    for (auto& l : links_)
+      if (l.link) l.link->flush();
+  }
+}
+
 // Log lines are queued as they come and handed to the writer thread once
 // per turn (io/logging.hpp).
 void Demon::flush_logs() {
@@ -426,30 +478,66 @@ void Demon::feed_asked() {
   }
 }
 
+namespace {
+// An alternative's index in engine::Action, for perform()'s switch.
+template <class T, class V>
+struct IndexIn;
+template <class T, class... A>
+struct IndexIn<T, std::variant<A...>> {
+  static constexpr std::size_t value = [] {
+    constexpr bool kIs[] = {std::is_same_v<T, A>...};
+    for (std::size_t i = 0; i < sizeof...(A); ++i)
+      if (kIs[i]) return i;
+    return sizeof...(A);
+  }();
+};
+template <class T>
+constexpr std::size_t kActionIndex = IndexIn<T, engine::Action>::value;
+}  // namespace
+
+// One switch on the action's index (issue 13: a chain of get_if tested up
+// to seven alternatives per action); call control's requests and the
+// handled marks are the engine's, skipped.
 void Demon::perform(std::vector<engine::Action>& actions) {
   for (auto& a : actions) {
-    if (auto* k = std::get_if<engine::ToKernel>(&a)) {
-      to_kernel(k->msg);
-    } else if (auto* l = std::get_if<engine::ToLink>(&a)) {
-      to_link(l->entity, ByteView(l->pdu));
-      give_back_buffer(std::move(l->pdu));  // copied into the send ring: to the pool (issue 13)
-    } else if (auto* st = std::get_if<engine::LinkState>(&a)) {
-      link_state(st->entity, st->up);
-    } else if (auto* e = std::get_if<log::Event>(&a)) {
-      print(*e);
-    } else if (auto* q = std::get_if<engine::QueryLocalAddresses>(&a)) {
-      if (!transport_) continue;
-      auto addrs = transport_->local_addresses(q->itf);
-      if (!addrs)
-        log_->warn(log::Group::kIo, "cannot read the local addresses of interface {}", q->itf);
-      else
-        inputs_.emplace_back(engine::LocalAddresses{q->itf, std::move(*addrs)});
-    } else if (auto* t = std::get_if<engine::Terminate>(&a)) {
-      // as_terminate from a switch controller: stop as on SIGTERM, once
-      // this input is done.
-      asio::post(io_, [this, why = t->why] { stop(why); });
-    } else if (std::holds_alternative<engine::Stopped>(a)) {
-      finish_stop();
+    switch (a.index()) {
+      case kActionIndex<engine::ToKernel>:
+        to_kernel(std::get_if<engine::ToKernel>(&a)->msg);
+        break;
+      case kActionIndex<engine::ToLink>: {
+        auto* l = std::get_if<engine::ToLink>(&a);
+        to_link(l->entity, ByteView(l->pdu));
+        give_back_buffer(std::move(l->pdu));  // copied into the send ring: to the pool (issue 13)
+        break;
+      }
+      case kActionIndex<engine::LinkState>: {
+        const auto* st = std::get_if<engine::LinkState>(&a);
+        link_state(st->entity, st->up);
+        break;
+      }
+      case kActionIndex<log::Event>:
+        print(*std::get_if<log::Event>(&a));
+        break;
+      case kActionIndex<engine::QueryLocalAddresses>: {
+        const auto* q = std::get_if<engine::QueryLocalAddresses>(&a);
+        if (!transport_) break;
+        auto addrs = transport_->local_addresses(q->itf);
+        if (!addrs)
+          log_->warn(log::Group::kIo, "cannot read the local addresses of interface {}", q->itf);
+        else
+          inputs_.emplace_back(engine::LocalAddresses{q->itf, std::move(*addrs)});
+        break;
+      }
+      case kActionIndex<engine::Terminate>:
+        // as_terminate from a switch controller: stop as on SIGTERM, once
+        // this input is done.
+        asio::post(io_, [this, why = std::get_if<engine::Terminate>(&a)->why] { stop(why); });
+        break;
+      case kActionIndex<engine::Stopped>:
+        finish_stop();
+        break;
+      default:
+        break;
     }
   }
 }
@@ -551,7 +639,8 @@ void Demon::stop(const std::string& why) {
   timer_.cancel();
   armed_.reset();
   signals_.cancel();
-  close_control();  // no command during the drain
+  close_control();       // no command during the drain
+  read_probes_.clear();  // the kernel's socket closes: every drain ends its turn from now on
   feed(engine::Stop{why});
   if (transport_) transport_->close();  // the kernel is gone; the links drain
 }
@@ -563,6 +652,7 @@ void Demon::finish_stop() {
   stopped_ = true;
   timer_.cancel();
   armed_.reset();
+  read_probes_.clear();
   if (transport_) transport_->close();
   for (auto& l : links_) l.link->close();
   close_control();

@@ -79,13 +79,12 @@ class UnixTransport final : public KernelTransport {
   void start(Handler on_frame, ErrorHandler on_error, Handler, TurnHandler on_turn) override {
     on_frame_ = std::move(on_frame);
     on_error_ = std::move(on_error);
-    io_.start([this](ByteView f, const struct sockaddr* from,
-                     socklen_t from_len) { on_datagram(f, from, from_len); },
-              [this](int e) { on_error_(std::string("receive failed: ") + std::strerror(e)); },
-              [this](int e, ByteView) {
-                on_error_(std::string("send to the user of signaling failed: ") + std::strerror(e));
-              },
-              std::move(on_turn));
+    io_.start(
+        Rx{this}, [this](int e) { on_error_(std::string("receive failed: ") + std::strerror(e)); },
+        [this](int e, ByteView) {
+          on_error_(std::string("send to the user of signaling failed: ") + std::strerror(e));
+        },
+        std::move(on_turn));
   }
 
   bool queue(ByteView frame) override {
@@ -96,6 +95,7 @@ class UnixTransport final : public KernelTransport {
     return io_.queue(frame);
   }
   void flush() override { io_.flush(); }
+  ReadProbe read_probe() const override { return io_.read_probe(); }
   IoStats stats() const override { return io_.stats(); }
   std::size_t queued() const override { return io_.output().size(); }
 
@@ -115,28 +115,34 @@ class UnixTransport final : public KernelTransport {
   }
 
  private:
-  void on_datagram(ByteView f, const struct sockaddr* from, socklen_t from_len) {
-    if (!peer_) {
-      // Like the original: the first sender is the user of signaling; the
-      // socket is connected to it, so others cannot interfere.
-      unix_dgram::endpoint ep;
-      if (from_len > offsetof(struct sockaddr_un, sun_path) &&
-          from_len <= static_cast<socklen_t>(ep.capacity())) {
-        std::memcpy(ep.data(), from, from_len);
-        ep.resize(from_len);
-      }
-      if (ep.path().empty()) {
-        on_error_("a peer without an address sent a frame; it cannot be answered");
-      } else {
-        boost::system::error_code cec;
-        sock_.connect(ep, cec);
-        if (cec)
-          on_error_("cannot connect to the peer: " + cec.message());
-        else
-          peer_ = ep;
-      }
+  // Each datagram read, called directly by the socket's drain.
+  struct Rx {
+    UnixTransport* self;
+    void operator()(ByteView f, const struct sockaddr* from, socklen_t from_len) const {
+      if (!self->peer_) [[unlikely]]
+        self->first_peer(from, from_len);
+      self->on_frame_(f);
     }
-    on_frame_(f);
+  };
+  // Like the original: the first sender is the user of signaling; the
+  // socket is connected to it, so others cannot interfere.
+  void first_peer(const struct sockaddr* from, socklen_t from_len) {
+    unix_dgram::endpoint ep;
+    if (from_len > offsetof(struct sockaddr_un, sun_path) &&
+        from_len <= static_cast<socklen_t>(ep.capacity())) {
+      std::memcpy(ep.data(), from, from_len);
+      ep.resize(from_len);
+    }
+    if (ep.path().empty()) {
+      on_error_("a peer without an address sent a frame; it cannot be answered");
+    } else {
+      boost::system::error_code cec;
+      sock_.connect(ep, cec);
+      if (cec)
+        on_error_("cannot connect to the peer: " + cec.message());
+      else
+        peer_ = ep;
+    }
   }
 
   unix_dgram::socket sock_;
@@ -144,7 +150,7 @@ class UnixTransport final : public KernelTransport {
   std::vector<struct sockaddr_atmsvc> locals_;
   config::SocketAccess access_;
   bool bound_ = false;
-  BatchedSocket<unix_dgram::socket> io_;
+  BatchedSocket<unix_dgram::socket, Rx> io_;
   std::optional<unix_dgram::endpoint> peer_;
   Handler on_frame_;
   ErrorHandler on_error_;
@@ -162,15 +168,17 @@ class AtmKernelTransport final : public KernelTransport {
              TurnHandler on_turn) override {
     on_error_ = std::move(on_error);
     on_refused_ = std::move(on_refused);
-    io_.start([on_frame = std::move(on_frame)](ByteView f, const struct sockaddr*,
-                                               socklen_t) { on_frame(f); },
-              [this](int e) {
-                on_error_(std::string("receive from the kernel failed: ") + std::strerror(e));
-              },
-              [this](int e, ByteView frame) { refused(e, frame); }, std::move(on_turn));
+    on_frame_ = std::move(on_frame);
+    io_.start(
+        Rx{this},
+        [this](int e) {
+          on_error_(std::string("receive from the kernel failed: ") + std::strerror(e));
+        },
+        [this](int e, ByteView frame) { refused(e, frame); }, std::move(on_turn));
   }
   bool queue(ByteView frame) override { return io_.queue(frame); }
   void flush() override { io_.flush(); }
+  ReadProbe read_probe() const override { return io_.read_probe(); }
   IoStats stats() const override { return io_.stats(); }
   std::size_t queued() const override { return io_.output().size(); }
   void close() override {
@@ -212,7 +220,13 @@ class AtmKernelTransport final : public KernelTransport {
 
   asio::generic::datagram_protocol::socket sock_;
   int fd_;
-  BatchedSocket<asio::generic::datagram_protocol::socket> io_;
+  // Each datagram read, called directly by the socket's drain.
+  struct Rx {
+    AtmKernelTransport* self;
+    void operator()(ByteView f, const struct sockaddr*, socklen_t) const { self->on_frame_(f); }
+  };
+  BatchedSocket<asio::generic::datagram_protocol::socket, Rx> io_;
+  Handler on_frame_;
   Handler on_refused_;
   ErrorHandler on_error_;
 };

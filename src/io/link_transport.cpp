@@ -41,9 +41,7 @@ class UdpLink final : public LinkTransport {
     on_error_ = std::move(on_error);
     io_.set_destination(peer_.data(), static_cast<socklen_t>(peer_.size()));
     io_.start(
-        [this](ByteView pdu, const struct sockaddr* from, socklen_t from_len) {
-          on_datagram(pdu, from, from_len);
-        },
+        Rx{this},
         [this](int e) {
           // ICMP port unreachable etc.: SSCOP's timers deal with a silent peer.
           if (e != ECONNREFUSED)
@@ -57,6 +55,7 @@ class UdpLink final : public LinkTransport {
   }
   bool queue(ByteView pdu) override { return io_.queue(pdu); }
   void flush() override { io_.flush(); }
+  ReadProbe read_probe() const override { return io_.read_probe(); }
   IoStats stats() const override { return io_.stats(); }
   void close() override {
     boost::system::error_code ec;
@@ -68,11 +67,18 @@ class UdpLink final : public LinkTransport {
   }
 
  private:
-  void on_datagram(ByteView pdu, const struct sockaddr* from, socklen_t from_len) {
-    if (from_peer(from, from_len)) {
-      on_pdu_(pdu);
-      return;
+  // Each datagram read, called directly by the socket's drain.
+  struct Rx {
+    UdpLink* self;
+    void operator()(ByteView pdu, const struct sockaddr* from, socklen_t from_len) const {
+      if (self->from_peer(from, from_len)) [[likely]] {
+        self->on_pdu_(pdu);
+        return;
+      }
+      self->not_from_peer(from, from_len);
     }
+  };
+  void not_from_peer(const struct sockaddr* from, socklen_t from_len) {
     udp::endpoint ep;
     if (from_len <= static_cast<socklen_t>(ep.capacity())) {
       std::memcpy(ep.data(), from, from_len);
@@ -109,7 +115,7 @@ class UdpLink final : public LinkTransport {
   udp::socket sock_;
   udp::endpoint peer_;
   udp::endpoint local_;
-  BatchedSocket<udp::socket> io_;
+  BatchedSocket<udp::socket, Rx> io_;
   Handler on_pdu_;
   ErrorHandler on_error_;
 };
@@ -123,18 +129,20 @@ class PvcLink final : public LinkTransport {
   ~PvcLink() override { close(); }
   void start(Handler on_pdu, ErrorHandler on_error, TurnHandler on_turn) override {
     on_error_ = std::move(on_error);
-    io_.start([on_pdu = std::move(on_pdu)](ByteView pdu, const struct sockaddr*,
-                                           socklen_t) { on_pdu(pdu); },
-              [this](int e) {
-                on_error_(std::string("receive on the signaling PVC failed: ") + std::strerror(e));
-              },
-              [this](int e, ByteView) {
-                on_error_(std::string("sending on the signaling PVC failed: ") + std::strerror(e));
-              },
-              std::move(on_turn));
+    on_pdu_ = std::move(on_pdu);
+    io_.start(
+        Rx{this},
+        [this](int e) {
+          on_error_(std::string("receive on the signaling PVC failed: ") + std::strerror(e));
+        },
+        [this](int e, ByteView) {
+          on_error_(std::string("sending on the signaling PVC failed: ") + std::strerror(e));
+        },
+        std::move(on_turn));
   }
   bool queue(ByteView pdu) override { return io_.queue(pdu); }
   void flush() override { io_.flush(); }
+  ReadProbe read_probe() const override { return io_.read_probe(); }
   IoStats stats() const override { return io_.stats(); }
   void close() override {
     boost::system::error_code ec;
@@ -143,9 +151,15 @@ class PvcLink final : public LinkTransport {
   std::string describe() const override { return "ATM PVC " + name_; }
 
  private:
+  // Each datagram read, called directly by the socket's drain.
+  struct Rx {
+    PvcLink* self;
+    void operator()(ByteView pdu, const struct sockaddr*, socklen_t) const { self->on_pdu_(pdu); }
+  };
   asio::generic::datagram_protocol::socket sock_;
   std::string name_;
-  BatchedSocket<asio::generic::datagram_protocol::socket> io_;
+  BatchedSocket<asio::generic::datagram_protocol::socket, Rx> io_;
+  Handler on_pdu_;
   ErrorHandler on_error_;
 };
 

@@ -96,6 +96,81 @@ TEST(BatchedSocket, DestroyedWhileArmedBeforeItsLoopLeavesNothingToCall) {
   EXPECT_EQ(datagrams, 1);
 }
 
+// read_pending(): two sockets an epoll_wait reported together. While the
+// first one's turn runs, the second one's drain is still to come in the
+// same round (pending); while the second's runs, nothing is. One socket
+// readable alone: the other is never pending. The demon ends its turn only
+// when no other socket is pending (Demon::end_read_turn). On a locking loop
+// (the async_wait path) it cannot tell: never pending.
+void pending_reads(int hint, bool can_tell) {
+  boost::asio::io_context io(hint);
+  unix_dgram::socket s1(io), s2(io);
+  int p1 = -1, p2 = -1;
+  {
+    int fds[2];
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, fds), 0);
+    p1 = fds[0];
+    s1.assign(unix_dgram(), fds[1]);
+    ASSERT_EQ(::socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0, fds), 0);
+    p2 = fds[0];
+    s2.assign(unix_dgram(), fds[1]);
+  }
+  BatchedSocket<unix_dgram::socket> b1(s1, 4096, kKernelQueueLimits);
+  BatchedSocket<unix_dgram::socket> b2(s2, 4096, kKernelQueueLimits);
+  // At each turn's end: which socket, and whether each was pending then.
+  struct Turn {
+    int which;
+    bool pending1, pending2;
+  };
+  std::vector<Turn> turns;
+  int read1 = 0, read2 = 0;
+  b1.start([&](ByteView, const struct sockaddr*, socklen_t) { ++read1; }, [](int) {},
+           [](int, ByteView) {},
+           [&] {
+             turns.push_back({1, b1.read_pending(), b2.read_pending()});
+           });
+  b2.start([&](ByteView, const struct sockaddr*, socklen_t) { ++read2; }, [](int) {},
+           [](int, ByteView) {},
+           [&] {
+             turns.push_back({2, b1.read_pending(), b2.read_pending()});
+           });
+  io.poll();  // the operations armed
+  turns.clear();
+  ASSERT_EQ(::send(p1, "a", 1, 0), 1);
+  ASSERT_EQ(::send(p2, "b", 1, 0), 1);
+  io.poll();
+  EXPECT_EQ(read1, 1);
+  EXPECT_EQ(read2, 1);
+  ASSERT_EQ(turns.size(), 2u);
+  const Turn& first = turns[0];
+  const Turn& second = turns[1];
+  EXPECT_NE(first.which, second.which);
+  // The first: not itself (its drain runs), the other one if it can tell.
+  EXPECT_FALSE(first.which == 1 ? first.pending1 : first.pending2);
+  EXPECT_EQ(first.which == 1 ? first.pending2 : first.pending1, can_tell);
+  // The second: nothing left.
+  EXPECT_FALSE(second.pending1);
+  EXPECT_FALSE(second.pending2);
+  // One readable alone: nothing pending at its turn.
+  turns.clear();
+  ASSERT_EQ(::send(p1, "c", 1, 0), 1);
+  io.poll();
+  ASSERT_EQ(turns.size(), 1u);
+  EXPECT_EQ(turns[0].which, 1);
+  EXPECT_FALSE(turns[0].pending1);
+  EXPECT_FALSE(turns[0].pending2);
+  ::close(p1);
+  ::close(p2);
+}
+
+TEST(BatchedSocket, UnlockedLoopTellsWhichReadsArePending) {
+  pending_reads(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE, true);
+}
+
+TEST(BatchedSocket, LockingLoopNeverSaysAReadIsPending) {
+  pending_reads(BOOST_ASIO_CONCURRENCY_HINT_DEFAULT, false);
+}
+
 // A receive error other than EAGAIN/ECONNREFUSED, with a datagram waiting
 // behind it: the socket's pending error (ECONNRESET: its connected peer
 // disconnected with datagrams unread, net/unix/af_unix.c) makes recvmmsg

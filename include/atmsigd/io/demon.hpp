@@ -87,10 +87,17 @@ class Demon final {
   void feed(const engine::Input& in);  // feed_one + end_turn
   void feed_one(const engine::Input& in);
   void end_turn();
+  void send_turn_outputs();  // end_turn's first part: the inputs asked for, the flush
+  // A socket's batch was fed: its outputs are sent; the turn ends, unless
+  // another socket's batch follows in this round of the loop
+  // (read_probes_): one timer check and one log wake for the datagrams one
+  // epoll_wait reported (issue 13).
+  void end_read_turn();
   void check_user_stalled();
   void perform(std::vector<engine::Action>& actions);
   void feed_asked();
-  void flush_outputs();
+  void flush_outputs();  // every queue
+  void flush_written();  // the queues written since the last flush
   void flush_logs();
   void to_kernel(const atmsvc::Message& m);
   void to_link(std::size_t entity, ByteView pdu);
@@ -128,13 +135,26 @@ class Demon final {
     }
     return turn_now_;
   }
-  // The wall clock for the trace ring and the capture: read once per turn,
-  // at its first datagram, not once per datagram (issue 13); end_turn()
-  // forgets it.
+  // The wall clock for the trace ring and the capture: once per turn, at
+  // its first datagram, not once per datagram (issue 13); end_turn()
+  // forgets it. Not a second clock read per turn either: the turn's steady
+  // time (turn_now(), which the engine needs anyway) moved by the offset
+  // between the two clocks, read afresh at most kWallResync apart (a step
+  // or slew of the wall clock shows in the trace within that time).
   std::uint64_t turn_wall_usec() {
-    if (turn_wall_usec_ == 0) turn_wall_usec_ = wall_usec();
+    if (turn_wall_usec_ == 0) turn_wall_usec_ = wall_usec_at(turn_now());
     return turn_wall_usec_;
   }
+  std::uint64_t wall_usec_at(TimePoint t) {
+    if (t >= wall_resync_at_) [[unlikely]]
+      resync_wall();
+    // Signed: `t` may be a little before the clocks were read together.
+    return static_cast<std::uint64_t>(
+        static_cast<std::int64_t>(wall_base_usec_) +
+        std::chrono::duration_cast<std::chrono::microseconds>(t - wall_base_steady_).count());
+  }
+  void resync_wall();
+  static constexpr auto kWallResync = std::chrono::seconds(1);
   static std::uint64_t wall_usec();
 
   boost::asio::io_context& io_;
@@ -163,12 +183,18 @@ class Demon final {
   engine::KernelFrame* const kernel_frame_ = std::get_if<engine::KernelFrame>(&kernel_frame_in_);
   engine::LinkPdu* const link_pdu_ = std::get_if<engine::LinkPdu>(&link_pdu_in_);
   std::deque<engine::Input> inputs_;  // asked for by actions, fed after them
+  // The kernel's and the links' sockets, while all are open (end_read_turn).
+  std::vector<ReadProbe> read_probes_;
   // Written since the last flush_outputs(): the user's queue, the links'.
   bool kernel_queued_ = false;
   bool links_queued_ = false;
   PcapSunAtmWriter pcap_;
   TraceRing trace_;
   std::uint64_t turn_wall_usec_ = 0;  // 0: not read in this turn yet
+  // The two clocks read together (resync_wall()), and when to read them again.
+  TimePoint wall_base_steady_{};
+  std::uint64_t wall_base_usec_ = 0;
+  TimePoint wall_resync_at_{};
   TimePoint turn_now_{};
   bool turn_now_valid_ = false;
   boost::asio::steady_timer timer_;

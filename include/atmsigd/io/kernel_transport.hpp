@@ -20,6 +20,7 @@
 
 #include "atmsigd/config/options.hpp"
 #include "atmsigd/io/datagram_batch.hpp"
+#include "atmsigd/io/read_probe.hpp"
 #include "atmsigd/util/bytes.hpp"
 
 namespace atmsigd::io {
@@ -47,6 +48,10 @@ class KernelTransport {
   virtual IoStats stats() const = 0;
   // Frames waiting now (stats().queued; the demon asks at every turn).
   virtual std::size_t queued() const = 0;
+  // Whether the loop has seen the socket readable and will drain it later
+  // in this round (io/read_probe.hpp): the demon's turn may wait for it.
+  // Asked once the transport is started; valid until close().
+  virtual ReadProbe read_probe() const { return {}; }
   virtual void close() = 0;
   virtual std::string describe() const = 0;
   // The local ATM addresses of an interface (kernel: ioctl ATM_GETADDR).

@@ -20,6 +20,7 @@
 
 #include "atmsigd/config/options.hpp"
 #include "atmsigd/io/datagram_batch.hpp"
+#include "atmsigd/io/read_probe.hpp"
 #include "atmsigd/util/bytes.hpp"
 
 namespace atmsigd::io {
@@ -37,6 +38,8 @@ class LinkTransport {
   // counted: SSCOP recovers a lost PDU).
   virtual bool queue(ByteView pdu) = 0;
   virtual void flush() = 0;
+  // As KernelTransport::read_probe.
+  virtual ReadProbe read_probe() const { return {}; }
   virtual IoStats stats() const = 0;
   virtual void close() = 0;
   virtual std::string describe() const = 0;
