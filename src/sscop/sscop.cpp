@@ -21,13 +21,13 @@ void append_sd_trailer(Bytes& pdu, std::uint32_t ns) {
   const std::size_t pad = (4 - pdu.size() % 4) % 4;
   const std::uint32_t w = (static_cast<std::uint32_t>(pad) << 30) |
                           (static_cast<std::uint32_t>(PduType::kSd) << 24) | (ns & kSeqMask);
-  const std::size_t at = pdu.size();
-  pdu.resize(at + pad + 4);  // the pad octets are zero
-  std::uint8_t* t = pdu.data() + at + pad;
-  t[0] = static_cast<std::uint8_t>(w >> 24);
-  t[1] = static_cast<std::uint8_t>(w >> 16);
-  t[2] = static_cast<std::uint8_t>(w >> 8);
-  t[3] = static_cast<std::uint8_t>(w);
+  // Octet by octet: inline stores while the buffer has room (a resize()
+  // was a call and a memset for at most 7 octets).
+  for (std::size_t i = 0; i < pad; ++i) pdu.push_back(0);
+  pdu.push_back(static_cast<std::uint8_t>(w >> 24));
+  pdu.push_back(static_cast<std::uint8_t>(w >> 16));
+  pdu.push_back(static_cast<std::uint8_t>(w >> 8));
+  pdu.push_back(static_cast<std::uint8_t>(w));
 }
 
 // MAA-ERROR code for an unsolicited or inappropriate PDU (Q.2110 Table, A..M).
