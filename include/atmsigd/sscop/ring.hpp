@@ -46,7 +46,8 @@ class Ring {
   }
   // The first n (<= size()) elements go without their slots being reset: for
   // elements the caller has emptied already (their buffers moved out), which
-  // stay in their slots moved-from until emplace_back() assigns them anew.
+  // stay in their slots moved-from until emplace_back() or the caller of
+  // push_back_slot() assigns them anew.
   void drop_front_emptied(std::size_t n) {
     if (n == 0) return;
     head_ = (head_ + n) & mask();
