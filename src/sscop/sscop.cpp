@@ -21,13 +21,13 @@ void append_sd_trailer(Bytes& pdu, std::uint32_t ns) {
   const std::size_t pad = (4 - pdu.size() % 4) % 4;
   const std::uint32_t w = (static_cast<std::uint32_t>(pad) << 30) |
                           (static_cast<std::uint32_t>(PduType::kSd) << 24) | (ns & kSeqMask);
-  const std::size_t at = pdu.size();
-  pdu.resize(at + pad + 4);  // the pad octets are zero
-  std::uint8_t* t = pdu.data() + at + pad;
-  t[0] = static_cast<std::uint8_t>(w >> 24);
-  t[1] = static_cast<std::uint8_t>(w >> 16);
-  t[2] = static_cast<std::uint8_t>(w >> 8);
-  t[3] = static_cast<std::uint8_t>(w);
+  // Octet by octet: inline stores while the buffer has room (a resize()
+  // was a call and a memset for at most 7 octets).
+  for (std::size_t i = 0; i < pad; ++i) pdu.push_back(0);
+  pdu.push_back(static_cast<std::uint8_t>(w >> 24));
+  pdu.push_back(static_cast<std::uint8_t>(w >> 16));
+  pdu.push_back(static_cast<std::uint8_t>(w >> 8));
+  pdu.push_back(static_cast<std::uint8_t>(w));
 }
 
 // MAA-ERROR code for an unsolicited or inappropriate PDU (Q.2110 Table, A..M).
@@ -786,6 +786,21 @@ void Sscop::handle_timeouts(TimePoint now, std::vector<Action>& out) {
 // Decoded in place: an SD's data is not copied (its indication views it).
 void Sscop::receive_pdu(ByteView bytes) {
   ByteView info;
+  if (state_ == State::kReady && decode_sd_view(bytes, rx_pdu_, info)) {
+    // Every message's PDU: decoded inline (as decode_view() would) and the
+    // matrix's row (Ready, SD) without asking it.
+    peer_past_bgn_ = true;
+    SignalInput in{Signal::kSd, &rx_pdu_, nullptr, nullptr, info};
+    on_ready_sd(in);
+    return;
+  }
+  receive_other_pdu(bytes);
+}
+
+// Any PDU but a well-formed SD in Ready (out of line: the way above keeps no
+// DecodeError on its stack).
+void Sscop::receive_other_pdu(ByteView bytes) {
+  ByteView info;
   if (auto err = decode_view(bytes, params_.mode, rx_pdu_, info)) {
     ++stats_.malformed;
     maa_error(err->code);
@@ -793,13 +808,7 @@ void Sscop::receive_pdu(ByteView bytes) {
       trace(log::Id::kSscopMalformed, std::move(err->reason), to_hex(bytes, 32));
     return;
   }
-  if (rx_pdu_.type == PduType::kSd && state_ == State::kReady) {
-    // Every message's PDU: the matrix's row (Ready, SD) without asking it.
-    peer_past_bgn_ = true;
-    SignalInput in{Signal::kSd, &rx_pdu_, nullptr, nullptr, info};
-    on_ready_sd(in);
-    return;
-  }
+  // (An SD decodes here only outside Ready: in Ready decode_sd_view() took it.)
   // The handlers of the rarer PDUs take their SSCOP-UU/data as Bytes.
   if (rx_pdu_.type != PduType::kSd && rx_pdu_.type != PduType::kSdp)
     rx_pdu_.info.assign(info.begin(), info.end());
@@ -2013,11 +2022,11 @@ bool Sscop::sd_before_poll(std::uint32_t sd_ps, std::uint32_t nps) const {
 }
 
 void Sscop::release_acknowledged(std::uint32_t nr) {
-  const std::uint32_t k = seq_rel(nr, vt_a_);
-  for (std::uint32_t i = 0; i < k && !tx_buf_.empty(); ++i) {
-    give_back_buffer(std::move(tx_buf_.front().pdu));
-    tx_buf_.pop_front();
-  }
+  // The acknowledged SDs' buffers back to the pool, in order; their slots
+  // are left as they are (emptied), not reset one by one.
+  const std::size_t n = std::min<std::size_t>(seq_rel(nr, vt_a_), tx_buf_.size());
+  for (std::size_t i = 0; i < n; ++i) give_back_buffer(std::move(tx_buf_[i].pdu));
+  tx_buf_.drop_front_emptied(n);
   vt_a_ = nr;
 }
 
@@ -2138,10 +2147,12 @@ void Sscop::service_transmitter() {
 void Sscop::send_new_sd(Bytes&& pdu) {
   const auto len = static_cast<std::uint32_t>(pdu.size());
   append_sd_trailer(pdu, vt_s_);
-  TxEntry& e = tx_buf_.emplace_back();
+  TxEntry& e = tx_buf_.push_back_slot();  // every member set here
   e.pdu = pooled_copy(pdu);
   e.len = len;
   e.ps = vt_ps_;
+  e.acked = false;
+  e.in_rexmit = false;
   emit(SendPdu{std::move(pdu)});
   ++stats_.sd_sent;
   vt_s_ = seq_add(vt_s_, 1);

@@ -1,5 +1,6 @@
 // SSCOP PDU codec against hand-coded octets (Q.2110 clause 7.2 formats).
 #include "atmsigd/sscop/pdu.hpp"
+#include "atmsigd/sscop/ring.hpp"
 
 #include <gtest/gtest.h>
 
@@ -231,6 +232,120 @@ TEST(SscopPdu, MalformedPdusAreLengthViolationsU) {
     EXPECT_EQ(std::get<DecodeError>(r).code, 'U');
     EXPECT_FALSE(std::get<DecodeError>(r).reason.empty());
   }
+}
+
+// decode_view's SD way bounds the length with one comparison (n - 4 wraps
+// below 4 octets): the edges, each as the general way decides them.
+TEST(SscopPdu, SdLengthEdges) {
+  auto sd = [](std::size_t n, std::uint8_t first) {
+    Bytes b(n, 0x11);
+    if (n >= 4) {
+      b[n - 4] = first;
+      b[n - 3] = 0;
+      b[n - 2] = 0;
+      b[n - 1] = 7;
+    }
+    return b;
+  };
+  for (const Mode mode : {Mode::kQ2110, Mode::kQSaal1}) {
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{3}}) {
+      EXPECT_TRUE(std::holds_alternative<DecodeError>(decode(Bytes(n, 0x08), mode))) << n;
+    }
+    // Four octets: no data, legal without pad, illegal with.
+    Pdu p;
+    ByteView info;
+    ASSERT_FALSE(decode_view(sd(4, 0x08), mode, p, info));
+    EXPECT_EQ(p.type, PduType::kSd);
+    EXPECT_EQ(p.ns, 7u);
+    EXPECT_TRUE(info.empty());
+    EXPECT_TRUE(decode_view(sd(4, 0x48), mode, p, info));
+    EXPECT_TRUE(decode_view(sd(6, 0x08), mode, p, info));  // not a multiple of 4
+    // One word with pad 3: one octet of data.
+    ASSERT_FALSE(decode_view(sd(8, 0xc8), mode, p, info));
+    EXPECT_EQ(info.size(), 1u);
+    // The longest legal SD: kMaxInfo octets of data (a multiple of 4, so no pad).
+    const Bytes longest = sd(kMaxInfo + 4, 0x08);
+    ASSERT_FALSE(decode_view(longest, mode, p, info));
+    EXPECT_EQ(info.size(), kMaxInfo);
+    EXPECT_EQ(info.data(), longest.data());
+    // One word more is too long.
+    const auto r = decode(sd(kMaxInfo + 8, 0x08), mode);
+    ASSERT_TRUE(std::holds_alternative<DecodeError>(r));
+    EXPECT_NE(std::get<DecodeError>(r).reason.find("too long"), std::string::npos);
+    // SSCOP's inline way takes exactly the SDs decode_view() takes.
+    EXPECT_TRUE(decode_sd_view(sd(4, 0x08), p, info));
+    EXPECT_TRUE(decode_sd_view(longest, p, info));
+    EXPECT_EQ(info.size(), kMaxInfo);
+    for (const Bytes& b :
+         {sd(0, 0), sd(3, 0), sd(4, 0x48), sd(6, 0x08), sd(kMaxInfo + 8, 0x08), sd(8, 0x0a)}) {
+      EXPECT_FALSE(decode_sd_view(b, p, info)) << b.size();
+    }
+  }
+}
+
+// decode_sd_view() (SSCOP's receive path) against decode_view() on random
+// octets: it takes a PDU only if decode_view() decodes it as an SD, with the
+// same fields and view, and changes nothing when it declines.
+TEST(SscopPdu, InlineSdWayAgreesWithDecodeView) {
+  std::mt19937 rng(99);
+  int taken = 0;
+  for (int i = 0; i < 20000; ++i) {
+    Bytes b((rng() % 6) * 4 + (rng() % 8 == 0 ? rng() % 4 : 0));
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+    if (b.size() >= 4 && rng() % 2 == 0) b[b.size() - 4] = (b[b.size() - 4] & 0xf0) | 0x08;
+    for (const Mode mode : {Mode::kQ2110, Mode::kQSaal1}) {
+      Pdu slow;
+      ByteView slow_info;
+      const bool ok = !decode_view(b, mode, slow, slow_info).has_value();
+      Pdu fast;
+      fast.ns = 12345;  // untouched when declined
+      ByteView fast_info;
+      if (decode_sd_view(b, fast, fast_info)) {
+        ++taken;
+        ASSERT_TRUE(ok);
+        EXPECT_EQ(slow.type, PduType::kSd);
+        expect_same(fast, slow);
+        EXPECT_EQ(fast_info.data(), slow_info.data());
+        EXPECT_EQ(fast_info.size(), slow_info.size());
+      } else {
+        EXPECT_EQ(fast.ns, 12345u);
+        if (ok) {
+          EXPECT_NE(slow.type, PduType::kSd);
+        }
+      }
+    }
+  }
+  EXPECT_GT(taken, 1000);
+}
+
+// The ring under SSCOP's buffers: drop_front_emptied() and push_back_slot()
+// (the transmission buffer's ways) keep order and size across the wrap.
+TEST(SscopRing, DropFrontEmptiedAndPushBackSlot) {
+  Ring<Bytes> r;
+  r.drop_front_emptied(0);  // on a ring without storage
+  EXPECT_TRUE(r.empty());
+  std::uint8_t next = 0;
+  std::uint8_t first = 0;
+  for (int round = 0; round < 40; ++round) {
+    const int add = 1 + round % 7;
+    for (int i = 0; i < add; ++i) {
+      Bytes& slot = r.push_back_slot();
+      EXPECT_TRUE(slot.empty());  // a fresh slot, or one emptied before it was dropped
+      slot.assign(3, next++);
+    }
+    const std::size_t drop = r.size() - (round % 3);
+    for (std::size_t i = 0; i < drop; ++i) Bytes().swap(r[i]);  // emptied, as SSCOP does
+    r.drop_front_emptied(drop);
+    first = static_cast<std::uint8_t>(first + drop);
+    ASSERT_EQ(r.size(), static_cast<std::size_t>(round % 3));
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      EXPECT_EQ(r[i], Bytes(3, static_cast<std::uint8_t>(first + i)));
+    }
+  }
+  // pop_front() and emplace_back() still work alongside.
+  r.emplace_back(Bytes{1});
+  while (r.size() > 1) r.pop_front();
+  EXPECT_EQ(r.front(), Bytes{1});
 }
 
 // linux-atm (Debian's atmsigd, tests/interop) sends ENDAK and RSAK with the

@@ -27,6 +27,7 @@
 // (PDU length violation) and a reason.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -105,6 +106,31 @@ std::variant<Pdu, DecodeError> decode(ByteView bytes, Mode mode = Mode::kQ2110);
 // list keeps its capacity), pdu.info is left empty and `info` views the info
 // field inside `bytes` instead (no copy). Returns the error, if any.
 std::optional<DecodeError> decode_view(ByteView bytes, Mode mode, Pdu& pdu, ByteView& info);
+
+// decode_view()'s first way, inline for SSCOP's receive path: a well-formed
+// SD (type 8, the same code in both modes, 4 <= length <= kMaxInfo + 3 + 4, a
+// multiple of 4, no pad without data) sets every field of `pdu` as
+// decode_view() does and returns true; for anything else it returns false
+// and changes nothing (decode_view() then decides). One comparison bounds
+// the length (n - 4 wraps below 4 octets); the last word is read once.
+inline bool decode_sd_view(ByteView b, Pdu& p, ByteView& info) {
+  const std::size_t n = b.size();
+  if (n - 4 > kMaxInfo + 3 || n % 4 != 0) return false;
+  const std::uint32_t last = (static_cast<std::uint32_t>(b[n - 4]) << 24) |
+                             (static_cast<std::uint32_t>(b[n - 3]) << 16) |
+                             (static_cast<std::uint32_t>(b[n - 2]) << 8) | b[n - 1];
+  const std::uint32_t pad = last >> 30;
+  if (((last >> 24) & 0x0f) != 0x8 || (n == 4 && pad != 0)) return false;
+  p.type = PduType::kSd;
+  p.sq = 0;
+  p.mr = p.ps = p.nr = 0;
+  p.ns = last & kSeqMask;
+  p.source_sscop = false;
+  p.list.clear();
+  p.info.clear();
+  info = b.first(n - 4 - pad);
+  return true;
+}
 
 // One-line human description ("SD N(S)=5 len=12"), for traces.
 std::string describe(const Pdu& pdu);

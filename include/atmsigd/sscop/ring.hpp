@@ -32,11 +32,26 @@ class Ring {
     return slot;
   }
   void push_back(T v) { emplace_back(std::move(v)); }
+  // A new element at the back, its slot as its last occupant left it (T{},
+  // or moved-from after drop_front_emptied()): the caller assigns every member.
+  T& push_back_slot() {
+    if (size_ == slots_.size()) grow(size_ + 1);
+    return (*this)[size_++];
+  }
   // The element goes; its slot keeps no value (reset to T{}) but the array stays.
   void pop_front() {
     front() = T{};
     head_ = (head_ + 1) & mask();
     --size_;
+  }
+  // The first n (<= size()) elements go without their slots being reset: for
+  // elements the caller has emptied already (their buffers moved out), which
+  // stay in their slots moved-from until emplace_back() or the caller of
+  // push_back_slot() assigns them anew.
+  void drop_front_emptied(std::size_t n) {
+    if (n == 0) return;
+    head_ = (head_ + n) & mask();
+    size_ -= n;
   }
   void clear() {
     for (std::size_t i = 0; i < size_; ++i) (*this)[i] = T{};

@@ -360,6 +360,7 @@ class Sscop {
 
   // Dispatch.
   void receive_pdu(ByteView bytes);
+  [[gnu::noinline]] void receive_other_pdu(ByteView bytes);
   // Ready only: SDs to send (queued or to retransmit)? Asked after every input.
   bool transmitter_pending() const { return !rexmit_q_.empty() || !tx_queue_.empty(); }
   void on_pdu(Pdu& pdu, ByteView info);
