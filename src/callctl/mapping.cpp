@@ -30,16 +30,17 @@ std::uint16_t sdu_or_default(int sdu) {
 
 template <class Number, class Sub>
 void encode_party(Message& msg, const struct sockaddr_atmsvc& a, Version v) {
-  const std::size_t publen = strnlen(a.sas_addr.pub, sizeof a.sas_addr.pub);
-  const bool has_prv = std::any_of(std::begin(a.sas_addr.prv), std::end(a.sas_addr.prv),
-                                   [](unsigned char b) { return b != 0; });
   // Built in place in the message (no temporary IE copied in).
   Number& n = msg.emplace<Number>();
-  if (publen > 0) {
+  if (a.sas_addr.pub[0] != '\0') {
+    // strnlen inline: mostly no public number (one test), at most 13 octets.
+    std::size_t publen = 1;
+    while (publen < sizeof a.sas_addr.pub && a.sas_addr.pub[publen] != '\0') ++publen;
     n.plan = numbering::kPlanE164;
     n.type_of_number = numbering::kTypeInternational;
     n.address.assign(a.sas_addr.pub, a.sas_addr.pub + publen);
-    if (has_prv) {
+    if (std::any_of(std::begin(a.sas_addr.prv), std::end(a.sas_addr.prv),
+                    [](unsigned char b) { return b != 0; })) {
       Sub& s = msg.emplace<Sub>();
       s.type = is_uni30(v) || v == Version::kUni31 || v == Version::kUni31Compat30
                    ? 0
