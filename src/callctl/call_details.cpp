@@ -3,8 +3,9 @@
 // as 16-bit indices into the Uni's intern tables (util::InternTable), in what
 // was padding, so a held call costs no more (docs/performance.md, "Memory").
 // Interned once, when the call is established (the setup part with the full
-// values goes then), released when the call ends: a hash lookup and a count
-// each, no text.
+// values goes then), released when the call ends: a compare with the last
+// call's value of the kind (the hint) or a hash lookup, and a count each, no
+// text.
 #include <cstring>
 
 #include "atmsigd/callctl/uni.hpp"
@@ -36,10 +37,14 @@ bool in_use(const struct sockaddr_atmsvc& a) {
   return false;
 }
 
+// With the index this kind's last value got as the hint (most calls repeat
+// it: one compare), which becomes the next hint.
 template <class T>
-std::uint16_t intern(util::InternTable<T>& t, const T& v, std::uint64_t& unknown) {
-  const auto i = t.acquire(v);
+std::uint16_t intern(util::InternTable<T>& t, const T& v, std::uint16_t& hint,
+                     std::uint64_t& unknown) {
+  const auto i = t.acquire(v, hint);
   if (i == util::InternTable<T>::kUnknown) ++unknown;
+  hint = i;
   return i;
 }
 
@@ -49,10 +54,12 @@ void Uni::keep_details(Call& c) {
   if (!c.setup) return;
   const Call::Setup& s = *c.setup;
   auto& unknown = stats_.call_details_unknown;
-  if (s.local.sas_family == AF_ATMSVC) c.local_ix = intern(addresses_, canonical(s.local), unknown);
-  if (in_use(s.remote)) c.remote_ix = intern(addresses_, canonical(s.remote), unknown);
+  if (s.local.sas_family == AF_ATMSVC)
+    c.local_ix = intern(addresses_, canonical(s.local), details_hints_.local, unknown);
+  if (in_use(s.remote))
+    c.remote_ix = intern(addresses_, canonical(s.remote), details_hints_.remote, unknown);
   // Q.2963.1 keeps the QoS in the modification part already.
-  if (!c.mod) c.qos_ix = intern(qos_, s.qos, unknown);
+  if (!c.mod) c.qos_ix = intern(qos_, s.qos, details_hints_.qos, unknown);
 }
 
 void Uni::drop_details(const Call& c) {

@@ -1,9 +1,12 @@
 #include "atmsigd/callctl/mapping.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
+#include <type_traits>
 #include <utility>
+#include <variant>
 
 namespace atmsigd::callctl {
 
@@ -27,16 +30,17 @@ std::uint16_t sdu_or_default(int sdu) {
 
 template <class Number, class Sub>
 void encode_party(Message& msg, const struct sockaddr_atmsvc& a, Version v) {
-  const std::size_t publen = strnlen(a.sas_addr.pub, sizeof a.sas_addr.pub);
-  const bool has_prv = std::any_of(std::begin(a.sas_addr.prv), std::end(a.sas_addr.prv),
-                                   [](unsigned char b) { return b != 0; });
   // Built in place in the message (no temporary IE copied in).
   Number& n = msg.emplace<Number>();
-  if (publen > 0) {
+  if (a.sas_addr.pub[0] != '\0') {
+    // strnlen inline: mostly no public number (one test), at most 13 octets.
+    std::size_t publen = 1;
+    while (publen < sizeof a.sas_addr.pub && a.sas_addr.pub[publen] != '\0') ++publen;
     n.plan = numbering::kPlanE164;
     n.type_of_number = numbering::kTypeInternational;
     n.address.assign(a.sas_addr.pub, a.sas_addr.pub + publen);
-    if (has_prv) {
+    if (std::any_of(std::begin(a.sas_addr.prv), std::end(a.sas_addr.prv),
+                    [](unsigned char b) { return b != 0; })) {
       Sub& s = msg.emplace<Sub>();
       s.type = is_uni30(v) || v == Version::kUni31 || v == Version::kUni31Compat30
                    ? 0
@@ -50,22 +54,28 @@ void encode_party(Message& msg, const struct sockaddr_atmsvc& a, Version v) {
   }
 }
 
+// The address of a party number and its subaddress (either may be absent),
+// into `a` (zeroed here).
 template <class Number, class Sub>
-struct sockaddr_atmsvc decode_party_t(const Message& msg) {
-  struct sockaddr_atmsvc a;
+void party_address(const Number* n, const Sub* s, struct sockaddr_atmsvc& a) {
   std::memset(&a, 0, sizeof a);
-  const Number* n = msg.find<Number>();
-  if (n == nullptr) return a;
+  if (n == nullptr) return;
   a.sas_family = AF_ATMSVC;
   if (n->plan == numbering::kPlanE164) {
     const std::size_t len = std::min<std::size_t>(n->address.size(), ATM_E164_LEN);
     std::copy_n(n->address.begin(), len, a.sas_addr.pub);
-    if (const Sub* s = msg.find<Sub>(); s != nullptr && s->address.size() == ATM_ESA_LEN)
+    if (s != nullptr && s->address.size() == ATM_ESA_LEN)
       std::copy_n(s->address.begin(), ATM_ESA_LEN, a.sas_addr.prv);
   } else {
     const std::size_t len = std::min<std::size_t>(n->address.size(), ATM_ESA_LEN);
     std::copy_n(n->address.begin(), len, a.sas_addr.prv);
   }
+}
+
+template <class Number, class Sub>
+struct sockaddr_atmsvc decode_party_t(const Message& msg) {
+  struct sockaddr_atmsvc a;
+  party_address(msg.find<Number>(), msg.find<Sub>(), a);
   return a;
 }
 
@@ -391,8 +401,8 @@ namespace {
 // of offered wrong (docs/callctl.md, "Traffic and QoS refused"). The original
 // offers all of these; only cases it would mis-present are refused, so that
 // what it accepts stays accepted.
-std::optional<SetupProblem> traffic_problem(const Message& setup, Version v, bool abr) {
-  const auto* td = setup.find<TrafficDescriptor>();
+std::optional<SetupProblem> traffic_problem(const TrafficDescriptor* td,
+                                            const ExtendedQosParameters* e, Version v, bool abr) {
   if (td == nullptr) return std::nullopt;
   const TrafficParams& t = td->td;
   // Every allowed combination of the traffic descriptor (UNI 3.1 Annex 9,
@@ -419,7 +429,7 @@ std::optional<SetupProblem> traffic_problem(const Message& setup, Version v, boo
   // reaches us; the kernel would get max_cdv = the acceptable CDV as if it
   // held. Cause 49 (quality of service unavailable), as a network node clears
   // such a call.
-  if (const auto* e = setup.find<ExtendedQosParameters>(); e != nullptr && is_uni40(v)) {
+  if (e != nullptr && is_uni40(v)) {
     auto broken = [](const auto& acceptable, const auto& cumulative) {
       return acceptable && cumulative && *cumulative > *acceptable;
     };
@@ -430,18 +440,106 @@ std::optional<SetupProblem> traffic_problem(const Message& setup, Version v, boo
   return std::nullopt;
 }
 
+// The position of T among the alternatives of the variant V.
+template <class T, class V>
+struct AltIndex;
+template <class T, class... Ts>
+struct AltIndex<T, std::variant<Ts...>> {
+  static constexpr std::size_t value = [] {
+    constexpr bool same[] = {std::is_same_v<T, Ts>...};
+    for (std::size_t i = 0; i < sizeof...(Ts); ++i)
+      if (same[i]) return i;
+    return sizeof...(Ts);
+  }();
+};
+template <class T>
+inline constexpr std::size_t kAlt = AltIndex<T, Ie>::value;
+
+// The IEs of a SETUP the kernel's view needs: the first of each (the B-LLIs:
+// the first ATM_MAX_BLLI), found in one walk of the list, a switch on the
+// alternative (one find per IE walked the list a dozen times).
+struct SetupIes {
+  const CalledPartyNumber* called = nullptr;
+  const CalledPartySubaddress* called_sub = nullptr;
+  const CallingPartyNumber* calling = nullptr;
+  const CallingPartySubaddress* calling_sub = nullptr;
+  const AalParameters* aal = nullptr;
+  const TrafficDescriptor* td = nullptr;
+  const BroadbandBearerCapability* bc = nullptr;
+  const AbrSetupParameters* abr = nullptr;
+  const MinimumTrafficDescriptor* min_td = nullptr;
+  const ExtendedQosParameters* ext_qos = nullptr;
+  const BroadbandHighLayerInfo* bhli = nullptr;
+  const ConnectionIdentifier* conn_id = nullptr;
+  std::array<const BroadbandLowLayerInfo*, ATM_MAX_BLLI> blli{};
+  std::size_t n_blli = 0;
+
+  explicit SetupIes(const Message& setup) {
+    for (const Ie& ie : setup.ies) {
+      switch (ie.index()) {
+        case kAlt<CalledPartyNumber>:
+          first(called, ie);
+          break;
+        case kAlt<CalledPartySubaddress>:
+          first(called_sub, ie);
+          break;
+        case kAlt<CallingPartyNumber>:
+          first(calling, ie);
+          break;
+        case kAlt<CallingPartySubaddress>:
+          first(calling_sub, ie);
+          break;
+        case kAlt<AalParameters>:
+          first(aal, ie);
+          break;
+        case kAlt<TrafficDescriptor>:
+          first(td, ie);
+          break;
+        case kAlt<BroadbandBearerCapability>:
+          first(bc, ie);
+          break;
+        case kAlt<AbrSetupParameters>:
+          first(abr, ie);
+          break;
+        case kAlt<MinimumTrafficDescriptor>:
+          first(min_td, ie);
+          break;
+        case kAlt<ExtendedQosParameters>:
+          first(ext_qos, ie);
+          break;
+        case kAlt<BroadbandHighLayerInfo>:
+          first(bhli, ie);
+          break;
+        case kAlt<ConnectionIdentifier>:
+          first(conn_id, ie);
+          break;
+        case kAlt<BroadbandLowLayerInfo>:
+          if (n_blli < blli.size()) blli[n_blli++] = std::get_if<BroadbandLowLayerInfo>(&ie);
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+ private:
+  template <class T>
+  static void first(const T*& p, const Ie& ie) {
+    if (p == nullptr) p = std::get_if<T>(&ie);
+  }
+};
+
 }  // namespace
 
 std::optional<SetupProblem> decode_setup(const Message& setup, Version v, IncomingSetup& out) {
-  std::memset(&out.called, 0, sizeof out.called);
-  std::memset(&out.calling, 0, sizeof out.calling);
+  const SetupIes ies(setup);
   std::memset(&out.sap, 0, sizeof out.sap);
   std::memset(&out.qos, 0, sizeof out.qos);
-  out.called = decode_party(setup, true);
-  out.calling = decode_party(setup, false);
+  party_address(ies.called, ies.called_sub, out.called);
+  party_address(ies.calling, ies.calling_sub, out.calling);
   if (!address_in_use(out.called)) return SetupProblem{cause::kUnallocatedNumber, std::nullopt};
   out.qos.aal = ATM_AAL5;
-  if (const auto* aal = setup.find<AalParameters>()) {
+  if (const auto* aal = ies.aal) {
     const auto* a5 = std::get_if<Aal5>(&aal->aal);
     if (a5 == nullptr)
       return SetupProblem{
@@ -450,10 +548,10 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
     if (a5->fwd_max_sdu) out.qos.rxtp.max_sdu = *a5->fwd_max_sdu;
     if (a5->bwd_max_sdu) out.qos.txtp.max_sdu = *a5->bwd_max_sdu;
   }
-  const TrafficDescriptor* td = setup.find<TrafficDescriptor>();
-  const auto* bc = setup.find<BroadbandBearerCapability>();
+  const TrafficDescriptor* td = ies.td;
+  const auto* bc = ies.bc;
   const bool abr = has_abr(v) && bc != nullptr && bc->transfer_capability == kAtcAbr;
-  if (auto prob = traffic_problem(setup, v, abr)) return prob;
+  if (auto prob = traffic_problem(td, ies.ext_qos, v, abr)) return prob;
   const unsigned char cls = td != nullptr && td->td.best_effort ? ATM_UBR : abr ? ATM_ABR : ATM_CBR;
   out.qos.rxtp.traffic_class = cls;
   out.qos.txtp.traffic_class = cls;
@@ -463,7 +561,7 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
     if (abr && td->td.fwd_mcr_01) out.qos.rxtp.min_pcr = static_cast<int>(*td->td.fwd_mcr_01);
     if (abr && td->td.bwd_mcr_01) out.qos.txtp.min_pcr = static_cast<int>(*td->td.bwd_mcr_01);
   }
-  if (const auto* p = setup.find<AbrSetupParameters>(); abr && p != nullptr) {
+  if (const auto* p = ies.abr; abr && p != nullptr) {
     // Forward = what the callee receives (rxtp).
     if (p->fwd_icr) out.qos.rxtp.icr = *p->fwd_icr;
     if (p->bwd_icr) out.qos.txtp.icr = *p->bwd_icr;
@@ -484,7 +582,7 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
   // IE) is the kernel's min_pcr; the call is offered at the full PCR, which
   // CONNECT confirms (connect_traffic). Alternative descriptors are not taken
   // (struct atm_qos holds one): the call is offered with its primary one.
-  if (const auto* m = setup.find<MinimumTrafficDescriptor>(); m != nullptr && is_uni40(v)) {
+  if (const auto* m = ies.min_td; m != nullptr && is_uni40(v)) {
     auto take = [](const std::optional<std::uint32_t>& min, struct atm_trafprm& tp) {
       if (!min || tp.traffic_class != ATM_CBR) return;
       tp.min_pcr = static_cast<int>(std::min<std::uint32_t>(*min, tp.max_pcr));
@@ -494,14 +592,14 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
   }
   // UNI 4.0 §9.2: the acceptable peak-to-peak CDV is the kernel's max_cdv
   // (cumulative CDV and CLR have no place in struct atm_qos).
-  if (const auto* e = setup.find<ExtendedQosParameters>(); e != nullptr && is_uni40(v)) {
+  if (const auto* e = ies.ext_qos; e != nullptr && is_uni40(v)) {
     if (e->fwd_acceptable_cdv && out.qos.rxtp.traffic_class != ATM_NONE)
       out.qos.rxtp.max_cdv = static_cast<int>(*e->fwd_acceptable_cdv);
     if (e->bwd_acceptable_cdv && out.qos.txtp.traffic_class != ATM_NONE)
       out.qos.txtp.max_cdv = static_cast<int>(*e->bwd_acceptable_cdv);
   }
 
-  if (const auto* h = setup.find<BroadbandHighLayerInfo>()) {
+  if (const auto* h = ies.bhli) {
     out.sap.bhli.hl_type = static_cast<unsigned char>(h->type + 1);
     switch (out.sap.bhli.hl_type) {
       case ATM_HL_ISO:
@@ -521,12 +619,8 @@ std::optional<SetupProblem> decode_setup(const Message& setup, Version v, Incomi
                             static_cast<std::uint8_t>(IeId::kBroadbandHighLayerInfo)};
     }
   }
-  std::size_t i = 0;
-  for (const auto* b : setup.all<BroadbandLowLayerInfo>()) {
-    if (i >= ATM_MAX_BLLI) break;
-    decode_blli(*b, out.sap.blli[i++]);
-  }
-  if (const auto* ci = setup.find<ConnectionIdentifier>()) out.conn_id = *ci;
+  for (std::size_t i = 0; i < ies.n_blli; ++i) decode_blli(*ies.blli[i], out.sap.blli[i]);
+  if (const auto* ci = ies.conn_id) out.conn_id = *ci;
   return std::nullopt;
 }
 

@@ -653,6 +653,58 @@ TEST(BlliMapping, WindowWithoutModeIsNormalMode) {
   EXPECT_EQ(out.sap.blli[0].l2.itu.window, 7);
 }
 
+// decode_setup walks the IE list once: of a repeated IE the first counts, of
+// the B-LLIs the first ATM_MAX_BLLI, wherever they stand in the list (a
+// subaddress before its number too); what a reused IncomingSetup held goes.
+TEST(SetupMapping, DecodeTakesTheFirstOfEachIeAndTheFirstThreeBllis) {
+  Message in;
+  in.type = MessageType::kSetup;
+  q2931::CalledPartySubaddress sub;
+  const auto sub_addr = nsap(7);
+  sub.address.assign(sub_addr.sas_addr.prv, sub_addr.sas_addr.prv + ATM_ESA_LEN);
+  in.add(sub);
+  q2931::CalledPartyNumber e164;
+  e164.plan = q2931::numbering::kPlanE164;
+  const std::string digits = "4930123";
+  e164.address.assign(digits.begin(), digits.end());
+  in.add(e164);
+  q2931::CalledPartyNumber second;  // a repeat: not taken
+  second.plan = q2931::numbering::kPlanNsap;
+  const auto other = nsap(2);
+  second.address.assign(other.sas_addr.prv, other.sas_addr.prv + ATM_ESA_LEN);
+  in.add(second);
+  const unsigned char protos[] = {ATM_L2_ISO8802, ATM_L2_X25_LL, ATM_L2_Q922, ATM_L2_ISO1745};
+  for (const unsigned char proto : protos) {
+    q2931::BroadbandLowLayerInfo b;
+    q2931::BlliLayer2 l2;
+    l2.protocol = proto;
+    b.l2 = l2;
+    in.add(b);
+  }
+  q2931::ConnectionIdentifier ci;
+  ci.vpci = 0;
+  ci.vci = 33;
+  in.add(ci);
+  ci.vci = 34;  // a repeat: not taken
+  in.add(ci);
+  IncomingSetup out;
+  std::memset(&out.called, 0xaa, sizeof out.called);
+  std::memset(&out.calling, 0xaa, sizeof out.calling);
+  std::memset(&out.sap, 0xaa, sizeof out.sap);
+  ASSERT_FALSE(decode_setup(in, Version::kUni31, out));
+  EXPECT_EQ(std::string(out.called.sas_addr.pub), digits);
+  EXPECT_EQ(std::memcmp(out.called.sas_addr.prv, sub_addr.sas_addr.prv, ATM_ESA_LEN), 0);
+  struct sockaddr_atmsvc zero;
+  std::memset(&zero, 0, sizeof zero);
+  EXPECT_EQ(std::memcmp(&out.calling, &zero, sizeof zero), 0);  // none in the SETUP
+  EXPECT_EQ(out.sap.bhli.hl_type, ATM_HL_NONE);
+  EXPECT_EQ(out.sap.blli[0].l2_proto, ATM_L2_ISO8802);
+  EXPECT_EQ(out.sap.blli[1].l2_proto, ATM_L2_X25_LL);
+  EXPECT_EQ(out.sap.blli[2].l2_proto, ATM_L2_Q922);
+  ASSERT_TRUE(out.conn_id);
+  EXPECT_EQ(out.conn_id->vci, 33);
+}
+
 TEST(BlliMapping, ConnectBlliOnlyWhenInUse) {
   struct atm_blli none;
   std::memset(&none, 0, sizeof none);

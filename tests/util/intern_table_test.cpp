@@ -109,6 +109,36 @@ TEST(InternTable, TheLastValuesAcquiredAreFoundByCompareNeverByAStaleIndex) {
   EXPECT_EQ(u.size(), 0u);
 }
 
+// A hint is tried first and only trusted when its entry holds the value: a
+// stale hint (its room given to another value), a wrong one, kNone or
+// kUnknown falls back to the lookup, and the counts stay right.
+TEST(InternTable, AHintIsTriedFirstAndAStaleOneMerelyMisses) {
+  Table t(2);
+  const auto a = t.acquire(addr(1), Table::kNone);
+  const auto b = t.acquire(addr(2), Table::kUnknown);
+  ASSERT_NE(a, b);
+  EXPECT_EQ(t.acquire(addr(1), a), a);  // the hint holds it: taken
+  EXPECT_EQ(t.acquire(addr(1), b), a);  // a wrong hint: found by lookup
+  EXPECT_EQ(t.acquire(addr(2), 7), b);  // beyond the table: found by lookup
+  t.release(a);
+  t.release(a);
+  t.release(a);
+  EXPECT_EQ(t.size(), 1u);
+  t.release(b);
+  t.release(b);
+  EXPECT_EQ(t.size(), 0u);
+  EXPECT_EQ(t.acquire(addr(1), a), a);  // idle, by hint: in use again
+  EXPECT_EQ(t.size(), 1u);
+  // b's room goes to addr(3) (the one idle longest): the hint b is stale.
+  const auto c = t.acquire(addr(3), b);
+  EXPECT_EQ(c, b);
+  EXPECT_EQ(*t.find(c), addr(3));
+  EXPECT_EQ(t.acquire(addr(2), b), Table::kUnknown);  // gone, the table full
+  EXPECT_EQ(t.overflows(), 1u);
+  EXPECT_EQ(t.acquire(addr(3), c), c);
+  EXPECT_EQ(t.size(), 2u);
+}
+
 TEST(InternTable, ManyValuesComeAndGo) {
   Table t(Table::kMaxBound);
   std::vector<Table::Index> ix;

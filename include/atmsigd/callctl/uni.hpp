@@ -882,6 +882,10 @@ class Uni final : public atmsvc::CallControl {
   // distinct value once (call_details.cpp).
   util::InternTable<struct sockaddr_atmsvc> addresses_{params_.details_bound};
   util::InternTable<struct atm_qos> qos_{params_.details_bound};
+  // The indices the last call's values got: tried first (InternTable's hint).
+  struct {
+    std::uint16_t local = 0, remote = 0, qos = 0;
+  } details_hints_;
 };
 
 }  // namespace atmsigd::callctl

@@ -4,7 +4,8 @@
 // local addresses, its peers', the QoS its applications ask for), so each is
 // stored once, whatever the number of records naming it.
 //
-// acquire() is O(1) (a FlatMap lookup, one entry's count); release() drops
+// acquire() is O(1) (a FlatMap lookup, one entry's count; with the caller's
+// hint, one compare when the value repeats); release() drops
 // the count (no lookup). An entry whose last user went stays, idle, so that
 // the next record with the same value costs a lookup only; when the table has
 // `bound` entries, a new value takes the room of the one idle longest (an
@@ -36,7 +37,8 @@ class InternTable {
 
   explicit InternTable(std::size_t bound) : bound_(bound < kMaxBound ? bound : kMaxBound) {}
 
-  Index acquire(const T& v) {
+  // Out of line: the hinted acquire() below stays small where it is inlined.
+  [[gnu::noinline]] Index acquire(const T& v) {
     // The values acquired last first: a call's local address and its peer's
     // alternate, so most acquisitions are one of the two, found by a compare
     // instead of a hash and a probe. An entry given to another value since
@@ -64,6 +66,19 @@ class InternTable {
     index_.emplace(k, i);
     remember(i);
     return i;
+  }
+
+  // acquire(v), the entry `hint` tried first: the index the caller's last
+  // value of the kind got (a call's local address, its peer's), which the
+  // next value of that kind mostly repeats. One compare then, inline, instead
+  // of a call, a walk of the values acquired last and a compare of each. A
+  // hint whose room went to another value since merely compares unequal;
+  // kNone and kUnknown are never tried.
+  Index acquire(const T& v, Index hint) {
+    if (hint != kNone && hint <= entries_.size() &&
+        std::memcmp(&entries_[hint - 1].value, &v, sizeof(T)) == 0)
+      return take(hint, false);
+    return acquire(v);
   }
 
   // One user fewer. A value no record names stays (idle) until its room is
@@ -128,14 +143,16 @@ class InternTable {
     Index prev = kNone, next = kNone;  // the idle list (refs == 0), oldest first
   };
 
-  // One more user of entry i (idle until now: off the idle list).
-  Index take(Index i) {
+  // One more user of entry i (idle until now: off the idle list); among the
+  // values acquired last unless it came by the caller's hint (the hinted
+  // callers do not look there).
+  Index take(Index i, bool recent = true) {
     Entry& e = entries_[i - 1];
     if (e.refs++ == 0) {
       unlink(i);
       ++in_use_;
     }
-    remember(i);
+    if (recent) remember(i);
     return i;
   }
   void remember(Index i) {
