@@ -117,8 +117,7 @@ void SendQueue::grow() {
 bool SendQueue::push_slow(ByteView d) {
   const std::size_t len = d.size();
   if (count_ == ring_) grow();
-  std::size_t at = head_ + count_;
-  if (at >= ring_) at -= ring_;
+  const std::size_t at = tail();
   std::uint8_t* slot = arena_.get() + at * kSlot;
   if (len > kSlot) {
     // Rare (a large SETUP): the slot's own buffer, grown once.
@@ -126,12 +125,7 @@ bool SendQueue::push_slow(ByteView d) {
     if (b.size() < len) b.resize(len);
     slot = b.data();
   }
-  if (len != 0) std::memcpy(slot, d.data(), len);
-  iov_[at].iov_base = slot;
-  iov_[at].iov_len = len;
-  ++count_;
-  octets_ += len;
-  if (count_ > high_water_) high_water_ = count_;
+  place(at, slot, d);
   return true;
 }
 

@@ -93,15 +93,8 @@ class SendQueue {
     }
     if (count_ == ring_ || len > kSlot) [[unlikely]]
       return push_slow(d);
-    std::size_t at = head_ + count_;
-    if (at >= ring_) at -= ring_;
-    std::uint8_t* slot = arena_.get() + at * kSlot;
-    if (len != 0) std::memcpy(slot, d.data(), len);
-    iov_[at].iov_base = slot;
-    iov_[at].iov_len = len;
-    ++count_;
-    octets_ += len;
-    if (count_ > high_water_) high_water_ = count_;
+    const std::size_t at = tail();
+    place(at, arena_.get() + at * kSlot, d);
     return true;
   }
   bool empty() const { return count_ == 0; }
@@ -131,6 +124,21 @@ class SendQueue {
 
  private:
   bool push_slow(ByteView d);  // within the bounds
+  // The ring's index behind the last datagram queued (count_ < ring_).
+  std::size_t tail() const {
+    const std::size_t at = head_ + count_;
+    return at >= ring_ ? at - ring_ : at;
+  }
+  // Queues `d` in slot `at` (its own buffer `slot`): the copy and the iovec.
+  void place(std::size_t at, std::uint8_t* slot, ByteView d) {
+    const std::size_t len = d.size();
+    if (len != 0) std::memcpy(slot, d.data(), len);
+    iov_[at].iov_base = slot;
+    iov_[at].iov_len = len;
+    ++count_;
+    octets_ += len;
+    if (count_ > high_water_) high_water_ = count_;
+  }
   void grow();
   // The ring's headers: each slot's one iovec, the destination.
   void link_headers();
