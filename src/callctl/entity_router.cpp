@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "atmsigd/callctl/mapping.hpp"
+#include "atmsigd/util/variant_index.hpp"
 
 namespace atmsigd::callctl {
 
@@ -23,12 +24,9 @@ using atmsvc::NetOutput;
 
 namespace {
 // The index of alternative T in NetOutput (a switch's case label).
-template <class T, std::size_t I = 0>
-constexpr std::size_t variant_index() {
-  if constexpr (std::is_same_v<std::variant_alternative_t<I, NetOutput>, T>)
-    return I;
-  else
-    return variant_index<T, I + 1>();
+template <class T>
+consteval std::size_t variant_index() {
+  return index_in<T, NetOutput>();
 }
 }  // namespace
 

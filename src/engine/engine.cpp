@@ -1,5 +1,7 @@
 #include "atmsigd/engine/engine.hpp"
 
+#include "atmsigd/util/variant_index.hpp"
+
 namespace atmsigd::engine {
 
 using namespace atmsvc;
@@ -7,14 +9,7 @@ using namespace atmsvc;
 namespace {
 const log::Levels kDefaultLevels;
 
-// The index of alternative T in variant V, for a switch (no chain of get_ifs).
-template <class T, class V, std::size_t I = 0>
-constexpr std::size_t index_in() {
-  if constexpr (std::is_same_v<std::variant_alternative_t<I, V>, T>)
-    return I;
-  else
-    return index_in<T, V, I + 1>();
-}
+// The index of alternative T in Action, for a switch (no chain of get_ifs).
 template <class T>
 constexpr std::size_t variant_index = index_in<T, Action>();
 

@@ -19,6 +19,7 @@
 #include "atmsigd/sscop/pdu.hpp"
 #include "atmsigd/util/atm_text.hpp"
 #include "atmsigd/util/buffer_pool.hpp"
+#include "atmsigd/util/variant_index.hpp"
 
 namespace atmsigd::io {
 
@@ -480,19 +481,8 @@ void Demon::feed_asked() {
 
 namespace {
 // An alternative's index in engine::Action, for perform()'s switch.
-template <class T, class V>
-struct IndexIn;
-template <class T, class... A>
-struct IndexIn<T, std::variant<A...>> {
-  static constexpr std::size_t value = [] {
-    constexpr bool kIs[] = {std::is_same_v<T, A>...};
-    for (std::size_t i = 0; i < sizeof...(A); ++i)
-      if (kIs[i]) return i;
-    return sizeof...(A);
-  }();
-};
 template <class T>
-constexpr std::size_t kActionIndex = IndexIn<T, engine::Action>::value;
+constexpr std::size_t kActionIndex = index_in<T, engine::Action>();
 }  // namespace
 
 // One switch on the action's index (issue 13: a chain of get_if tested up

@@ -6,18 +6,16 @@
 #include <utility>
 
 #include "atmsigd/util/buffer_pool.hpp"
+#include "atmsigd/util/variant_index.hpp"
 
 namespace atmsigd::sscf {
 
 namespace {
 
 // The index of alternative T in sscop::Action.
-template <class T, std::size_t I = 0>
+template <class T>
 consteval std::size_t variant_index() {
-  if constexpr (std::is_same_v<std::variant_alternative_t<I, sscop::Action>, T>)
-    return I;
-  else
-    return variant_index<T, I + 1>();
+  return index_in<T, sscop::Action>();
 }
 
 }  // namespace
