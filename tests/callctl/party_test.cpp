@@ -64,6 +64,7 @@ CcConnect p2mp_connect(atmsvc::SockId sock, std::uint8_t to = 5) {
 // A Uni under test facing a scripted peer, UNI 4.0.
 struct Party : Fixture {
   explicit Party(Side s) : Fixture(params(s), Version::kUni40), side(s) {}
+  Party(Side s, UniParams p) : Fixture(std::move(p), Version::kUni40), side(s) {}
   Side side;
 
   void peer_sends(MessageType t, std::uint32_t cref, bool flag, std::vector<q2931::Ie> ies = {}) {
@@ -812,6 +813,77 @@ TEST(LeafNetwork, OurRestartOfAnOfferedLeafsVc_RejectsThatLeaf) {
   const Message rs = f.peer.expect(MessageType::kRestart);
   ASSERT_NE(rs.find<q2931::ConnectionIdentifier>(), nullptr);
   EXPECT_EQ(rs.find<q2931::ConnectionIdentifier>()->vci, inc.pvc.sap_addr.vci);
+  const auto gone = events_of<CcIncomingGone>(f.take());
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].call, inc.call);
+  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kNull);
+  EXPECT_EQ(f.uni().state_of_sock(2), CallState::kActive);
+}
+
+// Class 1 (UNI 4.0, a VPCI's VCs) on a leaf whose VC is on a VPCI of its own:
+// VPCI 0 has one VCI, which the call takes, so the added leaf gets VPCI 1.
+UniParams two_vpcis() {
+  auto p = params(Side::kNetwork);
+  p.vc_ranges = {VcRange{0, 0, 32, 32}, VcRange{1, 1, 32, 100}};
+  return p;
+}
+
+// The peer's RESTART class 1 of the leaf's VPCI clears that leaf only (its
+// socket -ENETRESET, DROP PARTY cause 41 to the root); the call on VPCI 0
+// and its own party stay; the acknowledgement echoes class and VPCI.
+TEST(LeafNetwork, Class1RestartOfAnAddedLeafsVpci_ClearsThatLeafOnly) {
+  Party f(Side::kNetwork, two_vpcis());
+  const auto cref = f.leaf_call();
+  const CcIncoming inc = f.add_party_in(cref, 5);
+  ASSERT_EQ(inc.pvc.sap_addr.vpi, 1);
+  f.req(CcAccept{inc.call, 8});
+  f.peer.expect(MessageType::kAddPartyAcknowledge);
+  f.take();
+  Message r = msg(MessageType::kRestart, 0, false);
+  r.add(conn_id(1, 0));  // class 1: the VCI does not count
+  q2931::RestartIndicator ri;
+  ri.restart_class = 1;
+  r.add(ri);
+  f.send(r);
+  const Message d = f.peer.expect(MessageType::kDropParty);
+  EXPECT_EQ(ep_of(d), 5);
+  EXPECT_EQ(cause_of(d), cause::kTemporaryFailure);
+  const Message ack = f.peer.expect(MessageType::kRestartAcknowledge);
+  ASSERT_NE(ack.find<q2931::RestartIndicator>(), nullptr);
+  EXPECT_EQ(ack.find<q2931::RestartIndicator>()->restart_class, 1);
+  ASSERT_NE(ack.find<q2931::ConnectionIdentifier>(), nullptr);
+  EXPECT_EQ(ack.find<q2931::ConnectionIdentifier>()->vpci, 1);
+  const auto gone = events_of<CcReleased>(f.take());
+  ASSERT_EQ(gone.size(), 1u);
+  EXPECT_EQ(gone[0].sock, 8u);
+  EXPECT_EQ(gone[0].err, -ENETRESET);
+  EXPECT_EQ(f.pstate(cref, 0, false), PartyState::kActive);
+  EXPECT_EQ(f.uni().state_of_sock(2), CallState::kActive);
+  f.peer_sends(MessageType::kDropPartyAcknowledge, cref, false, {epref(5, false)});
+  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kNull);
+  EXPECT_EQ(f.uni().vcis_in_use(), 1u);
+  EXPECT_TRUE(f.take().empty());
+}
+
+// The operator's class-1 restart of that VPCI: the offered leaf is rejected
+// (ADD PARTY REJECT cause 41, CcIncomingGone), RESTART class 1 names VPCI 1,
+// and the call on VPCI 0 stays.
+TEST(LeafNetwork, OurClass1RestartOfAnOfferedLeafsVpci_RejectsThatLeaf) {
+  Party f(Side::kNetwork, two_vpcis());
+  const auto cref = f.leaf_call();
+  const CcIncoming inc = f.add_party_in(cref, 5);
+  ASSERT_EQ(inc.pvc.sap_addr.vpi, 1);
+  f.uut->handle(atmsvc::RestartVcs{0, std::pair<std::uint16_t, std::uint16_t>{1, 0}, true},
+                f.link.now);
+  f.link.pump();
+  const Message rej = f.peer.expect(MessageType::kAddPartyReject);
+  EXPECT_EQ(ep_of(rej), 5);
+  EXPECT_EQ(cause_of(rej), cause::kTemporaryFailure);
+  const Message rs = f.peer.expect(MessageType::kRestart);
+  ASSERT_NE(rs.find<q2931::RestartIndicator>(), nullptr);
+  EXPECT_EQ(rs.find<q2931::RestartIndicator>()->restart_class, 1);
+  ASSERT_NE(rs.find<q2931::ConnectionIdentifier>(), nullptr);
+  EXPECT_EQ(rs.find<q2931::ConnectionIdentifier>()->vpci, 1);
   const auto gone = events_of<CcIncomingGone>(f.take());
   ASSERT_EQ(gone.size(), 1u);
   EXPECT_EQ(gone[0].call, inc.call);
