@@ -196,12 +196,10 @@ std::variant<Pdu, DecodeError> decode(ByteView b, Mode mode) {
   return p;
 }
 
-namespace {
-
 // decode_view() of every PDU but a well-formed SD: out of line, so that the
 // SD's way keeps no registers and no frame of its own.
-[[gnu::noinline]] std::optional<DecodeError> decode_view_general(ByteView b, Mode mode, Pdu& p,
-                                                                 ByteView& info) {
+[[gnu::noinline]] std::optional<DecodeError> decode_view_other(ByteView b, Mode mode, Pdu& p,
+                                                               ByteView& info) {
   const std::size_t n = b.size();
   if (n < 4) return DecodeError{'U', "PDU shorter than 4 octets (" + std::to_string(n) + ")"};
   if (n % 4 != 0)
@@ -340,12 +338,10 @@ namespace {
   return std::nullopt;
 }
 
-}  // namespace
-
 std::optional<DecodeError> decode_view(ByteView b, Mode mode, Pdu& p, ByteView& info) {
   // The PDU of every message first and in one go.
   if (decode_sd_view(b, p, info)) return std::nullopt;
-  return decode_view_general(b, mode, p, info);
+  return decode_view_other(b, mode, p, info);
 }
 
 std::string describe(const Pdu& p) {

@@ -801,7 +801,9 @@ void Sscop::receive_pdu(ByteView bytes) {
 // DecodeError on its stack).
 void Sscop::receive_other_pdu(ByteView bytes) {
   ByteView info;
-  if (auto err = decode_view(bytes, params_.mode, rx_pdu_, info)) {
+  // In Ready receive_pdu() has made the SD test already.
+  if (auto err = state_ == State::kReady ? decode_view_other(bytes, params_.mode, rx_pdu_, info)
+                                         : decode_view(bytes, params_.mode, rx_pdu_, info)) {
     ++stats_.malformed;
     maa_error(err->code);
     if (tracing(log::Id::kSscopMalformed))

@@ -285,7 +285,8 @@ TEST(SscopPdu, SdLengthEdges) {
 
 // decode_sd_view() (SSCOP's receive path) against decode_view() on random
 // octets: it takes a PDU only if decode_view() decodes it as an SD, with the
-// same fields and view, and changes nothing when it declines.
+// same fields and view, and changes nothing when it declines; then
+// decode_view_other() decides as decode_view() does.
 TEST(SscopPdu, InlineSdWayAgreesWithDecodeView) {
   std::mt19937 rng(99);
   int taken = 0;
@@ -311,6 +312,21 @@ TEST(SscopPdu, InlineSdWayAgreesWithDecodeView) {
         EXPECT_EQ(fast.ns, 12345u);
         if (ok) {
           EXPECT_NE(slow.type, PduType::kSd);
+        }
+        // What SSCOP's Ready takes next (the SD test not made again): the
+        // same result, fields, view and error as decode_view().
+        Pdu other;
+        ByteView other_info;
+        const auto err = decode_view_other(b, mode, other, other_info);
+        ASSERT_EQ(!err.has_value(), ok);
+        if (ok) {
+          expect_same(other, slow);
+          EXPECT_EQ(other_info.data(), slow_info.data());
+          EXPECT_EQ(other_info.size(), slow_info.size());
+        } else {
+          const auto slow_err = decode_view(b, mode, slow, slow_info);
+          EXPECT_EQ(err->code, slow_err->code);
+          EXPECT_EQ(err->reason, slow_err->reason);
         }
       }
     }

@@ -132,6 +132,10 @@ inline bool decode_sd_view(ByteView b, Pdu& p, ByteView& info) {
   return true;
 }
 
+// decode_view() of a PDU that decode_sd_view() refused (SSCOP's receive path
+// in Ready: the SD test is not made twice).
+std::optional<DecodeError> decode_view_other(ByteView bytes, Mode mode, Pdu& pdu, ByteView& info);
+
 // One-line human description ("SD N(S)=5 len=12"), for traces.
 std::string describe(const Pdu& pdu);
 // The same for a Pdu from decode_view(), whose info field is `info`.
