@@ -71,7 +71,27 @@ for impl in IMPLS:
             cells[(impl, w, k)] = r
 
 floor = keyvals(f"{RES}/floor")
-cg = {(i, s): read(f"{RES}/cg-{i}-{s}") for i in IMPLS for s in "ab"}
+def median_of_runs(path):
+    """The median of the figures in `path` (one callgrind run a line) and
+    all of them; ("", []) when none ran."""
+    runs = sorted(x for x in (num(v) for v in read(path).split()) if x is not None)
+    if not runs:
+        return "", []
+    mid = len(runs) // 2
+    m = runs[mid] if len(runs) % 2 else (runs[mid - 1] + runs[mid]) / 2
+    return str(m), runs
+
+
+cg_runs = {(i, s): median_of_runs(f"{RES}/cg-{i}-{s}") for i in IMPLS for s in "ab"}
+cg = {k: v[0] for k, v in cg_runs.items()}
+
+
+def cg_text(impl, side):
+    """The median, and with several runs their spread."""
+    m, runs = cg_runs[(impl, side)]
+    if len(runs) < 2:
+        return fmt(m)
+    return f"{fmt(m)} ({len(runs)} runs: {fmt(runs[0])}–{fmt(runs[-1])})"
 dg = {i: keyvals(f"{RES}/dg-{i}") for i in IMPLS}
 
 out = []
@@ -140,10 +160,14 @@ for w in WS:
 o("")
 
 o("### Instructions per call (callgrind, W = 1)\n")
+if int(env.get("CG_RUNS", "1")) > 1:
+    o(f"Ours: the median of {env['CG_RUNS']} runs, each the difference of {env['CG_N1']} and "
+      f"{env['CG_N2']} calls, with their spread (the shell's and Asio's share follows the loop "
+      "turns a call takes); the original: one run.\n")
 o("| side | ours | original | ours/original | target |")
 o("|---|---|---|---|---|")
 for s, name in (("a", "A (user side)"), ("b", "B (network side)")):
-    o(f"| {name} | {fmt(cg[('ours', s)])} | {fmt(cg[('original', s)])} "
+    o(f"| {name} | {cg_text('ours', s)} | {fmt(cg[('original', s)])} "
       f"| {ratio(cg[('ours', s)], cg[('original', s)])} | ≤ 20 000 |")
 o("")
 
