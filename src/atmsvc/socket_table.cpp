@@ -1063,9 +1063,9 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
   s.listener->addr_key = addr_key(r.svc);
   listener_by_sap_[key] = s.vcc;
   if (svc_addr_in_use(r.svc))
-    listeners_by_addr_[s.listener->addr_key].push_back(s.vcc);
+    listeners_by_addr_[s.listener->addr_key].push_back(&s);
   else
-    wildcard_listeners_.push_back(s.vcc);
+    wildcard_listeners_.push_back(&s);
   emit_for(s, ctx.out, log::Id::kSocketListen, r.svc);
   send_reply(ctx.out, as_okay, s.vcc);
 }
@@ -1252,8 +1252,8 @@ void SocketTable::unindex_listener(Socket& s) {
   if (!s.listener || s.listener->sap_key.empty()) return;
   auto& l = *s.listener;
   listener_by_sap_.erase(l.sap_key);
-  auto drop = [&](std::vector<Vcc>& v) {
-    auto it = std::find(v.begin(), v.end(), s.vcc);
+  auto drop = [&](std::vector<Socket*>& v) {
+    auto it = std::find(v.begin(), v.end(), &s);
     if (it != v.end()) v.erase(it);  // in order: the choice among listeners depends on it
   };
   if (l.addr_key == "*") {
@@ -1458,9 +1458,8 @@ void SocketTable::on_bind(const Message& m, std::vector<Action>& out) {
 // caller's BLLI it came from (-1: none).
 SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc, struct atm_blli& res,
                                                  int& offered) {
-  auto compatible = [&](Vcc v) -> Socket* {
-    Socket* s = find_vcc(v);
-    if (s == nullptr || !s->listener) return nullptr;
+  auto compatible = [&](Socket* s) -> Socket* {
+    if (!s->listener) return nullptr;
     const Listener& l = *s->listener;
     if (!qos_compatible(l.qos, inc.qos) || !bhli_compatible(l.sap.bhli, inc.sap.bhli) ||
         !negotiate_bllis(l.sap, inc.sap, res, offered))
@@ -1474,7 +1473,7 @@ SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc, struct a
       for (auto v = it->second.rbegin(); v != it->second.rend(); ++v)
         if (Socket* s = compatible(*v)) return s;
   }
-  for (Vcc v : wildcard_listeners_)
+  for (Socket* v : wildcard_listeners_)
     if (Socket* s = compatible(v)) return s;
   return nullptr;
 }
@@ -1484,16 +1483,15 @@ SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc, struct a
 // same) would take a call with the new listener's SAP and QoS.
 bool SocketTable::listen_conflict(const struct sockaddr_atmsvc& addr, const struct atm_sap& sap,
                                   const struct atm_qos& qos) {
-  const std::vector<Vcc>* same = nullptr;
+  const std::vector<Socket*>* same = nullptr;
   if (!svc_addr_in_use(addr)) {
     same = &wildcard_listeners_;
   } else if (auto it = listeners_by_addr_.find(addr_key(addr)); it != listeners_by_addr_.end()) {
     same = &it->second;
   }
   if (same == nullptr) return false;
-  for (Vcc v : *same) {
-    const Socket* s = find_vcc(v);
-    if (s == nullptr || !s->listener) continue;
+  for (const Socket* s : *same) {
+    if (!s->listener) continue;
     const Listener& l = *s->listener;
     struct atm_blli res {};
     int offered = -1;

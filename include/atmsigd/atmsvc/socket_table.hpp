@@ -369,8 +369,12 @@ class SocketTable {
   };
   static std::uint64_t hash_key(std::string_view k) noexcept;
   std::unordered_map<std::string, Vcc, KeyHash, std::equal_to<>> listener_by_sap_;
-  std::unordered_map<std::string, std::vector<Vcc>, KeyHash, std::equal_to<>> listeners_by_addr_;
-  std::vector<Vcc> wildcard_listeners_;  // listening on the null address
+  // The listeners themselves, not their vccs: a record stays put in the slab
+  // until destroy(), which takes it out of these lists first
+  // (unindex_listener), so matching a call looks nothing up (issue 13).
+  std::unordered_map<std::string, std::vector<Socket*>, KeyHash, std::equal_to<>>
+      listeners_by_addr_;
+  std::vector<Socket*> wildcard_listeners_;  // listening on the null address
   // Which listener holds a pending indication, by call.
   util::FlatMap<CallId, Vcc> pending_owner_;
   std::unordered_map<int, std::vector<struct sockaddr_atmsvc>> local_addrs_;
