@@ -71,6 +71,12 @@ std::string_view addr_key_at(char* buf, const struct sockaddr_atmsvc& a) {
   return "*";
 }
 
+std::uint64_t word_at(const char* p) {
+  std::uint64_t w;
+  std::memcpy(&w, p, sizeof w);
+  return w;
+}
+
 std::string addr_key(const struct sockaddr_atmsvc& a) {
   char buf[kAddrKeyMax];
   return std::string(addr_key_at(buf, a));
@@ -91,6 +97,34 @@ std::string sap_key(const struct sockaddr_atmsvc& a, const struct atm_sap& sap) 
   }
   return k;
 }
+
+}  // namespace
+
+std::uint64_t SocketTable::hash_key(std::string_view k) noexcept {
+  // Each word mixed in with a multiply and a shift (splitmix64's
+  // constants); the length in the seed, so "e1" and "e1\0" differ.
+  constexpr std::uint64_t kMul = 0xbf58476d1ce4e5b9ULL;
+  std::uint64_t h = (k.size() + 1) * 0x9e3779b97f4a7c15ULL;
+  auto mix = [&](std::uint64_t w) {
+    h = (h ^ w) * kMul;
+    h ^= h >> 31;
+  };
+  const char* p = k.data();
+  std::size_t n = k.size();
+  if (n >= sizeof(std::uint64_t)) {
+    for (; n > sizeof(std::uint64_t); n -= sizeof(std::uint64_t), p += sizeof(std::uint64_t))
+      mix(word_at(p));
+    mix(word_at(k.data() + k.size() - sizeof(std::uint64_t)));  // the last word, overlapping
+  } else {
+    std::uint64_t w = 0;
+    for (std::size_t i = 0; i < n; ++i)
+      w |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    mix(w);
+  }
+  return h ^ (h >> 29);
+}
+
+namespace {
 
 // --- SAP and traffic negotiation (docs/atmsvc.md, "Listener matching") -----
 // The rules of the original (linux-atm sigd/sap.c sap_compat with libatm's
@@ -320,7 +354,10 @@ SocketTable::Socket& SocketTable::create(Vcc vcc, SockState st, TimePoint now) {
   // A held call's socket is this record (docs/performance.md, "Memory"):
   // since_s and multipoint live in the padding after the state.
   static_assert(sizeof(Socket) <= 40, "a socket's record grew");
-  Socket& s = by_vcc_[vcc];
+  // Every caller found no socket of vcc (the Null row's handlers are reached
+  // only with none, listening_accept looks first): one insertion, no second
+  // probe (issue 13).
+  Socket& s = by_vcc_.emplace_absent(vcc, Socket{});
   s.id = next_id_++;
   s.vcc = vcc;
   s.state = st;
@@ -754,6 +791,21 @@ struct SocketTable::Dispatch {
       {as_okay, SockEvent::kKernelOkay, false},
       {as_error, SockEvent::kKernelError, false},
   }};
+  // kKernelRoutes by message type (made from it, so one list stays the
+  // source): dispatch_kernel() reads its route with one load instead of
+  // scanning the list (issue 13). Types without a route have routed false.
+  struct RouteByType {
+    SockEvent event;
+    bool by_listen_vcc;
+    bool routed;  // value-initialized: false
+  };
+  static constexpr std::size_t kTypeCount = as_dropparty + 1;
+  static constexpr std::array<RouteByType, kTypeCount> kRouteByType = [] {
+    std::array<RouteByType, kTypeCount> t{};
+    for (const KernelRoute& r : kKernelRoutes)
+      t[static_cast<std::size_t>(r.type)] = RouteByType{r.event, r.by_listen_vcc, true};
+    return t;
+  }();
 };
 
 std::span<const Transition> transitions() {
@@ -777,11 +829,12 @@ void SocketTable::dispatch_kernel(const Message& m, TimePoint now, std::vector<A
     default:
       break;
   }
-  for (const auto& r : Dispatch::kKernelRoutes) {
-    if (r.type != m.type()) continue;
-    Context ctx{&m, nullptr, now, out};
-    step(find_vcc(r.by_listen_vcc ? m.listen_vcc() : m.vcc()), r.event, ctx);
-    return;
+  if (const auto t = static_cast<unsigned>(m.type()); t < Dispatch::kTypeCount) {
+    if (const auto& r = Dispatch::kRouteByType[t]; r.routed) {
+      Context ctx{&m, nullptr, now, out};
+      step(find_vcc(r.by_listen_vcc ? m.listen_vcc() : m.vcc()), r.event, ctx);
+      return;
+    }
   }
   // validate_from_kernel() let nothing else through.
   if (wants(log::Id::kSocketUnhandled)) emit(out, log::Id::kSocketUnhandled, m.summary());
@@ -1010,9 +1063,9 @@ void SocketTable::null_listen(Socket* /*s*/, Context& ctx) {
   s.listener->addr_key = addr_key(r.svc);
   listener_by_sap_[key] = s.vcc;
   if (svc_addr_in_use(r.svc))
-    listeners_by_addr_[s.listener->addr_key].push_back(s.vcc);
+    listeners_by_addr_[s.listener->addr_key].push_back(&s);
   else
-    wildcard_listeners_.push_back(s.vcc);
+    wildcard_listeners_.push_back(&s);
   emit_for(s, ctx.out, log::Id::kSocketListen, r.svc);
   send_reply(ctx.out, as_okay, s.vcc);
 }
@@ -1199,8 +1252,8 @@ void SocketTable::unindex_listener(Socket& s) {
   if (!s.listener || s.listener->sap_key.empty()) return;
   auto& l = *s.listener;
   listener_by_sap_.erase(l.sap_key);
-  auto drop = [&](std::vector<Vcc>& v) {
-    auto it = std::find(v.begin(), v.end(), s.vcc);
+  auto drop = [&](std::vector<Socket*>& v) {
+    auto it = std::find(v.begin(), v.end(), &s);
     if (it != v.end()) v.erase(it);  // in order: the choice among listeners depends on it
   };
   if (l.addr_key == "*") {
@@ -1405,9 +1458,8 @@ void SocketTable::on_bind(const Message& m, std::vector<Action>& out) {
 // caller's BLLI it came from (-1: none).
 SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc, struct atm_blli& res,
                                                  int& offered) {
-  auto compatible = [&](Vcc v) -> Socket* {
-    Socket* s = find_vcc(v);
-    if (s == nullptr || !s->listener) return nullptr;
+  auto compatible = [&](Socket* s) -> Socket* {
+    if (!s->listener) return nullptr;
     const Listener& l = *s->listener;
     if (!qos_compatible(l.qos, inc.qos) || !bhli_compatible(l.sap.bhli, inc.sap.bhli) ||
         !negotiate_bllis(l.sap, inc.sap, res, offered))
@@ -1421,7 +1473,7 @@ SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc, struct a
       for (auto v = it->second.rbegin(); v != it->second.rend(); ++v)
         if (Socket* s = compatible(*v)) return s;
   }
-  for (Vcc v : wildcard_listeners_)
+  for (Socket* v : wildcard_listeners_)
     if (Socket* s = compatible(v)) return s;
   return nullptr;
 }
@@ -1431,16 +1483,15 @@ SocketTable::Socket* SocketTable::match_listener(const CcIncoming& inc, struct a
 // same) would take a call with the new listener's SAP and QoS.
 bool SocketTable::listen_conflict(const struct sockaddr_atmsvc& addr, const struct atm_sap& sap,
                                   const struct atm_qos& qos) {
-  const std::vector<Vcc>* same = nullptr;
+  const std::vector<Socket*>* same = nullptr;
   if (!svc_addr_in_use(addr)) {
     same = &wildcard_listeners_;
   } else if (auto it = listeners_by_addr_.find(addr_key(addr)); it != listeners_by_addr_.end()) {
     same = &it->second;
   }
   if (same == nullptr) return false;
-  for (Vcc v : *same) {
-    const Socket* s = find_vcc(v);
-    if (s == nullptr || !s->listener) continue;
+  for (const Socket* s : *same) {
+    if (!s->listener) continue;
     const Listener& l = *s->listener;
     struct atm_blli res {};
     int offered = -1;

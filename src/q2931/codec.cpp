@@ -119,13 +119,15 @@ bool decode_header(ByteView bytes, Version v, DecodeResult& res, std::uint16_t& 
     verdicts.push_back(make(Problem::kBadCallReference, Action::kDiscardIgnore, 0));
     return false;
   }
-  wire::Reader hr(bytes.subspan(2));
-  std::uint32_t cref = 0;
-  std::uint8_t type = 0, ext = 0;
-  hr.u24(cref);
-  hr.u8(type);
-  hr.u8(ext);
-  hr.u16(length);
+  static_assert(kCallReferenceLength == 3 && kHeaderLength == 9);
+  // The tests above leave no header shorter than kHeaderLength (a short one
+  // either is "too short" or fails one of them): its fields are read in
+  // place, no reader with a bound test per field (issue 13).
+  const std::uint8_t* const h = bytes.data();
+  const std::uint32_t cref = std::uint32_t{h[2]} << 16 | std::uint32_t{h[3]} << 8 | h[4];
+  const std::uint8_t type = h[5];
+  const std::uint8_t ext = h[6];
+  length = static_cast<std::uint16_t>(h[7] << 8 | h[8]);
 
   // The kept message (and its IE list's storage) takes the new one's header.
   Message& m = res.message ? *res.message : res.message.emplace();

@@ -4,6 +4,8 @@
 #include <linux/atmdev.h>
 
 #include <cerrno>
+#include <cstring>
+#include <new>
 
 #include "harness.hpp"
 
@@ -41,6 +43,19 @@ TEST(Codec, RoundTripIsByteExact) {
   const Decoded none;
   EXPECT_FALSE(none.msg.has_value());
   EXPECT_FALSE(none.error.has_value());
+}
+
+TEST(Codec, ANewMessageIsAllZeroOctets) {
+  // Made where a frame was before (Message() zeroes with its own stores, no
+  // memset): every octet, the last ones and the padding included, is 0.
+  alignas(Message) unsigned char place[sizeof(Message)];
+  std::memset(place, 0xa5, sizeof place);
+  const Message* m = ::new (static_cast<void*>(place)) Message();
+  const Bytes b = encode(*m);
+  ASSERT_EQ(b.size(), sizeof(struct atmsvc_msg));
+  for (std::size_t i = 0; i < b.size(); ++i) EXPECT_EQ(b[i], 0) << "octet " << i;
+  EXPECT_EQ(*m, Message(static_cast<enum atmsvc_msg_type>(0)));
+  EXPECT_EQ(Message(as_okay).type(), as_okay);
 }
 
 TEST(Codec, BlliListIsTheLeadingEntriesInUse) {

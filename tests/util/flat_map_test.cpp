@@ -8,6 +8,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace atmsigd::util {
 namespace {
@@ -226,6 +227,24 @@ TEST(SlabMap, MatchesMapAndKeepsRecordsInPlace) {
     ++n;
   }
   EXPECT_EQ(n, ref.size());
+}
+
+TEST(SlabMap, EmplaceAbsentInsertsWithoutALookup) {
+  SlabMap<std::uint64_t, Record> m;
+  std::vector<Record*> where;
+  for (std::uint64_t k = 0; k < 1000; ++k) {
+    Record& r = m.emplace_absent(k * 7919, Record{k, std::make_unique<int>(static_cast<int>(k))});
+    EXPECT_EQ(r.id, k);
+    where.push_back(&r);
+  }
+  ASSERT_EQ(m.size(), 1000u);
+  for (std::uint64_t k = 0; k < 1000; ++k) {
+    EXPECT_EQ(m.find_ptr(k * 7919), where[k]);  // in place, however the index grew
+    EXPECT_EQ(*m.at(k * 7919).extra, static_cast<int>(k));
+  }
+  EXPECT_EQ(m.erase(0), 1u);
+  EXPECT_EQ(&m.emplace_absent(1, Record{1, nullptr}), where[0]);  // the released record
+  EXPECT_EQ(m.at(1).id, 1u);
 }
 
 TEST(SlabMap, ReusesReleasedRecordsReset) {

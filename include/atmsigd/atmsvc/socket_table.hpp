@@ -358,14 +358,23 @@ class SocketTable {
   util::FlatMap<SockId, Socket*> socket_of_id_;
   // Listeners by exact SAP (duplicate detection) and by address (matching).
   // Looked up by a key written on the stack (an incoming call builds no
-  // std::string): the hash and equality take a string_view.
+  // std::string): the hash and equality take a string_view. The hash reads
+  // the key 8 octets at a time (an NSAP key, 21 octets: three words, the
+  // last one overlapping), not std::hash's octet-wise murmur: an incoming
+  // call hashes its called address (issue 13). Nothing iterates these maps,
+  // so their order does not matter.
   struct KeyHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view k) const { return std::hash<std::string_view>{}(k); }
+    std::size_t operator()(std::string_view k) const noexcept { return hash_key(k); }
   };
+  static std::uint64_t hash_key(std::string_view k) noexcept;
   std::unordered_map<std::string, Vcc, KeyHash, std::equal_to<>> listener_by_sap_;
-  std::unordered_map<std::string, std::vector<Vcc>, KeyHash, std::equal_to<>> listeners_by_addr_;
-  std::vector<Vcc> wildcard_listeners_;  // listening on the null address
+  // The listeners themselves, not their vccs: a record stays put in the slab
+  // until destroy(), which takes it out of these lists first
+  // (unindex_listener), so matching a call looks nothing up (issue 13).
+  std::unordered_map<std::string, std::vector<Socket*>, KeyHash, std::equal_to<>>
+      listeners_by_addr_;
+  std::vector<Socket*> wildcard_listeners_;  // listening on the null address
   // Which listener holds a pending indication, by call.
   util::FlatMap<CallId, Vcc> pending_owner_;
   std::unordered_map<int, std::vector<struct sockaddr_atmsvc>> local_addrs_;

@@ -428,6 +428,13 @@ class SlabMap {
     const std::uint32_t i = slab_.add(std::move(v));
     return {iterator(this, index_.try_emplace(k, i).first), true};
   }
+  // Inserts (k, v) for a k the caller knows to be absent: no lookup first.
+  // Returns the new record.
+  T& emplace_absent(const K& k, T&& v) {
+    const std::uint32_t i = slab_.add(std::move(v));
+    index_.emplace_absent(k, i);
+    return slab_[i];
+  }
   T& operator[](const K& k) {
     if (const std::uint32_t* i = index_.find_ptr(k)) return slab_[*i];
     const std::uint32_t i = slab_.add(T{});
