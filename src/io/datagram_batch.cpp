@@ -72,6 +72,7 @@ SendQueue::SendQueue(Limits limits)
   big_.resize(ring_);
   hdrs_.resize(ring_);
   iov_.resize(ring_);
+  ends_.resize(ring_);
   link_headers();
 }
 
@@ -93,9 +94,11 @@ void SendQueue::grow() {
   std::unique_ptr<std::uint8_t[]> arena(new std::uint8_t[next * kSlot]);
   std::vector<Bytes> big(next);
   std::vector<struct iovec> iov(next);
+  std::vector<std::uint64_t> ends(next);
   for (std::size_t i = 0; i < count_; ++i) {
     const std::size_t at = (head_ + i) % ring_;
     const std::size_t len = iov_[at].iov_len;
+    ends[i] = ends_[at];
     big[i] = std::move(big_[at]);
     if (len <= kSlot) {
       std::memcpy(arena.get() + i * kSlot, iov_[at].iov_base, len);
@@ -108,6 +111,7 @@ void SendQueue::grow() {
   arena_ = std::move(arena);
   big_ = std::move(big);
   iov_ = std::move(iov);
+  ends_ = std::move(ends);
   hdrs_.assign(next, mmsghdr{});
   ring_ = next;
   head_ = 0;
@@ -130,7 +134,7 @@ bool SendQueue::push_slow(ByteView d) {
 }
 
 void SendQueue::clear() {
-  while (!empty()) pop();
+  if (!empty()) pop(count_);
 }
 
 int SendQueue::send_some(int fd, const struct sockaddr* to, socklen_t to_len) {
@@ -149,7 +153,7 @@ int SendQueue::send_some(int fd, const struct sockaddr* to, socklen_t to_len) {
   }
   if (single_)
     sent = ::sendmsg(fd, &hdrs_[head_].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
-  for (int i = 0; i < sent; ++i) pop();
+  if (sent > 0) pop(static_cast<std::size_t>(sent));
   return sent;
 }
 

@@ -5,9 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <deque>
 #include <new>
 
 #include "atmsigd/io/datagram_batch.hpp"
@@ -131,6 +133,49 @@ TEST(SendQueue, RefusesAndCountsAtTheBoundInDatagramsAndOctets) {
   by_octets.pop();
   EXPECT_TRUE(by_octets.push(datagram(3, 20)));
   EXPECT_EQ(by_octets.high_water(), 2u);
+}
+
+// pop(n) (one sendmmsg's worth at once) keeps the octets waiting exact,
+// from the slots' running totals, across the ring's end and its growth, and
+// the octet bound counts them: it refuses what does not fit and takes it
+// once enough went out.
+TEST(SendQueue, PoppingSeveralKeepsTheOctetsExact) {
+  SendQueue q({1000, 1 << 20});
+  std::deque<std::size_t> waiting;
+  std::size_t sum = 0;
+  std::uint32_t next_in = 0, next_out = 0;
+  for (int round = 0; round < 40; ++round) {
+    for (int i = 0; i < 5 + round % 7; ++i) {
+      const std::size_t len = 16 + (next_in * 37) % (SendQueue::kSlot + 200);
+      ASSERT_TRUE(q.push(datagram(next_in++, len)));
+      waiting.push_back(len);
+      sum += len;
+    }
+    const std::size_t n = std::min<std::size_t>(waiting.size(), 1 + round % 6);
+    for (std::size_t i = 0; i < n; ++i) {
+      sum -= waiting.front();
+      waiting.pop_front();
+    }
+    ASSERT_EQ(number(q.front()), next_out);
+    q.pop(n);
+    next_out += static_cast<std::uint32_t>(n);
+    ASSERT_EQ(q.size(), waiting.size());
+    ASSERT_EQ(q.octets(), sum) << round;
+    if (!q.empty()) {
+      ASSERT_EQ(number(q.front()), next_out);
+    }
+  }
+  q.clear();
+  EXPECT_EQ(q.octets(), 0u);
+
+  SendQueue bound({100, 100});
+  for (std::uint32_t i = 0; i < 4; ++i) ASSERT_TRUE(bound.push(datagram(i, 25)));
+  EXPECT_FALSE(bound.push(datagram(4, 1)));
+  bound.pop(2);
+  EXPECT_EQ(bound.octets(), 50u);
+  EXPECT_TRUE(bound.push(datagram(5, 50)));
+  EXPECT_FALSE(bound.push(datagram(6, 1)));
+  EXPECT_EQ(bound.dropped(), 2u);
 }
 
 TEST(RecvBatch, DrainsABurstInOrderInBatches) {
