@@ -137,12 +137,7 @@ void SendQueue::clear() {
   if (!empty()) pop(count_);
 }
 
-int SendQueue::send_some(int fd, const struct sockaddr* to, socklen_t to_len) {
-  if (to != to_ || (to != nullptr && to_len != to_len_)) {
-    to_ = to;
-    to_len_ = to_len;
-    link_headers();
-  }
+int SendQueue::send_some(int fd) {
   // The headers from the front to the ring's end are contiguous.
   std::size_t n = std::min(count_, ring_ - head_);
   if (n > kBatch) n = kBatch;

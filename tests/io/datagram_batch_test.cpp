@@ -2,6 +2,7 @@
 // datagram socket pair: order kept, the bound enforced and counted, a full
 // peer leaves the rest queued, and no heap allocation per datagram once warm.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -176,6 +177,40 @@ TEST(SendQueue, PoppingSeveralKeepsTheOctetsExact) {
   EXPECT_TRUE(bound.push(datagram(5, 50)));
   EXPECT_FALSE(bound.push(datagram(6, 1)));
   EXPECT_EQ(bound.dropped(), 2u);
+}
+
+// The destination is set once (set_destination) and carried by every
+// header, the ones a growing ring makes too: send_some(fd) on an unconnected
+// socket delivers each datagram there, in order.
+TEST(SendQueue, SendsToTheDestinationSetOnceAcrossGrowth) {
+  const int rx = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  const int tx = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  ASSERT_GE(rx, 0);
+  ASSERT_GE(tx, 0);
+  struct sockaddr_in at {};
+  at.sin_family = AF_INET;
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(rx, reinterpret_cast<struct sockaddr*>(&at), sizeof at), 0);
+  socklen_t len = sizeof at;
+  ASSERT_EQ(::getsockname(rx, reinterpret_cast<struct sockaddr*>(&at), &len), 0);
+  SendQueue q({1000, 1 << 20});
+  q.set_destination(reinterpret_cast<const struct sockaddr*>(&at), len);
+  constexpr std::uint32_t kCount = 100;  // past the first ring of 64: it grows
+  for (std::uint32_t i = 0; i < kCount; ++i) ASSERT_TRUE(q.push(datagram(i)));
+  RecvBatch batch(4096);
+  std::uint32_t got = 0;
+  for (int rounds = 0; got < kCount && rounds < 1000; ++rounds) {
+    if (!q.empty()) {
+      ASSERT_TRUE(q.send_some(tx) > 0 || errno == EAGAIN || errno == ENOBUFS);
+    }
+    const int n = batch.receive(rx);
+    for (int i = 0; i < n; ++i)
+      ASSERT_EQ(number(batch.datagram(static_cast<std::size_t>(i))), got++);
+  }
+  EXPECT_EQ(got, kCount);
+  EXPECT_TRUE(q.empty());
+  ::close(rx);
+  ::close(tx);
 }
 
 TEST(RecvBatch, DrainsABurstInOrderInBatches) {

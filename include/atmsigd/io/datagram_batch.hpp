@@ -122,7 +122,22 @@ class SendQueue {
   // what sendmmsg returned: the number sent (popped), or -1 with errno, the
   // front datagram not sent. Falls back to sendmsg where sendmmsg is not
   // supported.
-  int send_some(int fd, const struct sockaddr* to, socklen_t to_len);
+  int send_some(int fd, const struct sockaddr* to, socklen_t to_len) {
+    set_destination(to, to_len);
+    return send_some(fd);
+  }
+  // The same to the destination set last (issue 13: checked once, not at
+  // every send; the headers carry it).
+  int send_some(int fd);
+  // Where the datagrams go (null: the socket's connected peer); `to` must
+  // stay valid while set.
+  void set_destination(const struct sockaddr* to, socklen_t to_len) {
+    if (to != to_ || (to != nullptr && to_len != to_len_)) {
+      to_ = to;
+      to_len_ = to_len;
+      link_headers();
+    }
+  }
 
   const Limits& limits() const { return limits_; }
   std::uint64_t dropped() const { return dropped_; }
