@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "raw_syscall.hpp"
+
 namespace atmsigd::io {
 namespace {
 
@@ -17,15 +19,13 @@ bool unsupported(int e) {
   return e == ENOSYS || e == EOPNOTSUPP;
 }
 
-// recvmmsg and sendmmsg through syscall(2): glibc's wrappers are
-// cancellation points, each switching asynchronous cancellation on and off
-// around the call (≈ 50 instructions a call, issue 13); the demon cancels
-// no thread. Same arguments, same result, errno as the wrappers set it.
+// recvmmsg and sendmmsg without glibc's wrappers (raw_syscall.hpp): same
+// arguments, same result, errno as the wrappers set it.
 int raw_recvmmsg(int fd, struct mmsghdr* v, unsigned n, int flags) {
-  return static_cast<int>(::syscall(SYS_recvmmsg, fd, v, n, flags, nullptr));
+  return static_cast<int>(raw_syscall(SYS_recvmmsg, fd, reinterpret_cast<long>(v), n, flags, 0));
 }
 int raw_sendmmsg(int fd, struct mmsghdr* v, unsigned n, int flags) {
-  return static_cast<int>(::syscall(SYS_sendmmsg, fd, v, n, flags));
+  return static_cast<int>(raw_syscall(SYS_sendmmsg, fd, reinterpret_cast<long>(v), n, flags));
 }
 
 }  // namespace
@@ -153,3 +153,4 @@ int SendQueue::send_some(int fd) {
 }
 
 }  // namespace atmsigd::io
+
