@@ -95,8 +95,7 @@ class BatchedSocket {
 
   // Where queued datagrams go (unconnected sockets: UDP); null: connected.
   void set_destination(const struct sockaddr* to, socklen_t len) {
-    to_ = to;
-    to_len_ = len;
+    tx_.set_destination(to, len);
   }
 
   bool queue(ByteView d) {
@@ -108,7 +107,7 @@ class BatchedSocket {
   void flush() {
     if (waiting_write_ || !sock_.is_open()) return;
     while (!tx_.empty()) {
-      const int n = tx_.send_some(sock_.native_handle(), to_, to_len_);
+      const int n = tx_.send_some(sock_.native_handle());
       if (n >= 0) {
         ++send_calls_;
         continue;
@@ -294,8 +293,6 @@ class BatchedSocket {
   Socket& sock_;
   RecvBatch rx_;
   SendQueue tx_;
-  const struct sockaddr* to_ = nullptr;
-  socklen_t to_len_ = 0;
   bool waiting_write_ = false;
   bool retried_after_error_ = false;  // drain() reads again once after an error
   std::uint64_t recv_calls_ = 0;

@@ -1,5 +1,6 @@
 #include "atmsigd/io/datagram_batch.hpp"
 
+#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -7,6 +8,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+
+#include "raw_syscall.hpp"
 
 namespace atmsigd::io {
 namespace {
@@ -17,15 +20,13 @@ bool unsupported(int e) {
   return e == ENOSYS || e == EOPNOTSUPP;
 }
 
-// recvmmsg and sendmmsg through syscall(2): glibc's wrappers are
-// cancellation points, each switching asynchronous cancellation on and off
-// around the call (≈ 50 instructions a call, issue 13); the demon cancels
-// no thread. Same arguments, same result, errno as the wrappers set it.
+// recvmmsg and sendmmsg without glibc's wrappers (raw_syscall.hpp): same
+// arguments, same result, errno as the wrappers set it.
 int raw_recvmmsg(int fd, struct mmsghdr* v, unsigned n, int flags) {
-  return static_cast<int>(::syscall(SYS_recvmmsg, fd, v, n, flags, nullptr));
+  return static_cast<int>(raw_syscall(SYS_recvmmsg, fd, reinterpret_cast<long>(v), n, flags, 0));
 }
 int raw_sendmmsg(int fd, struct mmsghdr* v, unsigned n, int flags) {
-  return static_cast<int>(::syscall(SYS_sendmmsg, fd, v, n, flags));
+  return static_cast<int>(raw_syscall(SYS_sendmmsg, fd, reinterpret_cast<long>(v), n, flags));
 }
 
 }  // namespace
@@ -72,6 +73,7 @@ SendQueue::SendQueue(Limits limits)
   big_.resize(ring_);
   hdrs_.resize(ring_);
   iov_.resize(ring_);
+  ends_.resize(ring_);
   link_headers();
 }
 
@@ -93,9 +95,11 @@ void SendQueue::grow() {
   std::unique_ptr<std::uint8_t[]> arena(new std::uint8_t[next * kSlot]);
   std::vector<Bytes> big(next);
   std::vector<struct iovec> iov(next);
+  std::vector<std::uint64_t> ends(next);
   for (std::size_t i = 0; i < count_; ++i) {
     const std::size_t at = (head_ + i) % ring_;
     const std::size_t len = iov_[at].iov_len;
+    ends[i] = ends_[at];
     big[i] = std::move(big_[at]);
     if (len <= kSlot) {
       std::memcpy(arena.get() + i * kSlot, iov_[at].iov_base, len);
@@ -108,6 +112,7 @@ void SendQueue::grow() {
   arena_ = std::move(arena);
   big_ = std::move(big);
   iov_ = std::move(iov);
+  ends_ = std::move(ends);
   hdrs_.assign(next, mmsghdr{});
   ring_ = next;
   head_ = 0;
@@ -130,15 +135,10 @@ bool SendQueue::push_slow(ByteView d) {
 }
 
 void SendQueue::clear() {
-  while (!empty()) pop();
+  if (!empty()) pop(count_);
 }
 
-int SendQueue::send_some(int fd, const struct sockaddr* to, socklen_t to_len) {
-  if (to != to_ || (to != nullptr && to_len != to_len_)) {
-    to_ = to;
-    to_len_ = to_len;
-    link_headers();
-  }
+int SendQueue::send_some(int fd) {
   // The headers from the front to the ring's end are contiguous.
   std::size_t n = std::min(count_, ring_ - head_);
   if (n > kBatch) n = kBatch;
@@ -149,8 +149,23 @@ int SendQueue::send_some(int fd, const struct sockaddr* to, socklen_t to_len) {
   }
   if (single_)
     sent = ::sendmsg(fd, &hdrs_[head_].msg_hdr, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -1 : 1;
-  for (int i = 0; i < sent; ++i) pop();
+  if (sent > 0) pop(static_cast<std::size_t>(sent));
   return sent;
 }
 
 }  // namespace atmsigd::io
+
+#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
+// Asio's reactor waits with epoll_wait, once a round of the loop: glibc's is
+// a cancellation point (asynchronous cancellation switched on and off
+// around the call, ≈ 35 instructions a round, issue 13), and the demon
+// cancels no thread. This definition takes its place in the programs that
+// link the shell (the executable's own symbol wins over libc's): the same
+// system call, the same result and errno. Not under the sanitizers, whose
+// runtimes intercept epoll_wait themselves.
+extern "C" int epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout) {
+  return static_cast<int>(atmsigd::io::raw_syscall(
+      SYS_epoll_wait, epfd, reinterpret_cast<long>(events), maxevents, timeout));
+}
+#endif

@@ -224,6 +224,7 @@ Demon::~Demon() {
 }
 
 bool Demon::start(std::string& error) {
+  update_record_more();
   if (!router_ && opts_.udp_peer) {
     // One link path: the link belongs to Q.2931 call control; a stand-in has none.
     error = "--network " + opts_.network + " is a stand-in without a signaling link; " +
@@ -331,6 +332,7 @@ bool Demon::open_entity_links(std::string& error) {
     return false;
   }
   pcap_.set_rotation(opts_.pcap_rotate);
+  update_record_more();
   for (std::size_t i = 0; i < links_.size(); ++i) {
     links_[i].link->start(
         [this, i](ByteView pdu) {
@@ -854,6 +856,7 @@ void Demon::reload() {
   next.local_addresses = opts_.local_addresses;
   next.pcap_file = opts_.pcap_file;
   opts_ = std::move(next);
+  update_record_more();
   apply_policy();
   log_->info(log::Group::kDemon, "configuration reloaded");
 }

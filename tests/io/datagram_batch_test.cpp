@@ -2,12 +2,15 @@
 // datagram socket pair: order kept, the bound enforced and counted, a full
 // peer leaves the rest queued, and no heap allocation per datagram once warm.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
+#include <deque>
 #include <new>
 
 #include "atmsigd/io/datagram_batch.hpp"
@@ -131,6 +134,83 @@ TEST(SendQueue, RefusesAndCountsAtTheBoundInDatagramsAndOctets) {
   by_octets.pop();
   EXPECT_TRUE(by_octets.push(datagram(3, 20)));
   EXPECT_EQ(by_octets.high_water(), 2u);
+}
+
+// pop(n) (one sendmmsg's worth at once) keeps the octets waiting exact,
+// from the slots' running totals, across the ring's end and its growth, and
+// the octet bound counts them: it refuses what does not fit and takes it
+// once enough went out.
+TEST(SendQueue, PoppingSeveralKeepsTheOctetsExact) {
+  SendQueue q({1000, 1 << 20});
+  std::deque<std::size_t> waiting;
+  std::size_t sum = 0;
+  std::uint32_t next_in = 0, next_out = 0;
+  for (int round = 0; round < 40; ++round) {
+    for (int i = 0; i < 5 + round % 7; ++i) {
+      const std::size_t len = 16 + (next_in * 37) % (SendQueue::kSlot + 200);
+      ASSERT_TRUE(q.push(datagram(next_in++, len)));
+      waiting.push_back(len);
+      sum += len;
+    }
+    const std::size_t n = std::min<std::size_t>(waiting.size(), 1 + round % 6);
+    for (std::size_t i = 0; i < n; ++i) {
+      sum -= waiting.front();
+      waiting.pop_front();
+    }
+    ASSERT_EQ(number(q.front()), next_out);
+    q.pop(n);
+    next_out += static_cast<std::uint32_t>(n);
+    ASSERT_EQ(q.size(), waiting.size());
+    ASSERT_EQ(q.octets(), sum) << round;
+    if (!q.empty()) {
+      ASSERT_EQ(number(q.front()), next_out);
+    }
+  }
+  q.clear();
+  EXPECT_EQ(q.octets(), 0u);
+
+  SendQueue bound({100, 100});
+  for (std::uint32_t i = 0; i < 4; ++i) ASSERT_TRUE(bound.push(datagram(i, 25)));
+  EXPECT_FALSE(bound.push(datagram(4, 1)));
+  bound.pop(2);
+  EXPECT_EQ(bound.octets(), 50u);
+  EXPECT_TRUE(bound.push(datagram(5, 50)));
+  EXPECT_FALSE(bound.push(datagram(6, 1)));
+  EXPECT_EQ(bound.dropped(), 2u);
+}
+
+// The destination is set once (set_destination) and carried by every
+// header, the ones a growing ring makes too: send_some(fd) on an unconnected
+// socket delivers each datagram there, in order.
+TEST(SendQueue, SendsToTheDestinationSetOnceAcrossGrowth) {
+  const int rx = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  const int tx = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+  ASSERT_GE(rx, 0);
+  ASSERT_GE(tx, 0);
+  struct sockaddr_in at {};
+  at.sin_family = AF_INET;
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(rx, reinterpret_cast<struct sockaddr*>(&at), sizeof at), 0);
+  socklen_t len = sizeof at;
+  ASSERT_EQ(::getsockname(rx, reinterpret_cast<struct sockaddr*>(&at), &len), 0);
+  SendQueue q({1000, 1 << 20});
+  q.set_destination(reinterpret_cast<const struct sockaddr*>(&at), len);
+  constexpr std::uint32_t kCount = 100;  // past the first ring of 64: it grows
+  for (std::uint32_t i = 0; i < kCount; ++i) ASSERT_TRUE(q.push(datagram(i)));
+  RecvBatch batch(4096);
+  std::uint32_t got = 0;
+  for (int rounds = 0; got < kCount && rounds < 1000; ++rounds) {
+    if (!q.empty()) {
+      ASSERT_TRUE(q.send_some(tx) > 0 || errno == EAGAIN || errno == ENOBUFS);
+    }
+    const int n = batch.receive(rx);
+    for (int i = 0; i < n; ++i)
+      ASSERT_EQ(number(batch.datagram(static_cast<std::size_t>(i))), got++);
+  }
+  EXPECT_EQ(got, kCount);
+  EXPECT_TRUE(q.empty());
+  ::close(rx);
+  ::close(tx);
 }
 
 TEST(RecvBatch, DrainsABurstInOrderInBatches) {

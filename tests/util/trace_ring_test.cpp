@@ -70,6 +70,48 @@ TEST(TraceRing, RawEntriesKeepTheirOctetsAcrossReuseAndResize) {
   EXPECT_NE(f.find("tag 2 of 5\n"), std::string::npos) << f;
 }
 
+// The slots are a power of two at least the capacity: only the last
+// `capacity` entries are the buffer, whatever the slots hold besides; raw
+// entries longer than a slot's room keep their octets too; capacity 0 records
+// nothing visible (its one slot is written and never read).
+TEST(TraceRing, OnlyTheCapacityIsVisibleWithLongEntries) {
+  TraceRing r(5);  // eight slots
+  const std::size_t long_len = TraceRing::kSlotBytes + 1;
+  for (std::size_t i = 0; i < 11; ++i) {
+    const Bytes b(i % 2 == 0 ? long_len : 3, static_cast<std::uint8_t>(i));
+    r.add_raw(i, 0, ByteView(b));
+  }
+  auto s = r.snapshot();
+  ASSERT_EQ(s.size(), 5u);
+  EXPECT_EQ(r.size(), 5u);
+  for (std::size_t k = 0; k < 5; ++k) {
+    const std::size_t i = 6 + k;
+    EXPECT_EQ(s[k].usec, i);
+    EXPECT_EQ(s[k].text, std::string(i % 2 == 0 ? long_len : 3, static_cast<char>(i)));
+  }
+  r.resize(9);  // sixteen slots: the five kept where the total puts them
+  r.add(20, "after");
+  s = r.snapshot();
+  ASSERT_EQ(s.size(), 6u);
+  EXPECT_EQ(s[0].usec, 6u);
+  EXPECT_EQ(s[4].text, std::string(long_len, '\x0a'));
+  EXPECT_EQ(s[5].text, "after");
+  EXPECT_EQ(r.total(), 12u);
+
+  TraceRing off(0);
+  const Bytes b(300, 1);
+  for (int i = 0; i < 3; ++i) off.add_raw(0, 1, ByteView(b));
+  EXPECT_EQ(off.size(), 0u);
+  EXPECT_EQ(off.total(), 3u);
+  EXPECT_TRUE(off.snapshot().empty());
+  off.resize(2);
+  off.add_raw(7, 2, ByteView(b));
+  s = off.snapshot();
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].usec, 7u);
+  EXPECT_EQ(s[0].text.size(), 300u);
+}
+
 TEST(TraceRing, FormatHasTimestampsAndHeader) {
   TraceRing r(2);
   r.add(1'000'000'000'123'456ULL, "as_connect vcc=0x1");

@@ -87,7 +87,7 @@ class SendQueue {
   // kSlot out of line.
   bool push(ByteView d) {
     const std::size_t len = d.size();
-    if (count_ >= limits_.datagrams || octets_ + len > limits_.octets) [[unlikely]] {
+    if (count_ >= limits_.datagrams || octets() + len > limits_.octets) [[unlikely]] {
       ++dropped_;
       return false;
     }
@@ -99,15 +99,21 @@ class SendQueue {
   }
   bool empty() const { return count_ == 0; }
   std::size_t size() const { return count_; }
-  std::size_t octets() const { return octets_; }
+  std::size_t octets() const { return static_cast<std::size_t>(pushed_octets_ - popped_octets_); }
   ByteView front() const {
     const auto& v = iov_[head_];
     return ByteView(static_cast<const std::uint8_t*>(v.iov_base), v.iov_len);
   }
-  void pop() {
-    octets_ -= iov_[head_].iov_len;
-    if (++head_ == ring_) head_ = 0;
-    --count_;
+  void pop() { pop(1); }
+  // The `n` oldest (at most size()) at once: the octets they held are known
+  // from the last one's running total, not summed (issue 13: one sendmmsg
+  // pops all it sent).
+  void pop(std::size_t n) {
+    const std::size_t last = head_ + n - 1;
+    popped_octets_ = ends_[last >= ring_ ? last - ring_ : last];
+    head_ += n;
+    if (head_ >= ring_) head_ -= ring_;
+    count_ -= n;
   }
   void clear();
 
@@ -116,7 +122,22 @@ class SendQueue {
   // what sendmmsg returned: the number sent (popped), or -1 with errno, the
   // front datagram not sent. Falls back to sendmsg where sendmmsg is not
   // supported.
-  int send_some(int fd, const struct sockaddr* to, socklen_t to_len);
+  int send_some(int fd, const struct sockaddr* to, socklen_t to_len) {
+    set_destination(to, to_len);
+    return send_some(fd);
+  }
+  // The same to the destination set last (issue 13: checked once, not at
+  // every send; the headers carry it).
+  int send_some(int fd);
+  // Where the datagrams go (null: the socket's connected peer); `to` must
+  // stay valid while set.
+  void set_destination(const struct sockaddr* to, socklen_t to_len) {
+    if (to != to_ || (to != nullptr && to_len != to_len_)) {
+      to_ = to;
+      to_len_ = to_len;
+      link_headers();
+    }
+  }
 
   const Limits& limits() const { return limits_; }
   std::uint64_t dropped() const { return dropped_; }
@@ -135,8 +156,9 @@ class SendQueue {
     if (len != 0) std::memcpy(slot, d.data(), len);
     iov_[at].iov_base = slot;
     iov_[at].iov_len = len;
+    pushed_octets_ += len;
+    ends_[at] = pushed_octets_;
     ++count_;
-    octets_ += len;
     if (count_ > high_water_) high_water_ = count_;
   }
   void grow();
@@ -150,11 +172,15 @@ class SendQueue {
   std::vector<Bytes> big_;  // a slot's buffer for a datagram over kSlot
   std::vector<struct mmsghdr> hdrs_;
   std::vector<struct iovec> iov_;
+  // Per slot: the octets ever queued, up to and including its datagram.
+  std::vector<std::uint64_t> ends_;
   const struct sockaddr* to_ = nullptr;  // the headers' destination
   socklen_t to_len_ = 0;
   std::size_t head_ = 0;  // the oldest
   std::size_t count_ = 0;
-  std::size_t octets_ = 0;
+  // Octets ever queued and ever taken out: what waits is the difference.
+  std::uint64_t pushed_octets_ = 0;
+  std::uint64_t popped_octets_ = 0;
   std::size_t high_water_ = 0;
   std::uint64_t dropped_ = 0;
   bool single_ = false;

@@ -106,7 +106,8 @@ class Demon final {
   // Capture, trace and -d hex dump of one link PDU: the trace inline, the
   // rest (off by default) out of line.
   void record_pdu(TraceTag tag, std::size_t entity, ByteView pdu) {
-    if (pcap_.is_open() || opts_.debug) record_pdu_more(tag, entity, pdu);
+    if (record_more_) [[unlikely]]
+      record_pdu_more(tag, entity, pdu);
     // The entity's index in the tag's high bits, for the trace's text.
     trace_raw(static_cast<TraceTag>(tag + 4 * static_cast<int>(entity)), pdu);
   }
@@ -189,6 +190,11 @@ class Demon final {
   bool kernel_queued_ = false;
   bool links_queued_ = false;
   PcapSunAtmWriter pcap_;
+  // The capture is open or -d is in force: record_pdu_more() may have work
+  // (one flag per PDU, issue 13; set where either changes: the capture is
+  // opened at start, -d changes on SIGHUP).
+  bool record_more_ = false;
+  void update_record_more() { record_more_ = pcap_.is_open() || opts_.debug; }
   TraceRing trace_;
   std::uint64_t turn_wall_usec_ = 0;  // 0: not read in this turn yet
   // The two clocks read together (resync_wall()), and when to read them again.

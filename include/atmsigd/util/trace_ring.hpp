@@ -1,8 +1,15 @@
 // The trace buffer: the last N protocol events (kernel frames, link PDUs,
 // state changes), kept cheaply and written out on SIGUSR2 or at a fatal
 // error. Capacity 0 turns tracing off. Frames and PDUs are kept as raw octets
-// with a tag (add_raw) and turned into text only when the buffer is written:
-// once the slots have grown, recording allocates nothing.
+// with a tag (add_raw) and turned into text only when the buffer is written.
+//
+// Recording is a copy and nothing else (issue 13: about ten a call): the
+// slots are a power of two at least the capacity, each with room for
+// kSlotBytes octets in one array allocated once (a frame to or from the
+// kernel, 252 octets, and most PDUs fit), and the slot of the k-th entry is
+// k modulo their number. No head to wrap, no count to keep, no buffer to
+// grow: the last `capacity` entries (fewer before that many were added
+// since the last resize) are the buffer.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +32,9 @@ class TraceRing {
   };
   // Turns a raw entry into text when the buffer is written.
   using Formatter = std::function<std::string(int tag, ByteView octets)>;
+  // A raw entry's octets kept in its slot; a longer one (rare: a large
+  // SETUP) in the slot's string.
+  static constexpr std::size_t kSlotBytes = 256;
   explicit TraceRing(std::size_t capacity = 20) { resize(capacity); }
 
   void resize(std::size_t capacity);
@@ -32,22 +42,24 @@ class TraceRing {
   bool enabled() const { return cap_ != 0; }
   void add(std::uint64_t usec, std::string text);
   // Octets with a tag (e.g. "frame from the kernel"; at least 0), copied
-  // into the slot. Inline: ten a call (issue 13); a slot's buffer grows
-  // out of line, once.
+  // into the slot. Inline: ten a call (issue 13). With capacity 0 the one
+  // slot is written and never read.
   void add_raw(std::uint64_t usec, int tag, ByteView octets) {
-    ++total_;
-    if (cap_ == 0) return;
-    Slot& s = buf_[head_];
-    if (++head_ == cap_) head_ = 0;
-    if (count_ < cap_) ++count_;
+    Slot& s = slots_[static_cast<std::size_t>(total_++) & mask_];
     s.usec = usec;
     s.tag = tag;
     const std::size_t len = octets.size();
-    if (len > s.room) grow(s, len);
-    if (len != 0) std::memcpy(s.raw.get(), octets.data(), len);
     s.len = static_cast<std::uint32_t>(len);
+    if (len <= kSlotBytes) [[likely]] {
+      if (len != 0) std::memcpy(s.raw, octets.data(), len);
+    } else {
+      add_long(s, octets);
+    }
   }
-  std::size_t size() const { return count_; }
+  std::size_t size() const {
+    const std::uint64_t n = total_ - first_;
+    return n < cap_ ? static_cast<std::size_t>(n) : cap_;
+  }
   std::uint64_t total() const { return total_; }  // entries ever added
   // Oldest first.
   std::vector<Entry> snapshot() const;
@@ -56,24 +68,23 @@ class TraceRing {
   std::string format(const Formatter& raw = {}) const;
 
  private:
-  // A slot: add()'s text, or add_raw()'s octets in a buffer that grows to
-  // the largest datagram seen and is then reused (a copy and nothing else
-  // per datagram: about ten a call, issue 13).
+  // A slot: when, what (tag; -1: add()'s text in texts_), and a raw entry's
+  // octets (over kSlotBytes: in texts_). Left uninitialised: a slot costs
+  // RSS once written.
   struct Slot {
-    std::uint64_t usec = 0;
-    int tag = -1;
-    std::uint32_t len = 0;
-    std::uint32_t room = 0;
-    std::unique_ptr<std::uint8_t[]> raw;
-    std::string text;
+    std::uint64_t usec;
+    std::int32_t tag;
+    std::uint32_t len;
+    std::uint8_t raw[kSlotBytes];
   };
-  Slot& next_slot(std::uint64_t usec, int tag);
-  static void grow(Slot& s, std::size_t len);
-  std::vector<Slot> buf_;
+  void add_long(Slot& s, ByteView octets);
+  std::size_t index(const Slot& s) const { return static_cast<std::size_t>(&s - slots_.get()); }
+  std::unique_ptr<Slot[]> slots_;
+  std::vector<std::string> texts_;  // per slot: add()'s text, a long raw entry's octets
   std::size_t cap_ = 0;
-  std::size_t head_ = 0;  // next slot to write
-  std::size_t count_ = 0;
+  std::size_t mask_ = 0;  // slots - 1 (a power of two, at least one slot)
   std::uint64_t total_ = 0;
+  std::uint64_t first_ = 0;  // the total at the oldest entry kept (resize() drops the older)
 };
 
 }  // namespace atmsigd
