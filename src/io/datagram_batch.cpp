@@ -1,6 +1,5 @@
 #include "atmsigd/io/datagram_batch.hpp"
 
-#include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -155,17 +154,3 @@ int SendQueue::send_some(int fd) {
 
 }  // namespace atmsigd::io
 
-#if defined(__x86_64__) && defined(__linux__) && !defined(__SANITIZE_ADDRESS__) && \
-    !defined(__SANITIZE_THREAD__)
-// Asio's reactor waits with epoll_wait, once a round of the loop: glibc's is
-// a cancellation point (asynchronous cancellation switched on and off
-// around the call, ≈ 35 instructions a round, issue 13), and the demon
-// cancels no thread. This definition takes its place in the programs that
-// link the shell (the executable's own symbol wins over libc's): the same
-// system call, the same result and errno. Not under the sanitizers, whose
-// runtimes intercept epoll_wait themselves.
-extern "C" int epoll_wait(int epfd, struct epoll_event* events, int maxevents, int timeout) {
-  return static_cast<int>(atmsigd::io::raw_syscall(
-      SYS_epoll_wait, epfd, reinterpret_cast<long>(events), maxevents, timeout));
-}
-#endif
