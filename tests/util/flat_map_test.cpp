@@ -228,6 +228,45 @@ TEST(SlabMap, MatchesMapAndKeepsRecordsInPlace) {
   EXPECT_EQ(n, ref.size());
 }
 
+// emplace_absent(): the caller knows the key is new (no look-up first); the
+// record is the one find_ptr() gives, and a released slot is reused.
+TEST(SlabMap, EmplaceAbsentInsertsWithoutLookUp) {
+  SlabMap<int, Record> m;
+  for (int k = 0; k < 600; ++k) {
+    Record& r =
+        m.emplace_absent(k, Record{static_cast<std::uint64_t>(k), std::make_unique<int>(k)});
+    ASSERT_EQ(m.find_ptr(k), &r);
+    ASSERT_EQ(m.size(), static_cast<std::size_t>(k) + 1);
+  }
+  for (int k = 0; k < 600; ++k) {
+    const Record* r = m.find_ptr(k);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->id, static_cast<std::uint64_t>(k));
+    EXPECT_EQ(*r->extra, k);
+  }
+  Record* gone = m.find_ptr(5);
+  EXPECT_EQ(m.erase(5), 1u);
+  Record& again = m.emplace_absent(1000, Record{1000, nullptr});
+  EXPECT_EQ(&again, gone);  // the released slot
+  EXPECT_EQ(again.id, 1000u);
+  EXPECT_EQ(again.extra, nullptr);
+  EXPECT_EQ(m.find_ptr(5), nullptr);
+}
+
+// A released record's resources go when it is erased, not when its slot is
+// reused.
+TEST(SlabMap, EraseFreesTheRecordsResourcesAtOnce) {
+  struct Held {
+    std::shared_ptr<int> p;
+  };
+  SlabMap<int, Held> m;
+  auto p = std::make_shared<int>(1);
+  m.emplace_absent(1, Held{p});
+  EXPECT_EQ(p.use_count(), 2);
+  EXPECT_EQ(m.erase(1), 1u);
+  EXPECT_EQ(p.use_count(), 1);
+}
+
 TEST(SlabMap, ReusesReleasedRecordsReset) {
   SlabMap<int, Record> m;
   EXPECT_EQ(m.memory_bytes(), 0u);
