@@ -87,26 +87,42 @@ void Uni::make_timer_tables() {
   for (std::size_t t = 0; t < kTimerKinds; ++t) durations_[t] = duration(static_cast<Timer>(t));
 }
 
+// The hot path of every state change: the old timer's stop, the new one's
+// start inline; the rare parts (the state trace, the first activity) out of
+// line, so that the common transition saves and restores little.
 void Uni::set_state(Call& c, CallState s) {
   if (c.state == s) return;
-  stop_state_timer(c);
+  if (c.timer_on) stop_state_timer(c);
   // The labels are arguments: built only if the event is wanted (it is not
   // at the default level).
-  if (params_.trace_messages && levels().enabled(log::Id::kCallState))
-    emit_call(log::Id::kCallState, c, label(c.state), label(s));
+  if (params_.trace_messages && levels().enabled(log::Id::kCallState)) log_state(c, s);
   c.state = s;
-  if (s == CallState::kActive && !c.was_active) {
-    c.was_active = true;
-    ++(c.we_originated ? stats_.calls_connected : stats_.calls_accepted);
-    log_established(c);
-  }
+  if (s == CallState::kActive && !c.was_active) became_active(c);
   const auto i = static_cast<std::size_t>(s);
   const std::uint8_t t = i < kStateSlots ? state_timers_[i] : kNoStateTimer;
   // The SETUP is kept only for T303's retransmission (U1 / N6). Its buffer
   // stays with the setup part, which goes back to the pool at CcEstablished:
   // a held call carries neither.
   if (t != static_cast<std::uint8_t>(Timer::kT303) && c.setup) c.setup->last_setup.clear();
-  if (t != kNoStateTimer) start_state_timer(c, static_cast<Timer>(t));
+  if (t != kNoStateTimer) {
+    // start_state_timer() without its stop (done above).
+    const TimePoint when = now_ + durations_[t];
+    c.timer_on = true;
+    c.timer = static_cast<Timer>(t);
+    c.timer_at = when;
+    timers_.push(t, when, c.key());
+  }
+}
+
+void Uni::log_state(const Call& c, CallState s) {
+  emit_call(log::Id::kCallState, c, label(c.state), label(s));
+}
+
+// U10 / N10 reached for the first time: counted, CALL_ESTABLISHED.
+void Uni::became_active(Call& c) {
+  c.was_active = true;
+  ++(c.we_originated ? stats_.calls_connected : stats_.calls_accepted);
+  log_established(c);
 }
 
 void Uni::reenter_state(Call& c) {
@@ -561,9 +577,10 @@ void Uni::place_call(const CcConnect& req) {
   c.setup->last_setup.assign(encoded.begin(), encoded.end());
   c.sends = 1;
   const Key k = c.key();
-  auto [it, fresh] = calls_.emplace(k, std::move(c));
-  Call& call = it->second;
-  by_sock_[call.sock] = k;
+  // alloc_cref() found the key free and by_sock_ has no entry for the socket
+  // (checked above): inserted without a look-up first.
+  Call& call = calls_.emplace_absent(k, std::move(c));
+  by_sock_.emplace_absent(call.sock, k);
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
   send_encoded(m, std::move(encoded), k);
   dispatch(call, {Ev::kSetupRequest});
@@ -732,10 +749,7 @@ void Uni::free_setup(Call& c) {
   }
 }
 
-const Uni::Call::Setup& Uni::setup_of(const Call& c) {
-  static const Call::Setup kNone{};
-  return c.setup ? *c.setup : kNone;
-}
+const Uni::Call::Setup Uni::kNoSetup{};
 
 void Uni::take_conn_id(Call& c, const Message& m) {
   if (params_.side != Side::kUser) return;
@@ -753,7 +767,9 @@ void Uni::take_conn_id(Call& c, const Message& m) {
 void Uni::clear_by_peer(Call& c, const Message& m, bool complete,
                         std::optional<std::uint8_t> release_complete_cause) {
   stop_t322(c);
-  if (const auto* peer_cause = m.find<q2931::Cause>()) c.cause = peer_cause->value;
+  // The peer's cause (found once: the release line, the kernel's errno).
+  const auto* cv = m.find<q2931::Cause>();
+  if (cv != nullptr) c.cause = cv->value;
   if (!complete) {
     if (releasing(c.state)) {
       // Clear collision (§5.4.5): both sent RELEASE; no RELEASE COMPLETE.
@@ -764,9 +780,7 @@ void Uni::clear_by_peer(Call& c, const Message& m, bool complete,
                                              : CallState::kReleaseRequest);
     send_release_complete(c.cref, !c.we_originated, release_complete_cause);
   }
-  const auto* cv = m.find<q2931::Cause>();
   const std::uint8_t value = cv != nullptr ? cv->value : 0;
-  if (cv != nullptr) c.cause = value;
   int err = 0;
   switch (c.phase) {
     case Phase::kOutgoing:
@@ -859,8 +873,8 @@ void Uni::set_phase(Call& c, Phase p) {
 
 Uni::Call* Uni::find_offered(atmsvc::CallId id) {
   if (id == 0) return nullptr;
-  auto it = by_id_.find(id);
-  return it != by_id_.end() ? &calls_.at(it->second) : nullptr;
+  const Key* k = by_id_.find_ptr(id);
+  return k != nullptr ? &calls_.at(*k) : nullptr;
 }
 
 void Uni::erase_call(Key k) {
@@ -885,7 +899,8 @@ void Uni::erase_call(Key k) {
     auto s = by_sock_.find(c.sock);
     if (s != by_sock_.end() && s->second == k) by_sock_.erase(s);
   }
-  if (c.id != 0) by_id_.erase(c.id);
+  // by_id_ names the call only while it is offered (set_phase()).
+  if (c.id != 0 && c.phase == Phase::kIncomingOffered) by_id_.erase(c.id);
   drop_details(c);
   free_setup(c);
   calls_.erase(it);
@@ -946,17 +961,6 @@ void Uni::start_state_timer(Call& c, Timer t) {
   timers_.push(static_cast<std::size_t>(t), when, c.key());
 }
 
-void Uni::stop_state_timer(Call& c) {
-  if (!c.timer_on) return;
-  c.timer_on = false;
-  // Not the front: the front is another call's live timer, nothing to prune.
-  // The front (always, one call in flight): dropped, and the entries behind
-  // it pruned only if there are some.
-  const auto kind = static_cast<std::size_t>(c.timer);
-  if (timers_.drop_front_if(kind, c.key(), c.timer_at) && timers_.size(kind) != 0)
-    prune_timers(c.timer);
-}
-
 void Uni::stop_t322(Call& c) {
   if (!c.t322) return;
   const bool dropped =
@@ -969,9 +973,9 @@ void Uni::stop_t322(Call& c) {
 // An entry of the timer queues is live while the call's record still has
 // that timer armed for that instant (T322 beside the state's timer).
 bool Uni::timer_live(Key k, std::size_t t, TimePoint when) const {
-  const auto it = calls_.find(k);
-  if (it == calls_.end()) return false;
-  const Call& c = it->second;
+  const Call* found = calls_.find_ptr(k);
+  if (found == nullptr) return false;
+  const Call& c = *found;
   if (static_cast<Timer>(t) == Timer::kT322) return c.t322 && *c.t322 == when;
   return c.timer_on && static_cast<std::size_t>(c.timer) == t && c.timer_at == when;
 }
@@ -986,8 +990,8 @@ namespace {
 const log::Levels kEveryLevel = log::Levels::all();
 }  // namespace
 
-const log::Levels& Uni::levels() const {
-  return params_.levels != nullptr ? *params_.levels : kEveryLevel;
+const log::Levels& Uni::every_level() {
+  return kEveryLevel;
 }
 
 // CALL_ESTABLISHED: the first time a call reaches U10/N10.

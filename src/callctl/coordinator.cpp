@@ -146,8 +146,8 @@ void Uni::on_q2931(ByteView bytes) {
     on_global(m, action, cv);
     return;
   }
-  auto it = calls_.find(key_of(m.cref.value, m.cref.flag));
-  if (it == calls_.end()) {
+  Call* call = calls_.find_ptr(key_of(m.cref.value, m.cref.flag));
+  if (call == nullptr) {
     // Unknown message types (§5.6.4) are reported whatever the call reference.
     const bool unknown_type = std::any_of(
         res.verdicts.begin(), res.verdicts.end(),
@@ -155,7 +155,7 @@ void Uni::on_q2931(ByteView bytes) {
     on_no_call(m, action, cv, unknown_type);
     return;
   }
-  on_call_message(it->second, m, action, cv);
+  on_call_message(*call, m, action, cv);
 }
 
 // A message whose call reference no call has: a new SETUP, or §5.6.3.2.
@@ -189,8 +189,8 @@ void Uni::on_no_call(const Message& m, q2931::Action action, const std::optional
   }
   on_new_setup(m);
   if (action == q2931::Action::kProceedReportStatus && cv) {
-    auto again = calls_.find(key_of(m.cref.value, m.cref.flag));
-    if (again != calls_.end()) send_status(again->second, cv->value, cv->diagnostics);
+    if (Call* again = calls_.find_ptr(key_of(m.cref.value, m.cref.flag)))
+      send_status(*again, cv->value, cv->diagnostics);
   }
 }
 
@@ -324,9 +324,18 @@ void Uni::on_new_setup(const Message& m) {
   c.setup->qos = in.qos;
   c.setup->local = in.called;
   c.setup->remote = in.calling;
-  // UNI 4.0 §6: the root's answer to a LEAF SETUP REQUEST of ours.
-  std::optional<Join> join = take_join(m);
-  if (join) c.setup->local = join->local;
+  // UNI 4.0 §6: the root's answer to a LEAF SETUP REQUEST of ours (looked
+  // for only if the SETUP has a leaf sequence number and a join waits):
+  // the join's socket takes the call.
+  bool joined = false;
+  atmsvc::SockId join_sock = 0;
+  if (in.has_leaf_seq && !joins_.empty()) {
+    if (std::optional<Join> join = take_join(m)) {
+      joined = true;
+      join_sock = join->sock;
+      c.setup->local = join->local;
+    }
+  }
   if (params_.side == Side::kUser) {
     if (!in.conn_id) {
       // UNI: the network always assigns the connection identifier in SETUP.
@@ -355,18 +364,18 @@ void Uni::on_new_setup(const Message& m) {
   }
   c.id = next_call_id_++;
   const Key k = c.key();
-  auto [it, fresh] = calls_.emplace(k, std::move(c));
-  Call& call = it->second;
-  by_id_[call.id] = k;
+  // No call has this call reference (on_no_call()): inserted without a
+  // look-up first, as the ids are new.
+  Call& call = calls_.emplace_absent(k, std::move(c));
+  by_id_.emplace_absent(call.id, k);
   if (call.vc) by_vc_[vc_key(call.vc->first, call.vc->second)] = k;
   // Q.2971: a SETUP with an endpoint reference: a leaf of a p2mp call.
-  start_leaf(call, m, in.qos, in.sap);
+  if (in.has_endpoint_ref) start_leaf(call, m, in.qos, in.sap);
   dispatch(call, {Ev::kSetup, &m});
-  auto again = calls_.find(k);
-  if (again == calls_.end()) return;
-  if (join) {
+  if (!calls_.contains(k)) return;
+  if (joined) {
     // The join's socket takes the call at once (as if accepted).
-    call.sock = join->sock;
+    call.sock = join_sock;
     by_sock_[call.sock] = k;
     dispatch(call, {Ev::kAcceptRequest});
     return;

@@ -473,6 +473,8 @@ struct SetupIes {
   const ConnectionIdentifier* conn_id = nullptr;
   std::array<const BroadbandLowLayerInfo*, ATM_MAX_BLLI> blli{};
   std::size_t n_blli = 0;
+  bool endpoint_ref = false;
+  bool leaf_seq = false;
 
   explicit SetupIes(const Message& setup) {
     for (const Ie& ie : setup.ies) {
@@ -516,6 +518,12 @@ struct SetupIes {
         case kAlt<BroadbandLowLayerInfo>:
           if (n_blli < blli.size()) blli[n_blli++] = std::get_if<BroadbandLowLayerInfo>(&ie);
           break;
+        case kAlt<EndpointReference>:
+          endpoint_ref = true;
+          break;
+        case kAlt<LeafSequenceNumber>:
+          leaf_seq = true;
+          break;
         default:
           break;
       }
@@ -533,6 +541,8 @@ struct SetupIes {
 
 std::optional<SetupProblem> decode_setup(const Message& setup, Version v, IncomingSetup& out) {
   const SetupIes ies(setup);
+  out.has_endpoint_ref = ies.endpoint_ref;
+  out.has_leaf_seq = ies.leaf_seq;
   std::memset(&out.sap, 0, sizeof out.sap);
   std::memset(&out.qos, 0, sizeof out.qos);
   party_address(ies.called, ies.called_sub, out.called);

@@ -222,19 +222,19 @@ void Uni::request(const CcConnect& c) {
 }
 
 void Uni::request(const CcAccept& a) {
-  auto it = by_id_.find(a.call);
-  auto call = it == by_id_.end() ? calls_.end() : calls_.find(it->second);
-  if (call == calls_.end() && party_accept(a)) {
+  const Key* k = by_id_.find_ptr(a.call);
+  Call* call = k != nullptr ? calls_.find_ptr(*k) : nullptr;
+  if (call == nullptr && party_accept(a)) {
     // Q.2971: an offered leaf party (party_machine.cpp).
-  } else if (call == calls_.end() || call->second.phase != Phase::kIncomingOffered) {
+  } else if (call == nullptr || call->phase != Phase::kIncomingOffered) {
     emit(log::Id::kCallAcceptGone, params_.log_name, a.call);
     out_->push_back(CcReleased{a.sock, kErrCallerGone});
   } else {
-    call->second.sock = a.sock;
-    by_sock_[a.sock] = call->first;
+    call->sock = a.sock;
+    by_sock_[a.sock] = call->key();
     In in{Ev::kAcceptRequest};
     in.blli = &a.blli;
-    dispatch(call->second, in);
+    dispatch(*call, in);
   }
 }
 
@@ -268,13 +268,13 @@ void Uni::request(const CcReject& r) {
 }
 
 void Uni::request(const CcRelease& rel) {
-  if (party_release(rel.sock)) return;  // Q.2971: only a leaf party of the call goes
-  auto it = by_sock_.find(rel.sock);
-  if (it != by_sock_.end()) {
-    Call& call = calls_.at(it->second);
-    by_sock_.erase(it);
-    dispatch(call, {Ev::kReleaseRequest});
-  }
+  // Q.2971: only a leaf party of the call goes; UNI 4.0 §6: a join still
+  // waiting for the root is forgotten. A party's socket is in party_socks_,
+  // the call is a point-to-multipoint one (in mp_), or the socket joins (in
+  // joins_): with none of them, party_release() has nothing to find.
+  if ((!party_socks_.empty() || !mp_.empty() || !joins_.empty()) && party_release(rel.sock)) return;
+  Key k = 0;
+  if (by_sock_.erase_into(rel.sock, k)) dispatch(calls_.at(k), {Ev::kReleaseRequest});
 }
 
 void Uni::request(const CcIdentify& idf) {

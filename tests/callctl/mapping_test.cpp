@@ -225,6 +225,31 @@ TEST(SetupMapping, IncomingQos_IsTheCalleesView) {
   EXPECT_EQ(std::memcmp(in.calling.sas_addr.prv, nsap(9).sas_addr.prv, 20), 0);
 }
 
+// The call control looks for a SETUP's endpoint reference (Q.2971 leaf) and
+// leaf sequence number (UNI 4.0 §6 join) only when decode_setup() saw them in
+// its one walk of the IEs.
+TEST(SetupMapping, IncomingSetup_SaysWhetherP2mpIesArePresent) {
+  Message s = network_setup(3, 40, Version::kUni40);
+  IncomingSetup in;
+  ASSERT_FALSE(decode_setup(s, Version::kUni40, in));
+  EXPECT_FALSE(in.has_endpoint_ref);
+  EXPECT_FALSE(in.has_leaf_seq);
+  q2931::EndpointReference ep;
+  ep.value = 7;
+  s.add(ep);
+  IncomingSetup with_ep;
+  ASSERT_FALSE(decode_setup(s, Version::kUni40, with_ep));
+  EXPECT_TRUE(with_ep.has_endpoint_ref);
+  EXPECT_FALSE(with_ep.has_leaf_seq);
+  q2931::LeafSequenceNumber seq;
+  seq.value = 3;
+  s.add(seq);
+  IncomingSetup with_both;
+  ASSERT_FALSE(decode_setup(s, Version::kUni40, with_both));
+  EXPECT_TRUE(with_both.has_endpoint_ref);
+  EXPECT_TRUE(with_both.has_leaf_seq);
+}
+
 TEST(SetupMapping, IncomingAal1_RefusedWithCause93InUni30And78Else) {
   Message s = network_setup(3, 40, Version::kUni30);
   for (auto& ie : s.ies)

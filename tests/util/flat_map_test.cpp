@@ -229,22 +229,43 @@ TEST(SlabMap, MatchesMapAndKeepsRecordsInPlace) {
   EXPECT_EQ(n, ref.size());
 }
 
-TEST(SlabMap, EmplaceAbsentInsertsWithoutALookup) {
-  SlabMap<std::uint64_t, Record> m;
-  std::vector<Record*> where;
-  for (std::uint64_t k = 0; k < 1000; ++k) {
-    Record& r = m.emplace_absent(k * 7919, Record{k, std::make_unique<int>(static_cast<int>(k))});
-    EXPECT_EQ(r.id, k);
-    where.push_back(&r);
+// emplace_absent(): the caller knows the key is new (no look-up first); the
+// record is the one find_ptr() gives, and a released slot is reused.
+TEST(SlabMap, EmplaceAbsentInsertsWithoutLookUp) {
+  SlabMap<int, Record> m;
+  for (int k = 0; k < 600; ++k) {
+    Record& r =
+        m.emplace_absent(k, Record{static_cast<std::uint64_t>(k), std::make_unique<int>(k)});
+    ASSERT_EQ(m.find_ptr(k), &r);
+    ASSERT_EQ(m.size(), static_cast<std::size_t>(k) + 1);
   }
-  ASSERT_EQ(m.size(), 1000u);
-  for (std::uint64_t k = 0; k < 1000; ++k) {
-    EXPECT_EQ(m.find_ptr(k * 7919), where[k]);  // in place, however the index grew
-    EXPECT_EQ(*m.at(k * 7919).extra, static_cast<int>(k));
+  for (int k = 0; k < 600; ++k) {
+    const Record* r = m.find_ptr(k);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->id, static_cast<std::uint64_t>(k));
+    EXPECT_EQ(*r->extra, k);
   }
-  EXPECT_EQ(m.erase(0), 1u);
-  EXPECT_EQ(&m.emplace_absent(1, Record{1, nullptr}), where[0]);  // the released record
-  EXPECT_EQ(m.at(1).id, 1u);
+  Record* gone = m.find_ptr(5);
+  EXPECT_EQ(m.erase(5), 1u);
+  Record& again = m.emplace_absent(1000, Record{1000, nullptr});
+  EXPECT_EQ(&again, gone);  // the released slot
+  EXPECT_EQ(again.id, 1000u);
+  EXPECT_EQ(again.extra, nullptr);
+  EXPECT_EQ(m.find_ptr(5), nullptr);
+}
+
+// A released record's resources go when it is erased, not when its slot is
+// reused.
+TEST(SlabMap, EraseFreesTheRecordsResourcesAtOnce) {
+  struct Held {
+    std::shared_ptr<int> p;
+  };
+  SlabMap<int, Held> m;
+  auto p = std::make_shared<int>(1);
+  m.emplace_absent(1, Held{p});
+  EXPECT_EQ(p.use_count(), 2);
+  EXPECT_EQ(m.erase(1), 1u);
+  EXPECT_EQ(p.use_count(), 1);
 }
 
 TEST(SlabMap, ReusesReleasedRecordsReset) {

@@ -91,6 +91,12 @@ struct IncomingSetup {
   struct atm_sap sap;
   struct atm_qos qos;  // callee's view: txtp = backward, rxtp = forward
   std::optional<q2931::ConnectionIdentifier> conn_id;
+  // Q.2971 / UNI 4.0 §6, seen in the same walk of the IEs (the call control
+  // looks for the IE itself only when it is there): an endpoint reference (a
+  // leaf of a point-to-multipoint call) and a leaf sequence number (the
+  // root's answer to a LEAF SETUP REQUEST).
+  bool has_endpoint_ref = false;
+  bool has_leaf_seq = false;
 };
 // nullopt + cause when the call cannot be offered (e.g. an AAL other than 5:
 // cause 93 in UNI 3.0, 78 otherwise). `cause_ie` gets the IE identifier.

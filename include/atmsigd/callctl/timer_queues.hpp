@@ -24,7 +24,9 @@
 // holding entries (one or two of the eight, mostly).
 //
 // Storage: a ring buffer per kind that doubles when full and never shrinks
-// (no allocation per timer once it has held its peak).
+// (no allocation per timer once it has held its peak). push() and pop() are
+// inline (a state change is a stop and a start); growing a ring and moving
+// an entry back in deadline order (a clock that went back) are out of line.
 #pragma once
 
 #include <array>
@@ -52,14 +54,16 @@ class TimerQueues {
   std::size_t size(std::size_t kind) const { return queues_[kind].size; }
 
   // Arms timer `kind` of call `key` for `when`.
-  void push(std::size_t kind, TimePoint when, std::uint32_t key) {
+  // Inline (a call per state change otherwise); the rare reordering out of
+  // line.
+  [[gnu::always_inline]] void push(std::size_t kind, TimePoint when, std::uint32_t key) {
     Ring& q = queues_[kind];
     q.push_back(Entry{when, key});
     armed_ |= Mask{1} << kind;
     // A deadline earlier than the last one (a clock that went back, in
     // tests): moved to its place, so the queue stays in order.
     std::size_t i = q.size - 1;
-    for (; i > 0 && q.at(i).when < q.at(i - 1).when; --i) std::swap(q.at(i), q.at(i - 1));
+    if (i > 0 && when < q.at(i - 1).when) i = sink(q, i);
     // The entry is its queue's front: that queue may now be the earliest.
     if (i == 0 && (best_ == kNone || kind == best_ || before(kind, best_)))
       best_ = static_cast<std::uint8_t>(kind);
@@ -109,9 +113,10 @@ class TimerQueues {
  private:
   struct Ring {
     std::vector<Entry> buf;  // capacity a power of two (or empty)
+    std::size_t mask = 0;    // buf.size() - 1 (kept: no size computed per access)
     std::size_t head = 0;
     std::size_t size = 0;
-    Entry& at(std::size_t i) { return buf[(head + i) & (buf.size() - 1)]; }
+    Entry& at(std::size_t i) { return buf[(head + i) & mask]; }
     const Entry& front() const { return buf[head]; }
     void push_back(const Entry& e) {
       if (size == buf.size()) grow();
@@ -119,13 +124,14 @@ class TimerQueues {
       ++size;
     }
     void pop_front() {
-      head = (head + 1) & (buf.size() - 1);
+      head = (head + 1) & mask;
       --size;
     }
-    void grow() {
+    [[gnu::noinline]] void grow() {
       std::vector<Entry> bigger(buf.empty() ? 16 : 2 * buf.size());
       for (std::size_t i = 0; i < size; ++i) bigger[i] = at(i);
       buf = std::move(bigger);
+      mask = buf.size() - 1;
       head = 0;
     }
   };
@@ -133,6 +139,12 @@ class TimerQueues {
   static_assert(N <= 32, "one bit of armed_ per kind");
   static constexpr std::uint8_t kNone = 0xff;
 
+  // Moves entry i of q towards the front to its place in deadline order;
+  // returns where it is now.
+  [[gnu::noinline]] static std::size_t sink(Ring& q, std::size_t i) {
+    for (; i > 0 && q.at(i).when < q.at(i - 1).when; --i) std::swap(q.at(i), q.at(i - 1));
+    return i;
+  }
   // Whether queue a's front comes before queue b's (both hold entries):
   // by deadline, then key, then kind.
   bool before(std::size_t a, std::size_t b) const {

@@ -601,9 +601,14 @@ class Uni final : public atmsvc::CallControl {
   std::unique_ptr<Call::Setup> take_setup();
   void free_setup(Call& c);
   // The call's setup part (a zeroed one once freed: never read then).
-  static const Call::Setup& setup_of(const Call& c);
+  static const Call::Setup& setup_of(const Call& c) { return c.setup ? *c.setup : kNoSetup; }
+  static const Call::Setup kNoSetup;  // setup_of() of a call without one (call_machine.cpp)
   // Enters state s: stops the old state's timer, starts the new one's.
   void set_state(Call& c, CallState s);
+  // set_state()'s rare parts, out of line: the state trace (kCallState, its
+  // level enabled) and the first entry into U10 / N10.
+  [[gnu::noinline]] void log_state(const Call& c, CallState s);
+  [[gnu::noinline]] void became_active(Call& c);
   // A retransmission re-enters the state: its timer starts again.
   void reenter_state(Call& c);
   // The state->timer table (call_machine.cpp), for this Uni's side and
@@ -751,7 +756,17 @@ class Uni final : public atmsvc::CallControl {
 
   // timers (the state's timer only through set_state / reenter_state)
   void start_state_timer(Call& c, Timer t);
-  void stop_state_timer(Call& c);
+  // Inline (every state change stops one): the record says the timer is off;
+  // its queue entry is dropped if it is the front (the usual case, one call
+  // in flight), and the entries behind it pruned only if there are some (not
+  // the front: the front is another call's live timer, nothing to prune).
+  [[gnu::always_inline]] void stop_state_timer(Call& c) {
+    if (!c.timer_on) return;
+    c.timer_on = false;
+    const auto kind = static_cast<std::size_t>(c.timer);
+    if (timers_.drop_front_if(kind, c.key(), c.timer_at) && timers_.size(kind) != 0)
+      prune_timers(c.timer);
+  }
   void stop_t322(Call& c);
   void restart_timeouts();  // T316, T317 (restart.cpp)
   void call_timeout(Call& c, Timer t, TimePoint when);
@@ -777,7 +792,12 @@ class Uni final : public atmsvc::CallControl {
   static std::uint32_t vc_key(std::uint16_t vpci, std::uint16_t vci) {
     return static_cast<std::uint32_t>(vpci) << 16 | vci;
   }
-  const log::Levels& levels() const;
+  // Inline (asked at every state change and message): the daemon's levels,
+  // or every level (tests).
+  const log::Levels& levels() const {
+    return params_.levels != nullptr ? *params_.levels : every_level();
+  }
+  static const log::Levels& every_level();
   // A catalog event, built only if the levels want it.
   template <class... A>
   void emit(log::Id id, A&&... a) {

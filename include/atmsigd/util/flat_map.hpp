@@ -334,11 +334,22 @@ class Slab {
       i = next_++;
       if (i % kChunk == 0) chunks_.push_back(std::make_unique<T[]>(kChunk));
     }
-    (*this)[i] = std::move(v);
+    // The slot holds a T{} (new, or reset by remove()): it is ended and the
+    // record move-constructed in its place, cheaper than a move assignment
+    // (which looks at what the slot held first, field by field).
+    static_assert(std::is_nothrow_move_constructible_v<T>, "a slot is made again in place");
+    T& slot = (*this)[i];
+    slot.~T();
+    ::new (static_cast<void*>(&slot)) T(std::move(v));
     return i;
   }
   void remove(std::uint32_t i) {
-    (*this)[i] = T{};
+    // Reset to T{}: its resources freed now, not when the slot is reused.
+    // (T() must not throw: std::chrono::time_point's constructor is not
+    // declared noexcept, so a trait cannot say it for a record holding one.)
+    T& slot = (*this)[i];
+    slot.~T();
+    ::new (static_cast<void*>(&slot)) T();
     free_.push_back(i);
   }
   T& operator[](std::uint32_t i) { return chunks_[i / kChunk][i % kChunk]; }
@@ -428,7 +439,7 @@ class SlabMap {
     const std::uint32_t i = slab_.add(std::move(v));
     return {iterator(this, index_.try_emplace(k, i).first), true};
   }
-  // Inserts (k, v) for a k the caller knows to be absent: no lookup first.
+  // Inserts (k, v) for a k the caller knows to be absent: no look-up first.
   // Returns the new record.
   T& emplace_absent(const K& k, T&& v) {
     const std::uint32_t i = slab_.add(std::move(v));
