@@ -191,14 +191,23 @@ void Uni::handle_request(const atmsvc::CcRequest& r, TimePoint now, std::vector<
 // The engine's path: the same, with what is for the shell put straight into
 // its action list (to_shell()).
 void Uni::handle_split(const NetInput& in, TimePoint now, atmsvc::CcOutputs& out) {
+  // The single-list body repeated, not called (GCC did not inline it: ≈ 25 a call).
+  now_ = now;
+  out_ = &out.events;
   shell_ = &out.actions;
-  handle(in, now, out.events);
+  std::visit([this](const auto& x) { on_input(x); }, in);
+  report_link_state();
+  out_ = nullptr;
   shell_ = nullptr;
 }
 
 void Uni::handle_request_split(const atmsvc::CcRequest& r, TimePoint now, atmsvc::CcOutputs& out) {
+  now_ = now;
+  out_ = &out.events;
   shell_ = &out.actions;
-  handle_request(r, now, out.events);
+  std::visit([this](const auto& x) { request(x); }, r);  // as on_input's last branch
+  report_link_state();
+  out_ = nullptr;
   shell_ = nullptr;
 }
 
