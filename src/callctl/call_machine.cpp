@@ -998,21 +998,19 @@ const log::Levels& Uni::every_level() {
 void Uni::log_established(const Call& c) {
   if (!levels().enabled(log::Id::kCallEstablished)) return;
   const bool out = c.we_originated;
-  log::emit(levels(), *out_, log::Id::kCallEstablished, log::Hex{c.cref}, params_.log_name,
-            std::string_view(out ? "out" : "in"), out ? setup_of(c).local : setup_of(c).remote,
+  emit_call(log::Id::kCallEstablished, c, std::string_view(out ? "out" : "in"),
+            out ? setup_of(c).local : setup_of(c).remote,
             out ? setup_of(c).remote : setup_of(c).local, pvc_of(c.vc));
 }
 
 // CALL_RELEASED (it was active) or CALL_FAILED, when the call is forgotten.
 void Uni::log_ended(const Call& c) {
   if (c.was_active) {
-    log::emit(levels(), *out_, log::Id::kCallReleased, log::Hex{c.cref}, params_.log_name,
-              log::Cause{c.cause});
+    emit_call(log::Id::kCallReleased, c, log::Cause{c.cause});
     return;
   }
   if (!levels().enabled(log::Id::kCallFailed)) return;
-  log::emit(levels(), *out_, log::Id::kCallFailed, log::Hex{c.cref}, params_.log_name,
-            std::string_view(c.we_originated ? "out" : "in"),
+  emit_call(log::Id::kCallFailed, c, std::string_view(c.we_originated ? "out" : "in"),
             c.we_originated ? setup_of(c).remote : setup_of(c).local, log::Cause{c.cause});
 }
 

@@ -5,6 +5,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "atmsigd/atmsvc/cc_outputs.hpp"
 #include "atmsigd/callctl/mapping.hpp"
 #include "atmsigd/util/variant_index.hpp"
 
@@ -45,9 +46,9 @@ EntityRouter::EntityRouter(std::vector<EntitySpec> entities) {
   }
 }
 
-template <class T, bool kRequest>
-void EntityRouter::request(const T& r, const InputOf<kRequest>& req, TimePoint now,
-                           std::vector<NetOutput>& out) {
+template <class T, bool kRequest, class Out>
+void EntityRouter::request(const T& r, const InputOf<kRequest>& req, TimePoint now, Out& out) {
+  auto& events = events_of(out);  // the router's own outputs: CcEvents, a log event
   std::optional<std::size_t> target;
   // The request goes on as it is, but for a call id translated (a copy then).
   const InputOf<kRequest>* fwd = &req;
@@ -55,12 +56,12 @@ void EntityRouter::request(const T& r, const InputOf<kRequest>& req, TimePoint n
   if constexpr (std::is_same_v<T, CcConnect>) {
     target = route(r.called, r.local);
     if (!target) {
-      emit(out, log::Id::kCallNoRoute, r.sock, r.called);
-      out.push_back(CcReleased{r.sock, -EHOSTUNREACH});
+      emit(events, log::Id::kCallNoRoute, r.sock, r.called);
+      events.push_back(CcReleased{r.sock, -EHOSTUNREACH});
       return;
     }
     if (!single()) sock_entity_[r.sock] = *target;
-    if (entities_.size() > 1) emit(out, log::Id::kCallRouted, r.sock, entities_[*target].name);
+    if (entities_.size() > 1) emit(events, log::Id::kCallRouted, r.sock, entities_[*target].name);
   } else if constexpr (std::is_same_v<T, CcRelease>) {
     if (single()) {
       target = 0;  // the Uni ignores a socket it does not know
@@ -76,7 +77,7 @@ void EntityRouter::request(const T& r, const InputOf<kRequest>& req, TimePoint n
     // socket no entity holds is refused as the Uni would (-EBADFD).
     target = entity_of_sock(r.sock);
     if (!target && std::is_same_v<T, atmsvc::CcModify>)
-      out.push_back(atmsvc::CcModifyResult{r.sock, -EBADFD});
+      events.push_back(atmsvc::CcModifyResult{r.sock, -EBADFD});
   } else if constexpr (std::is_same_v<T, atmsvc::CcAddParty> ||
                        std::is_same_v<T, atmsvc::CcDropParty>) {
     // Q.2971: to the entity of the root's call; without one, -EBADFD
@@ -84,16 +85,16 @@ void EntityRouter::request(const T& r, const InputOf<kRequest>& req, TimePoint n
     target = entity_of_sock(r.sock);
     if (!target) {
       if constexpr (std::is_same_v<T, atmsvc::CcAddParty>)
-        out.push_back(atmsvc::CcAddPartyResult{r.sock, -EBADFD});
+        events.push_back(atmsvc::CcAddPartyResult{r.sock, -EBADFD});
       else
-        out.push_back(atmsvc::CcDropPartyResult{r.sock, -EBADFD});
+        events.push_back(atmsvc::CcDropPartyResult{r.sock, -EBADFD});
     }
   } else if constexpr (requires { r.call; }) {
     // A request about an offered incoming call (CcAccept, CcReject, and
     // any later one): to the entity that offered it, with its call id.
     const auto it = offered_.find(r.call);
     if (it == offered_.end()) {
-      emit(out, log::Id::kCallNoOffered, r.call);
+      emit(events, log::Id::kCallNoOffered, r.call);
       return;
     }
     target = it->second.entity;
@@ -115,7 +116,8 @@ void EntityRouter::request(const T& r, const InputOf<kRequest>& req, TimePoint n
   to_entity<kRequest>(*target, *fwd, now, out);
 }
 
-void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
+template <class Out>
+void EntityRouter::route_input(const NetInput& in, TimePoint now, Out& out) {
   // One visit: the input's type picks its branch (no chain of tests).
   std::visit(
       [&](const auto& x) {
@@ -142,22 +144,51 @@ void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutp
       in);
 }
 
+void EntityRouter::handle(const NetInput& in, TimePoint now, std::vector<NetOutput>& out) {
+  route_input(in, now, out);
+}
+
+void EntityRouter::handle_split(const NetInput& in, TimePoint now, atmsvc::CcOutputs& out) {
+  route_input(in, now, out);
+}
+
 void EntityRouter::handle_request(const atmsvc::CcRequest& r, TimePoint now,
                                   std::vector<NetOutput>& out) {
   std::visit([&](const auto& x) { request<std::decay_t<decltype(x)>, true>(x, r, now, out); }, r);
 }
 
-template <bool kRequest>
-void EntityRouter::to_entity(std::size_t i, const InputOf<kRequest>& in, TimePoint now,
-                             std::vector<NetOutput>& out) {
-  const std::size_t mark = out.size();
+void EntityRouter::handle_request_split(const atmsvc::CcRequest& r, TimePoint now,
+                                        atmsvc::CcOutputs& out) {
+  std::visit([&](const auto& x) { request<std::decay_t<decltype(x)>, true>(x, r, now, out); }, r);
+}
+
+template <bool kRequest, class Out>
+void EntityRouter::to_entity(std::size_t i, const InputOf<kRequest>& in, TimePoint now, Out& out) {
+  auto& events = events_of(out);
+  const std::size_t mark = events.size();
   Uni& u = *entities_[i].uni;
   const auto offers = u.offers_told();
-  if constexpr (kRequest)
+  if constexpr (std::is_same_v<Out, atmsvc::CcOutputs>) {
+    const std::size_t shell_mark = out.actions.size();
+    if constexpr (kRequest)
+      u.handle_request_split(in, now, out);
+    else
+      u.handle_split(in, now, out);
+    // Several entities: what went to the shell names entity i (the Uni says 0).
+    if (!single()) {
+      for (std::size_t at = shell_mark; at < out.actions.size(); ++at) {
+        if (auto* l = std::get_if<atmsvc::ToLink>(&out.actions[at]))
+          l->entity = i;
+        else if (auto* s = std::get_if<atmsvc::LinkState>(&out.actions[at]))
+          s->entity = i;
+      }
+    }
+  } else if constexpr (kRequest) {
     u.handle_request(in, now, out);
-  else
+  } else {
     u.handle(in, now, out);
-  if (!single() || u.offers_told() != offers) translate(i, out, mark, offers);
+  }
+  if (!single() || u.offers_told() != offers) translate(i, events, mark, offers);
 }
 
 std::optional<std::size_t> EntityRouter::route(const struct sockaddr_atmsvc& called) const {
@@ -219,6 +250,13 @@ void EntityRouter::handle_timeouts(TimePoint now, std::vector<NetOutput>& out) {
     entities_[i].uni->handle_timeouts(now, out);
     if (!single() || entities_[i].uni->offers_told() != offers) translate(i, out, mark, offers);
   }
+}
+
+const log::Levels* EntityRouter::log_levels() const {
+  if (levels_ == nullptr) return nullptr;  // the router's own events: every level
+  for (const auto& e : entities_)
+    if (e.uni->log_levels() != levels_) return nullptr;
+  return levels_;
 }
 
 std::optional<TimePoint> EntityRouter::next_deadline() const {

@@ -1,5 +1,6 @@
 #include "atmsigd/engine/engine.hpp"
 
+#include "atmsigd/atmsvc/cc_outputs.hpp"
 #include "atmsigd/util/variant_index.hpp"
 
 namespace atmsigd::engine {
@@ -20,7 +21,10 @@ constexpr auto kDrainFor = std::chrono::milliseconds(1000);
 }  // namespace
 
 Engine::Engine(SocketTable& table, CallControl& cc, const log::Levels* levels)
-    : table_(table), cc_(cc), levels_(levels != nullptr ? *levels : kDefaultLevels) {}
+    : table_(table),
+      cc_(cc),
+      levels_(levels != nullptr ? *levels : kDefaultLevels),
+      filter_cc_logs_(cc.log_levels() != &levels_) {}
 
 void Engine::handle(const Input& in, TimePoint now, std::vector<Action>& out) {
   std::visit([&](const auto& x) { on(x, now, out); }, in);
@@ -200,9 +204,15 @@ void Engine::run(std::size_t head, TimePoint now, std::vector<Action>& out) {
       }
       case variant_index<ToCallControl>: {
         net.clear();
-        cc_.handle_request(std::get_if<ToCallControl>(&out[head])->req, now, net);  // by reference
-        // It stays in the list (the shell skips it): a variant's emplace
-        // would cost a visit of the alternative it replaces.
+        // Call control appends what is for the shell to `out` itself, which
+        // may move its storage: the request is copied out first. It stays
+        // in the list (the shell skips it): a variant's emplace would cost
+        // a visit of the alternative it replaces. What call control
+        // appended (link PDUs, log events) is met by this loop in turn.
+        std::visit([this](const auto& r) { req_.emplace<std::decay_t<decltype(r)>>(r); },
+                   std::get_if<ToCallControl>(&out[head])->req);  // the alternative's bytes only
+        CcOutputs split{net, out};
+        cc_.handle_request_split(req_, now, split);
         for (auto& o : net) {
           if (is_cc_event(o))
             table_.from_call_control(o, now, out);
@@ -223,8 +233,17 @@ void Engine::run(std::size_t head, TimePoint now, std::vector<Action>& out) {
 
 void Engine::to_call_control(const NetInput& in, TimePoint now, std::vector<Action>& out) {
   net_.clear();
-  cc_.handle(in, now, net_);
-  from_call_control(net_, now, out);
+  const std::size_t head = out.size();
+  CcOutputs split{net_, out};
+  cc_.handle_split(in, now, split);  // link PDUs, link states, log events: into `out`
+  // A log event call control made for its own levels: the engine's may want
+  // less (the demon gives both the same: nothing to do).
+  if (filter_cc_logs_)
+    for (std::size_t at = head; at < out.size(); ++at)
+      if (const auto* ev = std::get_if<log::Event>(&out[at]);
+          ev != nullptr && !levels_.enabled(ev->id))
+        out[at].emplace<Handled>();
+  from_call_control(net_, now, out);  // the CcEvents, through the socket table
 }
 
 void Engine::from_call_control(std::vector<NetOutput>& outputs, TimePoint now,

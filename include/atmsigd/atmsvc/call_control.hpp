@@ -298,6 +298,13 @@ struct CallView {
   bool details_unknown = false;  // an address or the QoS was not kept (a table was full)
 };
 
+// Call control's outputs in two lists, the engine's path (issue 13): the
+// CcEvents (the socket table's) in `events`; what is for the shell (ToLink,
+// LinkState, log events) appended straight to the engine's action list
+// `actions` (include/atmsigd/atmsvc/cc_outputs.hpp: Action is the socket
+// table's).
+struct CcOutputs;
+
 // The network side as the socket layer sees it. Sans-I/O like every core:
 // one input and `now` in, its outputs appended to `out`, next_deadline().
 class CallControl {
@@ -311,6 +318,18 @@ class CallControl {
   virtual void handle_request(const CcRequest& r, TimePoint now, std::vector<NetOutput>& out) {
     handle(net_input(r), now, out);
   }
+  // The same two with the outputs split (the engine's path): the CcEvents
+  // to out.events, the rest to out.actions, each list in the order call
+  // control made them (a log event or a link PDU is never moved again). A
+  // log event may still come in out.events (a stand-in, a router's own):
+  // the caller passes it on. The default splits the single list (a
+  // stand-in need not override); Q.2931 call control writes both directly.
+  virtual void handle_split(const NetInput& in, TimePoint now, CcOutputs& out);
+  virtual void handle_request_split(const CcRequest& r, TimePoint now, CcOutputs& out);
+  // The levels its log events were emitted for (null: unknown, a
+  // stand-in's). The engine filters call control's log events by its own
+  // levels unless they are these.
+  virtual const log::Levels* log_levels() const { return nullptr; }
   virtual void handle_timeouts(TimePoint now, std::vector<NetOutput>& out) = 0;
   virtual std::optional<TimePoint> next_deadline() const = 0;
   // Number of calls it still holds (for leak checks and status dumps).

@@ -78,6 +78,15 @@ class EntityRouter final : public atmsvc::CallControl {
   // The engine's path: a request routed by reference (no NetInput copy).
   void handle_request(const atmsvc::CcRequest& r, TimePoint now,
                       std::vector<atmsvc::NetOutput>& out) override;
+  // The two with the outputs split (the engine's path): each entity's
+  // link PDUs, link states and log events go straight to out.actions
+  // (re-tagged with the entity), the CcEvents to out.events.
+  void handle_split(const atmsvc::NetInput& in, TimePoint now, atmsvc::CcOutputs& out) override;
+  void handle_request_split(const atmsvc::CcRequest& r, TimePoint now,
+                            atmsvc::CcOutputs& out) override;
+  // The entities' levels if they all have the same (the router's own
+  // events use them too), else null.
+  const log::Levels* log_levels() const override;
   void handle_timeouts(TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
   std::optional<TimePoint> next_deadline() const override;
   std::size_t call_count() const override;
@@ -117,15 +126,22 @@ class EntityRouter final : public atmsvc::CallControl {
   // function by its template arguments (bench/demon/cg_layers.py).
   template <bool kRequest>
   using InputOf = std::conditional_t<kRequest, atmsvc::CcRequest, atmsvc::NetInput>;
+  // `Out`: the single list (std::vector<NetOutput>) or the two
+  // (atmsvc::CcOutputs, the engine's path); the CcEvents' list of either.
+  static std::vector<atmsvc::NetOutput>& events_of(std::vector<atmsvc::NetOutput>& out) {
+    return out;
+  }
+  static std::vector<atmsvc::NetOutput>& events_of(atmsvc::CcOutputs& out) { return out.events; }
+  // handle() and handle_split(): the input routed by its type.
+  template <class Out>
+  void route_input(const atmsvc::NetInput& in, TimePoint now, Out& out);
   // A socket layer's request `r`, which is `req`'s alternative.
-  template <class T, bool kRequest>
-  void request(const T& r, const InputOf<kRequest>& req, TimePoint now,
-               std::vector<atmsvc::NetOutput>& out);
+  template <class T, bool kRequest, class Out>
+  void request(const T& r, const InputOf<kRequest>& req, TimePoint now, Out& out);
   // Entity i's Uni handles `in`, appending to `out`; its outputs are
   // translated there.
-  template <bool kRequest>
-  void to_entity(std::size_t i, const InputOf<kRequest>& in, TimePoint now,
-                 std::vector<atmsvc::NetOutput>& out);
+  template <bool kRequest, class Out>
+  void to_entity(std::size_t i, const InputOf<kRequest>& in, TimePoint now, Out& out);
   // Translates in place what entity i's Uni appended to `out` from `mark` on
   // (no copy of the outputs: they stay where the Uni put them); `offers`:
   // the Uni's offers_told() before (with one entity, nothing else to do:

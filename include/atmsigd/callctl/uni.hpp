@@ -76,6 +76,7 @@
 #include <vector>
 
 #include "atmsigd/atmsvc/call_control.hpp"
+#include "atmsigd/atmsvc/cc_outputs.hpp"
 #include "atmsigd/callctl/timer_queues.hpp"
 #include "atmsigd/callctl/vc_allocator.hpp"
 #include "atmsigd/log/log.hpp"
@@ -293,6 +294,13 @@ class Uni final : public atmsvc::CallControl {
   // The engine's path: a request by reference (no NetInput copy).
   void handle_request(const atmsvc::CcRequest& r, TimePoint now,
                       std::vector<atmsvc::NetOutput>& out) override;
+  // The two with the outputs split (the engine's path): link PDUs, the link
+  // state and log events straight into out.actions, the CcEvents into
+  // out.events, each in the order they were made.
+  void handle_split(const atmsvc::NetInput& in, TimePoint now, atmsvc::CcOutputs& out) override;
+  void handle_request_split(const atmsvc::CcRequest& r, TimePoint now,
+                            atmsvc::CcOutputs& out) override;
+  const log::Levels* log_levels() const override { return &levels(); }
   void handle_timeouts(TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
   std::optional<TimePoint> next_deadline() const override;
   std::size_t call_count() const override { return calls_.size(); }
@@ -801,14 +809,30 @@ class Uni final : public atmsvc::CallControl {
   // A catalog event, built only if the levels want it.
   template <class... A>
   void emit(log::Id id, A&&... a) {
-    log::emit(levels(), *out_, id, std::forward<A>(a)...);
+    ShellSink sink{this};
+    log::emit(levels(), sink, id, std::forward<A>(a)...);
   }
   // A call's event: its call reference and the entity come first.
   template <class... A>
   void emit_call(log::Id id, const Call& c, A&&... a) {
-    if (levels().enabled(id))
-      log::emit(levels(), *out_, id, log::Hex{c.cref}, params_.log_name, std::forward<A>(a)...);
+    if (!levels().enabled(id)) return;
+    ShellSink sink{this};
+    log::emit(levels(), sink, id, log::Hex{c.cref}, params_.log_name, std::forward<A>(a)...);
   }
+  // What is for the shell (a link PDU, the link state, a log event): into
+  // the engine's action list on its path (handle_split), else into out_.
+  template <class T>
+  void to_shell(T&& x) {
+    if (shell_ != nullptr)
+      shell_->emplace_back(std::in_place_type<std::decay_t<T>>, std::forward<T>(x));
+    else
+      out_->emplace_back(std::forward<T>(x));
+  }
+  // log::emit's list: an event goes where to_shell() puts it.
+  struct ShellSink {
+    Uni* u;
+    void emplace_back(log::Event&& e) { u->to_shell(std::move(e)); }
+  };
   std::string_view label(CallState s) const { return state_label(params_.side, s); }
   // The two lines a call logs at the default level: established, and
   // released or failed (with cause).
@@ -824,6 +848,9 @@ class Uni final : public atmsvc::CallControl {
   bool reported_up_ = false;  // the link state the last LinkState said
   // The outputs of the input being handled (set by every entry point).
   std::vector<atmsvc::NetOutput>* out_ = nullptr;
+  // The engine's action list on its path (handle_split): what is for the
+  // shell goes there (to_shell()); null: into out_ as well.
+  std::vector<atmsvc::Action>* shell_ = nullptr;
   // SSCF's actions for the whole input (nested calls into SSCF append
   // behind; the outermost clears it), kept for its capacity.
   std::vector<sscf::Action> acts_;

@@ -125,7 +125,8 @@ class Engine {
   // request goes to call control (it stays: the shell skips it), whose outputs are
   // appended behind, CcEvents through the socket table.
   void run(std::size_t head, TimePoint now, std::vector<Action>& out);
-  // Call control handles `in`; its outputs are performed (below).
+  // Call control handles `in`: what is for the shell it appends to `out`
+  // itself (handle_split), its CcEvents are performed (below).
   void to_call_control(const atmsvc::NetInput& in, TimePoint now, std::vector<Action>& out);
   // Call control's outputs in order: link PDUs, link states and log events
   // go to the shell, CcEvents to the socket table, whose actions are run
@@ -143,8 +144,14 @@ class Engine {
   TimePoint release_by_{};
   TimePoint drain_until_{};
   std::vector<atmsvc::NetOutput> net_;
-  // run()'s buffer for call control's outputs, kept for its capacity.
+  // run()'s buffer for call control's CcEvents, kept for its capacity.
   std::vector<atmsvc::NetOutput> run_net_;
+  // run()'s copy of a request: call control appends to the action list that
+  // holds it.
+  atmsvc::CcRequest req_;
+  // Call control's log events were emitted for other levels than the
+  // engine's: filtered here (false: the same levels, as in the demon).
+  bool filter_cc_logs_ = true;
   KernelCounters kernel_;  // frames in and out by type, replies refused
 };
 
