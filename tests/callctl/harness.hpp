@@ -41,6 +41,7 @@ using testkit::cause_ie;
 using testkit::conn_id;
 using testkit::msg;
 using testkit::nsap;
+using testkit::restart_msg;
 using testkit::ubr;
 
 inline CcConnect connect_req(atmsvc::SockId sock, std::uint8_t to = 1, struct atm_qos qos = ubr()) {

@@ -774,12 +774,7 @@ TEST(LeafNetwork, RestartOfAnAddedLeafsVc_ClearsThatLeafOnly) {
   f.peer.expect(MessageType::kAddPartyAcknowledge);
   f.take();
   ASSERT_EQ(f.uni().vcis_in_use(), 2u);
-  Message r = msg(MessageType::kRestart, 0, false);
-  r.add(conn_id(inc.pvc.sap_addr.vpi, inc.pvc.sap_addr.vci));
-  q2931::RestartIndicator ri;
-  ri.restart_class = 0;
-  r.add(ri);
-  f.send(r);
+  f.send(restart_msg(0, conn_id(inc.pvc.sap_addr.vpi, inc.pvc.sap_addr.vci)));
   const Message d = f.peer.expect(MessageType::kDropParty);
   EXPECT_EQ(ep_of(d), 5);
   EXPECT_EQ(cause_of(d), cause::kTemporaryFailure);
@@ -839,12 +834,7 @@ TEST(LeafNetwork, Class1RestartOfAnAddedLeafsVpci_ClearsThatLeafOnly) {
   f.req(CcAccept{inc.call, 8});
   f.peer.expect(MessageType::kAddPartyAcknowledge);
   f.take();
-  Message r = msg(MessageType::kRestart, 0, false);
-  r.add(conn_id(1, 0));  // class 1: the VCI does not count
-  q2931::RestartIndicator ri;
-  ri.restart_class = 1;
-  r.add(ri);
-  f.send(r);
+  f.send(restart_msg(1, conn_id(1, 0)));  // class 1: the VCI does not count
   const Message d = f.peer.expect(MessageType::kDropParty);
   EXPECT_EQ(ep_of(d), 5);
   EXPECT_EQ(cause_of(d), cause::kTemporaryFailure);

@@ -21,12 +21,7 @@ struct Peer : Fixture {
   }
   // The peer's RESTART (flag 0: its own global call reference).
   void restart(std::uint8_t cls, std::optional<q2931::ConnectionIdentifier> ci) {
-    Message r = msg(MessageType::kRestart, 0, false);
-    if (ci) r.add(*ci);
-    q2931::RestartIndicator ri;
-    ri.restart_class = cls;
-    r.add(ri);
-    send(r);
+    send(restart_msg(cls, ci));
   }
   // The peer's RESTART ACKNOWLEDGE of ours (flag 1).
   void acknowledge(std::uint8_t cls, std::optional<q2931::ConnectionIdentifier> ci) {

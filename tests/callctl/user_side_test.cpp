@@ -847,11 +847,7 @@ TEST(UserRestart, RestartAllReceived_ClearsCallsAndAcknowledges) {
   u.active(1, 32);
   u.active(2, 33);
   u.offered(77, 40);
-  Message r = msg(MessageType::kRestart, 0, false);
-  q2931::RestartIndicator ri;
-  ri.restart_class = 2;
-  r.add(ri);
-  u.send(r);
+  u.send(restart_msg(2));
   const Message ack = u.peer.expect(MessageType::kRestartAcknowledge);
   EXPECT_TRUE(ack.cref.flag);
   EXPECT_EQ(ack.find<q2931::RestartIndicator>()->restart_class, 2);
@@ -866,12 +862,7 @@ TEST(UserRestart, RestartOneVcReceived_ClearsOnlyThatCall) {
   User u;
   u.active(1, 32);
   u.active(2, 33);
-  Message r = msg(MessageType::kRestart, 0, false);
-  r.add(conn_id(0, 33));
-  q2931::RestartIndicator ri;
-  ri.restart_class = 0;
-  r.add(ri);
-  u.send(r);
+  u.send(restart_msg(0, conn_id(0, 33)));
   const Message ack = u.peer.expect(MessageType::kRestartAcknowledge);
   EXPECT_EQ(ack.find<q2931::ConnectionIdentifier>()->vci, 33);
   auto rel = events_of<CcReleased>(u.take());
@@ -882,11 +873,7 @@ TEST(UserRestart, RestartOneVcReceived_ClearsOnlyThatCall) {
 
 TEST(UserRestart, RestartClass0WithoutConnectionIdentifier_Status96) {
   User u;
-  Message r = msg(MessageType::kRestart, 0, false);
-  q2931::RestartIndicator ri;
-  ri.restart_class = 0;
-  r.add(ri);
-  u.send(r);
+  u.send(restart_msg(0));  // class 0 without its connection identifier
   const Message st = u.peer.expect(MessageType::kStatus);
   EXPECT_EQ(cause_of(st), 96);
   EXPECT_TRUE(st.cref.is_global());

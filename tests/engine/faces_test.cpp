@@ -23,7 +23,6 @@ namespace {
 using namespace atmsvc;
 
 const log::Levels kAll = log::Levels::all();
-const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
 
 // A stand-in that answers every input with one list mixing all kinds.
 struct Mixed final : CallControl {
@@ -166,19 +165,8 @@ TEST(EngineFaces, CallControlsLogEventsFilteredByTheEnginesLevels) {
 TEST(EngineFaces, RequestWhoseOutputsMoveTheActionList) {
   EnginePair w(q2931::Version::kUni40, kAll);
   w.start();
-  const auto qos = kemu::qos_from_text("ubr");
-  Message listen(as_listen);
-  listen.set_vcc(0x10);
-  listen.raw().svc = kemu::svc_address(kAddrB);
-  listen.raw().qos = qos;
-  listen.raw().sap = kemu::sap_from_text("");
-  w.frame(w.b, listen);
-  Message connect(as_connect);
-  connect.set_vcc(0x100);
-  connect.raw().local = kemu::svc_address("");
-  connect.raw().svc = kemu::svc_address(kAddrB);
-  connect.raw().qos = qos;
-  connect.raw().sap = kemu::sap_from_text("");
+  w.frame(w.b, listen_frame(0x10));
+  const Message connect = connect_frame(0x100);
   w.a.out = {};  // no capacity: every action appended moves the list
   w.frame(w.a, connect);
   ASSERT_FALSE(w.b.to_kernel.empty());

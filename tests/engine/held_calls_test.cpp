@@ -22,8 +22,6 @@ namespace {
 using namespace atmsvc;
 using namespace std::chrono_literals;
 
-const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
-
 const log::Levels kDefault{};  // the demon's default: info
 
 std::size_t heap_in_use() {
@@ -50,17 +48,8 @@ TEST(HeldCalls, BytesPerHeldCallThroughBothDemons) {
   w.start();
 
   const Vcc listener = 0x10;
-  const auto qos = kemu::qos_from_text("ubr");
-  Message listen(as_listen);
-  listen.set_vcc(listener);
-  listen.raw().svc = kemu::svc_address(kAddrB);
-  listen.raw().qos = qos;
-  listen.raw().sap = kemu::sap_from_text("");
-  Message connect(as_connect);
-  connect.raw().local = kemu::svc_address("");
-  connect.raw().svc = kemu::svc_address(kAddrB);
-  connect.raw().qos = qos;
-  connect.raw().sap = kemu::sap_from_text("");
+  const Message listen = listen_frame(listener);
+  Message connect = connect_frame(0);  // each call sets its own vcc
   Message accept(as_accept);
   accept.set_listen_vcc(listener);
 

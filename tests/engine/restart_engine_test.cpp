@@ -17,8 +17,6 @@ namespace {
 using namespace atmsvc;
 using namespace std::chrono_literals;
 
-const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
-
 // as_close frames to a kernel with reply -ENETRESET.
 std::size_t resets(const EngineSide& s) {
   std::size_t n = 0;
@@ -34,21 +32,9 @@ struct World : EnginePair {
   // Links up, B listens, `n` calls from A accepted by B.
   void calls(std::size_t n) {
     start();
-    const auto qos = kemu::qos_from_text("ubr");
-    Message listen(as_listen);
-    listen.set_vcc(0x10);
-    listen.raw().svc = kemu::svc_address(kAddrB);
-    listen.raw().qos = qos;
-    listen.raw().sap = kemu::sap_from_text("");
-    frame(b, listen);
+    frame(b, listen_frame(0x10));
     for (std::size_t i = 0; i < n; ++i) {
-      Message connect(as_connect);
-      connect.set_vcc(0x100 + i);
-      connect.raw().local = kemu::svc_address("");
-      connect.raw().svc = kemu::svc_address(kAddrB);
-      connect.raw().qos = qos;
-      connect.raw().sap = kemu::sap_from_text("");
-      frame(a, connect);
+      frame(a, connect_frame(0x100 + i));
       ASSERT_EQ(b.to_kernel.back().type(), as_indicate);
       Message accept(as_accept);
       accept.set_listen_vcc(0x10);

@@ -17,8 +17,6 @@ namespace {
 using namespace atmsvc;
 using namespace std::chrono_literals;
 
-const char* kAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
-
 const log::Levels kDefault{};  // the demon's default: info
 
 std::uint64_t in_of(const engine::Stats& s, int type) {
@@ -32,20 +30,8 @@ TEST(EngineStats, CallBetweenTwoEngines_FramesByTypeAndEntityCounters) {
   EnginePair w(q2931::Version::kUni31, kDefault);
   w.start();
 
-  const auto qos = kemu::qos_from_text("ubr");
-  Message listen(as_listen);
-  listen.set_vcc(0x10);
-  listen.raw().svc = kemu::svc_address(kAddrB);
-  listen.raw().qos = qos;
-  listen.raw().sap = kemu::sap_from_text("");
-  w.frame(w.b, listen);
-  Message connect(as_connect);
-  connect.set_vcc(0x20);
-  connect.raw().local = kemu::svc_address("");
-  connect.raw().svc = kemu::svc_address(kAddrB);
-  connect.raw().qos = qos;
-  connect.raw().sap = kemu::sap_from_text("");
-  w.frame(w.a, connect);
+  w.frame(w.b, listen_frame(0x10));
+  w.frame(w.a, connect_frame(0x20));
   ASSERT_EQ(w.b.to_kernel.back().type(), as_indicate);
   Message accept(as_accept);
   accept.set_vcc(0x30);

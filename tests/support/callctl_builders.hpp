@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 
 #include "atmsigd/q2931/message.hpp"
 
@@ -57,6 +58,18 @@ inline q2931::ConnectionIdentifier conn_id(std::uint16_t vpci, std::uint16_t vci
   c.vpci = vpci;
   c.vci = vci;
   return c;
+}
+
+// The peer's RESTART (its own global call reference, flag 0) of class
+// `cls`; classes 0 and 1 name their connection identifier.
+inline q2931::Message restart_msg(std::uint8_t cls,
+                                  std::optional<q2931::ConnectionIdentifier> ci = std::nullopt) {
+  q2931::Message r = msg(q2931::MessageType::kRestart, 0, false);
+  if (ci) r.add(*ci);
+  q2931::RestartIndicator ri;
+  ri.restart_class = cls;
+  r.add(ri);
+  return r;
 }
 
 }  // namespace atmsigd::testkit

@@ -14,8 +14,32 @@
 
 #include "atmsigd/callctl/entity_router.hpp"
 #include "atmsigd/engine/engine.hpp"
+#include "atmsigd/kernel_emu/kernel_model.hpp"
 
 namespace atmsigd::test {
+
+// The network side's address in the pair's tests.
+inline const char* const kPairAddrB = "47.0005.80ffe1000000f21a26d8.0020ea000ee1.00";
+
+// The frames the tests' kernels send: as_listen on `addr` and as_connect to
+// it, UBR without a SAP.
+inline atmsvc::Message listen_frame(atmsvc::Vcc vcc, const char* addr = kPairAddrB) {
+  atmsvc::Message m(as_listen);
+  m.set_vcc(vcc);
+  m.raw().svc = kemu::svc_address(addr);
+  m.raw().qos = kemu::qos_from_text("ubr");
+  m.raw().sap = kemu::sap_from_text("");
+  return m;
+}
+inline atmsvc::Message connect_frame(atmsvc::Vcc vcc, const char* addr = kPairAddrB) {
+  atmsvc::Message m(as_connect);
+  m.set_vcc(vcc);
+  m.raw().local = kemu::svc_address("");
+  m.raw().svc = kemu::svc_address(addr);
+  m.raw().qos = kemu::qos_from_text("ubr");
+  m.raw().sap = kemu::sap_from_text("");
+  return m;
+}
 
 struct EngineSide {
   EngineSide(callctl::Side side, q2931::Version version, const log::Levels& lv)
