@@ -553,7 +553,7 @@ void Demon::to_kernel(const atmsvc::Message& m) {
   if (opts_.debug) print(log::Event{log::Id::kToKernelHex, {log::Octets{{b.begin(), b.end()}}}});
   if (stopped_ || !transport_) return;
   kernel_queued_ = true;
-  if (!transport_->queue(b))
+  if (!transport_->queue_direct(b))
     print(log::Event{
         log::Id::kTransportError,
         {"the queue to the user of signaling is full (" +
@@ -564,7 +564,7 @@ void Demon::to_link(std::size_t entity, ByteView pdu) {
   if (entity >= links_.size()) return;
   record_pdu(kToNetwork, entity, pdu);
   links_queued_ = true;
-  if (!links_[entity].link->queue(pdu))
+  if (!links_[entity].link->queue_direct(pdu))
     print(log::Event{log::Id::kLinkWarn,
                      {"the queue to the signaling link is full (" +
                       std::to_string(links_[entity].link->stats().bound) + " PDUs); PDU dropped" +
