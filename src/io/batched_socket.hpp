@@ -158,6 +158,10 @@ class BatchedSocket {
   const SendQueue& output() const {
     return tx_;
   }
+  // For the transports' queue_direct (a push without their virtual queue).
+  SendQueue& output_queue() {
+    return tx_;
+  }
   IoStats stats() const {
     return IoStats{recv_calls_,      send_calls_,   write_waits_,          tx_.size(),
                    tx_.high_water(), tx_.dropped(), tx_.limits().datagrams};

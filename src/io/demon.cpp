@@ -369,7 +369,7 @@ void Demon::feed_one(const engine::Input& in) {
   actions_.clear();
   engine_.handle(in, turn_now(), actions_);
   ++stats_.inputs;
-  perform(actions_);
+  perform_inline(actions_);  // five inputs a call: no call and return each (issue 13)
 }
 
 // The end of the shell's turn (docs/architecture.md): the inputs the actions
@@ -491,6 +491,10 @@ constexpr std::size_t kActionIndex = index_in<T, engine::Action>();
 // to seven alternatives per action); call control's requests and the
 // handled marks are the engine's, skipped.
 void Demon::perform(std::vector<engine::Action>& actions) {
+  perform_inline(actions);
+}
+
+void Demon::perform_inline(std::vector<engine::Action>& actions) {
   for (auto& a : actions) {
     switch (a.index()) {
       case kActionIndex<engine::ToKernel>:
@@ -507,9 +511,18 @@ void Demon::perform(std::vector<engine::Action>& actions) {
         link_state(st->entity, st->up);
         break;
       }
-      case kActionIndex<log::Event>:
-        print(*std::get_if<log::Event>(&a));
+      case kActionIndex<log::Event>: {
+        // print()'s common case inline: below warning, no rate limit; the
+        // log's own level check is the same filter (levels_ is its
+        // events()), not made twice (issue 13).
+        const auto& e = *std::get_if<log::Event>(&a);
+        if (!levels_.enabled(e.id)) break;
+        if (log::spec(e.id).level >= log::Level::kWarn) [[unlikely]]
+          print_limited(e);
+        else
+          log_->admitted_event(e);
         break;
+      }
       case kActionIndex<engine::QueryLocalAddresses>: {
         const auto* q = std::get_if<engine::QueryLocalAddresses>(&a);
         if (!transport_) break;
@@ -540,7 +553,7 @@ void Demon::to_kernel(const atmsvc::Message& m) {
   if (opts_.debug) print(log::Event{log::Id::kToKernelHex, {log::Octets{{b.begin(), b.end()}}}});
   if (stopped_ || !transport_) return;
   kernel_queued_ = true;
-  if (!transport_->queue(b))
+  if (!transport_->queue_direct(b))
     print(log::Event{
         log::Id::kTransportError,
         {"the queue to the user of signaling is full (" +
@@ -551,7 +564,7 @@ void Demon::to_link(std::size_t entity, ByteView pdu) {
   if (entity >= links_.size()) return;
   record_pdu(kToNetwork, entity, pdu);
   links_queued_ = true;
-  if (!links_[entity].link->queue(pdu))
+  if (!links_[entity].link->queue_direct(pdu))
     print(log::Event{log::Id::kLinkWarn,
                      {"the queue to the signaling link is full (" +
                       std::to_string(links_[entity].link->stats().bound) + " PDUs); PDU dropped" +
@@ -574,16 +587,25 @@ void Demon::link_state(std::size_t entity, bool up) {
 // One sink for every event, if its group's level wants it; warnings and
 // errors rate-limited per ID. The line is formatted straight into the log's
 // queue (io/logging.hpp): no string per line, nothing waits.
+// levels_ is always the log's levels().events() (set together: the
+// constructor, reload(), `atmsigctl log`): one check, then the log writes
+// the line without its own.
 void Demon::print(const log::Event& e) {
   if (!levels_.enabled(e.id)) return;
-  if (log::spec(e.id).level >= log::Level::kWarn) {
-    const auto v = limiter_.admit(e.id, now());
-    if (!v.print) return;
-    if (v.suppressed_before != 0)
-      log_->event(log::Event{log::Id::kSuppressed,
-                             {log::arg(v.suppressed_before), log::arg(log::id_name(e.id))}});
-  }
-  log_->event(e);
+  if (log::spec(e.id).level >= log::Level::kWarn)
+    print_limited(e);
+  else
+    log_->admitted_event(e);
+}
+
+// A warning or an error the levels admitted: rate-limited per ID.
+void Demon::print_limited(const log::Event& e) {
+  const auto v = limiter_.admit(e.id, now());
+  if (!v.print) return;
+  if (v.suppressed_before != 0)  // its own group and level: checked by the log
+    log_->event(log::Event{log::Id::kSuppressed,
+                           {log::arg(v.suppressed_before), log::arg(log::id_name(e.id))}});
+  log_->admitted_event(e);
 }
 
 // Capture and -d hex dump of one link PDU, in either direction (the trace:

@@ -140,8 +140,10 @@ class UnixTransport final : public KernelTransport {
       sock_.connect(ep, cec);
       if (cec)
         on_error_("cannot connect to the peer: " + cec.message());
-      else
+      else {
         peer_ = ep;
+        direct_ = &io_.output_queue();  // queue() is the push from now on
+      }
     }
   }
 
@@ -161,7 +163,9 @@ class AtmKernelTransport final : public KernelTransport {
   AtmKernelTransport(asio::io_context& io, int fd)
       : sock_(io, asio::generic::datagram_protocol(PF_ATMSVC, 0), fd),
         fd_(fd),
-        io_(sock_, kMaxFrame, kKernelQueueLimits) {}
+        io_(sock_, kMaxFrame, kKernelQueueLimits) {
+    direct_ = &io_.output_queue();
+  }
   ~AtmKernelTransport() override { close(); }
 
   void start(Handler on_frame, ErrorHandler on_error, Handler on_refused,

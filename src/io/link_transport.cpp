@@ -21,7 +21,9 @@ constexpr std::size_t kMaxPdu = 65535;  // AAL5 CPCS-SDU
 class UdpLink final : public LinkTransport {
  public:
   UdpLink(asio::io_context& io, udp::endpoint peer)
-      : sock_(io), peer_(std::move(peer)), io_(sock_, kMaxPdu, kLinkQueueLimits) {}
+      : sock_(io), peer_(std::move(peer)), io_(sock_, kMaxPdu, kLinkQueueLimits) {
+    direct_ = &io_.output_queue();
+  }
   ~UdpLink() override { close(); }
 
   bool open(const udp::endpoint& local, std::string& error) {
@@ -125,7 +127,9 @@ class PvcLink final : public LinkTransport {
   PvcLink(asio::io_context& io, int fd, std::string name)
       : sock_(io, asio::generic::datagram_protocol(PF_ATMPVC, 0), fd),
         name_(std::move(name)),
-        io_(sock_, kMaxPdu, kLinkQueueLimits) {}
+        io_(sock_, kMaxPdu, kLinkQueueLimits) {
+    direct_ = &io_.output_queue();
+  }
   ~PvcLink() override { close(); }
   void start(Handler on_pdu, ErrorHandler on_error, TurnHandler on_turn) override {
     on_error_ = std::move(on_error);

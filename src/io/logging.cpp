@@ -532,17 +532,6 @@ void Logger::line_from_thread(log::Group g, Severity s, std::string_view text) {
   sh.cv.notify_all();
 }
 
-void Logger::event(const log::Event& e) {
-  const auto id = static_cast<std::size_t>(e.id);
-  const log::Group g = log::kCatalog[id].group;
-  const Severity s = kEventSeverity[id];
-  if (!enabled(g, s)) return;
-  if (write_line(g, s, e)) return;
-  begin_line(g, s);
-  log::append_event(scratch_, e);
-  end_line(s);
-}
-
 // "Dec 06 06:17:44.422767 atmsigd:SIG: info: " at `p` (room: kPrefixRoom).
 char* Logger::write_prefix(char* p, log::Group g, Severity s) {
   timespec ts{};
@@ -591,6 +580,23 @@ bool Logger::write_line(log::Group g, Severity s, const log::Event& e) {
   head_ = h + n;
   sh.head.store(head_, std::memory_order_release);
   return true;
+}
+
+void Logger::event(const log::Event& e) {
+  const auto id = static_cast<std::size_t>(e.id);
+  if (!enabled(log::kCatalog[id].group, kEventSeverity[id])) return;
+  admitted_event(e);
+}
+
+void Logger::admitted_event(const log::Event& e) {
+  const auto id = static_cast<std::size_t>(e.id);
+  const log::Group g = log::kCatalog[id].group;
+  const Severity s = kEventSeverity[id];
+  if (write_line(g, s, e)) [[likely]]
+    return;
+  begin_line(g, s);
+  log::append_event(scratch_, e);
+  end_line(s);
 }
 
 // IO_LOG_DROPPED: how many lines were lost since the last report, once the

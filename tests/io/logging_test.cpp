@@ -179,6 +179,28 @@ TEST(Logging, DisabledLinesAreNotWritten) {
   EXPECT_NE(p.text().find("atmsigd:SIG: warning: but this\n"), std::string::npos) << p.text();
 }
 
+// admitted_event: the caller filtered with levels().events() (the demon), so
+// the log writes the line without checking the level again, the same text as
+// event(); event() still checks.
+TEST(Logging, AnAdmittedEventIsWrittenWithoutASecondLevelCheck) {
+  Pipe p;
+  p.start_reading();
+  {
+    auto lg = Logger::for_fd(p.wr);
+    lg->set_levels(LogLevels::from_config(false, config::Level::kWarn, {}));
+    lg->start();
+    lg->event(log::Event{log::Id::kShuttingDown, {log::arg("SIGTERM")}});  // info: filtered
+    lg->admitted_event(log::Event{log::Id::kShuttingDown, {log::arg("SIGHUP")}});
+    lg->flush();
+    EXPECT_TRUE(lg->stop());
+  }
+  p.close_write();
+  EXPECT_EQ(count_of(p.text(), "\n"), 1u) << p.text();
+  EXPECT_EQ(p.text().find("SIGTERM"), std::string::npos) << p.text();
+  EXPECT_NE(p.text().find(": info: "), std::string::npos) << p.text();
+  EXPECT_NE(p.text().find("SIGHUP"), std::string::npos) << p.text();
+}
+
 // The destination does not read: the producer never waits, lines beyond the
 // queue are dropped and counted; once it reads, the count is reported and
 // every line is either written or counted.

@@ -95,6 +95,7 @@ class Demon final {
   void end_read_turn();
   void check_user_stalled();
   void perform(std::vector<engine::Action>& actions);
+  [[gnu::always_inline]] inline void perform_inline(std::vector<engine::Action>& actions);
   void feed_asked();
   void flush_outputs();  // every queue
   void flush_written();  // the queues written since the last flush
@@ -103,6 +104,7 @@ class Demon final {
   void to_link(std::size_t entity, ByteView pdu);
   void link_state(std::size_t entity, bool up);
   void print(const log::Event& e);
+  void print_limited(const log::Event& e);
   // Capture, trace and -d hex dump of one link PDU: the trace inline, the
   // rest (off by default) out of line.
   void record_pdu(TraceTag tag, std::size_t entity, ByteView pdu) {

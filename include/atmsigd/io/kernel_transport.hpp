@@ -42,6 +42,11 @@ class KernelTransport {
   // Queues a frame for the next flush(), in order; false when the queue is
   // at its bound (the frame is dropped and counted).
   virtual bool queue(ByteView frame) = 0;
+  // The same, without the virtual call where the transport's queue() is its
+  // send queue's push (issue 13: three frames a call at W=1).
+  bool queue_direct(ByteView frame) {
+    return direct_ != nullptr ? direct_->push(frame) : queue(frame);
+  }
   // Sends the queued frames (sendmmsg); when the peer cannot take more, the
   // rest waits for writability, never blocking the loop.
   virtual void flush() = 0;
@@ -56,6 +61,11 @@ class KernelTransport {
   virtual std::string describe() const = 0;
   // The local ATM addresses of an interface (kernel: ioctl ATM_GETADDR).
   virtual std::optional<std::vector<struct sockaddr_atmsvc>> local_addresses(int itf) = 0;
+
+ protected:
+  // Set by a transport once its queue() is exactly this queue's push (and
+  // for as long as the queue lives): queue_direct pushes here.
+  SendQueue* direct_ = nullptr;
 };
 
 // Unix-socket mode. The socket file is created with mode 0600 (an existing

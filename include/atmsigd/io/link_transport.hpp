@@ -37,12 +37,19 @@ class LinkTransport {
   // Queues a PDU for the next flush(), in order; false at the bound (dropped,
   // counted: SSCOP recovers a lost PDU).
   virtual bool queue(ByteView pdu) = 0;
+  // The same, without the virtual call where the link's queue() is its send
+  // queue's push (issue 13: three PDUs a call at W=1).
+  bool queue_direct(ByteView pdu) { return direct_ != nullptr ? direct_->push(pdu) : queue(pdu); }
   virtual void flush() = 0;
   // As KernelTransport::read_probe.
   virtual ReadProbe read_probe() const { return {}; }
   virtual IoStats stats() const = 0;
   virtual void close() = 0;
   virtual std::string describe() const = 0;
+
+ protected:
+  // As KernelTransport's: set by a link whose queue() is this queue's push.
+  SendQueue* direct_ = nullptr;
 };
 
 using config::UdpEndpoint;

@@ -84,6 +84,9 @@ class Logger {
   // The producer side: one thread (the event loop; main() before it). Each
   // line goes to the ring or is counted as dropped; nothing waits.
   void event(const log::Event& e);  // at the catalog's group and level, if enabled
+  // The same line without the level check: for a caller that filtered with
+  // levels().events() already (the demon: one check a line, issue 13).
+  void admitted_event(const log::Event& e);
   template <class... A>
   void line(log::Group g, Severity s, fmt::format_string<A...> f, A&&... a) {
     if (!enabled(g, s)) return;
@@ -153,7 +156,7 @@ class Logger {
   void flush_more();
   // An event's line at most kLineMax octets long, formatted in place.
   static constexpr std::size_t kLineMax = 1024;
-  bool write_line(log::Group g, Severity s, const log::Event& e);
+  [[gnu::always_inline]] inline bool write_line(log::Group g, Severity s, const log::Event& e);
   char* write_prefix(char* p, log::Group g, Severity s);
 
   Kind kind_;
