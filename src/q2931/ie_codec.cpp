@@ -233,16 +233,17 @@ struct AalCoding<AalUserDefined> {
 static_assert(unique_ids(AalCoding<Aal1>::kFields) && unique_ids(AalCoding<Aal34>::kFields) &&
               unique_ids(AalCoding<Aal5>::kFields));
 
+// Read in place (the caller drops the IE on a content error, so a partly
+// read alternative is never seen): no copy of it into the variant.
 template <class T>
 bool get_aal_as(Reader& r, AalParameters& a, Version v) {
-  T x;
+  T& x = a.aal.template emplace<T>();
   if constexpr (std::is_same_v<T, AalUserDefined>) {
     if (r.left() > AalCoding<T>::kMaxInfo) return false;
     r.bytes(r.left(), x.info);
   } else {
     if (!get_tagged<AalCoding<T>::kFields>(r, x, v)) return false;
   }
-  a.aal = std::move(x);
   return true;
 }
 
