@@ -50,9 +50,8 @@ TEST(IeList, GrowsPastTheInlineRoomAndKeepsOrderThroughCopyMoveErase) {
   EXPECT_EQ(small.capacity(), kInlineIes);
 }
 
-// clear() skips the destructor of an element holding a trivially
-// destructible alternative, and only that: each element with a destructor to
-// run (inline or on the heap, at clear() or at the list's end) runs it once.
+// clear() and the list's end run each element's destructor once (inline or
+// on the heap), and the storage is reused by the next elements.
 struct Counted {
   static inline int destroyed = 0;
   int v = 0;

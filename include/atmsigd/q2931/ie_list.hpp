@@ -14,24 +14,9 @@
 #include <new>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 namespace atmsigd::q2931 {
-
-namespace detail {
-// Whether the destructor of x would do nothing: false unless known.
-template <class T>
-constexpr bool nothing_to_destroy(const T&) {
-  return false;
-}
-// A variant: valueless, or holding an alternative with a trivial destructor.
-template <class... A>
-constexpr bool nothing_to_destroy(const std::variant<A...>& v) {
-  constexpr bool kTrivial[] = {std::is_trivially_destructible_v<A>...};
-  return v.valueless_by_exception() || kTrivial[v.index()];
-}
-}  // namespace detail
 
 template <class T, std::size_t N>
 class InlineVector {
@@ -121,15 +106,8 @@ class InlineVector {
     --size_;
     std::destroy_at(data() + size_);
   }
-  // An element holding a trivially destructible alternative of a variant
-  // (most IEs) is left as it is: its storage is reused by the next element
-  // made there (a destructor with nothing to do, skipped; no visit of the
-  // variant, an indirect call for a list as wide as Ie).
   void clear() {
-    if constexpr (!std::is_trivially_destructible_v<T>) {
-      for (T *p = begin(), *e = end(); p != e; ++p)
-        if (!detail::nothing_to_destroy(*p)) std::destroy_at(p);
-    }
+    std::destroy(begin(), end());
     size_ = 0;
   }
   iterator erase(const_iterator first, const_iterator last) {
