@@ -107,33 +107,41 @@ template <class S, class V>
   put_value(out, *b, f.octets);
 }
 
-// Reads the value(s) of sub-field `id` if `f` describes it: 1 read, 0 not this
-// sub-field, -1 truncated.
+// Reads the value(s) of sub-field `f` (its identifier already read and
+// matched): true when read, false when truncated.
 template <class S, class V>
-[[gnu::always_inline]] inline int get_sub(Reader& r, std::uint8_t id, S& s, const Tagged<S, V>& f,
-                                          Version v) {
-  if (f.id != id) return 0;
+[[gnu::always_inline]] inline bool get_sub(Reader& r, S& s, const Tagged<S, V>& f, Version v) {
   std::uint32_t x = 0;
-  if (!get_value(r, x, f.octets)) return -1;
+  if (!get_value(r, x, f.octets)) return false;
   if (in_version(f.versions, v)) s.*(f.member) = static_cast<V>(x);
-  return 1;
+  return true;
 }
 template <class S>
-[[gnu::always_inline]] inline int get_sub(Reader&, std::uint8_t id, S& s, const TagOnly<S>& f,
-                                          Version) {
-  if (f.id != id) return 0;
+[[gnu::always_inline]] inline bool get_sub(Reader&, S& s, const TagOnly<S>& f, Version) {
   s.*(f.member) = true;
-  return 1;
+  return true;
 }
 template <class S, class V>
-[[gnu::always_inline]] inline int get_sub(Reader& r, std::uint8_t id, S& s,
-                                          const TaggedPair<S, V>& f, Version) {
-  if (f.id != id) return 0;
+[[gnu::always_inline]] inline bool get_sub(Reader& r, S& s, const TaggedPair<S, V>& f, Version) {
   std::uint32_t a = 0, b = 0;
-  if (!get_value(r, a, f.octets) || !get_value(r, b, f.octets)) return -1;
+  if (!get_value(r, a, f.octets) || !get_value(r, b, f.octets)) return false;
   s.*(f.first) = static_cast<V>(a);
   s.*(f.second) = static_cast<V>(b);
-  return 1;
+  return true;
+}
+
+// From a sub-field table, made at compile time: each identifier's position in
+// it plus one, 0 for an identifier it does not list.
+template <class... F>
+constexpr std::array<std::uint8_t, 256> sub_field_index(const std::tuple<F...>& fields) {
+  std::array<std::uint8_t, 256> index{};
+  std::apply(
+      [&](const auto&... f) {
+        std::uint8_t k = 0;
+        ((index[f.id] = ++k), ...);
+      },
+      fields);
+  return index;
 }
 
 template <class S, class... F>
@@ -141,20 +149,23 @@ void put_tagged(Writer& out, const S& s, const std::tuple<F...>& fields, Version
   std::apply([&](const auto&... f) { (put_sub(out, s, f, v), ...); }, fields);
 }
 // Reads sub-fields to the end of the contents; an unknown identifier or a truncated
-// value is a content error.
-template <class S, class... F>
-bool get_tagged(Reader& r, S& s, const std::tuple<F...>& fields, Version v) {
+// value is a content error. The identifier selects the table's entry by its
+// position (one load, then one branch on it), not by a test of each entry's.
+template <const auto& Fields, class S>
+bool get_tagged(Reader& r, S& s, Version v) {
+  static constexpr std::array<std::uint8_t, 256> kIndex = sub_field_index(Fields);
+  constexpr std::size_t kCount = std::tuple_size_v<std::remove_cvref_t<decltype(Fields)>>;
   std::uint8_t id = 0;
   while (r.u8(id)) {
-    // The first sub-field description that knows `id` reads it (stops the fold).
-    const int got = std::apply(
-        [&](const auto&... f) {
-          int g = 0;
-          const bool known = (((g = get_sub(r, id, s, f, v)) != 0) || ...);
-          return known ? g : 0;
-        },
-        fields);
-    if (got != 1) return false;
+    const std::size_t k = kIndex[id];
+    const bool read = [&]<std::size_t... K>(std::index_sequence<K...>) {
+      bool ok = false;  // stays false for k == 0 (unknown identifier)
+      static_cast<void>(
+          ((k == K + 1 && (ok = get_sub(r, s, std::get<K>(Fields), v), true)) || ...));
+      return ok;
+    }
+    (std::make_index_sequence<kCount>{});
+    if (!read) return false;
   }
   return true;
 }
@@ -222,16 +233,17 @@ struct AalCoding<AalUserDefined> {
 static_assert(unique_ids(AalCoding<Aal1>::kFields) && unique_ids(AalCoding<Aal34>::kFields) &&
               unique_ids(AalCoding<Aal5>::kFields));
 
+// Read in place (the caller drops the IE on a content error, so a partly
+// read alternative is never seen): no copy of it into the variant.
 template <class T>
 bool get_aal_as(Reader& r, AalParameters& a, Version v) {
-  T x;
+  T& x = a.aal.template emplace<T>();
   if constexpr (std::is_same_v<T, AalUserDefined>) {
     if (r.left() > AalCoding<T>::kMaxInfo) return false;
     r.bytes(r.left(), x.info);
   } else {
-    if (!get_tagged(r, x, AalCoding<T>::kFields, v)) return false;
+    if (!get_tagged<AalCoding<T>::kFields>(r, x, v)) return false;
   }
-  a.aal = std::move(x);
   return true;
 }
 
@@ -665,7 +677,7 @@ bool get_body(Reader& r, AalParameters& x, Version v) {
 }
 template <IeId Id>
 bool get_body(Reader& r, TrafficDescriptorIe<Id>& x, Version v) {
-  return get_tagged(r, x.td, kTdFields, v);
+  return get_tagged<kTdFields>(r, x.td, v);
 }
 bool get_body(Reader& r, BroadbandBearerCapability& x, Version) {
   return get_bbc(r, x);
@@ -714,13 +726,13 @@ bool get_body(Reader& r, ConnectionIdentifier& x, Version) {
   return true;
 }
 bool get_body(Reader& r, EndToEndTransitDelay& x, Version v) {
-  return get_tagged(r, x, kTransitDelayFields, v);
+  return get_tagged<kTransitDelayFields>(r, x, v);
 }
 bool get_body(Reader& r, QosParameter& x, Version) {
   return r.u8(x.fwd_class) && r.u8(x.bwd_class);
 }
 bool get_body(Reader& r, ExtendedQosParameters& x, Version v) {
-  return r.u8(x.origin) && get_tagged(r, x, kExtQosFields, v);
+  return r.u8(x.origin) && get_tagged<kExtQosFields>(r, x, v);
 }
 bool get_body(Reader& r, RestartIndicator& x, Version) {
   std::uint8_t o = 0;
@@ -772,14 +784,14 @@ bool get_body(Reader& r, BroadbandReportType& x, Version) {
   return r.u8(x.type);
 }
 bool get_body(Reader& r, AbrSetupParameters& x, Version v) {
-  return get_tagged(r, x, kAbrSetupFields, v);
+  return get_tagged<kAbrSetupFields>(r, x, v);
 }
 bool get_body(Reader& r, MinimumDesiredCellRate& x, Version v) {
-  return r.u8(x.origin) && x.origin <= 1 && get_tagged(r, x, kMdcrFields, v) && x.fwd_mdcr &&
+  return r.u8(x.origin) && x.origin <= 1 && get_tagged<kMdcrFields>(r, x, v) && x.fwd_mdcr &&
          x.bwd_mdcr;
 }
 bool get_body(Reader& r, AbrAdditionalParameters& x, Version v) {
-  return get_tagged(r, x, kAbrAdditionalFields, v);
+  return get_tagged<kAbrAdditionalFields>(r, x, v);
 }
 bool get_body(Reader& r, GenericIdentifierTransport& x, Version) {
   if (!r.u8(x.standard)) return false;

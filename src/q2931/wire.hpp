@@ -17,25 +17,25 @@ class Reader {
   bool empty() const { return left() == 0; }
   std::size_t pos() const { return pos_; }
 
-  bool u8(std::uint8_t& v) {
+  [[gnu::always_inline]] bool u8(std::uint8_t& v) {
     if (left() < 1) return false;
     v = b_[pos_++];
     return true;
   }
-  bool u16(std::uint16_t& v) {
+  [[gnu::always_inline]] bool u16(std::uint16_t& v) {
     if (left() < 2) return false;
     v = static_cast<std::uint16_t>(b_[pos_] << 8 | b_[pos_ + 1]);
     pos_ += 2;
     return true;
   }
-  bool u24(std::uint32_t& v) {
+  [[gnu::always_inline]] bool u24(std::uint32_t& v) {
     if (left() < 3) return false;
     v = static_cast<std::uint32_t>(b_[pos_]) << 16 | static_cast<std::uint32_t>(b_[pos_ + 1]) << 8 |
         b_[pos_ + 2];
     pos_ += 3;
     return true;
   }
-  bool u32(std::uint32_t& v) {
+  [[gnu::always_inline]] bool u32(std::uint32_t& v) {
     if (left() < 4) return false;
     v = static_cast<std::uint32_t>(b_[pos_]) << 24 |
         static_cast<std::uint32_t>(b_[pos_ + 1]) << 16 |

@@ -3,6 +3,7 @@
 // with more IEs than the inline room decodes as before.
 #include <gtest/gtest.h>
 
+#include <variant>
 #include <vector>
 
 #include "atmsigd/q2931/codec.hpp"
@@ -47,6 +48,48 @@ TEST(IeList, GrowsPastTheInlineRoomAndKeepsOrderThroughCopyMoveErase) {
   small = std::vector<Ie>{state(1), Cause{}};
   EXPECT_EQ(small.size(), 2u);
   EXPECT_EQ(small.capacity(), kInlineIes);
+}
+
+// clear() and the list's end run each element's destructor once (inline or
+// on the heap), and the storage is reused by the next elements.
+struct Counted {
+  static inline int destroyed = 0;
+  int v = 0;
+  Counted() = default;
+  explicit Counted(int x) : v(x) {}
+  Counted(const Counted&) = default;
+  Counted& operator=(const Counted&) = default;
+  ~Counted() { ++destroyed; }
+};
+
+TEST(IeList, ClearRunsEachNonTrivialDestructorOnce) {
+  using V = std::variant<int, Counted>;
+  Counted::destroyed = 0;
+  {
+    InlineVector<V, 4> l;
+    l.emplace_back(1);
+    l.emplace_back(std::in_place_type<Counted>, 2);
+    l.emplace_back(3);
+    l.emplace_back(std::in_place_type<Counted>, 4);
+    l.clear();
+    EXPECT_EQ(Counted::destroyed, 2);
+    EXPECT_TRUE(l.empty());
+    for (int i = 0; i < 6; ++i) {  // past the inline room: on the heap
+      if (i % 2 == 0)
+        l.emplace_back(std::in_place_type<Counted>, i);
+      else
+        l.emplace_back(i);
+    }
+    const int before = Counted::destroyed;  // the moves to the heap destroyed some
+    l.clear();
+    EXPECT_EQ(Counted::destroyed - before, 3);
+    l.emplace_back(std::in_place_type<Counted>, 7);
+    l.emplace_back(8);
+    EXPECT_EQ(std::get<Counted>(l[0]).v, 7);
+    EXPECT_EQ(std::get<int>(l[1]), 8);
+    Counted::destroyed = 0;
+  }
+  EXPECT_EQ(Counted::destroyed, 1);  // the list's end: the one Counted left
 }
 
 TEST(IeList, AllIsAViewInWireOrder) {
