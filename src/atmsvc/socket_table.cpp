@@ -1590,6 +1590,12 @@ std::optional<TimePoint> SocketTable::next_deadline() const {
   return d;
 }
 
+TimePoint SocketTable::earliest_zombie() const {
+  TimePoint d = TimePoint::max();
+  for (const auto& [vcc, t] : zombie_deadline_) d = std::min(d, t);
+  return d;
+}
+
 void SocketTable::shutdown(std::vector<Action>& out) {
   std::vector<Vcc> all;
   all.reserve(by_vcc_.size());

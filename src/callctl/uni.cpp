@@ -404,28 +404,20 @@ void Uni::call_timeout(Call& c, Timer timer, TimePoint when) {
 }
 
 std::optional<TimePoint> Uni::next_deadline() const {
-  // Asked every turn of the shell's loop. Plain time points and a flag here,
-  // not an std::optional folded through earliest() per timer: the compiler
-  // moved each optional through the stack (some 40 instructions a turn).
-  bool any = false;
-  TimePoint d{};
-  const auto take = [&](TimePoint t) {
-    if (!any || t < d) d = t;
-    any = true;
-  };
-  if (const auto s = sscf_.next_deadline()) take(*s);
-  if (!timers_.empty()) take(timers_.earliest_when());
-  // The timers beside SSCOP's and the calls' are seldom armed, one test says so.
-  if (!(party_timers_.empty() && joins_.empty() && !t309_ && !link_retry_at_ && restarts_.empty() &&
-        answers_.empty())) {
-    if (!party_timers_.empty()) take(std::get<0>(*party_timers_.begin()));
-    for (const auto& [cref, j] : joins_) take(j.t331);
-    if (t309_) take(*t309_);
-    if (link_retry_at_) take(*link_retry_at_);
-    for (const auto& j : restarts_) take(j.deadline);
-    for (const auto& a : answers_) take(a.t317);
-  }
-  if (!any) return std::nullopt;
+  const TimePoint d = earliest_deadline();
+  if (d == TimePoint::max()) return std::nullopt;
+  return d;
+}
+
+// The earliest of the seldom-armed timers (TimePoint::max() if none).
+TimePoint Uni::seldom_deadline() const {
+  TimePoint d = TimePoint::max();
+  if (!party_timers_.empty()) d = std::min(d, std::get<0>(*party_timers_.begin()));
+  for (const auto& [cref, j] : joins_) d = std::min(d, j.t331);
+  if (t309_) d = std::min(d, *t309_);
+  if (link_retry_at_) d = std::min(d, *link_retry_at_);
+  for (const auto& j : restarts_) d = std::min(d, j.deadline);
+  for (const auto& a : answers_) d = std::min(d, a.t317);
   return d;
 }
 

@@ -1,5 +1,7 @@
 #include "atmsigd/engine/engine.hpp"
 
+#include <algorithm>
+
 #include "atmsigd/atmsvc/cc_outputs.hpp"
 #include "atmsigd/util/variant_index.hpp"
 
@@ -159,6 +161,15 @@ void Engine::handle_timeouts(TimePoint now, std::vector<Action>& out) {
   cc_.handle_timeouts(now, net_);
   from_call_control(net_, now, out);
   if (stopping()) drain(now, out);
+}
+
+TimePoint Engine::earliest_deadline() const {
+  // Every turn of the shell's loop: plain time points, TimePoint::max() for
+  // none, so the two cores' answers compare without optionals.
+  if (stop_ == StopPhase::kRunning) [[likely]]
+    return std::min(cc_.earliest_deadline(), table_.earliest_deadline());
+  const auto d = next_deadline();
+  return d ? *d : TimePoint::max();
 }
 
 std::optional<TimePoint> Engine::next_deadline() const {

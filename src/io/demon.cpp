@@ -679,23 +679,31 @@ void Demon::finish_stop() {
 // earlier than the armed one: a later deadline lets the armed timer fire
 // early, for nothing, and be re-armed then (deadlines move later at nearly
 // every input: SSCOP's timers).
+//
+// The query is a plain time point (TimePoint::max(): no deadline) and the
+// re-arm a separate, not inlined, step: the answer is nearly always "nothing
+// earlier than the armed one", which then costs no more than the compare
+// (the re-arm's registers and stack frame were paid on every turn).
 void Demon::arm_timer() {
   if (stopped_) return;
-  const auto deadline = engine_.next_deadline();
-  if (!deadline || (armed_ && *armed_ <= *deadline)) return;
-  armed_ = *deadline;
-  ++stats_.timer_arms;
-  timer_.expires_at(*deadline);
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (ec || stopped_) return;
-    armed_.reset();
-    ++stats_.timer_wakes;
-    actions_.clear();
-    turn_now_valid_ = false;
-    engine_.handle_timeouts(turn_now(), actions_);
-    perform(actions_);
-    end_turn();
-  });
+  const TimePoint deadline = engine_.earliest_deadline();
+  if (deadline >= (armed_ ? *armed_ : TimePoint::max())) return;
+  const auto rearm = [this](TimePoint at) __attribute__((noinline)) {
+    armed_ = at;
+    ++stats_.timer_arms;
+    timer_.expires_at(at);
+    timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec || stopped_) return;
+      armed_.reset();
+      ++stats_.timer_wakes;
+      actions_.clear();
+      turn_now_valid_ = false;
+      engine_.handle_timeouts(turn_now(), actions_);
+      perform(actions_);
+      end_turn();
+    });
+  };
+  rearm(deadline);
 }
 
 engine::Stats Demon::stats() const {

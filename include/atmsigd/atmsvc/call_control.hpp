@@ -332,6 +332,11 @@ class CallControl {
   virtual const log::Levels* log_levels() const { return nullptr; }
   virtual void handle_timeouts(TimePoint now, std::vector<NetOutput>& out) = 0;
   virtual std::optional<TimePoint> next_deadline() const = 0;
+  // The same as a plain time point, TimePoint::max() for none: the engine's
+  // path, asked at the end of every turn of the shell's loop (no optional
+  // through the stack). The default asks next_deadline() (a stand-in need
+  // not override); Q.2931 call control reads its kept deadlines.
+  virtual TimePoint earliest_deadline() const { return next_deadline().value_or(TimePoint::max()); }
   // Number of calls it still holds (for leak checks and status dumps).
   virtual std::size_t call_count() const = 0;
   // Its links (none for a stand-in): up, and all released after StopLinks.

@@ -215,6 +215,11 @@ class SocketTable {
   void set_policy(Policy p) { policy_ = std::move(p); }
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   std::optional<TimePoint> next_deadline() const;
+  // The same, TimePoint::max() for none; inline: the zombie timers are
+  // seldom armed.
+  TimePoint earliest_deadline() const {
+    return zombie_deadline_.empty() ? TimePoint::max() : earliest_zombie();
+  }
 
   // Demon shutdown: every call is released towards call control and every
   // pending indication rejected; the table is empty afterwards.
@@ -245,6 +250,8 @@ class SocketTable {
   std::optional<SocketView> socket_of(SockId id) const;
 
  private:
+  // The earliest zombie deadline (zombie_deadline_ not empty).
+  TimePoint earliest_zombie() const;
   struct Listener;
   struct Socket {
     SockId id = 0;

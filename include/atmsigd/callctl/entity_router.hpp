@@ -89,6 +89,7 @@ class EntityRouter final : public atmsvc::CallControl {
   const log::Levels* log_levels() const override;
   void handle_timeouts(TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
   std::optional<TimePoint> next_deadline() const override;
+  TimePoint earliest_deadline() const override;
   std::size_t call_count() const override;
   std::size_t link_count() const override { return entities_.size(); }
   bool link_up(std::size_t i) const override {
@@ -163,6 +164,8 @@ class EntityRouter final : public atmsvc::CallControl {
   // knows them (Uni::state_of_sock); sock_entity_ stays empty, a held call
   // costs no entry here.
   bool single() const { return entities_.size() == 1; }
+  // earliest_deadline() with several entities.
+  [[gnu::noinline]] TimePoint earliest_of_all() const;
   util::FlatMap<atmsvc::SockId, std::size_t> sock_entity_;
   // Offered calls: ours -> the entity's (flat: no node per incoming call).
   util::FlatMap<atmsvc::CallId, Offered> offered_;

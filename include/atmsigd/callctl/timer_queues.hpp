@@ -16,7 +16,8 @@
 // A bitmask says which queues hold entries, and the queue whose front is the
 // earliest is kept as entries come and go (asked every turn of the shell's
 // loop through next_deadline(), more often than a timer starts or stops):
-// earliest() and next_deadline() read it. A push changes only its own
+// earliest() and next_deadline() read it, and its front's deadline is kept
+// beside it (earliest_deadline(), a plain load). A push changes only its own
 // queue's front, and only when that queue was empty (or the clock went
 // back); a pop of another queue than the earliest leaves the earliest as it
 // was (that queue's new front is later than its old one). Only a pop of the
@@ -65,8 +66,10 @@ class TimerQueues {
     std::size_t i = q.size - 1;
     if (i > 0 && when < q.at(i - 1).when) i = sink(q, i);
     // The entry is its queue's front: that queue may now be the earliest.
-    if (i == 0 && (best_ == kNone || kind == best_ || before(kind, best_)))
+    if (i == 0 && (best_ == kNone || kind == best_ || before(kind, best_))) {
       best_ = static_cast<std::uint8_t>(kind);
+      when_ = when;
+    }
   }
 
   // Drops the entries at the front of `kind`'s queue that are no longer
@@ -99,7 +102,10 @@ class TimerQueues {
   }
   // The earliest deadline, if !empty(): next_deadline() without the
   // std::optional (asked every turn; the optional went through the stack).
-  TimePoint earliest_when() const { return queues_[best_].front().when; }
+  TimePoint earliest_when() const { return when_; }
+  // The earliest deadline, TimePoint::max() if empty(): a plain member,
+  // kept with best_ (the shell's end-of-turn query reads it).
+  TimePoint earliest_deadline() const { return when_; }
   const Entry& front(std::size_t kind) const { return queues_[kind].front(); }
   // Inline (a call per stop and expiry otherwise): the search of the fronts
   // only when the earliest queue's front went and other queues hold entries.
@@ -107,7 +113,10 @@ class TimerQueues {
     Ring& q = queues_[kind];
     q.pop_front();
     if (q.size == 0) armed_ &= ~(Mask{1} << kind);
-    if (kind == best_) best_ = armed_ == 0 ? kNone : find_earliest();
+    if (kind == best_) {
+      best_ = armed_ == 0 ? kNone : find_earliest();
+      when_ = best_ == kNone ? TimePoint::max() : queues_[best_].front().when;
+    }
   }
 
  private:
@@ -164,8 +173,9 @@ class TimerQueues {
   }
 
   std::array<Ring, N> queues_;
-  Mask armed_ = 0;             // bit k: queue k holds entries
-  std::uint8_t best_ = kNone;  // the queue whose front is the earliest (kNone: all empty)
+  Mask armed_ = 0;                     // bit k: queue k holds entries
+  std::uint8_t best_ = kNone;          // the queue whose front is the earliest (kNone: all empty)
+  TimePoint when_ = TimePoint::max();  // best_'s front's deadline (max: all empty)
 };
 
 }  // namespace atmsigd::callctl

@@ -62,6 +62,7 @@
 // committed all the same).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <deque>
@@ -303,6 +304,17 @@ class Uni final : public atmsvc::CallControl {
   const log::Levels* log_levels() const override { return &levels(); }
   void handle_timeouts(TimePoint now, std::vector<atmsvc::NetOutput>& out) override;
   std::optional<TimePoint> next_deadline() const override;
+  // The same, TimePoint::max() for none: asked at the end of every turn of
+  // the shell's loop, through the router (Uni is final: inline there).
+  // SSCOP's and the calls' timers keep their earliest deadline as a plain
+  // member; the timers beside them are seldom armed, one test says so.
+  TimePoint earliest_deadline() const override {
+    const TimePoint d = std::min(sscf_.earliest_deadline(), timers_.earliest_deadline());
+    if (party_timers_.empty() && joins_.empty() && !t309_ && !link_retry_at_ && restarts_.empty() &&
+        answers_.empty()) [[likely]]
+      return d;
+    return std::min(d, seldom_deadline());
+  }
   std::size_t call_count() const override { return calls_.size(); }
   std::size_t link_count() const override { return 1; }
   bool link_up(std::size_t /*entity*/ = 0) const override { return sscf_.established(); }
@@ -368,6 +380,9 @@ class Uni final : public atmsvc::CallControl {
   std::uint64_t offers_told() const { return offers_told_; }
 
  private:
+  // The earliest of the timers beside SSCOP's and the calls' (out of line:
+  // seldom armed); TimePoint::max() if none.
+  TimePoint seldom_deadline() const;
   // Per-call events: local primitives, messages, timers.
   enum class Ev : std::uint8_t {
     kSetupRequest,     // CcConnect

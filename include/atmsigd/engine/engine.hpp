@@ -83,6 +83,8 @@ class Engine {
   void handle(const Input& in, TimePoint now, std::vector<Action>& out);
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   std::optional<TimePoint> next_deadline() const;
+  // The same, TimePoint::max() for none (the shell's end-of-turn query).
+  TimePoint earliest_deadline() const;
   // The operator's trigger (SIGRTMIN+1 in the demon; the control socket
   // later): handle(Restart{entity, vc, vpc}).
   void restart(std::optional<std::size_t> entity,

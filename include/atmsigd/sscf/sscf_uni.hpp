@@ -133,6 +133,8 @@ class SscfUni {
   void data_request(Bytes&& data, TimePoint now, std::vector<Action>& out);
   void handle_timeouts(TimePoint now, std::vector<Action>& out);
   std::optional<TimePoint> next_deadline() const { return sscop_.next_deadline(); }
+  // TimePoint::max() when no timer runs.
+  TimePoint earliest_deadline() const { return sscop_.earliest_deadline(); }
   State state() const { return state_; }
   bool established() const { return state_ == State::kReady; }
 

@@ -313,6 +313,9 @@ class Sscop {
     if (deadline_ == kNotRunning) return std::nullopt;
     return deadline_;
   }
+  // The same without the std::optional: TimePoint::max() when no timer runs
+  // (the shell's end-of-turn query, a plain load).
+  TimePoint earliest_deadline() const { return deadline_; }
   State state() const { return state_; }
   // How many actions other than SendPdu, AaDataIndication and Trace (the
   // actions of every message) this entity has emitted: a user that maps
