@@ -50,10 +50,13 @@ struct Pair {
   }
 };
 
+// Numbered in its first two octets (a shorter one is only filled).
 Bytes datagram(std::uint32_t i, std::size_t size = 16) {
   Bytes d(size, static_cast<std::uint8_t>(i));
-  d[0] = static_cast<std::uint8_t>(i >> 8);
-  d[1] = static_cast<std::uint8_t>(i);
+  if (size >= 2) {
+    d[0] = static_cast<std::uint8_t>(i >> 8);
+    d[1] = static_cast<std::uint8_t>(i);
+  }
   return d;
 }
 
