@@ -97,7 +97,7 @@ if [ "${BENCH_FAKE_LOAD:-0}" != 1 ]; then
   cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DATMSIGD_BUILD_BENCH=ON \
     $launcher >/dev/null
   cmake --build "$BUILD" -j"$(nproc)" --target atmsigd atmsigd-kernel atmsigd-load \
-    atmsigd_interop_shim floor_probe shell_floor >/dev/null
+    atmsigd_interop_shim floor_probe shell_floor wake_chain >/dev/null
 fi
 BUILD_TYPE="$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$BUILD/CMakeCache.txt" 2>/dev/null || echo RelWithDebInfo)"
 
@@ -205,6 +205,7 @@ if [ "${BENCH_FAKE_LOAD:-0}" = 1 ]; then
   printf 'udp_out_a 3.24\nudp_in_a 3.24\nunix_out_a 2\nunix_in_a 2\nsyscalls_a 26\nudp_out_b 3.24\nudp_in_b 3.24\nunix_out_b 3\nunix_in_b 2\nsyscalls_b 26\n' |
     tee "$RES/dg-ours" >"$RES/dg-original"
   printf 'instructions per call (W=1): 3400\nW=64 run 1: calls 20000 cpu_us_per_call 8.5 recv_calls_per_call 0.2 send_calls_per_call 0.3\nW=64 run 2: calls 20000 cpu_us_per_call 8.9 recv_calls_per_call 0.2 send_calls_per_call 0.3\n' >"$RES/shell-floor"
+  printf 'wake_chain_rounds 20000\nwake_chain_p50_us 40.0\nwake_chain_p99_us 90.0\nwake_chain_p999_us 200.0\n' >"$RES/wake"
   printf 'calls_per_s 26000\ncpu_us_per_call_a 23.0\ncpu_us_per_call_b 24.0\nsyscalls_per_call_a 1.6\nsyscalls_per_call_b 1.3\n' >"$RES/split"
   for s in a b; do
     printf 'split_user_pct_%s 31.0\nsplit_sendmmsg_pct_%s 42.0\nsplit_recvmmsg_pct_%s 18.0\nsplit_epoll_wait_pct_%s 5.0\nsplit_other_pct_%s 4.0\nsplit_samples_%s 2000\n' \
@@ -234,6 +235,8 @@ else
   done
   say "transport floor"
   "$BUILD/bench/floor/floor_probe" >"$RES/floor"
+  say "wake-up chain (bench/floor/wake_chain: the latency floor at W = 1)"
+  "$BUILD/bench/floor/wake_chain" 20000 >"$RES/wake" 2>"$RES/wake.err" || true
   # What bounds the CPU per call beyond the floor: the demon's transports and
   # loop with an engine that does nothing, and where our demons' CPU goes.
   say "shell floor (bench/shell/shell_floor.sh)"
