@@ -153,4 +153,3 @@ int SendQueue::send_some(int fd) {
 }
 
 }  // namespace atmsigd::io
-
