@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "../support/callctl_builders.hpp"
+#include "atmsigd/atmsvc/socket_table.hpp"
 #include "atmsigd/callctl/cause_errno.hpp"
 #include "atmsigd/callctl/uni.hpp"
 #include "atmsigd/log/format.hpp"
@@ -43,6 +44,29 @@ using testkit::msg;
 using testkit::nsap;
 using testkit::restart_msg;
 using testkit::ubr;
+
+// The network side in switch mode (a switch controller's frames to the
+// socket table), and the socket table's parameters for it.
+inline UniParams switch_params(Version v = Version::kUni30) {
+  UniParams p = UniParams::defaults(Side::kNetwork, v);
+  p.switch_mode = true;
+  return p;
+}
+inline atmsvc::SocketTableParams switch_table_params() {
+  atmsvc::SocketTableParams p;
+  p.switch_mode = true;
+  return p;
+}
+// A PVC address (interface `itf`, VPI, VCI), as a switch controller names a VC.
+inline struct sockaddr_atmpvc pvc(int vpi, int vci, int itf = 0) {
+  struct sockaddr_atmpvc a;
+  std::memset(&a, 0, sizeof a);
+  a.sap_family = AF_ATMPVC;
+  a.sap_addr.itf = static_cast<short>(itf);
+  a.sap_addr.vpi = static_cast<short>(vpi);
+  a.sap_addr.vci = vci;
+  return a;
+}
 
 inline CcConnect connect_req(atmsvc::SockId sock, std::uint8_t to = 1, struct atm_qos qos = ubr()) {
   CcConnect c{};

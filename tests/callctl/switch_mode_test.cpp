@@ -13,22 +13,6 @@ namespace {
 
 using atmsvc::CcIdentify;
 
-UniParams switch_params(Version v = Version::kUni30) {
-  UniParams p = UniParams::defaults(Side::kNetwork, v);
-  p.switch_mode = true;
-  return p;
-}
-
-struct sockaddr_atmpvc pvc(int vpi, int vci, int itf = 0) {
-  struct sockaddr_atmpvc a;
-  std::memset(&a, 0, sizeof a);
-  a.sap_family = AF_ATMPVC;
-  a.sap_addr.itf = static_cast<short>(itf);
-  a.sap_addr.vpi = static_cast<short>(vpi);
-  a.sap_addr.vci = vci;
-  return a;
-}
-
 struct Switch : Fixture {
   explicit Switch(UniParams p = switch_params()) : Fixture(p, p.version) {}
 

@@ -25,15 +25,6 @@ using atmsvc::Message;
 
 constexpr atmsvc::Vcc kL = 0x10, kN = 0x20, kC = 0x30;
 
-struct sockaddr_atmpvc pvc_of(int vpi, int vci) {
-  struct sockaddr_atmpvc a;
-  std::memset(&a, 0, sizeof a);
-  a.sap_family = AF_ATMPVC;
-  a.sap_addr.vpi = static_cast<short>(vpi);
-  a.sap_addr.vci = vci;
-  return a;
-}
-
 std::optional<TimePoint> as_optional(TimePoint d) {
   if (d == TimePoint::max()) return std::nullopt;
   return d;
@@ -55,21 +46,14 @@ struct World {
   static std::vector<EntitySpec> specs(std::size_t n) {
     std::vector<EntitySpec> v;
     for (std::size_t i = 0; i < n; ++i) {
-      UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
-      p.switch_mode = true;
-      v.push_back(EntitySpec{"0.0." + std::to_string(5 + i), p, {}, i == 0});
+      v.push_back(EntitySpec{"0.0." + std::to_string(5 + i), switch_params(), {}, i == 0});
     }
     return v;
-  }
-  static atmsvc::SocketTableParams table_params() {
-    atmsvc::SocketTableParams p;
-    p.switch_mode = true;
-    return p;
   }
 
   bool polling;
   TimePoint now{};
-  atmsvc::SocketTable table{table_params()};
+  atmsvc::SocketTable table{switch_table_params()};
   EntityRouter router;
   std::unique_ptr<engine::Engine> eng;
   std::vector<std::unique_ptr<UniEnd>> users;
@@ -203,7 +187,7 @@ Message connect_msg(atmsvc::Vcc vcc, int vci) {
   c.raw().svc = nsap(1);
   c.raw().local = nsap(0x33);
   c.raw().qos = ubr();
-  c.raw().pvc = pvc_of(0, vci);
+  c.raw().pvc = pvc(0, vci);
   return c;
 }
 
@@ -224,7 +208,7 @@ void scenario(World& w) {
   w.user_req(0, connect_req(1));
   w.advance(7ms);
   Message id = two_vccs(as_identify, kN, kL);
-  id.raw().pvc = pvc_of(0, 321);
+  id.raw().pvc = pvc(0, 321);
   w.ctl(id);
   w.advance(3ms);
   w.ctl(two_vccs(as_accept, kN, kL));

@@ -16,28 +16,12 @@ using atmsvc::Message;
 
 constexpr atmsvc::Vcc kL = 0x10, kN = 0x20, kC = 0x30;
 
-struct sockaddr_atmpvc pvc(int vpi, int vci) {
-  struct sockaddr_atmpvc a;
-  std::memset(&a, 0, sizeof a);
-  a.sap_family = AF_ATMPVC;
-  a.sap_addr.vpi = static_cast<short>(vpi);
-  a.sap_addr.vci = vci;
-  return a;
-}
-
 // The demon in switch mode as one end of the link.
 struct SwitchDemon : End {
   static callctl::EntitySpec spec() {
-    UniParams p = UniParams::defaults(Side::kNetwork, Version::kUni30);
-    p.switch_mode = true;
-    return callctl::EntitySpec{"0.0.5", p, {}, false};
+    return callctl::EntitySpec{"0.0.5", switch_params(), {}, false};
   }
-  static atmsvc::SocketTableParams table_params() {
-    atmsvc::SocketTableParams p;
-    p.switch_mode = true;
-    return p;
-  }
-  SwitchDemon() : table(table_params()), router({spec()}), eng(table, router) {}
+  SwitchDemon() : table(switch_table_params()), router({spec()}), eng(table, router) {}
   atmsvc::SocketTable table;
   callctl::EntityRouter router;
   engine::Engine eng;
