@@ -220,6 +220,7 @@ def shell_floor(path):
 
 
 split = keyvals(f"{RES}/split")
+kernel_over_floor = {}  # side -> the kernel's share of its CPU per call / the batched floor
 sf_instr, sf_cpu = shell_floor(f"{RES}/shell-floor")
 o("### What bounds the CPU per call (W = 64, K = 0)\n")
 o("The demon's own transports and loop with an engine that does nothing "
@@ -244,6 +245,8 @@ if "split_samples_a" in split:
             continue
         us = {x: cpu * v / 100 for x, v in part.items()}
         kernel = cpu - us["user"]
+        if num(fl):
+            kernel_over_floor[s] = kernel / num(fl)
         cells_ = " | ".join(f"{fmt(us[x], 1)} ({fmt(part[x], 0)} %)"
                             for x in ("user", "sendmmsg", "recvmmsg", "epoll_wait", "other"))
         o(f"| {s.upper()} | {fmt(cpu, 1)} | {cells_} | {ratio(kernel, num(fl), 2)} "
@@ -254,26 +257,44 @@ if "split_samples_a" in split:
 else:
     o(f"Where our demons' CPU goes: not measured ({read(RES + '/split.err', 'no perf')}).\n")
 
-wake = keyvals(f"{RES}/wake")
-c1_ = cells.get(("ours", 1, 0), {})
-o1_ = cells.get(("original", 1, 0), {})
+lat = {(n, q): median_of_runs(f"{RES}/lat-{n}.{q}")
+       for n in ("ours", "original", "wake", "call") for q in ("p50", "p99")}
+
+
+def lat_text(n, q):
+    """A latency's median over the alternate runs, with their spread."""
+    m, runs = lat[(n, q)]
+    if len(runs) < 2:
+        return fmt(m, 1)
+    return f"{fmt(m, 1)} ({fmt(runs[0], 1)}–{fmt(runs[-1], 1)})"
+
+
 o("### What bounds the setup latency (W = 1, K = 0)\n")
-if "wake_chain_p50_us" in wake:
+if lat[("call", "p50")][1]:
     o("A call's setup crosses six hops between three processes (the generator as both "
       "kernels, demon A, demon B: unix, UDP, unix, unix, UDP, unix). `bench/floor/wake_chain` "
-      "makes the same hops over the same kinds of socket with processes that only pass a "
-      "datagram on, each waiting in `epoll_wait`: the machine's wake-ups and transport "
-      f"alone, {fmt(wake.get('wake_chain_rounds'))} rounds.\n")
-    o("| | p50 µs | p99 µs | p50 / wake chain |")
+      "makes them with processes that do no work, each waiting in `epoll_wait`: the machine's "
+      "wake-ups and transport alone (*wake chain*). A call at W = 1 is more than those six "
+      "hops: B answers SETUP with as_indicate and CALL PROCEEDING, as_accept with as_okay and "
+      "CONNECT; A answers CONNECT with as_okay and CONNECT ACKNOWLEDGE; the last call's release "
+      "is still under way when the next starts. The *call chain* sends every one of those "
+      "datagrams, in our demons' order and sizes, again between processes that do no work: "
+      "what is left above it is the work of the two demons and the generator.\n")
+    runs = env.get("LAT_RUNS", "1")
+    o((f"Each row is the median of {runs} runs made alternately" if runs != "1" else
+       "One run of each") +
+      f" (ours and the original {fmt(env.get('LAT_N'))} calls a run, fresh processes each: "
+      "where the scheduler puts the three processes moves one run's p50), with the runs' "
+      "spread; the chains 20 000 rounds a run.\n")
+    o("| | p50 µs | p99 µs | p50 / call chain |")
     o("|---|---|---|---|")
-    o(f"| wake chain | {fmt(wake.get('wake_chain_p50_us'), 1)} | "
-      f"{fmt(wake.get('wake_chain_p99_us'), 1)} | 1.00 |")
-    for name, c in (("ours", c1_), ("original", o1_)):
-        o(f"| {name} | {fmt(c.get('setup_p50_us'))} | {fmt(c.get('setup_p99_us'))} | "
-          f"{ratio(c.get('setup_p50_us'), wake.get('wake_chain_p50_us'))} |")
+    for n, name in (("wake", "wake chain (six hops)"), ("call", "call chain (every datagram)"),
+                    ("ours", "ours"), ("original", "original")):
+        o(f"| {name} | {lat_text(n, 'p50')} | {lat_text(n, 'p99')} | "
+          f"{ratio(lat[(n, 'p50')][0], lat[('call', 'p50')][0])} |")
     o("")
 else:
-    o(f"Not measured ({read(RES + '/wake.err', 'no wake_chain')}).\n")
+    o(f"Not measured ({read(RES + '/lat-wake.err', 'no wake_chain')}).\n")
 
 
 # --- targets of issue 13 -------------------------------------------------------
@@ -301,8 +322,13 @@ c0 = cells.get(("ours", 64, 0), {})
 for s, fl in (("a", fa), ("b", fb)):
     v = c0.get(f"cpu_us_per_call_{s}")
     lim = num(fl) * 1.5 if num(fl) is not None else None
+    ok = le(v, lim) if lim is not None else None
+    kf = kernel_over_floor.get(s)
+    cpu_verdict = verdict(ok)
+    if ok is False and kf is not None and kf > 1.5:
+        cpu_verdict = f"not met; bound: the kernel's share alone is {kf:.2f} × the floor"
     rows.append((f"CPU per call, {s.upper()}, W = 64, K = 0", f"≤ 1.5 × floor = {fmt(lim, 1)} µs",
-                 f"{fmt(v, 1)} µs", verdict(le(v, lim) if lim is not None else None)))
+                 f"{fmt(v, 1)} µs", cpu_verdict))
     v = c0.get(f"syscalls_per_call_{s}")
     rows.append((f"system calls per call, {s.upper()}, W = 64, K = 0", "≤ 3", fmt(v, 1), verdict(le(v, 3))))
 for s in "ab":
@@ -320,12 +346,19 @@ for s in "ab":
                  f"{fmt(v)} B" if v else "–", at_million(le(v, 256))))
     v = c0.get(f"rss_kb_idle_{s}")
     rows.append((f"idle RSS, {s.upper()}", "≤ 3 MB", f"{fmt(v)} kB", verdict(le(v, 3072))))
-c1 = cells.get(("ours", 1, 0), {})
-orig_p50 = cells.get(("original", 1, 0), {}).get("setup_p50_us")
-rows.append(("setup latency p50, W = 1, K = 0",
-             f"≤ 100 µs (original here: {fmt(orig_p50)} µs, wake chain "
-             f"{fmt(wake.get('wake_chain_p50_us'), 1)} µs)",
-             f"{fmt(c1.get('setup_p50_us'))} µs", verdict(le(c1.get("setup_p50_us"), 100))))
+p50_ours, p50_orig, p50_call = (lat[(n, "p50")][0] for n in ("ours", "original", "call"))
+ok = le(p50_ours, 100)
+if ok is False and num(p50_call) is not None:
+    # What the limit leaves for the work of two demons and the generator.
+    left = 100 - num(p50_call)
+    lat_verdict = (f"not met; bound: the call's datagrams alone take {fmt(p50_call, 1)} µs, "
+                   f"leaving {fmt(max(left, 0), 1)} µs for all the demons' and the generator's "
+                   "work")
+else:
+    lat_verdict = verdict(ok)
+rows.append(("setup latency p50, W = 1, K = 0 (median of the alternate runs)",
+             f"≤ 100 µs (original here: {fmt(p50_orig, 1)} µs)",
+             f"{fmt(p50_ours, 1)} µs", lat_verdict))
 o("### Targets of issue 13 (ours)\n")
 o("| target | limit | measured | |")
 o("|---|---|---|---|")

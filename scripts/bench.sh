@@ -44,6 +44,7 @@ if [ "$QUICK" = 1 ]; then
   N_W1=1000; N_W64=4000      # measured calls per cell
   CG_N1=20; CG_N2=120        # callgrind: two runs, the difference
   CG_RUNS=1                  # ... made this many times (the median counts)
+  LAT_RUNS=1; LAT_N=1000     # W = 1 setup latency: alternate runs, calls each
 else
   KS="0 10000 100000 1000000"
   # W = 64 runs at 20 000-30 000 calls/s: 100 000 calls measure 4 s, long
@@ -55,6 +56,10 @@ else
   # takes (±250-900 a call between runs): the median of three is reported,
   # with the spread. The original's count does not move (one run).
   CG_RUNS=3
+  # W = 1 setup latency: ours, the original and the wake-up floors, run
+  # alternately this many times (fresh processes each: where the scheduler
+  # puts the three processes moves one run's p50 by ±15 %); the medians count.
+  LAT_RUNS=5; LAT_N=10000
 fi
 # Our network side allocates VPCI/VCI from `sig vc_range` (atmsigd.conf(5)):
 # 16 VPIs x VCI 32-65535 = 1 048 064 calls. Without the keyword (an older
@@ -205,7 +210,12 @@ if [ "${BENCH_FAKE_LOAD:-0}" = 1 ]; then
   printf 'udp_out_a 3.24\nudp_in_a 3.24\nunix_out_a 2\nunix_in_a 2\nsyscalls_a 26\nudp_out_b 3.24\nudp_in_b 3.24\nunix_out_b 3\nunix_in_b 2\nsyscalls_b 26\n' |
     tee "$RES/dg-ours" >"$RES/dg-original"
   printf 'instructions per call (W=1): 3400\nW=64 run 1: calls 20000 cpu_us_per_call 8.5 recv_calls_per_call 0.2 send_calls_per_call 0.3\nW=64 run 2: calls 20000 cpu_us_per_call 8.9 recv_calls_per_call 0.2 send_calls_per_call 0.3\n' >"$RES/shell-floor"
-  printf 'wake_chain_rounds 20000\nwake_chain_p50_us 40.0\nwake_chain_p99_us 90.0\nwake_chain_p999_us 200.0\n' >"$RES/wake"
+  for r in 1 2 3; do
+    echo "12$r" >>"$RES/lat-ours.p50"; echo "13$r" >>"$RES/lat-original.p50"
+    echo "7$r" >>"$RES/lat-wake.p50"; echo "9$r" >>"$RES/lat-call.p50"
+    echo "25$r" >>"$RES/lat-ours.p99"; echo "26$r" >>"$RES/lat-original.p99"
+    echo "15$r" >>"$RES/lat-wake.p99"; echo "19$r" >>"$RES/lat-call.p99"
+  done
   printf 'calls_per_s 26000\ncpu_us_per_call_a 23.0\ncpu_us_per_call_b 24.0\nsyscalls_per_call_a 1.6\nsyscalls_per_call_b 1.3\n' >"$RES/split"
   for s in a b; do
     printf 'split_user_pct_%s 31.0\nsplit_sendmmsg_pct_%s 42.0\nsplit_recvmmsg_pct_%s 18.0\nsplit_epoll_wait_pct_%s 5.0\nsplit_other_pct_%s 4.0\nsplit_samples_%s 2000\n' \
@@ -235,8 +245,32 @@ else
   done
   say "transport floor"
   "$BUILD/bench/floor/floor_probe" >"$RES/floor"
-  say "wake-up chain (bench/floor/wake_chain: the latency floor at W = 1)"
-  "$BUILD/bench/floor/wake_chain" 20000 >"$RES/wake" 2>"$RES/wake.err" || true
+  # W = 1 setup latency against its floors (bench/floor/wake_chain: the six
+  # hops of a setup, and every datagram of a whole call, between processes
+  # that do no work), alternately, LAT_RUNS times: one p50 and p99 a line.
+  r=0
+  while [ "$r" -lt "$LAT_RUNS" ]; do
+    r=$((r + 1))
+    for IMPL in ours original; do
+      say "W = 1 setup latency: $IMPL (run $r of $LAT_RUNS, $LAT_N calls)"
+      PAIR_CONF_B=/dev/null; [ "$IMPL" = ours ] && PAIR_CONF_B="$WORK/b.conf"  # as the grid's
+      rm -rf "$PAIR_DIR"; mkdir -p "$PAIR_DIR"
+      if pair_start; then
+        "$BUILD/daemon/atmsigd-load" --a "$A_SOCK" --b "$B_SOCK" --called "$PAIR_N" \
+          -W 1 -K 0 -N "$LAT_N" --qos ubr >"$RES/lat-run" 2>>"$RES/lat-$IMPL.err" || true
+        sed -n 's/^setup_p50_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL.p50"
+        sed -n 's/^setup_p99_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL.p99"
+      fi
+      pair_stop
+      A_PID=""; B_PID=""
+    done
+    say "W = 1 setup latency: wake-up floors (bench/floor/wake_chain, run $r of $LAT_RUNS)"
+    "$BUILD/bench/floor/wake_chain" 20000 >"$RES/lat-run" 2>>"$RES/lat-wake.err" || true
+    for c in wake call; do
+      sed -n "s/^${c}_chain_p50_us //p" "$RES/lat-run" >>"$RES/lat-$c.p50"
+      sed -n "s/^${c}_chain_p99_us //p" "$RES/lat-run" >>"$RES/lat-$c.p99"
+    done
+  done
   # What bounds the CPU per call beyond the floor: the demon's transports and
   # loop with an engine that does nothing, and where our demons' CPU goes.
   say "shell floor (bench/shell/shell_floor.sh)"
@@ -263,7 +297,7 @@ REV="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 ORIG_VERSION="$(dpkg-query -W -f='${Version}' atm-tools 2>/dev/null || echo unknown)"
 GEN="$WORK/generated.md"
 export RES KS WS QUICK MACHINE_MODEL MACHINE_CPUS MACHINE_RAM MACHINE_KERNEL MACHINE_LOAD RUN_DATE REV \
-  BUILD_TYPE ORIG_VERSION OURS_CONF_NOTE N_W1 N_W64 CG_N1 CG_N2 CG_RUNS ORIG_CELL_LIMIT_S
+  BUILD_TYPE ORIG_VERSION OURS_CONF_NOTE N_W1 N_W64 CG_N1 CG_N2 CG_RUNS LAT_RUNS LAT_N ORIG_CELL_LIMIT_S
 python3 "$ROOT/bench/report.py" "$GEN" "$OUT/performance"
 
 # docs/performance.md: the hand-written head and tail of the repository's copy,

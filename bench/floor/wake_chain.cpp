@@ -12,9 +12,23 @@
 // two sockets each), reads one datagram and sends the next hop's. The unix
 // datagrams are 252 octets (struct atmsvc_msg), the UDP ones 64.
 //
+// The whole call (call_chain_*): a call at W = 1 is more than those six
+// hops. Every datagram the demons and the load generator exchange for one
+// call, in the order and sizes they send them (read off `strace` of a W = 1
+// run of our pair, docs/performance.md), with the same processes that do no
+// work: B answers SETUP with as_indicate then CALL PROCEEDING, as_accept
+// with as_okay then CONNECT; A answers CONNECT with as_okay then CONNECT
+// ACKNOWLEDGE; then the release (as_close both ways, RELEASE, RELEASE
+// COMPLETE), and L starts the next call as the load generator does, when
+// both halves are closed, before it acknowledges B's as_close. The wake-ups
+// off the six hops (A woken for CALL PROCEEDING, L for B's as_okay, the last
+// call's release still under way) fall on the next hops' processors. Left
+// out: SSCOP's POLL and STAT (0.2 a call). The setup is timed as in the six
+// hops; the difference from our demons is their own work.
+//
 // Output: `key value` lines (microseconds): wake_chain_p50_us,
-// wake_chain_p99_us, wake_chain_p999_us, wake_chain_rounds. A benchmark,
-// never a test. Usage: wake_chain [ROUNDS]
+// wake_chain_p99_us, wake_chain_p999_us, wake_chain_rounds, and the same
+// for call_chain_. A benchmark, never a test. Usage: wake_chain [ROUNDS]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -52,8 +66,15 @@ int udp_socket(sockaddr_in& at) {
   return s;
 }
 
+// What came: the descriptor and the datagram's first octet (the whole call
+// names its messages by it; the six hops send zeros).
+struct Got {
+  int fd;
+  unsigned char what;
+};
+
 // Waits for a datagram on any of `fds` (epoll, as a demon's loop) and
-// returns the descriptor it came on; the datagram is read and dropped.
+// returns where it came and its first octet; the rest is dropped.
 class Waiter {
  public:
   explicit Waiter(std::initializer_list<int> fds) : ep_(::epoll_create1(EPOLL_CLOEXEC)) {
@@ -65,15 +86,15 @@ class Waiter {
       if (::epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev) != 0) die("epoll_ctl");
     }
   }
-  int next() {
+  Got next() {
     for (;;) {
       epoll_event ev{};
       const int n = ::epoll_wait(ep_, &ev, 1, -1);
       if (n < 0) die("epoll_wait");
       if (n == 0) continue;
-      std::array<char, 512> buf{};
+      std::array<unsigned char, 512> buf{};
       if (::recv(ev.data.fd, buf.data(), buf.size(), 0) < 0) die("recv");
-      return ev.data.fd;
+      return Got{ev.data.fd, buf[0]};
     }
   }
 
@@ -81,76 +102,232 @@ class Waiter {
   int ep_;
 };
 
-void send_unix(int fd) {
-  const std::array<char, kUnixSize> m{};
+void send_unix(int fd, unsigned char what = 0) {
+  std::array<unsigned char, kUnixSize> m{};
+  m[0] = what;
   if (::send(fd, m.data(), m.size(), 0) < 0) die("send unix");
 }
-void send_udp(int fd, const sockaddr_in& to) {
-  const std::array<char, kUdpSize> m{};
-  if (::sendto(fd, m.data(), m.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) < 0)
+void send_udp(int fd, const sockaddr_in& to, unsigned char what = 0, std::size_t size = kUdpSize) {
+  std::array<unsigned char, 128> m{};
+  m[0] = what;
+  if (::sendto(fd, m.data(), size, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) < 0)
     die("sendto");
+}
+
+// The sockets of one run: L's kernel sockets of A and of B (unix datagram
+// pairs: [0] L's end, [1] the demon's) and the demons' UDP sockets.
+struct Sockets {
+  int la[2];
+  int lb[2];
+  sockaddr_in at_a{}, at_b{};
+  int udp_a;
+  int udp_b;
+  Sockets() {
+    if (::socketpair(AF_UNIX, SOCK_DGRAM, 0, la) != 0 ||
+        ::socketpair(AF_UNIX, SOCK_DGRAM, 0, lb) != 0)
+      die("socketpair");
+    udp_a = udp_socket(at_a);
+    udp_b = udp_socket(at_b);
+  }
+  ~Sockets() {
+    for (const int fd : {la[0], la[1], lb[0], lb[1], udp_a, udp_b}) ::close(fd);
+  }
+  Sockets(const Sockets&) = delete;
+  Sockets& operator=(const Sockets&) = delete;
+};
+
+template <typename F>
+pid_t spawn(F&& loop) {
+  const pid_t p = ::fork();
+  if (p < 0) die("fork");
+  if (p == 0) {
+    loop();
+    std::_Exit(0);
+  }
+  return p;
+}
+
+void reap(pid_t a, pid_t b) {
+  ::kill(a, SIGTERM);
+  ::kill(b, SIGTERM);
+  ::waitpid(a, nullptr, 0);
+  ::waitpid(b, nullptr, 0);
+}
+
+using Clock = std::chrono::steady_clock;
+double micros(Clock::time_point t0, Clock::time_point t1) {
+  return std::chrono::duration<double, std::micro>(t1 - t0).count();
+}
+
+// The six hops: each process passes a datagram on.
+std::vector<double> six_hops(int rounds, int warmup) {
+  Sockets s;
+  const pid_t a = spawn([&] {  // demon A: as_connect -> SETUP; CONNECT -> as_okay
+    Waiter w{s.la[1], s.udp_a};
+    for (;;) {
+      if (w.next().fd == s.la[1])
+        send_udp(s.udp_a, s.at_b);
+      else
+        send_unix(s.la[1]);
+    }
+  });
+  const pid_t b = spawn([&] {  // demon B: SETUP -> as_indicate; as_accept -> CONNECT
+    Waiter w{s.lb[1], s.udp_b};
+    for (;;) {
+      if (w.next().fd == s.udp_b)
+        send_unix(s.lb[1]);
+      else
+        send_udp(s.udp_b, s.at_a);
+    }
+  });
+  // L, both kernels: times as_connect sent to as_okay read.
+  Waiter w{s.la[0], s.lb[0]};
+  std::vector<double> us;
+  us.reserve(static_cast<std::size_t>(rounds));
+  for (int i = 0; i < warmup + rounds; ++i) {
+    const auto t0 = Clock::now();
+    send_unix(s.la[0]);                        // as_connect
+    if (w.next().fd != s.lb[0]) die("order");  // as_indicate
+    send_unix(s.lb[0]);                        // as_accept
+    if (w.next().fd != s.la[0]) die("order");  // as_okay
+    const auto t1 = Clock::now();
+    if (i >= warmup) us.push_back(micros(t0, t1));
+  }
+  reap(a, b);
+  return us;
+}
+
+// The whole call's messages, named by their first octet. The sizes of the
+// UDP ones are our SSCOP SD PDUs' (UNI 3.1, the pair's QoS).
+enum Msg : unsigned char {
+  kAsConnect = 1,
+  kSetup,
+  kAsIndicate,
+  kCallProceeding,
+  kAsAccept,
+  kAsOkayB,
+  kConnect,
+  kAsOkayA,
+  kConnectAck,
+  kAsCloseA,     // L -> A: the caller closes
+  kAsCloseAckA,  // A -> L
+  kRelease,
+  kAsCloseB,  // B -> L: released by the network
+  kReleaseComplete,
+  kAsCloseAckB,  // L -> B
+};
+constexpr std::size_t kSetupSize = 104, kCallProceedingSize = 24, kConnectSize = 28,
+                      kConnectAckSize = 16, kReleaseSize = 20, kReleaseCompleteSize = 16;
+
+std::vector<double> whole_call(int rounds, int warmup) {
+  Sockets s;
+  const pid_t a = spawn([&] {
+    Waiter w{s.la[1], s.udp_a};
+    for (;;) {
+      switch (w.next().what) {
+        case kAsConnect:
+          send_udp(s.udp_a, s.at_b, kSetup, kSetupSize);
+          break;
+        case kConnect:
+          send_unix(s.la[1], kAsOkayA);
+          send_udp(s.udp_a, s.at_b, kConnectAck, kConnectAckSize);
+          break;
+        case kAsCloseA:
+          send_unix(s.la[1], kAsCloseAckA);
+          send_udp(s.udp_a, s.at_b, kRelease, kReleaseSize);
+          break;
+        case kCallProceeding:
+        case kReleaseComplete:
+          break;
+        default:
+          die("A: unexpected");
+      }
+    }
+  });
+  const pid_t b = spawn([&] {
+    Waiter w{s.lb[1], s.udp_b};
+    for (;;) {
+      switch (w.next().what) {
+        case kSetup:
+          send_unix(s.lb[1], kAsIndicate);
+          send_udp(s.udp_b, s.at_a, kCallProceeding, kCallProceedingSize);
+          break;
+        case kAsAccept:
+          send_unix(s.lb[1], kAsOkayB);
+          send_udp(s.udp_b, s.at_a, kConnect, kConnectSize);
+          break;
+        case kRelease:
+          send_unix(s.lb[1], kAsCloseB);
+          send_udp(s.udp_b, s.at_a, kReleaseComplete, kReleaseCompleteSize);
+          break;
+        case kConnectAck:
+        case kAsCloseAckB:
+          break;
+        default:
+          die("B: unexpected");
+      }
+    }
+  });
+  // L, both kernels, as atmsigd-load plays them at W = 1.
+  Waiter w{s.la[0], s.lb[0]};
+  std::vector<double> us;
+  us.reserve(static_cast<std::size_t>(rounds));
+  int done = 0;
+  auto t0 = Clock::now();
+  send_unix(s.la[0], kAsConnect);
+  bool a_closed = false, b_closed = false;
+  while (done < warmup + rounds) {
+    switch (w.next().what) {
+      case kAsIndicate:
+        send_unix(s.lb[0], kAsAccept);
+        break;
+      case kAsOkayB:
+        break;
+      case kAsOkayA:
+        if (done >= warmup) us.push_back(micros(t0, Clock::now()));
+        send_unix(s.la[0], kAsCloseA);
+        break;
+      case kAsCloseAckA:
+        a_closed = true;
+        break;
+      case kAsCloseB:
+        b_closed = true;
+        break;
+      default:
+        die("L: unexpected");
+    }
+    if (a_closed && b_closed) {
+      // The next call first (atmsigd-load flushes A's queue before B's).
+      a_closed = b_closed = false;
+      ++done;
+      t0 = Clock::now();
+      if (done < warmup + rounds) send_unix(s.la[0], kAsConnect);
+      send_unix(s.lb[0], kAsCloseAckB);
+    }
+  }
+  reap(a, b);
+  return us;
+}
+
+void print(const char* name, std::vector<double> us, int rounds) {
+  std::sort(us.begin(), us.end());
+  auto at = [&](double q) {
+    return us[static_cast<std::size_t>(q * static_cast<double>(us.size() - 1))];
+  };
+  std::printf("%s_rounds %d\n%s_p50_us %.1f\n%s_p99_us %.1f\n%s_p999_us %.1f\n", name, rounds, name,
+              at(0.5), name, at(0.99), name, at(0.999));
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 20000;
+  if (rounds < 1) {
+    std::fprintf(stderr, "usage: wake_chain [ROUNDS]\n");
+    return 2;
+  }
   const int warmup = std::max(100, rounds / 20);
-  int la[2], lb[2];  // L's kernel sockets of A and of B (unix datagram pairs)
-  if (::socketpair(AF_UNIX, SOCK_DGRAM, 0, la) != 0 ||
-      ::socketpair(AF_UNIX, SOCK_DGRAM, 0, lb) != 0)
-    die("socketpair");
-  sockaddr_in at_a{}, at_b{};
-  const int udp_a = udp_socket(at_a);
-  const int udp_b = udp_socket(at_b);
-
-  const pid_t a = ::fork();
-  if (a < 0) die("fork");
-  if (a == 0) {  // demon A: as_connect -> SETUP; CONNECT -> as_okay
-    Waiter w{la[1], udp_a};
-    for (;;) {
-      if (w.next() == la[1])
-        send_udp(udp_a, at_b);
-      else
-        send_unix(la[1]);
-    }
-  }
-  const pid_t b = ::fork();
-  if (b < 0) die("fork");
-  if (b == 0) {  // demon B: SETUP -> as_indicate; as_accept -> CONNECT
-    Waiter w{lb[1], udp_b};
-    for (;;) {
-      if (w.next() == udp_b)
-        send_unix(lb[1]);
-      else
-        send_udp(udp_b, at_a);
-    }
-  }
-
-  // L, both kernels: times as_connect sent to as_okay read.
-  Waiter w{la[0], lb[0]};
-  std::vector<double> us;
-  us.reserve(static_cast<std::size_t>(rounds));
-  for (int i = 0; i < warmup + rounds; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
-    send_unix(la[0]);                     // as_connect
-    if (w.next() != lb[0]) die("order");  // as_indicate
-    send_unix(lb[0]);                     // as_accept
-    if (w.next() != la[0]) die("order");  // as_okay
-    const auto t1 = std::chrono::steady_clock::now();
-    if (i >= warmup) us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
-  }
-  ::kill(a, SIGTERM);
-  ::kill(b, SIGTERM);
-  ::waitpid(a, nullptr, 0);
-  ::waitpid(b, nullptr, 0);
-  std::sort(us.begin(), us.end());
-  auto at = [&](double q) {
-    return us[static_cast<std::size_t>(q * static_cast<double>(us.size() - 1))];
-  };
-  std::printf(
-      "wake_chain_rounds %d\nwake_chain_p50_us %.1f\nwake_chain_p99_us %.1f\n"
-      "wake_chain_p999_us %.1f\n",
-      rounds, at(0.5), at(0.99), at(0.999));
+  print("wake_chain", six_hops(rounds, warmup), rounds);
+  print("call_chain", whole_call(rounds, warmup), rounds);
   return 0;
 }
