@@ -257,8 +257,15 @@ if "split_samples_a" in split:
 else:
     o(f"Where our demons' CPU goes: not measured ({read(RES + '/split.err', 'no perf')}).\n")
 
-lat = {(n, q): median_of_runs(f"{RES}/lat-{n}.{q}")
-       for n in ("ours", "original", "wake", "call") for q in ("p50", "p99")}
+LAT_ROWS = (("wake-chain", "wake chain (six hops)"),
+            ("call-chain", "call chain (our datagrams)"),
+            ("original-chain", "call chain (the original's datagrams)"),
+            ("ours", "ours"), ("original", "original"))
+lat = {(n, q): median_of_runs(f"{RES}/lat-{n}.{q}") for n, _ in LAT_ROWS for q in ("p50", "p99")}
+# Each demon against the floor of its own datagrams.
+LAT_FLOOR = {"wake-chain": "call-chain", "call-chain": "call-chain",
+             "original-chain": "original-chain", "ours": "call-chain",
+             "original": "original-chain"}
 
 
 def lat_text(n, q):
@@ -270,28 +277,31 @@ def lat_text(n, q):
 
 
 o("### What bounds the setup latency (W = 1, K = 0)\n")
-if lat[("call", "p50")][1]:
+if lat[("call-chain", "p50")][1]:
     o("A call's setup crosses six hops between three processes (the generator as both "
       "kernels, demon A, demon B: unix, UDP, unix, unix, UDP, unix). `bench/floor/wake_chain` "
       "makes them with processes that do no work, each waiting in `epoll_wait`: the machine's "
       "wake-ups and transport alone (*wake chain*). A call at W = 1 is more than those six "
       "hops: B answers SETUP with as_indicate and CALL PROCEEDING, as_accept with as_okay and "
-      "CONNECT; A answers CONNECT with as_okay and CONNECT ACKNOWLEDGE; the last call's release "
-      "is still under way when the next starts. The *call chain* sends every one of those "
-      "datagrams, in our demons' order and sizes, again between processes that do no work: "
-      "what is left above it is the work of the two demons and the generator.\n")
+      "CONNECT; A answers CONNECT with as_okay and CONNECT ACKNOWLEDGE; the kernel's as_close "
+      "is answered at once, so the last call's release is still under way when the next "
+      "starts. The *call chain* sends every one of those datagrams, in our demons' order and "
+      "sizes, again between processes that do no work: what is left above it is the work of "
+      "the two demons and the generator. The original's datagrams differ (CALL PROCEEDING "
+      "before as_indicate, B's as_okay on CONNECT ACKNOWLEDGE, the kernel's as_close "
+      "answered on RELEASE COMPLETE, so its calls do not overlap): the chain makes those too, "
+      "and each demon is set against the chain of its own datagrams.\n")
     runs = env.get("LAT_RUNS", "1")
     o((f"Each row is the median of {runs} runs made alternately" if runs != "1" else
        "One run of each") +
       f" (ours and the original {fmt(env.get('LAT_N'))} calls a run, fresh processes each: "
       "where the scheduler puts the three processes moves one run's p50), with the runs' "
       "spread; the chains 20 000 rounds a run.\n")
-    o("| | p50 µs | p99 µs | p50 / call chain |")
+    o("| | p50 µs | p99 µs | p50 / the call chain of its datagrams |")
     o("|---|---|---|---|")
-    for n, name in (("wake", "wake chain (six hops)"), ("call", "call chain (every datagram)"),
-                    ("ours", "ours"), ("original", "original")):
+    for n, name in LAT_ROWS:
         o(f"| {name} | {lat_text(n, 'p50')} | {lat_text(n, 'p99')} | "
-          f"{ratio(lat[(n, 'p50')][0], lat[('call', 'p50')][0])} |")
+          f"{ratio(lat[(n, 'p50')][0], lat[(LAT_FLOOR[n], 'p50')][0])} |")
     o("")
 else:
     o(f"Not measured ({read(RES + '/lat-wake.err', 'no wake_chain')}).\n")
@@ -346,12 +356,12 @@ for s in "ab":
                  f"{fmt(v)} B" if v else "–", at_million(le(v, 256))))
     v = c0.get(f"rss_kb_idle_{s}")
     rows.append((f"idle RSS, {s.upper()}", "≤ 3 MB", f"{fmt(v)} kB", verdict(le(v, 3072))))
-p50_ours, p50_orig, p50_call = (lat[(n, "p50")][0] for n in ("ours", "original", "call"))
+p50_ours, p50_orig, p50_call = (lat[(n, "p50")][0] for n in ("ours", "original", "call-chain"))
 ok = le(p50_ours, 100)
 if ok is False and num(p50_call) is not None:
     # What the limit leaves for the work of two demons and the generator.
     left = 100 - num(p50_call)
-    lat_verdict = (f"not met; bound: the call's datagrams alone take {fmt(p50_call, 1)} µs, "
+    lat_verdict = (f"not met; bound: our call's datagrams alone take {fmt(p50_call, 1)} µs, "
                    f"leaving {fmt(max(left, 0), 1)} µs for all the demons' and the generator's "
                    "work")
 else:

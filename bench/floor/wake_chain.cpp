@@ -26,9 +26,14 @@
 // out: SSCOP's POLL and STAT (0.2 a call). The setup is timed as in the six
 // hops; the difference from our demons is their own work.
 //
+// The same for the original's datagrams (original_chain_*): its pattern
+// differs (whole_call below), and so does its floor.
+//
 // Output: `key value` lines (microseconds): wake_chain_p50_us,
 // wake_chain_p99_us, wake_chain_p999_us, wake_chain_rounds, and the same
-// for call_chain_. A benchmark, never a test. Usage: wake_chain [ROUNDS]
+// for call_chain_ and original_chain_, with their calls a second
+// (call_chain_calls_per_s: one call at a time, as at W = 1). A benchmark, never a test. Usage:
+// wake_chain [ROUNDS]
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
@@ -216,28 +221,49 @@ enum Msg : unsigned char {
   kReleaseComplete,
   kAsCloseAckB,  // L -> B
 };
-constexpr std::size_t kSetupSize = 104, kCallProceedingSize = 24, kConnectSize = 28,
-                      kConnectAckSize = 16, kReleaseSize = 20, kReleaseCompleteSize = 16;
+constexpr std::size_t kCallProceedingSize = 24, kConnectSize = 28, kConnectAckSize = 16,
+                      kReleaseSize = 20, kReleaseCompleteSize = 16;
 
-std::vector<double> whole_call(int rounds, int warmup) {
+// Whose datagrams: ours, or the original's (Debian's atmsigd, read off
+// `strace` of its pair the same way). The original's B sends CALL
+// PROCEEDING before as_indicate and its as_okay only on CONNECT
+// ACKNOWLEDGE; its A sends CONNECT ACKNOWLEDGE before as_okay, and answers
+// the kernel's as_close only on RELEASE COMPLETE; its B sends RELEASE
+// COMPLETE only once the kernel has answered its as_close. So its next call
+// starts when the last one's release is over; ours while it is under way
+// (the kernel's close answered at once, docs/atmsvc.md).
+enum class Pattern { kOurs, kOriginal };
+
+// The setups' latencies, and the calls a second (one call at a time).
+struct Calls {
+  std::vector<double> us;
+  double per_s;
+};
+
+Calls whole_call(int rounds, int warmup, Pattern pattern) {
+  const bool ours = pattern == Pattern::kOurs;
+  const std::size_t setup_size = ours ? 104 : 96;
   Sockets s;
   const pid_t a = spawn([&] {
     Waiter w{s.la[1], s.udp_a};
     for (;;) {
       switch (w.next().what) {
         case kAsConnect:
-          send_udp(s.udp_a, s.at_b, kSetup, kSetupSize);
+          send_udp(s.udp_a, s.at_b, kSetup, setup_size);
           break;
         case kConnect:
-          send_unix(s.la[1], kAsOkayA);
+          if (ours) send_unix(s.la[1], kAsOkayA);
           send_udp(s.udp_a, s.at_b, kConnectAck, kConnectAckSize);
+          if (!ours) send_unix(s.la[1], kAsOkayA);
           break;
         case kAsCloseA:
-          send_unix(s.la[1], kAsCloseAckA);
+          if (ours) send_unix(s.la[1], kAsCloseAckA);
           send_udp(s.udp_a, s.at_b, kRelease, kReleaseSize);
           break;
-        case kCallProceeding:
         case kReleaseComplete:
+          if (!ours) send_unix(s.la[1], kAsCloseAckA);
+          break;
+        case kCallProceeding:
           break;
         default:
           die("A: unexpected");
@@ -249,34 +275,43 @@ std::vector<double> whole_call(int rounds, int warmup) {
     for (;;) {
       switch (w.next().what) {
         case kSetup:
-          send_unix(s.lb[1], kAsIndicate);
+          if (ours) send_unix(s.lb[1], kAsIndicate);
           send_udp(s.udp_b, s.at_a, kCallProceeding, kCallProceedingSize);
+          if (!ours) send_unix(s.lb[1], kAsIndicate);
           break;
         case kAsAccept:
-          send_unix(s.lb[1], kAsOkayB);
+          if (ours) send_unix(s.lb[1], kAsOkayB);
           send_udp(s.udp_b, s.at_a, kConnect, kConnectSize);
+          break;
+        case kConnectAck:
+          if (!ours) send_unix(s.lb[1], kAsOkayB);
           break;
         case kRelease:
           send_unix(s.lb[1], kAsCloseB);
-          send_udp(s.udp_b, s.at_a, kReleaseComplete, kReleaseCompleteSize);
+          if (ours) send_udp(s.udp_b, s.at_a, kReleaseComplete, kReleaseCompleteSize);
           break;
-        case kConnectAck:
         case kAsCloseAckB:
+          if (!ours) send_udp(s.udp_b, s.at_a, kReleaseComplete, kReleaseCompleteSize);
           break;
         default:
           die("B: unexpected");
       }
     }
   });
-  // L, both kernels, as atmsigd-load plays them at W = 1.
+  // L, both kernels, as atmsigd-load plays them at W = 1: the next call
+  // when both halves are closed, B's as_close answered at once (after the
+  // next as_connect when that goes in the same round: it flushes A's queue
+  // before B's).
   Waiter w{s.la[0], s.lb[0]};
   std::vector<double> us;
   us.reserve(static_cast<std::size_t>(rounds));
   int done = 0;
   auto t0 = Clock::now();
+  Clock::time_point measured_from = t0;
   send_unix(s.la[0], kAsConnect);
   bool a_closed = false, b_closed = false;
   while (done < warmup + rounds) {
+    bool ack_b = false;
     switch (w.next().what) {
       case kAsIndicate:
         send_unix(s.lb[0], kAsAccept);
@@ -292,21 +327,23 @@ std::vector<double> whole_call(int rounds, int warmup) {
         break;
       case kAsCloseB:
         b_closed = true;
+        ack_b = true;
         break;
       default:
         die("L: unexpected");
     }
     if (a_closed && b_closed) {
-      // The next call first (atmsigd-load flushes A's queue before B's).
       a_closed = b_closed = false;
       ++done;
       t0 = Clock::now();
+      if (done == warmup) measured_from = t0;
       if (done < warmup + rounds) send_unix(s.la[0], kAsConnect);
-      send_unix(s.lb[0], kAsCloseAckB);
     }
+    if (ack_b) send_unix(s.lb[0], kAsCloseAckB);
   }
+  const double s_total = micros(measured_from, Clock::now()) / 1e6;
   reap(a, b);
-  return us;
+  return Calls{std::move(us), static_cast<double>(rounds) / s_total};
 }
 
 void print(const char* name, std::vector<double> us, int rounds) {
@@ -328,6 +365,11 @@ int main(int argc, char** argv) {
   }
   const int warmup = std::max(100, rounds / 20);
   print("wake_chain", six_hops(rounds, warmup), rounds);
-  print("call_chain", whole_call(rounds, warmup), rounds);
+  for (const auto& [name, pattern] :
+       {std::pair{"call_chain", Pattern::kOurs}, std::pair{"original_chain", Pattern::kOriginal}}) {
+    Calls c = whole_call(rounds, warmup, pattern);
+    print(name, std::move(c.us), rounds);
+    std::printf("%s_calls_per_s %.0f\n", name, c.per_s);
+  }
   return 0;
 }
