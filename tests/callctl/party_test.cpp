@@ -762,6 +762,32 @@ TEST_P(Leaf, AddPartyForAReferenceInUse_Status101) {
   EXPECT_TRUE(take().empty());
 }
 
+// After the peer's RESTART of the VC (or VPCI) of the added, accepted leaf
+// (endpoint 5, socket 8): DROP PARTY cause 41 to the root, then the RESTART
+// ACKNOWLEDGE (returned, for the class and connection identifier); the
+// leaf's socket is told -ENETRESET, the call's own party and socket stay;
+// the VC goes back to the pool when the drop is acknowledged.
+Message expect_added_leaf_cleared(Party& f, std::uint32_t cref) {
+  const Message d = f.peer.expect(MessageType::kDropParty);
+  EXPECT_EQ(ep_of(d), 5);
+  EXPECT_EQ(cause_of(d), cause::kTemporaryFailure);
+  Message ack = f.peer.expect(MessageType::kRestartAcknowledge);
+  const auto gone = events_of<CcReleased>(f.take());
+  EXPECT_EQ(gone.size(), 1u);
+  if (!gone.empty()) {
+    EXPECT_EQ(gone[0].sock, 8u);
+    EXPECT_EQ(gone[0].err, -ENETRESET);
+  }
+  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kDropPartyInitiated);
+  EXPECT_EQ(f.pstate(cref, 0, false), PartyState::kActive);
+  EXPECT_EQ(f.uni().state_of_sock(2), CallState::kActive);
+  f.peer_sends(MessageType::kDropPartyAcknowledge, cref, false, {epref(5, false)});
+  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kNull);
+  EXPECT_EQ(f.uni().vcis_in_use(), 1u);
+  EXPECT_TRUE(f.take().empty());
+  return ack;
+}
+
 // Network side: an added leaf's own VC is in the RESTART index. The peer's
 // RESTART of that one VC (class 0) clears that leaf only: its socket is told
 // -ENETRESET, the root is sent DROP PARTY cause 41, the call's own party
@@ -775,21 +801,7 @@ TEST(LeafNetwork, RestartOfAnAddedLeafsVc_ClearsThatLeafOnly) {
   f.take();
   ASSERT_EQ(f.uni().vcis_in_use(), 2u);
   f.send(restart_msg(0, conn_id(inc.pvc.sap_addr.vpi, inc.pvc.sap_addr.vci)));
-  const Message d = f.peer.expect(MessageType::kDropParty);
-  EXPECT_EQ(ep_of(d), 5);
-  EXPECT_EQ(cause_of(d), cause::kTemporaryFailure);
-  f.peer.expect(MessageType::kRestartAcknowledge);
-  const auto gone = events_of<CcReleased>(f.take());
-  ASSERT_EQ(gone.size(), 1u);
-  EXPECT_EQ(gone[0].sock, 8u);
-  EXPECT_EQ(gone[0].err, -ENETRESET);
-  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kDropPartyInitiated);
-  EXPECT_EQ(f.pstate(cref, 0, false), PartyState::kActive);
-  EXPECT_EQ(f.uni().state_of_sock(2), CallState::kActive);
-  f.peer_sends(MessageType::kDropPartyAcknowledge, cref, false, {epref(5, false)});
-  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kNull);
-  EXPECT_EQ(f.uni().vcis_in_use(), 1u);
-  EXPECT_TRUE(f.take().empty());
+  expect_added_leaf_cleared(f, cref);
 }
 
 // The same for our own RESTART of that VC (the operator's, class 0), and for
@@ -835,24 +847,11 @@ TEST(LeafNetwork, Class1RestartOfAnAddedLeafsVpci_ClearsThatLeafOnly) {
   f.peer.expect(MessageType::kAddPartyAcknowledge);
   f.take();
   f.send(restart_msg(1, conn_id(1, 0)));  // class 1: the VCI does not count
-  const Message d = f.peer.expect(MessageType::kDropParty);
-  EXPECT_EQ(ep_of(d), 5);
-  EXPECT_EQ(cause_of(d), cause::kTemporaryFailure);
-  const Message ack = f.peer.expect(MessageType::kRestartAcknowledge);
+  const Message ack = expect_added_leaf_cleared(f, cref);
   ASSERT_NE(ack.find<q2931::RestartIndicator>(), nullptr);
   EXPECT_EQ(ack.find<q2931::RestartIndicator>()->restart_class, 1);
   ASSERT_NE(ack.find<q2931::ConnectionIdentifier>(), nullptr);
   EXPECT_EQ(ack.find<q2931::ConnectionIdentifier>()->vpci, 1);
-  const auto gone = events_of<CcReleased>(f.take());
-  ASSERT_EQ(gone.size(), 1u);
-  EXPECT_EQ(gone[0].sock, 8u);
-  EXPECT_EQ(gone[0].err, -ENETRESET);
-  EXPECT_EQ(f.pstate(cref, 0, false), PartyState::kActive);
-  EXPECT_EQ(f.uni().state_of_sock(2), CallState::kActive);
-  f.peer_sends(MessageType::kDropPartyAcknowledge, cref, false, {epref(5, false)});
-  EXPECT_EQ(f.pstate(cref, 5, false), PartyState::kNull);
-  EXPECT_EQ(f.uni().vcis_in_use(), 1u);
-  EXPECT_TRUE(f.take().empty());
 }
 
 // The operator's class-1 restart of that VPCI: the offered leaf is rejected
