@@ -261,12 +261,16 @@ else:
 LAT_ROWS = (("wake-chain", "wake chain (six hops)"),
             ("call-chain", "call chain (our datagrams)"),
             ("original-chain", "call chain (the original's datagrams)"),
-            ("ours", "ours"), ("original", "original"))
+            ("ours", "ours"), ("original", "original"),
+            ("isolated-chain", "isolated: call chain (our datagrams, 1 ms between calls)"),
+            ("ours-isolated", "isolated: ours (`--gap-us 1000`)"),
+            ("original-isolated", "isolated: the original (`--gap-us 1000`)"))
 lat = {(n, q): median_of_runs(f"{RES}/lat-{n}.{q}") for n, _ in LAT_ROWS for q in ("p50", "p99")}
 # Each demon against the floor of its own datagrams.
 LAT_FLOOR = {"wake-chain": "call-chain", "call-chain": "call-chain",
              "original-chain": "original-chain", "ours": "call-chain",
-             "original": "original-chain"}
+             "original": "original-chain", "isolated-chain": "isolated-chain",
+             "ours-isolated": "isolated-chain", "original-isolated": "isolated-chain"}
 
 
 def lat_text(n, q):
@@ -291,7 +295,9 @@ if lat[("call-chain", "p50")][1]:
       "the two demons and the generator. The original's datagrams differ (CALL PROCEEDING "
       "before as_indicate, B's as_okay on CONNECT ACKNOWLEDGE, the kernel's as_close "
       "answered on RELEASE COMPLETE, so its calls do not overlap): the chain makes those too, "
-      "and each demon is set against the chain of its own datagrams.\n")
+      "and each demon is set against the chain of its own datagrams. *Isolated* calls start "
+      "1 ms after the last ended (`atmsigd-load --gap-us 1000`; the chain sleeps as long): "
+      "no release is under way, and every process is asleep when a setup starts.\n")
     runs = env.get("LAT_RUNS", "1")
     o((f"Each row is the median of {runs} runs made alternately" if runs != "1" else
        "One run of each") +
@@ -386,7 +392,10 @@ if ok is False and num(p50_call) is not None:
     left = 100 - num(p50_call)
     lat_verdict = (f"not met; bound: our call's datagrams alone take {fmt(p50_call, 1)} µs, "
                    f"leaving {fmt(max(left, 0), 1)} µs for all the demons' and the generator's "
-                   "work")
+                   "work; isolated calls: ours "
+                   f"{fmt(lat[('ours-isolated', 'p50')][0], 1)} µs, the original "
+                   f"{fmt(lat[('original-isolated', 'p50')][0], 1)}, their floor "
+                   f"{fmt(lat[('isolated-chain', 'p50')][0], 1)}")
 else:
     lat_verdict = verdict(ok)
 rows.append(("setup latency p50, W = 1, K = 0 (median of the alternate runs)",

@@ -31,6 +31,9 @@ int main(int argc, char** argv) {
                "(implies --keep-going)");
   app.add_option("--after", o.after,
                  "calls placed after the release phase, which must all complete (--keep-going)");
+  app.add_option("--gap-us", o.gap_us,
+                 "a measured call starts this long after its slot came free (0: at once)")
+      ->check(CLI::Range(0U, 60U * 1000U * 1000U));
   app.add_flag("--trace", o.trace, "print every frame to stderr (for small runs)");
   CLI11_PARSE(app, argc, argv);
   return atmsigd::loadgen::run(o, std::cout, std::cerr);

@@ -244,6 +244,9 @@ if [ "${BENCH_FAKE_LOAD:-0}" = 1 ]; then
     echo "25$r" >>"$RES/lat-ours.p99"; echo "26$r" >>"$RES/lat-original.p99"
     echo "15$r" >>"$RES/lat-wake-chain.p99"; echo "19$r" >>"$RES/lat-call-chain.p99"
     echo "17$r" >>"$RES/lat-original-chain.p99"
+    echo "11$r" >>"$RES/lat-isolated-chain.p50"; echo "21$r" >>"$RES/lat-isolated-chain.p99"
+    echo "15$r" >>"$RES/lat-ours-isolated.p50"; echo "30$r" >>"$RES/lat-ours-isolated.p99"
+    echo "18$r" >>"$RES/lat-original-isolated.p50"; echo "40$r" >>"$RES/lat-original-isolated.p99"
   done
   printf 'calls_per_s 26000\ncpu_us_per_call_a 23.0\ncpu_us_per_call_b 24.0\nsyscalls_per_call_a 1.6\nsyscalls_per_call_b 1.3\n' >"$RES/split"
   for s in a b; do
@@ -290,13 +293,19 @@ else
           -W 1 -K 0 -N "$LAT_N" --qos ubr >"$RES/lat-run" 2>>"$RES/lat-$IMPL.err" || true
         sed -n 's/^setup_p50_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL.p50"
         sed -n 's/^setup_p99_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL.p99"
+        # Isolated calls: 1 ms between them, no release under way at a setup.
+        "$BUILD/daemon/atmsigd-load" --a "$A_SOCK" --b "$B_SOCK" --called "$PAIR_N" \
+          -W 1 -K 0 -N "$((LAT_N / 5))" --gap-us 1000 --qos ubr >"$RES/lat-run" \
+          2>>"$RES/lat-$IMPL.err" || true
+        sed -n 's/^setup_p50_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL-isolated.p50"
+        sed -n 's/^setup_p99_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL-isolated.p99"
       fi
       pair_stop
       A_PID=""; B_PID=""
     done
     say "W = 1 setup latency: wake-up floors (bench/floor/wake_chain, run $r of $LAT_RUNS)"
     "$BUILD/bench/floor/wake_chain" 20000 >"$RES/lat-run" 2>>"$RES/lat-wake.err" || true
-    for c in wake call original; do
+    for c in wake call original isolated; do
       sed -n "s/^${c}_chain_p50_us //p" "$RES/lat-run" >>"$RES/lat-$c-chain.p50"
       sed -n "s/^${c}_chain_p99_us //p" "$RES/lat-run" >>"$RES/lat-$c-chain.p99"
     done

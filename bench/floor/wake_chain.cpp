@@ -29,10 +29,15 @@
 // The same for the original's datagrams (original_chain_*): its pattern
 // differs (whole_call below), and so does its floor.
 //
+// Isolated calls (isolated_chain_*): our datagrams with 1 ms between calls
+// (atmsigd-load --gap-us 1000), so that no release is under way when a
+// setup starts, and every process is asleep when it does.
+//
 // Output: `key value` lines (microseconds): wake_chain_p50_us,
 // wake_chain_p99_us, wake_chain_p999_us, wake_chain_rounds, and the same
-// for call_chain_ and original_chain_, with their calls a second
-// (call_chain_calls_per_s: one call at a time, as at W = 1). A benchmark, never a test. Usage:
+// for call_chain_, original_chain_ (with their calls a second,
+// call_chain_calls_per_s: one call at a time, as at W = 1) and
+// isolated_chain_. A benchmark, never a test. Usage:
 // wake_chain [ROUNDS]
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -47,6 +52,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <vector>
 
 namespace {
@@ -240,7 +246,8 @@ struct Calls {
   double per_s;
 };
 
-Calls whole_call(int rounds, int warmup, Pattern pattern) {
+Calls whole_call(int rounds, int warmup, Pattern pattern,
+                 std::chrono::microseconds gap = std::chrono::microseconds{0}) {
   const bool ours = pattern == Pattern::kOurs;
   const std::size_t setup_size = ours ? 104 : 96;
   Sockets s;
@@ -332,6 +339,14 @@ Calls whole_call(int rounds, int warmup, Pattern pattern) {
       default:
         die("L: unexpected");
     }
+    if (a_closed && b_closed && gap.count() > 0) {
+      // atmsigd-load --gap-us: B's close answered now, the next call after
+      // the gap, asleep as the generator is in its poll.
+      if (ack_b) send_unix(s.lb[0], kAsCloseAckB);
+      ack_b = false;
+      const timespec ts{0, static_cast<long>(gap.count()) * 1000};
+      ::nanosleep(&ts, nullptr);
+    }
     if (a_closed && b_closed) {
       a_closed = b_closed = false;
       ++done;
@@ -371,5 +386,14 @@ int main(int argc, char** argv) {
     print(name, std::move(c.us), rounds);
     std::printf("%s_calls_per_s %.0f\n", name, c.per_s);
   }
+  // Calls one at a time with 1 ms between them (atmsigd-load --gap-us
+  // 1000): each setup alone, the last call's release over; fewer rounds, as
+  // each takes the gap.
+  const int isolated = std::max(1, rounds / 10);
+  print("isolated_chain",
+        whole_call(isolated, std::max(20, isolated / 20), Pattern::kOurs,
+                   std::chrono::microseconds{1000})
+            .us,
+        isolated);
   return 0;
 }

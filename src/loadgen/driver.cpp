@@ -150,13 +150,19 @@ void Driver::disarm(std::vector<Rec>& recs, List& l, std::uint32_t i) {
 }
 
 std::optional<TimePoint> Driver::next_deadline() const {
-  std::optional<TimePoint> d = listener_deadline_;
+  std::optional<TimePoint> d = earliest(listener_deadline_, gap_until_);
   if (a_list_.head != kNil) d = earliest(d, a_[a_list_.head].link.deadline);
   if (b_list_.head != kNil) d = earliest(d, b_[b_list_.head].link.deadline);
   return d;
 }
 
 void Driver::on_timeouts(TimePoint now, Sends& out) {
+  if (gap_until_ && *gap_until_ <= now) {
+    refill(now, out);
+    // Nothing more to start (the phase's calls all started, or winding
+    // down): the gap is over.
+    if (gap_until_ && *gap_until_ <= now) gap_until_.reset();
+  }
   if (listener_deadline_ && *listener_deadline_ <= now) {
     listener_deadline_.reset();
     ++stats_.timeouts;
@@ -353,7 +359,19 @@ void Driver::refill(TimePoint now, Sends& out) {
   if (phase_ != Phase::kHold && phase_ != Phase::kMeasure) return;
   // New calls wait for B's demon and its listener (after a restart).
   if (!b_up_ || listener_ != LState::kListening) return;
-  while (in_flight_ < cfg_.inflight && started_ < target_ && !winding_down_) start_call(now, out);
+  const bool paced = phase_ == Phase::kMeasure && cfg_.gap > Duration::zero();
+  while (in_flight_ < cfg_.inflight && started_ < target_ && !winding_down_) {
+    if (paced) {
+      // --gap-us: the call starts `gap` after its slot came free.
+      if (!gap_until_) {
+        gap_until_ = now + cfg_.gap;
+        return;
+      }
+      if (now < *gap_until_) return;
+      gap_until_.reset();
+    }
+    start_call(now, out);
+  }
 }
 
 void Driver::start_call(TimePoint now, Sends& out) {

@@ -391,6 +391,7 @@ int run(const Options& o, std::ostream& out, std::ostream& err) {
   cfg.held = o.held;
   cfg.measured = o.measured;
   cfg.timeout = milliseconds(o.timeout_ms);
+  cfg.gap = std::chrono::microseconds(o.gap_us);
   cfg.keep_going = o.keep_going || o.reconnect;
   try {
     cfg.called = kemu::svc_address(o.called);

@@ -349,6 +349,49 @@ TEST(LoadgenDriver, FrameForNoSocketIsAViolation) {
   EXPECT_EQ(h.d->stats().violations, 2u);
 }
 
+// --gap-us: each measured call starts the gap after its slot came free (at
+// W = 1, after the last call ended), by the driver's deadline; the setup is
+// timed from that start, and nothing else changes.
+TEST(LoadgenDriver, GapDelaysEachMeasuredCallByItsDeadline) {
+  Harness h(1, 2, 3);
+  h.cfg.gap = std::chrono::microseconds(500);
+  h.d = std::make_unique<Driver>(h.cfg);
+  h.d->start(h.now, h.out);
+  h.settle();
+  h.d->begin_hold(h.now, h.out);  // the hold phase is not paced
+  h.settle();
+  EXPECT_EQ(h.d->stats().held, 2u);
+  h.d->begin_measure(h.now, h.out);
+  EXPECT_TRUE(h.out.a.empty());  // the first call waits its gap too
+  std::vector<TimePoint> starts;
+  TimePoint freed = h.now;
+  for (int i = 0; i < 10 && !h.d->phase_idle(); ++i) {
+    const auto dl = h.d->next_deadline();
+    ASSERT_TRUE(dl.has_value());
+    EXPECT_EQ(*dl, freed + std::chrono::microseconds(500));
+    h.now = *dl;
+    h.d->on_timeouts(h.now, h.out);
+    ASSERT_EQ(h.out.a.size(), 1u);
+    EXPECT_EQ(h.out.a[0].type(), as_connect);
+    starts.push_back(h.now);
+    h.deliver();  // the call, set up and released: 10 us a frame
+    freed = h.now;
+  }
+  ASSERT_TRUE(h.d->phase_idle());
+  EXPECT_EQ(starts.size(), 3u);
+  EXPECT_FALSE(h.d->next_deadline().has_value());  // no gap left armed
+  EXPECT_EQ(h.d->stats().completed, 3u);
+  ASSERT_EQ(h.d->setup_us().size(), 3u);
+  for (const auto us : h.d->setup_us()) EXPECT_EQ(us, 30u);
+  h.d->begin_release(h.now, h.out);
+  h.settle();
+  h.d->begin_unlisten(h.now, h.out);
+  h.settle();
+  EXPECT_EQ(h.d->sockets_left(), 0u);
+  EXPECT_EQ(h.ka.socket_count(), 0u);
+  EXPECT_EQ(h.kb.socket_count(), 0u);
+}
+
 TEST(LoadgenDriver, DeadlinesStayInOrderWhenReArmed) {
   // Calls re-armed at later times keep the earliest first (append order).
   Harness h(3, 0, 3);

@@ -52,6 +52,10 @@ struct DriverConfig {
   // --keep-going: a call that ends with a well-formed error is counted (by
   // errno) and the run goes on; a reply that never comes is a lost call.
   bool keep_going = false;
+  // --gap-us: a measured call starts this long after its slot came free (at
+  // W = 1: after the last call ended, its release over on the wire too if
+  // the gap is long enough); zero: at once.
+  Duration gap{};
 };
 
 // Frames to send, per side, in order.
@@ -241,6 +245,7 @@ class Driver {
   bool a_up_ = true, b_up_ = true;
   LState listener_ = LState::kNone;
   std::optional<TimePoint> listener_deadline_;
+  std::optional<TimePoint> gap_until_;  // --gap-us: the next call's start
 
   std::vector<ACall> a_;
   std::vector<BSock> b_;

@@ -32,6 +32,10 @@ struct Options {
   // faults of the run), reported as after_completed / after_failed; with
   // --keep-going the exit status needs every one of them completed.
   std::uint32_t after = 0;
+  // --gap-us: a measured call starts this long after its slot came free
+  // (0: at once). At W = 1 with a gap longer than a release, each setup
+  // is timed alone, not overlapping the last call's release.
+  std::uint32_t gap_us = 0;
 };
 
 // Runs the load; writes the report to `out` and what went wrong to `err`.
