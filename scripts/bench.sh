@@ -279,29 +279,31 @@ else
   "$BUILD/bench/floor/floor_probe" >"$RES/floor"
   # W = 1 setup latency against its floors (bench/floor/wake_chain: the six
   # hops of a setup, and every datagram of a whole call, ours and the
-  # original's, between processes that do no work), alternately, LAT_RUNS
-  # times: one p50 and p99 a line.
+  # original's, back to back and isolated, between processes that do no
+  # work), alternately, LAT_RUNS times: one p50 and p99 a line.
   r=0
   while [ "$r" -lt "$LAT_RUNS" ]; do
     r=$((r + 1))
     for IMPL in ours original; do
-      say "W = 1 setup latency: $IMPL (run $r of $LAT_RUNS, $LAT_N calls)"
-      PAIR_CONF_B=/dev/null; [ "$IMPL" = ours ] && PAIR_CONF_B="$WORK/b.conf"  # as the grid's
-      rm -rf "$PAIR_DIR"; mkdir -p "$PAIR_DIR"
-      if pair_start; then
-        "$BUILD/daemon/atmsigd-load" --a "$A_SOCK" --b "$B_SOCK" --called "$PAIR_N" \
-          -W 1 -K 0 -N "$LAT_N" --qos ubr >"$RES/lat-run" 2>>"$RES/lat-$IMPL.err" || true
-        sed -n 's/^setup_p50_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL.p50"
-        sed -n 's/^setup_p99_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL.p99"
-        # Isolated calls: 1 ms between them, no release under way at a setup.
-        "$BUILD/daemon/atmsigd-load" --a "$A_SOCK" --b "$B_SOCK" --called "$PAIR_N" \
-          -W 1 -K 0 -N "$((LAT_N / 5))" --gap-us 1000 --qos ubr >"$RES/lat-run" \
-          2>>"$RES/lat-$IMPL.err" || true
-        sed -n 's/^setup_p50_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL-isolated.p50"
-        sed -n 's/^setup_p99_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL-isolated.p99"
-      fi
-      pair_stop
-      A_PID=""; B_PID=""
+      # Back to back, then isolated (1 ms between calls: no release under
+      # way at a setup), each with demons of its own (a demon takes the
+      # first sender on its socket for its kernel).
+      for mode in "" -isolated; do
+        n=$LAT_N; gap=0
+        [ -n "$mode" ] && { n=$((LAT_N / 5)); gap=1000; }
+        say "W = 1 setup latency: $IMPL$mode (run $r of $LAT_RUNS, $n calls)"
+        PAIR_CONF_B=/dev/null; [ "$IMPL" = ours ] && PAIR_CONF_B="$WORK/b.conf"  # as the grid's
+        rm -rf "$PAIR_DIR"; mkdir -p "$PAIR_DIR"
+        if pair_start; then
+          "$BUILD/daemon/atmsigd-load" --a "$A_SOCK" --b "$B_SOCK" --called "$PAIR_N" \
+            -W 1 -K 0 -N "$n" --gap-us "$gap" --qos ubr >"$RES/lat-run" \
+            2>>"$RES/lat-$IMPL$mode.err" || true
+          sed -n 's/^setup_p50_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL$mode.p50"
+          sed -n 's/^setup_p99_us //p' "$RES/lat-run" >>"$RES/lat-$IMPL$mode.p99"
+        fi
+        pair_stop
+        A_PID=""; B_PID=""
+      done
     done
     say "W = 1 setup latency: wake-up floors (bench/floor/wake_chain, run $r of $LAT_RUNS)"
     "$BUILD/bench/floor/wake_chain" 20000 >"$RES/lat-run" 2>>"$RES/lat-wake.err" || true
