@@ -360,6 +360,8 @@ void Driver::refill(TimePoint now, Sends& out) {
   // New calls wait for B's demon and its listener (after a restart).
   if (!b_up_ || listener_ != LState::kListening) return;
   const bool paced = phase_ == Phase::kMeasure && cfg_.gap > Duration::zero();
+  // Nothing more to start: a gap armed for it is over.
+  if (paced && (winding_down_ || started_ >= target_)) gap_until_.reset();
   while (in_flight_ < cfg_.inflight && started_ < target_ && !winding_down_) {
     if (paced) {
       // --gap-us: the call starts `gap` after its slot came free.

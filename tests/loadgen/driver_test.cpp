@@ -392,6 +392,27 @@ TEST(LoadgenDriver, GapDelaysEachMeasuredCallByItsDeadline) {
   EXPECT_EQ(h.kb.socket_count(), 0u);
 }
 
+// A gap armed when the run starts winding down (a refusal, the other call
+// still in flight) ends at its deadline: nothing is started and it is not
+// left armed (the runner would wake for it again and again).
+TEST(LoadgenDriver, GapArmedWhenTheRunWindsDownIsDropped) {
+  Harness h(2, 0, 4);
+  h.cfg.gap = std::chrono::microseconds(500);
+  h.d = std::make_unique<Driver>(h.cfg);
+  h.demons.refuse_from = 2;  // the third call is refused
+  h.d->start(h.now, h.out);
+  h.settle();
+  h.d->begin_measure(h.now, h.out);
+  h.settle();
+  EXPECT_TRUE(h.d->winding_down());
+  EXPECT_EQ(h.d->stats().failed, 1u);
+  EXPECT_EQ(h.d->stats().completed, 2u);
+  EXPECT_FALSE(h.d->next_deadline().has_value());
+  h.d->begin_unlisten(h.now, h.out);
+  h.settle();
+  EXPECT_EQ(h.d->sockets_left(), 0u);
+}
+
 TEST(LoadgenDriver, DeadlinesStayInOrderWhenReArmed) {
   // Calls re-armed at later times keep the earliest first (append order).
   Harness h(3, 0, 3);
