@@ -68,6 +68,23 @@ inline struct sockaddr_atmpvc pvc(int vpi, int vci, int itf = 0) {
   return a;
 }
 
+// The switch controller's frames: as_listen on the test network's address 1
+// (UBR), and a frame naming a new vcc and its listener (as_identify,
+// as_accept, as_reject).
+inline atmsvc::Message listen_msg(atmsvc::Vcc vcc) {
+  atmsvc::Message m(as_listen);
+  m.set_vcc(vcc);
+  m.raw().svc = nsap(1);
+  m.raw().qos = ubr();
+  return m;
+}
+inline atmsvc::Message two_vccs(enum atmsvc_msg_type t, atmsvc::Vcc vcc, atmsvc::Vcc listener) {
+  atmsvc::Message m(t);
+  m.set_vcc(vcc);
+  m.set_listen_vcc(listener);
+  return m;
+}
+
 inline CcConnect connect_req(atmsvc::SockId sock, std::uint8_t to = 1, struct atm_qos qos = ubr()) {
   CcConnect c{};
   c.sock = sock;

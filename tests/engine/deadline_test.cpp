@@ -173,14 +173,6 @@ struct World {
   }
 };
 
-Message listen_msg() {
-  Message m(as_listen);
-  m.set_vcc(kL);
-  m.raw().svc = nsap(1);
-  m.raw().qos = ubr();
-  return m;
-}
-
 Message connect_msg(atmsvc::Vcc vcc, int vci) {
   Message c(as_connect);
   c.set_vcc(vcc);
@@ -191,18 +183,11 @@ Message connect_msg(atmsvc::Vcc vcc, int vci) {
   return c;
 }
 
-Message two_vccs(enum atmsvc_msg_type t, atmsvc::Vcc vcc, atmsvc::Vcc listener) {
-  Message m(t);
-  m.set_vcc(vcc);
-  m.set_listen_vcc(listener);
-  return m;
-}
-
 // One scenario, the same inputs at the same times in both runs.
 void scenario(World& w) {
   const std::size_t last = w.users.size() - 1;
-  w.ctl(listen_msg());  // a kernel frame that starts no timer
-  w.advance(1500ms);    // SSCOP's keep-alive polls
+  w.ctl(listen_msg(kL));  // a kernel frame that starts no timer
+  w.advance(1500ms);      // SSCOP's keep-alive polls
   // A call from the user side (timers started by link PDUs), identified and
   // accepted by the controller (kernel frames that stop them).
   w.user_req(0, connect_req(1));

@@ -87,24 +87,9 @@ struct Stack {
   const Message& last() const { return demon.to_ctl.back(); }
 };
 
-Message listen_msg() {
-  Message m(as_listen);
-  m.set_vcc(kL);
-  m.raw().svc = nsap(1);
-  m.raw().qos = ubr();
-  return m;
-}
-
-Message two_vccs(enum atmsvc_msg_type t, atmsvc::Vcc vcc, atmsvc::Vcc listener) {
-  Message m(t);
-  m.set_vcc(vcc);
-  m.set_listen_vcc(listener);
-  return m;
-}
-
 TEST(SwitchStack, IncomingCall_IndicateIdentifyCallProceedingAcceptConnectRelease) {
   Stack s;
-  s.ctl(listen_msg());
+  s.ctl(listen_msg(kL));
   ASSERT_EQ(s.last().type(), as_okay);
   s.call_in();
   ASSERT_EQ(s.last().type(), as_indicate);
@@ -134,7 +119,7 @@ TEST(SwitchStack, IncomingCall_IndicateIdentifyCallProceedingAcceptConnectReleas
 
 TEST(SwitchStack, AcceptWithoutIdentify_AsErrorAndTheCallerReleased) {
   Stack s;
-  s.ctl(listen_msg());
+  s.ctl(listen_msg(kL));
   s.call_in();
   ASSERT_EQ(s.last().type(), as_indicate);
   s.ctl(two_vccs(as_accept, kN, kL));
