@@ -7,6 +7,7 @@ Tables in Markdown; plots as SVG made by gnuplot (Debian package gnuplot-nox).
 """
 import glob
 import os
+import statistics
 import subprocess
 import sys
 
@@ -78,9 +79,7 @@ def median_of_runs(path):
     runs = sorted(x for x in (num(v) for v in read(path).split()) if x is not None)
     if not runs:
         return "", []
-    mid = len(runs) // 2
-    m = runs[mid] if len(runs) % 2 else (runs[mid - 1] + runs[mid]) / 2
-    return str(m), runs
+    return str(statistics.median(runs)), runs
 
 
 cg_runs = {(i, s): median_of_runs(f"{RES}/cg-{i}-{s}") for i in IMPLS for s in "ab"}
@@ -357,16 +356,10 @@ def cell_runs(k, key):
     return sorted(v for v in vals if v is not None)
 
 
-def median(vals):
-    if not vals:
-        return None
-    mid = len(vals) // 2
-    return vals[mid] if len(vals) % 2 else (vals[mid - 1] + vals[mid]) / 2
-
-
 for s in "ab":
     r0, rk = cell_runs(0, f"cpu_us_per_call_{s}"), cell_runs(kmax, f"cpu_us_per_call_{s}")
-    v0, vk = median(r0), median(rk)
+    v0 = statistics.median(r0) if r0 else None
+    vk = statistics.median(rk) if rk else None
     ok = None if v0 is None or vk is None or kmax == 0 else vk <= 1.2 * v0
     spread = ""
     if len(r0) > 1 or len(rk) > 1:

@@ -160,10 +160,11 @@ fake_load() {
   }'
 }
 
-# cell IMPL W K: one grid cell, demons started fresh; result file + status.
+# cell IMPL W K [SUFFIX]: one grid cell, demons started fresh; result file +
+# status (a SUFFIX names another run of the cell: .run2, ...).
 cell() {
   IMPL="$1"; w="$2"; k="$3"
-  f="$RES/$IMPL-W$w-K$k"
+  f="$RES/$IMPL-W$w-K$k${4:-}"
   n=$N_W1; [ "$w" -gt 1 ] && n=$N_W64
   if [ "${BENCH_FAKE_LOAD:-0}" = 1 ]; then
     fake_load "$w" "$k" "$n" >"$f.txt"; echo "ok" >"$f.status"; return 0
@@ -220,13 +221,8 @@ if [ -n "$kbig" ] && [ "$kbig" != 0 ]; then
   while [ "$r" -lt "$RATIO_RUNS" ]; do
     r=$((r + 1))
     for k in 0 "$kbig"; do
-      f="$RES/ours-W64-K$k"
-      cp "$f.txt" "$f.run1.txt" 2>/dev/null || true
-      mv "$f.status" "$f.status.keep"
-      cell ours 64 "$k"
-      mv "$f.txt" "$f.run$r.txt"
-      mv "$f.status.keep" "$f.status"
-      cp "$f.run1.txt" "$f.txt"
+      [ "$r" = 2 ] && cp "$RES/ours-W64-K$k.txt" "$RES/ours-W64-K$k.run1.txt"
+      cell ours 64 "$k" ".run$r"
     done
   done
 fi
